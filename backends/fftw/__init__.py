@@ -1,0 +1,1 @@
+"""fftw-reference: FFTW through pyFFTW, the fast and trusted CPU reference."""

@@ -1,0 +1,74 @@
+"""The fftw-reference backend: FFTW through pyFFTW."""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from trnfft.plugin import Availability, Capabilities, FFTProblem, hookimpl
+
+from . import wisdom
+from .plan import FFTWPlan
+from .settings import FFTWSettings
+
+
+def _pyfftw() -> Any:
+    import pyfftw  # optional dependency: imported only when the backend is used
+    return pyfftw
+
+
+class FFTWBackend:
+    name = "fftw-reference"
+    description = "FFTW via pyFFTW: the fast, trusted CPU reference"
+
+    def __init__(self) -> None:
+        self.settings = FFTWSettings()
+        self._wisdom_loaded = False
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        try:
+            return f"pyfftw {_pyfftw().__version__}"
+        except ImportError:
+            return ""
+
+    def availability(self) -> Availability:
+        try:
+            _pyfftw()
+        except ImportError as exc:
+            return Availability.no(f"pyFFTW cannot be imported ({exc})", "pip install pyfftw")
+        return Availability.yes()
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(threads=True, notes="any size, any axes; long double not exposed")
+
+    def details(self) -> dict[str, Any]:
+        s = self.settings
+        return {"planner": s.planner, "timelimit": s.timelimit,
+                "wisdom": str(s.wisdom_path) if s.wisdom else "off"}
+
+    def configure(self, *, planner: str | None = None, timelimit: float | None = None,
+                  wisdom: bool | None = None) -> None:
+        """Change planner effort, planning time limit or wisdom use."""
+        new = FFTWSettings(planner=planner or self.settings.planner,
+                           timelimit=timelimit if timelimit is not None else self.settings.timelimit,
+                           wisdom=self.settings.wisdom if wisdom is None else wisdom,
+                           wisdom_path=self.settings.wisdom_path)
+        self.settings = new
+
+    def plan(self, problem: FFTProblem) -> FFTWPlan:
+        pyfftw = _pyfftw()
+        s = self.settings
+        with self._lock:
+            if s.wisdom and not self._wisdom_loaded:
+                wisdom.load(s.wisdom_path, pyfftw)
+                self._wisdom_loaded = True
+        plan = FFTWPlan(problem, s, pyfftw)
+        if s.wisdom and s.planner != "estimate":
+            wisdom.save(s.wisdom_path, pyfftw)
+        return plan
+
+
+@hookimpl
+def trnfft_register_backends(register: Callable) -> None:
+    register(FFTWBackend())

@@ -1,0 +1,1 @@
+"""numpy-reference: numpy.fft (pocketfft) as a backend that needs nothing else."""

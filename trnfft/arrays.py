@@ -1,0 +1,95 @@
+"""Array-library glue: NumPy arrays and torch tensors in, the same kind out.
+
+Backends only ever see NumPy arrays. Torch CPU tensors cross without a copy
+(``Tensor.numpy()`` / ``torch.from_numpy``); the dtype promotion rules follow
+the library the input came from.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidArgumentError, InvalidDtypeError
+
+SINGLE, DOUBLE = "single", "double"
+
+_NUMPY_PRECISION = {
+    np.dtype(np.float16): SINGLE, np.dtype(np.float32): SINGLE, np.dtype(np.float64): DOUBLE,
+    np.dtype(np.complex64): SINGLE, np.dtype(np.complex128): DOUBLE,
+}
+REAL_DTYPE = {SINGLE: np.dtype(np.float32), DOUBLE: np.dtype(np.float64)}
+COMPLEX_DTYPE = {SINGLE: np.dtype(np.complex64), DOUBLE: np.dtype(np.complex128)}
+
+
+def torch_module() -> Any | None:
+    """torch if it has been imported by anyone, else None (never imports it)."""
+    return sys.modules.get("torch")
+
+
+def is_tensor(x: Any) -> bool:
+    torch = torch_module()
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:
+    """(precision, is_complex) NumPy would compute an FFT of ``dtype`` in."""
+    if dtype in _NUMPY_PRECISION:
+        return _NUMPY_PRECISION[dtype], dtype.kind == "c"
+    if dtype.kind in "biu":
+        return DOUBLE, False  # numpy.fft promotes integers and bool to float64
+    if dtype.kind in "fc":
+        raise InvalidDtypeError(
+            f"unsupported dtype {dtype.name}: trnfft computes in single or double precision; "
+            f"cast the input to float64/complex128 first")
+    raise InvalidDtypeError(f"cannot take an FFT of an array of dtype {dtype.name!r}: "
+                            "the input must be numeric (bool, integer, float or complex)")
+
+
+def torch_precision(dtype: Any) -> tuple[str, bool]:
+    """(precision, is_complex) torch.fft would compute an FFT of ``dtype`` in."""
+    torch = torch_module()
+    table = {torch.float32: (SINGLE, False), torch.float64: (DOUBLE, False),
+             torch.complex64: (SINGLE, True), torch.complex128: (DOUBLE, True)}
+    if dtype in table:
+        return table[dtype]
+    if not dtype.is_floating_point and not dtype.is_complex:
+        # torch promotes integer and bool inputs to the default float dtype
+        return table[torch.get_default_dtype()]
+    raise InvalidDtypeError(
+        f"unsupported dtype {dtype}: trnfft computes in float32/complex64 or "
+        f"float64/complex128; convert with .float() or .double() first")
+
+
+def torch_dtype(np_dtype: np.dtype) -> Any:
+    torch = torch_module()
+    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
+            np.dtype(np.complex64): torch.complex64,
+            np.dtype(np.complex128): torch.complex128}[np.dtype(np_dtype)]
+
+
+def tensor_to_numpy(t: Any) -> np.ndarray:
+    """A NumPy view of a CPU tensor (resolving lazy conj/neg bits)."""
+    if t.device.type != "cpu":
+        raise InvalidArgumentError(
+            f"tensor is on device {t.device}; trnfft's host backends take CPU tensors "
+            f"(move it with .cpu(), or select a backend for that device)")
+    return t.detach().resolve_conj().resolve_neg().numpy()
+
+
+def resize_axis(x: Any, axis: int, n: int) -> Any:
+    """Crop or zero-pad ``x`` along ``axis`` to length ``n`` (NumPy or torch, autograd-safe)."""
+    have = x.shape[axis]
+    if have == n:
+        return x
+    index = [slice(None)] * x.ndim
+    if have > n:
+        index[axis] = slice(0, n)
+        return x[tuple(index)]
+    pad_shape = list(x.shape)
+    pad_shape[axis] = n - have
+    if is_tensor(x):
+        torch = torch_module()
+        return torch.cat([x, torch.zeros(pad_shape, dtype=x.dtype, device=x.device)], dim=axis)
+    return np.concatenate([x, np.zeros(pad_shape, dtype=x.dtype)], axis=axis)

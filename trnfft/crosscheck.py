@@ -1,0 +1,111 @@
+"""Checking every transform against a reference backend as it runs.
+
+``TRNFFT_CROSSCHECK=<backend>`` (or :func:`cross_checking` / :func:`set_crosscheck`)
+makes each transform also run on the reference backend and compare norm-wise.
+The caller always gets the checked backend's own result.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from .accuracy import DEFAULT_C, normwise_error, tolerance
+from .errors import BackendError, CrossCheckError, InvalidArgumentError
+from .hookspecs import Plan
+
+CROSSCHECK_ENV = "TRNFFT_CROSSCHECK"
+MODE_ENV = "TRNFFT_CROSSCHECK_MODE"
+C_ENV = "TRNFFT_CROSSCHECK_C"
+MODES = ("raise", "warn")
+
+
+class CrossCheckWarning(UserWarning):
+    """Issued instead of CrossCheckError in warn mode."""
+
+
+@dataclass(frozen=True)
+class CrossCheckConfig:
+    reference: str
+    c: float = DEFAULT_C
+    mode: str = "raise"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise InvalidArgumentError(f"cross-check mode must be one of {MODES}, got {self.mode!r}")
+        if not self.c > 0:
+            raise InvalidArgumentError(f"cross-check c must be > 0, got {self.c!r}")
+
+
+_context: contextvars.ContextVar[CrossCheckConfig | None] = contextvars.ContextVar(
+    "trnfft_crosscheck", default=None)
+_global: CrossCheckConfig | None = None
+_env_cache: tuple[tuple, CrossCheckConfig | None] = ((), None)
+
+
+def _from_env() -> CrossCheckConfig | None:
+    global _env_cache
+    key = (os.environ.get(CROSSCHECK_ENV), os.environ.get(MODE_ENV), os.environ.get(C_ENV))
+    if key != _env_cache[0]:
+        ref, mode, c = key
+        cfg = None
+        if ref and ref.strip():
+            cfg = CrossCheckConfig(ref.strip(), float(c) if c else DEFAULT_C, mode or "raise")
+        _env_cache = (key, cfg)
+    return _env_cache[1]
+
+
+def active() -> CrossCheckConfig | None:
+    """The cross-check in force here: context, then set_crosscheck(), then environment."""
+    return _context.get() or _global or _from_env()
+
+
+def set_crosscheck(reference: str | None, *, c: float = DEFAULT_C, mode: str = "raise") -> None:
+    """Cross-check every transform against ``reference`` (None turns it off)."""
+    global _global
+    _global = CrossCheckConfig(reference, c, mode) if reference else None
+
+
+@contextlib.contextmanager
+def cross_checking(reference: str, *, c: float = DEFAULT_C, mode: str = "raise") -> Iterator[CrossCheckConfig]:
+    """Within the block, cross-check every transform against ``reference``."""
+    cfg = CrossCheckConfig(reference, c, mode)
+    token = _context.set(cfg)
+    try:
+        yield cfg
+    finally:
+        _context.reset(token)
+
+
+def checked(plan: Plan, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Return ``y`` unchanged, after comparing it with the reference if a check is on."""
+    cfg = active()
+    if cfg is None:
+        return y
+    from .dispatch import get_plan
+    from .selection import resolve_names
+
+    problem = plan.problem
+    checked_name = getattr(plan, "backend", "?")
+    ref_name = resolve_names((cfg.reference,)).names[0]
+    if ref_name == checked_name:
+        raise BackendError(
+            f"cross-check reference {ref_name!r} is the backend being checked; choose a "
+            f"different reference (e.g. {CROSSCHECK_ENV}=numpy-reference) or turn the check off")
+    y_ref = get_plan(problem, ref_name).execute(x)  # a plain execute: never checked again
+    err = normwise_error(y, y_ref)
+    tol = tolerance(problem, cfg.c)
+    if not err <= tol:  # NaN fails too
+        msg = (f"cross-check failed: backend {checked_name!r} vs reference {ref_name!r} on "
+               f"{problem.describe()}: norm-wise error {err:.3g} > tolerance {tol:.3g} "
+               f"(c={cfg.c:g} * eps * log2(N={problem.size}))")
+        if cfg.mode == "warn":
+            warnings.warn(msg, CrossCheckWarning, stacklevel=4)
+        else:
+            raise CrossCheckError(msg)
+    return y

@@ -1,0 +1,38 @@
+"""The exceptions trnfft raises.
+
+Every error is a :class:`TrnfftError`; input errors also derive from the
+builtin a NumPy or torch user would catch (``ValueError`` / ``TypeError``).
+"""
+from __future__ import annotations
+
+
+class TrnfftError(Exception):
+    """Base class of every error raised by trnfft."""
+
+
+class InvalidArgumentError(TrnfftError, ValueError):
+    """A bad argument value: axis, n/s, norm, out=, empty input."""
+
+
+class InvalidDtypeError(TrnfftError, TypeError):
+    """An input dtype no trnfft transform accepts."""
+
+
+class BackendError(TrnfftError, RuntimeError):
+    """Something is wrong with the backend asked for."""
+
+
+class UnknownBackendError(BackendError, ValueError):
+    """No backend of that name is registered."""
+
+
+class BackendUnavailableError(BackendError):
+    """The backend is registered but cannot run on this machine."""
+
+
+class UnsupportedProblemError(BackendError):
+    """No backend in the selection can plan this problem."""
+
+
+class CrossCheckError(TrnfftError, AssertionError):
+    """A backend's result disagrees with the reference backend's."""

@@ -1,0 +1,21 @@
+"""The public API a backend plugin uses. Plugins import from here only."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import BackendUnavailableError
+from .hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
+from .problem import FFTProblem
+
+__all__ = [
+    "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined",
+    "FFTProblem", "Plan", "apply_scale", "hookimpl",
+]
+
+
+def apply_scale(y: np.ndarray, problem: FFTProblem) -> np.ndarray:
+    """Multiply ``y`` in place by the problem's normalisation factor (if not 1)."""
+    s = problem.scale
+    if s != 1.0:
+        y *= y.real.dtype.type(s)
+    return y

@@ -1,0 +1,256 @@
+"""The transform engine behind both the torch-style and the numpy-style API.
+
+It validates arguments, promotes dtypes as the input's library does, applies
+``n``/``s`` padding and cropping, builds the backend-neutral problem and runs
+it through the dispatcher. NumPy arrays come back as NumPy arrays, tensors as
+tensors; inputs are never modified.
+"""
+from __future__ import annotations
+
+import operator
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import arrays, dispatch
+from .arrays import COMPLEX_DTYPE, REAL_DTYPE
+from .errors import InvalidArgumentError, InvalidDtypeError
+from .problem import NORMS, FFTProblem
+
+TORCH, NUMPY = "torch", "numpy"
+SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
+WORKERS_ENV = "TRNFFT_WORKERS"
+
+
+def check_norm(norm: str | None) -> str:
+    if norm is None:
+        return "backward"
+    if norm not in NORMS:
+        raise InvalidArgumentError(
+            f"invalid norm {norm!r}: expected None, 'backward', 'ortho' or 'forward'")
+    return norm
+
+
+def check_workers(workers: int | None) -> int:
+    if workers is None:
+        workers = int(os.environ.get(WORKERS_ENV, "1") or 1)
+    try:
+        workers = operator.index(workers)
+    except TypeError:
+        raise InvalidArgumentError(f"workers must be an integer, got {workers!r}") from None
+    if workers == -1:
+        workers = os.cpu_count() or 1
+    if workers < 1:
+        raise InvalidArgumentError(f"workers must be >= 1 (or -1 for all cores), got {workers}")
+    return workers
+
+
+def _axis(axis: Any, ndim: int, what: str) -> int:
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise InvalidArgumentError(f"{what} must be an integer, got {axis!r}") from None
+    if not -ndim <= a < ndim:
+        raise InvalidArgumentError(
+            f"{what}={axis} is out of range for an input with {ndim} dimension(s)")
+    return a % ndim
+
+
+def _length(n: Any, what: str) -> int | None:
+    """A requested length: None or -1 keep the input's, else a positive integer."""
+    if n is None:
+        return None
+    try:
+        v = operator.index(n)
+    except TypeError:
+        raise InvalidArgumentError(f"{what} must be an integer, got {n!r}") from None
+    if v == -1 and what != "n":
+        return None
+    if v < 1:
+        raise InvalidArgumentError(f"invalid number of data points {what}={v}: must be >= 1")
+    return v
+
+
+def check_n(n: Any) -> int:
+    """A 1-D transform's ``n``: a positive integer (None is handled by the caller)."""
+    value = _length(n, "n")
+    assert value is not None
+    return value
+
+
+def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | None,
+                   *, unique: bool, name: str = "dim") -> tuple[tuple[int, ...], tuple[int | None, ...]]:
+    """Non-negative axes and requested lengths from s/axes, as torch.fft and numpy.fft do."""
+    if s is not None and not isinstance(s, (list, tuple)):
+        raise InvalidArgumentError(f"s must be a sequence of integers, got {s!r}")
+    if axes is not None and not isinstance(axes, (list, tuple)):
+        axes = (axes,)
+    if axes is None:
+        axes = range(ndim) if s is None else range(ndim - len(s), ndim)
+        if s is not None and len(s) > ndim:
+            raise InvalidArgumentError(f"s has {len(s)} entries but the input has {ndim} dimension(s)")
+    out_axes = tuple(_axis(a, ndim, name) for a in axes)
+    if s is not None and len(s) != len(out_axes):
+        raise InvalidArgumentError(
+            f"s and {name} must have the same length, got {len(s)} and {len(out_axes)}")
+    if unique and len(set(out_axes)) != len(out_axes):
+        raise InvalidArgumentError(f"{name} must be unique, got {tuple(axes)}")
+    lengths = tuple(_length(n, "s") for n in s) if s is not None else (None,) * len(out_axes)
+    return out_axes, lengths
+
+
+class Call:
+    """One transform call's arguments, resolved against its input."""
+
+    def __init__(self, x: Any, flavor: str) -> None:
+        self.tensor = flavor == TORCH and arrays.is_tensor(x)
+        if not self.tensor:
+            if arrays.is_tensor(x) and x.requires_grad:
+                raise InvalidArgumentError(
+                    "the numpy-style API returns NumPy arrays and cannot carry gradients; "
+                    "use trnfft.fft & co. (torch-style) for tensors that require grad")
+            x = arrays.tensor_to_numpy(x) if arrays.is_tensor(x) else np.asarray(x)
+        self.x = x
+
+    def precision(self, want: str) -> str:
+        """Validate the dtype for a transform wanting 'real' or 'complex' input."""
+        x = self.x
+        if self.tensor:
+            precision, is_complex = arrays.torch_precision(x.dtype)
+        else:
+            precision, is_complex = arrays.numpy_precision(x.dtype)
+        if want == "real" and is_complex:
+            raise InvalidDtypeError(
+                f"this transform expects a real input, got {x.dtype}; use fft/fftn for complex data")
+        return precision
+
+    def cast(self, dtype: np.dtype) -> None:
+        if self.tensor:
+            target = arrays.torch_dtype(dtype)
+            if self.x.dtype != target:
+                self.x = self.x.to(target)
+        elif self.x.dtype != dtype:
+            self.x = self.x.astype(dtype)
+
+
+def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
+              axes: Sequence[Any] | None, norm: str | None, out: Any, backend: Any,
+              workers: int | None, flavor: str, hermitian: bool = False,
+              unique_axes: bool = True, axis_name: str = "dim") -> Any:
+    """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``)."""
+    norm = check_norm(norm)
+    workers = check_workers(workers)
+    call = Call(x, flavor)
+    xin = call.x
+    if xin.ndim == 0:
+        raise InvalidArgumentError("FFT input must have at least one dimension, got a 0-d scalar")
+    ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
+    if not unique_axes and len(set(ax)) != len(ax):
+        return _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+    if not ax:
+        if kind != "c2c":
+            raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
+        precision = call.precision("complex")
+        call.cast(COMPLEX_DTYPE[precision])
+        return _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
+
+    precision = call.precision("real" if kind == "r2c" else "complex")
+    call.cast((REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision])
+    if hermitian:  # hfft = c2r(conj(x)), ihfft = conj(r2c(x)), each with the norm swapped
+        norm = SWAP_NORM[norm]
+        if kind == "c2r":
+            call.x = call.x.conj()
+    xs = call.x
+    lengths = []
+    for i, (a, n) in enumerate(zip(ax, req)):
+        last = i == len(ax) - 1
+        if kind == "c2r" and last:
+            n = n if n is not None else 2 * (xs.shape[a] - 1)
+            if n < 1:
+                raise InvalidArgumentError(
+                    f"invalid number of output points {n} along axis {a}: an input of "
+                    f"length {xs.shape[a]} needs n given explicitly")
+            xs = arrays.resize_axis(xs, a, n // 2 + 1)
+        else:
+            n = n if n is not None else xs.shape[a]
+            if n < 1:
+                raise InvalidArgumentError(
+                    f"invalid number of data points (0) along axis {a}: the input is empty there")
+            xs = arrays.resize_axis(xs, a, n)
+        lengths.append(n)
+    problem = FFTProblem(kind, tuple(xs.shape), ax, tuple(lengths), kind == "r2c" or (kind == "c2c" and forward),
+                         norm, precision, workers)
+    y = run_problem(xs, problem, backend, call.tensor)
+    if hermitian and kind == "r2c":
+        y = y.conj() if call.tensor else np.conjugate(y, out=y)
+    return _deliver(call, y, out)
+
+
+def run_problem(x: Any, problem: FFTProblem, backend: Any, tensor: bool) -> Any:
+    """Run a problem on a NumPy array or a tensor (autograd-aware), same kind back."""
+    if any(d == 0 for d in problem.shape):
+        empty = np.empty(problem.output_shape, problem.output_dtype)
+        return _wrap_tensor(empty) if tensor else empty
+    if not tensor:
+        return dispatch.run(x, problem, backend)
+    from .autograd import needs_autograd, run_differentiable
+    if needs_autograd(x):
+        return run_differentiable(x, problem, backend)
+    return _wrap_tensor(dispatch.run(arrays.tensor_to_numpy(x), problem, backend))
+
+
+def _wrap_tensor(y: np.ndarray) -> Any:
+    return arrays.torch_module().from_numpy(y)
+
+
+def _deliver(call: Call, y: Any, out: Any) -> Any:
+    """Return ``y``, or copy it into the caller's ``out=`` after checking it fits."""
+    if call.tensor and isinstance(y, np.ndarray):
+        y = _wrap_tensor(y)
+    if call.tensor and y.is_conj():
+        y = y.resolve_conj()
+    if out is None:
+        return y
+    if call.tensor:
+        if not arrays.is_tensor(out):
+            raise InvalidArgumentError(f"out= must be a torch.Tensor, got {type(out).__name__}")
+        if tuple(out.shape) != tuple(y.shape) or out.dtype != y.dtype:
+            raise InvalidArgumentError(
+                f"out= has shape {tuple(out.shape)} and dtype {out.dtype}; the result needs "
+                f"shape {tuple(y.shape)} and dtype {y.dtype}")
+        out.copy_(y)
+        return out
+    if not isinstance(out, np.ndarray):
+        raise InvalidArgumentError(f"out= must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != y.shape or out.dtype != y.dtype:
+        raise InvalidArgumentError(
+            f"out= has shape {out.shape} and dtype {out.dtype}; the result needs "
+            f"shape {y.shape} and dtype {y.dtype}")
+    np.copyto(out, y)
+    return out
+
+
+def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], req: tuple,
+                   norm: str, out: Any, backend: Any, workers: int, flavor: str,
+                   hermitian: bool) -> Any:
+    """numpy.fft semantics for repeated axes: one 1-D pass per listed axis.
+
+    c2c runs the axes last to first; r2c runs its real pass first and c2r its
+    real pass last, as numpy's rfftn/irfftn do.
+    """
+    if hermitian:
+        raise InvalidArgumentError("repeated axes are not supported for Hermitian transforms")
+    steps = [("c2c", i) for i in range(len(ax))]
+    if kind == "c2c":
+        steps.reverse()
+    elif kind == "r2c":
+        steps = [("r2c", len(ax) - 1)] + steps[:-1]
+    else:
+        steps = steps[:-1] + [("c2r", len(ax) - 1)]
+    x = call.x
+    for step_kind, i in steps:
+        x = transform(x, kind=step_kind, forward=forward if kind == "c2c" else kind == "r2c",
+                      s=None if req[i] is None else (req[i],), axes=(ax[i],), norm=norm,
+                      out=None, backend=backend, workers=workers, flavor=flavor)
+    return _deliver(call, x, out)
