@@ -28,6 +28,12 @@ def torch_module() -> Any | None:
     return sys.modules.get("torch")
 
 
+def tensor_type() -> type | None:
+    """torch.Tensor if torch has been imported, else None."""
+    torch = sys.modules.get("torch")
+    return torch.Tensor if torch is not None else None
+
+
 def is_tensor(x: Any) -> bool:
     torch = torch_module()
     return torch is not None and isinstance(x, torch.Tensor)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 import warnings
 from dataclasses import dataclass
 from typing import Iterator
@@ -16,6 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from .accuracy import DEFAULT_C, normwise_error, tolerance
+from .env import getenv
 from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
 
@@ -50,7 +50,9 @@ _env_cache: tuple[tuple, CrossCheckConfig | None] = ((), None)
 
 def _from_env() -> CrossCheckConfig | None:
     global _env_cache
-    key = (os.environ.get(CROSSCHECK_ENV), os.environ.get(MODE_ENV), os.environ.get(C_ENV))
+    if getenv(CROSSCHECK_ENV) is None:
+        return None
+    key = (getenv(CROSSCHECK_ENV), getenv(MODE_ENV), getenv(C_ENV))
     if key != _env_cache[0]:
         ref, mode, c = key
         cfg = None

@@ -1,4 +1,8 @@
-"""The hot path: from a problem to an executed plan, with one cache lookup."""
+"""The hot path: from a problem to an executed plan, with one cache lookup.
+
+Problems travel as plain tuples (``FFTProblem.key()``) on this path: building
+and hashing a frozen dataclass per call would cost more than a small FFT.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -10,14 +14,18 @@ from .plan_cache import plan_cache
 from .planner import make_plan
 from .problem import FFTProblem
 
-
-def get_plan(problem: FFTProblem, backend: selection.BackendSpec = None) -> Plan:
-    """The cached plan for ``problem`` under the current backend selection."""
-    sel = selection.resolve(backend)
-    return plan_cache.get_or_build((sel.names, problem), lambda: make_plan(problem, sel.names))
+ProblemKey = tuple
 
 
-def run(x: np.ndarray, problem: FFTProblem, backend: selection.BackendSpec = None) -> np.ndarray:
+def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
+    """The cached plan for ``problem`` (an FFTProblem or its key) under the current selection."""
+    names = selection.resolve(backend).names
+    key = problem.key() if isinstance(problem, FFTProblem) else problem
+    return plan_cache.get_or_build((names, key), lambda: make_plan(FFTProblem(*key), names))
+
+
+def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
+        backend: selection.BackendSpec = None) -> np.ndarray:
     """Execute ``problem`` on ``x`` (exact shape and dtype) and return a new array."""
     plan = get_plan(problem, backend)
     return checked(plan, x, plan.execute(x))

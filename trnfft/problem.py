@@ -43,6 +43,11 @@ class FFTProblem:
     precision: str
     workers: int = 1
 
+    def key(self) -> tuple:
+        """The fields as a plain tuple: ``FFTProblem(*p.key()) == p``; a cheap cache key."""
+        return (self.kind, self.shape, self.axes, self.lengths, self.forward, self.norm,
+                self.precision, self.workers)
+
     @property
     def input_dtype(self) -> np.dtype:
         return _REAL[self.precision] if self.kind == "r2c" else _COMPLEX[self.precision]

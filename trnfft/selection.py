@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 from dataclasses import dataclass
 from typing import Iterator, Sequence, Union
 
+from .env import getenv
 from .errors import BackendUnavailableError, InvalidArgumentError
 from .registry import REGISTRY
 
@@ -58,7 +58,7 @@ def _split(spec: BackendSpec) -> tuple[str, ...] | None:
 
 
 def simulator_requested() -> bool:
-    return os.environ.get(SIMULATOR_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return (getenv(SIMULATOR_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def set_backend(backend: BackendSpec) -> None:
@@ -97,7 +97,7 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
         return ctx, "use_backend() context"
     if _global is not None:
         return _global, "set_backend()"
-    env = os.environ.get(BACKEND_ENV, "").strip()
+    env = (getenv(BACKEND_ENV) or "").strip()
     if env:
         return _split(env), f"{BACKEND_ENV}={env}"  # type: ignore[return-value]
     if simulator_requested():
@@ -108,8 +108,7 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
 def resolve(explicit: BackendSpec = None) -> Selection:
     """The backends a transform call with ``backend=explicit`` would use here."""
     key = (explicit if not isinstance(explicit, list) else tuple(explicit), _context.get(),
-           _global, os.environ.get(BACKEND_ENV), os.environ.get(SIMULATOR_ENV),
-           REGISTRY.generation)
+           _global, getenv(BACKEND_ENV), getenv(SIMULATOR_ENV), REGISTRY.generation)
     sel = _memo.get(key)
     if sel is None:
         requested, source = _requested(explicit)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import arrays, dispatch
 from .arrays import COMPLEX_DTYPE, REAL_DTYPE
+from .env import getenv
 from .errors import InvalidArgumentError, InvalidDtypeError
 from .problem import NORMS, FFTProblem
 
@@ -23,18 +24,28 @@ SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 WORKERS_ENV = "TRNFFT_WORKERS"
 
 
+_NORM = {None: "backward", "backward": "backward", "ortho": "ortho", "forward": "forward"}
+_WORKERS: dict[str | None, int] = {}
+
+
 def check_norm(norm: str | None) -> str:
-    if norm is None:
-        return "backward"
-    if norm not in NORMS:
+    found = _NORM.get(norm) if isinstance(norm, (str, type(None))) else None
+    if found is None:
         raise InvalidArgumentError(
             f"invalid norm {norm!r}: expected None, 'backward', 'ortho' or 'forward'")
-    return norm
+    return found
 
 
 def check_workers(workers: int | None) -> int:
     if workers is None:
-        workers = int(os.environ.get(WORKERS_ENV, "1") or 1)
+        env = getenv(WORKERS_ENV)
+        cached = _WORKERS.get(env)
+        if cached is None:
+            try:
+                cached = _WORKERS[env] = check_workers(int(env) if env else 1)
+            except ValueError:
+                raise InvalidArgumentError(f"{WORKERS_ENV}={env!r} is not an integer") from None
+        return cached
     try:
         workers = operator.index(workers)
     except TypeError:
@@ -139,8 +150,16 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
               workers: int | None, flavor: str, hermitian: bool = False,
               unique_axes: bool = True, axis_name: str = "dim") -> Any:
     """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``)."""
-    norm = check_norm(norm)
     workers = check_workers(workers)
+    sig = None
+    if s is None and out is None and not hermitian:
+        sig = _signature(x, flavor, kind, forward, axes, norm, workers)
+        key = _FAST_CALLS.get(sig) if sig is not None else None
+        if key is not None:
+            y = _run_fast(x, key, backend)
+            if y is not None:
+                return y
+    norm = check_norm(norm)
     call = Call(x, flavor)
     xin = call.x
     if xin.ndim == 0:
@@ -179,25 +198,63 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
                     f"invalid number of data points (0) along axis {a}: the input is empty there")
             xs = arrays.resize_axis(xs, a, n)
         lengths.append(n)
-    problem = FFTProblem(kind, tuple(xs.shape), ax, tuple(lengths), kind == "r2c" or (kind == "c2c" and forward),
-                         norm, precision, workers)
-    y = run_problem(xs, problem, backend, call.tensor)
+    key = (kind, tuple(xs.shape), ax, tuple(lengths),
+           kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
+    if sig is not None and xs is x and 0 not in key[1]:
+        if len(_FAST_CALLS) >= _FAST_CALLS_LIMIT:
+            _FAST_CALLS.clear()
+        _FAST_CALLS[sig] = key
+    y = run_problem(xs, key, backend, call.tensor)
     if hermitian and kind == "r2c":
         y = y.conj() if call.tensor else np.conjugate(y, out=y)
     return _deliver(call, y, out)
 
 
-def run_problem(x: Any, problem: FFTProblem, backend: Any, tensor: bool) -> Any:
-    """Run a problem on a NumPy array or a tensor (autograd-aware), same kind back."""
-    if any(d == 0 for d in problem.shape):
+# Calls whose input needs no cast, padding or conjugation map straight to their
+# problem key, skipping argument normalisation: at N=1024 that work costs more
+# than the FFT itself. Keyed by everything the key is derived from.
+_FAST_CALLS: dict[tuple, tuple] = {}
+_FAST_CALLS_LIMIT = 4096
+
+
+def _signature(x: Any, flavor: str, kind: str, forward: bool, axes: Any, norm: Any,
+               workers: int) -> tuple | None:
+    t = type(x)
+    if t is not np.ndarray and not (flavor == TORCH and t is arrays.tensor_type()):
+        return None
+    sig = (flavor, t, x.dtype, x.shape, kind, forward, axes, norm, workers)
+    try:
+        hash(sig)
+    except TypeError:  # axes given as a list
+        return None
+    return sig
+
+
+def _run_fast(x: Any, key: tuple, backend: Any) -> Any:
+    """Run a known call signature; None when the tensor needs the general path."""
+    if type(x) is np.ndarray:
+        return dispatch.run(x, key, backend)
+    if x.requires_grad:
+        return None
+    try:
+        arr = x.numpy()  # raises for conj/neg views and non-CPU tensors
+    except (RuntimeError, TypeError):
+        return None
+    return arrays.torch_module().from_numpy(dispatch.run(arr, key, backend))
+
+
+def run_problem(x: Any, key: tuple, backend: Any, tensor: bool) -> Any:
+    """Run the problem ``key`` on a NumPy array or a tensor (autograd-aware), same kind back."""
+    if 0 in key[1]:
+        problem = FFTProblem(*key)
         empty = np.empty(problem.output_shape, problem.output_dtype)
         return _wrap_tensor(empty) if tensor else empty
     if not tensor:
-        return dispatch.run(x, problem, backend)
+        return dispatch.run(x, key, backend)
     from .autograd import needs_autograd, run_differentiable
     if needs_autograd(x):
-        return run_differentiable(x, problem, backend)
-    return _wrap_tensor(dispatch.run(arrays.tensor_to_numpy(x), problem, backend))
+        return run_differentiable(x, FFTProblem(*key), backend)
+    return _wrap_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend))
 
 
 def _wrap_tensor(y: np.ndarray) -> Any:
@@ -249,8 +306,12 @@ def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], re
     else:
         steps = steps[:-1] + [("c2r", len(ax) - 1)]
     x = call.x
+    # numpy takes every default length from the original input shape
+    lengths = [x.shape[a] if n is None else n for a, n in zip(ax, req)]
+    if kind == "c2r" and req[-1] is None:
+        lengths[-1] = 2 * (x.shape[ax[-1]] - 1)
     for step_kind, i in steps:
         x = transform(x, kind=step_kind, forward=forward if kind == "c2c" else kind == "r2c",
-                      s=None if req[i] is None else (req[i],), axes=(ax[i],), norm=norm,
+                      s=(lengths[i],), axes=(ax[i],), norm=norm,
                       out=None, backend=backend, workers=workers, flavor=flavor)
     return _deliver(call, x, out)
