@@ -1,0 +1,63 @@
+"""Plans are built once per (backend, problem), bounded, clearable, and thread-safe."""
+from __future__ import annotations
+
+import concurrent.futures
+
+import numpy as np
+
+import trnfft
+from trnfft import numpy_fft
+from conftest import assert_close, random_array
+
+
+def test_repeated_calls_hit_the_cache():
+    trnfft.plan_cache.clear()
+    x = random_array(96, np.complex64)
+    numpy_fft.fft(x)
+    misses = trnfft.plan_cache.misses
+    for _ in range(5):
+        numpy_fft.fft(x)
+    assert trnfft.plan_cache.misses == misses
+    assert trnfft.plan_cache.size >= 1
+
+
+def test_cache_is_bounded_and_clearable():
+    cache = trnfft.plan_cache
+    old = cache.max_size
+    try:
+        cache.clear()
+        cache.max_size = 3
+        for n in range(10, 20):
+            numpy_fft.fft(np.ones(n, np.complex64))
+        assert cache.size == 3
+        cache.clear()
+        assert cache.size == 0
+        cache.max_size = 0
+        numpy_fft.fft(np.ones(8))
+        assert cache.size == 0
+    finally:
+        cache.max_size = old
+
+
+def test_different_backends_get_different_plans():
+    trnfft.plan_cache.clear()
+    x = random_array(40, np.complex128)
+    numpy_fft.fft(x, backend="numpy-reference")
+    numpy_fft.fft(x, backend="fftw-reference")
+    assert trnfft.plan_cache.size == 2
+
+
+def test_concurrent_calls_from_many_threads_are_correct(trnfft_backend):
+    sizes = [64, 100, 128, 243, 64, 100]
+    inputs = [random_array((4, n), np.complex64, seed=i) for i, n in enumerate(sizes * 8)]
+
+    def work(x):
+        with trnfft.use_backend(trnfft_backend):
+            return numpy_fft.fft(x), numpy_fft.irfft(x, axis=0)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, inputs))
+    for x, (y, r) in zip(inputs, results):
+        x64 = x.astype(np.complex128)
+        assert_close(y, np.fft.fft(x64), np.complex64, x.shape[1])
+        assert_close(r, np.fft.irfft(x64, axis=0), np.complex64, 6)
