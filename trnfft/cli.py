@@ -1,0 +1,119 @@
+"""The ``trnfft`` command: ``info``, ``which`` and ``check``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .introspection import auto_choice, backends_info
+    from .selection import get_backend
+    rows = backends_info()
+    engine = _nki_engine()
+    if args.json:
+        print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
+                          "nki_engine": engine}, indent=2, default=str))
+        return 0
+    table = Table(title="trnfft backends", title_justify="left")
+    for col in ("backend", "status", "version", "kinds", "precisions", "notes"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        caps = r["capabilities"] or {}
+        status = "[green]available[/]" if r["available"] else f"[red]unavailable[/]: {r['reason']}"
+        if not r["available"] and r["fix"]:
+            status += f" [dim](fix: {r['fix']})[/]"
+        notes = r["description"]
+        if r["details"]:
+            notes += "  " + ", ".join(f"{k}={v}" for k, v in r["details"].items())
+        table.add_row(r["name"], status, r["version"], ",".join(caps.get("kinds", [])),
+                      ",".join(caps.get("precisions", [])), notes)
+    con = _console()
+    con.print(table)
+    con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
+    if engine:
+        con.print(f"NKI engine: {engine}")
+    return 0
+
+
+def _nki_engine() -> str | None:
+    """Which NKI engine the NKI plugin uses, when that plugin reports one."""
+    from .introspection import backends_info
+    for r in backends_info():
+        if r["name"].startswith("nki") and "engine" in r["details"]:
+            return str(r["details"]["engine"])
+    return None
+
+
+def cmd_which(args: argparse.Namespace) -> int:
+    from .introspection import which
+    shape = tuple(int(s) for s in args.shape.split(","))
+    axes = tuple(int(a) for a in args.axes.split(",")) if args.axes else None
+    w = which(args.function, shape, args.dtype, axes=axes, norm=args.norm, backend=args.backend)
+    if args.json:
+        print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
+                          "problem": w.problem.describe()}))
+    else:
+        passes = f" in {w.passes} passes" if w.passes > 1 else ""
+        _console().print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
+                         f"  problem: {w.problem.describe()}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check_report import run_check_command
+    return run_check_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trnfft", description="FFTs for AWS Trainium: backends and checks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("info", help="list backends, their availability and capabilities")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("which", help="say which backend a call would use here")
+    p.add_argument("function", nargs="?", default="fft")
+    p.add_argument("--shape", default="1024", help="comma-separated, e.g. 128,1024")
+    p.add_argument("--dtype", default="complex64")
+    p.add_argument("--axes", default=None)
+    p.add_argument("--norm", default=None)
+    p.add_argument("--backend", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_which)
+
+    p = sub.add_parser("check", help="cross-check every backend against float64 and each other")
+    p.add_argument("--backends", default=None, help="comma-separated (default: all available)")
+    p.add_argument("--sizes", default=None, help="comma-separated 1-D sizes (default: a mixed set)")
+    p.add_argument("--dtypes", default="complex64,complex128",
+                   help="precisions to test, as complex64/complex128 or single/double")
+    p.add_argument("--kinds", default="c2c,r2c,c2r")
+    p.add_argument("--c", type=float, default=None, help="tolerance factor in c*eps*log2(N)")
+    p.add_argument("--json", metavar="FILE", default=None, help="write the full report here ('-' for stdout)")
+    p.add_argument("--plot", metavar="FILE.png", default=None, help="draw error against N per backend")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .errors import TrnfftError
+    try:
+        return int(args.func(args))
+    except TrnfftError as exc:
+        _console().print(f"[red]error:[/] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

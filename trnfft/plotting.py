@@ -1,0 +1,52 @@
+"""The accuracy picture: norm-wise error against N per backend, log-log, with the tolerance."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .check import CrossCheckReport
+
+
+def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
+    """Write a PNG: one panel per precision, one line per backend, 1-D c2c/r2c/c2r problems."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        from .errors import TrnfftError
+        raise TrnfftError("--plot needs matplotlib: pip install 'trnfft[plot]'") from exc
+
+    precisions = sorted({r.problem.precision for r in reports}, reverse=True)
+    fig, axes = plt.subplots(1, len(precisions), figsize=(6.5 * len(precisions), 4.8), squeeze=False)
+    for ax, precision in zip(axes[0], precisions):
+        lines: dict[str, dict[int, float]] = defaultdict(dict)
+        tol: dict[int, float] = {}
+        for rep in reports:
+            p = rep.problem
+            if p.precision != precision or len(p.axes) != 1 or p.batch != 1:
+                continue
+            tol[p.size] = rep.tolerance
+            for res in rep.results:
+                if res.error is not None:
+                    # worst error over the kinds at this size, so each backend is one line
+                    prev = lines[res.backend].get(p.size, 0.0)
+                    lines[res.backend][p.size] = max(prev, res.error, 1e-18)
+        for i, (backend, points) in enumerate(sorted(lines.items())):
+            ns = sorted(points)
+            ax.loglog(ns, [points[n] for n in ns], marker="os^vD"[i % 5], label=backend)
+        if tol:
+            ns = sorted(tol)
+            ax.loglog(ns, [tol[n] for n in ns], "k--", label="tolerance c*eps*log2(N)")
+        dtype = ("complex64 / float32 (reference: float64)" if precision == "single"
+                 else "complex128 / float64 (reference: long double)")
+        ax.set_title(f"{dtype}: worst of c2c, r2c, c2r")
+        ax.set_xlabel("transform length N")
+        ax.set_ylabel("norm-wise relative error vs reference")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("trnfft check: accuracy per backend")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
