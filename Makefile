@@ -1,0 +1,41 @@
+# The README's two set-up commands are `make check` and `make test`.
+# Both install into a private virtualenv (.venv) with constraints.txt, which
+# pins torch to the CPU build these machines carry instead of the newest
+# CUDA build; users elsewhere install trnfft without that pin.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --constraint constraints.txt
+
+.PHONY: check test bench-smoke clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.run-installed: $(VENV)/bin/python pyproject.toml constraints.txt
+	$(PIP) -e ".[plot]"
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/bin/python pyproject.toml constraints.txt
+	$(PIP) -e ".[test,bench]"
+	touch $@
+
+## Install, then run trnfft's main job: every backend cross-checked against a
+## high-precision reference (table on stdout, report and plot in ./reports).
+check: $(VENV)/.run-installed
+	mkdir -p reports
+	$(VENV)/bin/trnfft info
+	$(VENV)/bin/trnfft check --json reports/check.json --plot reports/check.png
+
+## Install, then run the test suite.
+test: $(VENV)/.test-installed
+	$(PY) -m pytest -q
+
+## Every asv benchmark once, against the current environment (CI smoke).
+bench-smoke: $(VENV)/.test-installed
+	$(VENV)/bin/asv machine --yes --machine ci-smoke >/dev/null
+	$(VENV)/bin/asv run --python=same --quick --show-stderr --machine ci-smoke --dry-run
+
+clean:
+	rm -rf $(VENV) reports .asv build *.egg-info
