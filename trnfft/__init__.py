@@ -13,6 +13,7 @@ from __future__ import annotations
 from . import numpy_fft
 from .api import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, ifftn, ihfft, ihfft2,
                   ihfftn, irfft, irfft2, irfftn, rfft, rfft2, rfftn)
+from .check import crosscheck
 from .crosscheck import cross_checking, set_crosscheck
 from .errors import (BackendError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
                      InvalidDtypeError, TrnfftError, UnknownBackendError, UnsupportedProblemError)
@@ -34,7 +35,7 @@ __all__ = [
     "fftfreq", "rfftfreq", "fftshift", "ifftshift", "numpy_fft",
     "set_backend", "get_backend", "use_backend", "which", "backends_info", "configure_backend",
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
-    "cross_checking", "set_crosscheck",
+    "crosscheck", "cross_checking", "set_crosscheck",
     "TrnfftError", "InvalidArgumentError", "InvalidDtypeError", "BackendError",
     "UnknownBackendError", "BackendUnavailableError", "UnsupportedProblemError", "CrossCheckError",
 ]

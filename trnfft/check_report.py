@@ -6,7 +6,6 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -14,6 +13,7 @@ from .accuracy import DEFAULT_C
 from .check import CrossCheckReport, available_backends, check_problem, default_problems
 from .errors import InvalidArgumentError
 from .selection import ALIASES, resolve_names
+from .terminal import make_console
 
 SHORT_DTYPE = {"complex64": "c64", "complex128": "c128", "float32": "f32", "float64": "f64"}
 PRECISION_NAMES = {"complex64": "single", "float32": "single", "single": "single",
@@ -56,9 +56,7 @@ def run_check_command(args: argparse.Namespace) -> int:
     if opts["sizes"] is not None:  # an explicit size list means 1-D problems only
         problems = [p for p in problems if len(p.shape) == 1]
     to_stdout = args.json == "-"
-    stream = sys.stderr if to_stdout else sys.stdout
-    # logs and pipes get a wide table rather than rich's 80-column default
-    console = Console(highlight=False, file=stream, width=None if stream.isatty() else 150)
+    console = make_console(sys.stderr if to_stdout else sys.stdout)
     reports: list[CrossCheckReport] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,

@@ -6,12 +6,9 @@ import json
 import sys
 from typing import Any, Sequence
 
-from rich.console import Console
 from rich.table import Table
 
-
-def _console() -> Console:
-    return Console(highlight=False)
+from .terminal import make_console as _console
 
 
 def cmd_info(args: argparse.Namespace) -> int:
