@@ -18,7 +18,11 @@ A backend object answers, in order of use:
 * execution:     ``plan.execute(x)`` -> a new array of ``problem.output_shape``
                  and ``problem.output_dtype``; ``x`` (shape ``problem.shape``,
                  dtype ``problem.input_dtype``, any strides) is never modified.
-* optionally:    ``configure(**options)`` for backend settings.
+* optionally:    ``backend.configure(**options)`` for backend settings,
+                 ``backend.details()`` -> dict shown by ``trnfft info``, and
+                 ``plan.modelled_cost()`` -> ``{"launches", "trn1_seconds",
+                 "trn2_seconds"}`` for backends with a device cost model (the
+                 asv suite tracks it when present).
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 _lock = threading.Lock()
+_saved: tuple = ()  # what this process last wrote, to skip rewriting unchanged wisdom
 
 
 def load(path: Path, pyfftw) -> bool:
@@ -28,14 +29,19 @@ def load(path: Path, pyfftw) -> bool:
 
 
 def save(path: Path, pyfftw) -> None:
-    """Write everything FFTW knows now to ``path`` atomically (best effort)."""
+    """Write everything FFTW knows now to ``path`` atomically, if it changed (best effort)."""
+    global _saved
     with _lock:
+        current = (str(path), pyfftw.export_wisdom())
+        if current == _saved:
+            return
         try:
-            wisdom = [w.decode("ascii") for w in pyfftw.export_wisdom()]
+            wisdom = [w.decode("ascii") for w in current[1]]
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".wisdom-")
             with os.fdopen(fd, "w") as fh:
                 json.dump({"pyfftw": pyfftw.__version__, "wisdom": wisdom}, fh)
             os.replace(tmp, path)
+            _saved = current
         except OSError:
             pass  # a read-only cache directory only costs planning time

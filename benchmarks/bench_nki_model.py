@@ -1,0 +1,43 @@
+"""Launches and modelled Trainium kernel time for backends whose plans report them.
+
+A plan that implements ``modelled_cost()`` (the NKI backends, through the
+emulator's cost model) is tracked here; every other backend is skipped. All
+times are modelled estimates, not measurements.
+"""
+from __future__ import annotations
+
+from .common import trnfft_backends
+
+BACKENDS = [b.split(":", 1)[1] for b in trnfft_backends()]
+
+
+class NKIModel:
+    params = [["c2c:1024", "c2c:4096", "c2c:65536", "r2c:1024", "c2c:128x1024"], BACKENDS]
+    param_names = ["problem", "backend"]
+    timeout = 300
+
+    def setup(self, problem, backend):
+        from trnfft.check import make_problem
+        from trnfft.dispatch import get_plan
+        kind, dims = problem.split(":")
+        shape = tuple(int(d) for d in dims.split("x"))
+        p = make_problem(kind, shape, precision="single")
+        plan = get_plan(p, backend)
+        if not hasattr(plan, "modelled_cost"):
+            raise NotImplementedError(f"{backend} reports no modelled cost")
+        self.cost = plan.modelled_cost()
+
+    def track_launches(self, problem, backend):
+        return self.cost["launches"]
+
+    track_launches.unit = "kernel launches per call"
+
+    def track_modelled_trn1(self, problem, backend):
+        return self.cost["trn1_seconds"] * 1e6
+
+    track_modelled_trn1.unit = "us (modelled, trn1)"
+
+    def track_modelled_trn2(self, problem, backend):
+        return self.cost["trn2_seconds"] * 1e6
+
+    track_modelled_trn2.unit = "us (modelled, trn2)"

@@ -1,0 +1,124 @@
+"""Shared pieces of the asv suite: implementations under test, inputs, skipping.
+
+An "implementation" is either ``trnfft:<backend>`` for every backend trnfft
+finds available (new backends, the NKI ones included, are picked up without
+edits) or a peer a user would pick instead: numpy, scipy, torch, and a
+pre-planned pyFFTW object (the fastest any Python caller gets).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+
+# Steady-state, single-threaded comparisons; planning effort as a user gets it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+PEERS = ["numpy", "scipy", "torch", "pyfftw-planned"]
+
+
+def trnfft_backends() -> list[str]:
+    try:
+        from trnfft.introspection import backends_info
+    except ImportError:
+        return []
+    return [f"trnfft:{r['name']}" for r in backends_info() if r["available"]]
+
+
+IMPLS = trnfft_backends() + PEERS
+
+
+def make_input(kind: str, shape: tuple[int, ...], dtype: str, seed: int = 0) -> np.ndarray:
+    """Uniform [-1, 1) input; for c2r a half spectrum of the given real shape."""
+    rng = np.random.default_rng(seed)
+    real = np.float32 if dtype == "complex64" else np.float64
+    if kind == "r2c":
+        return rng.uniform(-1, 1, shape).astype(real)
+    if kind == "c2r":
+        return np.fft.rfftn(rng.uniform(-1, 1, shape)).astype(dtype)
+    return (rng.uniform(-1, 1, shape) + 1j * rng.uniform(-1, 1, shape)).astype(dtype)
+
+
+def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
+                 axes: tuple[int, ...] | None = None):
+    """A zero-argument callable computing the transform of ``x`` over ``axes`` (default all).
+
+    ``shape`` is the logical (real-side) shape. Raises NotImplementedError
+    (asv's skip) for an implementation that is not installed here.
+    """
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    shape = tuple(shape[a] for a in axes)
+    if impl.startswith("trnfft:"):
+        import trnfft.numpy_fft as f
+        backend = impl.split(":", 1)[1]
+        fn = {"c2c": f.fftn, "r2c": f.rfftn, "c2r": f.irfftn}[kind]
+        kw = {"s": shape} if kind == "c2r" else {}
+        return lambda: fn(x, axes=axes, backend=backend, **kw)
+    if impl == "numpy":
+        fn = {"c2c": np.fft.fftn, "r2c": np.fft.rfftn, "c2r": np.fft.irfftn}[kind]
+        kw = {"s": shape} if kind == "c2r" else {}
+        return lambda: fn(x, axes=axes, **kw)
+    if impl == "scipy":
+        sfft = _optional("scipy.fft")
+        fn = {"c2c": sfft.fftn, "r2c": sfft.rfftn, "c2r": sfft.irfftn}[kind]
+        kw = {"s": shape} if kind == "c2r" else {}
+        return lambda: fn(x, axes=axes, workers=1, **kw)
+    if impl == "torch":
+        torch = _optional("torch")
+        torch.set_num_threads(1)
+        t = torch.from_numpy(x)
+        fn = {"c2c": torch.fft.fftn, "r2c": torch.fft.rfftn, "c2r": torch.fft.irfftn}[kind]
+        kw = {"s": shape} if kind == "c2r" else {}
+        return lambda: fn(t, dim=axes, **kw)
+    if impl == "pyfftw-planned":
+        pyfftw = _optional("pyfftw")
+        full = list(x.shape)
+        if kind == "c2r":
+            full[axes[-1]] = shape[-1]
+        elif kind == "r2c":
+            full[axes[-1]] = shape[-1] // 2 + 1
+        out_shape = tuple(full)
+        out_dtype = x.real.dtype if kind == "c2r" else np.result_type(x.dtype, np.complex64)
+        a = pyfftw.empty_aligned(x.shape, x.dtype)
+        b = pyfftw.empty_aligned(out_shape, out_dtype)
+        direction = "FFTW_BACKWARD" if kind == "c2r" else "FFTW_FORWARD"
+        with _peer_wisdom(pyfftw) as flag:
+            obj = pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(flag,), threads=1)
+        a[...] = x
+        return obj  # calling the planned object runs the transform in place, no copies
+    raise NotImplementedError(impl)
+
+
+@contextlib.contextmanager
+def _peer_wisdom(pyfftw):
+    """Plan the pyFFTW peer with the planner effort trnfft uses (TRNFFT_FFTW_PLANNER,
+    default measure, no time limit), sharing trnfft's wisdom file so that each
+    machine pays for planning once, as a pyFFTW user keeping wisdom would."""
+    from trnfft_backends.fftw import wisdom
+    from trnfft_backends.fftw.settings import EFFORTS, FFTWSettings
+    settings = FFTWSettings()
+    wisdom.load(settings.wisdom_path, pyfftw)
+    yield EFFORTS[settings.planner]
+    wisdom.save(settings.wisdom_path, pyfftw)
+
+
+def _optional(module: str):
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise NotImplementedError(f"{module} is not installed here") from exc
+
+
+def normwise_error(kind: str, x: np.ndarray, shape: tuple[int, ...], fn,
+                   axes: tuple[int, ...] | None = None) -> float:
+    """Error of ``fn()`` against the high-precision reference (long double for double inputs)."""
+    from trnfft.accuracy import normwise_error as err, reference_transform
+    from trnfft.check import make_problem
+    precision = "single" if x.dtype in (np.float32, np.complex64) else "double"
+    axes = tuple(range(len(shape))) if axes is None else axes
+    problem = make_problem(kind, shape, axes=axes, precision=precision)
+    y = fn()
+    y = y.resolve_conj().numpy() if hasattr(y, "resolve_conj") else np.asarray(y)
+    return err(y, reference_transform(problem, x))
