@@ -12,7 +12,7 @@ BACKENDS = [b.split(":", 1)[1] for b in trnfft_backends()]
 
 
 class NKIModel:
-    params = [["c2c:1024", "c2c:4096", "c2c:65536", "r2c:1024", "c2c:128x1024"], BACKENDS]
+    params = [["c2c:64", "c2c:128", "c2c:128x128", "c2c:1024", "c2c:65536", "r2c:1024"], BACKENDS]
     param_names = ["problem", "backend"]
     timeout = 300
 
@@ -21,8 +21,12 @@ class NKIModel:
         from trnfft.dispatch import get_plan
         kind, dims = problem.split(":")
         shape = tuple(int(d) for d in dims.split("x"))
+        from trnfft.errors import TrnfftError
         p = make_problem(kind, shape, precision="single")
-        plan = get_plan(p, backend)
+        try:
+            plan = get_plan(p, backend)
+        except TrnfftError as exc:
+            raise NotImplementedError(f"{backend}: {exc}") from None
         if not hasattr(plan, "modelled_cost"):
             raise NotImplementedError(f"{backend} reports no modelled cost")
         self.cost = plan.modelled_cost()

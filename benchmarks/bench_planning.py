@@ -7,7 +7,7 @@ BACKENDS = [b.split(":", 1)[1] for b in trnfft_backends()]
 
 
 class Planning:
-    params = [[1024, 65536, 2**20], BACKENDS]
+    params = [[128, 1024, 65536, 2**20], BACKENDS]
     param_names = ["n", "backend"]
     timeout = 300
 
@@ -17,7 +17,8 @@ class Planning:
         self.trnfft = trnfft
         self.problem = make_problem("c2c", (n,), precision="single")
         self.x = make_input("c2c", (n,), "complex64")
-        trnfft.numpy_fft.fft(self.x, backend=backend)  # FFTW wisdom for this size exists from here on
+        from .common import warm
+        warm(lambda: trnfft.numpy_fft.fft(self.x, backend=backend))  # FFTW wisdom exists from here on
 
     def time_plan_creation(self, n, backend):
         from trnfft.dispatch import get_plan

@@ -103,6 +103,15 @@ def _peer_wisdom(pyfftw):
     wisdom.save(settings.wisdom_path, pyfftw)
 
 
+def warm(fn) -> None:
+    """First call (plans, first-touch memory); a backend that declines the problem is skipped."""
+    from trnfft.errors import UnsupportedProblemError
+    try:
+        fn()
+    except UnsupportedProblemError as exc:
+        raise NotImplementedError(f"declined: {exc}") from None
+
+
 def _optional(module: str):
     import importlib
     try:

@@ -133,3 +133,38 @@ def trnfft_register_backends(register):
 def matmul_plugin(name="matmul-dft", wrong=False):
     """Source of the naive DFT plugin; ``wrong=True`` flips the exponent's sign."""
     return MATMUL_DFT_PLUGIN.format(name=name, sign=-1 if wrong else 1)
+
+
+def claims(backend: str, kind: str, dtype, lengths) -> bool:
+    """Whether ``backend`` declares it can compute this transform (directly or as 1-D passes)."""
+    import math
+
+    from trnfft.registry import REGISTRY
+    caps = REGISTRY.get(backend).backend.capabilities()
+    precision = "single" if np.dtype(dtype) in (np.float32, np.complex64) else "double"
+    lengths = list(lengths)
+    if precision not in caps.precisions or kind not in caps.kinds:
+        return False
+    if len(lengths) > 1 and kind != "c2c" and "c2c" not in caps.kinds:
+        return False
+    if caps.max_rank is None or len(lengths) <= caps.max_rank:
+        return caps.max_size is None or math.prod(lengths) <= caps.max_size
+    return caps.max_size is None or max(lengths) <= caps.max_size
+
+
+def run_claimed(backend: str, call, kind: str, dtype, lengths):
+    """``call()`` when the backend claims the problem; otherwise assert it is refused clearly.
+
+    Returns the result, or None after checking the refusal.
+    """
+    from trnfft.errors import UnsupportedProblemError
+    if claims(backend, kind, dtype, lengths):
+        return call()
+    with pytest.raises(UnsupportedProblemError, match=backend):
+        call()
+    return None
+
+
+KIND_OF = {"fft": "c2c", "ifft": "c2c", "fft2": "c2c", "ifft2": "c2c", "fftn": "c2c", "ifftn": "c2c",
+           "rfft": "r2c", "rfft2": "r2c", "rfftn": "r2c", "ihfft": "r2c", "ihfft2": "r2c", "ihfftn": "r2c",
+           "irfft": "c2r", "irfft2": "c2r", "irfftn": "c2r", "hfft": "c2r", "hfft2": "c2r", "hfftn": "c2r"}

@@ -7,7 +7,7 @@ import numpy as np
 
 import trnfft
 from trnfft import numpy_fft
-from conftest import assert_close, random_array
+from conftest import assert_close, claims, random_array
 
 
 def test_repeated_calls_hit_the_cache():
@@ -48,16 +48,19 @@ def test_different_backends_get_different_plans():
 
 
 def test_concurrent_calls_from_many_threads_are_correct(trnfft_backend):
-    sizes = [64, 100, 128, 243, 64, 100]
-    inputs = [random_array((4, n), np.complex64, seed=i) for i, n in enumerate(sizes * 8)]
+    sizes = [n for n in (64, 100, 128, 243) if claims(trnfft_backend, "c2c", np.complex64, [n])]
+    assert len(sizes) >= 3
+    with_irfft = claims(trnfft_backend, "c2r", np.complex64, [6])
+    inputs = [random_array((4, n), np.complex64, seed=i) for i, n in enumerate(sizes * 12)]
 
     def work(x):
         with trnfft.use_backend(trnfft_backend):
-            return numpy_fft.fft(x), numpy_fft.irfft(x, axis=0)
+            return numpy_fft.fft(x), numpy_fft.irfft(x, axis=0) if with_irfft else None
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         results = list(pool.map(work, inputs))
     for x, (y, r) in zip(inputs, results):
         x64 = x.astype(np.complex128)
         assert_close(y, np.fft.fft(x64), np.complex64, x.shape[1])
-        assert_close(r, np.fft.irfft(x64, axis=0), np.complex64, 6)
+        if with_irfft:
+            assert_close(r, np.fft.irfft(x64, axis=0), np.complex64, 6)

@@ -115,6 +115,8 @@ def render_table(reports: list[CrossCheckReport], backends: list[str]) -> Table:
             r = by_name.get(b)
             if r is None:
                 cells.append("-")
+            elif r.declined:
+                cells.append("[dim]declined[/]")
             elif r.failure:
                 cells.append(f"[red]{r.failure[:60]}[/]")
             else:

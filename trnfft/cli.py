@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE.png", default=None, help="draw error against N per backend")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_check)
+
+    from .registry import REGISTRY
+    for error in REGISTRY.register_commands(sub):  # plugins' own commands, e.g. `trnfft cost`
+        print(f"warning: {error}", file=sys.stderr)
     return parser
 
 

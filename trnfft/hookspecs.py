@@ -112,3 +112,11 @@ class Backend(Protocol):
 @hookspec
 def trnfft_register_backends(register: Callable[[Backend], None]) -> None:
     """Register this plugin's backends by calling ``register(backend)`` for each."""
+
+
+@hookspec
+def trnfft_register_commands(subparsers: Any) -> None:
+    """Add subcommands to the ``trnfft`` CLI (an ``argparse`` subparsers object).
+
+    Each parser should ``set_defaults(func=handler)`` with ``handler(args) -> int``.
+    """

@@ -6,10 +6,11 @@ import numpy as np
 from .errors import BackendUnavailableError
 from .hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
 from .problem import FFTProblem
+from .terminal import make_console
 
 __all__ = [
     "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined",
-    "FFTProblem", "Plan", "apply_scale", "hookimpl",
+    "FFTProblem", "Plan", "apply_scale", "hookimpl", "make_console",
 ]
 
 

@@ -53,6 +53,7 @@ class Registry:
         self._lock = threading.RLock()
         self._records: dict[str, BackendRecord] | None = None
         self._extra_plugins: list[tuple[Any, str]] = []
+        self._manager: pluggy.PluginManager | None = None
         self.generation = 0  # bumped on every reload so caches keyed on it expire
 
     # -- loading -------------------------------------------------------------
@@ -82,6 +83,7 @@ class Registry:
                 records[plugin_name] = BackendRecord(plugin_name, plugin_name, error=_describe(exc))
                 continue
             self._run_registration(pm, plugin_name, obj, records)
+        self._manager = pm
         return records
 
     @staticmethod
@@ -104,6 +106,20 @@ class Registry:
             except Exception as exc:
                 records.setdefault(plugin_name, BackendRecord(plugin_name, plugin_name))
                 records[plugin_name].error = _describe(exc)
+
+    def register_commands(self, subparsers: Any) -> list[str]:
+        """Let every loaded plugin add CLI subcommands; returns the errors of those that failed."""
+        self.records()
+        errors = []
+        pm = self._manager
+        if pm is None:
+            return errors
+        for impl in pm.hook.trnfft_register_commands.get_hookimpls():
+            try:
+                impl.function(subparsers=subparsers)
+            except Exception as exc:
+                errors.append(f"plugin {impl.plugin_name!r} could not add its commands: {_describe(exc)}")
+        return errors
 
     def records(self) -> dict[str, BackendRecord]:
         if self._records is None:

@@ -1,0 +1,80 @@
+"""Modelled trn1/trn2 kernel time from an emulator record. An estimate, always labelled so.
+
+Figures (nki-reference.md sections 2 and 7, from
+D/nki/guides/architecture/trainium_inferentia2_arch.html, .../trainium2_arch.html,
+D/nki/deep-dives/nki_perf_guide.html, D/nki/deep-dives/nki-dma-bandwidth-guide.html):
+
+* Tensor engine 2.8 GHz (trn1) / 2.4 GHz (trn2); a matmul costs ~max(N, 64)
+  cycles at the bf16 rate, 4x for fp32 (23 vs 92 TF/s on trn1).
+* Vector 1.12 / 0.96 GHz; Scalar and GpSimd 1.4 / 1.2 GHz.
+* DMA 272 / 368 GB/s per NeuronCore over 16 queues, ~1.3 us fixed cost per
+  transfer; HBM 820 GB/s / 3 TB/s per chip.
+
+Model: each engine's busy time is its summed cycles over its clock; DMA time
+is bytes over min(DMA, HBM) bandwidth plus the fixed costs spread over the 16
+queues. The kernel time is bracketed: ``overlapped`` (engines fully in
+parallel: the maximum) and ``serial`` (nothing overlaps: the sum). Launch
+overhead is not included (the docs give no figure; trnsci/trnfft measured
+~0.85 ms per launch through torch-xla on trn1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .record import KernelRecord
+
+LABEL = "modelled"
+
+
+@dataclass(frozen=True)
+class Chip:
+    name: str
+    tensor_hz: float
+    vector_hz: float
+    scalar_hz: float
+    gpsimd_hz: float
+    dma_bytes_per_s: float
+    hbm_bytes_per_s: float
+    dma_fixed_s: float = 1.3e-6
+    dma_queues: int = 16
+    peak_bf16_flops: float = 0.0
+    peak_fp32_flops: float = 0.0
+
+
+CHIPS = {
+    "trn1": Chip("trn1", 2.8e9, 1.12e9, 1.4e9, 1.4e9, 272e9, 820e9,
+                 peak_bf16_flops=92e12, peak_fp32_flops=23e12),
+    "trn2": Chip("trn2", 2.4e9, 0.96e9, 1.2e9, 1.2e9, 368e9, 3e12,
+                 peak_bf16_flops=79e12, peak_fp32_flops=20e12),
+}
+
+
+@dataclass(frozen=True)
+class ModelledCost:
+    """Modelled seconds per engine and for the kernel, on one chip."""
+
+    chip: str
+    engines: dict[str, float]
+    overlapped_s: float
+    serial_s: float
+    launches: int
+    label: str = LABEL
+
+    def as_dict(self) -> dict:
+        return {"chip": self.chip, "label": self.label, "launches": self.launches,
+                "engine_seconds": dict(self.engines), "kernel_seconds_overlapped": self.overlapped_s,
+                "kernel_seconds_serial": self.serial_s}
+
+
+def model(rec: KernelRecord, chip: str = "trn1") -> ModelledCost:
+    c = CHIPS[chip]
+    engines = {
+        "tensor": rec.cycles.get("tensor", 0) / c.tensor_hz,
+        "vector": rec.cycles.get("vector", 0) / c.vector_hz,
+        "scalar": rec.cycles.get("scalar", 0) / c.scalar_hz,
+        "gpsimd": rec.cycles.get("gpsimd", 0) / c.gpsimd_hz,
+    }
+    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+    engines["dma"] = (moved / min(c.dma_bytes_per_s, c.hbm_bytes_per_s)
+                      + rec.dma_transfers * c.dma_fixed_s / c.dma_queues)
+    return ModelledCost(chip, engines, max(engines.values()), sum(engines.values()), rec.launches)

@@ -1,0 +1,87 @@
+"""``nki.jit`` and ``nki.simulate`` for the emulator: run a kernel eagerly on NumPy arrays.
+
+As in nki.simulate (D/nki/guides/nki_simulator.html): inputs become HBM
+tensors (writes land in the caller's arrays), operations run eagerly in
+program order, and returned HBM tensors come back as NumPy arrays. Outputs
+must be allocated in ``nl.shared_hbm``: an ``nl.hbm``/``private_hbm`` output
+fails to compile in 0.3.0 (D/nki/get-started/nki-language-guide.html).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from . import record, tensors
+from .rules import NkiRuleError, require
+from .static_check import check_kernel_source
+
+
+class Kernel:
+    """An ``@nki.jit`` function. Calling it runs it on the emulator."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self._checked = False
+
+    def __getitem__(self, lnc: int) -> "Kernel":
+        require(lnc == 1, "lnc", "the emulator runs logical NeuronCore degree 1 only", "language_guide")
+        return self
+
+    def __call__(self, *args: Any) -> Any:
+        return run(self, args)
+
+
+def jit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """Mark a kernel. ``platform_target=`` is rejected, as in 0.3.0."""
+    require("platform_target" not in options, "platform-target",
+            "platform_target= is an error in 0.3.0: set NEURON_PLATFORM_TARGET_OVERRIDE", "language_guide")
+    if fn is None:
+        return lambda f: Kernel(f)
+    return Kernel(fn)
+
+
+def simulate(kernel: Any) -> Callable[..., Any]:
+    """``nki.simulate(kernel)(*arrays)``: run on the CPU, NumPy in and out."""
+    if not isinstance(kernel, Kernel):
+        kernel = Kernel(kernel)
+    return lambda *args: run(kernel, args)
+
+
+def _wrap(arg: Any) -> Any:
+    if isinstance(arg, list):
+        raise NkiRuleError("list-argument", "kernel arguments may not be lists in NKI 0.3: pass a tuple",
+                           "language_guide")
+    if isinstance(arg, tuple):
+        return tuple(_wrap(a) for a in arg)
+    if isinstance(arg, np.ndarray):
+        return tensors.wrap_hbm(arg)
+    return arg
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_unwrap(v) for v in value)
+    if isinstance(value, tensors.NkiTensor):
+        require(value.buffer is tensors.shared_hbm, "output-buffer",
+                f"kernel outputs are allocated in nl.shared_hbm (an {value.buffer!r} output fails to "
+                f"compile in 0.3.0)", "language_guide")
+        return np.array(value.view, copy=True)
+    return value
+
+
+def run(kernel: Kernel, args: tuple) -> Any:
+    """One launch: static check (first time), fresh on-chip memories, counters."""
+    if not kernel._checked:
+        check_kernel_source(kernel.fn)
+        kernel._checked = True
+    wrapped = tuple(_wrap(a) for a in args)
+    tensors.reset_usage()
+    with record.kernel_run(kernel.fn.__name__):
+        try:
+            result = kernel.fn(*wrapped)
+        finally:
+            tensors.reset_usage()
+        return _unwrap(result)

@@ -1,0 +1,37 @@
+"""How the emulated Tensor engine treats fp32 operands.
+
+The docs give only the cost of fp32 matmuls (1/4 of the bf16 rate) and say
+nothing about the arithmetic (nki-reference.md section 3). By default the
+emulator multiplies fp32 operands in fp32; the "bf16" mode rounds every
+matmul operand to bf16 first, to show what a compiler auto-cast would cost.
+Chosen by TRNFFT_NKI_MATMUL=fp32|bf16 or :func:`matmul_precision`.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Iterator
+
+MODES = ("fp32", "bf16")
+_override: list[str] = []
+
+
+def mode() -> str:
+    if _override:
+        return _override[-1]
+    value = os.environ.get("TRNFFT_NKI_MATMUL", "fp32").strip().lower() or "fp32"
+    if value not in MODES:
+        raise ValueError(f"TRNFFT_NKI_MATMUL must be one of {MODES}, got {value!r}")
+    return value
+
+
+@contextlib.contextmanager
+def matmul_precision(value: str) -> Iterator[None]:
+    """Within the block, emulate matmuls with ``value`` ("fp32" or "bf16") operands."""
+    if value not in MODES:
+        raise ValueError(f"matmul precision must be one of {MODES}, got {value!r}")
+    _override.append(value)
+    try:
+        yield
+    finally:
+        _override.pop()

@@ -1,0 +1,151 @@
+"""What an emulated kernel run did: launches, instructions, matmuls, bytes, memory peaks.
+
+A record is open while a kernel runs; every instruction reports here. The
+cost model (``costmodel.py``) turns a record into modelled engine times.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterator
+
+ENGINES = ("tensor", "vector", "scalar", "gpsimd", "dma")
+
+
+@dataclass
+class KernelRecord:
+    """Counters for one or more kernel launches."""
+
+    kernels: list[str] = field(default_factory=list)
+    launches: int = 0
+    instructions: Counter = field(default_factory=Counter)   # engine -> count
+    cycles: Counter = field(default_factory=Counter)         # engine -> modelled cycles
+    matmuls: Counter = field(default_factory=Counter)        # (K, M, N, dtype) -> count
+    macs: int = 0
+    hbm_to_sbuf_bytes: int = 0
+    sbuf_to_hbm_bytes: int = 0
+    dma_transfers: int = 0
+    peak_sbuf_bytes: int = 0
+    peak_sbuf_partition_bytes: int = 0
+    peak_psum_bytes: int = 0
+    peak_psum_banks: int = 0
+
+    def merge(self, other: "KernelRecord") -> None:
+        self.kernels += other.kernels
+        self.launches += other.launches
+        self.instructions.update(other.instructions)
+        self.cycles.update(other.cycles)
+        self.matmuls.update(other.matmuls)
+        self.macs += other.macs
+        self.hbm_to_sbuf_bytes += other.hbm_to_sbuf_bytes
+        self.sbuf_to_hbm_bytes += other.sbuf_to_hbm_bytes
+        self.dma_transfers += other.dma_transfers
+        for name in ("peak_sbuf_bytes", "peak_sbuf_partition_bytes", "peak_psum_bytes", "peak_psum_banks"):
+            setattr(self, name, max(getattr(self, name), getattr(other, name)))
+
+    def as_dict(self) -> dict:
+        return {
+            "kernels": list(self.kernels), "launches": self.launches,
+            "instructions": {e: self.instructions.get(e, 0) for e in ENGINES},
+            "cycles": {e: self.cycles.get(e, 0) for e in ENGINES if e != "dma"},
+            "matmuls": [{"K": k, "M": m, "N": n, "dtype": d, "count": c}
+                        for (k, m, n, d), c in sorted(self.matmuls.items())],
+            "macs": self.macs, "hbm_to_sbuf_bytes": self.hbm_to_sbuf_bytes,
+            "sbuf_to_hbm_bytes": self.sbuf_to_hbm_bytes, "dma_transfers": self.dma_transfers,
+            "peak_sbuf_bytes": self.peak_sbuf_bytes,
+            "peak_sbuf_partition_bytes": self.peak_sbuf_partition_bytes,
+            "peak_psum_bytes": self.peak_psum_bytes, "peak_psum_banks": self.peak_psum_banks,
+        }
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.current: KernelRecord | None = None
+        self.collectors: list[KernelRecord] = []
+        self.last: KernelRecord | None = None
+
+
+_state = _State()
+
+
+def current() -> KernelRecord | None:
+    return _state.current
+
+
+def last_record() -> KernelRecord | None:
+    """The record of the most recent kernel run on this thread."""
+    return _state.last
+
+
+@contextlib.contextmanager
+def kernel_run(name: str) -> Iterator[KernelRecord]:
+    """Open a record for one launch; on exit it goes to every active collector."""
+    rec = KernelRecord(kernels=[name], launches=1)
+    outer = _state.current
+    _state.current = rec
+    try:
+        yield rec
+    finally:
+        _state.current = outer
+        _state.last = rec
+        for collector in _state.collectors:
+            collector.merge(rec)
+
+
+@contextlib.contextmanager
+def collect() -> Iterator[KernelRecord]:
+    """Sum the records of every kernel launched inside the block (this thread)."""
+    total = KernelRecord()
+    _state.collectors.append(total)
+    try:
+        yield total
+    finally:
+        _state.collectors.remove(total)
+
+
+# Per-instruction cycle estimates (D/nki/deep-dives/nki_perf_guide.html):
+# VectorE ~N cycles for one input and ~2N for two, plus ~60 cycles of SBUF
+# access overhead; ScalarE issues at most one instruction per ~64 cycles.
+VECTOR_FIXED = 60
+SCALAR_MIN = 64
+
+
+def count(engine: str, cycles: float = 0.0) -> None:
+    """Record one instruction on ``engine`` costing ``cycles``."""
+    rec = _state.current
+    if rec is not None:
+        rec.instructions[engine] += 1
+        rec.cycles[engine] += cycles
+
+
+def count_vector(elements: int, inputs: int = 1, engine: str = "vector") -> None:
+    if engine == "scalar":
+        count("scalar", max(elements, SCALAR_MIN))
+    elif engine == "gpsimd":
+        count("gpsimd", elements)
+    else:
+        count("vector", inputs * elements + VECTOR_FIXED)
+
+
+def count_dma(nbytes: int, to_chip: bool) -> None:
+    rec = _state.current
+    if rec is not None:
+        rec.instructions["dma"] += 1
+        rec.dma_transfers += 1
+        if to_chip:
+            rec.hbm_to_sbuf_bytes += nbytes
+        else:
+            rec.sbuf_to_hbm_bytes += nbytes
+
+
+def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool) -> None:
+    """One nc_matmul: LoadStationary (hidden behind the previous matmul) + MultiplyMoving,
+    ~max(N, 64) cycles at bf16 rate and 4x that for fp32 (nki_perf_guide, nc_matmul page)."""
+    rec = _state.current
+    if rec is not None:
+        rec.instructions["tensor"] += 1
+        rec.cycles["tensor"] += max(n, 64) * (4 if fp32 else 1)
+        rec.matmuls[(k, m, n, dtype_name)] += 1
+        rec.macs += k * m * n

@@ -1,0 +1,234 @@
+"""Tensors in the emulated memories: HBM, SBUF and PSUM, with views and capacity accounting.
+
+Layout rules (D/nki/get-started/about/tiling-overview.html,
+D/nki/get-started/nki-language-guide.html): on-chip tensors are 2-D in
+hardware, ``shape[0]`` is the partition dim (<= 128) and the rest flattens into
+each partition's free dim. Fresh allocations are filled with NaN (floats) or 4
+(integers), as the NKI simulator does (D/nki/guides/nki_simulator.html), so an
+uninitialised read shows in the result.
+
+Capacities per NeuronCore-v2 (trn1), enforced at allocation: SBUF 24 MiB =
+128 partitions x 192 KiB; PSUM 2 MiB = 128 x 16 KiB = 8 banks of 2 KiB per
+partition (D/nki/guides/architecture/trainium_inferentia2_arch.html).
+"""
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any
+
+import numpy as np
+
+from . import dtypes, record
+from .rules import NkiRuleError, require
+
+PMAX = 128
+SBUF_PARTITION_BYTES = 192 * 1024
+PSUM_PARTITION_BYTES = 16 * 1024
+PSUM_BANK_BYTES = 2048
+PSUM_BANKS = 8
+
+
+class Buffer:
+    """A memory kind; identity is what matters."""
+
+    def __init__(self, name: str, on_chip: bool) -> None:
+        self.name, self.on_chip = name, on_chip
+
+    def __repr__(self) -> str:
+        return f"nl.{self.name}"
+
+
+sbuf = Buffer("sbuf", True)
+psum = Buffer("psum", True)
+shared_hbm = Buffer("shared_hbm", False)
+private_hbm = Buffer("private_hbm", False)
+hbm = private_hbm  # nl.hbm is an alias of private_hbm (nki.language page)
+BUFFERS = (sbuf, psum, shared_hbm, private_hbm)
+
+
+class _Usage:
+    """Live on-chip bytes per partition on this thread's current run."""
+
+    def __init__(self) -> None:
+        self.sbuf_partition = 0
+        self.psum_partition = 0
+        self.psum_banks = 0
+
+
+_usage = _Usage()
+
+
+def _charge(buffer: Buffer, per_partition: int, partitions: int) -> tuple[_Usage, int, int]:
+    """Reserve on-chip space, raising when trn1's capacity would be exceeded."""
+    banks = 0
+    if buffer is sbuf:
+        new = _usage.sbuf_partition + per_partition
+        require(new <= SBUF_PARTITION_BYTES, "sbuf-capacity",
+                f"SBUF exceeded: {new} bytes per partition live, trn1 has {SBUF_PARTITION_BYTES} "
+                f"(24 MiB over 128 partitions)", "arch_trn1")
+        _usage.sbuf_partition = new
+    else:
+        require(per_partition <= PSUM_BANK_BYTES * PSUM_BANKS, "psum-capacity",
+                f"a PSUM tile of {per_partition} bytes per partition exceeds the 16 KiB "
+                f"PSUM partition", "arch_trn1")
+        banks = math.ceil(per_partition / PSUM_BANK_BYTES)
+        require(_usage.psum_banks + banks <= PSUM_BANKS, "psum-banks",
+                f"PSUM exceeded: {_usage.psum_banks + banks} banks live, trn1 has {PSUM_BANKS} "
+                f"banks of 2 KiB per partition (2 MiB in all)", "arch_trn1")
+        _usage.psum_banks += banks
+        _usage.psum_partition += banks * PSUM_BANK_BYTES
+    rec = record.current()
+    if rec is not None:
+        rec.peak_sbuf_partition_bytes = max(rec.peak_sbuf_partition_bytes, _usage.sbuf_partition)
+        rec.peak_sbuf_bytes = max(rec.peak_sbuf_bytes, _usage.sbuf_partition * PMAX)
+        rec.peak_psum_banks = max(rec.peak_psum_banks, _usage.psum_banks)
+        rec.peak_psum_bytes = max(rec.peak_psum_bytes, _usage.psum_partition * PMAX)
+    return _usage, per_partition, banks
+
+
+def _release(usage: _Usage, buffer: Buffer, per_partition: int, banks: int) -> None:
+    """Give space back to the launch that reserved it (later launches have their own)."""
+    if buffer is sbuf:
+        usage.sbuf_partition -= per_partition
+    else:
+        usage.psum_banks -= banks
+        usage.psum_partition -= banks * PSUM_BANK_BYTES
+
+
+def reset_usage() -> None:
+    """Start empty on-chip memories (each kernel launch does)."""
+    global _usage
+    _usage = _Usage()
+
+
+class Storage:
+    """One allocation: its array, its memory, and (PSUM) which elements were written."""
+
+    def __init__(self, data: np.ndarray, buffer: Buffer) -> None:
+        self.data = data
+        self.buffer = buffer
+        self.written = np.zeros(data.shape, bool) if buffer is psum else None
+        if buffer.on_chip:
+            per_partition = (data.size // max(data.shape[0], 1)) * data.itemsize if data.ndim else 0
+            usage, per_partition, banks = _charge(buffer, per_partition, data.shape[0])
+            weakref.finalize(self, _release, usage, buffer, per_partition, banks)
+
+
+class NkiTensor:
+    """A tensor or a view of one, in one of the emulated memories."""
+
+    __slots__ = ("storage", "view", "written", "__weakref__")
+
+    def __init__(self, storage: Storage, view: np.ndarray, written: np.ndarray | None) -> None:
+        self.storage, self.view, self.written = storage, view, written
+
+    # -- what kernels read ---------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.view.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.view.dtype
+
+    @property
+    def buffer(self) -> Buffer:
+        return self.storage.buffer
+
+    @property
+    def ndim(self) -> int:
+        return self.view.ndim
+
+    @property
+    def partitions(self) -> int:
+        return self.view.shape[0] if self.view.ndim else 1
+
+    @property
+    def free_size(self) -> int:
+        """Elements per partition."""
+        return self.view.size // max(self.partitions, 1) if self.view.ndim else 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.view.nbytes
+
+    def __repr__(self) -> str:
+        return f"NkiTensor(shape={self.shape}, dtype={dtypes.name(self.dtype)}, buffer={self.buffer!r})"
+
+    def __getitem__(self, index: Any) -> "NkiTensor":
+        if not isinstance(index, tuple):
+            index = (index,)
+        if self.buffer.on_chip and index:
+            first = index[0]
+            ok = first is Ellipsis or (isinstance(first, slice) and first.step in (None, 1))
+            require(ok, "partition-slice",
+                    f"on-chip tensors are indexed on the partition dim by contiguous ranges only, got {first!r}",
+                    "indexing")
+        try:
+            view = self.view[index]
+        except IndexError as exc:
+            raise NkiRuleError("index", f"index {index!r} out of bounds for shape {self.shape}: {exc}",
+                               "indexing") from None
+        if not np.shares_memory(view, self.storage.data) and view.size:
+            raise NkiRuleError("index", "fancy (copying) indexing is not an NKI view", "indexing")
+        written = self.written[index] if self.written is not None else None
+        return NkiTensor(self.storage, view, written)
+
+    def reshape(self, *shape: Any) -> "NkiTensor":
+        """A view with another shape over the same memory (no copy, as in NKI)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        view = self.view.view()
+        try:
+            view.shape = shape  # raises instead of copying when the view is not contiguous
+        except (AttributeError, ValueError) as exc:
+            raise NkiRuleError("reshape", f"cannot reshape {self.shape} to {shape} as a view: {exc}",
+                               "language") from None
+        if self.buffer.on_chip:
+            check_partitions(view.shape, "reshape")
+        written = None
+        if self.written is not None:
+            written = self.written.view()
+            written.shape = shape
+        return NkiTensor(self.storage, view, written)
+
+    # Python operators are not NKI: make the mistake loud.
+    def _no_operator(self, *_: Any) -> Any:
+        raise NkiRuleError("operator", "use nl.add/nl.multiply/... or nisa calls, not Python operators "
+                           "on tiles", "language")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _no_operator
+    __matmul__ = __neg__ = _no_operator
+
+
+def check_partitions(shape: tuple[int, ...], what: str) -> None:
+    require(len(shape) >= 1, "tile-rank", f"{what}: on-chip tiles need a partition dim", "tiling")
+    require(shape[0] <= PMAX, "partition-dim",
+            f"{what}: partition dim {shape[0]} exceeds {PMAX} (shape {shape})", "tiling")
+
+
+def allocate(shape: tuple[int, ...], dtype: Any, buffer: Buffer, fill: Any = None) -> NkiTensor:
+    """A new tensor; ``fill=None`` means uninitialised (NaN for floats, 4 for integers)."""
+    if isinstance(buffer, str):
+        raise NkiRuleError("buffer-name", f"buffer must be nl.sbuf/nl.psum/nl.shared_hbm/..., not the "
+                           f"string {buffer!r} (strings were removed in 0.3.0)", "update_guide")
+    require(buffer in BUFFERS, "buffer", f"unknown buffer {buffer!r}", "language")
+    shape = tuple(int(s) for s in shape)
+    dt = np.dtype(dtype)
+    if buffer.on_chip:
+        check_partitions(shape, "allocation")
+    if buffer is psum:
+        require(dt in (dtypes.float32, dtypes.bfloat16, dtypes.int32), "psum-dtype",
+                f"PSUM holds fp32 (or bf16/int32) data, not {dtypes.name(dt)}", "matmul")
+    if fill is None:
+        fill = np.nan if dtypes.is_float(dt) else 4
+    data = np.full(shape, fill, dtype=dt)
+    storage = Storage(data, buffer)
+    return NkiTensor(storage, data, storage.written)
+
+
+def wrap_hbm(array: np.ndarray) -> NkiTensor:
+    """A kernel input: the caller's array as an HBM tensor (writes land in it, as in nki.simulate)."""
+    storage = Storage(array, shared_hbm)
+    return NkiTensor(storage, array, None)

@@ -1,0 +1,1 @@
+"""NKI kernels. Each imports ``nki``, ``nl`` and ``nisa`` from ``..engine``."""
