@@ -1,0 +1,91 @@
+"""nki-simulator: what its kernel claims, how "nki" resolves, and the hardware path's errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trnfft
+from trnfft import numpy_fft
+from trnfft.errors import BackendUnavailableError, UnsupportedProblemError
+from trnfft_backends.nki import executors
+from trnfft_backends.nki.constants import dft_matrix
+from trnfft_backends.nki.emulator import last_record
+from conftest import assert_close, random_array
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 16, 60, 97, 127, 128])
+@pytest.mark.parametrize("norm", ["backward", "ortho", "forward"])
+def test_dft_kernel_accuracy(n, norm):
+    x = random_array((3, n), np.complex64, seed=n)
+    ref = np.fft.fft(x.astype(np.complex128), norm=norm)
+    assert_close(numpy_fft.fft(x, norm=norm, backend="nki-simulator"), ref, np.complex64, n)
+    assert_close(numpy_fft.ifft(x, norm=norm, backend="nki-simulator"),
+                 np.fft.ifft(x.astype(np.complex128), norm=norm), np.complex64, n)
+
+
+def test_batches_beyond_one_tile_run_in_one_launch():
+    x = random_array((300, 64), np.complex64)
+    y = numpy_fft.fft(x, backend="nki-simulator")
+    assert_close(y, np.fft.fft(x.astype(np.complex128)), np.complex64, 64)
+    rec = last_record()
+    assert rec.launches == 1 and rec.instructions["tensor"] == 4 * 3  # 3 row tiles, 4 real matmuls each
+
+
+def test_multi_axis_runs_as_passes_on_the_simulator():
+    x = random_array((96, 80), np.complex64)
+    w = trnfft.which("fft2", x.shape, "complex64", backend="nki-simulator")
+    assert (w.backend, w.passes) == ("nki-simulator", 2)
+    assert_close(numpy_fft.fft2(x, backend="nki-simulator"), np.fft.fft2(x.astype(np.complex128)),
+                 np.complex64, x.size)
+
+
+def test_what_the_kernel_does_not_claim_is_refused():
+    with pytest.raises(UnsupportedProblemError, match="nki-simulator: size 129 above the maximum 128"):
+        numpy_fft.fft(np.ones(129, np.complex64), backend="nki-simulator")
+    with pytest.raises(UnsupportedProblemError, match="double precision not supported"):
+        numpy_fft.fft(np.ones(8, np.complex128), backend="nki-simulator")
+    with pytest.raises(UnsupportedProblemError, match="kind r2c"):
+        numpy_fft.rfft(np.ones(8, np.float32), backend="nki-simulator")
+
+
+def test_ordered_selection_falls_back_for_the_rest(monkeypatch):
+    monkeypatch.setenv("TRNFFT_USE_SIMULATOR", "1")
+    with trnfft.use_backend("nki,fftw-reference"):
+        assert trnfft.which("fft", (64,), "complex64").backend == "nki-simulator"
+        assert trnfft.which("fft", (4096,), "complex64").backend == "fftw-reference"
+
+
+def test_simulator_env_routes_nki_to_the_simulator(monkeypatch):
+    monkeypatch.setenv("TRNFFT_USE_SIMULATOR", "1")
+    w = trnfft.which("fft", (32,), "complex64")
+    assert (w.backend, w.source) == ("nki-simulator", "TRNFFT_USE_SIMULATOR=1")
+    trnfft.set_backend("nki")
+    assert trnfft.which("fft", (32,), "complex64").backend == "nki-simulator"
+
+
+def test_nki_without_the_simulator_flag_needs_hardware():
+    with pytest.raises(BackendUnavailableError, match="TRNFFT_USE_SIMULATOR=1"):
+        trnfft.set_backend("nki")
+    with pytest.raises(BackendUnavailableError, match="nki-hardware.*not available"):
+        trnfft.set_backend("nki-hardware")
+
+
+def test_hardware_executor_fails_clearly_here():
+    assert executors.hardware_problem() is not None
+    with pytest.raises(RuntimeError, match="cannot run on Trainium"):
+        executors.on_device(None, np.zeros(4, np.float32))
+
+
+def test_dft_matrices_are_accurate():
+    re, im, neg = dft_matrix(1024, True)
+    exact = np.exp(-2j * np.pi * np.outer(np.arange(1024), np.arange(1024)) / 1024)
+    err = np.linalg.norm((re + 1j * im) - exact) / np.linalg.norm(exact)
+    assert err < 1e-7 and (neg == -im).all()
+
+
+def test_modelled_cost_is_reported_per_plan():
+    from trnfft.check import make_problem
+    from trnfft.dispatch import get_plan
+    cost = get_plan(make_problem("c2c", (128, 128)), "nki-simulator").modelled_cost()
+    assert cost["launches"] == 1 and cost["label"] == "modelled"
+    assert 0 < cost["trn2_seconds"] < 1e-3 and 0 < cost["trn1_seconds"] < 1e-3
