@@ -3,6 +3,8 @@
 The caller's array is copied into the plan's input buffer, so FFTW's c2r
 (which destroys its input) never touches user data, and the output is copied
 out (scaled in the same pass) so each call returns an array the caller owns.
+Large c2c transforms instead copy the input straight into the (aligned)
+result array and run an in-place plan on it: one pass over memory fewer.
 A lock makes a plan safe to share between threads.
 """
 from __future__ import annotations
@@ -14,6 +16,13 @@ import numpy as np
 from trnfft.plugin import FFTProblem
 
 from .settings import FFTWSettings
+
+
+INPLACE_MIN = 2**18  # measured: in-place wins at 2^20 (8.0 vs 9.0 ms), loses at 2^16
+
+
+def x_elements(problem: FFTProblem) -> int:
+    return int(np.prod(problem.shape))
 
 
 class FFTWPlan:
@@ -30,8 +39,26 @@ class FFTWPlan:
             planning_timelimit=settings.timelimit)
         self._scale = problem.scale
         self._lock = threading.Lock()
+        self._inplace = None
+        if problem.kind == "c2c" and x_elements(problem) >= INPLACE_MIN:
+            # Large c2c: copy the input once into the result's own aligned buffer and
+            # transform it in place there, saving a full pass over memory per call.
+            buf = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
+            self._inplace = pyfftw.FFTW(
+                buf, buf, axes=problem.axes, direction=direction, flags=(settings.flag,),
+                threads=problem.workers, planning_timelimit=settings.timelimit)
+            self._empty_aligned = pyfftw.empty_aligned
 
     def execute(self, x: np.ndarray) -> np.ndarray:
+        if self._inplace is not None:
+            y = self._empty_aligned(self.problem.shape, dtype=self.problem.output_dtype)
+            np.copyto(y, x)
+            with self._lock:
+                self._inplace.update_arrays(y, y)
+                self._inplace.execute()
+            if self._scale != 1.0:
+                y *= y.real.dtype.type(self._scale)
+            return y
         with self._lock:
             np.copyto(self._in, x)
             self._fftw.execute()
