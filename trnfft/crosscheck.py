@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from .accuracy import DEFAULT_C, normwise_error, tolerance
-from .env import getenv
+from .env import getenv, raw_reader
 from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
 
@@ -45,12 +45,13 @@ class CrossCheckConfig:
 _context: contextvars.ContextVar[CrossCheckConfig | None] = contextvars.ContextVar(
     "trnfft_crosscheck", default=None)
 _global: CrossCheckConfig | None = None
+_crosscheck_env = raw_reader(CROSSCHECK_ENV)
 _env_cache: tuple[tuple, CrossCheckConfig | None] = ((), None)
 
 
 def _from_env() -> CrossCheckConfig | None:
     global _env_cache
-    if getenv(CROSSCHECK_ENV) is None:
+    if _crosscheck_env() is None:
         return None
     key = (getenv(CROSSCHECK_ENV), getenv(MODE_ENV), getenv(C_ENV))
     if key != _env_cache[0]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import selection
-from .crosscheck import checked
+from .crosscheck import active as crosscheck_active, checked
 from .hookspecs import Plan
 from .plan_cache import plan_cache
 from .planner import make_plan
@@ -20,7 +20,7 @@ ProblemKey = tuple
 def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
     """The cached plan for ``problem`` (an FFTProblem or its key) under the current selection."""
     names = selection.resolve(backend).names
-    key = problem.key() if isinstance(problem, FFTProblem) else problem
+    key = problem if type(problem) is tuple else problem.key()
     return plan_cache.get_or_build((names, key), lambda: make_plan(FFTProblem(*key), names))
 
 
@@ -28,4 +28,5 @@ def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
         backend: selection.BackendSpec = None) -> np.ndarray:
     """Execute ``problem`` on ``x`` (exact shape and dtype) and return a new array."""
     plan = get_plan(problem, backend)
-    return checked(plan, x, plan.execute(x))
+    y = plan.execute(x)
+    return y if crosscheck_active() is None else checked(plan, x, y)

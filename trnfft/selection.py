@@ -20,7 +20,7 @@ import contextvars
 from dataclasses import dataclass
 from typing import Iterator, Sequence, Union
 
-from .env import getenv
+from .env import getenv, raw_reader
 from .errors import BackendUnavailableError, InvalidArgumentError
 from .registry import REGISTRY
 
@@ -36,6 +36,7 @@ _context: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVa
     "trnfft_backend", default=None)
 _global: tuple[str, ...] | None = None
 _memo: dict[tuple, "Selection"] = {}
+_backend_env, _simulator_env = raw_reader(BACKEND_ENV), raw_reader(SIMULATOR_ENV)
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,10 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
 
 def resolve(explicit: BackendSpec = None) -> Selection:
     """The backends a transform call with ``backend=explicit`` would use here."""
-    key = (explicit if not isinstance(explicit, list) else tuple(explicit), _context.get(),
-           _global, getenv(BACKEND_ENV), getenv(SIMULATOR_ENV), REGISTRY.generation)
+    if type(explicit) is list:
+        explicit = tuple(explicit)
+    key = (explicit, _context.get(), _global, _backend_env(), _simulator_env(),
+           REGISTRY.generation)
     sel = _memo.get(key)
     if sel is None:
         requested, source = _requested(explicit)

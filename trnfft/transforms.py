@@ -13,15 +13,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import arrays, dispatch
+from . import arrays, dispatch, fast_path
 from .arrays import COMPLEX_DTYPE, REAL_DTYPE
 from .env import getenv
 from .errors import InvalidArgumentError, InvalidDtypeError
+from .fast_path import WORKERS_ENV
 from .problem import NORMS, FFTProblem
 
 TORCH, NUMPY = "torch", "numpy"
 SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
-WORKERS_ENV = "TRNFFT_WORKERS"
 
 
 _NORM = {None: "backward", "backward": "backward", "ortho": "ortho", "forward": "forward"}
@@ -150,15 +150,12 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
               workers: int | None, flavor: str, hermitian: bool = False,
               unique_axes: bool = True, axis_name: str = "dim") -> Any:
     """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``)."""
-    workers = check_workers(workers)
     sig = None
     if s is None and out is None and not hermitian:
-        sig = _signature(x, flavor, kind, forward, axes, norm, workers)
-        key = _FAST_CALLS.get(sig) if sig is not None else None
-        if key is not None:
-            y = _run_fast(x, key, backend)
-            if y is not None:
-                return y
+        sig, y = fast_path.attempt(x, flavor == TORCH, kind, forward, axes, norm, workers, backend)
+        if y is not None:
+            return y
+    workers = check_workers(workers)
     norm = check_norm(norm)
     call = Call(x, flavor)
     xin = call.x
@@ -201,46 +198,11 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     key = (kind, tuple(xs.shape), ax, tuple(lengths),
            kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
     if sig is not None and xs is x and 0 not in key[1]:
-        if len(_FAST_CALLS) >= _FAST_CALLS_LIMIT:
-            _FAST_CALLS.clear()
-        _FAST_CALLS[sig] = key
+        fast_path.remember(sig, key)
     y = run_problem(xs, key, backend, call.tensor)
     if hermitian and kind == "r2c":
         y = y.conj() if call.tensor else np.conjugate(y, out=y)
     return _deliver(call, y, out)
-
-
-# Calls whose input needs no cast, padding or conjugation map straight to their
-# problem key, skipping argument normalisation: at N=1024 that work costs more
-# than the FFT itself. Keyed by everything the key is derived from.
-_FAST_CALLS: dict[tuple, tuple] = {}
-_FAST_CALLS_LIMIT = 4096
-
-
-def _signature(x: Any, flavor: str, kind: str, forward: bool, axes: Any, norm: Any,
-               workers: int) -> tuple | None:
-    t = type(x)
-    if t is not np.ndarray and not (flavor == TORCH and t is arrays.tensor_type()):
-        return None
-    sig = (flavor, t, x.dtype, x.shape, kind, forward, axes, norm, workers)
-    try:
-        hash(sig)
-    except TypeError:  # axes given as a list
-        return None
-    return sig
-
-
-def _run_fast(x: Any, key: tuple, backend: Any) -> Any:
-    """Run a known call signature; None when the tensor needs the general path."""
-    if type(x) is np.ndarray:
-        return dispatch.run(x, key, backend)
-    if x.requires_grad:
-        return None
-    try:
-        arr = x.numpy()  # raises for conj/neg views and non-CPU tensors
-    except (RuntimeError, TypeError):
-        return None
-    return arrays.torch_module().from_numpy(dispatch.run(arr, key, backend))
 
 
 def run_problem(x: Any, key: tuple, backend: Any, tensor: bool) -> Any:

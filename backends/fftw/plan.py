@@ -60,7 +60,7 @@ class FFTWPlan:
                 y *= y.real.dtype.type(self._scale)
             return y
         with self._lock:
-            np.copyto(self._in, x)
+            self._in[...] = x
             self._fftw.execute()
             if self._scale == 1.0:
                 return self._out.copy()
