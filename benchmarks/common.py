@@ -2,7 +2,8 @@
 
 An "implementation" is either ``trnfft:<backend>`` for every backend trnfft
 finds available (new backends, the NKI ones included, are picked up without
-edits) or a peer a user would pick instead: numpy, scipy, torch, and a
+edits), ``trnfft-tensor`` (a torch tensor through the torch-style API on
+the default backend), or a peer a user would pick instead: numpy, scipy, torch, and a
 pre-planned pyFFTW object (the fastest any Python caller gets).
 """
 from __future__ import annotations
@@ -26,7 +27,11 @@ def trnfft_backends() -> list[str]:
     return [f"trnfft:{r['name']}" for r in backends_info() if r["available"]]
 
 
-IMPLS = trnfft_backends() + PEERS
+# trnfft's torch-style API on a torch tensor, default backend: what a PyTorch
+# user calls instead of torch.fft (the trnfft:<backend> rows pass NumPy arrays).
+TENSOR_IMPL = "trnfft-tensor"
+
+IMPLS = trnfft_backends() + [TENSOR_IMPL] + PEERS
 
 
 def make_input(kind: str, shape: tuple[int, ...], dtype: str, seed: int = 0) -> np.ndarray:
@@ -55,6 +60,14 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
         fn = {"c2c": f.fftn, "r2c": f.rfftn, "c2r": f.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
         return lambda: fn(x, axes=axes, backend=backend, **kw)
+    if impl == TENSOR_IMPL:
+        torch = _optional("torch")
+        torch.set_num_threads(1)
+        import trnfft
+        t = torch.from_numpy(x)
+        fn = {"c2c": trnfft.fftn, "r2c": trnfft.rfftn, "c2r": trnfft.irfftn}[kind]
+        kw = {"s": shape} if kind == "c2r" else {}
+        return lambda: fn(t, dim=axes, **kw)
     if impl == "numpy":
         fn = {"c2c": np.fft.fftn, "r2c": np.fft.rfftn, "c2r": np.fft.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}

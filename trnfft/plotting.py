@@ -19,6 +19,9 @@ def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
         raise TrnfftError("--plot needs matplotlib: pip install 'trnfft[plot]'") from exc
 
     precisions = sorted({r.problem.precision for r in reports}, reverse=True)
+    # one colour and marker per backend across both panels
+    names = sorted({res.backend for r in reports for res in r.results})
+    style = {name: (f"C{i % 10}", "os^vDP*X"[i % 8]) for i, name in enumerate(names)}
     fig, axes = plt.subplots(1, len(precisions), figsize=(6.5 * len(precisions), 4.8), squeeze=False)
     for ax, precision in zip(axes[0], precisions):
         lines: dict[str, dict[int, float]] = defaultdict(dict)
@@ -33,9 +36,10 @@ def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
                     # worst error over the kinds at this size, so each backend is one line
                     prev = lines[res.backend].get(p.size, 0.0)
                     lines[res.backend][p.size] = max(prev, res.error, 1e-18)
-        for i, (backend, points) in enumerate(sorted(lines.items())):
+        for backend, points in sorted(lines.items()):
             ns = sorted(points)
-            ax.loglog(ns, [points[n] for n in ns], marker="os^vD"[i % 5], label=backend)
+            color, marker = style[backend]
+            ax.loglog(ns, [points[n] for n in ns], color=color, marker=marker, label=backend)
         if tol:
             ns = sorted(tol)
             ax.loglog(ns, [tol[n] for n in ns], "k--", label="tolerance c*eps*log2(N)")
