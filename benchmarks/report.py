@@ -182,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         f"`{args.default}` is called through `trnfft.numpy_fft` on NumPy arrays; "
         "`trnfft-tensor` calls the torch-style `trnfft.fftn` on the same torch tensor `torch` gets. "
         "Every row includes asv's per-call overhead (a method call and a closure, ~2 us here), "
-        "which compresses ratios at N=1024.",
+        "which compresses ratios at N=1024. On a shared 2-core VM, repeated runs of the same "
+        "code differ by up to ~20% at large N (the two trnfft columns run the same FFTW plan "
+        "at 2^16 and above): read ratios within that band as ties.",
         "",
     ]
     sections = [
