@@ -94,7 +94,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=1))
     else:
-        print_report(data, f"gemm {args.m}x{args.k}x{args.n} {args.dtype} (matmul operands {eng})")
+        operands = "rounded to bf16" if eng == "bf16" else "as stored"
+        print_report(data, f"gemm {args.m}x{args.k}x{args.n} {args.dtype} (matmul operands {operands})")
         print(f"norm-wise error against float64: {err:.2e}")
     return 0
 
