@@ -64,3 +64,19 @@ def test_concurrent_calls_from_many_threads_are_correct(trnfft_backend):
         assert_close(y, np.fft.fft(x64), np.complex64, x.shape[1])
         if with_irfft:
             assert_close(r, np.fft.irfft(x64, axis=0), np.complex64, 6)
+
+
+def test_memoised_calls_follow_environment_changes(monkeypatch):
+    """The call-signature memo must not pin the workers or backend a first call saw."""
+    trnfft.plan_cache.clear()
+    x = random_array(200, np.complex64)
+    numpy_fft.fft(x)
+    numpy_fft.fft(x)  # memoised now
+    misses = trnfft.plan_cache.misses
+    monkeypatch.setenv("TRNFFT_WORKERS", "2")
+    numpy_fft.fft(x)
+    assert trnfft.plan_cache.misses == misses + 1  # a workers=2 plan, not the memoised one
+    monkeypatch.setenv("TRNFFT_BACKEND", "numpy-reference")
+    y = numpy_fft.fft(x)
+    assert trnfft.plan_cache.misses == misses + 2
+    assert_close(y, np.fft.fft(x.astype(np.complex128)), np.complex64, x.size)
