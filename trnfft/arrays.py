@@ -84,6 +84,11 @@ def tensor_to_numpy(t: Any) -> np.ndarray:
     return t.detach().resolve_conj().resolve_neg().numpy()
 
 
+def numpy_to_tensor(y: np.ndarray) -> Any:
+    """A CPU tensor sharing ``y``'s memory (torch must already be imported)."""
+    return torch_module().from_numpy(y)
+
+
 def resize_axis(x: Any, axis: int, n: int) -> Any:
     """Crop or zero-pad ``x`` along ``axis`` to length ``n`` (NumPy or torch, autograd-safe)."""
     have = x.shape[axis]

@@ -45,17 +45,19 @@ class CrossCheckConfig:
 _context: contextvars.ContextVar[CrossCheckConfig | None] = contextvars.ContextVar(
     "trnfft_crosscheck", default=None)
 _global: CrossCheckConfig | None = None
-_crosscheck_env = raw_reader(CROSSCHECK_ENV)
+_ref_env, _mode_env, _c_env = (raw_reader(name) for name in (CROSSCHECK_ENV, MODE_ENV, C_ENV))
 _env_cache: tuple[tuple, CrossCheckConfig | None] = ((), None)
 
 
 def _from_env() -> CrossCheckConfig | None:
+    """The configuration the environment asks for; parsed again only when it changes."""
     global _env_cache
-    if _crosscheck_env() is None:
+    raw_ref = _ref_env()  # unset on almost every call: one read, then out
+    if raw_ref is None:
         return None
-    key = (getenv(CROSSCHECK_ENV), getenv(MODE_ENV), getenv(C_ENV))
+    key = (raw_ref, _mode_env(), _c_env())
     if key != _env_cache[0]:
-        ref, mode, c = key
+        ref, mode, c = getenv(CROSSCHECK_ENV), getenv(MODE_ENV), getenv(C_ENV)
         cfg = None
         if ref and ref.strip():
             cfg = CrossCheckConfig(ref.strip(), float(c) if c else DEFAULT_C, mode or "raise")
@@ -85,11 +87,8 @@ def cross_checking(reference: str, *, c: float = DEFAULT_C, mode: str = "raise")
         _context.reset(token)
 
 
-def checked(plan: Plan, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Return ``y`` unchanged, after comparing it with the reference if a check is on."""
-    cfg = active()
-    if cfg is None:
-        return y
+def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig) -> np.ndarray:
+    """Return ``y`` unchanged, after comparing it with ``cfg``'s reference backend."""
     from .dispatch import get_plan
     from .selection import resolve_names
 

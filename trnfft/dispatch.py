@@ -29,4 +29,5 @@ def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
     """Execute ``problem`` on ``x`` (exact shape and dtype) and return a new array."""
     plan = get_plan(problem, backend)
     y = plan.execute(x)
-    return y if crosscheck_active() is None else checked(plan, x, y)
+    cfg = crosscheck_active()
+    return y if cfg is None else checked(plan, x, y, cfg)

@@ -58,4 +58,4 @@ def _run(x: Any, key: tuple, backend: Any) -> Any:
         arr = x.numpy()  # raises for conj/neg views and non-CPU tensors
     except (RuntimeError, TypeError):
         return None
-    return arrays.torch_module().from_numpy(dispatch.run(arr, key, backend))
+    return arrays.numpy_to_tensor(dispatch.run(arr, key, backend))

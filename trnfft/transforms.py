@@ -210,23 +210,19 @@ def run_problem(x: Any, key: tuple, backend: Any, tensor: bool) -> Any:
     if 0 in key[1]:
         problem = FFTProblem(*key)
         empty = np.empty(problem.output_shape, problem.output_dtype)
-        return _wrap_tensor(empty) if tensor else empty
+        return arrays.numpy_to_tensor(empty) if tensor else empty
     if not tensor:
         return dispatch.run(x, key, backend)
     from .autograd import needs_autograd, run_differentiable
     if needs_autograd(x):
         return run_differentiable(x, FFTProblem(*key), backend)
-    return _wrap_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend))
-
-
-def _wrap_tensor(y: np.ndarray) -> Any:
-    return arrays.torch_module().from_numpy(y)
+    return arrays.numpy_to_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend))
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:
     """Return ``y``, or copy it into the caller's ``out=`` after checking it fits."""
     if call.tensor and isinstance(y, np.ndarray):
-        y = _wrap_tensor(y)
+        y = arrays.numpy_to_tensor(y)
     if call.tensor and y.is_conj():
         y = y.resolve_conj()
     if out is None:
