@@ -20,8 +20,9 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-PEERS = ["numpy", "scipy", "torch", "pyfftw-planned"]
-TENSOR_IMPL = "trnfft-tensor"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # when run as a script
+from benchmarks.common import PEERS, TENSOR_IMPL  # noqa: E402  (the suite's own names)
+
 HEADLINE = [("FFT1D", {"kind": "c2c", "dtype": "complex64", "n": n}, f"1-D N={label}")
             for n, label in ((1024, "1024"), (65536, "2^16"), (1048576, "2^20"))] + [
     ("FFT2D", {"kind": "c2c", "dtype": "complex64", "shape": "1024x1024"}, "2-D 1024x1024")]
