@@ -28,7 +28,8 @@ def test_batches_beyond_one_tile_run_in_one_launch():
     y = numpy_fft.fft(x, backend="nki-simulator")
     assert_close(y, np.fft.fft(x.astype(np.complex128)), np.complex64, 64)
     rec = last_record()
-    assert rec.launches == 1 and rec.instructions["tensor"] == 4 * 3  # 3 row tiles, 4 real matmuls each
+    # two transforms per 128-point tile row: 150 rows -> 2 row tiles of 4 real matmuls each
+    assert rec.launches == 1 and rec.instructions["tensor"] == 4 * 2
 
 
 def test_multi_axis_runs_as_passes_on_the_simulator():
@@ -40,8 +41,9 @@ def test_multi_axis_runs_as_passes_on_the_simulator():
 
 
 def test_what_the_kernel_does_not_claim_is_refused():
-    with pytest.raises(UnsupportedProblemError, match="nki-simulator: size 129 above the maximum 128"):
-        numpy_fft.fft(np.ones(129, np.complex64), backend="nki-simulator")
+    with pytest.raises(UnsupportedProblemError,
+                       match="nki-simulator: size 1048577 above the maximum 1048576"):
+        numpy_fft.fft(np.ones(2**20 + 1, np.complex64), backend="nki-simulator")
     with pytest.raises(UnsupportedProblemError, match="double precision not supported"):
         numpy_fft.fft(np.ones(8, np.complex128), backend="nki-simulator")
     with pytest.raises(UnsupportedProblemError, match="kind r2c"):
@@ -52,7 +54,9 @@ def test_ordered_selection_falls_back_for_the_rest(monkeypatch):
     monkeypatch.setenv("TRNFFT_USE_SIMULATOR", "1")
     with trnfft.use_backend("nki,fftw-reference"):
         assert trnfft.which("fft", (64,), "complex64").backend == "nki-simulator"
-        assert trnfft.which("fft", (4096,), "complex64").backend == "fftw-reference"
+        assert trnfft.which("fft", (4096,), "complex64").backend == "nki-simulator"
+        assert trnfft.which("fft", (2**20 + 1,), "complex64").backend == "fftw-reference"
+        assert trnfft.which("rfft", (64,), "float32").backend == "fftw-reference"
 
 
 def test_simulator_env_routes_nki_to_the_simulator(monkeypatch):

@@ -1,10 +1,11 @@
 """The nki-simulator and nki-hardware backends.
 
-Both run the same NKI kernels; they differ only in the executor. Today's
-kernel is the batched DFT-as-matmul (``kernels/dft.py``): 1-D complex64
-transforms of up to 128 points, any batch. Longer and multi-axis transforms
-are declined (the core splits n-D problems into 1-D passes), so select
-``"nki,fftw-reference"`` to fall back for the rest.
+Both run the same NKI kernels; they differ only in the executor. The kernels
+(``kernels/``, chosen per length by ``algorithms.py``) compute 1-D complex64
+c2c transforms of every length 1 <= n <= 2^20, forward and inverse, any
+norm, any batch and axis, in one kernel launch per call. Real (r2c/c2r) and
+double-precision transforms are declined; the core runs n-D problems as 1-D
+passes. Select ``"nki,fftw-reference"`` to fall back for the rest.
 """
 from __future__ import annotations
 
@@ -14,43 +15,57 @@ import numpy as np
 
 from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, hookimpl
 
-from . import cost, engine, executors
-from .constants import dft_matrix
+from . import algorithms, cost, engine, executors
 from .emulator import collect, costmodel
-from .kernels.dft import dft_kernel
-
-MAX_POINTS = 128
 
 
-class DFTPlan:
-    """A batch of length-n DFTs along one axis, with the DFT matrices built once."""
+class FFTPlan:
+    """A batch of length-n transforms along one axis: one kernel launch per call.
+
+    The layout (algorithm, factors, packing) and its constants are chosen and
+    built once here; ``execute`` only marshals: the axis is moved last, the
+    batch flattened, and split re/im float32 arrays go in and come out."""
 
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]]) -> None:
         self.problem = problem
         self._run = run
         self._axis = problem.axes[0]
-        self._f = dft_matrix(problem.lengths[0], problem.forward, problem.scale)
+        n = problem.lengths[0]
+        self.batch = int(np.prod(problem.shape)) // n if n else 0
+        self.layout = algorithms.choose(n, max(self.batch, 1))
+        self._kernel, self._constants = algorithms.kernel_arguments(self.layout, problem.forward,
+                                                                    problem.scale)
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         n = self.problem.lengths[0]
         moved = np.moveaxis(x, self._axis, -1)
         rows = moved.reshape(-1, n)
-        xr_t = np.ascontiguousarray(rows.real.T, dtype=np.float32)
-        xi_t = np.ascontiguousarray(rows.imag.T, dtype=np.float32)
-        yr, yi = self._run(dft_kernel, xr_t, xi_t, *self._f)
+        if rows.shape[0] == 0:
+            return np.zeros(x.shape, np.complex64)
+        xr = np.ascontiguousarray(rows.real, dtype=np.float32)
+        xi = np.ascontiguousarray(rows.imag, dtype=np.float32)
+        yr, yi = self._run(self._kernel, xr, xi, *self._constants)
         y = np.empty(rows.shape, np.complex64)
         y.real, y.imag = yr, yi
         return np.moveaxis(y.reshape(moved.shape), -1, self._axis)
+
+    def constant_bytes(self) -> int:
+        return algorithms.constant_bytes(self._constants)
 
     def modelled_cost(self) -> dict[str, Any]:
         """Launches and modelled trn1/trn2 kernel time for one call (emulator counters)."""
         x = np.zeros(self.problem.shape, self.problem.input_dtype)
         with collect() as rec:
-            DFTPlan(self.problem, executors.simulate).execute(x)
+            FFTPlan(self.problem, executors.simulate).execute(x)
         out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL}
         for chip in costmodel.CHIPS:
             out[f"{chip}_seconds"] = costmodel.model(rec, chip).overlapped_s
         return out
+
+
+CAPABILITY_NOTES = ("1-D complex64 c2c, 1 <= n <= 2^20, any batch/axis/norm, one launch per call: "
+                    "DFT matmul (n <= 128), four-step (n = n1*n2), six-step (n = n1*n2*n3, factors <= 128), "
+                    "Bluestein otherwise; n-D as 1-D passes; no r2c/c2r, no double precision")
 
 
 class NKIBackend:
@@ -70,17 +85,20 @@ class NKIBackend:
 
     def capabilities(self) -> Capabilities:
         return Capabilities(kinds=frozenset({"c2c"}), precisions=frozenset({"single"}), max_rank=1,
-                            max_size=MAX_POINTS,
-                            notes="batched DFT-as-matmul kernel, n <= 128 (four-step for larger n: planned)")
+                            max_size=algorithms.MAX_POINTS, notes=CAPABILITY_NOTES)
 
     def details(self) -> dict[str, Any]:
         e = engine.current()
         return {"engine": f"{e.name} {e.version} ({e.reason})"}
 
-    def plan(self, problem: FFTProblem) -> DFTPlan:
-        if problem.lengths[0] > MAX_POINTS:
-            raise Declined(f"n={problem.lengths[0]} > {MAX_POINTS}: only the single-tile DFT kernel exists")
-        return DFTPlan(problem, self._run)
+    def plan(self, problem: FFTProblem) -> FFTPlan:
+        if problem.lengths[0] > algorithms.MAX_POINTS:
+            raise Declined(f"n={problem.lengths[0]} > {algorithms.MAX_POINTS}: the NKI kernels take 1-D "
+                           f"complex64 transforms of 1 <= n <= 2^20")
+        try:
+            return FFTPlan(problem, self._run)
+        except ValueError as exc:  # no layout: say why, and the core tries the next backend
+            raise Declined(str(exc)) from None
 
 
 @hookimpl

@@ -1,0 +1,222 @@
+"""Which kernel computes a 1-D complex64 transform of length n, with which factors and constants.
+
+* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
+* n = n1*n2, n1, n2 <= 128: ``four-step``;
+* n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
+  SBUF);
+* anything else (a prime factor above 128, or no split into factors <= 128):
+  ``bluestein``: a chirp-z convolution through a smooth padded length m >= 2n-1
+  that the kernels above serve, in the same launch.
+
+Factors are chosen by a rough engine-time estimate (the same documented
+figures as the cost model). Constants are built here, once per plan, from
+integer-reduced angles (``constants.py``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from . import constants as C
+from .kernels.bluestein import bluestein_kernel
+from .kernels.four_step import MOVING_MAX, four_step_kernel
+from .kernels.six_step import PSUM_BANK, six_step_kernel
+from .kernels.small import small_fft_kernel
+
+PMAX = 128
+MAX_POINTS = 1 << 20
+TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = 2.8e9, 1.12e9, 272e9  # trn1 (costmodel.CHIPS)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A kernel's shape for one problem: which algorithm, its factors, and transforms per tile."""
+
+    algorithm: str
+    n: int
+    factors: tuple[int, ...]
+    group: int = 1                  # small/four-step: transforms per tile; six-step: j3 per input read
+    inner: "Layout | None" = None   # bluestein: the padded length's layout
+    k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
+
+    def describe(self) -> str:
+        text = f"{self.algorithm} n={self.n}"
+        if len(self.factors) > 1:
+            text += " = " + "x".join(map(str, self.factors))
+        if self.group > 1 and self.algorithm in ("small", "four-step"):
+            text += f", {self.group} transforms per tile"
+        if 0 < self.k_block < self.factors[0]:
+            text += f", staged through HBM in blocks of {self.k_block}"
+        if self.inner is not None:
+            text += f", padded to {self.inner.describe()}"
+        return text
+
+
+def divisors_upto(n: int, limit: int) -> list[int]:
+    return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
+
+
+def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
+    group = min(PMAX // n1, batch)
+    groups = math.ceil(batch / group)
+    per_tile = group * max(1, MOVING_MAX // (group * n1))
+    tiles = math.ceil(batch / per_tile)
+    tensor = 16 * (groups * max(group * n1, 64) + tiles * max(min(per_tile, batch) * n1, 64))
+    vector = groups * 6 * (2 * group * n1 + 60)
+    hbm = 16 * batch * n1 * n2 + 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
+    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+
+
+def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
+    pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if n // d <= PMAX and n // d > 1 and d > 1]
+    if not pairs:
+        return None
+    return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
+
+
+SBUF_BUDGET = 160 * 1024   # bytes per partition for the data tiles (trn1 has 192 KiB)
+
+
+def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
+    """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
+
+    X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
+    through HBM and stages 2 and 3 run on blocks of k1 (k_block < n1)."""
+    step = max(1, PSUM_BANK // n1)
+    x1 = 8 * n3 * n1
+    staged = x1 + 8 * n1 * n2 > SBUF_BUDGET
+    resident = 0 if staged else x1
+    block = n3
+    while block > step and 8 * n2 * block + resident > SBUF_BUDGET:
+        block -= step
+    if 8 * n2 * block + resident > SBUF_BUDGET:
+        return None
+    if not staged:
+        return block, n1
+    k_block = n1
+    while k_block > 1 and 8 * k_block * (n3 + n2) + 16 * 2048 > SBUF_BUDGET:
+        k_block -= 1
+    return block, k_block
+
+
+def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
+    per1 = max(1, PSUM_BANK // n1)
+    tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
+    vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
+    n = n1 * n2 * n3
+    hbm = 24 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1 * per1)) / batch
+    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+
+
+def six_step_factors(n: int, batch: int) -> tuple[int, int, int] | None:
+    triples = []
+    for n1 in divisors_upto(n, PMAX):
+        for n2 in divisors_upto(n // n1, PMAX):
+            n3 = n // (n1 * n2)
+            if min(n1, n2, n3) > 1 and n3 <= PMAX and six_step_blocks(n1, n2, n3) is not None:
+                triples.append((n1, n2, n3))
+    if not triples:
+        return None
+    return min(triples, key=lambda t: (_six_step_seconds(*t, batch), t))
+
+
+def largest_prime_factor(n: int) -> int:
+    factor, largest = 2, 1
+    while factor * factor <= n:
+        while n % factor == 0:
+            n //= factor
+            largest = factor
+        factor += 1
+    return max(largest, n) if n > 1 else largest
+
+
+def bluestein_inner(n: int, batch: int) -> "Layout | None":
+    """The first 7-smooth length m >= 2n - 1 that the four-step or six-step kernel serves."""
+    for m in range(2 * n - 1, 4 * n + 1):
+        if largest_prime_factor(m) <= 7:
+            inner = _factored(m, batch)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _factored(n: int, batch: int) -> "Layout | None":
+    pair = four_step_factors(n, batch)
+    if pair is not None:
+        return Layout("four-step", n, pair, min(PMAX // pair[0], max(batch, 1)))
+    triple = six_step_factors(n, batch)
+    if triple is not None:
+        block, k_block = six_step_blocks(*triple) or (1, 1)
+        return Layout("six-step", n, triple, block, k_block=k_block)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def choose(n: int, batch: int = 1) -> Layout:
+    """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError."""
+    if n <= PMAX:
+        return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
+    layout = _factored(n, batch)
+    if layout is not None:
+        return layout
+    inner = bluestein_inner(n, batch)
+    if inner is not None:
+        return Layout("bluestein", n, (n,), 1, inner)
+    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
+                     f"whose transform fits SBUF")
+
+
+def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
+    """(kernel, arguments after xr, xi) for one plan: built once, reused by every call."""
+    arrays, ints = _constants(layout, forward, scale)
+    kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
+               "bluestein": bluestein_kernel}
+    return kernels[layout.algorithm], (*arrays, *ints)
+
+
+def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tuple]:
+    """(constant arrays, integer shape arguments) of a layout's kernel."""
+    if layout.algorithm == "small":
+        f = C.block_diagonal(C.dft_pair(layout.n, forward, scale), layout.group)
+        return f, (layout.group,)
+    if layout.algorithm == "four-step":
+        n1, n2 = layout.factors
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
+        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward), layout.group)
+        f2 = C.dft_pair(n2, forward, scale)
+        return (*f1, *tw, *f2), (n1, n2, layout.group)
+    if layout.algorithm == "six-step":
+        n1, n2, n3 = layout.factors
+        per_bank = max(1, PSUM_BANK // n1)
+        f1 = C.dft_pair(n1, forward)
+        t1 = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward), per_bank)
+        f2 = C.dft_pair(n2, forward)
+        k = np.arange(n1, dtype=np.int64)[:, None] + n1 * np.arange(n2, dtype=np.int64)[None, :]  # [k1, k2]
+        t2 = C.roots(np.arange(n3, dtype=np.int64)[:, None] * k.reshape(1, -1), layout.n, forward)
+        f3 = C.dft_pair(n3, forward, scale)
+        return (*f1, *t1, *f2, *t2, *f3), (n1, n2, n3, layout.group, layout.k_block)
+    if layout.algorithm == "bluestein":
+        assert layout.inner is not None
+        n, m = layout.n, layout.inner.n
+        c = C.chirp(n, forward)
+        b = np.zeros(m, np.complex128)
+        b[:n] = np.conj(c)
+        b[m - n + 1:] = np.conj(c[1:])[::-1]
+        spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
+        inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
+        return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_ints)
+    raise ValueError(f"unknown algorithm {layout.algorithm}")
+
+
+def _row_pair(z: np.ndarray) -> C.Pair:
+    return z.real.astype(np.float32).reshape(1, -1), z.imag.astype(np.float32).reshape(1, -1)
+
+
+def constant_bytes(args: tuple) -> int:
+    """Bytes of the plan constants a launch reads (nested tuples included)."""
+    return sum(constant_bytes(a) if isinstance(a, tuple) else a.nbytes for a in args
+               if isinstance(a, (tuple, np.ndarray)))
