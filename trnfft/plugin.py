@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import BackendUnavailableError
+from .errors import BackendUnavailableError, InvalidArgumentError
 from .hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
 from .problem import FFTProblem
 from .terminal import make_console
 
 __all__ = [
     "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined",
-    "FFTProblem", "Plan", "apply_scale", "hookimpl", "make_console",
+    "FFTProblem", "InvalidArgumentError", "Plan", "apply_scale", "hookimpl", "make_console",
 ]
 
 

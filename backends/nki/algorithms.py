@@ -2,8 +2,11 @@
 
 * n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
 * n = n1*n2, n1, n2 <= 128: ``four-step``;
+* n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
+  the Vector engine, then P four-steps sharing their last matmul), when it
+  beats the six-step (2^15, 2^16: full 128x128 tiles);
 * n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
-  SBUF);
+  SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
   ``bluestein``: a chirp-z convolution through a smooth padded length m >= 2n-1
   that the kernels above serve, in the same launch.
@@ -24,6 +27,7 @@ import numpy as np
 from . import constants as C
 from .kernels.bluestein import bluestein_kernel
 from .kernels.four_step import MOVING_MAX, four_step_kernel
+from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import PSUM_BANK, six_step_kernel
 from .kernels.small import small_fft_kernel
 
@@ -144,11 +148,35 @@ def bluestein_inner(n: int, batch: int) -> "Layout | None":
     return None
 
 
+def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
+    tensor = 16 * (radix * max(n1, 64) + max(radix * n1, 64))
+    vector = (8 * radix - 8 + 6 * (2 * radix - 1)) * (2 * n2 + 60)
+    n = radix * n1 * n2
+    hbm = 16 * n + 8 * (n - n1 * n2) + 8 * (n1 * n1 + n1 * n2 + n2 * n2) / batch
+    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+
+
+def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
+    """(radix, n1, n2) for a radix-2/4 step in front of a four-step of n / radix, or None."""
+    options = []
+    for radix in (2, 4):
+        if n % radix == 0 and n // radix > PMAX:
+            pair = four_step_factors(n // radix, batch)
+            if pair is not None:
+                options.append((radix, *pair))
+    if not options:
+        return None
+    return min(options, key=lambda o: _radix_seconds(*o, batch))
+
+
 def _factored(n: int, batch: int) -> "Layout | None":
     pair = four_step_factors(n, batch)
     if pair is not None:
         return Layout("four-step", n, pair, min(PMAX // pair[0], max(batch, 1)))
+    radix = radix_factors(n, batch)
     triple = six_step_factors(n, batch)
+    if radix is not None and (triple is None or _radix_seconds(*radix, batch) <= _six_step_seconds(*triple, batch)):
+        return Layout("radix-four-step", n, radix)
     if triple is not None:
         block, k_block = six_step_blocks(*triple) or (1, 1)
         return Layout("six-step", n, triple, block, k_block=k_block)
@@ -174,7 +202,7 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     """(kernel, arguments after xr, xi) for one plan: built once, reused by every call."""
     arrays, ints = _constants(layout, forward, scale)
     kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
-               "bluestein": bluestein_kernel}
+               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel}
     return kernels[layout.algorithm], (*arrays, *ints)
 
 
@@ -189,6 +217,15 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward), layout.group)
         f2 = C.dft_pair(n2, forward, scale)
         return (*f1, *tw, *f2), (n1, n2, layout.group)
+    if layout.algorithm == "radix-four-step":
+        radix, n1, n2 = layout.factors
+        m = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
+        q = np.arange(1, radix, dtype=np.int64).reshape(-1, 1, 1)
+        w = C.roots(m * q, layout.n, forward)
+        f1 = C.dft_pair(n1, forward)
+        tw = C.roots(C.outer_exponents(n2, n1), n1 * n2, forward)
+        f2 = C.dft_pair(n2, forward, scale)
+        return (*w, *f1, *tw, *f2), (n1, n2, radix, forward)
     if layout.algorithm == "six-step":
         n1, n2, n3 = layout.factors
         per_bank = max(1, PSUM_BANK // n1)

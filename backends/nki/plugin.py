@@ -64,8 +64,8 @@ class FFTPlan:
 
 
 CAPABILITY_NOTES = ("1-D complex64 c2c, 1 <= n <= 2^20, any batch/axis/norm, one launch per call: "
-                    "DFT matmul (n <= 128), four-step (n = n1*n2), six-step (n = n1*n2*n3, factors <= 128), "
-                    "Bluestein otherwise; n-D as 1-D passes; no r2c/c2r, no double precision")
+                    "DFT matmul (n <= 128), four-step (n = n1*n2), radix-2/4 + four-step, six-step "
+                    "(n = n1*n2*n3, factors <= 128), Bluestein otherwise; n-D as 1-D passes; no r2c/c2r, no double precision")
 
 
 class NKIBackend:

@@ -43,7 +43,7 @@ def load_table(re: Any, im: Any) -> tuple[Any, Any]:
 
 def constant_slice(c: tuple, rows: int, cols: int) -> tuple:
     """The leading [rows, cols] block of every part of a constant (a smaller block-diagonal)."""
-    return tuple(part[0:rows, 0:cols] for part in c)
+    return c[0][0:rows, 0:cols], c[1][0:rows, 0:cols], c[2][0:rows, 0:cols]
 
 
 def matmul_data_stationary(dst_re: Any, dst_im: Any, x_re: Any, x_im: Any, f: tuple) -> None:
