@@ -140,7 +140,7 @@ def largest_prime_factor(n: int) -> int:
 
 def bluestein_inner(n: int, batch: int) -> "Layout | None":
     """The first 7-smooth length m >= 2n - 1 that the four-step or six-step kernel serves."""
-    for m in range(2 * n - 1, 4 * n + 1):
+    for m in range(2 * n - 1, min(4 * n, PMAX ** 3) + 1):
         if largest_prime_factor(m) <= 7:
             inner = _factored(m, batch)
             if inner is not None:
@@ -186,6 +186,8 @@ def _factored(n: int, batch: int) -> "Layout | None":
 @lru_cache(maxsize=4096)
 def choose(n: int, batch: int = 1) -> Layout:
     """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError."""
+    if not 1 <= n <= MAX_POINTS:
+        raise ValueError(f"n={n}: the NKI kernels take 1 <= n <= {MAX_POINTS}")
     if n <= PMAX:
         return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
     layout = _factored(n, batch)
