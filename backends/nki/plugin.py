@@ -53,13 +53,19 @@ class FFTPlan:
         return algorithms.constant_bytes(self._constants)
 
     def modelled_cost(self) -> dict[str, Any]:
-        """Launches and modelled trn1/trn2 kernel time for one call (emulator counters)."""
+        """One call on the emulator: launches, HBM bytes against the minimum (input + output), and the
+        modelled trn1/trn2 kernel time with its ratio to the roofline (see ``cost.fft_cost``)."""
         x = np.zeros(self.problem.shape, self.problem.input_dtype)
         with collect() as rec:
             FFTPlan(self.problem, executors.simulate).execute(x)
-        out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL}
+        min_bytes = 2 * x.size * np.dtype(np.complex64).itemsize
+        moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+        out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL, "hbm_bytes": moved,
+                               "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes}
         for chip in costmodel.CHIPS:
-            out[f"{chip}_seconds"] = costmodel.model(rec, chip).overlapped_s
+            seconds = costmodel.model(rec, chip).overlapped_s
+            out[f"{chip}_seconds"] = seconds
+            out[f"{chip}_over_roofline"] = seconds / cost.roofline_seconds(rec.macs, min_bytes, chip)["roofline_s"]
         return out
 
 
