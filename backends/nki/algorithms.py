@@ -139,13 +139,27 @@ def largest_prime_factor(n: int) -> int:
 
 
 def bluestein_inner(n: int, batch: int) -> "Layout | None":
-    """The first 7-smooth length m >= 2n - 1 that the four-step or six-step kernel serves."""
-    for m in range(2 * n - 1, min(4 * n, PMAX ** 3) + 1):
+    """The padded length m >= 2n - 1 for Bluestein: among the 7-smooth lengths up to 15% above 2n - 1
+    that the other kernels serve, the one with the smallest estimated time."""
+    best: tuple[float, Layout] | None = None
+    low = 2 * n - 1
+    for m in range(low, min(4 * n, PMAX ** 3) + 1):
+        if best is not None and m > 1.15 * low:
+            break
         if largest_prime_factor(m) <= 7:
             inner = _factored(m, batch)
-            if inner is not None:
-                return inner
-    return None
+            if inner is not None and (best is None or estimated_seconds(inner, batch) < best[0]):
+                best = (estimated_seconds(inner, batch), inner)
+    return best[1] if best is not None else None
+
+
+def estimated_seconds(layout: Layout, batch: int) -> float:
+    """The rough engine-time estimate the factor choice uses (not the cost model)."""
+    if layout.algorithm == "four-step":
+        return _four_step_seconds(*layout.factors, batch)
+    if layout.algorithm == "radix-four-step":
+        return _radix_seconds(*layout.factors, batch)
+    return _six_step_seconds(*layout.factors, batch)
 
 
 def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
@@ -247,7 +261,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         b[m - n + 1:] = np.conj(c[1:])[::-1]
         spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
         inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
-        return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_ints)
+        inner_shape = (layout.inner.algorithm, *inner_ints)
+        return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
     raise ValueError(f"unknown algorithm {layout.algorithm}")
 
 

@@ -22,21 +22,25 @@ from typing import Any
 from ..engine import nki, nisa, nl
 from .cplx import load_constant, load_table, multiply, sbuf
 from .four_step import four_step
+from .radix import radix_four_step
 from .six_step import six_step
 
-WIDTH = 512   # points per partition in the pointwise passes
-ROWS = 128
+ROWS = 128    # partitions per pointwise tile
+MAX_WIDTH = 2048
 
 
 def _blocks(start: int, stop: int) -> list:
-    """[(offset, rows, width)] tiles covering points start..stop: full WIDTH rows, then the rest."""
+    """[(offset, rows, width)] tiles covering points start..stop on as many partitions as possible:
+    rows of ``width`` = ceil(length / 128) points (at most MAX_WIDTH), then a one-row rest."""
+    length = stop - start
+    width = min(MAX_WIDTH, max(1, -(-length // ROWS)))
+    full = length // width
     out = []
-    full = (stop - start) // WIDTH
     for r0 in range(0, full, ROWS):
-        out.append((start + r0 * WIDTH, min(ROWS, full - r0), WIDTH))
-    rest = (stop - start) - full * WIDTH
+        out.append((start + r0 * width, min(ROWS, full - r0), width))
+    rest = length - full * width
     if rest > 0:
-        out.append((start + full * WIDTH, 1, rest))
+        out.append((start + full * width, 1, rest))
     return out
 
 
@@ -74,23 +78,28 @@ def zero_tail(dst: tuple, start: int, stop: int) -> None:
 
 
 def inner_fft(src: tuple, dst: tuple, consts: tuple, shape: tuple) -> None:
-    """The length-m forward FFT of the convolution, by the four-step or six-step helper."""
-    if len(shape) == 3:
-        n1, n2, group = shape
-        four_step(src[0], src[1], dst[0], dst[1], consts[0], consts[1], consts[2], n1, n2, group)
+    """The length-m forward FFT of the convolution, by the kernel helper ``shape[0]`` names."""
+    if shape[0] == "four-step":
+        four_step(src[0], src[1], dst[0], dst[1], consts[0], consts[1], consts[2], shape[1], shape[2], shape[3])
+    elif shape[0] == "radix-four-step":
+        radix_four_step(src[0], src[1], dst[0], dst[1], consts[0], consts[1], consts[2], consts[3],
+                        shape[1], shape[2], shape[3], shape[4])
     else:
-        n1, n2, n3, block, k_block = shape
         six_step(src[0], src[1], dst[0], dst[1], consts[0], consts[1], consts[2], consts[3], consts[4],
-                 n1, n2, n3, block, k_block)
+                 shape[1], shape[2], shape[3], shape[4], shape[5])
 
 
 def load_inner(arrays: tuple, shape: tuple) -> tuple:
     """The inner FFT's constants in SBUF: matrices as (re, im, -im), tables as (re, im).
 
-    Four-step: F1, T, F2. Six-step: F1, T1, F2, T2 (left in HBM: it streams), F3."""
-    if len(shape) == 3:
+    Four-step: F1, T, F2. Radix: W (left in HBM: it streams), F1, T, F2.
+    Six-step: F1, T1, F2, T2 (left in HBM), F3."""
+    if shape[0] == "four-step":
         return (load_constant(arrays[0], arrays[1]), load_table(arrays[2], arrays[3]),
                 load_constant(arrays[4], arrays[5]))
+    if shape[0] == "radix-four-step":
+        return ((arrays[0], arrays[1]), load_constant(arrays[2], arrays[3]), load_table(arrays[4], arrays[5]),
+                load_constant(arrays[6], arrays[7]))
     return (load_constant(arrays[0], arrays[1]), load_table(arrays[2], arrays[3]),
             load_constant(arrays[4], arrays[5]), (arrays[6], arrays[7]), load_constant(arrays[8], arrays[9]))
 
