@@ -17,6 +17,7 @@ from typing import Any
 from ..engine import nisa, nl
 
 F32 = nl.float32
+PSUM_BANK = 512  # fp32 per partition in one PSUM bank: the largest matmul moving/output free size
 
 
 def sbuf(shape: Any) -> Any:
@@ -90,3 +91,16 @@ def evacuate(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any) -> None:
     (where it cannot run ``tensor_copy``)."""
     nisa.activation(dst=dst_re, op=nl.copy, data=a_re)
     nisa.activation(dst=dst_im, op=nl.copy, data=a_im)
+
+
+def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any) -> None:
+    """dst = F^T X into SBUF for any number of columns: one PSUM bank (512 fp32) per matmul group."""
+    rows, width = x_re.shape
+    cols_out = f[0].shape[1]
+    for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
+        c0 = c * PSUM_BANK
+        cols = min(PSUM_BANK, width - c0)
+        acc_re = psum((cols_out, cols))
+        acc_im = psum((cols_out, cols))
+        matmul_constant_stationary(acc_re, acc_im, f, x_re[:, c0:c0 + cols], x_im[:, c0:c0 + cols])
+        evacuate(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im)

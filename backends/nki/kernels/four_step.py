@@ -19,10 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nl
-from .cplx import (constant_slice, evacuate, load_constant, load_table, matmul_constant_stationary,
-                   matmul_data_stationary, multiply, psum, sbuf)
+from .cplx import (PSUM_BANK, constant_slice, load_constant, load_table, matmul_data_stationary, multiply, psum,
+                   sbuf, transform_columns)
 
-MOVING_MAX = 512  # nc_matmul moving free size: one PSUM bank of fp32
+MOVING_MAX = PSUM_BANK  # nc_matmul moving free size: one PSUM bank of fp32
 
 
 def four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: tuple, f2: tuple,
@@ -54,12 +54,9 @@ def four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: tuple, f2: tupl
             c0 = lo * n1
             multiply(b_re[:, c0:c0 + rows], b_im[:, c0:c0 + rows], a_re, a_im,
                      tw[0][:, 0:rows], tw[1][:, 0:rows])
-        y_re = psum((n2, count * n1))
-        y_im = psum((n2, count * n1))
-        matmul_constant_stationary(y_re, y_im, f2, b_re, b_im)
         o_re = sbuf((n2, count * n1))
         o_im = sbuf((n2, count * n1))
-        evacuate(o_re, o_im, y_re, y_im)
+        transform_columns(o_re, o_im, f2, b_re, b_im)
         pattern = [[n1, n2], [n, count], [1, n1]]  # [k2, t, k1] -> y[t, k1 + n1*k2]
         nl.store(yr.ap(pattern=pattern, offset=t0 * n), o_re)
         nl.store(yi.ap(pattern=pattern, offset=t0 * n), o_im)

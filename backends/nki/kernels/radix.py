@@ -17,10 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import (evacuate, load_constant, load_table, matmul_constant_stationary, matmul_data_stationary,
-                   multiply, psum, sbuf)
-
-PSUM_BANK = 512
+from .cplx import load_constant, load_table, matmul_data_stationary, multiply, psum, sbuf, transform_columns
 
 
 def _combine(dst: Any, a: Any, b: Any, op: Any) -> None:
@@ -80,17 +77,9 @@ def radix_four_step(xr: Any, xi: Any, yr: Any, yi: Any, w: tuple, f1: tuple, tw:
             a_im = psum((n2, n1))
             matmul_data_stationary(a_re, a_im, src[0], src[1], f1)
             multiply(b_re[:, :, q], b_im[:, :, q], a_re, a_im, tw[0], tw[1])
-        flat = (b_re.reshape((n2, n1 * radix)), b_im.reshape((n2, n1 * radix)))
-        width = n1 * radix
-        o_re = sbuf((n2, width))
-        o_im = sbuf((n2, width))
-        for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
-            c0 = c * PSUM_BANK
-            cols = min(PSUM_BANK, width - c0)
-            y_re = psum((n2, cols))
-            y_im = psum((n2, cols))
-            matmul_constant_stationary(y_re, y_im, f2, flat[0][:, c0:c0 + cols], flat[1][:, c0:c0 + cols])
-            evacuate(o_re[:, c0:c0 + cols], o_im[:, c0:c0 + cols], y_re, y_im)
+        o_re = sbuf((n2, n1 * radix))
+        o_im = sbuf((n2, n1 * radix))
+        transform_columns(o_re, o_im, f2, b_re.reshape((n2, n1 * radix)), b_im.reshape((n2, n1 * radix)))
         nl.store(y3[0][t], o_re)
         nl.store(y3[1][t], o_im)
 

@@ -22,10 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nl
-from .cplx import (evacuate, load_constant, load_table, matmul_constant_stationary, matmul_data_stationary,
-                   multiply, psum, sbuf)
+from .cplx import (PSUM_BANK, load_constant, load_table, matmul_data_stationary, multiply, psum, sbuf,
+                   transform_columns)
 
-PSUM_BANK = 512     # fp32 per partition in one PSUM bank: slices batched per bank
 STORE_COLUMNS = 2048
 
 
@@ -130,14 +129,7 @@ def _last_stage(x: tuple, y: tuple, f3: tuple, n3: int, n2: int, width: int) -> 
         s0 = r0 * width
         o_re = sbuf((n3, span))
         o_im = sbuf((n3, span))
-        for m in nl.affine_range((span + PSUM_BANK - 1) // PSUM_BANK):
-            m0 = m * PSUM_BANK
-            cols = min(PSUM_BANK, span - m0)
-            acc_re = psum((n3, cols))
-            acc_im = psum((n3, cols))
-            matmul_constant_stationary(acc_re, acc_im, f3, x[0][:, s0 + m0:s0 + m0 + cols],
-                                       x[1][:, s0 + m0:s0 + m0 + cols])
-            evacuate(o_re[:, m0:m0 + cols], o_im[:, m0:m0 + cols], acc_re, acc_im)
+        transform_columns(o_re, o_im, f3, x[0][:, s0:s0 + span], x[1][:, s0:s0 + span])
         nl.store(y[0][:, r0:r0 + count, :], o_re)
         nl.store(y[1][:, r0:r0 + count, :], o_im)
 
