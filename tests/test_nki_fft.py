@@ -49,6 +49,13 @@ def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 
 
+@pytest.mark.parametrize("n,kernel", [(4099, "bluestein_sbuf_kernel"), (65537, "bluestein_kernel")])
+def test_bluestein_stays_in_sbuf_when_the_padded_length_is_a_four_step(n, kernel):
+    layout = algorithms.choose(n, 1)
+    assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
+    assert algorithms.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
+
+
 def test_any_axis_and_non_contiguous_input():
     x = random_array((300, 6), np.complex64, seed=3)[::2]          # 150 points along axis 0, strided
     y = numpy_fft.fft(x, axis=0, backend="nki-simulator")

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import constants as C
 from .kernels.bluestein import bluestein_kernel
+from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
 from .kernels.four_step import MOVING_MAX, four_step_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import PSUM_BANK, six_step_kernel
@@ -46,17 +47,20 @@ class Layout:
     group: int = 1                  # small/four-step: transforms per tile; six-step: j3 per input read
     inner: "Layout | None" = None   # bluestein: the padded length's layout
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
+    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
         if len(self.factors) > 1:
             text += " = " + "x".join(map(str, self.factors))
-        if self.group > 1 and self.algorithm in ("small", "four-step"):
+        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein"):
             text += f", {self.group} transforms per tile"
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            text += f", padded to {self.inner.describe()}"
+            where = "in SBUF" if self.inner.algorithm == "four-step" else "through HBM scratch"
+            inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
+            text += f", padded to {inner} ({where})"
         return text
 
 
@@ -209,7 +213,8 @@ def choose(n: int, batch: int = 1) -> Layout:
         return layout
     inner = bluestein_inner(n, batch)
     if inner is not None:
-        return Layout("bluestein", n, (n,), 1, inner)
+        group, per_tile = bluestein_sbuf_tiles(*inner.factors, batch) if inner.algorithm == "four-step" else (1, 1)
+        return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
     raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
                      f"whose transform fits SBUF")
 
@@ -219,7 +224,10 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     arrays, ints = _constants(layout, forward, scale)
     kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
                "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel}
-    return kernels[layout.algorithm], (*arrays, *ints)
+    kernel = kernels[layout.algorithm]
+    if layout.algorithm == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
+        kernel = bluestein_sbuf_kernel
+    return kernel, (*arrays, *ints)
 
 
 def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tuple]:
@@ -260,10 +268,41 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         b[:n] = np.conj(c)
         b[m - n + 1:] = np.conj(c[1:])[::-1]
         spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
+        if layout.inner.algorithm == "four-step":
+            return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
         inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
         inner_shape = (layout.inner.algorithm, *inner_ints)
         return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
     raise ValueError(f"unknown algorithm {layout.algorithm}")
+
+
+def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:
+    """(transforms per step-1 tile, transforms per super tile) of the in-SBUF Bluestein:
+    full partitions in step 1, rows of at most ~2048 points in the rest, no more than the batch."""
+    group = max(1, min(PMAX // n1, batch))
+    per_tile = group * max(1, 4 * PSUM_BANK // (group * max(n1, n2)))
+    return group, min(per_tile, group * -(-batch // group))
+
+
+def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, scale: float,
+                              group: int, per_tile: int) -> tuple[tuple, tuple]:
+    """Chirps, DFT matrices, twiddles and conj(S) in the layouts ``bluestein_sbuf`` reads them in."""
+    n1, n2 = inner.factors
+    m = inner.n
+    padded = np.zeros(m, np.complex128)
+    padded[:c.size] = c
+    pre = _pair(np.tile(padded.reshape(n1, n2), (group, 1)))
+    f1 = C.block_diagonal(C.dft_pair(n1, True), group)
+    tw1 = C.tiled(C.roots(C.outer_exponents(n2, n1), m, True), group)
+    f2 = C.dft_pair(n2, True)
+    spec_tile = _pair(np.tile(spec.reshape(n2, n1), (1, per_tile)))
+    tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), max(1, PSUM_BANK // n2))
+    post = _pair(np.tile((scale * padded).reshape(n1, n2), (1, per_tile)))
+    return (*pre, *f1, *tw1, *f2, *spec_tile, *tw2, *post), (n1, n2, group, per_tile)
+
+
+def _pair(z: np.ndarray) -> C.Pair:
+    return np.ascontiguousarray(z.real, dtype=np.float32), np.ascontiguousarray(z.imag, dtype=np.float32)
 
 
 def _row_pair(z: np.ndarray) -> C.Pair:
