@@ -12,8 +12,10 @@ is a forward one between conjugations, so one set of constants serves both:
     a = pad(x * c);  A = FFT(a);  P = conj(A) * conj(S);  Q = FFT(P);  y = conj(Q) * (scale c)
 
 where S = FFT(b) / m is computed on the host in float64 once per plan
-(b_j = conj(c_j) for |j| < n, circularly). Intermediate arrays of m points
-per transform live in HBM scratch inside the kernel.
+(b_j = conj(c_j) for |j| < n, circularly). Here the intermediate arrays of
+m points per transform live in HBM scratch inside the kernel: the general
+case (m > 16384). ``bluestein_sbuf.py`` keeps everything in SBUF when m is
+a four-step length.
 """
 from __future__ import annotations
 
