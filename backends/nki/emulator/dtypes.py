@@ -13,8 +13,9 @@ try:
     bfloat16 = np.dtype(ml_dtypes.bfloat16)
     float8_e4m3 = np.dtype(ml_dtypes.float8_e4m3fn)
     float8_e5m2 = np.dtype(ml_dtypes.float8_e5m2)
+    float8_e4m3fn = np.dtype(ml_dtypes.float8_e4m3fn)
 except ImportError:  # pragma: no cover - ml_dtypes comes with the nki extra
-    bfloat16 = float8_e4m3 = float8_e5m2 = None  # type: ignore[assignment]
+    bfloat16 = float8_e4m3 = float8_e5m2 = float8_e4m3fn = None  # type: ignore[assignment]
 
 float32 = np.dtype(np.float32)
 float16 = np.dtype(np.float16)
@@ -23,6 +24,8 @@ uint32 = np.dtype(np.uint32)
 int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 int16 = np.dtype(np.int16)
+uint16 = np.dtype(np.uint16)
+bool_ = uint8  # "boolean stored as uint8" (nki.api.shared page, Supported Data Types)
 tfloat32 = float32  # stored as fp32; the Tensor engine reads its top 19 bits
 
 FLOATS = {d for d in (float32, float16, bfloat16, float8_e4m3, float8_e5m2) if d is not None}

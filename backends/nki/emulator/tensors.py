@@ -55,6 +55,7 @@ class _Usage:
         self.sbuf_partition = 0
         self.psum_partition = 0
         self.psum_banks = 0
+        self.reduce_regs = np.zeros(PMAX, np.float32)  # ScalarE's per-partition reduce registers
 
 
 class _PerThread(threading.local):
@@ -103,6 +104,11 @@ def _release(usage: _Usage, buffer: Buffer, per_partition: int, banks: int) -> N
     else:
         usage.psum_banks -= banks
         usage.psum_partition -= banks * PSUM_BANK_BYTES
+
+
+def local_state() -> _Usage:
+    """This thread's on-chip state for the current launch."""
+    return _local.usage
 
 
 def reset_usage() -> None:
@@ -158,6 +164,15 @@ class NkiTensor:
         return self.view.size // max(self.partitions, 1) if self.view.ndim else 1
 
     @property
+    def start_partition(self) -> int:
+        """The first partition an on-chip view touches (0 for HBM tensors)."""
+        base = self.storage.data
+        if not self.buffer.on_chip or base.ndim == 0 or not self.view.size:
+            return 0
+        offset = self.view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return offset // base.strides[0]
+
+    @property
     def nbytes(self) -> int:
         return self.view.nbytes
 
@@ -183,34 +198,44 @@ class NkiTensor:
         written = self.written[index] if self.written is not None else None
         return NkiTensor(self.storage, view, written)
 
-    def ap(self, pattern: Any, offset: int = 0, **indirect: Any) -> "NkiTensor":
-        """A raw access pattern over an HBM tensor: ``[[step, num], ...]`` in elements from ``offset``.
+    def ap(self, pattern: Any, offset: int = 0, dtype: Any = None, **indirect: Any) -> "NkiTensor":
+        """A raw access pattern ``[[step, num], ...]`` in elements from ``offset`` (D/nki/deep-dives/nki-aps.html).
 
-        The first pair walks the partition dim of the on-chip side of a DMA;
-        the pattern cannot be applied to a view that was already indexed
-        (D/nki/get-started/about/indexing-overview.html). Indirect
-        (``vector_offset``/``scalar_offset``) patterns are not emulated.
+        On SBUF/PSUM the first pair walks partitions and its step must equal the
+        tensor's elements per partition; it cannot be applied to a view that was
+        already indexed (D/nki/get-started/about/indexing-overview.html). Indirect
+        (``vector_offset``/``scalar_offset``) patterns and ``dtype=`` reinterpretation
+        are not emulated.
         """
-        require(not indirect, "ap-unemulated", f"indirect access patterns ({sorted(indirect)}) are not "
-                "emulated", "indexing")
-        require(not self.buffer.on_chip, "ap-hbm", "the emulator supports .ap() on HBM tensors only",
-                "indexing")
+        require(not indirect and dtype is None, "not-emulated", f"indirect access patterns and dtype= in .ap() "
+                f"({sorted(indirect) + (['dtype'] if dtype is not None else [])}) are not emulated", "aps")
         base = self.storage.data
         require(self.view.shape == base.shape and self.view.ctypes.data == base.ctypes.data,
                 "ap-on-view", ".ap() cannot be applied to a view that has already been indexed", "indexing")
-        require(base.flags.c_contiguous, "ap-layout", "the emulator needs a contiguous HBM tensor for .ap()",
-                "indexing")
+        require(base.flags.c_contiguous, "ap-layout", "the emulator needs a contiguous tensor for .ap()", "aps")
         steps = [int(step) for step, _ in pattern]
         nums = [int(num) for _, num in pattern]
-        require(all(s >= 0 for s in steps) and all(n >= 1 for n in nums) and offset >= 0, "ap-pattern",
-                f"access pattern {pattern} with offset {offset} must have steps >= 0 and counts >= 1", "indexing")
+        require(bool(steps) and all(s >= 0 for s in steps) and all(n >= 1 for n in nums) and offset >= 0,
+                "ap-pattern", f"access pattern {pattern} with offset {offset} must have steps >= 0 and counts >= 1",
+                "aps")
+        if self.buffer.on_chip:
+            per_partition = base.size // max(base.shape[0], 1)
+            require(steps[0] == per_partition or nums[0] == 1, "ap-partition-step",
+                    f"on SBUF/PSUM the first [step, num] pair walks partitions: its step must be the "
+                    f"{per_partition} elements per partition, got {steps[0]}", "aps")
+            require(offset % per_partition + sum((n - 1) * s for s, n in zip(steps[1:], nums[1:]))
+                    < per_partition, "ap-bounds", f"access pattern {pattern} leaves its partition", "aps")
         last = offset + sum((n - 1) * s for s, n in zip(steps, nums))
         require(last < base.size, "ap-bounds", f"access pattern {pattern} with offset {offset} reaches element "
                 f"{last} of a tensor of {base.size}", "indexing")
-        flat = base.reshape(-1)[offset:]
-        view = np.lib.stride_tricks.as_strided(flat, shape=tuple(nums),
-                                               strides=tuple(s * base.itemsize for s in steps))
-        return NkiTensor(self.storage, view, None)
+
+        def strided(array: np.ndarray) -> np.ndarray:
+            flat = array.reshape(-1)[offset:]
+            return np.lib.stride_tricks.as_strided(flat, shape=tuple(nums),
+                                                   strides=tuple(s * array.itemsize for s in steps))
+
+        written = strided(self.storage.written) if self.storage.written is not None else None
+        return NkiTensor(self.storage, strided(base), written)
 
     def reshape(self, *shape: Any) -> "NkiTensor":
         """A view with another shape over the same memory (no copy, as in NKI)."""
@@ -255,9 +280,6 @@ def allocate(shape: tuple[int, ...], dtype: Any, buffer: Buffer, fill: Any = Non
     dt = np.dtype(dtype)
     if buffer.on_chip:
         check_partitions(shape, "allocation")
-    if buffer is psum:
-        require(dt in (dtypes.float32, dtypes.bfloat16, dtypes.int32), "psum-dtype",
-                f"PSUM holds fp32 (or bf16/int32) data, not {dtypes.name(dt)}", "matmul")
     if fill is None:
         fill = np.nan if dtypes.is_float(dt) else 4
     data = np.full(shape, fill, dtype=dt)
