@@ -538,3 +538,26 @@ def test_sbuf_access_pattern_partition_step():
 
     rejects("ap-partition-step", bad, X)
     np.testing.assert_array_equal(run(good, X), X[:, 1::2])
+
+
+def test_python_operators_and_lnc2_are_not_emulated():
+    def body(a):
+        t = sbuf(a)
+        return t + t
+
+    with pytest.raises(NotEmulatedError, match="Python operators"):
+        run(body, X)
+    with pytest.raises(NotEmulatedError, match="kernel\\[2\\]"):
+        nki.jit(lambda a: a)[2]
+
+
+def test_the_documented_user_example_runs(capsys):
+    """docs/nki-emulator.md's example: the user's own kernel, counters and modelled cost."""
+    import pathlib
+    import re
+    doc = (pathlib.Path(__file__).parents[1] / "docs" / "nki-emulator.md").read_text()
+    code = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
+    scope: dict = {}
+    exec(compile(code, "nki-emulator.md", "exec"), scope)  # noqa: S102 - our own documentation
+    np.testing.assert_allclose(scope["y"], 2 * scope["a"] + scope["b"], rtol=1e-6)
+    assert scope["rec"].instructions["vector"] == 1 and "modelled" in capsys.readouterr().out

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes, record
-from .rules import NkiRuleError, require
+from .rules import NkiRuleError, NotEmulatedError, require
 
 PMAX = 128
 SBUF_PARTITION_BYTES = 192 * 1024
@@ -255,10 +255,10 @@ class NkiTensor:
             written.shape = shape
         return NkiTensor(self.storage, view, written)
 
-    # Python operators are not NKI: make the mistake loud.
+    # Which engine a Python operator on a tile would use is not documented for 0.3.0: not emulated.
     def _no_operator(self, *_: Any) -> Any:
-        raise NkiRuleError("operator", "use nl.add/nl.multiply/... or nisa calls, not Python operators "
-                           "on tiles", "language")
+        raise NotEmulatedError("not-emulated", "not emulated: Python operators on tiles; use nl.add/"
+                               "nl.multiply/... or nisa calls", "language")
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _no_operator
     __matmul__ = __neg__ = _no_operator
