@@ -561,3 +561,101 @@ def test_the_documented_user_example_runs(capsys):
     exec(compile(code, "nki-emulator.md", "exec"), scope)  # noqa: S102 - our own documentation
     np.testing.assert_allclose(scope["y"], 2 * scope["a"] + scope["b"], rtol=1e-6)
     assert scope["rec"].instructions["vector"] == 1 and "modelled" in capsys.readouterr().out
+
+
+# -- selection, search, fused reductions ---------------------------------------------------------------
+MASK = (RNG.uniform(size=(128, 64)) > 0.5).astype(np.uint8)
+
+
+def test_tensor_copy_predicated():
+    def body(a, b, m):
+        dst = sbuf(a)
+        nisa.tensor_copy_predicated(dst, sbuf(b), sbuf(m, nl.uint8), reverse_pred=True)
+        return dst
+
+    def float_predicate(a, b):
+        nisa.tensor_copy_predicated(sbuf(a), sbuf(b), sbuf(b))
+
+    np.testing.assert_array_equal(run(body, X, Y, MASK), np.where(MASK == 0, Y, X))
+    rejects("predicate-dtype", float_predicate, X, Y, page="tensor_copy_predicated")
+
+
+def test_select_reduce_keeps_a_running_max():
+    def body(a, m):
+        pred, ta = sbuf(m, nl.uint8), sbuf(a)
+        dst = nl.ndarray(a.shape, nl.float32)
+        res = nl.ndarray((128, 1), nl.float32)
+        nisa.select_reduce(dst, pred, ta, -5.0, reduce_cmd=nisa.reduce_cmd.reset_reduce)
+        nisa.select_reduce(dst, pred, nl.multiply(ta, 2.0), -5.0, reduce_res=res, reduce_cmd=nisa.reduce_cmd.reduce)
+        return res
+
+    sel = np.where(MASK != 0, X, -5.0)
+    ref = np.maximum(sel.max(axis=1), np.where(MASK != 0, 2 * X, -5.0).max(axis=1))[:, None]
+    np.testing.assert_allclose(run(body, X, MASK), ref, rtol=1e-6)
+
+
+def test_affine_select_causal_mask():
+    scores = RNG.standard_normal((128, 128)).astype(np.float32)
+
+    def body(s):
+        dst = nl.ndarray(s.shape, nl.float32)
+        nisa.affine_select(dst, [[-1, 128]], 1, sbuf(s), -1e9, cmp_op=nl.greater_equal)  # keep j <= p
+        return dst
+
+    np.testing.assert_array_equal(run(body, scores), np.where(np.tri(128, dtype=bool), scores, -1e9))
+
+
+def test_max8_and_find_index8():
+    data = RNG.permutation(128 * 40).reshape(128, 40).astype(np.float32)
+
+    def top(d):
+        out = nl.ndarray((128, 8), nl.float32)
+        nisa.max8(out, sbuf(d))
+        return out
+
+    def where(d):
+        t = sbuf(d)
+        best = nl.ndarray((128, 8), nl.float32)
+        nisa.max8(best, t)
+        idx = nl.ndarray((128, 8), nl.uint32)
+        nisa.nc_find_index8(idx, t, best)
+        return idx
+
+    def too_small(d):
+        nisa.max8(nl.ndarray((128, 8), nl.float32), sbuf(d)[:, 0:4])
+
+    np.testing.assert_array_equal(run(top, data), -np.sort(-data, axis=1)[:, :8])
+    np.testing.assert_array_equal(run(where, data), np.argsort(-data, axis=1)[:, :8])
+    rejects("search-size", too_small, data, page="max8")
+
+
+def test_tensor_scalar_reduce():
+    def body(a):
+        dst = nl.ndarray(a.shape, nl.float32)
+        res = nl.ndarray((128, 1), nl.float32)
+        nisa.tensor_scalar_reduce(dst, sbuf(a), nl.add, 1.0, nl.max, res)
+        return res
+
+    np.testing.assert_allclose(run(body, X), (X + 1).max(axis=1, keepdims=True), rtol=1e-6)
+
+
+def test_exponential_is_neuroncore_v4_only():
+    def body(a):
+        nisa.exponential(nl.ndarray(a.shape, nl.float32), sbuf(a))
+
+    rejects("exponential-v4", body, X, page="exponential")
+
+
+def test_rms_norm_and_shared_constants():
+    w = RNG.uniform(0.5, 1.5, X.shape).astype(np.float32)
+
+    def body(a, b):
+        return nl.rms_norm(sbuf(a), sbuf(b), axis=1, n=64)
+
+    def ident(a):
+        return nl.load(nl.shared_identity_matrix(16, dtype=nl.float32))
+
+    ref = X / np.sqrt((X * X).sum(axis=1, keepdims=True) / 64 + 1e-6) * w
+    np.testing.assert_allclose(run(body, X, w), ref, rtol=1e-5)
+    np.testing.assert_array_equal(run(ident, X), np.eye(16, dtype=np.float32))
+    assert nl.program_id(0) == 0 and nl.num_programs() == 1 and nl.program_ndim() == 0

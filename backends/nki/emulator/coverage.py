@@ -22,7 +22,7 @@ STUB_FILES = {"nki": "nki.pyi", "nki.language": "nki.language.pyi", "nki.isa": "
 
 
 def status(module: ModuleType, name: str) -> str:
-    """emulated; rejected (a name 0.3.0 documents but the hardware does not run, e.g. nl.divide); not emulated."""
+    """emulated; rejected (documented, but trn1/trn2 hardware does not run it, e.g. nl.divide); not emulated."""
     try:
         value = getattr(module, name)
     except NotEmulatedError:
@@ -31,7 +31,7 @@ def status(module: ModuleType, name: str) -> str:
         return MISSING
     except NkiRuleError:
         return REJECTED
-    return REJECTED if getattr(value, "__name__", "") in ("divide", "fmod") else EMULATED
+    return REJECTED if getattr(value, "rejected_on_targets", False) else EMULATED
 
 
 def table(modules: dict[str, ModuleType]) -> dict[str, dict[str, str]]:

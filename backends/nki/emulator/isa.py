@@ -545,25 +545,32 @@ def activation_reduce(dst: NkiTensor, op: Op, data: NkiTensor, reduce_op: Op, re
     _write(_reduce_result(reduce_res, p, page), sums.reshape(p, 1))
 
 
+def affine_values(partitions: int, free_size: int, pattern: Any, offset: int, channel_multiplier: int,
+                  page: str) -> np.ndarray:
+    """offset + p * channel_multiplier + sum(i_k * step_k) over a 1- to 4-level [[step, num], ...]
+    pattern covering ``free_size`` elements, in int32 (iota and affine_select pages)."""
+    levels = [tuple(level) for level in pattern]
+    require(1 <= len(levels) <= 4 and all(len(lv) == 2 for lv in levels), "iota-pattern",
+            "pattern is a list of 1 to 4 [step, num] pairs", page)
+    nums = [int(num) for _, num in levels]
+    require(math.prod(nums) == free_size, "iota-pattern",
+            f"pattern covers {math.prod(nums)} elements per partition, the tile has {free_size}", page)
+    value = np.zeros(nums, dtype=np.int64)
+    for axis, (step, num) in enumerate(levels):
+        shape = [1] * len(nums)
+        shape[axis] = int(num)
+        value = value + int(step) * np.arange(int(num)).reshape(shape)
+    parts = np.arange(partitions).reshape(-1, *([1] * len(nums)))
+    return (int(offset) + parts * int(channel_multiplier) + value).astype(np.int32)
+
+
 @_instruction("iota")
 def iota(dst: NkiTensor, pattern: Any, offset: int = 0, channel_multiplier: int = 0, name: str | None = None) -> None:
     """dst[p, i...] = offset + p * channel_multiplier + sum(i_k * step_k) (int32, then cast)."""
     page = "iota"
     _tile(dst, "dst", page)
     require(dst.buffer is sbuf, "iota-sbuf", "The output dst tile must be in SBUF", page)
-    levels = [tuple(level) for level in pattern]
-    require(1 <= len(levels) <= 4 and all(len(lv) == 2 for lv in levels), "iota-pattern",
-            "pattern is a list of 1 to 4 [step, num] pairs", page)
-    nums = [int(num) for _, num in levels]
-    require(math.prod(nums) == dst.free_size, "iota-pattern",
-            f"pattern covers {math.prod(nums)} elements per partition, dst has {dst.free_size}", page)
-    value = np.zeros(nums, dtype=np.int64)
-    for axis, (step, num) in enumerate(levels):
-        shape = [1] * len(nums)
-        shape[axis] = int(num)
-        value = value + int(step) * np.arange(int(num)).reshape(shape)
-    parts = np.arange(dst.partitions).reshape(-1, *([1] * len(nums)))
-    value = (int(offset) + parts * int(channel_multiplier) + value).astype(np.int32)
+    value = affine_values(dst.partitions, dst.free_size, pattern, offset, channel_multiplier, page)
     _write(dst, value.astype(np.float32) if dtypes.is_float(dst.dtype) else value)
     record.count_vector(dst.free_size, 1, "gpsimd")
 
@@ -611,11 +618,13 @@ def dma_copy(dst: NkiTensor, src: NkiTensor, oob_mode: Any = oob_mode.error, dge
     record.count_dma(src.nbytes, dst.buffer.on_chip)
 
 
-EMULATED = ("engine", "dge_mode", "dma_engine", "matmul_perf_mode", "nc_version", "oob_mode", "reduce_cmd",
-            "tensor_engine", "vector_engine", "scalar_engine", "gpsimd_engine", "unknown_engine", "get_nc_version",
-            "nc_matmul", "nc_transpose", "tensor_copy", "tensor_tensor", "tensor_scalar", "scalar_tensor_tensor",
-            "tensor_tensor_scan", "tensor_reduce", "tensor_partition_reduce", "reciprocal", "activation",
-            "activation_reduce", "iota", "memset", "dma_copy", "NkiValidationError")
+class NKIObject:
+    """Base class for kernel dataclasses and configuration objects (no behaviour of its own)."""
+
+
+from .isa_select import (affine_select, exponential, max8, nc_find_index8, select_reduce,  # noqa: E402
+                         tensor_copy_predicated, tensor_scalar_reduce)
+
 NkiValidationError = NkiRuleError
 
 

@@ -297,6 +297,7 @@ def fmod(*_: Any, **__: Any) -> None:
 
 
 mod = fmod
+divide.rejected_on_targets = fmod.rejected_on_targets = True  # type: ignore[attr-defined]  # coverage table
 
 
 # -- reductions along trailing free axes --------------------------------------------
@@ -344,6 +345,35 @@ var = _reduction("var", "add", _var)
 all = _reduction("all", "minimum", _all)  # noqa: A001
 
 
+def rms_norm(x: NkiTensor, w: NkiTensor, axis: Any, n: int, epsilon: float = 1e-6, dtype: Any = None,
+             compute_dtype: Any = None) -> NkiTensor:
+    """x / sqrt(sum(x^2 over axis) / n + epsilon) * w, in fp32 (the page: "x / RMS(x) * w")."""
+    axes = _isa.reduce_axes(x, axis, "tensor_reduce")
+    require(isinstance(w, NkiTensor) and w.shape == x.shape, "elementwise-shape",
+            f"rms_norm's weight must have x's shape {x.shape}", "language")
+    v = np.asarray(x.view, np.float32)
+    rms = np.sqrt(np.square(v).sum(axis=axes, keepdims=True) / np.float32(n) + np.float32(epsilon))
+    out = allocate(x.shape, dtype or x.dtype, sbuf)
+    out.view[...] = _dt.round_to(v / rms * np.asarray(w.view, np.float32), out.dtype)
+    _record.count_vector(x.free_size, 3)
+    return out
+
+
+def shared_constant(constant: Any) -> NkiTensor:
+    """A shared-HBM tensor holding ``constant`` (a NumPy array or the path of a .npy file)."""
+    data = np.load(constant) if isinstance(constant, (str, bytes)) or hasattr(constant, "__fspath__") else constant
+    t = allocate(np.shape(data), np.asarray(data).dtype, shared_hbm)
+    t.view[...] = data
+    return t
+
+
+def shared_identity_matrix(n: int, dtype: Any = "uint8", dst: Any = None) -> NkiTensor:
+    """An n x n identity in shared HBM (as shared_constant; the page's examples also use it as a tile,
+    which the emulator does not follow: load it first)."""
+    require(dst is None, "not-emulated", "shared_identity_matrix(dst=) is not emulated", "language")
+    return shared_constant(np.eye(int(n), dtype=np.dtype(dtype)))
+
+
 def softmax(x: NkiTensor, axis: Any = -1, dtype: Any = None) -> NkiTensor:
     """exp(x - max) / sum(exp(x - max)) along the trailing free axes, in fp32."""
     axes = _isa.reduce_axes(x, axis, "tensor_reduce")
@@ -371,6 +401,11 @@ def program_id(axis: int = 0) -> int:
 
 def num_programs(axes: int = 0) -> int:
     return 1
+
+
+def program_ndim() -> int:
+    """0: the emulator launches no SPMD grid ("0 if no grid")."""
+    return 0
 
 
 @contextlib.contextmanager

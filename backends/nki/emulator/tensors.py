@@ -56,6 +56,7 @@ class _Usage:
         self.psum_partition = 0
         self.psum_banks = 0
         self.reduce_regs = np.zeros(PMAX, np.float32)  # ScalarE's per-partition reduce registers
+        self.vector_regs = np.full(PMAX, -np.inf, np.float32)  # VectorE's accumulators (select_reduce)
 
 
 class _PerThread(threading.local):
