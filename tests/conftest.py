@@ -147,7 +147,11 @@ def claims(backend: str, kind: str, dtype, lengths) -> bool:
         return False
     if len(lengths) > 1 and kind != "c2c" and "c2c" not in caps.kinds:
         return False
-    if caps.max_rank is None or len(lengths) <= caps.max_rank:
+    whole = caps.max_rank is None or len(lengths) <= caps.max_rank
+    kind_limit = caps.max_size_by_kind.get(kind)   # n-D runs as passes: the real pass is the last axis
+    if kind_limit is not None and (math.prod(lengths) if whole else lengths[-1]) > kind_limit:
+        return False
+    if whole:
         return caps.max_size is None or math.prod(lengths) <= caps.max_size
     return caps.max_size is None or max(lengths) <= caps.max_size
 

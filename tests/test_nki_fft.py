@@ -127,3 +127,28 @@ def test_bluestein_chirp_is_accurate_at_large_n():
 def test_lengths_past_the_limit_have_no_layout():
     with pytest.raises(ValueError, match="1 <= n <= 1048576"):
         algorithms.choose(2**20 + 1, 1)
+
+
+# -- real data (n <= 128 so far) -----------------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 2, 7, 16, 97, 100, 128])
+@pytest.mark.parametrize("batch", [1, 130])
+def test_real_transforms_up_to_128(n, batch):
+    """rfft/ihfft (r2c) and irfft/hfft (c2r): two real products per tile instead of four, onesided output;
+    c2r ignores the imaginary parts of the DC and Nyquist bins as NumPy does."""
+    x = random_array((batch, n), np.float32, seed=n)
+    spec = random_array((batch, n // 2 + 1), np.complex64, seed=n + 1)
+    norm = NORMS[(n + batch) % 3]
+    for ours, ref, arg in ((numpy_fft.rfft, np.fft.rfft, x), (numpy_fft.ihfft, np.fft.ihfft, x),
+                           (numpy_fft.irfft, np.fft.irfft, spec), (numpy_fft.hfft, np.fft.hfft, spec)):
+        y = ours(arg, n, norm=norm, backend="nki-simulator")
+        assert last_record().launches == 1 and last_record().instructions["tensor"] > 0
+        want = ref(arg.astype(np.complex128 if np.iscomplexobj(arg) else np.float64), n, norm=norm)
+        assert y.shape == want.shape and error(y, want) <= BOUND, ours.__name__
+
+
+def test_real_2d_runs_as_passes_on_the_simulator():
+    x = random_array((96, 80), np.float32, seed=5)
+    y = numpy_fft.rfft2(x, backend="nki-simulator")
+    assert error(y, np.fft.rfft2(x.astype(np.float64))) <= BOUND
+    z = numpy_fft.irfft2(y, x.shape, backend="nki-simulator")
+    assert error(z, x.astype(np.float64)) <= BOUND

@@ -30,7 +30,7 @@ from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
 from .kernels.four_step import MOVING_MAX, four_step_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import PSUM_BANK, six_step_kernel
-from .kernels.small import small_fft_kernel
+from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
 
 PMAX = 128
 MAX_POINTS = 1 << 20
@@ -217,6 +217,29 @@ def choose(n: int, batch: int = 1) -> Layout:
         return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
     raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
                      f"whose transform fits SBUF")
+
+
+REAL_MAX_POINTS = PMAX  # r2c/c2r: the packed DFT kernel only, so far
+
+
+def real_kernel_arguments(kind: str, layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
+    """(kernel, arguments after the input parts) of an r2c or c2r plan (n <= 128)."""
+    n, group = layout.n, layout.group
+    half = n // 2 + 1
+    if kind == "r2c":
+        f = C.block_diagonal(C.roots(C.outer_exponents(n, half), n, forward, scale), group)
+        return small_rfft_kernel, (*f, group)
+    re, im = C.roots(C.outer_exponents(half, n), n, forward)
+    weight = np.full((half, 1), 2.0)
+    weight[0] = 1.0
+    im = im.copy()
+    im[0] = 0.0                      # the imaginary part of the DC bin is ignored, as torch/NumPy do
+    if n % 2 == 0:
+        weight[-1] = 1.0
+        im[-1] = 0.0                 # ... and of the Nyquist bin
+    c = (scale * weight * re).astype(np.float32)
+    s_neg = (-scale * weight * im).astype(np.float32)
+    return small_irfft_kernel, (*C.block_diagonal((c, s_neg), group), group)
 
 
 def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
