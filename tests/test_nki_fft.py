@@ -44,7 +44,8 @@ def test_listed_lengths(n):
     check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
 
 
-@pytest.mark.parametrize("batch,n", [(256, 16), (70, 360), (65, 1000), (64, 4096), (64, 4097), (64, 65536)])
+@pytest.mark.parametrize("batch,n", [(256, 16), (70, 360), (65, 1000), (64, 4096), (64, 4097), (64, 65536),
+                                     (2, 2**20)])
 def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 

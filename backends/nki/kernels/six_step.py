@@ -41,18 +41,24 @@ def six_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, t1: tuple, f2: tuple
     batch = xr.shape[0]
     x4 = (xr.reshape((batch, n1, n2, n3)), xi.reshape((batch, n1, n2, n3)))
     y4 = (yr.reshape((batch, n3, n2, n1)), yi.reshape((batch, n3, n2, n1)))
-    staged = k_block < n1
     scratch = None
-    if staged:
+    if k_block < n1:
         scratch = (nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm),
                    nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm))
     for t in nl.affine_range(batch):
-        x1 = _stage1(x4, t, f1, t1, n1, n2, n3, block, scratch)
-        for kb in nl.affine_range((n1 + k_block - 1) // k_block):
-            k0 = kb * k_block
-            width = min(k_block, n1 - k0)
-            _last_stage(_stage2(x1, staged, f2, t2, n2, n3, k0, width),
-                        (y4[0][t, :, :, k0:k0 + width], y4[1][t, :, :, k0:k0 + width]), f3, n3, n2, width)
+        _one_transform(x4, y4, t, (f1, t1, f2, t2, f3), n1, n2, n3, block, k_block, scratch)
+
+
+def _one_transform(x4: tuple, y4: tuple, t: int, consts: tuple, n1: int, n2: int, n3: int, block: int,
+                   k_block: int, scratch: Any) -> None:
+    """Transform ``t`` of the batch (a function of its own so its tiles are freed before the next)."""
+    f1, t1, f2, t2, f3 = consts
+    x1 = _stage1(x4, t, f1, t1, n1, n2, n3, block, scratch)
+    for kb in nl.affine_range((n1 + k_block - 1) // k_block):
+        k0 = kb * k_block
+        width = min(k_block, n1 - k0)
+        _last_stage(_stage2(x1, scratch is not None, f2, t2, n2, n3, k0, width),
+                    (y4[0][t, :, :, k0:k0 + width], y4[1][t, :, :, k0:k0 + width]), f3, n3, n2, width)
 
 
 def _stage1(x4: tuple, t: int, f1: tuple, t1: tuple, n1: int, n2: int, n3: int, block: int,
