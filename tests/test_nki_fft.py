@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from trnfft import numpy_fft
-from trnfft_backends.nki import algorithms, constants
+from trnfft_backends.nki import algorithms, arguments, constants
 from trnfft_backends.nki.emulator import last_record
 from conftest import random_array
 
@@ -54,7 +54,7 @@ def test_batches_run_in_one_launch(batch, n):
 def test_bluestein_stays_in_sbuf_when_the_padded_length_is_a_four_step(n, kernel):
     layout = algorithms.choose(n, 1)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
-    assert algorithms.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
+    assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
 def test_any_axis_and_non_contiguous_input():
@@ -100,7 +100,7 @@ def test_six_step_staged_through_hbm_with_a_ragged_k_block():
     block, k_block = algorithms.six_step_blocks(n1, n2, n3)
     assert k_block < n1 and n1 % k_block
     layout = algorithms.Layout("six-step", n1 * n2 * n3, (n1, n2, n3), block, k_block=k_block)
-    kernel, args = algorithms.kernel_arguments(layout, True, 1.0)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     x = random_array((1, n1 * n2 * n3), np.complex64, seed=7)
     from trnfft_backends.nki.executors import simulate
     yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)

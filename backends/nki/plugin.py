@@ -16,7 +16,7 @@ import numpy as np
 
 from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, hookimpl
 
-from . import algorithms, cost, engine, executors
+from . import algorithms, arguments, cost, engine, executors
 from .emulator import collect, costmodel
 
 
@@ -37,10 +37,10 @@ class FFTPlan:
                            f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
         self.layout = algorithms.choose(n, max(problem.batch, 1))
         if problem.kind == "c2c":
-            self._kernel, self._constants = algorithms.kernel_arguments(self.layout, problem.forward,
+            self._kernel, self._constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                         problem.scale)
         else:
-            self._kernel, self._constants = algorithms.real_kernel_arguments(
+            self._kernel, self._constants = arguments.real_kernel_arguments(
                 problem.kind, self.layout, problem.forward, problem.scale)
 
     def execute(self, x: np.ndarray) -> np.ndarray:
@@ -65,7 +65,7 @@ class FFTPlan:
         return np.moveaxis(y.reshape(out_shape), -1, self._axis)
 
     def constant_bytes(self) -> int:
-        return algorithms.constant_bytes(self._constants)
+        return arguments.constant_bytes(self._constants)
 
     def modelled_cost(self) -> dict[str, Any]:
         """One call on the emulator: launches, HBM bytes against the minimum (input + output), and the
