@@ -166,7 +166,13 @@ def error_cases(rank: int, size: int):
     def bad_grid():
         tdist.DistributedFFT(shape, grid=(3, size))
 
+    def backend_fails_on_one_rank():
+        plan = tdist.DistributedFFT(shape, backend="no-such-backend" if rank == 1 else None)
+        plan.forward(block(plan))
+
     return [
+        ("a local FFT fails on one rank", tdist.RankFailedError, backend_fails_on_one_rank,
+         "rank 1: UnknownBackendError"),
         ("local block does not match the layout", tdist.DistributedMismatchError, wrong_block,
          "rank 1 holds"),
         ("ranks disagree on global_shape", tdist.DistributedMismatchError,

@@ -19,7 +19,7 @@ from ._api import fftn, ifftn, irfftn, rfftn
 from ._exchange import Profile
 from ._layout import Layout
 from ._plan import DistributedFFT
-from .errors import DistributedMismatchError
+from .errors import DistributedMismatchError, RankFailedError
 
-__all__ = ["DistributedFFT", "Layout", "Profile", "DistributedMismatchError",
+__all__ = ["DistributedFFT", "Layout", "Profile", "DistributedMismatchError", "RankFailedError",
            "fftn", "ifftn", "rfftn", "irfftn"]

@@ -63,7 +63,7 @@ class Layout:
         """The axes every rank holds whole (where a local FFT can run)."""
         return tuple(a for a, g in enumerate(self.split) if g is None)
 
-    def describe(self) -> str:
+    def __str__(self) -> str:
         parts = [f"axis {a} over {self.grid[g]}" for a, g in enumerate(self.split) if g is not None]
         return f"shape {self.shape} split " + (", ".join(parts) if parts else "nowhere")
 

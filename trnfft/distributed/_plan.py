@@ -21,7 +21,7 @@ from trnfft.errors import InvalidArgumentError
 from ._decomposition import Decomposition, choose
 from ._exchange import Exchange, Profile, redistribute
 from ._layout import Layout
-from ._validate import Call, check_dtype, gather_and_check
+from ._validate import MAX_DIMS, Call, check_dtype, gather_and_check, settle
 
 KINDS = ("c2c", "r2c")
 NORMS = (None, "backward", "ortho", "forward")
@@ -152,11 +152,15 @@ class DistributedFFT:
         if self.kind == "c2c" and not x.is_complex():
             x = x.to(_COMPLEX[x.dtype])
         batch = tuple(x.shape[:x.dim() - len(self.global_shape)])
-        y = self._local(x, 0, True, norm, profile)
+        failed: list[Exception] = []
+        y = self._local(x, 0, True, norm, profile, failed)
         for i, step in enumerate(self._forward_steps, start=1):
             y = self._move(y, step, batch, profile)
-            y = self._local(y, i, True, norm, profile)
-        return y if self.transposed else self._move(y, self._from_transposed, batch, profile)
+            y = self._local(y, i, True, norm, profile, failed)
+        if not self.transposed:
+            y = self._move(y, self._from_transposed, batch, profile)
+        self._settle(failed, "forward", profile)
+        return y
 
     def backward(self, y: torch.Tensor, norm: str | None = None, *,
                  profile: Profile | None = None) -> torch.Tensor:
@@ -168,10 +172,13 @@ class DistributedFFT:
         batch = tuple(y.shape[:y.dim() - len(self.global_shape)])
         if not self.transposed:
             y = self._move(y, self._to_transposed, batch, profile)
+        failed: list[Exception] = []
         for i in range(len(self._axes) - 1, 0, -1):
-            y = self._local(y, i, False, norm, profile)
+            y = self._local(y, i, False, norm, profile, failed)
             y = self._move(y, self._backward_steps[i - 1], batch, profile)
-        return self._local(y, 0, False, norm, profile)
+        y = self._local(y, 0, False, norm, profile, failed)
+        self._settle(failed, "backward", profile)
+        return y
 
     # -- pieces --------------------------------------------------------------------------
 
@@ -183,6 +190,8 @@ class DistributedFFT:
         error = self._error
         if error is None and not isinstance(x, torch.Tensor):
             error = f"expects a torch.Tensor, got {type(x).__name__}"
+        if error is None and x.dim() > MAX_DIMS:
+            error = f"takes at most {MAX_DIMS} dims, got {x.dim()}"
         if error is None and norm not in NORMS:
             error = f"norm must be one of {NORMS}, got {norm!r}"
         if isinstance(x, torch.Tensor):
@@ -195,8 +204,7 @@ class DistributedFFT:
                     shape=tuple(x.shape) if ok else (), dtype=x.dtype if ok else None,
                     requires_grad=bool(ok and x.requires_grad and torch.is_grad_enabled()),
                     error=error)
-        expected = [layout.local_shape(q) for q in range(self.size)] if layout else None
-        gather_and_check(call, self.group, expected, what)
+        gather_and_check(call, self.group, layout, what)
         check_dtype(x.dtype, complex_input, what)
         if profile is not None:
             profile.check_s += time.perf_counter() - t0
@@ -211,29 +219,43 @@ class DistributedFFT:
               profile: Profile | None) -> torch.Tensor:
         return x if step is None else redistribute(x, step, batch, self.group, profile)
 
+    def _settle(self, failed: list[Exception], direction: str, profile: Profile | None) -> None:
+        t0 = time.perf_counter()
+        settle(failed[0] if failed else None, self.group,
+               f"trnfft.distributed {self._name(direction)}")
+        if profile is not None:
+            profile.check_s += time.perf_counter() - t0
+
     def _local(self, x: torch.Tensor, stage: int, forward: bool, norm: str | None,
-               profile: Profile | None) -> torch.Tensor:
-        """The local FFTs of one stage, through trnfft's public transforms."""
+               profile: Profile | None, failed: list[Exception]) -> torch.Tensor:
+        """The local FFTs of one stage, through trnfft's public transforms. If they
+        raise, the error is kept in ``failed`` and a placeholder of the right shape
+        lets this rank finish the exchanges the other ranks are waiting for."""
         t0 = time.perf_counter()
         d = len(self.global_shape)
         axes = self._axes[stage]
         dims = [a - d for a in axes]
         real_axis = self.kind == "r2c" and stage == 0
         opts = dict(norm=norm, backend=self.backend, workers=self.workers)
-        if x.numel() == 0:
+        try:
+            if x.numel() == 0 or failed:
+                y = self._empty_result(x, real_axis, forward)
+            elif forward:
+                y = (trnfft.rfftn if real_axis else trnfft.fftn)(x, dim=dims, **opts)
+            elif real_axis:
+                y = trnfft.irfftn(x, s=[self.global_shape[a] for a in axes], dim=dims, **opts)
+            else:
+                y = trnfft.ifftn(x, dim=dims, **opts)
+        except Exception as exc:   # noqa: BLE001  (re-raised on every rank by _settle)
+            failed.append(exc)
             y = self._empty_result(x, real_axis, forward)
-        elif forward:
-            y = (trnfft.rfftn if real_axis else trnfft.fftn)(x, dim=dims, **opts)
-        elif real_axis:
-            y = trnfft.irfftn(x, s=[self.global_shape[a] for a in axes], dim=dims, **opts)
-        else:
-            y = trnfft.ifftn(x, dim=dims, **opts)
         if profile is not None:
             profile.fft_s += time.perf_counter() - t0
         return y
 
     def _empty_result(self, x: torch.Tensor, real_axis: bool, forward: bool) -> torch.Tensor:
-        """What a stage returns for an empty block (trnfft rejects empty inputs)."""
+        """What a stage returns for an empty block (trnfft rejects empty inputs), or in
+        place of a failed one."""
         if not real_axis:
             return torch.empty(x.shape, dtype=x.dtype, device=x.device)
         if forward:

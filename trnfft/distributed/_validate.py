@@ -6,19 +6,20 @@ checks failed) to one ``all_gather`` over the group. Every rank then runs the
 same checks on the same table, so a bad input on one rank raises the same
 trnfft error on all of them. Only when some rank's local checks failed is the
 text of its message shared (``all_gather_object``), so that every rank can
-name it.
+name it. Afterwards, :func:`settle` does the same for errors raised by a
+rank's local FFTs (a backend failing, a cross-check mismatch).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 import torch.distributed as dist
 
 from trnfft.errors import InvalidArgumentError, InvalidDtypeError
 
-from .errors import DistributedMismatchError
+from ._layout import Layout
+from .errors import DistributedMismatchError, RankFailedError
 
 MAX_DIMS = 16
 DTYPES: tuple[torch.dtype, ...] = (torch.float32, torch.float64, torch.complex64, torch.complex128)
@@ -61,11 +62,10 @@ def _decode(row: list[int], call: Call) -> tuple[dict[str, tuple[int, ...]], tup
     return fields, shape, dtype, bool(row[pos + 1])
 
 
-def gather_and_check(call: Call, group: object, expected_shapes: Sequence[tuple[int, ...]] | None,
-                     what: str) -> None:
+def gather_and_check(call: Call, group: object, layout: Layout | None, what: str) -> None:
     """All-gather every rank's ``call`` and raise the same error on every rank when
     they disagree, when some rank's arguments were bad, or when a block's shape is
-    not the one the layout gives that rank (``expected_shapes[r]``, without batch dims).
+    not the one ``layout`` gives that rank (after any leading batch dims).
     """
     mine = torch.tensor(_row(call), dtype=torch.int64)
     size = dist.get_world_size(group)
@@ -85,8 +85,9 @@ def gather_and_check(call: Call, group: object, expected_shapes: Sequence[tuple[
         if any(v != values[0] for v in values):
             listing = ", ".join(f"rank {r} {v}" for r, v in enumerate(values))
             raise DistributedMismatchError(f"{what}: the ranks disagree on {name} ({listing})")
-    if expected_shapes is None:
+    if layout is None:
         return
+    expected_shapes = [layout.local_shape(r) for r in range(size)]
 
     dtypes = [d[2] for d in decoded]
     if any(t != dtypes[0] for t in dtypes):
@@ -99,14 +100,14 @@ def gather_and_check(call: Call, group: object, expected_shapes: Sequence[tuple[
             "support autograd (the all-to-all is not differentiable here): detach the input")
 
     shapes = [d[1] for d in decoded]
-    batch = shapes[0][:len(shapes[0]) - len(expected_shapes[0])]
+    batch = shapes[0][:max(0, len(shapes[0]) - len(layout.shape))]
     wrong = [(r, s, batch + tuple(expected_shapes[r])) for r, s in enumerate(shapes)
              if s != batch + tuple(expected_shapes[r])]
     if wrong:
         listing = "; ".join(f"rank {r} holds {s}, expected {e}" for r, s, e in wrong)
         raise DistributedMismatchError(
-            f"{what}: local blocks do not match the layout ({listing}); "
-            "see plan.input_layout / output_layout for which block each rank holds")
+            f"{what}: local blocks do not match the layout, {layout} ({listing}); "
+            "plan.input_layout / output_layout say which block each rank holds")
 
 
 def check_dtype(dtype: torch.dtype, complex_input: bool, what: str) -> None:
@@ -117,3 +118,18 @@ def check_dtype(dtype: torch.dtype, complex_input: bool, what: str) -> None:
                                 "(use float32, float64, complex64 or complex128)")
     if complex_input is False and dtype.is_complex:
         raise InvalidDtypeError(f"{what}: takes a real input, got {dtype}")
+
+
+def settle(failure: Exception | None, group: object, what: str) -> None:
+    """After a call's exchanges: if the local FFTs failed on any rank, raise the same
+    RankFailedError on every rank (one all_reduce of a flag; messages only then)."""
+    flag = torch.tensor([int(failure is not None)], dtype=torch.int64)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX, group=group)
+    if not flag.item():
+        return
+    size = dist.get_world_size(group)
+    messages: list[str | None] = [None] * size
+    mine = None if failure is None else f"{type(failure).__name__}: {failure}"
+    dist.all_gather_object(messages, mine, group=group)
+    bad = "; ".join(f"rank {r}: {m}" for r, m in enumerate(messages) if m)
+    raise RankFailedError(f"{what}: the local FFT failed ({bad})") from failure
