@@ -12,6 +12,7 @@ import trnfft.distributed as tdist  # noqa: E402
 from trnfft.distributed._decomposition import choose  # noqa: E402
 from trnfft.distributed._exchange import Exchange, pack, unpack  # noqa: E402
 from trnfft.distributed._layout import pencil_grid, split_range  # noqa: E402
+from trnfft.distributed._plan import _steps  # noqa: E402
 from trnfft.errors import InvalidArgumentError  # noqa: E402
 
 SHAPES = [(8, 6), (7, 5), (3, 9), (8, 4, 6), (6, 5, 7), (3, 8, 6), (2, 3, 5)]
@@ -114,3 +115,16 @@ def test_pencil_needs_three_dimensions():
 def test_without_an_initialised_process_group_the_error_says_what_to_do():
     with pytest.raises(InvalidArgumentError, match="init_process_group"):
         tdist.fftn(torch.zeros(4, 4, dtype=torch.complex64), (4, 4))
+
+
+@pytest.mark.parametrize("size,grid,expected", [
+    (1, None, [(0, 1, 2)]),                   # one rank: a single local FFT over every axis
+    (2, (1, 2), [(2,), (0, 1)]),              # 1 x 2 pencil: the last two stages merge
+    (4, (2, 2), [(2,), (1,), (0,)]),
+])
+def test_stages_without_an_exchange_between_them_merge(size, grid, expected):
+    dec = choose((4, 6, 8), (4, 6, 5), size, "pencil" if grid else "slab", grid)
+    layouts = dec.layouts((4, 6, 5))
+    steps = _steps(dec.stage_axes(), layouts, 0)
+    assert [axes for axes, _ in steps] == expected
+    assert steps[-1][1] is None and all(ex is not None for _, ex in steps[:-1])

@@ -30,13 +30,28 @@ _COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 _REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
 
-def _exchanges(src: Sequence[Layout], dst: Sequence[Layout], rank: int) -> list[Exchange | None]:
-    """One Exchange per step (None where the two layouts give every rank the same block)."""
-    out: list[Exchange | None] = []
-    for a, b in zip(src, dst):
-        same = all(a.box(q) == b.box(q) for q in range(a.size))
-        out.append(None if same else Exchange.between(a, b, rank))
-    return out
+Step = tuple[tuple[int, ...], Exchange | None]   # local FFT axes, then the exchange after
+
+
+def _exchange(src: Layout, dst: Layout, rank: int) -> Exchange | None:
+    """The exchange from ``src`` to ``dst``; None when they give every rank the same block."""
+    same = all(src.box(q) == dst.box(q) for q in range(src.size))
+    return None if same else Exchange.between(src, dst, rank)
+
+
+def _steps(axes: Sequence[tuple[int, ...]], layouts: Sequence[Layout], rank: int) -> list[Step]:
+    """Stages in the order given, each stage's FFT followed by the exchange to the next
+    stage's layout; stages with no exchange between them become one local call (a
+    one-rank group runs a single FFT over every axis)."""
+    steps: list[Step] = []
+    pending: tuple[int, ...] = ()
+    for i, stage_axes in enumerate(axes):
+        pending += stage_axes
+        ex = _exchange(layouts[i], layouts[i + 1], rank) if i + 1 < len(axes) else None
+        if ex is not None or i + 1 == len(axes):
+            steps.append((tuple(sorted(pending)), ex))   # sorted: the r2c axis (last) last
+            pending = ()
+    return steps
 
 
 class DistributedFFT:
@@ -115,14 +130,14 @@ class DistributedFFT:
     def _build(self) -> None:
         dec = self.decomposition
         real, spec = dec.layouts(self.global_shape), dec.layouts(self.spectral_shape)
-        self._axes = dec.stage_axes()
+        axes = dec.stage_axes()
         self.input_layout: Layout = real[0]
         self.stage_layouts: tuple[Layout, ...] = spec
         self.output_layout: Layout = spec[-1] if self.transposed else spec[0]
-        self._forward_steps = _exchanges(spec[:-1], spec[1:], self.rank)
-        self._backward_steps = _exchanges(spec[1:], spec[:-1], self.rank)
-        self._to_transposed = _exchanges([spec[0]], [spec[-1]], self.rank)[0]
-        self._from_transposed = _exchanges([spec[-1]], [spec[0]], self.rank)[0]
+        self._forward_steps = _steps(axes, spec, self.rank)
+        self._backward_steps = _steps(axes[::-1], spec[::-1], self.rank)
+        self._to_transposed = _exchange(spec[0], spec[-1], self.rank)
+        self._from_transposed = _exchange(spec[-1], spec[0], self.rank)
 
     def _fields(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         if self._error:
@@ -153,10 +168,10 @@ class DistributedFFT:
             x = x.to(_COMPLEX[x.dtype])
         batch = tuple(x.shape[:x.dim() - len(self.global_shape)])
         failed: list[Exception] = []
-        y = self._local(x, 0, True, norm, profile, failed)
-        for i, step in enumerate(self._forward_steps, start=1):
+        y = x
+        for axes, step in self._forward_steps:
+            y = self._local(y, axes, True, norm, profile, failed)
             y = self._move(y, step, batch, profile)
-            y = self._local(y, i, True, norm, profile, failed)
         if not self.transposed:
             y = self._move(y, self._from_transposed, batch, profile)
         self._settle(failed, "forward", profile)
@@ -173,10 +188,9 @@ class DistributedFFT:
         if not self.transposed:
             y = self._move(y, self._to_transposed, batch, profile)
         failed: list[Exception] = []
-        for i in range(len(self._axes) - 1, 0, -1):
-            y = self._local(y, i, False, norm, profile, failed)
-            y = self._move(y, self._backward_steps[i - 1], batch, profile)
-        y = self._local(y, 0, False, norm, profile, failed)
+        for axes, step in self._backward_steps:
+            y = self._local(y, axes, False, norm, profile, failed)
+            y = self._move(y, step, batch, profile)
         self._settle(failed, "backward", profile)
         return y
 
@@ -226,16 +240,15 @@ class DistributedFFT:
         if profile is not None:
             profile.check_s += time.perf_counter() - t0
 
-    def _local(self, x: torch.Tensor, stage: int, forward: bool, norm: str | None,
+    def _local(self, x: torch.Tensor, axes: tuple[int, ...], forward: bool, norm: str | None,
                profile: Profile | None, failed: list[Exception]) -> torch.Tensor:
         """The local FFTs of one stage, through trnfft's public transforms. If they
         raise, the error is kept in ``failed`` and a placeholder of the right shape
         lets this rank finish the exchanges the other ranks are waiting for."""
         t0 = time.perf_counter()
         d = len(self.global_shape)
-        axes = self._axes[stage]
         dims = [a - d for a in axes]
-        real_axis = self.kind == "r2c" and stage == 0
+        real_axis = self.kind == "r2c" and d - 1 in axes
         opts = dict(norm=norm, backend=self.backend, workers=self.workers)
         try:
             if x.numel() == 0 or failed:
