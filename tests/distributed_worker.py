@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import traceback
 from datetime import timedelta
 from pathlib import Path
@@ -200,10 +199,12 @@ def group_of_one() -> tuple[float, float] | None:
     return relerr(y, np.fft.fftn(g, norm="ortho")), tolerance(torch.float32, shape)
 
 
-def run(rank: int, size: int, port: int, outdir: str) -> None:
-    """Entry point of each spawned rank."""
+def run(rank: int, size: int, outdir: str) -> None:
+    """Entry point of each spawned rank. The ranks meet through a file store in
+    ``outdir`` (a free TCP port could be taken by another process before rank 0
+    binds it); gloo then connects them over localhost."""
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+    dist.init_process_group("gloo", init_method=f"file://{outdir}/store", rank=rank,
                             world_size=size, timeout=timedelta(seconds=60))
     failures, passed, worst = [], 0, 0.0
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import socket
 import time
 
 import pytest
@@ -27,16 +26,10 @@ import distributed_worker  # noqa: E402
 DEADLINE_S = 240
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_group(size: int, outdir) -> list[dict]:
     """Run distributed_worker.run on ``size`` ranks; each rank's report."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed_worker"])
-    ctx = tmp.start_processes(distributed_worker.run, args=(size, free_port(), str(outdir)),
+    ctx = tmp.start_processes(distributed_worker.run, args=(size, str(outdir)),
                               nprocs=size, join=False, start_method="forkserver")
     deadline = time.monotonic() + DEADLINE_S
     try:
