@@ -14,9 +14,8 @@ real data, so real transforms never need a complex exchange of the full size.
   Two exchanges, but each among p1 or p0 ranks only, and up to p = N0 * N1
   ranks instead of min(N0, N1).
 
-"auto" takes a slab when no rank would be left empty (the choice of
-mpi4py-fft and heFFTe's default for few ranks: one exchange instead of two),
-otherwise the most square pencil grid.
+"auto" takes a slab when no rank would be left empty (one exchange between
+the stages instead of two), otherwise the most square pencil grid.
 """
 from __future__ import annotations
 
