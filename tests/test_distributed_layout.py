@@ -112,6 +112,11 @@ def test_pencil_needs_three_dimensions():
         choose((8, 8), (8, 8), 4, "pencil", None)
 
 
+def test_a_grid_with_a_slab_is_refused():
+    with pytest.raises(ValueError, match="slab has none"):
+        choose((8, 8, 8), (8, 8, 8), 4, "slab", (2, 2))
+
+
 def test_without_an_initialised_process_group_the_error_says_what_to_do():
     with pytest.raises(InvalidArgumentError, match="init_process_group"):
         tdist.fftn(torch.zeros(4, 4, dtype=torch.complex64), (4, 4))

@@ -55,6 +55,8 @@ def choose(shape: tuple[int, ...], spectral: tuple[int, ...], size: int, decompo
     """The decomposition for ``size`` ranks (``decomposition`` "auto", "slab" or "pencil";
     ``grid`` fixes a pencil grid). ``spectral`` is the shape after the r2c axis is halved."""
     d = len(shape)
+    if grid is not None and decomposition == "slab":
+        raise ValueError("grid= sets a pencil decomposition's process grid; a slab has none")
     if grid is not None or decomposition == "pencil":
         if d != 3:
             raise ValueError("a pencil decomposition needs a 3-D transform")
