@@ -32,12 +32,17 @@ def test_batches_beyond_one_tile_run_in_one_launch():
     assert rec.launches == 1 and rec.instructions["tensor"] == 4 * 2
 
 
-def test_multi_axis_runs_as_passes_on_the_simulator():
+def test_small_2d_runs_in_one_launch_and_larger_as_passes():
     x = random_array((96, 80), np.complex64)
     w = trnfft.which("fft2", x.shape, "complex64", backend="nki-simulator")
-    assert (w.backend, w.passes) == ("nki-simulator", 2)
+    assert (w.backend, w.passes) == ("nki-simulator", 1)
     assert_close(numpy_fft.fft2(x, backend="nki-simulator"), np.fft.fft2(x.astype(np.complex128)),
                  np.complex64, x.size)
+    assert last_record().launches == 1
+    big = random_array((3, 200, 64), np.complex64)
+    assert trnfft.which("fft2", big.shape, "complex64", backend="nki-simulator").passes == 2
+    assert_close(numpy_fft.fft2(big, backend="nki-simulator"), np.fft.fft2(big.astype(np.complex128)),
+                 np.complex64, 200 * 64)
 
 
 def test_what_the_kernel_does_not_claim_is_refused():

@@ -153,3 +153,17 @@ def test_real_2d_runs_as_passes_on_the_simulator():
     assert error(y, np.fft.rfft2(x.astype(np.float64))) <= BOUND
     z = numpy_fft.irfft2(y, x.shape, backend="nki-simulator")
     assert error(z, x.astype(np.float64)) <= BOUND
+
+
+# -- 2-D with both sides <= 128: one launch ------------------------------------------------------
+@pytest.mark.parametrize("shape,axes", [((1, 1), (0, 1)), ((17, 31), (0, 1)), ((128, 96), (0, 1)),
+                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0))])
+def test_2d_in_one_launch(shape, axes):
+    """Two data-stationary matmul stages, no twiddles; several images per tile (the batch of 7
+    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile)."""
+    x = random_array(shape, np.complex64, seed=sum(shape))
+    for ours, ref in ((numpy_fft.fftn, np.fft.fftn), (numpy_fft.ifftn, np.fft.ifftn)):
+        for norm in NORMS:
+            y = ours(x, axes=axes, norm=norm, backend="nki-simulator")
+            assert last_record().launches == 1
+            assert error(y, ref(x.astype(np.complex128), axes=axes, norm=norm)) <= BOUND

@@ -19,6 +19,7 @@ from .kernels.four_step import four_step_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
+from .kernels.two_d import fft2_small_kernel
 
 
 def real_kernel_arguments(kind: str, layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
@@ -45,7 +46,7 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     """(kernel, arguments after xr, xi) for one plan: built once, reused by every call."""
     arrays, ints = _constants(layout, forward, scale)
     kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
-               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel}
+               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel}
     kernel = kernels[layout.algorithm]
     if layout.algorithm == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
         kernel = bluestein_sbuf_kernel
@@ -57,6 +58,10 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     if layout.algorithm == "small":
         f = C.block_diagonal(C.dft_pair(layout.n, forward, scale), layout.group)
         return f, (layout.group,)
+    if layout.algorithm == "fft2":
+        n1, n2 = layout.factors
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
+        return (*f1, *C.dft_pair(n2, forward, scale)), (n1, layout.group)
     if layout.algorithm == "four-step":
         n1, n2 = layout.factors
         f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)

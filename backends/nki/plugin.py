@@ -30,12 +30,17 @@ class FFTPlan:
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]]) -> None:
         self.problem = problem
         self._run = run
-        self._axis = problem.axes[0]
-        n = problem.lengths[0]
-        if problem.kind != "c2c" and n > algorithms.REAL_MAX_POINTS:
-            raise Declined(f"{problem.kind} n={n}: the NKI real-data kernel takes n <= "
-                           f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
-        self.layout = algorithms.choose(n, max(problem.batch, 1))
+        self._axes = problem.axes
+        n = problem.lengths[-1]
+        if len(problem.axes) == 2:
+            if problem.kind != "c2c":
+                raise Declined(f"{problem.kind} 2-D runs as 1-D passes on NKI")
+            self.layout = algorithms.choose_2d(*problem.lengths, max(problem.batch, 1))
+        else:
+            if problem.kind != "c2c" and n > algorithms.REAL_MAX_POINTS:
+                raise Declined(f"{problem.kind} n={n}: the NKI real-data kernel takes n <= "
+                               f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
+            self.layout = algorithms.choose(n, max(problem.batch, 1))
         if problem.kind == "c2c":
             self._kernel, self._constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                         problem.scale)
@@ -44,13 +49,14 @@ class FFTPlan:
                 problem.kind, self.layout, problem.forward, problem.scale)
 
     def execute(self, x: np.ndarray) -> np.ndarray:
-        moved = np.moveaxis(x, self._axis, -1)
-        rows = moved.reshape(-1, moved.shape[-1])
-        out_len = self.problem.output_shape[self._axis]
+        last = tuple(range(-len(self._axes), 0))
+        moved = np.moveaxis(x, self._axes, last)
+        rows = moved.reshape(-1, moved.shape[-1])      # 2-D: the rows of every image, stacked
+        out_len = self.problem.output_shape[self._axes[-1]]
         out_shape = moved.shape[:-1] + (out_len,)
         dtype = self.problem.output_dtype
         if rows.shape[0] == 0:
-            return np.moveaxis(np.zeros(out_shape, dtype), -1, self._axis)
+            return np.moveaxis(np.zeros(out_shape, dtype), last, self._axes)
         if np.iscomplexobj(rows):
             parts = (np.ascontiguousarray(rows.real, dtype=np.float32),
                      np.ascontiguousarray(rows.imag, dtype=np.float32))
@@ -62,7 +68,7 @@ class FFTPlan:
             y.real, y.imag = out
         else:
             y[...] = out[0]
-        return np.moveaxis(y.reshape(out_shape), -1, self._axis)
+        return np.moveaxis(y.reshape(out_shape), last, self._axes)
 
     def constant_bytes(self) -> int:
         return arguments.constant_bytes(self._constants)
@@ -86,7 +92,8 @@ class FFTPlan:
 
 CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm: 1-D c2c for 1 <= n <= 2^20 "
                     "(DFT matmul n <= 128, four-step n = n1*n2, radix-2/4 + four-step, six-step n = n1*n2*n3 "
-                    "with factors <= 128, Bluestein otherwise); r2c/c2r for n <= 128 only; n-D as 1-D passes; "
+                    "with factors <= 128, Bluestein otherwise); 2-D c2c with sides <= 128 in one launch; r2c/c2r for "
+                    "n <= 128 only; other n-D as 1-D passes; "
                     "no double precision (the Tensor engine has no fp64)")
 
 
@@ -106,7 +113,7 @@ class NKIBackend:
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}), max_rank=1,
+        return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}), max_rank=2,
                             max_size=algorithms.MAX_POINTS, notes=CAPABILITY_NOTES,
                             max_size_by_kind={"r2c": algorithms.REAL_MAX_POINTS, "c2r": algorithms.REAL_MAX_POINTS})
 
