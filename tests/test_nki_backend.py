@@ -49,7 +49,8 @@ def test_what_the_kernel_does_not_claim_is_refused():
     with pytest.raises(UnsupportedProblemError,
                        match="nki-simulator: size 1048577 above the maximum 1048576"):
         numpy_fft.fft(np.ones(2**20 + 1, np.complex64), backend="nki-simulator")
-    with pytest.raises(UnsupportedProblemError, match="double precision not supported"):
+    with pytest.raises(UnsupportedProblemError,
+                       match="double precision not supported .the Tensor engine has no fp64; select 'nki,fftw-ref"):
         numpy_fft.fft(np.ones(8, np.complex128), backend="nki-simulator")
     with pytest.raises(UnsupportedProblemError, match="r2c size 256 above the maximum 128 for r2c"):
         numpy_fft.rfft(np.ones(256, np.float32), backend="nki-simulator")

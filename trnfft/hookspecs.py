@@ -65,6 +65,7 @@ class Capabilities:
     max_rank: int | None = None      # transformed axes per plan
     max_size: int | None = None      # points per transform
     max_size_by_kind: dict[str, int] = field(default_factory=dict)  # tighter limits for some kinds
+    precision_note: str = ""         # why a precision is missing and what to do instead
     threads: bool = False            # honours problem.workers
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -74,7 +75,8 @@ class Capabilities:
         if problem.kind not in self.kinds:
             return f"kind {problem.kind} not supported (supports {sorted(self.kinds)})"
         if problem.precision not in self.precisions:
-            return f"{problem.precision} precision not supported"
+            note = f" ({self.precision_note})" if self.precision_note else ""
+            return f"{problem.precision} precision not supported{note}"
         if self.max_rank is not None and len(problem.axes) > self.max_rank:
             return f"{len(problem.axes)}-D transforms not supported (max {self.max_rank})"
         if self.max_size is not None and problem.size > self.max_size:

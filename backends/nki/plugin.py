@@ -115,7 +115,9 @@ class NKIBackend:
     def capabilities(self) -> Capabilities:
         return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}), max_rank=2,
                             max_size=algorithms.MAX_POINTS, notes=CAPABILITY_NOTES,
-                            max_size_by_kind={"r2c": algorithms.REAL_MAX_POINTS, "c2r": algorithms.REAL_MAX_POINTS})
+                            max_size_by_kind={"r2c": algorithms.REAL_MAX_POINTS, "c2r": algorithms.REAL_MAX_POINTS},
+                            precision_note="the Tensor engine has no fp64; select 'nki,fftw-reference' to "
+                                           "run double precision on FFTW")
 
     def details(self) -> dict[str, Any]:
         e = engine.current()
