@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from trnfft import numpy_fft
-from trnfft_backends.nki import algorithms, constants
+from trnfft_backends.nki import algorithms, arguments, constants
 from trnfft_backends.nki.emulator import last_record
 from conftest import random_array
 
@@ -44,7 +44,8 @@ def test_listed_lengths(n):
     check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
 
 
-@pytest.mark.parametrize("batch,n", [(256, 16), (70, 360), (65, 1000), (64, 4096), (64, 4097), (64, 65536)])
+@pytest.mark.parametrize("batch,n", [(256, 16), (70, 360), (65, 1000), (64, 4096), (64, 4097), (64, 65536),
+                                     (2, 2**20)])
 def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 
@@ -53,7 +54,7 @@ def test_batches_run_in_one_launch(batch, n):
 def test_bluestein_stays_in_sbuf_when_the_padded_length_is_a_four_step(n, kernel):
     layout = algorithms.choose(n, 1)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
-    assert algorithms.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
+    assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
 def test_any_axis_and_non_contiguous_input():
@@ -99,7 +100,7 @@ def test_six_step_staged_through_hbm_with_a_ragged_k_block():
     block, k_block = algorithms.six_step_blocks(n1, n2, n3)
     assert k_block < n1 and n1 % k_block
     layout = algorithms.Layout("six-step", n1 * n2 * n3, (n1, n2, n3), block, k_block=k_block)
-    kernel, args = algorithms.kernel_arguments(layout, True, 1.0)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     x = random_array((1, n1 * n2 * n3), np.complex64, seed=7)
     from trnfft_backends.nki.executors import simulate
     yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
@@ -127,3 +128,42 @@ def test_bluestein_chirp_is_accurate_at_large_n():
 def test_lengths_past_the_limit_have_no_layout():
     with pytest.raises(ValueError, match="1 <= n <= 1048576"):
         algorithms.choose(2**20 + 1, 1)
+
+
+# -- real data (n <= 128 so far) -----------------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 2, 7, 16, 97, 100, 128])
+@pytest.mark.parametrize("batch", [1, 130])
+def test_real_transforms_up_to_128(n, batch):
+    """rfft/ihfft (r2c) and irfft/hfft (c2r): two real products per tile instead of four, onesided output;
+    c2r ignores the imaginary parts of the DC and Nyquist bins as NumPy does."""
+    x = random_array((batch, n), np.float32, seed=n)
+    spec = random_array((batch, n // 2 + 1), np.complex64, seed=n + 1)
+    norm = NORMS[(n + batch) % 3]
+    for ours, ref, arg in ((numpy_fft.rfft, np.fft.rfft, x), (numpy_fft.ihfft, np.fft.ihfft, x),
+                           (numpy_fft.irfft, np.fft.irfft, spec), (numpy_fft.hfft, np.fft.hfft, spec)):
+        y = ours(arg, n, norm=norm, backend="nki-simulator")
+        assert last_record().launches == 1 and last_record().instructions["tensor"] > 0
+        want = ref(arg.astype(np.complex128 if np.iscomplexobj(arg) else np.float64), n, norm=norm)
+        assert y.shape == want.shape and error(y, want) <= BOUND, ours.__name__
+
+
+def test_real_2d_runs_as_passes_on_the_simulator():
+    x = random_array((96, 80), np.float32, seed=5)
+    y = numpy_fft.rfft2(x, backend="nki-simulator")
+    assert error(y, np.fft.rfft2(x.astype(np.float64))) <= BOUND
+    z = numpy_fft.irfft2(y, x.shape, backend="nki-simulator")
+    assert error(z, x.astype(np.float64)) <= BOUND
+
+
+# -- 2-D with both sides <= 128: one launch ------------------------------------------------------
+@pytest.mark.parametrize("shape,axes", [((1, 1), (0, 1)), ((17, 31), (0, 1)), ((128, 96), (0, 1)),
+                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0))])
+def test_2d_in_one_launch(shape, axes):
+    """Two data-stationary matmul stages, no twiddles; several images per tile (the batch of 7
+    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile)."""
+    x = random_array(shape, np.complex64, seed=sum(shape))
+    for ours, ref in ((numpy_fft.fftn, np.fft.fftn), (numpy_fft.ifftn, np.fft.ifftn)):
+        for norm in NORMS:
+            y = ours(x, axes=axes, norm=norm, backend="nki-simulator")
+            assert last_record().launches == 1
+            assert error(y, ref(x.astype(np.complex128), axes=axes, norm=norm)) <= BOUND

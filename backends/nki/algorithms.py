@@ -1,4 +1,4 @@
-"""Which kernel computes a 1-D complex64 transform of length n, with which factors and constants.
+"""Which kernel computes a 1-D transform of length n, with which factors and packing.
 
 * n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
 * n = n1*n2, n1, n2 <= 128: ``four-step``;
@@ -9,32 +9,27 @@
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
   ``bluestein``: a chirp-z convolution through a smooth padded length m >= 2n-1
-  that the kernels above serve, in the same launch.
+  that the kernels above serve, in the same launch (in SBUF when m is a
+  four-step length, through HBM scratch otherwise).
 
 Factors are chosen by a rough engine-time estimate (the same documented
-figures as the cost model). Constants are built here, once per plan, from
-integer-reduced angles (``constants.py``).
+figures as the cost model). ``arguments.py`` turns a layout into the
+kernel and its constants.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-import numpy as np
-
-from . import constants as C
-from .kernels.bluestein import bluestein_kernel
-from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
-from .kernels.four_step import MOVING_MAX, four_step_kernel
-from .kernels.radix import radix_four_step_kernel
-from .kernels.six_step import PSUM_BANK, six_step_kernel
-from .kernels.small import small_fft_kernel
+from .emulator.costmodel import CHIPS
+from .kernels.cplx import PSUM_BANK
 
 PMAX = 128
 MAX_POINTS = 1 << 20
-TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = 2.8e9, 1.12e9, 272e9  # trn1 (costmodel.CHIPS)
+REAL_MAX_POINTS = PMAX  # r2c/c2r: the packed DFT kernel only, so far
+MAX_SIDE_2D = PMAX      # 2-D in one launch: both sides on partitions
+TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,7 @@ def divisors_upto(n: int, limit: int) -> list[int]:
 def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
     group = min(PMAX // n1, batch)
     groups = math.ceil(batch / group)
-    per_tile = group * max(1, MOVING_MAX // (group * n1))
+    per_tile = group * max(1, PSUM_BANK // (group * n1))
     tiles = math.ceil(batch / per_tile)
     tensor = 16 * (groups * max(group * n1, 64) + tiles * max(min(per_tile, batch) * n1, 64))
     vector = groups * 6 * (2 * group * n1 + 60)
@@ -201,6 +196,13 @@ def _factored(n: int, batch: int) -> "Layout | None":
     return None
 
 
+def choose_2d(n1: int, n2: int, batch: int) -> Layout:
+    """The layout of ``batch`` 2-D transforms of [n1, n2], or ValueError when a side exceeds 128."""
+    if not (1 <= n1 <= MAX_SIDE_2D and 1 <= n2 <= MAX_SIDE_2D):
+        raise ValueError(f"2-D [{n1}, {n2}]: one launch takes sides <= {MAX_SIDE_2D}; larger run as 1-D passes")
+    return Layout("fft2", n1 * n2, (n1, n2), min(PMAX // n1, max(batch, 1)))
+
+
 @lru_cache(maxsize=4096)
 def choose(n: int, batch: int = 1) -> Layout:
     """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError."""
@@ -219,97 +221,9 @@ def choose(n: int, batch: int = 1) -> Layout:
                      f"whose transform fits SBUF")
 
 
-def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
-    """(kernel, arguments after xr, xi) for one plan: built once, reused by every call."""
-    arrays, ints = _constants(layout, forward, scale)
-    kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
-               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel}
-    kernel = kernels[layout.algorithm]
-    if layout.algorithm == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
-        kernel = bluestein_sbuf_kernel
-    return kernel, (*arrays, *ints)
-
-
-def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tuple]:
-    """(constant arrays, integer shape arguments) of a layout's kernel."""
-    if layout.algorithm == "small":
-        f = C.block_diagonal(C.dft_pair(layout.n, forward, scale), layout.group)
-        return f, (layout.group,)
-    if layout.algorithm == "four-step":
-        n1, n2 = layout.factors
-        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
-        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward), layout.group)
-        f2 = C.dft_pair(n2, forward, scale)
-        return (*f1, *tw, *f2), (n1, n2, layout.group)
-    if layout.algorithm == "radix-four-step":
-        radix, n1, n2 = layout.factors
-        m = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
-        q = np.arange(1, radix, dtype=np.int64).reshape(-1, 1, 1)
-        w = C.roots(m * q, layout.n, forward)
-        f1 = C.dft_pair(n1, forward)
-        tw = C.roots(C.outer_exponents(n2, n1), n1 * n2, forward)
-        f2 = C.dft_pair(n2, forward, scale)
-        return (*w, *f1, *tw, *f2), (n1, n2, radix, forward)
-    if layout.algorithm == "six-step":
-        n1, n2, n3 = layout.factors
-        per_bank = max(1, PSUM_BANK // n1)
-        f1 = C.dft_pair(n1, forward)
-        t1 = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward), per_bank)
-        f2 = C.dft_pair(n2, forward)
-        k = np.arange(n1, dtype=np.int64)[:, None] + n1 * np.arange(n2, dtype=np.int64)[None, :]  # [k1, k2]
-        t2 = C.roots(np.arange(n3, dtype=np.int64)[:, None] * k.reshape(1, -1), layout.n, forward)
-        f3 = C.dft_pair(n3, forward, scale)
-        return (*f1, *t1, *f2, *t2, *f3), (n1, n2, n3, layout.group, layout.k_block)
-    if layout.algorithm == "bluestein":
-        assert layout.inner is not None
-        n, m = layout.n, layout.inner.n
-        c = C.chirp(n, forward)
-        b = np.zeros(m, np.complex128)
-        b[:n] = np.conj(c)
-        b[m - n + 1:] = np.conj(c[1:])[::-1]
-        spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
-        if layout.inner.algorithm == "four-step":
-            return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
-        inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
-        inner_shape = (layout.inner.algorithm, *inner_ints)
-        return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
-    raise ValueError(f"unknown algorithm {layout.algorithm}")
-
-
 def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:
     """(transforms per step-1 tile, transforms per super tile) of the in-SBUF Bluestein:
     full partitions in step 1, rows of at most ~2048 points in the rest, no more than the batch."""
     group = max(1, min(PMAX // n1, batch))
     per_tile = group * max(1, 4 * PSUM_BANK // (group * max(n1, n2)))
     return group, min(per_tile, group * -(-batch // group))
-
-
-def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, scale: float,
-                              group: int, per_tile: int) -> tuple[tuple, tuple]:
-    """Chirps, DFT matrices, twiddles and conj(S) in the layouts ``bluestein_sbuf`` reads them in."""
-    n1, n2 = inner.factors
-    m = inner.n
-    padded = np.zeros(m, np.complex128)
-    padded[:c.size] = c
-    pre = _pair(np.tile(padded.reshape(n1, n2), (group, 1)))
-    f1 = C.block_diagonal(C.dft_pair(n1, True), group)
-    tw1 = C.tiled(C.roots(C.outer_exponents(n2, n1), m, True), group)
-    f2 = C.dft_pair(n2, True)
-    spec_tile = _pair(np.tile(spec.reshape(n2, n1), (1, per_tile)))
-    tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), max(1, PSUM_BANK // n2))
-    post = _pair(np.tile((scale * padded).reshape(n1, n2), (1, per_tile)))
-    return (*pre, *f1, *tw1, *f2, *spec_tile, *tw2, *post), (n1, n2, group, per_tile)
-
-
-def _pair(z: np.ndarray) -> C.Pair:
-    return np.ascontiguousarray(z.real, dtype=np.float32), np.ascontiguousarray(z.imag, dtype=np.float32)
-
-
-def _row_pair(z: np.ndarray) -> C.Pair:
-    return z.real.astype(np.float32).reshape(1, -1), z.imag.astype(np.float32).reshape(1, -1)
-
-
-def constant_bytes(args: tuple) -> int:
-    """Bytes of the plan constants a launch reads (nested tuples included)."""
-    return sum(constant_bytes(a) if isinstance(a, tuple) else a.nbytes for a in args
-               if isinstance(a, (tuple, np.ndarray)))

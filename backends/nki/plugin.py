@@ -3,8 +3,9 @@
 Both run the same NKI kernels; they differ only in the executor. The kernels
 (``kernels/``, chosen per length by ``algorithms.py``) compute 1-D complex64
 c2c transforms of every length 1 <= n <= 2^20, forward and inverse, any
-norm, any batch and axis, in one kernel launch per call. Real (r2c/c2r) and
-double-precision transforms are declined; the core runs n-D problems as 1-D
+norm, any batch and axis, in one kernel launch per call; r2c/c2r (float32 /
+complex64 onesided) for n <= 128 so far. Longer real and double-precision
+transforms are declined with the reason; the core runs n-D problems as 1-D
 passes. Select ``"nki,fftw-reference"`` to fall back for the rest.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, hookimpl
 
-from . import algorithms, cost, emulated, engine, executors
+from . import algorithms, arguments, cost, emulated, engine, executors
 from .emulator import collect, costmodel
 
 
@@ -29,28 +30,48 @@ class FFTPlan:
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]]) -> None:
         self.problem = problem
         self._run = run
-        self._axis = problem.axes[0]
-        n = problem.lengths[0]
-        self.batch = int(np.prod(problem.shape)) // n if n else 0
-        self.layout = algorithms.choose(n, max(self.batch, 1))
-        self._kernel, self._constants = algorithms.kernel_arguments(self.layout, problem.forward,
-                                                                    problem.scale)
+        self._axes = problem.axes
+        n = problem.lengths[-1]
+        if len(problem.axes) == 2:
+            if problem.kind != "c2c":
+                raise Declined(f"{problem.kind} 2-D runs as 1-D passes on NKI")
+            self.layout = algorithms.choose_2d(*problem.lengths, max(problem.batch, 1))
+        else:
+            if problem.kind != "c2c" and n > algorithms.REAL_MAX_POINTS:
+                raise Declined(f"{problem.kind} n={n}: the NKI real-data kernel takes n <= "
+                               f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
+            self.layout = algorithms.choose(n, max(problem.batch, 1))
+        if problem.kind == "c2c":
+            self._kernel, self._constants = arguments.kernel_arguments(self.layout, problem.forward,
+                                                                        problem.scale)
+        else:
+            self._kernel, self._constants = arguments.real_kernel_arguments(
+                problem.kind, self.layout, problem.forward, problem.scale)
 
     def execute(self, x: np.ndarray) -> np.ndarray:
-        n = self.problem.lengths[0]
-        moved = np.moveaxis(x, self._axis, -1)
-        rows = moved.reshape(-1, n)
+        last = tuple(range(-len(self._axes), 0))
+        moved = np.moveaxis(x, self._axes, last)
+        rows = moved.reshape(-1, moved.shape[-1])      # 2-D: the rows of every image, stacked
+        out_len = self.problem.output_shape[self._axes[-1]]
+        out_shape = moved.shape[:-1] + (out_len,)
+        dtype = self.problem.output_dtype
         if rows.shape[0] == 0:
-            return np.zeros(x.shape, np.complex64)
-        xr = np.ascontiguousarray(rows.real, dtype=np.float32)
-        xi = np.ascontiguousarray(rows.imag, dtype=np.float32)
-        yr, yi = self._run(self._kernel, xr, xi, *self._constants)
-        y = np.empty(rows.shape, np.complex64)
-        y.real, y.imag = yr, yi
-        return np.moveaxis(y.reshape(moved.shape), -1, self._axis)
+            return np.moveaxis(np.zeros(out_shape, dtype), last, self._axes)
+        if np.iscomplexobj(rows):
+            parts = (np.ascontiguousarray(rows.real, dtype=np.float32),
+                     np.ascontiguousarray(rows.imag, dtype=np.float32))
+        else:
+            parts = (np.ascontiguousarray(rows, dtype=np.float32),)
+        out = self._run(self._kernel, *parts, *self._constants)
+        y = np.empty((rows.shape[0], out_len), dtype)
+        if len(out) == 2:
+            y.real, y.imag = out
+        else:
+            y[...] = out[0]
+        return np.moveaxis(y.reshape(out_shape), last, self._axes)
 
     def constant_bytes(self) -> int:
-        return algorithms.constant_bytes(self._constants)
+        return arguments.constant_bytes(self._constants)
 
     def modelled_cost(self) -> dict[str, Any]:
         """One call on the emulator: launches, HBM bytes against the minimum (input + output), and the
@@ -70,9 +91,11 @@ class FFTPlan:
         return out
 
 
-CAPABILITY_NOTES = ("1-D complex64 c2c, 1 <= n <= 2^20, any batch/axis/norm, one launch per call: "
-                    "DFT matmul (n <= 128), four-step (n = n1*n2), radix-2/4 + four-step, six-step "
-                    "(n = n1*n2*n3, factors <= 128), Bluestein otherwise; n-D as 1-D passes; no r2c/c2r, no double precision")
+CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm: 1-D c2c for 1 <= n <= 2^20 "
+                    "(DFT matmul n <= 128, four-step n = n1*n2, radix-2/4 + four-step, six-step n = n1*n2*n3 "
+                    "with factors <= 128, Bluestein otherwise); 2-D c2c with sides <= 128 in one launch; r2c/c2r for "
+                    "n <= 128 only; other n-D as 1-D passes; "
+                    "no double precision (the Tensor engine has no fp64)")
 
 
 class NKIBackend:
@@ -91,8 +114,11 @@ class NKIBackend:
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(kinds=frozenset({"c2c"}), precisions=frozenset({"single"}), max_rank=1,
-                            max_size=algorithms.MAX_POINTS, notes=CAPABILITY_NOTES)
+        return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}), max_rank=2,
+                            max_size=algorithms.MAX_POINTS, notes=CAPABILITY_NOTES,
+                            max_size_by_kind={"r2c": algorithms.REAL_MAX_POINTS, "c2r": algorithms.REAL_MAX_POINTS},
+                            precision_note="the Tensor engine has no fp64; select 'nki,fftw-reference' to "
+                                           "run double precision on FFTW")
 
     def details(self) -> dict[str, Any]:
         e = engine.current()

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import (PSUM_BANK, constant_slice, load_constant, load_table, matmul_constant_stationary,
-                   matmul_data_stationary, multiply, psum, sbuf)
+from .cplx import (PSUM_BANK, constant_slice, load_constant, load_table, matmul_data_stationary, multiply, psum,
+                   sbuf, transform_columns)
 
 
 def _rows(row: Any, n: int, n2: int) -> tuple[int, int, Any, Any]:
@@ -45,14 +45,7 @@ def bluestein_sbuf(xr: Any, xi: Any, yr: Any, yi: Any, pre: tuple, f1: tuple, tw
             _first_stage(xr, xi, t0 + lo, tg, n, n1, n2, pre, f1, tw1, (b[0][:, lo * n1:(lo + tg) * n1],
                                                                     b[1][:, lo * n1:(lo + tg) * n1]))
         p = (sbuf((n2, count * n1)), sbuf((n2, count * n1)))
-        for c in nl.affine_range((count * n1 + PSUM_BANK - 1) // PSUM_BANK):
-            c0 = c * PSUM_BANK
-            cols = min(PSUM_BANK, count * n1 - c0)
-            y_re = psum((n2, cols))
-            y_im = psum((n2, cols))
-            matmul_constant_stationary(y_re, y_im, f2, b[0][:, c0:c0 + cols], b[1][:, c0:c0 + cols])
-            multiply(p[0][:, c0:c0 + cols], p[1][:, c0:c0 + cols], y_re, y_im,
-                     spec[0][:, c0:c0 + cols], spec[1][:, c0:c0 + cols], conjugate=True)
+        transform_columns(p[0], p[1], f2, b[0], b[1], spec, conjugate=True)
         q = (sbuf((n1, count * n2)), sbuf((n1, count * n2)))
         per_bank = max(1, PSUM_BANK // n2)
         for c in nl.affine_range((count + per_bank - 1) // per_bank):
@@ -67,15 +60,7 @@ def bluestein_sbuf(xr: Any, xi: Any, yr: Any, yi: Any, pre: tuple, f1: tuple, tw
             multiply(q[0][:, c0 * n2:(c0 + tc) * n2], q[1][:, c0 * n2:(c0 + tc) * n2], a_re, a_im,
                      tw2[0][:, 0:tc * n2], tw2[1][:, 0:tc * n2])
         o = (sbuf((n1, count * n2)), sbuf((n1, count * n2)))
-        f_n1 = constant_slice(f1, n1, n1)
-        for c in nl.affine_range((count * n2 + PSUM_BANK - 1) // PSUM_BANK):
-            c0 = c * PSUM_BANK
-            cols = min(PSUM_BANK, count * n2 - c0)
-            z_re = psum((n1, cols))
-            z_im = psum((n1, cols))
-            matmul_constant_stationary(z_re, z_im, f_n1, q[0][:, c0:c0 + cols], q[1][:, c0:c0 + cols])
-            multiply(o[0][:, c0:c0 + cols], o[1][:, c0:c0 + cols], z_re, z_im,
-                     post[0][:, c0:c0 + cols], post[1][:, c0:c0 + cols], conjugate=True)
+        transform_columns(o[0], o[1], constant_slice(f1, n1, n1), q[0], q[1], post, conjugate=True)
         for t in nl.affine_range(count):
             for part in range(2):
                 full, rest, body, tail = _rows((yr, yi)[part][t0 + t], n, n2)

@@ -93,9 +93,13 @@ def evacuate(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any) -> None:
     nisa.activation(dst=dst_im, op=nl.copy, data=a_im)
 
 
-def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any) -> None:
-    """dst = F^T X into SBUF for any number of columns: one PSUM bank (512 fp32) per matmul group."""
-    rows, width = x_re.shape
+def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any, table: tuple = (),
+                      conjugate: bool = False) -> None:
+    """dst = F^T X into SBUF for any number of columns: one PSUM bank (512 fp32) per matmul group.
+
+    With a ``table`` (re, im) the result leaves PSUM multiplied by it elementwise (conj(F^T X) * table with
+    ``conjugate``) instead of copied."""
+    width = x_re.shape[1]
     cols_out = f[0].shape[1]
     for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
         c0 = c * PSUM_BANK
@@ -103,4 +107,8 @@ def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any) 
         acc_re = psum((cols_out, cols))
         acc_im = psum((cols_out, cols))
         matmul_constant_stationary(acc_re, acc_im, f, x_re[:, c0:c0 + cols], x_im[:, c0:c0 + cols])
-        evacuate(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im)
+        if len(table) == 0:
+            evacuate(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im)
+        else:
+            multiply(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im,
+                     table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols], conjugate)

@@ -42,27 +42,34 @@ def six_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, t1: tuple, f2: tuple
     x4 = (xr.reshape((batch, n1, n2, n3)), xi.reshape((batch, n1, n2, n3)))
     y4 = (yr.reshape((batch, n3, n2, n1)), yi.reshape((batch, n3, n2, n1)))
     staged = k_block < n1
-    scratch = None
+    scratch = ()
     if staged:
         scratch = (nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm),
                    nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm))
     for t in nl.affine_range(batch):
-        x1 = _stage1(x4, t, f1, t1, n1, n2, n3, block, scratch)
-        for kb in nl.affine_range((n1 + k_block - 1) // k_block):
-            k0 = kb * k_block
-            width = min(k_block, n1 - k0)
-            _last_stage(_stage2(x1, staged, f2, t2, n2, n3, k0, width),
-                        (y4[0][t, :, :, k0:k0 + width], y4[1][t, :, :, k0:k0 + width]), f3, n3, n2, width)
+        _one_transform(x4, y4, t, (f1, t1, f2, t2, f3), n1, n2, n3, block, k_block, scratch, staged)
+
+
+def _one_transform(x4: tuple, y4: tuple, t: int, consts: tuple, n1: int, n2: int, n3: int, block: int,
+                   k_block: int, scratch: tuple, staged: bool) -> None:
+    """Transform ``t`` of the batch (a function of its own so its tiles are freed before the next)."""
+    f1, t1, f2, t2, f3 = consts
+    x1 = _stage1(x4, t, f1, t1, n1, n2, n3, block, scratch, staged)
+    for kb in nl.affine_range((n1 + k_block - 1) // k_block):
+        k0 = kb * k_block
+        width = min(k_block, n1 - k0)
+        _last_stage(_stage2(x1, staged, f2, t2, n2, n3, k0, width),
+                    (y4[0][t, :, :, k0:k0 + width], y4[1][t, :, :, k0:k0 + width]), f3, n3, n2, width)
 
 
 def _stage1(x4: tuple, t: int, f1: tuple, t1: tuple, n1: int, n2: int, n3: int, block: int,
-            scratch: Any) -> tuple:
+            scratch: tuple, staged: bool) -> tuple:
     """X1[j2, j3, k1] = T1[j2, k1] * sum_j1 X[j1, j2, j3] F1[j1, k1], one PSUM bank of j3 at a time.
 
-    X1 stays in SBUF, or (``scratch`` given) goes to HBM one bank at a time."""
+    X1 stays in SBUF, or (``staged``) goes to the HBM ``scratch`` one bank at a time."""
     per_bank = max(1, PSUM_BANK // n1)
     t1_3d = (t1[0].reshape((n2, per_bank, n1)), t1[1].reshape((n2, per_bank, n1)))
-    x1 = scratch if scratch is not None else (sbuf((n2, n3, n1)), sbuf((n2, n3, n1)))
+    x1 = scratch if staged else (sbuf((n2, n3, n1)), sbuf((n2, n3, n1)))
     for c in nl.affine_range((n3 + block - 1) // block):
         c0 = c * block
         width = min(block, n3 - c0)
@@ -77,7 +84,7 @@ def _stage1(x4: tuple, t: int, f1: tuple, t1: tuple, n1: int, n2: int, n3: int, 
                 matmul_data_stationary(a_re[:, j, :], a_im[:, j, :], x0_re[:, :, j0 + j],
                                        x0_im[:, :, j0 + j], f1)
             lo = c0 + j0
-            if scratch is not None:
+            if staged:
                 o_re = sbuf((n2, count, n1))
                 o_im = sbuf((n2, count, n1))
                 multiply(o_re, o_im, a_re, a_im, t1_3d[0][:, 0:count, :], t1_3d[1][:, 0:count, :])
