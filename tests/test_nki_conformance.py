@@ -426,7 +426,7 @@ def test_zeros_like_and_empty_like():
     def body(a):
         t = sbuf(a)
         e = nl.empty_like(t, dtype=nl.bfloat16)
-        seen["empty"] = (e.dtype, e.buffer, bool(np.isnan(np.asarray(e.view, np.float32)).all()))
+        seen["empty"] = (e.dtype, e.buffer, bool(np.isnan(np.asarray(e.values, np.float32)).all()))
         return nl.zeros_like(t)
 
     np.testing.assert_array_equal(run(body, X), np.zeros_like(X))
@@ -659,3 +659,22 @@ def test_rms_norm_and_shared_constants():
     np.testing.assert_allclose(run(body, X, w), ref, rtol=1e-5)
     np.testing.assert_array_equal(run(ident, X), np.eye(16, dtype=np.float32))
     assert nl.program_id(0) == 0 and nl.num_programs() == 1 and nl.program_ndim() == 0
+
+
+def test_view_reinterprets_bits_for_a_hwdge_copy():
+    def body(a):
+        t = sbuf(a)
+        bits = nl.ndarray(a.shape, nl.int32)
+        nisa.dma_copy(bits, t.view(nl.int32), dge_mode=nisa.dge_mode.hwdge)  # equal dtypes: allowed
+        return bits
+
+    np.testing.assert_array_equal(run(body, X), X.view(np.int32))
+
+
+def test_typing_annotations_are_accepted():
+    nt = nki.typing
+
+    def body(a: nt.tensor[(128, 64), nl.float32]):
+        return sbuf(a)
+
+    np.testing.assert_array_equal(run(body, X), X)

@@ -111,17 +111,17 @@ def _integers(tiles: tuple[NkiTensor, ...], op: Op, page: str) -> None:
 
 
 def _fp32(x: NkiTensor) -> np.ndarray:
-    return np.asarray(x.view, dtype=np.float32)
+    return np.asarray(x.values, dtype=np.float32)
 
 
 def _values(x: NkiTensor, op: Op) -> np.ndarray:
     """What the engine computes on: fp32 for arithmetic, the raw integers for bitvec."""
-    return x.view if op.kind == BITVEC else _fp32(x)
+    return x.values if op.kind == BITVEC else _fp32(x)
 
 
 def _write(dst: NkiTensor, values: np.ndarray) -> None:
     """Store ``values`` into ``dst``, casting through fp32 as NKI engines do."""
-    dst.view[...] = dtypes.round_to(values, dst.dtype).reshape(dst.shape)
+    dst.values[...] = dtypes.round_to(values, dst.dtype).reshape(dst.shape)
     if dst.written is not None:
         dst.written[...] = True
 
@@ -198,11 +198,11 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
     if dst.dtype != dtypes.float32:
         product = dtypes.round_to(product, dst.dtype)
     if accumulate is None:  # first write to a location overwrites, later ones add
-        dst.view[...] = np.where(dst.written, dst.view + product, product)
+        dst.values[...] = np.where(dst.written, dst.values + product, product)
     elif accumulate:
-        dst.view[...] += product
+        dst.values[...] += product
     else:
-        dst.view[...] = product
+        dst.values[...] = product
     dst.written[...] = True
     record.count_matmul(k, m, n, dtypes.name(stationary.dtype), all(fp32_in) and mode == "fp32")
 
@@ -228,7 +228,7 @@ def nc_transpose(dst: NkiTensor, data: NkiTensor, engine: Any = engine.unknown, 
             f"dst dtype {dtypes.name(dst.dtype)} must equal data dtype {dtypes.name(data.dtype)}", page)
     require(dst.partitions == f and dst.free_size == p, "transpose-dst-shape",
             f"dst must be [{f}, {p}], got {dst.shape}", page)
-    dst.view[...] = data.view.reshape(p, f).T.reshape(dst.shape)
+    dst.values[...] = data.values.reshape(p, f).T.reshape(dst.shape)
     if dst.written is not None:
         dst.written[...] = True
     if eng == "tensor":  # an identity matmul: the moving side is [P, P]
@@ -252,7 +252,7 @@ def tensor_copy(dst: NkiTensor, src: NkiTensor, engine: Any = engine.unknown, na
             "On NeuronCore v2, tensor_copy is not supported on the Scalar Engine; use activation(op=nl.copy)",
             page)
     if dst.dtype == src.dtype and eng != "scalar":
-        dst.view[...] = src.view.reshape(dst.shape)
+        dst.values[...] = src.values.reshape(dst.shape)
         if dst.written is not None:
             dst.written[...] = True
     else:
@@ -281,8 +281,8 @@ def tensor_tensor(dst: NkiTensor, data1: NkiTensor, data2: NkiTensor, op: Op, en
     eng = engine_name(engine, ("vector", "gpsimd"), default, page)
     _no_gpsimd_psum(eng, tiles, page)
     if ints32 and eng == "gpsimd" and op.kind == ARITH and op.name in ("add", "subtract", "multiply"):
-        values = op.fn(data1.view.astype(np.int64), data2.view.reshape(data1.shape).astype(np.int64))
-        dst.view[...] = values.astype(dst.dtype).reshape(dst.shape)  # exact native integer math
+        values = op.fn(data1.values.astype(np.int64), data2.values.reshape(data1.shape).astype(np.int64))
+        dst.values[...] = values.astype(dst.dtype).reshape(dst.shape)  # exact native integer math
     else:
         _write(dst, apply_binary(op, _values(data1, op), _values(data2, op).reshape(data1.shape)))
     record.count_vector(data1.free_size, 2, eng)
@@ -436,7 +436,7 @@ def tensor_reduce(dst: NkiTensor, op: Op, data: NkiTensor, axis: Any, negate: bo
 
 
 def _store_bits(dst: NkiTensor, values: np.ndarray) -> None:
-    dst.view[...] = values.astype(dst.dtype).reshape(dst.shape)
+    dst.values[...] = values.astype(dst.dtype).reshape(dst.shape)
     if dst.written is not None:
         dst.written[...] = True
 
@@ -585,7 +585,7 @@ def memset(dst: NkiTensor, value: Any, engine: Any = engine.unknown, name: str |
                 f"integer tiles take an integer value in 0.3.0 (2, not 2.0); got {value!r}", page)
     eng = engine_name(engine, ("vector", "gpsimd"), "vector", page)
     _no_gpsimd_psum(eng, (dst,), page)
-    dst.view[...] = np.asarray(value).astype(dst.dtype)
+    dst.values[...] = np.asarray(value).astype(dst.dtype)
     if dst.written is not None:
         dst.written[...] = True
     record.count_vector(dst.free_size, 1, eng)
@@ -606,15 +606,15 @@ def dma_copy(dst: NkiTensor, src: NkiTensor, oob_mode: Any = oob_mode.error, dge
     require(src.buffer is not psum, "dma-from-psum",
             "Both src and dst tiles can be in HBM or SBUF: DMA cannot read PSUM, tensor_copy to SBUF first", page)
     require(dst.buffer is not psum, "dma-to-psum", "DMA writes HBM or SBUF, not PSUM", page)
-    require(dst.view.size == src.view.size, "dma-element-count",
-            f"The total number of data elements in src must match that of dst: {src.view.size} vs "
-            f"{dst.view.size}", page)
+    require(dst.values.size == src.values.size, "dma-element-count",
+            f"The total number of data elements in src must match that of dst: {src.values.size} vs "
+            f"{dst.values.size}", page)
     require(mode is not _enums.dge_mode.hwdge or dst.dtype == src.dtype, "dma-hwdge-dtype",
             "dge_mode=hwdge copies bytes: src and dst dtypes must be equal", page)
     if dst.dtype == src.dtype:
-        dst.view[...] = src.view.reshape(dst.shape)
+        dst.values[...] = src.values.reshape(dst.shape)
     else:
-        dst.view[...] = dtypes.round_to(_fp32(src), dst.dtype).reshape(dst.shape)
+        dst.values[...] = dtypes.round_to(_fp32(src), dst.dtype).reshape(dst.shape)
     record.count_dma(src.nbytes, dst.buffer.on_chip)
 
 

@@ -36,7 +36,7 @@ def tensor_copy_predicated(dst: NkiTensor, src: Any, predicate: NkiTensor, rever
     require(predicate.dtype in PREDICATE_DTYPES, "predicate-dtype",
             f"predicate must be of type uint8, uint16, or uint32, got {dtypes.name(predicate.dtype)}", page)
     _same_layout(dst, predicate, "predicated-shape", page)
-    mask = np.asarray(predicate.view).reshape(dst.shape) != 0
+    mask = np.asarray(predicate.values).reshape(dst.shape) != 0
     if reverse_pred:
         mask = ~mask
     if isinstance(src, NkiTensor):
@@ -44,10 +44,10 @@ def tensor_copy_predicated(dst: NkiTensor, src: Any, predicate: NkiTensor, rever
         _same_layout(dst, src, "predicated-shape", page)
         _one_psum_input(src, predicate, page)
         require(src.dtype == dst.dtype, "predicated-dtype", "src and dst must share the same data type", page)
-        values = src.view.reshape(dst.shape)
+        values = src.values.reshape(dst.shape)
     else:
         values = np.asarray(src).astype(dst.dtype)
-    dst.view[...] = np.where(mask, values, dst.view)
+    dst.values[...] = np.where(mask, values, dst.values)
     record.count_vector(dst.free_size, 2)
 
 
@@ -73,7 +73,7 @@ def select_reduce(dst: NkiTensor, predicate: NkiTensor, on_true: NkiTensor, on_f
     _same_layout(dst, predicate, "select-shape", page)
     _one_psum_input(on_true, predicate, page)
     p = dst.partitions
-    mask = np.asarray(predicate.view).reshape(p, -1) != 0
+    mask = np.asarray(predicate.values).reshape(p, -1) != 0
     result = np.where(~mask if reverse_pred else mask, _fp32(on_true).reshape(p, -1), as_operand(on_false, p, page))
     _write(dst, result)
     regs = local_state().vector_regs
@@ -106,9 +106,9 @@ def affine_select(dst: NkiTensor, pattern: Any, channel_multiplier: int, on_true
     p = dst.partitions
     value = affine_values(p, dst.free_size, pattern, offset, channel_multiplier, page).reshape(p, -1)
     keep = np.asarray(op.fn(value.astype(np.float32), np.float32(0))) != 0
-    data = on_true_tile.view.reshape(p, -1)
+    data = on_true_tile.values.reshape(p, -1)
     if on_true_tile.dtype == dst.dtype:
-        dst.view[...] = np.where(keep, data, np.asarray(on_false_value).astype(dst.dtype)).reshape(dst.shape)
+        dst.values[...] = np.where(keep, data, np.asarray(on_false_value).astype(dst.dtype)).reshape(dst.shape)
     else:
         _write(dst, np.where(keep, np.asarray(data, np.float32), np.float32(on_false_value)))
     record.count_vector(dst.free_size, 1, "gpsimd")
@@ -157,7 +157,7 @@ def nc_find_index8(dst: NkiTensor, data: NkiTensor, vals: NkiTensor, name: str |
     wanted = _fp32(vals).reshape(data.partitions, 8)
     hits = values[:, None, :] == wanted[:, :, None]
     first = np.where(hits.any(axis=2), hits.argmax(axis=2), np.iinfo(dst.dtype).max)
-    dst.view[...] = first.astype(dst.dtype).reshape(dst.shape)
+    dst.values[...] = first.astype(dst.dtype).reshape(dst.shape)
     record.count_vector(data.free_size, 1)
 
 

@@ -81,7 +81,7 @@ def _unwrap(value: Any) -> Any:
         require(value.buffer is tensors.shared_hbm, "output-buffer",
                 f"kernel outputs are allocated in nl.shared_hbm (an {value.buffer!r} output fails to "
                 f"compile in 0.3.0)", "language_guide")
-        return np.array(value.view, copy=True)
+        return np.array(value.values, copy=True)
     return value
 
 

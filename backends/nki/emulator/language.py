@@ -119,7 +119,7 @@ def load(src: NkiTensor, dtype: Any = None, **kwargs: Any) -> NkiTensor:
     require(isinstance(src, NkiTensor) and not src.buffer.on_chip, "load-from-hbm",
             f"nl.load reads an HBM tensor, got {src!r}", "language")
     tile = allocate(src.shape, dtype or src.dtype, sbuf)
-    tile.view[...] = src.view if dtype is None else _dt.round_to(src.view, tile.dtype)
+    tile.values[...] = src.values if dtype is None else _dt.round_to(src.values, tile.dtype)
     _record.count_dma(src.nbytes, to_chip=True)
     return tile
 
@@ -132,9 +132,9 @@ def store(dst: NkiTensor, value: NkiTensor, **kwargs: Any) -> None:
     require(isinstance(value, NkiTensor), "store-value", "nl.store stores an SBUF tile", "language")
     require(value.buffer is not psum, "store-from-psum",
             "nl.store takes SBUF tiles only: copy PSUM to SBUF with nisa.tensor_copy first", "language")
-    require(value.view.size == dst.view.size, "store-shape",
+    require(value.values.size == dst.values.size, "store-shape",
             f"value {value.shape} and dst {dst.shape} differ in size", "language")
-    dst.view[...] = (value.view if value.dtype == dst.dtype else _dt.round_to(value.view, dst.dtype)
+    dst.values[...] = (value.values if value.dtype == dst.dtype else _dt.round_to(value.values, dst.dtype)
                      ).reshape(dst.shape)
     _record.count_dma(value.nbytes, to_chip=False)
 
@@ -144,7 +144,7 @@ def load_transpose2d(src: NkiTensor, dtype: Any = None) -> NkiTensor:
     require(isinstance(src, NkiTensor) and not src.buffer.on_chip and src.ndim == 2,
             "load-transpose2d", f"nl.load_transpose2d reads a 2-D HBM tensor, got {src!r}", "language")
     tile = allocate((src.shape[1], src.shape[0]), dtype or src.dtype, sbuf)
-    tile.view[...] = _dt.round_to(src.view.T, tile.dtype)
+    tile.values[...] = _dt.round_to(src.values.T, tile.dtype)
     _record.count_dma(src.nbytes, to_chip=True)
     return tile
 
@@ -192,7 +192,7 @@ def broadcast_to(x: NkiTensor, shape: Any, dtype: Any = None) -> NkiTensor:
     if shape == x.shape and (dtype is None or np.dtype(dtype) == x.dtype):
         return x
     out = allocate(shape, dtype or x.dtype, sbuf)
-    out.view[...] = _dt.round_to(np.broadcast_to(np.asarray(x.view, np.float32), shape), out.dtype)
+    out.values[...] = _dt.round_to(np.broadcast_to(np.asarray(x.values, np.float32), shape), out.dtype)
     if x.partitions != shape[0]:  # across partitions: a Tensor-engine matmul with ones
         _record.count_matmul(x.partitions, shape[0], out.free_size, _dt.name(x.dtype), x.dtype == float32)
     else:
@@ -232,12 +232,12 @@ def _elementwise(op: Op, *args: Any, dtype: Any = None, **kwargs: Any) -> NkiTen
     if op.kind == BITVEC:
         require(builtins.all(not _dt.is_float(t.dtype) for t in tiles), "bitvec-dtype",
                 f"nl.{op.name} takes integer tiles (bit patterns)", "isa")
-        vals = [a.view if isinstance(a, NkiTensor) else a for a in args]
+        vals = [a.values if isinstance(a, NkiTensor) else a for a in args]
     else:
-        vals = [np.asarray(a.view, np.float32) if isinstance(a, NkiTensor) else a for a in args]
+        vals = [np.asarray(a.values, np.float32) if isinstance(a, NkiTensor) else a for a in args]
     result = op.unary(vals[0]) if op.arity == 1 else apply_binary(op, vals[0], vals[1])
     out = allocate(shape, dtype or _result_dtype(tiles), sbuf)
-    out.view[...] = _dt.round_to(result, out.dtype) if op.kind != BITVEC else result.astype(out.dtype)
+    out.values[...] = _dt.round_to(result, out.dtype) if op.kind != BITVEC else result.astype(out.dtype)
     _record.count_vector(tiles[0].free_size, len(tiles), op.engine)
     return out
 
@@ -279,9 +279,9 @@ def where(condition: NkiTensor, x: Any, y: Any, dtype: Any = None) -> NkiTensor:
     for t in tiles:
         require(t.buffer.on_chip and t.shape == condition.shape, "elementwise-shape",
                 f"nl.where needs SBUF/PSUM tiles of identical shapes, got {[t.shape for t in tiles]}", "language")
-    value = [np.asarray(v.view, np.float32) if isinstance(v, NkiTensor) else np.float32(v) for v in (x, y)]
+    value = [np.asarray(v.values, np.float32) if isinstance(v, NkiTensor) else np.float32(v) for v in (x, y)]
     out = allocate(condition.shape, dtype or _result_dtype(tiles[1:] or tiles), sbuf)
-    out.view[...] = _dt.round_to(np.where(np.asarray(condition.view) != 0, value[0], value[1]), out.dtype)
+    out.values[...] = _dt.round_to(np.where(np.asarray(condition.values) != 0, value[0], value[1]), out.dtype)
     _record.count_vector(condition.free_size, len(tiles))
     return out
 
@@ -308,12 +308,12 @@ def _reduction(name: str, op_name: str, finish: Any = None) -> Any:
         require(isinstance(x, NkiTensor) and x.buffer.on_chip, "tile-on-chip",
                 f"nl.{name} reduces an SBUF/PSUM tile", "tiling")
         axes = _isa.reduce_axes(x, axis, "tensor_reduce")
-        values = x.view if op.kind == BITVEC else np.asarray(x.view, np.float32)
+        values = x.values if op.kind == BITVEC else np.asarray(x.values, np.float32)
         result = _isa.reduce_values(op, values, axes, keepdims)
         if finish is not None:
             result = finish(values, result, axes, keepdims)
         out = allocate(result.shape if result.ndim else (x.partitions, 1), dtype or x.dtype, sbuf)
-        out.view[...] = _dt.round_to(result, out.dtype).reshape(out.shape)
+        out.values[...] = _dt.round_to(result, out.dtype).reshape(out.shape)
         _record.count_vector(x.free_size, 1)
         return out
 
@@ -351,10 +351,10 @@ def rms_norm(x: NkiTensor, w: NkiTensor, axis: Any, n: int, epsilon: float = 1e-
     axes = _isa.reduce_axes(x, axis, "tensor_reduce")
     require(isinstance(w, NkiTensor) and w.shape == x.shape, "elementwise-shape",
             f"rms_norm's weight must have x's shape {x.shape}", "language")
-    v = np.asarray(x.view, np.float32)
+    v = np.asarray(x.values, np.float32)
     rms = np.sqrt(np.square(v).sum(axis=axes, keepdims=True) / np.float32(n) + np.float32(epsilon))
     out = allocate(x.shape, dtype or x.dtype, sbuf)
-    out.view[...] = _dt.round_to(v / rms * np.asarray(w.view, np.float32), out.dtype)
+    out.values[...] = _dt.round_to(v / rms * np.asarray(w.values, np.float32), out.dtype)
     _record.count_vector(x.free_size, 3)
     return out
 
@@ -363,7 +363,7 @@ def shared_constant(constant: Any) -> NkiTensor:
     """A shared-HBM tensor holding ``constant`` (a NumPy array or the path of a .npy file)."""
     data = np.load(constant) if isinstance(constant, (str, bytes)) or hasattr(constant, "__fspath__") else constant
     t = allocate(np.shape(data), np.asarray(data).dtype, shared_hbm)
-    t.view[...] = data
+    t.values[...] = data
     return t
 
 
@@ -377,10 +377,10 @@ def shared_identity_matrix(n: int, dtype: Any = "uint8", dst: Any = None) -> Nki
 def softmax(x: NkiTensor, axis: Any = -1, dtype: Any = None) -> NkiTensor:
     """exp(x - max) / sum(exp(x - max)) along the trailing free axes, in fp32."""
     axes = _isa.reduce_axes(x, axis, "tensor_reduce")
-    v = np.asarray(x.view, np.float32)
+    v = np.asarray(x.values, np.float32)
     e = np.exp(v - v.max(axis=axes, keepdims=True))
     out = allocate(x.shape, dtype or x.dtype, sbuf)
-    out.view[...] = _dt.round_to(e / e.sum(axis=axes, keepdims=True), out.dtype)
+    out.values[...] = _dt.round_to(e / e.sum(axis=axes, keepdims=True), out.dtype)
     _record.count_vector(x.free_size, 3)
     _record.count_vector(x.free_size, 1, "scalar")
     return out
@@ -415,7 +415,7 @@ def no_reorder() -> Iterator[None]:
 
 
 def device_print(print_prefix: str, tensor: NkiTensor) -> None:
-    print(print_prefix, np.asarray(tensor.view))
+    print(print_prefix, np.asarray(tensor.values))
 
 
 def ds(start: int, size: int) -> slice:

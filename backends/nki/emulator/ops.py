@@ -185,7 +185,7 @@ def as_operand(value: Any, partitions: int, page: str) -> np.ndarray | float:
                 f"{value.buffer!r}", page)
         require(value.partitions == partitions and value.free_size == 1, "scalar-operand-shape",
                 f"a tile operand must be [P={partitions}, 1], got {value.shape}", page)
-        return np.asarray(value.view, np.float32).reshape(partitions, 1)
+        return np.asarray(value.values, np.float32).reshape(partitions, 1)
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
         return float(value)
     raise NkiRuleError("scalar-operand-type", f"operand must be a number or a [P, 1] tile, got {value!r}",

@@ -133,19 +133,19 @@ class Storage:
 class NkiTensor:
     """A tensor or a view of one, in one of the emulated memories."""
 
-    __slots__ = ("storage", "view", "written", "__weakref__")
+    __slots__ = ("storage", "values", "written", "__weakref__")
 
-    def __init__(self, storage: Storage, view: np.ndarray, written: np.ndarray | None) -> None:
-        self.storage, self.view, self.written = storage, view, written
+    def __init__(self, storage: Storage, values: np.ndarray, written: np.ndarray | None) -> None:
+        self.storage, self.values, self.written = storage, values, written
 
     # -- what kernels read ---------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.view.shape
+        return self.values.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.view.dtype
+        return self.values.dtype
 
     @property
     def buffer(self) -> Buffer:
@@ -153,29 +153,29 @@ class NkiTensor:
 
     @property
     def ndim(self) -> int:
-        return self.view.ndim
+        return self.values.ndim
 
     @property
     def partitions(self) -> int:
-        return self.view.shape[0] if self.view.ndim else 1
+        return self.values.shape[0] if self.values.ndim else 1
 
     @property
     def free_size(self) -> int:
         """Elements per partition."""
-        return self.view.size // max(self.partitions, 1) if self.view.ndim else 1
+        return self.values.size // max(self.partitions, 1) if self.values.ndim else 1
 
     @property
     def start_partition(self) -> int:
         """The first partition an on-chip view touches (0 for HBM tensors)."""
         base = self.storage.data
-        if not self.buffer.on_chip or base.ndim == 0 or not self.view.size:
+        if not self.buffer.on_chip or base.ndim == 0 or not self.values.size:
             return 0
-        offset = self.view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        offset = self.values.__array_interface__["data"][0] - base.__array_interface__["data"][0]
         return offset // base.strides[0]
 
     @property
     def nbytes(self) -> int:
-        return self.view.nbytes
+        return self.values.nbytes
 
     def __repr__(self) -> str:
         return f"NkiTensor(shape={self.shape}, dtype={dtypes.name(self.dtype)}, buffer={self.buffer!r})"
@@ -190,7 +190,7 @@ class NkiTensor:
                     f"on-chip tensors are indexed on the partition dim by contiguous ranges only, got {first!r}",
                     "indexing")
         try:
-            view = self.view[index]
+            view = self.values[index]
         except IndexError as exc:
             raise NkiRuleError("index", f"index {index!r} out of bounds for shape {self.shape}: {exc}",
                                "indexing") from None
@@ -211,7 +211,7 @@ class NkiTensor:
         require(not indirect and dtype is None, "not-emulated", f"indirect access patterns and dtype= in .ap() "
                 f"({sorted(indirect) + (['dtype'] if dtype is not None else [])}) are not emulated", "aps")
         base = self.storage.data
-        require(self.view.shape == base.shape and self.view.ctypes.data == base.ctypes.data,
+        require(self.values.shape == base.shape and self.values.ctypes.data == base.ctypes.data,
                 "ap-on-view", ".ap() cannot be applied to a view that has already been indexed", "indexing")
         require(base.flags.c_contiguous, "ap-layout", "the emulator needs a contiguous tensor for .ap()", "aps")
         steps = [int(step) for step, _ in pattern]
@@ -238,11 +238,24 @@ class NkiTensor:
         written = strided(self.storage.written) if self.storage.written is not None else None
         return NkiTensor(self.storage, strided(base), written)
 
+    def view(self, dtype: Any) -> "NkiTensor":
+        """The same bytes read as ``dtype`` (a bit reinterpretation, not a cast; nki-reference.md section 4).
+        The last dimension scales by the itemsize ratio, as NumPy's ``view`` does."""
+        try:
+            values = self.values.view(np.dtype(dtype))
+        except ValueError as exc:
+            raise NkiRuleError("view-dtype", f"cannot view {self.shape} {dtypes.name(self.dtype)} as "
+                               f"{dtypes.name(np.dtype(dtype))}: {exc}", "language") from None
+        if self.written is not None and values.itemsize != self.values.itemsize:
+            raise NotEmulatedError("not-emulated", "not emulated: .view() to another element size on a PSUM "
+                                   "tile", "language")
+        return NkiTensor(self.storage, values, self.written)
+
     def reshape(self, *shape: Any) -> "NkiTensor":
         """A view with another shape over the same memory (no copy, as in NKI)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        view = self.view.view()
+        view = self.values.view()
         try:
             view.shape = shape  # raises instead of copying when the view is not contiguous
         except (AttributeError, ValueError) as exc:
