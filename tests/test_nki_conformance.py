@@ -678,3 +678,41 @@ def test_typing_annotations_are_accepted():
         return sbuf(a)
 
     np.testing.assert_array_equal(run(body, X), X)
+
+
+def test_bn_stats_and_bn_aggr_give_mean_and_variance():
+    wide = RNG.standard_normal((128, 1000)).astype(np.float32)
+
+    def body(a):
+        t = sbuf(a)
+        stats = nl.ndarray((128, 12), nl.float32)
+        nisa.bn_stats(stats[:, 0:6], t[:, 0:512])
+        nisa.bn_stats(stats[:, 6:12], t[:, 512:1000])
+        out = nl.ndarray((128, 2), nl.float32)
+        nisa.bn_aggr(out, stats)
+        return out
+
+    def too_wide(a):
+        nisa.bn_stats(nl.ndarray((128, 6), nl.float32), sbuf(a))
+
+    got = run(body, wide)
+    np.testing.assert_allclose(got[:, 0], wide.mean(axis=1), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got[:, 1], wide.var(axis=1), rtol=1e-4)
+    assert nl.tile_size.bn_stats_fmax == 512
+    rejects("bn-stats-size", too_wide, wide, page="bn_stats")
+
+
+def test_tensor_scalar_cumulative():
+    def body(a):
+        t = sbuf(a)
+        first = nl.ndarray((128, 32), nl.float32)
+        rest = nl.ndarray((128, 32), nl.float32)
+        nisa.tensor_scalar_cumulative(first, t[:, 0:32], nl.multiply, nl.add, 2.0)
+        nisa.tensor_scalar_cumulative(rest, t[:, 32:64], nl.multiply, nl.add, 2.0,
+                                      reduce_cmd=nisa.reduce_cmd.reduce)  # continues from the registers
+        out = nl.ndarray((128, 64), nl.float32)
+        nisa.tensor_copy(out[:, 0:32], first)
+        nisa.tensor_copy(out[:, 32:64], rest)
+        return out
+
+    np.testing.assert_allclose(run(body, X), np.cumsum(2.0 * X.astype(np.float64), axis=1), rtol=1e-5, atol=1e-5)

@@ -622,8 +622,8 @@ class NKIObject:
     """Base class for kernel dataclasses and configuration objects (no behaviour of its own)."""
 
 
-from .isa_select import (affine_select, exponential, max8, nc_find_index8, select_reduce,  # noqa: E402
-                         tensor_copy_predicated, tensor_scalar_reduce)
+from .isa_select import (affine_select, bn_aggr, bn_stats, exponential, max8, nc_find_index8,  # noqa: E402
+                         select_reduce, tensor_copy_predicated, tensor_scalar_cumulative, tensor_scalar_reduce)
 
 NkiValidationError = NkiRuleError
 

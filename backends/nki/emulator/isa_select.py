@@ -1,5 +1,6 @@
-"""``nki.isa`` selection, search and fused-reduction instructions: predicated copies, selects,
-top-8 values and their indices, tensor_scalar with a free-axis reduction; ``exponential`` (v4 only).
+"""``nki.isa`` selection, search, statistics and fused-reduction instructions: predicated copies,
+selects, top-8 values and their indices, tensor_scalar with a free-axis or cumulative reduction,
+batch-norm statistics; ``exponential`` (v4 only).
 
 Pages: D/nki/api/generated/nki.isa.<name>.html. Imported into ``isa``; shares its operand checks.
 """
@@ -19,7 +20,7 @@ from .target import target
 from .tensors import NkiTensor, local_state, sbuf
 
 for _name in ("affine_select", "max8", "nc_find_index8", "select_reduce", "tensor_copy_predicated",
-              "tensor_scalar_reduce", "exponential"):
+              "tensor_scalar_reduce", "exponential", "bn_stats", "bn_aggr", "tensor_scalar_cumulative"):
     PAGES.setdefault(_name, f"{D}/nki/api/generated/nki.isa.{_name}.html")
 
 PREDICATE_DTYPES = (dtypes.uint8, dtypes.uint16, dtypes.uint32)
@@ -188,6 +189,93 @@ def tensor_scalar_reduce(dst: NkiTensor, data: NkiTensor, op0: Op, operand0: Any
     with np.errstate(all="ignore"):
         _write(reduce_res, REDUCE_FNS[red.name](x, axis=1).reshape(p, 1))
     record.count_vector(data.free_size, 1)
+
+
+BN_STATS_FMAX = 512  # nl.tile_size.bn_stats_fmax (bn_stats page)
+
+
+@_instruction("bn_stats")
+def bn_stats(dst: NkiTensor, data: NkiTensor, name: str | None = None) -> None:
+    """Per partition (count, mean, variance * count) of the even elements, then of the odd ones (fp32)."""
+    page = "bn_stats"
+    _tile(dst, "dst", page)
+    _tile(data, "data", page)
+    require(data.free_size <= BN_STATS_FMAX, "bn-stats-size",
+            f"the free dimension size of data must not exceed {BN_STATS_FMAX}, got {data.free_size}", page)
+    require(dst.partitions == data.partitions and dst.free_size == 6, "bn-stats-dst",
+            f"dst holds 6 statistics per partition: [{data.partitions}, 6], got {dst.shape}", page)
+    x = _fp32(data).reshape(data.partitions, -1).astype(np.float64)
+    stats = [_moments(half) for half in (x[:, 0::2], x[:, 1::2])]
+    _write(dst, np.concatenate([np.stack(s, axis=1) for s in stats], axis=1))
+    record.count_vector(data.free_size, 1)
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    count = np.full(x.shape[0], float(x.shape[1]))
+    if not x.shape[1]:
+        return count, np.zeros(x.shape[0]), np.zeros(x.shape[0])
+    mean = x.mean(axis=1)
+    return count, mean, ((x - mean[:, None]) ** 2).sum(axis=1)
+
+
+@_instruction("bn_aggr")
+def bn_aggr(dst: NkiTensor, data: NkiTensor, name: str | None = None) -> None:
+    """Combine (count, mean, variance * count) triples per partition into [mean, variance] (fp32)."""
+    page = "bn_aggr"
+    _tile(dst, "dst", page)
+    _tile(data, "data", page)
+    require(data.free_size % 3 == 0, "bn-aggr-size",
+            f"the number of elements per partition of data must be a multiple of three, got {data.free_size}", page)
+    require(dst.partitions == data.partitions and dst.free_size == 2, "bn-aggr-dst",
+            f"dst holds a mean and a variance per partition: [{data.partitions}, 2], got {dst.shape}", page)
+    t = _fp32(data).reshape(data.partitions, -1, 3).astype(np.float64)
+    count, mean, m2 = t[..., 0], t[..., 1], t[..., 2]
+    total = count.sum(axis=1)
+    with np.errstate(all="ignore"):
+        grand = (count * mean).sum(axis=1) / total
+        var = (m2 + count * (mean - grand[:, None]) ** 2).sum(axis=1) / total
+    _write(dst, np.stack([grand, var], axis=1))
+    record.count_vector(data.free_size, 1)
+
+
+CUMULATIVE_START = {"add": 0.0, "subtract": 0.0, "multiply": 1.0, "maximum": -np.inf, "minimum": np.inf}
+
+
+@_instruction("tensor_scalar_cumulative")
+def tensor_scalar_cumulative(dst: NkiTensor, src: NkiTensor, op0: Op, op1: Op, imm0: Any, imm1: Any = None,
+                             reduce_cmd: Any = _enums.reduce_cmd.reset_reduce, name: str | None = None) -> None:
+    """reg = op1(src[i] <op0> imm0, reg); dst[i] = reg along each partition's free elements, with the
+    Vector engine's accumulators (reset by op1's identity, kept, or loaded from imm1)."""
+    page = "tensor_scalar_cumulative"
+    _tile(dst, "dst", page)
+    _tile(src, "src", page)
+    _same_layout(dst, src, "tensor-scalar-shape", page)
+    op0, op1 = check_op(op0, 2, page), check_op(op1, 2, page)
+    require(op0.kind == ARITH, "tensor-scalar-op-kinds", "op0 must be an arithmetic op", page)
+    require(op1.name in CUMULATIVE_START, "reduce-op", f"op1 is limited to add, subtract, mult, max, min, "
+            f"not {op1!r}", page)
+    require(all(t.dtype not in (dtypes.int32, dtypes.uint32) for t in (dst, src)), "cumulative-dtype",
+            "INT32/UINT32 are not supported as input/output dtypes", page)
+    cmd = check_enum(reduce_cmd, _enums.reduce_cmd, "reduce_cmd", page)
+    p = src.partitions
+    regs = local_state().vector_regs
+    if cmd is _enums.reduce_cmd.reset_reduce:
+        regs[:p] = CUMULATIVE_START[op1.name]
+    elif cmd is _enums.reduce_cmd.load_reduce:
+        regs[:p] = np.broadcast_to(np.float32(as_operand(imm1, p, page)), (p, 1)).reshape(p)
+    else:
+        require(cmd is _enums.reduce_cmd.reduce, "reduce-cmd", "reduce_cmd is reset_reduce, reduce or load_reduce",
+                page)
+    x = _scalar_operands(((op0, imm0, False),), _fp32(src).reshape(p, -1), p, page)
+    out = np.empty_like(x)
+    state = regs[:p].copy()
+    with np.errstate(all="ignore"):
+        for i in range(x.shape[1]):  # a recurrence along the free elements, all partitions at once
+            state = np.asarray(op1.fn(x[:, i], state), np.float32)
+            out[:, i] = state
+    regs[:p] = state
+    _write(dst, out)
+    record.count_vector(src.free_size, 1)
 
 
 @_instruction("exponential")

@@ -46,7 +46,8 @@ class _TileSize:
     psum_fmax = 512
     gemm_stationary_fmax = 128
     gemm_moving_fmax = 512
-    _UNDOCUMENTED = ("bn_stats_fmax", "psum_min_align", "sbuf_min_align", "total_available_sbuf_size")
+    bn_stats_fmax = 512  # the bn_stats page: "must not exceed 512 (nl.tile_size.bn_stats_fmax)"
+    _UNDOCUMENTED = ("psum_min_align", "sbuf_min_align", "total_available_sbuf_size")
 
     def __getattr__(self, name: str) -> Any:
         if name in self._UNDOCUMENTED:
