@@ -108,8 +108,8 @@ def test_enum_values_and_nc_version(monkeypatch):
 def test_documented_but_unemulated_names_say_so():
     with pytest.raises(NotEmulatedError, match="not emulated: nki.language.rand"):
         nl.rand  # noqa: B018
-    with pytest.raises(NotEmulatedError, match="not emulated: nki.isa.nc_stream_shuffle"):
-        nisa.nc_stream_shuffle  # noqa: B018
+    with pytest.raises(NotEmulatedError, match="not emulated: nki.isa.dma_transpose"):
+        nisa.dma_transpose  # noqa: B018
     with pytest.raises(AttributeError):  # a misspelling is not a documented name
         nl.multiplyy  # noqa: B018
 
@@ -716,3 +716,41 @@ def test_tensor_scalar_cumulative():
         return out
 
     np.testing.assert_allclose(run(body, X), np.cumsum(2.0 * X.astype(np.float64), axis=1), rtol=1e-5, atol=1e-5)
+
+
+def test_nc_n_gather():
+    idx = RNG.integers(0, 64, (128, 10)).astype(np.uint32)
+
+    def body(a, i):
+        out = nl.ndarray((128, 10), nl.float32)
+        nisa.nc_n_gather(out, sbuf(a), sbuf(i, nl.uint32))
+        return out
+
+    def out_of_range(a, i):
+        nisa.nc_n_gather(nl.ndarray((128, 10), nl.float32), sbuf(a)[:, 0:8], sbuf(i, nl.uint32))
+
+    np.testing.assert_array_equal(run(body, X, idx), np.take_along_axis(X, idx.astype(np.int64), axis=1))
+    rejects("gather-index", out_of_range, X, idx, page="nc_n_gather")
+
+
+def test_nc_stream_shuffle_per_quadrant():
+    mask = [(i + 1) % 32 for i in range(32)]
+    mask[5] = 255
+
+    def body(a):
+        t = sbuf(a)
+        out = nl.zeros((64, 64), nl.float32)
+        nisa.nc_stream_shuffle(out, t[0:64], mask)
+        return out
+
+    def bad_start(a):
+        t = sbuf(a)
+        nisa.nc_stream_shuffle(nl.ndarray((64, 64), nl.float32), t[32:96], mask)
+
+    want = np.zeros((64, 64), np.float32)
+    for q in (0, 32):
+        for i, m in enumerate(mask):
+            if m != 255:
+                want[q + i] = X[q + m]
+    np.testing.assert_array_equal(run(body, X), want)
+    rejects("start-partition", bad_start, X, page="nc_stream_shuffle")

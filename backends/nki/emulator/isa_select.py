@@ -20,7 +20,8 @@ from .target import target
 from .tensors import NkiTensor, local_state, sbuf
 
 for _name in ("affine_select", "max8", "nc_find_index8", "select_reduce", "tensor_copy_predicated",
-              "tensor_scalar_reduce", "exponential", "bn_stats", "bn_aggr", "tensor_scalar_cumulative"):
+              "tensor_scalar_reduce", "exponential", "bn_stats", "bn_aggr", "tensor_scalar_cumulative",
+              "nc_n_gather", "nc_stream_shuffle"):
     PAGES.setdefault(_name, f"{D}/nki/api/generated/nki.isa.{_name}.html")
 
 PREDICATE_DTYPES = (dtypes.uint8, dtypes.uint16, dtypes.uint32)
@@ -189,6 +190,64 @@ def tensor_scalar_reduce(dst: NkiTensor, data: NkiTensor, op0: Op, operand0: Any
     with np.errstate(all="ignore"):
         _write(reduce_res, REDUCE_FNS[red.name](x, axis=1).reshape(p, 1))
     record.count_vector(data.free_size, 1)
+
+
+@_instruction("nc_n_gather")
+def nc_n_gather(dst: NkiTensor, data: NkiTensor, indices: NkiTensor, name: str | None = None) -> None:
+    """dst[p, j] = data[p, indices[p, j]] over each partition's flattened free elements (GpSimd, SBUF only)."""
+    page = "nc_n_gather"
+    for t, what in ((dst, "dst"), (data, "data"), (indices, "indices")):
+        _tile(t, what, page)
+        require(t.buffer is sbuf, "gather-sbuf", "All input and output tiles (data, indices, and dst) must be in "
+                "SBUF", page)
+    require(dst.dtype == data.dtype, "gather-dtype", "The output dst tile must have the same data type as data",
+            page)
+    require(indices.dtype == dtypes.uint32, "gather-dtype", "The indices tile must be uint32", page)
+    require(dst.partitions == data.partitions == indices.partitions and dst.free_size == indices.free_size,
+            "gather-shape", f"dst {dst.shape}, data {data.shape} and indices {indices.shape} must share partitions, "
+            f"and dst must have as many elements per partition as indices", page)
+    p = data.partitions
+    idx = np.asarray(indices.values).reshape(p, -1).astype(np.int64)
+    require(bool((idx < data.free_size).all()), "gather-index",
+            f"indices must be within [0, {data.free_size}), got up to {int(idx.max())}", page)
+    dst.values[...] = np.take_along_axis(data.values.reshape(p, -1), idx, axis=1).reshape(dst.shape)
+    record.count_vector(dst.free_size, 1, "gpsimd")
+
+
+def _quadrant_start(t: NkiTensor, active: int, what: str, page: str) -> None:
+    allowed = (0,) if active > 64 else (0, 64) if active > 32 else (0, 32, 64, 96)
+    require(t.start_partition in allowed, "start-partition",
+            f"{what} starts at partition {t.start_partition}; with {active} active partitions it must start at "
+            f"{'/'.join(map(str, allowed))}", page)
+
+
+@_instruction("nc_stream_shuffle")
+def nc_stream_shuffle(dst: NkiTensor, src: NkiTensor, shuffle_mask: Any, name: str | None = None) -> None:
+    """Within each 32-partition quadrant, dst partition i = src partition shuffle_mask[i] (255: unchanged);
+    the same mask for every quadrant (Vector engine; in place allowed)."""
+    page = "nc_stream_shuffle"
+    _tile(dst, "dst", page)
+    _tile(src, "src", page)
+    require(dst.dtype == src.dtype, "shuffle-dtype", "dst must have same data type as src", page)
+    require(dst.free_size == src.free_size, "shuffle-shape",
+            "dst must have the same number of elements per partition as src", page)
+    mask = [int(m) for m in shuffle_mask]
+    require(len(mask) == 32 and all(0 <= m < 32 or m == 255 for m in mask), "shuffle-mask",
+            f"shuffle_mask is 32 partition numbers in [0, 32) or 255, got {shuffle_mask!r}", page)
+    active = -(-max(src.partitions, dst.partitions) // 32) * 32
+    _quadrant_start(src, active, "src", page)
+    _quadrant_start(dst, active, "dst", page)
+    source = np.array(src.values.reshape(src.partitions, -1), copy=True)
+    out = dst.values.reshape(dst.partitions, -1)
+    for q in range(0, active, 32):
+        for i, m in enumerate(mask):
+            if m != 255 and q + i < dst.partitions:
+                require(q + m < src.partitions, "shuffle-mask",
+                        f"partition {q + i} copies src partition {q + m}, which src does not have", page)
+                out[q + i] = source[q + m]
+    if dst.written is not None:
+        dst.written[...] = True
+    record.count_vector(src.free_size, 1)
 
 
 BN_STATS_FMAX = 512  # nl.tile_size.bn_stats_fmax (bn_stats page)
