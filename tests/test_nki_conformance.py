@@ -754,3 +754,13 @@ def test_nc_stream_shuffle_per_quadrant():
                 want[q + i] = X[q + m]
     np.testing.assert_array_equal(run(body, X), want)
     rejects("start-partition", bad_start, X, page="nc_stream_shuffle")
+
+
+@pytest.mark.parametrize("name", ["float32", "tfloat32", "bfloat16", "float8_e4m3", "int32", "bool_"])
+def test_dtype_names_are_accepted_like_the_nl_constants(name):
+    """The 0.3.0 stubs define nl.float32 = 'float32': a kernel may pass the name."""
+    def body(a):
+        return nl.zeros((4, 4), name)
+
+    constant = getattr(nl, name)
+    assert run(body, X).dtype == np.dtype(constant)

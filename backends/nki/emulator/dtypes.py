@@ -32,6 +32,20 @@ FLOATS = {d for d in (float32, float16, bfloat16, float8_e4m3, float8_e5m2) if d
 MATMUL_INPUTS = FLOATS  # fp8_e4m3, fp8_e5m2, bf16, fp16, tf32, fp32 (nc_matmul page)
 
 
+BY_NAME = {"float32": float32, "tfloat32": tfloat32, "float16": float16, "bfloat16": bfloat16,
+           "float8_e4m3": float8_e4m3, "float8_e5m2": float8_e5m2, "float8_e4m3fn": float8_e4m3fn,
+           "int32": int32, "uint32": uint32, "int16": int16, "uint16": uint16, "int8": int8, "uint8": uint8,
+           "bool": bool_, "bool_": bool_}
+
+
+def resolve(dtype: object) -> np.dtype:
+    """An NKI dtype as NumPy's: nl.<type> objects, or their names (the 0.3.0 stubs define nl.float32 =
+    'float32', so kernels may pass strings)."""
+    if isinstance(dtype, str) and dtype in BY_NAME and BY_NAME[dtype] is not None:
+        return BY_NAME[dtype]
+    return np.dtype(dtype)
+
+
 def is_float(dtype: np.dtype) -> bool:
     return np.dtype(dtype) in FLOATS
 

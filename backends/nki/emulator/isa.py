@@ -431,11 +431,15 @@ def tensor_reduce(dst: NkiTensor, op: Op, data: NkiTensor, axis: Any, negate: bo
         result = -result
     require(dst.partitions == data.partitions and dst.free_size == result.size // data.partitions,
             "reduce-dst-shape", f"dst {dst.shape} does not hold the reduction of {data.shape} over {axes}", page)
-    _write(dst, result) if op.kind == ARITH else _store_bits(dst, result)
+    _store(dst, result, op)
     record.count_vector(data.free_size, 1)
 
 
-def _store_bits(dst: NkiTensor, values: np.ndarray) -> None:
+def _store(dst: NkiTensor, values: np.ndarray, op: Op) -> None:
+    """Arithmetic results are cast through fp32; bitvec results are stored as the bits they are."""
+    if op.kind == ARITH:
+        _write(dst, values)
+        return
     dst.values[...] = values.astype(dst.dtype).reshape(dst.shape)
     if dst.written is not None:
         dst.written[...] = True
@@ -454,7 +458,7 @@ def tensor_partition_reduce(dst: NkiTensor, op: Op, data: NkiTensor, name: str |
     require(dst.partitions == 1 and dst.free_size == data.free_size, "reduce-dst-shape",
             f"dst must be [1, {data.free_size}], got {dst.shape}", page)
     result = reduce_values(op, _values(data, op).reshape(data.partitions, -1), (0,), True)
-    _write(dst, result) if op.kind == ARITH else _store_bits(dst, result)
+    _store(dst, result, op)
     record.count_vector(data.free_size * data.partitions, 1, "gpsimd")
 
 

@@ -175,7 +175,7 @@ def transpose(x: NkiTensor, dtype: Any = None) -> NkiTensor:
     the result (a transpose in x's dtype, then a copy through fp32 in PSUM)."""
     out = allocate((x.free_size, x.partitions), x.dtype, psum)
     _isa.nc_transpose(out, x, _isa.engine.tensor)
-    if dtype is None or np.dtype(dtype) == x.dtype:
+    if dtype is None or _dt.resolve(dtype) == x.dtype:
         return out
     cast = allocate(out.shape, dtype, psum)
     _isa.tensor_copy(cast, out)
@@ -190,7 +190,7 @@ def broadcast_to(x: NkiTensor, shape: Any, dtype: Any = None) -> NkiTensor:
             f"the source of nl.broadcast_to must be a tile in SBUF or PSUM, got {x!r}", "language")
     require(len(shape) == x.ndim and builtins.all(a in (b, 1) for a, b in zip(x.shape, shape)), "broadcast-shape",
             f"cannot broadcast {x.shape} to {shape}: same rank, each dim equal or 1", "language")
-    if shape == x.shape and (dtype is None or np.dtype(dtype) == x.dtype):
+    if shape == x.shape and (dtype is None or _dt.resolve(dtype) == x.dtype):
         return x
     out = allocate(shape, dtype or x.dtype, sbuf)
     out.values[...] = _dt.round_to(np.broadcast_to(np.asarray(x.values, np.float32), shape), out.dtype)
@@ -372,7 +372,7 @@ def shared_identity_matrix(n: int, dtype: Any = "uint8", dst: Any = None) -> Nki
     """An n x n identity in shared HBM (as shared_constant; the page's examples also use it as a tile,
     which the emulator does not follow: load it first)."""
     require(dst is None, "not-emulated", "shared_identity_matrix(dst=) is not emulated", "language")
-    return shared_constant(np.eye(int(n), dtype=np.dtype(dtype)))
+    return shared_constant(np.eye(int(n), dtype=_dt.resolve(dtype)))
 
 
 def softmax(x: NkiTensor, axis: Any = -1, dtype: Any = None) -> NkiTensor:

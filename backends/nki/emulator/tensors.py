@@ -242,10 +242,10 @@ class NkiTensor:
         """The same bytes read as ``dtype`` (a bit reinterpretation, not a cast; nki-reference.md section 4).
         The last dimension scales by the itemsize ratio, as NumPy's ``view`` does."""
         try:
-            values = self.values.view(np.dtype(dtype))
+            values = self.values.view(dtypes.resolve(dtype))
         except ValueError as exc:
             raise NkiRuleError("view-dtype", f"cannot view {self.shape} {dtypes.name(self.dtype)} as "
-                               f"{dtypes.name(np.dtype(dtype))}: {exc}", "language") from None
+                               f"{dtypes.name(dtypes.resolve(dtype))}: {exc}", "language") from None
         if self.written is not None and values.itemsize != self.values.itemsize:
             raise NotEmulatedError("not-emulated", "not emulated: .view() to another element size on a PSUM "
                                    "tile", "language")
@@ -291,7 +291,7 @@ def allocate(shape: tuple[int, ...], dtype: Any, buffer: Buffer, fill: Any = Non
                            f"string {buffer!r} (strings were removed in 0.3.0)", "update_guide")
     require(buffer in BUFFERS, "buffer", f"unknown buffer {buffer!r}", "language")
     shape = tuple(int(s) for s in shape)
-    dt = np.dtype(dtype)
+    dt = dtypes.resolve(dtype)
     if buffer.on_chip:
         check_partitions(shape, "allocation")
     if fill is None:
