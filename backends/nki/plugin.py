@@ -27,7 +27,8 @@ class FFTPlan:
     built once here; ``execute`` only marshals: the axis is moved last, the
     batch flattened, and split re/im float32 arrays go in and come out."""
 
-    def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]]) -> None:
+    def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]],
+                 upload: Callable[[tuple], tuple] = executors.keep_on_host) -> None:
         self.problem = problem
         self._run = run
         self._axes = problem.axes
@@ -42,11 +43,12 @@ class FFTPlan:
                                f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
             self.layout = algorithms.choose(n, max(problem.batch, 1))
         if problem.kind == "c2c":
-            self._kernel, self._constants = arguments.kernel_arguments(self.layout, problem.forward,
-                                                                        problem.scale)
+            self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
+                                                                             problem.scale)
         else:
-            self._kernel, self._constants = arguments.real_kernel_arguments(
+            self._kernel, self._host_constants = arguments.real_kernel_arguments(
                 problem.kind, self.layout, problem.forward, problem.scale)
+        self._constants = upload(self._host_constants)  # on hardware: once per plan, kept on the device
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         last = tuple(range(-len(self._axes), 0))
@@ -71,7 +73,7 @@ class FFTPlan:
         return np.moveaxis(y.reshape(out_shape), last, self._axes)
 
     def constant_bytes(self) -> int:
-        return arguments.constant_bytes(self._constants)
+        return arguments.constant_bytes(self._host_constants)
 
     def modelled_cost(self) -> dict[str, Any]:
         """One call on the emulator: launches, HBM bytes against the minimum (input + output), and the
@@ -100,8 +102,9 @@ CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm:
 class NKIBackend:
     """One executor of trnfft's NKI kernels."""
 
-    def __init__(self, name: str, description: str, run: Callable[..., tuple[np.ndarray, ...]]) -> None:
-        self.name, self.description, self._run = name, description, run
+    def __init__(self, name: str, description: str, run: Callable[..., tuple[np.ndarray, ...]],
+                 upload: Callable[[tuple], tuple]) -> None:
+        self.name, self.description, self._run, self._upload = name, description, run, upload
         self.version = engine.current().version
 
     def availability(self) -> Availability:
@@ -124,11 +127,11 @@ class NKIBackend:
         return {"engine": f"{e.name} {e.version} ({e.reason})"}
 
     def plan(self, problem: FFTProblem) -> FFTPlan:
-        if problem.lengths[0] > algorithms.MAX_POINTS:
-            raise Declined(f"n={problem.lengths[0]} > {algorithms.MAX_POINTS}: the NKI kernels take 1-D "
-                           f"complex64 transforms of 1 <= n <= 2^20")
+        if max(problem.lengths) > algorithms.MAX_POINTS:
+            raise Declined(f"n={max(problem.lengths)} > {algorithms.MAX_POINTS}: the NKI kernels take up to "
+                           f"2^20 points per axis")
         try:
-            return FFTPlan(problem, self._run)
+            return FFTPlan(problem, self._run, self._upload)
         except ValueError as exc:  # no layout: say why, and the core tries the next backend
             raise Declined(str(exc)) from None
 
@@ -136,8 +139,9 @@ class NKIBackend:
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
     register(NKIBackend("nki-simulator", "NKI kernels on the CPU (real nki.simulate or the bundled emulator)",
-                        executors.simulate))
-    register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device))
+                        executors.simulate, executors.keep_on_host))
+    register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device,
+                        executors.upload))
 
 
 @hookimpl
