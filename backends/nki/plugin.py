@@ -3,10 +3,11 @@
 Both run the same NKI kernels; they differ only in the executor. The kernels
 (``kernels/``, chosen per length by ``algorithms.py``) compute 1-D complex64
 c2c transforms of every length 1 <= n <= 2^20, forward and inverse, any
-norm, any batch and axis, in one kernel launch per call; r2c/c2r (float32 /
-complex64 onesided) for n <= 128 so far. Longer real and double-precision
-transforms are declined with the reason; the core runs n-D problems as 1-D
-passes. Select ``"nki,fftw-reference"`` to fall back for the rest.
+norm, any batch and axis, in one kernel launch per call; 2-D c2c with both
+sides <= 128 in one launch; r2c/c2r (float32 / complex64 onesided) for
+n <= 128 so far. Longer real and double-precision transforms are declined
+with the reason; the core runs other n-D problems as 1-D passes. Select
+``"nki,fftw-reference"`` to fall back for the rest.
 """
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from .emulator import collect, costmodel
 
 
 class FFTPlan:
-    """A batch of length-n transforms along one axis: one kernel launch per call.
+    """A batch of transforms along one axis (or two, both <= 128): one kernel launch per call.
 
     The layout (algorithm, factors, packing) and its constants are chosen and
-    built once here; ``execute`` only marshals: the axis is moved last, the
+    built once here; ``execute`` only marshals: the axes are moved last, the
     batch flattened, and split re/im float32 arrays go in and come out."""
 
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]],
@@ -81,7 +82,8 @@ class FFTPlan:
         x = np.zeros(self.problem.shape, self.problem.input_dtype)
         with collect() as rec:
             FFTPlan(self.problem, executors.simulate).execute(x)
-        min_bytes = 2 * x.size * np.dtype(np.complex64).itemsize
+        out_size = int(np.prod(self.problem.output_shape))
+        min_bytes = x.nbytes + out_size * self.problem.output_dtype.itemsize  # input + output
         moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
         out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL, "hbm_bytes": moved,
                                "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes}
