@@ -85,6 +85,31 @@ def test_hardware_executor_fails_clearly_here():
     assert executors.hardware_problem() is not None
     with pytest.raises(RuntimeError, match="cannot run on Trainium"):
         executors.on_device(None, np.zeros(4, np.float32))
+    with pytest.raises(RuntimeError, match="cannot run on Trainium"):
+        executors.upload((np.zeros(4, np.float32), 3))
+
+
+def test_plan_constants_are_uploaded_once_per_plan():
+    """Each plan hands its constants to the executor's upload once; calls send only their data."""
+    from trnfft.check import make_problem
+    from trnfft_backends.nki.plugin import FFTPlan
+    uploads, runs = [], []
+
+    def upload(args):
+        uploads.append(args)
+        return args
+
+    def run(kernel, *args):
+        runs.append(args)
+        return executors.simulate(kernel, *args)
+
+    plan = FFTPlan(make_problem("c2c", (4, 1000)), run, upload)
+    x = random_array((4, 1000), np.complex64)
+    for _ in range(3):
+        assert_close(plan.execute(x), np.fft.fft(x.astype(np.complex128)), np.complex64, 1000)
+    assert len(uploads) == 1 and len(runs) == 3
+    # every call passes the very objects upload returned, not new copies
+    assert all(len(r[2:]) == len(uploads[0]) and all(a is b for a, b in zip(r[2:], uploads[0])) for r in runs)
 
 
 def test_dft_matrices_are_accurate():

@@ -3,10 +3,11 @@
 Both run the same NKI kernels; they differ only in the executor. The kernels
 (``kernels/``, chosen per length by ``algorithms.py``) compute 1-D complex64
 c2c transforms of every length 1 <= n <= 2^20, forward and inverse, any
-norm, any batch and axis, in one kernel launch per call; r2c/c2r (float32 /
-complex64 onesided) for n <= 128 so far. Longer real and double-precision
-transforms are declined with the reason; the core runs n-D problems as 1-D
-passes. Select ``"nki,fftw-reference"`` to fall back for the rest.
+norm, any batch and axis, in one kernel launch per call; 2-D c2c with both
+sides <= 128 in one launch; r2c/c2r (float32 / complex64 onesided) for
+n <= 128 so far. Longer real and double-precision transforms are declined
+with the reason; the core runs other n-D problems as 1-D passes. Select
+``"nki,fftw-reference"`` to fall back for the rest.
 """
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from .emulator import collect, costmodel
 
 
 class FFTPlan:
-    """A batch of length-n transforms along one axis: one kernel launch per call.
+    """A batch of transforms along one axis (or two, both <= 128): one kernel launch per call.
 
     The layout (algorithm, factors, packing) and its constants are chosen and
-    built once here; ``execute`` only marshals: the axis is moved last, the
+    built once here; ``execute`` only marshals: the axes are moved last, the
     batch flattened, and split re/im float32 arrays go in and come out."""
 
-    def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]]) -> None:
+    def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]],
+                 upload: Callable[[tuple], tuple] = executors.keep_on_host) -> None:
         self.problem = problem
         self._run = run
         self._axes = problem.axes
@@ -42,11 +44,12 @@ class FFTPlan:
                                f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
             self.layout = algorithms.choose(n, max(problem.batch, 1))
         if problem.kind == "c2c":
-            self._kernel, self._constants = arguments.kernel_arguments(self.layout, problem.forward,
-                                                                        problem.scale)
+            self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
+                                                                             problem.scale)
         else:
-            self._kernel, self._constants = arguments.real_kernel_arguments(
+            self._kernel, self._host_constants = arguments.real_kernel_arguments(
                 problem.kind, self.layout, problem.forward, problem.scale)
+        self._constants = upload(self._host_constants)  # on hardware: once per plan, kept on the device
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         last = tuple(range(-len(self._axes), 0))
@@ -71,7 +74,7 @@ class FFTPlan:
         return np.moveaxis(y.reshape(out_shape), last, self._axes)
 
     def constant_bytes(self) -> int:
-        return arguments.constant_bytes(self._constants)
+        return arguments.constant_bytes(self._host_constants)
 
     def modelled_cost(self) -> dict[str, Any]:
         """One call on the emulator: launches, HBM bytes against the minimum (input + output), and the
@@ -80,7 +83,8 @@ class FFTPlan:
         x = np.zeros(self.problem.shape, self.problem.input_dtype)
         with collect() as rec:
             FFTPlan(self.problem, emulated.simulate).execute(x)
-        min_bytes = 2 * x.size * np.dtype(np.complex64).itemsize
+        out_size = int(np.prod(self.problem.output_shape))
+        min_bytes = x.nbytes + out_size * self.problem.output_dtype.itemsize  # input + output
         moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
         out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL, "hbm_bytes": moved,
                                "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes}
@@ -101,8 +105,9 @@ CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm:
 class NKIBackend:
     """One executor of trnfft's NKI kernels."""
 
-    def __init__(self, name: str, description: str, run: Callable[..., tuple[np.ndarray, ...]]) -> None:
-        self.name, self.description, self._run = name, description, run
+    def __init__(self, name: str, description: str, run: Callable[..., tuple[np.ndarray, ...]],
+                 upload: Callable[[tuple], tuple]) -> None:
+        self.name, self.description, self._run, self._upload = name, description, run, upload
         self.version = engine.current().version
 
     def availability(self) -> Availability:
@@ -125,11 +130,11 @@ class NKIBackend:
         return {"engine": f"{e.name} {e.version} ({e.reason})"}
 
     def plan(self, problem: FFTProblem) -> FFTPlan:
-        if problem.lengths[0] > algorithms.MAX_POINTS:
-            raise Declined(f"n={problem.lengths[0]} > {algorithms.MAX_POINTS}: the NKI kernels take 1-D "
-                           f"complex64 transforms of 1 <= n <= 2^20")
+        if max(problem.lengths) > algorithms.MAX_POINTS:
+            raise Declined(f"n={max(problem.lengths)} > {algorithms.MAX_POINTS}: the NKI kernels take up to "
+                           f"2^20 points per axis")
         try:
-            return FFTPlan(problem, self._run)
+            return FFTPlan(problem, self._run, self._upload)
         except ValueError as exc:  # no layout: say why, and the core tries the next backend
             raise Declined(str(exc)) from None
 
@@ -137,8 +142,9 @@ class NKIBackend:
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
     register(NKIBackend("nki-simulator", "NKI kernels on the CPU (real nki.simulate or the bundled emulator)",
-                        executors.simulate))
-    register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device))
+                        executors.simulate, executors.keep_on_host))
+    register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device,
+                        executors.upload))
 
 
 @hookimpl
