@@ -16,7 +16,8 @@ from .api import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, ifftn, ihfft
 from .check import crosscheck
 from .crosscheck import cross_checking, set_crosscheck
 from .errors import (BackendError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
-                     InvalidDtypeError, TrnfftError, UnknownBackendError, UnsupportedProblemError)
+                     InvalidDtypeError, SpectrogramArgumentError, TrnfftError, UnknownBackendError,
+                     UnsupportedProblemError)
 from .helpers import torch_fftfreq as fftfreq
 from .helpers import torch_fftshift as fftshift
 from .helpers import torch_ifftshift as ifftshift
@@ -26,16 +27,18 @@ from .plan_cache import plan_cache
 from .problem import FFTProblem
 from .registry import register_plugin, reload_backends, unregister_plugin
 from .selection import get_backend, set_backend, use_backend
+from .spectrogram import istft, stft
 
 __version__ = "0.1.0"
 
 __all__ = [
     "fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
     "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn",
-    "fftfreq", "rfftfreq", "fftshift", "ifftshift", "numpy_fft",
+    "fftfreq", "rfftfreq", "fftshift", "ifftshift", "stft", "istft", "numpy_fft",
     "set_backend", "get_backend", "use_backend", "which", "backends_info", "configure_backend",
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
     "crosscheck", "cross_checking", "set_crosscheck",
-    "TrnfftError", "InvalidArgumentError", "InvalidDtypeError", "BackendError",
+    "TrnfftError", "InvalidArgumentError", "InvalidDtypeError", "SpectrogramArgumentError",
+    "BackendError",
     "UnknownBackendError", "BackendUnavailableError", "UnsupportedProblemError", "CrossCheckError",
 ]

@@ -14,6 +14,10 @@ class InvalidArgumentError(TrnfftError, ValueError):
     """A bad argument value: axis, n/s, norm, out=, empty input."""
 
 
+class SpectrogramArgumentError(InvalidArgumentError, RuntimeError):
+    """A bad stft/istft argument; also a RuntimeError, which torch.stft/istft raise."""
+
+
 class InvalidDtypeError(TrnfftError, TypeError):
     """An input dtype no trnfft transform accepts."""
 

@@ -1,0 +1,230 @@
+"""``trnfft.stft`` / ``trnfft.istft``: torch's short-time Fourier transforms on any backend.
+
+Same signatures, defaults, shapes and errors as ``torch.stft`` / ``torch.istft``
+(torch 2.x). The framing, windowing and overlap-add are torch operations; the
+frames' FFTs are one batched ``trnfft.rfft``/``fft`` (istft: ``irfft``/``ifft``)
+over the last axis, so they run on whichever backend is selected, and autograd
+flows through both. NumPy arrays are accepted too and come back as arrays.
+Argument errors are :class:`~trnfft.errors.SpectrogramArgumentError`, a
+``RuntimeError`` as torch's are.
+"""
+from __future__ import annotations
+
+import operator
+import warnings
+from typing import Any
+
+from . import api, arrays
+from .errors import SpectrogramArgumentError
+
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+NOLA_FLOOR = 1e-11  # torch's threshold on the window's overlap-add
+
+
+def _torch() -> Any:
+    import torch
+    return torch
+
+
+def _as_tensor(x: Any) -> tuple[Any, bool]:
+    """(tensor, came_as_tensor)."""
+    if arrays.is_tensor(x):
+        return x, True
+    import numpy as np
+    return _torch().from_numpy(np.asarray(x)), False
+
+
+def _int(value: Any, what: str) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise SpectrogramArgumentError(f"{what} must be an integer, got {value!r}") from None
+
+
+def _lengths(fn: str, n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int, int, int]:
+    n_fft = _int(n_fft, "n_fft")
+    if n_fft < 1:
+        raise SpectrogramArgumentError(f"{fn}: expected n_fft > 0, but got n_fft={n_fft}")
+    hop = n_fft // 4 if hop_length is None else _int(hop_length, "hop_length")
+    win = n_fft if win_length is None else _int(win_length, "win_length")
+    if not 0 < win <= n_fft:
+        raise SpectrogramArgumentError(
+            f"{fn}: expected 0 < win_length <= n_fft, but got win_length={win} (n_fft={n_fft})")
+    if hop < 1:
+        raise SpectrogramArgumentError(f"{fn}: expected hop_length > 0, but got hop_length={hop}"
+                                       + (" (the default n_fft // 4 is 0: give hop_length)"
+                                          if hop_length is None else ""))
+    return n_fft, hop, win
+
+
+def _window(fn: str, window: Any, win: int, n_fft: int, like: Any) -> Any:
+    """The window zero-padded on both sides to n_fft, in the precision of ``like``."""
+    torch = _torch()
+    real = like.real.dtype if like.is_complex() else like.dtype
+    if window is None:
+        w = torch.ones(win, dtype=real, device=like.device)
+    else:
+        w, _ = _as_tensor(window)
+        if w.ndim != 1 or w.shape[0] != win:
+            raise SpectrogramArgumentError(
+                f"{fn}: expected a 1-D window of size win_length={win}, got shape {tuple(w.shape)}")
+        cplx = torch.complex64 if real == torch.float32 else torch.complex128
+        w = w.to(cplx if w.is_complex() else real)
+    left = (n_fft - win) // 2
+    return torch.nn.functional.pad(w, (left, n_fft - win - left)) if win < n_fft else w
+
+
+def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
+         window: Any = None, center: bool = True, pad_mode: str = "reflect",
+         normalized: bool = False, onesided: bool | None = None,
+         return_complex: bool | None = None, align_to_window: bool | None = None, *,
+         backend: Any = None, workers: int | None = None) -> Any:
+    """Short-time Fourier transform, as ``torch.stft``: shape (B?, N, T) complex.
+
+    N is n_fft // 2 + 1 when onesided (the default for real input and window),
+    else n_fft; T is the number of frames.
+    """
+    torch = _torch()
+    x, as_tensor = _as_tensor(input)
+    if x.ndim not in (1, 2):
+        raise SpectrogramArgumentError(f"stft: expected a 1-D or 2-D (batched) input, got {x.ndim}-D")
+    if not (x.is_floating_point() or x.is_complex()):
+        raise SpectrogramArgumentError(
+            f"stft: expected a tensor of floating point or complex values, got {x.dtype}")
+    if center and align_to_window is not None:
+        raise SpectrogramArgumentError("stft align_to_window should only be set when center = false")
+    n_fft, hop, win = _lengths("stft", n_fft, hop_length, win_length)
+    if window is None:
+        warnings.warn("stft: no window was given, so a rectangular one is used, which causes "
+                      "spectral leakage (as torch warns); pass e.g. torch.hann_window(n_fft), or "
+                      "torch.ones(n_fft) to keep the rectangle", UserWarning, stacklevel=2)
+    w = _window("stft", window, win, n_fft, x)
+    cplx = x.is_complex() or w.is_complex()
+    if return_complex is None:
+        if not cplx:
+            raise SpectrogramArgumentError(
+                "stft requires the return_complex parameter be given for real inputs, and will "
+                "further require that return_complex=True in a future PyTorch release.")
+        return_complex = True
+    elif not return_complex:
+        warnings.warn("stft with return_complex=False is deprecated (as in torch): the result is "
+                      "torch.view_as_real of the complex one", UserWarning, stacklevel=2)
+    onesided = not cplx if onesided is None else bool(onesided)
+    if onesided and cplx:
+        raise SpectrogramArgumentError("Cannot have onesided output if window or input is complex")
+    if center:
+        x = _pad(x, n_fft // 2, pad_mode)
+    elif align_to_window and win < n_fft:  # frame t's window starts at t * hop_length
+        left = (n_fft - win) // 2
+        x = torch.nn.functional.pad(x, (left, n_fft - win - left))
+    length = x.shape[-1]
+    if n_fft > length:
+        raise SpectrogramArgumentError(
+            f"stft: expected 0 < n_fft <= {length} (the {'padded ' if center else ''}input "
+            f"length), but got n_fft={n_fft}")
+    frames = x.unfold(-1, n_fft, hop) * w  # (B?, T, n_fft): a strided view, then windowed
+    norm = "ortho" if normalized else "backward"
+    fn = api.rfft if onesided else api.fft
+    spec = fn(frames, dim=-1, norm=norm, backend=backend, workers=workers).transpose(-1, -2)
+    if not return_complex:
+        spec = torch.view_as_real(spec)
+    return spec if as_tensor else spec.detach().numpy()
+
+
+def _pad(x: Any, pad: int, mode: str) -> Any:
+    torch = _torch()
+    if mode not in PAD_MODES:
+        raise SpectrogramArgumentError(f"stft: unknown pad_mode {mode!r}; one of {PAD_MODES}")
+    if mode == "reflect" and pad >= x.shape[-1]:
+        raise SpectrogramArgumentError(
+            f"stft: pad_mode='reflect' needs an input longer than n_fft // 2 = {pad}, got "
+            f"length {x.shape[-1]}; use a smaller n_fft, another pad_mode or center=False")
+    if pad == 0:
+        return x
+    shape = x.shape
+    padded = torch.nn.functional.pad(x.reshape((1,) * (3 - x.ndim) + tuple(shape)), (pad, pad), mode)
+    return padded.reshape(tuple(shape[:-1]) + (shape[-1] + 2 * pad,))
+
+
+def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
+          window: Any = None, center: bool = True, normalized: bool = False,
+          onesided: bool | None = None, length: int | None = None,
+          return_complex: bool = False, *, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse short-time Fourier transform, as ``torch.istft``: shape (B?, length).
+
+    Raises when the window's squared overlap-add is ~0 somewhere in the output
+    (the NOLA condition), where the signal cannot be recovered.
+    """
+    torch = _torch()
+    spec, as_tensor = _as_tensor(input)
+    if not spec.is_complex():
+        raise SpectrogramArgumentError(
+            "istft requires a complex-valued input tensor matching the output from stft with "
+            "return_complex=True.")
+    if spec.ndim not in (2, 3):
+        raise SpectrogramArgumentError(
+            f"istft: expected a 2-D (N, T) or 3-D (B, N, T) input, got {spec.ndim}-D")
+    n_fft, hop, win = _lengths("istft", n_fft, hop_length, win_length)
+    if hop > win:
+        raise SpectrogramArgumentError(
+            f"istft: expected 0 < hop_length <= win_length, but got hop_length={hop} "
+            f"(win_length={win})")
+    n_freq, n_frames = spec.shape[-2], spec.shape[-1]
+    if n_frames == 0:
+        raise SpectrogramArgumentError("istft: input tensor cannot be empty (it has no frames)")
+    onesided = n_freq != n_fft if onesided is None else bool(onesided)
+    want = n_fft // 2 + 1 if onesided else n_fft
+    if n_freq != want:
+        raise SpectrogramArgumentError(
+            f"istft: expected the frequency dimension (second to last) of the input to match "
+            f"{'n_fft / 2 + 1' if onesided else 'n_fft'}={want} when onesided={onesided}, "
+            f"but got {n_freq}")
+    w = _window("istft", window, win, n_fft, spec)
+    norm = "ortho" if normalized else "backward"
+    if return_complex:
+        if onesided:
+            raise SpectrogramArgumentError("Cannot have onesided output if window or input is complex")
+        frames = api.ifft(spec, n=n_fft, dim=-2, norm=norm, backend=backend, workers=workers)
+    else:
+        if w.is_complex():
+            raise SpectrogramArgumentError("Complex windows are incompatible with return_complex=False")
+        half = spec if onesided else spec.narrow(-2, 0, n_fft // 2 + 1)
+        frames = api.irfft(half, n=n_fft, dim=-2, norm=norm, backend=backend, workers=workers)
+    batched = frames.ndim == 3
+    frames = (frames if batched else frames.unsqueeze(0)) * w.unsqueeze(-1)  # (B, n_fft, T)
+    full = n_fft + hop * (n_frames - 1)
+    y = _overlap_add(frames, full, hop)
+    envelope = _overlap_add((w.abs() ** 2).unsqueeze(-1).expand(n_fft, n_frames).unsqueeze(0), full, hop)
+    start = n_fft // 2 if center else 0
+    if length is None:
+        end = full - n_fft // 2 if center else full
+    else:
+        end = start + _int(length, "length")
+    y, envelope = y[:, start:end], envelope[:, start:end]
+    if envelope.numel() and float(envelope.abs().min()) < NOLA_FLOOR:
+        raise SpectrogramArgumentError(
+            f"istft: the window's squared overlap-add falls below {NOLA_FLOOR:g} inside the "
+            f"output (window={'ones' if window is None else 'given'}, hop_length={hop}, "
+            f"win_length={win}, center={center}), so the signal cannot be recovered there "
+            f"(the NOLA condition fails): use a smaller hop_length or a window that does not "
+            f"vanish where frames overlap")
+    y = y / envelope
+    if end > full:
+        warnings.warn("istft: the signal is shorter than the length parameter; the result is "
+                      "padded with zeros in the tail (check center and hop_length)",
+                      UserWarning, stacklevel=2)
+        y = torch.nn.functional.pad(y, (0, end - full))
+    y = y if batched else y.squeeze(0)
+    return y if as_tensor else y.detach().numpy()
+
+
+def _overlap_add(frames: Any, length: int, hop: int) -> Any:
+    """Sum frames (B, n_fft, T), frame t starting at t * hop, into (B, length)."""
+    torch = _torch()
+    fold = torch.nn.functional.fold
+    size, kernel, stride = (1, length), (1, frames.shape[1]), (1, hop)
+    if frames.is_complex():
+        re = fold(frames.real, size, kernel, stride=stride)
+        im = fold(frames.imag, size, kernel, stride=stride)
+        return torch.complex(re, im).reshape(frames.shape[0], length)
+    return fold(frames, size, kernel, stride=stride).reshape(frames.shape[0], length)
