@@ -29,6 +29,29 @@ def normwise_error(y: np.ndarray, y_ref: np.ndarray) -> float:
     return diff / scale if scale > 0 else diff
 
 
+def comparison(y: np.ndarray, y_ref: np.ndarray, x: np.ndarray) -> tuple[float, str]:
+    """(norm-wise error, note) of ``y`` against ``y_ref``, fair to non-finite data.
+
+    A NaN or Inf input makes both results non-finite, so a plain norm-wise
+    error would be NaN against a correct backend. Non-finite outputs are
+    compared by position instead (inf where they differ) and the error is
+    taken over the finite parts; the note says what was compared and whether
+    the input itself was non-finite.
+    """
+    bad, bad_ref = ~np.isfinite(y), ~np.isfinite(y_ref)
+    if not (bad.any() or bad_ref.any()):
+        return normwise_error(y, y_ref), ""
+    bad_in = int(np.count_nonzero(~np.isfinite(x)))
+    origin = (f"the input itself has {bad_in} NaN/Inf value(s)" if bad_in else
+              "the input is finite")
+    if bad.shape != bad_ref.shape or not np.array_equal(bad, bad_ref):
+        return math.inf, (f"non-finite outputs at different positions ({int(bad.sum())} vs "
+                          f"{int(bad_ref.sum())} in the reference); {origin}")
+    err = normwise_error(y[~bad], y_ref[~bad]) if not bad.all() else 0.0
+    return err, (f"{int(bad.sum())} non-finite output(s) at the same positions in both, "
+                 f"error over the finite rest; {origin}")
+
+
 def eps(precision: str) -> float:
     return float(np.finfo(np.float32 if precision == "single" else np.float64).eps)
 
