@@ -16,9 +16,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .selection import get_backend
     rows = backends_info()
     engine = _nki_engine()
+    skipped = _selection_skips()
     if args.json:
         print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
-                          "nki_engine": engine}, indent=2, default=str))
+                          "skipped": list(skipped), "nki_engine": engine}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
     for col in ("backend", "status", "version", "kinds", "precisions", "notes"):
@@ -36,9 +37,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     con = _console()
     con.print(table)
     con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
+    for line in skipped:
+        con.print(f"  skipped {line}")
     if engine:
         con.print(f"NKI engine: {engine}")
     return 0
+
+
+def _selection_skips() -> tuple[str, ...]:
+    """The entries of the current backend list that are skipped here, with the reason."""
+    from .errors import TrnfftError
+    from .introspection import skipped_entries
+    from .selection import resolve
+    try:
+        return skipped_entries(resolve())
+    except TrnfftError as exc:
+        return (f"(the selection does not resolve: {exc})",)
 
 
 def _nki_engine() -> str | None:
@@ -57,11 +71,13 @@ def cmd_which(args: argparse.Namespace) -> int:
     w = which(args.function, shape, args.dtype, axes=axes, norm=args.norm, backend=args.backend)
     if args.json:
         print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
-                          "problem": w.problem.describe()}))
+                          "problem": w.problem.describe(), "skipped": list(w.skipped)}))
     else:
         passes = f" in {w.passes} passes" if w.passes > 1 else ""
         _console().print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
                          f"  problem: {w.problem.describe()}")
+        for line in w.skipped:
+            _console().print(f"  skipped {line}")
     return 0
 
 
