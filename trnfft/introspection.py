@@ -8,7 +8,8 @@ import numpy as np
 
 from . import selection
 from .dispatch import get_plan
-from .errors import BackendError, InvalidArgumentError, TrnfftError
+from .arrays import numpy_precision
+from .errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
 from .hookspecs import Declined
 from .planner import plan_on
 from .plan_cache import plan_cache
@@ -80,9 +81,14 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
     kind, forward = FUNCTIONS[function]
-    dt = np.dtype(dtype)
-    precision = "single" if dt in (np.float32, np.complex64) else "double"
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise InvalidDtypeError(f"unknown dtype {dtype!r}; e.g. complex64, float64") from None
+    precision, _ = numpy_precision(dt)
     shape = tuple(int(d) for d in shape)
+    if not shape or min(shape) < 1:
+        raise InvalidArgumentError(f"shape must be non-empty with every dimension >= 1, got {shape}")
     if axes is None and function[-1] not in "2n":
         axes = (-1,)
     elif axes is None and function.endswith("2"):

@@ -160,6 +160,8 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     call = Call(x, flavor)
     xin = call.x
     if xin.ndim == 0:
+        if not call.tensor and xin.dtype.kind not in "biufc":
+            call.precision("complex")  # a str or other non-numeric object: say so
         raise InvalidArgumentError("FFT input must have at least one dimension, got a 0-d scalar")
     ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
     if not unique_axes and len(set(ax)) != len(ax):
