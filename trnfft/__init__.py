@@ -10,7 +10,7 @@ lists them.
 """
 from __future__ import annotations
 
-from . import numpy_fft
+from . import numpy_fft, scipy_backend
 from .api import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, ifftn, ihfft, ihfft2,
                   ihfftn, irfft, irfft2, irfftn, rfft, rfft2, rfftn)
 from .check import crosscheck
@@ -35,6 +35,7 @@ __all__ = [
     "fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
     "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn",
     "fftfreq", "rfftfreq", "fftshift", "ifftshift", "stft", "istft", "numpy_fft",
+    "scipy_backend",
     "set_backend", "get_backend", "use_backend", "which", "backends_info", "configure_backend",
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
     "crosscheck", "cross_checking", "set_crosscheck",
