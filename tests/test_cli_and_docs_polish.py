@@ -91,6 +91,8 @@ def test_make_check_installs_torch_for_that_example():
 def test_readme_statement_on_builtin_bases_is_true():
     assert issubclass(errors.InvalidArgumentError, ValueError)
     assert issubclass(errors.InvalidDtypeError, TypeError)
+    assert issubclass(errors.InvalidArgumentTypeError, TypeError)
+    assert issubclass(errors.InvalidAxisError, IndexError)
     assert issubclass(errors.SpectrogramArgumentError, ValueError)
     assert issubclass(errors.SpectrogramArgumentError, RuntimeError)
     for cls in (errors.BackendError, errors.BackendUnavailableError, errors.UnsupportedProblemError):

@@ -7,6 +7,11 @@ import trnfft
 
 pytest_plugins = ["pytester"]
 
+try:  # imported before pytester snapshots sys.modules: pyFFTW's extension loads once per process
+    import pyfftw  # noqa: F401
+except ImportError:
+    pass
+
 DECLINED_TEST = """
 import numpy as np
 import pytest

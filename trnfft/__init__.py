@@ -16,7 +16,8 @@ from .api import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, ifftn, ihfft
 from .check import crosscheck
 from .crosscheck import cross_checking, set_crosscheck
 from .errors import (BackendError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
-                     InvalidDtypeError, SpectrogramArgumentError, TrnfftError, UnknownBackendError,
+                     InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError,
+                     SpectrogramArgumentError, TrnfftError, UnknownBackendError,
                      UnsupportedProblemError)
 from .helpers import torch_fftfreq as fftfreq
 from .helpers import torch_fftshift as fftshift
@@ -39,7 +40,8 @@ __all__ = [
     "set_backend", "get_backend", "use_backend", "which", "backends_info", "configure_backend",
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
     "crosscheck", "cross_checking", "set_crosscheck",
-    "TrnfftError", "InvalidArgumentError", "InvalidDtypeError", "SpectrogramArgumentError",
+    "TrnfftError", "InvalidArgumentError", "InvalidArgumentTypeError", "InvalidAxisError",
+    "InvalidDtypeError", "SpectrogramArgumentError",
     "BackendError",
     "UnknownBackendError", "BackendUnavailableError", "UnsupportedProblemError", "CrossCheckError",
 ]

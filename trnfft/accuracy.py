@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .problem import FFTProblem
+from .problem import REAL_DTYPE, FFTProblem
 
 DEFAULT_C = 5.0
 
@@ -53,7 +53,7 @@ def comparison(y: np.ndarray, y_ref: np.ndarray, x: np.ndarray) -> tuple[float, 
 
 
 def eps(precision: str) -> float:
-    return float(np.finfo(np.float32 if precision == "single" else np.float64).eps)
+    return float(np.finfo(REAL_DTYPE[precision]).eps)
 
 
 def tolerance(problem: FFTProblem, c: float = DEFAULT_C) -> float:
@@ -67,7 +67,7 @@ _LONG_DOUBLE = np.finfo(np.longdouble).eps < np.finfo(np.float64).eps
 def reference_transform(problem: FFTProblem, x: np.ndarray) -> np.ndarray:
     """``problem`` computed by NumPy directly (bypassing every plugin), in float64 or wider."""
     axes, s, norm = list(problem.axes), list(problem.lengths), problem.norm
-    wide = problem.precision == "double" and _LONG_DOUBLE
+    wide = problem.precision != "single" and _LONG_DOUBLE  # long: as wide as NumPy goes
     real, cplx = (np.longdouble, np.clongdouble) if wide else (np.float64, np.complex128)
     if problem.kind == "r2c":
         return np.fft.rfftn(np.asarray(x, real), s=s, axes=axes, norm=norm)
