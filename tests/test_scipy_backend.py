@@ -73,6 +73,13 @@ def test_scipys_dtype_rules(x):
     _same(_on_trnfft("rfft", x), sfft.rfft(x), 1e-6)
 
 
+@pytest.mark.parametrize("name", ["fft", "rfft", "irfft", "fftn"])
+def test_long_double_is_computed_in_long_double_as_scipy_does(name):
+    x = _input(name, np.clongdouble if name not in REAL_IN else np.longdouble)
+    y = _on_trnfft(name, x)
+    _same(y, getattr(sfft, name)(x), 50 * float(np.finfo(np.longdouble).eps))
+
+
 def test_positional_arguments_and_plan_are_accepted():
     x = _input("fft", np.complex128)
     _same(_on_trnfft("fft", x, 8, 0, "ortho", False, 1, plan=object()),

@@ -13,9 +13,9 @@ object adds nothing and is ignored.
 
 Everything else returns ``NotImplemented``, which hands the call back to
 scipy's own backend: the real-to-real transforms (dct, dst and their
-inverses and n-D forms), fht/ifht, and inputs trnfft does not take
-(non-numeric or extended-precision arrays). Pass ``only=True`` to
-``set_backend`` to make those an error instead.
+inverses and n-D forms), fht/ifht, and inputs trnfft does not take (object
+or other non-numeric arrays; long double is computed, as scipy does). Pass
+``only=True`` to ``set_backend`` to make those an error instead.
 """
 from __future__ import annotations
 
