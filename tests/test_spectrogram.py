@@ -172,10 +172,10 @@ def test_round_trip_single_precision_on_numpy_reference():
 
 
 def test_stft_gradcheck():
-    x = _signal((2, 17)).requires_grad_()
-    w = torch.hann_window(8, dtype=D)
-    fn = lambda t: torch.view_as_real(trnfft.stft(t, 8, 3, window=w, return_complex=True))  # noqa: E731
-    assert torch.autograd.gradcheck(fn, (x,))
+    x = _signal((2, 11)).requires_grad_()  # batched, small: every output is a backward call
+    w = torch.hann_window(6, dtype=D)
+    fn = lambda t: torch.view_as_real(trnfft.stft(t, 6, 3, window=w, return_complex=True))  # noqa: E731
+    assert torch.autograd.gradcheck(fn, (x,), fast_mode=True)  # random projections: few backward calls
 
 
 def test_stft_gradcheck_through_window():
