@@ -266,3 +266,15 @@ def test_stft_reflect_padding_longer_than_input():
 ])
 def test_istft_errors(spec, kw, match):
     _raises_like_torch(lambda: trnfft.istft(spec, 16, **kw), lambda: torch.istft(spec, 16, **kw), match)
+
+
+@pytest.mark.parametrize("x_dtype, w_dtype", [(torch.float32, D), (D, torch.float32),
+                                              (torch.float32, torch.complex128)])
+def test_input_and_window_precisions_promote_as_torch(x_dtype, w_dtype):
+    x = _signal((90,), x_dtype)
+    w = torch.hann_window(16, dtype=D).to(w_dtype)
+    ours, ref = trnfft.stft(x, 16, window=w, return_complex=True), torch.stft(x, 16, window=w, return_complex=True)
+    _close(ours, ref, eps=1e-6)
+    if not w.is_complex():
+        spec = ref.to(torch.complex64)
+        _close(trnfft.istft(spec, 16, window=w), torch.istft(spec, 16, window=w), eps=1e-6)

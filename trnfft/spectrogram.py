@@ -57,21 +57,30 @@ def _lengths(fn: str, n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int
     return n_fft, hop, win
 
 
-def _window(fn: str, window: Any, win: int, n_fft: int, like: Any) -> Any:
-    """The window zero-padded on both sides to n_fft, in the precision of ``like``."""
+def _window(fn: str, window: Any, win: int, n_fft: int, like: Any) -> tuple[Any, Any]:
+    """(``like``, window zero-padded on both sides to n_fft), both in their promoted precision.
+
+    As torch does, a float64 window makes a float32 input's result double, and
+    the other way round.
+    """
     torch = _torch()
-    real = like.real.dtype if like.is_complex() else like.dtype
     if window is None:
-        w = torch.ones(win, dtype=real, device=like.device)
+        w = torch.ones(win, dtype=like.real.dtype if like.is_complex() else like.dtype,
+                       device=like.device)
     else:
         w, _ = _as_tensor(window)
         if w.ndim != 1 or w.shape[0] != win:
             raise SpectrogramArgumentError(
                 f"{fn}: expected a 1-D window of size win_length={win}, got shape {tuple(w.shape)}")
-        cplx = torch.complex64 if real == torch.float32 else torch.complex128
-        w = w.to(cplx if w.is_complex() else real)
+        if not (w.is_floating_point() or w.is_complex()):
+            w = w.to(torch.get_default_dtype())
+        common = torch.promote_types(like.dtype, w.dtype)
+        real = common.to_real() if common.is_complex else common
+        like = like.to(common if like.is_complex() else real)
+        w = w.to(common if w.is_complex() else real)
     left = (n_fft - win) // 2
-    return torch.nn.functional.pad(w, (left, n_fft - win - left)) if win < n_fft else w
+    padded = torch.nn.functional.pad(w, (left, n_fft - win - left)) if win < n_fft else w
+    return like, padded
 
 
 def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int | None = None,
@@ -98,7 +107,7 @@ def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int 
         warnings.warn("stft: no window was given, so a rectangular one is used, which causes "
                       "spectral leakage (as torch warns); pass e.g. torch.hann_window(n_fft), or "
                       "torch.ones(n_fft) to keep the rectangle", UserWarning, stacklevel=2)
-    w = _window("stft", window, win, n_fft, x)
+    x, w = _window("stft", window, win, n_fft, x)
     cplx = x.is_complex() or w.is_complex()
     if return_complex is None:
         if not cplx:
@@ -179,7 +188,7 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
             f"istft: expected the frequency dimension (second to last) of the input to match "
             f"{'n_fft / 2 + 1' if onesided else 'n_fft'}={want} when onesided={onesided}, "
             f"but got {n_freq}")
-    w = _window("istft", window, win, n_fft, spec)
+    spec, w = _window("istft", window, win, n_fft, spec)
     norm = "ortho" if normalized else "backward"
     if return_complex:
         if onesided:
