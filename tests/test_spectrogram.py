@@ -226,7 +226,7 @@ SPEC = torch.stft(X, 16, window=HANN, return_complex=True)
 
 
 @pytest.mark.parametrize("args, kw, match", [
-    ((16,), {}, "return_complex parameter be given"),
+    ((16,), {}, "return_complex must be given"),
     ((0,), dict(return_complex=True), "n_fft > 0"),
     ((101,), dict(center=False, return_complex=True), "n_fft <= 100"),
     ((16,), dict(hop_length=0, return_complex=True), "hop_length > 0"),
@@ -252,14 +252,14 @@ def test_stft_reflect_padding_longer_than_input():
 
 
 @pytest.mark.parametrize("spec, kw, match", [
-    (torch.view_as_real(SPEC), {}, "complex-valued input"),
+    (torch.view_as_real(SPEC), {}, "expected a complex input"),
     (SPEC, dict(hop_length=16, window=HANN), "NOLA"),
     (SPEC, dict(center=False, window=HANN), "NOLA"),
     (SPEC[:5], {}, "n_fft / 2 \\+ 1"),
     (SPEC, dict(onesided=False), "match n_fft"),
-    (SPEC, dict(return_complex=True), "onesided"),
+    (SPEC, dict(return_complex=True), "two-sided"),
     (SPEC[:, :0], {}, "empty"),
-    (SPEC, dict(window=torch.ones(16, dtype=torch.complex128)), "Complex windows"),
+    (SPEC, dict(window=torch.ones(16, dtype=torch.complex128)), "complex window needs"),
     (SPEC, dict(hop_length=0), "hop_length"),
     (SPEC, dict(win_length=20), "win_length <= n_fft"),
     (SPEC[None, None], {}, "2-D"),

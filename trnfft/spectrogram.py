@@ -101,7 +101,7 @@ def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int 
         raise SpectrogramArgumentError(
             f"stft: expected a tensor of floating point or complex values, got {x.dtype}")
     if center and align_to_window is not None:
-        raise SpectrogramArgumentError("stft align_to_window should only be set when center = false")
+        raise SpectrogramArgumentError("stft: align_to_window applies only with center=False")
     n_fft, hop, win = _lengths("stft", n_fft, hop_length, win_length)
     if window is None:
         warnings.warn("stft: no window was given, so a rectangular one is used, which causes "
@@ -112,15 +112,17 @@ def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int 
     if return_complex is None:
         if not cplx:
             raise SpectrogramArgumentError(
-                "stft requires the return_complex parameter be given for real inputs, and will "
-                "further require that return_complex=True in a future PyTorch release.")
+                "stft: return_complex must be given for a real input and window (torch requires "
+                "it too); pass return_complex=True")
         return_complex = True
     elif not return_complex:
         warnings.warn("stft with return_complex=False is deprecated (as in torch): the result is "
                       "torch.view_as_real of the complex one", UserWarning, stacklevel=2)
     onesided = not cplx if onesided is None else bool(onesided)
     if onesided and cplx:
-        raise SpectrogramArgumentError("Cannot have onesided output if window or input is complex")
+        raise SpectrogramArgumentError(
+            "stft: onesided output needs a real input and window, and one of them is complex; "
+            "pass onesided=False")
     if center:
         x = _pad(x, n_fft // 2, pad_mode)
     elif align_to_window and win < n_fft:  # frame t's window starts at t * hop_length
@@ -168,8 +170,8 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
     spec, as_tensor = _as_tensor(input)
     if not spec.is_complex():
         raise SpectrogramArgumentError(
-            "istft requires a complex-valued input tensor matching the output from stft with "
-            "return_complex=True.")
+            f"istft: expected a complex input (what stft returns with return_complex=True), "
+            f"got {spec.dtype}")
     if spec.ndim not in (2, 3):
         raise SpectrogramArgumentError(
             f"istft: expected a 2-D (N, T) or 3-D (B, N, T) input, got {spec.ndim}-D")
@@ -192,11 +194,13 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
     norm = "ortho" if normalized else "backward"
     if return_complex:
         if onesided:
-            raise SpectrogramArgumentError("Cannot have onesided output if window or input is complex")
+            raise SpectrogramArgumentError(
+                "istft: return_complex=True needs a two-sided input (onesided=False, n_fft "
+                "frequencies)")
         frames = api.ifft(spec, n=n_fft, dim=-2, norm=norm, backend=backend, workers=workers)
     else:
         if w.is_complex():
-            raise SpectrogramArgumentError("Complex windows are incompatible with return_complex=False")
+            raise SpectrogramArgumentError("istft: a complex window needs return_complex=True")
         half = spec if onesided else spec.narrow(-2, 0, n_fft // 2 + 1)
         frames = api.irfft(half, n=n_fft, dim=-2, norm=norm, backend=backend, workers=workers)
     batched = frames.ndim == 3
