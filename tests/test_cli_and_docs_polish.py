@@ -100,6 +100,8 @@ def test_readme_statement_on_builtin_bases_is_true():
     assert issubclass(errors.UnknownBackendError, RuntimeError)
     assert issubclass(errors.UnknownBackendError, ValueError)
     assert issubclass(errors.CrossCheckError, AssertionError)
+    from trnfft.distributed.errors import DistributedMismatchError, RankFailedError
+    assert issubclass(RankFailedError, RuntimeError) and issubclass(DistributedMismatchError, ValueError)
     for name in ("InvalidArgumentError", "InvalidDtypeError", "BackendError", "CrossCheckError"):
         assert f"`{name}`" in README
 
