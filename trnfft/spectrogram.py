@@ -197,17 +197,20 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
             raise SpectrogramArgumentError(
                 "istft: return_complex=True needs a two-sided input (onesided=False, n_fft "
                 "frequencies)")
-        frames = api.ifft(spec, n=n_fft, dim=-2, norm=norm, backend=backend, workers=workers)
+        frames = api.ifft(spec.transpose(-1, -2), n=n_fft, dim=-1, norm=norm, backend=backend,
+                          workers=workers)
     else:
         if w.is_complex():
             raise SpectrogramArgumentError("istft: a complex window needs return_complex=True")
         half = spec if onesided else spec.narrow(-2, 0, n_fft // 2 + 1)
-        frames = api.irfft(half, n=n_fft, dim=-2, norm=norm, backend=backend, workers=workers)
+        frames = api.irfft(half.transpose(-1, -2), n=n_fft, dim=-1, norm=norm, backend=backend,
+                           workers=workers)
+    # the frames' transforms run over the last axis: (B?, T, n_fft), the fastest layout
     batched = frames.ndim == 3
-    frames = (frames if batched else frames.unsqueeze(0)) * w.unsqueeze(-1)  # (B, n_fft, T)
+    frames = (frames if batched else frames.unsqueeze(0)) * w
     full = n_fft + hop * (n_frames - 1)
-    y = _overlap_add(frames, full, hop)
-    envelope = _overlap_add((w.abs() ** 2).unsqueeze(-1).expand(n_fft, n_frames).unsqueeze(0), full, hop)
+    y = _overlap_add(frames, hop, full)
+    envelope = _overlap_add((w.abs() ** 2).expand(1, n_frames, n_fft), hop, full)
     start = n_fft // 2 if center else 0
     if length is None:
         end = full - n_fft // 2 if center else full
@@ -231,13 +234,21 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
     return y if as_tensor else y.detach().numpy()
 
 
-def _overlap_add(frames: Any, length: int, hop: int) -> Any:
-    """Sum frames (B, n_fft, T), frame t starting at t * hop, into (B, length)."""
+def _overlap_add(frames: Any, hop: int, length: int) -> Any:
+    """Sum frames (B, T, n_fft), frame t starting at sample t * hop, into (B, length).
+
+    The frames are cut into hop-long pieces: piece j of every frame lands in
+    one contiguous run starting at j * hop, so the sum is ceil(n_fft / hop)
+    shifted adds (differentiable, complex too) instead of a scatter.
+    """
     torch = _torch()
-    fold = torch.nn.functional.fold
-    size, kernel, stride = (1, length), (1, frames.shape[1]), (1, hop)
-    if frames.is_complex():
-        re = fold(frames.real, size, kernel, stride=stride)
-        im = fold(frames.imag, size, kernel, stride=stride)
-        return torch.complex(re, im).reshape(frames.shape[0], length)
-    return fold(frames, size, kernel, stride=stride).reshape(frames.shape[0], length)
+    batch, n_frames, n_fft = frames.shape
+    pieces = -(-n_fft // hop)
+    padded = torch.nn.functional.pad(frames, (0, pieces * hop - n_fft))
+    total = (n_frames + pieces - 1) * hop
+    out = None
+    for j in range(pieces):
+        run = padded[:, :, j * hop:(j + 1) * hop].reshape(batch, n_frames * hop)
+        run = torch.nn.functional.pad(run, (j * hop, total - j * hop - n_frames * hop))
+        out = run if out is None else out + run
+    return out[:, :length]
