@@ -16,9 +16,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402  (after OMP_NUM_THREADS)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.quick_speed import best_us  # noqa: E402
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -26,6 +23,9 @@ def main() -> None:
     args = parser.parse_args()
     import scipy.fft
     import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+    from benchmarks.quick_speed import best_us
 
     import trnfft
     torch.set_num_threads(1)
