@@ -278,3 +278,17 @@ def test_input_and_window_precisions_promote_as_torch(x_dtype, w_dtype):
     if not w.is_complex():
         spec = ref.to(torch.complex64)
         _close(trnfft.istft(spec, 16, window=w), torch.istft(spec, 16, window=w), eps=1e-6)
+
+
+@pytest.mark.parametrize("kw", [dict(length=-5), dict(length=0)])
+def test_istft_rejects_a_non_positive_length(kw):
+    _raises_like_torch(lambda: trnfft.istft(SPEC, 16, window=HANN, **kw),
+                       lambda: torch.istft(SPEC, 16, window=HANN, **kw), "length > 0")
+
+
+@pytest.mark.parametrize("kw", [dict(hop_length=2.5), dict(hop_length=True), dict(win_length=8.0)])
+def test_non_integer_lengths_are_type_errors_as_in_torch(kw):
+    with pytest.raises(TypeError):
+        torch.stft(X, 16, window=HANN, return_complex=True, **kw)
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="must be an integer"):
+        trnfft.stft(X, 16, window=HANN, return_complex=True, **kw)

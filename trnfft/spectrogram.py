@@ -15,7 +15,7 @@ import warnings
 from typing import Any
 
 from . import api, arrays
-from .errors import SpectrogramArgumentError
+from .errors import InvalidArgumentTypeError, SpectrogramArgumentError
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 NOLA_FLOOR = 1e-11  # torch's threshold on the window's overlap-add
@@ -35,10 +35,13 @@ def _as_tensor(x: Any) -> tuple[Any, bool]:
 
 
 def _int(value: Any, what: str) -> int:
+    """An integer argument; anything else (a float, a bool) is a TypeError, as in torch."""
     try:
+        if isinstance(value, bool):
+            raise TypeError
         return operator.index(value)
     except TypeError:
-        raise SpectrogramArgumentError(f"{what} must be an integer, got {value!r}") from None
+        raise InvalidArgumentTypeError(f"{what} must be an integer, got {value!r}") from None
 
 
 def _lengths(fn: str, n_fft: Any, hop_length: Any, win_length: Any) -> tuple[int, int, int]:
@@ -215,7 +218,10 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
     if length is None:
         end = full - n_fft // 2 if center else full
     else:
-        end = start + _int(length, "length")
+        length = _int(length, "length")
+        if length < 1:
+            raise SpectrogramArgumentError(f"istft: expected length > 0, but got length={length}")
+        end = start + length
     y, envelope = y[:, start:end], envelope[:, start:end]
     if envelope.numel() and float(envelope.abs().min()) < NOLA_FLOOR:
         raise SpectrogramArgumentError(
