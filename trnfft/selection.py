@@ -140,7 +140,7 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
     if not names:
         raise BackendUnavailableError(
             f"none of the listed backends {','.join(requested)!r} is available here: "
-            + "; ".join(why for _, why in skipped))
+            + "; ".join(f"{entry}: {why}" for entry, why in skipped))
     return Selection(tuple(names), requested, source, tuple(skipped))
 
 
