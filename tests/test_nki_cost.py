@@ -114,8 +114,10 @@ def test_gemm_handles_ragged_tiles(m, k, n):
 
 @pytest.mark.parametrize("flag,value", [("--m", "0"), ("--m", "-5"), ("--n", "0"), ("--k", "-1")])
 def test_cost_rejects_bad_sizes_clearly(capsys, flag, value):
-    assert main(["cost", "gemm", flag, value]) == 2
-    assert f"{flag[2:]} must be a positive integer, got {value}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:  # a usage error (typed flags), no traceback
+        main(["cost", "gemm", flag, value])
+    assert exc.value.code == 2
+    assert f"expected a positive integer, got {value}" in capsys.readouterr().err
     with pytest.raises(InvalidArgumentError, match="must be a positive integer"):
         fft_cost(int(value) if flag == "--n" else 16, 1 if flag == "--n" else int(value))
 
