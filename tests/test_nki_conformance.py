@@ -764,3 +764,13 @@ def test_dtype_names_are_accepted_like_the_nl_constants(name):
 
     constant = getattr(nl, name)
     assert run(body, X).dtype == np.dtype(constant)
+
+
+def test_unemulated_options_raise_not_emulated():
+    def address(a):
+        nl.ndarray((4, 4), nl.float32, address=(0, 0))
+
+    with pytest.raises(NotEmulatedError):
+        run(address, X)
+    with pytest.raises(NotEmulatedError, match="psum_min_align"):
+        nl.tile_size.psum_min_align  # noqa: B018

@@ -18,7 +18,7 @@ from . import dtypes as _dt
 from . import isa as _isa
 from . import record as _record
 from .ops import BITVEC, OPS, Op, apply_binary
-from .rules import NkiRuleError, not_emulated_attribute, require
+from .rules import NkiRuleError, NotEmulatedError, not_emulated_attribute, require
 from .tensors import (BUFFERS, Buffer, NkiTensor, allocate, hbm, private_hbm, psum,  # noqa: F401 - re-exported
                       sbuf, shared_hbm)
 
@@ -51,8 +51,8 @@ class _TileSize:
 
     def __getattr__(self, name: str) -> Any:
         if name in self._UNDOCUMENTED:
-            raise NkiRuleError("not-emulated", f"not emulated: nl.tile_size.{name} (the 0.3.0 documentation "
-                               "gives no value)", "tile_size")
+            raise NotEmulatedError("not-emulated", f"not emulated: nl.tile_size.{name} (the 0.3.0 "
+                                   "documentation gives no value)", "tile_size")
         raise AttributeError(name)
 
 

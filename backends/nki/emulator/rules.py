@@ -49,8 +49,9 @@ class NkiRuleError(Exception):
 
 
 def require(condition: bool, rule: str, message: str, page: str) -> None:
+    """Raise the rule's error unless ``condition`` (rule "not-emulated": a NotEmulatedError)."""
     if not condition:
-        raise NkiRuleError(rule, message, page)
+        raise (NotEmulatedError if rule == "not-emulated" else NkiRuleError)(rule, message, page)
 
 
 class NotEmulatedError(NkiRuleError):
