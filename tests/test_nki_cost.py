@@ -114,12 +114,13 @@ def test_gemm_handles_ragged_tiles(m, k, n):
 
 @pytest.mark.parametrize("flag,value", [("--m", "0"), ("--m", "-5"), ("--n", "0"), ("--k", "-1")])
 def test_cost_rejects_bad_sizes_clearly(capsys, flag, value):
-    with pytest.raises(SystemExit) as exc:  # a usage error (typed flags), no traceback
+    with pytest.raises(SystemExit) as exc:      # a usage error from the command line
         main(["cost", "gemm", flag, value])
-    assert exc.value.code == 2
-    assert f"expected a positive integer, got {value}" in capsys.readouterr().err
-    with pytest.raises(InvalidArgumentError, match="must be a positive integer"):
+    assert exc.value.code == 2 and "positive integer" in capsys.readouterr().err
+    with pytest.raises(InvalidArgumentError, match="must be a positive integer"):  # and from Python
         fft_cost(int(value) if flag == "--n" else 16, 1 if flag == "--n" else int(value))
+    with pytest.raises(InvalidArgumentError, match=f"{flag[2:]} must be a positive integer, got {value}"):
+        gemm_cost(**{"m": 128, "k": 128, "n": 128, flag[2:]: int(value)})
 
 
 def test_fft_cost_reports_the_targets():

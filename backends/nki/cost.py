@@ -16,7 +16,6 @@ import time
 from typing import Any
 
 import numpy as np
-from trnfft.plugin import positive_int
 
 from trnfft.plugin import FFTProblem, InvalidArgumentError, positive_int
 
