@@ -774,3 +774,37 @@ def test_unemulated_options_raise_not_emulated():
         run(address, X)
     with pytest.raises(NotEmulatedError, match="psum_min_align"):
         nl.tile_size.psum_min_align  # noqa: B018
+
+
+def test_range_select_and_its_target(monkeypatch):
+    lo = np.full((128, 1), 8.0, np.float32)
+    hi = RNG.integers(10, 60, (128, 1)).astype(np.float32)
+
+    def body(a, b0, b1):
+        dst = nl.ndarray(a.shape, nl.float32)
+        res = nl.ndarray((128, 1), nl.float32)
+        nisa.range_select(dst, sbuf(a), nl.greater_equal, nl.less, sbuf(b0), sbuf(b1), reduce_res=res,
+                          on_false_value=-100.0)
+        out = nl.ndarray((128, 65), nl.float32)
+        nisa.tensor_copy(out[:, 0:64], dst)
+        nisa.tensor_copy(out[:, 64:65], res)
+        return out
+
+    j = np.arange(64)[None, :]
+    sel = np.where((j >= lo) & (j < hi), X, -100.0)
+    got = run(body, X, lo, hi)
+    np.testing.assert_array_equal(got[:, :64], sel)
+    np.testing.assert_array_equal(got[:, 64], sel.max(axis=1))
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
+    rejects("range-select-v3", body, X, lo, hi, page="range_select")
+
+
+def test_dynamic_range_with_integer_bounds():
+    def body(a):
+        t = sbuf(a)
+        acc = nl.zeros(a.shape, nl.float32)
+        for _ in nl.dynamic_range(3):
+            nisa.tensor_tensor(acc, acc, t, nl.add)
+        return acc
+
+    np.testing.assert_allclose(run(body, X), 3 * X, rtol=1e-6)

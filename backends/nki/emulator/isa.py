@@ -627,7 +627,7 @@ class NKIObject:
 
 
 from .isa_select import (affine_select, bn_aggr, bn_stats, exponential, max8, nc_find_index8,  # noqa: E402
-                         nc_n_gather, nc_stream_shuffle, select_reduce, tensor_copy_predicated,
+                         nc_n_gather, nc_stream_shuffle, range_select, select_reduce, tensor_copy_predicated,
                          tensor_scalar_cumulative, tensor_scalar_reduce)
 
 NkiValidationError = NkiRuleError

@@ -21,7 +21,7 @@ from .tensors import NkiTensor, local_state, sbuf
 
 for _name in ("affine_select", "max8", "nc_find_index8", "select_reduce", "tensor_copy_predicated",
               "tensor_scalar_reduce", "exponential", "bn_stats", "bn_aggr", "tensor_scalar_cumulative",
-              "nc_n_gather", "nc_stream_shuffle"):
+              "nc_n_gather", "nc_stream_shuffle", "range_select"):
     PAGES.setdefault(_name, f"{D}/nki/api/generated/nki.isa.{_name}.html")
 
 PREDICATE_DTYPES = (dtypes.uint8, dtypes.uint16, dtypes.uint32)
@@ -89,6 +89,54 @@ def select_reduce(dst: NkiTensor, predicate: NkiTensor, on_true: NkiTensor, on_f
                 "select-reduce-res", f"reduce_res must be a float ({p}, 1) tile, got {reduce_res.shape}", page)
         _write(reduce_res, regs[:p].reshape(p, 1))
     record.count_vector(dst.free_size, 2)
+
+
+RANGE_COMPARISONS = ("equal", "less", "less_equal", "greater", "greater_equal")
+
+
+@_instruction("range_select")
+def range_select(dst: NkiTensor, on_true_tile: NkiTensor, comp_op0: Any, comp_op1: Any, bound0: NkiTensor,
+                 bound1: NkiTensor, reduce_cmd: Any = _enums.reduce_cmd.reset_reduce, reduce_res: Any = None,
+                 reduce_op: Any = None, range_start: float = 0, on_false_value: float = -3.4028235e38,
+                 name: str | None = None) -> None:
+    """dst = on_true_tile where comp_op0(j + range_start, bound0) and comp_op1(j + range_start, bound1) for
+    free index j, else on_false_value; the row max goes through the Vector engine's accumulators
+    (NeuronCore-v3 and newer)."""
+    page = "range_select"
+    require(target().name != "trn1", "range-select-v3", "range_select is available only on NeuronCore-v3 and "
+            "newer", page)
+    for t, what in ((dst, "dst"), (on_true_tile, "on_true_tile"), (bound0, "bound0"), (bound1, "bound1")):
+        _tile(t, what, page)
+    ops = [check_op(op, 2, page) for op in (comp_op0, comp_op1)]
+    require(all(op.name in RANGE_COMPARISONS for op in ops), "range-select-ops",
+            f"the comparison operators must be one of {', '.join('nl.' + n for n in RANGE_COMPARISONS)}", page)
+    require(reduce_op is None or check_op(reduce_op, 2, page).name == "maximum", "reduce-op",
+            "reduce_op is nl.maximum", page)
+    require(dtypes.is_float(on_true_tile.dtype), "select-dtype", "on_true_tile must be one of the FP dtypes", page)
+    _same_layout(dst, on_true_tile, "select-shape", page)
+    p = dst.partitions
+    bounds = []
+    for b, what in ((bound0, "bound0"), (bound1, "bound1")):
+        require(b.partitions == p and b.free_size == 1 and b.dtype == dtypes.float32, "range-select-bounds",
+                f"{what} must be an fp32 tile with one element per partition, got {b.shape} {dtypes.name(b.dtype)}",
+                page)
+        bounds.append(_fp32(b).reshape(p, 1))
+    index = np.arange(on_true_tile.free_size, dtype=np.float32)[None, :] + np.float32(range_start)
+    keep = (np.asarray(ops[0].fn(index, bounds[0])) != 0) & (np.asarray(ops[1].fn(index, bounds[1])) != 0)
+    result = np.where(keep, _fp32(on_true_tile).reshape(p, -1), np.float32(on_false_value))
+    _write(dst, result)
+    cmd = check_enum(reduce_cmd, _enums.reduce_cmd, "reduce_cmd", page)
+    regs = local_state().vector_regs
+    if cmd is _enums.reduce_cmd.reset_reduce:
+        regs[:p] = -np.inf
+    if cmd is not _enums.reduce_cmd.idle:
+        regs[:p] = np.maximum(regs[:p], result.max(axis=1))
+    if reduce_res is not None:
+        _tile(reduce_res, "reduce_res", page)
+        require(reduce_res.partitions == p and reduce_res.free_size == 1, "select-reduce-res",
+                f"reduce_res must be a ({p}, 1) tile, got {reduce_res.shape}", page)
+        _write(reduce_res, regs[:p].reshape(p, 1))
+    record.count_vector(dst.free_size, 1)
 
 
 @_instruction("affine_select")

@@ -395,6 +395,17 @@ def static_range(start: int, stop: int | None = None, step: int = 1) -> range:
 affine_range = sequential_range = static_range
 
 
+def dynamic_range(start: int, stop: int | None = None, step: int = 1) -> range:
+    """An on-device loop; with integer bounds the emulator runs it as ``range`` (same iterations).
+    VirtualRegister bounds are not emulated."""
+    bounds = (start,) if stop is None else (start, stop)
+    require(builtins.all(isinstance(b, (int, np.integer)) for b in bounds), "not-emulated",
+            "dynamic_range with VirtualRegister bounds is not emulated (registers are not)", "language")
+    require(isinstance(step, (int, np.integer)) and step > 0, "dynamic-range-step",
+            "step must be a compile-time positive integer", "language")
+    return static_range(start, stop, step)
+
+
 def program_id(axis: int = 0) -> int:
     """0: the emulator launches one program (logical NeuronCore degree 1)."""
     return 0
