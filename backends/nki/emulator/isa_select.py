@@ -78,6 +78,14 @@ def select_reduce(dst: NkiTensor, predicate: NkiTensor, on_true: NkiTensor, on_f
     mask = np.asarray(predicate.values).reshape(p, -1) != 0
     result = np.where(~mask if reverse_pred else mask, _fp32(on_true).reshape(p, -1), as_operand(on_false, p, page))
     _write(dst, result)
+    _running_max(result, cmd, reduce_res, page)
+    record.count_vector(dst.free_size, 2)
+
+
+def _running_max(result: np.ndarray, cmd: _enums.reduce_cmd, reduce_res: Any, page: str) -> None:
+    """The Vector engine's accumulators take each row's max (reset_reduce starts them at -inf); reduce_res,
+    a float (P, 1) tile, reads them out."""
+    p = result.shape[0]
     regs = local_state().vector_regs
     if cmd is _enums.reduce_cmd.reset_reduce:
         regs[:p] = -np.inf
@@ -88,7 +96,6 @@ def select_reduce(dst: NkiTensor, predicate: NkiTensor, on_true: NkiTensor, on_f
         require(reduce_res.partitions == p and reduce_res.free_size == 1 and dtypes.is_float(reduce_res.dtype),
                 "select-reduce-res", f"reduce_res must be a float ({p}, 1) tile, got {reduce_res.shape}", page)
         _write(reduce_res, regs[:p].reshape(p, 1))
-    record.count_vector(dst.free_size, 2)
 
 
 RANGE_COMPARISONS = ("equal", "less", "less_equal", "greater", "greater_equal")
@@ -125,17 +132,7 @@ def range_select(dst: NkiTensor, on_true_tile: NkiTensor, comp_op0: Any, comp_op
     keep = (np.asarray(ops[0].fn(index, bounds[0])) != 0) & (np.asarray(ops[1].fn(index, bounds[1])) != 0)
     result = np.where(keep, _fp32(on_true_tile).reshape(p, -1), np.float32(on_false_value))
     _write(dst, result)
-    cmd = check_enum(reduce_cmd, _enums.reduce_cmd, "reduce_cmd", page)
-    regs = local_state().vector_regs
-    if cmd is _enums.reduce_cmd.reset_reduce:
-        regs[:p] = -np.inf
-    if cmd is not _enums.reduce_cmd.idle:
-        regs[:p] = np.maximum(regs[:p], result.max(axis=1))
-    if reduce_res is not None:
-        _tile(reduce_res, "reduce_res", page)
-        require(reduce_res.partitions == p and reduce_res.free_size == 1, "select-reduce-res",
-                f"reduce_res must be a ({p}, 1) tile, got {reduce_res.shape}", page)
-        _write(reduce_res, regs[:p].reshape(p, 1))
+    _running_max(result, check_enum(reduce_cmd, _enums.reduce_cmd, "reduce_cmd", page), reduce_res, page)
     record.count_vector(dst.free_size, 1)
 
 
