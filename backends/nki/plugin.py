@@ -17,7 +17,7 @@ import numpy as np
 
 from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, hookimpl
 
-from . import algorithms, arguments, cost, emulated, engine, executors
+from . import algorithms, arguments, cost, emulated, engine, executors, marshal
 from .emulator import collect, costmodel
 
 
@@ -49,29 +49,37 @@ class FFTPlan:
         else:
             self._kernel, self._host_constants = arguments.real_kernel_arguments(
                 problem.kind, self.layout, problem.forward, problem.scale)
-        self._constants = upload(self._host_constants)  # on hardware: once per plan, kept on the device
+        self._constants = upload(self._host_constants)  # on hardware: once per plan and device, kept there
+        self._out_parts = 1 if problem.kind == "c2r" else 2
 
     def execute(self, x: np.ndarray) -> np.ndarray:
-        last = tuple(range(-len(self._axes), 0))
-        moved = np.moveaxis(x, self._axes, last)
-        rows = moved.reshape(-1, moved.shape[-1])      # 2-D: the rows of every image, stacked
+        """Host data in and out: the split parts of ``x`` through ``execute_split``, recombined."""
+        if np.iscomplexobj(x):
+            yr, yi = self.execute_split(x.real.astype(np.float32), x.imag.astype(np.float32))
+        else:
+            yr, yi = self.execute_split(x.astype(np.float32, copy=False))
+        y = np.empty(yr.shape, self.problem.output_dtype)
+        if yi is None:
+            y[...] = yr
+        else:
+            y.real, y.imag = yr, yi
+        return y
+
+    def execute_split(self, xr: Any, xi: Any = None) -> tuple[Any, Any]:
+        """Split float32 parts in, split parts out, in the same place: NumPy on the host, or torch
+        tensors on a NeuronCore that stay there (nki-hardware). ``xi`` is None for r2c input; the
+        returned imaginary part is None for c2r output. Same shape and axes as the plan's problem."""
+        parts = tuple(p for p in (xr, xi) if p is not None)
+        marshal.check_parts(parts, 1 if self.problem.kind == "r2c" else 2, self.problem.shape,
+                            f"{self.problem.kind} plan")
         out_len = self.problem.output_shape[self._axes[-1]]
-        out_shape = moved.shape[:-1] + (out_len,)
-        dtype = self.problem.output_dtype
-        if rows.shape[0] == 0:
-            return np.moveaxis(np.zeros(out_shape, dtype), last, self._axes)
-        if np.iscomplexobj(rows):
-            parts = (np.ascontiguousarray(rows.real, dtype=np.float32),
-                     np.ascontiguousarray(rows.imag, dtype=np.float32))
+        out_shape = marshal.moved_shape(self.problem.shape, self._axes)[:-1] + (out_len,)
+        if int(np.prod(out_shape[:-1])) == 0:
+            out = tuple(marshal.zeros_like_place(xr, (0, out_len)) for _ in range(self._out_parts))
         else:
-            parts = (np.ascontiguousarray(rows, dtype=np.float32),)
-        out = self._run(self._kernel, *parts, *self._constants)
-        y = np.empty((rows.shape[0], out_len), dtype)
-        if len(out) == 2:
-            y.real, y.imag = out
-        else:
-            y[...] = out[0]
-        return np.moveaxis(y.reshape(out_shape), last, self._axes)
+            out = self._run(self._kernel, *(marshal.to_rows(p, self._axes) for p in parts), *self._constants)
+        ys = tuple(marshal.from_rows(o, out_shape, self._axes) for o in out)
+        return ys[0], (ys[1] if len(ys) == 2 else None)
 
     def constant_bytes(self) -> int:
         return arguments.constant_bytes(self._host_constants)
@@ -114,7 +122,7 @@ class NKIBackend:
         if self.name == "nki-hardware":
             problem = executors.hardware_problem()
             if problem is not None:
-                return Availability.no(problem, "run on a trn1/trn2 instance with the Neuron SDK "
+                return Availability.no(problem, "run on a trn2/trn3 instance with the Neuron SDK "
                                        "(nki, neuronx-cc, torch-neuronx), or use nki-simulator")
         return Availability.yes()
 

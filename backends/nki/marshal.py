@@ -1,0 +1,73 @@
+"""Split float32 parts <-> the [rows, n] layout NKI kernels read and write; NumPy or torch, same code.
+
+A plan's kernel takes each part (real, imaginary) as a C-contiguous float32
+[rows, n] array: the transformed axes moved last and every other axis
+flattened into rows (a 2-D transform stacks the rows of every image). The
+same steps serve NumPy arrays on the host (the simulator, and host data on
+hardware) and torch tensors on a NeuronCore, where they are device ops: no
+part ever visits the host.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from trnfft.plugin import InvalidArgumentError
+
+
+def _is_numpy(x: Any) -> bool:
+    return isinstance(x, np.ndarray)
+
+
+def check_parts(parts: Sequence[Any], count: int, shape: tuple[int, ...], what: str) -> None:
+    """``count`` float32 parts of ``shape``, all NumPy or all tensors on one device, or a clear error."""
+    if len(parts) != count:
+        raise InvalidArgumentError(f"{what} takes {count} float32 part(s) (real{', imaginary' if count == 2 else ''}),"
+                                   f" got {len(parts)}")
+    for name, p in zip(("real", "imaginary"), parts):
+        if not hasattr(p, "shape") or not hasattr(p, "dtype"):
+            raise InvalidArgumentError(f"{what}: the {name} part must be a NumPy array or torch tensor, "
+                                       f"got {type(p).__name__}")
+        if tuple(p.shape) != tuple(shape):
+            raise InvalidArgumentError(f"{what}: the {name} part has shape {tuple(p.shape)}, the plan takes {shape}")
+        if str(p.dtype).rsplit(".", 1)[-1] != "float32":
+            raise InvalidArgumentError(f"{what}: the {name} part is {p.dtype}; split parts are float32 "
+                                       f"(NeuronCores compute fp32, nothing is cast silently)")
+    where = {"NumPy (host)" if _is_numpy(p) else str(p.device) for p in parts}
+    if len(where) > 1:
+        raise InvalidArgumentError(f"{what}: all parts must live in one place, got {', '.join(sorted(where))}")
+
+
+def moved_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with ``axes`` moved last, in order."""
+    rest = [s for i, s in enumerate(shape) if i not in {a % len(shape) for a in axes}]
+    return tuple(rest) + tuple(shape[a] for a in axes)
+
+
+def to_rows(part: Any, axes: tuple[int, ...]) -> Any:
+    """The part as a C-contiguous [rows, n] array/tensor, axes moved last (a view when already so)."""
+    last = tuple(range(-len(axes), 0))
+    if _is_numpy(part):
+        moved = np.moveaxis(part, axes, last)
+        return np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]))
+    import torch
+    moved = torch.movedim(part, axes, last)
+    return moved.reshape(-1, moved.shape[-1]).contiguous()
+
+
+def from_rows(rows: Any, out_moved_shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """[rows, n_out] back to the caller's axis order (moved shape ``out_moved_shape``)."""
+    last = tuple(range(-len(axes), 0))
+    if _is_numpy(rows):
+        return np.moveaxis(rows.reshape(out_moved_shape), last, axes)
+    import torch
+    return torch.movedim(rows.reshape(out_moved_shape), last, axes)
+
+
+def zeros_like_place(like: Any, shape: tuple[int, ...]) -> Any:
+    """float32 zeros of ``shape`` where ``like`` lives (an empty batch never launches a kernel)."""
+    if _is_numpy(like):
+        return np.zeros(shape, np.float32)
+    import torch
+    return torch.zeros(shape, dtype=torch.float32, device=like.device)
