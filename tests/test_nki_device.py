@@ -210,3 +210,15 @@ def test_the_native_neuron_device_is_preferred_and_synchronised_through_torch_ac
     assert (native.name, native.device_type, xla.name) == ("torch-neuronx native", "neuron", "torch-xla")
     native.synchronize("neuron:0")   # torch.device("neuron") needs the real registration: not made here
     assert waited == ["neuron:0"] and sdk.syncs == []
+
+
+def test_the_device_resident_benchmark_times_one_call_and_one_sync(sdk, monkeypatch):
+    monkeypatch.setattr(executors, "hardware_problem", lambda: None)   # the fake SDK has no /dev/neuron
+    from benchmarks.bench_device import DeviceResident
+    bench = DeviceResident()
+    bench.setup("c2c:1024")
+    assert all(isinstance(p, torch.Tensor) for p in bench.parts)
+    done = len(sdk.syncs)
+    bench.time_execute_split("c2c:1024")
+    # the plan's own sync ends the call; the benchmark's sync then waits for nothing more
+    assert sdk.syncs[done:] == ["mark_step", "wait_device_ops"] * 2

@@ -55,7 +55,8 @@ class FFTPlan:
     def execute(self, x: np.ndarray) -> np.ndarray:
         """Host data in and out: the split parts of ``x`` through ``execute_split``, recombined."""
         if np.iscomplexobj(x):
-            yr, yi = self.execute_split(x.real.astype(np.float32), x.imag.astype(np.float32))
+            yr, yi = self.execute_split(x.real.astype(np.float32, copy=False),
+                                        x.imag.astype(np.float32, copy=False))
         else:
             yr, yi = self.execute_split(x.astype(np.float32, copy=False))
         y = np.empty(yr.shape, self.problem.output_dtype)
