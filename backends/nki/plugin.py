@@ -17,16 +17,18 @@ import numpy as np
 
 from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, hookimpl
 
-from . import algorithms, arguments, cost, engine, executors
+from . import algorithms, arguments, cost, engine, executors, programs
 from .emulator import collect, costmodel
+from .kernels.program import program_kernel
 
 
 class FFTPlan:
-    """A batch of transforms along one axis (or two, both <= 128): one kernel launch per call.
+    """A batch of transforms over one or more axes: one kernel launch per call.
 
-    The layout (algorithm, factors, packing) and its constants are chosen and
-    built once here; ``execute`` only marshals: the axes are moved last, the
-    batch flattened, and split re/im float32 arrays go in and come out."""
+    The layout (algorithm, factors, packing) or the multi-step program
+    (``programs.py``) and its constants are chosen and built once here;
+    ``execute`` only marshals: the axes are moved last, the batch flattened,
+    and split re/im float32 arrays go in and come out."""
 
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]],
                  upload: Callable[[tuple], tuple] = executors.keep_on_host) -> None:
@@ -34,32 +36,45 @@ class FFTPlan:
         self._run = run
         self._axes = problem.axes
         n = problem.lengths[-1]
-        if len(problem.axes) == 2:
-            if problem.kind != "c2c":
-                raise Declined(f"{problem.kind} 2-D runs as 1-D passes on NKI")
-            self.layout = algorithms.choose_2d(*problem.lengths, max(problem.batch, 1))
-        else:
-            if problem.kind != "c2c" and n > algorithms.REAL_MAX_POINTS:
-                raise Declined(f"{problem.kind} n={n}: the NKI real-data kernel takes n <= "
-                               f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
-            self.layout = algorithms.choose(n, max(problem.batch, 1))
-        if problem.kind == "c2c":
+        images = max(problem.batch, 1)
+        self.program: programs.Program | None = None
+        if problem.kind == "c2c" and len(problem.axes) == 2 and max(problem.lengths) <= algorithms.MAX_SIDE_2D:
+            self.layout = algorithms.choose_2d(*problem.lengths, images)
             self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                              problem.scale)
+        elif len(problem.axes) == 1 and (problem.kind == "c2c" or n <= algorithms.PMAX):
+            self.layout = algorithms.choose(n, images)
+            if problem.kind == "c2c":
+                self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
+                                                                                 problem.scale)
+            else:
+                self._kernel, self._host_constants = arguments.real_kernel_arguments(
+                    problem.kind, self.layout, problem.forward, problem.scale)
         else:
-            self._kernel, self._host_constants = arguments.real_kernel_arguments(
-                problem.kind, self.layout, problem.forward, problem.scale)
+            self.program = programs.build(problem.kind, problem.lengths, images, problem.forward, problem.scale)
+            self._kernel = program_kernel
+            self._host_constants = (tuple(a for _, a in self.program.steps),
+                                    tuple(spec for spec, _ in self.program.steps))
         self._constants = upload(self._host_constants)  # on hardware: once per plan, kept on the device
+
+    def describe(self) -> str:
+        if self.program is None:
+            return self.layout.describe()
+        return self.program.describe()
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         last = tuple(range(-len(self._axes), 0))
         moved = np.moveaxis(x, self._axes, last)
-        rows = moved.reshape(-1, moved.shape[-1])      # 2-D: the rows of every image, stacked
+        rows = moved.reshape(-1, moved.shape[-1])      # n-D: the rows of every image, stacked
         out_len = self.problem.output_shape[self._axes[-1]]
         out_shape = moved.shape[:-1] + (out_len,)
         dtype = self.problem.output_dtype
         if rows.shape[0] == 0:
             return np.moveaxis(np.zeros(out_shape, dtype), last, self._axes)
+        if self.program is not None:
+            out = self._run(self._kernel, programs.marshal_input(self.program, rows), *self._constants)
+            y = programs.marshal_output(self.program, out, rows.shape[0], dtype)
+            return np.moveaxis(y.reshape(out_shape), last, self._axes)
         if np.iscomplexobj(rows):
             parts = (np.ascontiguousarray(rows.real, dtype=np.float32),
                      np.ascontiguousarray(rows.imag, dtype=np.float32))
@@ -94,10 +109,13 @@ class FFTPlan:
         return out
 
 
-CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm: 1-D c2c for 1 <= n <= 2^20 "
-                    "(DFT matmul n <= 128, four-step n = n1*n2, radix-2/4 + four-step, six-step n = n1*n2*n3 "
-                    "with factors <= 128, Bluestein otherwise); 2-D c2c with sides <= 128 in one launch; r2c/c2r for "
-                    "n <= 128 only; other n-D as 1-D passes; "
+MAX_TOTAL_POINTS = 1 << 26  # n-D: points per transform (device-memory scratch)
+
+CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm/rank, up to 2^20 points per axis: "
+                    "1-D c2c by DFT matmul (n <= 128), four-step, radix-2/4 + four-step, six-step or Bluestein; "
+                    "2-D c2c with sides <= 128 as two matmul stages; r2c/c2r n <= 128 by real DFT matmuls, longer "
+                    "through an n/2-point (even n) or row-pair (odd n) complex FFT and a mirror pass; other n-D as "
+                    "one 1-D step per axis with on-device rotations (intermediates in device memory); "
                     "no double precision (the Tensor engine has no fp64)")
 
 
@@ -118,9 +136,8 @@ class NKIBackend:
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}), max_rank=2,
-                            max_size=algorithms.MAX_POINTS, notes=CAPABILITY_NOTES,
-                            max_size_by_kind={"r2c": algorithms.REAL_MAX_POINTS, "c2r": algorithms.REAL_MAX_POINTS},
+        return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}),
+                            notes=CAPABILITY_NOTES,
                             precision_note="the Tensor engine has no fp64; select 'nki,fftw-reference' to "
                                            "run double precision on FFTW")
 
@@ -132,6 +149,9 @@ class NKIBackend:
         if max(problem.lengths) > algorithms.MAX_POINTS:
             raise Declined(f"n={max(problem.lengths)} > {algorithms.MAX_POINTS}: the NKI kernels take up to "
                            f"2^20 points per axis")
+        if problem.size > MAX_TOTAL_POINTS:
+            raise Declined(f"{problem.size} points per transform > {MAX_TOTAL_POINTS}: an n-D launch keeps its "
+                           f"intermediates in device memory, sized for up to 2^26 points")
         try:
             return FFTPlan(problem, self._run, self._upload)
         except ValueError as exc:  # no layout: say why, and the core tries the next backend

@@ -1,0 +1,202 @@
+"""The host side of multi-step launches: which steps a problem needs, their constants, and the marshalling.
+
+An n-D transform is, per axis from the last, a 1-D step along the rows and a
+rotation that brings the next axis last (d rotations restore the order).
+A real transform of n > 128 points goes through a complex one of half the
+data: n even, the n/2-point FFT of z[m] = x[2m] + i x[2m+1]; n odd, the
+n-point FFT of two real rows as re and im. The mirror tables (see
+``kernels/mirror.py``) turn that FFT into the onesided spectrum and back:
+
+* r2c, n = 2h: X[k] = a_k Z[k] + b_k conj(Z[h-k]), a_k = (1 - i w^k)/2, b_k = (1 + i w^k)/2;
+* c2r, n = 2h: Z[k] = a_k X[k] + b_k conj(X[h-k]), a_k = 1 + i w^-k, b_k = 1 - i w^-k
+  (imaginary parts of X[0] and X[h] ignored, as torch and NumPy do);
+* r2c, n odd: X1 = (Z + conj(Z[-k]))/2, X2 = (Z - conj(Z[-k]))/2i for rows 2t, 2t+1;
+* c2r, n odd: Z[k] = X1[k] + i X2[k] for k <= n//2, conj(X1[n-k]) + i conj(X2[n-k]) above.
+
+The de-interleaving of x[2m], x[2m+1] (and of row pairs) is the same host
+marshalling as splitting complex data into re/im arrays; everything between
+the input and the output stays in device memory.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import constants as C
+from .algorithms import PMAX, choose
+from .arguments import c2c_parts, real_kernel_arguments
+
+Step = tuple[tuple, tuple]  # (spec, constant arrays)
+
+
+def _anti_identity() -> np.ndarray:
+    return np.ascontiguousarray(np.eye(PMAX, dtype=np.float32)[::-1])
+
+
+def _table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[4, bins] = (Re A, Im A, Re B, Im B) for out += A Re(src) + B Im(src)."""
+    return np.ascontiguousarray(np.stack([a.real, a.imag, b.real, b.imag]), dtype=np.float32)
+
+
+def _term(coef: np.ndarray, mirrored: bool) -> np.ndarray:
+    """coef * src (B = i coef) or coef * conj(src) (B = -i coef)."""
+    return _table(coef, (-1j if mirrored else 1j) * coef)
+
+
+def _c2c(n: int, rows: int, forward: bool, scale: float) -> tuple[str, tuple, tuple]:
+    return c2c_parts(choose(n, max(rows, 1)), forward, scale)
+
+
+def _w(n: int, count: int, forward: bool) -> np.ndarray:
+    """w^k = exp(-+2 pi i k / n) for k < count, angles reduced in integers, float64."""
+    k = np.arange(count, dtype=np.int64) % n
+    return np.exp((-2j if forward else 2j) * np.pi * k / n)
+
+
+def r2c_step(n: int, rows: int, scale: float) -> Step:
+    """The real forward transform of ``rows`` rows of n points (the input already marshalled)."""
+    if n <= PMAX:
+        kernel, args = real_kernel_arguments("r2c", choose(n, max(rows, 1)), True, scale)
+        return ("r2c-small", args[2], n // 2 + 1), args[:2]
+    jay = _anti_identity()
+    if n % 2 == 0:
+        h = n // 2
+        name, arrays, ints = _c2c(h, rows, True, 1.0)
+        w = _w(n, h + 1, True)
+        tables = (_term(scale * (1 - 1j * w) / 2, False), _term(scale * (1 + 1j * w) / 2, True))
+        ranges = ((0, 1, ((0, 0, 1, 0, 0), (0, 0, -1, 0, 1))),
+                  (1, h, ((0, 0, 1, 0, 0), (0, 0, -1, h, 1))),
+                  (h, h + 1, ((0, 0, 1, -h, 0), (0, 0, -1, h, 1))))
+        return ("r2c-even", name, ints, ranges, rows, h + 1), (arrays, tables, jay)
+    pairs = (rows + 1) // 2
+    width = n // 2 + 1
+    name, arrays, ints = _c2c(n, pairs, True, 1.0)
+    one = np.full(width, scale / 2, dtype=complex)
+    tables = (_term(one, False), _term(one, True), _term(-1j * one, False), _term(1j * one, True))
+    terms = lambda c: ((0, 0, 1, 0, 0), (0, 0, -1, c, 1), (1, 0, 1, 0, 2), (1, 0, -1, c, 3))  # noqa: E731
+    ranges = ((0, 1, terms(0)), (1, width, terms(n)))
+    return ("r2c-odd", name, ints, ranges, 2 * pairs, width), (arrays, tables, jay)
+
+
+def c2r_step(n: int, rows: int, scale: float) -> Step:
+    """The inverse of ``r2c_step``: onesided spectra [rows (even for odd n > 128), n//2+1] to n real points."""
+    if n <= PMAX:
+        kernel, args = real_kernel_arguments("c2r", choose(n, max(rows, 1)), False, scale)
+        return ("c2r-small", args[2], n), args[:2]
+    jay = _anti_identity()
+    if n % 2 == 0:
+        h = n // 2
+        name, arrays, ints = _c2c(h, rows, False, 1.0)
+        w = _w(n, h, False)
+        direct, mirror = _term(scale * (1 + 1j * w), False), _term(scale * (1 - 1j * w), True)
+        direct[2:, 0] = 0.0   # Im X[0] ignored
+        mirror[2:, 0] = 0.0   # Im X[h] ignored
+        ranges = ((0, h, ((0, 0, 1, 0, 0), (0, 0, -1, h, 1))),)
+        return ("c2r-even", name, ints, ranges, rows, h + 1, h), (arrays, (direct, mirror), jay)
+    pairs = (rows + 1) // 2
+    width = n // 2 + 1
+    name, arrays, ints = _c2c(n, pairs, False, 1.0)
+    one = np.full(n, scale, dtype=complex)
+    tables = [_term(one, False), _term(1j * one, False), _term(one, True), _term(1j * one, True)]
+    tables[0][2:, 0] = 0.0
+    tables[1][2:, 0] = 0.0    # Im X1[0], Im X2[0] ignored
+    ranges = ((0, width, ((0, 0, 1, 0, 0), (0, 1, 1, 0, 1))),
+              (width, n, ((0, 0, -1, n, 2), (0, 1, -1, n, 3))))
+    return ("c2r-odd", name, ints, ranges, pairs, width, n), (arrays, tuple(tables), jay)
+
+
+@dataclass(frozen=True)
+class Program:
+    """The steps of one launch and how its input and output are marshalled."""
+
+    kind: str
+    lengths: tuple[int, ...]
+    images: int
+    steps: tuple[Step, ...]
+
+    def describe(self) -> str:
+        return (f"{self.kind} {'x'.join(map(str, self.lengths))} in one launch: "
+                + ", ".join(f"{spec[0]} ({spec[1]})" if isinstance(spec[1], str) else spec[0]
+                            for spec, _ in self.steps))
+
+    @property
+    def last_step(self) -> str:
+        return self.steps[-1][0][0]
+
+    @property
+    def first_step(self) -> str:
+        return self.steps[0][0][0]
+
+
+def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float) -> Program:
+    """The program of ``images`` transforms of ``lengths`` (1-D real, or any rank)."""
+    d = len(lengths)
+    n_last = lengths[-1]
+    last_in = n_last // 2 + 1 if kind == "c2r" else n_last
+    last_out = n_last // 2 + 1 if kind == "r2c" else n_last
+    rest = int(np.prod(lengths[:-1], dtype=np.int64))
+    rows = images * rest
+    steps: list[Step] = []
+    if kind == "r2c":
+        steps.append(r2c_step(n_last, rows, scale))
+        scale = 1.0
+    elif kind == "c2c":
+        name, arrays, ints = _c2c(n_last, rows, forward, scale)
+        steps.append((("c2c", name, ints), arrays))
+        scale = 1.0
+    order = list(lengths[:-1]) + [last_in if kind == "c2r" else last_out]  # axes after the images
+    for turn in range(d if d > 1 else 0):   # bring the last axis to the front, d times
+        c, r = order[-1], int(np.prod(order[:-1], dtype=np.int64))
+        order = [c] + order[:-1]
+        nxt = order[-1]
+        out_rows = images * c * r // nxt
+        if kind == "c2r" and turn == d - 1 and n_last > PMAX and n_last % 2 == 1:
+            out_rows += out_rows % 2   # c2r-odd pairs rows
+        steps.append((("rotate", images, r, c, nxt, out_rows), ()))
+        if turn < d - 1:
+            name, arrays, ints = _c2c(nxt, out_rows, forward, scale)
+            steps.append((("c2c", name, ints), arrays))
+            scale = 1.0
+    if kind == "c2r":
+        steps.append(c2r_step(n_last, rows, scale))
+    return Program(kind, tuple(lengths), images, tuple(steps))
+
+
+def marshal_input(program: Program, rows: np.ndarray) -> tuple:
+    """The kernel's input parts from the [R, n_in] rows (complex or real)."""
+    first = program.first_step
+    if first == "r2c-even":
+        return (np.ascontiguousarray(rows[:, 0::2], np.float32), np.ascontiguousarray(rows[:, 1::2], np.float32))
+    if first == "r2c-odd":
+        padded = _pad_even(rows.astype(np.float32))
+        return np.ascontiguousarray(padded[0::2]), np.ascontiguousarray(padded[1::2])
+    if first == "r2c-small":
+        return (np.ascontiguousarray(rows, np.float32),)
+    if first == "c2r-odd":
+        rows = _pad_even(rows)
+    return (np.ascontiguousarray(rows.real, np.float32), np.ascontiguousarray(rows.imag, np.float32))
+
+
+def _pad_even(rows: np.ndarray) -> np.ndarray:
+    if rows.shape[0] % 2 == 0:
+        return rows
+    return np.concatenate([rows, np.zeros((1,) + rows.shape[1:], rows.dtype)])
+
+
+def marshal_output(program: Program, out: tuple, rows: int, dtype: np.dtype) -> np.ndarray:
+    """The [rows, n_out] result from the kernel's output parts."""
+    last = program.last_step
+    if last == "c2r-small":
+        return out[0][:rows].astype(dtype, copy=False)
+    if last == "c2r-even":
+        y = np.empty((rows, 2 * out[0].shape[1]), dtype)
+        y[:, 0::2], y[:, 1::2] = out[0][:rows], out[1][:rows]
+        return y
+    if last == "c2r-odd":
+        y = np.empty((rows, out[0].shape[1]), dtype)
+        y[0::2], y[1::2] = out[0][:(rows + 1) // 2], out[1][:rows // 2]
+        return y
+    y = np.empty((rows, out[0].shape[1]), dtype)
+    y.real, y.imag = out[0][:rows], out[1][:rows]
+    return y
