@@ -222,3 +222,66 @@ def test_2d_in_one_launch(shape, axes):
             y = ours(x, axes=axes, norm=norm, backend="nki-simulator")
             assert last_record().launches == 1
             assert error(y, ref(x.astype(np.complex128), axes=axes, norm=norm)) <= BOUND
+
+
+# -- the torch.fft family in single precision on nki-simulator --------------------------------------
+TORCH_ALL = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "hfft2", "ihfft2",
+             "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn"]
+TORCH_REAL_IN = {"rfft", "ihfft", "rfft2", "ihfft2", "rfftn", "ihfftn"}
+TORCH_ARGS = [({"n": 1}, (1,)), ({}, (9, 1, 15)), ({"dim": 0}, (7, 6)), ({"dim": -2}, (5, 131, 4)),
+              ({"n": 20, "dim": 1}, (3, 9)), ({"n": 5}, (2, 11)), ({"s": (6, 13), "dim": (0, 2)}, (4, 3, 9)),
+              ({"s": (3, 130)}, (5, 200)), ({"dim": (-1, 0)}, (9, 10)), ({"s": (4, 5, 6)}, (3, 3, 3))]
+
+
+@pytest.mark.parametrize("kwargs,shape", TORCH_ARGS)
+def test_torch_family_matches_torch_fft_on_nki(kwargs, shape):
+    """Every torch.fft function in float32/complex64 on nki-simulator equals torch.fft (norm-wise <= 2e-5):
+    same shape and dtype, input unmodified, 1-element and odd lengths, n/s that pad and crop, negative and
+    non-last dims, every norm, a non-contiguous input."""
+    import torch
+
+    import trnfft
+    g = torch.Generator().manual_seed(sum(shape))
+    base = torch.rand(*shape, 2, dtype=torch.complex64, generator=g) - (0.5 + 0.5j)
+    ran = 0
+    for i, name in enumerate(TORCH_ALL):
+        ndim_ok = name[-1] not in "2n" or len(shape) >= 2 or "s" in kwargs
+        one_d = name[-1] not in "2n"
+        if (one_d and ("s" in kwargs or isinstance(kwargs.get("dim"), tuple))) or \
+                (not one_d and "n" in kwargs) or not ndim_ok or (name.endswith("2") and len(shape) < 2):
+            continue
+        if name.endswith("2") and "s" in kwargs and len(kwargs["s"]) != 2:
+            continue
+        x = base[..., 0]                       # a non-contiguous view
+        if name in TORCH_REAL_IN:
+            x = x.real
+        before = x.clone()
+        norm = NORMS[i % 3]
+        y = getattr(trnfft, name)(x, norm=norm, backend="nki-simulator", **kwargs)
+        ref = getattr(torch.fft, name)(x, norm=norm, **kwargs)
+        assert torch.equal(x, before), name
+        assert y.shape == ref.shape and y.dtype == ref.dtype, name
+        err = float(torch.linalg.vector_norm(y - ref) / max(float(torch.linalg.vector_norm(ref)), 1e-30))
+        assert err <= 2e-5, f"{name} {kwargs} {shape}: {err:.2e}"
+        ran += 1
+    assert ran >= 6
+
+
+def test_torch_gradients_through_nki():
+    """Autograd through trnfft on nki-simulator matches torch.fft's gradients (single precision)."""
+    import torch
+
+    import trnfft
+    for name, real_in, kw in (("rfft", True, {"n": 300}), ("irfftn", False, {"s": (6, 260)}),
+                              ("fft2", False, {}), ("hfft", False, {"n": 131})):
+        g = torch.Generator().manual_seed(1)
+        x = torch.rand(6, 140, dtype=torch.float32 if real_in else torch.complex64, generator=g)
+        a = x.clone().requires_grad_(True)
+        b = x.clone().requires_grad_(True)
+        ours = getattr(trnfft, name)(a, backend="nki-simulator", **kw)
+        ref = getattr(torch.fft, name)(b, **kw)
+        w = torch.rand(ref.shape, dtype=ref.dtype, generator=g)
+        (ours * w).real.sum().backward()
+        (ref * w).real.sum().backward()
+        err = float(torch.linalg.vector_norm(a.grad - b.grad) / torch.linalg.vector_norm(b.grad))
+        assert err <= 2e-5, f"{name}: {err:.2e}"
