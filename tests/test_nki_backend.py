@@ -127,3 +127,18 @@ def test_modelled_cost_is_reported_per_plan():
     cost = get_plan(make_problem("c2c", (128, 128)), "nki-simulator").modelled_cost()
     assert cost["launches"] == 1 and cost["label"] == "modelled"
     assert 0 < cost["trn2_seconds"] < 1e-3 and 0 < cost["trn1_seconds"] < 1e-3
+
+
+def test_nki_plans_every_single_precision_row_of_the_check_sweep():
+    """`trnfft check`'s default sweep: nki-simulator takes every single-precision row (1-D, 2-D, 3-D;
+    c2c, r2c, c2r) and a double-precision row's cell says why it is declined."""
+    from trnfft.check import default_problems
+    from trnfft.check_report import declined_reason
+    from trnfft.dispatch import get_plan
+    problems = default_problems(precisions=("single",))
+    assert {len(p.axes) for p in problems} == {1, 2, 3} and {p.kind for p in problems} == {"c2c", "r2c", "c2r"}
+    for p in problems:
+        assert get_plan(p, "nki-simulator").problem == p
+    rep = trnfft.crosscheck("c2c", (64,), dtype="complex128", backends=["nki-simulator", "numpy-reference"])
+    nki = next(r for r in rep.results if r.backend == "nki-simulator")
+    assert declined_reason(nki.declined, "nki-simulator") == "double precision not supported"
