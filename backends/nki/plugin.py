@@ -1,13 +1,13 @@
 """The nki-simulator and nki-hardware backends.
 
-Both run the same NKI kernels; they differ only in the executor. The kernels
-(``kernels/``, chosen per length by ``algorithms.py``) compute 1-D complex64
-c2c transforms of every length 1 <= n <= 2^20, forward and inverse, any
-norm, any batch and axis, in one kernel launch per call; 2-D c2c with both
-sides <= 128 in one launch; r2c/c2r (float32 / complex64 onesided) for
-n <= 128 so far. Longer real and double-precision transforms are declined
-with the reason; the core runs other n-D problems as 1-D passes. Select
-``"nki,fftw-reference"`` to fall back for the rest.
+Both run the same NKI kernels; they differ only in the executor. Every
+single-precision problem runs in one kernel launch per call, any batch,
+axes and norm, up to 2^20 points per axis: 1-D c2c by the kernel
+``algorithms.py`` picks for the length, 2-D c2c with both sides <= 128 as
+two matmul stages, r2c/c2r n <= 128 by the packed real DFT kernels, and
+everything else (longer real transforms, other n-D) as a multi-step program
+(``programs.py``, ``kernels/program.py``). Double precision is declined
+with the reason; select ``"nki,fftw-reference"`` to run it on FFTW.
 """
 from __future__ import annotations
 
