@@ -30,10 +30,6 @@ from .arguments import c2c_parts, real_kernel_arguments
 Step = tuple[tuple, tuple]  # (spec, constant arrays)
 
 
-def _anti_identity() -> np.ndarray:
-    return np.ascontiguousarray(np.eye(PMAX, dtype=np.float32)[::-1])
-
-
 def _table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """[4, bins] = (Re A, Im A, Re B, Im B) for out += A Re(src) + B Im(src)."""
     return np.ascontiguousarray(np.stack([a.real, a.imag, b.real, b.imag]), dtype=np.float32)
@@ -59,7 +55,6 @@ def r2c_step(n: int, rows: int, scale: float) -> Step:
     if n <= PMAX:
         kernel, args = real_kernel_arguments("r2c", choose(n, max(rows, 1)), True, scale)
         return ("r2c-small", args[2], n // 2 + 1), args[:2]
-    jay = _anti_identity()
     if n % 2 == 0:
         h = n // 2
         name, arrays, ints = _c2c(h, rows, True, 1.0)
@@ -68,7 +63,7 @@ def r2c_step(n: int, rows: int, scale: float) -> Step:
         ranges = ((0, 1, ((0, 0, 1, 0, 0), (0, 0, -1, 0, 1))),
                   (1, h, ((0, 0, 1, 0, 0), (0, 0, -1, h, 1))),
                   (h, h + 1, ((0, 0, 1, -h, 0), (0, 0, -1, h, 1))))
-        return ("r2c-even", name, ints, ranges, rows, h + 1), (arrays, tables, jay)
+        return ("r2c-even", name, ints, ranges, rows, h + 1), (arrays, tables)
     pairs = (rows + 1) // 2
     width = n // 2 + 1
     name, arrays, ints = _c2c(n, pairs, True, 1.0)
@@ -76,7 +71,7 @@ def r2c_step(n: int, rows: int, scale: float) -> Step:
     tables = (_term(one, False), _term(one, True), _term(-1j * one, False), _term(1j * one, True))
     terms = lambda c: ((0, 0, 1, 0, 0), (0, 0, -1, c, 1), (1, 0, 1, 0, 2), (1, 0, -1, c, 3))  # noqa: E731
     ranges = ((0, 1, terms(0)), (1, width, terms(n)))
-    return ("r2c-odd", name, ints, ranges, 2 * pairs, width), (arrays, tables, jay)
+    return ("r2c-odd", name, ints, ranges, 2 * pairs, width), (arrays, tables)
 
 
 def c2r_step(n: int, rows: int, scale: float) -> Step:
@@ -84,7 +79,6 @@ def c2r_step(n: int, rows: int, scale: float) -> Step:
     if n <= PMAX:
         kernel, args = real_kernel_arguments("c2r", choose(n, max(rows, 1)), False, scale)
         return ("c2r-small", args[2], n), args[:2]
-    jay = _anti_identity()
     if n % 2 == 0:
         h = n // 2
         name, arrays, ints = _c2c(h, rows, False, 1.0)
@@ -93,7 +87,7 @@ def c2r_step(n: int, rows: int, scale: float) -> Step:
         direct[2:, 0] = 0.0   # Im X[0] ignored
         mirror[2:, 0] = 0.0   # Im X[h] ignored
         ranges = ((0, h, ((0, 0, 1, 0, 0), (0, 0, -1, h, 1))),)
-        return ("c2r-even", name, ints, ranges, rows, h + 1, h), (arrays, (direct, mirror), jay)
+        return ("c2r-even", name, ints, ranges, rows, h + 1, h), (arrays, (direct, mirror))
     pairs = (rows + 1) // 2
     width = n // 2 + 1
     name, arrays, ints = _c2c(n, pairs, False, 1.0)
@@ -103,7 +97,7 @@ def c2r_step(n: int, rows: int, scale: float) -> Step:
     tables[1][2:, 0] = 0.0    # Im X1[0], Im X2[0] ignored
     ranges = ((0, width, ((0, 0, 1, 0, 0), (0, 1, 1, 0, 1))),
               (width, n, ((0, 0, -1, n, 2), (0, 1, -1, n, 3))))
-    return ("c2r-odd", name, ints, ranges, pairs, width, n), (arrays, tuple(tables), jay)
+    return ("c2r-odd", name, ints, ranges, pairs, width, n), (arrays, tuple(tables))
 
 
 @dataclass(frozen=True)

@@ -46,17 +46,22 @@ def _load_source(src: tuple, r0: int, rows: int, lo: int, width: int, sign: int,
 
 
 def _accumulate(out: Any, first: bool, a: Any, b: Any, s_re: Any, s_im: Any) -> None:
-    """out (+)= a * s_re + b * s_im with a, b [K, 1] per-partition scalars."""
-    p = sbuf(out.shape)
-    nisa.tensor_scalar(dst=p, data=s_im, op0=nl.multiply, operand0=b)
+    """out (+)= a * s_re + b * s_im with a, b [K, 1] per-partition scalars: two fused Vector instructions."""
+    t = sbuf(out.shape)
     if first:
-        nisa.tensor_scalar(dst=out, data=s_re, op0=nl.multiply, operand0=a)
-        nisa.tensor_tensor(dst=out, data1=out, data2=p, op=nl.add)
-        return
-    q = sbuf(out.shape)
-    nisa.tensor_scalar(dst=q, data=s_re, op0=nl.multiply, operand0=a)
-    nisa.tensor_tensor(dst=out, data1=out, data2=q, op=nl.add)
-    nisa.tensor_tensor(dst=out, data1=out, data2=p, op=nl.add)
+        nisa.tensor_scalar(dst=t, data=s_im, op0=nl.multiply, operand0=b)
+    else:
+        nisa.scalar_tensor_tensor(dst=t, data=s_im, op0=nl.multiply, operand0=b, op1=nl.add, operand1=out)
+    nisa.scalar_tensor_tensor(dst=out, data=s_re, op0=nl.multiply, operand0=a, op1=nl.add, operand1=t)
+
+
+def anti_identity() -> Any:
+    """J [128, 128] (J[q, p] = 1 where q + p = 127) made on chip: an iota of q + p, compared with 127."""
+    index = sbuf((BLOCK, BLOCK))
+    nisa.iota(dst=index, pattern=[[1, BLOCK]], offset=0, channel_multiplier=1)
+    jay = sbuf((BLOCK, BLOCK))
+    nisa.tensor_scalar(dst=jay, data=index, op0=nl.equal, operand0=float(BLOCK - 1))
+    return jay
 
 
 def combine(srcs: tuple, outs: tuple, ranges: tuple, tables: tuple, jay: Any) -> None:

@@ -24,7 +24,7 @@ from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
 from .cplx import load_constant, load_table
 from .four_step import four_step
-from .mirror import combine
+from .mirror import anti_identity, combine
 from .radix import radix_four_step
 from .six_step import six_step
 from .small import packed_dft
@@ -104,9 +104,9 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
         y = (_hbm(x[0].shape[0], spec[2]),)
         packed_dft(x, y, ((nl.load(a[0]), nl.load(a[1])),), spec[1])
         return y
-    inner, tables, jay = a
+    inner, tables = a
     algorithm, ints, ranges, rows, width = spec[1], spec[2], spec[3], spec[4], spec[5]
-    jay_tile = nl.load(jay)
+    jay_tile = anti_identity()
     if kind in ("r2c-even", "r2c-odd"):
         z = (_hbm(*x[0].shape), _hbm(*x[0].shape))
         c2c(algorithm, x, z, inner, ints)
