@@ -199,6 +199,19 @@ def test_nd_transforms_in_one_launch(shape, axes):
     assert y.dtype == np.float32 and error(y, np.fft.irfftn(half, s=s, axes=axes, norm=norm)) <= BOUND
 
 
+def test_nd_steps_rotate_only_when_an_axis_needs_it():
+    """Middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``); otherwise
+    each axis is brought last by a rotation."""
+    from trnfft_backends.nki import programs
+
+    def names(kind, lengths, images=1):
+        return [spec[0] for spec, _ in programs.build(kind, lengths, images, kind != "c2r", 1.0).steps]
+    assert names("c2c", (64, 64, 64)) == ["c2c", "columns", "columns"]
+    assert names("c2r", (9, 300), 2) == ["columns", "c2r-even"]
+    assert names("c2c", (256, 256)) == ["c2c", "rotate", "c2c", "rotate"]
+    assert names("c2r", (3, 257)) == ["rotate", "c2c", "rotate", "c2r-odd"]   # odd row count: padded by the rotation
+
+
 def test_large_nd_transforms():
     """The acceptance's large cases: rfft2/irfft2 1024x1024 and fftn/irfftn 64^3, one launch each."""
     x = random_array((1024, 1024), np.float32, seed=1)

@@ -1,6 +1,8 @@
 """The host side of multi-step launches: which steps a problem needs, their constants, and the marshalling.
 
-An n-D transform is, per axis from the last, a 1-D step along the rows and a
+An n-D transform is the last axis by a 1-D row step, then every other axis
+in place (``columns``) when each is <= 128 points with runs of >= 32 points
+after it; otherwise, per axis from the last, a 1-D step along the rows and a
 rotation that brings the next axis last (d rotations restore the order).
 A real transform of n > 128 points goes through a complex one of half the
 data: n even, the n/2-point FFT of z[m] = x[2m] + i x[2m+1]; n odd, the
@@ -131,6 +133,9 @@ def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale
     last_out = n_last // 2 + 1 if kind == "r2c" else n_last
     rest = int(np.prod(lengths[:-1], dtype=np.int64))
     rows = images * rest
+    odd_pairs = kind == "c2r" and n_last > PMAX and n_last % 2 == 1 and rows % 2 == 1  # needs a padded row
+    if d > 1 and not odd_pairs and _columns_fit(lengths[:-1], last_in if kind == "c2r" else last_out):
+        return _column_program(kind, lengths, images, forward, scale)
     steps: list[Step] = []
     if kind == "r2c":
         steps.append(r2c_step(n_last, rows, scale))
@@ -155,6 +160,41 @@ def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale
     if kind == "c2r":
         steps.append(c2r_step(n_last, rows, scale))
     return Program(kind, tuple(lengths), images, tuple(steps))
+
+
+COLUMN_MIN_INNER = 32   # middle-axis tiles narrower than this lose to a rotation
+
+
+def _columns_fit(middle: tuple[int, ...], width: int) -> bool:
+    """Whether every axis but the last can be transformed in place: length <= 128, inner runs >= 32."""
+    inner = width
+    for n in reversed(middle):
+        if n > PMAX or inner < COLUMN_MIN_INNER:
+            return False
+        inner *= n
+    return True
+
+
+def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float) -> Program:
+    """n-D without rotations: the last axis by a row step, every other axis by a ``columns`` step."""
+    n_last = lengths[-1]
+    rows = images * int(np.prod(lengths[:-1], dtype=np.int64))
+    width = n_last // 2 + 1 if kind != "c2c" else n_last
+    middle: list[Step] = []
+    inner = width
+    for j in range(len(lengths) - 2, -1, -1):
+        n = lengths[j]
+        outer = rows * width // (inner * n)
+        middle.append((("columns", outer, n, inner), C.dft_pair(n, forward, 1.0 if middle or kind != "c2r" else scale)))
+        inner *= n
+    if kind == "c2r":
+        return Program(kind, tuple(lengths), images, (*middle, c2r_step(n_last, rows, 1.0)))
+    if kind == "r2c":
+        first = r2c_step(n_last, rows, scale)
+    else:
+        name, arrays, ints = _c2c(n_last, rows, forward, scale)
+        first = (("c2c", name, ints), arrays)
+    return Program(kind, tuple(lengths), images, (first, *middle))
 
 
 def marshal_input(program: Program, rows: np.ndarray) -> tuple:

@@ -9,6 +9,9 @@ scratch), none goes back to the host. Steps:
   1-D layout (small, four-step, radix, six-step, Bluestein);
 * ``rotate``: per image, [r, c] -> [c, r] (the DMA transposes), so the next
   axis becomes the last one: d rotations bring an n-D array back to its order;
+* ``columns``: the DFT along a middle axis of length <= 128 without moving it:
+  [n, inner] tiles with the axis on partitions, the DFT matrix stationary
+  (used when every axis but the last is such an axis, with inner runs >= 32);
 * ``r2c-small`` / ``c2r-small``: the packed real DFT kernels (n <= 128);
 * ``r2c-even`` / ``r2c-odd`` / ``c2r-even`` / ``c2r-odd``: real transforms of any
   length through one complex transform of half the data plus a mirror
@@ -22,7 +25,7 @@ from typing import Any
 from ..engine import nki, nl
 from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
-from .cplx import load_constant, load_table
+from .cplx import load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
 from .mirror import anti_identity, combine
 from .radix import radix_four_step
@@ -30,6 +33,7 @@ from .six_step import six_step
 from .small import packed_dft
 
 TRANSPOSE_ROWS = 512
+COLUMN_CHUNK = 4096   # points per partition of one middle-axis tile
 
 
 def _hbm(rows: int, cols: int) -> Any:
@@ -80,6 +84,28 @@ def rotate(x: tuple, images: int, r: int, c: int, width: int, rows_out: int) -> 
     return y
 
 
+def columns(x: tuple, outer: int, n: int, inner: int, f: tuple) -> tuple:
+    """The DFT along a middle axis of length n <= 128 in place of layout: x viewed as [outer, n, inner],
+    each [n, inner-chunk] tile is F^T X with F stationary (no rotation needed)."""
+    width = x[0].shape[1]
+    rows = outer * n * inner // width          # x may carry a padding row (after r2c-odd)
+    y = (_hbm(rows, width), _hbm(rows, width))
+    x3 = tuple(part[0:rows, :].reshape((outer, n, inner)) for part in x)
+    y3 = tuple(part.reshape((outer, n, inner)) for part in y)
+    for o in nl.affine_range(outer):
+        for cb in nl.affine_range((inner + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
+            c0 = cb * COLUMN_CHUNK
+            width = min(COLUMN_CHUNK, inner - c0)
+            x_re = nl.load(x3[0][o, :, c0:c0 + width])
+            x_im = nl.load(x3[1][o, :, c0:c0 + width])
+            o_re = sbuf((n, width))
+            o_im = sbuf((n, width))
+            transform_columns(o_re, o_im, f, x_re, x_im)
+            nl.store(y3[0][o, :, c0:c0 + width], o_re)
+            nl.store(y3[1][o, :, c0:c0 + width], o_im)
+    return y
+
+
 def _pairs(x: tuple, rows: int, width: int) -> tuple:
     """Rows 2t and 2t+1 of the (re, im) tensors [2*rows, width] as two sources [rows, width]."""
     views = tuple(part.reshape((rows, 2 * width)) for part in x)
@@ -95,6 +121,8 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
         return y
     if kind == "rotate":
         return rotate(x, *spec[1:])
+    if kind == "columns":
+        return columns(x, *spec[1:], load_constant(a[0], a[1]))
     if kind == "r2c-small":
         rows, half = x[0].shape[0], spec[2]
         y = (_hbm(rows, half), _hbm(rows, half))
