@@ -222,3 +222,22 @@ def test_the_device_resident_benchmark_times_one_call_and_one_sync(sdk, monkeypa
     bench.time_execute_split("c2c:1024")
     # the plan's own sync ends the call; the benchmark's sync then waits for nothing more
     assert sdk.syncs[done:] == ["mark_step", "wait_device_ops"] * 2
+
+
+@pytest.mark.parametrize("kind, shape, axes", [("r2c", (3, 1001), None), ("c2r", (5, 300), None), ("c2r", (3, 301), None),
+                                               ("c2c", (4, 200, 6), (0, 1, 2))])
+def test_multi_step_programs_stay_on_the_device(sdk, kind, shape, axes):
+    """Longer real transforms and n-D: the program's packing (even/odd points, row pairs) as device ops."""
+    plan = FFTPlan(make_problem(kind, shape, axes=axes), executors.on_device, executors.upload)
+    assert plan.program is not None
+    in_shape = plan.problem.shape
+    x = random_array(in_shape, np.float32 if kind == "r2c" else np.complex64)
+    parts = (x,) if kind == "r2c" else (x.real.copy(), x.imag.copy())
+    yr, yi = plan.execute_split(*(torch.from_numpy(p) for p in parts))
+    assert isinstance(yr, torch.Tensor) and tuple(yr.shape) == plan.problem.output_shape
+    y = yr.numpy().astype(np.float64) + (0 if yi is None else 1j * yi.numpy())
+    x64 = x.astype(np.complex128 if kind != "r2c" else np.float64)
+    ref = {"r2c": lambda: np.fft.rfft(x64), "c2r": lambda: np.fft.irfft(x64, shape[-1]),
+           "c2c": lambda: np.fft.fftn(x64, axes=axes)}[kind]()
+    assert _relerr(y, ref) < 1e-5
+    assert sdk.syncs.count("mark_step") == 2          # constants once, the call once

@@ -96,7 +96,8 @@ def launch(kernel: Any, *tensors: Any) -> Any:
 def on_device(kernel: Any, *args: Any) -> tuple[Any, ...]:
     """Run ``kernel`` on a NeuronCore: device tensors in -> device tensors out (one sync, no host copy);
     NumPy parts in -> NumPy out, through the default device."""
-    parts = [a for a in args if isinstance(a, np.ndarray) or _is_tensor(a)]
+    parts = [p for a in args for p in (a if isinstance(a, tuple) else (a,))   # a program's parts: one tuple
+             if isinstance(p, np.ndarray) or _is_tensor(p)]
     on_host = all(isinstance(p, np.ndarray) for p in parts)
     if on_host:
         problem = hardware_problem()

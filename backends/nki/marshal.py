@@ -71,3 +71,51 @@ def zeros_like_place(like: Any, shape: tuple[int, ...]) -> Any:
         return np.zeros(shape, np.float32)
     import torch
     return torch.zeros(shape, dtype=torch.float32, device=like.device)
+
+
+def _contiguous(a: Any) -> Any:
+    return np.ascontiguousarray(a) if _is_numpy(a) else a.contiguous()
+
+
+def _stack(parts: Sequence[Any], axis: int) -> Any:
+    if _is_numpy(parts[0]):
+        return np.stack(parts, axis)
+    import torch
+    return torch.stack(tuple(parts), axis)
+
+
+def _pad_even(rows: Any) -> Any:
+    """``rows`` with a zero row appended when their count is odd (the row-pair kernels take pairs)."""
+    if rows.shape[0] % 2 == 0:
+        return rows
+    zero = zeros_like_place(rows, (1, rows.shape[1]))
+    if _is_numpy(rows):
+        return np.concatenate([rows, zero])
+    import torch
+    return torch.cat([rows, zero])
+
+
+def program_input(first_step: str, rows: tuple) -> tuple:
+    """A multi-step program's input parts from the [R, n_in] row parts (``programs.py`` names the steps):
+    r2c of even n reads even and odd points as one complex row, odd n pairs rows, c2r odd n pairs rows."""
+    if first_step == "r2c-even":
+        return _contiguous(rows[0][:, 0::2]), _contiguous(rows[0][:, 1::2])
+    if first_step == "r2c-odd":
+        padded = _pad_even(rows[0])
+        return _contiguous(padded[0::2]), _contiguous(padded[1::2])
+    if first_step == "c2r-odd":
+        return tuple(_pad_even(r) for r in rows)
+    return tuple(rows)
+
+
+def program_output(last_step: str, out: tuple, rows: int) -> tuple:
+    """The [rows, n_out] output parts from a program's kernel outputs (the inverse of its packing)."""
+    if last_step == "c2r-small":
+        return (out[0][:rows],)
+    if last_step == "c2r-even":   # even and odd points of each row interleaved
+        re, im = out[0][:rows], out[1][:rows]
+        return (_stack((re, im), -1).reshape(rows, 2 * re.shape[1]),)
+    if last_step == "c2r-odd":    # rows 0, 2, 4, ... and 1, 3, 5, ... interleaved
+        half = (rows + 1) // 2       # the kernel read the rows padded to an even count
+        return (_stack((out[0][:half], out[1][:half]), 1).reshape(2 * half, out[0].shape[1])[:rows],)
+    return out[0][:rows], out[1][:rows]
