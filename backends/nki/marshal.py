@@ -45,24 +45,32 @@ def moved_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
     return tuple(rest) + tuple(shape[a] for a in axes)
 
 
-def to_rows(part: Any, axes: tuple[int, ...]) -> Any:
-    """The part as a C-contiguous [rows, n] array/tensor, axes moved last (a view when already so)."""
-    last = tuple(range(-len(axes), 0))
-    if _is_numpy(part):
-        moved = np.moveaxis(part, axes, last)
-        return np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]))
-    import torch
-    moved = torch.movedim(part, axes, last)
-    return moved.reshape(-1, moved.shape[-1]).contiguous()
+def to_rows(part: Any, axes: tuple[int, ...] | None) -> Any:
+    """The part as a C-contiguous [rows, n] array/tensor, ``axes`` moved last (None: already last)."""
+    if axes is not None:
+        last = tuple(range(-len(axes), 0))
+        part = np.moveaxis(part, axes, last) if _is_numpy(part) else _torch().movedim(part, axes, last)
+    rows = part.reshape(-1, part.shape[-1])
+    return np.ascontiguousarray(rows) if _is_numpy(rows) else rows.contiguous()
 
 
-def from_rows(rows: Any, out_moved_shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
-    """[rows, n_out] back to the caller's axis order (moved shape ``out_moved_shape``)."""
+def from_rows(rows: Any, out_moved_shape: tuple[int, ...], axes: tuple[int, ...] | None) -> Any:
+    """[rows, n_out] back to the caller's axis order (moved shape ``out_moved_shape``; axes None: already)."""
+    y = rows.reshape(out_moved_shape)
+    if axes is None:
+        return y
     last = tuple(range(-len(axes), 0))
-    if _is_numpy(rows):
-        return np.moveaxis(rows.reshape(out_moved_shape), last, axes)
+    return np.moveaxis(y, last, axes) if _is_numpy(y) else _torch().movedim(y, last, axes)
+
+
+def moved_axes(ndim: int, axes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """``axes`` for ``to_rows``/``from_rows``, or None when they are already the trailing ones (no move)."""
+    return None if tuple(a % ndim for a in axes) == tuple(range(ndim - len(axes), ndim)) else axes
+
+
+def _torch() -> Any:
     import torch
-    return torch.movedim(rows.reshape(out_moved_shape), last, axes)
+    return torch
 
 
 def zeros_like_place(like: Any, shape: tuple[int, ...]) -> Any:

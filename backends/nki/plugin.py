@@ -11,6 +11,7 @@ with the reason; select ``"nki,fftw-reference"`` to run it on FFTW.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -34,7 +35,6 @@ class FFTPlan:
                  upload: Callable[[tuple], tuple] = executors.keep_on_host) -> None:
         self.problem = problem
         self._run = run
-        self._axes = problem.axes
         n = problem.lengths[-1]
         images = max(problem.batch, 1)
         self.program: programs.Program | None = None
@@ -57,6 +57,9 @@ class FFTPlan:
                                     tuple(spec for spec, _ in self.program.steps))
         self._constants = upload(self._host_constants)  # on hardware: once per plan and device, kept there
         self._out_parts = 1 if problem.kind == "c2r" else 2
+        self._move = marshal.moved_axes(len(problem.shape), problem.axes)
+        self._out_moved_shape = (marshal.moved_shape(problem.shape, problem.axes)[:-1]
+                                 + (problem.output_shape[problem.axes[-1]],))
 
     def describe(self) -> str:
         if self.program is None:
@@ -64,12 +67,12 @@ class FFTPlan:
         return self.program.describe()
 
     def execute(self, x: np.ndarray) -> np.ndarray:
-        """Host data in and out: the split parts of ``x`` through ``execute_split``, recombined."""
+        """Host data in and out (the core has checked shape and dtype): its split parts, recombined."""
         if np.iscomplexobj(x):
-            yr, yi = self.execute_split(x.real.astype(np.float32, copy=False),
-                                        x.imag.astype(np.float32, copy=False))
+            parts: tuple = (x.real.astype(np.float32, copy=False), x.imag.astype(np.float32, copy=False))
         else:
-            yr, yi = self.execute_split(x.astype(np.float32, copy=False))
+            parts = (x.astype(np.float32, copy=False),)
+        yr, yi = self._execute_parts(parts)
         y = np.empty(yr.shape, self.problem.output_dtype)
         if yi is None:
             y[...] = yr
@@ -84,19 +87,22 @@ class FFTPlan:
         parts = tuple(p for p in (xr, xi) if p is not None)
         marshal.check_parts(parts, 1 if self.problem.kind == "r2c" else 2, self.problem.shape,
                             f"{self.problem.kind} plan")
-        out_len = self.problem.output_shape[self._axes[-1]]
-        out_shape = marshal.moved_shape(self.problem.shape, self._axes)[:-1] + (out_len,)
-        if int(np.prod(out_shape[:-1])) == 0:
-            out = tuple(marshal.zeros_like_place(xr, (0, out_len)) for _ in range(self._out_parts))
+        return self._execute_parts(parts)
+
+    def _execute_parts(self, parts: tuple) -> tuple[Any, Any]:
+        out_shape = self._out_moved_shape
+        rows = math.prod(out_shape[:-1])
+        if rows == 0:
+            out = tuple(marshal.zeros_like_place(parts[0], (0, out_shape[-1])) for _ in range(self._out_parts))
         else:
-            rows = tuple(marshal.to_rows(p, self._axes) for p in parts)
+            in_rows = tuple(marshal.to_rows(p, self._move) for p in parts)
             if self.program is None:
-                out = self._run(self._kernel, *rows, *self._constants)
+                out = self._run(self._kernel, *in_rows, *self._constants)
             else:  # a multi-step program takes its input parts as one tuple
-                first = marshal.program_input(self.program.first_step, rows)
+                first = marshal.program_input(self.program.first_step, in_rows)
                 out = marshal.program_output(self.program.last_step, self._run(self._kernel, first, *self._constants),
-                                             int(np.prod(out_shape[:-1])))
-        ys = tuple(marshal.from_rows(o, out_shape, self._axes) for o in out)
+                                             rows)
+        ys = tuple(marshal.from_rows(o, out_shape, self._move) for o in out)
         return ys[0], (ys[1] if len(ys) == 2 else None)
 
     def constant_bytes(self) -> int:
