@@ -79,7 +79,9 @@ def _native_runtime() -> Runtime | None:
     import torch
     if torch._C._get_privateuse1_backend_name() != "neuron":
         return None
-    return Runtime("torch-neuronx native", "neuron", lambda: torch.device("neuron"),
+    # with its index, so host data and a caller's "neuron:0" tensors share one set of resident constants
+    return Runtime("torch-neuronx native", "neuron",
+                   lambda: torch.device("neuron", torch.accelerator.current_device_index()),
                    lambda device: torch.accelerator.synchronize(device))
 
 
