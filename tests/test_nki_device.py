@@ -241,3 +241,19 @@ def test_multi_step_programs_stay_on_the_device(sdk, kind, shape, axes):
            "c2c": lambda: np.fft.fftn(x64, axes=axes)}[kind]()
     assert _relerr(y, ref) < 1e-5
     assert sdk.syncs.count("mark_step") == 2          # constants once, the call once
+
+
+def test_a_plan_shared_between_threads_uploads_its_constants_once(sdk):
+    from concurrent.futures import ThreadPoolExecutor
+    plan = FFTPlan(make_problem("c2c", (4, 256)), executors.on_device, executors.upload)
+    x = random_array((4, 256), np.complex64)
+    xr, xi = torch.from_numpy(x.real.copy()), torch.from_numpy(x.imag.copy())
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: plan.execute_split(xr, xi), range(8)))
+    ref = np.fft.fft(x.astype(np.complex128))
+    assert all(_relerr(r.numpy() + 1j * i.numpy().astype(np.float64), ref) < 1e-5 for r, i in results)
+    constants = {tuple(id(a) for a in launch[2:] if isinstance(a, torch.Tensor)) for launch in sdk.launches}
+    assert len(sdk.launches) == 8 and len(constants) == 1       # every call read the same resident tensors
+    assert sdk.syncs.count("mark_step") == 1 + 8
+    with pytest.raises(InvalidArgumentError, match="one place.*cpu.*meta"):
+        plan.execute_split(xr, torch.zeros((4, 256), device="meta"))
