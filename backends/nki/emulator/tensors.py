@@ -14,6 +14,7 @@ partition (D/nki/guides/architecture/trainium_inferentia2_arch.html).
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from typing import Any
 
@@ -56,12 +57,20 @@ class _Usage:
         self.psum_banks = 0
 
 
-_usage = _Usage()
+class _ThreadUsage(threading.local):
+    """Each thread's launch has its own on-chip memories."""
+
+    def __init__(self) -> None:
+        self.usage = _Usage()
+
+
+_thread = _ThreadUsage()
 
 
 def _charge(buffer: Buffer, per_partition: int, partitions: int) -> tuple[_Usage, int, int]:
     """Reserve on-chip space, raising when trn1's capacity would be exceeded."""
     banks = 0
+    _usage = _thread.usage
     if buffer is sbuf:
         new = _usage.sbuf_partition + per_partition
         require(new <= SBUF_PARTITION_BYTES, "sbuf-capacity",
@@ -97,9 +106,8 @@ def _release(usage: _Usage, buffer: Buffer, per_partition: int, banks: int) -> N
 
 
 def reset_usage() -> None:
-    """Start empty on-chip memories (each kernel launch does)."""
-    global _usage
-    _usage = _Usage()
+    """Start empty on-chip memories for this thread (each kernel launch does)."""
+    _thread.usage = _Usage()
 
 
 class Storage:
