@@ -4,6 +4,7 @@ from __future__ import annotations
 import concurrent.futures
 
 import numpy as np
+import pytest
 
 import trnfft
 from trnfft import numpy_fft
@@ -80,3 +81,31 @@ def test_memoised_calls_follow_environment_changes(monkeypatch):
     y = numpy_fft.fft(x)
     assert trnfft.plan_cache.misses == misses + 2
     assert_close(y, np.fft.fft(x.astype(np.complex128)), np.complex64, x.size)
+
+
+def test_cache_is_bounded_by_bytes_too():
+    cache = trnfft.plan_cache
+    old = cache.max_bytes
+    try:
+        cache.clear()
+        numpy_fft.fft(np.ones((4, 4096), np.complex128), backend="fftw-reference")
+        one = cache.nbytes
+        assert one >= 2 * 4 * 4096 * 16  # an FFTW plan reports its input and output buffers
+        cache.max_bytes = 3 * one
+        for n in range(4097, 4107):
+            numpy_fft.fft(np.ones((4, n), np.complex128), backend="fftw-reference")
+        assert cache.size <= 3 and 0 < cache.nbytes <= 3 * one + 4 * 160 * 16
+        cache.max_bytes = 0  # the newest plan always stays
+        assert cache.size == 1
+        cache.clear()
+        assert (cache.size, cache.nbytes) == (0, 0)
+    finally:
+        cache.max_bytes = old
+
+
+def test_cache_byte_limit_env_is_parsed():
+    from trnfft.plan_cache import parse_bytes
+    assert parse_bytes("512M") == 512 * 2**20 and parse_bytes("2GiB") == 2 * 2**30
+    assert parse_bytes("none") is None and parse_bytes("1000") == 1000
+    with pytest.raises(trnfft.InvalidArgumentError, match="TRNFFT_PLAN_CACHE_BYTES='lots'"):
+        parse_bytes("lots")

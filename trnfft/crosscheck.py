@@ -18,6 +18,7 @@ from .accuracy import DEFAULT_C, normwise_error, tolerance
 from .env import getenv, raw_reader
 from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
+from .results import mismatch
 
 CROSSCHECK_ENV = "TRNFFT_CROSSCHECK"
 MODE_ENV = "TRNFFT_CROSSCHECK_MODE"
@@ -100,12 +101,16 @@ def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig) -> 
             f"cross-check reference {ref_name!r} is the backend being checked; choose a "
             f"different reference (e.g. {CROSSCHECK_ENV}=numpy-reference) or turn the check off")
     y_ref = get_plan(problem, ref_name).execute(x)  # a plain execute: never checked again
-    err = normwise_error(y, y_ref)
+    wrong = [f"{name!r} {why}" for name, out in ((checked_name, y), (ref_name, y_ref))
+             if (why := mismatch(out, problem.output_shape, problem.output_dtype))]
+    err = float("nan") if wrong else normwise_error(y, y_ref)
     tol = tolerance(problem, cfg.c)
     if not err <= tol:  # NaN fails too
+        what = ("; ".join(wrong) if wrong else
+                f"norm-wise error {err:.3g} > tolerance {tol:.3g} "
+                f"(c={cfg.c:g} * eps * log2(N={problem.size}))")
         msg = (f"cross-check failed: backend {checked_name!r} vs reference {ref_name!r} on "
-               f"{problem.describe()}: norm-wise error {err:.3g} > tolerance {tol:.3g} "
-               f"(c={cfg.c:g} * eps * log2(N={problem.size}))")
+               f"{problem.describe()}: {what}")
         if cfg.mode == "warn":
             warnings.warn(msg, CrossCheckWarning, stacklevel=4)
         else:

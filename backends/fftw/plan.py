@@ -33,18 +33,10 @@ class FFTWPlan:
 
     def __init__(self, problem: FFTProblem, settings: FFTWSettings, pyfftw) -> None:
         self.problem = problem
-        self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
-        self._out = pyfftw.empty_aligned(problem.output_shape, dtype=problem.output_dtype)
-        direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
-        with FFTW_LOCK:
-            self._fftw = pyfftw.FFTW(
-                self._in, self._out, axes=problem.axes, direction=direction,
-                flags=(settings.flag, "FFTW_DESTROY_INPUT"), threads=problem.workers,
-                planning_timelimit=settings.timelimit)
-        self.nbytes = self._in.nbytes + self._out.nbytes
         self._scale = problem.scale
         self._lock = threading.Lock()
-        self._inplace = None
+        self._inplace = self._fftw = None
+        direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
         if problem.kind == "c2c" and x_elements(problem) >= INPLACE_MIN:
             # Large c2c: copy the input once into the result's own aligned buffer and
             # transform it in place there, saving a full pass over memory per call.
@@ -53,8 +45,17 @@ class FFTWPlan:
                 self._inplace = pyfftw.FFTW(
                     buf, buf, axes=problem.axes, direction=direction, flags=(settings.flag,),
                     threads=problem.workers, planning_timelimit=settings.timelimit)
-            self.nbytes += buf.nbytes
+            self.nbytes = buf.nbytes
             self._empty_aligned = pyfftw.empty_aligned
+            return
+        self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
+        self._out = pyfftw.empty_aligned(problem.output_shape, dtype=problem.output_dtype)
+        with FFTW_LOCK:
+            self._fftw = pyfftw.FFTW(
+                self._in, self._out, axes=problem.axes, direction=direction,
+                flags=(settings.flag, "FFTW_DESTROY_INPUT"), threads=problem.workers,
+                planning_timelimit=settings.timelimit)
+        self.nbytes = self._in.nbytes + self._out.nbytes
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         if self._inplace is not None:
