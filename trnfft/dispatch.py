@@ -61,10 +61,9 @@ def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = 
 def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
         backend: selection.BackendSpec = None) -> np.ndarray:
     """Execute ``problem`` on ``x`` (exact shape and dtype) and return a new, checked array."""
-    entry = cached_plan(problem, backend)
-    plan = entry.plan
+    plan, shape, dtype, _ = cached_plan(problem, backend)
     y = plan.execute(x)
-    if type(y) is not np.ndarray or y.shape != entry.shape or y.dtype != entry.dtype:
+    if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
         require_result(y, getattr(plan, "backend", "?"),
                        FFTProblem(*problem) if type(problem) is tuple else problem)
     cfg = crosscheck_active()
