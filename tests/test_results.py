@@ -24,7 +24,7 @@ class Wrong:
     def availability(self):
         return Availability.yes()
     def capabilities(self):
-        return Capabilities(kinds=frozenset({{"c2c"}}))
+        return Capabilities(kinds=frozenset({{"c2c"}}), max_rank=1)
     def plan(self, problem):
         return Plan(problem)
 
@@ -50,3 +50,9 @@ def test_cross_check_compares_shape_and_dtype(install_plugin, name):
     with trnfft.cross_checking(name):
         with pytest.raises(CrossCheckError, match=f"'{name}' returned (shape|dtype)"):
             numpy_fft.fft(np.ones(8, np.complex64), backend="numpy-reference")
+
+
+def test_each_pass_of_a_split_problem_is_checked(install_plugin):
+    install_plugin("extra-dim", WRONG.format(name="extra-dim", result=CASES["extra-dim"]))
+    with pytest.raises(BackendResultError, match="backend 'extra-dim' returned shape \\(1, 4, 6\\)"):
+        numpy_fft.fft2(np.ones((4, 6), np.complex64), backend="extra-dim")

@@ -9,6 +9,7 @@ from .errors import UnsupportedProblemError
 from .hookspecs import Declined, Plan
 from .problem import FFTProblem
 from .registry import REGISTRY
+from .results import require_result
 
 
 @dataclass
@@ -26,6 +27,7 @@ class PassesPlan:
     def execute(self, x: np.ndarray) -> np.ndarray:
         for p in self.passes:
             x = p.execute(x)
+            require_result(x, getattr(p, "backend", self.backend), p.problem)  # before the next pass
         return x
 
 
