@@ -129,12 +129,13 @@ def test_a_plugin_cannot_take_a_builtin_name_and_a_shared_name_goes_to_nobody(tm
     install(tmp_path, "first-claim", registering("'shared-name'"))
     install(tmp_path, "second-claim", registering("'shared-name'"))
     out = probe(tmp_path, "shared-name")
+    assert out["info_exit"] == 0
     assert (out["default"], out["numpy"], out["fftw"]) == (28.0, 28.0, 28.0)
     info = out["info"]
     assert info["fftw-reference"]["plugin"] == "fftw-reference" and info["fftw-reference"]["available"]
     assert info["numpy-reference"]["plugin"] == "numpy-reference"
     for name, plugin in (("fftw-reference", "aaa-impostor"), ("numpy-reference", "zzz-impostor")):
-        row = info[f"{name} [plugin {plugin}]"]
+        row = info[f"{name} (plugin {plugin})"]
         assert not row["available"] and "also registers the name" in row["reason"]
     shared = info["shared-name"]
     assert not shared["available"] and "first-claim" in shared["reason"] and "second-claim" in shared["reason"]
@@ -153,6 +154,8 @@ def test_wrong_results_are_caught_before_they_reach_the_caller(tmp_path):
     }
     install(tmp_path, "wrong-results", registering(*(f"'{n}', result={f}" for n, f in wrong.items())))
     out = probe(tmp_path, *wrong)
+    assert out["info_exit"] == 0 and all(out["info"][name]["available"] for name in wrong)
+    assert (out["default"], out["numpy"], out["fftw"]) == (28.0, 28.0, 28.0)
     for name in wrong:
         msg = out["calls"][name]
         assert msg.startswith("BackendResultError") and repr(name) in msg, msg

@@ -141,7 +141,7 @@ class Registry:
         self._manager = pm
         records = _settle(claims)
         for key, rec in failures.items():
-            records[key if key not in records else f"{key} [plugin]"] = rec
+            records[key if key not in records else f"{key} (plugin)"] = rec
         return records
 
     @staticmethod
@@ -240,7 +240,7 @@ def _settle(claims: dict[str, list[_Claim]]) -> dict[str, BackendRecord]:
         records[name] = BackendRecord(name, owner.plugin, owner.backend)
         for c in found:
             if c is not owner:
-                records[f"{name} [plugin {c.plugin}]"] = BackendRecord(name, c.plugin, conflict=(
+                records[f"{name} (plugin {c.plugin})"] = BackendRecord(name, c.plugin, conflict=(
                     f"plugin {c.plugin!r} also registers the name {name!r}, which belongs to "
                     f"trnfft's plugin {owner.plugin!r}; it is ignored (give it its own name)"))
     return records
