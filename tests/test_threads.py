@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 STRESS = Path(__file__).with_name("stress_threads.py")
 # CI runs a short version; `python tests/stress_threads.py` runs the full 8 x 1000.
