@@ -13,8 +13,9 @@ PIP    := $(PY) -m pip install --quiet --constraint constraints.txt
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
+# torch too, so the README's first example runs after `make check`
 $(VENV)/.run-installed: $(VENV)/bin/python pyproject.toml constraints.txt
-	$(PIP) -e ".[plot]"
+	$(PIP) -e ".[plot,torch]"
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/bin/python pyproject.toml constraints.txt

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .problem import FFTProblem
+from .problem import REAL_DTYPE, FFTProblem
 
 DEFAULT_C = 5.0
 
@@ -29,8 +29,31 @@ def normwise_error(y: np.ndarray, y_ref: np.ndarray) -> float:
     return diff / scale if scale > 0 else diff
 
 
+def comparison(y: np.ndarray, y_ref: np.ndarray, x: np.ndarray) -> tuple[float, str]:
+    """(norm-wise error, note) of ``y`` against ``y_ref``, fair to non-finite data.
+
+    A NaN or Inf input makes both results non-finite, so a plain norm-wise
+    error would be NaN against a correct backend. Non-finite outputs are
+    compared by position instead (inf where they differ) and the error is
+    taken over the finite parts; the note says what was compared and whether
+    the input itself was non-finite.
+    """
+    bad, bad_ref = ~np.isfinite(y), ~np.isfinite(y_ref)
+    if not (bad.any() or bad_ref.any()):
+        return normwise_error(y, y_ref), ""
+    bad_in = int(np.count_nonzero(~np.isfinite(x)))
+    origin = (f"the input itself has {bad_in} NaN/Inf value(s)" if bad_in else
+              "the input is finite")
+    if bad.shape != bad_ref.shape or not np.array_equal(bad, bad_ref):
+        return math.inf, (f"non-finite outputs at different positions ({int(bad.sum())} vs "
+                          f"{int(bad_ref.sum())} in the reference); {origin}")
+    err = normwise_error(y[~bad], y_ref[~bad]) if not bad.all() else 0.0
+    return err, (f"{int(bad.sum())} non-finite output(s) at the same positions in both, "
+                 f"error over the finite rest; {origin}")
+
+
 def eps(precision: str) -> float:
-    return float(np.finfo(np.float32 if precision == "single" else np.float64).eps)
+    return float(np.finfo(REAL_DTYPE[precision]).eps)
 
 
 def tolerance(problem: FFTProblem, c: float = DEFAULT_C) -> float:
@@ -44,7 +67,7 @@ _LONG_DOUBLE = np.finfo(np.longdouble).eps < np.finfo(np.float64).eps
 def reference_transform(problem: FFTProblem, x: np.ndarray) -> np.ndarray:
     """``problem`` computed by NumPy directly (bypassing every plugin), in float64 or wider."""
     axes, s, norm = list(problem.axes), list(problem.lengths), problem.norm
-    wide = problem.precision == "double" and _LONG_DOUBLE
+    wide = problem.precision != "single" and _LONG_DOUBLE  # long: as wide as NumPy goes
     real, cplx = (np.longdouble, np.clongdouble) if wide else (np.float64, np.complex128)
     if problem.kind == "r2c":
         return np.fft.rfftn(np.asarray(x, real), s=s, axes=axes, norm=norm)

@@ -13,14 +13,13 @@ import numpy as np
 
 from .errors import InvalidArgumentError, InvalidDtypeError
 
-SINGLE, DOUBLE = "single", "double"
+SINGLE, DOUBLE, LONG = "single", "double", "long"
 
 _NUMPY_PRECISION = {
     np.dtype(np.float16): SINGLE, np.dtype(np.float32): SINGLE, np.dtype(np.float64): DOUBLE,
     np.dtype(np.complex64): SINGLE, np.dtype(np.complex128): DOUBLE,
+    np.dtype(np.longdouble): LONG, np.dtype(np.clongdouble): LONG,
 }
-REAL_DTYPE = {SINGLE: np.dtype(np.float32), DOUBLE: np.dtype(np.float64)}
-COMPLEX_DTYPE = {SINGLE: np.dtype(np.complex64), DOUBLE: np.dtype(np.complex128)}
 
 
 def torch_module() -> Any | None:
@@ -49,8 +48,8 @@ def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:
         return DOUBLE, False  # numpy.fft promotes integers and bool to float64
     if dtype.kind in "fc":
         raise InvalidDtypeError(
-            f"unsupported dtype {dtype.name}: trnfft computes in single or double precision; "
-            f"cast the input to float64/complex128 first")
+            f"unsupported dtype {dtype.name}: trnfft computes in single, double or long double "
+            f"precision; cast the input to float64/complex128 first")
     raise InvalidDtypeError(f"cannot take an FFT of an array of dtype {dtype.name!r}: "
                             "the input must be numeric (bool, integer, float or complex)")
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Sequence
 
 from rich.table import Table
 
+from . import cli_args
+from .introspection import FUNCTIONS
 from .terminal import make_console as _console
 
 
@@ -16,9 +19,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .selection import get_backend
     rows = backends_info()
     engine = _nki_engine()
+    skipped = _selection_skips()
     if args.json:
         print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
-                          "nki_engine": engine}, indent=2, default=str))
+                          "skipped": list(skipped), "nki_engine": engine}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
     for col in ("backend", "status", "version", "kinds", "precisions", "notes"):
@@ -36,9 +40,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     con = _console()
     con.print(table)
     con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
+    for line in skipped:
+        con.print(f"  skipped {line}")
     if engine:
         con.print(f"NKI engine: {engine}")
     return 0
+
+
+def _selection_skips() -> tuple[str, ...]:
+    """The entries of the current backend list that are skipped here, with the reason."""
+    from .errors import TrnfftError
+    from .introspection import skipped_entries
+    from .selection import resolve
+    try:
+        return skipped_entries(resolve())
+    except TrnfftError as exc:
+        return (f"(the selection does not resolve: {exc})",)
 
 
 def _nki_engine() -> str | None:
@@ -52,16 +69,17 @@ def _nki_engine() -> str | None:
 
 def cmd_which(args: argparse.Namespace) -> int:
     from .introspection import which
-    shape = tuple(int(s) for s in args.shape.split(","))
-    axes = tuple(int(a) for a in args.axes.split(",")) if args.axes else None
-    w = which(args.function, shape, args.dtype, axes=axes, norm=args.norm, backend=args.backend)
+    w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
+              backend=args.backend)
     if args.json:
         print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
-                          "problem": w.problem.describe()}))
+                          "problem": w.problem.describe(), "skipped": list(w.skipped)}))
     else:
         passes = f" in {w.passes} passes" if w.passes > 1 else ""
         _console().print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
                          f"  problem: {w.problem.describe()}")
+        for line in w.skipped:
+            _console().print(f"  skipped {line}")
     return 0
 
 
@@ -78,14 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("which", help="say which backend a call would use here")
-    p.add_argument("function", nargs="?", default="fft")
-    p.add_argument("--shape", default="1024", help="comma-separated, e.g. 128,1024")
-    p.add_argument("--dtype", default="complex64")
-    p.add_argument("--axes", default=None)
-    p.add_argument("--norm", default=None)
-    p.add_argument("--backend", default=None)
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("which", help="say which backend a call would use here",
+                       description="Say which backend trnfft.<function> on an input of this shape "
+                                   "and dtype would run on here, chosen by what, and which listed "
+                                   "backends were skipped.")
+    p.add_argument("function", nargs="?", default="fft", choices=sorted(FUNCTIONS), metavar="FUNCTION",
+                   help=f"the trnfft function, one of {', '.join(sorted(FUNCTIONS))} (default: fft)")
+    p.add_argument("--shape", type=cli_args.shape, default="1024",
+                   help="the input's shape (for c2r functions: the real output's), comma-separated, "
+                        "e.g. 128,1024 (default: 1024)")
+    p.add_argument("--dtype", default="complex64",
+                   help="the input's dtype: float32/complex64 (single) or float64/complex128 "
+                        "(double) (default: complex64)")
+    p.add_argument("--axes", type=cli_args.axes, default=None,
+                   help="transformed axes, comma-separated, e.g. --axes=-2,-1 (default: the function's "
+                        "own: -1 for 1-D, -2,-1 for 2-D, all for n-D)")
+    p.add_argument("--norm", default=None, choices=["backward", "ortho", "forward"],
+                   help="normalisation (default: backward)")
+    p.add_argument("--backend", default=None,
+                   help="a backend or a comma-separated list, as backend= takes (default: the "
+                        "current selection: use_backend, set_backend, TRNFFT_BACKEND, else auto)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
     p.set_defaults(func=cmd_which)
 
     p = sub.add_parser("check", help="cross-check every backend against float64 and each other")
@@ -94,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtypes", default="complex64,complex128",
                    help="precisions to test, as complex64/complex128 or single/double")
     p.add_argument("--kinds", default="c2c,r2c,c2r")
-    p.add_argument("--c", type=float, default=None, help="tolerance factor in c*eps*log2(N)")
+    p.add_argument("--c", type=cli_args.positive_float, default=None,
+                   help="tolerance factor in c*eps*log2(N)")
     p.add_argument("--json", metavar="FILE", default=None, help="write the full report here ('-' for stdout)")
     p.add_argument("--plot", metavar="FILE.png", default=None, help="draw error against N per backend")
     p.add_argument("--no-progress", action="store_true")
@@ -114,6 +146,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrnfftError as exc:
         _console().print(f"[red]error:[/] {exc}")
         return 2
+    except BrokenPipeError:  # `trnfft info --json | head`: the reader left, which is fine
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in tests)
+        pass
 
 
 if __name__ == "__main__":

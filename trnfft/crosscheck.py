@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
 
-from .accuracy import DEFAULT_C, normwise_error, tolerance
+from .accuracy import DEFAULT_C, comparison, tolerance
 from .env import getenv, raw_reader
 from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
@@ -100,17 +101,18 @@ def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig) -> 
         raise BackendError(
             f"cross-check reference {ref_name!r} is the backend being checked; choose a "
             f"different reference (e.g. {CROSSCHECK_ENV}=numpy-reference) or turn the check off")
-    y_ref = get_plan(problem, ref_name).execute(x)  # a plain execute: never checked again
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/Inf input: the check adds no noise
+        y_ref = get_plan(problem, ref_name).execute(x)  # a plain execute: never checked again
     wrong = [f"{name!r} {why}" for name, out in ((checked_name, y), (ref_name, y_ref))
              if (why := mismatch(out, problem.output_shape, problem.output_dtype))]
-    err = float("nan") if wrong else normwise_error(y, y_ref)
+    err, note = (math.nan, "") if wrong else comparison(y, y_ref, x)
     tol = tolerance(problem, cfg.c)
     if not err <= tol:  # NaN fails too
         what = ("; ".join(wrong) if wrong else
                 f"norm-wise error {err:.3g} > tolerance {tol:.3g} "
                 f"(c={cfg.c:g} * eps * log2(N={problem.size}))")
         msg = (f"cross-check failed: backend {checked_name!r} vs reference {ref_name!r} on "
-               f"{problem.describe()}: {what}")
+               f"{problem.describe()}: {what}" + (f"; {note}" if note else ""))
         if cfg.mode == "warn":
             warnings.warn(msg, CrossCheckWarning, stacklevel=4)
         else:

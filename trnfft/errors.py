@@ -14,6 +14,18 @@ class InvalidArgumentError(TrnfftError, ValueError):
     """A bad argument value: axis, n/s, norm, out=, empty input."""
 
 
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of the wrong type (a float n, a list as out=): TypeError, as NumPy raises."""
+
+
+class InvalidAxisError(InvalidArgumentError, IndexError):
+    """An axis out of range for the input: also an IndexError, as numpy's AxisError is."""
+
+
+class SpectrogramArgumentError(InvalidArgumentError, RuntimeError):
+    """A bad stft/istft argument; also a RuntimeError, which torch.stft/istft raise."""
+
+
 class InvalidDtypeError(TrnfftError, TypeError):
     """An input dtype no trnfft transform accepts."""
 

@@ -69,7 +69,7 @@ class Capabilities:
     """What a backend can plan. ``None`` means no limit."""
 
     kinds: frozenset[str] = frozenset({"c2c", "r2c", "c2r"})
-    precisions: frozenset[str] = frozenset({"single", "double"})
+    precisions: frozenset[str] = frozenset({"single", "double"})  # "long" (longdouble): opt-in
     max_rank: int | None = None      # transformed axes per plan
     max_size: int | None = None      # points per transform
     threads: bool = False            # honours problem.workers

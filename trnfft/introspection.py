@@ -8,7 +8,10 @@ import numpy as np
 
 from . import selection
 from .dispatch import get_plan
-from .errors import BackendError, InvalidArgumentError, TrnfftError
+from .arrays import numpy_precision
+from .errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
+from .hookspecs import Declined
+from .planner import plan_on
 from .plan_cache import plan_cache
 from .problem import FFTProblem
 from .registry import REGISTRY, contain
@@ -78,6 +81,7 @@ class Which:
     source: str
     problem: FFTProblem
     passes: int
+    skipped: tuple[str, ...] = ()  # listed entries passed over, each with the reason
 
 
 def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
@@ -87,9 +91,14 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
     kind, forward = FUNCTIONS[function]
-    dt = np.dtype(dtype)
-    precision = "single" if dt in (np.float32, np.complex64) else "double"
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise InvalidDtypeError(f"unknown dtype {dtype!r}; e.g. complex64, float64") from None
+    precision, _ = numpy_precision(dt)
     shape = tuple(int(d) for d in shape)
+    if not shape or min(shape) < 1:
+        raise InvalidArgumentError(f"shape must be non-empty with every dimension >= 1, got {shape}")
     if axes is None and function[-1] not in "2n":
         axes = (-1,)
     elif axes is None and function.endswith("2"):
@@ -102,8 +111,24 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     problem = FFTProblem(kind, tuple(in_shape), ax, lengths, forward, check_norm(norm), precision)
     sel = selection.resolve(backend)
     plan = get_plan(problem, backend)
-    return Which(getattr(plan, "backend", sel.names[0]), sel.source, problem,
-                 len(getattr(plan, "passes", (plan,))))
+    chosen = getattr(plan, "backend", sel.names[0])
+    return Which(chosen, sel.source, problem, len(getattr(plan, "passes", (plan,))),
+                 skipped_entries(sel, problem, chosen))
+
+
+def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,
+                    chosen: str | None = None) -> tuple[str, ...]:
+    """Why each listed entry before ``chosen`` was passed over: unavailable, or it declined."""
+    out = [f"{entry}: unavailable ({why})" for entry, why in sel.skipped]
+    if problem is not None:
+        for name in sel.names:
+            if name == chosen:
+                break
+            try:
+                plan_on(name, problem)
+            except Declined as why:
+                out.append(f"{name}: declined ({why})")
+    return tuple(out)
 
 
 def configure_backend(name: str, **options: Any) -> None:

@@ -6,6 +6,7 @@ dtype rules and NumPy results, repeated axes included; plus ``backend=`` and
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 from .helpers import fftfreq, fftshift, ifftshift, rfftfreq
@@ -26,9 +27,25 @@ def _one(a: Any, n: int | None, axis: int, norm: str | None, out: Any, backend: 
 
 def _many(a: Any, s: Axes, axes: Axes, norm: str | None, out: Any, backend: Any,
           workers: int | None, kind: str, forward: bool = True) -> Any:
+    if s is not None:
+        _deprecated_s_forms(s, axes)
     return transform(a, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
                      backend=backend, workers=workers, flavor=NUMPY, unique_axes=False,
                      axis_name="axes")
+
+
+def _deprecated_s_forms(s: Any, axes: Any) -> None:
+    """The DeprecationWarnings NumPy 2.x gives for ``s`` without ``axes`` and None in ``s``."""
+    if axes is None:
+        warnings.warn(
+            "`axes` should not be `None` if `s` is not `None` (deprecated since NumPy 2.0, "
+            "which will make s[i] the length along axes[i]): pass axes explicitly, e.g. "
+            "axes=tuple(range(-len(s), 0)) for today's meaning", DeprecationWarning, stacklevel=4)
+    if isinstance(s, (list, tuple)) and any(v is None for v in s):
+        warnings.warn(
+            "Passing an array containing `None` values to `s` is deprecated since NumPy 2.0: "
+            "give the length to keep (the 1-D default for that axis) or leave out s",
+            DeprecationWarning, stacklevel=4)
 
 
 def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,

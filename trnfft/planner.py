@@ -59,8 +59,11 @@ def make_plan(problem: FFTProblem, names: tuple[str, ...]) -> Plan:
                 return PassesPlan(problem, passes, name)
             except Declined as why:
                 reasons.append(f"{name} (as 1-D passes): {why}")
+    hint = "" if len(names) > 1 else (
+        f". List a fallback after it, e.g. backend='{names[0]},numpy-reference', to run such "
+        f"problems elsewhere")
     raise UnsupportedProblemError(
-        f"no selected backend can compute {problem.describe()}: " + "; ".join(reasons))
+        f"no selected backend can compute {problem.describe()}: " + "; ".join(reasons) + hint)
 
 
 def _tag(plan: Plan, name: str) -> Plan:

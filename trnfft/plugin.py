@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cli_args import positive_int
 from .errors import BackendUnavailableError
 from .hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
 from .problem import FFTProblem
@@ -10,7 +11,7 @@ from .terminal import make_console
 
 __all__ = [
     "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined",
-    "FFTProblem", "Plan", "apply_scale", "hookimpl", "make_console",
+    "FFTProblem", "Plan", "apply_scale", "hookimpl", "make_console", "positive_int",
 ]
 
 

@@ -8,10 +8,14 @@ import numpy as np
 
 KINDS = ("c2c", "r2c", "c2r")
 NORMS = ("backward", "ortho", "forward")
-PRECISIONS = ("single", "double")
+PRECISIONS = ("single", "double", "long")
 
-_REAL = {"single": np.dtype(np.float32), "double": np.dtype(np.float64)}
-_COMPLEX = {"single": np.dtype(np.complex64), "double": np.dtype(np.complex128)}
+# "long" is NumPy's longdouble: 80-bit extended on x86, the same as double on
+# some platforms; NumPy >= 2 (pocketfft) and FFTW both compute in it.
+REAL_DTYPE = {"single": np.dtype(np.float32), "double": np.dtype(np.float64),
+              "long": np.dtype(np.longdouble)}
+COMPLEX_DTYPE = {"single": np.dtype(np.complex64), "double": np.dtype(np.complex128),
+                 "long": np.dtype(np.clongdouble)}
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class FFTProblem:
     forward:   sign of the exponent: True is exp(-2*pi*i*jk/n). Always True for
                r2c and False for c2r.
     norm:      "backward", "ortho" or "forward", relative to ``forward``.
-    precision: "single" (float32/complex64) or "double".
+    precision: "single" (float32/complex64), "double" or "long" (longdouble/clongdouble).
     workers:   threads the backend may use (backends without threads ignore it).
     """
 
@@ -50,11 +54,11 @@ class FFTProblem:
 
     @property
     def input_dtype(self) -> np.dtype:
-        return _REAL[self.precision] if self.kind == "r2c" else _COMPLEX[self.precision]
+        return REAL_DTYPE[self.precision] if self.kind == "r2c" else COMPLEX_DTYPE[self.precision]
 
     @property
     def output_dtype(self) -> np.dtype:
-        return _REAL[self.precision] if self.kind == "c2r" else _COMPLEX[self.precision]
+        return REAL_DTYPE[self.precision] if self.kind == "c2r" else COMPLEX_DTYPE[self.precision]
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -78,11 +82,18 @@ class FFTProblem:
 
     @property
     def scale(self) -> float:
-        """Factor the unnormalised transform's output is multiplied by."""
-        if self.norm == "ortho":
-            return 1.0 / math.sqrt(self.size)
-        scaled = (self.norm == "forward") == self.forward
-        return 1.0 / self.size if scaled else 1.0
+        """Factor the unnormalised transform's output is multiplied by.
+
+        A float, or an np.longdouble for "long" precision, where a double
+        factor such as 1/3 would cost the result its extra digits.
+        """
+        scaled = self.norm == "ortho" or (self.norm == "forward") == self.forward
+        if not scaled:
+            return 1.0
+        if self.precision == "long":
+            n = np.longdouble(self.size)
+            return np.longdouble(1) / (np.sqrt(n) if self.norm == "ortho" else n)
+        return 1.0 / (math.sqrt(self.size) if self.norm == "ortho" else self.size)
 
     def describe(self) -> str:
         """A one-line human description, used in error messages."""

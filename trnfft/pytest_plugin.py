@@ -8,6 +8,12 @@ value is the backend name. Narrow the set with
 * ``@pytest.mark.trnfft_backends("a", "b")`` to run a test on those only;
 * ``@pytest.mark.trnfft_skip_backends("a")`` to leave some out.
 
+A backend named in ``--trnfft-backends`` that cannot run here is listed as a
+skipped case with the reason. When the selected backend declines a test's
+problem (``UnsupportedProblemError``, e.g. a size above its limit) the test is
+skipped with the backend's reason; ``--trnfft-strict`` or
+``@pytest.mark.trnfft_strict`` make that a failure instead.
+
 Loaded automatically (entry point ``pytest11``); it imports trnfft only when a
 test asks for the fixture.
 """
@@ -22,38 +28,72 @@ import pytest
 def pytest_addoption(parser: Any) -> None:
     parser.addoption("--trnfft-backends", default=None,
                      help="comma-separated trnfft backends for the trnfft_backend fixture")
+    parser.addoption("--trnfft-strict", action="store_true", default=False,
+                     help="fail (instead of skip) trnfft_backend tests whose problem the backend declines")
 
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "trnfft_backends(*names): run only on these backends")
     config.addinivalue_line("markers", "trnfft_skip_backends(*names): never run on these backends")
+    config.addinivalue_line("markers", "trnfft_strict: a problem the backend declines fails the test "
+                                       "instead of skipping it")
 
 
 def available_backends() -> list[str]:
     """Names of the backends that can run here."""
+    return [name for name, why in backend_status().items() if why is None]
+
+
+def backend_status() -> dict[str, str | None]:
+    """Every registered backend: None when it can run here, else why not."""
     from trnfft.introspection import backends_info
-    return [row["name"] for row in backends_info() if row["available"]]
+    return {row["name"]: None if row["available"] else (row["reason"] or "unavailable")
+            for row in backends_info()}
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
     if "trnfft_backend" not in metafunc.fixturenames:
         return
     chosen = metafunc.config.getoption("--trnfft-backends") or os.environ.get("TRNFFT_TEST_BACKENDS")
-    names = available_backends()
+    status = backend_status()
+    names = [name for name, why in status.items() if why is None]
     if chosen:
-        wanted = [n.strip() for n in chosen.split(",") if n.strip()]
-        missing = [n for n in wanted if n not in names]
-        if missing:
-            raise pytest.UsageError(f"--trnfft-backends names unavailable backends: {missing}; "
-                                    f"available here: {names}")
-        names = wanted
+        names = [n.strip() for n in chosen.split(",") if n.strip()]
     only = metafunc.definition.get_closest_marker("trnfft_backends")
     if only is not None:
         names = [n for n in names if n in only.args]
     skip = metafunc.definition.get_closest_marker("trnfft_skip_backends")
     if skip is not None:
         names = [n for n in names if n not in skip.args]
-    metafunc.parametrize("trnfft_backend", names, indirect=True, ids=names)
+    cases = [pytest.param(n, id=n, marks=_unavailable_mark(n, status)) for n in names]
+    metafunc.parametrize("trnfft_backend", cases, indirect=True)
+
+
+def _unavailable_mark(name: str, status: dict[str, str | None]) -> Any:
+    """No marks for a backend that runs here; else a skip with the reason."""
+    if name not in status:
+        return pytest.mark.skip(reason=f"trnfft backend {name!r} is not registered here "
+                                       f"(registered: {', '.join(sorted(status))})")
+    why = status[name]
+    return () if why is None else pytest.mark.skip(
+        reason=f"trnfft backend {name!r} is not available here: {why}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: Any) -> Iterator[None]:
+    """Skip, with the backend's reason, a trnfft_backend test whose problem it declines."""
+    outcome = yield
+    excinfo = outcome.excinfo
+    if excinfo is None or "trnfft_backend" not in getattr(item, "fixturenames", ()):
+        return
+    from trnfft.errors import UnsupportedProblemError
+    if not isinstance(excinfo[1], UnsupportedProblemError):
+        return
+    if item.config.getoption("--trnfft-strict") or item.get_closest_marker("trnfft_strict"):
+        return
+    backend = item.callspec.params.get("trnfft_backend", "?")
+    outcome.force_exception(pytest.skip.Exception(
+        f"trnfft backend {backend!r} declined the problem: {excinfo[1]}"))
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ Highest priority first:
 5. "auto": nki-hardware when it is available, else fftw-reference, else
    numpy-reference.
 
-A selection may name several backends ("nki,fftw-reference"): the first one
-that accepts a problem plans it. A single name never falls back silently.
+A selection may name several backends ("nki,fftw-reference"): entries that
+are unavailable here are skipped (recorded with the reason in
+``Selection.skipped``), and of the rest the first that accepts a problem plans
+it. A single name never falls back silently.
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ class Selection:
     names: tuple[str, ...]
     requested: tuple[str, ...]
     source: str
+    skipped: tuple[tuple[str, str], ...] = ()  # (listed entry, why it is unavailable)
 
 
 def _split(spec: BackendSpec) -> tuple[str, ...] | None:
@@ -132,11 +135,22 @@ def resolve(explicit: BackendSpec = None) -> Selection:
 def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
     """Map requested names (aliases, "nki", "auto") to available backends, or raise."""
     names: list[str] = []
+    skipped: list[tuple[str, str]] = []
     for req in requested:
-        name = _resolve_one(req)
+        try:
+            name = _resolve_one(req)
+        except BackendUnavailableError as exc:
+            if len(requested) == 1:
+                raise  # a single name never falls back
+            skipped.append((req, getattr(exc, "reason", str(exc))))
+            continue
         if name not in names:
             names.append(name)
-    return Selection(tuple(names), requested, source)
+    if not names:
+        raise BackendUnavailableError(
+            f"none of the listed backends {','.join(requested)!r} is available here: "
+            + "; ".join(f"{entry}: {why}" for entry, why in skipped))
+    return Selection(tuple(names), requested, source, tuple(skipped))
 
 
 def _resolve_one(requested: str) -> str:
@@ -149,9 +163,23 @@ def _resolve_one(requested: str) -> str:
     avail = rec.availability()
     if not avail.available:
         fix = f" Fix: {avail.fix}" if avail.fix else ""
-        raise BackendUnavailableError(
-            f"trnfft backend {name!r} is not available here: {avail.reason}.{fix}")
+        raise _unavailable(
+            f"trnfft backend {name!r} is not available here: {avail.reason}.{fix}; or list a "
+            f"fallback, e.g. {name + ',' + _fallback_for(name)!r} (unavailable entries in a list "
+            f"are skipped)", avail.reason)
     return name
+
+
+def _unavailable(message: str, reason: str) -> BackendUnavailableError:
+    """The error, carrying the short reason a backend list reports when it skips the entry."""
+    exc = BackendUnavailableError(message)
+    exc.reason = reason  # type: ignore[attr-defined]
+    return exc
+
+
+def _fallback_for(name: str) -> str:
+    """A backend to suggest after ``name`` in a list (the reference ones need no device)."""
+    return "numpy-reference" if name == "fftw-reference" else "fftw-reference"
 
 
 def _available(name: str) -> bool:
@@ -178,7 +206,9 @@ def _nki() -> str:
         return NKI_HARDWARE
     hw = REGISTRY.records().get(NKI_HARDWARE)
     why = hw.availability().reason if hw is not None else "the nki-hardware backend is not installed"
-    raise BackendUnavailableError(
+    raise _unavailable(
         f"backend 'nki' needs either a Trainium NeuronCore (nki-hardware: {why}) "
         f"or the CPU simulator: set {SIMULATOR_ENV}=1 to run the NKI kernels on "
-        f"nki-simulator, or choose another backend (e.g. 'fftw-reference').")
+        f"nki-simulator, or choose another backend (e.g. 'fftw-reference'), or list a "
+        f"fallback ('nki,fftw-reference': unavailable entries in a list are skipped).",
+        f"no Trainium ({why}) and {SIMULATOR_ENV} is not set")

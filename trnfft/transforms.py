@@ -14,11 +14,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import arrays, dispatch, fast_path
-from .arrays import COMPLEX_DTYPE, REAL_DTYPE
 from .env import getenv
-from .errors import InvalidArgumentError, InvalidDtypeError
+from .errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
+                     InvalidDtypeError)
 from .fast_path import WORKERS_ENV
-from .problem import NORMS, FFTProblem
+from .problem import COMPLEX_DTYPE, NORMS, REAL_DTYPE, FFTProblem
 
 TORCH, NUMPY = "torch", "numpy"
 SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -31,9 +31,9 @@ MAX_WORKERS = 4096  # threads per transform; far past any core count, well insid
 
 def check_norm(norm: str | None) -> str:
     found = _NORM.get(norm) if isinstance(norm, (str, type(None))) else None
-    if found is None:
+    if found is None:  # NumPy's wording first
         raise InvalidArgumentError(
-            f"invalid norm {norm!r}: expected None, 'backward', 'ortho' or 'forward'")
+            f"Invalid norm value {norm!r}; should be None, 'backward', 'ortho' or 'forward'")
     return found
 
 
@@ -63,9 +63,9 @@ def _axis(axis: Any, ndim: int, what: str) -> int:
     try:
         a = operator.index(axis)
     except TypeError:
-        raise InvalidArgumentError(f"{what} must be an integer, got {axis!r}") from None
+        raise InvalidArgumentTypeError(f"{what} must be an integer, got {axis!r}") from None
     if not -ndim <= a < ndim:
-        raise InvalidArgumentError(
+        raise InvalidAxisError(
             f"{what}={axis} is out of range for an input with {ndim} dimension(s)")
     return a % ndim
 
@@ -77,11 +77,12 @@ def _length(n: Any, what: str) -> int | None:
     try:
         v = operator.index(n)
     except TypeError:
-        raise InvalidArgumentError(f"{what} must be an integer, got {n!r}") from None
+        raise InvalidArgumentTypeError(f"{what} must be an integer, got {n!r}") from None
     if v == -1 and what != "n":
         return None
     if v < 1:
-        raise InvalidArgumentError(f"invalid number of data points {what}={v}: must be >= 1")
+        raise InvalidArgumentError(
+            f"Invalid number of FFT data points ({v}) specified: {what}={v} must be >= 1")
     return v
 
 
@@ -106,7 +107,8 @@ def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | Non
     out_axes = tuple(_axis(a, ndim, name) for a in axes)
     if s is not None and len(s) != len(out_axes):
         raise InvalidArgumentError(
-            f"s and {name} must have the same length, got {len(s)} and {len(out_axes)}")
+            f"Shape and axes have different lengths: s and {name} must have the same length, "
+            f"got {len(s)} and {len(out_axes)}")
     if unique and len(set(out_axes)) != len(out_axes):
         raise InvalidArgumentError(f"{name} must be unique, got {tuple(axes)}")
     lengths = tuple(_length(n, "s") for n in s) if s is not None else (None,) * len(out_axes)
@@ -162,7 +164,9 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     call = Call(x, flavor)
     xin = call.x
     if xin.ndim == 0:
-        raise InvalidArgumentError("FFT input must have at least one dimension, got a 0-d scalar")
+        if not call.tensor and xin.dtype.kind not in "biufc":
+            call.precision("complex")  # a str or other non-numeric object: say so
+        raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
     ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
     if not unique_axes and len(set(ax)) != len(ax):
         return _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
@@ -187,16 +191,21 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
             n = n if n is not None else 2 * (xs.shape[a] - 1)
             if n < 1:
                 raise InvalidArgumentError(
-                    f"invalid number of output points {n} along axis {a}: an input of "
-                    f"length {xs.shape[a]} needs n given explicitly")
+                    f"Invalid number of FFT data points ({n}) specified: along axis {a} an input "
+                    f"of length {xs.shape[a]} needs n given explicitly")
             xs = arrays.resize_axis(xs, a, n // 2 + 1)
         else:
             n = n if n is not None else xs.shape[a]
             if n < 1:
                 raise InvalidArgumentError(
-                    f"invalid number of data points (0) along axis {a}: the input is empty there")
+                    f"Invalid number of FFT data points (0) specified: the input is empty along "
+                    f"axis {a}")
             xs = arrays.resize_axis(xs, a, n)
         lengths.append(n)
+    if out is not None and flavor == NUMPY and kind != "c2r" and len(ax) > 1:
+        order = list(range(len(ax)))[::-1]  # numpy: last axis first, each pass into out=
+        steps = [(kind if i == len(ax) - 1 else "c2c", ax[i], lengths[i]) for i in order]
+        check_numpy_out(out, pass_shapes(call.x.shape, steps))
     key = (kind, tuple(xs.shape), ax, tuple(lengths),
            kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
     if sig is not None and xs is x and 0 not in key[1]:
@@ -238,14 +247,42 @@ def _deliver(call: Call, y: Any, out: Any) -> Any:
                 f"shape {tuple(y.shape)} and dtype {y.dtype}")
         out.copy_(y)
         return out
-    if not isinstance(out, np.ndarray):
-        raise InvalidArgumentError(f"out= must be a numpy.ndarray, got {type(out).__name__}")
-    if out.shape != y.shape or out.dtype != y.dtype:
-        raise InvalidArgumentError(
-            f"out= has shape {out.shape} and dtype {out.dtype}; the result needs "
-            f"shape {y.shape} and dtype {y.dtype}")
-    np.copyto(out, y)
+    check_numpy_out(out, [y.shape])
+    if not np.can_cast(y.dtype, out.dtype, "same_kind"):  # NumPy's rule for a ufunc's out=
+        raise InvalidArgumentTypeError(
+            f"Cannot cast the {y.dtype} result to out= of dtype {out.dtype} with casting rule "
+            f"'same_kind'")
+    np.copyto(out, y, casting="same_kind")
     return out
+
+
+def check_numpy_out(out: Any, shapes: Sequence[tuple[int, ...]]) -> None:
+    """NumPy's out= rules: an ndarray whose shape fits every pass's output (``shapes``).
+
+    numpy.fft's n-D functions write each 1-D pass into ``out``, so with ``s``
+    changing more than the first-done axis no ``out`` fits (NumPy raises too).
+    """
+    if not isinstance(out, np.ndarray):
+        raise InvalidArgumentTypeError(
+            f"return arrays must be of ArrayType: out= must be a numpy.ndarray, got "
+            f"{type(out).__name__}")
+    for shape in shapes:
+        if tuple(out.shape) != tuple(shape):
+            final = tuple(shapes[-1])
+            raise InvalidArgumentError(
+                f"output array has wrong shape: out= has shape {out.shape}; "
+                + (f"the result needs shape {final}" if tuple(shape) == final else
+                   f"a pass of the transform produces shape {tuple(shape)} (the result "
+                   f"{final}), and NumPy writes every pass into out="))
+
+
+def pass_shapes(shape: Sequence[int], steps: Sequence[tuple[str, int, int]]) -> list[tuple[int, ...]]:
+    """The output shape after each 1-D step (kind, axis, n) applied to ``shape``."""
+    cur, shapes = list(shape), []
+    for kind, axis, n in steps:
+        cur[axis] = n // 2 + 1 if kind == "r2c" else n
+        shapes.append(tuple(cur))
+    return shapes
 
 
 def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], req: tuple,
@@ -253,8 +290,9 @@ def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], re
                    hermitian: bool) -> Any:
     """numpy.fft semantics for repeated axes: one 1-D pass per listed axis.
 
-    c2c runs the axes last to first; r2c runs its real pass first and c2r its
-    real pass last, as numpy's rfftn/irfftn do.
+    c2c runs the axes last to first; r2c runs its real pass first and then the
+    rest last to first, c2r the rest first to last and its real pass last, as
+    numpy's rfftn/irfftn do (NumPy's gh-27159).
     """
     if hermitian:
         raise InvalidArgumentError("repeated axes are not supported for Hermitian transforms")
@@ -262,7 +300,7 @@ def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], re
     if kind == "c2c":
         steps.reverse()
     elif kind == "r2c":
-        steps = [("r2c", len(ax) - 1)] + steps[:-1]
+        steps = [("r2c", len(ax) - 1)] + steps[-2::-1]
     else:
         steps = steps[:-1] + [("c2r", len(ax) - 1)]
     x = call.x
@@ -270,6 +308,8 @@ def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], re
     lengths = [x.shape[a] if n is None else n for a, n in zip(ax, req)]
     if kind == "c2r" and req[-1] is None:
         lengths[-1] = 2 * (x.shape[ax[-1]] - 1)
+    if out is not None and flavor == NUMPY and kind != "c2r":
+        check_numpy_out(out, pass_shapes(x.shape, [(k, ax[i], lengths[i]) for k, i in steps]))
     for step_kind, i in steps:
         x = transform(x, kind=step_kind, forward=forward if kind == "c2c" else kind == "r2c",
                       s=(lengths[i],), axes=(ax[i],), norm=norm,

@@ -37,7 +37,17 @@ class FFTWBackend:
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(threads=True, notes="any size, any axes; long double not exposed")
+        return Capabilities(threads=True, precisions=self._precisions(),
+                            notes="any size, any axes, long double where pyFFTW has it")
+
+    @staticmethod
+    def _precisions() -> frozenset[str]:
+        """single and double, plus long double when this pyFFTW build has FFTW's 'l' library."""
+        try:
+            long_double = "ld" in getattr(_pyfftw(), "_supported_types", ())
+        except ImportError:
+            long_double = False
+        return frozenset({"single", "double", "long"} if long_double else {"single", "double"})
 
     def details(self) -> dict[str, Any]:
         s = self.settings

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import numpy as np
+from trnfft.plugin import positive_int
 
 from . import emulator
 from .emulator.costmodel import CHIPS, ModelledCost, model
@@ -103,11 +104,12 @@ def cmd_cost(args: argparse.Namespace) -> int:
 def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser("cost", help="NKI kernel counters and MODELLED trn1/trn2 time (emulator)")
     p.add_argument("kernel", choices=["gemm"], help="which kernel to run on the emulator")
-    p.add_argument("--m", type=int, default=1024)
-    p.add_argument("--k", type=int, default=1024)
-    p.add_argument("--n", type=int, default=1024)
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--m", type=positive_int, default=1024, help="rows of A and C (default: 1024)")
+    p.add_argument("--k", type=positive_int, default=1024, help="the contracted dimension (default: 1024)")
+    p.add_argument("--n", type=positive_int, default=1024, help="columns of B and C (default: 1024)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                   help="operand dtype (default: float32)")
     p.add_argument("--matmul", default="fp32", choices=["fp32", "bf16"],
-                   help="emulate matmul operands as given (fp32) or rounded to bf16 (an auto-cast)")
-    p.add_argument("--json", action="store_true")
+                   help="emulate matmul operands as given (fp32) or rounded to bf16 (an auto-cast) (default: fp32)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_cost)

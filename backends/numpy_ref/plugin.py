@@ -13,6 +13,9 @@ import numpy as np
 from trnfft.plugin import Availability, Capabilities, FFTProblem, hookimpl
 
 
+NATIVE_PRECISIONS = int(np.__version__.split(".")[0]) >= 2
+
+
 class NumpyPlan:
     """A numpy.fft call with its arguments fixed."""
 
@@ -43,7 +46,10 @@ class NumpyBackend:
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(notes="single precision computed natively with NumPy >= 2")
+        if NATIVE_PRECISIONS:  # NumPy >= 2 computes every precision natively, long double too
+            return Capabilities(precisions=frozenset({"single", "double", "long"}),
+                                notes="single and long double computed natively (NumPy >= 2)")
+        return Capabilities(notes="single precision computed in double (NumPy < 2)")
 
     def plan(self, problem: FFTProblem) -> NumpyPlan:
         return NumpyPlan(problem)

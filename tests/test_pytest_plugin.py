@@ -1,0 +1,66 @@
+"""The pytest plugin: declined problems skip with the reason; unavailable backends skip, not abort."""
+from __future__ import annotations
+
+import pytest
+
+import trnfft
+
+pytest_plugins = ["pytester"]
+
+try:  # imported before pytester snapshots sys.modules: pyFFTW's extension loads once per process
+    import pyfftw  # noqa: F401
+except ImportError:
+    pass
+
+DECLINED_TEST = """
+import numpy as np
+import pytest
+from trnfft import numpy_fft
+
+@pytest.mark.trnfft_backends("nki-simulator", "numpy-reference")
+def test_big(trnfft_backend):
+    assert numpy_fft.fft(np.ones(4096, np.complex64)).shape == (4096,)
+
+@pytest.mark.trnfft_strict
+@pytest.mark.trnfft_backends("nki-simulator")
+def test_big_strict(trnfft_backend):
+    numpy_fft.fft(np.ones(4096, np.complex64))
+
+@pytest.mark.trnfft_backends("numpy-reference")
+def test_real_failure_still_fails(trnfft_backend):
+    assert numpy_fft.fft(np.ones(4))[0] == 5
+"""
+
+
+def _available(name):
+    return name in {r["name"] for r in trnfft.backends_info() if r["available"]}
+
+
+def test_declined_problem_is_skipped_with_the_reason(pytester):
+    if not _available("nki-simulator"):
+        pytest.skip("needs nki-simulator, which declines n > 128")
+    pytester.makepyfile(DECLINED_TEST)
+    result = pytester.runpytest_inprocess("-rsf")
+    result.assert_outcomes(passed=1, skipped=1, failed=2)
+    result.stdout.fnmatch_lines(["*SKIPPED*'nki-simulator' declined the problem*128*"])
+    result.stdout.fnmatch_lines(["FAILED*test_big_strict*", "FAILED*test_real_failure_still_fails*"])
+
+
+def test_strict_option_fails_declined_problems(pytester):
+    if not _available("nki-simulator"):
+        pytest.skip("needs nki-simulator, which declines n > 128")
+    path = pytester.makepyfile(DECLINED_TEST)
+    result = pytester.runpytest_inprocess("--trnfft-strict", f"{path}::test_big")
+    result.assert_outcomes(passed=1, failed=1)
+
+
+def test_unavailable_backend_on_the_command_line_is_skipped(pytester):
+    unavailable = [r for r in trnfft.backends_info() if not r["available"]]
+    if not unavailable:
+        pytest.skip("every registered backend is available here")
+    name = unavailable[0]["name"]
+    pytester.makepyfile("def test_a(trnfft_backend):\n    assert trnfft_backend\n")
+    result = pytester.runpytest_inprocess(f"--trnfft-backends={name},numpy-reference,no-such", "-rs")
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines([f"*SKIPPED*'{name}' is not available here:*",
+                                 "*SKIPPED*'no-such' is not registered here*"])
