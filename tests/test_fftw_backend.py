@@ -65,7 +65,8 @@ def test_foreign_wisdom_is_ignored_and_replaced_quietly(fftw, tmp_path, recwarn)
     "not json", "[1, 2]", json.dumps({"pyfftw": "{v}", "wisdom": ["", ""]}),
     json.dumps({"pyfftw": "{v}", "wisdom": [1, 2, 3]}),
     json.dumps({"pyfftw": "{v}", "wisdom": ["garbage", "garbage", "garbage"]}),
-], ids=["text", "list", "two-strings", "numbers", "rejected-by-fftw"])
+    json.dumps({"pyfftw": "{v}", "wisdom": ["\u00e9", "", ""]}),
+], ids=["text", "list", "two-strings", "numbers", "rejected-by-fftw", "non-ascii"])
 def test_unusable_wisdom_is_set_aside_with_one_warning_and_replaced(fftw, tmp_path, content):
     import pyfftw
     path = tmp_path / "fftw-wisdom.json"

@@ -60,7 +60,10 @@ def read(path: Path, pyfftw: Any) -> tuple[bytes, ...] | None:
     if (not isinstance(strings, list) or len(strings) != 3
             or not all(isinstance(s, str) for s in strings)):
         raise UnusableWisdom("does not hold the three wisdom strings (double, single, long double)")
-    return tuple(s.encode("ascii") for s in strings)
+    try:
+        return tuple(s.encode("ascii") for s in strings)
+    except UnicodeEncodeError:
+        raise UnusableWisdom("holds text that is not wisdom (non-ASCII)") from None
 
 
 def load(path: Path, pyfftw: Any) -> bool:
