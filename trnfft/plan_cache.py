@@ -7,7 +7,10 @@ plan reports its memory as an optional ``nbytes`` attribute (FFTW plans pin
 buffers as large as their problem); plans that do not count as 0. The most
 recent plan is always kept, however large, so repeated calls on one big
 problem do not plan again. ``clear()`` drops every plan and hands freed memory
-back to the operating system where the C library allows it.
+back to the operating system where the C library allows it; so does eviction,
+every ``TRIM_AFTER`` bytes of evicted plans (glibc otherwise keeps freed
+buffers below its adaptive mmap threshold in the heap, and a process cycling
+through many shapes grows by fragments).
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from .errors import InvalidArgumentError
 
 SIZE_ENV, BYTES_ENV = "TRNFFT_PLAN_CACHE_SIZE", "TRNFFT_PLAN_CACHE_BYTES"
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
+TRIM_AFTER = 16 * 2**20  # bytes of evicted plans between returns of free memory to the system
 
 
 def parse_bytes(text: str, what: str = BYTES_ENV) -> int | None:
@@ -66,6 +70,7 @@ class PlanCache:
         self._max_size = max_size
         self._max_bytes = max_bytes
         self._nbytes = 0
+        self._evicted = 0  # bytes evicted since free memory was last returned
         self.hits = 0
         self.misses = 0
 
@@ -135,6 +140,11 @@ class PlanCache:
                 self._nbytes += _nbytes(plan)
             self._plans.move_to_end(key)
             self._evict()
+            trim = self._evicted >= TRIM_AFTER
+            if trim:
+                self._evicted = 0
+        if trim:  # the evicted plans are gone now
+            release_free_memory()
         return kept
 
     def _evict(self) -> None:
@@ -143,6 +153,7 @@ class PlanCache:
                 self._max_bytes is not None and self._nbytes > self._max_bytes and len(plans) > 1):
             _, dropped = plans.popitem(last=False)
             self._nbytes -= _nbytes(dropped)
+            self._evicted += _nbytes(dropped)
 
 
 def release_free_memory() -> None:
