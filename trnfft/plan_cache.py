@@ -6,11 +6,11 @@ Bounded two ways: by count (``max_size``, ``TRNFFT_PLAN_CACHE_SIZE``, default
 plan reports its memory as an optional ``nbytes`` attribute (FFTW plans pin
 buffers as large as their problem); plans that do not count as 0. The most
 recent plan is always kept, however large, so repeated calls on one big
-problem do not plan again. ``clear()`` drops every plan and hands freed memory
-back to the operating system where the C library allows it; so does eviction,
-every ``TRIM_AFTER`` bytes of evicted plans (glibc otherwise keeps freed
-buffers below its adaptive mmap threshold in the heap, and a process cycling
-through many shapes grows by fragments).
+problem do not plan again. Dropped plans' memory goes back to the operating
+system where the C library allows it: ``clear()`` and eviction call glibc's
+``malloc_trim`` once ``TRIM_AFTER`` bytes of plans have gone (glibc otherwise
+keeps freed buffers below its adaptive mmap threshold in the heap, and a
+process cycling through many shapes grows by fragments).
 """
 from __future__ import annotations
 
@@ -110,10 +110,12 @@ class PlanCache:
     def clear(self) -> None:
         """Drop every plan and give the memory they held back to the system."""
         with self._lock:
+            dropped = self._nbytes + self._evicted
             self._plans.clear()
-            self._nbytes = 0
+            self._nbytes = self._evicted = 0
             self.hits = self.misses = 0
-        release_free_memory()
+        if dropped >= TRIM_AFTER:  # worth a trim (a few ms on a large heap)
+            release_free_memory()
 
     def get_or_build(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """The cached plan for ``key``, building (outside the lock) on a miss.
