@@ -1,8 +1,10 @@
-"""Launches and modelled Trainium kernel time for backends whose plans report them.
+"""Launches, HBM traffic and modelled Trainium kernel time for backends whose plans report them.
 
 A plan that implements ``modelled_cost()`` (the NKI backends, through the
 emulator's cost model) is tracked here; every other backend is skipped. All
-times are modelled estimates, not measurements.
+times are modelled estimates, not measurements. Problems are 1-D complex64
+c2c transforms along the last axis ("64x4096" is a batch of 64): one per
+NKI kernel class, 4099 through Bluestein.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ BACKENDS = [b.split(":", 1)[1] for b in trnfft_backends()]
 
 
 class NKIModel:
-    params = [["c2c:64", "c2c:128", "c2c:128x128", "c2c:1024", "c2c:65536", "r2c:1024"], BACKENDS]
+    params = [["c2c:128", "c2c:128x128", "c2c:1024", "c2c:4096", "c2c:64x4096", "c2c:65536", "c2c:1048576",
+               "c2c:4099"], BACKENDS]
     param_names = ["problem", "backend"]
     timeout = 300
 
@@ -45,3 +48,13 @@ class NKIModel:
         return self.cost["trn2_seconds"] * 1e6
 
     track_modelled_trn2.unit = "us (modelled, trn2)"
+
+    def track_hbm_over_minimum(self, problem, backend):
+        return self.cost["hbm_over_minimum"]
+
+    track_hbm_over_minimum.unit = "HBM bytes / (input + output bytes)"
+
+    def track_modelled_trn1_over_roofline(self, problem, backend):
+        return self.cost["trn1_over_roofline"]
+
+    track_modelled_trn1_over_roofline.unit = "modelled trn1 time / roofline"

@@ -147,9 +147,12 @@ def claims(backend: str, kind: str, dtype, lengths) -> bool:
         return False
     if len(lengths) > 1 and kind != "c2c" and "c2c" not in caps.kinds:
         return False
-    if caps.max_rank is None or len(lengths) <= caps.max_rank:
-        return caps.max_size is None or math.prod(lengths) <= caps.max_size
-    return caps.max_size is None or max(lengths) <= caps.max_size
+    limit = caps.max_size if caps.max_size is not None else math.inf
+    kind_limit = min(limit, caps.max_size_by_kind.get(kind, math.inf))
+    if (caps.max_rank is None or len(lengths) <= caps.max_rank) and math.prod(lengths) <= kind_limit:
+        return True  # the whole problem at once
+    # otherwise as 1-D passes (the planner's fallback): the real pass is the last axis
+    return len(lengths) > 1 and max(lengths) <= limit and lengths[-1] <= kind_limit
 
 
 def run_claimed(backend: str, call, kind: str, dtype, lengths):

@@ -28,31 +28,42 @@ def test_batches_beyond_one_tile_run_in_one_launch():
     y = numpy_fft.fft(x, backend="nki-simulator")
     assert_close(y, np.fft.fft(x.astype(np.complex128)), np.complex64, 64)
     rec = last_record()
-    assert rec.launches == 1 and rec.instructions["tensor"] == 4 * 3  # 3 row tiles, 4 real matmuls each
+    # two transforms per 128-point tile row: 150 rows -> 2 row tiles of 4 real matmuls each
+    assert rec.launches == 1 and rec.instructions["tensor"] == 4 * 2
 
 
-def test_multi_axis_runs_as_passes_on_the_simulator():
+def test_small_2d_runs_in_one_launch_and_larger_as_passes():
     x = random_array((96, 80), np.complex64)
     w = trnfft.which("fft2", x.shape, "complex64", backend="nki-simulator")
-    assert (w.backend, w.passes) == ("nki-simulator", 2)
+    assert (w.backend, w.passes) == ("nki-simulator", 1)
     assert_close(numpy_fft.fft2(x, backend="nki-simulator"), np.fft.fft2(x.astype(np.complex128)),
                  np.complex64, x.size)
+    assert last_record().launches == 1
+    big = random_array((3, 200, 64), np.complex64)
+    assert trnfft.which("fft2", big.shape, "complex64", backend="nki-simulator").passes == 2
+    assert_close(numpy_fft.fft2(big, backend="nki-simulator"), np.fft.fft2(big.astype(np.complex128)),
+                 np.complex64, 200 * 64)
 
 
 def test_what_the_kernel_does_not_claim_is_refused():
-    with pytest.raises(UnsupportedProblemError, match="nki-simulator: size 129 above the maximum 128"):
-        numpy_fft.fft(np.ones(129, np.complex64), backend="nki-simulator")
-    with pytest.raises(UnsupportedProblemError, match="double precision not supported"):
+    with pytest.raises(UnsupportedProblemError,
+                       match="nki-simulator: size 1048577 above the maximum 1048576"):
+        numpy_fft.fft(np.ones(2**20 + 1, np.complex64), backend="nki-simulator")
+    with pytest.raises(UnsupportedProblemError,
+                       match="double precision not supported .the Tensor engine has no fp64; select 'nki,fftw-ref"):
         numpy_fft.fft(np.ones(8, np.complex128), backend="nki-simulator")
-    with pytest.raises(UnsupportedProblemError, match="kind r2c"):
-        numpy_fft.rfft(np.ones(8, np.float32), backend="nki-simulator")
+    with pytest.raises(UnsupportedProblemError, match="r2c size 256 above the maximum 128 for r2c"):
+        numpy_fft.rfft(np.ones(256, np.float32), backend="nki-simulator")
 
 
 def test_ordered_selection_falls_back_for_the_rest(monkeypatch):
     monkeypatch.setenv("TRNFFT_USE_SIMULATOR", "1")
     with trnfft.use_backend("nki,fftw-reference"):
         assert trnfft.which("fft", (64,), "complex64").backend == "nki-simulator"
-        assert trnfft.which("fft", (4096,), "complex64").backend == "fftw-reference"
+        assert trnfft.which("fft", (4096,), "complex64").backend == "nki-simulator"
+        assert trnfft.which("fft", (2**20 + 1,), "complex64").backend == "fftw-reference"
+        assert trnfft.which("rfft", (64,), "float32").backend == "nki-simulator"
+        assert trnfft.which("rfft", (256,), "float32").backend == "fftw-reference"
 
 
 def test_simulator_env_routes_nki_to_the_simulator(monkeypatch):
@@ -74,6 +85,31 @@ def test_hardware_executor_fails_clearly_here():
     assert executors.hardware_problem() is not None
     with pytest.raises(RuntimeError, match="cannot run on Trainium"):
         executors.on_device(None, np.zeros(4, np.float32))
+    with pytest.raises(RuntimeError, match="cannot run on Trainium"):
+        executors.upload((np.zeros(4, np.float32), 3))
+
+
+def test_plan_constants_are_uploaded_once_per_plan():
+    """Each plan hands its constants to the executor's upload once; calls send only their data."""
+    from trnfft.check import make_problem
+    from trnfft_backends.nki.plugin import FFTPlan
+    uploads, runs = [], []
+
+    def upload(args):
+        uploads.append(args)
+        return args
+
+    def run(kernel, *args):
+        runs.append(args)
+        return executors.simulate(kernel, *args)
+
+    plan = FFTPlan(make_problem("c2c", (4, 1000)), run, upload)
+    x = random_array((4, 1000), np.complex64)
+    for _ in range(3):
+        assert_close(plan.execute(x), np.fft.fft(x.astype(np.complex128)), np.complex64, 1000)
+    assert len(uploads) == 1 and len(runs) == 3
+    # every call passes the very objects upload returned, not new copies
+    assert all(len(r[2:]) == len(uploads[0]) and all(a is b for a, b in zip(r[2:], uploads[0])) for r in runs)
 
 
 def test_dft_matrices_are_accurate():

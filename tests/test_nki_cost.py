@@ -8,7 +8,8 @@ import pytest
 
 from trnfft.cli import main
 from trnfft_backends.nki import emulator, engine
-from trnfft_backends.nki.cost import gemm_cost
+from trnfft.errors import InvalidArgumentError
+from trnfft_backends.nki.cost import fft_cost, gemm_cost
 from trnfft_backends.nki.emulator.costmodel import CHIPS, model
 from trnfft_backends.nki.kernels.gemm import expected_counts, gemm_kernel
 
@@ -99,3 +100,49 @@ def test_trnfft_info_shows_the_engine(capsys):
     rows = {r["name"]: r for r in data["backends"]}
     assert rows["nki-simulator"]["available"]
     assert not rows["nki-hardware"]["available"] and "nki" in rows["nki-hardware"]["reason"]
+
+
+@pytest.mark.parametrize("m,k,n", [(200, 128, 512), (128, 128, 100), (130, 200, 700)])
+def test_gemm_handles_ragged_tiles(m, k, n):
+    """Rows past the last full tile are computed (no NaN) and the counts follow the ceil'd tile grid."""
+    rec, costs, err = gemm_cost(m, k, n)
+    assert err < 1e-6
+    want = expected_counts(m, k, n)
+    assert rec.instructions["tensor"] == want["tensor"] and rec.macs == m * k * n
+    assert rec.sbuf_to_hbm_bytes == m * n * 4
+
+
+@pytest.mark.parametrize("flag,value", [("--m", "0"), ("--m", "-5"), ("--n", "0"), ("--k", "-1")])
+def test_cost_rejects_bad_sizes_clearly(capsys, flag, value):
+    with pytest.raises(SystemExit) as exc:      # a usage error from the command line
+        main(["cost", "gemm", flag, value])
+    assert exc.value.code == 2 and "positive integer" in capsys.readouterr().err
+    with pytest.raises(InvalidArgumentError, match="must be a positive integer"):  # and from Python
+        fft_cost(int(value) if flag == "--n" else 16, 1 if flag == "--n" else int(value))
+    with pytest.raises(InvalidArgumentError, match=f"{flag[2:]} must be a positive integer, got {value}"):
+        gemm_cost(**{"m": 128, "k": 128, "n": 128, flag[2:]: int(value)})
+
+
+def test_fft_cost_reports_the_targets():
+    data = fft_cost(4096, 64)
+    f, trn1 = data["fft"], data["modelled"]["trn1"]
+    assert data["record"]["launches"] == 1
+    assert f["minimum_bytes"] == 2 * 64 * 4096 * 8
+    assert f["hbm_bytes"] == data["record"]["hbm_to_sbuf_bytes"] + data["record"]["sbuf_to_hbm_bytes"]
+    assert f["hbm_over_minimum"] <= 2                      # constants included
+    assert f["hbm_bytes"] - f["minimum_bytes"] >= f["plan_constant_bytes"]
+    assert 1 <= trn1["over_roofline"] <= 3
+    assert f["relative_error_vs_float64"] < 1e-6
+    big = fft_cost(2**16, 1)
+    assert big["record"]["launches"] == 1 and big["fft"]["hbm_over_minimum"] <= 2
+
+
+def test_trnfft_cost_fft_cli(capsys):
+    assert main(["cost", "fft", "--n", "1000", "--batch", "3", "--inverse"]) == 0
+    text = capsys.readouterr().out
+    assert "four-step n=1000" in text and "MODELLED kernel" in text and "MODELLED roofline" in text
+    assert main(["cost", "fft", "--n", "4099", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["fft"]["layout"].startswith("bluestein") and data["record"]["launches"] == 1
+    assert main(["cost", "fft", "--n", str(2**20 + 1)]) == 2
+    assert "above the largest supported" in capsys.readouterr().out

@@ -538,3 +538,38 @@ def test_freed_tiles_give_space_back():
 
     run(k, A)
     assert emulator.last_record().peak_psum_banks <= 2
+
+
+# -- raw access patterns on HBM ------------------------------------------------------
+@nki.jit
+def k_ap_transpose_store(x):
+    rows, cols = x.shape
+    out = nl.ndarray((cols, rows), nl.float32, buffer=nl.shared_hbm)
+    tile = nl.load(x)
+    nl.store(out.ap(pattern=[[1, rows], [rows, cols]], offset=0), tile)  # out[c, r] = x[r, c]
+    return out
+
+
+@nki.jit
+def k_ap_on_a_view(x):
+    out = nl.ndarray(x.shape, nl.float32, buffer=nl.shared_hbm)
+    nl.store(out[0:2, :].ap(pattern=[[1, 2], [2, 2]], offset=0), nl.load(x[0:2, 0:2]))
+    return out
+
+
+@nki.jit
+def k_ap_out_of_bounds(x):
+    out = nl.ndarray(x.shape, nl.float32, buffer=nl.shared_hbm)
+    nl.store(out.ap(pattern=[[4, 4], [1, 4]], offset=1), nl.load(x[0:4, 0:4]))
+    return out
+
+
+def test_hbm_access_pattern_walks_the_storage():
+    x = RNG.uniform(-1, 1, (8, 16)).astype(np.float32)
+    np.testing.assert_array_equal(run(k_ap_transpose_store, x), x.T)
+
+
+def test_access_pattern_rules():
+    x = RNG.uniform(-1, 1, (4, 4)).astype(np.float32)
+    rejects("ap-on-view", k_ap_on_a_view, x)
+    assert "element 16 of a tensor of 16" in rejects("ap-bounds", k_ap_out_of_bounds, x)

@@ -72,6 +72,8 @@ class Capabilities:
     precisions: frozenset[str] = frozenset({"single", "double"})  # "long" (longdouble): opt-in
     max_rank: int | None = None      # transformed axes per plan
     max_size: int | None = None      # points per transform
+    max_size_by_kind: dict[str, int] = field(default_factory=dict)  # tighter limits for some kinds
+    precision_note: str = ""         # why a precision is missing and what to do instead
     threads: bool = False            # honours problem.workers
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -81,11 +83,15 @@ class Capabilities:
         if problem.kind not in self.kinds:
             return f"kind {problem.kind} not supported (supports {sorted(self.kinds)})"
         if problem.precision not in self.precisions:
-            return f"{problem.precision} precision not supported"
+            note = f" ({self.precision_note})" if self.precision_note else ""
+            return f"{problem.precision} precision not supported{note}"
         if self.max_rank is not None and len(problem.axes) > self.max_rank:
             return f"{len(problem.axes)}-D transforms not supported (max {self.max_rank})"
         if self.max_size is not None and problem.size > self.max_size:
             return f"size {problem.size} above the maximum {self.max_size}"
+        kind_limit = self.max_size_by_kind.get(problem.kind)
+        if kind_limit is not None and problem.size > kind_limit:
+            return f"{problem.kind} size {problem.size} above the maximum {kind_limit} for {problem.kind}"
         return None
 
 

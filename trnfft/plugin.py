@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from .cli_args import positive_int
-from .errors import BackendUnavailableError
+from .errors import BackendUnavailableError, InvalidArgumentError
 from .hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
 from .problem import FFTProblem
 from .terminal import make_console
 
 __all__ = [
     "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined",
-    "FFTProblem", "Plan", "apply_scale", "hookimpl", "make_console", "positive_int",
+    "FFTProblem", "InvalidArgumentError", "Plan", "apply_scale", "hookimpl", "make_console", "positive_int",
 ]
 
 

@@ -1,22 +1,86 @@
-"""Counters and modelled trn1/trn2 cost of NKI kernels, from Python and as ``trnfft cost``."""
+"""Counters and modelled trn1/trn2 cost of NKI kernels, from Python and as ``trnfft cost``.
+
+``trnfft cost fft --n N [--batch B] [--inverse]`` (:func:`fft_cost`) runs
+one FFT call on the emulator and reports what the kernel did (launches,
+instructions per engine, matmul shapes and MACs, HBM bytes against the
+minimum, SBUF/PSUM peaks) and the MODELLED trn1/trn2 kernel time next to a
+roofline: max(the kernel's MACs at the documented fp32 Tensor-engine peak,
+the minimum bytes (input + output) at DMA bandwidth). ``trnfft cost gemm``
+does the same for the reference GEMM.
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from typing import Any
 
 import numpy as np
-from trnfft.plugin import positive_int
+
+from trnfft.plugin import FFTProblem, InvalidArgumentError, positive_int
 
 from . import emulator
 from .emulator.costmodel import CHIPS, ModelledCost, model
 from .emulator.record import KernelRecord
+
+COMPLEX64_BYTES = 8
+
+
+def positive_size(name: str, value: Any, limit: int | None = None) -> int:
+    """``value`` as a positive int, or a clear InvalidArgumentError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
+    if limit is not None and value > limit:
+        raise InvalidArgumentError(f"{name}={value} is above the largest supported, {limit}")
+    return int(value)
+
+
+def roofline_seconds(macs: int, min_bytes: int, chip: str) -> dict[str, float]:
+    """The MODELLED floor for a kernel: its MACs at the fp32 Tensor peak, or its minimum bytes by DMA."""
+    c = CHIPS[chip]
+    tensor = macs / (c.peak_fp32_flops / 2)
+    dma = min_bytes / min(c.dma_bytes_per_s, c.hbm_bytes_per_s)
+    return {"tensor_s": tensor, "dma_s": dma, "roofline_s": max(tensor, dma)}
+
+
+def fft_cost(n: int, batch: int = 1, inverse: bool = False, norm: str = "backward",
+             seed: int = 0) -> dict[str, Any]:
+    """One complex64 FFT call of ``batch`` transforms of length ``n`` on the emulator, counted and modelled."""
+    from .algorithms import MAX_POINTS
+    from .executors import simulate
+    from .plugin import FFTPlan
+    n = positive_size("n", n, MAX_POINTS)
+    batch = positive_size("batch", batch)
+    problem = FFTProblem("c2c", (batch, n), (1,), (n,), not inverse, norm, "single")
+    plan = FFTPlan(problem, simulate)
+    rng = np.random.default_rng(seed)
+    x = (rng.uniform(-1, 1, (batch, n)) + 1j * rng.uniform(-1, 1, (batch, n))).astype(np.complex64)
+    start = time.perf_counter()
+    with emulator.collect() as rec:
+        y = plan.execute(x)
+    wall = time.perf_counter() - start
+    ref = (np.fft.fft if not inverse else np.fft.ifft)(x.astype(np.complex128), axis=1, norm=norm)
+    costs = {chip: model(rec, chip) for chip in CHIPS}
+    data = report(rec, costs)
+    min_bytes = 2 * batch * n * COMPLEX64_BYTES
+    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+    data["fft"] = {"n": n, "batch": batch, "direction": "inverse" if inverse else "forward", "norm": norm,
+                   "layout": plan.layout.describe(), "plan_constant_bytes": plan.constant_bytes(),
+                   "hbm_bytes": moved, "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes,
+                   "relative_error_vs_float64": float(np.linalg.norm(y - ref) / np.linalg.norm(ref)),
+                   "emulator_wall_seconds": wall}
+    for chip, cost in costs.items():
+        roof = roofline_seconds(rec.macs, min_bytes, chip)
+        data["modelled"][chip].update({f"roofline_{k}": v for k, v in roof.items()})
+        data["modelled"][chip]["over_roofline"] = cost.overlapped_s / roof["roofline_s"]
+    return data
 
 
 def gemm_cost(m: int = 1024, k: int = 1024, n: int = 1024, dtype: str = "float32",
               seed: int = 0) -> tuple[KernelRecord, dict[str, ModelledCost], float]:
     """Run the reference GEMM on the emulator: (record, modelled cost per chip, relative error)."""
     from .kernels.gemm import gemm_kernel
+    m, k, n = positive_size("m", m), positive_size("k", k), positive_size("n", n)
     dt = emulator.language.bfloat16 if dtype in ("bf16", "bfloat16") else np.dtype(dtype)
     rng = np.random.default_rng(seed)
     a = rng.uniform(-1, 1, (m, k)).astype(dt)
@@ -86,7 +150,29 @@ def print_report(data: dict[str, Any], title: str) -> None:
               "measured through torch-xla on trn1 by trnsci/trnfft).")
 
 
+def print_fft_summary(data: dict[str, Any]) -> None:
+    f = data["fft"]
+    print(f"layout: {f['layout']}; plan constants {f['plan_constant_bytes']:,} bytes")
+    print(f"HBM bytes {f['hbm_bytes']:,} = {f['hbm_over_minimum']:.2f} x the minimum {f['minimum_bytes']:,} "
+          f"(input + output)")
+    for chip, m in data["modelled"].items():
+        print(f"{chip}: MODELLED kernel {m['kernel_seconds_overlapped'] * 1e6:,.2f} us, MODELLED roofline "
+              f"{m['roofline_roofline_s'] * 1e6:,.2f} us (Tensor {m['roofline_tensor_s'] * 1e6:,.2f} us at the fp32 "
+              f"peak, DMA {m['roofline_dma_s'] * 1e6:,.2f} us), ratio {m['over_roofline']:.2f}")
+    print(f"norm-wise error against float64: {f['relative_error_vs_float64']:.2e}; emulator wall time "
+          f"{f['emulator_wall_seconds']:.3f} s (measured here, not a device time)")
+
+
 def cmd_cost(args: argparse.Namespace) -> int:
+    if args.kernel == "fft":
+        data = fft_cost(args.n, args.batch, args.inverse, args.norm)
+        if args.json:
+            print(json.dumps(data, indent=1))
+        else:
+            direction = "inverse" if args.inverse else "forward"
+            print_report(data, f"fft n={args.n} batch={args.batch} {direction} complex64")
+            print_fft_summary(data)
+        return 0
     eng = "bf16" if args.matmul == "bf16" else "fp32"
     with emulator.matmul_precision(eng):
         rec, costs, err = gemm_cost(args.m, args.k, args.n, args.dtype)
@@ -103,12 +189,17 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser("cost", help="NKI kernel counters and MODELLED trn1/trn2 time (emulator)")
-    p.add_argument("kernel", choices=["gemm"], help="which kernel to run on the emulator")
-    p.add_argument("--m", type=positive_int, default=1024, help="rows of A and C (default: 1024)")
-    p.add_argument("--k", type=positive_int, default=1024, help="the contracted dimension (default: 1024)")
-    p.add_argument("--n", type=positive_int, default=1024, help="columns of B and C (default: 1024)")
+    p.add_argument("kernel", choices=["fft", "gemm"], help="which kernel to run on the emulator")
+    p.add_argument("--n", type=positive_int, default=1024,
+                   help="fft: transform length; gemm: columns of B and C (default: 1024)")
+    p.add_argument("--batch", type=positive_int, default=1, help="fft: transforms per call (default: 1)")
+    p.add_argument("--inverse", action="store_true", help="fft: the inverse transform")
+    p.add_argument("--norm", default="backward", choices=["backward", "ortho", "forward"],
+                   help="fft: normalisation (default: backward)")
+    p.add_argument("--m", type=positive_int, default=1024, help="gemm: rows of A and C (default: 1024)")
+    p.add_argument("--k", type=positive_int, default=1024, help="gemm: the contracted dimension (default: 1024)")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
-                   help="operand dtype (default: float32)")
+                   help="gemm: operand dtype (default: float32)")
     p.add_argument("--matmul", default="fp32", choices=["fp32", "bf16"],
                    help="emulate matmul operands as given (fp32) or rounded to bf16 (an auto-cast) (default: fp32)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

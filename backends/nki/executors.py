@@ -1,6 +1,8 @@
 """Running an NKI kernel: on the CPU simulator, or on a NeuronCore through torch.
 
-One marshalling for both: NumPy float32 arrays in, NumPy arrays out.
+One marshalling for both: NumPy float32 arrays in, NumPy arrays out. Plan
+constants go through ``upload`` once per plan: on hardware they become
+device tensors that stay on the NeuronCore, so a call sends only its data.
 
 * simulator: ``engine.simulate(kernel)(*arrays)``: the real ``nki.simulate``
   when nki >= 0.3 is installed, else the bundled emulator;
@@ -42,15 +44,35 @@ def hardware_problem() -> str | None:
     return None
 
 
-def on_device(kernel: Any, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Run ``kernel`` on the first NeuronCore: host arrays in, host arrays out."""
+def keep_on_host(args: tuple) -> tuple:
+    """The simulator's upload: constants stay the NumPy arrays they are."""
+    return args
+
+
+def upload(args: tuple) -> tuple:
+    """Plan constants to the first NeuronCore, once per plan; ints, strings and tuples of them pass."""
+    return _to_device(args, _device())
+
+
+def on_device(kernel: Any, *arrays: Any) -> tuple[np.ndarray, ...]:
+    """Run ``kernel`` on the first NeuronCore: host arrays (and uploaded constants) in, host arrays out."""
+    out = kernel(*_to_device(arrays, _device()))
+    out = out if isinstance(out, tuple) else (out,)
+    return tuple(t.cpu().numpy() for t in out)
+
+
+def _device() -> Any:
     problem = hardware_problem()
     if problem is not None:
         raise RuntimeError(f"cannot run on Trainium: {problem}")
-    import torch
     import torch_xla.core.xla_model as xm
-    device = xm.xla_device()
-    tensors = [torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in arrays]
-    out = kernel(*tensors)
-    out = out if isinstance(out, tuple) else (out,)
-    return tuple(t.cpu().numpy() for t in out)
+    return xm.xla_device()
+
+
+def _to_device(arg: Any, device: Any) -> Any:
+    if isinstance(arg, tuple):
+        return tuple(_to_device(a, device) for a in arg)
+    if isinstance(arg, np.ndarray):
+        import torch
+        return torch.from_numpy(np.ascontiguousarray(arg)).to(device)
+    return arg  # an int, a string, or a tensor already on the device

@@ -8,14 +8,25 @@ fails to compile in 0.3.0 (D/nki/get-started/nki-language-guide.html).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
 from . import record, tensors
 from .rules import NkiRuleError, require
 from .static_check import check_kernel_source
+
+try:  # tile-sized matmuls run fastest on one BLAS thread; more threads only contend (40x on a busy box)
+    from threadpoolctl import ThreadpoolController
+    _BLAS: Any = ThreadpoolController()
+except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+    _BLAS = None
+
+
+def _one_blas_thread() -> ContextManager:
+    return _BLAS.limit(limits=1, user_api="blas") if _BLAS is not None else contextlib.nullcontext()
 
 
 class Kernel:
@@ -79,7 +90,7 @@ def run(kernel: Kernel, args: tuple) -> Any:
         kernel._checked = True
     wrapped = tuple(_wrap(a) for a in args)
     tensors.reset_usage()
-    with record.kernel_run(kernel.fn.__name__):
+    with record.kernel_run(kernel.fn.__name__), _one_blas_thread():
         try:
             result = kernel.fn(*wrapped)
         finally:

@@ -57,20 +57,20 @@ class _Usage:
         self.psum_banks = 0
 
 
-class _ThreadUsage(threading.local):
-    """Each thread's launch has its own on-chip memories."""
+class _PerThread(threading.local):
+    """Each thread runs its own launches, so each has its own on-chip memories."""
 
     def __init__(self) -> None:
         self.usage = _Usage()
 
 
-_thread = _ThreadUsage()
+_local = _PerThread()
 
 
 def _charge(buffer: Buffer, per_partition: int, partitions: int) -> tuple[_Usage, int, int]:
     """Reserve on-chip space, raising when trn1's capacity would be exceeded."""
     banks = 0
-    _usage = _thread.usage
+    _usage = _local.usage
     if buffer is sbuf:
         new = _usage.sbuf_partition + per_partition
         require(new <= SBUF_PARTITION_BYTES, "sbuf-capacity",
@@ -106,8 +106,8 @@ def _release(usage: _Usage, buffer: Buffer, per_partition: int, banks: int) -> N
 
 
 def reset_usage() -> None:
-    """Start empty on-chip memories for this thread (each kernel launch does)."""
-    _thread.usage = _Usage()
+    """Start empty on-chip memories on this thread (each kernel launch does)."""
+    _local.usage = _Usage()
 
 
 class Storage:
@@ -182,6 +182,35 @@ class NkiTensor:
             raise NkiRuleError("index", "fancy (copying) indexing is not an NKI view", "indexing")
         written = self.written[index] if self.written is not None else None
         return NkiTensor(self.storage, view, written)
+
+    def ap(self, pattern: Any, offset: int = 0, **indirect: Any) -> "NkiTensor":
+        """A raw access pattern over an HBM tensor: ``[[step, num], ...]`` in elements from ``offset``.
+
+        The first pair walks the partition dim of the on-chip side of a DMA;
+        the pattern cannot be applied to a view that was already indexed
+        (D/nki/get-started/about/indexing-overview.html). Indirect
+        (``vector_offset``/``scalar_offset``) patterns are not emulated.
+        """
+        require(not indirect, "ap-unemulated", f"indirect access patterns ({sorted(indirect)}) are not "
+                "emulated", "indexing")
+        require(not self.buffer.on_chip, "ap-hbm", "the emulator supports .ap() on HBM tensors only",
+                "indexing")
+        base = self.storage.data
+        require(self.view.shape == base.shape and self.view.ctypes.data == base.ctypes.data,
+                "ap-on-view", ".ap() cannot be applied to a view that has already been indexed", "indexing")
+        require(base.flags.c_contiguous, "ap-layout", "the emulator needs a contiguous HBM tensor for .ap()",
+                "indexing")
+        steps = [int(step) for step, _ in pattern]
+        nums = [int(num) for _, num in pattern]
+        require(all(s >= 0 for s in steps) and all(n >= 1 for n in nums) and offset >= 0, "ap-pattern",
+                f"access pattern {pattern} with offset {offset} must have steps >= 0 and counts >= 1", "indexing")
+        last = offset + sum((n - 1) * s for s, n in zip(steps, nums))
+        require(last < base.size, "ap-bounds", f"access pattern {pattern} with offset {offset} reaches element "
+                f"{last} of a tensor of {base.size}", "indexing")
+        flat = base.reshape(-1)[offset:]
+        view = np.lib.stride_tricks.as_strided(flat, shape=tuple(nums),
+                                               strides=tuple(s * base.itemsize for s in steps))
+        return NkiTensor(self.storage, view, None)
 
     def reshape(self, *shape: Any) -> "NkiTensor":
         """A view with another shape over the same memory (no copy, as in NKI)."""

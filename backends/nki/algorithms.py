@@ -1,0 +1,229 @@
+"""Which kernel computes a 1-D transform of length n, with which factors and packing.
+
+* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
+* n = n1*n2, n1, n2 <= 128: ``four-step``;
+* n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
+  the Vector engine, then P four-steps sharing their last matmul), when it
+  beats the six-step (2^15, 2^16: full 128x128 tiles);
+* n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
+  SBUF; X1 staged through HBM above about 1.3M points);
+* anything else (a prime factor above 128, or no split into factors <= 128):
+  ``bluestein``: a chirp-z convolution through a smooth padded length m >= 2n-1
+  that the kernels above serve, in the same launch (in SBUF when m is a
+  four-step length, through HBM scratch otherwise).
+
+Factors are chosen by a rough engine-time estimate (the same documented
+figures as the cost model). ``arguments.py`` turns a layout into the
+kernel and its constants.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .emulator.costmodel import CHIPS
+from .kernels.cplx import PSUM_BANK
+
+PMAX = 128
+MAX_POINTS = 1 << 20
+REAL_MAX_POINTS = PMAX  # r2c/c2r: the packed DFT kernel only, so far
+MAX_SIDE_2D = PMAX      # 2-D in one launch: both sides on partitions
+TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A kernel's shape for one problem: which algorithm, its factors, and transforms per tile."""
+
+    algorithm: str
+    n: int
+    factors: tuple[int, ...]
+    group: int = 1                  # small/four-step: transforms per tile; six-step: j3 per input read
+    inner: "Layout | None" = None   # bluestein: the padded length's layout
+    k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
+    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile
+
+    def describe(self) -> str:
+        text = f"{self.algorithm} n={self.n}"
+        if len(self.factors) > 1:
+            text += " = " + "x".join(map(str, self.factors))
+        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein"):
+            text += f", {self.group} transforms per tile"
+        if 0 < self.k_block < self.factors[0]:
+            text += f", staged through HBM in blocks of {self.k_block}"
+        if self.inner is not None:
+            where = "in SBUF" if self.inner.algorithm == "four-step" else "through HBM scratch"
+            inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
+            text += f", padded to {inner} ({where})"
+        return text
+
+
+def divisors_upto(n: int, limit: int) -> list[int]:
+    return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
+
+
+def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
+    group = min(PMAX // n1, batch)
+    groups = math.ceil(batch / group)
+    per_tile = group * max(1, PSUM_BANK // (group * n1))
+    tiles = math.ceil(batch / per_tile)
+    tensor = 16 * (groups * max(group * n1, 64) + tiles * max(min(per_tile, batch) * n1, 64))
+    vector = groups * 6 * (2 * group * n1 + 60)
+    hbm = 16 * batch * n1 * n2 + 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
+    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+
+
+def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
+    pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if n // d <= PMAX and n // d > 1 and d > 1]
+    if not pairs:
+        return None
+    return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
+
+
+SBUF_BUDGET = 160 * 1024   # bytes per partition for the data tiles (trn1 has 192 KiB)
+
+
+def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
+    """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
+
+    X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
+    through HBM and stages 2 and 3 run on blocks of k1 (k_block < n1)."""
+    step = max(1, PSUM_BANK // n1)
+    x1 = 8 * n3 * n1
+    staged = x1 + 8 * n1 * n2 > SBUF_BUDGET
+    resident = 0 if staged else x1
+    block = n3
+    while block > step and 8 * n2 * block + resident > SBUF_BUDGET:
+        block -= step
+    if 8 * n2 * block + resident > SBUF_BUDGET:
+        return None
+    if not staged:
+        return block, n1
+    k_block = n1
+    while k_block > 1 and 8 * k_block * (n3 + n2) + 16 * 2048 > SBUF_BUDGET:
+        k_block -= 1
+    return block, k_block
+
+
+def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
+    per1 = max(1, PSUM_BANK // n1)
+    tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
+    vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
+    n = n1 * n2 * n3
+    hbm = 24 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1 * per1)) / batch
+    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+
+
+def six_step_factors(n: int, batch: int) -> tuple[int, int, int] | None:
+    triples = []
+    for n1 in divisors_upto(n, PMAX):
+        for n2 in divisors_upto(n // n1, PMAX):
+            n3 = n // (n1 * n2)
+            if min(n1, n2, n3) > 1 and n3 <= PMAX and six_step_blocks(n1, n2, n3) is not None:
+                triples.append((n1, n2, n3))
+    if not triples:
+        return None
+    return min(triples, key=lambda t: (_six_step_seconds(*t, batch), t))
+
+
+def largest_prime_factor(n: int) -> int:
+    factor, largest = 2, 1
+    while factor * factor <= n:
+        while n % factor == 0:
+            n //= factor
+            largest = factor
+        factor += 1
+    return max(largest, n) if n > 1 else largest
+
+
+def bluestein_inner(n: int, batch: int) -> "Layout | None":
+    """The padded length m >= 2n - 1 for Bluestein: among the 7-smooth lengths up to 15% above 2n - 1
+    that the other kernels serve, the one with the smallest estimated time."""
+    best: tuple[float, Layout] | None = None
+    low = 2 * n - 1
+    for m in range(low, min(4 * n, PMAX ** 3) + 1):
+        if best is not None and m > 1.15 * low:
+            break
+        if largest_prime_factor(m) <= 7:
+            inner = _factored(m, batch)
+            if inner is not None and (best is None or estimated_seconds(inner, batch) < best[0]):
+                best = (estimated_seconds(inner, batch), inner)
+    return best[1] if best is not None else None
+
+
+def estimated_seconds(layout: Layout, batch: int) -> float:
+    """The rough engine-time estimate the factor choice uses (not the cost model)."""
+    if layout.algorithm == "four-step":
+        return _four_step_seconds(*layout.factors, batch)
+    if layout.algorithm == "radix-four-step":
+        return _radix_seconds(*layout.factors, batch)
+    return _six_step_seconds(*layout.factors, batch)
+
+
+def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
+    tensor = 16 * (radix * max(n1, 64) + max(radix * n1, 64))
+    vector = (8 * radix - 8 + 6 * (2 * radix - 1)) * (2 * n2 + 60)
+    n = radix * n1 * n2
+    hbm = 16 * n + 8 * (n - n1 * n2) + 8 * (n1 * n1 + n1 * n2 + n2 * n2) / batch
+    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+
+
+def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
+    """(radix, n1, n2) for a radix-2/4 step in front of a four-step of n / radix, or None."""
+    options = []
+    for radix in (2, 4):
+        if n % radix == 0 and n // radix > PMAX:
+            pair = four_step_factors(n // radix, batch)
+            if pair is not None:
+                options.append((radix, *pair))
+    if not options:
+        return None
+    return min(options, key=lambda o: _radix_seconds(*o, batch))
+
+
+def _factored(n: int, batch: int) -> "Layout | None":
+    pair = four_step_factors(n, batch)
+    if pair is not None:
+        return Layout("four-step", n, pair, min(PMAX // pair[0], max(batch, 1)))
+    radix = radix_factors(n, batch)
+    triple = six_step_factors(n, batch)
+    if radix is not None and (triple is None or _radix_seconds(*radix, batch) <= _six_step_seconds(*triple, batch)):
+        return Layout("radix-four-step", n, radix)
+    if triple is not None:
+        block, k_block = six_step_blocks(*triple) or (1, 1)
+        return Layout("six-step", n, triple, block, k_block=k_block)
+    return None
+
+
+def choose_2d(n1: int, n2: int, batch: int) -> Layout:
+    """The layout of ``batch`` 2-D transforms of [n1, n2], or ValueError when a side exceeds 128."""
+    if not (1 <= n1 <= MAX_SIDE_2D and 1 <= n2 <= MAX_SIDE_2D):
+        raise ValueError(f"2-D [{n1}, {n2}]: one launch takes sides <= {MAX_SIDE_2D}; larger run as 1-D passes")
+    return Layout("fft2", n1 * n2, (n1, n2), min(PMAX // n1, max(batch, 1)))
+
+
+@lru_cache(maxsize=4096)
+def choose(n: int, batch: int = 1) -> Layout:
+    """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError."""
+    if not 1 <= n <= MAX_POINTS:
+        raise ValueError(f"n={n}: the NKI kernels take 1 <= n <= {MAX_POINTS}")
+    if n <= PMAX:
+        return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
+    layout = _factored(n, batch)
+    if layout is not None:
+        return layout
+    inner = bluestein_inner(n, batch)
+    if inner is not None:
+        group, per_tile = bluestein_sbuf_tiles(*inner.factors, batch) if inner.algorithm == "four-step" else (1, 1)
+        return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
+                     f"whose transform fits SBUF")
+
+
+def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:
+    """(transforms per step-1 tile, transforms per super tile) of the in-SBUF Bluestein:
+    full partitions in step 1, rows of at most ~2048 points in the rest, no more than the batch."""
+    group = max(1, min(PMAX // n1, batch))
+    per_tile = group * max(1, 4 * PSUM_BANK // (group * max(n1, n2)))
+    return group, min(per_tile, group * -(-batch // group))

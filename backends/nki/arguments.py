@@ -1,0 +1,134 @@
+"""What each NKI kernel is called with: the kernel for a layout and its constants, built once per plan.
+
+DFT matrices, twiddles and chirps come from ``constants.py`` (integer-reduced
+angles, float64, rounded once) in the layout each kernel reads them in;
+the arrays are the HBM traffic a launch adds to its input and output.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import constants as C
+from .algorithms import Layout
+from .kernels.bluestein import bluestein_kernel
+from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
+from .kernels.cplx import PSUM_BANK
+from .kernels.four_step import four_step_kernel
+from .kernels.radix import radix_four_step_kernel
+from .kernels.six_step import six_step_kernel
+from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
+from .kernels.two_d import fft2_small_kernel
+
+
+def real_kernel_arguments(kind: str, layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
+    """(kernel, arguments after the input parts) of an r2c or c2r plan (n <= 128)."""
+    n, group = layout.n, layout.group
+    half = n // 2 + 1
+    if kind == "r2c":
+        f = C.block_diagonal(C.roots(C.outer_exponents(n, half), n, forward, scale), group)
+        return small_rfft_kernel, (*f, group)
+    re, im = C.roots(C.outer_exponents(half, n), n, forward)
+    weight = np.full((half, 1), 2.0)
+    weight[0] = 1.0
+    im = im.copy()
+    im[0] = 0.0                      # the imaginary part of the DC bin is ignored, as torch/NumPy do
+    if n % 2 == 0:
+        weight[-1] = 1.0
+        im[-1] = 0.0                 # ... and of the Nyquist bin
+    c = (scale * weight * re).astype(np.float32)
+    s_neg = (-scale * weight * im).astype(np.float32)
+    return small_irfft_kernel, (*C.block_diagonal((c, s_neg), group), group)
+
+
+def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
+    """(kernel, arguments after xr, xi) for one plan: built once, reused by every call."""
+    arrays, ints = _constants(layout, forward, scale)
+    kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
+               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel}
+    kernel = kernels[layout.algorithm]
+    if layout.algorithm == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
+        kernel = bluestein_sbuf_kernel
+    return kernel, (*arrays, *ints)
+
+
+def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tuple]:
+    """(constant arrays, integer shape arguments) of a layout's kernel."""
+    if layout.algorithm == "small":
+        f = C.block_diagonal(C.dft_pair(layout.n, forward, scale), layout.group)
+        return f, (layout.group,)
+    if layout.algorithm == "fft2":
+        n1, n2 = layout.factors
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
+        return (*f1, *C.dft_pair(n2, forward, scale)), (n1, layout.group)
+    if layout.algorithm == "four-step":
+        n1, n2 = layout.factors
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
+        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward), layout.group)
+        f2 = C.dft_pair(n2, forward, scale)
+        return (*f1, *tw, *f2), (n1, n2, layout.group)
+    if layout.algorithm == "radix-four-step":
+        radix, n1, n2 = layout.factors
+        m = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
+        q = np.arange(1, radix, dtype=np.int64).reshape(-1, 1, 1)
+        w = C.roots(m * q, layout.n, forward)
+        f1 = C.dft_pair(n1, forward)
+        tw = C.roots(C.outer_exponents(n2, n1), n1 * n2, forward)
+        f2 = C.dft_pair(n2, forward, scale)
+        return (*w, *f1, *tw, *f2), (n1, n2, radix, forward)
+    if layout.algorithm == "six-step":
+        n1, n2, n3 = layout.factors
+        per_bank = max(1, PSUM_BANK // n1)
+        f1 = C.dft_pair(n1, forward)
+        t1 = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward), per_bank)
+        f2 = C.dft_pair(n2, forward)
+        k = np.arange(n1, dtype=np.int64)[:, None] + n1 * np.arange(n2, dtype=np.int64)[None, :]  # [k1, k2]
+        t2 = C.roots(np.arange(n3, dtype=np.int64)[:, None] * k.reshape(1, -1), layout.n, forward)
+        f3 = C.dft_pair(n3, forward, scale)
+        return (*f1, *t1, *f2, *t2, *f3), (n1, n2, n3, layout.group, layout.k_block)
+    if layout.algorithm == "bluestein":
+        assert layout.inner is not None
+        n, m = layout.n, layout.inner.n
+        c = C.chirp(n, forward)
+        b = np.zeros(m, np.complex128)
+        b[:n] = np.conj(c)
+        b[m - n + 1:] = np.conj(c[1:])[::-1]
+        spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
+        if layout.inner.algorithm == "four-step":
+            return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
+        inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
+        inner_shape = (layout.inner.algorithm, *inner_ints)
+        return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
+    raise ValueError(f"unknown algorithm {layout.algorithm}")
+
+
+def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, scale: float,
+                              group: int, per_tile: int) -> tuple[tuple, tuple]:
+    """Chirps, DFT matrices, twiddles and conj(S) in the layouts ``bluestein_sbuf`` reads them in."""
+    n1, n2 = inner.factors
+    m = inner.n
+    padded = np.zeros(m, np.complex128)
+    padded[:c.size] = c
+    pre = _pair(np.tile(padded.reshape(n1, n2), (group, 1)))
+    f1 = C.block_diagonal(C.dft_pair(n1, True), group)
+    tw1 = C.tiled(C.roots(C.outer_exponents(n2, n1), m, True), group)
+    f2 = C.dft_pair(n2, True)
+    spec_tile = _pair(np.tile(spec.reshape(n2, n1), (1, per_tile)))
+    tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), max(1, PSUM_BANK // n2))
+    post = _pair(np.tile((scale * padded).reshape(n1, n2), (1, per_tile)))
+    return (*pre, *f1, *tw1, *f2, *spec_tile, *tw2, *post), (n1, n2, group, per_tile)
+
+
+def _pair(z: np.ndarray) -> C.Pair:
+    return np.ascontiguousarray(z.real, dtype=np.float32), np.ascontiguousarray(z.imag, dtype=np.float32)
+
+
+def _row_pair(z: np.ndarray) -> C.Pair:
+    return z.real.astype(np.float32).reshape(1, -1), z.imag.astype(np.float32).reshape(1, -1)
+
+
+def constant_bytes(args: tuple) -> int:
+    """Bytes of the plan constants a launch reads (nested tuples included)."""
+    return sum(constant_bytes(a) if isinstance(a, tuple) else a.nbytes for a in args
+               if isinstance(a, (tuple, np.ndarray)))

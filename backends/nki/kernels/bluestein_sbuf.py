@@ -1,0 +1,103 @@
+"""Bluestein in SBUF when the padded length is a four-step length: m = n1 * n2 <= 16384.
+
+The same algebra as ``bluestein.py`` (a = pad(x c); P = conj(FFT(a)) conj(S);
+y = conj(FFT(P)) (scale c)) without HBM scratch: the first FFT's output
+Y[k2, k1] (k = k1 + n1*k2) is, read row-major, the natural four-step layout
+of a length-m input with the factors swapped (n2 rows of n1 points), so the
+second FFT starts from the tile the first one left in SBUF. Per transform
+the input and output are read and written once, as whole rows of n2 points
+plus one partial row; the zero padding is a memset.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import nki, nisa, nl
+from .cplx import (PSUM_BANK, constant_slice, load_constant, load_table, matmul_data_stationary, multiply, psum,
+                   sbuf, transform_columns)
+
+
+def _rows(row: Any, n: int, n2: int) -> tuple[int, int, Any, Any]:
+    """(full rows, rest, [full, n2] view, [1, rest] view) of one transform's n points in rows of n2."""
+    full, rest = n // n2, n % n2
+    body = row[0:full * n2].reshape((full, n2)) if full else None
+    tail = row[full * n2:n].reshape((1, rest)) if rest else None
+    return full, rest, body, tail
+
+
+def bluestein_sbuf(xr: Any, xi: Any, yr: Any, yi: Any, pre: tuple, f1: tuple, tw1: tuple, f2: tuple,
+                   spec: tuple, tw2: tuple, post: tuple, n1: int, n2: int, group: int, per_tile: int) -> None:
+    """y = DFT(x) for HBM [B, n] tensors through a length n1*n2 circular convolution in SBUF.
+
+    ``pre`` [group*n1, n2] is the chirp in the first FFT's input layout (zero past n);
+    ``f1`` is I_group (x) F_n1, ``tw1`` [n2, group*n1] its twiddles; ``spec`` [n2, per_tile*n1]
+    is conj(S) in the first FFT's output layout; ``tw2`` [n1, (t, n2)] the second FFT's twiddles
+    for one PSUM bank of transforms;
+    ``post`` [n1, per_tile*n2] is scale * chirp in the second FFT's output layout."""
+    batch, n = xr.shape
+    for s in nl.affine_range((batch + per_tile - 1) // per_tile):
+        t0 = s * per_tile
+        count = min(per_tile, batch - t0)
+        b = (sbuf((n2, count * n1)), sbuf((n2, count * n1)))
+        for g in nl.affine_range((count + group - 1) // group):
+            lo = g * group
+            tg = min(group, count - lo)
+            _first_stage(xr, xi, t0 + lo, tg, n, n1, n2, pre, f1, tw1, (b[0][:, lo * n1:(lo + tg) * n1],
+                                                                    b[1][:, lo * n1:(lo + tg) * n1]))
+        p = (sbuf((n2, count * n1)), sbuf((n2, count * n1)))
+        transform_columns(p[0], p[1], f2, b[0], b[1], spec, conjugate=True)
+        q = (sbuf((n1, count * n2)), sbuf((n1, count * n2)))
+        per_bank = max(1, PSUM_BANK // n2)
+        for c in nl.affine_range((count + per_bank - 1) // per_bank):
+            c0 = c * per_bank
+            tc = min(per_bank, count - c0)
+            a_re = psum((n1, tc * n2))
+            a_im = psum((n1, tc * n2))
+            for t in nl.affine_range(tc):
+                cols = (c0 + t) * n1
+                matmul_data_stationary(a_re[:, t * n2:(t + 1) * n2], a_im[:, t * n2:(t + 1) * n2],
+                                       p[0][:, cols:cols + n1], p[1][:, cols:cols + n1], f2)
+            multiply(q[0][:, c0 * n2:(c0 + tc) * n2], q[1][:, c0 * n2:(c0 + tc) * n2], a_re, a_im,
+                     tw2[0][:, 0:tc * n2], tw2[1][:, 0:tc * n2])
+        o = (sbuf((n1, count * n2)), sbuf((n1, count * n2)))
+        transform_columns(o[0], o[1], constant_slice(f1, n1, n1), q[0], q[1], post, conjugate=True)
+        for t in nl.affine_range(count):
+            for part in range(2):
+                full, rest, body, tail = _rows((yr, yi)[part][t0 + t], n, n2)
+                if full:
+                    nl.store(body, o[part][0:full, t * n2:(t + 1) * n2])
+                if rest:
+                    nl.store(tail, o[part][full:full + 1, t * n2:t * n2 + rest])
+
+
+def _first_stage(xr: Any, xi: Any, t0: int, tg: int, n: int, n1: int, n2: int, pre: tuple, f1: tuple,
+                 tw1: tuple, dst: tuple) -> None:
+    """Step 1 of the first FFT for ``tg`` transforms: zero-padded input times the chirp, matmul, twiddle."""
+    rows = tg * n1
+    x = (sbuf((rows, n2)), sbuf((rows, n2)))
+    for part in range(2):
+        nisa.memset(dst=x[part], value=0.0)
+        for t in nl.affine_range(tg):
+            full, rest, body, tail = _rows((xr, xi)[part][t0 + t], n, n2)
+            if full:
+                nisa.dma_copy(dst=x[part][t * n1:t * n1 + full, :], src=body)
+            if rest:
+                nisa.dma_copy(dst=x[part][t * n1 + full:t * n1 + full + 1, 0:rest], src=tail)
+    a = (sbuf((rows, n2)), sbuf((rows, n2)))
+    multiply(a[0], a[1], x[0], x[1], pre[0][0:rows, :], pre[1][0:rows, :])
+    acc_re = psum((n2, rows))
+    acc_im = psum((n2, rows))
+    matmul_data_stationary(acc_re, acc_im, a[0], a[1], constant_slice(f1, rows, rows))
+    multiply(dst[0], dst[1], acc_re, acc_im, tw1[0][:, 0:rows], tw1[1][:, 0:rows])
+
+
+@nki.jit
+def bluestein_sbuf_kernel(xr, xi, pre_re, pre_im, f1_re, f1_im, tw1_re, tw1_im, f2_re, f2_im, spec_re, spec_im,
+                          tw2_re, tw2_im, post_re, post_im, n1, n2, group, per_tile):
+    batch, n = xr.shape
+    yr = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
+    yi = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
+    bluestein_sbuf(xr, xi, yr, yi, load_table(pre_re, pre_im), load_constant(f1_re, f1_im),
+                   load_table(tw1_re, tw1_im), load_constant(f2_re, f2_im), load_table(spec_re, spec_im),
+                   load_table(tw2_re, tw2_im), load_table(post_re, post_im), n1, n2, group, per_tile)
+    return yr, yi

@@ -1,0 +1,114 @@
+"""Complex arithmetic on split (re, im) float32 tiles: the pieces every FFT kernel is built from.
+
+Trainium has no complex dtype, so a complex tile is a pair of fp32 tiles and
+a complex matmul is four real ``nc_matmul``s accumulating into two PSUM
+tiles (design.md section 6):
+
+    Re(S^T M) = Sr^T Mr + Si^T (-Mi)      Im(S^T M) = Sr^T Mi + Si^T Mr
+
+where the negated imaginary part belongs to the constant operand and is
+made once per launch by :func:`load_constant`. These are plain module-level
+helpers (sub-kernels without ``@nki.jit``) called from the kernels.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import nisa, nl
+
+F32 = nl.float32
+PSUM_BANK = 512  # fp32 per partition in one PSUM bank: the largest matmul moving/output free size
+
+
+def sbuf(shape: Any) -> Any:
+    return nl.ndarray(shape, F32, buffer=nl.sbuf)
+
+
+def psum(shape: Any) -> Any:
+    return nl.ndarray(shape, F32, buffer=nl.psum)
+
+
+def load_constant(re: Any, im: Any) -> tuple[Any, Any, Any]:
+    """An HBM constant into SBUF as (re, im, -im); the negation runs once per launch."""
+    c_re = nl.load(re)
+    c_im = nl.load(im)
+    c_neg = sbuf(c_im.shape)
+    nisa.tensor_scalar(dst=c_neg, data=c_im, op0=nl.multiply, operand0=-1.0)
+    return c_re, c_im, c_neg
+
+
+def load_table(re: Any, im: Any) -> tuple[Any, Any]:
+    """An HBM table (twiddles, chirps) into SBUF as (re, im)."""
+    return nl.load(re), nl.load(im)
+
+
+def constant_slice(c: tuple, rows: int, cols: int) -> tuple:
+    """The leading [rows, cols] block of every part of a constant (a smaller block-diagonal)."""
+    return c[0][0:rows, 0:cols], c[1][0:rows, 0:cols], c[2][0:rows, 0:cols]
+
+
+def matmul_data_stationary(dst_re: Any, dst_im: Any, x_re: Any, x_im: Any, f: tuple) -> None:
+    """dst = X^T F: the data [K, M] is stationary, the constant F [K, N] moves; dst is [M, N] in PSUM.
+
+    The data's free dim becomes dst's partition dim: the matmul doubles as
+    the transpose between four-step stages."""
+    f_re, f_im, f_neg = f
+    nisa.nc_matmul(dst=dst_re, stationary=x_re, moving=f_re, accumulate=False)
+    nisa.nc_matmul(dst=dst_re, stationary=x_im, moving=f_neg, accumulate=True)
+    nisa.nc_matmul(dst=dst_im, stationary=x_re, moving=f_im, accumulate=False)
+    nisa.nc_matmul(dst=dst_im, stationary=x_im, moving=f_re, accumulate=True)
+
+
+def matmul_constant_stationary(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any) -> None:
+    """dst = F^T X: the constant F [K, M] is stationary, the data [K, N <= 512] moves; layout kept."""
+    f_re, f_im, f_neg = f
+    nisa.nc_matmul(dst=dst_re, stationary=f_re, moving=x_re, accumulate=False)
+    nisa.nc_matmul(dst=dst_re, stationary=f_neg, moving=x_im, accumulate=True)
+    nisa.nc_matmul(dst=dst_im, stationary=f_im, moving=x_re, accumulate=False)
+    nisa.nc_matmul(dst=dst_im, stationary=f_re, moving=x_im, accumulate=True)
+
+
+def multiply(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any, t_re: Any, t_im: Any,
+             conjugate: bool = False) -> None:
+    """dst = a * t (or conj(a) * t) elementwise on the Vector engine.
+
+    ``a`` may sit in PSUM, ``dst`` may be a strided view. Six instructions:
+    four products, an add and a subtract, all fp32."""
+    p = sbuf(a_re.shape)
+    q = sbuf(a_re.shape)
+    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_re, op=nl.multiply)
+    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_im, op=nl.multiply)
+    nisa.tensor_tensor(dst=dst_re, data1=p, data2=q, op=nl.add if conjugate else nl.subtract)
+    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_im, op=nl.multiply)
+    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_re, op=nl.multiply)
+    nisa.tensor_tensor(dst=dst_im, data1=p, data2=q, op=nl.subtract if conjugate else nl.add)
+
+
+def evacuate(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any) -> None:
+    """PSUM -> SBUF (the only way out of PSUM), on the Scalar engine to leave the Vector engine free.
+
+    ``activation(op=nl.copy)`` is the copy ScalarE runs on NeuronCore-v2
+    (where it cannot run ``tensor_copy``)."""
+    nisa.activation(dst=dst_re, op=nl.copy, data=a_re)
+    nisa.activation(dst=dst_im, op=nl.copy, data=a_im)
+
+
+def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any, table: tuple = (),
+                      conjugate: bool = False) -> None:
+    """dst = F^T X into SBUF for any number of columns: one PSUM bank (512 fp32) per matmul group.
+
+    With a ``table`` (re, im) the result leaves PSUM multiplied by it elementwise (conj(F^T X) * table with
+    ``conjugate``) instead of copied."""
+    width = x_re.shape[1]
+    cols_out = f[0].shape[1]
+    for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
+        c0 = c * PSUM_BANK
+        cols = min(PSUM_BANK, width - c0)
+        acc_re = psum((cols_out, cols))
+        acc_im = psum((cols_out, cols))
+        matmul_constant_stationary(acc_re, acc_im, f, x_re[:, c0:c0 + cols], x_im[:, c0:c0 + cols])
+        if len(table) == 0:
+            evacuate(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im)
+        else:
+            multiply(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im,
+                     table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols], conjugate)
