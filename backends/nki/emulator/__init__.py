@@ -10,14 +10,14 @@ documentation, not AWS code; where the real ``nki`` package is installed,
 """
 from __future__ import annotations
 
-from . import isa, language
+from . import isa, language, typing
 from .costmodel import CHIPS, ModelledCost, model
 from .kernel import Kernel, jit, simulate
 from .precision import matmul_precision
 from .record import KernelRecord, collect, last_record
-from .rules import NkiRuleError
+from .rules import NkiRuleError, NotEmulatedError
 
 __version__ = "0.3.0+trnfft-emulator"
 
-__all__ = ["jit", "simulate", "language", "isa", "Kernel", "KernelRecord", "collect", "last_record",
-           "model", "ModelledCost", "CHIPS", "matmul_precision", "NkiRuleError"]
+__all__ = ["jit", "simulate", "language", "isa", "typing", "Kernel", "KernelRecord", "collect", "last_record",
+           "model", "ModelledCost", "CHIPS", "matmul_precision", "NkiRuleError", "NotEmulatedError"]

@@ -15,7 +15,7 @@ from typing import Any, Callable, ContextManager
 import numpy as np
 
 from . import record, tensors
-from .rules import NkiRuleError, require
+from .rules import NkiRuleError, NotEmulatedError, require
 from .static_check import check_kernel_source
 
 try:  # tile-sized matmuls run fastest on one BLAS thread; more threads only contend (40x on a busy box)
@@ -38,7 +38,9 @@ class Kernel:
         self._checked = False
 
     def __getitem__(self, lnc: int) -> "Kernel":
-        require(lnc == 1, "lnc", "the emulator runs logical NeuronCore degree 1 only", "language_guide")
+        if lnc != 1:
+            raise NotEmulatedError("not-emulated", f"not emulated: kernel[{lnc}] (the emulator runs logical "
+                                   "NeuronCore degree 1 only)", "simulator")
         return self
 
     def __call__(self, *args: Any) -> Any:
@@ -79,7 +81,7 @@ def _unwrap(value: Any) -> Any:
         require(value.buffer is tensors.shared_hbm, "output-buffer",
                 f"kernel outputs are allocated in nl.shared_hbm (an {value.buffer!r} output fails to "
                 f"compile in 0.3.0)", "language_guide")
-        return np.array(value.view, copy=True)
+        return np.array(value.values, copy=True)
     return value
 
 

@@ -31,7 +31,12 @@ PAGES = {
     "dma_guide": f"{D}/nki/deep-dives/nki-dma-bandwidth-guide.html",
     "perf_guide": f"{D}/nki/deep-dives/nki_perf_guide.html",
     "indexing": f"{D}/nki/get-started/about/indexing-overview.html",
+    "aps": f"{D}/nki/deep-dives/nki-aps.html",
+    "release_notes": f"{D}/release-notes/components/nki.html",
 }
+for _name in ("scalar_tensor_tensor", "tensor_tensor_scan", "tensor_reduce", "tensor_partition_reduce",
+              "reciprocal", "activation_reduce"):
+    PAGES[_name] = f"{D}/nki/api/generated/nki.isa.{_name}.html"
 
 
 class NkiRuleError(Exception):
@@ -44,5 +49,24 @@ class NkiRuleError(Exception):
 
 
 def require(condition: bool, rule: str, message: str, page: str) -> None:
+    """Raise the rule's error unless ``condition`` (rule "not-emulated": a NotEmulatedError)."""
     if not condition:
-        raise NkiRuleError(rule, message, page)
+        raise (NotEmulatedError if rule == "not-emulated" else NkiRuleError)(rule, message, page)
+
+
+class NotEmulatedError(NkiRuleError):
+    """A documented 0.3.0 name the emulator does not implement (not a rule of NKI)."""
+
+
+def api_page(module: str, name: str) -> str:
+    return f"{D}/nki/api/generated/{module}.{name}.html"
+
+
+def not_emulated_attribute(module: str, name: str) -> None:
+    """Module ``__getattr__``: documented 0.3.0 names raise "not emulated", others AttributeError."""
+    from .api_names import PUBLIC_NAMES
+    if name in PUBLIC_NAMES.get(module, ()):
+        raise NotEmulatedError("not-emulated", f"not emulated: {module}.{name} (documented in NKI 0.3.0, "
+                               f"not implemented by trnfft's emulator; run on the real nki)",
+                               api_page(module, name))
+    raise AttributeError(f"module {module!r} (trnfft emulator) has no attribute {name!r}")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes, record
-from .rules import NkiRuleError, require
+from .rules import NkiRuleError, NotEmulatedError, require
 
 PMAX = 128
 SBUF_PARTITION_BYTES = 192 * 1024
@@ -55,6 +55,8 @@ class _Usage:
         self.sbuf_partition = 0
         self.psum_partition = 0
         self.psum_banks = 0
+        self.reduce_regs = np.zeros(PMAX, np.float32)  # ScalarE's per-partition reduce registers
+        self.vector_regs = np.full(PMAX, -np.inf, np.float32)  # VectorE's accumulators (select_reduce)
 
 
 class _PerThread(threading.local):
@@ -105,6 +107,11 @@ def _release(usage: _Usage, buffer: Buffer, per_partition: int, banks: int) -> N
         usage.psum_partition -= banks * PSUM_BANK_BYTES
 
 
+def local_state() -> _Usage:
+    """This thread's on-chip state for the current launch."""
+    return _local.usage
+
+
 def reset_usage() -> None:
     """Start empty on-chip memories on this thread (each kernel launch does)."""
     _local.usage = _Usage()
@@ -126,19 +133,19 @@ class Storage:
 class NkiTensor:
     """A tensor or a view of one, in one of the emulated memories."""
 
-    __slots__ = ("storage", "view", "written", "__weakref__")
+    __slots__ = ("storage", "values", "written", "__weakref__")
 
-    def __init__(self, storage: Storage, view: np.ndarray, written: np.ndarray | None) -> None:
-        self.storage, self.view, self.written = storage, view, written
+    def __init__(self, storage: Storage, values: np.ndarray, written: np.ndarray | None) -> None:
+        self.storage, self.values, self.written = storage, values, written
 
     # -- what kernels read ---------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.view.shape
+        return self.values.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.view.dtype
+        return self.values.dtype
 
     @property
     def buffer(self) -> Buffer:
@@ -146,20 +153,29 @@ class NkiTensor:
 
     @property
     def ndim(self) -> int:
-        return self.view.ndim
+        return self.values.ndim
 
     @property
     def partitions(self) -> int:
-        return self.view.shape[0] if self.view.ndim else 1
+        return self.values.shape[0] if self.values.ndim else 1
 
     @property
     def free_size(self) -> int:
         """Elements per partition."""
-        return self.view.size // max(self.partitions, 1) if self.view.ndim else 1
+        return self.values.size // max(self.partitions, 1) if self.values.ndim else 1
+
+    @property
+    def start_partition(self) -> int:
+        """The first partition an on-chip view touches (0 for HBM tensors)."""
+        base = self.storage.data
+        if not self.buffer.on_chip or base.ndim == 0 or not self.values.size:
+            return 0
+        offset = self.values.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return offset // base.strides[0]
 
     @property
     def nbytes(self) -> int:
-        return self.view.nbytes
+        return self.values.nbytes
 
     def __repr__(self) -> str:
         return f"NkiTensor(shape={self.shape}, dtype={dtypes.name(self.dtype)}, buffer={self.buffer!r})"
@@ -174,7 +190,7 @@ class NkiTensor:
                     f"on-chip tensors are indexed on the partition dim by contiguous ranges only, got {first!r}",
                     "indexing")
         try:
-            view = self.view[index]
+            view = self.values[index]
         except IndexError as exc:
             raise NkiRuleError("index", f"index {index!r} out of bounds for shape {self.shape}: {exc}",
                                "indexing") from None
@@ -183,40 +199,63 @@ class NkiTensor:
         written = self.written[index] if self.written is not None else None
         return NkiTensor(self.storage, view, written)
 
-    def ap(self, pattern: Any, offset: int = 0, **indirect: Any) -> "NkiTensor":
-        """A raw access pattern over an HBM tensor: ``[[step, num], ...]`` in elements from ``offset``.
+    def ap(self, pattern: Any, offset: int = 0, dtype: Any = None, **indirect: Any) -> "NkiTensor":
+        """A raw access pattern ``[[step, num], ...]`` in elements from ``offset`` (D/nki/deep-dives/nki-aps.html).
 
-        The first pair walks the partition dim of the on-chip side of a DMA;
-        the pattern cannot be applied to a view that was already indexed
-        (D/nki/get-started/about/indexing-overview.html). Indirect
-        (``vector_offset``/``scalar_offset``) patterns are not emulated.
+        On SBUF/PSUM the first pair walks partitions and its step must equal the
+        tensor's elements per partition; it cannot be applied to a view that was
+        already indexed (D/nki/get-started/about/indexing-overview.html). Indirect
+        (``vector_offset``/``scalar_offset``) patterns and ``dtype=`` reinterpretation
+        are not emulated.
         """
-        require(not indirect, "ap-unemulated", f"indirect access patterns ({sorted(indirect)}) are not "
-                "emulated", "indexing")
-        require(not self.buffer.on_chip, "ap-hbm", "the emulator supports .ap() on HBM tensors only",
-                "indexing")
+        require(not indirect and dtype is None, "not-emulated", f"indirect access patterns and dtype= in .ap() "
+                f"({sorted(indirect) + (['dtype'] if dtype is not None else [])}) are not emulated", "aps")
         base = self.storage.data
-        require(self.view.shape == base.shape and self.view.ctypes.data == base.ctypes.data,
+        require(self.values.shape == base.shape and self.values.ctypes.data == base.ctypes.data,
                 "ap-on-view", ".ap() cannot be applied to a view that has already been indexed", "indexing")
-        require(base.flags.c_contiguous, "ap-layout", "the emulator needs a contiguous HBM tensor for .ap()",
-                "indexing")
+        require(base.flags.c_contiguous, "ap-layout", "the emulator needs a contiguous tensor for .ap()", "aps")
         steps = [int(step) for step, _ in pattern]
         nums = [int(num) for _, num in pattern]
-        require(all(s >= 0 for s in steps) and all(n >= 1 for n in nums) and offset >= 0, "ap-pattern",
-                f"access pattern {pattern} with offset {offset} must have steps >= 0 and counts >= 1", "indexing")
+        require(bool(steps) and all(s >= 0 for s in steps) and all(n >= 1 for n in nums) and offset >= 0,
+                "ap-pattern", f"access pattern {pattern} with offset {offset} must have steps >= 0 and counts >= 1",
+                "aps")
+        if self.buffer.on_chip:
+            per_partition = base.size // max(base.shape[0], 1)
+            require(steps[0] == per_partition or nums[0] == 1, "ap-partition-step",
+                    f"on SBUF/PSUM the first [step, num] pair walks partitions: its step must be the "
+                    f"{per_partition} elements per partition, got {steps[0]}", "aps")
+            require(offset % per_partition + sum((n - 1) * s for s, n in zip(steps[1:], nums[1:]))
+                    < per_partition, "ap-bounds", f"access pattern {pattern} leaves its partition", "aps")
         last = offset + sum((n - 1) * s for s, n in zip(steps, nums))
         require(last < base.size, "ap-bounds", f"access pattern {pattern} with offset {offset} reaches element "
                 f"{last} of a tensor of {base.size}", "indexing")
-        flat = base.reshape(-1)[offset:]
-        view = np.lib.stride_tricks.as_strided(flat, shape=tuple(nums),
-                                               strides=tuple(s * base.itemsize for s in steps))
-        return NkiTensor(self.storage, view, None)
+
+        def strided(array: np.ndarray) -> np.ndarray:
+            flat = array.reshape(-1)[offset:]
+            return np.lib.stride_tricks.as_strided(flat, shape=tuple(nums),
+                                                   strides=tuple(s * array.itemsize for s in steps))
+
+        written = strided(self.storage.written) if self.storage.written is not None else None
+        return NkiTensor(self.storage, strided(base), written)
+
+    def view(self, dtype: Any) -> "NkiTensor":
+        """The same bytes read as ``dtype`` (a bit reinterpretation, not a cast; nki-reference.md section 4).
+        The last dimension scales by the itemsize ratio, as NumPy's ``view`` does."""
+        try:
+            values = self.values.view(dtypes.resolve(dtype))
+        except ValueError as exc:
+            raise NkiRuleError("view-dtype", f"cannot view {self.shape} {dtypes.name(self.dtype)} as "
+                               f"{dtypes.name(dtypes.resolve(dtype))}: {exc}", "language") from None
+        if self.written is not None and values.itemsize != self.values.itemsize:
+            raise NotEmulatedError("not-emulated", "not emulated: .view() to another element size on a PSUM "
+                                   "tile", "language")
+        return NkiTensor(self.storage, values, self.written)
 
     def reshape(self, *shape: Any) -> "NkiTensor":
         """A view with another shape over the same memory (no copy, as in NKI)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        view = self.view.view()
+        view = self.values.view()
         try:
             view.shape = shape  # raises instead of copying when the view is not contiguous
         except (AttributeError, ValueError) as exc:
@@ -230,10 +269,10 @@ class NkiTensor:
             written.shape = shape
         return NkiTensor(self.storage, view, written)
 
-    # Python operators are not NKI: make the mistake loud.
+    # Which engine a Python operator on a tile would use is not documented for 0.3.0: not emulated.
     def _no_operator(self, *_: Any) -> Any:
-        raise NkiRuleError("operator", "use nl.add/nl.multiply/... or nisa calls, not Python operators "
-                           "on tiles", "language")
+        raise NotEmulatedError("not-emulated", "not emulated: Python operators on tiles; use nl.add/"
+                               "nl.multiply/... or nisa calls", "language")
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _no_operator
     __matmul__ = __neg__ = _no_operator
@@ -252,12 +291,9 @@ def allocate(shape: tuple[int, ...], dtype: Any, buffer: Buffer, fill: Any = Non
                            f"string {buffer!r} (strings were removed in 0.3.0)", "update_guide")
     require(buffer in BUFFERS, "buffer", f"unknown buffer {buffer!r}", "language")
     shape = tuple(int(s) for s in shape)
-    dt = np.dtype(dtype)
+    dt = dtypes.resolve(dtype)
     if buffer.on_chip:
         check_partitions(shape, "allocation")
-    if buffer is psum:
-        require(dt in (dtypes.float32, dtypes.bfloat16, dtypes.int32), "psum-dtype",
-                f"PSUM holds fp32 (or bf16/int32) data, not {dtypes.name(dt)}", "matmul")
     if fill is None:
         fill = np.nan if dtypes.is_float(dt) else 4
     data = np.full(shape, fill, dtype=dt)
