@@ -109,11 +109,15 @@ def _peer_wisdom(pyfftw):
     default measure, no time limit), sharing trnfft's wisdom file so that each
     machine pays for planning once, as a pyFFTW user keeping wisdom would."""
     from trnfft_backends.fftw import wisdom
+    from trnfft_backends.fftw.fftw_lock import FFTW_LOCK
     from trnfft_backends.fftw.settings import EFFORTS, FFTWSettings
     settings = FFTWSettings()
-    wisdom.load(settings.wisdom_path, pyfftw)
-    yield EFFORTS[settings.planner]
-    wisdom.save(settings.wisdom_path, pyfftw)
+    store = wisdom.wisdom_file(settings.wisdom_path, pyfftw)
+    store.load_once()
+    with FFTW_LOCK:  # the peer plans with FFTW's global planner, as trnfft's own plans do
+        yield EFFORTS[settings.planner]
+    store.planned()
+    store.save()
 
 
 def warm(fn) -> None:

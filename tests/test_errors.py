@@ -72,3 +72,30 @@ def test_nan_and_inf_propagate_like_numpy():
     assert np.isnan(numpy_fft.fft(x)).all()
     y = numpy_fft.fft(np.array([np.inf, 0, 0, 0]))
     assert np.isinf(y.real).all()
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: numpy_fft.fft(np.ones(4), backend=123), "backend must be .* got 123"),
+    (lambda: numpy_fft.fft(np.ones(4), backend=b"fftw"), "got b'fftw'"),
+    (lambda: numpy_fft.fft(np.ones(4), backend=["fftw", 3]), "got \\('fftw', 3\\)"),
+    (lambda: numpy_fft.fft(np.ones(4), backend=[[1]]), "backend must be"),
+    (lambda: trnfft.use_backend(123).__enter__(), "got 123"),
+    (lambda: trnfft.set_backend(1.5), "got 1.5"),
+    (lambda: numpy_fft.fft(np.ones(4), workers=2**31), "workers must be between 1 and"),
+    (lambda: trnfft.fft(torch.ones(4), workers=10**20), "got 100000000000000000000"),
+])
+def test_bad_backend_and_workers_values_get_trnfft_errors(call, match):
+    with pytest.raises(TrnfftError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("dtype", [">f8", ">c8", ">f4", ">c16", ">i4"])
+def test_big_endian_inputs_are_computed_as_numpy_does(dtype):
+    x = (np.arange(12) % 5 - 2).astype(dtype)
+    before = x.copy()
+    y = numpy_fft.fft(x)
+    ref = np.fft.fft(x)
+    assert y.dtype == ref.dtype and np.allclose(y, ref, rtol=1e-5, atol=1e-5)
+    if x.dtype.kind != "c":
+        assert numpy_fft.rfft(x).dtype == np.fft.rfft(x).dtype
+    np.testing.assert_array_equal(x, before)

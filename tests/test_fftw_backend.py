@@ -29,6 +29,7 @@ def test_measure_planning_writes_wisdom_and_a_new_process_state_reloads_it(fftw,
     trnfft.configure_backend("fftw-reference", planner="measure")
     x = random_array(3 * 1024, np.complex64)
     assert_close(numpy_fft.fft(x, backend="fftw"), np.fft.fft(x.astype(np.complex128)), np.complex64, x.size)
+    fftw.save_wisdom()
     path = tmp_path / "fftw-wisdom.json"
     data = json.loads(path.read_text())
     assert data["pyfftw"] == pyfftw.__version__ and len(data["wisdom"]) == 3
@@ -38,16 +39,60 @@ def test_measure_planning_writes_wisdom_and_a_new_process_state_reloads_it(fftw,
     assert wisdom.load(path, pyfftw)
 
 
-def test_corrupt_or_foreign_wisdom_is_ignored(fftw, tmp_path):
+def test_wisdom_is_saved_in_batches_not_after_every_plan(fftw, tmp_path):
+    trnfft.configure_backend("fftw-reference", planner="measure")
+    for n in (37, 41, 43):
+        numpy_fft.fft(np.ones(n, np.complex64))
+    assert not (tmp_path / "fftw-wisdom.json").exists()  # kept for the batch / exit save
+    fftw.save_wisdom()
+    assert "fftwf_wisdom" in json.loads((tmp_path / "fftw-wisdom.json").read_text())["wisdom"][1]
+
+
+def test_foreign_wisdom_is_ignored_and_replaced_quietly(fftw, tmp_path, recwarn):
     import pyfftw
     from trnfft_backends.fftw import wisdom
     path = tmp_path / "fftw-wisdom.json"
-    path.write_text("not json")
-    assert not wisdom.load(path, pyfftw)
-    path.write_text(json.dumps({"pyfftw": "0.0.0", "wisdom": ["", "", ""]}))
+    path.write_text(json.dumps({"pyfftw": "0.0.0", "wisdom": ["x", "y", "z"]}))
     assert not wisdom.load(path, pyfftw)
     trnfft.configure_backend("fftw-reference", planner="measure")
     assert_close(numpy_fft.fft(np.ones(64)), np.fft.fft(np.ones(64)), np.complex128, 64)
+    fftw.save_wisdom()
+    assert json.loads(path.read_text())["pyfftw"] == pyfftw.__version__
+    assert not [w for w in recwarn if "wisdom" in str(w.message)]
+
+
+@pytest.mark.parametrize("content", [
+    "not json", "[1, 2]", json.dumps({"pyfftw": "{v}", "wisdom": ["", ""]}),
+    json.dumps({"pyfftw": "{v}", "wisdom": [1, 2, 3]}),
+    json.dumps({"pyfftw": "{v}", "wisdom": ["garbage", "garbage", "garbage"]}),
+    json.dumps({"pyfftw": "{v}", "wisdom": ["\u00e9", "", ""]}),
+], ids=["text", "list", "two-strings", "numbers", "rejected-by-fftw", "non-ascii"])
+def test_unusable_wisdom_is_set_aside_with_one_warning_and_replaced(fftw, tmp_path, content):
+    import pyfftw
+    path = tmp_path / "fftw-wisdom.json"
+    content = content.replace("{v}", pyfftw.__version__)
+    path.write_text(content)
+    trnfft.configure_backend("fftw-reference", planner="measure")
+    with pytest.warns(RuntimeWarning, match="wisdom file .* moved it to") as caught:
+        for n in (24, 25, 26):
+            assert_close(numpy_fft.fft(np.ones(n), backend="fftw"), np.fft.fft(np.ones(n)), np.complex128, n)
+    assert len([w for w in caught if "wisdom" in str(w.message)]) == 1
+    assert (tmp_path / "fftw-wisdom.json.unusable").read_text() == content
+    fftw.save_wisdom()
+    assert len(json.loads(path.read_text())["wisdom"]) == 3
+    assert trnfft.backends_info()[0]["available"]
+
+
+def test_a_directory_at_the_wisdom_path_leaks_no_files(fftw, tmp_path):
+    path = tmp_path / "fftw-wisdom.json"
+    path.mkdir()
+    trnfft.configure_backend("fftw-reference", planner="measure")
+    with pytest.warns(RuntimeWarning, match="wisdom file"):
+        for n in range(20, 40):
+            numpy_fft.fft(np.ones(n, np.complex64), backend="fftw")
+            fftw.save_wisdom()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fftw-wisdom.json", "fftw-wisdom.json.unusable"]
+    assert path.is_file()
 
 
 def test_wisdom_can_be_turned_off(fftw, tmp_path):

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import concurrent.futures
+import os
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
 import trnfft
 from trnfft import numpy_fft
@@ -80,3 +84,56 @@ def test_memoised_calls_follow_environment_changes(monkeypatch):
     y = numpy_fft.fft(x)
     assert trnfft.plan_cache.misses == misses + 2
     assert_close(y, np.fft.fft(x.astype(np.complex128)), np.complex64, x.size)
+
+
+def test_cache_is_bounded_by_bytes_too():
+    cache = trnfft.plan_cache
+    old = cache.max_bytes
+    try:
+        cache.clear()
+        numpy_fft.fft(np.ones((4, 4096), np.complex128), backend="fftw-reference")
+        one = cache.nbytes
+        assert one >= 2 * 4 * 4096 * 16  # an FFTW plan reports its input and output buffers
+        cache.max_bytes = 3 * one
+        for n in range(4097, 4107):
+            numpy_fft.fft(np.ones((4, n), np.complex128), backend="fftw-reference")
+        assert cache.size <= 3 and 0 < cache.nbytes <= 3 * one + 4 * 160 * 16
+        cache.max_bytes = 0  # the newest plan always stays
+        assert cache.size == 1
+        cache.clear()
+        assert (cache.size, cache.nbytes) == (0, 0)
+    finally:
+        cache.max_bytes = old
+
+
+def test_cache_byte_limit_env_is_parsed():
+    from trnfft.plan_cache import parse_bytes
+    assert parse_bytes("512M") == 512 * 2**20 and parse_bytes("2GiB") == 2 * 2**30
+    assert parse_bytes("none") is None and parse_bytes("1000") == 1000
+    with pytest.raises(trnfft.InvalidArgumentError, match="TRNFFT_PLAN_CACHE_BYTES='lots'"):
+        parse_bytes("lots")
+
+
+CLEAR_PROBE = '''
+import os, numpy as np, trnfft
+from trnfft import numpy_fft
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+numpy_fft.fft(np.ones(8, np.complex128), backend="fftw-reference")  # imports pyFFTW, loads FFTW
+before = rss()
+for i in range(16):
+    numpy_fft.fft(np.ones((2, 2**16 + 64 * i), np.complex128), backend="fftw-reference")
+grown = rss() - before
+trnfft.plan_cache.clear()
+print(grown, rss() - before)
+'''
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc")
+def test_clear_gives_the_plans_memory_back(tmp_path):
+    """16 plans holding 4 MiB each: after clear() resident memory is back where it started."""
+    env = dict(os.environ, TRNFFT_CACHE_DIR=str(tmp_path), TRNFFT_FFTW_PLANNER="estimate")
+    out = subprocess.run([sys.executable, "-c", CLEAR_PROBE], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    grown, left = (int(v) for v in out)
+    assert grown > 48 * 2**20 and left < 0.1 * grown, f"grew {grown >> 20} MiB, {left >> 20} MiB left"

@@ -40,6 +40,8 @@ def is_tensor(x: Any) -> bool:
 
 def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:
     """(precision, is_complex) NumPy would compute an FFT of ``dtype`` in."""
+    if not dtype.isnative:  # big-endian data computes like its native twin (cast on the way in)
+        dtype = dtype.newbyteorder("=")
     if dtype in _NUMPY_PRECISION:
         return _NUMPY_PRECISION[dtype], dtype.kind == "c"
     if dtype.kind in "biu":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Iterator
@@ -18,6 +19,7 @@ from .accuracy import DEFAULT_C, comparison, tolerance
 from .env import getenv, raw_reader
 from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
+from .results import mismatch
 
 CROSSCHECK_ENV = "TRNFFT_CROSSCHECK"
 MODE_ENV = "TRNFFT_CROSSCHECK_MODE"
@@ -101,12 +103,16 @@ def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig) -> 
             f"different reference (e.g. {CROSSCHECK_ENV}=numpy-reference) or turn the check off")
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/Inf input: the check adds no noise
         y_ref = get_plan(problem, ref_name).execute(x)  # a plain execute: never checked again
-    err, note = comparison(y, y_ref, x)
+    wrong = [f"{name!r} {why}" for name, out in ((checked_name, y), (ref_name, y_ref))
+             if (why := mismatch(out, problem.output_shape, problem.output_dtype))]
+    err, note = (math.nan, "") if wrong else comparison(y, y_ref, x)
     tol = tolerance(problem, cfg.c)
     if not err <= tol:  # NaN fails too
+        what = ("; ".join(wrong) if wrong else
+                f"norm-wise error {err:.3g} > tolerance {tol:.3g} "
+                f"(c={cfg.c:g} * eps * log2(N={problem.size}))")
         msg = (f"cross-check failed: backend {checked_name!r} vs reference {ref_name!r} on "
-               f"{problem.describe()}: norm-wise error {err:.3g} > tolerance {tol:.3g} "
-               f"(c={cfg.c:g} * eps * log2(N={problem.size}))" + (f"; {note}" if note else ""))
+               f"{problem.describe()}: {what}" + (f"; {note}" if note else ""))
         if cfg.mode == "warn":
             warnings.warn(msg, CrossCheckWarning, stacklevel=4)
         else:

@@ -46,5 +46,9 @@ class UnsupportedProblemError(BackendError):
     """No backend in the selection can plan this problem."""
 
 
+class BackendResultError(BackendError):
+    """A backend returned something that is not the result asked for (type, shape or dtype)."""
+
+
 class CrossCheckError(TrnfftError, AssertionError):
     """A backend's result disagrees with the reference backend's."""

@@ -19,10 +19,18 @@ A backend object answers, in order of use:
                  and ``problem.output_dtype``; ``x`` (shape ``problem.shape``,
                  dtype ``problem.input_dtype``, any strides) is never modified.
 * optionally:    ``backend.configure(**options)`` for backend settings,
-                 ``backend.details()`` -> dict shown by ``trnfft info``, and
+                 ``backend.details()`` -> dict shown by ``trnfft info``,
+                 ``plan.nbytes`` -> int, the memory the plan holds (buffers,
+                 tables), counted against the plan cache's byte limit (a plan
+                 without it counts as 0), and
                  ``plan.modelled_cost()`` -> ``{"launches", "trn1_seconds",
                  "trn2_seconds"}`` for backends with a device cost model (the
                  asv suite tracks it when present).
+
+The core checks every result's type, shape and dtype before the caller sees
+it (``BackendResultError`` names the backend). Backend names are what users
+type: a plugin cannot take a name another plugin already registers (see
+``registry.py``).
 """
 from __future__ import annotations
 

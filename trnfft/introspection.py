@@ -14,7 +14,7 @@ from .hookspecs import Declined
 from .planner import plan_on
 from .plan_cache import plan_cache
 from .problem import FFTProblem
-from .registry import REGISTRY
+from .registry import REGISTRY, contain
 from .transforms import check_norm, normalize_axes
 
 # function name -> (kind, forward, halved last axis)
@@ -37,16 +37,26 @@ def backends_info() -> list[dict[str, Any]]:
         if backend is not None and hasattr(backend, "details"):
             try:
                 extra = dict(backend.details())
-            except Exception as exc:
+            except BaseException as exc:
+                contain(exc)
                 extra = {"details_error": repr(exc)}
         rows.append({
             "name": name, "plugin": rec.plugin, "available": avail.available,
             "reason": avail.reason, "fix": avail.fix,
-            "version": getattr(backend, "version", ""),
-            "description": getattr(backend, "description", "") or rec.error,
+            "version": _text(backend, "version"),
+            "description": _text(backend, "description") or rec.error,
             "capabilities": _caps_dict(caps) if caps else None, "details": extra,
         })
     return rows
+
+
+def _text(backend: Any, attribute: str) -> str:
+    """A backend's version or description, as text even when the plugin misbehaves."""
+    try:
+        return str(getattr(backend, attribute, "") or "")
+    except BaseException as exc:
+        contain(exc)
+        return f"<{attribute} raised {type(exc).__name__}>"
 
 
 def _caps_dict(caps: Any) -> dict[str, Any]:

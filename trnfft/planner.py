@@ -9,6 +9,7 @@ from .errors import UnsupportedProblemError
 from .hookspecs import Declined, Plan
 from .problem import FFTProblem
 from .registry import REGISTRY
+from .results import require_result
 
 
 @dataclass
@@ -19,20 +20,28 @@ class PassesPlan:
     passes: tuple[Plan, ...]
     backend: str
 
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(p, "nbytes", 0) or 0 for p in self.passes)
+
     def execute(self, x: np.ndarray) -> np.ndarray:
         for p in self.passes:
             x = p.execute(x)
+            require_result(x, getattr(p, "backend", self.backend), p.problem)  # before the next pass
         return x
 
 
 def plan_on(name: str, problem: FFTProblem) -> Plan:
     """Plan ``problem`` on one backend, or raise Declined with the reason."""
-    backend = REGISTRY.get(name).backend
-    assert backend is not None  # selection only returns loaded backends
-    refusal = backend.capabilities().refusal(problem)
+    rec = REGISTRY.get(name)
+    assert rec.backend is not None  # selection only returns loaded backends
+    caps = rec.capabilities()
+    if caps is None:
+        raise Declined("its capabilities() failed")
+    refusal = caps.refusal(problem)
     if refusal:
         raise Declined(refusal)
-    return backend.plan(problem)
+    return rec.backend.plan(problem)
 
 
 def make_plan(problem: FFTProblem, names: tuple[str, ...]) -> Plan:

@@ -2,8 +2,14 @@
 
 ``TRNFFT_LOAD_BACKENDS`` (comma-separated entry-point names) limits which
 plugins load; set it to an empty string to load none. A plugin that fails to
-import or raises while registering is recorded as a broken entry, shown by
-``trnfft info``, and never breaks ``import trnfft``.
+import or raises while registering (``SystemExit`` included) is recorded as a
+broken entry, shown by ``trnfft info``, and never breaks ``import trnfft``.
+
+Backend names are the names users type, so no plugin may take one that is
+already taken: trnfft's own plugins keep theirs (an impersonator is listed as
+unavailable), and a name claimed by several other plugins goes to none of
+them. To replace a backend deliberately, register yours under its own name
+and select it, or keep the other plugin from loading with ``TRNFFT_LOAD_BACKENDS``.
 """
 from __future__ import annotations
 
@@ -21,29 +27,73 @@ from .errors import UnknownBackendError
 from .hookspecs import Availability, Backend, Capabilities
 
 ENTRY_POINT_GROUP = "trnfft.backends"
+DISTRIBUTION = "trnfft"
 LOAD_ENV = "TRNFFT_LOAD_BACKENDS"
 
 
 @dataclass
 class BackendRecord:
-    """A backend as the registry knows it: the object, or the error that stopped it."""
+    """A backend as the registry knows it: the object, or what stopped it."""
 
     name: str
     plugin: str
     backend: Backend | None = None
-    error: str = ""
+    error: str = ""     # the plugin failed to import or to register
+    conflict: str = ""  # the name is claimed by another plugin too
 
     def availability(self) -> Availability:
+        """The backend's own answer, unless it is missing, in conflict, or broken."""
+        if self.conflict:
+            return Availability.no(self.conflict, CONFLICT_FIX)
         if self.backend is None:
             return Availability.no(f"plugin {self.plugin!r} failed to load: {self.error}",
                                    "fix or uninstall the plugin")
+        step = "availability"
         try:
-            return self.backend.availability()
-        except Exception as exc:  # a buggy plugin must not break the core
-            return Availability.no(f"availability() raised {exc!r}", "fix the plugin")
+            avail = self.backend.availability()
+            if not isinstance(avail, Availability):
+                return Availability.no(f"availability() returned {avail!r}, not an Availability",
+                                       "fix the plugin")
+            if avail.available:
+                step = "capabilities"
+                caps = self.backend.capabilities()
+                if not isinstance(caps, Capabilities):
+                    return Availability.no(f"capabilities() returned {caps!r}, not a Capabilities",
+                                           "fix the plugin")
+            return avail
+        except BaseException as exc:  # a buggy plugin must not break the core
+            contain(exc)
+            return Availability.no(f"{step}() raised {_describe(exc)}", "fix the plugin")
 
     def capabilities(self) -> Capabilities | None:
-        return self.backend.capabilities() if self.backend is not None else None
+        """The backend's capabilities; None when there is no backend or it cannot say."""
+        if self.backend is None or self.conflict:
+            return None
+        try:
+            caps = self.backend.capabilities()
+        except BaseException as exc:
+            contain(exc)
+            return None
+        return caps if isinstance(caps, Capabilities) else None
+
+
+CONFLICT_FIX = (f"uninstall one of the plugins, or load only the one you want with {LOAD_ENV} "
+                f"(entry-point names)")
+
+
+def contain(exc: BaseException) -> None:
+    """Let Ctrl-C through; any other failure of a plugin (SystemExit too) is the plugin's."""
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
+
+
+@dataclass
+class _Claim:
+    """One plugin's registration of one backend name."""
+
+    plugin: str
+    backend: Backend
+    builtin: bool
 
 
 class Registry:
@@ -63,49 +113,57 @@ class Registry:
         return pm
 
     def _load(self) -> dict[str, BackendRecord]:
-        records: dict[str, BackendRecord] = {}
+        failures: dict[str, BackendRecord] = {}
+        claims: dict[str, list[_Claim]] = {}
         pm = self._new_manager()
         allowed = os.environ.get(LOAD_ENV)
         allow = None if allowed is None else {s.strip() for s in allowed.split(",") if s.strip()}
-        sources: list[tuple[str, Any]] = []
+        sources: list[tuple[str, Any, bool]] = []
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if allow is not None and ep.name not in allow:
                 continue
             try:
-                sources.append((ep.name, ep.load()))
-            except Exception as exc:
-                records[ep.name] = BackendRecord(ep.name, ep.name, error=_describe(exc))
-        sources.extend((name, obj) for obj, name in self._extra_plugins)
-        for plugin_name, obj in sources:
+                sources.append((ep.name, ep.load(), _is_builtin(ep)))
+            except BaseException as exc:
+                contain(exc)
+                failures[ep.name] = BackendRecord(ep.name, ep.name, error=_describe(exc))
+        sources.extend((name, obj, False) for obj, name in self._extra_plugins)
+        for plugin_name, obj, builtin in sources:
             try:
                 pm.register(obj, name=plugin_name)
-            except Exception as exc:
-                records[plugin_name] = BackendRecord(plugin_name, plugin_name, error=_describe(exc))
+            except BaseException as exc:
+                contain(exc)
+                failures[plugin_name] = BackendRecord(plugin_name, plugin_name, error=_describe(exc))
                 continue
-            self._run_registration(pm, plugin_name, obj, records)
+            error = self._run_registration(pm, plugin_name, obj, builtin, claims)
+            if error:
+                failures[plugin_name] = BackendRecord(plugin_name, plugin_name, error=error)
         self._manager = pm
+        records = _settle(claims)
+        for key, rec in failures.items():
+            records[key if key not in records else f"{key} (plugin)"] = rec
         return records
 
     @staticmethod
-    def _run_registration(pm: pluggy.PluginManager, plugin_name: str, obj: Any,
-                          records: dict[str, BackendRecord]) -> None:
-        """Call one plugin's register hook, so one plugin's failure stays its own."""
+    def _run_registration(pm: pluggy.PluginManager, plugin_name: str, obj: Any, builtin: bool,
+                          claims: dict[str, list[_Claim]]) -> str:
+        """Call one plugin's register hook, so one plugin's failure stays its own ("" if none)."""
         def register(backend: Backend) -> None:
             if not isinstance(backend, Backend):
                 raise TypeError(f"{backend!r} does not implement trnfft.plugin.Backend")
-            if backend.name in records and records[backend.name].backend is not None:
-                raise ValueError(f"backend name {backend.name!r} is already registered "
-                                 f"by plugin {records[backend.name].plugin!r}")
-            records[backend.name] = BackendRecord(backend.name, plugin_name, backend)
+            if not isinstance(backend.name, str) or not backend.name:
+                raise TypeError(f"backend name must be a non-empty string, got {backend.name!r}")
+            claims.setdefault(backend.name, []).append(_Claim(plugin_name, backend, builtin))
 
         for impl in pm.hook.trnfft_register_backends.get_hookimpls():
             if impl.plugin is not obj:
                 continue
             try:
                 impl.function(register=register)
-            except Exception as exc:
-                records.setdefault(plugin_name, BackendRecord(plugin_name, plugin_name))
-                records[plugin_name].error = _describe(exc)
+            except BaseException as exc:
+                contain(exc)
+                return _describe(exc)
+        return ""
 
     def register_commands(self, subparsers: Any) -> list[str]:
         """Let every loaded plugin add CLI subcommands; returns the errors of those that failed."""
@@ -117,7 +175,8 @@ class Registry:
         for impl in pm.hook.trnfft_register_commands.get_hookimpls():
             try:
                 impl.function(subparsers=subparsers)
-            except Exception as exc:
+            except BaseException as exc:
+                contain(exc)
                 errors.append(f"plugin {impl.plugin_name!r} could not add its commands: {_describe(exc)}")
         return errors
 
@@ -158,6 +217,39 @@ class Registry:
                 f"Backends come from the entry-point group {ENTRY_POINT_GROUP!r} "
                 f"(check {LOAD_ENV} if set)")
         return rec
+
+
+def _settle(claims: dict[str, list[_Claim]]) -> dict[str, BackendRecord]:
+    """One record per backend name; a name claimed twice never goes to a newcomer silently.
+
+    trnfft's own plugins keep their names (an impersonator is listed, unused);
+    a name several other plugins claim is given to none of them.
+    """
+    records: dict[str, BackendRecord] = {}
+    for name, found in claims.items():
+        if len(found) == 1:
+            records[name] = BackendRecord(name, found[0].plugin, found[0].backend)
+            continue
+        plugins = ", ".join(repr(c.plugin) for c in found)
+        owner = next((c for c in found if c.builtin), None)
+        if owner is None:
+            records[name] = BackendRecord(name, plugins, conflict=(
+                f"backend name {name!r} is registered by several plugins ({plugins}), "
+                f"so none of them is used"))
+            continue
+        records[name] = BackendRecord(name, owner.plugin, owner.backend)
+        for c in found:
+            if c is not owner:
+                records[f"{name} (plugin {c.plugin})"] = BackendRecord(name, c.plugin, conflict=(
+                    f"plugin {c.plugin!r} also registers the name {name!r}, which belongs to "
+                    f"trnfft's plugin {owner.plugin!r}; it is ignored (give it its own name)"))
+    return records
+
+
+def _is_builtin(ep: Any) -> bool:
+    """Whether an entry point comes from the trnfft distribution itself."""
+    dist = getattr(ep, "dist", None)
+    return dist is not None and (dist.name or "").lower() == DISTRIBUTION
 
 
 def _describe(exc: BaseException) -> str:

@@ -54,7 +54,13 @@ class Selection:
 def _split(spec: BackendSpec) -> tuple[str, ...] | None:
     if spec is None:
         return None
-    parts = spec.split(",") if isinstance(spec, str) else list(spec)
+    if isinstance(spec, str):
+        parts = spec.split(",")
+    elif isinstance(spec, (list, tuple)) and all(isinstance(p, str) for p in spec):
+        parts = list(spec)
+    else:
+        raise InvalidArgumentError(f"backend must be a backend name, comma-separated names or a "
+                                   f"list of names (str), got {spec!r}")
     names = tuple(p.strip() for p in parts if p and p.strip())
     if not names:
         raise InvalidArgumentError(f"empty backend selection {spec!r}")
@@ -115,7 +121,10 @@ def resolve(explicit: BackendSpec = None) -> Selection:
         explicit = tuple(explicit)
     key = (explicit, _context.get(), _global, _backend_env(), _simulator_env(),
            REGISTRY.generation)
-    sel = _memo.get(key)
+    try:
+        sel = _memo.get(key)
+    except TypeError:  # an unhashable backend=: _requested() says what is wrong with it
+        sel = None
     if sel is None:
         requested, source = _requested(explicit)
         sel = resolve_names(requested, source)

@@ -26,6 +26,7 @@ SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
 _NORM = {None: "backward", "backward": "backward", "ortho": "ortho", "forward": "forward"}
 _WORKERS: dict[str | None, int] = {}
+MAX_WORKERS = 4096  # threads per transform; far past any core count, well inside a C int
 
 
 def check_norm(norm: str | None) -> str:
@@ -52,8 +53,9 @@ def check_workers(workers: int | None) -> int:
         raise InvalidArgumentError(f"workers must be an integer, got {workers!r}") from None
     if workers == -1:
         workers = os.cpu_count() or 1
-    if workers < 1:
-        raise InvalidArgumentError(f"workers must be >= 1 (or -1 for all cores), got {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InvalidArgumentError(f"workers must be between 1 and {MAX_WORKERS} (or -1 for all "
+                                   f"{os.cpu_count()} cores), got {workers}")
     return workers
 
 

@@ -5,7 +5,9 @@ The caller's array is copied into the plan's input buffer, so FFTW's c2r
 out (scaled in the same pass) so each call returns an array the caller owns.
 Large c2c transforms instead copy the input straight into the (aligned)
 result array and run an in-place plan on it: one pass over memory fewer.
-A lock makes a plan safe to share between threads.
+A lock makes a plan safe to share between threads; building one takes the
+process-wide FFTW lock (``fftw_lock.py``). ``nbytes`` is what the plan pins
+(its buffers), which the core's plan cache counts against its byte limit.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import numpy as np
 
 from trnfft.plugin import FFTProblem
 
+from .fftw_lock import FFTW_LOCK
 from .settings import FFTWSettings
 
 
@@ -30,24 +33,29 @@ class FFTWPlan:
 
     def __init__(self, problem: FFTProblem, settings: FFTWSettings, pyfftw) -> None:
         self.problem = problem
-        self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
-        self._out = pyfftw.empty_aligned(problem.output_shape, dtype=problem.output_dtype)
-        direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
-        self._fftw = pyfftw.FFTW(
-            self._in, self._out, axes=problem.axes, direction=direction,
-            flags=(settings.flag, "FFTW_DESTROY_INPUT"), threads=problem.workers,
-            planning_timelimit=settings.timelimit)
         self._scale = problem.scale
         self._lock = threading.Lock()
-        self._inplace = None
+        self._inplace = self._fftw = None
+        direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
         if problem.kind == "c2c" and x_elements(problem) >= INPLACE_MIN:
             # Large c2c: copy the input once into the result's own aligned buffer and
             # transform it in place there, saving a full pass over memory per call.
             buf = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
-            self._inplace = pyfftw.FFTW(
-                buf, buf, axes=problem.axes, direction=direction, flags=(settings.flag,),
-                threads=problem.workers, planning_timelimit=settings.timelimit)
+            with FFTW_LOCK:
+                self._inplace = pyfftw.FFTW(
+                    buf, buf, axes=problem.axes, direction=direction, flags=(settings.flag,),
+                    threads=problem.workers, planning_timelimit=settings.timelimit)
+            self.nbytes = buf.nbytes
             self._empty_aligned = pyfftw.empty_aligned
+            return
+        self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
+        self._out = pyfftw.empty_aligned(problem.output_shape, dtype=problem.output_dtype)
+        with FFTW_LOCK:
+            self._fftw = pyfftw.FFTW(
+                self._in, self._out, axes=problem.axes, direction=direction,
+                flags=(settings.flag, "FFTW_DESTROY_INPUT"), threads=problem.workers,
+                planning_timelimit=settings.timelimit)
+        self.nbytes = self._in.nbytes + self._out.nbytes
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         if self._inplace is not None:

@@ -1,7 +1,6 @@
 """The fftw-reference backend: FFTW through pyFFTW."""
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
 from trnfft.plugin import Availability, Capabilities, FFTProblem, hookimpl
@@ -22,8 +21,6 @@ class FFTWBackend:
 
     def __init__(self) -> None:
         self.settings = FFTWSettings()
-        self._wisdom_loaded = False
-        self._lock = threading.Lock()
 
     @property
     def version(self) -> str:
@@ -69,14 +66,17 @@ class FFTWBackend:
     def plan(self, problem: FFTProblem) -> FFTWPlan:
         pyfftw = _pyfftw()
         s = self.settings
-        with self._lock:
-            if s.wisdom and not self._wisdom_loaded:
-                wisdom.load(s.wisdom_path, pyfftw)
-                self._wisdom_loaded = True
+        store = wisdom.wisdom_file(s.wisdom_path, pyfftw) if s.wisdom else None
+        if store is not None:
+            store.load_once()
         plan = FFTWPlan(problem, s, pyfftw)
-        if s.wisdom and s.planner != "estimate":
-            wisdom.save(s.wisdom_path, pyfftw)
+        if store is not None and s.planner != "estimate":
+            store.planned()
         return plan
+
+    def save_wisdom(self) -> None:
+        """Write unsaved wisdom now (it is also saved every few seconds and at exit)."""
+        wisdom.save_all()
 
 
 @hookimpl
