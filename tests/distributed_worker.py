@@ -20,7 +20,7 @@ import torch.distributed as dist
 
 import trnfft
 import trnfft.distributed as tdist
-from trnfft.errors import InvalidArgumentError, InvalidDtypeError
+from trnfft.core.errors import InvalidArgumentError, InvalidDtypeError
 
 C = 5.0
 NORMS = (None, "ortho", "forward")

@@ -9,7 +9,7 @@ import pytest
 import trnfft
 from trnfft import numpy_fft
 from trnfft.cli import main
-from trnfft.errors import BackendUnavailableError, UnknownBackendError, UnsupportedProblemError
+from trnfft.core.errors import BackendUnavailableError, UnknownBackendError, UnsupportedProblemError
 
 UNAVAILABLE = "nki-hardware"  # registered, but no Trainium on the machines this suite runs on
 

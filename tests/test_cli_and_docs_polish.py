@@ -12,7 +12,7 @@ import pytest
 import trnfft
 from trnfft import errors, numpy_fft
 from trnfft.cli import build_parser, main
-from trnfft.selection import ALIASES
+from trnfft.core.selection import ALIASES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

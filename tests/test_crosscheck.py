@@ -9,11 +9,11 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.accuracy import tolerance
-from trnfft.check import make_problem
+from trnfft.core.accuracy import tolerance
+from trnfft.core.problem import make_problem
 from trnfft.cli import main
-from trnfft.crosscheck import CrossCheckWarning
-from trnfft.errors import BackendError, CrossCheckError
+from trnfft.core.call_check import CrossCheckWarning
+from trnfft.core.errors import BackendError, CrossCheckError
 from conftest import matmul_plugin, random_array
 
 
@@ -82,7 +82,7 @@ def test_tolerance_scales_with_eps_and_log2n():
 
 
 def test_crosscheck_function_reports_every_backend():
-    from trnfft.check import available_backends
+    from trnfft.check.sweep import available_backends
     rep = trnfft.crosscheck("r2c", (2**20 + 2,), dtype="float32")
     assert rep.passed
     by = {r.backend: r for r in rep.results}
@@ -123,7 +123,7 @@ def test_check_command_passes_on_the_default_backends(tmp_path, capsys):
     code = main(["check", "--sizes", "8,15,97,1024", "--json", "-", "--plot", str(png), "--no-progress"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    from trnfft.check import available_backends
+    from trnfft.check.sweep import available_backends
     assert data["passed"] and data["backends"] == available_backends()
     assert len(data["problems"]) == 4 * 3 * 2  # sizes x kinds x precisions
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
@@ -137,6 +137,6 @@ def test_check_command_rejects_bad_options(capsys):
 
 
 def test_check_command_includes_large_sizes_by_default():
-    from trnfft.check import DEFAULT_SIZES, default_problems
+    from trnfft.check.sweep import DEFAULT_SIZES, default_problems
     assert max(DEFAULT_SIZES) == 2**20
     assert any(math.prod(p.lengths) == 2**20 and len(p.axes) == 2 for p in default_problems())

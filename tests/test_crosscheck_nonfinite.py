@@ -8,8 +8,8 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.accuracy import comparison
-from trnfft.errors import CrossCheckError
+from trnfft.core.accuracy import comparison
+from trnfft.core.errors import CrossCheckError
 from conftest import matmul_plugin, random_array
 
 

@@ -13,7 +13,7 @@ from trnfft.distributed._decomposition import choose  # noqa: E402
 from trnfft.distributed._exchange import Exchange, pack, unpack  # noqa: E402
 from trnfft.distributed._layout import pencil_grid, split_range  # noqa: E402
 from trnfft.distributed._plan import _steps  # noqa: E402
-from trnfft.errors import InvalidArgumentError  # noqa: E402
+from trnfft.core.errors import InvalidArgumentError  # noqa: E402
 
 SHAPES = [(8, 6), (7, 5), (3, 9), (8, 4, 6), (6, 5, 7), (3, 8, 6), (2, 3, 5)]
 

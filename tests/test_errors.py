@@ -7,7 +7,7 @@ import torch
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.errors import InvalidArgumentError, InvalidDtypeError, TrnfftError
+from trnfft.core.errors import InvalidArgumentError, InvalidDtypeError, TrnfftError
 
 
 @pytest.mark.parametrize("call,match", [

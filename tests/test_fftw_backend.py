@@ -8,7 +8,7 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.registry import REGISTRY
+from trnfft.core.registry import REGISTRY
 from conftest import assert_close, random_array
 
 

@@ -6,7 +6,7 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.errors import BackendUnavailableError, UnsupportedProblemError
+from trnfft.core.errors import BackendUnavailableError, UnsupportedProblemError
 from trnfft_backends.nki import executors
 from trnfft_backends.nki.constants import dft_matrix
 from trnfft_backends.nki.emulator import last_record
@@ -93,7 +93,7 @@ def test_hardware_executor_fails_clearly_here():
 
 def test_plan_constants_are_uploaded_once_per_plan():
     """Each plan hands its constants to the executor's upload once; calls send only their data."""
-    from trnfft.check import make_problem
+    from trnfft.core.problem import make_problem
     from trnfft_backends.nki.plugin import FFTPlan
     uploads, runs = [], []
 
@@ -122,8 +122,8 @@ def test_dft_matrices_are_accurate():
 
 
 def test_modelled_cost_is_reported_per_plan():
-    from trnfft.check import make_problem
-    from trnfft.dispatch import get_plan
+    from trnfft.core.problem import make_problem
+    from trnfft.core.dispatch import get_plan
     cost = get_plan(make_problem("c2c", (128, 128)), "nki-simulator").modelled_cost()
     assert cost["launches"] == 1 and cost["label"] == "modelled"
     assert 0 < cost["trn2_seconds"] < 1e-3 and 0 < cost["trn1_seconds"] < 1e-3
@@ -132,9 +132,9 @@ def test_modelled_cost_is_reported_per_plan():
 def test_nki_plans_every_single_precision_row_of_the_check_sweep():
     """`trnfft check`'s default sweep: nki-simulator takes every single-precision row (1-D, 2-D, 3-D;
     c2c, r2c, c2r) and a double-precision row's cell says why it is declined."""
-    from trnfft.check import default_problems
-    from trnfft.check_report import declined_reason
-    from trnfft.dispatch import get_plan
+    from trnfft.check.sweep import default_problems
+    from trnfft.check.report import declined_reason
+    from trnfft.core.dispatch import get_plan
     problems = default_problems(precisions=("single",))
     assert {len(p.axes) for p in problems} == {1, 2, 3} and {p.kind for p in problems} == {"c2c", "r2c", "c2r"}
     for p in problems:

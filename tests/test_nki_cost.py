@@ -8,7 +8,7 @@ import pytest
 
 from trnfft.cli import main
 from trnfft_backends.nki import emulator, engine
-from trnfft.errors import InvalidArgumentError
+from trnfft.core.errors import InvalidArgumentError
 from trnfft_backends.nki.cost import fft_cost, gemm_cost
 from trnfft_backends.nki.emulator.costmodel import CHIPS, model
 from trnfft_backends.nki.kernels.gemm import expected_counts, gemm_kernel

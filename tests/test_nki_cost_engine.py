@@ -69,9 +69,9 @@ STAND_IN = {
 
 PROBE = '''
 import json
-from trnfft.check import make_problem
+from trnfft.core.problem import make_problem
 from trnfft.cli import main
-from trnfft.dispatch import get_plan
+from trnfft.core.dispatch import get_plan
 from trnfft_backends.nki import engine
 
 plan = get_plan(make_problem("c2c", (4, 4099), precision="single"), "nki-simulator")

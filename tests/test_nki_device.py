@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from trnfft.check import make_problem
-from trnfft.errors import BackendUnavailableError, InvalidArgumentError, TrnfftError
+from trnfft.core.problem import make_problem
+from trnfft.core.errors import BackendUnavailableError, InvalidArgumentError, TrnfftError
 from trnfft_backends.nki import device, executors
 from trnfft_backends.nki.plugin import FFTPlan
 

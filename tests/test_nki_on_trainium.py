@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trnfft.check import make_problem
-from trnfft.dispatch import get_plan
+from trnfft.core.problem import make_problem
+from trnfft.core.dispatch import get_plan
 from trnfft_backends.nki import executors
 
 from conftest import assert_close, random_array

@@ -11,7 +11,7 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.errors import UnsupportedProblemError
+from trnfft.core.errors import UnsupportedProblemError
 
 pytest_plugins = ["pytester"]
 

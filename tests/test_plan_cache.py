@@ -107,7 +107,7 @@ def test_cache_is_bounded_by_bytes_too():
 
 
 def test_cache_byte_limit_env_is_parsed():
-    from trnfft.plan_cache import parse_bytes
+    from trnfft.core.plan_cache import parse_bytes
     assert parse_bytes("512M") == 512 * 2**20 and parse_bytes("2GiB") == 2 * 2**30
     assert parse_bytes("none") is None and parse_bytes("1000") == 1000
     with pytest.raises(trnfft.InvalidArgumentError, match="TRNFFT_PLAN_CACHE_BYTES='lots'"):

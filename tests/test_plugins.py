@@ -9,7 +9,7 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.errors import BackendUnavailableError, UnsupportedProblemError
+from trnfft.core.errors import BackendUnavailableError, UnsupportedProblemError
 from conftest import assert_close, matmul_plugin, random_array
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def test_runtime_registration_uses_the_same_hook():
 
 
 def test_core_never_imports_a_backend_module():
-    for path in (ROOT / "trnfft").glob("*.py"):
+    for path in (ROOT / "trnfft").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trnfft import numpy_fft
-from trnfft.accuracy import normwise_error
+from trnfft.core.accuracy import normwise_error
 
 sizes = st.integers(min_value=1, max_value=300)
 dtypes = st.sampled_from([np.complex64, np.complex128])

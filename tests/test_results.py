@@ -6,7 +6,7 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.errors import BackendResultError, CrossCheckError
+from trnfft.core.errors import BackendResultError, CrossCheckError
 
 WRONG = '''
 import numpy as np

@@ -8,7 +8,7 @@ sfft = pytest.importorskip("scipy.fft")
 
 import trnfft  # noqa: E402
 from trnfft import scipy_backend  # noqa: E402
-from trnfft.accuracy import normwise_error  # noqa: E402
+from trnfft.core.accuracy import normwise_error  # noqa: E402
 
 ONE_D = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft"]
 N_D = ["fft2", "ifft2", "fftn", "ifftn", "rfft2", "irfft2", "rfftn", "irfftn",

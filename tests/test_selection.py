@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import trnfft
-from trnfft.errors import BackendUnavailableError, UnknownBackendError
+from trnfft.core.errors import BackendUnavailableError, UnknownBackendError
 from conftest import matmul_plugin
 
 

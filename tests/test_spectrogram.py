@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import trnfft  # noqa: E402
-from trnfft.accuracy import normwise_error  # noqa: E402
+from trnfft.core.accuracy import normwise_error  # noqa: E402
 
 D = torch.float64
 # both libraries warn about the rectangular default window; test_no_window_warns checks ours

@@ -89,7 +89,7 @@ def test_every_fftw_planner_and_wisdom_call_holds_the_fftw_lock(tmp_path, monkey
     trnfft.reload_backends()
     trnfft.plan_cache.clear()
     try:
-        backend = trnfft.registry.REGISTRY.get("fftw-reference").backend
+        backend = trnfft.core.registry.REGISTRY.get("fftw-reference").backend
         numpy_fft.fft(np.ones(48, np.complex64), backend="fftw-reference")
         backend.save_wisdom()
         numpy_fft.rfft(np.ones(50), backend="fftw-reference")

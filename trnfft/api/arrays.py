@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidArgumentError, InvalidDtypeError
+from ..core.errors import InvalidArgumentError, InvalidDtypeError
 
 SINGLE, DOUBLE, LONG = "single", "double", "long"
 

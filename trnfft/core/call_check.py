@@ -11,7 +11,7 @@ import contextvars
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -19,7 +19,9 @@ from .accuracy import DEFAULT_C, comparison, tolerance
 from .env import getenv, raw_reader
 from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
-from .results import mismatch
+from .problem import FFTProblem
+from .result_check import mismatch
+from .selection import resolve_names
 
 CROSSCHECK_ENV = "TRNFFT_CROSSCHECK"
 MODE_ENV = "TRNFFT_CROSSCHECK_MODE"
@@ -89,11 +91,12 @@ def cross_checking(reference: str, *, c: float = DEFAULT_C, mode: str = "raise")
         _context.reset(token)
 
 
-def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig) -> np.ndarray:
-    """Return ``y`` unchanged, after comparing it with ``cfg``'s reference backend."""
-    from .dispatch import get_plan
-    from .selection import resolve_names
+def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig,
+            get_plan: Callable[[FFTProblem, str], Plan]) -> np.ndarray:
+    """Return ``y`` unchanged, after comparing it with ``cfg``'s reference backend.
 
+    ``get_plan(problem, backend)`` is dispatch's cached-plan lookup, passed in
+    so that this module sits below dispatch instead of importing it back."""
     problem = plan.problem
     checked_name = getattr(plan, "backend", "?")
     ref_name = resolve_names((cfg.reference,)).names[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .transforms import TORCH, check_n, transform
+from .arguments import TORCH, check_n, transform
 
 Dims = Sequence[int] | None
 Shape = Sequence[int] | None

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
+
+from .errors import InvalidArgumentError
 
 KINDS = ("c2c", "r2c", "c2r")
 NORMS = ("backward", "ortho", "forward")
@@ -100,3 +103,18 @@ class FFTProblem:
         direction = "forward" if self.forward else "inverse"
         return (f"{self.kind} {direction} shape={self.shape} axes={self.axes} "
                 f"n={self.lengths} dtype={self.input_dtype.name} norm={self.norm}")
+
+
+def make_problem(kind: str, shape: Sequence[int], *, axes: Sequence[int] | None = None,
+                 precision: str = "single", norm: str = "backward", forward: bool = True) -> FFTProblem:
+    """A problem from the *logical* shape (the real-side shape for r2c and c2r)."""
+    if kind not in KINDS:
+        raise InvalidArgumentError(f"kind must be one of {KINDS}, got {kind!r}")
+    shape = tuple(int(d) for d in shape)
+    ax = tuple(a % len(shape) for a in (axes if axes is not None else (-1,)))
+    lengths = tuple(shape[a] for a in ax)
+    in_shape = list(shape)
+    if kind == "c2r":
+        in_shape[ax[-1]] = lengths[-1] // 2 + 1
+    return FFTProblem(kind, tuple(in_shape), ax, lengths,
+                      kind == "r2c" or (kind == "c2c" and forward), norm, precision)

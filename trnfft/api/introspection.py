@@ -6,16 +6,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import selection
-from .dispatch import get_plan
+from ..core import selection
+from ..core.dispatch import get_plan
 from .arrays import numpy_precision
-from .errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
-from .hookspecs import Declined
-from .planner import plan_on
-from .plan_cache import plan_cache
-from .problem import FFTProblem
-from .registry import REGISTRY, contain
-from .transforms import check_norm, normalize_axes
+from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
+from ..core.hookspecs import Declined
+from ..core.planning import plan_on
+from ..core.plan_cache import plan_cache
+from ..core.problem import FFTProblem, make_problem
+from ..core.registry import REGISTRY, contain
+from .arguments import check_norm, normalize_axes
 
 # function name -> (kind, forward, halved last axis)
 FUNCTIONS = {
@@ -104,11 +104,8 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     elif axes is None and function.endswith("2"):
         axes = (-2, -1)
     ax, _ = normalize_axes(len(shape), None, axes, unique=True)
-    lengths = tuple(shape[a] for a in ax)
-    in_shape = list(shape)
-    if kind == "c2r":
-        in_shape[ax[-1]] = lengths[-1] // 2 + 1
-    problem = FFTProblem(kind, tuple(in_shape), ax, lengths, forward, check_norm(norm), precision)
+    problem = make_problem(kind, shape, axes=ax, precision=precision, norm=check_norm(norm),
+                           forward=forward)
     sel = selection.resolve(backend)
     plan = get_plan(problem, backend)
     chosen = getattr(plan, "backend", sel.names[0])

@@ -14,28 +14,13 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .accuracy import DEFAULT_C, normwise_error, reference_transform, tolerance
-from .dispatch import get_plan
-from .results import require_result
-from .errors import InvalidArgumentError, UnsupportedProblemError
-from .problem import FFTProblem
-from .registry import REGISTRY
-from .selection import ALIASES
-
-
-def make_problem(kind: str, shape: Sequence[int], *, axes: Sequence[int] | None = None,
-                 precision: str = "single", norm: str = "backward", forward: bool = True) -> FFTProblem:
-    """A problem from the *logical* shape (the real-side shape for r2c and c2r)."""
-    if kind not in ("c2c", "r2c", "c2r"):
-        raise InvalidArgumentError(f"kind must be c2c, r2c or c2r, got {kind!r}")
-    shape = tuple(int(d) for d in shape)
-    ax = tuple(a % len(shape) for a in (axes if axes is not None else (-1,)))
-    lengths = tuple(shape[a] for a in ax)
-    in_shape = list(shape)
-    if kind == "c2r":
-        in_shape[ax[-1]] = lengths[-1] // 2 + 1
-    return FFTProblem(kind, tuple(in_shape), ax, lengths,
-                      kind == "r2c" or (kind == "c2c" and forward), norm, precision)
+from ..core.accuracy import DEFAULT_C, normwise_error, reference_transform, tolerance
+from ..core.dispatch import get_plan
+from ..core.result_check import require_result
+from ..core.errors import InvalidArgumentError, UnsupportedProblemError
+from ..core.problem import FFTProblem, make_problem
+from ..core.registry import REGISTRY
+from ..core.selection import ALIASES
 
 
 def problem_input(problem: FFTProblem, seed: int = 0) -> np.ndarray:

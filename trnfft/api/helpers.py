@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import arrays
-from .errors import InvalidArgumentError
+from ..core.errors import InvalidArgumentError
 
 
 def _grid(n: int, d: float, real: bool) -> np.ndarray:

@@ -3,7 +3,7 @@
 Problems travel as plain tuples (``FFTProblem.key()``) on this path: building
 and hashing a frozen dataclass per call would cost more than a small FFT.
 Each cached plan carries the shape and dtype its results must have, so the
-check of every result (``results.py``) costs three comparisons.
+check of every result (``result_check.py``) costs three comparisons.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import NamedTuple
 import numpy as np
 
 from . import selection
-from .crosscheck import active as crosscheck_active, checked
+from .call_check import active as crosscheck_active, checked
 from .hookspecs import Plan
 from .plan_cache import plan_cache
-from .planner import make_plan
+from .planning import make_plan
 from .problem import FFTProblem
-from .results import require_result
+from .result_check import require_result
 
 ProblemKey = tuple
 
@@ -67,4 +67,4 @@ def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
         require_result(y, getattr(plan, "backend", "?"),
                        FFTProblem(*problem) if type(problem) is tuple else problem)
     cfg = crosscheck_active()
-    return y if cfg is None else checked(plan, x, y, cfg)
+    return y if cfg is None else checked(plan, x, y, cfg, get_plan)

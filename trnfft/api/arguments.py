@@ -13,12 +13,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import arrays, dispatch, fast_path
-from .env import getenv
-from .errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
+from . import arrays, fast_path
+from ..core import dispatch
+from ..core.env import getenv
+from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
-from .problem import COMPLEX_DTYPE, NORMS, REAL_DTYPE, FFTProblem
+from ..core.problem import COMPLEX_DTYPE, NORMS, REAL_DTYPE, FFTProblem
 
 TORCH, NUMPY = "torch", "numpy"
 SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}

@@ -10,7 +10,7 @@ import warnings
 from typing import Any, Sequence
 
 from .helpers import fftfreq, fftshift, ifftshift, rfftfreq
-from .transforms import NUMPY, check_n, transform
+from .arguments import NUMPY, check_n, transform
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]

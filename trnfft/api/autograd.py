@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from . import arrays, dispatch
-from .problem import FFTProblem
+from . import arrays
+from ..core import dispatch
+from ..core.problem import FFTProblem
 
 SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 

@@ -9,14 +9,14 @@ from typing import Any, Sequence
 
 from rich.table import Table
 
-from . import cli_args
-from .introspection import FUNCTIONS
-from .terminal import make_console as _console
+from ..core import cli_args
+from ..api.introspection import FUNCTIONS
+from ..core.terminal import make_console as _console
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .introspection import auto_choice, backends_info
-    from .selection import get_backend
+    from ..api.introspection import auto_choice, backends_info
+    from ..core.selection import get_backend
     rows = backends_info()
     engine = _nki_engine()
     skipped = _selection_skips()
@@ -49,9 +49,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def _selection_skips() -> tuple[str, ...]:
     """The entries of the current backend list that are skipped here, with the reason."""
-    from .errors import TrnfftError
-    from .introspection import skipped_entries
-    from .selection import resolve
+    from ..core.errors import TrnfftError
+    from ..api.introspection import skipped_entries
+    from ..core.selection import resolve
     try:
         return skipped_entries(resolve())
     except TrnfftError as exc:
@@ -60,7 +60,7 @@ def _selection_skips() -> tuple[str, ...]:
 
 def _nki_engine() -> str | None:
     """Which NKI engine the NKI plugin uses, when that plugin reports one."""
-    from .introspection import backends_info
+    from ..api.introspection import backends_info
     for r in backends_info():
         if r["name"].startswith("nki") and "engine" in r["details"]:
             return str(r["details"]["engine"])
@@ -68,7 +68,7 @@ def _nki_engine() -> str | None:
 
 
 def cmd_which(args: argparse.Namespace) -> int:
-    from .introspection import which
+    from ..api.introspection import which
     w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
               backend=args.backend)
     if args.json:
@@ -84,7 +84,7 @@ def cmd_which(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check_report import run_check_command
+    from ..check.report import run_check_command
     return run_check_command(args)
 
 
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_check)
 
-    from .registry import REGISTRY
+    from ..core.registry import REGISTRY
     for error in REGISTRY.register_commands(sub):  # plugins' own commands, e.g. `trnfft cost`
         print(f"warning: {error}", file=sys.stderr)
     return parser
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .errors import TrnfftError
+    from ..core.errors import TrnfftError
     try:
         return int(args.func(args))
     except TrnfftError as exc:
@@ -160,5 +160,3 @@ def _silence_stdout() -> None:
         pass
 
 
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from . import arrays, dispatch
-from .env import raw_reader
+from . import arrays
+from ..core import dispatch
+from ..core.env import raw_reader
 
 WORKERS_ENV = "TRNFFT_WORKERS"
 LIMIT = 4096  # signatures kept; the memo is emptied when it fills up

@@ -26,8 +26,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .arrays import numpy_precision
-from .errors import InvalidArgumentError, TrnfftError
-from .transforms import NUMPY, check_n, transform
+from ..core.errors import InvalidArgumentError, TrnfftError
+from .arguments import NUMPY, check_n, transform
 
 __ua_domain__ = "numpy.scipy.fft"
 

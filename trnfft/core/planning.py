@@ -9,7 +9,7 @@ from .errors import UnsupportedProblemError
 from .hookspecs import Declined, Plan
 from .problem import FFTProblem
 from .registry import REGISTRY
-from .results import require_result
+from .result_check import require_result
 
 
 @dataclass

@@ -14,8 +14,8 @@ import operator
 import warnings
 from typing import Any
 
-from . import api, arrays
-from .errors import InvalidArgumentTypeError, SpectrogramArgumentError
+from . import torch_fft as api, arrays
+from ..core.errors import InvalidArgumentTypeError, SpectrogramArgumentError
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 NOLA_FLOOR = 1e-11  # torch's threshold on the window's overlap-add

@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .accuracy import DEFAULT_C
-from .check import CrossCheckReport, available_backends, check_problem, default_problems
-from .errors import InvalidArgumentError
-from .selection import ALIASES, resolve_names
-from .terminal import make_console
+from ..core.accuracy import DEFAULT_C
+from .sweep import CrossCheckReport, available_backends, check_problem, default_problems
+from ..core.errors import InvalidArgumentError
+from ..core.selection import ALIASES, resolve_names
+from ..core.terminal import make_console
 
 SHORT_DTYPE = {"complex64": "c64", "complex128": "c128", "float32": "f32", "float64": "f64"}
 PRECISION_NAMES = {"complex64": "single", "float32": "single", "single": "single",
@@ -82,7 +82,7 @@ def run_check_command(args: argparse.Namespace) -> int:
                 fh.write(payload)
             console.print(f"report written to {args.json}")
     if args.plot:
-        from .plotting import plot_errors
+        from .plot import plot_errors
         plot_errors(reports, args.plot)
         console.print(f"plot written to {args.plot}")
     return 0 if not failed else 1

@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .check import CrossCheckReport
+    from .sweep import CrossCheckReport
 
 
 def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
@@ -16,7 +16,7 @@ def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        from .errors import TrnfftError
+        from ..core.errors import TrnfftError
         raise TrnfftError("--plot needs matplotlib: pip install 'trnfft[plot]'") from exc
 
     precisions = sorted({r.problem.precision for r in reports}, reverse=True)
