@@ -6,20 +6,16 @@ the library the input came from.
 """
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import InvalidArgumentError, InvalidDtypeError
+from ..core.problem import COMPLEX_DTYPE, NUMPY_PRECISION, REAL_DTYPE
 
-SINGLE, DOUBLE, LONG = "single", "double", "long"
-
-_NUMPY_PRECISION = {
-    np.dtype(np.float16): SINGLE, np.dtype(np.float32): SINGLE, np.dtype(np.float64): DOUBLE,
-    np.dtype(np.complex64): SINGLE, np.dtype(np.complex128): DOUBLE,
-    np.dtype(np.longdouble): LONG, np.dtype(np.clongdouble): LONG,
-}
+DOUBLE = "double"
 
 
 def torch_module() -> Any | None:
@@ -42,8 +38,8 @@ def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:
     """(precision, is_complex) NumPy would compute an FFT of ``dtype`` in."""
     if not dtype.isnative:  # big-endian data computes like its native twin (cast on the way in)
         dtype = dtype.newbyteorder("=")
-    if dtype in _NUMPY_PRECISION:
-        return _NUMPY_PRECISION[dtype], dtype.kind == "c"
+    if dtype in NUMPY_PRECISION:
+        return NUMPY_PRECISION[dtype], dtype.kind == "c"
     if dtype.kind in "biu":
         return DOUBLE, False  # numpy.fft promotes integers and bool to float64
     if dtype.kind in "fc":
@@ -57,8 +53,7 @@ def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:
 def torch_precision(dtype: Any) -> tuple[str, bool]:
     """(precision, is_complex) torch.fft would compute an FFT of ``dtype`` in."""
     torch = torch_module()
-    table = {torch.float32: (SINGLE, False), torch.float64: (DOUBLE, False),
-             torch.complex64: (SINGLE, True), torch.complex128: (DOUBLE, True)}
+    table = _torch_precisions(torch)
     if dtype in table:
         return table[dtype]
     if not dtype.is_floating_point and not dtype.is_complex:
@@ -69,11 +64,16 @@ def torch_precision(dtype: Any) -> tuple[str, bool]:
         f"float64/complex128; convert with .float() or .double() first")
 
 
+@functools.lru_cache(maxsize=1)
+def _torch_precisions(torch: Any) -> dict[Any, tuple[str, bool]]:
+    """torch dtype -> (precision, is_complex), from core's dtype tables (torch has no long double)."""
+    return {getattr(torch, table[p].name): (p, table is COMPLEX_DTYPE)
+            for table in (REAL_DTYPE, COMPLEX_DTYPE) for p in ("single", "double")}
+
+
 def torch_dtype(np_dtype: np.dtype) -> Any:
-    torch = torch_module()
-    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
-            np.dtype(np.complex64): torch.complex64,
-            np.dtype(np.complex128): torch.complex128}[np.dtype(np_dtype)]
+    """The torch dtype of a single- or double-precision NumPy float/complex dtype."""
+    return getattr(torch_module(), np.dtype(np_dtype).name)
 
 
 def tensor_to_numpy(t: Any) -> np.ndarray:

@@ -11,14 +11,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..core.accuracy import DEFAULT_C
+from ..core.problem import COMPLEX_DTYPE, KINDS, REAL_DTYPE
 from .sweep import CrossCheckReport, available_backends, check_problem, default_problems
 from ..core.errors import InvalidArgumentError
 from ..core.selection import ALIASES, resolve_names
 from ..core.terminal import make_console
 
 SHORT_DTYPE = {"complex64": "c64", "complex128": "c128", "float32": "f32", "float64": "f64"}
-PRECISION_NAMES = {"complex64": "single", "float32": "single", "single": "single",
-                   "complex128": "double", "float64": "double", "double": "double"}
+# --dtypes takes a precision or one of its float/complex dtype names (from core's dtype tables)
+PRECISION_NAMES = {name: p for p in ("single", "double")
+                   for name in (p, REAL_DTYPE[p].name, COMPLEX_DTYPE[p].name)}
 
 
 def _list(value: str | None) -> list[str] | None:
@@ -45,8 +47,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         precisions.append(PRECISION_NAMES[d])
     kinds = _list(args.kinds) or []
     for k in kinds:
-        if k not in ("c2c", "r2c", "c2r"):
-            raise InvalidArgumentError(f"unknown kind {k!r} in --kinds; use c2c, r2c, c2r")
+        if k not in KINDS:
+            raise InvalidArgumentError(f"unknown kind {k!r} in --kinds; use {', '.join(KINDS)}")
     return {"backends": backends, "sizes": sizes, "precisions": dict.fromkeys(precisions),
             "kinds": kinds, "c": args.c or DEFAULT_C}
 

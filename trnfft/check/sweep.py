@@ -18,7 +18,8 @@ from ..core.accuracy import DEFAULT_C, normwise_error, reference_transform, tole
 from ..core.dispatch import get_plan
 from ..core.result_check import require_result
 from ..core.errors import InvalidArgumentError, UnsupportedProblemError
-from ..core.problem import FFTProblem, make_problem
+from ..api.arrays import numpy_precision
+from ..core.problem import KINDS, FFTProblem, make_problem
 from ..core.registry import REGISTRY
 from ..core.selection import ALIASES
 
@@ -124,8 +125,7 @@ def crosscheck(kind: str = "c2c", shape: Sequence[int] = (1024,), *, axes: Seque
                backends: Sequence[str] | None = None, c: float = DEFAULT_C, seed: int = 0,
                repeat: int = 3) -> CrossCheckReport:
     """Run one problem on several backends (all available by default) and report."""
-    dt = np.dtype(dtype)
-    precision = "single" if dt in (np.float32, np.complex64) else "double"
+    precision, _ = numpy_precision(np.dtype(dtype))
     return check_problem(make_problem(kind, shape, axes=axes, precision=precision, norm=norm,
                                       forward=forward), backends, c=c, seed=seed, repeat=repeat)
 
@@ -137,7 +137,7 @@ DEFAULT_SIZES = sorted(POW2 + ODD + PRIMES)
 
 
 def default_problems(sizes: Iterable[int] | None = None, precisions: Iterable[str] = ("single", "double"),
-                     kinds: Iterable[str] = ("c2c", "r2c", "c2r")) -> list[FFTProblem]:
+                     kinds: Iterable[str] = KINDS) -> list[FFTProblem]:
     """The sweep `trnfft check` runs: 1-D sizes of every sort, then 2-D and batched shapes."""
     sizes = list(sizes) if sizes is not None else DEFAULT_SIZES
     problems = []

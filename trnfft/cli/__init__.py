@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from rich.table import Table
 
 from ..core import cli_args
+from ..core.problem import KINDS
 from ..api.introspection import FUNCTIONS
 from ..core.terminal import make_console as _console
 
@@ -124,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default=None, help="comma-separated 1-D sizes (default: a mixed set)")
     p.add_argument("--dtypes", default="complex64,complex128",
                    help="precisions to test, as complex64/complex128 or single/double")
-    p.add_argument("--kinds", default="c2c,r2c,c2r")
+    p.add_argument("--kinds", default=",".join(KINDS))
     p.add_argument("--c", type=cli_args.positive_float, default=None,
                    help="tolerance factor in c*eps*log2(N)")
     p.add_argument("--json", metavar="FILE", default=None, help="write the full report here ('-' for stdout)")

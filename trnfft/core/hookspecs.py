@@ -40,7 +40,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 import pluggy
 
-from .problem import FFTProblem
+from .problem import KINDS, FFTProblem
 
 PROJECT = "trnfft"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -68,7 +68,7 @@ class Availability:
 class Capabilities:
     """What a backend can plan. ``None`` means no limit."""
 
-    kinds: frozenset[str] = frozenset({"c2c", "r2c", "c2r"})
+    kinds: frozenset[str] = frozenset(KINDS)
     precisions: frozenset[str] = frozenset({"single", "double"})  # "long" (longdouble): opt-in
     max_rank: int | None = None      # transformed axes per plan
     max_size: int | None = None      # points per transform

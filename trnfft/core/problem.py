@@ -19,6 +19,9 @@ REAL_DTYPE = {"single": np.dtype(np.float32), "double": np.dtype(np.float64),
               "long": np.dtype(np.longdouble)}
 COMPLEX_DTYPE = {"single": np.dtype(np.complex64), "double": np.dtype(np.complex128),
                  "long": np.dtype(np.clongdouble)}
+# the precision NumPy computes an FFT of each float/complex dtype in (float16 is computed in single)
+NUMPY_PRECISION = {np.dtype(np.float16): "single",
+                   **{dt: p for table in (REAL_DTYPE, COMPLEX_DTYPE) for p, dt in table.items()}}
 
 
 @dataclass(frozen=True)
