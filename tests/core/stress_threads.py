@@ -1,6 +1,6 @@
 """Many threads calling trnfft at once, every result checked: run as a script.
 
-    python tests/stress_threads.py [--threads 8] [--calls 1000] [--seed 0]
+    python tests/core/stress_threads.py [--threads 8] [--calls 1000] [--seed 0]
 
 Each thread mixes functions (both APIs), both precisions, sizes new to the
 process and sizes seen before, its own ``use_backend`` context and

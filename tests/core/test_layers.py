@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "trnfft"
 RANK = {"core": 0, "api": 1, "check": 2, "cli": 3}
 # what each layer (and each top-level surface module) may import inside trnfft

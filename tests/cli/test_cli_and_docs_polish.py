@@ -14,7 +14,7 @@ from trnfft import errors, numpy_fft
 from trnfft.cli import build_parser, main
 from trnfft.core.selection import ALIASES
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 @pytest.mark.parametrize("argv, complaint", [
@@ -83,7 +83,7 @@ def test_readme_first_example_runs():
 
 
 def test_make_check_installs_torch_for_that_example():
-    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     run_install = makefile.split("$(VENV)/.run-installed:")[1].split("\n\n")[0]
     assert "torch" in run_install and "--constraint constraints.txt" in makefile
 

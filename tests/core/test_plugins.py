@@ -12,7 +12,7 @@ from trnfft import numpy_fft
 from trnfft.core.errors import BackendUnavailableError, UnsupportedProblemError
 from conftest import assert_close, matmul_plugin, random_array
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def info(name):

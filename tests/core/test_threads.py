@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 STRESS = Path(__file__).with_name("stress_threads.py")
-# CI runs a short version; `python tests/stress_threads.py` runs the full 8 x 1000.
+# CI runs a short version; `python tests/core/stress_threads.py` runs the full 8 x 1000.
 STRESS_CALLS = int(os.environ.get("TRNFFT_STRESS_CALLS", "20"))
 
 

@@ -1,6 +1,6 @@
 """trnfft.distributed on 2 and 4 gloo ranks against the float64 single-process transform.
 
-One process group per size runs every case (tests/distributed_worker.py) and
+One process group per size runs every case (tests/distributed/distributed_worker.py) and
 reports back through files: spawning and joining a group costs seconds, a case
 milliseconds. The children are forked from a forkserver that has imported
 torch and trnfft once. A rank that fails cannot hang the test: collectives

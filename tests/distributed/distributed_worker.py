@@ -1,4 +1,4 @@
-"""What each spawned rank of tests/test_distributed.py runs: many cases per process group.
+"""What each spawned rank of tests/distributed/test_distributed.py runs: many cases per process group.
 
 Spawning processes and joining a gloo group costs seconds, so each group runs
 every case in one go and writes its failures to ``<outdir>/rank<r>.json``;

@@ -555,7 +555,7 @@ def test_the_documented_user_example_runs(capsys):
     """docs/nki-emulator.md's example: the user's own kernel, counters and modelled cost."""
     import pathlib
     import re
-    doc = (pathlib.Path(__file__).parents[1] / "docs" / "nki-emulator.md").read_text()
+    doc = (pathlib.Path(__file__).parents[2] / "docs" / "nki-emulator.md").read_text()
     code = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
     scope: dict = {}
     exec(compile(code, "nki-emulator.md", "exec"), scope)  # noqa: S102 - our own documentation
