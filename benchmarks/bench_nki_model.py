@@ -2,9 +2,10 @@
 
 A plan that implements ``modelled_cost()`` (the NKI backends, through the
 emulator's cost model) is tracked here; every other backend is skipped. All
-times are modelled estimates, not measurements. Problems are 1-D complex64
-c2c transforms along the last axis ("64x4096" is a batch of 64): one per
-NKI kernel class, 4099 through Bluestein.
+times are modelled estimates, not measurements. Problems are "kind:shape",
+1-D transforms along the last axis ("c2c:64x4096" is a batch of 64 complex64
+transforms): one per NKI kernel class, 4099 through Bluestein; a third field
+"2d"/"3d" transforms the last 2 or 3 axes (rfft2 1024x1024, fftn 64^3).
 """
 from __future__ import annotations
 
@@ -15,17 +16,18 @@ BACKENDS = [b.split(":", 1)[1] for b in trnfft_backends()]
 
 class NKIModel:
     params = [["c2c:128", "c2c:128x128", "c2c:1024", "c2c:4096", "c2c:64x4096", "c2c:65536", "c2c:1048576",
-               "c2c:4099"], BACKENDS]
+               "c2c:4099", "r2c:4096", "r2c:1024x1024:2d", "c2c:64x64x64:3d"], BACKENDS]
     param_names = ["problem", "backend"]
     timeout = 300
 
     def setup(self, problem, backend):
         from trnfft.check import make_problem
         from trnfft.dispatch import get_plan
-        kind, dims = problem.split(":")
+        kind, dims, *rank = problem.split(":")
         shape = tuple(int(d) for d in dims.split("x"))
         from trnfft.errors import TrnfftError
-        p = make_problem(kind, shape, precision="single")
+        axes = range(-int(rank[0][0]), 0) if rank else None
+        p = make_problem(kind, shape, axes=axes, precision="single")
         try:
             plan = get_plan(p, backend)
         except TrnfftError as exc:

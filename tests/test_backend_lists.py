@@ -51,10 +51,10 @@ def test_an_unknown_name_in_a_list_is_still_an_error():
 
 
 def test_which_reports_skipped_and_declining_entries():
-    w = trnfft.which("rfft", (256,), "float32", backend=f"{UNAVAILABLE},nki-simulator,fftw-reference")
+    w = trnfft.which("rfft", (2**20 + 2,), "float32", backend=f"{UNAVAILABLE},nki-simulator,fftw-reference")
     assert w.backend == "fftw-reference"
     assert w.skipped[0].startswith(f"{UNAVAILABLE}: unavailable")
-    assert w.skipped[1].startswith("nki-simulator: declined") and "128" in w.skipped[1]
+    assert w.skipped[1].startswith("nki-simulator: declined") and "1048576" in w.skipped[1]
 
 
 def test_cli_which_and_info_say_what_was_skipped(capsys, monkeypatch):
@@ -72,4 +72,4 @@ def test_unsupported_error_for_a_single_name_names_the_list_form():
     if "nki-simulator" not in {r["name"] for r in trnfft.backends_info() if r["available"]}:
         pytest.skip("nki-simulator is not available")
     with pytest.raises(UnsupportedProblemError, match="'nki-simulator,numpy-reference'"):
-        numpy_fft.rfft(np.ones(256, np.float32), backend="nki-simulator")
+        numpy_fft.rfft(np.ones(2**20 + 2, np.float32), backend="nki-simulator")

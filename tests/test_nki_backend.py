@@ -32,7 +32,7 @@ def test_batches_beyond_one_tile_run_in_one_launch():
     assert rec.launches == 1 and rec.instructions["tensor"] == 4 * 2
 
 
-def test_small_2d_runs_in_one_launch_and_larger_as_passes():
+def test_2d_runs_in_one_launch_at_every_size():
     x = random_array((96, 80), np.complex64)
     w = trnfft.which("fft2", x.shape, "complex64", backend="nki-simulator")
     assert (w.backend, w.passes) == ("nki-simulator", 1)
@@ -40,20 +40,20 @@ def test_small_2d_runs_in_one_launch_and_larger_as_passes():
                  np.complex64, x.size)
     assert last_record().launches == 1
     big = random_array((3, 200, 64), np.complex64)
-    assert trnfft.which("fft2", big.shape, "complex64", backend="nki-simulator").passes == 2
+    assert trnfft.which("fft2", big.shape, "complex64", backend="nki-simulator").passes == 1
     assert_close(numpy_fft.fft2(big, backend="nki-simulator"), np.fft.fft2(big.astype(np.complex128)),
                  np.complex64, 200 * 64)
+    assert last_record().launches == 1
 
 
 def test_what_the_kernel_does_not_claim_is_refused():
-    with pytest.raises(UnsupportedProblemError,
-                       match="nki-simulator: size 1048577 above the maximum 1048576"):
+    with pytest.raises(UnsupportedProblemError, match="n=1048577 > 1048576: the NKI kernels take up to 2.20"):
         numpy_fft.fft(np.ones(2**20 + 1, np.complex64), backend="nki-simulator")
     with pytest.raises(UnsupportedProblemError,
                        match="double precision not supported .the Tensor engine has no fp64; select 'nki,fftw-ref"):
         numpy_fft.fft(np.ones(8, np.complex128), backend="nki-simulator")
-    with pytest.raises(UnsupportedProblemError, match="r2c size 256 above the maximum 128 for r2c"):
-        numpy_fft.rfft(np.ones(256, np.float32), backend="nki-simulator")
+    with pytest.raises(UnsupportedProblemError, match="n=1048578 > 1048576"):
+        numpy_fft.rfft(np.ones(2**20 + 2, np.float32), backend="nki-simulator")
 
 
 def test_ordered_selection_falls_back_for_the_rest(monkeypatch):
@@ -63,7 +63,9 @@ def test_ordered_selection_falls_back_for_the_rest(monkeypatch):
         assert trnfft.which("fft", (4096,), "complex64").backend == "nki-simulator"
         assert trnfft.which("fft", (2**20 + 1,), "complex64").backend == "fftw-reference"
         assert trnfft.which("rfft", (64,), "float32").backend == "nki-simulator"
-        assert trnfft.which("rfft", (256,), "float32").backend == "fftw-reference"
+        assert trnfft.which("rfft", (256,), "float32").backend == "nki-simulator"
+        assert trnfft.which("rfft", (2**20 + 2,), "float32").backend == "fftw-reference"
+        assert trnfft.which("rfft", (64,), "float64").backend == "fftw-reference"
 
 
 def test_simulator_env_routes_nki_to_the_simulator(monkeypatch):
@@ -85,8 +87,8 @@ def test_hardware_executor_fails_clearly_here():
     assert executors.hardware_problem() is not None
     with pytest.raises(RuntimeError, match="cannot run on Trainium"):
         executors.on_device(None, np.zeros(4, np.float32))
-    with pytest.raises(RuntimeError, match="cannot run on Trainium"):
-        executors.upload((np.zeros(4, np.float32), 3))
+    resident, = executors.upload((np.zeros(4, np.float32), 3))   # lazy: uploaded on a device's first call
+    assert resident.devices() == []
 
 
 def test_plan_constants_are_uploaded_once_per_plan():
@@ -125,3 +127,18 @@ def test_modelled_cost_is_reported_per_plan():
     cost = get_plan(make_problem("c2c", (128, 128)), "nki-simulator").modelled_cost()
     assert cost["launches"] == 1 and cost["label"] == "modelled"
     assert 0 < cost["trn2_seconds"] < 1e-3 and 0 < cost["trn1_seconds"] < 1e-3
+
+
+def test_nki_plans_every_single_precision_row_of_the_check_sweep():
+    """`trnfft check`'s default sweep: nki-simulator takes every single-precision row (1-D, 2-D, 3-D;
+    c2c, r2c, c2r) and a double-precision row's cell says why it is declined."""
+    from trnfft.check import default_problems
+    from trnfft.check_report import declined_reason
+    from trnfft.dispatch import get_plan
+    problems = default_problems(precisions=("single",))
+    assert {len(p.axes) for p in problems} == {1, 2, 3} and {p.kind for p in problems} == {"c2c", "r2c", "c2r"}
+    for p in problems:
+        assert get_plan(p, "nki-simulator").problem == p
+    rep = trnfft.crosscheck("c2c", (64,), dtype="complex128", backends=["nki-simulator", "numpy-reference"])
+    nki = next(r for r in rep.results if r.backend == "nki-simulator")
+    assert declined_reason(nki.declined, "nki-simulator") == "double precision not supported"

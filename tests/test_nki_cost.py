@@ -146,3 +146,21 @@ def test_trnfft_cost_fft_cli(capsys):
     assert data["fft"]["layout"].startswith("bluestein") and data["record"]["launches"] == 1
     assert main(["cost", "fft", "--n", str(2**20 + 1)]) == 2
     assert "above the largest supported" in capsys.readouterr().out
+
+
+def test_trnfft_cost_fft_kinds_and_shapes(capsys):
+    """--kind r2c|c2r|c2c with a multi-dimensional --shape: one launch, accurate, input + output as the minimum."""
+    assert main(["cost", "fft", "--kind", "r2c", "--shape", "64x40", "--batch", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    f = data["fft"]
+    assert f["kind"] == "r2c" and f["n"] == [64, 40] and data["record"]["launches"] == 1
+    assert f["minimum_bytes"] == 2 * 64 * 40 * 4 + 2 * 64 * 21 * 8
+    assert f["relative_error_vs_float64"] < 1e-6 and "rotate" in f["layout"]
+    assert main(["cost", "fft", "--kind", "c2r", "--n", "1000"]) == 0
+    assert "c2r-even" in capsys.readouterr().out
+    assert fft_cost((9, 5, 7), kind="c2c")["fft"]["relative_error_vs_float64"] < 1e-6
+    with pytest.raises(SystemExit):
+        main(["cost", "fft", "--shape", "64xa"])
+    assert "a shape is lengths joined by 'x'" in capsys.readouterr().err
+    with pytest.raises(InvalidArgumentError, match="--inverse is for c2c"):
+        fft_cost(64, kind="r2c", inverse=True)

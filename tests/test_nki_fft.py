@@ -130,7 +130,7 @@ def test_lengths_past_the_limit_have_no_layout():
         algorithms.choose(2**20 + 1, 1)
 
 
-# -- real data (n <= 128 so far) -----------------------------------------------------------------
+# -- real data -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("n", [1, 2, 7, 16, 97, 100, 128])
 @pytest.mark.parametrize("batch", [1, 130])
 def test_real_transforms_up_to_128(n, batch):
@@ -147,12 +147,80 @@ def test_real_transforms_up_to_128(n, batch):
         assert y.shape == want.shape and error(y, want) <= BOUND, ours.__name__
 
 
-def test_real_2d_runs_as_passes_on_the_simulator():
-    x = random_array((96, 80), np.float32, seed=5)
+REAL_LISTED = [129, 243, 256, 257, 1000, 4096, 4097, 8191, 16385, 65536]
+
+
+@pytest.mark.parametrize("n", REAL_LISTED)
+def test_real_transforms_of_longer_lengths(n):
+    """n > 128: an even n as the n/2-point FFT of x[2m] + i x[2m+1], an odd n as one FFT of two rows packed
+    as re and im, then a mirror pass; one launch, the half spectrum out (and back)."""
+    batch = 3 if n < 10000 else 1
+    x = random_array((batch, n), np.float32, seed=n)
+    spec = random_array((batch, n // 2 + 1), np.complex64, seed=n + 1)
+    norm = NORMS[n % 3]
+    for ours, ref, arg in ((numpy_fft.rfft, np.fft.rfft, x), (numpy_fft.ihfft, np.fft.ihfft, x),
+                           (numpy_fft.irfft, np.fft.irfft, spec), (numpy_fft.hfft, np.fft.hfft, spec)):
+        y = ours(arg, n, norm=norm, backend="nki-simulator")
+        assert last_record().launches == 1
+        want = ref(arg.astype(np.complex128 if np.iscomplexobj(arg) else np.float64), n, norm=norm)
+        assert y.shape == want.shape and y.dtype == (np.float32 if ours in (numpy_fft.irfft, numpy_fft.hfft)
+                                                      else np.complex64)
+        assert error(y, want) <= BOUND, f"{ours.__name__} n={n}: {error(y, want):.2e}"
+
+
+def test_the_real_pass_ignores_dc_and_nyquist_imaginary_parts():
+    spec = random_array((2, 257), np.complex64, seed=3)
+    for n in (512, 513):
+        want = np.fft.irfft(spec.astype(np.complex128), n)
+        assert error(numpy_fft.irfft(spec, n, backend="nki-simulator"), want) <= BOUND
+
+
+ND_SHAPES = [((64, 64), (0, 1)), ((256, 256), (0, 1)), ((3, 5000), (1,)), ((96, 80), (0, 1)),
+             ((16, 24, 20), (0, 1, 2)), ((2, 9, 130, 7), (1, 2)), ((5, 6, 7, 3), (3, 0, 2))]
+
+
+@pytest.mark.parametrize("shape,axes", ND_SHAPES)
+def test_nd_transforms_in_one_launch(shape, axes):
+    """fftn/ifftn/rfftn/irfftn: one 1-D step per axis and on-device rotations, one launch."""
+    x = random_array(shape, np.float32, seed=sum(shape))
+    z = random_array(shape, np.complex64, seed=len(shape))
+    x64, z64 = x.astype(np.float64), z.astype(np.complex128)
+    norm = NORMS[sum(shape) % 3]
+    s = tuple(shape[a] for a in axes)
+    cases = ((numpy_fft.fftn, np.fft.fftn, z, z64, {}), (numpy_fft.ifftn, np.fft.ifftn, z, z64, {}),
+             (numpy_fft.rfftn, np.fft.rfftn, x, x64, {}))
+    for ours, ref, arg, arg64, extra in cases:
+        y = ours(arg, axes=axes, norm=norm, backend="nki-simulator", **extra)
+        assert last_record().launches == 1
+        assert error(y, ref(arg64, axes=axes, norm=norm)) <= BOUND, ours.__name__
+    half = np.fft.rfftn(x64, axes=axes)
+    y = numpy_fft.irfftn(half.astype(np.complex64), s=s, axes=axes, norm=norm, backend="nki-simulator")
+    assert last_record().launches == 1
+    assert y.dtype == np.float32 and error(y, np.fft.irfftn(half, s=s, axes=axes, norm=norm)) <= BOUND
+
+
+def test_nd_steps_rotate_only_when_an_axis_needs_it():
+    """Middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``); otherwise
+    each axis is brought last by a rotation."""
+    from trnfft_backends.nki import programs
+
+    def names(kind, lengths, images=1):
+        return [spec[0] for spec, _ in programs.build(kind, lengths, images, kind != "c2r", 1.0).steps]
+    assert names("c2c", (64, 64, 64)) == ["c2c", "columns", "columns"]
+    assert names("c2r", (9, 300), 2) == ["columns", "c2r-even"]
+    assert names("c2c", (256, 256)) == ["c2c", "rotate", "c2c", "rotate"]
+    assert names("c2r", (3, 257)) == ["rotate", "c2c", "rotate", "c2r-odd"]   # odd row count: padded by the rotation
+
+
+def test_large_nd_transforms():
+    """The acceptance's large cases: rfft2/irfft2 1024x1024 and fftn/irfftn 64^3, one launch each."""
+    x = random_array((1024, 1024), np.float32, seed=1)
     y = numpy_fft.rfft2(x, backend="nki-simulator")
-    assert error(y, np.fft.rfft2(x.astype(np.float64))) <= BOUND
-    z = numpy_fft.irfft2(y, x.shape, backend="nki-simulator")
-    assert error(z, x.astype(np.float64)) <= BOUND
+    assert last_record().launches == 1 and error(y, np.fft.rfft2(x.astype(np.float64))) <= BOUND
+    assert error(numpy_fft.irfft2(y, x.shape, backend="nki-simulator"), x.astype(np.float64)) <= BOUND
+    c = random_array((64, 64, 64), np.complex64, seed=2)
+    assert error(numpy_fft.fftn(c, backend="nki-simulator"), np.fft.fftn(c.astype(np.complex128))) <= BOUND
+    assert last_record().launches == 1
 
 
 # -- 2-D with both sides <= 128: one launch ------------------------------------------------------
@@ -167,3 +235,66 @@ def test_2d_in_one_launch(shape, axes):
             y = ours(x, axes=axes, norm=norm, backend="nki-simulator")
             assert last_record().launches == 1
             assert error(y, ref(x.astype(np.complex128), axes=axes, norm=norm)) <= BOUND
+
+
+# -- the torch.fft family in single precision on nki-simulator --------------------------------------
+TORCH_ALL = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2", "hfft2", "ihfft2",
+             "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn"]
+TORCH_REAL_IN = {"rfft", "ihfft", "rfft2", "ihfft2", "rfftn", "ihfftn"}
+TORCH_ARGS = [({"n": 1}, (1,)), ({}, (9, 1, 15)), ({"dim": 0}, (7, 6)), ({"dim": -2}, (5, 131, 4)),
+              ({"n": 20, "dim": 1}, (3, 9)), ({"n": 5}, (2, 11)), ({"s": (6, 13), "dim": (0, 2)}, (4, 3, 9)),
+              ({"s": (3, 130)}, (5, 200)), ({"dim": (-1, 0)}, (9, 10)), ({"s": (4, 5, 6)}, (3, 3, 3))]
+
+
+@pytest.mark.parametrize("kwargs,shape", TORCH_ARGS)
+def test_torch_family_matches_torch_fft_on_nki(kwargs, shape):
+    """Every torch.fft function in float32/complex64 on nki-simulator equals torch.fft (norm-wise <= 2e-5):
+    same shape and dtype, input unmodified, 1-element and odd lengths, n/s that pad and crop, negative and
+    non-last dims, every norm, a non-contiguous input."""
+    import torch
+
+    import trnfft
+    g = torch.Generator().manual_seed(sum(shape))
+    base = torch.rand(*shape, 2, dtype=torch.complex64, generator=g) - (0.5 + 0.5j)
+    ran = 0
+    for i, name in enumerate(TORCH_ALL):
+        ndim_ok = name[-1] not in "2n" or len(shape) >= 2 or "s" in kwargs
+        one_d = name[-1] not in "2n"
+        if (one_d and ("s" in kwargs or isinstance(kwargs.get("dim"), tuple))) or \
+                (not one_d and "n" in kwargs) or not ndim_ok or (name.endswith("2") and len(shape) < 2):
+            continue
+        if name.endswith("2") and "s" in kwargs and len(kwargs["s"]) != 2:
+            continue
+        x = base[..., 0]                       # a non-contiguous view
+        if name in TORCH_REAL_IN:
+            x = x.real
+        before = x.clone()
+        norm = NORMS[i % 3]
+        y = getattr(trnfft, name)(x, norm=norm, backend="nki-simulator", **kwargs)
+        ref = getattr(torch.fft, name)(x, norm=norm, **kwargs)
+        assert torch.equal(x, before), name
+        assert y.shape == ref.shape and y.dtype == ref.dtype, name
+        err = float(torch.linalg.vector_norm(y - ref) / max(float(torch.linalg.vector_norm(ref)), 1e-30))
+        assert err <= 2e-5, f"{name} {kwargs} {shape}: {err:.2e}"
+        ran += 1
+    assert ran >= 6
+
+
+def test_torch_gradients_through_nki():
+    """Autograd through trnfft on nki-simulator matches torch.fft's gradients (single precision)."""
+    import torch
+
+    import trnfft
+    for name, real_in, kw in (("rfft", True, {"n": 300}), ("irfftn", False, {"s": (6, 260)}),
+                              ("fft2", False, {}), ("hfft", False, {"n": 131})):
+        g = torch.Generator().manual_seed(1)
+        x = torch.rand(6, 140, dtype=torch.float32 if real_in else torch.complex64, generator=g)
+        a = x.clone().requires_grad_(True)
+        b = x.clone().requires_grad_(True)
+        ours = getattr(trnfft, name)(a, backend="nki-simulator", **kw)
+        ref = getattr(torch.fft, name)(b, **kw)
+        w = torch.rand(ref.shape, dtype=ref.dtype, generator=g)
+        (ours * w).real.sum().backward()
+        (ref * w).real.sum().backward()
+        err = float(torch.linalg.vector_norm(a.grad - b.grad) / torch.linalg.vector_norm(b.grad))
+        assert err <= 2e-5, f"{name}: {err:.2e}"

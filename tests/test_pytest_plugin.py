@@ -19,12 +19,12 @@ from trnfft import numpy_fft
 
 @pytest.mark.trnfft_backends("nki-simulator", "numpy-reference")
 def test_big(trnfft_backend):
-    assert numpy_fft.rfft(np.ones(4096, np.float32)).shape == (2049,)
+    assert numpy_fft.rfft(np.ones(2**20 + 2, np.float32)).shape == (2**19 + 2,)
 
 @pytest.mark.trnfft_strict
 @pytest.mark.trnfft_backends("nki-simulator")
 def test_big_strict(trnfft_backend):
-    numpy_fft.rfft(np.ones(4096, np.float32))
+    numpy_fft.rfft(np.ones(2**20 + 2, np.float32))
 
 @pytest.mark.trnfft_backends("numpy-reference")
 def test_real_failure_still_fails(trnfft_backend):
@@ -38,17 +38,17 @@ def _available(name):
 
 def test_declined_problem_is_skipped_with_the_reason(pytester):
     if not _available("nki-simulator"):
-        pytest.skip("needs nki-simulator, which declines real transforms of n > 128")
+        pytest.skip("needs nki-simulator, which declines transforms of n > 2^20")
     pytester.makepyfile(DECLINED_TEST)
     result = pytester.runpytest_inprocess("-rsf")
     result.assert_outcomes(passed=1, skipped=1, failed=2)
-    result.stdout.fnmatch_lines(["*SKIPPED*'nki-simulator' declined the problem*128*"])
+    result.stdout.fnmatch_lines(["*SKIPPED*'nki-simulator' declined the problem*1048576*"])
     result.stdout.fnmatch_lines(["FAILED*test_big_strict*", "FAILED*test_real_failure_still_fails*"])
 
 
 def test_strict_option_fails_declined_problems(pytester):
     if not _available("nki-simulator"):
-        pytest.skip("needs nki-simulator, which declines real transforms of n > 128")
+        pytest.skip("needs nki-simulator, which declines transforms of n > 2^20")
     path = pytester.makepyfile(DECLINED_TEST)
     result = pytester.runpytest_inprocess("--trnfft-strict", f"{path}::test_big")
     result.assert_outcomes(passed=1, failed=1)

@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -93,6 +94,13 @@ def _fmt_time(seconds: float | None) -> str:
     return f"{seconds * 1e6:,.1f} us" if seconds < 1e-2 else f"{seconds * 1e3:,.2f} ms"
 
 
+def declined_reason(message: str, backend: str, limit: int = 48) -> str:
+    """The backend's own reason from a 'no selected backend can compute ...' message, shortened for a cell."""
+    text = message.split(f"{backend}: ", 1)[-1].split(". List a fallback", 1)[0]
+    text = text.split(" (", 1)[0] if len(text) > limit else text
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def render_table(reports: list[CrossCheckReport], backends: list[str]) -> Table:
     table = Table(title="trnfft check: norm-wise error against a high-precision reference",
                   title_justify="left")
@@ -116,7 +124,7 @@ def render_table(reports: list[CrossCheckReport], backends: list[str]) -> Table:
             if r is None:
                 cells.append("-")
             elif r.declined:
-                cells.append("[dim]declined[/]")
+                cells.append(f"[dim]declined: {escape(declined_reason(r.declined, b))}[/]")
             elif r.failure:
                 cells.append(f"[red]{r.failure[:60]}[/]")
             else:

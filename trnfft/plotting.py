@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
-    """Write a PNG: one panel per precision, one line per backend, 1-D c2c/r2c/c2r problems."""
+    """Write a PNG: one panel per precision, one line per backend over the 1-D c2c/r2c/c2r problems,
+    and the batched and n-D rows as hollow markers at their points per transform."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -25,10 +26,16 @@ def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
     fig, axes = plt.subplots(1, len(precisions), figsize=(6.5 * len(precisions), 4.8), squeeze=False)
     for ax, precision in zip(axes[0], precisions):
         lines: dict[str, dict[int, float]] = defaultdict(dict)
+        others: dict[str, list[tuple[int, float]]] = defaultdict(list)
         tol: dict[int, float] = {}
         for rep in reports:
             p = rep.problem
-            if p.precision != precision or len(p.axes) != 1 or p.batch != 1:
+            if p.precision != precision:
+                continue
+            if len(p.axes) != 1 or p.batch != 1:
+                for res in rep.results:
+                    if res.error is not None:
+                        others[res.backend].append((p.size, max(res.error, 1e-18)))
                 continue
             tol[p.size] = rep.tolerance
             for res in rep.results:
@@ -40,13 +47,17 @@ def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
             ns = sorted(points)
             color, marker = style[backend]
             ax.loglog(ns, [points[n] for n in ns], color=color, marker=marker, label=backend)
+        for backend, pts in sorted(others.items()):
+            color, marker = style[backend]
+            ax.scatter([n for n, _ in pts], [e for _, e in pts], facecolors="none", edgecolors=color,
+                       marker=marker, label=f"{backend} (batched / n-D)")
         if tol:
             ns = sorted(tol)
             ax.loglog(ns, [tol[n] for n in ns], "k--", label="tolerance c*eps*log2(N)")
         dtype = ("complex64 / float32 (reference: float64)" if precision == "single"
                  else "complex128 / float64 (reference: long double)")
         ax.set_title(f"{dtype}: worst of c2c, r2c, c2r")
-        ax.set_xlabel("transform length N")
+        ax.set_xlabel("points per transform N")
         ax.set_ylabel("norm-wise relative error vs reference")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)

@@ -27,8 +27,7 @@ from .kernels.cplx import PSUM_BANK
 
 PMAX = 128
 MAX_POINTS = 1 << 20
-REAL_MAX_POINTS = PMAX  # r2c/c2r: the packed DFT kernel only, so far
-MAX_SIDE_2D = PMAX      # 2-D in one launch: both sides on partitions
+MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
 
 
@@ -199,7 +198,7 @@ def _factored(n: int, batch: int) -> "Layout | None":
 def choose_2d(n1: int, n2: int, batch: int) -> Layout:
     """The layout of ``batch`` 2-D transforms of [n1, n2], or ValueError when a side exceeds 128."""
     if not (1 <= n1 <= MAX_SIDE_2D and 1 <= n2 <= MAX_SIDE_2D):
-        raise ValueError(f"2-D [{n1}, {n2}]: one launch takes sides <= {MAX_SIDE_2D}; larger run as 1-D passes")
+        raise ValueError(f"2-D [{n1}, {n2}]: the two-matmul kernel takes sides <= {MAX_SIDE_2D}")
     return Layout("fft2", n1 * n2, (n1, n2), min(PMAX // n1, max(batch, 1)))
 
 

@@ -53,6 +53,15 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     return kernel, (*arrays, *ints)
 
 
+def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, tuple]:
+    """(helper name, constant arrays, integer arguments) of a 1-D layout, for a step of ``program_kernel``."""
+    arrays, ints = _constants(layout, forward, scale)
+    name = layout.algorithm
+    if name == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
+        name = "bluestein-sbuf"
+    return name, arrays, ints
+
+
 def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tuple]:
     """(constant arrays, integer shape arguments) of a layout's kernel."""
     if layout.algorithm == "small":

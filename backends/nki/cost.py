@@ -1,7 +1,7 @@
 """Counters and modelled trn1/trn2 cost of NKI kernels, from Python and as ``trnfft cost``.
 
-``trnfft cost fft --n N [--batch B] [--inverse]`` (:func:`fft_cost`) runs
-one FFT call on the emulator and reports what the kernel did (launches,
+``trnfft cost fft --n N | --shape AxB[xC] [--kind c2c|r2c|c2r] [--batch B] [--inverse]``
+(:func:`fft_cost`) runs one FFT call on the emulator and reports what the kernel did (launches,
 instructions per engine, matmul shapes and MACs, HBM bytes against the
 minimum, SBUF/PSUM peaks) and the MODELLED trn1/trn2 kernel time next to a
 roofline: max(the kernel's MACs at the documented fp32 Tensor-engine peak,
@@ -43,29 +43,62 @@ def roofline_seconds(macs: int, min_bytes: int, chip: str) -> dict[str, float]:
     return {"tensor_s": tensor, "dma_s": dma, "roofline_s": max(tensor, dma)}
 
 
-def fft_cost(n: int, batch: int = 1, inverse: bool = False, norm: str = "backward",
-             seed: int = 0) -> dict[str, Any]:
-    """One complex64 FFT call of ``batch`` transforms of length ``n`` on the emulator, counted and modelled."""
+KINDS = ("c2c", "r2c", "c2r")
+
+
+def _problem(kind: str, lengths: tuple[int, ...], batch: int, inverse: bool, norm: str) -> FFTProblem:
+    if kind not in KINDS:
+        raise InvalidArgumentError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if inverse and kind != "c2c":
+        raise InvalidArgumentError(f"--inverse is for c2c; {kind} has one direction (c2r is the inverse of r2c)")
+    d = len(lengths)
+    shape = (batch, *lengths[:-1], lengths[-1] // 2 + 1 if kind == "c2r" else lengths[-1])
+    forward = kind == "r2c" or (kind == "c2c" and not inverse)
+    return FFTProblem(kind, shape, tuple(range(1, d + 1)), lengths, forward, norm, "single")
+
+
+def _input_and_reference(problem: FFTProblem, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A random input of the problem's shape and its float64 NumPy result."""
+    rng = np.random.default_rng(seed)
+    axes, lengths = problem.axes, problem.lengths
+    if problem.kind == "c2r":  # a Hermitian half spectrum: the r2c of real data
+        half = np.fft.rfftn(rng.uniform(-1, 1, (problem.shape[0], *lengths)), axes=axes)
+        return half.astype(np.complex64), np.fft.irfftn(half.astype(np.complex64).astype(np.complex128),
+                                                        s=lengths, axes=axes, norm=problem.norm)
+    if problem.kind == "r2c":
+        x = rng.uniform(-1, 1, problem.shape).astype(np.float32)
+        return x, np.fft.rfftn(x.astype(np.float64), axes=axes, norm=problem.norm)
+    x = (rng.uniform(-1, 1, problem.shape) + 1j * rng.uniform(-1, 1, problem.shape)).astype(np.complex64)
+    ref = (np.fft.fftn if problem.forward else np.fft.ifftn)(x.astype(np.complex128), axes=axes, norm=problem.norm)
+    return x, ref
+
+
+def fft_cost(n: int | tuple[int, ...], batch: int = 1, inverse: bool = False, norm: str = "backward",
+             seed: int = 0, kind: str = "c2c") -> dict[str, Any]:
+    """One single-precision FFT call of ``batch`` transforms of shape ``n`` (an int or a tuple of lengths)
+    on the emulator, counted and modelled; ``kind`` is c2c, r2c or c2r."""
     from .algorithms import MAX_POINTS
     from .emulated import simulate  # the emulator's run even when the real nki is the engine
     from .plugin import FFTPlan
-    n = positive_size("n", n, MAX_POINTS)
+    lengths = tuple(n) if isinstance(n, (tuple, list)) else (n,)
+    if not lengths:
+        raise InvalidArgumentError("the shape needs at least one length")
+    lengths = tuple(positive_size("n", m, MAX_POINTS) for m in lengths)
     batch = positive_size("batch", batch)
-    problem = FFTProblem("c2c", (batch, n), (1,), (n,), not inverse, norm, "single")
+    problem = _problem(kind, lengths, batch, inverse, norm)
     plan = FFTPlan(problem, simulate)
-    rng = np.random.default_rng(seed)
-    x = (rng.uniform(-1, 1, (batch, n)) + 1j * rng.uniform(-1, 1, (batch, n))).astype(np.complex64)
+    x, ref = _input_and_reference(problem, seed)
     start = time.perf_counter()
     with emulator.collect() as rec:
         y = plan.execute(x)
     wall = time.perf_counter() - start
-    ref = (np.fft.fft if not inverse else np.fft.ifft)(x.astype(np.complex128), axis=1, norm=norm)
     costs = {chip: model(rec, chip) for chip in CHIPS}
     data = report(rec, costs)
-    min_bytes = 2 * batch * n * COMPLEX64_BYTES
+    min_bytes = x.nbytes + y.nbytes    # input + output
     moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
-    data["fft"] = {"n": n, "batch": batch, "direction": "inverse" if inverse else "forward", "norm": norm,
-                   "layout": plan.layout.describe(), "plan_constant_bytes": plan.constant_bytes(),
+    data["fft"] = {"kind": kind, "n": lengths[0] if len(lengths) == 1 else list(lengths), "batch": batch,
+                   "direction": "forward" if problem.forward else "inverse", "norm": norm,
+                   "layout": plan.describe(), "plan_constant_bytes": plan.constant_bytes(),
                    "hbm_bytes": moved, "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes,
                    "relative_error_vs_float64": float(np.linalg.norm(y - ref) / np.linalg.norm(ref)),
                    "emulator_wall_seconds": wall}
@@ -74,6 +107,17 @@ def fft_cost(n: int, batch: int = 1, inverse: bool = False, norm: str = "backwar
         data["modelled"][chip].update({f"roofline_{k}": v for k, v in roof.items()})
         data["modelled"][chip]["over_roofline"] = cost.overlapped_s / roof["roofline_s"]
     return data
+
+
+def shape_argument(text: str) -> tuple[int, ...]:
+    """``--shape 1024x1024`` (or 64,64,64): positive lengths, else a usage error."""
+    try:
+        lengths = tuple(int(part) for part in text.replace(",", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a shape is lengths joined by 'x', e.g. 1024x1024; got {text!r}") from None
+    if not lengths or min(lengths) < 1:
+        raise argparse.ArgumentTypeError(f"every length must be a positive integer, got {text!r}")
+    return lengths
 
 
 def gemm_cost(m: int = 1024, k: int = 1024, n: int = 1024, dtype: str = "float32",
@@ -165,12 +209,13 @@ def print_fft_summary(data: dict[str, Any]) -> None:
 
 def cmd_cost(args: argparse.Namespace) -> int:
     if args.kernel == "fft":
-        data = fft_cost(args.n, args.batch, args.inverse, args.norm)
+        data = fft_cost(args.shape or args.n, args.batch, args.inverse, args.norm, kind=args.kind)
         if args.json:
             print(json.dumps(data, indent=1))
         else:
-            direction = "inverse" if args.inverse else "forward"
-            print_report(data, f"fft n={args.n} batch={args.batch} {direction} complex64")
+            shape = "x".join(map(str, args.shape or (args.n,)))
+            print_report(data, f"fft {args.kind} {shape} batch={args.batch} {data['fft']['direction']} "
+                               f"single precision")
             print_fft_summary(data)
         return 0
     eng = "bf16" if args.matmul == "bf16" else "fp32"
@@ -192,6 +237,10 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("kernel", choices=["fft", "gemm"], help="which kernel to run on the emulator")
     p.add_argument("--n", type=positive_int, default=1024,
                    help="fft: transform length; gemm: columns of B and C (default: 1024)")
+    p.add_argument("--shape", type=shape_argument, default=None,
+                   help="fft: a multi-dimensional shape such as 1024x1024 or 64x64x64 (instead of --n)")
+    p.add_argument("--kind", default="c2c", choices=list(KINDS),
+                   help="fft: c2c (complex64), r2c (float32 in, onesided out) or c2r (its inverse) (default: c2c)")
     p.add_argument("--batch", type=positive_int, default=1, help="fft: transforms per call (default: 1)")
     p.add_argument("--inverse", action="store_true", help="fft: the inverse transform")
     p.add_argument("--norm", default="backward", choices=["backward", "ortho", "forward"],

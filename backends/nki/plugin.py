@@ -1,77 +1,109 @@
 """The nki-simulator and nki-hardware backends.
 
-Both run the same NKI kernels; they differ only in the executor. The kernels
-(``kernels/``, chosen per length by ``algorithms.py``) compute 1-D complex64
-c2c transforms of every length 1 <= n <= 2^20, forward and inverse, any
-norm, any batch and axis, in one kernel launch per call; 2-D c2c with both
-sides <= 128 in one launch; r2c/c2r (float32 / complex64 onesided) for
-n <= 128 so far. Longer real and double-precision transforms are declined
-with the reason; the core runs other n-D problems as 1-D passes. Select
-``"nki,fftw-reference"`` to fall back for the rest.
+Both run the same NKI kernels; they differ only in the executor. Every
+single-precision problem runs in one kernel launch per call, any batch,
+axes and norm, up to 2^20 points per axis: 1-D c2c by the kernel
+``algorithms.py`` picks for the length, 2-D c2c with both sides <= 128 as
+two matmul stages, r2c/c2r n <= 128 by the packed real DFT kernels, and
+everything else (longer real transforms, other n-D) as a multi-step program
+(``programs.py``, ``kernels/program.py``). Double precision is declined
+with the reason; select ``"nki,fftw-reference"`` to run it on FFTW.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
 
 from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, hookimpl
 
-from . import algorithms, arguments, cost, emulated, engine, executors
+from . import algorithms, arguments, cost, emulated, engine, executors, marshal, programs
 from .emulator import collect, costmodel
+from .kernels.program import program_kernel
 
 
 class FFTPlan:
-    """A batch of transforms along one axis (or two, both <= 128): one kernel launch per call.
+    """A batch of transforms over one or more axes: one kernel launch per call.
 
-    The layout (algorithm, factors, packing) and its constants are chosen and
-    built once here; ``execute`` only marshals: the axes are moved last, the
-    batch flattened, and split re/im float32 arrays go in and come out."""
+    The layout (algorithm, factors, packing) or the multi-step program
+    (``programs.py``) and its constants are chosen and built once here;
+    ``execute`` only marshals: the axes are moved last, the batch flattened,
+    and split re/im float32 arrays go in and come out."""
 
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]],
                  upload: Callable[[tuple], tuple] = executors.keep_on_host) -> None:
         self.problem = problem
         self._run = run
-        self._axes = problem.axes
         n = problem.lengths[-1]
-        if len(problem.axes) == 2:
-            if problem.kind != "c2c":
-                raise Declined(f"{problem.kind} 2-D runs as 1-D passes on NKI")
-            self.layout = algorithms.choose_2d(*problem.lengths, max(problem.batch, 1))
-        else:
-            if problem.kind != "c2c" and n > algorithms.REAL_MAX_POINTS:
-                raise Declined(f"{problem.kind} n={n}: the NKI real-data kernel takes n <= "
-                               f"{algorithms.REAL_MAX_POINTS} so far (longer r2c/c2r: planned)")
-            self.layout = algorithms.choose(n, max(problem.batch, 1))
-        if problem.kind == "c2c":
+        images = max(problem.batch, 1)
+        self.program: programs.Program | None = None
+        if problem.kind == "c2c" and len(problem.axes) == 2 and max(problem.lengths) <= algorithms.MAX_SIDE_2D:
+            self.layout = algorithms.choose_2d(*problem.lengths, images)
             self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                              problem.scale)
+        elif len(problem.axes) == 1 and (problem.kind == "c2c" or n <= algorithms.PMAX):
+            self.layout = algorithms.choose(n, images)
+            if problem.kind == "c2c":
+                self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
+                                                                                 problem.scale)
+            else:
+                self._kernel, self._host_constants = arguments.real_kernel_arguments(
+                    problem.kind, self.layout, problem.forward, problem.scale)
         else:
-            self._kernel, self._host_constants = arguments.real_kernel_arguments(
-                problem.kind, self.layout, problem.forward, problem.scale)
-        self._constants = upload(self._host_constants)  # on hardware: once per plan, kept on the device
+            self.program = programs.build(problem.kind, problem.lengths, images, problem.forward, problem.scale)
+            self._kernel = program_kernel
+            self._host_constants = (tuple(a for _, a in self.program.steps),
+                                    tuple(spec for spec, _ in self.program.steps))
+        self._constants = upload(self._host_constants)  # on hardware: once per plan and device, kept there
+        self._out_parts = 1 if problem.kind == "c2r" else 2
+        self._move = marshal.moved_axes(len(problem.shape), problem.axes)
+        self._out_moved_shape = (marshal.moved_shape(problem.shape, problem.axes)[:-1]
+                                 + (problem.output_shape[problem.axes[-1]],))
+
+    def describe(self) -> str:
+        if self.program is None:
+            return self.layout.describe()
+        return self.program.describe()
 
     def execute(self, x: np.ndarray) -> np.ndarray:
-        last = tuple(range(-len(self._axes), 0))
-        moved = np.moveaxis(x, self._axes, last)
-        rows = moved.reshape(-1, moved.shape[-1])      # 2-D: the rows of every image, stacked
-        out_len = self.problem.output_shape[self._axes[-1]]
-        out_shape = moved.shape[:-1] + (out_len,)
-        dtype = self.problem.output_dtype
-        if rows.shape[0] == 0:
-            return np.moveaxis(np.zeros(out_shape, dtype), last, self._axes)
-        if np.iscomplexobj(rows):
-            parts = (np.ascontiguousarray(rows.real, dtype=np.float32),
-                     np.ascontiguousarray(rows.imag, dtype=np.float32))
+        """Host data in and out (the core has checked shape and dtype): its split parts, recombined."""
+        if np.iscomplexobj(x):
+            parts: tuple = (x.real.astype(np.float32, copy=False), x.imag.astype(np.float32, copy=False))
         else:
-            parts = (np.ascontiguousarray(rows, dtype=np.float32),)
-        out = self._run(self._kernel, *parts, *self._constants)
-        y = np.empty((rows.shape[0], out_len), dtype)
-        if len(out) == 2:
-            y.real, y.imag = out
+            parts = (x.astype(np.float32, copy=False),)
+        yr, yi = self._execute_parts(parts)
+        y = np.empty(yr.shape, self.problem.output_dtype)
+        if yi is None:
+            y[...] = yr
         else:
-            y[...] = out[0]
-        return np.moveaxis(y.reshape(out_shape), last, self._axes)
+            y.real, y.imag = yr, yi
+        return y
+
+    def execute_split(self, xr: Any, xi: Any = None) -> tuple[Any, Any]:
+        """Split float32 parts in, split parts out, in the same place: NumPy on the host, or torch
+        tensors on a NeuronCore that stay there (nki-hardware). ``xi`` is None for r2c input; the
+        returned imaginary part is None for c2r output. Same shape and axes as the plan's problem."""
+        parts = tuple(p for p in (xr, xi) if p is not None)
+        marshal.check_parts(parts, 1 if self.problem.kind == "r2c" else 2, self.problem.shape,
+                            f"{self.problem.kind} plan")
+        return self._execute_parts(parts)
+
+    def _execute_parts(self, parts: tuple) -> tuple[Any, Any]:
+        out_shape = self._out_moved_shape
+        rows = math.prod(out_shape[:-1])
+        if rows == 0:
+            out = tuple(marshal.zeros_like_place(parts[0], (0, out_shape[-1])) for _ in range(self._out_parts))
+        else:
+            in_rows = tuple(marshal.to_rows(p, self._move) for p in parts)
+            if self.program is None:
+                out = self._run(self._kernel, *in_rows, *self._constants)
+            else:  # a multi-step program takes its input parts as one tuple
+                first = marshal.program_input(self.program.first_step, in_rows)
+                out = marshal.program_output(self.program.last_step, self._run(self._kernel, first, *self._constants),
+                                             rows)
+        ys = tuple(marshal.from_rows(o, out_shape, self._move) for o in out)
+        return ys[0], (ys[1] if len(ys) == 2 else None)
 
     def constant_bytes(self) -> int:
         return arguments.constant_bytes(self._host_constants)
@@ -95,10 +127,13 @@ class FFTPlan:
         return out
 
 
-CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm: 1-D c2c for 1 <= n <= 2^20 "
-                    "(DFT matmul n <= 128, four-step n = n1*n2, radix-2/4 + four-step, six-step n = n1*n2*n3 "
-                    "with factors <= 128, Bluestein otherwise); 2-D c2c with sides <= 128 in one launch; r2c/c2r for "
-                    "n <= 128 only; other n-D as 1-D passes; "
+MAX_TOTAL_POINTS = 1 << 26  # n-D: points per transform (device-memory scratch)
+
+CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm/rank, up to 2^20 points per axis: "
+                    "1-D c2c by DFT matmul (n <= 128), four-step, radix-2/4 + four-step, six-step or Bluestein; "
+                    "2-D c2c with sides <= 128 as two matmul stages; r2c/c2r n <= 128 by real DFT matmuls, longer "
+                    "through an n/2-point (even n) or row-pair (odd n) complex FFT and a mirror pass; other n-D as "
+                    "one 1-D step per axis with on-device rotations (intermediates in device memory); "
                     "no double precision (the Tensor engine has no fp64)")
 
 
@@ -114,14 +149,13 @@ class NKIBackend:
         if self.name == "nki-hardware":
             problem = executors.hardware_problem()
             if problem is not None:
-                return Availability.no(problem, "run on a trn1/trn2 instance with the Neuron SDK "
+                return Availability.no(problem, "run on a trn2/trn3 instance with the Neuron SDK "
                                        "(nki, neuronx-cc, torch-neuronx), or use nki-simulator")
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}), max_rank=2,
-                            max_size=algorithms.MAX_POINTS, notes=CAPABILITY_NOTES,
-                            max_size_by_kind={"r2c": algorithms.REAL_MAX_POINTS, "c2r": algorithms.REAL_MAX_POINTS},
+        return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}),
+                            notes=CAPABILITY_NOTES,
                             precision_note="the Tensor engine has no fp64; select 'nki,fftw-reference' to "
                                            "run double precision on FFTW")
 
@@ -133,6 +167,9 @@ class NKIBackend:
         if max(problem.lengths) > algorithms.MAX_POINTS:
             raise Declined(f"n={max(problem.lengths)} > {algorithms.MAX_POINTS}: the NKI kernels take up to "
                            f"2^20 points per axis")
+        if problem.size > MAX_TOTAL_POINTS:
+            raise Declined(f"{problem.size} points per transform > {MAX_TOTAL_POINTS}: an n-D launch keeps its "
+                           f"intermediates in device memory, sized for up to 2^26 points")
         try:
             return FFTPlan(problem, self._run, self._upload)
         except ValueError as exc:  # no layout: say why, and the core tries the next backend

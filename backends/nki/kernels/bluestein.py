@@ -106,21 +106,28 @@ def load_inner(arrays: tuple, shape: tuple) -> tuple:
             load_constant(arrays[4], arrays[5]), (arrays[6], arrays[7]), load_constant(arrays[8], arrays[9]))
 
 
-@nki.jit
-def bluestein_kernel(xr, xi, pre_re, pre_im, spec_re, spec_im, post_re, post_im, inner, shape):
+def bluestein(xr: Any, xi: Any, yr: Any, yi: Any, pre: tuple, spec: tuple, post: tuple, inner: tuple,
+              shape: tuple) -> None:
+    """y = DFT(x) for HBM [B, n] tensors through a length-m convolution in HBM scratch."""
     batch, n = xr.shape
-    m = spec_re.shape[1]
-    yr = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
-    yi = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
+    m = spec[0].shape[1]
     a = (nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm),
          nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm))
     b = (nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm),
          nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm))
     consts = load_inner(inner, shape)
-    pointwise((xr, xi), a, (pre_re, pre_im), n, False)
+    pointwise((xr, xi), a, pre, n, False)
     zero_tail(a, n, m)
     inner_fft(a, b, consts, shape)
-    pointwise(b, a, (spec_re, spec_im), m, True)
+    pointwise(b, a, spec, m, True)
     inner_fft(a, b, consts, shape)
-    pointwise(b, (yr, yi), (post_re, post_im), n, True)
+    pointwise(b, (yr, yi), post, n, True)
+
+
+@nki.jit
+def bluestein_kernel(xr, xi, pre_re, pre_im, spec_re, spec_im, post_re, post_im, inner, shape):
+    batch, n = xr.shape
+    yr = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
+    yi = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
+    bluestein(xr, xi, yr, yi, (pre_re, pre_im), (spec_re, spec_im), (post_re, post_im), inner, shape)
     return yr, yi

@@ -1,0 +1,159 @@
+"""Several transform steps in one launch: n-D transforms, and real transforms through complex ones.
+
+The host (``programs.py``) writes a program: a tuple of steps, each a spec
+(strings and ints) with its constant arrays. This kernel runs them in order
+on HBM tensors; every intermediate lives in device memory (``shared_hbm``
+scratch), none goes back to the host. Steps:
+
+* ``c2c``: a 1-D complex transform of the rows, by any kernel helper of a
+  1-D layout (small, four-step, radix, six-step, Bluestein);
+* ``rotate``: per image, [r, c] -> [c, r] (the DMA transposes), so the next
+  axis becomes the last one: d rotations bring an n-D array back to its order;
+* ``columns``: the DFT along a middle axis of length <= 128 without moving it:
+  [n, inner] tiles with the axis on partitions, the DFT matrix stationary
+  (used when every axis but the last is such an axis, with inner runs >= 32);
+* ``r2c-small`` / ``c2r-small``: the packed real DFT kernels (n <= 128);
+* ``r2c-even`` / ``r2c-odd`` / ``c2r-even`` / ``c2r-odd``: real transforms of any
+  length through one complex transform of half the data plus a mirror
+  pass (``mirror.py``): an even n as an n/2-point FFT of x[2m] + i x[2m+1],
+  an odd n as one n-point FFT of two real rows packed as re and im.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import nki, nl
+from .bluestein import bluestein, zero_tail
+from .bluestein_sbuf import bluestein_sbuf
+from .cplx import load_constant, load_table, sbuf, transform_columns
+from .four_step import four_step
+from .mirror import anti_identity, combine
+from .radix import radix_four_step
+from .six_step import six_step
+from .small import packed_dft
+
+TRANSPOSE_ROWS = 512
+COLUMN_CHUNK = 4096   # points per partition of one middle-axis tile
+
+
+def _hbm(rows: int, cols: int) -> Any:
+    return nl.ndarray((rows, cols), nl.float32, buffer=nl.shared_hbm)
+
+
+def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
+    """y = DFT(x) along the rows of whole HBM tensors, by the helper of ``algorithm``."""
+    if algorithm == "small":
+        f = load_constant(a[0], a[1])
+        packed_dft(x, y, ((f[0], f[2]), (f[1], f[0])), ints[0])
+    elif algorithm == "four-step":
+        four_step(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_table(a[2], a[3]),
+                  load_constant(a[4], a[5]), *ints)
+    elif algorithm == "radix-four-step":
+        radix_four_step(x[0], x[1], y[0], y[1], (a[0], a[1]), load_constant(a[2], a[3]), load_table(a[4], a[5]),
+                        load_constant(a[6], a[7]), *ints)
+    elif algorithm == "six-step":
+        six_step(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_table(a[2], a[3]),
+                 load_constant(a[4], a[5]), (a[6], a[7]), load_constant(a[8], a[9]), *ints)
+    elif algorithm == "bluestein-sbuf":
+        bluestein_sbuf(x[0], x[1], y[0], y[1], load_table(a[0], a[1]), load_constant(a[2], a[3]),
+                       load_table(a[4], a[5]), load_constant(a[6], a[7]), load_table(a[8], a[9]),
+                       load_table(a[10], a[11]), load_table(a[12], a[13]), *ints)
+    else:
+        bluestein(x[0], x[1], y[0], y[1], (a[0], a[1]), (a[2], a[3]), (a[4], a[5]), ints[0], ints[1])
+
+
+def rotate(x: tuple, images: int, r: int, c: int, width: int, rows_out: int) -> tuple:
+    """Each image [r, c] of x becomes [c, r], into new [rows_out, width] tensors (the next step's rows);
+    rows past images * c * r / width (padding to an even count for ``c2r-odd``) are zeroed."""
+    used = images * c * r // width
+    y = tuple(_hbm(rows_out, width) for _ in x)
+    views = tuple(part[0:used, :].reshape((images * c, r)) for part in y)
+    for b in nl.affine_range(images):
+        for cb in nl.affine_range((c + 127) // 128):
+            c0 = cb * 128
+            cols = min(128, c - c0)
+            for rb in nl.affine_range((r + TRANSPOSE_ROWS - 1) // TRANSPOSE_ROWS):
+                r0 = rb * TRANSPOSE_ROWS
+                rows = min(TRANSPOSE_ROWS, r - r0)
+                for src, dst in zip(x, views):
+                    tile = nl.load_transpose2d(src[b * r + r0:b * r + r0 + rows, c0:c0 + cols])
+                    nl.store(dst[b * c + c0:b * c + c0 + cols, r0:r0 + rows], tile)
+    if rows_out > used:
+        zero_tail(tuple(part[used:rows_out, :].reshape((1, (rows_out - used) * width)) for part in y),
+                  0, (rows_out - used) * width)
+    return y
+
+
+def columns(x: tuple, outer: int, n: int, inner: int, f: tuple) -> tuple:
+    """The DFT along a middle axis of length n <= 128 in place of layout: x viewed as [outer, n, inner],
+    each [n, inner-chunk] tile is F^T X with F stationary (no rotation needed)."""
+    width = x[0].shape[1]
+    rows = outer * n * inner // width          # x may carry a padding row (after r2c-odd)
+    y = (_hbm(rows, width), _hbm(rows, width))
+    x3 = tuple(part[0:rows, :].reshape((outer, n, inner)) for part in x)
+    y3 = tuple(part.reshape((outer, n, inner)) for part in y)
+    for o in nl.affine_range(outer):
+        for cb in nl.affine_range((inner + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
+            c0 = cb * COLUMN_CHUNK
+            width = min(COLUMN_CHUNK, inner - c0)
+            x_re = nl.load(x3[0][o, :, c0:c0 + width])
+            x_im = nl.load(x3[1][o, :, c0:c0 + width])
+            o_re = sbuf((n, width))
+            o_im = sbuf((n, width))
+            transform_columns(o_re, o_im, f, x_re, x_im)
+            nl.store(y3[0][o, :, c0:c0 + width], o_re)
+            nl.store(y3[1][o, :, c0:c0 + width], o_im)
+    return y
+
+
+def _pairs(x: tuple, rows: int, width: int) -> tuple:
+    """Rows 2t and 2t+1 of the (re, im) tensors [2*rows, width] as two sources [rows, width]."""
+    views = tuple(part.reshape((rows, 2 * width)) for part in x)
+    return (views[0][:, 0:width], views[1][:, 0:width]), (views[0][:, width:2 * width], views[1][:, width:2 * width])
+
+
+def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
+    """One step of a program on the current tensors ``x``; returns the new ones."""
+    kind = spec[0]
+    if kind == "c2c":
+        y = (_hbm(*x[0].shape), _hbm(*x[0].shape))
+        c2c(spec[1], x, y, a, spec[2])
+        return y
+    if kind == "rotate":
+        return rotate(x, *spec[1:])
+    if kind == "columns":
+        return columns(x, *spec[1:], load_constant(a[0], a[1]))
+    if kind == "r2c-small":
+        rows, half = x[0].shape[0], spec[2]
+        y = (_hbm(rows, half), _hbm(rows, half))
+        packed_dft(x, y, ((nl.load(a[0]),), (nl.load(a[1]),)), spec[1])
+        return y
+    if kind == "c2r-small":
+        y = (_hbm(x[0].shape[0], spec[2]),)
+        packed_dft(x, y, ((nl.load(a[0]), nl.load(a[1])),), spec[1])
+        return y
+    inner, tables = a
+    algorithm, ints, ranges, rows, width = spec[1], spec[2], spec[3], spec[4], spec[5]
+    jay_tile = anti_identity()
+    if kind in ("r2c-even", "r2c-odd"):
+        z = (_hbm(*x[0].shape), _hbm(*x[0].shape))
+        c2c(algorithm, x, z, inner, ints)
+        y = (_hbm(rows, width), _hbm(rows, width))
+        outs = (y,) if kind == "r2c-even" else _pairs(y, rows // 2, width)
+        combine((z,), outs, ranges, tables, jay_tile)
+        return y
+    n = spec[6]
+    srcs = (x,) if kind == "c2r-even" else _pairs(x, rows, x[0].shape[1])
+    z = (_hbm(rows, n), _hbm(rows, n))
+    combine(srcs, (z,), ranges, tables, jay_tile)
+    y = (_hbm(rows, n), _hbm(rows, n))
+    c2c(algorithm, z, y, inner, ints)
+    return y
+
+
+@nki.jit
+def program_kernel(parts, arrays, steps):
+    x = parts
+    for spec, a in zip(steps, arrays):
+        x = run_step(spec, a, x)
+    return x
