@@ -33,14 +33,12 @@ class dge_mode(Enum):
     none = 3
 
 
-class dma_engine(Enum):
-    dma = 1
-    gpsimd_dma = 2
+#: Which DMA queue a transfer uses.
+dma_engine = Enum("dma_engine", {"dma": 1, "gpsimd_dma": 2})
 
 
-class matmul_perf_mode(Enum):
-    none = "none"
-    double_row = "double_row"
+#: ``nc_matmul``'s performance mode (``double_row``: fp8 only, NeuronCore-v3 and later).
+matmul_perf_mode = Enum("matmul_perf_mode", {"none": "none", "double_row": "double_row"})
 
 
 class nc_version(Enum):
@@ -51,9 +49,8 @@ class nc_version(Enum):
     gen4 = 4
 
 
-class oob_mode(Enum):
-    error = 0
-    skip = 1
+#: What ``dma_copy`` does with an out-of-bounds access.
+oob_mode = Enum("oob_mode", {"error": 0, "skip": 1})
 
 
 class reduce_cmd(Enum):

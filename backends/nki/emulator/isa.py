@@ -89,6 +89,19 @@ def _tile(x: Any, what: str, page: str) -> NkiTensor:
     return x
 
 
+def _tiles(page: str, **operands: Any) -> None:
+    """Each named operand is a compute-engine tile (see :func:`_tile`)."""
+    for what, t in operands.items():
+        _tile(t, what, page)
+
+
+def _arithmetic_pair(op0: Op, op1: Op, rule: str, message: str, page: str) -> tuple[Any, Any]:
+    """``op0`` and ``op1`` checked as binary arithmetic operators (bitvec ones rejected)."""
+    op0, op1 = check_op(op0, 2, page), check_op(op1, 2, page)
+    require(op0.kind == ARITH and op1.kind == ARITH, rule, message, page)
+    return op0, op1
+
+
 def _same_layout(a: NkiTensor, b: NkiTensor, rule: str, page: str) -> None:
     require(a.partitions == b.partitions and a.free_size == b.free_size, rule,
             f"tiles must have the same partition count and elements per partition (no "
@@ -157,8 +170,7 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
               name: str | None = None) -> None:
     """dst[M, N] (+)= stationary[K, M].T @ moving[K, N] on the Tensor engine, fp32 in PSUM."""
     page = "matmul"
-    for t, what in ((dst, "dst"), (stationary, "stationary"), (moving, "moving")):
-        _tile(t, what, page)
+    _tiles(page, dst=dst, stationary=stationary, moving=moving)
     require(stationary.buffer is sbuf and moving.buffer is sbuf, "matmul-inputs-in-sbuf",
             f"nc_matmul reads stationary and moving from SBUF (got {stationary.buffer!r}, "
             f"{moving.buffer!r})", page)
@@ -267,8 +279,7 @@ def tensor_tensor(dst: NkiTensor, data1: NkiTensor, data2: NkiTensor, op: Op, en
     """dst = data1 <op> data2 elementwise (fp32 math, or bit patterns for bitvec ops); identical
     layouts, at most one PSUM input; nl.power runs on GpSimd."""
     page = "tensor_tensor"
-    for t, what in ((dst, "dst"), (data1, "data1"), (data2, "data2")):
-        _tile(t, what, page)
+    _tiles(page, dst=dst, data1=data1, data2=data2)
     op = check_op(op, 2, page)
     _same_layout(data1, data2, "tensor-tensor-shape", page)
     _same_layout(dst, data1, "tensor-tensor-shape", page)
@@ -348,11 +359,9 @@ def scalar_tensor_tensor(dst: NkiTensor, data: NkiTensor, op0: Op, operand0: Any
                          reverse0: bool = False, reverse1: bool = False, name: str | None = None) -> None:
     """dst = (data <op0> operand0) <op1> operand1 on the Vector engine, in fp32, at about one tensor_tensor."""
     page = "scalar_tensor_tensor"
-    for t, what in ((dst, "dst"), (data, "data"), (operand1, "operand1")):
-        _tile(t, what, page)
-    op0, op1 = check_op(op0, 2, page), check_op(op1, 2, page)
-    require(op0.kind == ARITH and op1.kind == ARITH, "scalar-tensor-tensor-ops",
-            "Both op0 and op1 must be arithmetic operators; bitvec operators are not supported", page)
+    _tiles(page, dst=dst, data=data, operand1=operand1)
+    op0, op1 = _arithmetic_pair(op0, op1, "scalar-tensor-tensor-ops", "Both op0 and op1 must be arithmetic "
+                                "operators; bitvec operators are not supported", page)
     _same_layout(dst, data, "scalar-tensor-tensor-shape", page)
     _same_layout(operand1, data, "scalar-tensor-tensor-shape", page)
     _one_psum_input(data, operand1, page)
@@ -368,11 +377,8 @@ def tensor_tensor_scan(dst: NkiTensor, data0: NkiTensor, data1: NkiTensor, initi
                        reverse0: bool = False, reverse1: bool = False, name: str | None = None) -> None:
     """Per partition: r[0] = op1(op0(d0[0], initial), d1[0]); r[i] = op1(op0(d0[i], r[i-1]), d1[i])."""
     page = "tensor_tensor_scan"
-    for t, what in ((dst, "dst"), (data0, "data0"), (data1, "data1")):
-        _tile(t, what, page)
-    op0, op1 = check_op(op0, 2, page), check_op(op1, 2, page)
-    require(op0.kind == ARITH and op1.kind == ARITH, "scan-ops", "op0 and op1 must be binary arithmetic "
-            "operators", page)
+    _tiles(page, dst=dst, data0=data0, data1=data1)
+    op0, op1 = _arithmetic_pair(op0, op1, "scan-ops", "op0 and op1 must be binary arithmetic operators", page)
     _same_layout(data0, data1, "scan-shape", page)
     _same_layout(dst, data0, "scan-shape", page)
     _one_psum_input(data0, data1, page)
