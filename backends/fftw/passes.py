@@ -22,7 +22,7 @@ import numpy as np
 
 from trnfft.plugin import FFTProblem
 
-from .fftw_lock import FFTW_LOCK
+from .planning import build
 from .settings import FFTWSettings
 
 PASSES_MIN = 2**22      # elements; below this FFTW's own n-D plan is as fast (measured at 1024x1024)
@@ -45,10 +45,8 @@ class _Planner:
         self.direction = "FFTW_FORWARD" if forward else "FFTW_BACKWARD"
 
     def plan(self, a: np.ndarray, b: np.ndarray, axis: int, threads: int):
-        with FFTW_LOCK:
-            return self.pyfftw.FFTW(a, b, axes=(axis,), direction=self.direction,
-                                    flags=(self.settings.flag, "FFTW_DESTROY_INPUT"),
-                                    threads=threads, planning_timelimit=self.settings.timelimit)
+        return build(self.pyfftw, a, b, (axis,), self.direction, self.settings, threads,
+                     ("FFTW_DESTROY_INPUT",))
 
 
 class _BlockedAxis:
