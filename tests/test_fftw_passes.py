@@ -59,3 +59,21 @@ def test_real_passes_match_numpy(small_passes, shape, axes):
                             workers=2, backend="fftw-reference")
     np.testing.assert_array_equal(spec, before)
     assert_close(back, x.astype(np.float64), np.float32, x.size)
+
+
+def test_planning_budget_uses_wisdom_then_estimate_for_what_cannot_be_measured_in_time(
+        fftw, monkeypatch):  # noqa: F811
+    import pyfftw
+    from trnfft_backends.fftw import planning
+    from trnfft_backends.fftw.settings import FFTWSettings
+    monkeypatch.setattr(planning, "PROBE_MIN", 1)
+    pyfftw.forget_wisdom()
+    a = pyfftw.empty_aligned(4096, np.complex64)
+
+    def flags(timelimit):
+        settings = FFTWSettings(planner="measure", timelimit=timelimit, wisdom=False)
+        return planning.build(pyfftw, a, a, (0,), "FFTW_FORWARD", settings, 1).flags
+    assert "FFTW_ESTIMATE" in flags(1e-9)          # one run already exceeds the budget
+    first = flags(30.0)                               # room to measure: a real search
+    assert "FFTW_MEASURE" in first and "FFTW_WISDOM_ONLY" not in first
+    assert "FFTW_WISDOM_ONLY" in flags(1e-9)        # measured once: wisdom wins over the probe
