@@ -1,9 +1,11 @@
 """Speed, memory and accuracy of trnfft's backends next to the peers users would pick.
 
 Timed regions hold only the transform call: inputs, plans and warm-up runs
-happen in ``setup``. Peers run single-threaded.
+happen in ``setup``. Peers run single-threaded, except in ``LargeAllCores``.
 """
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -19,12 +21,12 @@ class _Transform:
     timeout = 300
     axes: tuple[int, ...] | None = None
 
-    def prepare(self, kind, shape, dtype, impl):
+    def prepare(self, kind, shape, dtype, impl, workers=1):
         self.kind, self.shape = kind, shape
         self.x = make_input(kind, shape, dtype)
         if kind == "c2r" and self.axes is not None:
             raise NotImplementedError("c2r rows only for full-array transforms")
-        self.fn = transform_fn(impl, kind, self.x, shape, self.axes)
+        self.fn = transform_fn(impl, kind, self.x, shape, self.axes, workers)
         warm(self.fn)  # plans and first-touch memory outside the timed region
 
     def error(self):
@@ -102,6 +104,45 @@ class FFT3D(_Transform):
         return self.error()
 
     track_error.unit = "relative error"
+
+
+# complex64 problems where libraries part ways: (kind, shape, axes); batched ones run along the rows.
+LARGE = {"c2c 2^24": ("c2c", (2**24,), None), "c2c 4096x4096": ("c2c", (4096, 4096), None),
+         "c2c 256^3": ("c2c", (256, 256, 256), None),
+         "c2c rows (64,4096)": ("c2c", (64, 4096), (1,)), "c2c rows (4096,64)": ("c2c", (4096, 64), (1,)),
+         "r2c 4096x4096": ("r2c", (4096, 4096), None)}  # r2c 2^20 is FFT1D's
+# CPU contenders only: the NKI simulator takes seconds per call at these sizes.
+CPU_IMPLS = [i for i in IMPLS if not i.startswith("trnfft:nki")]
+
+# `make bench-smoke` sets this: the smoke run checks that every benchmark works, and the
+# large problems (seconds of planning and input set-up each) are skipped there.
+SKIP_LARGE = os.environ.get("TRNFFT_BENCH_SKIP_LARGE", "") not in ("", "0")
+
+
+class Large(_Transform):
+    """The large sizes, single-threaded (skipped by TRNFFT_BENCH_SKIP_LARGE=1)."""
+
+    params = [list(LARGE), CPU_IMPLS]
+    param_names = ["case", "impl"]
+    timeout = 600
+    workers = 1
+
+    def setup(self, case, impl):
+        if SKIP_LARGE:
+            raise NotImplementedError("large sizes are skipped (TRNFFT_BENCH_SKIP_LARGE)")
+        kind, shape, self.axes = LARGE[case]
+        self.prepare(kind, shape, "complex64", impl, self.workers)
+
+    def time_transform(self, case, impl):
+        self.fn()
+
+
+class LargeAllCores(Large):
+    """The large c2c sizes with every library on all cores: trnfft and scipy with
+    ``workers=-1``, torch with as many intra-op threads, the FFTW object with as many threads."""
+
+    params = [["c2c 2^24", "c2c 4096x4096", "c2c 256^3"], [i for i in CPU_IMPLS if i != "numpy"]]
+    workers = -1
 
 
 class CallOverhead(_Transform):

@@ -17,6 +17,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 PEERS = ["numpy", "scipy", "torch", "pyfftw-planned"]
+LIMITED_PEER_SIZE = 2**22  # the pre-planned FFTW peer gets trnfft's planning time limit from here on
 
 
 def trnfft_backends() -> list[str]:
@@ -46,12 +47,16 @@ def make_input(kind: str, shape: tuple[int, ...], dtype: str, seed: int = 0) -> 
 
 
 def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
-                 axes: tuple[int, ...] | None = None):
+                 axes: tuple[int, ...] | None = None, workers: int = 1):
     """A zero-argument callable computing the transform of ``x`` over ``axes`` (default all).
 
-    ``shape`` is the logical (real-side) shape. Raises NotImplementedError
-    (asv's skip) for an implementation that is not installed here.
+    ``shape`` is the logical (real-side) shape. ``workers`` is threads as scipy counts
+    them (-1: all cores): trnfft and scipy get it as ``workers=``, torch as its
+    intra-op threads, the pre-planned FFTW object as ``threads``; numpy has none.
+    Raises NotImplementedError (asv's skip) for an implementation that is not installed here.
     """
+    cores = (os.cpu_count() or 1) if workers == -1 else workers
+    threads = {} if workers == 1 else {"workers": workers}  # trnfft's calls stay as they were
     axes = tuple(range(x.ndim)) if axes is None else axes
     shape = tuple(shape[a] for a in axes)
     if impl.startswith("trnfft:"):
@@ -59,15 +64,15 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
         backend = impl.split(":", 1)[1]
         fn = {"c2c": f.fftn, "r2c": f.rfftn, "c2r": f.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
-        return lambda: fn(x, axes=axes, backend=backend, **kw)
+        return lambda: fn(x, axes=axes, backend=backend, **threads, **kw)
     if impl == TENSOR_IMPL:
         torch = _optional("torch")
-        torch.set_num_threads(1)
+        torch.set_num_threads(cores)
         import trnfft
         t = torch.from_numpy(x)
         fn = {"c2c": trnfft.fftn, "r2c": trnfft.rfftn, "c2r": trnfft.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
-        return lambda: fn(t, dim=axes, **kw)
+        return lambda: fn(t, dim=axes, **threads, **kw)
     if impl == "numpy":
         fn = {"c2c": np.fft.fftn, "r2c": np.fft.rfftn, "c2r": np.fft.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
@@ -76,10 +81,10 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
         sfft = _optional("scipy.fft")
         fn = {"c2c": sfft.fftn, "r2c": sfft.rfftn, "c2r": sfft.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
-        return lambda: fn(x, axes=axes, workers=1, **kw)
+        return lambda: fn(x, axes=axes, workers=workers, **kw)
     if impl == "torch":
         torch = _optional("torch")
-        torch.set_num_threads(1)
+        torch.set_num_threads(cores)
         t = torch.from_numpy(x)
         fn = {"c2c": torch.fft.fftn, "r2c": torch.fft.rfftn, "c2r": torch.fft.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
@@ -96,8 +101,11 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
         a = pyfftw.empty_aligned(x.shape, x.dtype)
         b = pyfftw.empty_aligned(out_shape, out_dtype)
         direction = "FFTW_BACKWARD" if kind == "c2r" else "FFTW_FORWARD"
-        with _peer_wisdom(pyfftw) as flag:
-            obj = pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(flag,), threads=1)
+        with _peer_wisdom(pyfftw) as settings:
+            # unbounded MEASURE of the largest problems would take minutes per setup
+            limit = settings.timelimit if x.size >= LIMITED_PEER_SIZE else None
+            obj = pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(settings.flag,),
+                              threads=cores, planning_timelimit=limit)
         a[...] = x
         return obj  # calling the planned object runs the transform in place, no copies
     raise NotImplementedError(impl)
@@ -106,16 +114,16 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
 @contextlib.contextmanager
 def _peer_wisdom(pyfftw):
     """Plan the pyFFTW peer with the planner effort trnfft uses (TRNFFT_FFTW_PLANNER,
-    default measure, no time limit), sharing trnfft's wisdom file so that each
+    default measure; no time limit below LIMITED_PEER_SIZE elements), sharing trnfft's wisdom file so that each
     machine pays for planning once, as a pyFFTW user keeping wisdom would."""
     from trnfft_backends.fftw import wisdom
     from trnfft_backends.fftw.fftw_lock import FFTW_LOCK
-    from trnfft_backends.fftw.settings import EFFORTS, FFTWSettings
+    from trnfft_backends.fftw.settings import FFTWSettings
     settings = FFTWSettings()
     store = wisdom.wisdom_file(settings.wisdom_path, pyfftw)
     store.load_once()
     with FFTW_LOCK:  # the peer plans with FFTW's global planner, as trnfft's own plans do
-        yield EFFORTS[settings.planner]
+        yield settings
     store.planned()
     store.save()
 

@@ -3,8 +3,9 @@
     python benchmarks/report.py [--machine NAME] [--results .asv/results] [--out docs]
 
 The headline table puts trnfft's default backend next to every peer for
-complex64 1-D N = 1024, 2^16, 2^20 and a 1024x1024 2-D transform, with the
-ratio against the fastest peer (below 1 means trnfft is faster).
+complex64 1-D N = 1024, 2^16, 2^20, a 1024x1024 2-D transform, r2c 2^20 and the
+large sizes (bench_fft.Large, single-threaded; LargeAllCores, every library on all
+cores), with the ratio against the fastest peer (below 1 means trnfft is faster).
 """
 from __future__ import annotations
 
@@ -25,7 +26,13 @@ from benchmarks.common import PEERS, TENSOR_IMPL  # noqa: E402  (the suite's own
 
 HEADLINE = [("FFT1D", {"kind": "c2c", "dtype": "complex64", "n": n}, f"1-D N={label}")
             for n, label in ((1024, "1024"), (65536, "2^16"), (1048576, "2^20"))] + [
-    ("FFT2D", {"kind": "c2c", "dtype": "complex64", "shape": "1024x1024"}, "2-D 1024x1024")]
+    ("FFT2D", {"kind": "c2c", "dtype": "complex64", "shape": "1024x1024"}, "2-D 1024x1024"),
+    ("FFT1D", {"kind": "r2c", "dtype": "complex64", "n": 1048576}, "r2c 1-D N=2^20")] + [
+    ("Large", {"case": case}, case) for case in
+    ("c2c 2^24", "c2c 4096x4096", "c2c 256^3", "c2c rows (64,4096)", "c2c rows (4096,64)",
+     "r2c 4096x4096")] + [
+    ("LargeAllCores", {"case": case}, f"{case}, all cores") for case in
+    ("c2c 2^24", "c2c 4096x4096", "c2c 256^3")]
 
 
 def load_latest(results_dir: Path, machine: str | None) -> tuple[dict, dict, str]:
@@ -171,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Machine `{machine_name}`: {machine.get('cpu', '?')}, {machine.get('num_cpu', '?')} cores, "
         f"{machine.get('ram', '?')} RAM, {machine.get('os', platform.platform())}; "
-        f"Python {data.get('python', '?')}. Peers run single-threaded; times are asv's median.",
+        f"Python {data.get('python', '?')}. Peers run single-threaded except in the rows "
+        "marked all cores; times are asv's median.",
         "",
         "## Headline: complex64, trnfft's default backend against every peer",
         "",

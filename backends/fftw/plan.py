@@ -5,9 +5,10 @@ The caller's array is copied into the plan's input buffer, so FFTW's c2r
 out (scaled in the same pass) so each call returns an array the caller owns.
 Large c2c transforms instead copy the input straight into the (aligned)
 result array and run an in-place plan on it: one pass over memory fewer.
-A lock makes a plan safe to share between threads; building one takes the
-process-wide FFTW lock (``fftw_lock.py``). ``nbytes`` is what the plan pins
-(its buffers), which the core's plan cache counts against its byte limit.
+A lock makes a plan safe to share between threads; building one follows the
+planning budget and takes the process-wide FFTW lock (``planning.py``).
+``nbytes`` is what the plan pins (its buffers), which the core's plan cache
+counts against its byte limit.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from trnfft.plugin import FFTProblem
 
-from .fftw_lock import FFTW_LOCK
+from .planning import build
 from .settings import FFTWSettings
 
 
@@ -41,20 +42,14 @@ class FFTWPlan:
             # Large c2c: copy the input once into the result's own aligned buffer and
             # transform it in place there, saving a full pass over memory per call.
             buf = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
-            with FFTW_LOCK:
-                self._inplace = pyfftw.FFTW(
-                    buf, buf, axes=problem.axes, direction=direction, flags=(settings.flag,),
-                    threads=problem.workers, planning_timelimit=settings.timelimit)
+            self._inplace = build(pyfftw, buf, buf, problem.axes, direction, settings, problem.workers)
             self.nbytes = buf.nbytes
             self._empty_aligned = pyfftw.empty_aligned
             return
         self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
         self._out = pyfftw.empty_aligned(problem.output_shape, dtype=problem.output_dtype)
-        with FFTW_LOCK:
-            self._fftw = pyfftw.FFTW(
-                self._in, self._out, axes=problem.axes, direction=direction,
-                flags=(settings.flag, "FFTW_DESTROY_INPUT"), threads=problem.workers,
-                planning_timelimit=settings.timelimit)
+        self._fftw = build(pyfftw, self._in, self._out, problem.axes, direction, settings,
+                           problem.workers, ("FFTW_DESTROY_INPUT",))
         self.nbytes = self._in.nbytes + self._out.nbytes
 
     def execute(self, x: np.ndarray) -> np.ndarray:

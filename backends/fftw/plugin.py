@@ -6,6 +6,7 @@ from typing import Any, Callable
 from trnfft.plugin import Availability, Capabilities, FFTProblem, hookimpl
 
 from . import wisdom
+from .passes import PassPlan, wants_passes
 from .plan import FFTWPlan
 from .settings import FFTWSettings
 
@@ -63,13 +64,13 @@ class FFTWBackend:
                            wisdom_path=self.settings.wisdom_path)
         self.settings = new
 
-    def plan(self, problem: FFTProblem) -> FFTWPlan:
+    def plan(self, problem: FFTProblem) -> FFTWPlan | PassPlan:
         pyfftw = _pyfftw()
         s = self.settings
         store = wisdom.wisdom_file(s.wisdom_path, pyfftw) if s.wisdom else None
         if store is not None:
             store.load_once()
-        plan = FFTWPlan(problem, s, pyfftw)
+        plan = (PassPlan if wants_passes(problem) else FFTWPlan)(problem, s, pyfftw)
         if store is not None and s.planner != "estimate":
             store.planned()
         return plan
