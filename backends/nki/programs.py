@@ -175,10 +175,13 @@ def _columns_fit(middle: tuple[int, ...], width: int) -> bool:
         if (n > PMAX and not _splits(n, inner)) or inner < COLUMN_MIN_INNER:
             return False
         inner *= n
-    return True
+    # a short axis on the partitions leaves the Tensor engine mostly idle: with a split axis
+    # (which rotations used to take) such an axis stays a row step between rotations
+    return max(middle) <= PMAX or min(middle) >= SPLIT_MIN_OTHER
 
 
 SPLIT_MIN_STORE = 4096   # points per store of ``columns-twiddled`` (g * inner); fewer lose to a rotation
+SPLIT_MIN_OTHER = 32     # shortest other in-place axis next to a split one
 
 
 def _splits(n: int, inner: int) -> bool:
