@@ -2,7 +2,8 @@
 
 An n-D transform is the last axis by a 1-D row step, then every other axis
 in place (``columns``) when each is <= 128 points with runs of >= 32 points
-after it; otherwise, per axis from the last, a 1-D step along the rows and a
+after it, or 128 * n2 points (``split_columns``: two passes, no rotation);
+otherwise, per axis from the last, a 1-D step along the rows and a
 rotation that brings the next axis last (d rotations restore the order).
 A real transform of n > 128 points goes through a complex one of half the
 data: n even, the n/2-point FFT of z[m] = x[2m] + i x[2m+1]; n odd, the
@@ -167,13 +168,53 @@ COLUMN_MIN_INNER = 32   # middle-axis tiles narrower than this lose to a rotatio
 
 
 def _columns_fit(middle: tuple[int, ...], width: int) -> bool:
-    """Whether every axis but the last can be transformed in place: length <= 128, inner runs >= 32."""
+    """Whether every axis but the last can be transformed in place: length <= 128 or 128 * n2 with n2
+    dividing 128 (``split_columns``), inner runs >= 32."""
     inner = width
     for n in reversed(middle):
-        if n > PMAX or inner < COLUMN_MIN_INNER:
+        if (n > PMAX and not _splits(n, inner)) or inner < COLUMN_MIN_INNER:
             return False
         inner *= n
-    return True
+    # a short axis on the partitions leaves the Tensor engine mostly idle: with a split axis
+    # (which rotations used to take) such an axis stays a row step between rotations
+    return max(middle) <= PMAX or min(middle) >= SPLIT_MIN_OTHER
+
+
+SPLIT_MIN_STORE = 4096   # points per store of ``columns-twiddled`` (g * inner); fewer lose to a rotation
+SPLIT_MIN_OTHER = 32     # shortest other in-place axis next to a split one
+
+
+def _splits(n: int, inner: int) -> bool:
+    """n = 128 * n2 with n2 a divisor of 128 (two ``columns``-like passes, g = 128 / n2 rows stacked),
+    and stores of g rows of ``inner`` points large enough that the DMA's fixed cost stays small."""
+    return (n > PMAX and n % PMAX == 0 and PMAX % (n // PMAX) == 0
+            and PMAX // (n // PMAX) * inner >= SPLIT_MIN_STORE)
+
+
+def split_columns(outer: int, n: int, inner: int, forward: bool, scale: float) -> tuple[Step, Step]:
+    """The DFT along a middle axis of n = 128 * n2 points in place of layout, as two passes.
+
+    With j = j1 n2 + j2 and k = k1 + 128 k2: A[k1, j2] = sum_j1 x[j] W_128^(j1 k1) (a ``columns``
+    step over j1), then X[k] = sum_j2 A[k1, j2] W_n^(j2 k) (``columns-twiddled``: g = 128 / n2 values
+    of k1 stacked on the partitions as rows (k1, j2), each block its own twiddled matrix, output
+    partitions ordered (k2, k1) so each k2 is one store)."""
+    n2 = n // PMAX
+    g = PMAX // n2
+    first = (("columns", outer, PMAX, n2 * inner), C.dft_pair(PMAX, forward, scale))
+    k1 = np.arange(PMAX, dtype=np.int64)
+    j2 = np.arange(n2, dtype=np.int64)
+    k2 = np.arange(n2, dtype=np.int64)
+    re = np.zeros((PMAX, PMAX // g * PMAX), dtype=np.float32)
+    im = np.zeros_like(re)
+    for q in range(PMAX // g):
+        for t in range(g):
+            e = np.outer(j2, q * g + t + PMAX * k2)            # [j2, k2]
+            w_re, w_im = C.roots(e, n, forward)
+            rows = t * n2 + j2
+            cols = q * PMAX + k2 * g + t
+            re[np.ix_(rows, cols)] = w_re
+            im[np.ix_(rows, cols)] = w_im
+    return first, (("columns-twiddled", outer, n2, inner), (re, im))
 
 
 def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float) -> Program:
@@ -186,7 +227,11 @@ def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: b
     for j in range(len(lengths) - 2, -1, -1):
         n = lengths[j]
         outer = rows * width // (inner * n)
-        middle.append((("columns", outer, n, inner), C.dft_pair(n, forward, 1.0 if middle or kind != "c2r" else scale)))
+        s = 1.0 if middle or kind != "c2r" else scale
+        if n > PMAX:
+            middle.extend(split_columns(outer, n, inner, forward, s))
+        else:
+            middle.append((("columns", outer, n, inner), C.dft_pair(n, forward, s)))
         inner *= n
     if kind == "c2r":
         return Program(kind, tuple(lengths), images, (*middle, c2r_step(n_last, rows, 1.0)))

@@ -176,7 +176,8 @@ def test_the_real_pass_ignores_dc_and_nyquist_imaginary_parts():
 
 
 ND_SHAPES = [((64, 64), (0, 1)), ((256, 256), (0, 1)), ((3, 5000), (1,)), ((96, 80), (0, 1)),
-             ((16, 24, 20), (0, 1, 2)), ((2, 9, 130, 7), (1, 2)), ((5, 6, 7, 3), (3, 0, 2))]
+             ((16, 24, 20), (0, 1, 2)), ((2, 9, 130, 7), (1, 2)), ((5, 6, 7, 3), (3, 0, 2)),
+             ((2, 256, 64), (1, 2)), ((32, 256, 64), (0, 1, 2))]
 
 
 @pytest.mark.parametrize("shape,axes", ND_SHAPES)
@@ -200,15 +201,23 @@ def test_nd_transforms_in_one_launch(shape, axes):
 
 
 def test_nd_steps_rotate_only_when_an_axis_needs_it():
-    """Middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``); otherwise
-    each axis is brought last by a rotation."""
+    """Middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``), and so are
+    those of 128 * n2 points (n2 | 128) when each store of the second pass moves >= 4096 points and no other
+    in-place axis is shorter than 32 (``columns`` then ``columns-twiddled``); otherwise each axis is brought
+    last by a rotation."""
     from trnfft_backends.nki import programs
 
     def names(kind, lengths, images=1):
         return [spec[0] for spec, _ in programs.build(kind, lengths, images, kind != "c2r", 1.0).steps]
     assert names("c2c", (64, 64, 64)) == ["c2c", "columns", "columns"]
     assert names("c2r", (9, 300), 2) == ["columns", "c2r-even"]
-    assert names("c2c", (256, 256)) == ["c2c", "rotate", "c2c", "rotate"]
+    assert names("c2c", (256, 256)) == ["c2c", "columns", "columns-twiddled"]
+    assert names("c2c", (256, 64), 2) == ["c2c", "columns", "columns-twiddled"]
+    assert names("c2c", (32, 256, 64)) == ["c2c", "columns", "columns-twiddled", "columns"]
+    assert names("r2c", (1024, 1024)) == ["r2c-even", "columns", "columns-twiddled"]
+    assert names("c2c", (2048, 64)) == ["c2c", "rotate", "c2c", "rotate"]   # stores of 8 x 64 points: rotate
+    assert names("c2c", (384, 256)) == ["c2c", "rotate", "c2c", "rotate"]   # n2 = 3 does not divide 128
+    assert names("c2c", (4, 256, 128))[1] == "rotate"   # a 4-point axis on partitions: rotations instead
     assert names("c2r", (3, 257)) == ["rotate", "c2c", "rotate", "c2r-odd"]   # odd row count: padded by the rotation
 
 

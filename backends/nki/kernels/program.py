@@ -12,6 +12,9 @@ scratch), none goes back to the host. Steps:
 * ``columns``: the DFT along a middle axis of length <= 128 without moving it:
   [n, inner] tiles with the axis on partitions, the DFT matrix stationary
   (used when every axis but the last is such an axis, with inner runs >= 32);
+* ``columns-twiddled``: the second pass of a middle axis of 128 * n2 points
+  (``programs.split_columns``): twiddled n2-point DFTs of g = 128 / n2 stacked
+  rows, the digit reversal k = k1 + 128 k2 done by the stores;
 * ``r2c-small`` / ``c2r-small``: the packed real DFT kernels (n <= 128);
 * ``r2c-even`` / ``r2c-odd`` / ``c2r-even`` / ``c2r-odd``: real transforms of any
   length through one complex transform of half the data plus a mirror
@@ -106,6 +109,34 @@ def columns(x: tuple, outer: int, n: int, inner: int, f: tuple) -> tuple:
     return y
 
 
+def twiddled_columns(x: tuple, outer: int, n2: int, inner: int, m: tuple) -> tuple:
+    """x viewed as [outer, 128 (k1), n2 (j2), inner]: tiles of rows (k1, j2) for g = 128 / n2 values of k1
+    times the block-diagonal twiddled DFT of their group give partitions (k2, k1), stored to
+    y viewed as [outer, n2 (k2), 128 (k1), inner]."""
+    width = x[0].shape[1]
+    g = 128 // n2
+    rows = outer * 128 * n2 * inner // width
+    y = (_hbm(rows, width), _hbm(rows, width))
+    x2 = tuple(part[0:rows, :].reshape((outer * 128 * n2, inner)) for part in x)
+    y4 = tuple(part.reshape((outer, n2, 128, inner)) for part in y)
+    for o in nl.affine_range(outer):
+        for q in nl.affine_range(n2):
+            r0 = (o * 128 + q * g) * n2
+            block = tuple(part[:, q * 128:(q + 1) * 128] for part in m)
+            for cb in nl.affine_range((inner + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
+                c0 = cb * COLUMN_CHUNK
+                cols = min(COLUMN_CHUNK, inner - c0)
+                x_re = nl.load(x2[0][r0:r0 + 128, c0:c0 + cols])
+                x_im = nl.load(x2[1][r0:r0 + 128, c0:c0 + cols])
+                o_re = sbuf((128, cols))
+                o_im = sbuf((128, cols))
+                transform_columns(o_re, o_im, block, x_re, x_im)
+                for k2 in nl.affine_range(n2):
+                    nl.store(y4[0][o, k2, q * g:(q + 1) * g, c0:c0 + cols], o_re[k2 * g:(k2 + 1) * g, :])
+                    nl.store(y4[1][o, k2, q * g:(q + 1) * g, c0:c0 + cols], o_im[k2 * g:(k2 + 1) * g, :])
+    return y
+
+
 def _pairs(x: tuple, rows: int, width: int) -> tuple:
     """Rows 2t and 2t+1 of the (re, im) tensors [2*rows, width] as two sources [rows, width]."""
     views = tuple(part.reshape((rows, 2 * width)) for part in x)
@@ -123,6 +154,8 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
         return rotate(x, *spec[1:])
     if kind == "columns":
         return columns(x, *spec[1:], load_constant(a[0], a[1]))
+    if kind == "columns-twiddled":
+        return twiddled_columns(x, *spec[1:], load_constant(a[0], a[1]))
     if kind == "r2c-small":
         rows, half = x[0].shape[0], spec[2]
         y = (_hbm(rows, half), _hbm(rows, half))
