@@ -29,6 +29,7 @@ PMAX = 128
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
+DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
     tensor = 16 * (groups * max(group * n1, 64) + tiles * max(min(per_tile, batch) * n1, 64))
     vector = groups * 6 * (2 * group * n1 + 60)
     hbm = 16 * batch * n1 * n2 + 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
-    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+    transfers = 6 + 2 * groups + 2 * tiles   # constants (re, im of three), loads per group, stores per tile
+    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
 
 
 def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
