@@ -124,7 +124,8 @@ def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, sc
     tw1 = C.tiled(C.roots(C.outer_exponents(n2, n1), m, True), group)
     f2 = C.dft_pair(n2, True)
     spec_tile = _pair(np.tile(spec.reshape(n2, n1), (1, per_tile)))
-    tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), max(1, PSUM_BANK // n2))
+    per_bank = min(per_tile, max(1, PSUM_BANK // n2))   # transforms per second-FFT matmul group, at most a tile
+    tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), per_bank)
     post = _pair(np.tile((scale * padded).reshape(n1, n2), (1, per_tile)))
     return (*pre, *f1, *tw1, *f2, *spec_tile, *tw2, *post), (n1, n2, group, per_tile)
 
