@@ -19,9 +19,9 @@ class DeviceResident:
     timeout = 600
 
     def setup(self, problem):
-        from trnfft.check import make_problem
-        from trnfft.dispatch import get_plan
-        from trnfft.errors import TrnfftError
+        from trnfft.core.problem import make_problem
+        from trnfft.core.dispatch import get_plan
+        from trnfft.core.errors import TrnfftError
         kind, dims = problem.split(":")
         shape = tuple(int(d) for d in dims.split("x"))
         axes = (len(shape) - 2, len(shape) - 1) if problem == "c2c:128x128" else None

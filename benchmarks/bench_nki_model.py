@@ -21,11 +21,11 @@ class NKIModel:
     timeout = 300
 
     def setup(self, problem, backend):
-        from trnfft.check import make_problem
-        from trnfft.dispatch import get_plan
+        from trnfft.core.problem import make_problem
+        from trnfft.core.dispatch import get_plan
         kind, dims, *rank = problem.split(":")
         shape = tuple(int(d) for d in dims.split("x"))
-        from trnfft.errors import TrnfftError
+        from trnfft.core.errors import TrnfftError
         axes = range(-int(rank[0][0]), 0) if rank else None
         p = make_problem(kind, shape, axes=axes, precision="single")
         try:

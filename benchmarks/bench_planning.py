@@ -13,7 +13,7 @@ class Planning:
 
     def setup(self, n, backend):
         import trnfft
-        from trnfft.check import make_problem
+        from trnfft.core.problem import make_problem
         self.trnfft = trnfft
         self.problem = make_problem("c2c", (n,), precision="single")
         self.x = make_input("c2c", (n,), "complex64")
@@ -21,7 +21,7 @@ class Planning:
         warm(lambda: trnfft.numpy_fft.fft(self.x, backend=backend))  # FFTW wisdom exists from here on
 
     def time_plan_creation(self, n, backend):
-        from trnfft.dispatch import get_plan
+        from trnfft.core.dispatch import get_plan
         self.trnfft.plan_cache.clear()
         get_plan(self.problem, backend)
 

@@ -21,7 +21,7 @@ PEERS = ["numpy", "scipy", "torch", "pyfftw-planned"]
 
 def trnfft_backends() -> list[str]:
     try:
-        from trnfft.introspection import backends_info
+        from trnfft.api.introspection import backends_info
     except ImportError:
         return []
     return [f"trnfft:{r['name']}" for r in backends_info() if r["available"]]
@@ -55,7 +55,7 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
     axes = tuple(range(x.ndim)) if axes is None else axes
     shape = tuple(shape[a] for a in axes)
     if impl.startswith("trnfft:"):
-        import trnfft.numpy_fft as f
+        import trnfft.api.numpy_fft as f
         backend = impl.split(":", 1)[1]
         fn = {"c2c": f.fftn, "r2c": f.rfftn, "c2r": f.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
@@ -122,7 +122,7 @@ def _peer_wisdom(pyfftw):
 
 def warm(fn) -> None:
     """First call (plans, first-touch memory); a backend that declines the problem is skipped."""
-    from trnfft.errors import UnsupportedProblemError
+    from trnfft.core.errors import UnsupportedProblemError
     try:
         fn()
     except UnsupportedProblemError as exc:
@@ -140,8 +140,8 @@ def _optional(module: str):
 def normwise_error(kind: str, x: np.ndarray, shape: tuple[int, ...], fn,
                    axes: tuple[int, ...] | None = None) -> float:
     """Error of ``fn()`` against the high-precision reference (long double for double inputs)."""
-    from trnfft.accuracy import normwise_error as err, reference_transform
-    from trnfft.check import make_problem
+    from trnfft.core.accuracy import normwise_error as err, reference_transform
+    from trnfft.core.problem import make_problem
     precision = "single" if x.dtype in (np.float32, np.complex64) else "double"
     axes = tuple(range(len(shape))) if axes is None else axes
     problem = make_problem(kind, shape, axes=axes, precision=precision)

@@ -29,11 +29,11 @@ case $target in ''|trn1|trn2|trn3) ;; *) echo "run_on_trainium.sh: --target must
 
 # Tests that assert this machine has NO Trainium: on an instance their premise is false.
 no_trainium_tests=(
-    tests/test_nki_backend.py::test_nki_without_the_simulator_flag_needs_hardware
-    tests/test_nki_backend.py::test_hardware_executor_fails_clearly_here
-    tests/test_nki_cost.py::test_trnfft_info_shows_the_engine
-    tests/test_selection.py::test_nki_without_hardware_or_simulator_says_which_to_provide
-    tests/test_nki_device.py::test_without_the_sdk_the_device_layer_names_what_is_missing
+    tests/nki/test_nki_backend.py::test_nki_without_the_simulator_flag_needs_hardware
+    tests/nki/test_nki_backend.py::test_hardware_executor_fails_clearly_here
+    tests/nki/test_nki_cost.py::test_trnfft_info_shows_the_engine
+    tests/core/test_selection.py::test_nki_without_hardware_or_simulator_says_which_to_provide
+    tests/nki/test_nki_device.py::test_without_the_sdk_the_device_layer_names_what_is_missing
 )
 deselect=()
 for t in "${no_trainium_tests[@]}"; do deselect+=(--deselect "$t"); done

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import trnfft  # noqa: E402
-from trnfft.accuracy import normwise_error  # noqa: E402
+from trnfft.core.accuracy import normwise_error  # noqa: E402
 
 
 def random_array(shape, dtype, seed=0):
@@ -139,7 +139,7 @@ def claims(backend: str, kind: str, dtype, lengths) -> bool:
     """Whether ``backend`` declares it can compute this transform (directly or as 1-D passes)."""
     import math
 
-    from trnfft.registry import REGISTRY
+    from trnfft.core.registry import REGISTRY
     caps = REGISTRY.get(backend).backend.capabilities()
     precision = "single" if np.dtype(dtype) in (np.float32, np.complex64) else "double"
     lengths = list(lengths)
@@ -160,7 +160,7 @@ def run_claimed(backend: str, call, kind: str, dtype, lengths):
 
     Returns the result, or None after checking the refusal.
     """
-    from trnfft.errors import UnsupportedProblemError
+    from trnfft.core.errors import UnsupportedProblemError
     if claims(backend, kind, dtype, lengths):
         return call()
     with pytest.raises(UnsupportedProblemError, match=backend):

@@ -10,25 +10,33 @@ lists them.
 """
 from __future__ import annotations
 
-from . import numpy_fft, scipy_backend
-from .api import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, ifftn, ihfft, ihfft2,
+import sys as _sys
+
+from .api import numpy_fft, scipy_backend
+from .api.torch_fft import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, ifftn, ihfft, ihfft2,
                   ihfftn, irfft, irfft2, irfftn, rfft, rfft2, rfftn)
-from .check import crosscheck
-from .crosscheck import cross_checking, set_crosscheck
-from .errors import (BackendError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
+from .check.sweep import crosscheck
+from .core.call_check import cross_checking, set_crosscheck
+from .core.errors import (BackendError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
                      InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError,
                      SpectrogramArgumentError, TrnfftError, UnknownBackendError,
                      UnsupportedProblemError)
-from .helpers import torch_fftfreq as fftfreq
-from .helpers import torch_fftshift as fftshift
-from .helpers import torch_ifftshift as ifftshift
-from .helpers import torch_rfftfreq as rfftfreq
-from .introspection import backends_info, configure_backend, which
-from .plan_cache import plan_cache
-from .problem import FFTProblem
-from .registry import register_plugin, reload_backends, unregister_plugin
-from .selection import get_backend, set_backend, use_backend
-from .spectrogram import istft, stft
+from .api.helpers import torch_fftfreq as fftfreq
+from .api.helpers import torch_fftshift as fftshift
+from .api.helpers import torch_ifftshift as ifftshift
+from .api.helpers import torch_rfftfreq as rfftfreq
+from .api.introspection import backends_info, configure_backend, which
+from .core.plan_cache import plan_cache
+from .core.problem import FFTProblem
+from .core.registry import register_plugin, reload_backends, unregister_plugin
+from .core.selection import get_backend, set_backend, use_backend
+from .api.spectrogram import istft, stft
+
+from .core import errors
+
+# module paths users import (``import trnfft.numpy_fft``, ``trnfft.errors``) name the layered modules
+for _name, _module in (("numpy_fft", numpy_fft), ("scipy_backend", scipy_backend), ("errors", errors)):
+    _sys.modules[f"{__name__}.{_name}"] = _module
 
 __version__ = "0.1.0"
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cli_args import positive_int
-from .errors import BackendUnavailableError, InvalidArgumentError
-from .hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
-from .problem import FFTProblem
-from .terminal import make_console
+from .core.cli_args import positive_int
+from .core.errors import BackendUnavailableError, InvalidArgumentError
+from .core.hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
+from .core.problem import FFTProblem
+from .core.terminal import make_console
 
 __all__ = [
     "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined",

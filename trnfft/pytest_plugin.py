@@ -46,7 +46,7 @@ def available_backends() -> list[str]:
 
 def backend_status() -> dict[str, str | None]:
     """Every registered backend: None when it can run here, else why not."""
-    from trnfft.introspection import backends_info
+    from trnfft.api.introspection import backends_info
     return {row["name"]: None if row["available"] else (row["reason"] or "unavailable")
             for row in backends_info()}
 
@@ -86,7 +86,7 @@ def pytest_runtest_call(item: Any) -> Iterator[None]:
     excinfo = outcome.excinfo
     if excinfo is None or "trnfft_backend" not in getattr(item, "fixturenames", ()):
         return
-    from trnfft.errors import UnsupportedProblemError
+    from trnfft.core.errors import UnsupportedProblemError
     if not isinstance(excinfo[1], UnsupportedProblemError):
         return
     if item.config.getoption("--trnfft-strict") or item.get_closest_marker("trnfft_strict"):

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .emulator.costmodel import CHIPS
+from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
 
-PMAX = 128
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
@@ -83,7 +83,7 @@ def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
     return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
 
 
-SBUF_BUDGET = 160 * 1024   # bytes per partition for the data tiles (trn1 has 192 KiB)
+SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
 
 
 def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:

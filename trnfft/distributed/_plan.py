@@ -16,7 +16,7 @@ import torch
 import torch.distributed as dist
 
 import trnfft
-from trnfft.errors import InvalidArgumentError
+from trnfft import InvalidArgumentError
 
 from ._decomposition import Decomposition, choose
 from ._exchange import Exchange, Profile, redistribute

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from trnfft.errors import InvalidArgumentError, InvalidDtypeError
+from trnfft import InvalidArgumentError, InvalidDtypeError
 
 from ._layout import Layout
 from .errors import DistributedMismatchError, RankFailedError

@@ -1,7 +1,7 @@
 """The errors only a distributed transform raises, each on every rank of the group."""
 from __future__ import annotations
 
-from trnfft.errors import InvalidArgumentError, TrnfftError
+from trnfft import InvalidArgumentError, TrnfftError
 
 
 class DistributedMismatchError(InvalidArgumentError):

@@ -20,8 +20,10 @@ overhead is not included (the docs give no figure; trnsci/trnfft measured
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .record import KernelRecord
+if TYPE_CHECKING:
+    from .record import KernelRecord
 
 LABEL = "modelled"
 
@@ -47,6 +49,29 @@ CHIPS = {
     "trn2": Chip("trn2", 2.4e9, 0.96e9, 1.2e9, 1.2e9, 368e9, 3e12,
                  peak_bf16_flops=79e12, peak_fp32_flops=20e12),
 }
+
+
+# Per-instruction cycles (D/nki/deep-dives/nki_perf_guide.html), counted by the
+# emulator and divided by the clocks above: VectorE ~N cycles for one input and
+# ~2N for two, plus ~60 cycles of SBUF access overhead; ScalarE issues at most
+# one instruction per ~64 cycles; GpSimd ~N.
+VECTOR_FIXED = 60
+SCALAR_MIN = 64
+
+
+def vector_cycles(elements: int, inputs: int = 1, engine: str = "vector") -> int:
+    """Cycles of one elementwise instruction over ``elements`` per partition on ``engine``."""
+    if engine == "scalar":
+        return max(elements, SCALAR_MIN)
+    if engine == "gpsimd":
+        return elements
+    return inputs * elements + VECTOR_FIXED
+
+
+def matmul_cycles(moving_free: int, fp32: bool) -> int:
+    """One nc_matmul: LoadStationary (hidden behind the previous matmul) + MultiplyMoving,
+    ~max(N, 64) cycles at the bf16 rate and 4x that for fp32 (nki_perf_guide, nc_matmul page)."""
+    return max(moving_free, 64) * (4 if fp32 else 1)
 
 
 @dataclass(frozen=True)

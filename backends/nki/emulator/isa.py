@@ -22,9 +22,10 @@ from .enums import (check_enum, dge_mode, dma_engine, engine, engine_name, matmu
 from .ops import ARITH, BITVEC, Op, apply_binary, as_operand, check_op
 from .rules import NkiRuleError, not_emulated_attribute, require
 from .target import target
-from .tensors import PMAX, NkiTensor, local_state, psum, sbuf
+from .hardware import GEMM_STATIONARY_FMAX, PMAX, PSUM_BANK_FP32
+from .tensors import NkiTensor, local_state, psum, sbuf
 
-MATMUL_K, MATMUL_M, MATMUL_N = PMAX, 128, 512
+MATMUL_K, MATMUL_M, MATMUL_N = PMAX, GEMM_STATIONARY_FMAX, PSUM_BANK_FP32
 
 tensor_engine, vector_engine, scalar_engine = engine.tensor, engine.vector, engine.scalar
 gpsimd_engine, unknown_engine = engine.gpsimd, engine.unknown

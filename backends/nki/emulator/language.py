@@ -17,6 +17,7 @@ import numpy as np
 from . import dtypes as _dt
 from . import isa as _isa
 from . import record as _record
+from .hardware import GEMM_STATIONARY_FMAX, PMAX, PSUM_BANK_FP32
 from .ops import BITVEC, OPS, Op, apply_binary
 from .rules import NkiRuleError, NotEmulatedError, not_emulated_attribute, require
 from .tensors import (BUFFERS, Buffer, NkiTensor, allocate, hbm, private_hbm, psum,  # noqa: F401 - re-exported
@@ -42,10 +43,10 @@ class _TileSize:
     """Hardware tile limits (D/nki/api/nki.language.tile_size.html). The 0.3.0 docs give no
     values for the other documented fields, so reading them is "not emulated"."""
 
-    pmax = 128
-    psum_fmax = 512
-    gemm_stationary_fmax = 128
-    gemm_moving_fmax = 512
+    pmax = PMAX
+    psum_fmax = PSUM_BANK_FP32
+    gemm_stationary_fmax = GEMM_STATIONARY_FMAX
+    gemm_moving_fmax = PSUM_BANK_FP32
     bn_stats_fmax = 512  # the bn_stats page: "must not exceed 512 (nl.tile_size.bn_stats_fmax)"
     _UNDOCUMENTED = ("psum_min_align", "sbuf_min_align", "total_available_sbuf_size")
 

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .costmodel import matmul_cycles, vector_cycles
+
 ENGINES = ("tensor", "vector", "scalar", "gpsimd", "dma")
 
 
@@ -105,13 +107,6 @@ def collect() -> Iterator[KernelRecord]:
         _state.collectors.remove(total)
 
 
-# Per-instruction cycle estimates (D/nki/deep-dives/nki_perf_guide.html):
-# VectorE ~N cycles for one input and ~2N for two, plus ~60 cycles of SBUF
-# access overhead; ScalarE issues at most one instruction per ~64 cycles.
-VECTOR_FIXED = 60
-SCALAR_MIN = 64
-
-
 def count(engine: str, cycles: float = 0.0) -> None:
     """Record one instruction on ``engine`` costing ``cycles``."""
     rec = _state.current
@@ -121,12 +116,7 @@ def count(engine: str, cycles: float = 0.0) -> None:
 
 
 def count_vector(elements: int, inputs: int = 1, engine: str = "vector") -> None:
-    if engine == "scalar":
-        count("scalar", max(elements, SCALAR_MIN))
-    elif engine == "gpsimd":
-        count("gpsimd", elements)
-    else:
-        count("vector", inputs * elements + VECTOR_FIXED)
+    count(engine if engine in ("scalar", "gpsimd") else "vector", vector_cycles(elements, inputs, engine))
 
 
 def count_dma(nbytes: int, to_chip: bool) -> None:
@@ -141,11 +131,10 @@ def count_dma(nbytes: int, to_chip: bool) -> None:
 
 
 def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool) -> None:
-    """One nc_matmul: LoadStationary (hidden behind the previous matmul) + MultiplyMoving,
-    ~max(N, 64) cycles at bf16 rate and 4x that for fp32 (nki_perf_guide, nc_matmul page)."""
+    """One nc_matmul (cycles: ``costmodel.matmul_cycles``)."""
     rec = _state.current
     if rec is not None:
         rec.instructions["tensor"] += 1
-        rec.cycles["tensor"] += max(n, 64) * (4 if fp32 else 1)
+        rec.cycles["tensor"] += matmul_cycles(n, fp32)
         rec.matmuls[(k, m, n, dtype_name)] += 1
         rec.macs += k * m * n

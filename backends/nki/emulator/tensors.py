@@ -7,9 +7,8 @@ each partition's free dim. Fresh allocations are filled with NaN (floats) or 4
 (integers), as the NKI simulator does (D/nki/guides/nki_simulator.html), so an
 uninitialised read shows in the result.
 
-Capacities per NeuronCore-v2 (trn1), enforced at allocation: SBUF 24 MiB =
-128 partitions x 192 KiB; PSUM 2 MiB = 128 x 16 KiB = 8 banks of 2 KiB per
-partition (D/nki/guides/architecture/trainium_inferentia2_arch.html).
+Capacities (``hardware.py``: SBUF 192 KiB and PSUM 8 banks of 2 KiB per
+partition, 128 partitions) are enforced at allocation.
 """
 from __future__ import annotations
 
@@ -23,11 +22,7 @@ import numpy as np
 from . import dtypes, record
 from .rules import NkiRuleError, NotEmulatedError, require
 
-PMAX = 128
-SBUF_PARTITION_BYTES = 192 * 1024
-PSUM_PARTITION_BYTES = 16 * 1024
-PSUM_BANK_BYTES = 2048
-PSUM_BANKS = 8
+from .hardware import PMAX, PSUM_BANK_BYTES, PSUM_BANKS, SBUF_PARTITION_BYTES
 
 
 class Buffer:

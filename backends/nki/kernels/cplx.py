@@ -17,7 +17,7 @@ from typing import Any
 from ..engine import nisa, nl
 
 F32 = nl.float32
-PSUM_BANK = 512  # fp32 per partition in one PSUM bank: the largest matmul moving/output free size
+PSUM_BANK = nl.tile_size.psum_fmax  # fp32 per partition in one PSUM bank: the largest matmul moving/output free size
 
 
 def sbuf(shape: Any) -> Any:

@@ -1,0 +1,101 @@
+"""Bad input gets a clear trnfft error that says what was wrong."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import trnfft
+from trnfft import numpy_fft
+from trnfft.core.errors import InvalidArgumentError, InvalidDtypeError, TrnfftError
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: numpy_fft.fft(np.ones(4), axis=1), "axis=1 is out of range"),
+    (lambda: numpy_fft.fft(np.ones(4), axis=-2), "out of range"),
+    (lambda: numpy_fft.fft(np.ones(4), axis=0.5), "axis must be an integer"),
+    (lambda: trnfft.fft(torch.ones(4), dim=3), "dim=3 is out of range"),
+    (lambda: trnfft.fftn(torch.ones(4, 4), dim=(0, 0)), "must be unique"),
+    (lambda: numpy_fft.fft(np.ones(4), n=0), "n=0"),
+    (lambda: numpy_fft.fft(np.ones(4), n=-3), "n=-3"),
+    (lambda: numpy_fft.fft(np.ones(4), n=2.5), "n must be an integer"),
+    (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(0, 4), axes=(0, 1)), "s=0"),
+    (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(4,), axes=(0, 1)), "same length"),
+    (lambda: numpy_fft.fft(np.ones(4), norm="unitary"), "Invalid norm value 'unitary'"),
+    (lambda: trnfft.fft(torch.ones(4), norm=3), "Invalid norm value"),
+    (lambda: numpy_fft.fft(np.ones(0)), "Invalid number of FFT data points"),
+    (lambda: numpy_fft.irfft(np.ones(1)), "needs n given"),
+    (lambda: numpy_fft.fft(np.float64(3.0)), "at least one dimension"),
+    (lambda: numpy_fft.fft(np.ones(4), out=np.empty(5, np.complex128)), "out= has shape"),
+    (lambda: numpy_fft.fft(np.ones(4), out=np.empty(4, np.float64)), "Cannot cast"),
+    (lambda: numpy_fft.fft(np.ones(4), out=[0] * 4), "out= must be a numpy.ndarray"),
+    (lambda: trnfft.fft(torch.ones(4), out=torch.empty(4, dtype=torch.complex128)), "out= has shape"),
+    (lambda: numpy_fft.fft(np.ones(4), workers=0), "workers must be"),
+    (lambda: numpy_fft.fftfreq(0), "n must be >= 1"),
+    (lambda: numpy_fft.fftfreq(4, d=0), "spacing"),
+    (lambda: numpy_fft.fftshift(np.ones(3), axes=2), "out of range"),
+])
+def test_invalid_arguments(call, match):
+    with pytest.raises(InvalidArgumentError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: numpy_fft.rfft(np.ones(4, np.complex64)), "expects a real input"),
+    (lambda: trnfft.rfft(torch.ones(4, dtype=torch.complex64)), "expects a real input"),
+    (lambda: numpy_fft.fft(np.array(["a", "b"])), "must be numeric"),
+    (lambda: trnfft.fft(torch.ones(4, dtype=torch.float16)), "unsupported dtype"),
+    (lambda: trnfft.fft(torch.ones(4, dtype=torch.bfloat16)), "unsupported dtype"),
+    (lambda: numpy_fft.fft(np.array([object(), object()])), "must be numeric"),
+])
+def test_invalid_dtypes(call, match):
+    with pytest.raises(InvalidDtypeError, match=match):
+        call()
+
+
+def test_errors_are_the_builtin_types_users_catch():
+    with pytest.raises(ValueError):
+        numpy_fft.fft(np.ones(4), norm="bad")
+    with pytest.raises(TypeError):
+        numpy_fft.rfft(np.ones(4, np.complex128))
+    assert issubclass(InvalidArgumentError, TrnfftError)
+
+
+def test_numpy_namespace_refuses_tensors_that_need_grad():
+    t = torch.ones(4, requires_grad=True)
+    with pytest.raises(InvalidArgumentError, match="cannot carry gradients"):
+        numpy_fft.fft(t)
+
+
+def test_nan_and_inf_propagate_like_numpy():
+    x = np.array([1.0, np.nan, 2.0, 3.0])
+    assert np.isnan(numpy_fft.fft(x)).all()
+    y = numpy_fft.fft(np.array([np.inf, 0, 0, 0]))
+    assert np.isinf(y.real).all()
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: numpy_fft.fft(np.ones(4), backend=123), "backend must be .* got 123"),
+    (lambda: numpy_fft.fft(np.ones(4), backend=b"fftw"), "got b'fftw'"),
+    (lambda: numpy_fft.fft(np.ones(4), backend=["fftw", 3]), "got \\('fftw', 3\\)"),
+    (lambda: numpy_fft.fft(np.ones(4), backend=[[1]]), "backend must be"),
+    (lambda: trnfft.use_backend(123).__enter__(), "got 123"),
+    (lambda: trnfft.set_backend(1.5), "got 1.5"),
+    (lambda: numpy_fft.fft(np.ones(4), workers=2**31), "workers must be between 1 and"),
+    (lambda: trnfft.fft(torch.ones(4), workers=10**20), "got 100000000000000000000"),
+])
+def test_bad_backend_and_workers_values_get_trnfft_errors(call, match):
+    with pytest.raises(TrnfftError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("dtype", [">f8", ">c8", ">f4", ">c16", ">i4"])
+def test_big_endian_inputs_are_computed_as_numpy_does(dtype):
+    x = (np.arange(12) % 5 - 2).astype(dtype)
+    before = x.copy()
+    y = numpy_fft.fft(x)
+    ref = np.fft.fft(x)
+    assert y.dtype == ref.dtype and np.allclose(y, ref, rtol=1e-5, atol=1e-5)
+    if x.dtype.kind != "c":
+        assert numpy_fft.rfft(x).dtype == np.fft.rfft(x).dtype
+    np.testing.assert_array_equal(x, before)

@@ -1,0 +1,139 @@
+"""Plans are built once per (backend, problem), bounded, clearable, and thread-safe."""
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import trnfft
+from trnfft import numpy_fft
+from conftest import assert_close, claims, random_array
+
+
+def test_repeated_calls_hit_the_cache():
+    trnfft.plan_cache.clear()
+    x = random_array(96, np.complex64)
+    numpy_fft.fft(x)
+    misses = trnfft.plan_cache.misses
+    for _ in range(5):
+        numpy_fft.fft(x)
+    assert trnfft.plan_cache.misses == misses
+    assert trnfft.plan_cache.size >= 1
+
+
+def test_cache_is_bounded_and_clearable():
+    cache = trnfft.plan_cache
+    old = cache.max_size
+    try:
+        cache.clear()
+        cache.max_size = 3
+        for n in range(10, 20):
+            numpy_fft.fft(np.ones(n, np.complex64))
+        assert cache.size == 3
+        cache.clear()
+        assert cache.size == 0
+        cache.max_size = 0
+        numpy_fft.fft(np.ones(8))
+        assert cache.size == 0
+    finally:
+        cache.max_size = old
+
+
+def test_different_backends_get_different_plans():
+    trnfft.plan_cache.clear()
+    x = random_array(40, np.complex128)
+    numpy_fft.fft(x, backend="numpy-reference")
+    numpy_fft.fft(x, backend="fftw-reference")
+    assert trnfft.plan_cache.size == 2
+
+
+def test_concurrent_calls_from_many_threads_are_correct(trnfft_backend):
+    sizes = [n for n in (64, 100, 128, 243) if claims(trnfft_backend, "c2c", np.complex64, [n])]
+    assert len(sizes) >= 3
+    with_irfft = claims(trnfft_backend, "c2r", np.complex64, [6])
+    inputs = [random_array((4, n), np.complex64, seed=i) for i, n in enumerate(sizes * 12)]
+
+    def work(x):
+        with trnfft.use_backend(trnfft_backend):
+            return numpy_fft.fft(x), numpy_fft.irfft(x, axis=0) if with_irfft else None
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, inputs))
+    for x, (y, r) in zip(inputs, results):
+        x64 = x.astype(np.complex128)
+        assert_close(y, np.fft.fft(x64), np.complex64, x.shape[1])
+        if with_irfft:
+            assert_close(r, np.fft.irfft(x64, axis=0), np.complex64, 6)
+
+
+def test_memoised_calls_follow_environment_changes(monkeypatch):
+    """The call-signature memo must not pin the workers or backend a first call saw."""
+    trnfft.plan_cache.clear()
+    x = random_array(200, np.complex64)
+    numpy_fft.fft(x)
+    numpy_fft.fft(x)  # memoised now
+    misses = trnfft.plan_cache.misses
+    monkeypatch.setenv("TRNFFT_WORKERS", "2")
+    numpy_fft.fft(x)
+    assert trnfft.plan_cache.misses == misses + 1  # a workers=2 plan, not the memoised one
+    monkeypatch.setenv("TRNFFT_BACKEND", "numpy-reference")
+    y = numpy_fft.fft(x)
+    assert trnfft.plan_cache.misses == misses + 2
+    assert_close(y, np.fft.fft(x.astype(np.complex128)), np.complex64, x.size)
+
+
+def test_cache_is_bounded_by_bytes_too():
+    cache = trnfft.plan_cache
+    old = cache.max_bytes
+    try:
+        cache.clear()
+        numpy_fft.fft(np.ones((4, 4096), np.complex128), backend="fftw-reference")
+        one = cache.nbytes
+        assert one >= 2 * 4 * 4096 * 16  # an FFTW plan reports its input and output buffers
+        cache.max_bytes = 3 * one
+        for n in range(4097, 4107):
+            numpy_fft.fft(np.ones((4, n), np.complex128), backend="fftw-reference")
+        assert cache.size <= 3 and 0 < cache.nbytes <= 3 * one + 4 * 160 * 16
+        cache.max_bytes = 0  # the newest plan always stays
+        assert cache.size == 1
+        cache.clear()
+        assert (cache.size, cache.nbytes) == (0, 0)
+    finally:
+        cache.max_bytes = old
+
+
+def test_cache_byte_limit_env_is_parsed():
+    from trnfft.core.plan_cache import parse_bytes
+    assert parse_bytes("512M") == 512 * 2**20 and parse_bytes("2GiB") == 2 * 2**30
+    assert parse_bytes("none") is None and parse_bytes("1000") == 1000
+    with pytest.raises(trnfft.InvalidArgumentError, match="TRNFFT_PLAN_CACHE_BYTES='lots'"):
+        parse_bytes("lots")
+
+
+CLEAR_PROBE = '''
+import os, numpy as np, trnfft
+from trnfft import numpy_fft
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+numpy_fft.fft(np.ones(8, np.complex128), backend="fftw-reference")  # imports pyFFTW, loads FFTW
+before = rss()
+for i in range(16):
+    numpy_fft.fft(np.ones((2, 2**16 + 64 * i), np.complex128), backend="fftw-reference")
+grown = rss() - before
+trnfft.plan_cache.clear()
+print(grown, rss() - before)
+'''
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc")
+def test_clear_gives_the_plans_memory_back(tmp_path):
+    """16 plans holding 4 MiB each: after clear() resident memory is back where it started."""
+    env = dict(os.environ, TRNFFT_CACHE_DIR=str(tmp_path), TRNFFT_FFTW_PLANNER="estimate")
+    out = subprocess.run([sys.executable, "-c", CLEAR_PROBE], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    grown, left = (int(v) for v in out)
+    assert grown > 48 * 2**20 and left < 0.1 * grown, f"grew {grown >> 20} MiB, {left >> 20} MiB left"

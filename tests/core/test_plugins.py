@@ -1,0 +1,140 @@
+"""The plugin mechanism: entry points, isolation of broken plugins, load filtering."""
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import numpy as np
+import pytest
+
+import trnfft
+from trnfft import numpy_fft
+from trnfft.core.errors import BackendUnavailableError, UnsupportedProblemError
+from conftest import assert_close, matmul_plugin, random_array
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def info(name):
+    return {row["name"]: row for row in trnfft.backends_info()}[name]
+
+
+def test_builtin_backends_are_registered_through_entry_points():
+    rows = {row["name"]: row for row in trnfft.backends_info()}
+    assert rows["fftw-reference"]["available"] and rows["numpy-reference"]["available"]
+    assert rows["fftw-reference"]["plugin"] == "fftw-reference"
+
+
+def test_throwaway_backend_installed_as_a_plugin_is_used(install_plugin):
+    install_plugin("matmul-dft", matmul_plugin())
+    assert info("matmul-dft")["available"]
+    x = random_array((3, 64), np.complex128)
+    with trnfft.use_backend("matmul-dft"):
+        assert trnfft.which("fft", (3, 64), "complex128").backend == "matmul-dft"
+        y = numpy_fft.fft(x, norm="ortho")
+    assert_close(y, np.fft.fft(x, norm="ortho"), np.complex128, 64)
+
+
+def test_multi_axis_problem_is_split_into_1d_passes(install_plugin):
+    install_plugin("matmul-dft", matmul_plugin())
+    x = random_array((8, 6, 5), np.complex128)
+    w = trnfft.which("fftn", x.shape, "complex128", backend="matmul-dft")
+    assert (w.backend, w.passes) == ("matmul-dft", 3)
+    assert_close(numpy_fft.ifftn(x, backend="matmul-dft", norm="forward"),
+                 np.fft.ifftn(x, norm="forward"), np.complex128, x.size)
+
+
+def test_declined_problem_raises_naming_the_backend_and_reason(install_plugin):
+    install_plugin("matmul-dft", matmul_plugin())
+    with pytest.raises(UnsupportedProblemError, match="matmul-dft: 13 is unlucky"):
+        numpy_fft.fft(np.ones(13, complex), backend="matmul-dft")
+    with pytest.raises(UnsupportedProblemError, match="kind r2c not supported"):
+        numpy_fft.rfft(np.ones(8), backend="matmul-dft")
+
+
+def test_an_ordered_selection_falls_back_to_the_next_backend(install_plugin):
+    install_plugin("matmul-dft", matmul_plugin())
+    x = random_array(13, np.complex128)
+    with trnfft.use_backend("matmul-dft,numpy-reference"):
+        assert trnfft.which("fft", (13,), "complex128").backend == "numpy-reference"
+        assert trnfft.which("fft", (12,), "complex128").backend == "matmul-dft"
+        assert_close(numpy_fft.fft(x), np.fft.fft(x), np.complex128, 13)
+
+
+def test_plugin_that_fails_to_import_is_listed_not_fatal(install_plugin):
+    install_plugin("broken-import", "import module_that_does_not_exist_anywhere\n")
+    row = info("broken-import")
+    assert not row["available"]
+    assert "ModuleNotFoundError" in row["reason"] and "module_that_does_not_exist" in row["reason"]
+    assert_close(numpy_fft.fft(np.ones(8)), np.fft.fft(np.ones(8)), np.complex128, 8)
+    with pytest.raises(BackendUnavailableError, match="broken-import.*failed to load"):
+        trnfft.set_backend("broken-import")
+
+
+def test_plugin_that_raises_while_registering_is_listed(install_plugin):
+    install_plugin("broken-register", (
+        "from trnfft.plugin import hookimpl\n"
+        "@hookimpl\n"
+        "def trnfft_register_backends(register):\n"
+        "    raise RuntimeError('no licence server')\n"))
+    row = info("broken-register")
+    assert not row["available"] and "no licence server" in row["reason"]
+    assert info("fftw-reference")["available"]
+
+
+def test_plugin_registering_a_non_backend_is_rejected(install_plugin):
+    install_plugin("not-a-backend", (
+        "from trnfft.plugin import hookimpl\n"
+        "@hookimpl\n"
+        "def trnfft_register_backends(register):\n"
+        "    register(object())\n"))
+    assert "does not implement" in info("not-a-backend")["reason"]
+
+
+def test_load_env_limits_which_plugins_load(monkeypatch):
+    monkeypatch.setenv("TRNFFT_LOAD_BACKENDS", "numpy-reference")
+    trnfft.reload_backends()
+    try:
+        assert [row["name"] for row in trnfft.backends_info()] == ["numpy-reference"]
+        assert trnfft.which().backend == "numpy-reference"  # auto falls through to numpy
+    finally:
+        monkeypatch.delenv("TRNFFT_LOAD_BACKENDS")
+        trnfft.reload_backends()
+
+
+def test_runtime_registration_uses_the_same_hook():
+    import types
+    namespace: dict = {}
+    exec(matmul_plugin("runtime-dft"), namespace)
+    module = types.SimpleNamespace(trnfft_register_backends=namespace["trnfft_register_backends"])
+    trnfft.register_plugin(module, "runtime-dft")
+    try:
+        assert info("runtime-dft")["available"]
+        assert trnfft.which("fft", (16,), "complex64", backend="runtime-dft").backend == "runtime-dft"
+    finally:
+        trnfft.unregister_plugin(module)
+    assert "runtime-dft" not in {row["name"] for row in trnfft.backends_info()}
+
+
+def test_core_never_imports_a_backend_module():
+    for path in (ROOT / "trnfft").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(n.startswith(("trnfft_backends", "backends")) for n in names), path
+
+
+def test_backends_reach_the_core_only_through_the_plugin_api():
+    for path in (ROOT / "backends").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("trnfft"):
+                assert node.module == "trnfft.plugin", f"{path}: imports {node.module}"
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith("trnfft.") or alias.name == "trnfft.plugin", path

@@ -1,0 +1,318 @@
+"""The transform engine behind both the torch-style and the numpy-style API.
+
+It validates arguments, promotes dtypes as the input's library does, applies
+``n``/``s`` padding and cropping, builds the backend-neutral problem and runs
+it through the dispatcher. NumPy arrays come back as NumPy arrays, tensors as
+tensors; inputs are never modified.
+"""
+from __future__ import annotations
+
+import operator
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import arrays, fast_path
+from ..core import dispatch
+from ..core.env import getenv
+from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
+                     InvalidDtypeError)
+from .fast_path import WORKERS_ENV
+from ..core.problem import COMPLEX_DTYPE, NORMS, REAL_DTYPE, FFTProblem
+
+TORCH, NUMPY = "torch", "numpy"
+SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+_NORM = {None: "backward", "backward": "backward", "ortho": "ortho", "forward": "forward"}
+_WORKERS: dict[str | None, int] = {}
+MAX_WORKERS = 4096  # threads per transform; far past any core count, well inside a C int
+
+
+def check_norm(norm: str | None) -> str:
+    found = _NORM.get(norm) if isinstance(norm, (str, type(None))) else None
+    if found is None:  # NumPy's wording first
+        raise InvalidArgumentError(
+            f"Invalid norm value {norm!r}; should be None, 'backward', 'ortho' or 'forward'")
+    return found
+
+
+def check_workers(workers: int | None) -> int:
+    if workers is None:
+        env = getenv(WORKERS_ENV)
+        cached = _WORKERS.get(env)
+        if cached is None:
+            try:
+                cached = _WORKERS[env] = check_workers(int(env) if env else 1)
+            except ValueError:
+                raise InvalidArgumentError(f"{WORKERS_ENV}={env!r} is not an integer") from None
+        return cached
+    try:
+        workers = operator.index(workers)
+    except TypeError:
+        raise InvalidArgumentError(f"workers must be an integer, got {workers!r}") from None
+    if workers == -1:
+        workers = os.cpu_count() or 1
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InvalidArgumentError(f"workers must be between 1 and {MAX_WORKERS} (or -1 for all "
+                                   f"{os.cpu_count()} cores), got {workers}")
+    return workers
+
+
+def _axis(axis: Any, ndim: int, what: str) -> int:
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise InvalidArgumentTypeError(f"{what} must be an integer, got {axis!r}") from None
+    if not -ndim <= a < ndim:
+        raise InvalidAxisError(
+            f"{what}={axis} is out of range for an input with {ndim} dimension(s)")
+    return a % ndim
+
+
+def _length(n: Any, what: str) -> int | None:
+    """A requested length: None or -1 keep the input's, else a positive integer."""
+    if n is None:
+        return None
+    try:
+        v = operator.index(n)
+    except TypeError:
+        raise InvalidArgumentTypeError(f"{what} must be an integer, got {n!r}") from None
+    if v == -1 and what != "n":
+        return None
+    if v < 1:
+        raise InvalidArgumentError(
+            f"Invalid number of FFT data points ({v}) specified: {what}={v} must be >= 1")
+    return v
+
+
+def check_n(n: Any) -> int:
+    """A 1-D transform's ``n``: a positive integer (None is handled by the caller)."""
+    value = _length(n, "n")
+    assert value is not None
+    return value
+
+
+def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | None,
+                   *, unique: bool, name: str = "dim") -> tuple[tuple[int, ...], tuple[int | None, ...]]:
+    """Non-negative axes and requested lengths from s/axes, as torch.fft and numpy.fft do."""
+    if s is not None and not isinstance(s, (list, tuple)):
+        raise InvalidArgumentError(f"s must be a sequence of integers, got {s!r}")
+    if axes is not None and not isinstance(axes, (list, tuple)):
+        axes = (axes,)
+    if axes is None:
+        axes = range(ndim) if s is None else range(ndim - len(s), ndim)
+        if s is not None and len(s) > ndim:
+            raise InvalidArgumentError(f"s has {len(s)} entries but the input has {ndim} dimension(s)")
+    out_axes = tuple(_axis(a, ndim, name) for a in axes)
+    if s is not None and len(s) != len(out_axes):
+        raise InvalidArgumentError(
+            f"Shape and axes have different lengths: s and {name} must have the same length, "
+            f"got {len(s)} and {len(out_axes)}")
+    if unique and len(set(out_axes)) != len(out_axes):
+        raise InvalidArgumentError(f"{name} must be unique, got {tuple(axes)}")
+    lengths = tuple(_length(n, "s") for n in s) if s is not None else (None,) * len(out_axes)
+    return out_axes, lengths
+
+
+class Call:
+    """One transform call's arguments, resolved against its input."""
+
+    def __init__(self, x: Any, flavor: str) -> None:
+        self.tensor = flavor == TORCH and arrays.is_tensor(x)
+        if not self.tensor:
+            if arrays.is_tensor(x) and x.requires_grad:
+                raise InvalidArgumentError(
+                    "the numpy-style API returns NumPy arrays and cannot carry gradients; "
+                    "use trnfft.fft & co. (torch-style) for tensors that require grad")
+            x = arrays.tensor_to_numpy(x) if arrays.is_tensor(x) else np.asarray(x)
+        self.x = x
+
+    def precision(self, want: str) -> str:
+        """Validate the dtype for a transform wanting 'real' or 'complex' input."""
+        x = self.x
+        if self.tensor:
+            precision, is_complex = arrays.torch_precision(x.dtype)
+        else:
+            precision, is_complex = arrays.numpy_precision(x.dtype)
+        if want == "real" and is_complex:
+            raise InvalidDtypeError(
+                f"this transform expects a real input, got {x.dtype}; use fft/fftn for complex data")
+        return precision
+
+    def cast(self, dtype: np.dtype) -> None:
+        if self.tensor:
+            target = arrays.torch_dtype(dtype)
+            if self.x.dtype != target:
+                self.x = self.x.to(target)
+        elif self.x.dtype != dtype:
+            self.x = self.x.astype(dtype)
+
+
+def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
+              axes: Sequence[Any] | None, norm: str | None, out: Any, backend: Any,
+              workers: int | None, flavor: str, hermitian: bool = False,
+              unique_axes: bool = True, axis_name: str = "dim") -> Any:
+    """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``)."""
+    sig = None
+    if s is None and out is None and not hermitian:
+        sig, y = fast_path.attempt(x, flavor == TORCH, kind, forward, axes, norm, workers, backend)
+        if y is not None:
+            return y
+    workers = check_workers(workers)
+    norm = check_norm(norm)
+    call = Call(x, flavor)
+    xin = call.x
+    if xin.ndim == 0:
+        if not call.tensor and xin.dtype.kind not in "biufc":
+            call.precision("complex")  # a str or other non-numeric object: say so
+        raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
+    ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
+    if not unique_axes and len(set(ax)) != len(ax):
+        return _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+    if not ax:
+        if kind != "c2c":
+            raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
+        precision = call.precision("complex")
+        call.cast(COMPLEX_DTYPE[precision])
+        return _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
+
+    precision = call.precision("real" if kind == "r2c" else "complex")
+    call.cast((REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision])
+    if hermitian:  # hfft = c2r(conj(x)), ihfft = conj(r2c(x)), each with the norm swapped
+        norm = SWAP_NORM[norm]
+        if kind == "c2r":
+            call.x = call.x.conj()
+    xs = call.x
+    lengths = []
+    for i, (a, n) in enumerate(zip(ax, req)):
+        last = i == len(ax) - 1
+        if kind == "c2r" and last:
+            n = n if n is not None else 2 * (xs.shape[a] - 1)
+            if n < 1:
+                raise InvalidArgumentError(
+                    f"Invalid number of FFT data points ({n}) specified: along axis {a} an input "
+                    f"of length {xs.shape[a]} needs n given explicitly")
+            xs = arrays.resize_axis(xs, a, n // 2 + 1)
+        else:
+            n = n if n is not None else xs.shape[a]
+            if n < 1:
+                raise InvalidArgumentError(
+                    f"Invalid number of FFT data points (0) specified: the input is empty along "
+                    f"axis {a}")
+            xs = arrays.resize_axis(xs, a, n)
+        lengths.append(n)
+    if out is not None and flavor == NUMPY and kind != "c2r" and len(ax) > 1:
+        order = list(range(len(ax)))[::-1]  # numpy: last axis first, each pass into out=
+        steps = [(kind if i == len(ax) - 1 else "c2c", ax[i], lengths[i]) for i in order]
+        check_numpy_out(out, pass_shapes(call.x.shape, steps))
+    key = (kind, tuple(xs.shape), ax, tuple(lengths),
+           kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
+    if sig is not None and xs is x and 0 not in key[1]:
+        fast_path.remember(sig, key)
+    y = run_problem(xs, key, backend, call.tensor)
+    if hermitian and kind == "r2c":
+        y = y.conj() if call.tensor else np.conjugate(y, out=y)
+    return _deliver(call, y, out)
+
+
+def run_problem(x: Any, key: tuple, backend: Any, tensor: bool) -> Any:
+    """Run the problem ``key`` on a NumPy array or a tensor (autograd-aware), same kind back."""
+    if 0 in key[1]:
+        problem = FFTProblem(*key)
+        empty = np.empty(problem.output_shape, problem.output_dtype)
+        return arrays.numpy_to_tensor(empty) if tensor else empty
+    if not tensor:
+        return dispatch.run(x, key, backend)
+    from .autograd import needs_autograd, run_differentiable
+    if needs_autograd(x):
+        return run_differentiable(x, FFTProblem(*key), backend)
+    return arrays.numpy_to_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend))
+
+
+def _deliver(call: Call, y: Any, out: Any) -> Any:
+    """Return ``y``, or copy it into the caller's ``out=`` after checking it fits."""
+    if call.tensor and isinstance(y, np.ndarray):
+        y = arrays.numpy_to_tensor(y)
+    if call.tensor and y.is_conj():
+        y = y.resolve_conj()
+    if out is None:
+        return y
+    if call.tensor:
+        if not arrays.is_tensor(out):
+            raise InvalidArgumentError(f"out= must be a torch.Tensor, got {type(out).__name__}")
+        if tuple(out.shape) != tuple(y.shape) or out.dtype != y.dtype:
+            raise InvalidArgumentError(
+                f"out= has shape {tuple(out.shape)} and dtype {out.dtype}; the result needs "
+                f"shape {tuple(y.shape)} and dtype {y.dtype}")
+        out.copy_(y)
+        return out
+    check_numpy_out(out, [y.shape])
+    if not np.can_cast(y.dtype, out.dtype, "same_kind"):  # NumPy's rule for a ufunc's out=
+        raise InvalidArgumentTypeError(
+            f"Cannot cast the {y.dtype} result to out= of dtype {out.dtype} with casting rule "
+            f"'same_kind'")
+    np.copyto(out, y, casting="same_kind")
+    return out
+
+
+def check_numpy_out(out: Any, shapes: Sequence[tuple[int, ...]]) -> None:
+    """NumPy's out= rules: an ndarray whose shape fits every pass's output (``shapes``).
+
+    numpy.fft's n-D functions write each 1-D pass into ``out``, so with ``s``
+    changing more than the first-done axis no ``out`` fits (NumPy raises too).
+    """
+    if not isinstance(out, np.ndarray):
+        raise InvalidArgumentTypeError(
+            f"return arrays must be of ArrayType: out= must be a numpy.ndarray, got "
+            f"{type(out).__name__}")
+    for shape in shapes:
+        if tuple(out.shape) != tuple(shape):
+            final = tuple(shapes[-1])
+            raise InvalidArgumentError(
+                f"output array has wrong shape: out= has shape {out.shape}; "
+                + (f"the result needs shape {final}" if tuple(shape) == final else
+                   f"a pass of the transform produces shape {tuple(shape)} (the result "
+                   f"{final}), and NumPy writes every pass into out="))
+
+
+def pass_shapes(shape: Sequence[int], steps: Sequence[tuple[str, int, int]]) -> list[tuple[int, ...]]:
+    """The output shape after each 1-D step (kind, axis, n) applied to ``shape``."""
+    cur, shapes = list(shape), []
+    for kind, axis, n in steps:
+        cur[axis] = n // 2 + 1 if kind == "r2c" else n
+        shapes.append(tuple(cur))
+    return shapes
+
+
+def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], req: tuple,
+                   norm: str, out: Any, backend: Any, workers: int, flavor: str,
+                   hermitian: bool) -> Any:
+    """numpy.fft semantics for repeated axes: one 1-D pass per listed axis.
+
+    c2c runs the axes last to first; r2c runs its real pass first and then the
+    rest last to first, c2r the rest first to last and its real pass last, as
+    numpy's rfftn/irfftn do (NumPy's gh-27159).
+    """
+    if hermitian:
+        raise InvalidArgumentError("repeated axes are not supported for Hermitian transforms")
+    steps = [("c2c", i) for i in range(len(ax))]
+    if kind == "c2c":
+        steps.reverse()
+    elif kind == "r2c":
+        steps = [("r2c", len(ax) - 1)] + steps[-2::-1]
+    else:
+        steps = steps[:-1] + [("c2r", len(ax) - 1)]
+    x = call.x
+    # numpy takes every default length from the original input shape
+    lengths = [x.shape[a] if n is None else n for a, n in zip(ax, req)]
+    if kind == "c2r" and req[-1] is None:
+        lengths[-1] = 2 * (x.shape[ax[-1]] - 1)
+    if out is not None and flavor == NUMPY and kind != "c2r":
+        check_numpy_out(out, pass_shapes(x.shape, [(k, ax[i], lengths[i]) for k, i in steps]))
+    for step_kind, i in steps:
+        x = transform(x, kind=step_kind, forward=forward if kind == "c2c" else kind == "r2c",
+                      s=(lengths[i],), axes=(ax[i],), norm=norm,
+                      out=None, backend=backend, workers=workers, flavor=flavor)
+    return _deliver(call, x, out)

@@ -1,0 +1,107 @@
+"""Array-library glue: NumPy arrays and torch tensors in, the same kind out.
+
+Backends only ever see NumPy arrays. Torch CPU tensors cross without a copy
+(``Tensor.numpy()`` / ``torch.from_numpy``); the dtype promotion rules follow
+the library the input came from.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import InvalidArgumentError, InvalidDtypeError
+from ..core.problem import COMPLEX_DTYPE, NUMPY_PRECISION, REAL_DTYPE
+
+DOUBLE = "double"
+
+
+def torch_module() -> Any | None:
+    """torch if it has been imported by anyone, else None (never imports it)."""
+    return sys.modules.get("torch")
+
+
+def tensor_type() -> type | None:
+    """torch.Tensor if torch has been imported, else None."""
+    torch = sys.modules.get("torch")
+    return torch.Tensor if torch is not None else None
+
+
+def is_tensor(x: Any) -> bool:
+    torch = torch_module()
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:
+    """(precision, is_complex) NumPy would compute an FFT of ``dtype`` in."""
+    if not dtype.isnative:  # big-endian data computes like its native twin (cast on the way in)
+        dtype = dtype.newbyteorder("=")
+    if dtype in NUMPY_PRECISION:
+        return NUMPY_PRECISION[dtype], dtype.kind == "c"
+    if dtype.kind in "biu":
+        return DOUBLE, False  # numpy.fft promotes integers and bool to float64
+    if dtype.kind in "fc":
+        raise InvalidDtypeError(
+            f"unsupported dtype {dtype.name}: trnfft computes in single, double or long double "
+            f"precision; cast the input to float64/complex128 first")
+    raise InvalidDtypeError(f"cannot take an FFT of an array of dtype {dtype.name!r}: "
+                            "the input must be numeric (bool, integer, float or complex)")
+
+
+def torch_precision(dtype: Any) -> tuple[str, bool]:
+    """(precision, is_complex) torch.fft would compute an FFT of ``dtype`` in."""
+    torch = torch_module()
+    table = _torch_precisions(torch)
+    if dtype in table:
+        return table[dtype]
+    if not dtype.is_floating_point and not dtype.is_complex:
+        # torch promotes integer and bool inputs to the default float dtype
+        return table[torch.get_default_dtype()]
+    raise InvalidDtypeError(
+        f"unsupported dtype {dtype}: trnfft computes in float32/complex64 or "
+        f"float64/complex128; convert with .float() or .double() first")
+
+
+@functools.lru_cache(maxsize=1)
+def _torch_precisions(torch: Any) -> dict[Any, tuple[str, bool]]:
+    """torch dtype -> (precision, is_complex), from core's dtype tables (torch has no long double)."""
+    return {getattr(torch, table[p].name): (p, table is COMPLEX_DTYPE)
+            for table in (REAL_DTYPE, COMPLEX_DTYPE) for p in ("single", "double")}
+
+
+def torch_dtype(np_dtype: np.dtype) -> Any:
+    """The torch dtype of a single- or double-precision NumPy float/complex dtype."""
+    return getattr(torch_module(), np.dtype(np_dtype).name)
+
+
+def tensor_to_numpy(t: Any) -> np.ndarray:
+    """A NumPy view of a CPU tensor (resolving lazy conj/neg bits)."""
+    if t.device.type != "cpu":
+        raise InvalidArgumentError(
+            f"tensor is on device {t.device}; trnfft's host backends take CPU tensors "
+            f"(move it with .cpu(), or select a backend for that device)")
+    return t.detach().resolve_conj().resolve_neg().numpy()
+
+
+def numpy_to_tensor(y: np.ndarray) -> Any:
+    """A CPU tensor sharing ``y``'s memory (torch must already be imported)."""
+    return torch_module().from_numpy(y)
+
+
+def resize_axis(x: Any, axis: int, n: int) -> Any:
+    """Crop or zero-pad ``x`` along ``axis`` to length ``n`` (NumPy or torch, autograd-safe)."""
+    have = x.shape[axis]
+    if have == n:
+        return x
+    index = [slice(None)] * x.ndim
+    if have > n:
+        index[axis] = slice(0, n)
+        return x[tuple(index)]
+    pad_shape = list(x.shape)
+    pad_shape[axis] = n - have
+    if is_tensor(x):
+        torch = torch_module()
+        return torch.cat([x, torch.zeros(pad_shape, dtype=x.dtype, device=x.device)], dim=axis)
+    return np.concatenate([x, np.zeros(pad_shape, dtype=x.dtype)], axis=axis)

@@ -1,0 +1,137 @@
+"""Answers about the backends: what is installed, what runs a given call, settings."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..core import selection
+from ..core.dispatch import get_plan
+from .arrays import numpy_precision
+from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
+from ..core.hookspecs import Declined
+from ..core.planning import plan_on
+from ..core.plan_cache import plan_cache
+from ..core.problem import FFTProblem, make_problem
+from ..core.registry import REGISTRY, contain
+from .arguments import check_norm, normalize_axes
+
+# function name -> (kind, forward, halved last axis)
+FUNCTIONS = {
+    "fft": ("c2c", True), "ifft": ("c2c", False), "fft2": ("c2c", True),
+    "ifft2": ("c2c", False), "fftn": ("c2c", True), "ifftn": ("c2c", False),
+    "rfft": ("r2c", True), "rfft2": ("r2c", True), "rfftn": ("r2c", True),
+    "irfft": ("c2r", False), "irfft2": ("c2r", False), "irfftn": ("c2r", False),
+}
+
+
+def backends_info() -> list[dict[str, Any]]:
+    """Every registered backend (and every plugin that failed), as plain dicts."""
+    rows = []
+    for name, rec in sorted(REGISTRY.records().items()):
+        avail = rec.availability()
+        caps = rec.capabilities()
+        backend = rec.backend
+        extra = {}
+        if backend is not None and hasattr(backend, "details"):
+            try:
+                extra = dict(backend.details())
+            except BaseException as exc:
+                contain(exc)
+                extra = {"details_error": repr(exc)}
+        rows.append({
+            "name": name, "plugin": rec.plugin, "available": avail.available,
+            "reason": avail.reason, "fix": avail.fix,
+            "version": _text(backend, "version"),
+            "description": _text(backend, "description") or rec.error,
+            "capabilities": _caps_dict(caps) if caps else None, "details": extra,
+        })
+    return rows
+
+
+def _text(backend: Any, attribute: str) -> str:
+    """A backend's version or description, as text even when the plugin misbehaves."""
+    try:
+        return str(getattr(backend, attribute, "") or "")
+    except BaseException as exc:
+        contain(exc)
+        return f"<{attribute} raised {type(exc).__name__}>"
+
+
+def _caps_dict(caps: Any) -> dict[str, Any]:
+    d = asdict(caps)
+    d["kinds"], d["precisions"] = sorted(d["kinds"]), sorted(d["precisions"])
+    return d
+
+
+def auto_choice() -> str:
+    """The backend 'auto' resolves to here, or the reason there is none."""
+    try:
+        return selection.resolve_names(("auto",)).names[0]
+    except TrnfftError as exc:
+        return f"none ({exc})"
+
+
+@dataclass(frozen=True)
+class Which:
+    """What a call would run on: the backend, why that one, and the exact problem."""
+
+    backend: str
+    source: str
+    problem: FFTProblem
+    passes: int
+    skipped: tuple[str, ...] = ()  # listed entries passed over, each with the reason
+
+
+def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
+          axes: Sequence[int] | None = None, norm: str | None = None,
+          backend: selection.BackendSpec = None) -> Which:
+    """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here."""
+    if function not in FUNCTIONS:
+        raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
+    kind, forward = FUNCTIONS[function]
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise InvalidDtypeError(f"unknown dtype {dtype!r}; e.g. complex64, float64") from None
+    precision, _ = numpy_precision(dt)
+    shape = tuple(int(d) for d in shape)
+    if not shape or min(shape) < 1:
+        raise InvalidArgumentError(f"shape must be non-empty with every dimension >= 1, got {shape}")
+    if axes is None and function[-1] not in "2n":
+        axes = (-1,)
+    elif axes is None and function.endswith("2"):
+        axes = (-2, -1)
+    ax, _ = normalize_axes(len(shape), None, axes, unique=True)
+    problem = make_problem(kind, shape, axes=ax, precision=precision, norm=check_norm(norm),
+                           forward=forward)
+    sel = selection.resolve(backend)
+    plan = get_plan(problem, backend)
+    chosen = getattr(plan, "backend", sel.names[0])
+    return Which(chosen, sel.source, problem, len(getattr(plan, "passes", (plan,))),
+                 skipped_entries(sel, problem, chosen))
+
+
+def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,
+                    chosen: str | None = None) -> tuple[str, ...]:
+    """Why each listed entry before ``chosen`` was passed over: unavailable, or it declined."""
+    out = [f"{entry}: unavailable ({why})" for entry, why in sel.skipped]
+    if problem is not None:
+        for name in sel.names:
+            if name == chosen:
+                break
+            try:
+                plan_on(name, problem)
+            except Declined as why:
+                out.append(f"{name}: declined ({why})")
+    return tuple(out)
+
+
+def configure_backend(name: str, **options: Any) -> None:
+    """Pass settings to one backend (e.g. planner effort) and drop its cached plans."""
+    rec = REGISTRY.get(selection.ALIASES.get(name, name))
+    if rec.backend is None or not hasattr(rec.backend, "configure"):
+        raise BackendError(f"backend {name!r} has no settings to configure")
+    rec.backend.configure(**options)
+    plan_cache.clear()

@@ -1,0 +1,132 @@
+"""A drop-in for ``numpy.fft`` (as pyFFTW's ``interfaces.numpy_fft``).
+
+Same names and signatures (``axis=``/``axes=``, ``norm=``, ``out=``), NumPy's
+dtype rules and NumPy results, repeated axes included; plus ``backend=`` and
+``workers=`` keywords. Use it as ``from trnfft import numpy_fft as fft``.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+from .helpers import fftfreq, fftshift, ifftshift, rfftfreq
+from .arguments import NUMPY, check_n, transform
+
+__all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
+           "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+
+Axes = Sequence[int] | None
+
+
+def _one(a: Any, n: int | None, axis: int, norm: str | None, out: Any, backend: Any,
+         workers: int | None, kind: str, forward: bool = True, hermitian: bool = False) -> Any:
+    return transform(a, kind=kind, forward=forward, s=None if n is None else (check_n(n),),
+                     axes=(axis,), norm=norm, out=out, backend=backend, workers=workers,
+                     flavor=NUMPY, hermitian=hermitian, axis_name="axis")
+
+
+def _many(a: Any, s: Axes, axes: Axes, norm: str | None, out: Any, backend: Any,
+          workers: int | None, kind: str, forward: bool = True) -> Any:
+    if s is not None:
+        _deprecated_s_forms(s, axes)
+    return transform(a, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
+                     backend=backend, workers=workers, flavor=NUMPY, unique_axes=False,
+                     axis_name="axes")
+
+
+def _deprecated_s_forms(s: Any, axes: Any) -> None:
+    """The DeprecationWarnings NumPy 2.x gives for ``s`` without ``axes`` and None in ``s``."""
+    if axes is None:
+        warnings.warn(
+            "`axes` should not be `None` if `s` is not `None` (deprecated since NumPy 2.0, "
+            "which will make s[i] the length along axes[i]): pass axes explicitly, e.g. "
+            "axes=tuple(range(-len(s), 0)) for today's meaning", DeprecationWarning, stacklevel=4)
+    if isinstance(s, (list, tuple)) and any(v is None for v in s):
+        warnings.warn(
+            "Passing an array containing `None` values to `s` is deprecated since NumPy 2.0: "
+            "give the length to keep (the 1-D default for that axis) or leave out s",
+            DeprecationWarning, stacklevel=4)
+
+
+def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
+        *, backend: Any = None, workers: int | None = None) -> Any:
+    """1-D discrete Fourier transform (as numpy.fft.fft)."""
+    return _one(a, n, axis, norm, out, backend, workers, "c2c", True)
+
+
+def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
+         *, backend: Any = None, workers: int | None = None) -> Any:
+    """1-D inverse discrete Fourier transform (as numpy.fft.ifft)."""
+    return _one(a, n, axis, norm, out, backend, workers, "c2c", False)
+
+
+def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
+         *, backend: Any = None, workers: int | None = None) -> Any:
+    """1-D FFT of real input (as numpy.fft.rfft)."""
+    return _one(a, n, axis, norm, out, backend, workers, "r2c")
+
+
+def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
+          *, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of rfft (as numpy.fft.irfft)."""
+    return _one(a, n, axis, norm, out, backend, workers, "c2r")
+
+
+def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
+         *, backend: Any = None, workers: int | None = None) -> Any:
+    """FFT of a Hermitian-symmetric signal (as numpy.fft.hfft)."""
+    return _one(a, n, axis, norm, out, backend, workers, "c2r", hermitian=True)
+
+
+def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
+          *, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of hfft (as numpy.fft.ihfft)."""
+    return _one(a, n, axis, norm, out, backend, workers, "r2c", hermitian=True)
+
+
+def fft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
+         *, backend: Any = None, workers: int | None = None) -> Any:
+    """2-D FFT (as numpy.fft.fft2)."""
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", True)
+
+
+def ifft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
+          *, backend: Any = None, workers: int | None = None) -> Any:
+    """2-D inverse FFT (as numpy.fft.ifft2)."""
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", False)
+
+
+def rfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
+          *, backend: Any = None, workers: int | None = None) -> Any:
+    """2-D FFT of real input (as numpy.fft.rfft2)."""
+    return _many(a, s, axes, norm, out, backend, workers, "r2c")
+
+
+def irfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
+           *, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of rfft2 (as numpy.fft.irfft2)."""
+    return _many(a, s, axes, norm, out, backend, workers, "c2r")
+
+
+def fftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
+         *, backend: Any = None, workers: int | None = None) -> Any:
+    """N-D FFT (as numpy.fft.fftn)."""
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", True)
+
+
+def ifftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
+          *, backend: Any = None, workers: int | None = None) -> Any:
+    """N-D inverse FFT (as numpy.fft.ifftn)."""
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", False)
+
+
+def rfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
+          *, backend: Any = None, workers: int | None = None) -> Any:
+    """N-D FFT of real input (as numpy.fft.rfftn)."""
+    return _many(a, s, axes, norm, out, backend, workers, "r2c")
+
+
+def irfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
+           *, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of rfftn (as numpy.fft.irfftn)."""
+    return _many(a, s, axes, norm, out, backend, workers, "c2r")

@@ -1,0 +1,121 @@
+"""A ``scipy.fft`` backend: ``with scipy.fft.set_backend(trnfft.scipy_backend): ...``.
+
+This module is the backend object of scipy's uarray protocol
+(``__ua_domain__`` and ``__ua_function__``). Within the block, scipy.fft's
+complex and real FFTs (fft ... ihfftn) run through trnfft's dispatcher on the
+selected trnfft backend, with scipy's dtype rules (float16 to float32,
+integers and bools to float64, single precision kept) and its errors'
+builtin types. Their ``workers=`` follows scipy (negative counts from the core
+count, ``None`` is ``scipy.fft.set_workers``' value); ``overwrite_x`` is
+accepted (trnfft never writes to its input, which that flag permits but does
+not require) and so is ``plan=``: trnfft keeps its own plans, so a plan
+object adds nothing and is ignored.
+
+Everything else returns ``NotImplemented``, which hands the call back to
+scipy's own backend: the real-to-real transforms (dct, dst and their
+inverses and n-D forms), fht/ifht, and inputs trnfft does not take (object
+or other non-numeric arrays; long double is computed, as scipy does). Pass
+``only=True`` to ``set_backend`` to make those an error instead.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable
+
+import numpy as np
+
+from .arrays import numpy_precision
+from ..core.errors import InvalidArgumentError, TrnfftError
+from .arguments import NUMPY, check_n, transform
+
+__ua_domain__ = "numpy.scipy.fft"
+
+# scipy.fft function -> (kind, forward, hermitian, one-dimensional)
+FUNCTIONS: dict[str, tuple[str, bool, bool, bool]] = {
+    "fft": ("c2c", True, False, True), "ifft": ("c2c", False, False, True),
+    "rfft": ("r2c", True, False, True), "irfft": ("c2r", False, False, True),
+    "hfft": ("c2r", False, True, True), "ihfft": ("r2c", True, True, True),
+    "fft2": ("c2c", True, False, False), "ifft2": ("c2c", False, False, False),
+    "fftn": ("c2c", True, False, False), "ifftn": ("c2c", False, False, False),
+    "rfft2": ("r2c", True, False, False), "irfft2": ("c2r", False, False, False),
+    "rfftn": ("r2c", True, False, False), "irfftn": ("c2r", False, False, False),
+    "hfft2": ("c2r", False, True, False), "ihfft2": ("r2c", True, True, False),
+    "hfftn": ("c2r", False, True, False), "ihfftn": ("r2c", True, True, False),
+}
+_DEFAULT_AXES = {"2": (-2, -1), "n": None}
+
+
+def __ua_function__(method: Callable, args: tuple, kwargs: dict) -> Any:
+    """Run scipy.fft's ``method`` on trnfft, or return NotImplemented to hand it back."""
+    name = getattr(method, "__name__", "")
+    spec = FUNCTIONS.get(name)
+    if spec is None:
+        return NotImplemented
+    run = _one_axis if spec[3] else _many_axes
+    return run(spec, _DEFAULT_AXES.get(name[-1]), *args, **kwargs)
+
+
+def _one_axis(spec: tuple[str, bool, bool, bool], _default: Any, x: Any, n: Any = None,
+              axis: Any = -1, norm: str | None = None, overwrite_x: bool = False,
+              workers: Any = None, *, plan: Any = None) -> Any:
+    """scipy's 1-D signature: (x, n, axis, norm, overwrite_x, workers, *, plan)."""
+    a = _array(x)
+    if a is None:
+        return NotImplemented
+    kind, forward, hermitian, _ = spec
+    return transform(a, kind=kind, forward=forward, s=None if n is None else (check_n(n),),
+                     axes=(axis,), norm=norm, out=None, backend=None, workers=_workers(workers),
+                     flavor=NUMPY, hermitian=hermitian, axis_name="axis")
+
+
+def _many_axes(spec: tuple[str, bool, bool, bool], default_axes: Any, x: Any, s: Any = None,
+               axes: Any = "default", norm: str | None = None, overwrite_x: bool = False,
+               workers: Any = None, *, plan: Any = None) -> Any:
+    """scipy's n-D signature: (x, s, axes, norm, overwrite_x, workers, *, plan)."""
+    a = _array(x)
+    if a is None:
+        return NotImplemented
+    kind, forward, hermitian, _ = spec
+    axes = default_axes if isinstance(axes, str) and axes == "default" else axes
+    return transform(a, kind=kind, forward=forward, s=_ints(s), axes=_ints(axes), norm=norm,
+                     out=None, backend=None, workers=_workers(workers), flavor=NUMPY,
+                     hermitian=hermitian, axis_name="axes")
+
+
+def _ints(value: Any) -> Any:
+    """scipy takes an int or any sequence of ints for s and axes."""
+    if value is None or isinstance(value, (list, tuple)):
+        return value
+    return tuple(np.atleast_1d(value).tolist())
+
+
+def _array(x: Any) -> np.ndarray | None:
+    """``x`` as an array with scipy's promotions, or None for what trnfft does not take."""
+    a = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if a.dtype == np.float16:
+        return a.astype(np.float32)
+    if a.dtype.kind in "biu":
+        return a.astype(np.float64)
+    try:
+        numpy_precision(a.dtype)
+    except TrnfftError:
+        return None
+    return a
+
+
+def _workers(workers: Any) -> int:
+    """scipy's meaning of ``workers``: None is set_workers' value; -1 all cores, -2 all but one."""
+    if workers is None:
+        fft = sys.modules.get("scipy.fft")
+        return int(fft.get_workers()) if fft is not None else 1
+    cores = os.cpu_count() or 1
+    if isinstance(workers, (int, np.integer)) and not isinstance(workers, bool):
+        if workers == 0:
+            raise InvalidArgumentError("workers must not be zero")
+        if workers < 0:
+            if workers < -cores:
+                raise InvalidArgumentError(
+                    f"workers value out of range; got {workers}, must not be less than {-cores}")
+            return int(workers) + 1 + cores
+    return workers  # transform() validates the rest

@@ -1,0 +1,137 @@
+"""The torch.fft-compatible functions: ``trnfft.fft(x, n=None, dim=-1, norm=None)``.
+
+Torch tensors follow torch.fft's semantics (unique dims, integer inputs to
+the default float dtype, autograd); NumPy arrays and array-likes are accepted
+too and come back as NumPy arrays with NumPy's dtype rules. Every function
+also takes ``backend=`` (a backend name, or several comma-separated) and
+``workers=`` (threads, for backends that use them).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .arguments import TORCH, check_n, transform
+
+Dims = Sequence[int] | None
+Shape = Sequence[int] | None
+
+
+def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: Any,
+         workers: int | None, kind: str, forward: bool = True, hermitian: bool = False) -> Any:
+    s = None if n is None else (check_n(n),)
+    return transform(x, kind=kind, forward=forward, s=s, axes=(dim,), norm=norm, out=out,
+                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian)
+
+
+def _many(x: Any, s: Shape, dim: Dims, norm: str | None, out: Any, backend: Any,
+          workers: int | None, kind: str, forward: bool = True, hermitian: bool = False) -> Any:
+    return transform(x, kind=kind, forward=forward, s=s, axes=dim, norm=norm, out=out,
+                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian)
+
+
+def fft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
+        out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """1-D discrete Fourier transform (as torch.fft.fft)."""
+    return _one(input, n, dim, norm, out, backend, workers, "c2c", True)
+
+
+def ifft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
+         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """1-D inverse discrete Fourier transform (as torch.fft.ifft)."""
+    return _one(input, n, dim, norm, out, backend, workers, "c2c", False)
+
+
+def rfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
+         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """1-D FFT of real input, returning the n//2 + 1 non-negative frequencies."""
+    return _one(input, n, dim, norm, out, backend, workers, "r2c")
+
+
+def irfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of rfft: real output of length n (default 2*(m-1))."""
+    return _one(input, n, dim, norm, out, backend, workers, "c2r")
+
+
+def hfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
+         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """FFT of a Hermitian-symmetric signal given by its first half; real output."""
+    return _one(input, n, dim, norm, out, backend, workers, "c2r", hermitian=True)
+
+
+def ihfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of hfft: the one-sided Hermitian spectrum of a real signal."""
+    return _one(input, n, dim, norm, out, backend, workers, "r2c", hermitian=True)
+
+
+def fft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
+         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """2-D FFT (as torch.fft.fft2)."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", True)
+
+
+def ifft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """2-D inverse FFT."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", False)
+
+
+def rfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """2-D FFT of real input; the last dim is halved."""
+    return _many(input, s, dim, norm, out, backend, workers, "r2c")
+
+
+def irfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
+           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of rfft2."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2r")
+
+
+def hfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """2-D FFT of a Hermitian-symmetric input given by its half; real output."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2r", hermitian=True)
+
+
+def ihfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
+           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of hfft2."""
+    return _many(input, s, dim, norm, out, backend, workers, "r2c", hermitian=True)
+
+
+def fftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
+         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """N-D FFT over ``dim`` (all dims, or the last len(s), by default)."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", True)
+
+
+def ifftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """N-D inverse FFT."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", False)
+
+
+def rfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """N-D FFT of real input; the last transformed dim is halved."""
+    return _many(input, s, dim, norm, out, backend, workers, "r2c")
+
+
+def irfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
+           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of rfftn."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2r")
+
+
+def hfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
+          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """N-D FFT of a Hermitian-symmetric input given by its half; real output."""
+    return _many(input, s, dim, norm, out, backend, workers, "c2r", hermitian=True)
+
+
+def ihfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
+           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+    """Inverse of hfftn."""
+    return _many(input, s, dim, norm, out, backend, workers, "r2c", hermitian=True)

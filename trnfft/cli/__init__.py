@@ -1,0 +1,163 @@
+"""The ``trnfft`` command: ``info``, ``which`` and ``check``."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from rich.table import Table
+
+from ..core import cli_args
+from ..core.problem import KINDS
+from ..api.introspection import FUNCTIONS
+from ..core.terminal import make_console as _console
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from ..api.introspection import auto_choice, backends_info
+    from ..core.selection import get_backend
+    rows = backends_info()
+    engine = _nki_engine()
+    skipped = _selection_skips()
+    if args.json:
+        print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
+                          "skipped": list(skipped), "nki_engine": engine}, indent=2, default=str))
+        return 0
+    table = Table(title="trnfft backends", title_justify="left")
+    for col in ("backend", "status", "version", "kinds", "precisions", "notes"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        caps = r["capabilities"] or {}
+        status = "[green]available[/]" if r["available"] else f"[red]unavailable[/]: {r['reason']}"
+        if not r["available"] and r["fix"]:
+            status += f" [dim](fix: {r['fix']})[/]"
+        notes = r["description"]
+        if r["details"]:
+            notes += "  " + ", ".join(f"{k}={v}" for k, v in r["details"].items())
+        table.add_row(r["name"], status, r["version"], ",".join(caps.get("kinds", [])),
+                      ",".join(caps.get("precisions", [])), notes)
+    con = _console()
+    con.print(table)
+    con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
+    for line in skipped:
+        con.print(f"  skipped {line}")
+    if engine:
+        con.print(f"NKI engine: {engine}")
+    return 0
+
+
+def _selection_skips() -> tuple[str, ...]:
+    """The entries of the current backend list that are skipped here, with the reason."""
+    from ..core.errors import TrnfftError
+    from ..api.introspection import skipped_entries
+    from ..core.selection import resolve
+    try:
+        return skipped_entries(resolve())
+    except TrnfftError as exc:
+        return (f"(the selection does not resolve: {exc})",)
+
+
+def _nki_engine() -> str | None:
+    """Which NKI engine the NKI plugin uses, when that plugin reports one."""
+    from ..api.introspection import backends_info
+    for r in backends_info():
+        if r["name"].startswith("nki") and "engine" in r["details"]:
+            return str(r["details"]["engine"])
+    return None
+
+
+def cmd_which(args: argparse.Namespace) -> int:
+    from ..api.introspection import which
+    w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
+              backend=args.backend)
+    if args.json:
+        print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
+                          "problem": w.problem.describe(), "skipped": list(w.skipped)}))
+    else:
+        passes = f" in {w.passes} passes" if w.passes > 1 else ""
+        _console().print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
+                         f"  problem: {w.problem.describe()}")
+        for line in w.skipped:
+            _console().print(f"  skipped {line}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ..check.report import run_check_command
+    return run_check_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trnfft", description="FFTs for AWS Trainium: backends and checks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("info", help="list backends, their availability and capabilities")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("which", help="say which backend a call would use here",
+                       description="Say which backend trnfft.<function> on an input of this shape "
+                                   "and dtype would run on here, chosen by what, and which listed "
+                                   "backends were skipped.")
+    p.add_argument("function", nargs="?", default="fft", choices=sorted(FUNCTIONS), metavar="FUNCTION",
+                   help=f"the trnfft function, one of {', '.join(sorted(FUNCTIONS))} (default: fft)")
+    p.add_argument("--shape", type=cli_args.shape, default="1024",
+                   help="the input's shape (for c2r functions: the real output's), comma-separated, "
+                        "e.g. 128,1024 (default: 1024)")
+    p.add_argument("--dtype", default="complex64",
+                   help="the input's dtype: float32/complex64 (single) or float64/complex128 "
+                        "(double) (default: complex64)")
+    p.add_argument("--axes", type=cli_args.axes, default=None,
+                   help="transformed axes, comma-separated, e.g. --axes=-2,-1 (default: the function's "
+                        "own: -1 for 1-D, -2,-1 for 2-D, all for n-D)")
+    p.add_argument("--norm", default=None, choices=["backward", "ortho", "forward"],
+                   help="normalisation (default: backward)")
+    p.add_argument("--backend", default=None,
+                   help="a backend or a comma-separated list, as backend= takes (default: the "
+                        "current selection: use_backend, set_backend, TRNFFT_BACKEND, else auto)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
+    p.set_defaults(func=cmd_which)
+
+    p = sub.add_parser("check", help="cross-check every backend against float64 and each other")
+    p.add_argument("--backends", default=None, help="comma-separated (default: all available)")
+    p.add_argument("--sizes", default=None, help="comma-separated 1-D sizes (default: a mixed set)")
+    p.add_argument("--dtypes", default="complex64,complex128",
+                   help="precisions to test, as complex64/complex128 or single/double")
+    p.add_argument("--kinds", default=",".join(KINDS))
+    p.add_argument("--c", type=cli_args.positive_float, default=None,
+                   help="tolerance factor in c*eps*log2(N)")
+    p.add_argument("--json", metavar="FILE", default=None, help="write the full report here ('-' for stdout)")
+    p.add_argument("--plot", metavar="FILE.png", default=None, help="draw error against N per backend")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    from ..core.registry import REGISTRY
+    for error in REGISTRY.register_commands(sub):  # plugins' own commands, e.g. `trnfft cost`
+        print(f"warning: {error}", file=sys.stderr)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ..core.errors import TrnfftError
+    try:
+        return int(args.func(args))
+    except TrnfftError as exc:
+        _console().print(f"[red]error:[/] {exc}")
+        return 2
+    except BrokenPipeError:  # `trnfft info --json | head`: the reader left, which is fine
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in tests)
+        pass
+
+

@@ -1,0 +1,136 @@
+"""The plugin contract: the one pluggy hook and the Backend/Plan protocols.
+
+A plugin module is found through the entry-point group ``trnfft.backends``
+and implements ``trnfft_register_backends(register)``, calling ``register``
+once per backend object it provides. pluggy does the discovery and
+registration; after that the core talks to each backend object directly,
+because a broadcast hook call costs about 1 us and the core resolves a
+backend once per plan, not per call.
+
+A backend object answers, in order of use:
+
+* identity:      ``name``, ``version``, ``description``
+* availability:  ``availability()`` -> :class:`Availability` (with the reason
+                 and the fix when it cannot run here)
+* capabilities:  ``capabilities()`` -> :class:`Capabilities`
+* planning:      ``plan(problem)`` -> a :class:`Plan`, or raise
+                 :class:`Declined` with the reason
+* execution:     ``plan.execute(x)`` -> a new array of ``problem.output_shape``
+                 and ``problem.output_dtype``; ``x`` (shape ``problem.shape``,
+                 dtype ``problem.input_dtype``, any strides) is never modified.
+* optionally:    ``backend.configure(**options)`` for backend settings,
+                 ``backend.details()`` -> dict shown by ``trnfft info``,
+                 ``plan.nbytes`` -> int, the memory the plan holds (buffers,
+                 tables), counted against the plan cache's byte limit (a plan
+                 without it counts as 0), and
+                 ``plan.modelled_cost()`` -> ``{"launches", "trn1_seconds",
+                 "trn2_seconds"}`` for backends with a device cost model (the
+                 asv suite tracks it when present).
+
+The core checks every result's type, shape and dtype before the caller sees
+it (``BackendResultError`` names the backend). Backend names are what users
+type: a plugin cannot take a name another plugin already registers (see
+``registry.py``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, runtime_checkable
+
+import numpy as np
+import pluggy
+
+from .problem import KINDS, FFTProblem
+
+PROJECT = "trnfft"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a backend can run on this machine, and if not why and how to fix it."""
+
+    available: bool
+    reason: str = ""
+    fix: str = ""
+
+    @classmethod
+    def yes(cls) -> "Availability":
+        return cls(True)
+
+    @classmethod
+    def no(cls, reason: str, fix: str = "") -> "Availability":
+        return cls(False, reason, fix)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can plan. ``None`` means no limit."""
+
+    kinds: frozenset[str] = frozenset(KINDS)
+    precisions: frozenset[str] = frozenset({"single", "double"})  # "long" (longdouble): opt-in
+    max_rank: int | None = None      # transformed axes per plan
+    max_size: int | None = None      # points per transform
+    max_size_by_kind: dict[str, int] = field(default_factory=dict)  # tighter limits for some kinds
+    precision_note: str = ""         # why a precision is missing and what to do instead
+    threads: bool = False            # honours problem.workers
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def refusal(self, problem: FFTProblem) -> str | None:
+        """Why this backend cannot take ``problem`` by its declared limits, or None."""
+        if problem.kind not in self.kinds:
+            return f"kind {problem.kind} not supported (supports {sorted(self.kinds)})"
+        if problem.precision not in self.precisions:
+            note = f" ({self.precision_note})" if self.precision_note else ""
+            return f"{problem.precision} precision not supported{note}"
+        if self.max_rank is not None and len(problem.axes) > self.max_rank:
+            return f"{len(problem.axes)}-D transforms not supported (max {self.max_rank})"
+        if self.max_size is not None and problem.size > self.max_size:
+            return f"size {problem.size} above the maximum {self.max_size}"
+        kind_limit = self.max_size_by_kind.get(problem.kind)
+        if kind_limit is not None and problem.size > kind_limit:
+            return f"{problem.kind} size {problem.size} above the maximum {kind_limit} for {problem.kind}"
+        return None
+
+
+class Declined(Exception):
+    """Raised by ``Backend.plan`` when the backend cannot take a problem."""
+
+
+@runtime_checkable
+class Plan(Protocol):
+    """A prepared transform. Built once per problem, executed many times."""
+
+    problem: FFTProblem
+
+    def execute(self, x: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What a plugin registers: one FFT implementation."""
+
+    name: str
+    version: str
+    description: str
+
+    def availability(self) -> Availability: ...
+
+    def capabilities(self) -> Capabilities: ...
+
+    def plan(self, problem: FFTProblem) -> Plan: ...
+
+
+@hookspec
+def trnfft_register_backends(register: Callable[[Backend], None]) -> None:
+    """Register this plugin's backends by calling ``register(backend)`` for each."""
+
+
+@hookspec
+def trnfft_register_commands(subparsers: Any) -> None:
+    """Add subcommands to the ``trnfft`` CLI (an ``argparse`` subparsers object).
+
+    Each parser should ``set_defaults(func=handler)`` with ``handler(args) -> int``.
+    """
