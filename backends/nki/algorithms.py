@@ -13,7 +13,8 @@
   four-step length, through HBM scratch otherwise).
 
 Factors are chosen by a rough engine-time estimate (the same documented
-figures as the cost model). ``arguments.py`` turns a layout into the
+figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
+too, which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
 kernel and its constants.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .kernels.cplx import PSUM_BANK
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
+DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
     tensor = 16 * (groups * max(group * n1, 64) + tiles * max(min(per_tile, batch) * n1, 64))
     vector = groups * 6 * (2 * group * n1 + 60)
     hbm = 16 * batch * n1 * n2 + 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
-    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+    transfers = 6 + 2 * groups + 2 * tiles   # constants (re, im of three), loads per group, stores per tile
+    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
 
 
 def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:

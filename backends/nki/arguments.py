@@ -15,7 +15,7 @@ from .algorithms import Layout
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
 from .kernels.cplx import PSUM_BANK
-from .kernels.four_step import four_step_kernel
+from .kernels.four_step import four_step_kernel, four_step_square_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
@@ -48,9 +48,16 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
                "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel}
     kernel = kernels[layout.algorithm]
+    if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read
+        return four_step_square_kernel, (*arrays[:4], layout.n // layout.factors[0])
     if layout.algorithm == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
         kernel = bluestein_sbuf_kernel
     return kernel, (*arrays, *ints)
+
+
+def _square(layout: Layout) -> bool:
+    """A four-step of n1 = n2 with one transform per tile: both stages use the same DFT matrix."""
+    return layout.algorithm == "four-step" and layout.factors[0] == layout.factors[1] and layout.group == 1
 
 
 def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, tuple]:
@@ -74,8 +81,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     if layout.algorithm == "four-step":
         n1, n2 = layout.factors
         f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
-        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward), layout.group)
-        f2 = C.dft_pair(n2, forward, scale)
+        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale), layout.group)
+        f2 = C.dft_pair(n2, forward)
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
@@ -124,7 +131,8 @@ def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, sc
     tw1 = C.tiled(C.roots(C.outer_exponents(n2, n1), m, True), group)
     f2 = C.dft_pair(n2, True)
     spec_tile = _pair(np.tile(spec.reshape(n2, n1), (1, per_tile)))
-    tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), max(1, PSUM_BANK // n2))
+    per_bank = min(per_tile, max(1, PSUM_BANK // n2))   # transforms per second-FFT matmul group, at most a tile
+    tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), per_bank)
     post = _pair(np.tile((scale * padded).reshape(n1, n2), (1, per_tile)))
     return (*pre, *f1, *tw1, *f2, *spec_tile, *tw2, *post), (n1, n2, group, per_tile)
 

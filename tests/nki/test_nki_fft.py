@@ -57,6 +57,17 @@ def test_bluestein_stays_in_sbuf_when_the_padded_length_is_a_four_step(n, kernel
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
+@pytest.mark.parametrize("norm", ["backward", "forward"])
+def test_square_four_step_reads_one_dft_matrix(norm):
+    """4096 = 64 x 64 at batch 1: both stages share F64 (the normalisation rides on the twiddles)."""
+    layout = algorithms.choose(4096, 1)
+    assert layout.algorithm == "four-step" and layout.factors == (64, 64)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "four_step_square_kernel"
+    assert arguments.constant_bytes(args) == 2 * (64 * 64 * 8)   # F64 and the twiddles, complex64
+    check_both_directions(random_array(4096, np.complex64, seed=4096), norm)
+
+
 def test_any_axis_and_non_contiguous_input():
     x = random_array((300, 6), np.complex64, seed=3)[::2]          # 150 points along axis 0, strided
     y = numpy_fft.fft(x, axis=0, backend="nki-simulator")

@@ -30,7 +30,7 @@ def four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: tuple, f2: tupl
     """y = DFT(x) for HBM [B, n1*n2] tensors (whole tensors: the store uses an access pattern).
 
     ``f1`` is I_group (x) F1 [(t, n1), (t, k1)]; ``tw`` the twiddles [n2, (t, k1)]
-    repeated per transform; ``f2`` is F2 [n2, k2] with the normalisation."""
+    repeated per transform, with the normalisation; ``f2`` is F2 [n2, k2]."""
     batch = xr.shape[0]
     n = n1 * n2
     rows_re = xr.reshape((batch * n1, n2))
@@ -69,4 +69,15 @@ def four_step_kernel(xr, xi, f1_re, f1_im, tw_re, tw_im, f2_re, f2_im, n1, n2, g
     yi = nl.ndarray((batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     four_step(xr, xi, yr, yi, load_constant(f1_re, f1_im), load_table(tw_re, tw_im),
               load_constant(f2_re, f2_im), n1, n2, group)
+    return yr, yi
+
+
+@nki.jit
+def four_step_square_kernel(xr, xi, f_re, f_im, tw_re, tw_im, n1):
+    """n = n1 * n1, one transform per tile: F2 = F1, so one DFT matrix is read (and negated) per launch."""
+    batch = xr.shape[0]
+    yr = nl.ndarray((batch, n1 * n1), nl.float32, buffer=nl.shared_hbm)
+    yi = nl.ndarray((batch, n1 * n1), nl.float32, buffer=nl.shared_hbm)
+    f = load_constant(f_re, f_im)
+    four_step(xr, xi, yr, yi, f, load_table(tw_re, tw_im), f, n1, n1, 1)
     return yr, yi
