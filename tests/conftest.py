@@ -95,7 +95,7 @@ def install_plugin(tmp_path, monkeypatch):
 # The core must split anything else into passes or refuse it.
 MATMUL_DFT_PLUGIN = '''
 import numpy as np
-from trnfft.plugin import Availability, Capabilities, Declined, apply_scale, hookimpl
+from trnfft.plugin import Availability, Capabilities, Declined, EnvSwitch, apply_scale, hookimpl
 
 SIGN = {sign}
 
@@ -126,13 +126,16 @@ class MatmulBackend:
 
 @hookimpl
 def trnfft_register_backends(register):
-    register(MatmulBackend())
+    register(MatmulBackend(){claims})
 '''
 
 
-def matmul_plugin(name="matmul-dft", wrong=False):
-    """Source of the naive DFT plugin; ``wrong=True`` flips the exponent's sign."""
-    return MATMUL_DFT_PLUGIN.format(name=name, sign=-1 if wrong else 1)
+def matmul_plugin(name="matmul-dft", wrong=False, claims=""):
+    """Source of the naive DFT plugin; ``wrong=True`` flips the exponent's sign.
+
+    ``claims`` is appended to its ``register(backend`` call, e.g.
+    ``', aliases=("mm",), auto_priority=150'``."""
+    return MATMUL_DFT_PLUGIN.format(name=name, sign=-1 if wrong else 1, claims=claims)
 
 
 def claims(backend: str, kind: str, dtype, lengths) -> bool:

@@ -3,7 +3,7 @@
 >>> import trnfft
 >>> y = trnfft.fft(x, dim=-1, norm="ortho")      # torch tensors or NumPy arrays
 >>> from trnfft import numpy_fft                 # a numpy.fft drop-in
->>> with trnfft.use_backend("numpy-reference"): ...
+>>> with trnfft.use_backend(name): ...          # a backend `trnfft info` lists
 
 Backends are plugins (entry-point group ``trnfft.backends``); ``trnfft info``
 lists them.

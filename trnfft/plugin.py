@@ -5,12 +5,12 @@ import numpy as np
 
 from .core.cli_args import positive_int
 from .core.errors import BackendUnavailableError, InvalidArgumentError
-from .core.hookspecs import Availability, Backend, Capabilities, Declined, Plan, hookimpl
+from .core.hookspecs import Availability, Backend, Capabilities, Declined, EnvSwitch, Plan, hookimpl
 from .core.problem import FFTProblem
 from .core.terminal import make_console
 
 __all__ = [
-    "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined",
+    "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined", "EnvSwitch",
     "FFTProblem", "InvalidArgumentError", "Plan", "apply_scale", "hookimpl", "make_console", "positive_int",
 ]
 

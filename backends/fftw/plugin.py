@@ -82,4 +82,4 @@ class FFTWBackend:
 
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
-    register(FFTWBackend())
+    register(FFTWBackend(), aliases=("fftw",), auto_priority=200)

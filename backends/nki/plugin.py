@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, hookimpl
+from trnfft.plugin import Availability, Capabilities, Declined, EnvSwitch, FFTProblem, hookimpl
 
 from . import algorithms, arguments, cost, emulated, engine, executors, marshal, programs
 from .emulator import collect, costmodel
@@ -149,8 +149,9 @@ class NKIBackend:
         if self.name == "nki-hardware":
             problem = executors.hardware_problem()
             if problem is not None:
-                return Availability.no(problem, "run on a trn2/trn3 instance with the Neuron SDK "
-                                       "(nki, neuronx-cc, torch-neuronx), or use nki-simulator")
+                return Availability.no(problem, "run on a Trainium (trn2/trn3) instance with the Neuron "
+                                       "SDK (nki, neuronx-cc, torch-neuronx), or set "
+                                       "TRNFFT_USE_SIMULATOR=1 to run the NKI kernels on nki-simulator")
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
@@ -176,12 +177,20 @@ class NKIBackend:
             raise Declined(str(exc)) from None
 
 
+# "nki" means the NKI kernels: on the CPU simulator while TRNFFT_USE_SIMULATOR is
+# true (which also puts the simulator first in "auto"), else on a NeuronCore.
+SIMULATOR = EnvSwitch("TRNFFT_USE_SIMULATOR")
+AUTO_FIRST = 300  # above fftw-reference (200) and numpy-reference (100)
+
+
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
     register(NKIBackend("nki-simulator", "NKI kernels on the CPU (real nki.simulate or the bundled emulator)",
-                        executors.simulate, executors.keep_on_host))
+                        executors.simulate, executors.keep_on_host),
+             aliases=("nki",), auto_priority=AUTO_FIRST, when=SIMULATOR)
     register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device,
-                        executors.upload))
+                        executors.upload),
+             aliases=("nki",), auto_priority=AUTO_FIRST, when=EnvSwitch(SIMULATOR.variable, on=False))
 
 
 @hookimpl

@@ -57,4 +57,4 @@ class NumpyBackend:
 
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
-    register(NumpyBackend())
+    register(NumpyBackend(), aliases=("numpy",), auto_priority=100)

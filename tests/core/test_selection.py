@@ -69,7 +69,8 @@ def test_nki_without_hardware_or_simulator_says_which_to_provide():
 
 def test_simulator_env_routes_to_nki_simulator(monkeypatch, install_plugin):
     monkeypatch.setenv("TRNFFT_LOAD_BACKENDS", "fake-nki,numpy-reference")
-    install_plugin("fake-nki", matmul_plugin("nki-simulator"))
+    install_plugin("fake-nki", matmul_plugin("nki-simulator", claims=(
+        ', aliases=("nki",), auto_priority=300, when=EnvSwitch("TRNFFT_USE_SIMULATOR")')))
     monkeypatch.setenv("TRNFFT_USE_SIMULATOR", "1")
     w = trnfft.which()
     assert (w.backend, w.source) == ("nki-simulator", "TRNFFT_USE_SIMULATOR=1")
@@ -80,13 +81,16 @@ def test_simulator_env_routes_to_nki_simulator(monkeypatch, install_plugin):
         trnfft.set_backend("nki")
 
 
-def test_simulator_env_without_the_simulator_plugin_is_an_error(monkeypatch):
+def test_simulator_env_without_the_nki_plugin_means_nothing_to_the_core(monkeypatch):
+    """The variable is the NKI plugin's switch: without that plugin "auto" is unchanged and
+    "nki" is an unknown name (the error lists the names that are registered)."""
     monkeypatch.setenv("TRNFFT_LOAD_BACKENDS", "fftw-reference,numpy-reference")
     monkeypatch.setenv("TRNFFT_USE_SIMULATOR", "1")
     trnfft.reload_backends()
     try:
-        with pytest.raises(UnknownBackendError, match="nki-simulator"):
-            trnfft.fft(np.ones(8))
+        assert (chosen().backend, chosen().source) == ("fftw-reference", "auto")
+        with pytest.raises(UnknownBackendError, match="'nki'.*fftw-reference, numpy-reference"):
+            trnfft.fft(np.ones(8), backend="nki")
     finally:
         monkeypatch.undo()
         trnfft.reload_backends()

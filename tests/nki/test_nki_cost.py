@@ -96,7 +96,7 @@ def test_trnfft_cost_cli(capsys):
 def test_trnfft_info_shows_the_engine(capsys):
     assert main(["info", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["nki_engine"].startswith("emulator")
+    assert data["engines"]["nki-simulator"].startswith("emulator")
     rows = {r["name"]: r for r in data["backends"]}
     assert rows["nki-simulator"]["available"]
     assert not rows["nki-hardware"]["available"] and "nki" in rows["nki-hardware"]["reason"]

@@ -130,7 +130,7 @@ def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,
 
 def configure_backend(name: str, **options: Any) -> None:
     """Pass settings to one backend (e.g. planner effort) and drop its cached plans."""
-    rec = REGISTRY.get(selection.ALIASES.get(name, name))
+    rec = REGISTRY.get(name)
     if rec.backend is None or not hasattr(rec.backend, "configure"):
         raise BackendError(f"backend {name!r} has no settings to configure")
     rec.backend.configure(**options)

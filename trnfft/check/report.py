@@ -14,7 +14,8 @@ from ..core.accuracy import DEFAULT_C
 from ..core.problem import COMPLEX_DTYPE, KINDS, REAL_DTYPE
 from .sweep import CrossCheckReport, available_backends, check_problem, default_problems
 from ..core.errors import InvalidArgumentError
-from ..core.selection import ALIASES, resolve_names
+from ..core.registry import REGISTRY
+from ..core.selection import resolve_names
 from ..core.terminal import make_console
 
 SHORT_DTYPE = {"complex64": "c64", "complex128": "c128", "float32": "f32", "float64": "f64"}
@@ -30,7 +31,7 @@ def _list(value: str | None) -> list[str] | None:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     backends = _list(args.backends)
     if backends:
-        backends = [ALIASES.get(b, b) for b in backends]
+        backends = [REGISTRY.canonical(b) for b in backends]
         resolve_names(tuple(backends))  # unknown or unavailable names fail here, clearly
     else:
         backends = available_backends()

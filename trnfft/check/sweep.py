@@ -16,12 +16,12 @@ import numpy as np
 
 from ..core.accuracy import DEFAULT_C, normwise_error, reference_transform, tolerance
 from ..core.dispatch import get_plan
+from ..core.registry import REGISTRY
 from ..core.result_check import require_result
 from ..core.errors import InvalidArgumentError, UnsupportedProblemError
 from ..api.arrays import numpy_precision
 from ..core.problem import KINDS, FFTProblem, make_problem
 from ..core.registry import REGISTRY
-from ..core.selection import ALIASES
 
 
 def problem_input(problem: FFTProblem, seed: int = 0) -> np.ndarray:
@@ -90,7 +90,7 @@ def _time(fn: Callable[[], Any], repeat: int) -> tuple[Any, float]:
 def check_problem(problem: FFTProblem, backends: Sequence[str] | None = None, *,
                   c: float = DEFAULT_C, seed: int = 0, repeat: int = 3) -> CrossCheckReport:
     """Run ``problem`` on each backend and compare with float64 and with each other."""
-    names = [ALIASES.get(b, b) for b in (backends or available_backends())]
+    names = [REGISTRY.canonical(b) for b in (backends or available_backends())]
     x = problem_input(problem, seed)
     x.flags.writeable = False  # a backend that writes to its input fails loudly
     ref = reference_transform(problem, x)

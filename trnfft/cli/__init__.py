@@ -19,11 +19,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     from ..api.introspection import auto_choice, backends_info
     from ..core.selection import get_backend
     rows = backends_info()
-    engine = _nki_engine()
+    engines = _engines()
     skipped = _selection_skips()
     if args.json:
         print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
-                          "skipped": list(skipped), "nki_engine": engine}, indent=2, default=str))
+                          "skipped": list(skipped), "engines": engines}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
     for col in ("backend", "status", "version", "kinds", "precisions", "notes"):
@@ -43,8 +43,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
     for line in skipped:
         con.print(f"  skipped {line}")
-    if engine:
-        con.print(f"NKI engine: {engine}")
+    for name, engine in engines.items():
+        con.print(f"{name} engine: {engine}")
     return 0
 
 
@@ -59,13 +59,11 @@ def _selection_skips() -> tuple[str, ...]:
         return (f"(the selection does not resolve: {exc})",)
 
 
-def _nki_engine() -> str | None:
-    """Which NKI engine the NKI plugin uses, when that plugin reports one."""
+def _engines() -> dict[str, str]:
+    """The engine each backend reports in its details (e.g. a simulator and its version)."""
     from ..api.introspection import backends_info
-    for r in backends_info():
-        if r["name"].startswith("nki") and "engine" in r["details"]:
-            return str(r["details"]["engine"])
-    return None
+    return {r["name"]: str(r["details"]["engine"]) for r in backends_info()
+            if "engine" in (r["details"] or {})}
 
 
 def cmd_which(args: argparse.Namespace) -> int:

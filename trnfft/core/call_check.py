@@ -21,7 +21,7 @@ from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
 from .problem import FFTProblem
 from .result_check import mismatch
-from .selection import resolve_names
+from .selection import fallback_for, resolve_names
 
 CROSSCHECK_ENV = "TRNFFT_CROSSCHECK"
 MODE_ENV = "TRNFFT_CROSSCHECK_MODE"
@@ -103,7 +103,7 @@ def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig,
     if ref_name == checked_name:
         raise BackendError(
             f"cross-check reference {ref_name!r} is the backend being checked; choose a "
-            f"different reference (e.g. {CROSSCHECK_ENV}=numpy-reference) or turn the check off")
+            f"different reference (e.g. {CROSSCHECK_ENV}={fallback_for(ref_name)}) or turn the check off")
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/Inf input: the check adds no noise
         y_ref = get_plan(problem, ref_name).execute(x)  # a plain execute: never checked again
     wrong = [f"{name!r} {why}" for name, out in ((checked_name, y), (ref_name, y_ref))

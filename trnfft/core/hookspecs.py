@@ -1,8 +1,19 @@
 """The plugin contract: the one pluggy hook and the Backend/Plan protocols.
 
 A plugin module is found through the entry-point group ``trnfft.backends``
-and implements ``trnfft_register_backends(register)``, calling ``register``
-once per backend object it provides. pluggy does the discovery and
+and implements ``trnfft_register_backends(register)``, calling
+``register(backend, aliases=(), auto_priority=None, when=None)`` once per
+backend object it provides. The plugin, not the core, owns the names users
+type and the place in "auto":
+
+* ``aliases``:       short names that select this backend;
+* ``auto_priority``: "auto" tries the available backends with a priority,
+                     highest first (None: never chosen by "auto");
+* ``when``:          an :class:`EnvSwitch`; the aliases and the auto
+                     priority hold only while it is on. Several backends may
+                     claim one alias under opposite switches, so that the
+                     alias means the one whose switch is on (a simulator
+                     while its variable is set, the device otherwise). pluggy does the discovery and
 registration; after that the core talks to each backend object directly,
 because a broadcast hook call costs about 1 us and the core resolves a
 backend once per plan, not per call.
@@ -40,6 +51,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 import pluggy
 
+from .env import getenv
 from .problem import KINDS, FFTProblem
 
 PROJECT = "trnfft"
@@ -95,6 +107,28 @@ class Capabilities:
         return None
 
 
+_TRUE = ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class EnvSwitch:
+    """A condition on one environment variable: on while it is true ("1", "true", "yes", "on").
+
+    With ``on=False`` the switch is on while the variable is *not* true. Only
+    environment switches are allowed, so that the core can tell cheaply, on
+    every call, whether a switch has flipped since it last resolved a name.
+    """
+
+    variable: str
+    on: bool = True
+
+    def holds(self) -> bool:
+        return ((getenv(self.variable) or "").strip().lower() in _TRUE) == self.on
+
+    def describe(self) -> str:
+        return f"{self.variable}=1" if self.on else f"{self.variable} unset"
+
+
 class Declined(Exception):
     """Raised by ``Backend.plan`` when the backend cannot take a problem."""
 
@@ -124,8 +158,12 @@ class Backend(Protocol):
 
 
 @hookspec
-def trnfft_register_backends(register: Callable[[Backend], None]) -> None:
-    """Register this plugin's backends by calling ``register(backend)`` for each."""
+def trnfft_register_backends(register: Callable[..., None]) -> None:
+    """Register this plugin's backends by calling ``register(backend, ...)`` for each.
+
+    ``register(backend, aliases=(), auto_priority=None, when=None)``: see the
+    module docstring for what the keywords mean.
+    """
 
 
 @hookspec

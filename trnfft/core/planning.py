@@ -10,6 +10,7 @@ from .hookspecs import Declined, Plan
 from .problem import FFTProblem
 from .registry import REGISTRY
 from .result_check import require_result
+from .selection import fallback_for
 
 
 @dataclass
@@ -60,7 +61,7 @@ def make_plan(problem: FFTProblem, names: tuple[str, ...]) -> Plan:
             except Declined as why:
                 reasons.append(f"{name} (as 1-D passes): {why}")
     hint = "" if len(names) > 1 else (
-        f". List a fallback after it, e.g. backend='{names[0]},numpy-reference', to run such "
+        f". List a fallback after it, e.g. backend='{names[0]},{fallback_for(names[0])}', to run such "
         f"problems elsewhere")
     raise UnsupportedProblemError(
         f"no selected backend can compute {problem.describe()}: " + "; ".join(reasons) + hint)

@@ -18,13 +18,14 @@ import threading
 import traceback
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Callable
 
 import pluggy
 
 from . import hookspecs
 from .errors import UnknownBackendError
-from .hookspecs import Availability, Backend, Capabilities
+from .env import raw_reader
+from .hookspecs import Availability, Backend, Capabilities, EnvSwitch
 
 ENTRY_POINT_GROUP = "trnfft.backends"
 DISTRIBUTION = "trnfft"
@@ -40,6 +41,14 @@ class BackendRecord:
     backend: Backend | None = None
     error: str = ""     # the plugin failed to import or to register
     conflict: str = ""  # the name is claimed by another plugin too
+    aliases: tuple[str, ...] = ()
+    auto_priority: float | None = None
+    when: EnvSwitch | None = None
+    builtin: bool = False
+
+    def claims_hold(self) -> bool:
+        """Whether this backend's aliases and auto priority are in force now."""
+        return self.when is None or self.when.holds()
 
     def availability(self) -> Availability:
         """The backend's own answer, unless it is missing, in conflict, or broken."""
@@ -94,6 +103,13 @@ class _Claim:
     plugin: str
     backend: Backend
     builtin: bool
+    aliases: tuple[str, ...] = ()
+    auto_priority: float | None = None
+    when: EnvSwitch | None = None
+
+    def record(self, name: str) -> BackendRecord:
+        return BackendRecord(name, self.plugin, self.backend, aliases=self.aliases,
+                             auto_priority=self.auto_priority, when=self.when, builtin=self.builtin)
 
 
 class Registry:
@@ -105,6 +121,7 @@ class Registry:
         self._extra_plugins: list[tuple[Any, str]] = []
         self._manager: pluggy.PluginManager | None = None
         self.generation = 0  # bumped on every reload so caches keyed on it expire
+        self._switch_state: Callable[[], object] | None = None
 
     # -- loading -------------------------------------------------------------
     def _new_manager(self) -> pluggy.PluginManager:
@@ -148,12 +165,20 @@ class Registry:
     def _run_registration(pm: pluggy.PluginManager, plugin_name: str, obj: Any, builtin: bool,
                           claims: dict[str, list[_Claim]]) -> str:
         """Call one plugin's register hook, so one plugin's failure stays its own ("" if none)."""
-        def register(backend: Backend) -> None:
+        def register(backend: Backend, aliases: tuple[str, ...] = (),
+                     auto_priority: float | None = None, when: EnvSwitch | None = None) -> None:
             if not isinstance(backend, Backend):
                 raise TypeError(f"{backend!r} does not implement trnfft.plugin.Backend")
             if not isinstance(backend.name, str) or not backend.name:
                 raise TypeError(f"backend name must be a non-empty string, got {backend.name!r}")
-            claims.setdefault(backend.name, []).append(_Claim(plugin_name, backend, builtin))
+            if isinstance(aliases, str) or not all(isinstance(a, str) and a for a in aliases):
+                raise TypeError(f"aliases must be a tuple of non-empty strings, got {aliases!r}")
+            if auto_priority is not None and not isinstance(auto_priority, (int, float)):
+                raise TypeError(f"auto_priority must be a number or None, got {auto_priority!r}")
+            if when is not None and not isinstance(when, EnvSwitch):
+                raise TypeError(f"when must be a trnfft.plugin.EnvSwitch or None, got {when!r}")
+            claims.setdefault(backend.name, []).append(
+                _Claim(plugin_name, backend, builtin, tuple(aliases), auto_priority, when))
 
         for impl in pm.hook.trnfft_register_backends.get_hookimpls():
             if impl.plugin is not obj:
@@ -191,6 +216,7 @@ class Registry:
         """Forget every plugin and load the entry points again."""
         with self._lock:
             self._records = None
+            self._switch_state = None
             self.generation += 1
 
     def add_plugin(self, plugin: Any, name: str | None = None) -> None:
@@ -208,10 +234,56 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self.records())
 
+    def canonical(self, name: str) -> str:
+        """The backend an alias means now (``name`` itself when it is no alias).
+
+        A backend's own name beats an alias; of the backends claiming an alias
+        whose switch is on, trnfft's own plugins win, and a tie between others
+        leaves the alias unresolved (``get`` then says it is unknown).
+        """
+        records = self.records()
+        if name in records:
+            return name
+        claimants = [r for r in self.claimants(name) if r.claims_hold()]
+        if len(claimants) > 1:
+            claimants = [r for r in claimants if r.builtin] or claimants
+        return claimants[0].name if len(claimants) == 1 else name
+
+    def claimants(self, alias: str) -> list[BackendRecord]:
+        """The backends that register ``alias``, whether or not their switch is on now."""
+        return [r for r in self._usable(self.records()) if alias in r.aliases]
+
+    def aliases(self) -> list[str]:
+        """Every alias any backend registers (whether or not its switch is on now)."""
+        return sorted({a for r in self._usable(self.records()) for a in r.aliases})
+
+    def auto_order(self) -> list[str]:
+        """The backends "auto" tries here, highest declared priority first."""
+        ranked = [r for r in self._usable(self.records())
+                  if r.auto_priority is not None and r.claims_hold()]
+        return [r.name for r in sorted(ranked, key=lambda r: (-r.auto_priority, r.name))]  # type: ignore[operator]
+
+    def switch_state(self) -> object:
+        """The raw values of the variables the registered switches read (a memo key part).
+
+        On the per-call path, so the reader is built once per load: one variable
+        (the usual case) is read directly, without building a tuple."""
+        state = self._switch_state
+        if state is None:
+            variables = sorted({r.when.variable for r in self.records().values() if r.when})
+            readers = tuple(raw_reader(v) for v in variables)
+            state = readers[0] if len(readers) == 1 else lambda: tuple(r() for r in readers)
+            self._switch_state = state
+        return state()
+
+    @staticmethod
+    def _usable(records: dict[str, BackendRecord]) -> list[BackendRecord]:
+        return [r for r in records.values() if r.backend is not None and not r.conflict]
+
     def get(self, name: str) -> BackendRecord:
-        rec = self.records().get(name)
+        rec = self.records().get(self.canonical(name))
         if rec is None:
-            known = ", ".join(self.names()) or "none"
+            known = ", ".join(self.names() + self.aliases()) or "none"
             raise UnknownBackendError(
                 f"unknown trnfft backend {name!r}; registered backends: {known}. "
                 f"Backends come from the entry-point group {ENTRY_POINT_GROUP!r} "
@@ -228,7 +300,7 @@ def _settle(claims: dict[str, list[_Claim]]) -> dict[str, BackendRecord]:
     records: dict[str, BackendRecord] = {}
     for name, found in claims.items():
         if len(found) == 1:
-            records[name] = BackendRecord(name, found[0].plugin, found[0].backend)
+            records[name] = found[0].record(name)
             continue
         plugins = ", ".join(repr(c.plugin) for c in found)
         owner = next((c for c in found if c.builtin), None)
@@ -237,7 +309,7 @@ def _settle(claims: dict[str, list[_Claim]]) -> dict[str, BackendRecord]:
                 f"backend name {name!r} is registered by several plugins ({plugins}), "
                 f"so none of them is used"))
             continue
-        records[name] = BackendRecord(name, owner.plugin, owner.backend)
+        records[name] = owner.record(name)
         for c in found:
             if c is not owner:
                 records[f"{name} (plugin {c.plugin})"] = BackendRecord(name, c.plugin, conflict=(

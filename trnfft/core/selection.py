@@ -6,11 +6,12 @@ Highest priority first:
    so threads and asyncio tasks each keep their own);
 2. ``trnfft.set_backend(...)``;
 3. ``TRNFFT_BACKEND``;
-4. ``TRNFFT_USE_SIMULATOR=1``, which means "nki" on the simulator;
-5. "auto": nki-hardware when it is available, else fftw-reference, else
-   numpy-reference.
+4. "auto": the available backend with the highest ``auto_priority``.
 
-A selection may name several backends ("nki,fftw-reference"): entries that
+Names, aliases and the "auto" order all come from the plugins' registrations
+(see ``hookspecs.py``); this module knows no backend by name.
+
+A selection may name several backends ("first,second"): entries that
 are unavailable here are skipped (recorded with the reason in
 ``Selection.skipped``), and of the rest the first that accepts a problem plans
 it. A single name never falls back silently.
@@ -29,16 +30,12 @@ from .registry import REGISTRY
 BackendSpec = Union[str, Sequence[str], None]
 
 BACKEND_ENV = "TRNFFT_BACKEND"
-SIMULATOR_ENV = "TRNFFT_USE_SIMULATOR"
-AUTO_ORDER = ("nki-hardware", "fftw-reference", "numpy-reference")
-ALIASES = {"fftw": "fftw-reference", "numpy": "numpy-reference"}
-NKI_HARDWARE, NKI_SIMULATOR = "nki-hardware", "nki-simulator"
 
 _context: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
     "trnfft_backend", default=None)
 _global: tuple[str, ...] | None = None
 _memo: dict[tuple, "Selection"] = {}
-_backend_env, _simulator_env = raw_reader(BACKEND_ENV), raw_reader(SIMULATOR_ENV)
+_backend_env = raw_reader(BACKEND_ENV)
 
 
 @dataclass(frozen=True)
@@ -65,10 +62,6 @@ def _split(spec: BackendSpec) -> tuple[str, ...] | None:
     if not names:
         raise InvalidArgumentError(f"empty backend selection {spec!r}")
     return names
-
-
-def simulator_requested() -> bool:
-    return (getenv(SIMULATOR_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def set_backend(backend: BackendSpec) -> None:
@@ -110,8 +103,6 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
     env = (getenv(BACKEND_ENV) or "").strip()
     if env:
         return _split(env), f"{BACKEND_ENV}={env}"  # type: ignore[return-value]
-    if simulator_requested():
-        return ("nki",), f"{SIMULATOR_ENV}=1"
     return ("auto",), "auto"
 
 
@@ -119,7 +110,7 @@ def resolve(explicit: BackendSpec = None) -> Selection:
     """The backends a transform call with ``backend=explicit`` would use here."""
     if type(explicit) is list:
         explicit = tuple(explicit)
-    key = (explicit, _context.get(), _global, _backend_env(), _simulator_env(),
+    key = (explicit, _context.get(), _global, _backend_env(), REGISTRY.switch_state(),
            REGISTRY.generation)
     try:
         sel = _memo.get(key)
@@ -127,13 +118,15 @@ def resolve(explicit: BackendSpec = None) -> Selection:
         sel = None
     if sel is None:
         requested, source = _requested(explicit)
+        if requested == ("auto",) and source == "auto":
+            source = _auto_source()
         sel = resolve_names(requested, source)
         _memo[key] = sel
     return sel
 
 
 def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
-    """Map requested names (aliases, "nki", "auto") to available backends, or raise."""
+    """Map requested names (backend names, aliases, "auto") to available backends, or raise."""
     names: list[str] = []
     skipped: list[tuple[str, str]] = []
     for req in requested:
@@ -154,20 +147,31 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
 
 
 def _resolve_one(requested: str) -> str:
-    name = ALIASES.get(requested, requested)
-    if name == "auto":
+    if requested == "auto":
         return _auto()
-    if name == "nki":
-        return _nki()
+    name = REGISTRY.canonical(requested)
+    if name == requested and name not in REGISTRY.records():
+        _raise_if_switched_off(requested)
     rec = REGISTRY.get(name)  # raises UnknownBackendError with the known names
     avail = rec.availability()
     if not avail.available:
+        called = repr(name) if name == requested else f"{requested!r} (here {name!r})"
         fix = f" Fix: {avail.fix}" if avail.fix else ""
         raise _unavailable(
-            f"trnfft backend {name!r} is not available here: {avail.reason}.{fix}; or list a "
-            f"fallback, e.g. {name + ',' + _fallback_for(name)!r} (unavailable entries in a list "
-            f"are skipped)", avail.reason)
+            f"trnfft backend {called} is not available here: {avail.reason}.{fix}; or list a "
+            f"fallback, e.g. {requested + ',' + fallback_for(name)!r} (unavailable entries in a "
+            f"list are skipped)", avail.reason)
     return name
+
+
+def _raise_if_switched_off(alias: str) -> None:
+    """An alias that names a backend only while a switch is on: say which switch."""
+    off = [r for r in REGISTRY.claimants(alias) if r.when is not None and not r.claims_hold()]
+    if off:
+        means = "; ".join(f"{r.name!r} while {r.when.describe()}" for r in off)  # type: ignore[union-attr]
+        raise _unavailable(
+            f"trnfft backend {alias!r} names no backend here: it means {means}. Set that, or "
+            f"choose another backend (`trnfft info` lists them)", f"{alias!r} needs {means}")
 
 
 def _unavailable(message: str, reason: str) -> BackendUnavailableError:
@@ -177,9 +181,10 @@ def _unavailable(message: str, reason: str) -> BackendUnavailableError:
     return exc
 
 
-def _fallback_for(name: str) -> str:
-    """A backend to suggest after ``name`` in a list (the reference ones need no device)."""
-    return "numpy-reference" if name == "fftw-reference" else "fftw-reference"
+def fallback_for(name: str) -> str:
+    """A backend to suggest after ``name`` in a list: the first other one "auto" could pick."""
+    return next((other for other in REGISTRY.auto_order() if other != name and _available(other)),
+                "another-backend")
 
 
 def _available(name: str) -> bool:
@@ -188,27 +193,18 @@ def _available(name: str) -> bool:
 
 
 def _auto() -> str:
-    if simulator_requested():
-        return _nki()
-    for name in AUTO_ORDER:
+    for name in REGISTRY.auto_order():
         if _available(name):
             return name
     raise BackendUnavailableError(
-        "no trnfft backend is available: even numpy-reference failed to load. "
-        "Run `trnfft info` to see why each backend is missing.")
+        "no trnfft backend is available for 'auto': none of the backends that declare an auto "
+        "priority can run here. Run `trnfft info` to see why each backend is missing.")
 
 
-def _nki() -> str:
-    """'nki' means the NKI kernels: on the simulator if asked, else on hardware."""
-    if simulator_requested():
-        return _resolve_one(NKI_SIMULATOR)
-    if _available(NKI_HARDWARE):
-        return NKI_HARDWARE
-    hw = REGISTRY.records().get(NKI_HARDWARE)
-    why = hw.availability().reason if hw is not None else "the nki-hardware backend is not installed"
-    raise _unavailable(
-        f"backend 'nki' needs either a Trainium NeuronCore (nki-hardware: {why}) "
-        f"or the CPU simulator: set {SIMULATOR_ENV}=1 to run the NKI kernels on "
-        f"nki-simulator, or choose another backend (e.g. 'fftw-reference'), or list a "
-        f"fallback ('nki,fftw-reference': unavailable entries in a list are skipped).",
-        f"no Trainium ({why}) and {SIMULATOR_ENV} is not set")
+def _auto_source() -> str:
+    """Where "auto" came from: plain, or the switch that put its pick first (e.g. an env var)."""
+    try:
+        rec = REGISTRY.records().get(_auto())
+    except BackendUnavailableError:
+        return "auto"
+    return rec.when.describe() if rec is not None and rec.when is not None else "auto"
