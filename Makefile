@@ -18,8 +18,9 @@ $(VENV)/.run-installed: $(VENV)/bin/python pyproject.toml constraints.txt
 	$(PIP) -e ".[plot,torch]"
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/bin/python pyproject.toml constraints.txt
-	$(PIP) -e ".[test,bench]"
+# the example plugin too: its tests (tests/examples) check it end to end
+$(VENV)/.test-installed: $(VENV)/bin/python pyproject.toml constraints.txt examples/trnfft-example-backend/pyproject.toml
+	$(PIP) -e ".[test,bench]" -e examples/trnfft-example-backend
 	touch $@
 
 ## Install, then run trnfft's main job: every backend cross-checked against a

@@ -99,7 +99,8 @@ def runtime_plugin():
 
 def test_a_runtime_plugin_joins_auto_by_its_priority(runtime_plugin):
     runtime_plugin("low-echo", auto_priority=50)
-    assert REGISTRY.auto_order()[-1] == "low-echo"
+    order = REGISTRY.auto_order()
+    assert order.index("low-echo") == order.index("numpy-reference") + 1
     assert trnfft.which("fft", (8,), "complex128").backend == "fftw-reference"
     runtime_plugin("top-echo", aliases=("echo",), auto_priority=250)
     order = REGISTRY.auto_order()
