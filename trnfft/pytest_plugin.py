@@ -20,9 +20,12 @@ test asks for the fixture.
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Generator, Iterator
 
 import pytest
+
+if TYPE_CHECKING:
+    import pluggy
 
 
 def pytest_addoption(parser: Any) -> None:
@@ -80,7 +83,7 @@ def _unavailable_mark(name: str, status: dict[str, str | None]) -> Any:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: Any) -> Iterator[None]:
+def pytest_runtest_call(item: Any) -> Generator[None, pluggy.Result[None], None]:
     """Skip, with the backend's reason, a trnfft_backend test whose problem it declines."""
     outcome = yield
     excinfo = outcome.excinfo

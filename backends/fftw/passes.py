@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -113,7 +114,7 @@ class PassPlan:
         self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype) if kind == "r2c" else None
         self._out = pyfftw.empty_aligned(problem.output_shape, dtype=problem.output_dtype) \
             if kind == "c2r" else None
-        self._rows = None
+        self._rows: Any = None  # a pyfftw.FFTW over the last axis (pyfftw ships no types)
         if last in problem.axes:
             src, dst = {"c2c": (self._work, self._work), "r2c": (self._in, self._work),
                         "c2r": (self._work, self._out)}[kind]
@@ -128,6 +129,7 @@ class PassPlan:
         with self._lock:
             if p.kind == "r2c":
                 y = self._empty_aligned(p.output_shape, dtype=p.output_dtype)
+                assert self._in is not None  # r2c allocates its real input buffer
                 np.copyto(self._in, x)
                 self._rows.update_arrays(self._in, y)
                 self._rows.execute()

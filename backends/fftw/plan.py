@@ -13,6 +13,7 @@ counts against its byte limit.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,9 @@ class FFTWPlan:
         self.problem = problem
         self._scale = problem.scale
         self._lock = threading.Lock()
-        self._inplace = self._fftw = None
+        # pyfftw.FFTW objects (pyfftw ships no type information); one of the two is built
+        self._inplace: Any = None
+        self._fftw: Any = None
         direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
         if problem.kind == "c2c" and x_elements(problem) >= INPLACE_MIN:
             # Large c2c: copy the input once into the result's own aligned buffer and

@@ -126,7 +126,7 @@ def six_step_factors(n: int, batch: int) -> tuple[int, int, int] | None:
                 triples.append((n1, n2, n3))
     if not triples:
         return None
-    return min(triples, key=lambda t: (_six_step_seconds(*t, batch), t))
+    return min(triples, key=lambda t: (_six_step_seconds(t[0], t[1], t[2], batch), t))
 
 
 def largest_prime_factor(n: int) -> int:
@@ -156,11 +156,12 @@ def bluestein_inner(n: int, batch: int) -> "Layout | None":
 
 def estimated_seconds(layout: Layout, batch: int) -> float:
     """The rough engine-time estimate the factor choice uses (not the cost model)."""
+    f = layout.factors
     if layout.algorithm == "four-step":
-        return _four_step_seconds(*layout.factors, batch)
+        return _four_step_seconds(f[0], f[1], batch)
     if layout.algorithm == "radix-four-step":
-        return _radix_seconds(*layout.factors, batch)
-    return _six_step_seconds(*layout.factors, batch)
+        return _radix_seconds(f[0], f[1], f[2], batch)
+    return _six_step_seconds(f[0], f[1], f[2], batch)
 
 
 def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
@@ -181,7 +182,7 @@ def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
                 options.append((radix, *pair))
     if not options:
         return None
-    return min(options, key=lambda o: _radix_seconds(*o, batch))
+    return min(options, key=lambda o: _radix_seconds(o[0], o[1], o[2], batch))
 
 
 def _factored(n: int, batch: int) -> "Layout | None":
@@ -217,7 +218,8 @@ def choose(n: int, batch: int = 1) -> Layout:
         return layout
     inner = bluestein_inner(n, batch)
     if inner is not None:
-        group, per_tile = bluestein_sbuf_tiles(*inner.factors, batch) if inner.algorithm == "four-step" else (1, 1)
+        f = inner.factors
+        group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
         return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
     raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
                      f"whose transform fits SBUF")

@@ -86,9 +86,9 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
-        m = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
+        j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
         q = np.arange(1, radix, dtype=np.int64).reshape(-1, 1, 1)
-        w = C.roots(m * q, layout.n, forward)
+        w = C.roots(j * q, layout.n, forward)
         f1 = C.dft_pair(n1, forward)
         tw = C.roots(C.outer_exponents(n2, n1), n1 * n2, forward)
         f2 = C.dft_pair(n2, forward, scale)

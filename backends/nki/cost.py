@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -61,15 +61,16 @@ def _input_and_reference(problem: FFTProblem, seed: int) -> tuple[np.ndarray, np
     """A random input of the problem's shape and its float64 NumPy result."""
     rng = np.random.default_rng(seed)
     axes, lengths = problem.axes, problem.lengths
+    norm = cast(Literal["backward", "ortho", "forward"], problem.norm)  # a str among NORMS
     if problem.kind == "c2r":  # a Hermitian half spectrum: the r2c of real data
         half = np.fft.rfftn(rng.uniform(-1, 1, (problem.shape[0], *lengths)), axes=axes)
         return half.astype(np.complex64), np.fft.irfftn(half.astype(np.complex64).astype(np.complex128),
-                                                        s=lengths, axes=axes, norm=problem.norm)
+                                                        s=lengths, axes=axes, norm=norm)
     if problem.kind == "r2c":
         x = rng.uniform(-1, 1, problem.shape).astype(np.float32)
-        return x, np.fft.rfftn(x.astype(np.float64), axes=axes, norm=problem.norm)
+        return x, np.fft.rfftn(x.astype(np.float64), axes=axes, norm=norm)
     x = (rng.uniform(-1, 1, problem.shape) + 1j * rng.uniform(-1, 1, problem.shape)).astype(np.complex64)
-    ref = (np.fft.fftn if problem.forward else np.fft.ifftn)(x.astype(np.complex128), axes=axes, norm=problem.norm)
+    ref = (np.fft.fftn if problem.forward else np.fft.ifftn)(x.astype(np.complex128), axes=axes, norm=norm)
     return x, ref
 
 
@@ -137,7 +138,7 @@ def gemm_cost(m: int = 1024, k: int = 1024, n: int = 1024, dtype: str = "float32
 
 
 def report(rec: KernelRecord, costs: dict[str, ModelledCost], flops: float | None = None) -> dict[str, Any]:
-    out = {"record": rec.as_dict(), "modelled": {c: m.as_dict() for c, m in costs.items()},
+    out: dict[str, Any] = {"record": rec.as_dict(), "modelled": {c: m.as_dict() for c, m in costs.items()},
            "note": "every time here is MODELLED from documented engine figures, not measured"}
     if flops:
         for chip, cost in costs.items():

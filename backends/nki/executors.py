@@ -107,7 +107,7 @@ def on_device(kernel: Any, *args: Any) -> tuple[Any, ...]:
     else:
         where = _common_device(parts)
     rt = device.runtime_for(where)
-    call_args = []
+    call_args: list[Any] = []
     for a in args:
         call_args.extend(a.on(where, rt) if isinstance(a, ResidentConstants) else (_to_device(a, where),))
     out = launch(kernel, *call_args)

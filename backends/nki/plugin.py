@@ -39,7 +39,8 @@ class FFTPlan:
         images = max(problem.batch, 1)
         self.program: programs.Program | None = None
         if problem.kind == "c2c" and len(problem.axes) == 2 and max(problem.lengths) <= algorithms.MAX_SIDE_2D:
-            self.layout = algorithms.choose_2d(*problem.lengths, images)
+            n1, n2 = problem.lengths
+            self.layout = algorithms.choose_2d(n1, n2, images)
             self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                              problem.scale)
         elif len(problem.axes) == 1 and (problem.kind == "c2c" or n <= algorithms.PMAX):

@@ -63,8 +63,9 @@ def r2c_step(n: int, rows: int, scale: float) -> Step:
         h = n // 2
         name, arrays, ints = _c2c(h, rows, True, 1.0)
         w = _w(n, h + 1, True)
-        tables = (_term(scale * (1 - 1j * w) / 2, False), _term(scale * (1 + 1j * w) / 2, True))
-        ranges = ((0, 1, ((0, 0, 1, 0, 0), (0, 0, -1, 0, 1))),
+        tables: tuple[np.ndarray, ...] = (_term(scale * (1 - 1j * w) / 2, False),
+                                          _term(scale * (1 + 1j * w) / 2, True))
+        ranges: tuple = ((0, 1, ((0, 0, 1, 0, 0), (0, 0, -1, 0, 1))),
                   (1, h, ((0, 0, 1, 0, 0), (0, 0, -1, h, 1))),
                   (h, h + 1, ((0, 0, 1, -h, 0), (0, 0, -1, h, 1))))
         return ("r2c-even", name, ints, ranges, rows, h + 1), (arrays, tables)
@@ -90,7 +91,7 @@ def c2r_step(n: int, rows: int, scale: float) -> Step:
         direct, mirror = _term(scale * (1 + 1j * w), False), _term(scale * (1 - 1j * w), True)
         direct[2:, 0] = 0.0   # Im X[0] ignored
         mirror[2:, 0] = 0.0   # Im X[h] ignored
-        ranges = ((0, h, ((0, 0, 1, 0, 0), (0, 0, -1, h, 1))),)
+        ranges: tuple = ((0, h, ((0, 0, 1, 0, 0), (0, 0, -1, h, 1))),)
         return ("c2r-even", name, ints, ranges, rows, h + 1, h), (arrays, (direct, mirror))
     pairs = (rows + 1) // 2
     width = n // 2 + 1

@@ -23,6 +23,11 @@ def torch_module() -> Any | None:
     return sys.modules.get("torch")
 
 
+def loaded_torch() -> Any:
+    """torch, on paths reached only with a tensor in hand (so torch is already imported)."""
+    return sys.modules["torch"]
+
+
 def tensor_type() -> type | None:
     """torch.Tensor if torch has been imported, else None."""
     torch = sys.modules.get("torch")
@@ -52,7 +57,7 @@ def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:
 
 def torch_precision(dtype: Any) -> tuple[str, bool]:
     """(precision, is_complex) torch.fft would compute an FFT of ``dtype`` in."""
-    torch = torch_module()
+    torch = loaded_torch()
     table = _torch_precisions(torch)
     if dtype in table:
         return table[dtype]
@@ -87,7 +92,7 @@ def tensor_to_numpy(t: Any) -> np.ndarray:
 
 def numpy_to_tensor(y: np.ndarray) -> Any:
     """A CPU tensor sharing ``y``'s memory (torch must already be imported)."""
-    return torch_module().from_numpy(y)
+    return loaded_torch().from_numpy(y)
 
 
 def resize_axis(x: Any, axis: int, n: int) -> Any:
@@ -102,6 +107,6 @@ def resize_axis(x: Any, axis: int, n: int) -> Any:
     pad_shape = list(x.shape)
     pad_shape[axis] = n - have
     if is_tensor(x):
-        torch = torch_module()
+        torch = loaded_torch()
         return torch.cat([x, torch.zeros(pad_shape, dtype=x.dtype, device=x.device)], dim=axis)
     return np.concatenate([x, np.zeros(pad_shape, dtype=x.dtype)], axis=axis)

@@ -24,7 +24,7 @@ SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
 
 def needs_autograd(x: Any) -> bool:
-    torch = arrays.torch_module()
+    torch = arrays.loaded_torch()
     return bool(x.requires_grad and torch.is_grad_enabled())
 
 
@@ -39,9 +39,10 @@ def _function() -> Any:
     """The autograd.Function class, created on first use so torch stays optional."""
     global _FN
     if _FN is None:
-        torch = arrays.torch_module()
+        torch = arrays.loaded_torch()
+        function_base: Any = torch.autograd.Function
 
-        class LinearFFT(torch.autograd.Function):
+        class LinearFFT(function_base):
             @staticmethod
             def forward(ctx: Any, x: Any, problem: FFTProblem, backend: Any) -> Any:
                 ctx.problem, ctx.backend = problem, backend
@@ -57,7 +58,7 @@ def _function() -> Any:
 
 def adjoint(g: Any, problem: FFTProblem, backend: Any) -> Any:
     """A^H g for the transform ``problem`` describes (g a tensor shaped like its output)."""
-    torch = arrays.torch_module()
+    torch = arrays.loaded_torch()
     norm = SWAP_NORM[problem.norm]
     if problem.kind == "c2c":
         adj = replace(problem, forward=not problem.forward, norm=norm)

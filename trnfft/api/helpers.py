@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, Sequence
+from typing import Any, Union
 
 import numpy as np
 
 from . import arrays
 from ..core.errors import InvalidArgumentError
+
+# one axis, or a tuple or list of them (any other sequence is taken as one, invalid, axis)
+Axes = Union[int, tuple[int, ...], list[int], None]
 
 
 def _grid(n: int, d: float, real: bool) -> np.ndarray:
@@ -35,9 +38,7 @@ def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> np.ndarray:
 
 
 def _torch_grid(grid: np.ndarray, out: Any, dtype: Any, device: Any, requires_grad: bool) -> Any:
-    torch = arrays.torch_module()
-    if torch is None:
-        import torch  # noqa: F811 - the torch-style helpers need torch
+    import torch  # the torch-style helpers need torch (a no-op once it is loaded)
     t = torch.tensor(grid, dtype=dtype or torch.get_default_dtype(), device=device)
     if out is not None:
         if tuple(out.shape) != tuple(t.shape):
@@ -58,7 +59,7 @@ def torch_rfftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None
     return _torch_grid(_grid(n, d, real=True), out, dtype, device, requires_grad)
 
 
-def _shift(x: Any, axes: int | Sequence[int] | None, inverse: bool) -> Any:
+def _shift(x: Any, axes: Axes, inverse: bool) -> Any:
     tensor = arrays.is_tensor(x)
     if not tensor:
         x = np.asarray(x)
@@ -71,25 +72,25 @@ def _shift(x: Any, axes: int | Sequence[int] | None, inverse: bool) -> Any:
             raise InvalidArgumentError(f"axis {a} is out of range for {x.ndim} dimension(s)")
     shifts = [(-(x.shape[a] // 2) if inverse else x.shape[a] // 2) for a in axes]
     if tensor:
-        return arrays.torch_module().roll(x, shifts, tuple(axes))
+        return arrays.loaded_torch().roll(x, shifts, tuple(axes))
     return np.roll(x, shifts, tuple(axes))
 
 
-def fftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
+def fftshift(x: Any, axes: Axes = None) -> Any:
     """Move the zero frequency to the centre (numpy.fft.fftshift; tensors too)."""
     return _shift(x, axes, inverse=False)
 
 
-def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
+def ifftshift(x: Any, axes: Axes = None) -> Any:
     """Undo fftshift."""
     return _shift(x, axes, inverse=True)
 
 
-def torch_fftshift(input: Any, dim: int | Sequence[int] | None = None) -> Any:
+def torch_fftshift(input: Any, dim: Axes = None) -> Any:
     """As torch.fft.fftshift (arrays too)."""
     return _shift(input, dim, inverse=False)
 
 
-def torch_ifftshift(input: Any, dim: int | Sequence[int] | None = None) -> Any:
+def torch_ifftshift(input: Any, dim: Axes = None) -> Any:
     """As torch.fft.ifftshift (arrays too)."""
     return _shift(input, dim, inverse=True)

@@ -252,7 +252,7 @@ def _overlap_add(frames: Any, hop: int, length: int) -> Any:
     pieces = -(-n_fft // hop)
     padded = torch.nn.functional.pad(frames, (0, pieces * hop - n_fft))
     total = (n_frames + pieces - 1) * hop
-    out = None
+    out: Any = None
     for j in range(pieces):
         run = padded[:, :, j * hop:(j + 1) * hop].reshape(batch, n_frames * hop)
         run = torch.nn.functional.pad(run, (j * hop, total - j * hop - n_frames * hop))

@@ -36,7 +36,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     else:
         backends = available_backends()
     try:
-        sizes = [int(s) for s in _list(args.sizes)] if args.sizes else None
+        sizes = [int(s) for s in names] if (names := _list(args.sizes)) is not None else None
     except ValueError:
         raise InvalidArgumentError(f"--sizes must be comma-separated integers, got {args.sizes!r}") from None
     if sizes is not None and any(n < 1 for n in sizes):

@@ -29,9 +29,9 @@ def problem_input(problem: FFTProblem, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if problem.kind == "c2r":
         real_shape = problem.output_shape
-        x = np.fft.rfftn(rng.uniform(-1, 1, real_shape), s=problem.lengths, axes=problem.axes)
-        return x.astype(problem.input_dtype)
-    x = rng.uniform(-1, 1, problem.shape)
+        half = np.fft.rfftn(rng.uniform(-1, 1, real_shape), s=problem.lengths, axes=problem.axes)
+        return half.astype(problem.input_dtype)
+    x: np.ndarray = rng.uniform(-1, 1, problem.shape)
     if problem.kind == "c2c":
         x = x + 1j * rng.uniform(-1, 1, problem.shape)
     return x.astype(problem.input_dtype)

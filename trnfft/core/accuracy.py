@@ -11,6 +11,7 @@ platform has it, so that double-precision errors are measured, not zero.
 from __future__ import annotations
 
 import math
+from typing import Literal, cast
 
 import numpy as np
 
@@ -66,7 +67,8 @@ _LONG_DOUBLE = np.finfo(np.longdouble).eps < np.finfo(np.float64).eps
 
 def reference_transform(problem: FFTProblem, x: np.ndarray) -> np.ndarray:
     """``problem`` computed by NumPy directly (bypassing every plugin), in float64 or wider."""
-    axes, s, norm = list(problem.axes), list(problem.lengths), problem.norm
+    axes, s = list(problem.axes), list(problem.lengths)
+    norm = cast(Literal["backward", "ortho", "forward"], problem.norm)  # a str among NORMS
     wide = problem.precision != "single" and _LONG_DOUBLE  # long: as wide as NumPy goes
     real, cplx = (np.longdouble, np.clongdouble) if wide else (np.float64, np.complex128)
     if problem.kind == "r2c":

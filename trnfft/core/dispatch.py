@@ -49,7 +49,7 @@ def plan_nbytes(plan: Plan) -> int:
 def cached_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> CachedPlan:
     """The cache entry for ``problem`` (an FFTProblem or its key) under the current selection."""
     names = selection.resolve(backend).names
-    key = problem if type(problem) is tuple else problem.key()
+    key = problem.key() if type(problem) is FFTProblem else problem
     return plan_cache.get_or_build((names, key), lambda: _build(key, names))
 
 
@@ -65,6 +65,6 @@ def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
     y = plan.execute(x)
     if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
         require_result(y, getattr(plan, "backend", "?"),
-                       FFTProblem(*problem) if type(problem) is tuple else problem)
+                       problem if type(problem) is FFTProblem else FFTProblem(*problem))
     cfg = crosscheck_active()
     return y if cfg is None else checked(plan, x, y, cfg, get_plan)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, final
 
 import numpy as np
 
@@ -15,15 +15,16 @@ PRECISIONS = ("single", "double", "long")
 
 # "long" is NumPy's longdouble: 80-bit extended on x86, the same as double on
 # some platforms; NumPy >= 2 (pocketfft) and FFTW both compute in it.
-REAL_DTYPE = {"single": np.dtype(np.float32), "double": np.dtype(np.float64),
+REAL_DTYPE: dict[str, np.dtype] = {"single": np.dtype(np.float32), "double": np.dtype(np.float64),
               "long": np.dtype(np.longdouble)}
-COMPLEX_DTYPE = {"single": np.dtype(np.complex64), "double": np.dtype(np.complex128),
+COMPLEX_DTYPE: dict[str, np.dtype] = {"single": np.dtype(np.complex64), "double": np.dtype(np.complex128),
                  "long": np.dtype(np.clongdouble)}
 # the precision NumPy computes an FFT of each float/complex dtype in (float16 is computed in single)
-NUMPY_PRECISION = {np.dtype(np.float16): "single",
+NUMPY_PRECISION: dict[np.dtype, str] = {np.dtype(np.float16): "single",
                    **{dt: p for table in (REAL_DTYPE, COMPLEX_DTYPE) for p, dt in table.items()}}
 
 
+@final
 @dataclass(frozen=True)
 class FFTProblem:
     """One transform, exactly as a backend must compute it.

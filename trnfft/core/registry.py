@@ -193,7 +193,7 @@ class Registry:
     def register_commands(self, subparsers: Any) -> list[str]:
         """Let every loaded plugin add CLI subcommands; returns the errors of those that failed."""
         self.records()
-        errors = []
+        errors: list[str] = []
         pm = self._manager
         if pm is None:
             return errors
@@ -222,7 +222,8 @@ class Registry:
     def add_plugin(self, plugin: Any, name: str | None = None) -> None:
         """Register a plugin object (module or instance with the hook) at run time."""
         with self._lock:
-            self._extra_plugins.append((plugin, name or getattr(plugin, "__name__", repr(plugin))))
+            label: str = name if name else getattr(plugin, "__name__", repr(plugin))
+            self._extra_plugins.append((plugin, label))
             self.reload()
 
     def remove_plugin(self, plugin: Any) -> None:

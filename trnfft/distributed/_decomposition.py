@@ -51,7 +51,7 @@ class Decomposition:
 
 
 def choose(shape: tuple[int, ...], spectral: tuple[int, ...], size: int, decomposition: str,
-           grid: tuple[int, int] | None) -> Decomposition:
+           grid: tuple[int, ...] | None) -> Decomposition:
     """The decomposition for ``size`` ranks (``decomposition`` "auto", "slab" or "pencil";
     ``grid`` fixes a pencil grid). ``spectral`` is the shape after the r2c axis is halved."""
     d = len(shape)

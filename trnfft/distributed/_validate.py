@@ -62,7 +62,7 @@ def _decode(row: list[int], call: Call) -> tuple[dict[str, tuple[int, ...]], tup
     return fields, shape, dtype, bool(row[pos + 1])
 
 
-def gather_and_check(call: Call, group: object, layout: Layout | None, what: str) -> None:
+def gather_and_check(call: Call, group: dist.ProcessGroup | None, layout: Layout | None, what: str) -> None:
     """All-gather every rank's ``call`` and raise the same error on every rank when
     they disagree, when some rank's arguments were bad, or when a block's shape is
     not the one ``layout`` gives that rank (after any leading batch dims).
@@ -99,7 +99,7 @@ def gather_and_check(call: Call, group: object, layout: Layout | None, what: str
             f"{what}: input requires grad on rank(s) {grads}; distributed transforms do not "
             "support autograd (the all-to-all is not differentiable here): detach the input")
 
-    shapes = [d[1] for d in decoded]
+    shapes = [d[1] or () for d in decoded]  # a transform call (layout given) always sends its shape
     batch = shapes[0][:max(0, len(shapes[0]) - len(layout.shape))]
     wrong = [(r, s, batch + tuple(expected_shapes[r])) for r, s in enumerate(shapes)
              if s != batch + tuple(expected_shapes[r])]
@@ -110,7 +110,7 @@ def gather_and_check(call: Call, group: object, layout: Layout | None, what: str
             "plan.input_layout / output_layout say which block each rank holds")
 
 
-def check_dtype(dtype: torch.dtype, complex_input: bool, what: str) -> None:
+def check_dtype(dtype: torch.dtype, complex_input: bool | None, what: str) -> None:
     """Raise InvalidDtypeError unless ``dtype`` suits the transform (same on every rank,
     since the dtypes were checked to agree first)."""
     if dtype not in DTYPES:
@@ -120,7 +120,7 @@ def check_dtype(dtype: torch.dtype, complex_input: bool, what: str) -> None:
         raise InvalidDtypeError(f"{what}: takes a real input, got {dtype}")
 
 
-def settle(failure: Exception | None, group: object, what: str) -> None:
+def settle(failure: Exception | None, group: dist.ProcessGroup | None, what: str) -> None:
     """After a call's exchanges: if the local FFTs failed on any rank, raise the same
     RankFailedError on every rank (one all_reduce of a flag; messages only then)."""
     flag = torch.tensor([int(failure is not None)], dtype=torch.int64)

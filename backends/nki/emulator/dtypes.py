@@ -6,6 +6,8 @@ emulator always stores the real narrow values so rounding shows.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 try:
@@ -15,7 +17,7 @@ try:
     float8_e5m2 = np.dtype(ml_dtypes.float8_e5m2)
     float8_e4m3fn = np.dtype(ml_dtypes.float8_e4m3fn)
 except ImportError:  # pragma: no cover - ml_dtypes comes with the nki extra
-    bfloat16 = float8_e4m3 = float8_e5m2 = float8_e4m3fn = None  # type: ignore[assignment]
+    bfloat16 = float8_e4m3 = float8_e5m2 = float8_e4m3fn = None
 
 float32 = np.dtype(np.float32)
 float16 = np.dtype(np.float16)
@@ -38,7 +40,7 @@ BY_NAME = {"float32": float32, "tfloat32": tfloat32, "float16": float16, "bfloat
            "bool": bool_, "bool_": bool_}
 
 
-def resolve(dtype: object) -> np.dtype:
+def resolve(dtype: Any) -> np.dtype:
     """An NKI dtype as NumPy's: nl.<type> objects, or their names (the 0.3.0 stubs define nl.float32 =
     'float32', so kernels may pass strings)."""
     if isinstance(dtype, str) and dtype in BY_NAME and BY_NAME[dtype] is not None:

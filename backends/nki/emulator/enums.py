@@ -7,7 +7,7 @@ nki-reference.md section 3 "Enums"), so ``engine=3`` fails here as it fails ther
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from .rules import require
 
@@ -63,7 +63,10 @@ class reduce_cmd(Enum):
     load_reduce = 4
 
 
-def check_enum(value: Any, kind: type[Enum], argument: str, page: str) -> Enum:
+E = TypeVar("E", bound=Enum)
+
+
+def check_enum(value: Any, kind: type[E], argument: str, page: str) -> E:
     """``value`` if it is a member of ``kind``, else the 0.3.0 rejection of raw values."""
     require(isinstance(value, kind), "enum-argument",
             f"{argument}= takes a nisa.{kind.__name__} member (e.g. nisa.{kind.__name__}."

@@ -210,13 +210,15 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
     product = (s.T @ v).reshape(dst.shape)
     if dst.dtype != dtypes.float32:
         product = dtypes.round_to(product, dst.dtype)
+    written = dst.written
+    assert written is not None  # dst is in PSUM (required above), which tracks written elements
     if accumulate is None:  # first write to a location overwrites, later ones add
-        dst.values[...] = np.where(dst.written, dst.values + product, product)
+        dst.values[...] = np.where(written, dst.values + product, product)
     elif accumulate:
         dst.values[...] += product
     else:
         dst.values[...] = product
-    dst.written[...] = True
+    written[...] = True
     record.count_matmul(k, m, n, dtypes.name(stationary.dtype), all(fp32_in) and mode == "fp32")
 
 
@@ -417,6 +419,8 @@ def _reducer(op: Any, page: str) -> Op:
 
 
 def reduce_values(op: Op, x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """``op``'s reduction (callers pass reduction operators: ``_reducer``'s, or nl's sum/max/...)."""
+    assert op.reduce is not None
     with np.errstate(all="ignore"):
         return op.reduce(x, axis=axes, keepdims=keepdims)
 

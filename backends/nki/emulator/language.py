@@ -247,9 +247,10 @@ def _elementwise(op: Op, *args: Any, dtype: Any = None, **kwargs: Any) -> NkiTen
 for _op in OPS.values():
     _op.elementwise = _elementwise
 
-(add, subtract, multiply, maximum, minimum, power, equal, not_equal, greater, greater_equal, less, less_equal,
+# (nl.power is the checking function _power below)
+(add, subtract, multiply, maximum, minimum, equal, not_equal, greater, greater_equal, less, less_equal,
  logical_and, logical_or, logical_xor, bitwise_and, bitwise_or, bitwise_xor, left_shift, right_shift) = (
-    OPS[n] for n in ("add", "subtract", "multiply", "maximum", "minimum", "power", "equal", "not_equal",
+    OPS[n] for n in ("add", "subtract", "multiply", "maximum", "minimum", "equal", "not_equal",
                      "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
                      "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift"))
 (negative, reciprocal, abs, sign, ceil, floor, trunc, square, logical_not, invert) = (  # noqa: A001

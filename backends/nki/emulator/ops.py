@@ -123,12 +123,12 @@ BINARY: dict[str, tuple[Callable[..., Any], Any]] = {
     "logical_or": (_as_float(lambda a, b: _truth(a) | _truth(b)), None),
     "logical_xor": (_as_float(lambda a, b: _truth(a) ^ _truth(b)), None),
 }
-BITVEC_BINARY = {
+BITVEC_BINARY: dict[str, tuple[Callable[..., Any], Any]] = {
     "bitwise_and": (np.bitwise_and, np.bitwise_and.reduce), "bitwise_or": (np.bitwise_or, np.bitwise_or.reduce),
     "bitwise_xor": (np.bitwise_xor, np.bitwise_xor.reduce), "left_shift": (np.left_shift, None),
     "right_shift": (np.right_shift, None),
 }
-UNARY_VECTOR = {
+UNARY_VECTOR: dict[str, Callable[..., Any]] = {
     "negative": np.negative, "abs": np.abs, "reciprocal": np.reciprocal, "sign": np.sign,
     "ceil": np.ceil, "floor": np.floor, "trunc": np.trunc, "square": np.square,
     "logical_not": _as_float(lambda a: ~_truth(a)),
@@ -173,8 +173,13 @@ def apply_binary(op: Op, a: np.ndarray | float, b: np.ndarray | float) -> np.nda
     if op.kind == BITVEC:
         return op.fn(a, b)
     with np.errstate(all="ignore"):
-        return np.asarray(op.fn(np.float32(a) if np.isscalar(a) else a,
-                                np.float32(b) if np.isscalar(b) else b), dtype=np.float32)
+        return np.asarray(op.fn(_fp32_scalar(a), _fp32_scalar(b)), dtype=np.float32)
+
+
+def _fp32_scalar(v: Any) -> Any:
+    """A Python/NumPy scalar as float32 (so it does not widen the result); arrays as they are."""
+    scalar: bool = np.isscalar(v)  # a plain bool: isscalar's TypeGuard would narrow v to every scalar type
+    return np.float32(v) if scalar else v
 
 
 def as_operand(value: Any, partitions: int, page: str) -> np.ndarray | float:

@@ -23,7 +23,7 @@ class KernelRecord:
     kernels: list[str] = field(default_factory=list)
     launches: int = 0
     instructions: Counter = field(default_factory=Counter)   # engine -> count
-    cycles: Counter = field(default_factory=Counter)         # engine -> modelled cycles
+    cycles: dict[str, float] = field(default_factory=dict)   # engine -> modelled cycles
     matmuls: Counter = field(default_factory=Counter)        # (K, M, N, dtype) -> count
     macs: int = 0
     hbm_to_sbuf_bytes: int = 0
@@ -38,7 +38,8 @@ class KernelRecord:
         self.kernels += other.kernels
         self.launches += other.launches
         self.instructions.update(other.instructions)
-        self.cycles.update(other.cycles)
+        for engine, c in other.cycles.items():
+            self.cycles[engine] = self.cycles.get(engine, 0) + c
         self.matmuls.update(other.matmuls)
         self.macs += other.macs
         self.hbm_to_sbuf_bytes += other.hbm_to_sbuf_bytes
@@ -112,7 +113,7 @@ def count(engine: str, cycles: float = 0.0) -> None:
     rec = _state.current
     if rec is not None:
         rec.instructions[engine] += 1
-        rec.cycles[engine] += cycles
+        rec.cycles[engine] = rec.cycles.get(engine, 0) + cycles
 
 
 def count_vector(elements: int, inputs: int = 1, engine: str = "vector") -> None:
@@ -135,6 +136,6 @@ def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool) -> None:
     rec = _state.current
     if rec is not None:
         rec.instructions["tensor"] += 1
-        rec.cycles["tensor"] += matmul_cycles(n, fp32)
+        rec.cycles["tensor"] = rec.cycles.get("tensor", 0) + matmul_cycles(n, fp32)
         rec.matmuls[(k, m, n, dtype_name)] += 1
         rec.macs += k * m * n

@@ -147,15 +147,15 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     """One step of a program on the current tensors ``x``; returns the new ones."""
     kind = spec[0]
     if kind == "c2c":
-        y = (_hbm(*x[0].shape), _hbm(*x[0].shape))
+        y: tuple = (_hbm(*x[0].shape), _hbm(*x[0].shape))
         c2c(spec[1], x, y, a, spec[2])
         return y
     if kind == "rotate":
         return rotate(x, *spec[1:])
     if kind == "columns":
-        return columns(x, *spec[1:], load_constant(a[0], a[1]))
+        return columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]))
     if kind == "columns-twiddled":
-        return twiddled_columns(x, *spec[1:], load_constant(a[0], a[1]))
+        return twiddled_columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]))
     if kind == "r2c-small":
         rows, half = x[0].shape[0], spec[2]
         y = (_hbm(rows, half), _hbm(rows, half))

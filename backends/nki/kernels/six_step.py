@@ -42,7 +42,7 @@ def six_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, t1: tuple, f2: tuple
     x4 = (xr.reshape((batch, n1, n2, n3)), xi.reshape((batch, n1, n2, n3)))
     y4 = (yr.reshape((batch, n3, n2, n1)), yi.reshape((batch, n3, n2, n1)))
     staged = k_block < n1
-    scratch = ()
+    scratch: tuple = ()
     if staged:
         scratch = (nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm),
                    nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm))
