@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
 from .common import IMPLS, make_input, normwise_error, transform_fn, warm
 
 SIZES_1D = [16, 256, 1000, 1024, 4099, 65536, 65537, 2**20]

@@ -14,7 +14,6 @@ import ast
 import itertools
 import json
 import math
-import os
 import platform
 import sys
 from collections import defaultdict

@@ -202,7 +202,6 @@ def split_columns(outer: int, n: int, inner: int, forward: bool, scale: float) -
     n2 = n // PMAX
     g = PMAX // n2
     first = (("columns", outer, PMAX, n2 * inner), C.dft_pair(PMAX, forward, scale))
-    k1 = np.arange(PMAX, dtype=np.int64)
     j2 = np.arange(n2, dtype=np.int64)
     k2 = np.arange(n2, dtype=np.int64)
     re = np.zeros((PMAX, PMAX // g * PMAX), dtype=np.float32)

@@ -19,7 +19,7 @@ from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
-from ..core.problem import COMPLEX_DTYPE, NORMS, REAL_DTYPE, FFTProblem
+from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem
 
 TORCH, NUMPY = "torch", "numpy"
 SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}

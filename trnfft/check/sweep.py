@@ -18,10 +18,9 @@ from ..core.accuracy import DEFAULT_C, normwise_error, reference_transform, tole
 from ..core.dispatch import get_plan
 from ..core.registry import REGISTRY
 from ..core.result_check import require_result
-from ..core.errors import InvalidArgumentError, UnsupportedProblemError
+from ..core.errors import UnsupportedProblemError
 from ..api.arrays import numpy_precision
 from ..core.problem import KINDS, FFTProblem, make_problem
-from ..core.registry import REGISTRY
 
 
 def problem_input(problem: FFTProblem, seed: int = 0) -> np.ndarray:

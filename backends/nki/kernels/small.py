@@ -17,8 +17,6 @@ doubled weights of the bins that stand for their mirror images folded in.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine import nki, nisa, nl
 from .cplx import load_constant, psum, sbuf
 
