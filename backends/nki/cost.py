@@ -74,6 +74,12 @@ def _input_and_reference(problem: FFTProblem, seed: int) -> tuple[np.ndarray, np
     return x, ref
 
 
+def traffic(rec: Any, min_bytes: int) -> dict[str, Any]:
+    """HBM bytes a kernel run moved (both directions) against the minimum, its input plus output."""
+    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+    return {"hbm_bytes": moved, "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes}
+
+
 def fft_cost(n: int | tuple[int, ...], batch: int = 1, inverse: bool = False, norm: str = "backward",
              seed: int = 0, kind: str = "c2c") -> dict[str, Any]:
     """One single-precision FFT call of ``batch`` transforms of shape ``n`` (an int or a tuple of lengths)
@@ -96,11 +102,10 @@ def fft_cost(n: int | tuple[int, ...], batch: int = 1, inverse: bool = False, no
     costs = {chip: model(rec, chip) for chip in CHIPS}
     data = report(rec, costs)
     min_bytes = x.nbytes + y.nbytes    # input + output
-    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
     data["fft"] = {"kind": kind, "n": lengths[0] if len(lengths) == 1 else list(lengths), "batch": batch,
                    "direction": "forward" if problem.forward else "inverse", "norm": norm,
                    "layout": plan.describe(), "plan_constant_bytes": plan.constant_bytes(),
-                   "hbm_bytes": moved, "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes,
+                   **traffic(rec, min_bytes),
                    "relative_error_vs_float64": float(np.linalg.norm(y - ref) / np.linalg.norm(ref)),
                    "emulator_wall_seconds": wall}
     for chip, cost in costs.items():

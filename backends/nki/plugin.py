@@ -115,12 +115,9 @@ class FFTPlan:
         the bundled emulator's run, also when the real nki executes the kernels (``emulated.py``)."""
         x = np.zeros(self.problem.shape, self.problem.input_dtype)
         with collect() as rec:
-            FFTPlan(self.problem, emulated.simulate).execute(x)
-        out_size = int(np.prod(self.problem.output_shape))
-        min_bytes = x.nbytes + out_size * self.problem.output_dtype.itemsize  # input + output
-        moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
-        out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL, "hbm_bytes": moved,
-                               "minimum_bytes": min_bytes, "hbm_over_minimum": moved / min_bytes}
+            y = FFTPlan(self.problem, emulated.simulate).execute(x)
+        min_bytes = x.nbytes + y.nbytes  # input + output
+        out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL, **cost.traffic(rec, min_bytes)}
         for chip in costmodel.CHIPS:
             seconds = costmodel.model(rec, chip).overlapped_s
             out[f"{chip}_seconds"] = seconds
