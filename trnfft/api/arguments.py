@@ -19,6 +19,7 @@ from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
+from ..core.trials import TENSOR_INPUT
 from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem
 
 TORCH, NUMPY = "torch", "numpy"
@@ -228,7 +229,7 @@ def run_problem(x: Any, key: tuple, backend: Any, tensor: bool) -> Any:
     from .autograd import needs_autograd, run_differentiable
     if needs_autograd(x):
         return run_differentiable(x, FFTProblem(*key), backend)
-    return arrays.numpy_to_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend))
+    return arrays.numpy_to_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend, TENSOR_INPUT))
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import arrays
+from ..core.trials import TENSOR_INPUT
 from ..core import dispatch
 from ..core.problem import FFTProblem
 
@@ -46,7 +47,8 @@ def _function() -> Any:
             @staticmethod
             def forward(ctx: Any, x: Any, problem: FFTProblem, backend: Any) -> Any:
                 ctx.problem, ctx.backend = problem, backend
-                return torch.from_numpy(dispatch.run(arrays.tensor_to_numpy(x), problem, backend))
+                return torch.from_numpy(dispatch.run(arrays.tensor_to_numpy(x), problem, backend,
+                                                     TENSOR_INPUT))
 
             @staticmethod
             def backward(ctx: Any, g: Any) -> tuple[Any, None, None]:

@@ -16,6 +16,7 @@ import numpy as np
 from . import arrays
 from ..core import dispatch
 from ..core.env import raw_reader
+from ..core.trials import TENSOR_INPUT
 
 WORKERS_ENV = "TRNFFT_WORKERS"
 LIMIT = 4096  # signatures kept; the memo is emptied when it fills up
@@ -59,4 +60,4 @@ def _run(x: Any, key: tuple, backend: Any) -> Any:
         arr = x.numpy()  # raises for conj/neg views and non-CPU tensors
     except (RuntimeError, TypeError):
         return None
-    return arrays.numpy_to_tensor(dispatch.run(arr, key, backend))
+    return arrays.numpy_to_tensor(dispatch.run(arr, key, backend, TENSOR_INPUT))

@@ -1,12 +1,13 @@
 """Answers about the backends: what is installed, what runs a given call, settings."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import selection
+from ..core import autoplan, selection
+from ..core.choices import Choice
 from ..core.dispatch import get_plan
 from .arrays import numpy_precision
 from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
@@ -15,7 +16,7 @@ from ..core.planning import plan_on
 from ..core.plan_cache import plan_cache
 from ..core.problem import FFTProblem, make_problem
 from ..core.registry import REGISTRY, contain
-from .arguments import check_norm, normalize_axes
+from .arguments import check_norm, check_workers, normalize_axes
 
 # function name -> (kind, forward, halved last axis)
 FUNCTIONS = {
@@ -82,12 +83,19 @@ class Which:
     problem: FFTProblem
     passes: int
     skipped: tuple[str, ...] = ()  # listed entries passed over, each with the reason
+    candidates: tuple[str, ...] = ()  # "auto"'s planner chose among these
+    choice: Choice | None = None      # ... by this decision (timings or estimates, when)
 
 
 def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
           axes: Sequence[int] | None = None, norm: str | None = None,
-          backend: selection.BackendSpec = None) -> Which:
-    """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here."""
+          backend: selection.BackendSpec = None, tensor: bool = False,
+          workers: int | None = None) -> Which:
+    """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here.
+
+    ``tensor=True`` asks for a torch tensor input (the planner chooses per input kind).
+    Under "auto" with candidates this plans the problem, so it may measure them once
+    (as the first such call would); ``choice`` then says what the choice was made from."""
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
     kind, forward = FUNCTIONS[function]
@@ -104,13 +112,26 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     elif axes is None and function.endswith("2"):
         axes = (-2, -1)
     ax, _ = normalize_axes(len(shape), None, axes, unique=True)
-    problem = make_problem(kind, shape, axes=ax, precision=precision, norm=check_norm(norm),
-                           forward=forward)
+    problem = replace(make_problem(kind, shape, axes=ax, precision=precision,
+                                   norm=check_norm(norm), forward=forward),
+                      workers=check_workers(workers))
+    if tensor:
+        _import_torch()
+    source = autoplan.TENSOR_INPUT if tensor else autoplan.ARRAY_INPUT
     sel = selection.resolve(backend)
-    plan = get_plan(problem, backend)
+    plan = get_plan(problem, backend, source)
     chosen = getattr(plan, "backend", sel.names[0])
+    choice = autoplan.recorded(problem, source, sel.candidates) if sel.candidates else None
     return Which(chosen, sel.source, problem, len(getattr(plan, "passes", (plan,))),
-                 skipped_entries(sel, problem, chosen))
+                 skipped_entries(sel, problem, chosen), sel.candidates, choice)
+
+
+def _import_torch() -> None:
+    """torch, which a question about tensor input needs (trials run on a tensor)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise InvalidArgumentError(f"tensor=True needs torch, which cannot be imported ({exc})") from None
 
 
 def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,

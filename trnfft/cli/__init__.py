@@ -5,7 +5,8 @@ import argparse
 import json
 import os
 import sys
-from typing import Sequence
+import time
+from typing import TYPE_CHECKING, Sequence
 
 from rich.table import Table
 
@@ -13,6 +14,9 @@ from ..core import cli_args
 from ..core.problem import KINDS
 from ..api.introspection import FUNCTIONS
 from ..core.terminal import make_console as _console
+
+if TYPE_CHECKING:
+    from ..core.choices import Choice
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -69,17 +73,35 @@ def _engines() -> dict[str, str]:
 def cmd_which(args: argparse.Namespace) -> int:
     from ..api.introspection import which
     w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
-              backend=args.backend)
+              backend=args.backend, tensor=args.tensor, workers=args.workers)
+    choice = w.choice.to_json() if w.choice is not None else None
     if args.json:
         print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
-                          "problem": w.problem.describe(), "skipped": list(w.skipped)}))
-    else:
-        passes = f" in {w.passes} passes" if w.passes > 1 else ""
-        _console().print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
-                         f"  problem: {w.problem.describe()}")
-        for line in w.skipped:
-            _console().print(f"  skipped {line}")
+                          "problem": w.problem.describe(), "skipped": list(w.skipped),
+                          "candidates": list(w.candidates), "choice": choice}))
+        return 0
+    passes = f" in {w.passes} passes" if w.passes > 1 else ""
+    console = _console()
+    console.print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
+                  f"  problem: {w.problem.describe()}, {'tensor' if args.tensor else 'array'} input")
+    for line in w.skipped:
+        console.print(f"  skipped {line}")
+    if w.choice is not None:
+        for line in describe_choice(w.choice):
+            console.print(f"  {line}")
     return 0
+
+
+def describe_choice(choice: "Choice") -> list[str]:
+    """The planner's decision as lines: effort, when, each candidate's figure, exclusions."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(choice.when))
+    verb = "measured" if choice.effort == "measure" else "estimated (nothing run)"
+    lines = [f"planner: {verb} on {when}, among {', '.join(choice.candidates)}"]
+    for name, seconds in sorted(choice.seconds.items(), key=lambda kv: kv[1]):
+        mark = "  <- chosen" if name == choice.backend else ""
+        lines.append(f"  {name}: {seconds * 1e6:,.1f} us per call{mark}")
+    lines += [f"  {name}: {why}" for name, why in choice.excluded.items()]
+    return lines
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -115,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default=None,
                    help="a backend or a comma-separated list, as backend= takes (default: the "
                         "current selection: use_backend, set_backend, TRNFFT_BACKEND, else auto)")
+    p.add_argument("--tensor", action="store_true",
+                   help="a torch tensor as input, as auto's planner chooses per input kind (default: a "
+                        "NumPy array)")
+    p.add_argument("--workers", type=int, default=None, help="threads, as workers= takes (-1: all cores; default: "
+                                                             "TRNFFT_WORKERS, else 1)")
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
     p.set_defaults(func=cmd_which)
 

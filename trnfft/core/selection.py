@@ -6,7 +6,9 @@ Highest priority first:
    so threads and asyncio tasks each keep their own);
 2. ``trnfft.set_backend(...)``;
 3. ``TRNFFT_BACKEND``;
-4. "auto": the available backend with the highest ``auto_priority``.
+4. "auto": the available backend with the highest ``auto_priority``; when that
+   one declared itself a candidate, the planner (``autoplan.py``) chooses among
+   all available candidates per problem instead.
 
 Names, aliases and the "auto" order all come from the plugins' registrations
 (see ``hookspecs.py``); this module knows no backend by name.
@@ -46,6 +48,7 @@ class Selection:
     requested: tuple[str, ...]
     source: str
     skipped: tuple[tuple[str, str], ...] = ()  # (listed entry, why it is unavailable)
+    candidates: tuple[str, ...] = ()  # "auto" only: the backends its planner chooses among
 
 
 def _split(spec: BackendSpec) -> tuple[str, ...] | None:
@@ -143,7 +146,8 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
         raise BackendUnavailableError(
             f"none of the listed backends {','.join(requested)!r} is available here: "
             + "; ".join(f"{entry}: {why}" for entry, why in skipped))
-    return Selection(tuple(names), requested, source, tuple(skipped))
+    candidates = _auto_candidates(names[0]) if requested == ("auto",) else ()
+    return Selection(tuple(names), requested, source, tuple(skipped), candidates)
 
 
 def _resolve_one(requested: str) -> str:
@@ -199,6 +203,12 @@ def _auto() -> str:
     raise BackendUnavailableError(
         "no trnfft backend is available for 'auto': none of the backends that declare an auto "
         "priority can run here. Run `trnfft info` to see why each backend is missing.")
+
+
+def _auto_candidates(top: str) -> tuple[str, ...]:
+    """The available candidates, when "auto"'s own pick is one (else none: it stands)."""
+    found = tuple(name for name in REGISTRY.candidates() if _available(name))
+    return found if top in found and len(found) > 1 else ()
 
 
 def _auto_source() -> str:
