@@ -138,7 +138,7 @@ def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,
                     chosen: str | None = None) -> tuple[str, ...]:
     """Why each listed entry before ``chosen`` was passed over: unavailable, or it declined."""
     out = [f"{entry}: unavailable ({why})" for entry, why in sel.skipped]
-    if problem is not None:
+    if problem is not None and not sel.candidates:  # a planner's choice says why in its record
         for name in sel.names:
             if name == chosen:
                 break

@@ -88,7 +88,7 @@ def read(path: Path, machine: str) -> dict[str, Choice] | None:
     """This machine's records in ``path``; None when absent or of another format version."""
     try:
         text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise UnusableChoices(f"cannot be read ({exc})") from None
