@@ -12,7 +12,7 @@ from .settings import FFTWSettings
 
 
 # the planner's estimate rule (calibrated with benchmarks/calibrate_planner.py, 2-core dev VM)
-SPEED = CostRule(overhead=1e-6, in_cache=1e-10, out_of_cache=3.5e-10, tensor_overhead=2e-6,
+SPEED = CostRule(overhead=0.5e-6, in_cache=1.7e-10, out_of_cache=2.8e-10, tensor_overhead=2e-6,
                  threads=True)
 
 

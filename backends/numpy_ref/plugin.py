@@ -13,7 +13,7 @@ import numpy as np
 from trnfft.plugin import Availability, Capabilities, CostRule, FFTProblem, hookimpl
 
 # the planner's estimate rule (calibrated with benchmarks/calibrate_planner.py, 2-core dev VM)
-SPEED = CostRule(overhead=15e-6, in_cache=8e-10, out_of_cache=2.2e-9, tensor_overhead=2e-6)
+SPEED = CostRule(overhead=4e-6, in_cache=8e-10, out_of_cache=3.2e-9, tensor_overhead=2e-6)
 
 
 NATIVE_PRECISIONS = int(np.__version__.split(".")[0]) >= 2

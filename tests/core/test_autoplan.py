@@ -319,3 +319,13 @@ def test_trnfft_which_shows_the_choice_its_figures_and_when(planner, capsys):
     out = capsys.readouterr().out
     assert "quick (chosen by auto)" in out and "planner: measured on" in out
     assert "<- chosen" in out.split("quick:")[1].splitlines()[0] and "slow:" in out
+
+
+def test_a_candidate_its_rule_calls_hopeless_is_not_even_planned(planner):
+    quick = Candidate("quick", estimate=lambda p, s: 1e-6)
+    hopeless = Candidate("hopeless", 0.003, estimate=lambda p, s: 1.0)
+    planner((hopeless, dict(auto_priority=300, candidate=True)),
+            (quick, dict(auto_priority=100, candidate=True)))
+    w = trnfft.which("fft", (64,), "complex64")
+    assert w.backend == "quick" and hopeless.plans == 0
+    assert w.choice.excluded["hopeless"].startswith("not run: its rule estimates 1,000,000.0 us")

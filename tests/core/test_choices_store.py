@@ -90,3 +90,12 @@ def test_an_unwritable_directory_costs_one_warning(tmp_path, recwarn):
     store.save()
     assert len([w for w in recwarn.list if "cannot save" in str(w.message)]) == 1
     assert store.get("k2").backend == "b"  # still known in this process
+
+
+def test_the_file_keeps_the_newest_records_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(choices, "MAX_RECORDS", 3)
+    store = ChoiceStore(tmp_path / choices.FILE_NAME, machine="m")
+    for i in range(5):
+        store.put(f"k{i}", Choice("b", "measure", {"b": 1e-6}, float(i), {"b": "1"}))
+    store.save()
+    assert sorted(choices.read(store.path, "m")) == ["k2", "k3", "k4"]

@@ -99,7 +99,10 @@ def describe_choice(choice: "Choice") -> list[str]:
     lines = [f"planner: {verb} on {when}, among {', '.join(choice.candidates)}"]
     for name, seconds in sorted(choice.seconds.items(), key=lambda kv: kv[1]):
         mark = "  <- chosen" if name == choice.backend else ""
-        lines.append(f"  {name}: {seconds * 1e6:,.1f} us per call{mark}")
+        runs = choice.runs.get(name)
+        how = "" if runs is None else (" (one run, first touches of memory included)" if runs == 1
+                                       else f" (best of {runs} runs)")
+        lines.append(f"  {name}: {seconds * 1e6:,.1f} us per call{how}{mark}")
     lines += [f"  {name}: {why}" for name, why in choice.excluded.items()]
     return lines
 

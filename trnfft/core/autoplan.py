@@ -32,6 +32,7 @@ same problem gets the priority order instead of waiting on itself.
 """
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 
 from .choices import Choice, store
 from .env import getenv
-from .errors import InvalidArgumentError, TrnfftError
+from .errors import InvalidArgumentError
 from .hookspecs import Plan
 from .planning import make_plan
 from .problem import FFTProblem
@@ -54,6 +55,7 @@ EFFORTS = ("estimate", "measure")
 DEFAULT_EFFORT = "measure"
 DEFAULT_BUDGET = 1.0   # seconds of trial runs per new problem class
 WAIT_LIMIT = 600.0     # a thread waiting on another's measurement gives up after this
+MEMO_LIMIT = 4096      # choices kept in memory; emptied when full (the file keeps the measured)
 
 _effort: str | None = None
 _budget: float | None = None
@@ -153,11 +155,17 @@ def _known(key: str, effort: str, versions: dict[str, str]) -> Choice | None:
         if choice is None:
             choice = store().get(key)
             if choice is not None:
-                _memo[key] = choice
+                _remember(key, choice)
         if (choice is not None and choice.candidates == versions
                 and (effort == "estimate" or choice.effort == "measure")):
             return choice
     return None
+
+
+def _remember(key: str, choice: Choice) -> None:
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[key] = choice
 
 
 def _decide(key: str, problem: FFTProblem, source: str, candidates: tuple[str, ...],
@@ -184,7 +192,7 @@ def _decide(key: str, problem: FFTProblem, source: str, candidates: tuple[str, .
         else:
             choice, plans = _measure(problem, source, candidates, versions, budget)
         if choice is not None:
-            _memo[key] = choice
+            _remember(key, choice)
             if choice.effort == "measure":
                 store().put(key, choice)
         return choice, plans
@@ -196,26 +204,29 @@ def _decide(key: str, problem: FFTProblem, source: str, candidates: tuple[str, .
 
 def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...],
              versions: dict[str, str], budget: float) -> tuple[Choice | None, dict[str, Plan]]:
-    plans: dict[str, Plan] = {}
-    excluded: dict[str, str] = {}
-    for name in candidates:
-        try:
-            plans[name] = make_plan(problem, (name,))
-        except TrnfftError as exc:
-            excluded[name] = f"cannot plan it: {exc}"
-        except BaseException as exc:  # a candidate's planner failing must not break "auto"
-            contain(exc)
-            excluded[name] = f"planning raised {type(exc).__name__}: {exc}"
-    seconds, dropped = time_plans(plans, problem, source, budget)
-    excluded.update(dropped)
-    if not seconds:
+    builders = {name: functools.partial(make_plan, problem, (name,)) for name in candidates}
+    estimates, _ = _estimates(problem, source, candidates)
+    trials = time_plans(builders, estimates, problem, source, budget)
+    if not trials.seconds:
         return None, {}
+    seconds = trials.seconds
     best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
-    return Choice(best, "measure", seconds, time.time(), versions, excluded), plans
+    choice = Choice(best, "measure", seconds, time.time(), versions, trials.excluded, trials.runs)
+    return choice, trials.plans
 
 
 def _estimate(problem: FFTProblem, source: str, candidates: tuple[str, ...],
               versions: dict[str, str]) -> Choice | None:
+    seconds, excluded = _estimates(problem, source, candidates)
+    if not seconds:
+        return None
+    best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
+    return Choice(best, "estimate", seconds, time.time(), versions, excluded)
+
+
+def _estimates(problem: FFTProblem, source: str,
+               candidates: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
+    """(each candidate's own estimate of seconds per call, why the others gave none)."""
     seconds: dict[str, float] = {}
     excluded: dict[str, str] = {}
     for name in candidates:
@@ -236,7 +247,4 @@ def _estimate(problem: FFTProblem, source: str, candidates: tuple[str, ...],
             seconds[name] = value
         else:
             excluded[name] = f"estimated {value!r} seconds"
-    if not seconds:
-        return None
-    best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
-    return Choice(best, "estimate", seconds, time.time(), versions, excluded)
+    return seconds, excluded

@@ -10,8 +10,9 @@ edited in place: a save takes an advisory lock on ``<file>.lock`` (given up on
 after ``LOCK_TIMEOUT`` seconds: a save may be skipped, nothing waits for
 long), merges in what other processes saved since, and replaces the file
 atomically. Saves come in batches, at most every ``SAVE_INTERVAL`` seconds and
-at exit. An unusable file (not JSON, wrong layout) is moved aside to
-``<file>.unusable`` with one warning and replaced; a file of another format
+at exit; the newest ``MAX_RECORDS`` per machine are kept. An unusable file
+(not JSON, wrong layout) is moved aside to ``<file>.unusable`` with one
+warning and replaced; a file of another format
 version is replaced quietly; a directory that cannot be written costs one
 warning and the saving, never a transform.
 """
@@ -35,6 +36,7 @@ FILE_NAME = "backend-choices.json"
 FORMAT = 1
 SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
+MAX_RECORDS = 10_000   # per machine; the oldest decisions go first beyond this
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Choice:
     when: float                    # time.time() of the decision
     candidates: dict[str, str]     # every candidate considered -> its version then
     excluded: dict[str, str] = field(default_factory=dict)  # candidate -> why it was not timed
+    runs: dict[str, int] = field(default_factory=dict)      # measured candidate -> timed runs
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,7 +63,8 @@ class Choice:
             raise ValueError(f"malformed choice record ({exc})") from None
         if not (isinstance(choice.backend, str) and isinstance(choice.effort, str)
                 and isinstance(choice.when, (int, float)) and _str_map(choice.candidates, str)
-                and _str_map(choice.seconds, (int, float)) and _str_map(choice.excluded, str)):
+                and _str_map(choice.seconds, (int, float)) and _str_map(choice.excluded, str)
+                and _str_map(choice.runs, int)):
             raise ValueError("malformed choice record (wrong field types)")
         return choice
 
@@ -198,7 +202,8 @@ def _write(path: Path, machine: str, choices: dict[str, Choice]) -> None:
         machines = data["machines"] if data.get("format") == FORMAT else {}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         machines = {}
-    machines[machine] = {k: c.to_json() for k, c in sorted(choices.items())}
+    kept = sorted(choices.items(), key=lambda kc: kc[1].when)[-MAX_RECORDS:]
+    machines[machine] = {k: c.to_json() for k, c in sorted(kept)}
     write_atomically(path, json.dumps({"format": FORMAT, "machines": machines}, indent=1),
                      prefix=".choices-")
 

@@ -6,7 +6,9 @@ constant, so no result and no input of the user's can change. An FFT's speed
 does not depend on the values (no data-dependent branches; a non-zero
 constant keeps subnormals away).
 
-Each candidate runs once first (a result of the wrong type, shape or dtype
+Candidates are tried in the order of their estimates (``estimate_seconds``),
+and one estimated far slower than the fastest measured is skipped. Each
+candidate runs once first (a result of the wrong type, shape or dtype
 excludes it) and once more timed (the first paid for first touches of memory
 and caches), then the candidates take turns
 (round-robin, so a burst of load elsewhere hurts them alike) timing samples of
@@ -18,14 +20,17 @@ the fastest first run is dropped there. The figure is the best sample per run.
 """
 from __future__ import annotations
 
+import math
 import sys
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
 
+from .errors import TrnfftError
 from .hookspecs import Plan
 from .problem import FFTProblem
+from .registry import contain
 from .result_check import require_result
 
 TENSOR_INPUT, ARRAY_INPUT = "tensor", "ndarray"
@@ -54,32 +59,82 @@ def runner(plan: Plan, source: str) -> Callable[[Any], Any]:
     return lambda t: from_numpy(plan.execute(t.numpy()))
 
 
-def time_plans(plans: dict[str, Plan], problem: FFTProblem, source: str,
-               budget: float) -> tuple[dict[str, float], dict[str, str]]:
-    """(seconds per call by candidate, why each other candidate was dropped)."""
+class Trials(NamedTuple):
+    """What the trials found: seconds per call, why others were not timed, the plans built."""
+
+    seconds: dict[str, float]
+    excluded: dict[str, str]
+    plans: dict[str, Plan]
+    runs: dict[str, int]   # timed runs behind each figure (1: the first, first touches included)
+
+
+def _hopeless(name: str, estimates: dict[str, float], best: dict[str, float],
+              remaining: float) -> str:
+    """Why candidate ``name`` is not worth running, given what was measured ("" if it is).
+
+    Its estimate is over ``DROP_RATIO`` times the fastest time measured, or it
+    does not fit in the budget left and its rule ranks it behind a candidate
+    already measured (numpy.fft of 2^24 points would take seconds to lose)."""
+    estimate = estimates.get(name)
+    if not best or estimate is None:
+        return ""
+    if estimate > DROP_RATIO * min(best.values()):
+        return (f"not run: its rule estimates {estimate * 1e6:,.1f} us, over {DROP_RATIO:g}x the "
+                f"fastest measured")
+    ahead = [n for n in best if estimates.get(n, math.inf) < estimate]
+    if estimate > remaining and ahead:
+        return (f"not run: its rule estimates {estimate * 1e6:,.1f} us, more than the budget left "
+                f"and slower than {ahead[0]}'s estimate")
+    return ""
+
+
+def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, float],
+               problem: FFTProblem, source: str, budget: float) -> Trials:
+    """Plan and time each candidate (``builders``, in priority order) on trnfft's own input.
+
+    Candidates run in order of their ``estimates`` (those without one last); one
+    its rule calls hopeless (``_hopeless``) is neither planned nor run."""
     deadline = time.perf_counter() + budget
     x = trial_input(problem, source)
-    share = budget / max(len(plans), 1)
+    share = budget / max(len(builders), 1)
     runs: dict[str, Callable[[Any], Any]] = {}
     best: dict[str, float] = {}
-    dropped: dict[str, str] = {}
-    for name, plan in plans.items():
+    excluded: dict[str, str] = {}
+    plans: dict[str, Plan] = {}
+    count: dict[str, int] = {}
+    for name in sorted(builders, key=lambda n: estimates.get(n, math.inf)):
+        why = _hopeless(name, estimates, best, deadline - time.perf_counter())
+        if why:
+            excluded[name] = why
+            continue
+        try:
+            plan = plans[name] = builders[name]()
+        except TrnfftError as exc:
+            excluded[name] = f"cannot plan it: {exc}"
+            continue
+        except BaseException as exc:  # a candidate's planner failing must not break "auto"
+            contain(exc)
+            excluded[name] = f"planning raised {type(exc).__name__}: {exc}"
+            continue
         run = runner(plan, source)
         try:
             start = time.perf_counter()
             y = run(x)
             best[name] = time.perf_counter() - start
+            count[name] = 1
             require_result(np.asarray(y) if source == TENSOR_INPUT else y, name, problem)
+            if best[name] <= share / 2:  # the first run paid for first touches: time a second
+                start = time.perf_counter()
+                run(x)
+                best[name] = min(best[name], time.perf_counter() - start)
+                count[name] = 2
         except Exception as exc:  # a candidate that fails its trial is not chosen
             best.pop(name, None)
-            dropped[name] = f"failed its trial run: {type(exc).__name__}: {exc}"
+            count.pop(name, None)
+            del plans[name]
+            excluded[name] = f"failed its trial run: {type(exc).__name__}: {exc}"
             continue
         runs[name] = run
-    for name, run in runs.items():  # the first run paid for first touches: time a second
-        if best[name] <= share / 2:
-            start = time.perf_counter()
-            run(x)
-            best[name] = min(best[name], time.perf_counter() - start)
     if best:
         fastest = min(best.values())
         for name in list(runs):
@@ -96,4 +151,5 @@ def time_plans(plans: dict[str, Plan], problem: FFTProblem, source: str,
             for _ in range(number):
                 run(x)
             best[name] = min(best[name], (time.perf_counter() - start) / number)
-    return best, dropped
+            count[name] += number
+    return Trials(best, excluded, plans, count)
