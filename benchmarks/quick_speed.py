@@ -12,10 +12,12 @@ tensor), scipy.fft, numpy.fft and a pre-planned ``pyfftw.FFTW`` object.
 The contenders take turns (round-robin, ``--repeat`` rounds), so a burst of
 load elsewhere hits them alike; each figure is the best round, in
 microseconds per call, and ``spread`` is the largest (median - best) / best of
-the row: the run's own noise, to read the ratios against. ``first call`` is
-trnfft's first call of the problem in seconds, planning included (FFTW's and
-auto's): with the default fresh cache directory it is what a new machine pays
-once; ``--keep-cache`` uses TRNFFT_CACHE_DIR (or ~/.cache/trnfft) instead.
+the row: the run's own noise, to read the ratios against. The cache directory
+is a fresh temporary one (``--keep-cache``: TRNFFT_CACHE_DIR as it is), so
+auto plans as on a new machine; what that first call costs is
+``benchmarks/first_call.py``'s table (one fresh process per case: here the
+cases share one process, and FFTW's in-process wisdom from one case speeds
+up planning the next).
 """
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 import timeit
 from pathlib import Path
 from typing import Callable
@@ -53,19 +54,14 @@ def best_us(fn: Callable[[], object], repeat: int, budget: float = 0.2) -> float
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
 
 
-def first_call(kind: str, x: np.ndarray, axes, workers: int) -> tuple[Callable[[], object], float]:
-    """trnfft's default callable and the seconds its first call took (before any peer has
-    planned the problem: the pre-planned FFTW peer shares trnfft's wisdom)."""
-    from benchmarks.common import transform_fn
-    fn = transform_fn(ARRAY, kind, x, x.shape, axes, workers)
-    start = time.perf_counter()
-    fn()
-    return fn, time.perf_counter() - start
-
-
 def contenders(kind: str, x: np.ndarray, axes, workers: int) -> dict[str, Callable[[], object]]:
+    """trnfft's default first (it plans before the pre-planned FFTW peer, which shares its
+    wisdom, as a new machine would), then the tensor call and the peers."""
     from benchmarks.common import transform_fn
-    return {impl: transform_fn(impl, kind, x, x.shape, axes, workers) for impl in [TENSOR] + PEERS}
+    fns = {ARRAY: transform_fn(ARRAY, kind, x, x.shape, axes, workers)}
+    fns[ARRAY]()
+    return {**fns, **{impl: transform_fn(impl, kind, x, x.shape, axes, workers)
+                      for impl in [TENSOR] + PEERS}}
 
 
 def time_round_robin(fns: dict[str, Callable[[], object]], repeat: int,
@@ -100,12 +96,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, workers {args.workers}, "
           f"best of {args.repeat} rounds, us per call")
     print("| case | " + " | ".join(shown) + " | trnfft / fastest lib | tensor / fastest lib "
-          "| trnfft / pyfftw | spread | first call (s) | auto chose (array/tensor) |")
-    print("|" + "---|" * (len(shown) + 7))
+          "| trnfft / pyfftw | spread | auto chose (array/tensor) |")
+    print("|" + "---|" * (len(shown) + 6))
     for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
         x = make_input(kind, shape, "complex64")
-        default, first = first_call(kind, x, axes, args.workers)
-        fns = {ARRAY: default, **contenders(kind, x, axes, args.workers)}
+        fns = contenders(kind, x, axes, args.workers)
         times = time_round_robin(fns, args.repeat)
         best = {k: min(v) for k, v in times.items()}
         spread = max(statistics.median(v) / min(v) - 1 for v in times.values())
@@ -118,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             chose = trnfft.which(func, x.shape, x.dtype, axes=axes).backend
         print(f"| {label} | " + " | ".join(f"{best[k]:,.1f}" for k in shown) +
               f" | {best[ARRAY] / fastest:.2f} | {best[TENSOR] / fastest:.2f} | "
-              f"{best[ARRAY] / best['pyfftw-planned']:.2f} | {spread:.0%} | {first:.2f} | {chose} |",
+              f"{best[ARRAY] / best['pyfftw-planned']:.2f} | {spread:.0%} | {chose} |",
               flush=True)
     return 0
 

@@ -10,13 +10,14 @@ from .core.hookspecs import Availability, Backend, Capabilities, Declined, EnvSw
 from .core.problem import FFTProblem
 from .core.terminal import make_console
 from .core.trials import ARRAY_INPUT, TENSOR_INPUT
-from .core.user_cache import cache_dir, file_stamp, set_aside, write_atomically
+from .core.user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warning,
+                              write_atomically)
 
 __all__ = [
     "ARRAY_INPUT", "Availability", "Backend", "BackendUnavailableError", "Capabilities", "CostRule",
     "Declined", "EnvSwitch", "FFTProblem", "InvalidArgumentError", "Plan", "TENSOR_INPUT",
-    "apply_scale", "cache_dir", "file_stamp", "hookimpl", "make_console", "positive_int", "set_aside",
-    "write_atomically",
+    "apply_scale", "cache_dir", "file_stamp", "hookimpl", "load_json", "make_console",
+    "positive_int", "set_aside_with_warning", "write_atomically",
 ]
 
 

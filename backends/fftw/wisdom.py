@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from trnfft.plugin import file_stamp, set_aside, write_atomically
+from trnfft.plugin import file_stamp, load_json, set_aside_with_warning, write_atomically
 
 from .fftw_lock import FFTW_LOCK
 
@@ -42,16 +42,9 @@ def read(path: Path, pyfftw: Any) -> tuple[bytes, ...] | None:
 
     Raises UnusableWisdom for anything else that is not a well-formed file.
     """
-    try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
+    data = load_json(path, UnusableWisdom)
+    if data is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnusableWisdom(f"cannot be read ({exc})") from None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise UnusableWisdom("is not JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("pyfftw"), str):
         raise UnusableWisdom("is not a trnfft wisdom file")
     if data["pyfftw"] != pyfftw.__version__:
@@ -141,13 +134,9 @@ class WisdomFile:
             self._seen = file_stamp(self.path)
 
     def _set_aside(self, why: str) -> None:
-        try:
-            done = f"moved it to {set_aside(self.path)} and will write a new one"
-        except OSError as exc:
+        if not set_aside_with_warning(self.path, "FFTW wisdom", why, "wisdom"):
             self._broken = True
-            done = f"could not move it aside ({exc}), so wisdom will not be saved"
         self._dirty = True  # write a good file in its place
-        warnings.warn(f"FFTW wisdom file {self.path} {why}; {done}", RuntimeWarning)
 
 
 _files: dict[Path, WisdomFile] = {}

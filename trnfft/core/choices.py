@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .user_cache import cache_dir, file_stamp, set_aside, write_atomically
+from .user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warning,
+                         write_atomically)
 
 FILE_NAME = "backend-choices.json"
 FORMAT = 1
@@ -90,16 +91,9 @@ def machine_id() -> str:
 
 def read(path: Path, machine: str) -> dict[str, Choice] | None:
     """This machine's records in ``path``; None when absent or of another format version."""
-    try:
-        text = path.read_text(encoding="ascii")
-    except (FileNotFoundError, NotADirectoryError):
+    data = load_json(path, UnusableChoices)
+    if data is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnusableChoices(f"cannot be read ({exc})") from None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise UnusableChoices("is not JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("format"), int):
         raise UnusableChoices("is not a trnfft choices file")
     if data["format"] != FORMAT:
@@ -186,13 +180,9 @@ class ChoiceStore:
         self._choices = {**self._choices, **found, **self._new}
 
     def _set_aside(self, why: str) -> None:
-        try:
-            done = f"moved it to {set_aside(self.path)} and will write a new one"
-        except OSError as exc:
+        if not set_aside_with_warning(self.path, "trnfft backend choices", why, "choices"):
             self._broken = True
-            done = f"could not move it aside ({exc}), so choices will not be saved"
         self._seen = file_stamp(self.path)
-        warnings.warn(f"trnfft backend choices file {self.path} {why}; {done}", RuntimeWarning)
 
 
 def _write(path: Path, machine: str, choices: dict[str, Choice]) -> None:

@@ -9,9 +9,12 @@ renamed over them, which readers see as either the old or the new file.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
+from typing import Any
 
 CACHE_DIR_ENV = "TRNFFT_CACHE_DIR"
 
@@ -23,6 +26,23 @@ def cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "trnfft"
+
+
+def load_json(path: Path, error: type[Exception]) -> Any:
+    """The JSON value in ``path``; None when there is no such file (or directory above it).
+
+    Raises ``error`` (an exception class taking the reason) when the file cannot be
+    read or is not JSON."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot be read ({exc})") from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise error("is not JSON") from None
 
 
 def write_atomically(path: Path, text: str, prefix: str = ".trnfft-") -> None:
@@ -57,3 +77,15 @@ def set_aside(path: Path) -> Path:
         aside = path.with_name(f"{path.name}.unusable-{os.getpid()}")
     os.replace(path, aside)
     return aside
+
+
+def set_aside_with_warning(path: Path, what: str, why: str, keeps: str) -> bool:
+    """Move the unusable ``what`` file at ``path`` aside with one warning saying ``why``.
+
+    Returns False when it could not be moved (then ``keeps`` will not be saved)."""
+    try:
+        done, moved = f"moved it to {set_aside(path)} and will write a new one", True
+    except OSError as exc:
+        done, moved = f"could not move it aside ({exc}), so {keeps} will not be saved", False
+    warnings.warn(f"{what} file {path} {why}; {done}", RuntimeWarning)
+    return moved
