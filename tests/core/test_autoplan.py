@@ -329,3 +329,12 @@ def test_a_candidate_its_rule_calls_hopeless_is_not_even_planned(planner):
     w = trnfft.which("fft", (64,), "complex64")
     assert w.backend == "quick" and hopeless.plans == 0
     assert w.choice.excluded["hopeless"].startswith("not run: its rule estimates 1,000,000.0 us")
+
+
+def test_trnfft_info_says_auto_chooses_among_the_candidates(planner, capsys):
+    from trnfft.cli import main
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    assert main(["info"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "auto picks here: per problem, the fastest of slow, quick (planner effort measure" in out

@@ -44,7 +44,8 @@ def cmd_info(args: argparse.Namespace) -> int:
                       ",".join(caps.get("precisions", [])), notes)
     con = _console()
     con.print(table)
-    con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
+    con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: "
+              f"{_planner_text() or f'[bold]{auto_choice()}[/]'}")
     for line in skipped:
         con.print(f"  skipped {line}")
     for name, engine in engines.items():
@@ -61,6 +62,22 @@ def _selection_skips() -> tuple[str, ...]:
         return skipped_entries(resolve())
     except TrnfftError as exc:
         return (f"(the selection does not resolve: {exc})",)
+
+
+def _planner_text() -> str:
+    """What auto's planner chooses among here, and how ("" when it has no candidates)."""
+    from ..core.autoplan import planner_settings
+    from ..core.errors import TrnfftError
+    from ..core.selection import resolve_names
+    try:
+        candidates = resolve_names(("auto",)).candidates
+        effort, budget = planner_settings()
+    except TrnfftError:
+        return ""
+    if not candidates:
+        return ""
+    return (f"per problem, the fastest of [bold]{', '.join(candidates)}[/] (planner effort "
+            f"{effort}, budget {budget:g} s; `trnfft which` shows a choice)")
 
 
 def _engines() -> dict[str, str]:
