@@ -338,3 +338,14 @@ def test_trnfft_info_says_auto_chooses_among_the_candidates(planner, capsys):
     assert main(["info"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "auto picks here: per problem, the fastest of slow, quick (planner effort measure" in out
+
+
+def test_a_candidates_own_planning_does_not_use_up_the_trial_budget(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.05")
+    slow_planner = Candidate("slow-planner", estimate=lambda p, s: 1e-6,
+                             plan_hook=lambda problem: time.sleep(0.2))
+    quick = Candidate("quick", estimate=lambda p, s: 2e-6)
+    planner((slow_planner, dict(auto_priority=300, candidate=True)),
+            (quick, dict(auto_priority=100, candidate=True)))
+    w = trnfft.which("fft", (64,), "complex64")
+    assert set(w.choice.seconds) == {"slow-planner", "quick"}, w.choice.excluded

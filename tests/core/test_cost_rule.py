@@ -23,6 +23,8 @@ def test_tensor_callers_real_and_double_transforms_and_threads(monkeypatch):
     p = make_problem("c2c", (4096,))
     base = RULE.seconds(p, ARRAY_INPUT)
     assert RULE.seconds(p, TENSOR_INPUT) == pytest.approx(base + 2e-6)
+    tensor_taker = CostRule(overhead=1e-6, in_cache=1e-10, out_of_cache=3e-10, array_overhead=1e-6)
+    assert tensor_taker.seconds(p, ARRAY_INPUT) == pytest.approx(tensor_taker.seconds(p, TENSOR_INPUT) + 1e-6)
     assert RULE.seconds(make_problem("r2c", (4096,)), ARRAY_INPUT) < base
     assert RULE.seconds(replace(p, precision="double"), ARRAY_INPUT) > base
     assert RULE.seconds(replace(p, workers=2), ARRAY_INPUT) < base

@@ -30,7 +30,8 @@ class CostRule:
     cache_bytes: int = 2**20
     real_factor: float = 0.6       # r2c / c2r against c2c of the same size
     double_factor: float = 1.7     # double (and long double x2 more) against single
-    tensor_overhead: float = 0.0   # a tensor caller's input view and result wrapping
+    tensor_overhead: float = 0.0   # a tensor caller's conversions, for a backend taking arrays
+    array_overhead: float = 0.0    # a NumPy caller's conversions, for a backend taking tensors
     threads: bool = False          # whether workers > 1 speeds it up
 
     def seconds(self, problem: FFTProblem, source: str) -> float:
@@ -45,4 +46,5 @@ class CostRule:
             work *= self.double_factor * (2 if problem.precision == "long" else 1)
         if self.threads and problem.workers > 1:
             work /= min(problem.workers, os.cpu_count() or 1) ** 0.8
-        return self.overhead + work + (self.tensor_overhead if source == TENSOR_INPUT else 0.0)
+        conversion = self.tensor_overhead if source == TENSOR_INPUT else self.array_overhead
+        return self.overhead + work + conversion

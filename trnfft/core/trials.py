@@ -13,7 +13,8 @@ excludes it) and once more timed (the first paid for first touches of memory
 and caches), then the candidates take turns
 (round-robin, so a burst of load elsewhere hurts them alike) timing samples of
 ``number`` runs each until ``SAMPLES`` samples or the budget are used (every
-candidate runs at least once, whatever the budget). A
+candidate runs at least once, whatever the budget; the budget counts runs only,
+not the candidates' own planning, which they bound themselves). A
 candidate's first run that takes more than its share of the budget is its
 figure (a 2^24-point FFT gets no second run); one more than ``DROP_RATIO`` times
 the fastest first run is dropped there. The figure is the best sample per run.
@@ -94,8 +95,9 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
 
     Candidates run in order of their ``estimates`` (those without one last); one
     its rule calls hopeless (``_hopeless``) is neither planned nor run."""
-    deadline = time.perf_counter() + budget
     x = trial_input(problem, source)
+    runs_started = time.perf_counter()
+    planning = 0.0  # the candidates' own planning is theirs to bound, not the trials' budget
     share = budget / max(len(builders), 1)
     runs: dict[str, Callable[[Any], Any]] = {}
     best: dict[str, float] = {}
@@ -103,10 +105,11 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
     plans: dict[str, Plan] = {}
     count: dict[str, int] = {}
     for name in sorted(builders, key=lambda n: estimates.get(n, math.inf)):
-        why = _hopeless(name, estimates, best, deadline - time.perf_counter())
+        why = _hopeless(name, estimates, best, budget - (time.perf_counter() - runs_started - planning))
         if why:
             excluded[name] = why
             continue
+        start = time.perf_counter()
         try:
             plan = plans[name] = builders[name]()
         except TrnfftError as exc:
@@ -116,6 +119,8 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             contain(exc)
             excluded[name] = f"planning raised {type(exc).__name__}: {exc}"
             continue
+        finally:
+            planning += time.perf_counter() - start
         run = runner(plan, source)
         try:
             start = time.perf_counter()
@@ -141,6 +146,7 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             if best[name] > DROP_RATIO * fastest or best[name] > share / 2:
                 del runs[name]  # clearly slower, or too slow to run again within the budget
     numbers = {name: max(1, int(SAMPLE_SECONDS / max(best[name], 1e-9))) for name in runs}
+    deadline = runs_started + planning + budget
     for _ in range(SAMPLES):
         for name, run in list(runs.items()):
             number = numbers[name]
