@@ -49,12 +49,12 @@ class Layout:
         text = f"{self.algorithm} n={self.n}"
         if len(self.factors) > 1:
             text += " = " + "x".join(map(str, self.factors))
-        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein"):
+        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein", SYMMETRIC):
             text += f", {self.group} transforms per tile"
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            where = "in SBUF" if self.inner.algorithm == "four-step" else "through HBM scratch"
+            where = "in SBUF" if self.inner.algorithm in ("four-step", SYMMETRIC) else "through HBM scratch"
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
         return text
@@ -154,6 +154,50 @@ def bluestein_inner(n: int, batch: int) -> "Layout | None":
     return best[1] if best is not None else None
 
 
+SYMMETRIC = "symmetric-six-step"   # Bluestein's in-SBUF inner length m = a*b*a (bluestein_six.py)
+HBM_TARGET_POINTS = 1 << 16         # issue 9: HBM traffic <= 2x the minimum for n >= 2^16 at any batch ...
+HBM_TARGET_BATCH = 64               # ... and for batches >= 64 at any n
+
+
+def symmetric_sbuf_bytes(a: int, b: int, g: int) -> int:
+    """Bytes per partition ``bluestein_six`` keeps live with g transforms per tile: the chirp, spectrum and
+    twiddle [g*a, ab], the folded stage-2 matrices [b, 3ab], two working tiles and the six-step's X2
+    [g*a, ab], X1 [b, a*g*a], the block-diagonal F1, temporaries and ~8 KiB of small tables."""
+    return 4 * (13 * a * b + 2 * g * a * a + 3 * g * a + 2048) + 8 * 1024
+
+
+def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
+    """Rough engine time of the in-SBUF Bluestein: 2 FFTs and 3 pointwise products per tile of g transforms,
+    one FFT (the spectrum) and the twiddle formations per launch."""
+    rows = g * a
+    bank2 = max(1, PSUM_BANK // b)
+    fft_vector = 6 * (2 * a * b + 60 * -(-a // bank2))
+    fft_tensor = 16 * (a * max(rows, 64) + a * max(b, 64) + a * b)
+    pointwise = 3 * 6 * (2 * a * b + 60 * -(-a * b // 1024))
+    once = 2 * 4 * min(a, b) * (2 * max(a, b) + 60)
+    tiles = -(-batch // g)
+    vector = (tiles * (2 * fft_vector + pointwise) + fft_vector + once) / VECTOR_HZ
+    tensor = (2 * tiles + 1) * fft_tensor / TENSOR_HZ
+    return max(vector, tensor)
+
+
+def symmetric_inner(n: int, batch: int) -> "Layout | None":
+    """Bluestein's padded length as m = a*b*a >= 2n - 1 (a, b <= 128) whose working set fits SBUF, with
+    g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
+    fits (then the convolution goes through HBM)."""
+    options = []
+    for a in range(2, PMAX + 1):
+        b = max(2, -(-(2 * n - 1) // (a * a)))
+        for g in range(min(PMAX // a, max(batch, 1)), 0, -1):
+            if b <= PMAX and symmetric_sbuf_bytes(a, b, g) <= SBUF_PARTITION_BYTES:
+                options.append((_symmetric_seconds(a, b, g, batch), a, b, g))
+                break
+    if not options:
+        return None
+    _, a, b, g = min(options)
+    return Layout(SYMMETRIC, a * b * a, (a, b, a), g)
+
+
 def estimated_seconds(layout: Layout, batch: int) -> float:
     """The rough engine-time estimate the factor choice uses (not the cost model)."""
     f = layout.factors
@@ -217,9 +261,13 @@ def choose(n: int, batch: int = 1) -> Layout:
     if layout is not None:
         return layout
     inner = bluestein_inner(n, batch)
+    if inner is not None and inner.algorithm != "four-step" and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH):
+        inner = symmetric_inner(n, batch) or inner
     if inner is not None:
         f = inner.factors
         group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
+        if inner.algorithm == SYMMETRIC:
+            group = inner.group
         return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
     raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
                      f"whose transform fits SBUF")

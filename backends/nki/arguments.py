@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import Layout
+from .algorithms import SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
+from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
 from .kernels.radix import radix_four_step_kernel
@@ -50,9 +51,13 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     kernel = kernels[layout.algorithm]
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read
         return four_step_square_kernel, (*arrays[:4], layout.n // layout.factors[0])
-    if layout.algorithm == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
-        kernel = bluestein_sbuf_kernel
+    if layout.algorithm == "bluestein":
+        kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
     return kernel, (*arrays, *ints)
+
+
+def _inner_name(layout: Layout) -> str:
+    return layout.inner.algorithm if layout.inner is not None else ""
 
 
 def _square(layout: Layout) -> bool:
@@ -64,8 +69,8 @@ def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, 
     """(helper name, constant arrays, integer arguments) of a 1-D layout, for a step of ``program_kernel``."""
     arrays, ints = _constants(layout, forward, scale)
     name = layout.algorithm
-    if name == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
-        name = "bluestein-sbuf"
+    if name == "bluestein":
+        name = {"four-step": "bluestein-sbuf", SYMMETRIC: "bluestein-six"}.get(_inner_name(layout), name)
     return name, arrays, ints
 
 
@@ -107,6 +112,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         assert layout.inner is not None
         n, m = layout.n, layout.inner.n
         c = C.chirp(n, forward)
+        if layout.inner.algorithm == SYMMETRIC:
+            return _bluestein_six_constants(layout.inner, c, scale, layout.group)
         b = np.zeros(m, np.complex128)
         b[:n] = np.conj(c)
         b[m - n + 1:] = np.conj(c[1:])[::-1]
@@ -135,6 +142,20 @@ def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, sc
     tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), per_bank)
     post = _pair(np.tile((scale * padded).reshape(n1, n2), (1, per_tile)))
     return (*pre, *f1, *tw1, *f2, *spec_tile, *tw2, *post), (n1, n2, group, per_tile)
+
+
+def _bluestein_six_constants(inner: Layout, c: np.ndarray, scale: float, group: int) -> tuple[tuple, tuple]:
+    """The chirp (n points), the six-step's small matrices and twiddle factors, and s/m for ``bluestein_six``
+    with ``group`` transforms per tile: the spectrum and the m-point second-stage twiddle are formed on chip."""
+    a, b, _ = inner.factors
+    m = inner.n
+    f1 = C.block_diagonal(C.dft_pair(a, True), group)
+    t1 = C.roots(C.outer_exponents(b, a), a * b, True)       # w_(ab)^(j2 k1), folded into F2 on chip
+    f2 = C.dft_pair(b, True)
+    ta = C.roots(np.tile(C.outer_exponents(a, a), (group, 1)), m, True)          # w_m^(j3 k1), per block
+    tb = C.roots(np.tile(C.outer_exponents(a, b), (group, 1)), a * b, True)      # w_m^(j3 a k2) = w_(ab)^(j3 k2)
+    norm = np.full((group * a, 1), scale / m, np.float32)
+    return (*_row_pair(c), *f1, *t1, *f2, *ta, *tb, norm), (a, b, group)
 
 
 def _pair(z: np.ndarray) -> C.Pair:

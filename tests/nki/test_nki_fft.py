@@ -50,11 +50,51 @@ def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 
 
-@pytest.mark.parametrize("n,kernel", [(4099, "bluestein_sbuf_kernel"), (65537, "bluestein_kernel")])
-def test_bluestein_stays_in_sbuf_when_the_padded_length_is_a_four_step(n, kernel):
-    layout = algorithms.choose(n, 1)
+@pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
+                                            (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel"),
+                                            (1_000_003, 1, "bluestein_kernel")])
+def test_bluestein_kernel_by_padded_length(n, batch, kernel):
+    """In SBUF when the padded length is a four-step (m <= 16384) or, where the HBM target applies
+    (n >= 2^16 or batch >= 64), a symmetric six-step a*b*a that fits; through HBM scratch otherwise."""
+    layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
+
+
+@pytest.mark.parametrize("batch", [3])
+def test_bluestein_in_sbuf_with_a_partial_last_tile(batch):
+    """65537 through the symmetric six-step with transforms stacked on partition blocks: the last tile holds
+    fewer transforms than the stacking; forward and inverse, one launch, within the bound."""
+    layout = algorithms.choose(65537, batch)
+    assert layout.inner.algorithm == algorithms.SYMMETRIC and batch % layout.group
+    check_both_directions(random_array((batch, 65537), np.complex64, seed=batch), "ortho")
+
+
+@pytest.mark.parametrize("m,start,stop,shift", [(6 * 7, 1, 20, 22), (6 * 7, 1, 2, 40), (5 * 8, 3, 17, 11),
+                                                (4 * 9, 1, 9, 27)])
+def test_shift_copy_moves_a_flat_range_across_rows(m, start, stop, shift):
+    """The SBUF -> SBUF flat shift that builds Bluestein's wrapped kernel sequence, on ragged rows."""
+    from trnfft_backends.nki.emulated import simulate
+    from trnfft_backends.nki.engine import nki, nisa, nl
+    from trnfft_backends.nki.kernels.bluestein_six import shift_copy
+
+    rows = {42: 6, 40: 5, 36: 4}[m]
+
+    @nki.jit
+    def kernel(x):
+        src = nl.load(x)
+        dst = nl.ndarray(x.shape, nl.float32, buffer=nl.sbuf)
+        nisa.memset(dst=dst, value=0.0)
+        shift_copy(dst, src, start, stop, shift)
+        out = nl.ndarray(x.shape, nl.float32, buffer=nl.shared_hbm)
+        nl.store(out, dst)
+        return out
+
+    x = np.arange(1, m + 1, dtype=np.float32).reshape(rows, -1)
+    out, = simulate(kernel, x)
+    expected = np.zeros(m, np.float32)
+    expected[start + shift:stop + shift] = x.reshape(-1)[start:stop]
+    assert np.array_equal(out.reshape(-1), expected)
 
 
 @pytest.mark.parametrize("norm", ["backward", "forward"])

@@ -28,6 +28,7 @@ from typing import Any
 from ..engine import nki, nl
 from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
+from .bluestein_six import bluestein_six, load_bluestein_six
 from .cplx import load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
 from .mirror import anti_identity, combine
@@ -61,6 +62,8 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
         bluestein_sbuf(x[0], x[1], y[0], y[1], load_table(a[0], a[1]), load_constant(a[2], a[3]),
                        load_table(a[4], a[5]), load_constant(a[6], a[7]), load_table(a[8], a[9]),
                        load_table(a[10], a[11]), load_table(a[12], a[13]), *ints)
+    elif algorithm == "bluestein-six":
+        bluestein_six(x[0], x[1], y[0], y[1], *load_bluestein_six(a), *ints)
     else:
         bluestein(x[0], x[1], y[0], y[1], (a[0], a[1]), (a[2], a[3]), (a[4], a[5]), ints[0], ints[1])
 
