@@ -8,9 +8,11 @@
 * n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
-  ``bluestein``: a chirp-z convolution through a smooth padded length m >= 2n-1
-  that the kernels above serve, in the same launch (in SBUF when m is a
-  four-step length, through HBM scratch otherwise).
+  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
+  the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64)
+  over m = a*b*a in SBUF (``symmetric_inner``, kernels/bluestein_six.py), up
+  to n ~ 90k; otherwise over a 7-smooth m the kernels above serve: in SBUF
+  when m is a four-step length, through HBM scratch beyond.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -261,7 +263,10 @@ def choose(n: int, batch: int = 1) -> Layout:
     if layout is not None:
         return layout
     inner = bluestein_inner(n, batch)
-    if inner is not None and inner.algorithm != "four-step" and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH):
+    if n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH:
+        # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, and MODELLED faster at
+        # batch 64 too (4099: 420 -> 292 us); at small batches its per-launch work (one more FFT, the twiddle
+        # formation) makes it slower than the four-step / HBM-scratch forms (8193 batch 1: 15 vs 104 us)
         inner = symmetric_inner(n, batch) or inner
     if inner is not None:
         f = inner.factors
