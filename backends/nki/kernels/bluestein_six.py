@@ -85,7 +85,8 @@ def shift_copy(dst: Any, src: Any, start: int, stop: int, shift: int, base: int 
 
     A flat shift by q*width + r moves column f of row p to row p + q (+1 once f + r wraps): per run of
     whole source rows two rectangular DMAs, the partial first and last rows on their own.
-    Both src and dst of ``dma_copy`` may be SBUF (D/nki/api/generated/nki.isa.dma_copy.html)."""
+    DMA moves data within SBUF too (D/nki/about/nki-dma-overview.html; D/nki/api/generated/nki.isa.dma_copy.html:
+    "Both src and dst tiles can be in device memory (HBM) or SBUF"): no HBM traffic, DMA-engine time only."""
     width = src.shape[1]
     q, r = divmod(shift, width)
     first, last = start // width, (stop - 1) // width
@@ -119,7 +120,8 @@ def outer_twiddle(dst: tuple, ta: tuple, tb: tuple) -> None:
             vec, s_re, s_im, out = tb, ta[0][:, i:i + 1], ta[1][:, i:i + 1], (d3[0][:, i, :], d3[1][:, i, :])
         else:
             vec, s_re, s_im, out = ta, tb[0][:, i:i + 1], tb[1][:, i:i + 1], (d3[0][:, :, i], d3[1][:, :, i])
-        # re = v_re s_re - v_im s_im ; im = v_re s_im + v_im s_re (the scalar operand is a [P, 1] tile)
+        # re = v_re s_re - v_im s_im ; im = v_re s_im + v_im s_re; the scalar operand is a [P, 1] tile
+        # broadcast along the free dim (D/nki/api/generated/nki.isa.tensor_scalar.html)
         nisa.tensor_scalar(dst=tmp, data=vec[1], op0=nl.multiply, operand0=s_im)
         nisa.scalar_tensor_tensor(dst=out[0], data=vec[0], op0=nl.multiply, operand0=s_re, op1=nl.subtract,
                                   operand1=tmp)
