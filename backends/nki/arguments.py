@@ -13,7 +13,7 @@ import numpy as np
 from . import constants as C
 from .algorithms import SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
-from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
+from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
@@ -53,6 +53,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
         return four_step_square_kernel, (*arrays[:4], layout.n // layout.factors[0])
     if layout.algorithm == "bluestein":
         kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
+        if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
+            return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
     return kernel, (*arrays, *ints)
 
 

@@ -52,11 +52,13 @@ def test_batches_run_in_one_launch(batch, n):
 
 @pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
                                             (4099, 64, "bluestein_six_kernel"),
+                                            (8191, 1, "bluestein_sbuf_square_kernel"),
                                             (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel"),
                                             (1_000_003, 1, "bluestein_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
-    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384), through HBM scratch beyond."""
+    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384; 128 x 128 at batch 1 reads one DFT
+    matrix for both FFTs), through HBM scratch beyond. 8191 itself is in the listed lengths (accuracy)."""
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
