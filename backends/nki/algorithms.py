@@ -2,16 +2,18 @@
 
 * n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
 * n = n1*n2, n1, n2 <= 128: ``four-step``;
+* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows),
+  unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
-  the Vector engine, then P four-steps sharing their last matmul), when it
-  beats the six-step (2^15, 2^16: full 128x128 tiles);
+  the Vector engine, then P four-steps sharing their last matmul), when the
+  estimate prefers it (2^16 at batch 1: full 128x128 tiles);
 * n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
   ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
   the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64)
   over m = a*b*a in SBUF (``symmetric_inner``, kernels/bluestein_six.py), up
-  to n ~ 90k; otherwise over a 7-smooth m the kernels above serve: in SBUF
+  to n ~ 99k; otherwise over a 7-smooth m the kernels above serve: in SBUF
   when m is a four-step length, through HBM scratch beyond.
 
 Factors are chosen by a rough engine-time estimate (the same documented
@@ -150,7 +152,7 @@ def bluestein_inner(n: int, batch: int) -> "Layout | None":
         if best is not None and m > 1.15 * low:
             break
         if largest_prime_factor(m) <= 7:
-            inner = _factored(m, batch)
+            inner = _factored(m, batch, tall=False)
             if inner is not None and (best is None or estimated_seconds(inner, batch) < best[0]):
                 best = (estimated_seconds(inner, batch), inner)
     return best[1] if best is not None else None
@@ -231,18 +233,48 @@ def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
     return min(options, key=lambda o: _radix_seconds(o[0], o[1], o[2], batch))
 
 
-def _factored(n: int, batch: int) -> "Layout | None":
+TALL_MAX = 4 * PMAX   # tall-four-step: the second factor in up to four chunks of 128 rows
+
+
+def _tall_seconds(n1: int, n2: int, batch: int) -> float:
+    chunks = -(-n2 // PMAX)
+    tensor = 16 * (chunks + chunks * chunks) * max(n1, 64)
+    vector = 6 * chunks * (2 * n1 + 60) + (n1 + 60 + chunks * (n2 + 60)) / batch
+    hbm = 16 * n1 * n2 + 8 * (n1 * n1 + n2 * n1 + n2 * n2) / batch
+    transfers = 2 + 4 * chunks + (2 + 4 * chunks) / batch
+    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+
+
+def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
+    """(n1 <= 128, 128 < n2 <= 512) for ``tall-four-step``, the fastest by the estimate, or None."""
+    pairs = [(d, n // d) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1]
+    return min(pairs, key=lambda p: _tall_seconds(p[0], p[1], batch)) if pairs else None
+
+
+def _over_hbm_target(n: int, batch: int, constant_bytes: int) -> bool:
+    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies)."""
+    applies = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
+    return applies and 16 * n * batch + constant_bytes > 2 * 16 * n * batch
+
+
+def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
+    """The fastest factored layout by the estimate (``tall``: the tall four-step may serve, which
+    Bluestein's HBM-scratch inner FFT does not take)."""
     pair = four_step_factors(n, batch)
     if pair is not None:
         return Layout("four-step", n, pair, min(PMAX // pair[0], max(batch, 1)))
+    options: list[tuple[float, Layout]] = []
     radix = radix_factors(n, batch)
+    if radix is not None:
+        options.append((_radix_seconds(*radix, batch), Layout("radix-four-step", n, radix)))
     triple = six_step_factors(n, batch)
-    if radix is not None and (triple is None or _radix_seconds(*radix, batch) <= _six_step_seconds(*triple, batch)):
-        return Layout("radix-four-step", n, radix)
     if triple is not None:
         block, k_block = six_step_blocks(*triple) or (1, 1)
-        return Layout("six-step", n, triple, block, k_block=k_block)
-    return None
+        options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
+    long_pair = tall_factors(n, batch) if tall else None
+    if long_pair is not None and not _over_hbm_target(n, batch, 8 * sum(f * g for f in long_pair for g in long_pair)):
+        options.append((_tall_seconds(*long_pair, batch), Layout("tall-four-step", n, long_pair)))
+    return min(options, key=lambda o: o[0])[1] if options else None
 
 
 def choose_2d(n1: int, n2: int, batch: int) -> Layout:

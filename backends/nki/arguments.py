@@ -19,6 +19,7 @@ from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
+from .kernels.tall_four_step import tall_four_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
 from .kernels.two_d import fft2_small_kernel
 
@@ -47,7 +48,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     """(kernel, arguments after xr, xi) for one plan: built once, reused by every call."""
     arrays, ints = _constants(layout, forward, scale)
     kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
-               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel}
+               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel,
+               "tall-four-step": tall_four_step_kernel}
     kernel = kernels[layout.algorithm]
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read
         return four_step_square_kernel, (*arrays[:4], layout.n // layout.factors[0])
@@ -91,6 +93,10 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale), layout.group)
         f2 = C.dft_pair(n2, forward)
         return (*f1, *tw, *f2), (n1, n2, layout.group)
+    if layout.algorithm == "tall-four-step":
+        n1, n2 = layout.factors
+        tw = C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale)
+        return (*C.dft_pair(n1, forward), *tw, *C.dft_pair(n2, forward)), (n1, n2)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)

@@ -118,7 +118,8 @@ def test_any_axis_and_non_contiguous_input():
 
 
 @pytest.mark.parametrize("n,algorithm", [(96, "small"), (1000, "four-step"), (65536, "radix-four-step"),
-                                         (2**20, "six-step"), (4099, "bluestein")])
+                                         (2**20, "six-step"), (4099, "bluestein"), (16385, "tall-four-step"),
+                                         (44100, "tall-four-step")])
 def test_each_length_class_gets_its_kernel(n, algorithm):
     assert algorithms.choose(n, 1).algorithm == algorithm
 
@@ -138,6 +139,21 @@ def test_four_step_ragged_groups(batch, n):
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "four-step" and batch % layout.group
     check_both_directions(random_array((batch, n), np.complex64, seed=batch), "backward")
+
+
+@pytest.mark.parametrize("n,batch", [(16385, 3), (20000, 2)])
+def test_tall_four_step_ragged_chunks(n, batch):
+    """n2 > 128 in chunks of 128 rows with a short last chunk (145 = 128 + 17; 160 or 250)."""
+    layout = algorithms.choose(n, batch)
+    assert layout.algorithm == "tall-four-step" and layout.factors[1] > 128 and layout.factors[1] % 128
+    check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), "forward")
+
+
+def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
+    """65536 = 128 x 512 would read F512 (2 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x the minimum)
+    the radix form stays; at batch 64 the matrices are amortised and the tall four-step serves."""
+    assert algorithms.choose(65536, 1).algorithm == "radix-four-step"
+    assert algorithms.choose(65536, 64).algorithm == "tall-four-step"
 
 
 def test_six_step_ragged_column_blocks():
