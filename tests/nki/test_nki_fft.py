@@ -53,8 +53,7 @@ def test_batches_run_in_one_launch(batch, n):
 @pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
                                             (4099, 64, "bluestein_six_kernel"),
                                             (8191, 1, "bluestein_sbuf_square_kernel"),
-                                            (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel"),
-                                            (1_000_003, 1, "bluestein_kernel")])
+                                            (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
     fits; otherwise in SBUF when the padded length is a four-step (m <= 16384; 128 x 128 at batch 1 reads one DFT
@@ -62,6 +61,12 @@ def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
+
+
+def test_bluestein_past_the_sbuf_form_goes_through_hbm():
+    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a six-step in HBM scratch."""
+    assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
+    assert algorithms.choose(100003, 1).inner.algorithm == "six-step"
 
 
 @pytest.mark.parametrize("batch", [3])
