@@ -161,6 +161,16 @@ def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
     assert algorithms.choose(65536, 64).algorithm == "tall-four-step"
 
 
+def test_multi_step_launches_run_the_tall_four_step():
+    """A program step (real and 2-D transforms) runs the tall four-step too: rfft of 32770 is a 16385-point
+    complex FFT plus a mirror pass; fft2 of 3 x 16385 a 16385-point row step plus a column step."""
+    x = random_array(32770, np.float32, seed=1)
+    assert error(numpy_fft.rfft(x, backend="nki-simulator"), np.fft.rfft(x.astype(np.float64))) <= BOUND
+    z = random_array((3, 16385), np.complex64, seed=2)
+    assert error(numpy_fft.fft2(z, backend="nki-simulator"), np.fft.fft2(z.astype(np.complex128))) <= BOUND
+    assert last_record().launches == 1
+
+
 def test_six_step_ragged_column_blocks():
     layout = algorithms.choose(2**20, 1)
     n3 = layout.factors[2]

@@ -50,7 +50,7 @@ def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: list, f2: 
             acc_im = psum((cols, n1))
             for i in range(len(chunks)):
                 f_re, f_im, f_neg = (part[:, k0:k0 + cols] for part in f2[i])
-                first = i == 0
+                first = i == 0   # accumulate=False overwrites, True adds (D/nki/api/generated/nki.isa.nc_matmul.html)
                 nisa.nc_matmul(dst=acc_re, stationary=f_re, moving=b[i][0], accumulate=not first)
                 nisa.nc_matmul(dst=acc_re, stationary=f_neg, moving=b[i][1], accumulate=True)
                 nisa.nc_matmul(dst=acc_im, stationary=f_im, moving=b[i][0], accumulate=not first)
