@@ -292,22 +292,44 @@ def choose(n: int, batch: int = 1) -> Layout:
     if n <= PMAX:
         return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
     layout = _factored(n, batch)
+    if layout is not None and layout.algorithm == "tall-four-step":
+        # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
+        # prime factor (1018 = 2 x 509) Bluestein is faster
+        blue = _bluestein(n, batch)
+        if blue is not None and _bluestein_seconds(blue, batch) < _tall_seconds(*layout.factors, batch):
+            return blue
     if layout is not None:
         return layout
+    blue = _bluestein(n, batch)
+    if blue is not None:
+        return blue
+    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
+                     f"whose transform fits SBUF")
+
+
+def _bluestein(n: int, batch: int) -> "Layout | None":
     inner = bluestein_inner(n, batch)
     if n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH:
         # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, and MODELLED faster at
         # batch 64 too (4099: 420 -> 292 us); at small batches its per-launch work (one more FFT, the twiddle
         # formation) makes it slower than the four-step / HBM-scratch forms (8193 batch 1: 15 vs 104 us)
         inner = symmetric_inner(n, batch) or inner
-    if inner is not None:
-        f = inner.factors
-        group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
-        if inner.algorithm == SYMMETRIC:
-            group = inner.group
-        return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
-    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
-                     f"whose transform fits SBUF")
+    if inner is None:
+        return None
+    f = inner.factors
+    group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
+    if inner.algorithm == SYMMETRIC:
+        group = inner.group
+    return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+
+
+def _bluestein_seconds(layout: Layout, batch: int) -> float:
+    """Rough: the in-SBUF form's own estimate, or two inner FFTs."""
+    inner = layout.inner
+    assert inner is not None
+    if inner.algorithm == SYMMETRIC:
+        return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
+    return 2 * estimated_seconds(inner, batch)
 
 
 def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:
