@@ -296,7 +296,8 @@ def choose(n: int, batch: int = 1) -> Layout:
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch)
-        if blue is not None and _bluestein_seconds(blue, batch) < _tall_seconds(*layout.factors, batch):
+        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
+        if blue is not None and _bluestein_seconds(blue, batch) < tall:
             return blue
     if layout is not None:
         return layout
