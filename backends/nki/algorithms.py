@@ -53,7 +53,7 @@ class Layout:
         text = f"{self.algorithm} n={self.n}"
         if len(self.factors) > 1:
             text += " = " + "x".join(map(str, self.factors))
-        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein", SYMMETRIC):
+        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein", SYMMETRIC, "tall-four-step"):
             text += f", {self.group} transforms per tile"
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
@@ -236,13 +236,26 @@ def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
 TALL_MAX = 4 * PMAX   # tall-four-step: the second factor in up to four chunks of 128 rows
 
 
+def tall_group(n1: int, batch: int) -> int:
+    """Transforms per tile of the tall four-step: as many n1-row blocks as fill 128 partitions."""
+    return max(1, min(PMAX // n1, batch))
+
+
 def _tall_seconds(n1: int, n2: int, batch: int) -> float:
     chunks = -(-n2 // PMAX)
-    tensor = 16 * (chunks + chunks * chunks) * max(n1, 64)
-    vector = 6 * chunks * (2 * n1 + 60) + (n1 + 60 + chunks * (n2 + 60)) / batch
-    hbm = 16 * n1 * n2 + 8 * (n1 * n1 + n2 * n1 + n2 * n2) / batch
-    transfers = 2 + 4 * chunks + (2 + 4 * chunks) / batch
-    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+    group = tall_group(n1, batch)
+    tiles = -(-batch // group)
+    width = group * n1
+    tensor = tiles * 16 * (chunks + chunks * chunks) * max(width, 64)
+    vector = tiles * 6 * chunks * (2 * width + 60) + width + 60 + chunks * (n2 + 60)
+    hbm = 16 * n1 * n2 * batch + 8 * (width * width + n2 * width + n2 * n2)
+    transfers = tiles * (2 + 4 * chunks) + 2 + 4 * chunks
+    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+
+
+def _tall_constant_bytes(n1: int, n2: int, batch: int) -> int:
+    width = tall_group(n1, batch) * n1
+    return 8 * (width * width + n2 * width + n2 * n2)
 
 
 def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
@@ -272,8 +285,9 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
         block, k_block = six_step_blocks(*triple) or (1, 1)
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     long_pair = tall_factors(n, batch) if tall else None
-    if long_pair is not None and not _over_hbm_target(n, batch, 8 * sum(f * g for f in long_pair for g in long_pair)):
-        options.append((_tall_seconds(*long_pair, batch), Layout("tall-four-step", n, long_pair)))
+    if long_pair is not None and not _over_hbm_target(n, batch, _tall_constant_bytes(*long_pair, batch)):
+        options.append((_tall_seconds(*long_pair, batch),
+                        Layout("tall-four-step", n, long_pair, tall_group(long_pair[0], batch))))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 

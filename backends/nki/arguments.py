@@ -95,8 +95,9 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
-        tw = C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale)
-        return (*C.dft_pair(n1, forward), *tw, *C.dft_pair(n2, forward)), (n1, n2)
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
+        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale), layout.group)
+        return (*f1, *tw, *C.dft_pair(n2, forward)), (n1, n2, layout.group)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)

@@ -146,11 +146,13 @@ def test_four_step_ragged_groups(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch), "backward")
 
 
-@pytest.mark.parametrize("n,batch", [(16385, 3), (20000, 2)])
+@pytest.mark.parametrize("n,batch", [(16385, 3), (20000, 2), (4097, 9)])
 def test_tall_four_step_ragged_chunks(n, batch):
-    """n2 > 128 in chunks of 128 rows with a short last chunk (145 = 128 + 17; 160 or 250)."""
+    """n2 > 128 in chunks of 128 rows with a short last chunk (145 = 128 + 17; 160 or 250; 241), and for
+    4097 = 17 x 241 seven transforms per tile with a last tile of two."""
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "tall-four-step" and layout.factors[1] > 128 and layout.factors[1] % 128
+    assert layout.group == 1 or batch % layout.group
     check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), "forward")
 
 

@@ -11,7 +11,8 @@ do: n2 becomes chunks of at most 128 rows.
    contraction over n2 split into <= 128-row matmuls accumulating in PSUM;
 3. row k2 of Y is y[n1*k2 : n1*(k2 + 1)]: contiguous stores.
 
-One transform per iteration; input read once, output written once.
+Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in
+``four_step.py``). Input read once, output written once.
 """
 from __future__ import annotations
 
@@ -28,26 +29,33 @@ def _chunks(n: int) -> list[tuple[int, int]]:
     return [(c0, min(ROWS, n - c0)) for c0 in range(0, n, ROWS)]
 
 
-def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: list, f2: list, n1: int, n2: int) -> None:
-    """y = DFT(x) for HBM [B, n1*n2] tensors. ``tw`` and ``f2`` are per-chunk lists: twiddle rows
-    T[n2, k1] (with the normalisation) as (re, im) and F2 row blocks [chunk, n2] as (re, im, -im)."""
+def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: list, f2: list, n1: int, n2: int,
+                   group: int) -> None:
+    """y = DFT(x) for HBM [B, n1*n2] tensors, ``group`` transforms per tile (n1 * group <= 128).
+
+    ``f1`` is I_group (x) F1; ``tw`` and ``f2`` are per-chunk lists: twiddle rows T[n2, (t, k1)] (with the
+    normalisation, repeated per transform) as (re, im) and F2 row blocks [chunk, n2] as (re, im, -im)."""
     batch = xr.shape[0]
-    x3 = (xr.reshape((batch, n1, n2)), xi.reshape((batch, n1, n2)))
-    y3 = (yr.reshape((batch, n2, n1)), yi.reshape((batch, n2, n1)))
+    n = n1 * n2
+    rows_re = xr.reshape((batch * n1, n2))
+    rows_im = xi.reshape((batch * n1, n2))
     chunks = _chunks(n2)
-    for t in nl.affine_range(batch):
-        x = (nl.load(x3[0][t]), nl.load(x3[1][t]))
+    for s in nl.affine_range((batch + group - 1) // group):
+        t0 = s * group
+        width = min(group, batch - t0) * n1        # (t, k1) columns of this tile
+        x = (nl.load(rows_re[t0 * n1:t0 * n1 + width, :]), nl.load(rows_im[t0 * n1:t0 * n1 + width, :]))
+        f1_tile = tuple(part[0:width, 0:width] for part in f1)
         b = []
         for i, (c0, rows) in enumerate(chunks):
-            a_re = psum((rows, n1))
-            a_im = psum((rows, n1))
-            matmul_data_stationary(a_re, a_im, x[0][:, c0:c0 + rows], x[1][:, c0:c0 + rows], f1)
-            b_c = (sbuf((rows, n1)), sbuf((rows, n1)))
-            multiply(b_c[0], b_c[1], a_re, a_im, tw[i][0], tw[i][1])
+            a_re = psum((rows, width))
+            a_im = psum((rows, width))
+            matmul_data_stationary(a_re, a_im, x[0][:, c0:c0 + rows], x[1][:, c0:c0 + rows], f1_tile)
+            b_c = (sbuf((rows, width)), sbuf((rows, width)))
+            multiply(b_c[0], b_c[1], a_re, a_im, tw[i][0][:, 0:width], tw[i][1][:, 0:width])
             b.append(b_c)
         for k0, cols in chunks:
-            acc_re = psum((cols, n1))
-            acc_im = psum((cols, n1))
+            acc_re = psum((cols, width))
+            acc_im = psum((cols, width))
             for i in range(len(chunks)):
                 f_re, f_im, f_neg = (part[:, k0:k0 + cols] for part in f2[i])
                 first = i == 0   # accumulate=False overwrites, True adds (D/nki/api/generated/nki.isa.nc_matmul.html)
@@ -55,10 +63,11 @@ def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: list, f2: 
                 nisa.nc_matmul(dst=acc_re, stationary=f_neg, moving=b[i][1], accumulate=True)
                 nisa.nc_matmul(dst=acc_im, stationary=f_im, moving=b[i][0], accumulate=not first)
                 nisa.nc_matmul(dst=acc_im, stationary=f_re, moving=b[i][1], accumulate=True)
-            o = (sbuf((cols, n1)), sbuf((cols, n1)))
+            o = (sbuf((cols, width)), sbuf((cols, width)))
             evacuate(o[0], o[1], acc_re, acc_im)
-            nl.store(y3[0][t, k0:k0 + cols, :], o[0])
-            nl.store(y3[1][t, k0:k0 + cols, :], o[1])
+            pattern = [[n1, cols], [n, width // n1], [1, n1]]   # [k2, t, k1] -> y[t, k1 + n1*k2]
+            nl.store(yr.ap(pattern=pattern, offset=t0 * n + k0 * n1), o[0])
+            nl.store(yi.ap(pattern=pattern, offset=t0 * n + k0 * n1), o[1])
 
 
 def load_tall(f1_re: Any, f1_im: Any, tw_re: Any, tw_im: Any, f2_re: Any, f2_im: Any) -> tuple:
@@ -70,9 +79,9 @@ def load_tall(f1_re: Any, f1_im: Any, tw_re: Any, tw_im: Any, f2_re: Any, f2_im:
 
 
 @nki.jit
-def tall_four_step_kernel(xr, xi, f1_re, f1_im, tw_re, tw_im, f2_re, f2_im, n1, n2):
+def tall_four_step_kernel(xr, xi, f1_re, f1_im, tw_re, tw_im, f2_re, f2_im, n1, n2, group):
     batch = xr.shape[0]
     yr = nl.ndarray((batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     yi = nl.ndarray((batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(xr, xi, yr, yi, *load_tall(f1_re, f1_im, tw_re, tw_im, f2_re, f2_im), n1, n2)
+    tall_four_step(xr, xi, yr, yi, *load_tall(f1_re, f1_im, tw_re, tw_im, f2_re, f2_im), n1, n2, group)
     return yr, yi
