@@ -268,7 +268,7 @@ def split_columns(outer: int, n: int, inner: int, forward: bool, scale: float) -
     partitions ordered (k2, k1) so each k2 is one store)."""
     n2 = n // PMAX
     g = PMAX // n2
-    first = (("columns", outer, PMAX, n2 * inner, 1), C.dft_pair(PMAX, forward, scale))
+    first = (("columns", outer, PMAX, n2 * inner, 1, 1), C.dft_pair(PMAX, forward, scale))
     j2 = np.arange(n2, dtype=np.int64)
     k2 = np.arange(n2, dtype=np.int64)
     re = np.zeros((PMAX, PMAX // g * PMAX), dtype=np.float32)
@@ -282,6 +282,22 @@ def split_columns(outer: int, n: int, inner: int, forward: bool, scale: float) -
             re[np.ix_(rows, cols)] = w_re
             im[np.ix_(rows, cols)] = w_im
     return first, (("columns-twiddled", outer, n2, inner), (re, im))
+
+
+COLUMN_MIN_RUN = 512   # points per partition per DMA (2 KiB, nki-reference.md section 7)
+
+
+def columns_step(outer: int, n: int, inner: int, forward: bool) -> Step:
+    """The in-place DFT of a middle axis of n <= 128 points, filling the partitions: ``group`` outer slices
+    side by side (block-diagonal I_group (x) F), then each inner run cut into ``split`` sub-runs of >= 512
+    points (F (x) I_split): the Tensor engine's cost is per moving column, so a 64-point axis of a single
+    image costs half as much on 128 partitions as on 64."""
+    group = max(1, min(PMAX // n, outer))
+    split = max([s for s in divisors_upto(inner, PMAX // (n * group)) if inner // s >= COLUMN_MIN_RUN] or [1])
+    f = C.dft_pair(n, forward)
+    eye = np.eye(split, dtype=np.float32)
+    matrix = tuple(np.kron(np.eye(group, dtype=np.float32), np.kron(m, eye)).astype(np.float32) for m in f)
+    return ("columns", outer, n, inner, group, split), matrix
 
 
 PLANE_MAX = 2 * PMAX        # ``plane``: sides up to two 128-row blocks
@@ -343,8 +359,7 @@ def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: b
         if n > PMAX:
             middle.extend(split_columns(outer, n, inner, forward, 1.0))
         else:
-            group = max(1, min(PMAX // n, outer))    # outer slices stacked on the partitions
-            middle.append((("columns", outer, n, inner, group), C.block_diagonal(C.dft_pair(n, forward), group)))
+            middle.append(columns_step(outer, n, inner, forward))
         inner *= n
     if plane:
         ends = plane_step(kind, lengths[-2], n_last, rows // lengths[-2], forward, scale)

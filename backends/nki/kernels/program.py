@@ -10,8 +10,8 @@ scratch), none goes back to the host. Steps:
 * ``rotate``: per image, [r, c] -> [c, r] (the DMA transposes), so the next
   axis becomes the last one: d rotations bring an n-D array back to its order;
 * ``columns``: the DFT along a middle axis of length <= 128 without moving it:
-  [n, inner] tiles with the axis on partitions, the DFT matrix stationary, 128 // n outer
-  slices stacked block-diagonally
+  [n, inner] tiles with the axis on partitions, the DFT matrix stationary; a short axis
+  fills the partitions with outer slices (block-diagonal I (x) F) or inner sub-runs (F (x) I)
   (used when every axis but the last is such an axis, with inner runs >= 32);
 * ``columns-twiddled``: the second pass of a middle axis of 128 * n2 points
   (``programs.split_columns``): twiddled n2-point DFTs of g = 128 / n2 stacked
@@ -96,21 +96,22 @@ def rotate(x: tuple, images: int, r: int, c: int, width: int, rows_out: int) -> 
     return y
 
 
-def columns(x: tuple, outer: int, n: int, inner: int, f: tuple, group: int) -> tuple:
-    """The DFT along a middle axis of length n <= 128 in place of layout: x viewed as [outer, n, inner],
-    ``group`` outer slices stacked on the partitions ([group * n, inner-chunk] tiles, contiguous rows
-    in HBM) times the block-diagonal I_group (x) F stationary (no rotation needed)."""
+def columns(x: tuple, outer: int, n: int, inner: int, f: tuple, group: int, split: int) -> tuple:
+    """The DFT along a middle axis of length n <= 128 in place of layout: x viewed as
+    [outer, n, split, inner / split], so tiles of ``group`` outer slices x n x ``split`` rows (contiguous in
+    HBM) fill the partitions, times I_group (x) F (x) I_split stationary (no rotation needed)."""
     width = x[0].shape[1]
     rows = outer * n * inner // width          # x may carry a padding row (after r2c-odd)
+    run = inner // split
     y = (_hbm(rows, width), _hbm(rows, width))
-    x2 = tuple(part[0:rows, :].reshape((outer * n, inner)) for part in x)
-    y2 = tuple(part.reshape((outer * n, inner)) for part in y)
+    x2 = tuple(part[0:rows, :].reshape((outer * n * split, run)) for part in x)
+    y2 = tuple(part.reshape((outer * n * split, run)) for part in y)
     for ob in nl.affine_range((outer + group - 1) // group):
-        r0 = ob * group * n
-        p = min(group, outer - ob * group) * n
-        for cb in nl.affine_range((inner + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
+        r0 = ob * group * n * split
+        p = min(group, outer - ob * group) * n * split
+        for cb in nl.affine_range((run + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
             c0 = cb * COLUMN_CHUNK
-            cols = min(COLUMN_CHUNK, inner - c0)
+            cols = min(COLUMN_CHUNK, run - c0)
             x_re = nl.load(x2[0][r0:r0 + p, c0:c0 + cols])
             x_im = nl.load(x2[1][r0:r0 + p, c0:c0 + cols])
             o_re = sbuf((p, cols))
@@ -165,7 +166,7 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     if kind == "rotate":
         return rotate(x, *spec[1:])
     if kind == "columns":
-        return columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]), spec[4])
+        return columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]), spec[4], spec[5])
     if kind == "columns-twiddled":
         return twiddled_columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]))
     if kind == "r2c-small":
