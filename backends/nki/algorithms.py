@@ -43,7 +43,7 @@ class Layout:
     group: int = 1                  # small/four-step: transforms per tile; six-step: j3 per input read
     inner: "Layout | None" = None   # bluestein: the padded length's layout
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
-    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile
+    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -51,6 +51,8 @@ class Layout:
             text += " = " + "x".join(map(str, self.factors))
         if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein"):
             text += f", {self.group} transforms per tile"
+        if self.algorithm == "fft2" and self.per_tile > 1:
+            text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
@@ -203,7 +205,9 @@ def choose_2d(n1: int, n2: int, batch: int) -> Layout:
     """The layout of ``batch`` 2-D transforms of [n1, n2], or ValueError when a side exceeds 128."""
     if not (1 <= n1 <= MAX_SIDE_2D and 1 <= n2 <= MAX_SIDE_2D):
         raise ValueError(f"2-D [{n1}, {n2}]: the two-matmul kernel takes sides <= {MAX_SIDE_2D}")
-    return Layout("fft2", n1 * n2, (n1, n2), min(PMAX // n1, max(batch, 1)))
+    group = min(PMAX // n1, max(batch, 1))
+    across = min(PMAX // n2, -(-max(batch, 1) // group))
+    return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across)
 
 
 @lru_cache(maxsize=4096)

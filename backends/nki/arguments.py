@@ -76,8 +76,9 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return f, (layout.group,)
     if layout.algorithm == "fft2":
         n1, n2 = layout.factors
+        across = layout.per_tile // layout.group
         f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
-        return (*f1, *C.dft_pair(n2, forward, scale)), (n1, layout.group)
+        return (*f1, *C.block_diagonal(C.dft_pair(n2, forward, scale), across)), (n1, layout.group, across)
     if layout.algorithm == "four-step":
         n1, n2 = layout.factors
         f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)

@@ -323,7 +323,7 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
     half = n2 // 2 + 1
     if kind == "c2c" and max(n1, n2) <= PMAX:
         kernel, args = kernel_arguments(choose_2d(n1, n2, images), forward, scale)
-        return ("plane-small", args[4], args[5]), args[:4]
+        return ("plane-small", *args[4:]), args[:4]
     f1 = C.dft_pair(n1, forward)
     if kind == "c2c":
         f2 = () if n1 == n2 else C.dft_pair(n2, forward)

@@ -314,10 +314,12 @@ def test_large_nd_transforms():
 
 # -- 2-D with both sides <= 128: one launch ------------------------------------------------------
 @pytest.mark.parametrize("shape,axes", [((1, 1), (0, 1)), ((17, 31), (0, 1)), ((128, 96), (0, 1)),
-                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0))])
+                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0)),
+                                        ((7, 64, 64), (1, 2))])
 def test_2d_in_one_launch(shape, axes):
     """Two data-stationary matmul stages, no twiddles; several images per tile (the batch of 7
-    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile)."""
+    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile, 64x64 images 2 on the
+    partitions times 2 side by side: 7 of them end with a half-empty stack)."""
     x = random_array(shape, np.complex64, seed=sum(shape))
     for ours, ref in ((numpy_fft.fftn, np.fft.fftn), (numpy_fft.ifftn, np.fft.ifftn)):
         for norm in NORMS:

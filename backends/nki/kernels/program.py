@@ -180,7 +180,7 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
         return y
     if kind == "plane-small":
         y = (_hbm(*x[0].shape), _hbm(*x[0].shape))
-        fft2_small(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_constant(a[2], a[3]), spec[1], spec[2])
+        fft2_small(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_constant(a[2], a[3]), *spec[1:])
         return y
     if kind == "plane":
         real, n1, scale = spec[1], spec[2], spec[3]
