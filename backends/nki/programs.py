@@ -83,7 +83,7 @@ def _real_four_step(kind: str, n: int, rows: int, scale: float) -> Step | None:
         k2 = np.arange((n // 2) // n1 + 1, dtype=np.int64)
         f1 = C.block_diagonal(C.dft_pair(n1, True), group)
         per_tile = _per_tile(n1, group, rows)
-        tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, True, scale), per_tile)
+        tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, True, scale), group)
         f2 = C.roots(np.outer(np.arange(m2, dtype=np.int64), k2), m2, True)
         return ("r2c-four-step", n1, m2, group, per_tile), (_packed(*f1), _packed(*tw, *f2))
     half = n1 // 2
@@ -92,7 +92,7 @@ def _real_four_step(kind: str, n: int, rows: int, scale: float) -> Step | None:
     ja = np.arange(n1)
     edge = np.stack([-np.ones(n1), np.where(ja % 2 == 0, 1.0, -1.0)])   # per transform: DC, Nyquist rows
     per_tile = _per_tile(n1, group, rows)
-    tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, False, scale), per_tile)
+    tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, False, scale), group)
     g_re, g_im = C.roots(C.outer_exponents(m2, m2), m2, False)
     return (("c2r-four-step", n1, m2, group, per_tile),
             (_packed(*f1), _packed(np.kron(np.eye(group), edge)), _packed(*tw, g_re, -g_im)))
@@ -100,7 +100,7 @@ def _real_four_step(kind: str, n: int, rows: int, scale: float) -> Step | None:
 
 def _per_tile(n1: int, group: int, rows: int) -> int:
     """Transforms per stage-3 tile of the real four-step: whole groups filling one PSUM bank, no more
-    groups than the rows make (the twiddle table is tiled that many times)."""
+    groups than the rows make (the kernel repeats the group's twiddles that many times on chip)."""
     return group * min(max(1, PSUM_BANK // (group * n1)), -(-max(rows, 1) // group))
 
 

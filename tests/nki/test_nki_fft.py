@@ -265,7 +265,7 @@ def test_nd_steps_rotate_only_when_an_axis_needs_it():
 
 
 PLANES = [("c2c", (200, 130), 2), ("c2c", (256, 256), 1), ("r2c", (255, 129), 1), ("r2c", (3, 96, 80), 1),
-          ("c2r", (130, 200), 1), ("c2r", (2, 64, 64), 3)]
+          ("c2r", (130, 200), 1), ("c2r", (2, 64, 64), 3), ("c2r", (256, 256), 2)]
 
 
 @pytest.mark.parametrize("kind,shape,batch", PLANES)

@@ -46,6 +46,22 @@ def split(tile: Any, *widths: int) -> list:
     return out
 
 
+def repeated(table: tuple, copies: int) -> tuple:
+    """Each part of an SBUF table side by side ``copies`` times (GpSimd copies, once per launch): the
+    twiddles of one group of transforms become those of a whole tile without reading them from HBM
+    again (nisa.tensor_copy runs on Vector, Scalar or GpSimd, D/nki/api/generated/nki.isa.tensor_copy.html)."""
+    if copies == 1:
+        return table
+    out = []
+    for part in table:
+        rows, width = part.shape
+        full = sbuf((rows, copies * width))
+        for c in range(copies):
+            nisa.tensor_copy(dst=full[:, c * width:(c + 1) * width], src=part, engine=nisa.engine.gpsimd)
+        out.append(full)
+    return tuple(out)
+
+
 def negated(part: Any) -> Any:
     """-part in a new SBUF tile (the constant operand of a complex matmul), once per launch."""
     neg = sbuf(part.shape)
@@ -58,14 +74,14 @@ def rfft_four_step(x: Any, yr: Any, yi: Any, f1_table: Any, table: Any, n1: int,
     """y = the onesided DFT of the real rows of HBM x [B, n1*m2] into HBM [B, n//2 + 1].
 
     SBUF tables: ``f1_table`` = [Re | Im] of I_group (x) F1; ``table`` = [Re T | Im T | Re F2 | Im F2]
-    with T tiled for ``per_tile`` transforms (the normalisation in it) and F2 [m2, k2_count]."""
+    with T tiled for ``group`` transforms (the normalisation in it) and F2 [m2, k2_count]."""
     batch = x.shape[0]
     n = n1 * m2
     width = n // 2 + 1
     k2_count = (n // 2) // n1 + 1
     f1 = split(f1_table, group * n1, group * n1)
-    tw_re, tw_im, f2_re, f2_im = split(table, per_tile * n1, per_tile * n1, k2_count, k2_count)
-    tw = (tw_re, tw_im)
+    tw_re, tw_im, f2_re, f2_im = split(table, group * n1, group * n1, k2_count, k2_count)
+    tw = repeated((tw_re, tw_im), per_tile // group)
     f2 = (f2_re, f2_im, negated(f2_im))
     tail = n // 2 - n1 * (k2_count - 1) + 1        # bins of the last k2 row that belong to the half
     rows_x = x.reshape((batch * n1, m2))
@@ -105,15 +121,15 @@ def irfft_four_step(xr: Any, xi: Any, y: Any, f1_table: Any, edge: Any, table: A
 
     SBUF tables: ``f1_table`` = [Re | Im] of I_group (x) 2 conj(F1)[0:n1/2, :]; ``edge`` [2*group, group*n1]:
     the DC and Nyquist corrections per transform; ``table`` = [Re T' | Im T' | Re G | -Im G] with T' =
-    conj(T) tiled for ``per_tile`` transforms (the normalisation in it) and G the inverse m2-point DFT matrix."""
+    conj(T) tiled for ``group`` transforms (the normalisation in it) and G the inverse m2-point DFT matrix."""
     batch = y.shape[0]
     n = n1 * m2
     half = n1 // 2
     width = n // 2 + 1
     f1_re, f1_im = split(f1_table, group * n1, group * n1)
     f1 = (f1_re, f1_im, negated(f1_im))
-    tw_re, tw_im, g_re, g_neg = split(table, per_tile * n1, per_tile * n1, m2, m2)
-    tw = (tw_re, tw_im)
+    tw_re, tw_im, g_re, g_neg = split(table, group * n1, group * n1, m2, m2)
+    tw = repeated((tw_re, tw_im), per_tile // group)
     g = (g_re, g_neg)
     for s in nl.affine_range((batch + per_tile - 1) // per_tile):
         t0 = s * per_tile
