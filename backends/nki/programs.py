@@ -201,9 +201,11 @@ def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale
     odd_pairs = kind == "c2r" and n_last > PMAX and n_last % 2 == 1 and rows % 2 == 1  # needs a padded row
     width = last_in if kind == "c2r" else last_out
     in_place = d > 1 and not odd_pairs and _columns_fit(lengths[:-1], width)
-    if _plane_fits(kind, lengths) and (d == 2 or (_columns_fit(lengths[:-2], lengths[-2] * width) and (
-            in_place or min(lengths[:-2]) >= SPLIT_MIN_OTHER))):
-        return _column_program(kind, lengths, images, forward, scale, plane=True)
+    if _plane_fits(kind, lengths) and (d == 2 or _columns_fit(lengths[:-2], lengths[-2] * width)):
+        program = _column_program(kind, lengths, images, forward, scale, plane=True)
+        if in_place or all(_partitions(spec) >= COLUMN_MIN_PARTITIONS for spec, _ in program.steps
+                           if spec[0] == "columns"):
+            return program
     if in_place:
         return _column_program(kind, lengths, images, forward, scale)
     steps: list[Step] = []
@@ -300,19 +302,27 @@ def columns_step(outer: int, n: int, inner: int, forward: bool) -> Step:
     return ("columns", outer, n, inner, group, split), matrix
 
 
+COLUMN_MIN_PARTITIONS = 32   # a plane's columns steps on fewer partitions lose to rotations
+
+
+def _partitions(spec: tuple) -> int:
+    """Partitions a ``columns`` step's tiles fill: n * group * split."""
+    return spec[2] * spec[4] * spec[5]
+
+
 PLANE_MAX = 2 * PMAX        # ``plane``: sides up to two 128-row blocks
-PLANE_MIN_POINTS = 4096     # smaller images: the packed kernels (several images per tile) do better
 
 
 def _plane_fits(kind: str, lengths: tuple[int, ...]) -> bool:
-    """Whether the last two axes go through one ``plane`` step: both <= 256 with 4096 points or more
-    (c2c with both <= 128 keeps the packed two-matmul kernel, ``two_d.py``)."""
+    """Whether the last two axes go through one ``plane`` step: both <= 256 (c2c with both <= 128 as
+    ``plane-small``, the packed two-matmul kernel of ``two_d.py``; as a whole 2-D c2c problem the plugin
+    runs that kernel itself)."""
     if len(lengths) < 2:
         return False
     n1, n2 = lengths[-2:]
     if kind == "c2c" and max(n1, n2) <= PMAX:
-        return len(lengths) > 2      # 2-D: the plugin's own two-matmul kernel
-    return max(n1, n2) <= PLANE_MAX and n1 * n2 >= PLANE_MIN_POINTS
+        return len(lengths) > 2
+    return max(n1, n2) <= PLANE_MAX
 
 
 def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: float) -> Step:
@@ -324,9 +334,14 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
     if kind == "c2c" and max(n1, n2) <= PMAX:
         kernel, args = kernel_arguments(choose_2d(n1, n2, images), forward, scale)
         return ("plane-small", *args[4:]), args[:4]
-    f1 = C.dft_pair(n1, forward)
+    w_in = half if kind == "c2r" else n2
+    w_out = half if kind == "r2c" else n2
+    group = max(1, min(PMAX // n1, images)) if n1 <= PMAX else 1
+    across = max(1, min(PMAX // w_in, -(-images // group))) if w_in <= PMAX else 1
+    f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
+    f2: tuple
     if kind == "c2c":
-        f2 = () if n1 == n2 else C.dft_pair(n2, forward)
+        f2 = () if n1 == n2 and group == across else C.dft_pair(n2, forward)
     elif kind == "r2c":
         f2 = C.roots(np.outer(np.arange(n2, dtype=np.int64), np.arange(half, dtype=np.int64)), n2, True)
     else:
@@ -339,7 +354,9 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
         if n2 % 2 == 0:
             g_im[-1] = 0.0   # the imaginary parts of the DC and Nyquist bins are ignored, as torch does
         f2 = ((weight * g_re).astype(np.float32), (-weight * g_im).astype(np.float32))
-    return ("plane", kind, n1, scale), (*f1, *f2)
+    if f2:
+        f2 = C.block_diagonal(f2, across)
+    return ("plane", kind, n1, group, across, w_out, scale), (*f1, *f2)
 
 
 def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float,

@@ -239,11 +239,12 @@ def test_nd_transforms_in_one_launch(shape, axes):
 
 
 def test_nd_steps_rotate_only_when_an_axis_needs_it():
-    """The last two axes, both <= 256 (4096 points or more), are one ``plane`` step in SBUF (c2c with both
-    <= 128: ``plane-small``, several images per tile); middle axes of <= 128 points with inner runs >= 32
-    are transformed in place (``columns``), and so are those of 128 * n2 points (n2 | 128) when each store
-    of the second pass moves >= 4096 points and no other in-place axis is shorter than 32 (``columns``
-    then ``columns-twiddled``); otherwise each axis is brought last by a rotation."""
+    """The last two axes, both <= 256, are one ``plane`` step in SBUF (c2c with both <= 128:
+    ``plane-small``, several images per tile) when the axes before them go in place on >= 32 partitions;
+    middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``), and so are
+    those of 128 * n2 points (n2 | 128) when each store of the second pass moves >= 4096 points and no
+    other in-place axis is shorter than 32 (``columns`` then ``columns-twiddled``); otherwise each axis is
+    brought last by a rotation."""
     from trnfft_backends.nki import programs
 
     def names(kind, lengths, images=1):
@@ -255,24 +256,27 @@ def test_nd_steps_rotate_only_when_an_axis_needs_it():
     assert names("c2c", (256, 256)) == ["plane"]
     assert names("c2c", (256, 64), 2) == ["plane"]
     assert names("c2c", (32, 256, 64)) == ["plane", "columns"]
-    assert names("c2c", (16, 256, 64)) == ["c2c", "rotate", "c2c", "rotate", "c2c", "rotate"]  # 16 partitions
+    assert names("c2c", (16, 256, 64)) == ["plane", "columns"]   # 16 points x 8 sub-runs on the partitions
+    assert names("c2r", (7, 32, 40)) == ["rotate", "c2c", "rotate", "c2c", "rotate", "c2r-small"]  # 7 partitions
     assert names("c2c", (512, 256)) == ["c2c", "columns", "columns-twiddled"]
     assert names("r2c", (1024, 1024)) == ["r2c-four-step", "columns", "columns-twiddled"]
     assert names("c2c", (2048, 64)) == ["c2c", "rotate", "c2c", "rotate"]   # stores of 8 x 64 points: rotate
     assert names("c2c", (384, 256)) == ["c2c", "rotate", "c2c", "rotate"]   # n2 = 3 does not divide 128
-    assert names("c2c", (4, 256, 128))[1] == "rotate"   # a 4-point axis on partitions: rotations instead
+    assert names("c2c", (4, 256, 128)) == ["plane", "columns"]   # a 4-point axis x 32 sub-runs of 1024 points
     assert names("c2r", (3, 257)) == ["rotate", "c2c", "rotate", "c2r-odd"]   # odd row count: padded by the rotation
 
 
 PLANES = [("c2c", (200, 130), 2), ("c2c", (256, 256), 1), ("r2c", (255, 129), 1), ("r2c", (3, 96, 80), 1),
-          ("c2r", (130, 200), 1), ("c2r", (2, 64, 64), 3), ("c2r", (256, 256), 2)]
+          ("c2r", (130, 200), 1), ("c2r", (2, 64, 64), 3), ("c2r", (256, 256), 2), ("r2c", (32, 40), 7),
+          ("c2r", (32, 40), 7)]
 
 
 @pytest.mark.parametrize("kind,shape,batch", PLANES)
 def test_plane_reads_and_writes_hbm_once(kind, shape, batch):
     """2-D transforms with both sides <= 256: each image stays in SBUF from its load to its store, so the
     launch moves its input, its output and the two DFT matrices, nothing else (ragged 128-row blocks, odd
-    sides, a c2r input that is not Hermitian: the DC and Nyquist imaginary parts ignored as NumPy does)."""
+    sides, a c2r input that is not Hermitian: the DC and Nyquist imaginary parts ignored as NumPy does;
+    7 images of 32x40 packed 4 on the partitions x 2 side by side, the last stack one short)."""
     from trnfft_backends.nki.arguments import constant_bytes
     from trnfft_backends.nki.plugin import FFTPlan
     from trnfft.plugin import FFTProblem

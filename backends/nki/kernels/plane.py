@@ -2,7 +2,7 @@
 
 For an image X[j1, j2] the 2-D DFT is Y = F1^T X F2, and two data-stationary
 matmul stages compute it with no other data movement (``two_d.py`` does the
-same for sides <= 128 with several images per tile):
+same for c2c with sides <= 128):
 
 1. A[j2, k1] = sum_j1 X[j1, j2] F1[j1, k1]: X is stationary in [128, 128]
    blocks (rows j1 contract, columns j2 become A's partitions), the blocks of
@@ -12,7 +12,9 @@ same for sides <= 128 with several images per tile):
 
 A side above 128 is a dense DFT in 128-row blocks (the cost of a 256-point
 side is that of two 128-point matmul passes, which is what the four-step
-pays too, without its twiddle pass or any transpose). The kinds:
+pays too, without its twiddle pass or any transpose). Small images are
+packed as in ``two_d.py``: g = 128 // n1 on the partitions (I_g (x) F1) times
+u = 128 // w_in side by side (I_u (x) F2). The kinds:
 
 * c2c: four real matmuls per block pair in each stage;
 * r2c: X real, so stage 1 is two real matmuls, and stage 2 makes only the
@@ -59,15 +61,17 @@ def load_rows(parts: tuple, negate: tuple = ()) -> list:
 
 def _stage(dst: tuple, data: list, consts: list, cols: tuple, products: tuple) -> None:
     """dst[o] = sum over row blocks b of sum over (i, c) in products[o] of data[b][i][:, cols]^T consts[b][c],
-    data stationary, accumulating in PSUM; a data part that is None (not needed) is skipped."""
+    data stationary, accumulating in PSUM (the constants' leading rows and columns: a ragged tile uses the
+    leading block of a block-diagonal matrix); terms of a part a block does not have are skipped."""
     c0, width = cols
     for o, terms in enumerate(products):
         first = True
         for block, const in zip(data, consts):
             for i, c in terms:
-                if block[i] is None:
+                if i >= len(block):
                     continue
-                nisa.nc_matmul(dst=dst[o], stationary=block[i][:, c0:c0 + width], moving=const[c],
+                moving = const[c][0:block[i].shape[0], 0:dst[o].shape[1]]
+                nisa.nc_matmul(dst=dst[o], stationary=block[i][:, c0:c0 + width], moving=moving,
                                accumulate=not first)
                 first = False
 
@@ -78,31 +82,71 @@ REAL_IN = (((0, 0),), ((0, 1),))
 REAL_OUT = (((0, 0), (1, 1)),)     # G as (re, -im): Re(A G) = Ar Gr + Ai (-Gi)
 
 
-def plane(kind: str, x: tuple, y: tuple, f1: list, f2: list, n1: int, scale: float) -> None:
+def _load_tile(x: tuple, base: int, stacks: int, group: int, count: int, n1: int) -> list:
+    """The tile's images as row blocks of [rows, stacks * w_in] (re, im) SBUF tiles: stack v (images
+    base + v*group ..) in columns v*w_in.., its images' rows on the partitions; zeros where a ragged last
+    stack has no image."""
+    w_in = x[0].shape[1]
+    height = min(group, count) * n1
+    out = []
+    for b0, rows in blocks(height):
+        tiles = tuple(sbuf((rows, stacks * w_in)) for _ in x)
+        if stacks > 1 and count % group:
+            for tile in tiles:
+                nisa.memset(dst=tile[:, (stacks - 1) * w_in:stacks * w_in], value=0.0)
+        for v in range(stacks):
+            used = min(group, count - v * group) * n1
+            r0 = (base + v * group) * n1
+            if used > b0:
+                hi = min(b0 + rows, used)
+                for tile, part in zip(tiles, x):
+                    nisa.dma_copy(dst=tile[0:hi - b0, v * w_in:(v + 1) * w_in], src=part[r0 + b0:r0 + hi, :])
+        out.append(tiles)
+    return out
+
+
+def plane(kind: str, x: tuple, y: tuple, f1: list, f2: list, n1: int, group: int, across: int,
+          scale: float) -> None:
     """y = the 2-D transform of every image of x ([images * n1, w_in] HBM parts) into y
-    ([images * n1, w_out]); ``f1``/``f2`` are row blocks of the stage matrices (``load_rows``)."""
+    ([images * n1, w_out]); ``f1``/``f2``: row blocks (``load_rows``) of I_group (x) F1 and I_across (x) F2.
+
+    A tile holds group * across images: ``group`` stacked on the partitions (n1 <= 64), ``across`` such
+    stacks side by side in the free dim (w_in <= 64), so small images still fill the Tensor engine."""
     rows_total, w_in = x[0].shape
     w_out = y[0].shape[1]
+    images = rows_total // n1
     first = REAL_IN if kind == "r2c" else COMPLEX
     second = REAL_OUT if kind == "c2r" else COMPLEX
-    for img in nl.affine_range(rows_total // n1):
-        r0 = img * n1
-        data = [tuple(nl.load(part[r0 + b0:r0 + b0 + rows, :]) for part in x) for b0, rows in blocks(n1)]
+    per_tile = group * across
+    for s in nl.affine_range((images + per_tile - 1) // per_tile):
+        base = s * per_tile
+        count = min(per_tile, images - base)
+        stacks = (count + group - 1) // group
+        height = min(group, count) * n1
+        data = _load_tile(x, base, stacks, group, count, n1)
         stage1: list = []
-        for c0, width in blocks(w_in):   # A[j2 block, k1]
+        for c0, width in blocks(stacks * w_in):   # A[(stack, j2) block, (image, k1)]
             # c2r: a block of the Nyquist bin alone needs the real part only (stage 2 ignores the rest)
             nyquist_alone = kind == "c2r" and w_out % 2 == 0 and (c0, width) == (w_out // 2, 1)
             products = first[:1] if nyquist_alone else first
-            acc = tuple(psum((width, n1)) for _ in products)
+            acc = tuple(psum((width, height)) for _ in products)
             _stage(acc, data, f1, (c0, width), products)
-            a = [sbuf((width, n1)) for _ in products]
+            a = [sbuf((width, height)) for _ in products]
             for part, tile in zip(a, acc):
                 nisa.activation(dst=part, op=nl.copy, data=tile)
-            stage1.append((a[0], a[1] if len(a) > 1 else None))
-        for k0, rows in blocks(n1):      # Y[k1 block, k2], rows of the result
-            out = tuple(psum((rows, w_out)) for _ in y)
+            stage1.append(tuple(a))
+        for k0, rows in blocks(height):          # Y[(image, k1) block, (stack, k2)]: rows of the result
+            out = tuple(psum((rows, stacks * w_out)) for _ in y)
             _stage(out, stage1, f2, (k0, rows), second)
-            for part, tile in zip(y, out):
-                result = sbuf((rows, w_out))
+            results = []
+            for tile in out:
+                result = sbuf((rows, stacks * w_out))
                 nisa.activation(dst=result, op=nl.copy, data=tile, scale=scale)
-                nl.store(part[r0 + k0:r0 + k0 + rows, :], result)
+                results.append(result)
+            for v in range(stacks):
+                used = min(group, count - v * group) * n1
+                r0 = (base + v * group) * n1
+                if used > k0:
+                    hi = min(k0 + rows, used)
+                    for part, result in zip(y, results):
+                        nl.store(part[r0 + k0:r0 + hi, :], result[0:hi - k0, v * w_out:(v + 1) * w_out])

@@ -183,12 +183,11 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
         fft2_small(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_constant(a[2], a[3]), *spec[1:])
         return y
     if kind == "plane":
-        real, n1, scale = spec[1], spec[2], spec[3]
+        real, n1, group, across, width, scale = spec[1:]
         f1 = load_rows(a[0:2], () if real == "r2c" else (1,))
         f2 = f1 if len(a) == 2 else load_rows(a[2:4], () if real == "c2r" else (1,))
-        width = f2[0][0].shape[1] if len(a) > 2 else n1
         y = tuple(_hbm(x[0].shape[0], width) for _ in range(1 if real == "c2r" else 2))
-        plane(real, x, y, f1, f2, n1, scale)
+        plane(real, x, y, f1, f2, n1, group, across, scale)
         return y
     if kind == "r2c-four-step":
         width = spec[1] * spec[2] // 2 + 1
