@@ -205,9 +205,16 @@ def choose_2d(n1: int, n2: int, batch: int) -> Layout:
     """The layout of ``batch`` 2-D transforms of [n1, n2], or ValueError when a side exceeds 128."""
     if not (1 <= n1 <= MAX_SIDE_2D and 1 <= n2 <= MAX_SIDE_2D):
         raise ValueError(f"2-D [{n1}, {n2}]: the two-matmul kernel takes sides <= {MAX_SIDE_2D}")
-    group = min(PMAX // n1, max(batch, 1))
-    across = min(PMAX // n2, -(-max(batch, 1) // group))
+    group, across = pack_2d(n1, n2, batch)
     return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across)
+
+
+def pack_2d(n1: int, width: int, images: int) -> tuple[int, int]:
+    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile: as many as 128 rows
+    and 128 input columns hold, no more than the images need (``kernels/plane.py``)."""
+    group = max(1, min(PMAX // n1, images)) if n1 <= PMAX else 1
+    across = max(1, min(PMAX // width, -(-max(images, 1) // group))) if width <= PMAX else 1
+    return group, across
 
 
 @lru_cache(maxsize=4096)

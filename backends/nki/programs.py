@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import constants as C
-from .algorithms import PMAX, choose, choose_2d, divisors_upto, four_step_factors
-from .arguments import c2c_parts, kernel_arguments, real_kernel_arguments
+from .algorithms import PMAX, choose, divisors_upto, four_step_factors, pack_2d
+from .arguments import c2c_parts, real_kernel_arguments
 from .kernels.cplx import PSUM_BANK
 
 Step = tuple[tuple, tuple]  # (spec, constant arrays)
@@ -314,9 +314,8 @@ PLANE_MAX = 2 * PMAX        # ``plane``: sides up to two 128-row blocks
 
 
 def _plane_fits(kind: str, lengths: tuple[int, ...]) -> bool:
-    """Whether the last two axes go through one ``plane`` step: both <= 256 (c2c with both <= 128 as
-    ``plane-small``, the packed two-matmul kernel of ``two_d.py``; as a whole 2-D c2c problem the plugin
-    runs that kernel itself)."""
+    """Whether the last two axes go through one ``plane`` step: both <= 256 (a whole 2-D c2c problem with
+    both <= 128 is the plugin's own launch of the same kernel)."""
     if len(lengths) < 2:
         return False
     n1, n2 = lengths[-2:]
@@ -327,17 +326,13 @@ def _plane_fits(kind: str, lengths: tuple[int, ...]) -> bool:
 
 def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: float) -> Step:
     """The 2-D transform of ``images`` [n1, n2] images in SBUF (``kernels/plane.py``): the stage matrices
-    F1 [n1, n1] and F2 (c2c [n2, n2], r2c [n2, n2//2+1]; c2r G [n2//2+1, n2] as (re, -im)); one matrix
-    when the two stages share it; the normalisation is applied on chip. c2c with both sides <= 128 packs
-    several images per tile instead (``two_d.py``)."""
+    F1 [n1, n1] and F2 (c2c [n2, n2], r2c [n2, n2//2+1]; c2r G [n2//2+1, n2] as (re, -im)), block-diagonal
+    for the images a tile packs (as ``algorithms.choose_2d`` packs them); one matrix when the two stages
+    share it; the normalisation is applied on chip."""
     half = n2 // 2 + 1
-    if kind == "c2c" and max(n1, n2) <= PMAX:
-        kernel, args = kernel_arguments(choose_2d(n1, n2, images), forward, scale)
-        return ("plane-small", *args[4:]), args[:4]
     w_in = half if kind == "c2r" else n2
     w_out = half if kind == "r2c" else n2
-    group = max(1, min(PMAX // n1, images)) if n1 <= PMAX else 1
-    across = max(1, min(PMAX // w_in, -(-images // group))) if w_in <= PMAX else 1
+    group, across = pack_2d(n1, w_in, images)
     f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
     f2: tuple
     if kind == "c2c":

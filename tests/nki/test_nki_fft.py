@@ -239,8 +239,8 @@ def test_nd_transforms_in_one_launch(shape, axes):
 
 
 def test_nd_steps_rotate_only_when_an_axis_needs_it():
-    """The last two axes, both <= 256, are one ``plane`` step in SBUF (c2c with both <= 128:
-    ``plane-small``, several images per tile) when the axes before them go in place on >= 32 partitions;
+    """The last two axes, both <= 256, are one ``plane`` step in SBUF (small images packed) when the axes
+    before them go in place on >= 32 partitions;
     middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``), and so are
     those of 128 * n2 points (n2 | 128) when each store of the second pass moves >= 4096 points and no
     other in-place axis is shorter than 32 (``columns`` then ``columns-twiddled``); otherwise each axis is
@@ -249,7 +249,7 @@ def test_nd_steps_rotate_only_when_an_axis_needs_it():
 
     def names(kind, lengths, images=1):
         return [spec[0] for spec, _ in programs.build(kind, lengths, images, kind != "c2r", 1.0).steps]
-    assert names("c2c", (64, 64, 64)) == ["plane-small", "columns"]
+    assert names("c2c", (64, 64, 64)) == ["plane", "columns"]
     assert names("r2c", (64, 64, 64)) == ["plane", "columns"]
     assert names("c2r", (64, 64, 64)) == ["columns", "plane"]
     assert names("c2r", (9, 300), 2) == ["columns", "c2r-four-step"]

@@ -1,8 +1,7 @@
-"""2-D transforms of images with both sides <= 256, each image in SBUF from its load to its store.
+"""2-D transforms with both sides <= 256, each image in SBUF from its load to its store.
 
 For an image X[j1, j2] the 2-D DFT is Y = F1^T X F2, and two data-stationary
-matmul stages compute it with no other data movement (``two_d.py`` does the
-same for c2c with sides <= 128):
+matmul stages compute it with no other data movement:
 
 1. A[j2, k1] = sum_j1 X[j1, j2] F1[j1, k1]: X is stationary in [128, 128]
    blocks (rows j1 contract, columns j2 become A's partitions), the blocks of
@@ -13,8 +12,10 @@ same for c2c with sides <= 128):
 A side above 128 is a dense DFT in 128-row blocks (the cost of a 256-point
 side is that of two 128-point matmul passes, which is what the four-step
 pays too, without its twiddle pass or any transpose). Small images are
-packed as in ``two_d.py``: g = 128 // n1 on the partitions (I_g (x) F1) times
-u = 128 // w_in side by side (I_u (x) F2). The kinds:
+packed: g = 128 // n1 on the partitions (I_g (x) F1) times u = 128 // w_in
+side by side (I_u (x) F2), so both matmuls see up to 128 rows and columns
+(for 64x64 images each matmul serves four; the Tensor engine costs per moving
+column). The kinds:
 
 * c2c: four real matmuls per block pair in each stage;
 * r2c: X real, so stage 1 is two real matmuls, and stage 2 makes only the
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import nisa, nl
+from ..engine import nisa, nki, nl
 from .cplx import psum, sbuf
 
 BLOCK = 128
@@ -82,25 +83,31 @@ REAL_IN = (((0, 0),), ((0, 1),))
 REAL_OUT = (((0, 0), (1, 1)),)     # G as (re, -im): Re(A G) = Ar Gr + Ai (-Gi)
 
 
+def _spans(base: int, stacks: int, group: int, count: int, n1: int, lo: int, size: int) -> list:
+    """(stack v, its first HBM row, how many of its rows fall in the tile rows [lo, lo + size)) for every
+    stack of the tile with rows there (the last stack may hold fewer than ``group`` images)."""
+    out = []
+    for v in range(stacks):
+        used = min(group, count - v * group) * n1
+        if used > lo:
+            out.append((v, (base + v * group) * n1, min(lo + size, used) - lo))
+    return out
+
+
 def _load_tile(x: tuple, base: int, stacks: int, group: int, count: int, n1: int) -> list:
     """The tile's images as row blocks of [rows, stacks * w_in] (re, im) SBUF tiles: stack v (images
     base + v*group ..) in columns v*w_in.., its images' rows on the partitions; zeros where a ragged last
     stack has no image."""
     w_in = x[0].shape[1]
-    height = min(group, count) * n1
     out = []
-    for b0, rows in blocks(height):
+    for b0, rows in blocks(min(group, count) * n1):
         tiles = tuple(sbuf((rows, stacks * w_in)) for _ in x)
         if stacks > 1 and count % group:
             for tile in tiles:
                 nisa.memset(dst=tile[:, (stacks - 1) * w_in:stacks * w_in], value=0.0)
-        for v in range(stacks):
-            used = min(group, count - v * group) * n1
-            r0 = (base + v * group) * n1
-            if used > b0:
-                hi = min(b0 + rows, used)
-                for tile, part in zip(tiles, x):
-                    nisa.dma_copy(dst=tile[0:hi - b0, v * w_in:(v + 1) * w_in], src=part[r0 + b0:r0 + hi, :])
+        for v, r0, n in _spans(base, stacks, group, count, n1, b0, rows):
+            for tile, part in zip(tiles, x):
+                nisa.dma_copy(dst=tile[0:n, v * w_in:(v + 1) * w_in], src=part[r0 + b0:r0 + b0 + n, :])
         out.append(tiles)
     return out
 
@@ -143,10 +150,18 @@ def plane(kind: str, x: tuple, y: tuple, f1: list, f2: list, n1: int, group: int
                 result = sbuf((rows, stacks * w_out))
                 nisa.activation(dst=result, op=nl.copy, data=tile, scale=scale)
                 results.append(result)
-            for v in range(stacks):
-                used = min(group, count - v * group) * n1
-                r0 = (base + v * group) * n1
-                if used > k0:
-                    hi = min(k0 + rows, used)
-                    for part, result in zip(y, results):
-                        nl.store(part[r0 + k0:r0 + hi, :], result[0:hi - k0, v * w_out:(v + 1) * w_out])
+            for v, r0, n in _spans(base, stacks, group, count, n1, k0, rows):
+                for part, result in zip(y, results):
+                    nl.store(part[r0 + k0:r0 + k0 + n, :], result[0:n, v * w_out:(v + 1) * w_out])
+
+
+@nki.jit
+def fft2_small_kernel(xr, xi, f1_re, f1_im, f2_re, f2_im, n1, group, across):
+    """2-D c2c of images with both sides <= 128 (the plugin's own kernel for them): the plane, packed;
+    the normalisation is in F2."""
+    rows, n2 = xr.shape
+    yr = nl.ndarray((rows, n2), nl.float32, buffer=nl.shared_hbm)
+    yi = nl.ndarray((rows, n2), nl.float32, buffer=nl.shared_hbm)
+    plane("c2c", (xr, xi), (yr, yi), load_rows((f1_re, f1_im), (1,)), load_rows((f2_re, f2_im), (1,)), n1, group,
+          across, 1.0)
+    return yr, yi

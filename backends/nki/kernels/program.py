@@ -18,8 +18,7 @@ scratch), none goes back to the host. Steps:
   rows, the digit reversal k = k1 + 128 k2 done by the stores;
 * ``r2c-small`` / ``c2r-small``: the packed real DFT kernels (n <= 128);
 * ``plane``: the last two axes, both <= 256, of every image in SBUF between its load and its store
-  (``plane.py``: two data-stationary matmul stages; c2c, r2c, c2r); ``plane-small``: c2c with
-  both sides <= 128, several images per tile (``two_d.py``);
+  (``plane.py``: two data-stationary matmul stages, small images packed; c2c, r2c, c2r);
 * ``r2c-four-step`` / ``c2r-four-step``: real transforms of n = n1 * m2 (both <= 128; c2r: n1 even)
   as one four-step with the real structure folded in (``real_four_step.py``): no mirror pass;
 * ``r2c-even`` / ``r2c-odd`` / ``c2r-even`` / ``c2r-odd``: real transforms of the other
@@ -39,7 +38,6 @@ from .four_step import four_step
 from .mirror import anti_identity, combine
 from .plane import load_rows, plane
 from .radix import radix_four_step
-from .two_d import fft2_small
 from .real_four_step import irfft_four_step, rfft_four_step
 from .six_step import six_step
 from .small import packed_dft
@@ -177,10 +175,6 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     if kind == "c2r-small":
         y = (_hbm(x[0].shape[0], spec[2]),)
         packed_dft(x, y, ((nl.load(a[0]), nl.load(a[1])),), spec[1])
-        return y
-    if kind == "plane-small":
-        y = (_hbm(*x[0].shape), _hbm(*x[0].shape))
-        fft2_small(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_constant(a[2], a[3]), *spec[1:])
         return y
     if kind == "plane":
         real, n1, group, across, width, scale = spec[1:]
