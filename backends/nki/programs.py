@@ -86,16 +86,23 @@ def _real_four_step(kind: str, n: int, rows: int, scale: float) -> Step | None:
         tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, True, scale), group)
         f2 = C.roots(np.outer(np.arange(m2, dtype=np.int64), k2), m2, True)
         return ("r2c-four-step", n1, m2, group, per_tile), (_packed(*f1), _packed(*tw, *f2))
-    half = n1 // 2
-    group = max(1, min(PMAX // half, PMAX // 2, rows))   # K = group * half, and 2 * group edge rows
-    f1 = C.block_diagonal(C.roots(C.outer_exponents(half, n1), n1, False, 2.0), group)
-    ja = np.arange(n1)
-    edge = np.stack([-np.ones(n1), np.where(ja % 2 == 0, 1.0, -1.0)])   # per transform: DC, Nyquist rows
+    group = max(1, min(PMAX // (n1 // 2 + 2), rows))   # K = group * (n1/2 bin rows + 2 edge rows)
     per_tile = _per_tile(n1, group, rows)
     tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, False, scale), group)
     g_re, g_im = C.roots(C.outer_exponents(m2, m2), m2, False)
-    return (("c2r-four-step", n1, m2, group, per_tile),
-            (_packed(*f1), _packed(np.kron(np.eye(group), edge)), _packed(*tw, g_re, -g_im)))
+    stages = [_first_stage_c2r(n1, group)]
+    if rows % group:   # the last group of the launch is short: its own matrix (the edge rows move up)
+        stages.append(_first_stage_c2r(n1, rows % group))
+    return ("c2r-four-step", n1, m2, group, per_tile), (_packed(*tw, g_re, -g_im), *stages)
+
+
+def _first_stage_c2r(n1: int, count: int) -> np.ndarray:
+    """[Re | Im] of the c2r first-stage matrix for ``count`` transforms: rows (t, ka) of I (x) 2 conj(F1)[0:n1/2],
+    then rows (t, DC / Nyquist) of the edge correction -Re X[0] + (-1)^ja Re X[n/2] (real)."""
+    f_re, f_im = C.block_diagonal(C.roots(C.outer_exponents(n1 // 2, n1), n1, False, 2.0), count)
+    ja = np.arange(n1)
+    edge = np.kron(np.eye(count), np.stack([-np.ones(n1), np.where(ja % 2 == 0, 1.0, -1.0)]))
+    return _packed(np.vstack([f_re, edge]), np.vstack([f_im, np.zeros_like(edge)]))
 
 
 def _per_tile(n1: int, group: int, rows: int) -> int:

@@ -190,7 +190,7 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
         return y
     if kind == "c2r-four-step":
         y = (_hbm(x[0].shape[0], spec[1] * spec[2]),)
-        irfft_four_step(x[0], x[1], y[0], nl.load(a[0]), nl.load(a[1]), nl.load(a[2]), *spec[1:])
+        irfft_four_step(x[0], x[1], y[0], nl.load(a[0]), tuple(nl.load(t) for t in a[1:]), *spec[1:])
         return y
     inner, tables = a
     algorithm, ints, ranges, rows, width = spec[1], spec[2], spec[3], spec[4], spec[5]

@@ -16,10 +16,10 @@ c2r (X Hermitian, n even, n1 even; x[j] = Re sum_{k <= n/2} c_k X[k] w^-jk with
 c_k = 2 except c_0 = c_{n/2} = 1), k = ka * m2 + kb (ka < n1 / 2), j = ja + n1 * jb:
 
 1. A[kb, ja] = sum_ka X[ka, kb] 2 conj(F1)[ka, ja] (the top half of the inverse
-   n1-point DFT, the weight 2 folded in), plus one small matmul for the DC and
-   Nyquist bins: A[0, ja] += -Re X[0] + (-1)^ja Re X[n/2], the part of those bins
-   the weight 2 got wrong (their imaginary parts drop out, as torch and NumPy
-   ignore them);
+   n1-point DFT, the weight 2 folded in), and in the same matmuls two more
+   contraction rows per transform for the DC and Nyquist bins: A[0, ja] +=
+   -Re X[0] + (-1)^ja Re X[n/2], the part of those bins the weight 2 got wrong
+   (their imaginary parts drop out, as torch and NumPy ignore them);
 2. C = A * conj(T) (the normalisation folded in);
 3. x[ja + n1 * jb] = sum_kb Re(G[kb, jb] C[kb, ja]), G the inverse m2-point
    DFT: the real part only, two real matmuls.
@@ -115,22 +115,25 @@ def rfft_four_step(x: Any, yr: Any, yi: Any, f1_table: Any, table: Any, n1: int,
             nl.store(y.ap(pattern=[[width, count], [1, tail]], offset=t0 * width + n1 * (k2_count - 1)), last)
 
 
-def irfft_four_step(xr: Any, xi: Any, y: Any, f1_table: Any, edge: Any, table: Any, n1: int, m2: int,
-                    group: int, per_tile: int) -> None:
+def irfft_four_step(xr: Any, xi: Any, y: Any, table: Any, stages: tuple, n1: int, m2: int, group: int,
+                    per_tile: int) -> None:
     """y = the real inverse DFT of the Hermitian half spectra HBM [B, n//2 + 1] into HBM [B, n1*m2].
 
-    SBUF tables: ``f1_table`` = [Re | Im] of I_group (x) 2 conj(F1)[0:n1/2, :]; ``edge`` [2*group, group*n1]:
-    the DC and Nyquist corrections per transform; ``table`` = [Re T' | Im T' | Re G | -Im G] with T' =
-    conj(T) tiled for ``group`` transforms (the normalisation in it) and G the inverse m2-point DFT matrix."""
+    SBUF tables: ``table`` = [Re T' | Im T' | Re G | -Im G] with T' = conj(T) tiled for ``group``
+    transforms (the normalisation in it) and G the inverse m2-point DFT matrix; ``stages``: [Re | Im] of
+    the first-stage matrix (``programs._first_stage_c2r``) for a group, and for a shorter last group."""
     batch = y.shape[0]
     n = n1 * m2
     half = n1 // 2
     width = n // 2 + 1
-    f1_re, f1_im = split(f1_table, group * n1, group * n1)
-    f1 = (f1_re, f1_im, negated(f1_im))
     tw_re, tw_im, g_re, g_neg = split(table, group * n1, group * n1, m2, m2)
     tw = repeated((tw_re, tw_im), per_tile // group)
     g = (g_re, g_neg)
+    firsts = []
+    for stage in stages:
+        cols = stage.shape[1] // 2
+        f_re, f_im = split(stage, cols, cols)
+        firsts.append((f_re, f_im, negated(f_im)))
     for s in nl.affine_range((batch + per_tile - 1) // per_tile):
         t0 = s * per_tile
         count = min(per_tile, batch - t0)
@@ -140,18 +143,22 @@ def irfft_four_step(xr: Any, xi: Any, y: Any, f1_table: Any, edge: Any, table: A
             lo = q * group
             tg = min(group, count - lo)
             base = (t0 + lo) * width
-            x_re = sbuf((tg * half, m2))
-            x_im = sbuf((tg * half, m2))
-            for tile, part in ((x_re, xr), (x_im, xi)):   # [t, ka, kb] of bins k < n/2, rows of m2
-                nisa.dma_copy(dst=tile, src=part.ap(pattern=[[width, tg], [m2, half], [1, m2]], offset=base))
-            ends = sbuf((2 * tg, 1))                       # Re X[t, 0] and Re X[t, n/2], t-major
-            nisa.dma_copy(dst=ends, src=xr.ap(pattern=[[width, tg], [n // 2, 2]], offset=base))
+            rows = tg * (half + 2)
+            x_re = sbuf((rows, m2))
+            x_im = sbuf((rows, m2))
+            for tile in (x_re, x_im):   # zeros around the edge rows' one value each
+                nisa.memset(dst=tile, value=0.0, engine=nisa.engine.gpsimd)
+            for tile, part in ((x_re, xr), (x_im, xi)):   # rows (t, ka): bins k < n/2 as [ka, kb]
+                nisa.dma_copy(dst=tile[0:tg * half, :],
+                              src=part.ap(pattern=[[width, tg], [m2, half], [1, m2]], offset=base))
+            # rows (t, DC / Nyquist): Re X[t, 0] and Re X[t, n/2] in column kb = 0, where the first stage's
+            # edge rows turn them into A[0, ja] += -Re X[0] + (-1)^ja Re X[n/2] (weight 1, imaginary parts ignored)
+            nisa.dma_copy(dst=x_re[tg * half:rows, 0:1], src=xr.ap(pattern=[[width, tg], [n // 2, 2]], offset=base))
             c0 = lo * n1
             cols = tg * n1
+            f = firsts[0] if tg == group else firsts[-1]
             matmul_data_stationary(a_re[:, c0:c0 + cols], a_im[:, c0:c0 + cols], x_re, x_im,
-                                   constant_slice(f1, tg * half, cols))
-            nisa.nc_matmul(dst=a_re[0:1, c0:c0 + cols], stationary=ends, moving=edge[0:2 * tg, 0:cols],
-                           accumulate=True)
+                                   constant_slice(f, rows, cols))
         c_re = sbuf((m2, count * n1))
         c_im = sbuf((m2, count * n1))
         multiply(c_re, c_im, a_re, a_im, tw[0][:, 0:count * n1], tw[1][:, 0:count * n1])
