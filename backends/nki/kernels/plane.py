@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nisa, nki, nl
-from .cplx import psum, sbuf
+from .cplx import negated, psum, sbuf
 
 BLOCK = 128
 
@@ -52,11 +52,7 @@ def load_rows(parts: tuple, negate: tuple = ()) -> list:
     out = []
     for r0, rows in blocks(parts[0].shape[0]):
         tiles = [nl.load(part[r0:r0 + rows, :]) for part in parts]
-        for i in negate:
-            neg = sbuf(tiles[i].shape)
-            nisa.tensor_scalar(dst=neg, data=tiles[i], op0=nl.multiply, operand0=-1.0)
-            tiles.append(neg)
-        out.append(tuple(tiles))
+        out.append(tuple(tiles) + tuple(negated(tiles[i]) for i in negate))
     return out
 
 

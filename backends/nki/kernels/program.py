@@ -177,11 +177,11 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
         packed_dft(x, y, ((nl.load(a[0]), nl.load(a[1])),), spec[1])
         return y
     if kind == "plane":
-        real, n1, group, across, width, scale = spec[1:]
-        f1 = load_rows(a[0:2], () if real == "r2c" else (1,))
-        f2 = f1 if len(a) == 2 else load_rows(a[2:4], () if real == "c2r" else (1,))
-        y = tuple(_hbm(x[0].shape[0], width) for _ in range(1 if real == "c2r" else 2))
-        plane(real, x, y, f1, f2, n1, group, across, scale)
+        transform, n1, group, across, width, scale = spec[1:]
+        f1 = load_rows(a[0:2], () if transform == "r2c" else (1,))
+        f2 = f1 if len(a) == 2 else load_rows(a[2:4], () if transform == "c2r" else (1,))
+        y = tuple(_hbm(x[0].shape[0], width) for _ in range(1 if transform == "c2r" else 2))
+        plane(transform, x, y, f1, f2, n1, group, across, scale)
         return y
     if kind == "r2c-four-step":
         width = spec[1] * spec[2] // 2 + 1

@@ -33,7 +33,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nisa, nl
-from .cplx import PSUM_BANK, constant_slice, matmul_data_stationary, multiply, psum, sbuf, transform_columns
+from .cplx import (PSUM_BANK, constant_slice, matmul_data_stationary, multiply, negated, psum, sbuf,
+                   transform_columns)
 
 
 def split(tile: Any, *widths: int) -> list:
@@ -60,13 +61,6 @@ def repeated(table: tuple, copies: int) -> tuple:
             nisa.tensor_copy(dst=full[:, c * width:(c + 1) * width], src=part, engine=nisa.engine.gpsimd)
         out.append(full)
     return tuple(out)
-
-
-def negated(part: Any) -> Any:
-    """-part in a new SBUF tile (the constant operand of a complex matmul), once per launch."""
-    neg = sbuf(part.shape)
-    nisa.tensor_scalar(dst=neg, data=part, op0=nl.multiply, operand0=-1.0)
-    return neg
 
 
 def rfft_four_step(x: Any, yr: Any, yi: Any, f1_table: Any, table: Any, n1: int, m2: int, group: int,
