@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import PSUM_BANK, evacuate, load_constant, load_table, multiply, sbuf, transform_columns
+from .cplx import PSUM_BANK, evacuate, load_constant, load_table, multiply, negated, sbuf, transform_columns
 from .six_step import first_matmuls, stage2
 
 CHUNK = 1024   # columns per pointwise instruction: bounds the temporaries of ``multiply``
@@ -136,9 +136,7 @@ def fold_twiddle(t1: tuple, f2: tuple) -> tuple:
     b, a = t1[0].shape
     g = _pair((b, a * b))
     outer_twiddle(g, t1, (f2[0], f2[1]))
-    g_neg = sbuf((b, a * b))
-    nisa.tensor_scalar(dst=g_neg, data=g[1], op0=nl.multiply, operand0=-1.0)
-    return g[0], g[1], g_neg
+    return g[0], g[1], negated(g[1])
 
 
 def fft_sbuf(tile: tuple, consts: tuple, a: int, b: int, g: int) -> None:
