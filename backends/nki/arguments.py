@@ -51,8 +51,10 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
                "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel,
                "tall-four-step": tall_four_step_kernel}
     kernel = kernels[layout.algorithm]
-    if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read
-        return four_step_square_kernel, (*arrays[:4], layout.n // layout.factors[0])
+    if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
+        f_re, f_im, tw_re, tw_im = arrays[:4]
+        table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
+        return four_step_square_kernel, (table, layout.factors[0])
     if layout.algorithm == "bluestein":
         kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
