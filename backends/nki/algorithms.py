@@ -11,10 +11,11 @@
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
   ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
-  the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64)
-  over m = a*b*a in SBUF (``symmetric_inner``, kernels/bluestein_six.py), up
-  to n ~ 99k; otherwise over a 7-smooth m the kernels above serve: in SBUF
-  when m is a four-step length, through HBM scratch beyond.
+  the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
+  or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
+  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; otherwise
+  over a 7-smooth m the kernels above serve: in SBUF when m is a four-step
+  length, through HBM scratch beyond.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -335,11 +336,15 @@ def choose(n: int, batch: int = 1) -> Layout:
 
 def _bluestein(n: int, batch: int) -> "Layout | None":
     inner = bluestein_inner(n, batch)
-    if n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH:
-        # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, and MODELLED faster at
-        # batch 64 too (4099: 420 -> 292 us); at small batches its per-launch work (one more FFT, the twiddle
-        # formation) makes it slower than the four-step / HBM-scratch forms (8193 batch 1: 15 vs 104 us)
-        inner = symmetric_inner(n, batch) or inner
+    symmetric = symmetric_inner(n, batch)
+    if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
+                                  or _symmetric_seconds(symmetric.factors[0], symmetric.factors[1], symmetric.group,
+                                                        batch) < _convolution_seconds(inner, batch)):
+        # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, always where the HBM
+        # target applies, elsewhere when estimated faster (4099 batch 32: 200 -> 161 us MODELLED); at small
+        # batches its per-launch work (one more FFT, the twiddle formation) makes it slower than the
+        # four-step / HBM-scratch forms (8193 batch 1: 15 vs 104 us)
+        inner = symmetric
     if inner is None:
         return None
     f = inner.factors
@@ -349,13 +354,20 @@ def _bluestein(n: int, batch: int) -> "Layout | None":
     return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
 
 
+def _convolution_seconds(inner: Layout, batch: int) -> float:
+    """Rough time of a Bluestein convolution over ``inner`` (four-step, radix or six-step): two inner FFTs
+    and three pointwise complex products of m points per transform."""
+    pointwise = batch * 3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ
+    return 2 * estimated_seconds(inner, batch) + pointwise
+
+
 def _bluestein_seconds(layout: Layout, batch: int) -> float:
-    """Rough: the in-SBUF form's own estimate, or two inner FFTs."""
+    """Rough: the in-SBUF form's own estimate, or the convolution over the other inner lengths."""
     inner = layout.inner
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
         return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
-    return 2 * estimated_seconds(inner, batch)
+    return _convolution_seconds(inner, batch)
 
 
 def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:
