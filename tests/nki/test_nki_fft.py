@@ -50,21 +50,70 @@ def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 
 
-@pytest.mark.parametrize("n,kernel", [(4099, "bluestein_sbuf_kernel"), (65537, "bluestein_kernel")])
-def test_bluestein_stays_in_sbuf_when_the_padded_length_is_a_four_step(n, kernel):
-    layout = algorithms.choose(n, 1)
+@pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
+                                            (4099, 64, "bluestein_six_kernel"),
+                                            (8191, 1, "bluestein_sbuf_square_kernel"),
+                                            (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel")])
+def test_bluestein_kernel_by_padded_length(n, batch, kernel):
+    """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
+    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384; 128 x 128 at batch 1 reads one DFT
+    matrix for both FFTs), through HBM scratch beyond. 8191 itself is in the listed lengths (accuracy)."""
+    layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
+def test_bluestein_past_the_sbuf_form_goes_through_hbm():
+    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a six-step in HBM scratch."""
+    assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
+    assert algorithms.choose(100003, 1).inner.algorithm == "six-step"
+
+
+@pytest.mark.parametrize("batch", [3])
+def test_bluestein_in_sbuf_with_a_partial_last_tile(batch):
+    """65537 through the symmetric six-step with transforms stacked on partition blocks: the last tile holds
+    fewer transforms than the stacking; forward and inverse, one launch, within the bound."""
+    layout = algorithms.choose(65537, batch)
+    assert layout.inner.algorithm == algorithms.SYMMETRIC and batch % layout.group
+    check_both_directions(random_array((batch, 65537), np.complex64, seed=batch), "ortho")
+
+
+@pytest.mark.parametrize("m,start,stop,shift", [(6 * 7, 1, 20, 22), (6 * 7, 1, 2, 40), (5 * 8, 3, 17, 11),
+                                                (4 * 9, 1, 9, 27)])
+def test_shift_copy_moves_a_flat_range_across_rows(m, start, stop, shift):
+    """The SBUF -> SBUF flat shift that builds Bluestein's wrapped kernel sequence, on ragged rows."""
+    from trnfft_backends.nki.emulated import simulate
+    from trnfft_backends.nki.engine import nki, nisa, nl
+    from trnfft_backends.nki.kernels.bluestein_six import shift_copy
+
+    rows = {42: 6, 40: 5, 36: 4}[m]
+
+    @nki.jit
+    def kernel(x):
+        src = nl.load(x)
+        dst = nl.ndarray(x.shape, nl.float32, buffer=nl.sbuf)
+        nisa.memset(dst=dst, value=0.0)
+        shift_copy(dst, src, start, stop, shift)
+        out = nl.ndarray(x.shape, nl.float32, buffer=nl.shared_hbm)
+        nl.store(out, dst)
+        return out
+
+    x = np.arange(1, m + 1, dtype=np.float32).reshape(rows, -1)
+    out, = simulate(kernel, x)
+    expected = np.zeros(m, np.float32)
+    expected[start + shift:stop + shift] = x.reshape(-1)[start:stop]
+    assert np.array_equal(out.reshape(-1), expected)
+
+
 @pytest.mark.parametrize("norm", ["backward", "forward"])
 def test_square_four_step_reads_one_dft_matrix(norm):
-    """4096 = 64 x 64 at batch 1: both stages share F64 (the normalisation rides on the twiddles)."""
+    """4096 = 64 x 64 at batch 1: both stages share F64 (the normalisation rides on the twiddles), read with the
+    twiddles as one table (one DMA)."""
     layout = algorithms.choose(4096, 1)
     assert layout.algorithm == "four-step" and layout.factors == (64, 64)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     assert kernel.__name__ == "four_step_square_kernel"
-    assert arguments.constant_bytes(args) == 2 * (64 * 64 * 8)   # F64 and the twiddles, complex64
+    assert arguments.constant_bytes(args) == 5 * (64 * 64 * 4)   # one table: Re F64, Im F64, -Im F64, twiddles
     check_both_directions(random_array(4096, np.complex64, seed=4096), norm)
 
 
@@ -75,7 +124,8 @@ def test_any_axis_and_non_contiguous_input():
 
 
 @pytest.mark.parametrize("n,algorithm", [(96, "small"), (1000, "four-step"), (65536, "radix-four-step"),
-                                         (2**20, "six-step"), (4099, "bluestein")])
+                                         (2**20, "six-step"), (4099, "bluestein"), (16385, "tall-four-step"),
+                                         (44100, "tall-four-step")])
 def test_each_length_class_gets_its_kernel(n, algorithm):
     assert algorithms.choose(n, 1).algorithm == algorithm
 
@@ -95,6 +145,33 @@ def test_four_step_ragged_groups(batch, n):
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "four-step" and batch % layout.group
     check_both_directions(random_array((batch, n), np.complex64, seed=batch), "backward")
+
+
+@pytest.mark.parametrize("n,batch", [(16385, 3), (20000, 2), (4097, 9)])
+def test_tall_four_step_ragged_chunks(n, batch):
+    """n2 > 128 in chunks of 128 rows with a short last chunk (145 = 128 + 17; 160 or 250; 241), and for
+    4097 = 17 x 241 seven transforms per tile with a last tile of two."""
+    layout = algorithms.choose(n, batch)
+    assert layout.algorithm == "tall-four-step" and layout.factors[1] > 128 and layout.factors[1] % 128
+    assert layout.group == 1 or batch % layout.group
+    check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), "forward")
+
+
+def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
+    """65536 = 128 x 512 would read F512 (2 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x the minimum)
+    the radix form stays; at batch 64 the matrices are amortised and the tall four-step serves."""
+    assert algorithms.choose(65536, 1).algorithm == "radix-four-step"
+    assert algorithms.choose(65536, 64).algorithm == "tall-four-step"
+
+
+def test_multi_step_launches_run_the_tall_four_step():
+    """A program step (real and 2-D transforms) runs the tall four-step too: rfft of 32770 is a 16385-point
+    complex FFT plus a mirror pass; fft2 of 3 x 16385 a 16385-point row step plus a column step."""
+    x = random_array(32770, np.float32, seed=1)
+    assert error(numpy_fft.rfft(x, backend="nki-simulator"), np.fft.rfft(x.astype(np.float64))) <= BOUND
+    z = random_array((3, 16385), np.complex64, seed=2)
+    assert error(numpy_fft.fft2(z, backend="nki-simulator"), np.fft.fft2(z.astype(np.complex128))) <= BOUND
+    assert last_record().launches == 1
 
 
 def test_six_step_ragged_column_blocks():
@@ -179,6 +256,33 @@ def test_real_transforms_of_longer_lengths(n):
         assert error(y, want) <= BOUND, f"{ours.__name__} n={n}: {error(y, want):.2e}"
 
 
+FUSED_REAL = [("r2c", 300, 3), ("r2c", 381, 5), ("r2c", 16384, 2), ("c2r", 258, 7), ("c2r", 4096, 5),
+              ("c2r", 6250, 1), ("c2r", 256, 130)]
+
+
+@pytest.mark.parametrize("kind,n,batch", FUSED_REAL)
+def test_fused_real_four_step(kind, n, batch):
+    """n = n1 * m2 (both <= 128; c2r: n even): one real four-step, no mirror pass; the kernel's HBM traffic
+    is its input, its output and the plan constants, nothing more (odd n and ragged batches included)."""
+    from trnfft_backends.nki import programs
+    from trnfft_backends.nki.arguments import constant_bytes
+    program = programs.build(kind, (n,), batch, kind == "r2c", 1.0)
+    assert [spec[0] for spec, _ in program.steps] == [f"{kind}-four-step"]
+    norm = NORMS[n % 3]
+    if kind == "r2c":
+        arg = random_array((batch, n), np.float32, seed=n)
+        y = numpy_fft.rfft(arg, norm=norm, backend="nki-simulator")
+        want = np.fft.rfft(arg.astype(np.float64), norm=norm)
+    else:
+        arg = random_array((batch, n // 2 + 1), np.complex64, seed=n)
+        y = numpy_fft.irfft(arg, n, norm=norm, backend="nki-simulator")
+        want = np.fft.irfft(arg.astype(np.complex128), n, norm=norm)
+    rec = last_record()
+    assert rec.launches == 1 and y.shape == want.shape and error(y, want) <= BOUND, f"{error(y, want):.2e}"
+    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+    assert moved == arg.nbytes + y.nbytes + constant_bytes(tuple(a for _, a in program.steps))
+
+
 def test_the_real_pass_ignores_dc_and_nyquist_imaginary_parts():
     spec = random_array((2, 257), np.complex64, seed=3)
     for n in (512, 513):
@@ -212,24 +316,70 @@ def test_nd_transforms_in_one_launch(shape, axes):
 
 
 def test_nd_steps_rotate_only_when_an_axis_needs_it():
-    """Middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``), and so are
-    those of 128 * n2 points (n2 | 128) when each store of the second pass moves >= 4096 points and no other
-    in-place axis is shorter than 32 (``columns`` then ``columns-twiddled``); otherwise each axis is brought
-    last by a rotation."""
+    """The last two axes, both <= 256, are one ``plane`` step in SBUF (small images packed) when the axes
+    before them go in place on >= 32 partitions;
+    middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``), and so are
+    those of 128 * n2 points (n2 | 128) when each store of the second pass moves >= 4096 points and no
+    other in-place axis is shorter than 32 (``columns`` then ``columns-twiddled``); otherwise each axis is
+    brought last by a rotation."""
     from trnfft_backends.nki import programs
 
     def names(kind, lengths, images=1):
         return [spec[0] for spec, _ in programs.build(kind, lengths, images, kind != "c2r", 1.0).steps]
-    assert names("c2c", (64, 64, 64)) == ["c2c", "columns", "columns"]
-    assert names("c2r", (9, 300), 2) == ["columns", "c2r-even"]
-    assert names("c2c", (256, 256)) == ["c2c", "columns", "columns-twiddled"]
-    assert names("c2c", (256, 64), 2) == ["c2c", "columns", "columns-twiddled"]
-    assert names("c2c", (32, 256, 64)) == ["c2c", "columns", "columns-twiddled", "columns"]
-    assert names("r2c", (1024, 1024)) == ["r2c-even", "columns", "columns-twiddled"]
+    assert names("c2c", (64, 64, 64)) == ["plane", "columns"]
+    assert names("r2c", (64, 64, 64)) == ["plane", "columns"]
+    assert names("c2r", (64, 64, 64)) == ["columns", "plane"]
+    assert names("c2r", (9, 300), 2) == ["columns", "c2r-four-step"]
+    assert names("c2c", (256, 256)) == ["plane"]
+    assert names("c2c", (256, 64), 2) == ["plane"]
+    assert names("c2c", (32, 256, 64)) == ["plane", "columns"]
+    assert names("c2c", (16, 256, 64)) == ["plane", "columns"]   # 16 points x 8 sub-runs on the partitions
+    assert names("c2r", (7, 32, 40)) == ["rotate", "c2c", "rotate", "c2c", "rotate", "c2r-small"]  # 7 partitions
+    assert names("c2c", (512, 256)) == ["c2c", "columns", "columns-twiddled"]
+    assert names("r2c", (1024, 1024)) == ["r2c-four-step", "columns", "columns-twiddled"]
     assert names("c2c", (2048, 64)) == ["c2c", "rotate", "c2c", "rotate"]   # stores of 8 x 64 points: rotate
     assert names("c2c", (384, 256)) == ["c2c", "rotate", "c2c", "rotate"]   # n2 = 3 does not divide 128
-    assert names("c2c", (4, 256, 128))[1] == "rotate"   # a 4-point axis on partitions: rotations instead
+    assert names("c2c", (4, 256, 128)) == ["plane", "columns"]   # a 4-point axis x 32 sub-runs of 1024 points
     assert names("c2r", (3, 257)) == ["rotate", "c2c", "rotate", "c2r-odd"]   # odd row count: padded by the rotation
+
+
+PLANES = [("c2c", (200, 130), 2), ("c2c", (256, 256), 1), ("r2c", (255, 129), 1), ("r2c", (3, 96, 80), 1),
+          ("c2r", (130, 200), 1), ("c2r", (2, 64, 64), 3), ("c2r", (256, 256), 2), ("r2c", (32, 40), 7),
+          ("c2r", (32, 40), 7)]
+
+
+@pytest.mark.parametrize("kind,shape,batch", PLANES)
+def test_plane_reads_and_writes_hbm_once(kind, shape, batch):
+    """2-D transforms with both sides <= 256: each image stays in SBUF from its load to its store, so the
+    launch moves its input, its output and the two DFT matrices, nothing else (ragged 128-row blocks, odd
+    sides, a c2r input that is not Hermitian: the DC and Nyquist imaginary parts ignored as NumPy does;
+    7 images of 32x40 packed 4 on the partitions x 2 side by side, the last stack one short)."""
+    from trnfft_backends.nki.arguments import constant_bytes
+    from trnfft_backends.nki.plugin import FFTPlan
+    from trnfft.plugin import FFTProblem
+    norm = NORMS[sum(shape) % 3]
+    axes = (-2, -1)
+    full = (batch, *shape)
+    if kind == "c2c":
+        arg = random_array(full, np.complex64, seed=sum(shape))
+        y = numpy_fft.fft2(arg, norm=norm, backend="nki-simulator")
+        want = np.fft.fft2(arg.astype(np.complex128), norm=norm)
+    elif kind == "r2c":
+        arg = random_array(full, np.float32, seed=sum(shape))
+        y = numpy_fft.rfft2(arg, norm=norm, backend="nki-simulator")
+        want = np.fft.rfft2(arg.astype(np.float64), norm=norm)
+    else:
+        arg = random_array((*full[:-1], shape[-1] // 2 + 1), np.complex64, seed=sum(shape))
+        y = numpy_fft.irfft2(arg, shape[-2:], norm=norm, backend="nki-simulator")
+        want = np.fft.irfft2(arg.astype(np.complex128), shape[-2:], norm=norm)
+    rec = last_record()
+    assert rec.launches == 1 and y.shape == want.shape and error(y, want) <= BOUND, f"{error(y, want):.2e}"
+    d = len(full)
+    problem = FFTProblem(kind, arg.shape, (d - 2, d - 1), shape[-2:], kind != "c2r", norm, "single")
+    plan = FFTPlan(problem, lambda *a: None)
+    assert [spec[0] for spec, _ in plan.program.steps] == ["plane"]
+    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+    assert moved == arg.nbytes + y.nbytes + constant_bytes(plan._host_constants)
 
 
 def test_large_nd_transforms():
@@ -245,10 +395,12 @@ def test_large_nd_transforms():
 
 # -- 2-D with both sides <= 128: one launch ------------------------------------------------------
 @pytest.mark.parametrize("shape,axes", [((1, 1), (0, 1)), ((17, 31), (0, 1)), ((128, 96), (0, 1)),
-                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0))])
+                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0)),
+                                        ((7, 64, 64), (1, 2))])
 def test_2d_in_one_launch(shape, axes):
     """Two data-stationary matmul stages, no twiddles; several images per tile (the batch of 7
-    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile)."""
+    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile, 64x64 images 2 on the
+    partitions times 2 side by side: 7 of them end with a half-empty stack)."""
     x = random_array(shape, np.complex64, seed=sum(shape))
     for ours, ref in ((numpy_fft.fftn, np.fft.fftn), (numpy_fft.ifftn, np.fft.ifftn)):
         for norm in NORMS:
