@@ -19,7 +19,8 @@ from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
-from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem
+from ..core.array_kinds import empty_like_kind
+from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem, ProblemKey
 
 TORCH, NUMPY = "torch", "numpy"
 SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -207,9 +208,9 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
         order = list(range(len(ax)))[::-1]  # numpy: last axis first, each pass into out=
         steps = [(kind if i == len(ax) - 1 else "c2c", ax[i], lengths[i]) for i in order]
         check_numpy_out(out, pass_shapes(call.x.shape, steps))
-    key = (kind, tuple(xs.shape), ax, tuple(lengths),
-           kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
-    if sig is not None and xs is x and 0 not in key[1]:
+    key = ProblemKey(kind, tuple(xs.shape), ax, tuple(lengths),
+                     kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
+    if sig is not None and xs is x and 0 not in key.shape:
         fast_path.remember(sig, key)
     y = run_problem(xs, key, backend, call.tensor)
     if hermitian and kind == "r2c":
@@ -217,24 +218,20 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     return _deliver(call, y, out)
 
 
-def run_problem(x: Any, key: tuple, backend: Any, tensor: bool) -> Any:
+def run_problem(x: Any, key: ProblemKey, backend: Any, tensor: bool) -> Any:
     """Run the problem ``key`` on a NumPy array or a tensor (autograd-aware), same kind back."""
-    if 0 in key[1]:
+    if 0 in key.shape:
         problem = FFTProblem(*key)
-        empty = np.empty(problem.output_shape, problem.output_dtype)
-        return arrays.numpy_to_tensor(empty) if tensor else empty
-    if not tensor:
-        return dispatch.run(x, key, backend)
-    from .autograd import needs_autograd, run_differentiable
-    if needs_autograd(x):
-        return run_differentiable(x, FFTProblem(*key), backend)
-    return arrays.numpy_to_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend))
+        return empty_like_kind(problem.output_shape, problem.output_dtype, x)
+    if tensor:
+        from .autograd import needs_autograd, run_differentiable
+        if needs_autograd(x):
+            return run_differentiable(x, FFTProblem(*key), backend)
+    return dispatch.run(x, key, backend)
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:
     """Return ``y``, or copy it into the caller's ``out=`` after checking it fits."""
-    if call.tensor and isinstance(y, np.ndarray):
-        y = arrays.numpy_to_tensor(y)
     if call.tensor and y.is_conj():
         y = y.resolve_conj()
     if out is None:

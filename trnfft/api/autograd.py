@@ -46,7 +46,7 @@ def _function() -> Any:
             @staticmethod
             def forward(ctx: Any, x: Any, problem: FFTProblem, backend: Any) -> Any:
                 ctx.problem, ctx.backend = problem, backend
-                return torch.from_numpy(dispatch.run(arrays.tensor_to_numpy(x), problem, backend))
+                return dispatch.run(x, problem.key(), backend)
 
             @staticmethod
             def backward(ctx: Any, g: Any) -> tuple[Any, None, None]:
@@ -74,4 +74,4 @@ def adjoint(g: Any, problem: FFTProblem, backend: Any) -> Any:
     weights[1:(n - 1) // 2 + 1] = 2.0
     view = [1] * spectrum.ndim
     view[last] = n // 2 + 1
-    return spectrum * torch.from_numpy(weights).reshape(view)
+    return spectrum * torch.from_numpy(weights).reshape(view).to(spectrum.device)

@@ -7,7 +7,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import selection
-from ..core.dispatch import get_plan
+from ..core.array_kinds import NUMPY, TORCH_PREFIX, conversion_for
+from ..core.dispatch import entry_for
 from .arrays import numpy_precision
 from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
 from ..core.hookspecs import Declined
@@ -61,7 +62,7 @@ def _text(backend: Any, attribute: str) -> str:
 
 def _caps_dict(caps: Any) -> dict[str, Any]:
     d = asdict(caps)
-    d["kinds"], d["precisions"] = sorted(d["kinds"]), sorted(d["precisions"])
+    d["kinds"], d["precisions"], d["arrays"] = sorted(d["kinds"]), sorted(d["precisions"]), sorted(d["arrays"])
     return d
 
 
@@ -82,12 +83,22 @@ class Which:
     problem: FFTProblem
     passes: int
     skipped: tuple[str, ...] = ()  # listed entries passed over, each with the reason
+    array: str = NUMPY             # the caller's array kind (see ``trnfft/core/array_kinds.py``)
+    conversion: str = ""           # what reaching the plan costs: none, a view, or a copy each way
 
 
 def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
           axes: Sequence[int] | None = None, norm: str | None = None,
-          backend: selection.BackendSpec = None) -> Which:
-    """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here."""
+          backend: selection.BackendSpec = None, array: str = NUMPY) -> Which:
+    """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here.
+
+    ``array`` is where the input lives: ``numpy`` (a NumPy array) or
+    ``torch:<device>`` (a tensor, e.g. ``torch:cpu``, ``torch:cuda``,
+    ``torch:meta``); the answer says which conversion, if any, the call pays.
+    """
+    if array != NUMPY and not (array.startswith(TORCH_PREFIX) and len(array) > len(TORCH_PREFIX)):
+        raise InvalidArgumentError(f"array must be {NUMPY!r} or 'torch:<device>' (e.g. torch:cpu), "
+                                   f"got {array!r}")
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
     kind, forward = FUNCTIONS[function]
@@ -107,10 +118,12 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     problem = make_problem(kind, shape, axes=ax, precision=precision, norm=check_norm(norm),
                            forward=forward)
     sel = selection.resolve(backend)
-    plan = get_plan(problem, backend)
+    entry = entry_for(problem, backend, array)
+    plan = entry.plan
     chosen = getattr(plan, "backend", sel.names[0])
     return Which(chosen, sel.source, problem, len(getattr(plan, "passes", (plan,))),
-                 skipped_entries(sel, problem, chosen))
+                 skipped_entries(sel, problem, chosen), array,
+                 conversion_for(array, entry.takes).describe(array))
 
 
 def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,

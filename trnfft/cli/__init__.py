@@ -10,6 +10,7 @@ from typing import Sequence
 from rich.table import Table
 
 from ..core import cli_args
+from ..core.array_kinds import NUMPY
 from ..core.problem import KINDS
 from ..api.introspection import FUNCTIONS
 from ..core.terminal import make_console as _console
@@ -26,7 +27,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                           "skipped": list(skipped), "engines": engines}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
-    for col in ("backend", "status", "version", "kinds", "precisions", "notes"):
+    for col in ("backend", "status", "version", "kinds", "precisions", "arrays", "notes"):
         table.add_column(col, overflow="fold")
     for r in rows:
         caps = r["capabilities"] or {}
@@ -37,7 +38,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         if r["details"]:
             notes += "  " + ", ".join(f"{k}={v}" for k, v in r["details"].items())
         table.add_row(r["name"], status, r["version"], ",".join(caps.get("kinds", [])),
-                      ",".join(caps.get("precisions", [])), notes)
+                      ",".join(caps.get("precisions", [])), ",".join(caps.get("arrays", [])), notes)
     con = _console()
     con.print(table)
     con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
@@ -69,14 +70,16 @@ def _engines() -> dict[str, str]:
 def cmd_which(args: argparse.Namespace) -> int:
     from ..api.introspection import which
     w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
-              backend=args.backend)
+              backend=args.backend, array=args.array)
     if args.json:
         print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
-                          "problem": w.problem.describe(), "skipped": list(w.skipped)}))
+                          "problem": w.problem.describe(), "skipped": list(w.skipped),
+                          "array": w.array, "conversion": w.conversion}))
     else:
         passes = f" in {w.passes} passes" if w.passes > 1 else ""
         _console().print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
-                         f"  problem: {w.problem.describe()}")
+                         f"  problem: {w.problem.describe()}\n"
+                         f"  {w.array} input, conversion: {w.conversion}", highlight=False)
         for line in w.skipped:
             _console().print(f"  skipped {line}")
     return 0
@@ -115,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default=None,
                    help="a backend or a comma-separated list, as backend= takes (default: the "
                         "current selection: use_backend, set_backend, TRNFFT_BACKEND, else auto)")
+    p.add_argument("--array", default=NUMPY,
+                   help="where the input lives: numpy, or torch:<device> (torch:cpu, torch:cuda, "
+                        "torch:meta, ...); the answer says which conversion the call pays (default: numpy)")
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
     p.set_defaults(func=cmd_which)
 

@@ -1,43 +1,77 @@
-"""The hot path: from a problem to an executed plan, with one cache lookup.
+"""The hot path: from a problem and the caller's array to an executed plan, with one cache lookup.
 
-Problems travel as plain tuples (``FFTProblem.key()``) on this path: building
-and hashing a frozen dataclass per call would cost more than a small FFT.
-Each cached plan carries the shape and dtype its results must have, so the
-check of every result (``result_check.py``) costs three comparisons.
+Problems travel as :class:`ProblemKey` tuples on this path: building and
+hashing a frozen dataclass per call would cost more than a small FFT. The
+cache is keyed by (selected backends, problem, place): the place is ``numpy``
+for NumPy arrays and CPU tensors (both reach a host plan without a copy, so
+they share one plan) and the array kind for tensors elsewhere, which may get
+a plan of their own from a backend that takes them as they are. Each entry
+carries the plan, what its results must look like, and per array kind the
+route a call takes to it: as it is, or through the conversion in
+``array_kinds.py`` (the one place arrays are converted).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from . import selection
+from .array_kinds import (NUMPY, Conversion, conversion_for, host_copy, host_viewable, kind_of,
+                          no_data_error, result_dtype, takes)
 from .call_check import active as crosscheck_active, checked
 from .hookspecs import Plan
 from .plan_cache import plan_cache
-from .planning import make_plan
-from .problem import FFTProblem
+from .planning import array_kinds_of, backends_taking, make_plan, plan_in_place
+from .problem import FFTProblem, ProblemKey
 from .result_check import require_result
 
-ProblemKey = tuple
+
+class Route(NamedTuple):
+    """How a call with one array kind reaches a plan, and what the plan hands back."""
+
+    conversion: Conversion
+    kind: str    # the array kind the plan receives and returns
+    dtype: Any   # the plan's result dtype, as that kind's library spells it
 
 
 class CachedPlan(NamedTuple):
-    """A plan, what its results must look like, and the memory it holds."""
+    """A plan, what its results must look like, the memory it holds, and its routes by array kind."""
 
     plan: Plan
     shape: tuple[int, ...]
     dtype: np.dtype
     nbytes: int
+    takes: frozenset[str]          # the array kinds the plan's backend takes as they are
+    routes: dict[str, Route]       # filled on first use of each kind
+
+    def route(self, kind: str) -> Route:
+        found = self.routes.get(kind)
+        if found is None:
+            conversion = conversion_for(kind, self.takes)
+            plan_kind = kind if conversion.into is None else NUMPY
+            found = self.routes[kind] = Route(conversion, plan_kind, result_dtype(plan_kind, self.dtype))
+        return found
 
 
-def _build(key: ProblemKey, names: tuple[str, ...]) -> CachedPlan:
+def _build(key: ProblemKey, names: tuple[str, ...], place: str) -> CachedPlan:
     problem = FFTProblem(*key)
-    plan = make_plan(problem, names)
-    return CachedPlan(plan, problem.output_shape, problem.output_dtype, plan_nbytes(plan))
+    plan = plan_in_place(problem, names, place)  # a backend taking ``place`` tensors as they are
+    nbytes = plan_nbytes(plan)
+    if plan is None:
+        if place == NUMPY:
+            plan = make_plan(problem, names)
+            nbytes = plan_nbytes(plan)
+        else:  # the host plan, shared (its memory is counted once, by the host entry)
+            plan = cached_plan(key, names, NUMPY).plan
+            nbytes = 0
+    accepted = array_kinds_of(getattr(plan, "backend", names[0]))
+    if place.endswith(":meta") and not takes(accepted, place):
+        raise no_data_error(getattr(plan, "backend", names[0]), problem.describe(), backends_taking(place))
+    return CachedPlan(plan, problem.output_shape, problem.output_dtype, nbytes, accepted, {})
 
 
-def plan_nbytes(plan: Plan) -> int:
+def plan_nbytes(plan: Plan | None) -> int:
     """The plan's own report of the memory it holds (``nbytes``), 0 when it gives none."""
     try:
         n = getattr(plan, "nbytes", 0)
@@ -46,25 +80,56 @@ def plan_nbytes(plan: Plan) -> int:
     return n if type(n) is int and n > 0 else 0
 
 
-def cached_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> CachedPlan:
-    """The cache entry for ``problem`` (an FFTProblem or its key) under the current selection."""
-    names = selection.resolve(backend).names
+def cached_plan(key: ProblemKey, names: tuple[str, ...], place: str = NUMPY) -> CachedPlan:
+    """The cache entry for problem ``key`` on backends ``names`` for arrays of ``place``."""
+    return plan_cache.get_or_build((names, key, place), lambda: _build(key, names, place))
+
+
+def entry_for(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None,
+              kind: str = NUMPY) -> CachedPlan:
+    """The cache entry ``problem`` (an FFTProblem or its key) on ``kind`` arrays gets under the selection."""
     key = problem.key() if type(problem) is FFTProblem else problem
-    return plan_cache.get_or_build((names, key), lambda: _build(key, names))
+    place = NUMPY if host_viewable(kind) else kind
+    return cached_plan(key, selection.resolve(backend).names, place)
 
 
 def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
     """The cached plan for ``problem`` (an FFTProblem or its key) under the current selection."""
-    return cached_plan(problem, backend).plan
+    return entry_for(problem, backend).plan
 
 
-def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
-        backend: selection.BackendSpec = None) -> np.ndarray:
-    """Execute ``problem`` on ``x`` (exact shape and dtype) and return a new, checked array."""
-    plan, shape, dtype, _ = cached_plan(problem, backend)
-    y = plan.execute(x)
-    if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
-        require_result(y, getattr(plan, "backend", "?"),
-                       problem if type(problem) is FFTProblem else FFTProblem(*problem))
+def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
+    """Execute problem ``key`` on ``x`` (exact shape and dtype; a NumPy array or a tensor).
+
+    Returns a new, checked result of ``x``'s kind, on ``x``'s device.
+    """
+    names = selection.resolve(backend).names
+    if type(x) is np.ndarray:
+        entry = cached_plan(key, names)
+        y = entry.plan.execute(x)
+        if type(y) is not np.ndarray or y.shape != entry.shape or y.dtype != entry.dtype:
+            require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
+        cfg = crosscheck_active()
+        return y if cfg is None else checked(entry.plan, x, y, cfg, get_plan)
+    kind = kind_of(x)
+    entry = cached_plan(key, names, NUMPY if host_viewable(kind) else kind)
+    return _run_routed(x, key, entry, entry.route(kind))
+
+
+def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route) -> Any:
+    """Run a tensor ``x`` as it is, or converted on the way in and out, as ``route`` says."""
+    into: Callable[[Any], Any] | None = route.conversion.into
+    xp = x if into is None else into(x)
+    y = entry.plan.execute(xp)
+    if route.kind is NUMPY:
+        if type(y) is not np.ndarray or y.shape != entry.shape or y.dtype != entry.dtype:
+            require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
+    elif getattr(y, "dtype", None) is not route.dtype or y.shape != entry.shape or kind_of(y) != route.kind:
+        require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key), route.kind)
     cfg = crosscheck_active()
-    return y if cfg is None else checked(plan, x, y, cfg, get_plan)
+    if cfg is not None:
+        if route.kind is NUMPY:
+            checked(entry.plan, xp, y, cfg, get_plan)
+        elif not route.kind.endswith(":meta"):  # a meta tensor has no values to compare
+            checked(entry.plan, host_copy(xp), host_copy(y), cfg, get_plan)
+    return y if into is None else route.conversion.back(y, x)
