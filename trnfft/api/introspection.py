@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import selection
-from ..core.array_kinds import NUMPY, TORCH_PREFIX, conversion_for
+from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for
 from ..core.dispatch import entry_for
 from .arrays import numpy_precision
 from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
@@ -94,10 +94,13 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
 
     ``array`` is where the input lives: ``numpy`` (a NumPy array) or
     ``torch:<device>`` (a tensor, e.g. ``torch:cpu``, ``torch:cuda``,
-    ``torch:meta``); the answer says which conversion, if any, the call pays.
+    ``torch:meta``), prefixed ``split:`` for a SplitComplex pair of them; the
+    answer says which conversion, if any, the call pays.
     """
-    if array != NUMPY and not (array.startswith(TORCH_PREFIX) and len(array) > len(TORCH_PREFIX)):
+    base = array.removeprefix(SPLIT_PREFIX)
+    if base != NUMPY and not (base.startswith(TORCH_PREFIX) and len(base) > len(TORCH_PREFIX)):
         raise InvalidArgumentError(f"array must be {NUMPY!r} or 'torch:<device>' (e.g. torch:cpu), "
+                                   f"optionally prefixed 'split:' for a SplitComplex pair, "
                                    f"got {array!r}")
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")

@@ -120,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "current selection: use_backend, set_backend, TRNFFT_BACKEND, else auto)")
     p.add_argument("--array", default=NUMPY,
                    help="where the input lives: numpy, or torch:<device> (torch:cpu, torch:cuda, "
-                        "torch:meta, ...); the answer says which conversion the call pays (default: numpy)")
+                        "torch:meta, ...), prefixed split: for a SplitComplex pair (split:numpy); the "
+                        "answer says which conversion the call pays (default: numpy)")
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
     p.set_defaults(func=cmd_which)
 

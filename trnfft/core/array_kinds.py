@@ -5,6 +5,9 @@ An array kind is a short string:
 * ``numpy``            a NumPy array in host memory (every plan takes it);
 * ``torch:<device>``   a torch tensor on that device type: ``torch:cpu``,
   ``torch:cuda``, ``torch:meta``, ``torch:xla``, ``torch:neuron``, ...
+* ``split:<kind>``     a (real, imag) pair of real arrays of that kind
+  (``split:numpy``, ``split:torch:xla``): a backend declaring it has plans
+  with ``execute_split(xr, xi) -> (yr, yi)``.
 
 A backend declares the kinds its plans take in ``Capabilities.arrays``
 (patterns: an exact kind, or a prefix ending in ``*`` such as ``torch:*``).
@@ -32,6 +35,7 @@ from .errors import UnsupportedProblemError
 
 NUMPY = "numpy"  # the host kind: every plan takes NumPy arrays
 TORCH_PREFIX = "torch:"
+SPLIT_PREFIX = "split:"
 HOST_KINDS = frozenset({NUMPY})  # what a backend takes when it declares nothing else
 
 
@@ -55,7 +59,7 @@ class Conversion(NamedTuple):
     back: Any = None   # (plan's result, caller's array) -> the caller's kind and device
 
     def describe(self, kind: str) -> str:
-        return CONVERSION_TEXT[self.how].format(kind=kind)
+        return CONVERSION_TEXT[self.how].format(kind=kind, base=kind.removeprefix(SPLIT_PREFIX))
 
 
 CONVERSION_TEXT = {
@@ -64,12 +68,25 @@ CONVERSION_TEXT = {
             "result back the same way",
     "copy": "copy: the {kind} tensor is copied to a NumPy array on the host, and the result "
             "copied back to its device",
+    "split-none": "none: the plan takes {kind} pairs as they are (no interleaving)",
+    "split-view": "view: each part of the {kind} pair is handed over as a NumPy array without a copy "
+                  "(no interleaving)",
+    "split-copy": "copy: each part of the {kind} pair is copied to the host and back (no interleaving)",
+    "split-interleave": "interleave: the {kind} pair becomes one complex array where it lives, and the "
+                        "result is split into views of its parts",
+    "split-interleave-host": "interleave: the {kind} pair becomes one complex array, handed over as "
+                             "{base} arrays are, and the result is split into views of its parts",
 }
 AS_IS = Conversion("none")
 
 
 def conversion_for(kind: str, plan_takes: Iterable[str]) -> Conversion:
     """The conversion a call with a ``kind`` array pays to reach a plan taking ``plan_takes``."""
+    if kind.startswith(SPLIT_PREFIX):
+        how = split_route(kind, plan_takes)
+        if how in ("view", "copy"):
+            return Conversion("split-" + how, tensor_to_host, host_to_tensor)
+        return Conversion("split-" + how)
     if takes(plan_takes, kind):
         return AS_IS
     if kind == TORCH_PREFIX + "cpu":
@@ -78,8 +95,46 @@ def conversion_for(kind: str, plan_takes: Iterable[str]) -> Conversion:
 
 
 def host_viewable(kind: str) -> bool:
-    """Whether arrays of ``kind`` reach a NumPy plan without a copy."""
-    return kind in (NUMPY, TORCH_PREFIX + "cpu")
+    """Whether arrays of ``kind`` (split pairs too) reach a NumPy plan without a copy."""
+    return kind.removeprefix(SPLIT_PREFIX) in (NUMPY, TORCH_PREFIX + "cpu")
+
+
+def split_route(kind: str, plan_takes: Iterable[str]) -> str:
+    """How a split pair of ``kind`` (``split:<base>``) reaches a plan taking ``plan_takes``.
+
+    "none": the plan's ``execute_split`` takes the pair as it is; "interleave":
+    the pair becomes one complex array of the base kind, which the plan takes
+    as it is (say torch.fft on the tensors' own device); "view"/"copy": each
+    part goes to the host for a plan taking ``split:numpy``; "interleave-host":
+    a plan that takes no pairs at all gets one complex array, converted like
+    any other of the base kind.
+    """
+    base = kind[len(SPLIT_PREFIX):]
+    if takes(plan_takes, kind):
+        return "none"
+    if base != NUMPY and takes(plan_takes, base):
+        return "interleave"
+    if takes(plan_takes, SPLIT_PREFIX + NUMPY):
+        return "view" if host_viewable(base) else "copy"
+    return "interleave-host"
+
+
+def interleave(re: Any, im: Any | None) -> Any:
+    """One complex array (or tensor) from split parts; the real part alone when ``im`` is None."""
+    if im is None:
+        return re
+    if type(re) is not np.ndarray:
+        return sys.modules["torch"].complex(re, im)
+    y = np.empty(re.shape, np.result_type(re.dtype, np.complex64))
+    y.real, y.imag = re, im
+    return y
+
+
+def deinterleave(y: Any) -> tuple[Any, Any | None]:
+    """The parts of a complex result (views); a real result and None."""
+    if type(y) is np.ndarray:
+        return (y.real, y.imag) if y.dtype.kind == "c" else (y, None)
+    return (y.real, y.imag) if y.is_complex() else (y, None)
 
 
 def no_data_error(backend: str, problem: str, takers: list[str]) -> UnsupportedProblemError:

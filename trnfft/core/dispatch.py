@@ -17,13 +17,14 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import selection
-from .array_kinds import (NUMPY, Conversion, conversion_for, host_copy, host_viewable, kind_of,
-                          no_data_error, result_dtype, takes)
+from .array_kinds import (NUMPY, SPLIT_PREFIX, Conversion, conversion_for, deinterleave, host_copy,
+                          host_viewable, interleave, kind_of, no_data_error, result_dtype, takes)
 from .call_check import active as crosscheck_active, checked
 from .hookspecs import Plan
 from .plan_cache import plan_cache
 from .planning import array_kinds_of, backends_taking, make_plan, plan_in_place
 from .problem import FFTProblem, ProblemKey
+from .errors import BackendResultError
 from .result_check import require_result
 
 
@@ -49,7 +50,7 @@ class CachedPlan(NamedTuple):
         found = self.routes.get(kind)
         if found is None:
             conversion = conversion_for(kind, self.takes)
-            plan_kind = kind if conversion.into is None else NUMPY
+            plan_kind = kind.removeprefix(SPLIT_PREFIX) if conversion.into is None else NUMPY
             found = self.routes[kind] = Route(conversion, plan_kind, result_dtype(plan_kind, self.dtype))
         return found
 
@@ -66,7 +67,7 @@ def _build(key: ProblemKey, names: tuple[str, ...], place: str) -> CachedPlan:
             plan = cached_plan(key, names, NUMPY).plan
             nbytes = 0
     accepted = array_kinds_of(getattr(plan, "backend", names[0]))
-    if place.endswith(":meta") and not takes(accepted, place):
+    if place.endswith(":meta") and not (takes(accepted, place) or takes(accepted, place.removeprefix(SPLIT_PREFIX))):
         raise no_data_error(getattr(plan, "backend", names[0]), problem.describe(), backends_taking(place))
     return CachedPlan(plan, problem.output_shape, problem.output_dtype, nbytes, accepted, {})
 
@@ -133,3 +134,44 @@ def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route) -> Any
         elif not route.kind.endswith(":meta"):  # a meta tensor has no values to compare
             checked(entry.plan, host_copy(xp), host_copy(y), cfg, get_plan)
     return y if into is None else route.conversion.back(y, x)
+
+
+def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> tuple[Any, Any]:
+    """Execute problem ``key`` on split parts (``xi`` None for r2c input); (yr, yi), yi None for c2r output.
+
+    A plan whose backend takes the pair's kind gets the parts as they are
+    (``plan.execute_split``); otherwise the pair is interleaved into one
+    complex array and the result split into views of its parts.
+    """
+    names = selection.resolve(backend).names
+    kind = SPLIT_PREFIX + kind_of(xr)
+    entry = cached_plan(key, names, NUMPY if host_viewable(kind) else kind)
+    route = entry.route(kind)
+    how = route.conversion.how
+    if how.startswith("split-interleave"):
+        return deinterleave(run(interleave(xr, xi), key, backend))
+    into = route.conversion.into
+    parts = (xr, xi) if into is None else (into(xr), None if xi is None else into(xi))
+    yr, yi = entry.plan.execute_split(*parts)  # type: ignore[attr-defined]
+    problem = FFTProblem(*key)
+    _check_split(entry, problem, route.kind, yr, yi)
+    cfg = crosscheck_active()
+    if cfg is not None and not route.kind.endswith(":meta"):
+        host = [p if p is None or type(p) is np.ndarray else host_copy(p) for p in (*parts, yr, yi)]
+        checked(entry.plan, interleave(host[0], host[1]), interleave(host[2], host[3]), cfg, get_plan)
+    if into is None:
+        return yr, yi
+    back = route.conversion.back
+    return back(yr, xr), (None if yi is None else back(yi, xr))
+
+
+def _check_split(entry: CachedPlan, problem: FFTProblem, kind: str, yr: Any, yi: Any) -> None:
+    """Each part of a split result is a real array of the problem's output shape, of ``kind``."""
+    real = problem.output_dtype if problem.kind == "c2r" else np.dtype(problem.output_dtype.char.lower())
+    name = getattr(entry.plan, "backend", "?")
+    if (yi is None) != (problem.kind == "c2r"):
+        raise BackendResultError(f"backend {name!r} returned {'no' if yi is None else 'an'} imaginary part "
+                                 f"from execute_split for {problem.describe()}")
+    for part in (yr, yi):
+        if part is not None:
+            require_result(part, name, problem, kind, dtype=real)

@@ -48,7 +48,12 @@ What a plan receives and returns (the contract every backend keeps):
                  same device. Every plan must take NumPy arrays. For kinds a
                  plan does not declare, the core converts (a zero-copy view
                  for CPU tensors, a copy to and from the host for others) and
-                 ``trnfft which --array KIND`` says which.
+                 ``trnfft which --array KIND`` says which. A backend that
+                 declares a split kind (``split:numpy``, ``split:torch:xla``)
+                 gives its plans ``execute_split(xr, xi) -> (yr, yi)``: real
+                 parts in (``xi`` None for r2c), real parts out (``yi`` None
+                 for c2r), the same kind; pairs of other kinds reach it as
+                 one complex array, interleaved by the core.
 * the input:     exactly ``problem.shape`` and ``problem.input_dtype`` (the
                  core has already padded, cropped, cast and conjugated), in
                  native byte order, with any strides (non-contiguous, zero

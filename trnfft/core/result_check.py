@@ -39,9 +39,12 @@ def mismatch(y: Any, shape: tuple[int, ...], dtype: np.dtype, kind: str = NUMPY)
     return None
 
 
-def require_result(y: Any, backend: str, problem: FFTProblem, kind: str = NUMPY) -> None:
-    """Raise BackendResultError, naming ``backend`` and the problem, unless ``y`` fits."""
-    why = mismatch(y, problem.output_shape, problem.output_dtype, kind)
+def require_result(y: Any, backend: str, problem: FFTProblem, kind: str = NUMPY,
+                   dtype: np.dtype | None = None) -> None:
+    """Raise BackendResultError, naming ``backend`` and the problem, unless ``y`` fits.
+
+    ``dtype`` overrides the problem's output dtype (a split result's real parts)."""
+    why = mismatch(y, problem.output_shape, problem.output_dtype if dtype is None else dtype, kind)
     if why is not None:
         raise BackendResultError(f"backend {backend!r} {why} for {problem.describe()}; "
                                  f"the result was not used (a bug in that backend's plugin)")
