@@ -41,7 +41,7 @@ def no_host_path(monkeypatch):
     def forbidden(*args):
         raise AssertionError("the host conversion path was taken")
 
-    for name in ("tensor_to_host", "host_to_tensor", "host_copy"):
+    for name in ("tensor_to_host", "host_to_tensor", "host_to_cpu_tensor", "host_copy"):
         monkeypatch.setattr(array_kinds, name, forbidden)
     trnfft.plan_cache.clear()
     yield
@@ -124,3 +124,18 @@ def test_auto_keeps_its_choice_for_numpy_input_and_cpu_tensors():
     rec = REGISTRY.records()
     assert rec[BACKEND].auto_priority < min(r.auto_priority for n, r in rec.items()
                                             if r.builtin and n != BACKEND and r.auto_priority is not None)
+
+
+def test_cross_checking_compares_tensor_results_on_the_host(monkeypatch):
+    x = torch.randn(4, 97, dtype=torch.complex64)
+    with trnfft.cross_checking("numpy-reference"):
+        y = trnfft.fft(x, backend=BACKEND)
+        m = trnfft.fft(torch.empty(2, 8, dtype=torch.complex64, device="meta"), backend=BACKEND)
+    assert y.device.type == "cpu" and m.device.type == "meta"  # a meta tensor has nothing to compare
+    monkeypatch.setattr(TorchPlan, "execute", lambda self, t: torch.zeros_like(t) if type(t) is torch.Tensor
+                        else np.zeros_like(t))
+    trnfft.plan_cache.clear()
+    with pytest.raises(trnfft.CrossCheckError, match="torch-native"):
+        with trnfft.cross_checking("numpy-reference"):
+            trnfft.fft(x, backend=BACKEND)
+    trnfft.plan_cache.clear()

@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import selection
-from .array_kinds import (NUMPY, SPLIT_PREFIX, Conversion, conversion_for, deinterleave, host_copy,
+from .array_kinds import (NUMPY, SPLIT_PREFIX, TORCH_CPU, Conversion, conversion_for, deinterleave, host_copy,
                           host_viewable, interleave, kind_of, no_data_error, result_dtype, takes)
 from .call_check import active as crosscheck_active, checked
 from .hookspecs import Plan
@@ -113,7 +113,7 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
         cfg = crosscheck_active()
         return y if cfg is None else checked(entry.plan, x, y, cfg, get_plan)
     kind = kind_of(x)
-    entry = cached_plan(key, names, NUMPY if host_viewable(kind) else kind)
+    entry = cached_plan(key, names, NUMPY if kind is TORCH_CPU else kind)
     return _run_routed(x, key, entry, entry.route(kind))
 
 
