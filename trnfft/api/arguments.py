@@ -160,15 +160,15 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
 
     A :class:`SplitComplex` input, or ``split=True``, runs it on split parts (``split_transform``).
     """
+    sig = None
+    if not split and s is None and out is None and not hermitian:  # (the memo holds no SplitComplex)
+        sig, y = fast_path.attempt(x, flavor == TORCH, kind, forward, axes, norm, workers, backend)
+        if y is not None:
+            return y
     if split or type(x) is SplitComplex:
         return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
                                backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
                                unique_axes=unique_axes, axis_name=axis_name, split=split)
-    sig = None
-    if s is None and out is None and not hermitian:
-        sig, y = fast_path.attempt(x, flavor == TORCH, kind, forward, axes, norm, workers, backend)
-        if y is not None:
-            return y
     workers = check_workers(workers)
     norm = check_norm(norm)
     call = Call(x, flavor)

@@ -16,7 +16,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import selection
+from . import array_kinds, selection
 from .array_kinds import (NUMPY, SPLIT_PREFIX, TORCH_CPU, Conversion, conversion_for, deinterleave, host_copy,
                           host_viewable, interleave, kind_of, no_data_error, result_dtype, takes)
 from .call_check import active as crosscheck_active, checked
@@ -45,6 +45,7 @@ class CachedPlan(NamedTuple):
     nbytes: int
     takes: frozenset[str]          # the array kinds the plan's backend takes as they are
     routes: dict[str, Route]       # filled on first use of each kind
+    cpu_view: bool                 # CPU tensors reach the plan as NumPy views (it does not take them)
 
     def route(self, kind: str) -> Route:
         found = self.routes.get(kind)
@@ -69,7 +70,8 @@ def _build(key: ProblemKey, names: tuple[str, ...], place: str) -> CachedPlan:
     accepted = array_kinds_of(getattr(plan, "backend", names[0]))
     if place.endswith(":meta") and not (takes(accepted, place) or takes(accepted, place.removeprefix(SPLIT_PREFIX))):
         raise no_data_error(getattr(plan, "backend", names[0]), problem.describe(), backends_taking(place))
-    return CachedPlan(plan, problem.output_shape, problem.output_dtype, nbytes, accepted, {})
+    return CachedPlan(plan, problem.output_shape, problem.output_dtype, nbytes, accepted, {},
+                      not takes(accepted, TORCH_CPU))
 
 
 def plan_nbytes(plan: Plan | None) -> int:
@@ -102,38 +104,44 @@ def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = 
 def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
     """Execute problem ``key`` on ``x`` (exact shape and dtype; a NumPy array or a tensor).
 
-    Returns a new, checked result of ``x``'s kind, on ``x``'s device.
+    Returns a new, checked result of ``x``'s kind, on ``x``'s device. NumPy
+    arrays and CPU tensors share one cache entry; tensors elsewhere have
+    their own (``_build``).
     """
     names = selection.resolve(backend).names
-    if type(x) is np.ndarray:
-        entry = cached_plan(key, names)
-        y = entry.plan.execute(x)
-        if type(y) is not np.ndarray or y.shape != entry.shape or y.dtype != entry.dtype:
-            require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
+    if type(x) is np.ndarray or x.is_cpu:
+        entry = plan_cache.get_or_build((names, key, NUMPY), lambda: _build(key, names, NUMPY))
+        plan, shape, dtype, _, _, _, cpu_view = entry
+        if type(x) is np.ndarray:
+            xp = x
+        elif cpu_view:  # a CPU tensor for a host plan: a NumPy view in, the result's memory shared back
+            xp = array_kinds.tensor_to_host(x)
+        else:
+            return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
+        y = plan.execute(xp)
+        if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
+            require_result(y, getattr(plan, "backend", "?"), FFTProblem(*key))
         cfg = crosscheck_active()
-        return y if cfg is None else checked(entry.plan, x, y, cfg, get_plan)
+        if cfg is not None:
+            checked(plan, xp, y, cfg, get_plan)
+        return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
     kind = kind_of(x)
-    entry = cached_plan(key, names, NUMPY if kind is TORCH_CPU else kind)
-    return _run_routed(x, key, entry, entry.route(kind))
+    entry = cached_plan(key, names, kind)
+    return _run_routed(x, key, entry, entry.route(kind), backend)
 
 
-def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route) -> Any:
-    """Run a tensor ``x`` as it is, or converted on the way in and out, as ``route`` says."""
+def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route, backend: selection.BackendSpec) -> Any:
+    """Run a tensor ``x`` as it is, or as a host copy and back, as ``route`` says."""
     into: Callable[[Any], Any] | None = route.conversion.into
-    xp = x if into is None else into(x)
-    y = entry.plan.execute(xp)
-    if route.kind is NUMPY:
-        if type(y) is not np.ndarray or y.shape != entry.shape or y.dtype != entry.dtype:
-            require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
-    elif getattr(y, "dtype", None) is not route.dtype or y.shape != entry.shape or kind_of(y) != route.kind:
+    if into is not None:  # the host entry's plan, which this entry shares
+        return route.conversion.back(run(into(x), key, backend), x)
+    y = entry.plan.execute(x)
+    if getattr(y, "dtype", None) is not route.dtype or y.shape != entry.shape or kind_of(y) != route.kind:
         require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key), route.kind)
     cfg = crosscheck_active()
-    if cfg is not None:
-        if route.kind is NUMPY:
-            checked(entry.plan, xp, y, cfg, get_plan)
-        elif not route.kind.endswith(":meta"):  # a meta tensor has no values to compare
-            checked(entry.plan, host_copy(xp), host_copy(y), cfg, get_plan)
-    return y if into is None else route.conversion.back(y, x)
+    if cfg is not None and not route.kind.endswith(":meta"):  # a meta tensor has no values to compare
+        checked(entry.plan, host_copy(x), host_copy(y), cfg, get_plan)
+    return y
 
 
 def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> tuple[Any, Any]:
