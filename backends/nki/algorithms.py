@@ -43,7 +43,7 @@ class Layout:
     group: int = 1                  # small/four-step: transforms per tile; six-step: j3 per input read
     inner: "Layout | None" = None   # bluestein: the padded length's layout
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
-    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile
+    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -51,6 +51,8 @@ class Layout:
             text += " = " + "x".join(map(str, self.factors))
         if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein"):
             text += f", {self.group} transforms per tile"
+        if self.algorithm == "fft2" and self.per_tile > 1:
+            text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
@@ -203,7 +205,16 @@ def choose_2d(n1: int, n2: int, batch: int) -> Layout:
     """The layout of ``batch`` 2-D transforms of [n1, n2], or ValueError when a side exceeds 128."""
     if not (1 <= n1 <= MAX_SIDE_2D and 1 <= n2 <= MAX_SIDE_2D):
         raise ValueError(f"2-D [{n1}, {n2}]: the two-matmul kernel takes sides <= {MAX_SIDE_2D}")
-    return Layout("fft2", n1 * n2, (n1, n2), min(PMAX // n1, max(batch, 1)))
+    group, across = pack_2d(n1, n2, batch)
+    return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across)
+
+
+def pack_2d(n1: int, width: int, images: int) -> tuple[int, int]:
+    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile: as many as 128 rows
+    and 128 input columns hold, no more than the images need (``kernels/plane.py``)."""
+    group = max(1, min(PMAX // n1, images)) if n1 <= PMAX else 1
+    across = max(1, min(PMAX // width, -(-max(images, 1) // group))) if width <= PMAX else 1
+    return group, across
 
 
 @lru_cache(maxsize=4096)

@@ -16,10 +16,10 @@ from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
+from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
-from .kernels.two_d import fft2_small_kernel
 
 
 def real_kernel_arguments(kind: str, layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
@@ -76,8 +76,9 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return f, (layout.group,)
     if layout.algorithm == "fft2":
         n1, n2 = layout.factors
+        across = layout.per_tile // layout.group
         f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
-        return (*f1, *C.dft_pair(n2, forward, scale)), (n1, layout.group)
+        return (*f1, *C.block_diagonal(C.dft_pair(n2, forward, scale), across)), (n1, layout.group, across)
     if layout.algorithm == "four-step":
         n1, n2 = layout.factors
         f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)

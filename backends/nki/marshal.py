@@ -118,7 +118,7 @@ def program_input(first_step: str, rows: tuple) -> tuple:
 
 def program_output(last_step: str, out: tuple, rows: int) -> tuple:
     """The [rows, n_out] output parts from a program's kernel outputs (the inverse of its packing)."""
-    if last_step == "c2r-small":
+    if last_step in ("c2r-small", "c2r-four-step", "plane") and len(out) == 1:
         return (out[0][:rows],)
     if last_step == "c2r-even":   # even and odd points of each row interleaved
         re, im = out[0][:rows], out[1][:rows]

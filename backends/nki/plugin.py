@@ -129,9 +129,11 @@ MAX_TOTAL_POINTS = 1 << 26  # n-D: points per transform (device-memory scratch)
 
 CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm/rank, up to 2^20 points per axis: "
                     "1-D c2c by DFT matmul (n <= 128), four-step, radix-2/4 + four-step, six-step or Bluestein; "
-                    "2-D c2c with sides <= 128 as two matmul stages; r2c/c2r n <= 128 by real DFT matmuls, longer "
-                    "through an n/2-point (even n) or row-pair (odd n) complex FFT and a mirror pass; other n-D as "
-                    "one 1-D step per axis with on-device rotations (intermediates in device memory); "
+                    "2-D c2c with sides <= 128 as two matmul stages, 2-D c2c/r2c/c2r with sides <= 256 the same way "
+                    "in 128-row blocks (in SBUF); r2c/c2r n <= 128 by real DFT matmuls, n = n1*n2 (factors <= 128) "
+                    "by a real four-step, longer through an n/2-point (even n) or row-pair (odd n) complex FFT and a "
+                    "mirror pass; other n-D as one 1-D step per axis in place or with on-device rotations "
+                    "(intermediates in device memory); "
                     "no double precision (the Tensor engine has no fp64)")
 
 

@@ -1,12 +1,15 @@
 """The host side of multi-step launches: which steps a problem needs and their constants.
 
-An n-D transform is the last axis by a 1-D row step, then every other axis
-in place (``columns``) when each is <= 128 points with runs of >= 32 points
-after it, or 128 * n2 points (``split_columns``: two passes, no rotation);
-otherwise, per axis from the last, a 1-D step along the rows and a
-rotation that brings the next axis last (d rotations restore the order).
-A real transform of n > 128 points goes through a complex one of half the
-data: n even, the n/2-point FFT of z[m] = x[2m] + i x[2m+1]; n odd, the
+An n-D transform whose last two axes are both <= 256 does them in one
+``plane`` step (each image in SBUF from load to store); otherwise it is the
+last axis by a 1-D row step; then every other axis in place (``columns``)
+when each is <= 128 points with runs of >= 32 points after it, or 128 * n2
+points (``split_columns``: two passes, no rotation); otherwise, per axis
+from the last, a 1-D step along the rows and a rotation that brings the
+next axis last (d rotations restore the order).
+A real transform of n = n1 * n2 (both <= 128; c2r: n even) is one real
+four-step (``kernels/real_four_step.py``). Other real transforms of n > 128
+points go through a complex one of half the data: n even, the n/2-point FFT of z[m] = x[2m] + i x[2m+1]; n odd, the
 n-point FFT of two real rows as re and im. The mirror tables (see
 ``kernels/mirror.py``) turn that FFT into the onesided spectrum and back:
 
@@ -28,8 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import constants as C
-from .algorithms import PMAX, choose
+from .algorithms import PMAX, choose, divisors_upto, four_step_factors, pack_2d
 from .arguments import c2c_parts, real_kernel_arguments
+from .kernels.cplx import PSUM_BANK
 
 Step = tuple[tuple, tuple]  # (spec, constant arrays)
 
@@ -54,11 +58,73 @@ def _w(n: int, count: int, forward: bool) -> np.ndarray:
     return np.exp((-2j if forward else 2j) * np.pi * k / n)
 
 
+def real_four_step_factors(n: int, rows: int, kind: str) -> tuple[int, int] | None:
+    """(n1, m2) of the fused real four-step (``kernels/real_four_step.py``), or None: n = n1 * m2 with
+    both <= 128, the complex four-step's choice; c2r also needs n1 even (n even)."""
+    if n <= PMAX:
+        return None
+    pairs = [(n1, n // n1) for n1 in divisors_upto(n, PMAX) if 1 < n1 and 1 < n // n1 <= PMAX]
+    if kind == "c2r":
+        pairs = [p for p in pairs if p[0] % 2 == 0]
+    if not pairs:
+        return None
+    best = four_step_factors(n, max(rows, 1))
+    return best if best in pairs else min(pairs, key=lambda p: abs(p[0] - p[1]))
+
+
+def _real_four_step(kind: str, n: int, rows: int, scale: float) -> Step | None:
+    """The fused real four-step step of ``rows`` transforms of n points, or None where it does not apply."""
+    factors = real_four_step_factors(n, rows, kind)
+    if factors is None:
+        return None
+    n1, m2 = factors
+    if kind == "r2c":
+        group = max(1, min(PMAX // n1, rows))
+        k2 = np.arange((n // 2) // n1 + 1, dtype=np.int64)
+        f1 = C.block_diagonal(C.dft_pair(n1, True), group)
+        per_tile = _per_tile(n1, group, rows)
+        tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, True, scale), group)
+        f2 = C.roots(np.outer(np.arange(m2, dtype=np.int64), k2), m2, True)
+        return ("r2c-four-step", n1, m2, group, per_tile), (_packed(*f1), _packed(*tw, *f2))
+    group = max(1, min(PMAX // (n1 // 2 + 2), rows))   # K = group * (n1/2 bin rows + 2 edge rows)
+    per_tile = _per_tile(n1, group, rows)
+    tw = C.tiled(C.roots(C.outer_exponents(m2, n1), n, False, scale), group)
+    g_re, g_im = C.roots(C.outer_exponents(m2, m2), m2, False)
+    stages = [_first_stage_c2r(n1, group)]
+    if rows % group:   # the last group of the launch is short: its own matrix (the edge rows move up)
+        stages.append(_first_stage_c2r(n1, rows % group))
+    return ("c2r-four-step", n1, m2, group, per_tile), (_packed(*tw, g_re, -g_im), *stages)
+
+
+def _first_stage_c2r(n1: int, count: int) -> np.ndarray:
+    """[Re | Im] of the c2r first-stage matrix for ``count`` transforms: rows (t, ka) of I (x) 2 conj(F1)[0:n1/2],
+    then rows (t, DC / Nyquist) of the edge correction -Re X[0] + (-1)^ja Re X[n/2] (real)."""
+    f_re, f_im = C.block_diagonal(C.roots(C.outer_exponents(n1 // 2, n1), n1, False, 2.0), count)
+    ja = np.arange(n1)
+    edge = np.kron(np.eye(count), np.stack([-np.ones(n1), np.where(ja % 2 == 0, 1.0, -1.0)]))
+    return _packed(np.vstack([f_re, edge]), np.vstack([f_im, np.zeros_like(edge)]))
+
+
+def _per_tile(n1: int, group: int, rows: int) -> int:
+    """Transforms per stage-3 tile of the real four-step: whole groups filling one PSUM bank, no more
+    groups than the rows make (the kernel repeats the group's twiddles that many times on chip)."""
+    return group * min(max(1, PSUM_BANK // (group * n1)), -(-max(rows, 1) // group))
+
+
+def _packed(*arrays: np.ndarray) -> np.ndarray:
+    """Tables with the same rows side by side in one float32 array: one DMA instead of several
+    (each DMA has a fixed cost of ~1.3 us, nki-reference.md section 7)."""
+    return np.ascontiguousarray(np.concatenate(arrays, axis=1), dtype=np.float32)
+
+
 def r2c_step(n: int, rows: int, scale: float) -> Step:
     """The real forward transform of ``rows`` rows of n points (the input already marshalled)."""
     if n <= PMAX:
         kernel, args = real_kernel_arguments("r2c", choose(n, max(rows, 1)), True, scale)
         return ("r2c-small", args[2], n // 2 + 1), args[:2]
+    fused = _real_four_step("r2c", n, rows, scale)
+    if fused is not None:
+        return fused
     if n % 2 == 0:
         h = n // 2
         name, arrays, ints = _c2c(h, rows, True, 1.0)
@@ -84,6 +150,9 @@ def c2r_step(n: int, rows: int, scale: float) -> Step:
     if n <= PMAX:
         kernel, args = real_kernel_arguments("c2r", choose(n, max(rows, 1)), False, scale)
         return ("c2r-small", args[2], n), args[:2]
+    fused = _real_four_step("c2r", n, rows, scale) if n % 2 == 0 else None
+    if fused is not None:
+        return fused
     if n % 2 == 0:
         h = n // 2
         name, arrays, ints = _c2c(h, rows, False, 1.0)
@@ -137,7 +206,14 @@ def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale
     rest = int(np.prod(lengths[:-1], dtype=np.int64))
     rows = images * rest
     odd_pairs = kind == "c2r" and n_last > PMAX and n_last % 2 == 1 and rows % 2 == 1  # needs a padded row
-    if d > 1 and not odd_pairs and _columns_fit(lengths[:-1], last_in if kind == "c2r" else last_out):
+    width = last_in if kind == "c2r" else last_out
+    in_place = d > 1 and not odd_pairs and _columns_fit(lengths[:-1], width)
+    if _plane_fits(kind, lengths) and (d == 2 or _columns_fit(lengths[:-2], lengths[-2] * width)):
+        program = _column_program(kind, lengths, images, forward, scale, plane=True)
+        if in_place or all(_partitions(spec) >= COLUMN_MIN_PARTITIONS for spec, _ in program.steps
+                           if spec[0] == "columns"):
+            return program
+    if in_place:
         return _column_program(kind, lengths, images, forward, scale)
     steps: list[Step] = []
     if kind == "r2c":
@@ -201,7 +277,7 @@ def split_columns(outer: int, n: int, inner: int, forward: bool, scale: float) -
     partitions ordered (k2, k1) so each k2 is one store)."""
     n2 = n // PMAX
     g = PMAX // n2
-    first = (("columns", outer, PMAX, n2 * inner), C.dft_pair(PMAX, forward, scale))
+    first = (("columns", outer, PMAX, n2 * inner, 1, 1), C.dft_pair(PMAX, forward, scale))
     j2 = np.arange(n2, dtype=np.int64)
     k2 = np.arange(n2, dtype=np.int64)
     re = np.zeros((PMAX, PMAX // g * PMAX), dtype=np.float32)
@@ -217,27 +293,101 @@ def split_columns(outer: int, n: int, inner: int, forward: bool, scale: float) -
     return first, (("columns-twiddled", outer, n2, inner), (re, im))
 
 
-def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float) -> Program:
-    """n-D without rotations: the last axis by a row step, every other axis by a ``columns`` step."""
+COLUMN_MIN_RUN = 512   # points per partition per DMA (2 KiB, nki-reference.md section 7)
+
+
+def columns_step(outer: int, n: int, inner: int, forward: bool) -> Step:
+    """The in-place DFT of a middle axis of n <= 128 points, filling the partitions: ``group`` outer slices
+    side by side (block-diagonal I_group (x) F), then each inner run cut into ``split`` sub-runs of >= 512
+    points (F (x) I_split): the Tensor engine's cost is per moving column, so a 64-point axis of a single
+    image costs half as much on 128 partitions as on 64."""
+    group = max(1, min(PMAX // n, outer))
+    split = max([s for s in divisors_upto(inner, PMAX // (n * group)) if inner // s >= COLUMN_MIN_RUN] or [1])
+    f = C.dft_pair(n, forward)
+    eye = np.eye(split, dtype=np.float32)
+    matrix = tuple(np.kron(np.eye(group, dtype=np.float32), np.kron(m, eye)).astype(np.float32) for m in f)
+    return ("columns", outer, n, inner, group, split), matrix
+
+
+COLUMN_MIN_PARTITIONS = 32   # a plane's columns steps on fewer partitions lose to rotations
+
+
+def _partitions(spec: tuple) -> int:
+    """Partitions a ``columns`` step's tiles fill: n * group * split."""
+    return spec[2] * spec[4] * spec[5]
+
+
+PLANE_MAX = 2 * PMAX        # ``plane``: sides up to two 128-row blocks
+
+
+def _plane_fits(kind: str, lengths: tuple[int, ...]) -> bool:
+    """Whether the last two axes go through one ``plane`` step: both <= 256 (a whole 2-D c2c problem with
+    both <= 128 is the plugin's own launch of the same kernel)."""
+    if len(lengths) < 2:
+        return False
+    n1, n2 = lengths[-2:]
+    if kind == "c2c" and max(n1, n2) <= PMAX:
+        return len(lengths) > 2
+    return max(n1, n2) <= PLANE_MAX
+
+
+def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: float) -> Step:
+    """The 2-D transform of ``images`` [n1, n2] images in SBUF (``kernels/plane.py``): the stage matrices
+    F1 [n1, n1] and F2 (c2c [n2, n2], r2c [n2, n2//2+1]; c2r G [n2//2+1, n2] as (re, -im)), block-diagonal
+    for the images a tile packs (as ``algorithms.choose_2d`` packs them); one matrix when the two stages
+    share it; the normalisation is applied on chip."""
+    half = n2 // 2 + 1
+    w_in = half if kind == "c2r" else n2
+    w_out = half if kind == "r2c" else n2
+    group, across = pack_2d(n1, w_in, images)
+    f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
+    f2: tuple
+    if kind == "c2c":
+        f2 = () if n1 == n2 and group == across else C.dft_pair(n2, forward)
+    elif kind == "r2c":
+        f2 = C.roots(np.outer(np.arange(n2, dtype=np.int64), np.arange(half, dtype=np.int64)), n2, True)
+    else:
+        weight = np.full((half, 1), 2.0)
+        weight[0] = 1.0
+        if n2 % 2 == 0:
+            weight[-1] = 1.0
+        g_re, g_im = C.roots(np.outer(np.arange(half, dtype=np.int64), np.arange(n2, dtype=np.int64)), n2, False)
+        g_im[0] = 0.0
+        if n2 % 2 == 0:
+            g_im[-1] = 0.0   # the imaginary parts of the DC and Nyquist bins are ignored, as torch does
+        f2 = ((weight * g_re).astype(np.float32), (-weight * g_im).astype(np.float32))
+    if f2:
+        f2 = C.block_diagonal(f2, across)
+    return ("plane", kind, n1, group, across, w_out, scale), (*f1, *f2)
+
+
+def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float,
+                    plane: bool = False) -> Program:
+    """n-D without rotations: the last axis by a row step (or the last two by a ``plane`` step), every
+    other axis by a ``columns`` step; the normalisation on the step that reads (r2c, c2c) or writes (c2r)
+    the real data."""
     n_last = lengths[-1]
+    trailing = 2 if plane else 1
     rows = images * int(np.prod(lengths[:-1], dtype=np.int64))
     width = n_last // 2 + 1 if kind != "c2c" else n_last
     middle: list[Step] = []
-    inner = width
-    for j in range(len(lengths) - 2, -1, -1):
+    inner = width * (lengths[-2] if plane else 1)
+    for j in range(len(lengths) - 1 - trailing, -1, -1):
         n = lengths[j]
         outer = rows * width // (inner * n)
-        s = 1.0 if middle or kind != "c2r" else scale
         if n > PMAX:
-            middle.extend(split_columns(outer, n, inner, forward, s))
+            middle.extend(split_columns(outer, n, inner, forward, 1.0))
         else:
-            middle.append((("columns", outer, n, inner), C.dft_pair(n, forward, s)))
+            middle.append(columns_step(outer, n, inner, forward))
         inner *= n
-    if kind == "c2r":
-        return Program(kind, tuple(lengths), images, (*middle, c2r_step(n_last, rows, 1.0)))
-    if kind == "r2c":
-        first = r2c_step(n_last, rows, scale)
+    if plane:
+        ends = plane_step(kind, lengths[-2], n_last, rows // lengths[-2], forward, scale)
+    elif kind == "c2r":
+        ends = c2r_step(n_last, rows, scale)
+    elif kind == "r2c":
+        ends = r2c_step(n_last, rows, scale)
     else:
         name, arrays, ints = _c2c(n_last, rows, forward, scale)
-        first = (("c2c", name, ints), arrays)
-    return Program(kind, tuple(lengths), images, (first, *middle))
+        ends = (("c2c", name, ints), arrays)
+    steps = (*middle, ends) if kind == "c2r" else (ends, *middle)
+    return Program(kind, tuple(lengths), images, steps)

@@ -179,6 +179,33 @@ def test_real_transforms_of_longer_lengths(n):
         assert error(y, want) <= BOUND, f"{ours.__name__} n={n}: {error(y, want):.2e}"
 
 
+FUSED_REAL = [("r2c", 300, 3), ("r2c", 381, 5), ("r2c", 16384, 2), ("c2r", 258, 7), ("c2r", 4096, 5),
+              ("c2r", 6250, 1), ("c2r", 256, 130)]
+
+
+@pytest.mark.parametrize("kind,n,batch", FUSED_REAL)
+def test_fused_real_four_step(kind, n, batch):
+    """n = n1 * m2 (both <= 128; c2r: n even): one real four-step, no mirror pass; the kernel's HBM traffic
+    is its input, its output and the plan constants, nothing more (odd n and ragged batches included)."""
+    from trnfft_backends.nki import programs
+    from trnfft_backends.nki.arguments import constant_bytes
+    program = programs.build(kind, (n,), batch, kind == "r2c", 1.0)
+    assert [spec[0] for spec, _ in program.steps] == [f"{kind}-four-step"]
+    norm = NORMS[n % 3]
+    if kind == "r2c":
+        arg = random_array((batch, n), np.float32, seed=n)
+        y = numpy_fft.rfft(arg, norm=norm, backend="nki-simulator")
+        want = np.fft.rfft(arg.astype(np.float64), norm=norm)
+    else:
+        arg = random_array((batch, n // 2 + 1), np.complex64, seed=n)
+        y = numpy_fft.irfft(arg, n, norm=norm, backend="nki-simulator")
+        want = np.fft.irfft(arg.astype(np.complex128), n, norm=norm)
+    rec = last_record()
+    assert rec.launches == 1 and y.shape == want.shape and error(y, want) <= BOUND, f"{error(y, want):.2e}"
+    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+    assert moved == arg.nbytes + y.nbytes + constant_bytes(tuple(a for _, a in program.steps))
+
+
 def test_the_real_pass_ignores_dc_and_nyquist_imaginary_parts():
     spec = random_array((2, 257), np.complex64, seed=3)
     for n in (512, 513):
@@ -212,24 +239,70 @@ def test_nd_transforms_in_one_launch(shape, axes):
 
 
 def test_nd_steps_rotate_only_when_an_axis_needs_it():
-    """Middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``), and so are
-    those of 128 * n2 points (n2 | 128) when each store of the second pass moves >= 4096 points and no other
-    in-place axis is shorter than 32 (``columns`` then ``columns-twiddled``); otherwise each axis is brought
-    last by a rotation."""
+    """The last two axes, both <= 256, are one ``plane`` step in SBUF (small images packed) when the axes
+    before them go in place on >= 32 partitions;
+    middle axes of <= 128 points with inner runs >= 32 are transformed in place (``columns``), and so are
+    those of 128 * n2 points (n2 | 128) when each store of the second pass moves >= 4096 points and no
+    other in-place axis is shorter than 32 (``columns`` then ``columns-twiddled``); otherwise each axis is
+    brought last by a rotation."""
     from trnfft_backends.nki import programs
 
     def names(kind, lengths, images=1):
         return [spec[0] for spec, _ in programs.build(kind, lengths, images, kind != "c2r", 1.0).steps]
-    assert names("c2c", (64, 64, 64)) == ["c2c", "columns", "columns"]
-    assert names("c2r", (9, 300), 2) == ["columns", "c2r-even"]
-    assert names("c2c", (256, 256)) == ["c2c", "columns", "columns-twiddled"]
-    assert names("c2c", (256, 64), 2) == ["c2c", "columns", "columns-twiddled"]
-    assert names("c2c", (32, 256, 64)) == ["c2c", "columns", "columns-twiddled", "columns"]
-    assert names("r2c", (1024, 1024)) == ["r2c-even", "columns", "columns-twiddled"]
+    assert names("c2c", (64, 64, 64)) == ["plane", "columns"]
+    assert names("r2c", (64, 64, 64)) == ["plane", "columns"]
+    assert names("c2r", (64, 64, 64)) == ["columns", "plane"]
+    assert names("c2r", (9, 300), 2) == ["columns", "c2r-four-step"]
+    assert names("c2c", (256, 256)) == ["plane"]
+    assert names("c2c", (256, 64), 2) == ["plane"]
+    assert names("c2c", (32, 256, 64)) == ["plane", "columns"]
+    assert names("c2c", (16, 256, 64)) == ["plane", "columns"]   # 16 points x 8 sub-runs on the partitions
+    assert names("c2r", (7, 32, 40)) == ["rotate", "c2c", "rotate", "c2c", "rotate", "c2r-small"]  # 7 partitions
+    assert names("c2c", (512, 256)) == ["c2c", "columns", "columns-twiddled"]
+    assert names("r2c", (1024, 1024)) == ["r2c-four-step", "columns", "columns-twiddled"]
     assert names("c2c", (2048, 64)) == ["c2c", "rotate", "c2c", "rotate"]   # stores of 8 x 64 points: rotate
     assert names("c2c", (384, 256)) == ["c2c", "rotate", "c2c", "rotate"]   # n2 = 3 does not divide 128
-    assert names("c2c", (4, 256, 128))[1] == "rotate"   # a 4-point axis on partitions: rotations instead
+    assert names("c2c", (4, 256, 128)) == ["plane", "columns"]   # a 4-point axis x 32 sub-runs of 1024 points
     assert names("c2r", (3, 257)) == ["rotate", "c2c", "rotate", "c2r-odd"]   # odd row count: padded by the rotation
+
+
+PLANES = [("c2c", (200, 130), 2), ("c2c", (256, 256), 1), ("r2c", (255, 129), 1), ("r2c", (3, 96, 80), 1),
+          ("c2r", (130, 200), 1), ("c2r", (2, 64, 64), 3), ("c2r", (256, 256), 2), ("r2c", (32, 40), 7),
+          ("c2r", (32, 40), 7)]
+
+
+@pytest.mark.parametrize("kind,shape,batch", PLANES)
+def test_plane_reads_and_writes_hbm_once(kind, shape, batch):
+    """2-D transforms with both sides <= 256: each image stays in SBUF from its load to its store, so the
+    launch moves its input, its output and the two DFT matrices, nothing else (ragged 128-row blocks, odd
+    sides, a c2r input that is not Hermitian: the DC and Nyquist imaginary parts ignored as NumPy does;
+    7 images of 32x40 packed 4 on the partitions x 2 side by side, the last stack one short)."""
+    from trnfft_backends.nki.arguments import constant_bytes
+    from trnfft_backends.nki.plugin import FFTPlan
+    from trnfft.plugin import FFTProblem
+    norm = NORMS[sum(shape) % 3]
+    axes = (-2, -1)
+    full = (batch, *shape)
+    if kind == "c2c":
+        arg = random_array(full, np.complex64, seed=sum(shape))
+        y = numpy_fft.fft2(arg, norm=norm, backend="nki-simulator")
+        want = np.fft.fft2(arg.astype(np.complex128), norm=norm)
+    elif kind == "r2c":
+        arg = random_array(full, np.float32, seed=sum(shape))
+        y = numpy_fft.rfft2(arg, norm=norm, backend="nki-simulator")
+        want = np.fft.rfft2(arg.astype(np.float64), norm=norm)
+    else:
+        arg = random_array((*full[:-1], shape[-1] // 2 + 1), np.complex64, seed=sum(shape))
+        y = numpy_fft.irfft2(arg, shape[-2:], norm=norm, backend="nki-simulator")
+        want = np.fft.irfft2(arg.astype(np.complex128), shape[-2:], norm=norm)
+    rec = last_record()
+    assert rec.launches == 1 and y.shape == want.shape and error(y, want) <= BOUND, f"{error(y, want):.2e}"
+    d = len(full)
+    problem = FFTProblem(kind, arg.shape, (d - 2, d - 1), shape[-2:], kind != "c2r", norm, "single")
+    plan = FFTPlan(problem, lambda *a: None)
+    assert [spec[0] for spec, _ in plan.program.steps] == ["plane"]
+    moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
+    assert moved == arg.nbytes + y.nbytes + constant_bytes(plan._host_constants)
 
 
 def test_large_nd_transforms():
@@ -245,10 +318,12 @@ def test_large_nd_transforms():
 
 # -- 2-D with both sides <= 128: one launch ------------------------------------------------------
 @pytest.mark.parametrize("shape,axes", [((1, 1), (0, 1)), ((17, 31), (0, 1)), ((128, 96), (0, 1)),
-                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0))])
+                                        ((7, 128, 96), (1, 2)), ((5, 6, 7), (0, 2)), ((40, 3, 50), (2, 0)),
+                                        ((7, 64, 64), (1, 2))])
 def test_2d_in_one_launch(shape, axes):
     """Two data-stationary matmul stages, no twiddles; several images per tile (the batch of 7
-    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile)."""
+    128x96 images is ragged against 1 image per tile, 5x7 images pack 25 per tile, 64x64 images 2 on the
+    partitions times 2 side by side: 7 of them end with a half-empty stack)."""
     x = random_array(shape, np.complex64, seed=sum(shape))
     for ours, ref in ((numpy_fft.fftn, np.fft.fftn), (numpy_fft.ifftn, np.fft.ifftn)):
         for norm in NORMS:

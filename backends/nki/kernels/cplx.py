@@ -28,13 +28,18 @@ def psum(shape: Any) -> Any:
     return nl.ndarray(shape, F32, buffer=nl.psum)
 
 
+def negated(part: Any) -> Any:
+    """-part in a new SBUF tile: the negated imaginary part a complex matmul's constant operand needs."""
+    neg = sbuf(part.shape)
+    nisa.tensor_scalar(dst=neg, data=part, op0=nl.multiply, operand0=-1.0)
+    return neg
+
+
 def load_constant(re: Any, im: Any) -> tuple[Any, Any, Any]:
     """An HBM constant into SBUF as (re, im, -im); the negation runs once per launch."""
     c_re = nl.load(re)
     c_im = nl.load(im)
-    c_neg = sbuf(c_im.shape)
-    nisa.tensor_scalar(dst=c_neg, data=c_im, op0=nl.multiply, operand0=-1.0)
-    return c_re, c_im, c_neg
+    return c_re, c_im, negated(c_im)
 
 
 def load_table(re: Any, im: Any) -> tuple[Any, Any]:

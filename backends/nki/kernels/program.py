@@ -10,14 +10,19 @@ scratch), none goes back to the host. Steps:
 * ``rotate``: per image, [r, c] -> [c, r] (the DMA transposes), so the next
   axis becomes the last one: d rotations bring an n-D array back to its order;
 * ``columns``: the DFT along a middle axis of length <= 128 without moving it:
-  [n, inner] tiles with the axis on partitions, the DFT matrix stationary
+  [n, inner] tiles with the axis on partitions, the DFT matrix stationary; a short axis
+  fills the partitions with outer slices (block-diagonal I (x) F) or inner sub-runs (F (x) I)
   (used when every axis but the last is such an axis, with inner runs >= 32);
 * ``columns-twiddled``: the second pass of a middle axis of 128 * n2 points
   (``programs.split_columns``): twiddled n2-point DFTs of g = 128 / n2 stacked
   rows, the digit reversal k = k1 + 128 k2 done by the stores;
 * ``r2c-small`` / ``c2r-small``: the packed real DFT kernels (n <= 128);
-* ``r2c-even`` / ``r2c-odd`` / ``c2r-even`` / ``c2r-odd``: real transforms of any
-  length through one complex transform of half the data plus a mirror
+* ``plane``: the last two axes, both <= 256, of every image in SBUF between its load and its store
+  (``plane.py``: two data-stationary matmul stages, small images packed; c2c, r2c, c2r);
+* ``r2c-four-step`` / ``c2r-four-step``: real transforms of n = n1 * m2 (both <= 128; c2r: n1 even)
+  as one four-step with the real structure folded in (``real_four_step.py``): no mirror pass;
+* ``r2c-even`` / ``r2c-odd`` / ``c2r-even`` / ``c2r-odd``: real transforms of the other
+  lengths through one complex transform of half the data plus a mirror
   pass (``mirror.py``): an even n as an n/2-point FFT of x[2m] + i x[2m+1],
   an odd n as one n-point FFT of two real rows packed as re and im.
 """
@@ -28,10 +33,12 @@ from typing import Any
 from ..engine import nki, nl
 from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
-from .cplx import load_constant, load_table, sbuf, transform_columns
+from .cplx import constant_slice, load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
 from .mirror import anti_identity, combine
+from .plane import load_rows, plane
 from .radix import radix_four_step
+from .real_four_step import irfft_four_step, rfft_four_step
 from .six_step import six_step
 from .small import packed_dft
 
@@ -87,25 +94,29 @@ def rotate(x: tuple, images: int, r: int, c: int, width: int, rows_out: int) -> 
     return y
 
 
-def columns(x: tuple, outer: int, n: int, inner: int, f: tuple) -> tuple:
-    """The DFT along a middle axis of length n <= 128 in place of layout: x viewed as [outer, n, inner],
-    each [n, inner-chunk] tile is F^T X with F stationary (no rotation needed)."""
+def columns(x: tuple, outer: int, n: int, inner: int, f: tuple, group: int, split: int) -> tuple:
+    """The DFT along a middle axis of length n <= 128 in place of layout: x viewed as
+    [outer, n, split, inner / split], so tiles of ``group`` outer slices x n x ``split`` rows (contiguous in
+    HBM) fill the partitions, times I_group (x) F (x) I_split stationary (no rotation needed)."""
     width = x[0].shape[1]
     rows = outer * n * inner // width          # x may carry a padding row (after r2c-odd)
+    run = inner // split
     y = (_hbm(rows, width), _hbm(rows, width))
-    x3 = tuple(part[0:rows, :].reshape((outer, n, inner)) for part in x)
-    y3 = tuple(part.reshape((outer, n, inner)) for part in y)
-    for o in nl.affine_range(outer):
-        for cb in nl.affine_range((inner + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
+    x2 = tuple(part[0:rows, :].reshape((outer * n * split, run)) for part in x)
+    y2 = tuple(part.reshape((outer * n * split, run)) for part in y)
+    for ob in nl.affine_range((outer + group - 1) // group):
+        r0 = ob * group * n * split
+        p = min(group, outer - ob * group) * n * split
+        for cb in nl.affine_range((run + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
             c0 = cb * COLUMN_CHUNK
-            width = min(COLUMN_CHUNK, inner - c0)
-            x_re = nl.load(x3[0][o, :, c0:c0 + width])
-            x_im = nl.load(x3[1][o, :, c0:c0 + width])
-            o_re = sbuf((n, width))
-            o_im = sbuf((n, width))
-            transform_columns(o_re, o_im, f, x_re, x_im)
-            nl.store(y3[0][o, :, c0:c0 + width], o_re)
-            nl.store(y3[1][o, :, c0:c0 + width], o_im)
+            cols = min(COLUMN_CHUNK, run - c0)
+            x_re = nl.load(x2[0][r0:r0 + p, c0:c0 + cols])
+            x_im = nl.load(x2[1][r0:r0 + p, c0:c0 + cols])
+            o_re = sbuf((p, cols))
+            o_im = sbuf((p, cols))
+            transform_columns(o_re, o_im, constant_slice(f, p, p), x_re, x_im)
+            nl.store(y2[0][r0:r0 + p, c0:c0 + cols], o_re)
+            nl.store(y2[1][r0:r0 + p, c0:c0 + cols], o_im)
     return y
 
 
@@ -153,7 +164,7 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     if kind == "rotate":
         return rotate(x, *spec[1:])
     if kind == "columns":
-        return columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]))
+        return columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]), spec[4], spec[5])
     if kind == "columns-twiddled":
         return twiddled_columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]))
     if kind == "r2c-small":
@@ -164,6 +175,22 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     if kind == "c2r-small":
         y = (_hbm(x[0].shape[0], spec[2]),)
         packed_dft(x, y, ((nl.load(a[0]), nl.load(a[1])),), spec[1])
+        return y
+    if kind == "plane":
+        transform, n1, group, across, width, scale = spec[1:]
+        f1 = load_rows(a[0:2], () if transform == "r2c" else (1,))
+        f2 = f1 if len(a) == 2 else load_rows(a[2:4], () if transform == "c2r" else (1,))
+        y = tuple(_hbm(x[0].shape[0], width) for _ in range(1 if transform == "c2r" else 2))
+        plane(transform, x, y, f1, f2, n1, group, across, scale)
+        return y
+    if kind == "r2c-four-step":
+        width = spec[1] * spec[2] // 2 + 1
+        y = (_hbm(x[0].shape[0], width), _hbm(x[0].shape[0], width))
+        rfft_four_step(x[0], y[0], y[1], nl.load(a[0]), nl.load(a[1]), *spec[1:])
+        return y
+    if kind == "c2r-four-step":
+        y = (_hbm(x[0].shape[0], spec[1] * spec[2]),)
+        irfft_four_step(x[0], x[1], y[0], nl.load(a[0]), tuple(nl.load(t) for t in a[1:]), *spec[1:])
         return y
     inner, tables = a
     algorithm, ints, ranges, rows, width = spec[1], spec[2], spec[3], spec[4], spec[5]
