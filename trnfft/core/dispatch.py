@@ -85,7 +85,7 @@ def plan_nbytes(plan: Plan | None) -> int:
 
 def cached_plan(key: ProblemKey, names: tuple[str, ...], place: str = NUMPY) -> CachedPlan:
     """The cache entry for problem ``key`` on backends ``names`` for arrays of ``place``."""
-    return plan_cache.get_or_build((names, key, place), lambda: _build(key, names, place))
+    return plan_cache.get_or_build((names, key, place), _build, key, names, place)
 
 
 def entry_for(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None,
@@ -109,25 +109,26 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
     their own (``_build``).
     """
     names = selection.resolve(backend).names
-    if type(x) is np.ndarray or x.is_cpu:
-        entry = plan_cache.get_or_build((names, key, NUMPY), lambda: _build(key, names, NUMPY))
+    if type(x) is np.ndarray:
+        plan, shape, dtype, _, _, _, _ = plan_cache.get_or_build((names, key, NUMPY), _build, key, names, NUMPY)
+        xp = x
+    elif x.is_cpu:
+        entry = plan_cache.get_or_build((names, key, NUMPY), _build, key, names, NUMPY)
         plan, shape, dtype, _, _, _, cpu_view = entry
-        if type(x) is np.ndarray:
-            xp = x
-        elif cpu_view:  # a CPU tensor for a host plan: a NumPy view in, the result's memory shared back
-            xp = array_kinds.tensor_to_host(x)
-        else:
+        if not cpu_view:
             return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
-        y = plan.execute(xp)
-        if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
-            require_result(y, getattr(plan, "backend", "?"), FFTProblem(*key))
-        cfg = crosscheck_active()
-        if cfg is not None:
-            checked(plan, xp, y, cfg, get_plan)
-        return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
-    kind = kind_of(x)
-    entry = cached_plan(key, names, kind)
-    return _run_routed(x, key, entry, entry.route(kind), backend)
+        xp = array_kinds.tensor_to_host(x)  # a host plan: a NumPy view in, the result's memory shared back
+    else:
+        kind = kind_of(x)
+        entry = cached_plan(key, names, kind)
+        return _run_routed(x, key, entry, entry.route(kind), backend)
+    y = plan.execute(xp)
+    if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
+        require_result(y, getattr(plan, "backend", "?"), FFTProblem(*key))
+    cfg = crosscheck_active()
+    if cfg is not None:
+        checked(plan, xp, y, cfg, get_plan)
+    return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
 
 
 def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route, backend: selection.BackendSpec) -> Any:
