@@ -150,3 +150,14 @@ def test_tensors_that_need_a_copy_are_converted_once_and_correctly():
     assert np.array_equal(array_kinds.tensor_to_host(g), g.detach().numpy())
     y = array_kinds.host_to_tensor(np.ones(4, np.float32), torch.zeros(1))
     assert y.device.type == "cpu" and y.dtype == torch.float32
+
+
+def test_a_device_entry_shares_the_host_plan_when_that_backend_takes_the_device_kind():
+    from trnfft.core import dispatch
+    from trnfft.core.problem import make_problem
+    trnfft.plan_cache.clear()
+    p = make_problem("c2c", (4, 64))
+    host = dispatch.entry_for(p, "torch-native")
+    meta = dispatch.entry_for(p, "torch-native", "torch:meta")
+    assert meta.plan is host.plan and meta.nbytes == 0 and trnfft.plan_cache.size == 2
+    trnfft.plan_cache.clear()

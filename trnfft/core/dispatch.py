@@ -58,6 +58,9 @@ class CachedPlan(NamedTuple):
 
 def _build(key: ProblemKey, names: tuple[str, ...], place: str) -> CachedPlan:
     problem = FFTProblem(*key)
+    host = None if place == NUMPY else plan_cache.peek((names, key, NUMPY))
+    if host is not None and takes(host.takes, place):  # the host plan takes these too: share it
+        return CachedPlan(host.plan, host.shape, host.dtype, 0, host.takes, {}, host.cpu_view)
     plan = plan_in_place(problem, names, place)  # a backend taking ``place`` tensors as they are
     nbytes = plan_nbytes(plan)
     if plan is None:

@@ -117,6 +117,10 @@ class PlanCache:
         if dropped >= TRIM_AFTER:  # worth a trim (a few ms on a large heap)
             release_free_memory()
 
+    def peek(self, key: Hashable) -> Any:
+        """The cached plan for ``key`` or None, leaving the LRU order and the counts alone."""
+        return self._plans.get(key)
+
     def get_or_build(self, key: Hashable, build: Callable[..., Any], *args: Any) -> Any:
         """The cached plan for ``key``, ``build(*args)`` (outside the lock) on a miss.
 
