@@ -4,9 +4,9 @@ A plan that implements ``modelled_cost()`` (the NKI backends, through the
 emulator's cost model) is tracked here; every other backend is skipped. All
 times are modelled estimates, not measurements. Problems are "kind:shape",
 1-D transforms along the last axis ("c2c:64x4096" is a batch of 64 complex64
-transforms): one per NKI kernel class, 4099 through Bluestein; a third field
-"2d"/"3d" transforms the last 2 or 3 axes (rfft2 1024x1024, fft2 256x256, a batch of 8 rfft2
-256x256, fftn 64^3).
+transforms): one per NKI kernel class, 4099 and 65537 through Bluestein (four-step and six-step
+padded lengths, both in SBUF); a third field "2d"/"3d" transforms the last 2 or 3 axes (rfft2
+1024x1024, fft2 256x256, a batch of 8 rfft2 256x256, fftn 64^3).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ BACKENDS = [b.split(":", 1)[1] for b in trnfft_backends()]
 
 class NKIModel:
     params = [["c2c:128", "c2c:128x128", "c2c:1024", "c2c:4096", "c2c:64x4096", "c2c:65536", "c2c:1048576",
-               "c2c:4099", "r2c:4096", "r2c:64x4096", "r2c:1024x1024:2d", "c2c:256x256:2d", "r2c:8x256x256:2d",
-               "c2c:64x64x64:3d"], BACKENDS]
+               "c2c:4099", "c2c:65537", "r2c:4096", "r2c:64x4096", "r2c:1024x1024:2d", "c2c:256x256:2d",
+               "r2c:8x256x256:2d", "c2c:64x64x64:3d"], BACKENDS]
     param_names = ["problem", "backend"]
     timeout = 300
 

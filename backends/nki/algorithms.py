@@ -2,15 +2,20 @@
 
 * n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
 * n = n1*n2, n1, n2 <= 128: ``four-step``;
+* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows),
+  unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
-  the Vector engine, then P four-steps sharing their last matmul), when it
-  beats the six-step (2^15, 2^16: full 128x128 tiles);
+  the Vector engine, then P four-steps sharing their last matmul), when the
+  estimate prefers it (2^16 at batch 1: full 128x128 tiles);
 * n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
-  ``bluestein``: a chirp-z convolution through a smooth padded length m >= 2n-1
-  that the kernels above serve, in the same launch (in SBUF when m is a
-  four-step length, through HBM scratch otherwise).
+  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
+  the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
+  or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
+  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; otherwise
+  over a 7-smooth m the kernels above serve: in SBUF when m is a four-step
+  length, through HBM scratch beyond.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -49,14 +54,14 @@ class Layout:
         text = f"{self.algorithm} n={self.n}"
         if len(self.factors) > 1:
             text += " = " + "x".join(map(str, self.factors))
-        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein"):
+        if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein", SYMMETRIC, "tall-four-step"):
             text += f", {self.group} transforms per tile"
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            where = "in SBUF" if self.inner.algorithm == "four-step" else "through HBM scratch"
+            where = "in SBUF" if self.inner.algorithm in ("four-step", SYMMETRIC) else "through HBM scratch"
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
         return text
@@ -150,10 +155,54 @@ def bluestein_inner(n: int, batch: int) -> "Layout | None":
         if best is not None and m > 1.15 * low:
             break
         if largest_prime_factor(m) <= 7:
-            inner = _factored(m, batch)
+            inner = _factored(m, batch, tall=False)
             if inner is not None and (best is None or estimated_seconds(inner, batch) < best[0]):
                 best = (estimated_seconds(inner, batch), inner)
     return best[1] if best is not None else None
+
+
+SYMMETRIC = "symmetric-six-step"   # Bluestein's in-SBUF inner length m = a*b*a (bluestein_six.py)
+HBM_TARGET_POINTS = 1 << 16         # issue 9: HBM traffic <= 2x the minimum for n >= 2^16 at any batch ...
+HBM_TARGET_BATCH = 64               # ... and for batches >= 64 at any n
+
+
+def symmetric_sbuf_bytes(a: int, b: int, g: int) -> int:
+    """Bytes per partition ``bluestein_six`` keeps live with g transforms per tile: the chirp, spectrum and
+    twiddle [g*a, ab], the folded stage-2 matrices [b, 3ab], two working tiles and the six-step's X2
+    [g*a, ab], X1 [b, a*g*a], the block-diagonal F1, temporaries and ~8 KiB of small tables."""
+    return 4 * (13 * a * b + 2 * g * a * a + 3 * g * a + 2048) + 8 * 1024
+
+
+def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
+    """Rough engine time of the in-SBUF Bluestein: 2 FFTs and 3 pointwise products per tile of g transforms,
+    one FFT (the spectrum) and the twiddle formations per launch."""
+    rows = g * a
+    bank2 = max(1, PSUM_BANK // b)
+    fft_vector = 6 * (2 * a * b + 60 * -(-a // bank2))
+    fft_tensor = 16 * (a * max(rows, 64) + a * max(b, 64) + a * b)
+    pointwise = 3 * 6 * (2 * a * b + 60 * -(-a * b // 1024))
+    once = 2 * 4 * min(a, b) * (2 * max(a, b) + 60)
+    tiles = -(-batch // g)
+    vector = (tiles * (2 * fft_vector + pointwise) + fft_vector + once) / VECTOR_HZ
+    tensor = (2 * tiles + 1) * fft_tensor / TENSOR_HZ
+    return max(vector, tensor)
+
+
+def symmetric_inner(n: int, batch: int) -> "Layout | None":
+    """Bluestein's padded length as m = a*b*a >= 2n - 1 (a, b <= 128) whose working set fits SBUF, with
+    g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
+    fits (then the convolution goes through HBM)."""
+    options = []
+    for a in range(2, PMAX + 1):
+        b = max(2, -(-(2 * n - 1) // (a * a)))
+        for g in range(min(PMAX // a, max(batch, 1)), 0, -1):
+            if b <= PMAX and symmetric_sbuf_bytes(a, b, g) <= SBUF_PARTITION_BYTES:
+                options.append((_symmetric_seconds(a, b, g, batch), a, b, g))
+                break
+    if not options:
+        return None
+    _, a, b, g = min(options)
+    return Layout(SYMMETRIC, a * b * a, (a, b, a), g)
 
 
 def estimated_seconds(layout: Layout, batch: int) -> float:
@@ -187,18 +236,62 @@ def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
     return min(options, key=lambda o: _radix_seconds(o[0], o[1], o[2], batch))
 
 
-def _factored(n: int, batch: int) -> "Layout | None":
+TALL_MAX = 4 * PMAX   # tall-four-step: the second factor in up to four chunks of 128 rows
+
+
+def tall_group(n1: int, batch: int) -> int:
+    """Transforms per tile of the tall four-step: as many n1-row blocks as fill 128 partitions."""
+    return max(1, min(PMAX // n1, batch))
+
+
+def _tall_seconds(n1: int, n2: int, batch: int) -> float:
+    chunks = -(-n2 // PMAX)
+    group = tall_group(n1, batch)
+    tiles = -(-batch // group)
+    width = group * n1
+    tensor = tiles * 16 * (chunks + chunks * chunks) * max(width, 64)
+    vector = tiles * 6 * chunks * (2 * width + 60) + width + 60 + chunks * (n2 + 60)
+    hbm = 16 * n1 * n2 * batch + 8 * (width * width + n2 * width + n2 * n2)
+    transfers = tiles * (2 + 4 * chunks) + 2 + 4 * chunks
+    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+
+
+def _tall_constant_bytes(n1: int, n2: int, batch: int) -> int:
+    width = tall_group(n1, batch) * n1
+    return 8 * (width * width + n2 * width + n2 * n2)
+
+
+def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
+    """(n1 <= 128, 128 < n2 <= 512) for ``tall-four-step``, the fastest by the estimate, or None."""
+    pairs = [(d, n // d) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1]
+    return min(pairs, key=lambda p: _tall_seconds(p[0], p[1], batch)) if pairs else None
+
+
+def _over_hbm_target(n: int, batch: int, constant_bytes: int) -> bool:
+    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies)."""
+    applies = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
+    return applies and 16 * n * batch + constant_bytes > 2 * 16 * n * batch
+
+
+def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
+    """The fastest factored layout by the estimate (``tall``: the tall four-step may serve, which
+    Bluestein's HBM-scratch inner FFT does not take)."""
     pair = four_step_factors(n, batch)
     if pair is not None:
         return Layout("four-step", n, pair, min(PMAX // pair[0], max(batch, 1)))
+    options: list[tuple[float, Layout]] = []
     radix = radix_factors(n, batch)
+    if radix is not None:
+        options.append((_radix_seconds(*radix, batch), Layout("radix-four-step", n, radix)))
     triple = six_step_factors(n, batch)
-    if radix is not None and (triple is None or _radix_seconds(*radix, batch) <= _six_step_seconds(*triple, batch)):
-        return Layout("radix-four-step", n, radix)
     if triple is not None:
         block, k_block = six_step_blocks(*triple) or (1, 1)
-        return Layout("six-step", n, triple, block, k_block=k_block)
-    return None
+        options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
+    long_pair = tall_factors(n, batch) if tall else None
+    if long_pair is not None and not _over_hbm_target(n, batch, _tall_constant_bytes(*long_pair, batch)):
+        options.append((_tall_seconds(*long_pair, batch),
+                        Layout("tall-four-step", n, long_pair, tall_group(long_pair[0], batch))))
+    return min(options, key=lambda o: o[0])[1] if options else None
 
 
 def choose_2d(n1: int, n2: int, batch: int) -> Layout:
@@ -225,15 +318,56 @@ def choose(n: int, batch: int = 1) -> Layout:
     if n <= PMAX:
         return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
     layout = _factored(n, batch)
+    if layout is not None and layout.algorithm == "tall-four-step":
+        # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
+        # prime factor (1018 = 2 x 509) Bluestein is faster
+        blue = _bluestein(n, batch)
+        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
+        if blue is not None and _bluestein_seconds(blue, batch) < tall:
+            return blue
     if layout is not None:
         return layout
-    inner = bluestein_inner(n, batch)
-    if inner is not None:
-        f = inner.factors
-        group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
-        return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    blue = _bluestein(n, batch)
+    if blue is not None:
+        return blue
     raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
                      f"whose transform fits SBUF")
+
+
+def _bluestein(n: int, batch: int) -> "Layout | None":
+    inner = bluestein_inner(n, batch)
+    symmetric = symmetric_inner(n, batch)
+    if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
+                                  or _symmetric_seconds(symmetric.factors[0], symmetric.factors[1], symmetric.group,
+                                                        batch) < _convolution_seconds(inner, batch)):
+        # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, always where the HBM
+        # target applies, elsewhere when estimated faster (4099 batch 32: 200 -> 161 us MODELLED); at small
+        # batches its per-launch work (one more FFT, the twiddle formation) makes it slower than the
+        # four-step / HBM-scratch forms (8193 batch 1: 15 vs 104 us)
+        inner = symmetric
+    if inner is None:
+        return None
+    f = inner.factors
+    group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
+    if inner.algorithm == SYMMETRIC:
+        group = inner.group
+    return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+
+
+def _convolution_seconds(inner: Layout, batch: int) -> float:
+    """Rough time of a Bluestein convolution over ``inner`` (four-step, radix or six-step): two inner FFTs
+    and three pointwise complex products of m points per transform."""
+    pointwise = batch * 3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ
+    return 2 * estimated_seconds(inner, batch) + pointwise
+
+
+def _bluestein_seconds(layout: Layout, batch: int) -> float:
+    """Rough: the in-SBUF form's own estimate, or the convolution over the other inner lengths."""
+    inner = layout.inner
+    assert inner is not None
+    if inner.algorithm == SYMMETRIC:
+        return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
+    return _convolution_seconds(inner, batch)
 
 
 def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:

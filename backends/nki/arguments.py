@@ -11,14 +11,16 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import Layout
+from .algorithms import SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
-from .kernels.bluestein_sbuf import bluestein_sbuf_kernel
+from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel
+from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
+from .kernels.tall_four_step import tall_four_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
 
 
@@ -46,13 +48,22 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     """(kernel, arguments after xr, xi) for one plan: built once, reused by every call."""
     arrays, ints = _constants(layout, forward, scale)
     kernels = {"small": small_fft_kernel, "four-step": four_step_kernel, "six-step": six_step_kernel,
-               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel}
+               "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel,
+               "tall-four-step": tall_four_step_kernel}
     kernel = kernels[layout.algorithm]
-    if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read
-        return four_step_square_kernel, (*arrays[:4], layout.n // layout.factors[0])
-    if layout.algorithm == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
-        kernel = bluestein_sbuf_kernel
+    if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
+        f_re, f_im, tw_re, tw_im = arrays[:4]
+        table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
+        return four_step_square_kernel, (table, layout.factors[0])
+    if layout.algorithm == "bluestein":
+        kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
+        if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
+            return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
     return kernel, (*arrays, *ints)
+
+
+def _inner_name(layout: Layout) -> str:
+    return layout.inner.algorithm if layout.inner is not None else ""
 
 
 def _square(layout: Layout) -> bool:
@@ -64,8 +75,8 @@ def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, 
     """(helper name, constant arrays, integer arguments) of a 1-D layout, for a step of ``program_kernel``."""
     arrays, ints = _constants(layout, forward, scale)
     name = layout.algorithm
-    if name == "bluestein" and layout.inner is not None and layout.inner.algorithm == "four-step":
-        name = "bluestein-sbuf"
+    if name == "bluestein":
+        name = {"four-step": "bluestein-sbuf", SYMMETRIC: "bluestein-six"}.get(_inner_name(layout), name)
     return name, arrays, ints
 
 
@@ -85,6 +96,11 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale), layout.group)
         f2 = C.dft_pair(n2, forward)
         return (*f1, *tw, *f2), (n1, n2, layout.group)
+    if layout.algorithm == "tall-four-step":
+        n1, n2 = layout.factors
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
+        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale), layout.group)
+        return (*f1, *tw, *C.dft_pair(n2, forward)), (n1, n2, layout.group)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -108,6 +124,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         assert layout.inner is not None
         n, m = layout.n, layout.inner.n
         c = C.chirp(n, forward)
+        if layout.inner.algorithm == SYMMETRIC:
+            return _bluestein_six_constants(layout.inner, c, scale, layout.group)
         b = np.zeros(m, np.complex128)
         b[:n] = np.conj(c)
         b[m - n + 1:] = np.conj(c[1:])[::-1]
@@ -136,6 +154,20 @@ def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, sc
     tw2 = C.tiled(C.roots(C.outer_exponents(n1, n2), m, True), per_bank)
     post = _pair(np.tile((scale * padded).reshape(n1, n2), (1, per_tile)))
     return (*pre, *f1, *tw1, *f2, *spec_tile, *tw2, *post), (n1, n2, group, per_tile)
+
+
+def _bluestein_six_constants(inner: Layout, c: np.ndarray, scale: float, group: int) -> tuple[tuple, tuple]:
+    """The chirp (n points), the six-step's small matrices and twiddle factors, and s/m for ``bluestein_six``
+    with ``group`` transforms per tile: the spectrum and the m-point second-stage twiddle are formed on chip."""
+    a, b, _ = inner.factors
+    m = inner.n
+    f1 = C.block_diagonal(C.dft_pair(a, True), group)
+    t1 = C.roots(C.outer_exponents(b, a), a * b, True)       # w_(ab)^(j2 k1), folded into F2 on chip
+    f2 = C.dft_pair(b, True)
+    ta = C.roots(np.tile(C.outer_exponents(a, a), (group, 1)), m, True)          # w_m^(j3 k1), per block
+    tb = C.roots(np.tile(C.outer_exponents(a, b), (group, 1)), a * b, True)      # w_m^(j3 a k2) = w_(ab)^(j3 k2)
+    norm = np.full((group * a, 1), scale / m, np.float32)
+    return (*_row_pair(c), *f1, *t1, *f2, *ta, *tb, norm), (a, b, group)
 
 
 def _pair(z: np.ndarray) -> C.Pair:

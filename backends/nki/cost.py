@@ -171,6 +171,7 @@ def print_report(data: dict[str, Any], title: str) -> None:
     t.add_row("MACs", f"{rec['macs']:,}")
     t.add_row("HBM -> SBUF bytes", f"{rec['hbm_to_sbuf_bytes']:,}")
     t.add_row("SBUF -> HBM bytes", f"{rec['sbuf_to_hbm_bytes']:,}")
+    t.add_row("SBUF -> SBUF bytes (DMA, no HBM traffic)", f"{rec['sbuf_to_sbuf_bytes']:,}")
     t.add_row("DMA transfers", f"{rec['dma_transfers']:,}")
     t.add_row("peak SBUF bytes per partition", f"{rec['peak_sbuf_partition_bytes']:,} of 196,608")
     t.add_row("peak PSUM banks", f"{rec['peak_psum_banks']} of 8")

@@ -50,21 +50,70 @@ def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 
 
-@pytest.mark.parametrize("n,kernel", [(4099, "bluestein_sbuf_kernel"), (65537, "bluestein_kernel")])
-def test_bluestein_stays_in_sbuf_when_the_padded_length_is_a_four_step(n, kernel):
-    layout = algorithms.choose(n, 1)
+@pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
+                                            (4099, 64, "bluestein_six_kernel"),
+                                            (8191, 1, "bluestein_sbuf_square_kernel"),
+                                            (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel")])
+def test_bluestein_kernel_by_padded_length(n, batch, kernel):
+    """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
+    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384; 128 x 128 at batch 1 reads one DFT
+    matrix for both FFTs), through HBM scratch beyond. 8191 itself is in the listed lengths (accuracy)."""
+    layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
+def test_bluestein_past_the_sbuf_form_goes_through_hbm():
+    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a six-step in HBM scratch."""
+    assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
+    assert algorithms.choose(100003, 1).inner.algorithm == "six-step"
+
+
+@pytest.mark.parametrize("batch", [3])
+def test_bluestein_in_sbuf_with_a_partial_last_tile(batch):
+    """65537 through the symmetric six-step with transforms stacked on partition blocks: the last tile holds
+    fewer transforms than the stacking; forward and inverse, one launch, within the bound."""
+    layout = algorithms.choose(65537, batch)
+    assert layout.inner.algorithm == algorithms.SYMMETRIC and batch % layout.group
+    check_both_directions(random_array((batch, 65537), np.complex64, seed=batch), "ortho")
+
+
+@pytest.mark.parametrize("m,start,stop,shift", [(6 * 7, 1, 20, 22), (6 * 7, 1, 2, 40), (5 * 8, 3, 17, 11),
+                                                (4 * 9, 1, 9, 27)])
+def test_shift_copy_moves_a_flat_range_across_rows(m, start, stop, shift):
+    """The SBUF -> SBUF flat shift that builds Bluestein's wrapped kernel sequence, on ragged rows."""
+    from trnfft_backends.nki.emulated import simulate
+    from trnfft_backends.nki.engine import nki, nisa, nl
+    from trnfft_backends.nki.kernels.bluestein_six import shift_copy
+
+    rows = {42: 6, 40: 5, 36: 4}[m]
+
+    @nki.jit
+    def kernel(x):
+        src = nl.load(x)
+        dst = nl.ndarray(x.shape, nl.float32, buffer=nl.sbuf)
+        nisa.memset(dst=dst, value=0.0)
+        shift_copy(dst, src, start, stop, shift)
+        out = nl.ndarray(x.shape, nl.float32, buffer=nl.shared_hbm)
+        nl.store(out, dst)
+        return out
+
+    x = np.arange(1, m + 1, dtype=np.float32).reshape(rows, -1)
+    out, = simulate(kernel, x)
+    expected = np.zeros(m, np.float32)
+    expected[start + shift:stop + shift] = x.reshape(-1)[start:stop]
+    assert np.array_equal(out.reshape(-1), expected)
+
+
 @pytest.mark.parametrize("norm", ["backward", "forward"])
 def test_square_four_step_reads_one_dft_matrix(norm):
-    """4096 = 64 x 64 at batch 1: both stages share F64 (the normalisation rides on the twiddles)."""
+    """4096 = 64 x 64 at batch 1: both stages share F64 (the normalisation rides on the twiddles), read with the
+    twiddles as one table (one DMA)."""
     layout = algorithms.choose(4096, 1)
     assert layout.algorithm == "four-step" and layout.factors == (64, 64)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     assert kernel.__name__ == "four_step_square_kernel"
-    assert arguments.constant_bytes(args) == 2 * (64 * 64 * 8)   # F64 and the twiddles, complex64
+    assert arguments.constant_bytes(args) == 5 * (64 * 64 * 4)   # one table: Re F64, Im F64, -Im F64, twiddles
     check_both_directions(random_array(4096, np.complex64, seed=4096), norm)
 
 
@@ -75,7 +124,8 @@ def test_any_axis_and_non_contiguous_input():
 
 
 @pytest.mark.parametrize("n,algorithm", [(96, "small"), (1000, "four-step"), (65536, "radix-four-step"),
-                                         (2**20, "six-step"), (4099, "bluestein")])
+                                         (2**20, "six-step"), (4099, "bluestein"), (16385, "tall-four-step"),
+                                         (44100, "tall-four-step")])
 def test_each_length_class_gets_its_kernel(n, algorithm):
     assert algorithms.choose(n, 1).algorithm == algorithm
 
@@ -95,6 +145,33 @@ def test_four_step_ragged_groups(batch, n):
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "four-step" and batch % layout.group
     check_both_directions(random_array((batch, n), np.complex64, seed=batch), "backward")
+
+
+@pytest.mark.parametrize("n,batch", [(16385, 3), (20000, 2), (4097, 9)])
+def test_tall_four_step_ragged_chunks(n, batch):
+    """n2 > 128 in chunks of 128 rows with a short last chunk (145 = 128 + 17; 160 or 250; 241), and for
+    4097 = 17 x 241 seven transforms per tile with a last tile of two."""
+    layout = algorithms.choose(n, batch)
+    assert layout.algorithm == "tall-four-step" and layout.factors[1] > 128 and layout.factors[1] % 128
+    assert layout.group == 1 or batch % layout.group
+    check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), "forward")
+
+
+def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
+    """65536 = 128 x 512 would read F512 (2 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x the minimum)
+    the radix form stays; at batch 64 the matrices are amortised and the tall four-step serves."""
+    assert algorithms.choose(65536, 1).algorithm == "radix-four-step"
+    assert algorithms.choose(65536, 64).algorithm == "tall-four-step"
+
+
+def test_multi_step_launches_run_the_tall_four_step():
+    """A program step (real and 2-D transforms) runs the tall four-step too: rfft of 32770 is a 16385-point
+    complex FFT plus a mirror pass; fft2 of 3 x 16385 a 16385-point row step plus a column step."""
+    x = random_array(32770, np.float32, seed=1)
+    assert error(numpy_fft.rfft(x, backend="nki-simulator"), np.fft.rfft(x.astype(np.float64))) <= BOUND
+    z = random_array((3, 16385), np.complex64, seed=2)
+    assert error(numpy_fft.fft2(z, backend="nki-simulator"), np.fft.fft2(z.astype(np.complex128))) <= BOUND
+    assert last_record().launches == 1
 
 
 def test_six_step_ragged_column_blocks():

@@ -11,8 +11,8 @@ D/nki/deep-dives/nki_perf_guide.html, D/nki/deep-dives/nki-dma-bandwidth-guide.h
   transfer; HBM 820 GB/s / 3 TB/s per chip.
 
 Model: each engine's busy time is its summed cycles over its clock; DMA time
-is bytes over min(DMA, HBM) bandwidth plus the fixed costs spread over the 16
-queues. The kernel time is bracketed: ``overlapped`` (engines fully in
+is HBM bytes over min(DMA, HBM) bandwidth, SBUF -> SBUF bytes over the DMA
+bandwidth, plus the fixed costs spread over the 16 queues. The kernel time is bracketed: ``overlapped`` (engines fully in
 parallel: the maximum) and ``serial`` (nothing overlaps: the sum). Launch
 overhead is not included (the docs give no figure; trnsci/trnfft measured
 ~0.85 ms per launch through torch-xla on trn1).
@@ -100,6 +100,6 @@ def model(rec: KernelRecord, chip: str = "trn1") -> ModelledCost:
         "gpsimd": rec.cycles.get("gpsimd", 0) / c.gpsimd_hz,
     }
     moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
-    engines["dma"] = (moved / min(c.dma_bytes_per_s, c.hbm_bytes_per_s)
+    engines["dma"] = (moved / min(c.dma_bytes_per_s, c.hbm_bytes_per_s) + rec.sbuf_to_sbuf_bytes / c.dma_bytes_per_s
                       + rec.dma_transfers * c.dma_fixed_s / c.dma_queues)
     return ModelledCost(chip, engines, max(engines.values()), sum(engines.values()), rec.launches)

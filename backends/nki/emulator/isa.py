@@ -630,7 +630,7 @@ def dma_copy(dst: NkiTensor, src: NkiTensor, oob_mode: Any = oob_mode.error, dge
         dst.values[...] = src.values.reshape(dst.shape)
     else:
         dst.values[...] = dtypes.round_to(_fp32(src), dst.dtype).reshape(dst.shape)
-    record.count_dma(src.nbytes, dst.buffer.on_chip)
+    record.count_dma(src.nbytes, dst.buffer.on_chip, src.buffer.on_chip)
 
 
 class NKIObject:

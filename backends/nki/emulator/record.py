@@ -28,6 +28,7 @@ class KernelRecord:
     macs: int = 0
     hbm_to_sbuf_bytes: int = 0
     sbuf_to_hbm_bytes: int = 0
+    sbuf_to_sbuf_bytes: int = 0     # DMA within SBUF: DMA engine time, no HBM traffic
     dma_transfers: int = 0
     peak_sbuf_bytes: int = 0
     peak_sbuf_partition_bytes: int = 0
@@ -44,6 +45,7 @@ class KernelRecord:
         self.macs += other.macs
         self.hbm_to_sbuf_bytes += other.hbm_to_sbuf_bytes
         self.sbuf_to_hbm_bytes += other.sbuf_to_hbm_bytes
+        self.sbuf_to_sbuf_bytes += other.sbuf_to_sbuf_bytes
         self.dma_transfers += other.dma_transfers
         for name in ("peak_sbuf_bytes", "peak_sbuf_partition_bytes", "peak_psum_bytes", "peak_psum_banks"):
             setattr(self, name, max(getattr(self, name), getattr(other, name)))
@@ -56,7 +58,8 @@ class KernelRecord:
             "matmuls": [{"K": k, "M": m, "N": n, "dtype": d, "count": c}
                         for (k, m, n, d), c in sorted(self.matmuls.items())],
             "macs": self.macs, "hbm_to_sbuf_bytes": self.hbm_to_sbuf_bytes,
-            "sbuf_to_hbm_bytes": self.sbuf_to_hbm_bytes, "dma_transfers": self.dma_transfers,
+            "sbuf_to_hbm_bytes": self.sbuf_to_hbm_bytes, "sbuf_to_sbuf_bytes": self.sbuf_to_sbuf_bytes,
+            "dma_transfers": self.dma_transfers,
             "peak_sbuf_bytes": self.peak_sbuf_bytes,
             "peak_sbuf_partition_bytes": self.peak_sbuf_partition_bytes,
             "peak_psum_bytes": self.peak_psum_bytes, "peak_psum_banks": self.peak_psum_banks,
@@ -120,12 +123,14 @@ def count_vector(elements: int, inputs: int = 1, engine: str = "vector") -> None
     count(engine if engine in ("scalar", "gpsimd") else "vector", vector_cycles(elements, inputs, engine))
 
 
-def count_dma(nbytes: int, to_chip: bool) -> None:
+def count_dma(nbytes: int, to_chip: bool, from_chip: bool = False) -> None:
     rec = _state.current
     if rec is not None:
         rec.instructions["dma"] += 1
         rec.dma_transfers += 1
-        if to_chip:
+        if to_chip and from_chip:
+            rec.sbuf_to_sbuf_bytes += nbytes
+        elif to_chip:
             rec.hbm_to_sbuf_bytes += nbytes
         else:
             rec.sbuf_to_hbm_bytes += nbytes

@@ -76,19 +76,30 @@ def _first_stage(xr: Any, xi: Any, t0: int, tg: int, n: int, n1: int, n2: int, p
     rows = tg * n1
     x = (sbuf((rows, n2)), sbuf((rows, n2)))
     for part in range(2):
-        nisa.memset(dst=x[part], value=0.0)
         for t in nl.affine_range(tg):
             full, rest, body, tail = _rows((xr, xi)[part][t0 + t], n, n2)
+            p0 = t * n1
             if full:
-                nisa.dma_copy(dst=x[part][t * n1:t * n1 + full, :], src=body)
+                nisa.dma_copy(dst=x[part][p0:p0 + full, :], src=body)
             if rest:
-                nisa.dma_copy(dst=x[part][t * n1 + full:t * n1 + full + 1, 0:rest], src=tail)
+                nisa.dma_copy(dst=x[part][p0 + full:p0 + full + 1, 0:rest], src=tail)
+            _zero_padding(x[part], pre[0], p0, full, rest, n1, n2)
     a = (sbuf((rows, n2)), sbuf((rows, n2)))
     multiply(a[0], a[1], x[0], x[1], pre[0][0:rows, :], pre[1][0:rows, :])
     acc_re = psum((n2, rows))
     acc_im = psum((n2, rows))
     matmul_data_stationary(acc_re, acc_im, a[0], a[1], constant_slice(f1, rows, rows))
     multiply(dst[0], dst[1], acc_re, acc_im, tw1[0][:, 0:rows], tw1[1][:, 0:rows])
+
+
+def _zero_padding(x: Any, zeros: Any, p0: int, full: int, rest: int, n1: int, n2: int) -> None:
+    """The padding of one transform's block (past its n points) from the same region of ``zeros`` (the chirp
+    table, zero past n) by SBUF -> SBUF DMA (D/nki/about/nki-dma-overview.html), not a Vector memset."""
+    first = full + (1 if rest else 0)
+    if rest:
+        nisa.dma_copy(dst=x[p0 + full:p0 + full + 1, rest:n2], src=zeros[p0 + full:p0 + full + 1, rest:n2])
+    if first < n1:
+        nisa.dma_copy(dst=x[p0 + first:p0 + n1, :], src=zeros[p0 + first:p0 + n1, :])
 
 
 @nki.jit
@@ -100,4 +111,18 @@ def bluestein_sbuf_kernel(xr, xi, pre_re, pre_im, f1_re, f1_im, tw1_re, tw1_im, 
     bluestein_sbuf(xr, xi, yr, yi, load_table(pre_re, pre_im), load_constant(f1_re, f1_im),
                    load_table(tw1_re, tw1_im), load_constant(f2_re, f2_im), load_table(spec_re, spec_im),
                    load_table(tw2_re, tw2_im), load_table(post_re, post_im), n1, n2, group, per_tile)
+    return yr, yi
+
+
+@nki.jit
+def bluestein_sbuf_square_kernel(xr, xi, pre_re, pre_im, f_re, f_im, tw1_re, tw1_im, spec_re, spec_im,
+                                 tw2_re, tw2_im, post_re, post_im, n1, n2, group, per_tile):
+    """m = n1 * n1 with one transform per step-1 tile: F2 = I_1 (x) F1, so one DFT matrix is read (and negated)."""
+    batch, n = xr.shape
+    yr = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
+    yi = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
+    f = load_constant(f_re, f_im)
+    bluestein_sbuf(xr, xi, yr, yi, load_table(pre_re, pre_im), f, load_table(tw1_re, tw1_im), f,
+                   load_table(spec_re, spec_im), load_table(tw2_re, tw2_im), load_table(post_re, post_im),
+                   n1, n2, group, per_tile)
     return yr, yi

@@ -33,6 +33,7 @@ from typing import Any
 from ..engine import nki, nl
 from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
+from .bluestein_six import bluestein_six, load_bluestein_six
 from .cplx import constant_slice, load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
 from .mirror import anti_identity, combine
@@ -40,6 +41,7 @@ from .plane import load_rows, plane
 from .radix import radix_four_step
 from .real_four_step import irfft_four_step, rfft_four_step
 from .six_step import six_step
+from .tall_four_step import load_tall, tall_four_step
 from .small import packed_dft
 
 TRANSPOSE_ROWS = 512
@@ -61,6 +63,8 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
     elif algorithm == "radix-four-step":
         radix_four_step(x[0], x[1], y[0], y[1], (a[0], a[1]), load_constant(a[2], a[3]), load_table(a[4], a[5]),
                         load_constant(a[6], a[7]), *ints)
+    elif algorithm == "tall-four-step":
+        tall_four_step(x[0], x[1], y[0], y[1], *load_tall(*a), *ints)
     elif algorithm == "six-step":
         six_step(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_table(a[2], a[3]),
                  load_constant(a[4], a[5]), (a[6], a[7]), load_constant(a[8], a[9]), *ints)
@@ -68,6 +72,8 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
         bluestein_sbuf(x[0], x[1], y[0], y[1], load_table(a[0], a[1]), load_constant(a[2], a[3]),
                        load_table(a[4], a[5]), load_constant(a[6], a[7]), load_table(a[8], a[9]),
                        load_table(a[10], a[11]), load_table(a[12], a[13]), *ints)
+    elif algorithm == "bluestein-six":
+        bluestein_six(x[0], x[1], y[0], y[1], *load_bluestein_six(a), *ints)
     else:
         bluestein(x[0], x[1], y[0], y[1], (a[0], a[1]), (a[2], a[3]), (a[4], a[5]), ints[0], ints[1])
 

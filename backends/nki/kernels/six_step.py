@@ -58,7 +58,7 @@ def _one_transform(x4: tuple, y4: tuple, t: int, consts: tuple, n1: int, n2: int
     for kb in nl.affine_range((n1 + k_block - 1) // k_block):
         k0 = kb * k_block
         width = min(k_block, n1 - k0)
-        _last_stage(_stage2(x1, staged, f2, t2, n2, n3, k0, width),
+        _last_stage(stage2(x1, staged, f2, t2, n2, n3, k0, width),
                     (y4[0][t, :, :, k0:k0 + width], y4[1][t, :, :, k0:k0 + width]), f3, n3, n2, width)
 
 
@@ -78,11 +78,7 @@ def _stage1(x4: tuple, t: int, f1: tuple, t1: tuple, n1: int, n2: int, n3: int, 
         for s in nl.affine_range((width + per_bank - 1) // per_bank):
             j0 = s * per_bank
             count = min(per_bank, width - j0)
-            a_re = psum((n2, count, n1))
-            a_im = psum((n2, count, n1))
-            for j in nl.affine_range(count):
-                matmul_data_stationary(a_re[:, j, :], a_im[:, j, :], x0_re[:, :, j0 + j],
-                                       x0_im[:, :, j0 + j], f1)
+            a_re, a_im = first_matmuls((x0_re, x0_im), j0, count, f1, n1, n2)
             lo = c0 + j0
             if staged:
                 o_re = sbuf((n2, count, n1))
@@ -96,10 +92,25 @@ def _stage1(x4: tuple, t: int, f1: tuple, t1: tuple, n1: int, n2: int, n3: int, 
     return x1
 
 
-def _stage2(x1: tuple, staged: bool, f2: tuple, t2: tuple, n2: int, n3: int, k0: int, width: int) -> tuple:
+def first_matmuls(x0: tuple, j0: int, count: int, f1: tuple, n1: int, n2: int) -> tuple:
+    """A[j2, j, k1] = sum_j1 X0[j1, j2, j0 + j] F1[j1, k1] for ``count`` columns j (one PSUM bank), X0 in SBUF."""
+    a_re = psum((n2, count, n1))
+    a_im = psum((n2, count, n1))
+    for j in nl.affine_range(count):
+        matmul_data_stationary(a_re[:, j, :], a_im[:, j, :], x0[0][:, :, j0 + j], x0[1][:, :, j0 + j], f1)
+    return a_re, a_im
+
+
+def stage2(x1: tuple, staged: bool, f2: tuple, t2: tuple, n2: int, n3: int, k0: int, width: int,
+           resident: bool = False, per_column: bool = False, slots: int = 1) -> tuple:
     """X2[j3, k2, k1] = T2[j3, (k1, k2)] * sum_j2 X1[j2, j3, k1] F2[j2, k2] for k1 in k0..k0+width.
 
-    T2 streams from HBM; a staged X1 is read back from HBM for these k1 only."""
+    T2 streams from HBM (or is sliced from SBUF when ``resident``); a staged X1 is read back from HBM
+    for these k1 only. With ``per_column`` F2 is [n2, (k1, k2)]: one matrix per k1 (a twiddle folded in).
+    The twiddle multiply covers a PSUM bank of k1 at once, written into X2 through an access pattern
+    (D/nki/deep-dives/nki-aps.html) rather than one instruction per k1. With ``slots`` > 1, X1 is
+    [n2, n3 / slots, (slot, k1)] for ``slots`` transforms side by side, and the stationary operand's
+    columns (slot, j3) put them on stacked partition blocks of X2 (an access pattern too)."""
     if staged:
         x1 = (nl.load(x1[0][:, :, k0:k0 + width]), nl.load(x1[1][:, :, k0:k0 + width]))
         first = 0
@@ -110,16 +121,25 @@ def _stage2(x1: tuple, staged: bool, f2: tuple, t2: tuple, n2: int, n3: int, k0:
     for s in nl.affine_range((width + per_bank - 1) // per_bank):
         b0 = s * per_bank
         count = min(per_bank, width - b0)
-        tw_re = nl.load(t2[0][:, (k0 + b0) * n2:(k0 + b0 + count) * n2])
-        tw_im = nl.load(t2[1][:, (k0 + b0) * n2:(k0 + b0 + count) * n2])
-        b_re = psum((n3, count * n2))
-        b_im = psum((n3, count * n2))
+        if resident:
+            tw = tuple(part.reshape((n3, part.shape[1] // n2, n2))[:, k0 + b0:k0 + b0 + count, :] for part in t2)
+        else:
+            cols = slice((k0 + b0) * n2, (k0 + b0 + count) * n2)
+            tw = tuple(nl.load(part[:, cols]).reshape((n3, count, n2)) for part in t2)
+        b_re = psum((n3, count, n2))
+        b_im = psum((n3, count, n2))
         for k in nl.affine_range(count):
-            lo, hi = k * n2, (k + 1) * n2
             col = first + b0 + k
-            matmul_data_stationary(b_re[:, lo:hi], b_im[:, lo:hi], x1[0][:, :, col], x1[1][:, :, col], f2)
-            multiply(x2[0][:, :, b0 + k], x2[1][:, :, b0 + k], b_re[:, lo:hi], b_im[:, lo:hi],
-                     tw_re[:, lo:hi], tw_im[:, lo:hi])
+            f = tuple(part[:, col * n2:(col + 1) * n2] for part in f2) if per_column else f2
+            if slots == 1:
+                st = (x1[0][:, :, col], x1[1][:, :, col])
+            else:
+                pattern = [[n3 * width, n2], [width, slots], [slots * width, n3 // slots]]
+                st = (x1[0].ap(pattern=pattern, offset=col), x1[1].ap(pattern=pattern, offset=col))
+            matmul_data_stationary(b_re[:, k, :], b_im[:, k, :], st[0], st[1], f)
+        pattern = [[n2 * width, n3], [1, count], [width, n2]]   # X2[j3, k2, b0 + k] as [j3, k, k2]
+        multiply(x2[0].ap(pattern=pattern, offset=b0), x2[1].ap(pattern=pattern, offset=b0), b_re, b_im,
+                 tw[0], tw[1])
     return x2
 
 

@@ -1,0 +1,39 @@
+"""Issue 9's acceptance table from the emulator: launches, HBM bytes / minimum, MODELLED trn1 time, roofline.
+
+    python benchmarks/nki_acceptance.py [--quick] > table.md
+
+Every time is MODELLED (documented engine figures, not a measurement); the emulator wall time is
+measured here and depends on the machine's load. ``--quick`` leaves out the rows that take seconds.
+"""
+from __future__ import annotations
+
+import argparse
+
+from trnfft_backends.nki.cost import fft_cost
+
+ROWS = [(128, 64), (1024, 64), (4096, 1), (4096, 64), (4097, 1), (4097, 64), (8191, 1), (10000, 1),
+        (16384, 64), (16385, 1), (44100, 1), (65536, 1), (65536, 64), (2**20, 1), (4099, 1), (4099, 64),
+        (8193, 1), (8193, 64), (65537, 1), (65537, 64), (1_000_003, 1)]
+SLOW = {(65537, 64), (65536, 64), (1_000_003, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="leave out the rows that take seconds")
+    args = parser.parse_args()
+    print("| n | batch | layout | launches | HBM/min | MODELLED trn1 | MODELLED roofline | ratio | error | "
+          "emulator wall |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for n, batch in ROWS:
+        if args.quick and (n, batch) in SLOW:
+            continue
+        d = fft_cost(n, batch)
+        f, m = d["fft"], d["modelled"]["trn1"]
+        print(f"| {n} | {batch} | {f['layout']} | {d['record']['launches']} | {f['hbm_over_minimum']:.2f} | "
+              f"{m['kernel_seconds_overlapped'] * 1e6:,.2f} us | {m['roofline_roofline_s'] * 1e6:,.2f} us | "
+              f"{m['over_roofline']:.2f} | {f['relative_error_vs_float64']:.1e} | "
+              f"{f['emulator_wall_seconds']:.2f} s |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
