@@ -107,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         fastest = min(best[lib] for lib in LIBRARIES)
         func = "rfftn" if kind == "r2c" else "fftn"
         try:
-            chose = "/".join(trnfft.which(func, x.shape, x.dtype, axes=axes, tensor=t).backend
-                             for t in (False, True))
-        except TypeError:  # a trnfft from before the planner (a "before" run): no tensor=
+            chose = "/".join(trnfft.which(func, x.shape, x.dtype, axes=axes, array=a).backend
+                             for a in ("numpy", "torch:cpu"))
+        except TypeError:  # a trnfft from before the planner (a "before" run): no array=
             chose = trnfft.which(func, x.shape, x.dtype, axes=axes).backend
         print(f"| {label} | " + " | ".join(f"{best[k]:,.1f}" for k in shown) +
               f" | {best[ARRAY] / fastest:.2f} | {best[TENSOR] / fastest:.2f} | "

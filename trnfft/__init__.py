@@ -32,6 +32,7 @@ from .core.problem import FFTProblem
 from .core.registry import register_plugin, reload_backends, unregister_plugin
 from .core.selection import get_backend, set_backend, use_backend
 from .api.spectrogram import istft, stft
+from .api.split import SplitComplex
 
 from .core import errors
 
@@ -45,7 +46,7 @@ __all__ = [
     "fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
     "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn",
     "fftfreq", "rfftfreq", "fftshift", "ifftshift", "stft", "istft", "numpy_fft",
-    "scipy_backend",
+    "scipy_backend", "SplitComplex",
     "set_backend", "get_backend", "use_backend", "set_planner", "which", "backends_info", "configure_backend",
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
     "crosscheck", "cross_checking", "set_crosscheck",

@@ -137,6 +137,14 @@ CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm/
                     "no double precision (the Tensor engine has no fp64)")
 
 
+# What plans take as they are: complex NumPy arrays (execute), and split float32 pairs (execute_split):
+# NumPy on the host, and on hardware also torch tensors on a NeuronCore (torch-xla's or the native device).
+ARRAY_KINDS = {
+    "nki-simulator": frozenset({"numpy", "split:numpy"}),
+    "nki-hardware": frozenset({"numpy", "split:numpy", "split:torch:xla", "split:torch:neuron"}),
+}
+
+
 class NKIBackend:
     """One executor of trnfft's NKI kernels."""
 
@@ -156,7 +164,7 @@ class NKIBackend:
 
     def capabilities(self) -> Capabilities:
         return Capabilities(kinds=frozenset({"c2c", "r2c", "c2r"}), precisions=frozenset({"single"}),
-                            notes=CAPABILITY_NOTES,
+                            notes=CAPABILITY_NOTES, arrays=ARRAY_KINDS[self.name],
                             precision_note="the Tensor engine has no fp64; select 'nki,fftw-reference' to "
                                            "run double precision on FFTW")
 

@@ -88,11 +88,11 @@ def test_crosscheck_function_reports_every_backend():
     by = {r.backend: r for r in rep.results}
     assert set(by) == set(available_backends()) >= {"fftw-reference", "numpy-reference"}
     for r in by.values():
-        if r.backend in ("fftw-reference", "numpy-reference"):
+        if r.backend in ("fftw-reference", "numpy-reference", "torch-native"):
             assert 0 < r.error < rep.tolerance and r.seconds > 0
         else:  # a backend that does not take the problem is reported as declined, not silently dropped
             assert r.declined and r.error is None
-    assert list(rep.agreement) == ["fftw-reference vs numpy-reference"]
+    assert "fftw-reference vs numpy-reference" in rep.agreement  # every pair of backends that computed it
     d = rep.to_dict()
     assert d["kind"] == "r2c" and d["dtype"] == "float32" and d["n"] == [2**20 + 2]
 

@@ -31,6 +31,16 @@ def test_which(capsys):
     assert "numpy-reference" in capsys.readouterr().out
 
 
+def test_which_says_the_conversion_a_tensor_pays(capsys):
+    assert main(["which", "fft", "--array", "torch:cpu", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["array"] == "torch:cpu" and data["conversion"].startswith("view")
+    assert main(["which", "fft", "--array", "torch:meta", "--backend", "torch-native"]) == 0
+    assert "torch:meta input, conversion: none" in capsys.readouterr().out
+    assert main(["which", "fft", "--array", "torch:meta", "--backend", "numpy-reference"]) == 2
+    assert "select one that does: torch-native" in capsys.readouterr().out
+
+
 def test_which_unknown_backend_is_a_clean_error(capsys):
     assert main(["which", "fft", "--backend", "cufft"]) == 2
     assert "unknown trnfft backend 'cufft'" in capsys.readouterr().out

@@ -174,7 +174,7 @@ def test_the_input_kind_is_part_of_the_choice(planner, monkeypatch):
     planner((host, dict(auto_priority=300, candidate=True)),
             (tensorish, dict(auto_priority=100, candidate=True)))
     assert trnfft.which("fft", (64,), "complex64").backend == "host"
-    assert trnfft.which("fft", (64,), "complex64", tensor=True).backend == "tensorish"
+    assert trnfft.which("fft", (64,), "complex64", array="torch:cpu").backend == "tensorish"
     y = trnfft.fft(torch.from_numpy(X))
     assert tensorish.inputs and not host.inputs  # the tensor call ran on its choice
     assert np.allclose(y.numpy(), np.fft.fft(X), atol=1e-4)
@@ -349,3 +349,44 @@ def test_a_candidates_own_planning_does_not_use_up_the_trial_budget(planner, mon
             (quick, dict(auto_priority=100, candidate=True)))
     w = trnfft.which("fft", (64,), "complex64")
     assert set(w.choice.seconds) == {"slow-planner", "quick"}, w.choice.excluded
+
+
+def test_an_explicit_selection_is_never_served_the_planners_plan(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)  # auto: the planner picks quick
+    before = len(slow.inputs)
+    x = X.copy()
+    trnfft.fft(x, backend="quick")
+    trnfft.fft(x, backend="slow")
+    assert len(slow.inputs) == before + 1 and np.shares_memory(slow.inputs[-1], x)
+
+
+def test_a_cpu_tensor_reaches_a_tensor_taking_choice_as_it_is(planner, monkeypatch):
+    torch = pytest.importorskip("torch")
+
+    class TensorTaker(Candidate):
+        def capabilities(self):
+            return Capabilities(kinds=frozenset({"c2c"}), arrays=frozenset({"numpy", "torch:cpu"}))
+
+        def plan(self, problem):
+            self.plans += 1
+
+            def execute(x):
+                self.inputs.append(x)
+                if isinstance(x, torch.Tensor):
+                    return torch.fft.fftn(x, dim=list(problem.axes))
+                return np.fft.fftn(x, axes=problem.axes).astype(problem.output_dtype)
+            return types.SimpleNamespace(problem=problem, execute=execute)
+
+    monkeypatch.setenv("TRNFFT_PLANNER", "estimate")
+    host = Candidate("host", estimate=lambda p, s: 5e-6)
+    taker = TensorTaker("taker", estimate=lambda p, s: 2e-6 if s == TENSOR_INPUT else 9e-6)
+    planner((host, dict(auto_priority=300, candidate=True)),
+            (taker, dict(auto_priority=100, candidate=True)))
+    t = torch.from_numpy(X.copy())
+    y = trnfft.fft(t)
+    assert isinstance(taker.inputs[-1], torch.Tensor) and taker.inputs[-1].data_ptr() == t.data_ptr()
+    assert isinstance(y, torch.Tensor) and np.allclose(y.numpy(), np.fft.fft(X), atol=1e-4)
+    trnfft.fft(X)
+    assert host.inputs  # arrays went to the other choice

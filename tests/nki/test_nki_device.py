@@ -257,3 +257,28 @@ def test_a_plan_shared_between_threads_uploads_its_constants_once(sdk):
     assert sdk.syncs.count("mark_step") == 1 + 8
     with pytest.raises(InvalidArgumentError, match="one place.*cpu.*meta"):
         plan.execute_split(xr, torch.zeros((4, 256), device="meta"))
+
+
+def test_the_core_hands_split_pairs_to_nki_hardware_without_interleaving(sdk, monkeypatch):
+    """Through trnfft.fft: NeuronCore pairs would go to execute_split as they are; CPU pairs as NumPy views."""
+    import trnfft
+    from trnfft.core import array_kinds
+
+    monkeypatch.setattr(executors, "hardware_problem", lambda: None)   # the fake SDK has no /dev/neuron
+    for kind in ("split:torch:xla", "split:torch:neuron", "split:numpy"):
+        w = trnfft.which("fft", (4, 64), array=kind, backend="nki-hardware")
+        assert w.backend == "nki-hardware" and w.conversion.startswith("none"), (kind, w.conversion)
+    assert trnfft.which("fft", (4, 64), array="torch:xla", backend="nki-hardware").conversion.startswith("copy")
+
+    def forbidden(*args):
+        raise AssertionError("a complex array was built on the host")
+
+    monkeypatch.setattr(array_kinds, "interleave", forbidden)
+    monkeypatch.setattr(array_kinds, "deinterleave", forbidden)
+    trnfft.plan_cache.clear()
+    x = random_array((4, 64), np.complex64)
+    y = trnfft.fft(trnfft.SplitComplex(torch.from_numpy(x.real.copy()), torch.from_numpy(x.imag.copy())),
+                   backend="nki-hardware")
+    trnfft.plan_cache.clear()
+    assert isinstance(y.real, torch.Tensor) and len(sdk.launches) == 1
+    assert _relerr(y.real.numpy() + 1j * y.imag.numpy().astype(np.float64), np.fft.fft(x.astype(np.complex128))) < 1e-5

@@ -19,8 +19,9 @@ from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
-from ..core.trials import TENSOR_INPUT
-from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem
+from .split import SplitComplex, as_pair, combine, parts as split_parts
+from ..core.array_kinds import empty_like_kind
+from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem, ProblemKey
 
 TORCH, NUMPY = "torch", "numpy"
 SWAP_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -154,13 +155,20 @@ class Call:
 def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
               axes: Sequence[Any] | None, norm: str | None, out: Any, backend: Any,
               workers: int | None, flavor: str, hermitian: bool = False,
-              unique_axes: bool = True, axis_name: str = "dim") -> Any:
-    """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``)."""
+              unique_axes: bool = True, axis_name: str = "dim", split: bool | None = None) -> Any:
+    """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``).
+
+    A :class:`SplitComplex` input, or ``split=True``, runs it on split parts (``split_transform``).
+    """
     sig = None
-    if s is None and out is None and not hermitian:
+    if not split and s is None and out is None and not hermitian:  # (the memo holds no SplitComplex)
         sig, y = fast_path.attempt(x, flavor == TORCH, kind, forward, axes, norm, workers, backend)
         if y is not None:
             return y
+    if split or type(x) is SplitComplex:
+        return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
+                               backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
+                               unique_axes=unique_axes, axis_name=axis_name, split=split)
     workers = check_workers(workers)
     norm = check_norm(norm)
     call = Call(x, flavor)
@@ -185,7 +193,23 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
         norm = SWAP_NORM[norm]
         if kind == "c2r":
             call.x = call.x.conj()
-    xs = call.x
+    xs, lengths = fit_lengths(call.x, ax, req, kind)
+    if out is not None and flavor == NUMPY and kind != "c2r" and len(ax) > 1:
+        order = list(range(len(ax)))[::-1]  # numpy: last axis first, each pass into out=
+        steps = [(kind if i == len(ax) - 1 else "c2c", ax[i], lengths[i]) for i in order]
+        check_numpy_out(out, pass_shapes(call.x.shape, steps))
+    key = ProblemKey(kind, tuple(xs.shape), ax, tuple(lengths),
+                     kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
+    if sig is not None and xs is x and 0 not in key.shape:
+        fast_path.remember(sig, key)
+    y = run_problem(xs, key, backend, call.tensor)
+    if hermitian and kind == "r2c":
+        y = y.conj() if call.tensor else np.conjugate(y, out=y)
+    return _deliver(call, y, out)
+
+
+def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
+    """``xs`` padded or cropped to the requested lengths, and the transform length along each axis."""
     lengths = []
     for i, (a, n) in enumerate(zip(ax, req)):
         last = i == len(ax) - 1
@@ -204,38 +228,81 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
                     f"axis {a}")
             xs = arrays.resize_axis(xs, a, n)
         lengths.append(n)
-    if out is not None and flavor == NUMPY and kind != "c2r" and len(ax) > 1:
-        order = list(range(len(ax)))[::-1]  # numpy: last axis first, each pass into out=
-        steps = [(kind if i == len(ax) - 1 else "c2c", ax[i], lengths[i]) for i in order]
-        check_numpy_out(out, pass_shapes(call.x.shape, steps))
-    key = (kind, tuple(xs.shape), ax, tuple(lengths),
-           kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
-    if sig is not None and xs is x and 0 not in key[1]:
-        fast_path.remember(sig, key)
-    y = run_problem(xs, key, backend, call.tensor)
-    if hermitian and kind == "r2c":
-        y = y.conj() if call.tensor else np.conjugate(y, out=y)
-    return _deliver(call, y, out)
+    return xs, lengths
 
 
-def run_problem(x: Any, key: tuple, backend: Any, tensor: bool) -> Any:
+def run_problem(x: Any, key: ProblemKey, backend: Any, tensor: bool) -> Any:
     """Run the problem ``key`` on a NumPy array or a tensor (autograd-aware), same kind back."""
-    if 0 in key[1]:
+    if 0 in key.shape:
         problem = FFTProblem(*key)
-        empty = np.empty(problem.output_shape, problem.output_dtype)
-        return arrays.numpy_to_tensor(empty) if tensor else empty
-    if not tensor:
-        return dispatch.run(x, key, backend)
-    from .autograd import needs_autograd, run_differentiable
-    if needs_autograd(x):
-        return run_differentiable(x, FFTProblem(*key), backend)
-    return arrays.numpy_to_tensor(dispatch.run(arrays.tensor_to_numpy(x), key, backend, TENSOR_INPUT))
+        return empty_like_kind(problem.output_shape, problem.output_dtype, x)
+    if tensor:
+        from .autograd import needs_autograd, run_differentiable
+        if needs_autograd(x):
+            return run_differentiable(x, FFTProblem(*key), backend)
+    return dispatch.run(x, key, backend)
+
+
+def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
+                    axes: Sequence[Any] | None, norm: str | None, out: Any, backend: Any,
+                    workers: int | None, flavor: str, hermitian: bool, unique_axes: bool,
+                    axis_name: str, split: bool | None) -> Any:
+    """A transform on split parts: a SplitComplex in (or a real input for r2c), a SplitComplex out.
+
+    The parts reach the backend as they are when its plans take pairs
+    (``dispatch.run_split``); a complex input, autograd, ``out=``, repeated
+    or no axes, and ``split=False`` take the complex path, interleaving the
+    pair first (exactly) and splitting the result into views of its parts.
+    """
+    pair = type(x) is SplitComplex
+    want_pair = pair if split is None else bool(split)
+    args = dict(kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out, backend=backend,
+                workers=workers, flavor=flavor, hermitian=hermitian, unique_axes=unique_axes,
+                axis_name=axis_name, split=False)
+    if pair and kind == "r2c":
+        raise InvalidDtypeError("this transform expects a real input, got a SplitComplex pair; use "
+                                "fft/fftn for complex data")
+    xr, xi = split_parts(x, flavor == TORCH) if pair else (x, None)
+    if pair and (xr.dtype.kind == "c" if isinstance(xr, np.ndarray) else xr.is_complex()):
+        raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
+    grad = flavor == TORCH and arrays.is_tensor(xr) and any(
+        p is not None and p.requires_grad for p in (xr, xi)) and arrays.loaded_torch().is_grad_enabled()
+    if (not pair and kind != "r2c") or out is not None or grad or not want_pair:
+        y = transform(combine(xr, xi) if pair else x, **args)
+        return as_pair(y) if want_pair else y
+    workers, norm = check_workers(workers), check_norm(norm)
+    calls = [Call(p, flavor) for p in (xr, xi) if p is not None]
+    if calls[0].x.ndim == 0:
+        raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
+    ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name)
+    if not ax or len(set(ax)) != len(ax):
+        y = transform(combine(xr, xi) if pair else x, **args)
+        return as_pair(y)
+    precision = calls[0].precision("real")
+    for c in calls:
+        c.cast(REAL_DTYPE[precision])
+    if hermitian:  # as transform(): hfft = c2r(conj(x)), ihfft = conj(r2c(x)), norm swapped
+        norm = SWAP_NORM[norm]
+        if kind == "c2r":
+            calls[1].x = -calls[1].x
+    fitted = [fit_lengths(c.x, ax, req, kind) for c in calls]
+    parts, lengths = [f[0] for f in fitted], fitted[0][1]
+    key = ProblemKey(kind, tuple(parts[0].shape), ax, tuple(lengths), kind == "r2c" or (kind == "c2c" and forward),
+                     norm, precision, workers)
+    if 0 in key.shape:
+        problem = FFTProblem(*key)
+        real = REAL_DTYPE[precision]
+        yr, yi = (empty_like_kind(problem.output_shape, real, parts[0]) for _ in range(2))
+        yi = None if kind == "c2r" else yi
+    else:
+        yr, yi = dispatch.run_split(parts[0], parts[1] if len(parts) == 2 else None, key, backend)
+    if yi is None:
+        return yr
+    return SplitComplex(yr, -yi if hermitian else yi)
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:
     """Return ``y``, or copy it into the caller's ``out=`` after checking it fits."""
-    if call.tensor and isinstance(y, np.ndarray):
-        y = arrays.numpy_to_tensor(y)
     if call.tensor and y.is_conj():
         y = y.resolve_conj()
     if out is None:

@@ -1,8 +1,8 @@
-"""Array-library glue: NumPy arrays and torch tensors in, the same kind out.
+"""Array-library glue: dtype promotion as the input's library does it, and padding.
 
-Backends only ever see NumPy arrays. Torch CPU tensors cross without a copy
-(``Tensor.numpy()`` / ``torch.from_numpy``); the dtype promotion rules follow
-the library the input came from.
+Tensors stay tensors on their own device all the way to the dispatcher,
+which converts (``core/array_kinds.py``, the one conversion point) only when
+the selected plan does not take them as they are.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.array_kinds import tensor_to_host
 from ..core.errors import InvalidArgumentError, InvalidDtypeError
 from ..core.problem import COMPLEX_DTYPE, NUMPY_PRECISION, REAL_DTYPE
 
@@ -85,17 +86,12 @@ def torch_dtype(np_dtype: np.dtype) -> Any:
 
 
 def tensor_to_numpy(t: Any) -> np.ndarray:
-    """A NumPy view of a CPU tensor (resolving lazy conj/neg bits)."""
+    """A NumPy view of a CPU tensor, for the numpy-style API (which returns NumPy arrays)."""
     if t.device.type != "cpu":
         raise InvalidArgumentError(
-            f"tensor is on device {t.device}; trnfft's host backends take CPU tensors "
-            f"(move it with .cpu(), or select a backend for that device)")
-    return t.detach().resolve_conj().resolve_neg().numpy()
-
-
-def numpy_to_tensor(y: np.ndarray) -> Any:
-    """A CPU tensor sharing ``y``'s memory (torch must already be imported)."""
-    return loaded_torch().from_numpy(y)
+            f"tensor is on device {t.device}; the numpy-style API computes on NumPy arrays "
+            f"(move it with .cpu(), or use trnfft.fft & co., which keep tensors on their device)")
+    return tensor_to_host(t)
 
 
 def resize_axis(x: Any, axis: int, n: int) -> Any:

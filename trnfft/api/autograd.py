@@ -14,10 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from . import arrays
-from ..core.trials import TENSOR_INPUT
 from ..core import dispatch
 from ..core.problem import FFTProblem
 
@@ -47,8 +44,7 @@ def _function() -> Any:
             @staticmethod
             def forward(ctx: Any, x: Any, problem: FFTProblem, backend: Any) -> Any:
                 ctx.problem, ctx.backend = problem, backend
-                return torch.from_numpy(dispatch.run(arrays.tensor_to_numpy(x), problem, backend,
-                                                     TENSOR_INPUT))
+                return dispatch.run(x, problem.key(), backend)
 
             @staticmethod
             def backward(ctx: Any, g: Any) -> tuple[Any, None, None]:
@@ -72,8 +68,8 @@ def adjoint(g: Any, problem: FFTProblem, backend: Any) -> Any:
         return run_differentiable(full, adj, backend).real
     adj = replace(problem, kind="r2c", shape=problem.output_shape, forward=True, norm=norm)
     spectrum = run_differentiable(g.to(arrays.torch_dtype(problem.output_dtype)), adj, backend)
-    weights = np.ones(n // 2 + 1, dtype=problem.output_dtype)
+    weights = torch.ones(n // 2 + 1, dtype=arrays.torch_dtype(problem.output_dtype), device=spectrum.device)
     weights[1:(n - 1) // 2 + 1] = 2.0
     view = [1] * spectrum.ndim
     view[last] = n // 2 + 1
-    return spectrum * torch.from_numpy(weights).reshape(view)
+    return spectrum * weights.reshape(view)

@@ -16,12 +16,12 @@ import numpy as np
 from . import arrays
 from ..core import dispatch
 from ..core.env import raw_reader
-from ..core.trials import TENSOR_INPUT
+from ..core.problem import ProblemKey
 
 WORKERS_ENV = "TRNFFT_WORKERS"
 LIMIT = 4096  # signatures kept; the memo is emptied when it fills up
 
-_keys: dict[tuple, tuple] = {}
+_keys: dict[tuple, ProblemKey] = {}
 _workers_env = raw_reader(WORKERS_ENV)
 
 
@@ -43,21 +43,15 @@ def attempt(x: Any, tensors: bool, kind: str, forward: bool, axes: Any, norm: An
     return sig, (None if key is None else _run(x, key, backend))
 
 
-def remember(sig: tuple, key: tuple) -> None:
+def remember(sig: tuple, key: ProblemKey) -> None:
     """Record that calls with ``sig`` compute problem ``key`` on the input as given."""
     if len(_keys) >= LIMIT:
         _keys.clear()
     _keys[sig] = key
 
 
-def _run(x: Any, key: tuple, backend: Any) -> Any:
+def _run(x: Any, key: ProblemKey, backend: Any) -> Any:
     """Run problem ``key`` on ``x``; None when a tensor needs the general (autograd) path."""
-    if type(x) is np.ndarray:
-        return dispatch.run(x, key, backend)
-    if x.requires_grad:
+    if type(x) is not np.ndarray and x.requires_grad:
         return None
-    try:
-        arr = x.numpy()  # raises for conj/neg views and non-CPU tensors
-    except (RuntimeError, TypeError):
-        return None
-    return arrays.numpy_to_tensor(dispatch.run(arr, key, backend, TENSOR_INPUT))
+    return dispatch.run(x, key, backend)

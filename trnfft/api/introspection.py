@@ -8,7 +8,8 @@ import numpy as np
 
 from ..core import autoplan, selection
 from ..core.choices import Choice
-from ..core.dispatch import get_plan
+from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for
+from ..core.dispatch import entry_for
 from .arrays import numpy_precision
 from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
 from ..core.hookspecs import Declined
@@ -62,7 +63,7 @@ def _text(backend: Any, attribute: str) -> str:
 
 def _caps_dict(caps: Any) -> dict[str, Any]:
     d = asdict(caps)
-    d["kinds"], d["precisions"] = sorted(d["kinds"]), sorted(d["precisions"])
+    d["kinds"], d["precisions"], d["arrays"] = sorted(d["kinds"]), sorted(d["precisions"]), sorted(d["arrays"])
     return d
 
 
@@ -83,19 +84,30 @@ class Which:
     problem: FFTProblem
     passes: int
     skipped: tuple[str, ...] = ()  # listed entries passed over, each with the reason
+    array: str = NUMPY             # the caller's array kind (see ``trnfft/core/array_kinds.py``)
+    conversion: str = ""           # what reaching the plan costs: none, a view, or a copy each way
     candidates: tuple[str, ...] = ()  # "auto"'s planner chose among these
     choice: Choice | None = None      # ... by this decision (timings or estimates, when)
 
 
 def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
           axes: Sequence[int] | None = None, norm: str | None = None,
-          backend: selection.BackendSpec = None, tensor: bool = False,
+          backend: selection.BackendSpec = None, array: str = NUMPY,
           workers: int | None = None) -> Which:
     """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here.
 
-    ``tensor=True`` asks for a torch tensor input (the planner chooses per input kind).
-    Under "auto" with candidates this plans the problem, so it may measure them once
-    (as the first such call would); ``choice`` then says what the choice was made from."""
+    ``array`` is where the input lives: ``numpy`` (a NumPy array) or
+    ``torch:<device>`` (a tensor, e.g. ``torch:cpu``, ``torch:cuda``,
+    ``torch:meta``), prefixed ``split:`` for a SplitComplex pair of them; the
+    answer says which conversion, if any, the call pays. Under "auto" with
+    candidates this plans the problem, so it may measure them once (as the first
+    such call would); ``choice`` then says what the choice was made from.
+    """
+    base = array.removeprefix(SPLIT_PREFIX)
+    if base != NUMPY and not (base.startswith(TORCH_PREFIX) and len(base) > len(TORCH_PREFIX)):
+        raise InvalidArgumentError(f"array must be {NUMPY!r} or 'torch:<device>' (e.g. torch:cpu), "
+                                   f"optionally prefixed 'split:' for a SplitComplex pair, "
+                                   f"got {array!r}")
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
     kind, forward = FUNCTIONS[function]
@@ -115,15 +127,16 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     problem = replace(make_problem(kind, shape, axes=ax, precision=precision,
                                    norm=check_norm(norm), forward=forward),
                       workers=check_workers(workers))
-    if tensor:
+    if array.startswith(TORCH_PREFIX):
         _import_torch()
-    source = autoplan.TENSOR_INPUT if tensor else autoplan.ARRAY_INPUT
     sel = selection.resolve(backend)
-    plan = get_plan(problem, backend, source)
+    entry = entry_for(problem, backend, array)
+    plan = entry.plan
     chosen = getattr(plan, "backend", sel.names[0])
-    choice = autoplan.recorded(problem, source, sel.candidates) if sel.candidates else None
     return Which(chosen, sel.source, problem, len(getattr(plan, "passes", (plan,))),
-                 skipped_entries(sel, problem, chosen), sel.candidates, choice)
+                 skipped_entries(sel, problem, chosen), array,
+                 conversion_for(array, entry.takes).describe(array), sel.candidates,
+                 autoplan.recorded(problem, array, sel.candidates) if sel.candidates else None)
 
 
 def _import_torch() -> None:
@@ -131,7 +144,7 @@ def _import_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError as exc:
-        raise InvalidArgumentError(f"tensor=True needs torch, which cannot be imported ({exc})") from None
+        raise InvalidArgumentError(f"array='torch:...' needs torch, which cannot be imported ({exc})") from None
 
 
 def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,

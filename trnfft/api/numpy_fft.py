@@ -19,19 +19,20 @@ Axes = Sequence[int] | None
 
 
 def _one(a: Any, n: int | None, axis: int, norm: str | None, out: Any, backend: Any,
-         workers: int | None, kind: str, forward: bool = True, hermitian: bool = False) -> Any:
+         workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
+         split: bool | None = None) -> Any:
     return transform(a, kind=kind, forward=forward, s=None if n is None else (check_n(n),),
                      axes=(axis,), norm=norm, out=out, backend=backend, workers=workers,
-                     flavor=NUMPY, hermitian=hermitian, axis_name="axis")
+                     flavor=NUMPY, hermitian=hermitian, axis_name="axis", split=split)
 
 
 def _many(a: Any, s: Axes, axes: Axes, norm: str | None, out: Any, backend: Any,
-          workers: int | None, kind: str, forward: bool = True) -> Any:
+          workers: int | None, kind: str, forward: bool = True, split: bool | None = None) -> Any:
     if s is not None:
         _deprecated_s_forms(s, axes)
     return transform(a, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
                      backend=backend, workers=workers, flavor=NUMPY, unique_axes=False,
-                     axis_name="axes")
+                     axis_name="axes", split=split)
 
 
 def _deprecated_s_forms(s: Any, axes: Any) -> None:
@@ -49,84 +50,84 @@ def _deprecated_s_forms(s: Any, axes: Any) -> None:
 
 
 def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
-        *, backend: Any = None, workers: int | None = None) -> Any:
+        *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """1-D discrete Fourier transform (as numpy.fft.fft)."""
-    return _one(a, n, axis, norm, out, backend, workers, "c2c", True)
+    return _one(a, n, axis, norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
-         *, backend: Any = None, workers: int | None = None) -> Any:
+         *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """1-D inverse discrete Fourier transform (as numpy.fft.ifft)."""
-    return _one(a, n, axis, norm, out, backend, workers, "c2c", False)
+    return _one(a, n, axis, norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
-         *, backend: Any = None, workers: int | None = None) -> Any:
+         *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """1-D FFT of real input (as numpy.fft.rfft)."""
-    return _one(a, n, axis, norm, out, backend, workers, "r2c")
+    return _one(a, n, axis, norm, out, backend, workers, "r2c", split=split)
 
 
 def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
-          *, backend: Any = None, workers: int | None = None) -> Any:
+          *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfft (as numpy.fft.irfft)."""
-    return _one(a, n, axis, norm, out, backend, workers, "c2r")
+    return _one(a, n, axis, norm, out, backend, workers, "c2r", split=split)
 
 
 def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
-         *, backend: Any = None, workers: int | None = None) -> Any:
+         *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """FFT of a Hermitian-symmetric signal (as numpy.fft.hfft)."""
-    return _one(a, n, axis, norm, out, backend, workers, "c2r", hermitian=True)
+    return _one(a, n, axis, norm, out, backend, workers, "c2r", hermitian=True, split=split)
 
 
 def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None, out: Any = None,
-          *, backend: Any = None, workers: int | None = None) -> Any:
+          *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of hfft (as numpy.fft.ihfft)."""
-    return _one(a, n, axis, norm, out, backend, workers, "r2c", hermitian=True)
+    return _one(a, n, axis, norm, out, backend, workers, "r2c", hermitian=True, split=split)
 
 
 def fft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
-         *, backend: Any = None, workers: int | None = None) -> Any:
+         *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT (as numpy.fft.fft2)."""
-    return _many(a, s, axes, norm, out, backend, workers, "c2c", True)
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
-          *, backend: Any = None, workers: int | None = None) -> Any:
+          *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D inverse FFT (as numpy.fft.ifft2)."""
-    return _many(a, s, axes, norm, out, backend, workers, "c2c", False)
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
-          *, backend: Any = None, workers: int | None = None) -> Any:
+          *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT of real input (as numpy.fft.rfft2)."""
-    return _many(a, s, axes, norm, out, backend, workers, "r2c")
+    return _many(a, s, axes, norm, out, backend, workers, "r2c", split=split)
 
 
 def irfft2(a: Any, s: Axes = None, axes: Axes = (-2, -1), norm: str | None = None, out: Any = None,
-           *, backend: Any = None, workers: int | None = None) -> Any:
+           *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfft2 (as numpy.fft.irfft2)."""
-    return _many(a, s, axes, norm, out, backend, workers, "c2r")
+    return _many(a, s, axes, norm, out, backend, workers, "c2r", split=split)
 
 
 def fftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
-         *, backend: Any = None, workers: int | None = None) -> Any:
+         *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """N-D FFT (as numpy.fft.fftn)."""
-    return _many(a, s, axes, norm, out, backend, workers, "c2c", True)
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
-          *, backend: Any = None, workers: int | None = None) -> Any:
+          *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """N-D inverse FFT (as numpy.fft.ifftn)."""
-    return _many(a, s, axes, norm, out, backend, workers, "c2c", False)
+    return _many(a, s, axes, norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
-          *, backend: Any = None, workers: int | None = None) -> Any:
+          *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """N-D FFT of real input (as numpy.fft.rfftn)."""
-    return _many(a, s, axes, norm, out, backend, workers, "r2c")
+    return _many(a, s, axes, norm, out, backend, workers, "r2c", split=split)
 
 
 def irfftn(a: Any, s: Axes = None, axes: Axes = None, norm: str | None = None, out: Any = None,
-           *, backend: Any = None, workers: int | None = None) -> Any:
+           *, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfftn (as numpy.fft.irfftn)."""
-    return _many(a, s, axes, norm, out, backend, workers, "c2r")
+    return _many(a, s, axes, norm, out, backend, workers, "c2r", split=split)

@@ -17,121 +17,123 @@ Shape = Sequence[int] | None
 
 
 def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: Any,
-         workers: int | None, kind: str, forward: bool = True, hermitian: bool = False) -> Any:
+         workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
+         split: bool | None = None) -> Any:
     s = None if n is None else (check_n(n),)
     return transform(x, kind=kind, forward=forward, s=s, axes=(dim,), norm=norm, out=out,
-                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian)
+                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split)
 
 
 def _many(x: Any, s: Shape, dim: Dims, norm: str | None, out: Any, backend: Any,
-          workers: int | None, kind: str, forward: bool = True, hermitian: bool = False) -> Any:
+          workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
+         split: bool | None = None) -> Any:
     return transform(x, kind=kind, forward=forward, s=s, axes=dim, norm=norm, out=out,
-                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian)
+                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split)
 
 
 def fft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
-        out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+        out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """1-D discrete Fourier transform (as torch.fft.fft)."""
-    return _one(input, n, dim, norm, out, backend, workers, "c2c", True)
+    return _one(input, n, dim, norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
-         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+         out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """1-D inverse discrete Fourier transform (as torch.fft.ifft)."""
-    return _one(input, n, dim, norm, out, backend, workers, "c2c", False)
+    return _one(input, n, dim, norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
-         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+         out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """1-D FFT of real input, returning the n//2 + 1 non-negative frequencies."""
-    return _one(input, n, dim, norm, out, backend, workers, "r2c")
+    return _one(input, n, dim, norm, out, backend, workers, "r2c", split=split)
 
 
 def irfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfft: real output of length n (default 2*(m-1))."""
-    return _one(input, n, dim, norm, out, backend, workers, "c2r")
+    return _one(input, n, dim, norm, out, backend, workers, "c2r", split=split)
 
 
 def hfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
-         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+         out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """FFT of a Hermitian-symmetric signal given by its first half; real output."""
-    return _one(input, n, dim, norm, out, backend, workers, "c2r", hermitian=True)
+    return _one(input, n, dim, norm, out, backend, workers, "c2r", hermitian=True, split=split)
 
 
 def ihfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of hfft: the one-sided Hermitian spectrum of a real signal."""
-    return _one(input, n, dim, norm, out, backend, workers, "r2c", hermitian=True)
+    return _one(input, n, dim, norm, out, backend, workers, "r2c", hermitian=True, split=split)
 
 
 def fft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
-         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+         out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT (as torch.fft.fft2)."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2c", True)
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D inverse FFT."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2c", False)
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT of real input; the last dim is halved."""
-    return _many(input, s, dim, norm, out, backend, workers, "r2c")
+    return _many(input, s, dim, norm, out, backend, workers, "r2c", split=split)
 
 
 def irfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
-           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfft2."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2r")
+    return _many(input, s, dim, norm, out, backend, workers, "c2r", split=split)
 
 
 def hfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT of a Hermitian-symmetric input given by its half; real output."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2r", hermitian=True)
+    return _many(input, s, dim, norm, out, backend, workers, "c2r", hermitian=True, split=split)
 
 
 def ihfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
-           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of hfft2."""
-    return _many(input, s, dim, norm, out, backend, workers, "r2c", hermitian=True)
+    return _many(input, s, dim, norm, out, backend, workers, "r2c", hermitian=True, split=split)
 
 
 def fftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
-         out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+         out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """N-D FFT over ``dim`` (all dims, or the last len(s), by default)."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2c", True)
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """N-D inverse FFT."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2c", False)
+    return _many(input, s, dim, norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """N-D FFT of real input; the last transformed dim is halved."""
-    return _many(input, s, dim, norm, out, backend, workers, "r2c")
+    return _many(input, s, dim, norm, out, backend, workers, "r2c", split=split)
 
 
 def irfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
-           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfftn."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2r")
+    return _many(input, s, dim, norm, out, backend, workers, "c2r", split=split)
 
 
 def hfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
-          out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """N-D FFT of a Hermitian-symmetric input given by its half; real output."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2r", hermitian=True)
+    return _many(input, s, dim, norm, out, backend, workers, "c2r", hermitian=True, split=split)
 
 
 def ihfftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,
-           out: Any = None, backend: Any = None, workers: int | None = None) -> Any:
+           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of hfftn."""
-    return _many(input, s, dim, norm, out, backend, workers, "r2c", hermitian=True)
+    return _many(input, s, dim, norm, out, backend, workers, "r2c", hermitian=True, split=split)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 from rich.table import Table
 
 from ..core import cli_args
+from ..core.array_kinds import NUMPY
 from ..core.problem import KINDS
 from ..api.introspection import FUNCTIONS
 from ..core.terminal import make_console as _console
@@ -30,7 +31,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                           "skipped": list(skipped), "engines": engines}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
-    for col in ("backend", "status", "version", "kinds", "precisions", "notes"):
+    for col in ("backend", "status", "version", "kinds", "precisions", "arrays", "notes"):
         table.add_column(col, overflow="fold")
     for r in rows:
         caps = r["capabilities"] or {}
@@ -41,7 +42,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         if r["details"]:
             notes += "  " + ", ".join(f"{k}={v}" for k, v in r["details"].items())
         table.add_row(r["name"], status, r["version"], ",".join(caps.get("kinds", [])),
-                      ",".join(caps.get("precisions", [])), notes)
+                      ",".join(caps.get("precisions", [])), ",".join(caps.get("arrays", [])), notes)
     con = _console()
     con.print(table)
     con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: "
@@ -90,17 +91,19 @@ def _engines() -> dict[str, str]:
 def cmd_which(args: argparse.Namespace) -> int:
     from ..api.introspection import which
     w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
-              backend=args.backend, tensor=args.tensor, workers=args.workers)
+              backend=args.backend, array=args.array, workers=args.workers)
     choice = w.choice.to_json() if w.choice is not None else None
     if args.json:
         print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
                           "problem": w.problem.describe(), "skipped": list(w.skipped),
+                          "array": w.array, "conversion": w.conversion,
                           "candidates": list(w.candidates), "choice": choice}))
         return 0
     passes = f" in {w.passes} passes" if w.passes > 1 else ""
     console = _console()
     console.print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
-                  f"  problem: {w.problem.describe()}, {'tensor' if args.tensor else 'array'} input")
+                  f"  problem: {w.problem.describe()}\n"
+                  f"  {w.array} input, conversion: {w.conversion}", highlight=False)
     for line in w.skipped:
         console.print(f"  skipped {line}")
     if w.choice is not None:
@@ -157,9 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default=None,
                    help="a backend or a comma-separated list, as backend= takes (default: the "
                         "current selection: use_backend, set_backend, TRNFFT_BACKEND, else auto)")
-    p.add_argument("--tensor", action="store_true",
-                   help="a torch tensor as input, as auto's planner chooses per input kind (default: a "
-                        "NumPy array)")
+    p.add_argument("--array", default=NUMPY,
+                   help="where the input lives: numpy, or torch:<device> (torch:cpu, torch:cuda, "
+                        "torch:meta, ...), prefixed split: for a SplitComplex pair (split:numpy); the "
+                        "answer says which conversion the call pays, and auto's planner chooses per "
+                        "kind (default: numpy)")
     p.add_argument("--workers", type=int, default=None, help="threads, as workers= takes (-1: all cores; default: "
                                                              "TRNFFT_WORKERS, else 1)")
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")

@@ -42,7 +42,7 @@ from .choices import Choice, store
 from .env import getenv
 from .errors import InvalidArgumentError
 from .hookspecs import Plan
-from .planning import make_plan
+from .planning import array_kinds_of, make_plan
 from .problem import FFTProblem
 from .registry import REGISTRY, contain
 from .trials import ARRAY_INPUT, TENSOR_INPUT, time_plans
@@ -206,7 +206,7 @@ def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...],
              versions: dict[str, str], budget: float) -> tuple[Choice | None, dict[str, Plan]]:
     builders = {name: functools.partial(make_plan, problem, (name,)) for name in candidates}
     estimates, _ = _estimates(problem, source, candidates)
-    trials = time_plans(builders, estimates, problem, source, budget)
+    trials = time_plans(builders, estimates, problem, source, budget, array_kinds_of)
     if not trials.seconds:
         return None, {}
     seconds = trials.seconds

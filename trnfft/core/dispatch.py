@@ -1,48 +1,100 @@
-"""The hot path: from a problem to an executed plan, with one cache lookup.
+"""The hot path: from a problem and the caller's array to an executed plan, with one cache lookup.
 
-Problems travel as plain tuples (``FFTProblem.key()``) on this path: building
-and hashing a frozen dataclass per call would cost more than a small FFT.
-Each cached plan carries the shape and dtype its results must have, so the
-check of every result (``result_check.py``) costs three comparisons. Under
-"auto" with candidates, the planner (``autoplan.py``) is asked once per plan,
-on a cache miss; the cache key then includes the caller's input kind.
+Problems travel as :class:`ProblemKey` tuples on this path: building and
+hashing a frozen dataclass per call would cost more than a small FFT. The
+cache is keyed by (selected backends, problem, place): the place is ``numpy``
+for NumPy arrays and CPU tensors (both reach a host plan without a copy, so
+they share one plan) and the array kind for tensors elsewhere, which may get
+a plan of their own from a backend that takes them as they are. Each entry
+carries the plan, what its results must look like, and per array kind the
+route a call takes to it: as it is, or through the conversion in
+``array_kinds.py`` (the one place arrays are converted).
+
+Under "auto" with candidates, auto's planner (``autoplan.py``) chooses the
+backend, once per plan on a cache miss, for NumPy arrays and CPU tensors
+separately (a candidate taking tensors as they are may win for one kind and
+not the other), so there the place of a CPU tensor is its own kind.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import autoplan, selection
+from . import array_kinds, autoplan, selection
+from .array_kinds import (NUMPY, SPLIT_PREFIX, TORCH_CPU, Conversion, conversion_for, deinterleave, host_copy,
+                          host_viewable, interleave, kind_of, no_data_error, result_dtype, takes)
 from .call_check import active as crosscheck_active, checked
 from .hookspecs import Plan
 from .plan_cache import plan_cache
-from .planning import make_plan
-from .problem import FFTProblem
+from .planning import array_kinds_of, backends_taking, make_plan, plan_in_place
+from .problem import FFTProblem, ProblemKey
+from .errors import BackendResultError
 from .result_check import require_result
 
-ProblemKey = tuple
+
+class Route(NamedTuple):
+    """How a call with one array kind reaches a plan, and what the plan hands back."""
+
+    conversion: Conversion
+    kind: str    # the array kind the plan receives and returns
+    dtype: Any   # the plan's result dtype, as that kind's library spells it
 
 
 class CachedPlan(NamedTuple):
-    """A plan, what its results must look like, and the memory it holds."""
+    """A plan, what its results must look like, the memory it holds, and its routes by array kind."""
 
     plan: Plan
     shape: tuple[int, ...]
     dtype: np.dtype
     nbytes: int
+    takes: frozenset[str]          # the array kinds the plan's backend takes as they are
+    routes: dict[str, Route]       # filled on first use of each kind
+    cpu_view: bool                 # CPU tensors reach the plan as NumPy views (it does not take them)
+
+    def route(self, kind: str) -> Route:
+        found = self.routes.get(kind)
+        if found is None:
+            conversion = conversion_for(kind, self.takes)
+            plan_kind = kind.removeprefix(SPLIT_PREFIX) if conversion.into is None else NUMPY
+            found = self.routes[kind] = Route(conversion, plan_kind, result_dtype(plan_kind, self.dtype))
+        return found
 
 
-def _build(key: ProblemKey, sel: selection.Selection, source: str) -> CachedPlan:
+def _build(key: ProblemKey, sel: selection.Selection, place: str) -> CachedPlan:
     problem = FFTProblem(*key)
-    if sel.candidates:
-        plan = autoplan.plan(problem, source, sel.candidates)
-    else:
-        plan = make_plan(problem, sel.names)
-    return CachedPlan(plan, problem.output_shape, problem.output_dtype, plan_nbytes(plan))
+    names = sel.names
+    host = None if place == NUMPY else plan_cache.peek((sel.plan_key, key, NUMPY))
+    if sel.candidates and place in PLANNED_KINDS:
+        chosen = autoplan.plan(problem, place, sel.candidates)
+        backend = getattr(chosen, "backend", names[0])
+        if host is not None and getattr(host.plan, "backend", None) == backend:
+            return host._replace(nbytes=0, routes={})  # the same backend for arrays: one plan
+        accepted = array_kinds_of(backend)
+        return CachedPlan(chosen, problem.output_shape, problem.output_dtype, plan_nbytes(chosen),
+                          accepted, {}, not takes(accepted, TORCH_CPU))
+    if host is not None and takes(host.takes, place):  # the host plan takes these too: share it
+        return CachedPlan(host.plan, host.shape, host.dtype, 0, host.takes, {}, host.cpu_view)
+    plan = plan_in_place(problem, names, place)  # a backend taking ``place`` tensors as they are
+    nbytes = plan_nbytes(plan)
+    if plan is None:
+        if place == NUMPY:
+            plan = make_plan(problem, names)
+            nbytes = plan_nbytes(plan)
+        else:  # the host plan, shared (its memory is counted once, by the host entry)
+            plan = cached_plan(key, sel, NUMPY).plan
+            nbytes = 0
+    accepted = array_kinds_of(getattr(plan, "backend", names[0]))
+    if place.endswith(":meta") and not (takes(accepted, place) or takes(accepted, place.removeprefix(SPLIT_PREFIX))):
+        raise no_data_error(getattr(plan, "backend", names[0]), problem.describe(), backends_taking(place))
+    return CachedPlan(plan, problem.output_shape, problem.output_dtype, nbytes, accepted, {},
+                      not takes(accepted, TORCH_CPU))
 
 
-def plan_nbytes(plan: Plan) -> int:
+PLANNED_KINDS = (NUMPY, TORCH_CPU)  # the input kinds auto's planner times candidates for
+
+
+def plan_nbytes(plan: Plan | None) -> int:
     """The plan's own report of the memory it holds (``nbytes``), 0 when it gives none."""
     try:
         n = getattr(plan, "nbytes", 0)
@@ -51,30 +103,112 @@ def plan_nbytes(plan: Plan) -> int:
     return n if type(n) is int and n > 0 else 0
 
 
-def cached_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None,
-                source: str = autoplan.ARRAY_INPUT) -> CachedPlan:
-    """The cache entry for ``problem`` (an FFTProblem or its key) under the current selection,
-    for a caller whose input is of kind ``source`` (what the planner chooses for)."""
-    sel = selection.resolve(backend)
+def cached_plan(key: ProblemKey, sel: selection.Selection, place: str = NUMPY) -> CachedPlan:
+    """The cache entry for problem ``key`` under selection ``sel`` for arrays of ``place``."""
+    return plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place)
+
+
+def _cpu_place(sel: selection.Selection) -> str:
+    """Where CPU tensors are planned: with NumPy arrays, unless auto's planner chooses per kind."""
+    return TORCH_CPU if sel.candidates else NUMPY
+
+
+def entry_for(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None,
+              kind: str = NUMPY) -> CachedPlan:
+    """The cache entry ``problem`` (an FFTProblem or its key) on ``kind`` arrays gets under the selection."""
     key = problem.key() if type(problem) is FFTProblem else problem
-    cache_key = (sel.names, key, source) if sel.candidates else (sel.names, key)
-    return plan_cache.get_or_build(cache_key, lambda: _build(key, sel, source))
+    sel = selection.resolve(backend)
+    place = (_cpu_place(sel) if kind == TORCH_CPU else NUMPY) if host_viewable(kind) else kind
+    return cached_plan(key, sel, place)
 
 
-def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None,
-             source: str = autoplan.ARRAY_INPUT) -> Plan:
+def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
     """The cached plan for ``problem`` (an FFTProblem or its key) under the current selection."""
-    return cached_plan(problem, backend, source).plan
+    return entry_for(problem, backend).plan
 
 
-def run(x: np.ndarray, problem: FFTProblem | ProblemKey,
-        backend: selection.BackendSpec = None, source: str = autoplan.ARRAY_INPUT) -> np.ndarray:
-    """Execute ``problem`` on ``x`` (exact shape and dtype) and return a new, checked array;
-    ``source`` is the kind of input the caller passed (a tensor's NumPy view arrives here)."""
-    plan, shape, dtype, _ = cached_plan(problem, backend, source)
-    y = plan.execute(x)
+def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
+    """Execute problem ``key`` on ``x`` (exact shape and dtype; a NumPy array or a tensor).
+
+    Returns a new, checked result of ``x``'s kind, on ``x``'s device. NumPy
+    arrays and CPU tensors share one cache entry; tensors elsewhere have
+    their own (``_build``).
+    """
+    sel = selection.resolve(backend)
+    names = sel.plan_key
+    if type(x) is np.ndarray:
+        plan, shape, dtype, _, _, _, _ = plan_cache.get_or_build((names, key, NUMPY), _build, key, sel, NUMPY)
+        xp = x
+    elif x.is_cpu:
+        place = _cpu_place(sel)
+        entry = plan_cache.get_or_build((names, key, place), _build, key, sel, place)
+        plan, shape, dtype, _, _, _, cpu_view = entry
+        if not cpu_view:
+            return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
+        xp = array_kinds.tensor_to_host(x)  # a host plan: a NumPy view in, the result's memory shared back
+    else:
+        kind = kind_of(x)
+        entry = cached_plan(key, sel, kind)
+        return _run_routed(x, key, entry, entry.route(kind), backend)
+    y = plan.execute(xp)
     if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
-        require_result(y, getattr(plan, "backend", "?"),
-                       problem if type(problem) is FFTProblem else FFTProblem(*problem))
+        require_result(y, getattr(plan, "backend", "?"), FFTProblem(*key))
     cfg = crosscheck_active()
-    return y if cfg is None else checked(plan, x, y, cfg, get_plan)
+    if cfg is not None:
+        checked(plan, xp, y, cfg, get_plan)
+    return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
+
+
+def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route, backend: selection.BackendSpec) -> Any:
+    """Run a tensor ``x`` as it is, or as a host copy and back, as ``route`` says."""
+    into: Callable[[Any], Any] | None = route.conversion.into
+    if into is not None:  # the host entry's plan, which this entry shares
+        return route.conversion.back(run(into(x), key, backend), x)
+    y = entry.plan.execute(x)
+    if getattr(y, "dtype", None) is not route.dtype or y.shape != entry.shape or kind_of(y) != route.kind:
+        require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key), route.kind)
+    cfg = crosscheck_active()
+    if cfg is not None and not route.kind.endswith(":meta"):  # a meta tensor has no values to compare
+        checked(entry.plan, host_copy(x), host_copy(y), cfg, get_plan)
+    return y
+
+
+def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> tuple[Any, Any]:
+    """Execute problem ``key`` on split parts (``xi`` None for r2c input); (yr, yi), yi None for c2r output.
+
+    A plan whose backend takes the pair's kind gets the parts as they are
+    (``plan.execute_split``); otherwise the pair is interleaved into one
+    complex array and the result split into views of its parts.
+    """
+    sel = selection.resolve(backend)
+    kind = SPLIT_PREFIX + kind_of(xr)
+    entry = cached_plan(key, sel, NUMPY if host_viewable(kind) else kind)
+    route = entry.route(kind)
+    how = route.conversion.how
+    if how.startswith("split-interleave"):
+        return deinterleave(run(interleave(xr, xi), key, backend))
+    into = route.conversion.into
+    parts = (xr, xi) if into is None else (into(xr), None if xi is None else into(xi))
+    yr, yi = entry.plan.execute_split(*parts)  # type: ignore[attr-defined]
+    problem = FFTProblem(*key)
+    _check_split(entry, problem, route.kind, yr, yi)
+    cfg = crosscheck_active()
+    if cfg is not None and not route.kind.endswith(":meta"):
+        host = [p if p is None or type(p) is np.ndarray else host_copy(p) for p in (*parts, yr, yi)]
+        checked(entry.plan, interleave(host[0], host[1]), interleave(host[2], host[3]), cfg, get_plan)
+    if into is None:
+        return yr, yi
+    back = route.conversion.back
+    return back(yr, xr), (None if yi is None else back(yi, xr))
+
+
+def _check_split(entry: CachedPlan, problem: FFTProblem, kind: str, yr: Any, yi: Any) -> None:
+    """Each part of a split result is a real array of the problem's output shape, of ``kind``."""
+    real = problem.output_dtype if problem.kind == "c2r" else np.dtype(problem.output_dtype.char.lower())
+    name = getattr(entry.plan, "backend", "?")
+    if (yi is None) != (problem.kind == "c2r"):
+        raise BackendResultError(f"backend {name!r} returned {'no' if yi is None else 'an'} imaginary part "
+                                 f"from execute_split for {problem.describe()}")
+    for part in (yr, yi):
+        if part is not None:
+            require_result(part, name, problem, kind, dtype=real)

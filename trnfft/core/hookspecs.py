@@ -27,8 +27,8 @@ A backend object answers, in order of use:
 * planning:      ``plan(problem)`` -> a :class:`Plan`, or raise
                  :class:`Declined` with the reason
 * execution:     ``plan.execute(x)`` -> a new array of ``problem.output_shape``
-                 and ``problem.output_dtype``; ``x`` (shape ``problem.shape``,
-                 dtype ``problem.input_dtype``, any strides) is never modified.
+                 and ``problem.output_dtype``, of the kind ``x`` is (see below).
+
 * optionally:    ``backend.configure(**options)`` for backend settings,
                  ``backend.details()`` -> dict shown by ``trnfft info``,
                  ``plan.nbytes`` -> int, the memory the plan holds (buffers,
@@ -38,8 +38,39 @@ A backend object answers, in order of use:
                  "trn2_seconds"}`` for backends with a device cost model (the
                  asv suite tracks it when present).
 
-The core checks every result's type, shape and dtype before the caller sees
-it (``BackendResultError`` names the backend). Backend names are what users
+What a plan receives and returns (the contract every backend keeps):
+
+* kinds:         ``x`` is a NumPy array on the host unless the backend's
+                 ``Capabilities.arrays`` declares more (``torch:cpu``,
+                 ``torch:cuda``, ``torch:*``, ...; ``core/array_kinds.py``):
+                 then tensors of those kinds arrive as the caller passed them,
+                 on their device, and the result must be a tensor on that
+                 same device. Every plan must take NumPy arrays. For kinds a
+                 plan does not declare, the core converts (a zero-copy view
+                 for CPU tensors, a copy to and from the host for others) and
+                 ``trnfft which --array KIND`` says which. A backend that
+                 declares a split kind (``split:numpy``, ``split:torch:xla``)
+                 gives its plans ``execute_split(xr, xi) -> (yr, yi)``: real
+                 parts in (``xi`` None for r2c), real parts out (``yi`` None
+                 for c2r), the same kind; pairs of other kinds reach it as
+                 one complex array, interleaved by the core.
+* the input:     exactly ``problem.shape`` and ``problem.input_dtype`` (the
+                 core has already padded, cropped, cast and conjugated), in
+                 native byte order, with any strides (non-contiguous, zero
+                 and negative strides included; read-only NumPy arrays too,
+                 and tensors may carry torch's lazy conjugate bit). It must
+                 never be modified, and the result must not share its memory.
+* normalisation: the plan applies it: multiply by ``problem.scale`` (or let
+                 the library do it from ``problem.norm``, which has numpy's
+                 and torch's meaning relative to ``problem.forward``).
+* threads:       plans are cached and shared: one plan may run on several
+                 threads at once, so ``execute`` must not write shared state
+                 without a lock (or must use per-call buffers).
+* checks:        the core checks every result's type (kind), device, shape
+                 and dtype and raises ``BackendResultError`` naming the
+                 backend; the caller never sees a malformed result.
+
+Backend names are what users
 type: a plugin cannot take a name another plugin already registers (see
 ``registry.py``).
 """
@@ -51,6 +82,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 import pluggy
 
+from .array_kinds import HOST_KINDS, takes
 from .env import getenv
 from .problem import KINDS, FFTProblem
 
@@ -87,6 +119,7 @@ class Capabilities:
     max_size_by_kind: dict[str, int] = field(default_factory=dict)  # tighter limits for some kinds
     precision_note: str = ""         # why a precision is missing and what to do instead
     threads: bool = False            # honours problem.workers
+    arrays: frozenset[str] = HOST_KINDS  # array kinds plans take as they are: numpy, torch:cpu, torch:*
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -105,6 +138,10 @@ class Capabilities:
         if kind_limit is not None and problem.size > kind_limit:
             return f"{problem.kind} size {problem.size} above the maximum {kind_limit} for {problem.kind}"
         return None
+
+    def takes(self, kind: str) -> bool:
+        """Whether plans take arrays of ``kind`` (see ``array_kinds.py``) as they are."""
+        return takes(self.arrays, kind)
 
 
 _TRUE = ("1", "true", "yes", "on")

@@ -117,8 +117,15 @@ class PlanCache:
         if dropped >= TRIM_AFTER:  # worth a trim (a few ms on a large heap)
             release_free_memory()
 
-    def get_or_build(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """The cached plan for ``key``, building (outside the lock) on a miss.
+    def peek(self, key: Hashable) -> Any:
+        """The cached plan for ``key`` or None, leaving the LRU order and the counts alone."""
+        return self._plans.get(key)
+
+    def get_or_build(self, key: Hashable, build: Callable[..., Any], *args: Any) -> Any:
+        """The cached plan for ``key``, ``build(*args)`` (outside the lock) on a miss.
+
+        Passing the arguments, rather than a closure over them, spares every
+        hit the closure's allocation (a tenth of a microsecond on the hot path).
 
         A hit takes no lock: a dict lookup and ``move_to_end`` are each atomic
         in CPython, and the lock would cost a tenth of a 1024-point FFT. A key
@@ -134,7 +141,7 @@ class PlanCache:
             return plan
         with self._lock:
             self.misses += 1
-        plan = build()
+        plan = build(*args)
         with self._lock:
             # another thread may have built the same plan meanwhile: keep the first
             kept = self._plans.setdefault(key, plan)

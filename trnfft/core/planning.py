@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .array_kinds import HOST_KINDS, host_viewable, kind_of
 from .errors import UnsupportedProblemError
 from .hookspecs import Declined, Plan
 from .problem import FFTProblem
@@ -26,9 +27,10 @@ class PassesPlan:
         return sum(getattr(p, "nbytes", 0) or 0 for p in self.passes)
 
     def execute(self, x: np.ndarray) -> np.ndarray:
+        kind = kind_of(x)  # the passes' backend takes this kind, so each pass returns it too
         for p in self.passes:
             x = p.execute(x)
-            require_result(x, getattr(p, "backend", self.backend), p.problem)  # before the next pass
+            require_result(x, getattr(p, "backend", self.backend), p.problem, kind)  # before the next pass
         return x
 
 
@@ -43,6 +45,41 @@ def plan_on(name: str, problem: FFTProblem) -> Plan:
     if refusal:
         raise Declined(refusal)
     return rec.backend.plan(problem)
+
+
+def array_kinds_of(name: str) -> frozenset[str]:
+    """The array kinds backend ``name`` declares its plans take as they are."""
+    caps = REGISTRY.get(name).capabilities()
+    return caps.arrays if caps is not None else HOST_KINDS
+
+
+def backends_taking(kind: str) -> list[str]:
+    """The available backends whose plans take ``kind`` arrays as they are."""
+    out = []
+    for name, rec in sorted(REGISTRY.records().items()):
+        caps = rec.capabilities() if rec.availability().available else None
+        if caps is not None and caps.takes(kind):
+            out.append(name)
+    return out
+
+
+def plan_in_place(problem: FFTProblem, names: tuple[str, ...], kind: str) -> Plan | None:
+    """A plan, by the first backend in ``names`` that takes ``kind`` arrays as they are, or None.
+
+    Only for kinds that cannot reach a NumPy plan without a copy (tensors on a
+    device, meta tensors): a NumPy array or a CPU tensor goes to the first
+    backend that plans it, as it always has, since handing it over costs nothing.
+    """
+    if host_viewable(kind):
+        return None
+    for name in names:
+        caps = REGISTRY.get(name).capabilities()
+        if caps is not None and caps.takes(kind):
+            try:
+                return _tag(plan_on(name, problem), name)
+            except Declined:
+                continue
+    return None
 
 
 def make_plan(problem: FFTProblem, names: tuple[str, ...]) -> Plan:

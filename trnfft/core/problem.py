@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence, final
+from typing import NamedTuple, Sequence, final
 
 import numpy as np
 
@@ -22,6 +22,24 @@ COMPLEX_DTYPE: dict[str, np.dtype] = {"single": np.dtype(np.complex64), "double"
 # the precision NumPy computes an FFT of each float/complex dtype in (float16 is computed in single)
 NUMPY_PRECISION: dict[np.dtype, str] = {np.dtype(np.float16): "single",
                    **{dt: p for table in (REAL_DTYPE, COMPLEX_DTYPE) for p, dt in table.items()}}
+
+
+class ProblemKey(NamedTuple):
+    """An :class:`FFTProblem`'s fields as a typed tuple: what the hot path carries and caches.
+
+    Building and hashing a frozen dataclass per call would cost more than a
+    small FFT; a NamedTuple hashes as a tuple and still names its fields.
+    ``FFTProblem(*key)`` is the problem, ``problem.key()`` the key.
+    """
+
+    kind: str
+    shape: tuple[int, ...]
+    axes: tuple[int, ...]
+    lengths: tuple[int, ...]
+    forward: bool
+    norm: str
+    precision: str
+    workers: int = 1
 
 
 @final
@@ -54,9 +72,9 @@ class FFTProblem:
     precision: str
     workers: int = 1
 
-    def key(self) -> tuple:
-        """The fields as a plain tuple: ``FFTProblem(*p.key()) == p``; a cheap cache key."""
-        return (self.kind, self.shape, self.axes, self.lengths, self.forward, self.norm,
+    def key(self) -> ProblemKey:
+        """The fields as a typed tuple: ``FFTProblem(*p.key()) == p``; a cheap cache key."""
+        return ProblemKey(self.kind, self.shape, self.axes, self.lengths, self.forward, self.norm,
                 self.precision, self.workers)
 
     @property

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from .env import getenv, raw_reader
@@ -49,6 +49,14 @@ class Selection:
     source: str
     skipped: tuple[tuple[str, str], ...] = ()  # (listed entry, why it is unavailable)
     candidates: tuple[str, ...] = ()  # "auto" only: the backends its planner chooses among
+    # what plans made for this selection are cached under: ``names``, or for auto's planner
+    # its candidates behind a marker, so that an explicit selection of the backend the planner
+    # chose never shares, or is served, a plan the planner made (an attribute: the hot path reads it)
+    plan_key: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan_key",
+                           ("<auto>",) + self.candidates if self.candidates else self.names)
 
 
 def _split(spec: BackendSpec) -> tuple[str, ...] | None:

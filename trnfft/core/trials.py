@@ -28,13 +28,14 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
 
+from .array_kinds import NUMPY, TORCH_CPU, conversion_for
 from .errors import TrnfftError
 from .hookspecs import Plan
 from .problem import FFTProblem
 from .registry import contain
 from .result_check import require_result
 
-TENSOR_INPUT, ARRAY_INPUT = "tensor", "ndarray"
+ARRAY_INPUT, TENSOR_INPUT = NUMPY, TORCH_CPU  # the input kinds the planner chooses for
 SAMPLES = 5            # timed samples per candidate at most
 SAMPLE_SECONDS = 2e-3  # a sample of a fast transform repeats it for about this long
 DROP_RATIO = 3.0       # a first run this many times slower than the fastest is not timed further
@@ -48,16 +49,15 @@ def trial_input(problem: FFTProblem, source: str) -> Any:
     return torch.from_numpy(x) if source == TENSOR_INPUT and torch is not None else x
 
 
-def runner(plan: Plan, source: str) -> Callable[[Any], Any]:
-    """A call of ``plan`` as the dispatcher makes it for input of kind ``source``.
-
-    Plans take NumPy arrays: a tensor caller pays the view and the result's
-    wrapping, which is counted too (it is the same for every candidate today)."""
-    torch = sys.modules.get("torch")
-    if source != TENSOR_INPUT or torch is None:
+def runner(plan: Plan, source: str, accepted: frozenset[str]) -> Callable[[Any], Any]:
+    """A call of ``plan`` as the dispatcher makes it for input of kind ``source``: as it is
+    when the plan's backend takes that kind (``accepted``), else through the conversion
+    the caller would pay (a tensor's NumPy view and the result's wrapping)."""
+    conversion = conversion_for(source, accepted)
+    into, back = conversion.into, conversion.back
+    if into is None:
         return plan.execute
-    from_numpy = torch.from_numpy
-    return lambda t: from_numpy(plan.execute(t.numpy()))
+    return lambda t: back(plan.execute(into(t)), t)
 
 
 class Trials(NamedTuple):
@@ -90,7 +90,8 @@ def _hopeless(name: str, estimates: dict[str, float], best: dict[str, float],
 
 
 def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, float],
-               problem: FFTProblem, source: str, budget: float) -> Trials:
+               problem: FFTProblem, source: str, budget: float,
+               accepted: Callable[[str], frozenset[str]]) -> Trials:
     """Plan and time each candidate (``builders``, in priority order) on trnfft's own input.
 
     Candidates run in order of their ``estimates`` (those without one last); one
@@ -121,13 +122,13 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             continue
         finally:
             planning += time.perf_counter() - start
-        run = runner(plan, source)
+        run = runner(plan, source, accepted(name))
         try:
             start = time.perf_counter()
             y = run(x)
             best[name] = time.perf_counter() - start
             count[name] = 1
-            require_result(np.asarray(y) if source == TENSOR_INPUT else y, name, problem)
+            require_result(y, name, problem, source)
             if best[name] <= share / 2:  # the first run paid for first touches: time a second
                 start = time.perf_counter()
                 run(x)

@@ -1,0 +1,141 @@
+"""Split real/imaginary I/O: SplitComplex in and out of every transform, on every backend."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import trnfft
+from trnfft import SplitComplex
+from trnfft.core import array_kinds
+from conftest import random_array
+
+TORCH_FAMILY = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
+                "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn"]
+NUMPY_FAMILY = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
+                "fftn", "ifftn", "rfftn", "irfftn"]
+REAL_IN = {"rfft", "ihfft", "rfft2", "ihfft2", "rfftn", "ihfftn"}
+SHAPE = (3, 6, 10)
+
+
+def _call(api, name, x, **kw):
+    if api == "numpy":
+        return getattr(trnfft.numpy_fft, name)(x, norm="ortho", **kw)
+    return getattr(trnfft, name)(x, norm="ortho", **kw)
+
+
+def _inputs(name, library):
+    z = random_array(SHAPE, np.complex64, seed=3)
+    if library == "torch":
+        t = torch.from_numpy(z)
+        return (t.real.contiguous(), None, t.real.contiguous()) if name in REAL_IN else \
+            (t.real.contiguous(), t.imag.contiguous(), t)
+    return (z.real.copy(), None, z.real.copy()) if name in REAL_IN else (z.real.copy(), z.imag.copy(), z)
+
+
+def _parts(y):
+    return (y.real, y.imag) if isinstance(y, SplitComplex) else (y, None)
+
+
+def _exact(a, b):
+    a, b = (np.asarray(p.detach().resolve_conj()) if isinstance(p, torch.Tensor) else p for p in (a, b))
+    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize("name", TORCH_FAMILY)
+def test_split_results_equal_complex_results(trnfft_backend, name, library):
+    """Bit for bit on the CPU backends; within single-precision tolerance on the NKI ones."""
+    for api in ("torch", "numpy"):
+        if api == "numpy" and name not in NUMPY_FAMILY:
+            continue
+        xr, xi, xc = _inputs(name, library)
+        y = _call(api, name, xr, split=True) if xi is None else _call(api, name, SplitComplex(xr, xi))
+        ref = _call(api, name, xc)
+        got_re, got_im = _parts(y)
+        out_lib = np.ndarray if (api == "numpy" or library == "numpy") else torch.Tensor
+        assert isinstance(got_re, out_lib)
+        if ref.dtype in (np.float32, torch.float32, np.float64, torch.float64):  # a real result stays one array
+            assert got_im is None
+            pairs = [(got_re, ref)]
+        else:
+            assert isinstance(y, SplitComplex) and isinstance(got_im, out_lib)
+            pairs = [(got_re, ref.real), (got_im, ref.imag)]
+        for got, want in pairs:
+            if trnfft_backend.startswith("nki-"):
+                g, w = (np.asarray(p) for p in (got, want))
+                assert g.shape == w.shape and np.linalg.norm(g - w) <= 1e-5 * max(np.linalg.norm(w), 1e-30)
+            else:
+                assert _exact(got, want), f"{api}.{name} on {trnfft_backend}: split != complex"
+
+
+def test_nki_simulator_takes_pairs_without_interleaving(monkeypatch):
+    """The parts reach execute_split as they are: no complex array on the host, in or out."""
+    from trnfft_backends.nki.plugin import FFTPlan
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a complex array was built on the host")
+
+    seen = []
+    execute_split = FFTPlan.execute_split
+
+    def spy(self, xr, xi=None):
+        seen.append((xr, xi))
+        return execute_split(self, xr, xi)
+
+    trnfft.plan_cache.clear()
+    monkeypatch.setattr(FFTPlan, "execute", forbidden)
+    monkeypatch.setattr(FFTPlan, "execute_split", spy)
+    for name in ("interleave", "deinterleave"):
+        monkeypatch.setattr(array_kinds, name, forbidden)
+    z = random_array((4, 256), np.complex64, seed=5)
+    xr, xi = z.real.copy(), z.imag.copy()
+    with trnfft.use_backend("nki-simulator"):
+        y = trnfft.numpy_fft.fft(SplitComplex(xr, xi))
+        assert seen[-1][0] is xr and seen[-1][1] is xi
+        r = trnfft.irfft(SplitComplex(torch.from_numpy(xr[:, :129]), torch.from_numpy(xi[:, :129])))
+        assert isinstance(seen[-1][0], np.ndarray) and np.shares_memory(seen[-1][0], xr)  # a view, no copy
+        h = trnfft.rfft(torch.from_numpy(xr), split=True)
+        assert seen[-1][1] is None
+    trnfft.plan_cache.clear()
+    ref = np.fft.fft(z.astype(np.complex128))
+    assert np.linalg.norm((y.real + 1j * y.imag) - ref) <= 1e-6 * np.linalg.norm(ref)
+    assert isinstance(r, torch.Tensor) and r.shape == (4, 256)
+    assert np.allclose(r.numpy(), np.fft.irfft(z[:, :129], 256), atol=1e-5)
+    assert isinstance(h, SplitComplex) and np.allclose(h.real.numpy() + 1j * h.imag.numpy(),
+                                                       np.fft.rfft(xr), atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "irfft", "hfft", "fft2", "ihfftn", "rfft"])
+def test_gradcheck_through_split_inputs(name):
+    torch.manual_seed(0)
+    xr = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
+    xi = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
+    fn = getattr(trnfft, name)
+
+    def f(re, im):
+        y = fn(re, split=True) if name in REAL_IN else fn(SplitComplex(re, im))
+        return tuple(y) if isinstance(y, SplitComplex) else (y,)
+
+    assert torch.autograd.gradcheck(f, (xr, xi))
+
+
+def test_bad_pairs_are_refused_clearly():
+    a = np.zeros((4, 8), np.float32)
+    with pytest.raises(trnfft.InvalidArgumentError, match="one shape"):
+        trnfft.fft(SplitComplex(a, np.zeros((4, 7), np.float32)))
+    with pytest.raises(trnfft.InvalidDtypeError, match="one dtype"):
+        trnfft.fft(SplitComplex(a, a.astype(np.float64)))
+    with pytest.raises(trnfft.InvalidDtypeError, match="must be real"):
+        trnfft.fft(SplitComplex(a.astype(np.complex64), a.astype(np.complex64)))
+    with pytest.raises(trnfft.InvalidDtypeError, match="expects a real input"):
+        trnfft.rfft(SplitComplex(a, a))
+    with pytest.raises(trnfft.InvalidArgumentError, match="one type"):
+        trnfft.fft(SplitComplex(torch.zeros(4, 8), a))
+
+
+def test_which_says_how_a_pair_travels():
+    assert trnfft.which("fft", (64,), array="split:numpy", backend="nki-simulator").conversion.startswith("none")
+    assert trnfft.which("fft", (64,), array="split:torch:cpu", backend="nki-simulator").conversion.startswith("view")
+    assert trnfft.which("fft", (64,), array="split:numpy", backend="fftw-reference").conversion.startswith(
+        "interleave")

@@ -1,0 +1,68 @@
+"""Split complex data: a (real, imag) pair of real arrays or tensors instead of one complex one.
+
+NeuronCores have no complex dtype, so data there lives as two float
+tensors. ``SplitComplex(real, imag)`` is that form: every transform takes
+one where it takes a complex input and, given one (or ``split=True``),
+returns one where it would return a complex result; a real result (irfft,
+hfft and their n-D forms) stays one array. Both parts have the same type,
+shape, dtype (float32 or float64) and device.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import arrays
+from ..core.array_kinds import deinterleave, interleave
+from ..core.errors import InvalidArgumentError, InvalidDtypeError
+
+
+class SplitComplex(NamedTuple):
+    """A complex array held as its real and imaginary parts (``x = real + 1j * imag``)."""
+
+    real: Any
+    imag: Any
+
+
+def parts(x: SplitComplex, tensors: bool) -> tuple[Any, Any]:
+    """The two parts, checked to match (type, shape, dtype, device), as the flavour computes on."""
+    re, im = x
+    if arrays.is_tensor(re) != arrays.is_tensor(im):
+        raise InvalidArgumentError(f"SplitComplex parts must be of one type, got {type(re).__name__} and "
+                                   f"{type(im).__name__}")
+    if tensors and arrays.is_tensor(re):
+        if re.device != im.device:
+            raise InvalidArgumentError(f"SplitComplex parts are on different devices: {re.device} and {im.device}")
+    else:
+        re, im = (arrays.tensor_to_numpy(p) if arrays.is_tensor(p) else np.asarray(p) for p in (re, im))
+    if type(re) is not type(im):
+        raise InvalidArgumentError(f"SplitComplex parts must be of one type, got {type(re).__name__} and "
+                                   f"{type(im).__name__}")
+    if tuple(re.shape) != tuple(im.shape):
+        raise InvalidArgumentError(f"SplitComplex parts must have one shape, got {tuple(re.shape)} and "
+                                   f"{tuple(im.shape)}")
+    if re.dtype != im.dtype:
+        raise InvalidDtypeError(f"SplitComplex parts must have one dtype, got {re.dtype} and {im.dtype}")
+    return re, im
+
+
+def combine(re: Any, im: Any | None) -> Any:
+    """The complex array or tensor ``re + 1j * im``, exactly (differentiable for tensors).
+
+    Integer and bool parts are promoted first as the input's library does (to
+    float64 for NumPy, to torch's default dtype for tensors).
+    """
+    if arrays.is_tensor(re):
+        if not re.is_floating_point():
+            dtype = arrays.loaded_torch().get_default_dtype()
+            re, im = re.to(dtype), (None if im is None else im.to(dtype))
+    elif re.dtype.kind in "biu":
+        re, im = re.astype(np.float64), (None if im is None else im.astype(np.float64))
+    return interleave(re, im)
+
+
+def as_pair(y: Any) -> Any:
+    """A complex result as a SplitComplex of its parts (views); a real result as it is."""
+    re, im = deinterleave(y)
+    return y if im is None else SplitComplex(re, im)
