@@ -144,12 +144,13 @@ def test_the_trials_never_see_the_callers_data(planner):
     assert np.shares_memory(quick.inputs[-1], x)  # the real call, on the chosen backend
 
 
-def test_a_slow_first_run_is_not_repeated_beyond_the_budget(planner, monkeypatch):
+def test_a_slow_candidate_runs_twice_and_is_not_sampled_beyond_the_budget(planner, monkeypatch):
     monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.05")
     slow, quick, regs = _slow_and_quick(delay=0.04)  # > half its share (0.025 s) in one run
     planner(*regs)
     trnfft.fft(X)
-    assert len(slow.inputs) == 1
+    assert len(slow.inputs) == 2  # the checked first run and the timed one, no samples
+    assert trnfft.which("fft", (64,), "complex64").choice.runs["slow"] == 2
 
 
 def test_estimate_runs_nothing_and_follows_the_rules(planner, monkeypatch):

@@ -8,16 +8,17 @@ constant keeps subnormals away).
 
 Candidates are tried in the order of their estimates (``estimate_seconds``),
 and one estimated far slower than the fastest measured is skipped. Each
-candidate runs once first (a result of the wrong type, shape or dtype
-excludes it) and once more timed (the first paid for first touches of memory
-and caches), then the candidates take turns
-(round-robin, so a burst of load elsewhere hurts them alike) timing samples of
-``number`` runs each until ``SAMPLES`` samples or the budget are used (every
-candidate runs at least once, whatever the budget; the budget counts runs only,
-not the candidates' own planning, which they bound themselves). A
-candidate's first run that takes more than its share of the budget is its
-figure (a 2^24-point FFT gets no second run); one more than ``DROP_RATIO`` times
-the fastest first run is dropped there. The figure is the best sample per run.
+candidate that is run runs twice, whatever the budget: once to check its
+result (a result of the wrong type, shape or dtype excludes it) and pay its
+first touches of memory and caches, and once timed (a first run alone
+misjudged 2^24 points: FFTW's took 0.7 s, its steady state 0.25 s, and
+torch.fft won the trial while losing every later call). Then the candidates
+take turns (round-robin, so a burst of load elsewhere hurts them alike) timing
+samples of ``number`` runs each until ``SAMPLES`` samples or the budget are
+used; the budget counts runs only, not the candidates' own planning, which
+they bound themselves. A candidate whose run takes more than half its share of
+the budget, or over ``DROP_RATIO`` times the fastest, is not sampled further.
+The figure is the best run.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class Trials(NamedTuple):
     seconds: dict[str, float]
     excluded: dict[str, str]
     plans: dict[str, Plan]
-    runs: dict[str, int]   # timed runs behind each figure (1: the first, first touches included)
+    runs: dict[str, int]   # timed runs behind each figure (2 at least)
 
 
 def _hopeless(name: str, estimates: dict[str, float], best: dict[str, float],
@@ -129,11 +130,10 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             best[name] = time.perf_counter() - start
             count[name] = 1
             require_result(y, name, problem, source)
-            if best[name] <= share / 2:  # the first run paid for first touches: time a second
-                start = time.perf_counter()
-                run(x)
-                best[name] = min(best[name], time.perf_counter() - start)
-                count[name] = 2
+            start = time.perf_counter()  # the first run paid for first touches: time a second
+            run(x)
+            best[name] = min(best[name], time.perf_counter() - start)
+            count[name] = 2
         except Exception as exc:  # a candidate that fails its trial is not chosen
             best.pop(name, None)
             count.pop(name, None)
