@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -30,6 +31,9 @@ def _torch() -> Any:
 # the planner's estimate rule (2-core dev VM, torch 2.13 CPU: torch.fft.fft of 1024 complex64
 # points 5.6 us against 1.9 us for FFTW's plan alone); NumPy callers pay from_numpy and .numpy()
 SPEED = CostRule(overhead=3.5e-6, in_cache=1.7e-10, out_of_cache=4e-10, array_overhead=1.3e-6)
+# what the first plan costs a process that has not imported torch (0.9-1.0 s here): counted in
+# the estimate, so auto's planner does not import torch just to try it for NumPy callers
+IMPORT_SECONDS = 1.0
 
 
 class TorchPlan:
@@ -83,8 +87,9 @@ class TorchBackend:
         return TorchPlan(problem)
 
     def estimate_seconds(self, problem: FFTProblem, source: str) -> float:
-        """Seconds per call by the rule above (auto's planner, estimate effort)."""
-        return SPEED.seconds(problem, source)
+        """Seconds per call by the rule above (auto's planner), plus torch's import if it is
+        still to come (a tensor caller has imported it; a NumPy caller may never need it)."""
+        return SPEED.seconds(problem, source) + (0.0 if "torch" in sys.modules else IMPORT_SECONDS)
 
 
 @hookimpl
