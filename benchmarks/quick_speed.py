@@ -64,7 +64,7 @@ def contenders(kind: str, x: np.ndarray, axes, workers: int) -> dict[str, Callab
                       for impl in [TENSOR] + PEERS}}
 
 
-def time_round_robin(fns: dict[str, Callable[[], object]], repeat: int,
+def round_robin_times(fns: dict[str, Callable[[], object]], repeat: int,
                      budget: float = 0.1) -> dict[str, list[float]]:
     """Per contender, ``repeat`` figures in us per call, the contenders taking turns."""
     numbers = {}
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
         x = make_input(kind, shape, "complex64")
         fns = contenders(kind, x, axes, args.workers)
-        times = time_round_robin(fns, args.repeat)
+        times = round_robin_times(fns, args.repeat)
         best = {k: min(v) for k, v in times.items()}
         spread = max(statistics.median(v) / min(v) - 1 for v in times.values())
         fastest = min(best[lib] for lib in LIBRARIES)
