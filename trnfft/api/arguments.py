@@ -155,14 +155,16 @@ class Call:
 def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
               axes: Sequence[Any] | None, norm: str | None, out: Any, backend: Any,
               workers: int | None, flavor: str, hermitian: bool = False,
-              unique_axes: bool = True, axis_name: str = "dim", split: bool | None = None) -> Any:
+              unique_axes: bool = True, axis_name: str = "dim", split: bool | None = None,
+              sig: Any = fast_path.UNTRIED) -> Any:
     """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``).
 
     A :class:`SplitComplex` input, or ``split=True``, runs it on split parts (``split_transform``).
+    ``sig`` is the fast path's answer when the caller has asked it already (``fast_path.first``).
     """
-    sig = None
-    if not split and s is None and out is None and not hermitian:  # (the memo holds no SplitComplex)
-        sig, y = fast_path.attempt(x, flavor == TORCH, kind, forward, axes, norm, workers, backend)
+    if sig is fast_path.UNTRIED:
+        sig, y = fast_path.first(x, flavor == TORCH, kind, forward, s, axes, norm, out, workers, backend,
+                                 hermitian, split)
         if y is not None:
             return y
     if split or type(x) is SplitComplex:

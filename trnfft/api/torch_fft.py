@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .arguments import TORCH, check_n, transform
+from .fast_path import attempt
 
 Dims = Sequence[int] | None
 Shape = Sequence[int] | None
@@ -19,9 +20,16 @@ Shape = Sequence[int] | None
 def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: Any,
          workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
          split: bool | None = None) -> Any:
+    if n is None and out is None and not (hermitian or split):
+        sig, y = attempt(x, True, kind, forward, (dim,), norm, workers, backend)  # repeated calls end here
+        if y is not None:
+            return y
+    else:
+        sig = None
     s = None if n is None else (check_n(n),)
     return transform(x, kind=kind, forward=forward, s=s, axes=(dim,), norm=norm, out=out,
-                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split)
+                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split,
+                     sig=sig)
 
 
 def _many(x: Any, s: Shape, dim: Dims, norm: str | None, out: Any, backend: Any,

@@ -17,6 +17,7 @@ not the other), so there the place of a CPU tensor is its own kind.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -157,6 +158,57 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
     if cfg is not None:
         checked(plan, xp, y, cfg, get_plan)
     return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
+
+
+# each runner's binding (selection, cache entry, plan, ...), kept here rather than in the runner so
+# that the plan cache can make every runner let go of its plans when plans leave the cache
+_bindings: dict[object, tuple] = {}
+plan_cache.on_drop(_bindings.clear)
+
+
+def runner(key: ProblemKey, backend: selection.BackendSpec, tensor: bool) -> Callable[[Any, np.ndarray], Any]:
+    """``run`` for repeated calls on problem ``key``, as ``f(x, xp)``: ``x`` a NumPy array
+    (``xp`` the same), or, when ``tensor``, a CPU tensor and ``xp`` its NumPy view.
+
+    Same results, checks and errors as ``run``, with the lookups done once:
+    the function keeps the selection, the cache entry and the way back to a
+    tensor, and redoes them only when the selection changes (``resolve``
+    returns another object) or a plan has left the cache (its ``generation``
+    moved; every binding is dropped then, so no runner keeps a dropped plan's memory).
+    """
+    me = object()  # this runner's key in ``_bindings``
+    resolve, cache, ndarray, bindings = selection.resolve, plan_cache, np.ndarray, _bindings
+
+    def bind(sel: selection.Selection) -> tuple:
+        generation = cache.generation
+        place = _cpu_place(sel) if tensor else NUMPY
+        cache_key = (sel.plan_key, key, place)
+        entry = cache.get_or_build(cache_key, _build, key, sel, place)
+        host = not tensor or entry.cpu_view  # else the plan takes CPU tensors as they are
+        back = sys.modules["torch"].from_numpy if tensor else None
+        found = bindings[me] = (sel, generation, cache_key, entry, entry.plan.execute, entry.shape, entry.dtype,
+                                host, back)
+        return found
+
+    def run_bound(x: Any, xp: np.ndarray) -> Any:
+        b = bindings.get(me)
+        sel = resolve(backend)
+        if b is None or b[0] is not sel or b[1] != cache.generation:
+            b = bind(sel)
+        else:
+            cache.touch(b[2])
+        _, _, _, entry, execute, shape, dtype, host, back = b
+        if not host:
+            return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
+        y = execute(xp)
+        if type(y) is not ndarray or y.shape != shape or y.dtype != dtype:
+            require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
+        cfg = crosscheck_active()
+        if cfg is not None:
+            checked(entry.plan, xp, y, cfg, get_plan)
+        return y if back is None else back(y)
+
+    return run_bound
 
 
 def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route, backend: selection.BackendSpec) -> Any:

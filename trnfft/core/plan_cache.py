@@ -73,6 +73,9 @@ class PlanCache:
         self._evicted = 0  # bytes evicted since free memory was last returned
         self.hits = 0
         self.misses = 0
+        self.generation = 0  # bumped whenever a plan leaves the cache (see ``touch``)
+        self._last: Hashable = None  # the key most recently moved to the end
+        self._on_drop: list[Callable[[], None]] = []
 
     @property
     def size(self) -> int:
@@ -112,6 +115,8 @@ class PlanCache:
         with self._lock:
             dropped = self._nbytes + self._evicted
             self._plans.clear()
+            self._dropped()
+            self._last = None
             self._nbytes = self._evicted = 0
             self.hits = self.misses = 0
         if dropped >= TRIM_AFTER:  # worth a trim (a few ms on a large heap)
@@ -135,6 +140,7 @@ class PlanCache:
         if plan is not None:
             try:
                 self._plans.move_to_end(key)
+                self._last = key
             except KeyError:
                 pass
             self.hits += 1
@@ -148,6 +154,7 @@ class PlanCache:
             if kept is plan:
                 self._nbytes += _nbytes(plan)
             self._plans.move_to_end(key)
+            self._last = key
             self._evict()
             trim = self._evicted >= TRIM_AFTER
             if trim:
@@ -156,10 +163,37 @@ class PlanCache:
             release_free_memory()
         return kept
 
+    def touch(self, key: Hashable) -> None:
+        """Count a hit on ``key``, taken by a caller holding the plan since ``generation`` last changed.
+
+        While ``generation`` is unchanged no plan has left the cache, so the
+        caller's plan is still the cached one and it may skip the lookup;
+        the hit still refreshes the LRU order and the counts, as in ``get_or_build``,
+        without hashing ``key`` again when it is (this very object) the most recent.
+        """
+        if self._last is not key:  # (moving the most recent plan to the end would change nothing)
+            try:
+                self._plans.move_to_end(key)
+            except KeyError:  # evicted by another thread just now: not re-ordered
+                return
+            self._last = key
+        self.hits += 1
+
+    def on_drop(self, forget: Callable[[], None]) -> None:
+        """Call ``forget()`` whenever plans leave the cache, so that holders of plans let go of them
+        (and their memory goes back with the cache's)."""
+        self._on_drop.append(forget)
+
+    def _dropped(self) -> None:
+        self.generation += 1
+        for forget in self._on_drop:
+            forget()
+
     def _evict(self) -> None:
         plans = self._plans
         while len(plans) > self._max_size or (
                 self._max_bytes is not None and self._nbytes > self._max_bytes and len(plans) > 1):
+            self._dropped()
             _, dropped = plans.popitem(last=False)
             self._nbytes -= _nbytes(dropped)
             self._evicted += _nbytes(dropped)

@@ -1,0 +1,148 @@
+"""Repeated calls take the memoised route (``api/fast_path.py`` -> ``dispatch.runner``) and keep every guarantee."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trnfft
+from conftest import assert_close, random_array
+
+torch = pytest.importorskip("torch")
+
+
+def _ref(x):
+    return np.fft.fft(np.asarray(x, np.complex128))
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_repeated_calls_follow_a_cleared_cache(tensor):
+    """After clear() a memoised call plans again (the runner does not keep a dropped plan)."""
+    x = random_array(300, np.complex64)
+    arg = torch.from_numpy(x) if tensor else x
+    trnfft.fft(arg)
+    trnfft.fft(arg)  # memoised now
+    trnfft.plan_cache.clear()
+    y = trnfft.fft(arg)
+    assert (trnfft.plan_cache.misses, trnfft.plan_cache.size) == (1, 1)
+    assert type(y) is type(arg)
+    assert_close(np.asarray(y), _ref(x), np.complex64, x.size)
+
+
+def test_memoised_calls_keep_the_lru_order_and_counts():
+    """A plan used through the memo is the most recent: eviction takes the older one."""
+    cache = trnfft.plan_cache
+    old = cache.max_size
+    a, b, c = (random_array(n, np.complex64) for n in (301, 302, 303))
+    try:
+        cache.clear()
+        cache.max_size = 2
+        trnfft.fft(a)
+        trnfft.fft(a)
+        trnfft.fft(b)
+        hits = cache.hits
+        trnfft.fft(a)  # memoised: must count as a hit and refresh a's place
+        assert cache.hits == hits + 1
+        trnfft.fft(c)  # evicts b, the least recently used
+        misses = cache.misses
+        trnfft.fft(a)
+        assert cache.misses == misses
+        trnfft.fft(b)
+        assert cache.misses == misses + 1
+    finally:
+        cache.max_size = old
+
+
+def test_memoised_calls_follow_a_backend_context():
+    x = random_array(304, np.complex64)
+    trnfft.fft(x)
+    trnfft.fft(x)
+    misses = trnfft.plan_cache.misses
+    with trnfft.use_backend("numpy-reference"):
+        y = trnfft.fft(x)
+    assert trnfft.plan_cache.misses == misses + 1  # a numpy-reference plan, not the memoised one
+    assert_close(y, _ref(x), np.complex64, x.size)
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_memoised_calls_are_cross_checked_when_asked(tensor):
+    x = random_array(305 + 10 * tensor, np.complex64)
+    arg = torch.from_numpy(x) if tensor else x
+    with trnfft.use_backend("fftw-reference"):
+        trnfft.fft(arg)
+        trnfft.fft(arg)
+        misses = trnfft.plan_cache.misses
+        with trnfft.cross_checking("numpy-reference"):
+            trnfft.fft(arg)
+    assert trnfft.plan_cache.misses == misses + 1  # the reference's plan: the check ran
+
+
+def test_tensors_without_a_numpy_view_after_memoisation():
+    """Tensors the memo cannot view (conjugate bit, autograd, other dtypes) still get the right answer."""
+    x = random_array(306, np.complex64)
+    t = torch.from_numpy(x.copy())
+    trnfft.fft(t)
+    trnfft.fft(t)
+    y = trnfft.fft(t.conj())
+    assert_close(y.numpy(), _ref(np.conj(x)), np.complex64, x.size)
+    g = t.clone().requires_grad_()
+    trnfft.fft(g).real.sum().backward()
+    assert g.grad is not None and torch.equal(t, torch.from_numpy(x))  # input unmodified
+    half = torch.ones(306, dtype=torch.bfloat16)  # NumPy has no bfloat16: no view, the general path
+    outcomes = []
+    for _ in range(2):
+        try:
+            outcomes.append(("ok", trnfft.fft(half)))
+        except trnfft.TrnfftError as exc:
+            outcomes.append(("error", str(exc)))
+    assert outcomes[0][0] == outcomes[1][0]
+    if outcomes[0][0] == "ok":
+        assert torch.equal(outcomes[0][1], outcomes[1][1])
+    else:
+        assert outcomes[0][1] == outcomes[1][1]
+
+def test_memoised_tensor_result_is_new_and_input_unchanged():
+    x = random_array((3, 307), np.complex64)
+    t = torch.from_numpy(x.copy())
+    for _ in range(3):
+        y = trnfft.fft(t)
+    assert isinstance(y, torch.Tensor) and y.dtype == torch.complex64 and tuple(y.shape) == x.shape
+    assert not np.shares_memory(y.numpy(), t.numpy())
+    assert torch.equal(t, torch.from_numpy(x))
+    assert_close(y.numpy(), np.fft.fft(x.astype(np.complex128)), np.complex64, 307)
+
+
+def test_memoised_calls_from_threads_while_plans_are_evicted():
+    """Runners rebind when another thread's plan pushes theirs out (max_size 2, four problems)."""
+    import concurrent.futures
+
+    cache = trnfft.plan_cache
+    old = cache.max_size
+    xs = [random_array(n, np.complex64, seed=n) for n in (320, 321, 322, 323)]
+    inputs = [torch.from_numpy(x) if i % 2 else x for i, x in enumerate(xs)] * 25
+    try:
+        cache.max_size = 2
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda a: (a, trnfft.fft(a)), inputs))
+    finally:
+        cache.max_size = old
+    for a, y in results:
+        assert type(y) is type(a)
+        assert_close(np.asarray(y), _ref(a), np.complex64, a.shape[-1])
+
+
+@pytest.mark.parametrize("tensor", [False, True])
+def test_memoised_calls_let_go_of_cleared_plans(tensor):
+    """clear() gives plans' memory back: no runner keeps a plan the cache dropped."""
+    import gc
+    import weakref
+
+    x = random_array(330 + tensor, np.complex64)
+    arg = torch.from_numpy(x) if tensor else x
+    trnfft.plan_cache.clear()
+    trnfft.fft(arg)
+    trnfft.fft(arg)
+    plans = [weakref.ref(entry.plan) for entry in trnfft.plan_cache._plans.values()]
+    assert plans and all(p() is not None for p in plans)
+    trnfft.plan_cache.clear()
+    gc.collect()
+    assert all(p() is None for p in plans)
