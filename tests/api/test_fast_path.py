@@ -52,7 +52,7 @@ def test_memoised_calls_keep_the_lru_order_and_counts():
         cache.max_size = old
 
 
-def test_memoised_calls_follow_a_backend_context():
+def test_memoised_calls_follow_a_backend_context_and_set_backend():
     x = random_array(304, np.complex64)
     trnfft.fft(x)
     trnfft.fft(x)
@@ -61,6 +61,17 @@ def test_memoised_calls_follow_a_backend_context():
         y = trnfft.fft(x)
     assert trnfft.plan_cache.misses == misses + 1  # a numpy-reference plan, not the memoised one
     assert_close(y, _ref(x), np.complex64, x.size)
+    trnfft.set_backend("numpy-reference")
+    try:
+        trnfft.fft(x)
+        assert trnfft.plan_cache.misses == misses + 1  # set_backend: that plan again, a cache hit
+        hits = trnfft.plan_cache.hits
+        trnfft.fft(x)
+        assert trnfft.plan_cache.hits == hits + 1
+    finally:
+        trnfft.set_backend(None)
+    trnfft.fft(x)
+    assert trnfft.plan_cache.misses == misses + 1  # back to the first plan
 
 
 @pytest.mark.parametrize("tensor", [False, True])

@@ -71,7 +71,7 @@ def _from_env() -> CrossCheckConfig | None:
 
 def active() -> CrossCheckConfig | None:
     """The cross-check in force here: context, then set_crosscheck(), then environment."""
-    return _context.get() or _global or _from_env()
+    return _context.get() or _global or (None if _ref_env() is None else _from_env())  # unset: no call
 
 
 def set_crosscheck(reference: str | None, *, c: float = DEFAULT_C, mode: str = "raise") -> None:

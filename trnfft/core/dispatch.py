@@ -172,29 +172,30 @@ def runner(key: ProblemKey, backend: selection.BackendSpec, tensor: bool) -> Cal
 
     Same results, checks and errors as ``run``, with the lookups done once:
     the function keeps the selection, the cache entry and the way back to a
-    tensor, and redoes them only when the selection changes (``resolve``
-    returns another object) or a plan has left the cache (its ``generation``
+    tensor, and redoes them only when what the selection depends on changes
+    (``selection.state``) or a plan has left the cache (its ``generation``
     moved; every binding is dropped then, so no runner keeps a dropped plan's memory).
     """
     me = object()  # this runner's key in ``_bindings``
-    resolve, cache, ndarray, bindings = selection.resolve, plan_cache, np.ndarray, _bindings
+    state, cache, ndarray, bindings = selection.state, plan_cache, np.ndarray, _bindings
 
-    def bind(sel: selection.Selection) -> tuple:
+    def bind(now: tuple) -> tuple:
         generation = cache.generation
+        sel = selection.resolve(backend)
         place = _cpu_place(sel) if tensor else NUMPY
         cache_key = (sel.plan_key, key, place)
         entry = cache.get_or_build(cache_key, _build, key, sel, place)
         host = not tensor or entry.cpu_view  # else the plan takes CPU tensors as they are
         back = sys.modules["torch"].from_numpy if tensor else None
-        found = bindings[me] = (sel, generation, cache_key, entry, entry.plan.execute, entry.shape, entry.dtype,
+        found = bindings[me] = (now, generation, cache_key, entry, entry.plan.execute, entry.shape, entry.dtype,
                                 host, back)
         return found
 
     def run_bound(x: Any, xp: np.ndarray) -> Any:
         b = bindings.get(me)
-        sel = resolve(backend)
-        if b is None or b[0] is not sel or b[1] != cache.generation:
-            b = bind(sel)
+        now = state(backend)
+        if b is None or b[0] != now or b[1] != cache.generation:
+            b = bind(now)
         else:
             cache.touch(b[2])
         _, _, _, entry, execute, shape, dtype, host, back = b

@@ -36,6 +36,7 @@ BACKEND_ENV = "TRNFFT_BACKEND"
 _context: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
     "trnfft_backend", default=None)
 _global: tuple[str, ...] | None = None
+_epoch = 0  # bumped by set_backend
 _memo: dict[tuple, "Selection"] = {}
 _backend_env = raw_reader(BACKEND_ENV)
 
@@ -77,11 +78,11 @@ def _split(spec: BackendSpec) -> tuple[str, ...] | None:
 
 def set_backend(backend: BackendSpec) -> None:
     """Set the process-wide backend (None or "auto" restores automatic choice)."""
-    global _global
+    global _global, _epoch
     names = _split(backend)
     if names is not None:
         resolve_names(names)  # fail now, not at the first transform
-    _global = names
+    _global, _epoch = names, _epoch + 1  # (a new epoch: set_backend resolves afresh, same names or not)
     _memo.clear()
 
 
@@ -117,12 +118,17 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
     return ("auto",), "auto"
 
 
+def state(explicit: BackendSpec = None) -> tuple:
+    """Everything a selection for ``backend=explicit`` depends on: while it compares equal,
+    ``resolve(explicit)`` gives the same Selection (so a caller holding one may skip the lookup)."""
+    return (explicit, _context.get(), _global, _epoch, _backend_env(), REGISTRY.switch_state(), REGISTRY.generation)
+
+
 def resolve(explicit: BackendSpec = None) -> Selection:
     """The backends a transform call with ``backend=explicit`` would use here."""
     if type(explicit) is list:
         explicit = tuple(explicit)
-    key = (explicit, _context.get(), _global, _backend_env(), REGISTRY.switch_state(),
-           REGISTRY.generation)
+    key = state(explicit)
     try:
         sel = _memo.get(key)
     except TypeError:  # an unhashable backend=: _requested() says what is wrong with it
