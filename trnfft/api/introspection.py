@@ -124,7 +124,10 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     entry = entry_for(problem, backend, array)
     plan = entry.plan
     chosen = getattr(plan, "backend", sel.names[0])
-    return Which(chosen, sel.source, problem, len(getattr(plan, "passes", (plan,))),
+    source = sel.source
+    if chosen not in sel.names:  # plain "auto" and an array its pick would need a host copy of
+        source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
+    return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
                  skipped_entries(sel, problem, chosen), array,
                  conversion_for(array, entry.takes).describe(array))
 

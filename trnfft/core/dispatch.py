@@ -56,12 +56,12 @@ class CachedPlan(NamedTuple):
         return found
 
 
-def _build(key: ProblemKey, names: tuple[str, ...], place: str) -> CachedPlan:
+def _build(key: ProblemKey, names: tuple[str, ...], place: str, in_place: tuple[str, ...] = ()) -> CachedPlan:
     problem = FFTProblem(*key)
     host = None if place == NUMPY else plan_cache.peek((names, key, NUMPY))
     if host is not None and takes(host.takes, place):  # the host plan takes these too: share it
         return CachedPlan(host.plan, host.shape, host.dtype, 0, host.takes, {}, host.cpu_view)
-    plan = plan_in_place(problem, names, place)  # a backend taking ``place`` tensors as they are
+    plan = plan_in_place(problem, in_place or names, place)  # a backend taking ``place`` tensors as they are
     nbytes = plan_nbytes(plan)
     if plan is None:
         if place == NUMPY:
@@ -86,8 +86,15 @@ def plan_nbytes(plan: Plan | None) -> int:
     return n if type(n) is int and n > 0 else 0
 
 
-def cached_plan(key: ProblemKey, names: tuple[str, ...], place: str = NUMPY) -> CachedPlan:
-    """The cache entry for problem ``key`` on backends ``names`` for arrays of ``place``."""
+def cached_plan(key: ProblemKey, names: tuple[str, ...], place: str = NUMPY,
+                in_place: tuple[str, ...] = ()) -> CachedPlan:
+    """The cache entry for problem ``key`` on backends ``names`` for arrays of ``place``.
+
+    ``in_place`` (a device place only): the backends asked first for a plan taking ``place``
+    arrays as they are, when they are not ``names`` (plain "auto", ``Selection.in_place``).
+    """
+    if in_place and in_place != names and place != NUMPY:
+        return plan_cache.get_or_build((names, key, place, in_place), _build, key, names, place, in_place)
     return plan_cache.get_or_build((names, key, place), _build, key, names, place)
 
 
@@ -96,7 +103,8 @@ def entry_for(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec =
     """The cache entry ``problem`` (an FFTProblem or its key) on ``kind`` arrays gets under the selection."""
     key = problem.key() if type(problem) is FFTProblem else problem
     place = NUMPY if host_viewable(kind) else kind
-    return cached_plan(key, selection.resolve(backend).names, place)
+    sel = selection.resolve(backend)
+    return cached_plan(key, sel.names, place, sel.in_place)
 
 
 def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
@@ -111,7 +119,8 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
     arrays and CPU tensors share one cache entry; tensors elsewhere have
     their own (``_build``).
     """
-    names = selection.resolve(backend).names
+    sel = selection.resolve(backend)
+    names = sel.names
     if type(x) is np.ndarray:
         plan, shape, dtype, _, _, _, _ = plan_cache.get_or_build((names, key, NUMPY), _build, key, names, NUMPY)
         xp = x
@@ -123,7 +132,7 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
         xp = array_kinds.tensor_to_host(x)  # a host plan: a NumPy view in, the result's memory shared back
     else:
         kind = kind_of(x)
-        entry = cached_plan(key, names, kind)
+        entry = cached_plan(key, names, kind, sel.in_place)
         return _run_routed(x, key, entry, entry.route(kind), backend)
     y = plan.execute(xp)
     if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
@@ -155,9 +164,9 @@ def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec 
     (``plan.execute_split``); otherwise the pair is interleaved into one
     complex array and the result split into views of its parts.
     """
-    names = selection.resolve(backend).names
+    sel = selection.resolve(backend)
     kind = SPLIT_PREFIX + kind_of(xr)
-    entry = cached_plan(key, names, NUMPY if host_viewable(kind) else kind)
+    entry = cached_plan(key, sel.names, NUMPY if host_viewable(kind) else kind, sel.in_place)
     route = entry.route(kind)
     how = route.conversion.how
     if how.startswith("split-interleave"):

@@ -6,7 +6,10 @@ Highest priority first:
    so threads and asyncio tasks each keep their own);
 2. ``trnfft.set_backend(...)``;
 3. ``TRNFFT_BACKEND``;
-4. "auto": the available backend with the highest ``auto_priority``.
+4. "auto": the available backend with the highest ``auto_priority``; for an
+   array that backend would need a host copy of (a tensor on a device, a meta
+   tensor), the first available backend in the "auto" order whose plans take
+   it as it is (``Selection.in_place``), by the array kinds it declares.
 
 Names, aliases and the "auto" order all come from the plugins' registrations
 (see ``hookspecs.py``); this module knows no backend by name.
@@ -46,6 +49,9 @@ class Selection:
     requested: tuple[str, ...]
     source: str
     skipped: tuple[tuple[str, str], ...] = ()  # (listed entry, why it is unavailable)
+    # the backends asked first, in order, for arrays a host plan cannot take without a copy:
+    # the names themselves, except under plain "auto": every available backend in "auto" order
+    in_place: tuple[str, ...] = ()
 
 
 def _split(spec: BackendSpec) -> tuple[str, ...] | None:
@@ -143,7 +149,8 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
         raise BackendUnavailableError(
             f"none of the listed backends {','.join(requested)!r} is available here: "
             + "; ".join(f"{entry}: {why}" for entry, why in skipped))
-    return Selection(tuple(names), requested, source, tuple(skipped))
+    in_place = tuple(n for n in REGISTRY.auto_order() if _available(n)) if requested == ("auto",) else ()
+    return Selection(tuple(names), requested, source, tuple(skipped), in_place or tuple(names))
 
 
 def _resolve_one(requested: str) -> str:
