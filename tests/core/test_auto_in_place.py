@@ -7,23 +7,9 @@ import pytest
 import torch
 
 import trnfft
-from trnfft.core import array_kinds
 from trnfft.core.errors import UnsupportedProblemError
 from trnfft.core.registry import REGISTRY
 from trnfft.plugin import hookimpl
-
-
-@pytest.fixture
-def no_host_path(monkeypatch):
-    """Fail the test if any array crosses between a device and the host in the core."""
-    def forbidden(*args):
-        raise AssertionError("the host conversion path was taken")
-
-    for name in ("tensor_to_host", "host_to_tensor", "host_to_cpu_tensor", "host_copy"):
-        monkeypatch.setattr(array_kinds, name, forbidden)
-    trnfft.plan_cache.clear()
-    yield
-    trnfft.plan_cache.clear()
 
 
 def _takers(kind):
