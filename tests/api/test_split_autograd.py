@@ -13,8 +13,8 @@ from trnfft.core import array_kinds, dispatch
 FAMILY = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
           "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn"]
 REAL_IN = {"rfft", "ihfft", "rfft2", "ihfft2", "rfftn", "ihfftn"}
-# float64 is what gradcheck needs; torch-native is covered by test_gradients_match_torch (its
-# torch.fft calls take ~8 ms each on this busy 2-core machine with torch's default threads)
+# float64 is what gradcheck needs; torch-native gets a few (its torch.fft calls took ~8 ms each
+# on a busy 2-core machine with torch's default two threads) and test_gradients_match_torch
 CPU_DOUBLE = ("fftw-reference", "numpy-reference")
 
 
@@ -45,6 +45,12 @@ def test_gradcheck_through_pairs(trnfft_backend, name):
     gen = torch.Generator().manual_seed(2)
     xr, xi = (torch.randn(4, 5, dtype=torch.float64, generator=gen, requires_grad=True) for _ in range(2))
     assert torch.autograd.gradcheck(lambda re, im: _split_call(name, re, im, norm="ortho"), (xr, xi))
+
+
+@pytest.mark.trnfft_backends("torch-native")
+@pytest.mark.parametrize("name", ["ifft", "rfft", "hfft", "irfftn", "ihfft2"])
+def test_gradcheck_through_pairs_on_torch_native(trnfft_backend, name):
+    test_gradcheck_through_pairs(trnfft_backend, name)
 
 
 @pytest.mark.trnfft_backends(*CPU_DOUBLE)
