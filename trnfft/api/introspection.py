@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import selection
-from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for
+from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for, host_viewable
 from ..core.dispatch import entry_for
 from .arrays import numpy_precision
 from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
@@ -125,7 +125,7 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     plan = entry.plan
     chosen = getattr(plan, "backend", sel.names[0])
     source = sel.source
-    if chosen not in sel.names:  # plain "auto" and an array its pick would need a host copy of
+    if not host_viewable(array) and chosen not in sel.names:  # plain "auto", an array needing a host copy
         source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
     return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
                  skipped_entries(sel, problem, chosen), array,
