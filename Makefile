@@ -36,10 +36,11 @@ test: $(VENV)/.test-installed
 
 ## Every asv benchmark once, against the current environment (CI smoke): fails
 ## if any benchmark errors. FFTW_ESTIMATE keeps planning out of the way, the
-## large sizes (bench_fft.Large*) are skipped; the figures are not kept (--dry-run).
+## large sizes (bench_fft.Large*) are skipped; the figures are not kept (--dry-run);
+## auto's planner estimates instead of timing its candidates.
 bench-smoke: $(VENV)/.test-installed
 	$(VENV)/bin/asv machine --yes --machine ci-smoke >/dev/null
-	TRNFFT_FFTW_PLANNER=estimate TRNFFT_BENCH_SKIP_LARGE=1 $(VENV)/bin/asv run --python=same --quick --show-stderr --machine ci-smoke --dry-run --launch-method forkserver
+	TRNFFT_FFTW_PLANNER=estimate TRNFFT_PLANNER=estimate TRNFFT_BENCH_SKIP_LARGE=1 $(VENV)/bin/asv run --python=same --quick --show-stderr --machine ci-smoke --dry-run --launch-method forkserver
 
 clean:
 	rm -rf $(VENV) reports .asv build *.egg-info

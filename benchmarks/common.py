@@ -31,6 +31,8 @@ def trnfft_backends() -> list[str]:
 # trnfft's torch-style API on a torch tensor, default backend: what a PyTorch
 # user calls instead of torch.fft (the trnfft:<backend> rows pass NumPy arrays).
 TENSOR_IMPL = "trnfft-tensor"
+# trnfft's numpy-style API on a NumPy array with no backend= ("auto", its planner included)
+ARRAY_IMPL = "trnfft"
 
 IMPLS = trnfft_backends() + [TENSOR_IMPL] + PEERS
 
@@ -59,9 +61,9 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
     threads = {} if workers == 1 else {"workers": workers}  # trnfft's calls stay as they were
     axes = tuple(range(x.ndim)) if axes is None else axes
     shape = tuple(shape[a] for a in axes)
-    if impl.startswith("trnfft:"):
+    if impl == ARRAY_IMPL or impl.startswith("trnfft:"):
         import trnfft.api.numpy_fft as f
-        backend = impl.split(":", 1)[1]
+        backend = impl.split(":", 1)[1] if ":" in impl else None
         fn = {"c2c": f.fftn, "r2c": f.rfftn, "c2r": f.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
         return lambda: fn(x, axes=axes, backend=backend, **threads, **kw)

@@ -1,21 +1,31 @@
-"""A quick, single-threaded speed comparison outside asv, for issue-style figures.
+"""Issue 14's acceptance table in one command: trnfft's default against every peer.
 
-    python benchmarks/quick_speed.py [--repeat 7] [--large] [--workers -1]
+    python benchmarks/quick_speed.py [--repeat 5] [--quick] [--keep-cache] [--workers 1]
 
-Times complex64 1-D N = 1024, 2^16, 2^20 and a 1024x1024 2-D transform (with
-``--large`` also the asv suite's large sizes, ``bench_fft.LARGE``, and r2c 2^20) on
-trnfft's default backend (NumPy array in, and torch tensor in) against
-torch.fft, scipy.fft and a pre-planned ``pyfftw.FFTW`` object, using the asv
-suite's own callables (``benchmarks/common.py``); ``--workers`` as scipy counts
-them (torch gets as many intra-op threads). Each figure is
-the best of ``--repeat`` timeit runs, in microseconds per call; unlike asv,
-no harness overhead is added, so the small-N ratios are the real ones.
+Single-threaded complex64 (r2c: float32) at N = 1024, 2^16, 2^20, 2^24,
+1024x1024, 4096x4096, 256^3, batched rows (64, 4096) and r2c 2^20 (``--quick``:
+the four small ones). Contenders, from the asv suite's own callables
+(``benchmarks/common.py``): ``trnfft`` (the default, "auto", on a NumPy
+array), ``trnfft-tensor`` (the default on a torch tensor), torch.fft (the
+tensor), scipy.fft, numpy.fft and a pre-planned ``pyfftw.FFTW`` object.
+
+The contenders take turns (round-robin, ``--repeat`` rounds), so a burst of
+load elsewhere hits them alike; each figure is the best round, in
+microseconds per call, and ``spread`` is the largest (median - best) / best of
+the row: the run's own noise, to read the ratios against. The cache directory
+is a fresh temporary one (``--keep-cache``: TRNFFT_CACHE_DIR as it is), so
+auto plans as on a new machine; what that first call costs is
+``benchmarks/first_call.py``'s table (one fresh process per case: here the
+cases share one process, and FFTW's in-process wisdom from one case speeds
+up planning the next).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
+import tempfile
 import timeit
 from pathlib import Path
 from typing import Callable
@@ -24,14 +34,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402  (after OMP_NUM_THREADS)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+from benchmarks.common import ARRAY_IMPL as ARRAY, TENSOR_IMPL as TENSOR  # noqa: E402
+PEERS = ["torch", "scipy", "numpy", "pyfftw-planned"]
+LIBRARIES = ["torch", "scipy", "numpy"]  # the acceptance compares with the fastest of these
 CASES = [("c2c", (1024,), None, "1-D N=1024"), ("c2c", (1 << 16,), None, "1-D N=2^16"),
          ("c2c", (1 << 20,), None, "1-D N=2^20"), ("c2c", (1024, 1024), None, "2-D 1024x1024")]
-
-
-def large_cases() -> list[tuple]:
-    from benchmarks.bench_fft import LARGE
-    return [("r2c", (1 << 20,), None, "r2c 2^20")] + [
-        (kind, shape, axes, label) for label, (kind, shape, axes) in LARGE.items()]
+LARGE = [("c2c", (1 << 24,), None, "1-D N=2^24"), ("c2c", (4096, 4096), None, "2-D 4096x4096"),
+         ("c2c", (256, 256, 256), None, "3-D 256^3"), ("c2c", (64, 4096), (1,), "rows (64, 4096)"),
+         ("r2c", (1 << 20,), None, "r2c N=2^20")]
 
 
 def best_us(fn: Callable[[], object], repeat: int, budget: float = 0.2) -> float:
@@ -44,38 +55,65 @@ def best_us(fn: Callable[[], object], repeat: int, budget: float = 0.2) -> float
 
 
 def contenders(kind: str, x: np.ndarray, axes, workers: int) -> dict[str, Callable[[], object]]:
-    """The asv suite's callables for ``x`` over ``axes``: trnfft's default backend
-    (NumPy in), trnfft-tensor, and the peers."""
-    import trnfft
-    from benchmarks.common import PEERS, TENSOR_IMPL, transform_fn
+    """trnfft's default first (it plans before the pre-planned FFTW peer, which shares its
+    wisdom, as a new machine would), then the tensor call and the peers."""
+    from benchmarks.common import transform_fn
+    fns = {ARRAY: transform_fn(ARRAY, kind, x, x.shape, axes, workers)}
+    fns[ARRAY]()
+    return {**fns, **{impl: transform_fn(impl, kind, x, x.shape, axes, workers)
+                      for impl in [TENSOR] + PEERS}}
 
-    func = "rfftn" if kind == "r2c" else "fftn"
-    default = f"trnfft:{trnfft.which(func, x.shape, x.dtype, axes=axes).backend}"
-    impls = [default, TENSOR_IMPL] + [p for p in PEERS if p != "numpy"]
-    return {impl: transform_fn(impl, kind, x, x.shape, axes, workers) for impl in impls}
+
+def round_robin_times(fns: dict[str, Callable[[], object]], repeat: int,
+                     budget: float = 0.1) -> dict[str, list[float]]:
+    """Per contender, ``repeat`` figures in us per call, the contenders taking turns."""
+    numbers = {}
+    for name, fn in fns.items():
+        fn()
+        numbers[name] = max(1, int(budget / max(timeit.timeit(fn, number=1), 1e-7)))
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            times[name].append(timeit.timeit(fn, number=numbers[name]) / numbers[name] * 1e6)
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--large", action="store_true", help="add the large sizes")
-    ap.add_argument("--workers", type=int, default=1, help="threads (-1: all cores)")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds (default 5)")
+    ap.add_argument("--quick", action="store_true", help="only the four small cases")
+    ap.add_argument("--keep-cache", action="store_true",
+                    help="use TRNFFT_CACHE_DIR as it is (default: a fresh temporary one)")
+    ap.add_argument("--workers", type=int, default=1, help="threads, as scipy counts them (-1: all)")
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
+    if not args.keep_cache:
+        os.environ["TRNFFT_CACHE_DIR"] = tempfile.mkdtemp(prefix="trnfft-quick-speed-")
+    import trnfft
     from benchmarks.common import make_input
 
-    header = None
-    for kind, shape, axes, label in CASES + (large_cases() if args.large else []):
+    shown = [ARRAY, TENSOR] + PEERS
+    print(f"cache dir {os.environ.get('TRNFFT_CACHE_DIR', '(default)')}, planner "
+          f"{os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, workers {args.workers}, "
+          f"best of {args.repeat} rounds, us per call")
+    print("| case | " + " | ".join(shown) + " | trnfft / fastest lib | tensor / fastest lib "
+          "| trnfft / pyfftw | spread | auto chose (array/tensor) |")
+    print("|" + "---|" * (len(shown) + 6))
+    for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
         x = make_input(kind, shape, "complex64")
-        times = {name: best_us(fn, args.repeat) for name, fn in contenders(kind, x, axes, args.workers).items()}
-        if header is None:
-            header = list(times)
-            print("| case (us per call) | " + " | ".join(header) +
-                  " | trnfft / fastest of torch, scipy | trnfft / pyfftw-planned |")
-            print("|" + "---|" * (len(header) + 3))
-        trn = times[header[0]]
-        print(f"| {label} | " + " | ".join(f"{times[h]:.1f}" for h in header) +
-              f" | {trn / min(times['torch'], times['scipy']):.2f} | {trn / times['pyfftw-planned']:.2f} |",
+        fns = contenders(kind, x, axes, args.workers)
+        times = round_robin_times(fns, args.repeat)
+        best = {k: min(v) for k, v in times.items()}
+        spread = max(statistics.median(v) / min(v) - 1 for v in times.values())
+        fastest = min(best[lib] for lib in LIBRARIES)
+        func = "rfftn" if kind == "r2c" else "fftn"
+        try:
+            chose = "/".join(trnfft.which(func, x.shape, x.dtype, axes=axes, array=a).backend
+                             for a in ("numpy", "torch:cpu"))
+        except TypeError:  # a trnfft from before the planner (a "before" run): no array=
+            chose = trnfft.which(func, x.shape, x.dtype, axes=axes).backend
+        print(f"| {label} | " + " | ".join(f"{best[k]:,.1f}" for k in shown) +
+              f" | {best[ARRAY] / fastest:.2f} | {best[TENSOR] / fastest:.2f} | "
+              f"{best[ARRAY] / best['pyfftw-planned']:.2f} | {spread:.0%} | {chose} |",
               flush=True)
     return 0
 

@@ -1,7 +1,8 @@
 """Shared test set-up: a private FFTW wisdom directory and quick planning.
 
-FFTW_ESTIMATE keeps CI fast; the fftw tests switch to MEASURE explicitly
-where the planner effort is what they test.
+FFTW_ESTIMATE and the estimate effort of auto's planner keep CI fast and
+deterministic; the fftw and planner tests switch to measuring explicitly where
+the effort is what they test.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import tempfile
 
 os.environ.setdefault("TRNFFT_CACHE_DIR", tempfile.mkdtemp(prefix="trnfft-test-cache-"))
 os.environ.setdefault("TRNFFT_FFTW_PLANNER", "estimate")
+os.environ.setdefault("TRNFFT_PLANNER", "estimate")  # auto's planner: rules, no trial runs
 for var in ("TRNFFT_BACKEND", "TRNFFT_USE_SIMULATOR", "TRNFFT_CROSSCHECK", "TRNFFT_LOAD_BACKENDS"):
     os.environ.pop(var, None)
 

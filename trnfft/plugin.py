@@ -4,14 +4,20 @@ from __future__ import annotations
 import numpy as np
 
 from .core.cli_args import positive_int
+from .core.cost_rule import CostRule
 from .core.errors import BackendUnavailableError, InvalidArgumentError
 from .core.hookspecs import Availability, Backend, Capabilities, Declined, EnvSwitch, Plan, hookimpl
 from .core.problem import FFTProblem
 from .core.terminal import make_console
+from .core.trials import ARRAY_INPUT, TENSOR_INPUT
+from .core.user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warning,
+                              write_atomically)
 
 __all__ = [
-    "Availability", "Backend", "BackendUnavailableError", "Capabilities", "Declined", "EnvSwitch",
-    "FFTProblem", "InvalidArgumentError", "Plan", "apply_scale", "hookimpl", "make_console", "positive_int",
+    "ARRAY_INPUT", "Availability", "Backend", "BackendUnavailableError", "Capabilities", "CostRule",
+    "Declined", "EnvSwitch", "FFTProblem", "InvalidArgumentError", "Plan", "TENSOR_INPUT",
+    "apply_scale", "cache_dir", "file_stamp", "hookimpl", "load_json", "make_console",
+    "positive_int", "set_aside_with_warning", "write_atomically",
 ]
 
 

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from trnfft.plugin import Availability, Capabilities, FFTProblem, hookimpl
+from trnfft.plugin import Availability, Capabilities, CostRule, FFTProblem, hookimpl
 
 from . import wisdom
 from .passes import PassPlan, wants_passes
 from .plan import FFTWPlan
 from .settings import FFTWSettings
+
+
+# the planner's estimate rule (calibrated with benchmarks/calibrate_planner.py, 2-core dev VM)
+SPEED = CostRule(overhead=0.5e-6, in_cache=1.7e-10, out_of_cache=2.8e-10, tensor_overhead=2e-6,
+                 threads=True)
 
 
 def _pyfftw() -> Any:
@@ -75,6 +80,10 @@ class FFTWBackend:
             store.planned()
         return plan
 
+    def estimate_seconds(self, problem: FFTProblem, source: str) -> float:
+        """Seconds per call by the calibrated rule (auto's planner, estimate effort)."""
+        return SPEED.seconds(problem, source)
+
     def save_wisdom(self) -> None:
         """Write unsaved wisdom now (it is also saved every few seconds and at exit)."""
         wisdom.save_all()
@@ -82,4 +91,4 @@ class FFTWBackend:
 
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
-    register(FFTWBackend(), aliases=("fftw",), auto_priority=200)
+    register(FFTWBackend(), aliases=("fftw",), auto_priority=200, candidate=True)

@@ -17,16 +17,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trnfft.plugin import cache_dir
+
 EFFORTS = {"estimate": "FFTW_ESTIMATE", "measure": "FFTW_MEASURE",
            "patient": "FFTW_PATIENT", "exhaustive": "FFTW_EXHAUSTIVE"}
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("TRNFFT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "trnfft"
 
 
 def _effort_from_env() -> str:

@@ -19,13 +19,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import os
-import tempfile
 import threading
 import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+from trnfft.plugin import file_stamp, load_json, set_aside_with_warning, write_atomically
 
 from .fftw_lock import FFTW_LOCK
 
@@ -42,16 +42,9 @@ def read(path: Path, pyfftw: Any) -> tuple[bytes, ...] | None:
 
     Raises UnusableWisdom for anything else that is not a well-formed file.
     """
-    try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
+    data = load_json(path, UnusableWisdom)
+    if data is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnusableWisdom(f"cannot be read ({exc})") from None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise UnusableWisdom("is not JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("pyfftw"), str):
         raise UnusableWisdom("is not a trnfft wisdom file")
     if data["pyfftw"] != pyfftw.__version__:
@@ -105,7 +98,7 @@ class WisdomFile:
                 load(self.path, self._pyfftw)
             except UnusableWisdom as why:
                 self._set_aside(str(why))
-            self._seen = _stamp(self.path)
+            self._seen = file_stamp(self.path)
             self._loaded = True
 
     def planned(self) -> None:
@@ -121,7 +114,7 @@ class WisdomFile:
                 return
             self._dirty = False
             self._last_save = time.monotonic()
-            if _stamp(self.path) != self._seen:
+            if file_stamp(self.path) != self._seen:
                 with contextlib.suppress(UnusableWisdom):  # someone else's broken file: overwrite it
                     load(self.path, self._pyfftw)
             if not FFTW_LOCK.acquire(timeout=lock_timeout):
@@ -132,48 +125,18 @@ class WisdomFile:
                 FFTW_LOCK.release()
             data = {"pyfftw": self._pyfftw.__version__, "wisdom": [s.decode("ascii") for s in strings]}
             try:
-                _write_atomically(self.path, json.dumps(data))
+                write_atomically(self.path, json.dumps(data), prefix=".wisdom-")
             except OSError as exc:
                 self._broken = True
                 warnings.warn(f"cannot save FFTW wisdom to {self.path} ({exc}); planning "
                               f"results will not be kept for the next process", RuntimeWarning)
                 return
-            self._seen = _stamp(self.path)
+            self._seen = file_stamp(self.path)
 
     def _set_aside(self, why: str) -> None:
-        aside = self.path.with_name(self.path.name + ".unusable")
-        try:
-            if aside.is_dir() and not self.path.is_dir():
-                aside = self.path.with_name(f"{self.path.name}.unusable-{os.getpid()}")
-            os.replace(self.path, aside)
-            done = f"moved it to {aside} and will write a new one"
-        except OSError as exc:
+        if not set_aside_with_warning(self.path, "FFTW wisdom", why, "wisdom"):
             self._broken = True
-            done = f"could not move it aside ({exc}), so wisdom will not be saved"
         self._dirty = True  # write a good file in its place
-        warnings.warn(f"FFTW wisdom file {self.path} {why}; {done}", RuntimeWarning)
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a temp file next to ``path`` and rename it over ``path``; never leave the temp file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".wisdom-")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 _files: dict[Path, WisdomFile] = {}

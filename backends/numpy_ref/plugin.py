@@ -10,7 +10,10 @@ from typing import Callable
 
 import numpy as np
 
-from trnfft.plugin import Availability, Capabilities, FFTProblem, hookimpl
+from trnfft.plugin import Availability, Capabilities, CostRule, FFTProblem, hookimpl
+
+# the planner's estimate rule (calibrated with benchmarks/calibrate_planner.py, 2-core dev VM)
+SPEED = CostRule(overhead=4e-6, in_cache=8e-10, out_of_cache=3.2e-9, tensor_overhead=2e-6)
 
 
 NATIVE_PRECISIONS = int(np.__version__.split(".")[0]) >= 2
@@ -54,7 +57,11 @@ class NumpyBackend:
     def plan(self, problem: FFTProblem) -> NumpyPlan:
         return NumpyPlan(problem)
 
+    def estimate_seconds(self, problem: FFTProblem, source: str) -> float:
+        """Seconds per call by the calibrated rule (auto's planner, estimate effort)."""
+        return SPEED.seconds(problem, source)
+
 
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
-    register(NumpyBackend(), aliases=("numpy",), auto_priority=100)
+    register(NumpyBackend(), aliases=("numpy",), auto_priority=100, candidate=True)

@@ -136,3 +136,68 @@ def test_workers_env(monkeypatch):
     monkeypatch.setenv("TRNFFT_WORKERS", "two")
     with pytest.raises(trnfft.InvalidArgumentError, match="TRNFFT_WORKERS"):
         numpy_fft.fft(np.arange(16.0))
+
+
+def _layouts(x):
+    """The caller's array SIMD-aligned, read-only and aligned, misaligned, and strided."""
+    import pyfftw
+    plain = pyfftw.empty_aligned(x.shape, x.dtype)
+    plain[...] = x
+    readonly = pyfftw.empty_aligned(x.shape, x.dtype)
+    readonly[...] = x
+    readonly.setflags(write=False)
+    raw = np.empty(x.nbytes + 8, np.uint8)[8:]  # 8 bytes off any SIMD alignment
+    misaligned = raw.view(x.dtype).reshape(x.shape)
+    misaligned[...] = x
+    strided = np.repeat(x, 2, axis=-1)[..., ::2]
+    return {"plain": plain, "readonly": readonly, "misaligned": misaligned, "strided": strided}
+
+
+@pytest.mark.parametrize("kind", ["c2c", "r2c"])
+@pytest.mark.parametrize("shape,axes", [((64, 4096), (1,)), ((4096, 65), (1,)), ((3, 8191), (1,)),
+                                        ((16411,), (0,)), ((96, 96), (0, 1))])
+def test_reading_the_callers_array_directly_is_exact_and_leaves_it_alone(fftw, kind, shape, axes):
+    """From 2^13 elements FFTW reads the input itself (when aligned and contiguous)."""
+    dtype = np.complex64 if kind == "c2c" else np.float32
+    fn = numpy_fft.fftn if kind == "c2c" else numpy_fft.rfftn
+    ref_fn = np.fft.fftn if kind == "c2c" else np.fft.rfftn
+    for name, x in _layouts(random_array(shape, dtype)).items():
+        before = x.copy()
+        y = fn(x, axes=axes, norm="ortho", backend="fftw-reference")
+        np.testing.assert_array_equal(x, before, err_msg=name)
+        assert y.dtype == np.complex64 and not np.shares_memory(y, x)
+        ref = ref_fn(before.astype(np.complex128 if kind == "c2c" else np.float64), axes=axes, norm="ortho")
+        assert_close(y, ref, np.complex64, int(np.prod([shape[a] for a in axes])))
+
+
+def test_results_of_the_direct_path_are_the_callers_own(fftw):
+    x = random_array((64, 4096), np.complex64)
+    y1 = numpy_fft.fft(x, backend="fftw-reference")
+    y2 = numpy_fft.fft(2 * x, backend="fftw-reference")
+    assert not np.shares_memory(y1, y2)
+    assert_close(y1, np.fft.fft(x.astype(np.complex128)), np.complex64, 4096)
+
+
+def test_an_aligned_contiguous_input_is_read_in_place_and_others_are_copied(fftw):
+    from trnfft.core.dispatch import get_plan
+    from trnfft.core.problem import make_problem
+    plan = get_plan(make_problem("c2c", (64, 4096)), "fftw-reference")
+    seen = []
+
+    class Spy:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def update_arrays(self, a, b):
+            seen.append(a)
+            self.inner.update_arrays(a, b)
+
+        def execute(self):
+            self.inner.execute()
+
+    plan._fftw = Spy(plan._fftw)
+    layouts = _layouts(random_array((64, 4096), np.complex64))
+    for x in layouts.values():
+        plan.execute(x)
+    direct = [a is x for a, x in zip(seen, layouts.values())]
+    assert direct == [True, True, False, False]  # plain, readonly; misaligned and strided copied

@@ -125,3 +125,18 @@ def test_cross_checking_compares_tensor_results_on_the_host(monkeypatch):
         with trnfft.cross_checking("numpy-reference"):
             trnfft.fft(x, backend=BACKEND)
     trnfft.plan_cache.clear()
+
+
+def test_auto_does_not_import_torch_to_try_it_for_numpy_callers(tmp_path):
+    """torch-native's estimate counts torch's import, so the planner skips it for arrays."""
+    import os
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np, trnfft; w = trnfft.which('fft', (1024,), 'complex64'); "
+            "assert 'torch' not in sys.modules, 'torch was imported'; "
+            "print(w.backend, w.choice.excluded.get('torch-native', ''))")
+    env = dict(os.environ, TRNFFT_CACHE_DIR=str(tmp_path), TRNFFT_PLANNER="measure")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "not run: its rule estimates" in out.stdout

@@ -30,14 +30,17 @@ def loaded_torch() -> Any:
 
 
 def tensor_type() -> type | None:
-    """torch.Tensor if torch has been imported, else None."""
-    torch = sys.modules.get("torch")
-    return torch.Tensor if torch is not None else None
+    """torch.Tensor if torch has been imported, else None.
+
+    While another thread is still importing torch, ``sys.modules`` holds the
+    partly initialised module, without ``Tensor`` yet; no tensor can exist then,
+    so that counts as not imported."""
+    return getattr(sys.modules.get("torch"), "Tensor", None)
 
 
 def is_tensor(x: Any) -> bool:
-    torch = torch_module()
-    return torch is not None and isinstance(x, torch.Tensor)
+    tensor = tensor_type()
+    return tensor is not None and isinstance(x, tensor)
 
 
 def numpy_precision(dtype: np.dtype) -> tuple[str, bool]:

@@ -1,12 +1,13 @@
 """Answers about the backends: what is installed, what runs a given call, settings."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..core import selection
+from ..core import autoplan, selection
+from ..core.choices import Choice
 from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for, host_viewable
 from ..core.dispatch import entry_for
 from .arrays import numpy_precision
@@ -16,7 +17,7 @@ from ..core.planning import plan_on
 from ..core.plan_cache import plan_cache
 from ..core.problem import FFTProblem, make_problem
 from ..core.registry import REGISTRY, contain
-from .arguments import check_norm, normalize_axes
+from .arguments import check_norm, check_workers, normalize_axes
 
 # function name -> (kind, forward, halved last axis)
 FUNCTIONS = {
@@ -85,17 +86,22 @@ class Which:
     skipped: tuple[str, ...] = ()  # listed entries passed over, each with the reason
     array: str = NUMPY             # the caller's array kind (see ``trnfft/core/array_kinds.py``)
     conversion: str = ""           # what reaching the plan costs: none, a view, or a copy each way
+    candidates: tuple[str, ...] = ()  # "auto"'s planner chose among these
+    choice: Choice | None = None      # ... by this decision (timings or estimates, when)
 
 
 def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
           axes: Sequence[int] | None = None, norm: str | None = None,
-          backend: selection.BackendSpec = None, array: str = NUMPY) -> Which:
+          backend: selection.BackendSpec = None, array: str = NUMPY,
+          workers: int | None = None) -> Which:
     """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here.
 
     ``array`` is where the input lives: ``numpy`` (a NumPy array) or
     ``torch:<device>`` (a tensor, e.g. ``torch:cpu``, ``torch:cuda``,
     ``torch:meta``), prefixed ``split:`` for a SplitComplex pair of them; the
-    answer says which conversion, if any, the call pays.
+    answer says which conversion, if any, the call pays. Under "auto" with
+    candidates this plans the problem, so it may measure them once (as the first
+    such call would); ``choice`` then says what the choice was made from.
     """
     base = array.removeprefix(SPLIT_PREFIX)
     if base != NUMPY and not (base.startswith(TORCH_PREFIX) and len(base) > len(TORCH_PREFIX)):
@@ -118,8 +124,11 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     elif axes is None and function.endswith("2"):
         axes = (-2, -1)
     ax, _ = normalize_axes(len(shape), None, axes, unique=True)
-    problem = make_problem(kind, shape, axes=ax, precision=precision, norm=check_norm(norm),
-                           forward=forward)
+    problem = replace(make_problem(kind, shape, axes=ax, precision=precision,
+                                   norm=check_norm(norm), forward=forward),
+                      workers=check_workers(workers))
+    if array.startswith(TORCH_PREFIX):
+        _import_torch()
     sel = selection.resolve(backend)
     entry = entry_for(problem, backend, array)
     plan = entry.plan
@@ -129,14 +138,23 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
         source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
     return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
                  skipped_entries(sel, problem, chosen), array,
-                 conversion_for(array, entry.takes).describe(array))
+                 conversion_for(array, entry.takes).describe(array), sel.candidates,
+                 autoplan.recorded(problem, array, sel.candidates) if sel.candidates else None)
+
+
+def _import_torch() -> None:
+    """torch, which a question about tensor input needs (trials run on a tensor)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise InvalidArgumentError(f"array='torch:...' needs torch, which cannot be imported ({exc})") from None
 
 
 def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,
                     chosen: str | None = None) -> tuple[str, ...]:
     """Why each listed entry before ``chosen`` was passed over: unavailable, or it declined."""
     out = [f"{entry}: unavailable ({why})" for entry, why in sel.skipped]
-    if problem is not None:
+    if problem is not None and not sel.candidates:  # a planner's choice says why in its record
         for name in sel.names:
             if name == chosen:
                 break

@@ -5,7 +5,8 @@ import argparse
 import json
 import os
 import sys
-from typing import Sequence
+import time
+from typing import TYPE_CHECKING, Sequence
 
 from rich.table import Table
 
@@ -14,6 +15,9 @@ from ..core.array_kinds import NUMPY
 from ..core.problem import KINDS
 from ..api.introspection import FUNCTIONS
 from ..core.terminal import make_console as _console
+
+if TYPE_CHECKING:
+    from ..core.choices import Choice
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -41,7 +45,8 @@ def cmd_info(args: argparse.Namespace) -> int:
                       ",".join(caps.get("precisions", [])), ",".join(caps.get("arrays", [])), notes)
     con = _console()
     con.print(table)
-    con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: [bold]{auto_choice()}[/]")
+    con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: "
+              f"{_planner_text() or f'[bold]{auto_choice()}[/]'}")
     for line in skipped:
         con.print(f"  skipped {line}")
     for name, engine in engines.items():
@@ -60,6 +65,22 @@ def _selection_skips() -> tuple[str, ...]:
         return (f"(the selection does not resolve: {exc})",)
 
 
+def _planner_text() -> str:
+    """What auto's planner chooses among here, and how ("" when it has no candidates)."""
+    from ..core.autoplan import planner_settings
+    from ..core.errors import TrnfftError
+    from ..core.selection import resolve_names
+    try:
+        candidates = resolve_names(("auto",)).candidates
+        effort, budget = planner_settings()
+    except TrnfftError:
+        return ""
+    if not candidates:
+        return ""
+    return (f"per problem, the fastest of [bold]{', '.join(candidates)}[/] (planner effort "
+            f"{effort}, budget {budget:g} s; `trnfft which` shows a choice)")
+
+
 def _engines() -> dict[str, str]:
     """The engine each backend reports in its details (e.g. a simulator and its version)."""
     from ..api.introspection import backends_info
@@ -70,19 +91,40 @@ def _engines() -> dict[str, str]:
 def cmd_which(args: argparse.Namespace) -> int:
     from ..api.introspection import which
     w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
-              backend=args.backend, array=args.array)
+              backend=args.backend, array=args.array, workers=args.workers)
+    choice = w.choice.to_json() if w.choice is not None else None
     if args.json:
         print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
                           "problem": w.problem.describe(), "skipped": list(w.skipped),
-                          "array": w.array, "conversion": w.conversion}))
-    else:
-        passes = f" in {w.passes} passes" if w.passes > 1 else ""
-        _console().print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
-                         f"  problem: {w.problem.describe()}\n"
-                         f"  {w.array} input, conversion: {w.conversion}", highlight=False)
-        for line in w.skipped:
-            _console().print(f"  skipped {line}")
+                          "array": w.array, "conversion": w.conversion,
+                          "candidates": list(w.candidates), "choice": choice}))
+        return 0
+    passes = f" in {w.passes} passes" if w.passes > 1 else ""
+    console = _console()
+    console.print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
+                  f"  problem: {w.problem.describe()}\n"
+                  f"  {w.array} input, conversion: {w.conversion}", highlight=False)
+    for line in w.skipped:
+        console.print(f"  skipped {line}")
+    if w.choice is not None:
+        for line in describe_choice(w.choice):
+            console.print(f"  {line}")
     return 0
+
+
+def describe_choice(choice: "Choice") -> list[str]:
+    """The planner's decision as lines: effort, when, each candidate's figure, exclusions."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(choice.when))
+    verb = "measured" if choice.effort == "measure" else "estimated (nothing run)"
+    lines = [f"planner: {verb} on {when}, among {', '.join(choice.candidates)}"]
+    for name, seconds in sorted(choice.seconds.items(), key=lambda kv: kv[1]):
+        mark = "  <- chosen" if name == choice.backend else ""
+        runs = choice.runs.get(name)
+        how = "" if runs is None else (" (one run, first touches of memory included)" if runs == 1
+                                       else f" (best of {runs} runs)")
+        lines.append(f"  {name}: {seconds * 1e6:,.1f} us per call{how}{mark}")
+    lines += [f"  {name}: {why}" for name, why in choice.excluded.items()]
+    return lines
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -121,7 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--array", default=NUMPY,
                    help="where the input lives: numpy, or torch:<device> (torch:cpu, torch:cuda, "
                         "torch:meta, ...), prefixed split: for a SplitComplex pair (split:numpy); the "
-                        "answer says which conversion the call pays (default: numpy)")
+                        "answer says which conversion the call pays, and auto's planner chooses per "
+                        "kind (default: numpy)")
+    p.add_argument("--workers", type=int, default=None, help="threads, as workers= takes (-1: all cores; default: "
+                                                             "TRNFFT_WORKERS, else 1)")
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
     p.set_defaults(func=cmd_which)
 

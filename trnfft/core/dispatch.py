@@ -9,6 +9,11 @@ a plan of their own from a backend that takes them as they are. Each entry
 carries the plan, what its results must look like, and per array kind the
 route a call takes to it: as it is, or through the conversion in
 ``array_kinds.py`` (the one place arrays are converted).
+
+Under "auto" with candidates, auto's planner (``autoplan.py``) chooses the
+backend, once per plan on a cache miss, for NumPy arrays and CPU tensors
+separately (a candidate taking tensors as they are may win for one kind and
+not the other), so there the place of a CPU tensor is its own kind.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import array_kinds, selection
+from . import array_kinds, autoplan, selection
 from .array_kinds import (NUMPY, SPLIT_PREFIX, TORCH_CPU, Conversion, conversion_for, deinterleave, host_copy,
                           host_viewable, interleave, kind_of, no_data_error, result_dtype, takes)
 from .call_check import active as crosscheck_active, checked
@@ -56,25 +61,37 @@ class CachedPlan(NamedTuple):
         return found
 
 
-def _build(key: ProblemKey, names: tuple[str, ...], place: str, in_place: tuple[str, ...] = ()) -> CachedPlan:
+def _build(key: ProblemKey, sel: selection.Selection, place: str) -> CachedPlan:
     problem = FFTProblem(*key)
-    host = None if place == NUMPY else plan_cache.peek((names, key, NUMPY))
+    names = sel.names
+    host = None if place == NUMPY else plan_cache.peek((sel.plan_key, key, NUMPY))
+    if sel.candidates and place in PLANNED_KINDS:
+        chosen = autoplan.plan(problem, place, sel.candidates)
+        backend = getattr(chosen, "backend", names[0])
+        if host is not None and getattr(host.plan, "backend", None) == backend:
+            return host._replace(nbytes=0, routes={})  # the same backend for arrays: one plan
+        accepted = array_kinds_of(backend)
+        return CachedPlan(chosen, problem.output_shape, problem.output_dtype, plan_nbytes(chosen),
+                          accepted, {}, not takes(accepted, TORCH_CPU))
     if host is not None and takes(host.takes, place):  # the host plan takes these too: share it
         return CachedPlan(host.plan, host.shape, host.dtype, 0, host.takes, {}, host.cpu_view)
-    plan = plan_in_place(problem, in_place or names, place)  # a backend taking ``place`` tensors as they are
+    plan = plan_in_place(problem, sel.in_place or names, place)  # a backend taking ``place`` tensors as they are
     nbytes = plan_nbytes(plan)
     if plan is None:
         if place == NUMPY:
             plan = make_plan(problem, names)
             nbytes = plan_nbytes(plan)
         else:  # the host plan, shared (its memory is counted once, by the host entry)
-            plan = cached_plan(key, names, NUMPY).plan
+            plan = cached_plan(key, sel, NUMPY).plan
             nbytes = 0
     accepted = array_kinds_of(getattr(plan, "backend", names[0]))
     if place.endswith(":meta") and not (takes(accepted, place) or takes(accepted, place.removeprefix(SPLIT_PREFIX))):
         raise no_data_error(getattr(plan, "backend", names[0]), problem.describe(), backends_taking(place))
     return CachedPlan(plan, problem.output_shape, problem.output_dtype, nbytes, accepted, {},
                       not takes(accepted, TORCH_CPU))
+
+
+PLANNED_KINDS = (NUMPY, TORCH_CPU)  # the input kinds auto's planner times candidates for
 
 
 def plan_nbytes(plan: Plan | None) -> int:
@@ -86,25 +103,23 @@ def plan_nbytes(plan: Plan | None) -> int:
     return n if type(n) is int and n > 0 else 0
 
 
-def cached_plan(key: ProblemKey, names: tuple[str, ...], place: str = NUMPY,
-                in_place: tuple[str, ...] = ()) -> CachedPlan:
-    """The cache entry for problem ``key`` on backends ``names`` for arrays of ``place``.
+def cached_plan(key: ProblemKey, sel: selection.Selection, place: str = NUMPY) -> CachedPlan:
+    """The cache entry for problem ``key`` under selection ``sel`` for arrays of ``place``."""
+    return plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place)
 
-    ``in_place`` (a device place only): the backends asked first for a plan taking ``place``
-    arrays as they are, when they are not ``names`` (plain "auto", ``Selection.in_place``).
-    """
-    if in_place and in_place != names and place != NUMPY:
-        return plan_cache.get_or_build((names, key, place, in_place), _build, key, names, place, in_place)
-    return plan_cache.get_or_build((names, key, place), _build, key, names, place)
+
+def _cpu_place(sel: selection.Selection) -> str:
+    """Where CPU tensors are planned: with NumPy arrays, unless auto's planner chooses per kind."""
+    return TORCH_CPU if sel.candidates else NUMPY
 
 
 def entry_for(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None,
               kind: str = NUMPY) -> CachedPlan:
     """The cache entry ``problem`` (an FFTProblem or its key) on ``kind`` arrays gets under the selection."""
     key = problem.key() if type(problem) is FFTProblem else problem
-    place = NUMPY if host_viewable(kind) else kind
     sel = selection.resolve(backend)
-    return cached_plan(key, sel.names, place, sel.in_place)
+    place = (_cpu_place(sel) if kind == TORCH_CPU else NUMPY) if host_viewable(kind) else kind
+    return cached_plan(key, sel, place)
 
 
 def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
@@ -120,19 +135,20 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
     their own (``_build``).
     """
     sel = selection.resolve(backend)
-    names = sel.names
+    names = sel.plan_key
     if type(x) is np.ndarray:
-        plan, shape, dtype, _, _, _, _ = plan_cache.get_or_build((names, key, NUMPY), _build, key, names, NUMPY)
+        plan, shape, dtype, _, _, _, _ = plan_cache.get_or_build((names, key, NUMPY), _build, key, sel, NUMPY)
         xp = x
     elif x.is_cpu:
-        entry = plan_cache.get_or_build((names, key, NUMPY), _build, key, names, NUMPY)
+        place = _cpu_place(sel)
+        entry = plan_cache.get_or_build((names, key, place), _build, key, sel, place)
         plan, shape, dtype, _, _, _, cpu_view = entry
         if not cpu_view:
             return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
         xp = array_kinds.tensor_to_host(x)  # a host plan: a NumPy view in, the result's memory shared back
     else:
         kind = kind_of(x)
-        entry = cached_plan(key, names, kind, sel.in_place)
+        entry = cached_plan(key, sel, kind)
         return _run_routed(x, key, entry, entry.route(kind), backend)
     y = plan.execute(xp)
     if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
@@ -166,7 +182,7 @@ def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec 
     """
     sel = selection.resolve(backend)
     kind = SPLIT_PREFIX + kind_of(xr)
-    entry = cached_plan(key, sel.names, NUMPY if host_viewable(kind) else kind, sel.in_place)
+    entry = cached_plan(key, sel, NUMPY if host_viewable(kind) else kind)
     route = entry.route(kind)
     how = route.conversion.how
     if how.startswith("split-interleave"):

@@ -45,6 +45,7 @@ class BackendRecord:
     auto_priority: float | None = None
     when: EnvSwitch | None = None
     builtin: bool = False
+    candidate: bool = False  # timed by "auto"'s planner against the other candidates
 
     def claims_hold(self) -> bool:
         """Whether this backend's aliases and auto priority are in force now."""
@@ -106,10 +107,12 @@ class _Claim:
     aliases: tuple[str, ...] = ()
     auto_priority: float | None = None
     when: EnvSwitch | None = None
+    candidate: bool = False
 
     def record(self, name: str) -> BackendRecord:
         return BackendRecord(name, self.plugin, self.backend, aliases=self.aliases,
-                             auto_priority=self.auto_priority, when=self.when, builtin=self.builtin)
+                             auto_priority=self.auto_priority, when=self.when, builtin=self.builtin,
+                             candidate=self.candidate)
 
 
 class Registry:
@@ -166,7 +169,8 @@ class Registry:
                           claims: dict[str, list[_Claim]]) -> str:
         """Call one plugin's register hook, so one plugin's failure stays its own ("" if none)."""
         def register(backend: Backend, aliases: tuple[str, ...] = (),
-                     auto_priority: float | None = None, when: EnvSwitch | None = None) -> None:
+                     auto_priority: float | None = None, when: EnvSwitch | None = None,
+                     candidate: bool = False) -> None:
             if not isinstance(backend, Backend):
                 raise TypeError(f"{backend!r} does not implement trnfft.plugin.Backend")
             if not isinstance(backend.name, str) or not backend.name:
@@ -177,8 +181,13 @@ class Registry:
                 raise TypeError(f"auto_priority must be a number or None, got {auto_priority!r}")
             if when is not None and not isinstance(when, EnvSwitch):
                 raise TypeError(f"when must be a trnfft.plugin.EnvSwitch or None, got {when!r}")
+            if not isinstance(candidate, bool):
+                raise TypeError(f"candidate must be True or False, got {candidate!r}")
+            if candidate and auto_priority is None:
+                raise TypeError("a candidate must also declare an auto_priority (its place when "
+                                "nothing is measured)")
             claims.setdefault(backend.name, []).append(
-                _Claim(plugin_name, backend, builtin, tuple(aliases), auto_priority, when))
+                _Claim(plugin_name, backend, builtin, tuple(aliases), auto_priority, when, candidate))
 
         for impl in pm.hook.trnfft_register_backends.get_hookimpls():
             if impl.plugin is not obj:
@@ -263,6 +272,11 @@ class Registry:
         ranked = [r for r in self._usable(self.records())
                   if r.auto_priority is not None and r.claims_hold()]
         return [r.name for r in sorted(ranked, key=lambda r: (-r.auto_priority, r.name))]  # type: ignore[operator]
+
+    def candidates(self) -> list[str]:
+        """The backends "auto"'s planner may time against each other, in "auto" order."""
+        records = self.records()
+        return [name for name in self.auto_order() if records[name].candidate]
 
     def switch_state(self) -> object:
         """The raw values of the variables the registered switches read (a memo key part).

@@ -1,0 +1,74 @@
+"""What the first call of a new problem costs: planning included, on a machine that has seen nothing.
+
+    python benchmarks/first_call.py [--quick]
+
+Each case runs in a fresh process with a fresh TRNFFT_CACHE_DIR (no FFTW wisdom,
+no remembered choice), once under "auto" (its planner timing the candidates,
+TRNFFT_PLANNER as set, default measure) and once with the top candidate
+selected explicitly (what the first call cost before the planner): the
+difference is the planner's own cost, which TRNFFT_PLANNER_BUDGET bounds
+(plus the other candidates' planning). Seconds, wall clock; imports excluded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from benchmarks.quick_speed import CASES, LARGE  # noqa: E402
+
+CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+import trnfft
+from benchmarks.common import make_input, transform_fn
+kind, shape, axes, impl = json.loads(sys.argv[1])
+x = make_input(kind, tuple(shape), "complex64")
+fn = transform_fn(impl, kind, x, x.shape, None if axes is None else tuple(axes))
+start = time.perf_counter()
+fn()
+first = time.perf_counter() - start
+start = time.perf_counter()
+fn()
+second = time.perf_counter() - start
+print(json.dumps([first, second]))
+"""
+
+
+def first_call(kind: str, shape: tuple[int, ...], axes, impl: str) -> tuple[float, float]:
+    """(first, second) call in seconds of ``impl`` in a new process with an empty cache."""
+    env = dict(os.environ, TRNFFT_CACHE_DIR=tempfile.mkdtemp(prefix="trnfft-first-call-"),
+               OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)),
+                          json.dumps([kind, shape, axes, impl])],
+                         env=env, capture_output=True, text=True, check=True, timeout=900)
+    first, second = json.loads(out.stdout.strip().splitlines()[-1])
+    return first, second
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="only the four small cases")
+    ap.add_argument("--explicit", default="trnfft:fftw-reference",
+                    help="the explicit selection to compare with (default trnfft:fftw-reference)")
+    args = ap.parse_args(argv)
+    print(f"planner {os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, budget "
+          f"{os.environ.get('TRNFFT_PLANNER_BUDGET', '1.0 (default)')} s; seconds")
+    print(f"| case | auto: first call | auto: second | {args.explicit}: first call | planner's cost |")
+    print("|---|---|---|---|---|")
+    for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
+        auto, second = first_call(kind, shape, axes, "trnfft")
+        explicit, _ = first_call(kind, shape, axes, args.explicit)
+        print(f"| {label} | {auto:.2f} | {second:.4f} | {explicit:.2f} | {auto - explicit:+.2f} |",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""auto's planner: it times the candidates once per problem class, remembers, never overrides.
+
+Throw-away candidate backends (loaded alone, TRNFFT_LOAD_BACKENDS empty) make
+the outcome certain: "slow" sleeps in every run, "quick" does not.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import trnfft
+from trnfft.core import autoplan, choices
+from trnfft.core.errors import InvalidArgumentError
+from trnfft.core.registry import REGISTRY
+from trnfft.plugin import Availability, Capabilities, TENSOR_INPUT, hookimpl
+
+
+class Candidate:
+    """numpy.fft for c2c, ``delay`` seconds slower per run; counts plans and runs."""
+
+    version, description = "1", "throw-away planner candidate"
+
+    def __init__(self, name: str, delay: float = 0.0, estimate=None, plan_hook=None) -> None:
+        self.name, self.delay, self._estimate, self.plan_hook = name, delay, estimate, plan_hook
+        self.plans = 0
+        self.inputs: list[np.ndarray] = []
+
+    def availability(self):
+        return Availability.yes()
+
+    def capabilities(self):
+        return Capabilities(kinds=frozenset({"c2c"}))
+
+    def plan(self, problem):
+        self.plans += 1
+        if self.plan_hook is not None:
+            self.plan_hook(problem)
+
+        def execute(x):
+            self.inputs.append(x)
+            if self.delay:
+                time.sleep(self.delay)
+            y = np.fft.fftn(x, axes=problem.axes) * problem.scale
+            return y.astype(problem.output_dtype)
+        return types.SimpleNamespace(problem=problem, execute=execute)
+
+    def estimate_seconds(self, problem, source):
+        if self._estimate is None:
+            raise AttributeError("no estimate")
+        return self._estimate(problem, source)
+
+
+def _module(*registrations):
+    module = types.ModuleType("throwaway_candidates")
+
+    @hookimpl
+    def trnfft_register_backends(register):
+        for backend, claims in registrations:
+            register(backend, **claims)
+
+    module.trnfft_register_backends = trnfft_register_backends
+    return module
+
+
+@pytest.fixture
+def planner(tmp_path, monkeypatch):
+    """A fresh planner: private choices file, no entry-point backends, given candidates."""
+    monkeypatch.setenv("TRNFFT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TRNFFT_LOAD_BACKENDS", "")
+    monkeypatch.setenv("TRNFFT_PLANNER", "measure")
+    added = []
+
+    def install(*registrations):
+        plugin = _module(*registrations)
+        trnfft.register_plugin(plugin)
+        added.append(plugin)
+        trnfft.plan_cache.clear()
+
+    autoplan._memo.clear()
+    yield install
+    for plugin in added:
+        trnfft.unregister_plugin(plugin)
+    monkeypatch.undo()
+    REGISTRY.reload()
+    autoplan._memo.clear()
+    choices._stores.clear()
+    trnfft.plan_cache.clear()
+
+
+def _slow_and_quick(delay=0.003, **quick_claims):
+    slow, quick = Candidate("slow", delay), Candidate("quick")
+    return slow, quick, [(slow, dict(auto_priority=300, candidate=True)),
+                         (quick, dict(auto_priority=100, candidate=True, **quick_claims))]
+
+
+X = (np.arange(64) + 1j).astype(np.complex64)
+
+
+def test_measure_chooses_the_faster_candidate_and_shows_its_figures(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    assert np.allclose(trnfft.fft(X), np.fft.fft(X), atol=1e-4)
+    w = trnfft.which("fft", (64,), "complex64")
+    assert w.backend == "quick" and w.candidates == ("slow", "quick")
+    assert w.choice.effort == "measure" and w.choice.backend == "quick"
+    assert w.choice.seconds["slow"] >= 0.003 > w.choice.seconds["quick"]
+    assert time.time() - w.choice.when < 60
+
+
+def test_explicit_choices_are_never_overridden(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    assert trnfft.which("fft", (64,), "complex64", backend="slow").backend == "slow"
+    with trnfft.use_backend("slow"):
+        trnfft.fft(X)
+    trnfft.set_backend("slow")
+    assert trnfft.which("fft", (64,), "complex64").backend == "slow"
+    assert slow.plans == 1 and quick.plans == 0  # one plan, cached, and nothing measured
+
+
+def test_a_non_candidate_above_the_candidates_keeps_auto(planner):
+    slow, quick, regs = _slow_and_quick()
+    top = Candidate("accelerator", delay=0.003)
+    planner(*regs, (top, dict(auto_priority=1000)))
+    w = trnfft.which("fft", (64,), "complex64")
+    assert (w.backend, w.candidates, w.choice) == ("accelerator", (), None)
+    assert slow.plans == quick.plans == 0
+
+
+def test_the_trials_never_see_the_callers_data(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    x = X.copy()
+    y = trnfft.fft(x)
+    assert np.array_equal(x, X)  # input untouched
+    assert np.allclose(y, np.fft.fft(X), atol=1e-4)
+    trial_inputs = slow.inputs + quick.inputs[:-1]
+    assert trial_inputs and not any(np.shares_memory(t, x) for t in trial_inputs)
+    assert np.shares_memory(quick.inputs[-1], x)  # the real call, on the chosen backend
+
+
+def test_a_slow_candidate_runs_twice_and_is_not_sampled_beyond_the_budget(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.05")
+    slow, quick, regs = _slow_and_quick(delay=0.04)  # > half its share (0.025 s) in one run
+    planner(*regs)
+    trnfft.fft(X)
+    assert len(slow.inputs) == 2  # the checked first run and the timed one, no samples
+    assert trnfft.which("fft", (64,), "complex64").choice.runs["slow"] == 2
+
+
+def test_estimate_runs_nothing_and_follows_the_rules(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER", "estimate")
+    slow = Candidate("slow", 0.003, estimate=lambda p, s: 1e-6)  # the rule is wrong on purpose
+    quick = Candidate("quick", estimate=lambda p, s: 1e-3)
+    planner((slow, dict(auto_priority=100, candidate=True)),
+            (quick, dict(auto_priority=300, candidate=True)))
+    w = trnfft.which("fft", (64,), "complex64")
+    assert w.backend == "slow" and w.choice.effort == "estimate"
+    assert w.choice.seconds == {"slow": 1e-6, "quick": 1e-3}
+    assert quick.inputs == [] and quick.plans == 0
+
+
+def test_the_input_kind_is_part_of_the_choice(planner, monkeypatch):
+    """A candidate whose rule says it is fast for tensors only (what a torch-based backend
+    would declare) is chosen for tensor input and not for arrays."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setenv("TRNFFT_PLANNER", "estimate")
+    host = Candidate("host", estimate=lambda p, s: 5e-6)
+    tensorish = Candidate("tensorish", estimate=lambda p, s: 2e-6 if s == TENSOR_INPUT else 9e-6)
+    planner((host, dict(auto_priority=300, candidate=True)),
+            (tensorish, dict(auto_priority=100, candidate=True)))
+    assert trnfft.which("fft", (64,), "complex64").backend == "host"
+    assert trnfft.which("fft", (64,), "complex64", array="torch:cpu").backend == "tensorish"
+    y = trnfft.fft(torch.from_numpy(X))
+    assert tensorish.inputs and not host.inputs  # the tensor call ran on its choice
+    assert np.allclose(y.numpy(), np.fft.fft(X), atol=1e-4)
+
+
+def test_two_threads_on_a_new_problem_measure_it_once(planner):
+    slow, quick, regs = _slow_and_quick(delay=0.002)
+    planner(*regs)
+    start = threading.Barrier(6)
+    results, errors = [], []
+
+    def call():
+        try:
+            start.wait()
+            results.append(trnfft.fft(X))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and len(results) == 6
+    assert slow.plans == 1  # only a measurement plans the loser
+    assert all(np.allclose(y, np.fft.fft(X), atol=1e-4) for y in results)
+
+
+def test_a_trial_that_reenters_trnfft_does_not_wait_on_itself(planner):
+    def reenter(problem):
+        trnfft.fft(np.ones(problem.shape, np.complex64))  # the same problem, under auto
+
+    quick = Candidate("quick", plan_hook=reenter)
+    slow = Candidate("slow", 0.002)
+    planner((slow, dict(auto_priority=300, candidate=True)),
+            (quick, dict(auto_priority=100, candidate=True)))
+    done = []
+    t = threading.Thread(target=lambda: done.append(trnfft.fft(X)), daemon=True)
+    t.start()
+    t.join(60)
+    assert done and np.allclose(done[0], np.fft.fft(X), atol=1e-4)
+
+
+def test_a_candidate_that_fails_its_trial_is_passed_over(planner):
+    class Broken(Candidate):
+        def plan(self, problem):
+            return types.SimpleNamespace(problem=problem, execute=lambda x: x[:1])
+
+    broken, quick = Broken("broken"), Candidate("quick", 0.002)
+    planner((broken, dict(auto_priority=300, candidate=True)),
+            (quick, dict(auto_priority=100, candidate=True)))
+    w = trnfft.which("fft", (64,), "complex64")
+    assert w.backend == "quick" and "failed its trial" in w.choice.excluded["broken"]
+
+
+def test_the_choice_is_kept_per_machine_and_reused(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)
+    choices.save_all()
+    autoplan._memo.clear()
+    choices._stores.clear()  # as a new process would start
+    trnfft.plan_cache.clear()
+    assert trnfft.which("fft", (64,), "complex64").backend == "quick"
+    assert slow.plans == 1  # not measured again
+
+
+def test_a_new_candidate_version_is_measured_again(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)
+    slow.version = "2"
+    trnfft.plan_cache.clear()
+    trnfft.fft(X)
+    assert slow.plans == 2
+
+
+def test_the_choice_key_holds_what_decides_the_winner():
+    from trnfft.core.problem import make_problem
+    from dataclasses import replace
+    p = make_problem("c2c", (64, 128), axes=(1,))
+    keys = {autoplan.choice_key(q, s) for q in (p, replace(p, workers=2), replace(p, precision="double"),
+                                                 replace(p, axes=(0,), lengths=(64,)))
+            for s in ("ndarray", "tensor")}
+    assert len(keys) == 8
+    assert autoplan.choice_key(replace(p, norm="ortho", forward=False), "ndarray") == \
+        autoplan.choice_key(p, "ndarray")  # direction and norm cost the same
+
+
+@pytest.mark.parametrize("var, value", [("TRNFFT_PLANNER", "patient"),
+                                        ("TRNFFT_PLANNER_BUDGET", "-1"),
+                                        ("TRNFFT_PLANNER_BUDGET", "soon")])
+def test_bad_planner_settings_are_clear_errors(planner, monkeypatch, var, value):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    monkeypatch.setenv(var, value)
+    with pytest.raises(InvalidArgumentError, match=var):
+        trnfft.fft(X)
+
+
+def test_set_planner_overrides_the_environment(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    try:
+        trnfft.set_planner("estimate", budget=0)
+        assert autoplan.planner_settings() == ("estimate", 0.0)
+        with pytest.raises(InvalidArgumentError, match="effort"):
+            trnfft.set_planner("exhaustive")
+    finally:
+        trnfft.set_planner(None)
+    assert autoplan.planner_settings() == ("measure", autoplan.DEFAULT_BUDGET)
+
+
+def test_a_candidate_must_declare_its_auto_priority(planner):
+    planner((Candidate("loose"), dict(candidate=True)))
+    rows = {r["name"]: r for r in trnfft.backends_info()}
+    assert "auto_priority" in rows["throwaway_candidates"]["description"]
+
+
+def test_an_unusable_choices_file_is_set_aside_with_one_warning(planner, tmp_path):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    path = tmp_path / choices.FILE_NAME
+    path.write_text("{ not json")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trnfft.fft(X)
+        trnfft.fft(X[:32].copy())
+        choices.save_all()
+    assert [str(w.message) for w in caught if "choices file" in str(w.message)] == [
+        f"trnfft backend choices file {path} is not JSON; moved it to {path}.unusable and will "
+        f"write a new one"]
+    assert (tmp_path / (choices.FILE_NAME + ".unusable")).read_text() == "{ not json"
+    assert len(choices.read(path, choices.machine_id())) == 2
+
+
+def test_trnfft_which_shows_the_choice_its_figures_and_when(planner, capsys):
+    from trnfft.cli import main
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    assert main(["which", "fft", "--shape", "64"]) == 0
+    out = capsys.readouterr().out
+    assert "quick (chosen by auto)" in out and "planner: measured on" in out
+    assert "<- chosen" in out.split("quick:")[1].splitlines()[0] and "slow:" in out
+
+
+def test_a_candidate_its_rule_calls_hopeless_is_not_even_planned(planner):
+    quick = Candidate("quick", estimate=lambda p, s: 1e-6)
+    hopeless = Candidate("hopeless", 0.003, estimate=lambda p, s: 1.0)
+    planner((hopeless, dict(auto_priority=300, candidate=True)),
+            (quick, dict(auto_priority=100, candidate=True)))
+    w = trnfft.which("fft", (64,), "complex64")
+    assert w.backend == "quick" and hopeless.plans == 0
+    assert w.choice.excluded["hopeless"].startswith("not run: its rule estimates 1,000,000.0 us")
+
+
+def test_trnfft_info_says_auto_chooses_among_the_candidates(planner, capsys):
+    from trnfft.cli import main
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    assert main(["info"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "auto picks here: per problem, the fastest of slow, quick (planner effort measure" in out
+
+
+def test_a_candidates_own_planning_does_not_use_up_the_trial_budget(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.05")
+    slow_planner = Candidate("slow-planner", estimate=lambda p, s: 1e-6,
+                             plan_hook=lambda problem: time.sleep(0.2))
+    quick = Candidate("quick", estimate=lambda p, s: 2e-6)
+    planner((slow_planner, dict(auto_priority=300, candidate=True)),
+            (quick, dict(auto_priority=100, candidate=True)))
+    w = trnfft.which("fft", (64,), "complex64")
+    assert set(w.choice.seconds) == {"slow-planner", "quick"}, w.choice.excluded
+
+
+def test_an_explicit_selection_is_never_served_the_planners_plan(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)  # auto: the planner picks quick
+    before = len(slow.inputs)
+    x = X.copy()
+    trnfft.fft(x, backend="quick")
+    trnfft.fft(x, backend="slow")
+    assert len(slow.inputs) == before + 1 and np.shares_memory(slow.inputs[-1], x)
+
+
+def test_a_cpu_tensor_reaches_a_tensor_taking_choice_as_it_is(planner, monkeypatch):
+    torch = pytest.importorskip("torch")
+
+    class TensorTaker(Candidate):
+        def capabilities(self):
+            return Capabilities(kinds=frozenset({"c2c"}), arrays=frozenset({"numpy", "torch:cpu"}))
+
+        def plan(self, problem):
+            self.plans += 1
+
+            def execute(x):
+                self.inputs.append(x)
+                if isinstance(x, torch.Tensor):
+                    return torch.fft.fftn(x, dim=list(problem.axes))
+                return np.fft.fftn(x, axes=problem.axes).astype(problem.output_dtype)
+            return types.SimpleNamespace(problem=problem, execute=execute)
+
+    monkeypatch.setenv("TRNFFT_PLANNER", "estimate")
+    host = Candidate("host", estimate=lambda p, s: 5e-6)
+    taker = TensorTaker("taker", estimate=lambda p, s: 2e-6 if s == TENSOR_INPUT else 9e-6)
+    planner((host, dict(auto_priority=300, candidate=True)),
+            (taker, dict(auto_priority=100, candidate=True)))
+    t = torch.from_numpy(X.copy())
+    y = trnfft.fft(t)
+    assert isinstance(taker.inputs[-1], torch.Tensor) and taker.inputs[-1].data_ptr() == t.data_ptr()
+    assert isinstance(y, torch.Tensor) and np.allclose(y.numpy(), np.fft.fft(X), atol=1e-4)
+    trnfft.fft(X)
+    assert host.inputs  # arrays went to the other choice

@@ -1,0 +1,101 @@
+"""The planner's choices file: shared safely by threads and processes, other machines kept."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+
+from trnfft.core import choices
+from trnfft.core.choices import Choice, ChoiceStore
+
+WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from trnfft.core import choices
+    choices.SAVE_INTERVAL = 0.0          # save after every choice: the worst case for races
+    store = choices.ChoiceStore(Path(sys.argv[1]), machine="test-machine")
+    for i in range(25):
+        store.put(f"{sys.argv[2]}-{i}", choices.Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1"}))
+    store.save()
+""")
+
+
+def _choice(backend: str = "b") -> Choice:
+    return Choice(backend, "measure", {backend: 1e-6}, 0.0, {backend: "1"})
+
+
+def test_two_processes_saving_at_once_keep_every_choice(tmp_path):
+    path = tmp_path / choices.FILE_NAME
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag]) for tag in ("p", "q")]
+    assert [p.wait(120) for p in procs] == [0, 0]
+    found = choices.read(path, "test-machine")
+    assert sorted(found) == sorted(f"{t}-{i}" for t in "pq" for i in range(25))
+    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".choices-")]  # no temp files left
+
+
+def test_threads_putting_at_once_lose_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(choices, "SAVE_INTERVAL", 0.0)
+    store = ChoiceStore(tmp_path / choices.FILE_NAME, machine="m")
+    threads = [threading.Thread(target=lambda t=t: [store.put(f"{t}-{i}", _choice()) for i in range(20)])
+               for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(choices.read(store.path, "m")) == 80
+
+
+def test_another_machines_records_are_kept(tmp_path):
+    path = tmp_path / choices.FILE_NAME
+    a, b = ChoiceStore(path, machine="a"), ChoiceStore(path, machine="b")
+    a.put("k", _choice("x"))
+    a.save()
+    b.put("k", _choice("y"))
+    b.save()
+    data = json.loads(path.read_text())
+    assert data["machines"]["a"]["k"]["backend"] == "x" and data["machines"]["b"]["k"]["backend"] == "y"
+    assert ChoiceStore(path, machine="a").get("k").backend == "x"
+
+
+def test_a_file_of_another_format_is_replaced_quietly(tmp_path, recwarn):
+    path = tmp_path / choices.FILE_NAME
+    path.write_text(json.dumps({"format": 99, "machines": {}}))
+    store = ChoiceStore(path, machine="m")
+    assert store.get("k") is None
+    store.put("k", _choice())
+    store.save()
+    assert choices.read(path, "m")["k"].backend == "b" and not recwarn.list
+
+
+def test_a_malformed_record_makes_the_file_unusable(tmp_path):
+    path = tmp_path / choices.FILE_NAME
+    path.write_text(json.dumps({"format": 1, "machines": {"m": {"k": {"backend": 3}}}}))
+    try:
+        choices.read(path, "m")
+    except choices.UnusableChoices as exc:
+        assert "malformed" in str(exc)
+    else:
+        raise AssertionError("a malformed record was accepted")
+
+
+def test_an_unwritable_directory_costs_one_warning(tmp_path, recwarn):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    store = ChoiceStore(blocker / "sub" / choices.FILE_NAME, machine="m")
+    store.put("k", _choice())
+    store.save()
+    store.put("k2", _choice())
+    store.save()
+    assert len([w for w in recwarn.list if "cannot save" in str(w.message)]) == 1
+    assert store.get("k2").backend == "b"  # still known in this process
+
+
+def test_the_file_keeps_the_newest_records_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(choices, "MAX_RECORDS", 3)
+    store = ChoiceStore(tmp_path / choices.FILE_NAME, machine="m")
+    for i in range(5):
+        store.put(f"k{i}", Choice("b", "measure", {"b": 1e-6}, float(i), {"b": "1"}))
+    store.save()
+    assert sorted(choices.read(store.path, "m")) == ["k2", "k3", "k4"]

@@ -1,0 +1,250 @@
+"""The planner behind "auto": per problem, the fastest of the candidate backends.
+
+No library is fastest everywhere, so, as FFTW's planner chooses among
+algorithms, "auto" chooses among the backends that registered as candidates
+(``register(..., candidate=True)``), when its own pick by priority is one of
+them (a backend that is not a candidate and outranks them, e.g. an
+accelerator, is never second-guessed). Explicit selections (``backend=``,
+``use_backend``, ``set_backend``, ``TRNFFT_BACKEND`` other than "auto") are
+never overridden.
+
+Effort, like FFTW's (``set_planner(effort=...)`` or ``TRNFFT_PLANNER``):
+
+* ``measure`` (default): each candidate plans the problem and is timed on
+  trnfft's own data (``trials.py``) within ``TRNFFT_PLANNER_BUDGET`` seconds
+  of runs (default 1.0, every candidate runs at least once). The choice is
+  remembered per machine (``choices.py``), so the cost is paid once per
+  problem class per machine, not per process. Measure is the default because
+  only a measurement knows this machine: the estimate rules are calibrated on
+  one development machine and the winner flips with caches and core counts.
+* ``estimate``: nothing is timed; each candidate's ``estimate_seconds(problem,
+  source)`` (its own rules, calibrated on the kind of machine it was tuned on)
+  is compared, and a remembered measurement beats any estimate. A candidate
+  with no estimate ranks after those with one; with none at all, priority
+  decides.
+
+A choice is made per problem class: kind, shape, axes, lengths, precision,
+workers and the caller's input kind (NumPy array or torch tensor), not the
+direction or norm. It is reused while the same candidates, at the same
+versions, are available. Two threads meeting the same new problem measure it
+once (the second waits for the first); a trial that re-enters trnfft with the
+same problem gets the priority order instead of waiting on itself.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .choices import Choice, store
+from .env import getenv
+from .errors import InvalidArgumentError
+from .hookspecs import Plan
+from .planning import array_kinds_of, make_plan
+from .problem import FFTProblem
+from .registry import REGISTRY, contain
+from .trials import ARRAY_INPUT, TENSOR_INPUT, time_plans
+
+__all__ = ["ARRAY_INPUT", "TENSOR_INPUT", "EFFORTS", "plan", "recorded", "set_planner",
+           "planner_settings", "choice_key"]
+
+EFFORT_ENV, BUDGET_ENV = "TRNFFT_PLANNER", "TRNFFT_PLANNER_BUDGET"
+EFFORTS = ("estimate", "measure")
+DEFAULT_EFFORT = "measure"
+DEFAULT_BUDGET = 1.0   # seconds of trial runs per new problem class
+WAIT_LIMIT = 600.0     # a thread waiting on another's measurement gives up after this
+MEMO_LIMIT = 4096      # choices kept in memory; emptied when full (the file keeps the measured)
+
+_effort: str | None = None
+_budget: float | None = None
+_memo: dict[str, Choice] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class _Trial:
+    """A decision in progress: who makes it, and an event for those waiting on it."""
+
+    owner: int
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+_inflight: dict[str, _Trial] = {}
+
+
+def set_planner(effort: str | None = None, budget: float | None = None) -> None:
+    """Set the planner's effort ("estimate" or "measure") and trial budget in seconds for the
+    process (None: back to ``TRNFFT_PLANNER`` / ``TRNFFT_PLANNER_BUDGET`` or the default).
+
+    Plans already made keep their backend until ``trnfft.plan_cache.clear()``."""
+    global _effort, _budget
+    _effort = None if effort is None else _check_effort(effort, "effort")
+    _budget = None if budget is None else _check_budget(budget, "budget")
+
+
+def planner_settings() -> tuple[str, float]:
+    """(effort, budget) in force: set_planner(), else the environment, else the defaults."""
+    effort = _effort or _check_effort(getenv(EFFORT_ENV) or DEFAULT_EFFORT, EFFORT_ENV)
+    if _budget is not None:
+        return effort, _budget
+    raw = (getenv(BUDGET_ENV) or "").strip()
+    return effort, _check_budget(raw, BUDGET_ENV) if raw else DEFAULT_BUDGET
+
+
+def _check_effort(value: str, what: str) -> str:
+    effort = value.strip().lower() if isinstance(value, str) else value
+    if effort not in EFFORTS:
+        raise InvalidArgumentError(f"planner {what} must be one of {EFFORTS}, got {value!r}")
+    return effort
+
+
+def _check_budget(value: object, what: str) -> float:
+    try:
+        budget = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        budget = math.nan
+    if not (budget >= 0 and math.isfinite(budget)):
+        raise InvalidArgumentError(f"planner {what} must be a number of seconds >= 0, got {value!r}")
+    return budget
+
+
+def choice_key(problem: FFTProblem, source: str) -> str:
+    """The problem class a choice is made for (readable: it is the key in the choices file)."""
+    shape = "x".join(map(str, problem.shape))
+    return (f"{problem.kind} shape={shape} axes={list(problem.axes)} "
+            f"n={list(problem.lengths)} {problem.precision} workers={problem.workers} "
+            f"input={source}")
+
+
+def plan(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Plan:
+    """A plan for ``problem`` on the candidate the planner chooses (deciding now if it must)."""
+    key = choice_key(problem, source)
+    effort, budget = planner_settings()
+    versions = _versions(candidates)
+    choice = _known(key, effort, versions)
+    if choice is None:
+        choice, trial_plans = _decide(key, problem, source, candidates, versions, effort, budget)
+        if choice is not None and choice.backend in trial_plans:
+            return trial_plans[choice.backend]  # the winner's plan, already built and run
+    first = () if choice is None else (choice.backend,)
+    return make_plan(problem, first + tuple(n for n in candidates if n not in first))
+
+
+def recorded(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Choice | None:
+    """The choice in force for ``problem`` under the current effort, if one has been made."""
+    effort, _ = planner_settings()
+    return _known(choice_key(problem, source), effort, _versions(candidates))
+
+
+def _versions(candidates: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for name in candidates:
+        try:
+            out[name] = str(REGISTRY.get(name).backend.version)  # type: ignore[union-attr]
+        except BaseException as exc:  # a plugin's version property may raise
+            contain(exc)
+            out[name] = "?"
+    return out
+
+
+def _known(key: str, effort: str, versions: dict[str, str]) -> Choice | None:
+    """A choice made with these candidates at these versions, of at least this effort."""
+    for choice in (_memo.get(key), None):
+        if choice is None:
+            choice = store().get(key)
+            if choice is not None:
+                _remember(key, choice)
+        if (choice is not None and choice.candidates == versions
+                and (effort == "estimate" or choice.effort == "measure")):
+            return choice
+    return None
+
+
+def _remember(key: str, choice: Choice) -> None:
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[key] = choice
+
+
+def _decide(key: str, problem: FFTProblem, source: str, candidates: tuple[str, ...],
+            versions: dict[str, str], effort: str,
+            budget: float) -> tuple[Choice | None, dict[str, Plan]]:
+    """Decide once per key across threads: (the choice or None, the trial plans if measured)."""
+    me = threading.get_ident()
+    with _lock:
+        trial = _inflight.get(key)
+        ours = trial is None
+        if trial is None:
+            trial = _inflight[key] = _Trial(me)
+    if not ours:
+        if trial.owner == me:
+            return None, {}  # re-entered from our own trial: the priority order, no waiting
+        trial.done.wait(WAIT_LIMIT)
+        return _known(key, effort, versions), {}
+    try:
+        found = _known(key, effort, versions)  # decided by another thread just before us
+        if found is not None:
+            return found, {}
+        if effort == "estimate":
+            choice, plans = _estimate(problem, source, candidates, versions), dict[str, Plan]()
+        else:
+            choice, plans = _measure(problem, source, candidates, versions, budget)
+        if choice is not None:
+            _remember(key, choice)
+            if choice.effort == "measure":
+                store().put(key, choice)
+        return choice, plans
+    finally:
+        with _lock:
+            _inflight.pop(key, None)
+        trial.done.set()
+
+
+def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...],
+             versions: dict[str, str], budget: float) -> tuple[Choice | None, dict[str, Plan]]:
+    builders = {name: functools.partial(make_plan, problem, (name,)) for name in candidates}
+    estimates, _ = _estimates(problem, source, candidates)
+    trials = time_plans(builders, estimates, problem, source, budget, array_kinds_of)
+    if not trials.seconds:
+        return None, {}
+    seconds = trials.seconds
+    best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
+    choice = Choice(best, "measure", seconds, time.time(), versions, trials.excluded, trials.runs)
+    return choice, trials.plans
+
+
+def _estimate(problem: FFTProblem, source: str, candidates: tuple[str, ...],
+              versions: dict[str, str]) -> Choice | None:
+    seconds, excluded = _estimates(problem, source, candidates)
+    if not seconds:
+        return None
+    best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
+    return Choice(best, "estimate", seconds, time.time(), versions, excluded)
+
+
+def _estimates(problem: FFTProblem, source: str,
+               candidates: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
+    """(each candidate's own estimate of seconds per call, why the others gave none)."""
+    seconds: dict[str, float] = {}
+    excluded: dict[str, str] = {}
+    for name in candidates:
+        rec = REGISTRY.get(name)
+        caps = rec.capabilities()
+        refusal = "its capabilities() failed" if caps is None else caps.refusal(problem)
+        estimator = getattr(rec.backend, "estimate_seconds", None)
+        if refusal or estimator is None:
+            excluded[name] = f"declines it: {refusal}" if refusal else "gives no estimate"
+            continue
+        try:
+            value = float(estimator(problem, source))
+        except BaseException as exc:
+            contain(exc)
+            excluded[name] = f"estimate_seconds raised {type(exc).__name__}: {exc}"
+            continue
+        if value > 0 and math.isfinite(value):
+            seconds[name] = value
+        else:
+            excluded[name] = f"estimated {value!r} seconds"
+    return seconds, excluded

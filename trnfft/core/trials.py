@@ -1,0 +1,162 @@
+"""Timing candidate plans on a problem, within a budget, on data of trnfft's own.
+
+The planner never runs the caller's data through a trial: each trial input is
+a fresh array (or tensor) of the problem's shape and dtype filled with a
+constant, so no result and no input of the user's can change. An FFT's speed
+does not depend on the values (no data-dependent branches; a non-zero
+constant keeps subnormals away).
+
+Candidates are tried in the order of their estimates (``estimate_seconds``),
+and one estimated far slower than the fastest measured is skipped. Each
+candidate that is run runs twice, whatever the budget: once to check its
+result (a result of the wrong type, shape or dtype excludes it) and pay its
+first touches of memory and caches, and once timed (a first run alone
+misjudged 2^24 points: FFTW's took 0.7 s, its steady state 0.25 s, and
+torch.fft won the trial while losing every later call). Then the candidates
+take turns (round-robin, so a burst of load elsewhere hurts them alike) timing
+samples of ``number`` runs each until ``SAMPLES`` samples or the budget are
+used; the budget counts runs only, not the candidates' own planning, which
+they bound themselves. A candidate whose run takes more than half its share of
+the budget, or over ``DROP_RATIO`` times the fastest, is not sampled further.
+The figure is the best run.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import Any, Callable, Mapping, NamedTuple
+
+import numpy as np
+
+from .array_kinds import NUMPY, TORCH_CPU, conversion_for
+from .errors import TrnfftError
+from .hookspecs import Plan
+from .problem import FFTProblem
+from .registry import contain
+from .result_check import require_result
+
+ARRAY_INPUT, TENSOR_INPUT = NUMPY, TORCH_CPU  # the input kinds the planner chooses for
+SAMPLES = 5            # timed samples per candidate at most
+SAMPLE_SECONDS = 2e-3  # a sample of a fast transform repeats it for about this long
+DROP_RATIO = 3.0       # a first run this many times slower than the fastest is not timed further
+
+
+def trial_input(problem: FFTProblem, source: str) -> Any:
+    """A new input for ``problem`` filled with a constant, as the caller's kind of array."""
+    x = np.full(problem.shape, 0.5 if problem.kind == "r2c" else 0.5 - 0.25j,
+                dtype=problem.input_dtype)
+    torch = sys.modules.get("torch")
+    return torch.from_numpy(x) if source == TENSOR_INPUT and torch is not None else x
+
+
+def runner(plan: Plan, source: str, accepted: frozenset[str]) -> Callable[[Any], Any]:
+    """A call of ``plan`` as the dispatcher makes it for input of kind ``source``: as it is
+    when the plan's backend takes that kind (``accepted``), else through the conversion
+    the caller would pay (a tensor's NumPy view and the result's wrapping)."""
+    conversion = conversion_for(source, accepted)
+    into, back = conversion.into, conversion.back
+    if into is None:
+        return plan.execute
+    return lambda t: back(plan.execute(into(t)), t)
+
+
+class Trials(NamedTuple):
+    """What the trials found: seconds per call, why others were not timed, the plans built."""
+
+    seconds: dict[str, float]
+    excluded: dict[str, str]
+    plans: dict[str, Plan]
+    runs: dict[str, int]   # timed runs behind each figure (2 at least)
+
+
+def _hopeless(name: str, estimates: dict[str, float], best: dict[str, float],
+              remaining: float) -> str:
+    """Why candidate ``name`` is not worth running, given what was measured ("" if it is).
+
+    Its estimate is over ``DROP_RATIO`` times the fastest time measured, or it
+    does not fit in the budget left and its rule ranks it behind a candidate
+    already measured (numpy.fft of 2^24 points would take seconds to lose)."""
+    estimate = estimates.get(name)
+    if not best or estimate is None:
+        return ""
+    if estimate > DROP_RATIO * min(best.values()):
+        return (f"not run: its rule estimates {estimate * 1e6:,.1f} us, over {DROP_RATIO:g}x the "
+                f"fastest measured")
+    ahead = [n for n in best if estimates.get(n, math.inf) < estimate]
+    if estimate > remaining and ahead:
+        return (f"not run: its rule estimates {estimate * 1e6:,.1f} us, more than the budget left "
+                f"and slower than {ahead[0]}'s estimate")
+    return ""
+
+
+def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, float],
+               problem: FFTProblem, source: str, budget: float,
+               accepted: Callable[[str], frozenset[str]]) -> Trials:
+    """Plan and time each candidate (``builders``, in priority order) on trnfft's own input.
+
+    Candidates run in order of their ``estimates`` (those without one last); one
+    its rule calls hopeless (``_hopeless``) is neither planned nor run."""
+    x = trial_input(problem, source)
+    runs_started = time.perf_counter()
+    planning = 0.0  # the candidates' own planning is theirs to bound, not the trials' budget
+    share = budget / max(len(builders), 1)
+    runs: dict[str, Callable[[Any], Any]] = {}
+    best: dict[str, float] = {}
+    excluded: dict[str, str] = {}
+    plans: dict[str, Plan] = {}
+    count: dict[str, int] = {}
+    for name in sorted(builders, key=lambda n: estimates.get(n, math.inf)):
+        why = _hopeless(name, estimates, best, budget - (time.perf_counter() - runs_started - planning))
+        if why:
+            excluded[name] = why
+            continue
+        start = time.perf_counter()
+        try:
+            plan = plans[name] = builders[name]()
+        except TrnfftError as exc:
+            excluded[name] = f"cannot plan it: {exc}"
+            continue
+        except BaseException as exc:  # a candidate's planner failing must not break "auto"
+            contain(exc)
+            excluded[name] = f"planning raised {type(exc).__name__}: {exc}"
+            continue
+        finally:
+            planning += time.perf_counter() - start
+        run = runner(plan, source, accepted(name))
+        try:
+            start = time.perf_counter()
+            y = run(x)
+            best[name] = time.perf_counter() - start
+            count[name] = 1
+            require_result(y, name, problem, source)
+            start = time.perf_counter()  # the first run paid for first touches: time a second
+            run(x)
+            best[name] = min(best[name], time.perf_counter() - start)
+            count[name] = 2
+        except Exception as exc:  # a candidate that fails its trial is not chosen
+            best.pop(name, None)
+            count.pop(name, None)
+            del plans[name]
+            excluded[name] = f"failed its trial run: {type(exc).__name__}: {exc}"
+            continue
+        runs[name] = run
+    if best:
+        fastest = min(best.values())
+        for name in list(runs):
+            if best[name] > DROP_RATIO * fastest or best[name] > share / 2:
+                del runs[name]  # clearly slower, or too slow to run again within the budget
+    numbers = {name: max(1, int(SAMPLE_SECONDS / max(best[name], 1e-9))) for name in runs}
+    deadline = runs_started + planning + budget
+    for _ in range(SAMPLES):
+        for name, run in list(runs.items()):
+            number = numbers[name]
+            if time.perf_counter() + number * best[name] > deadline:
+                del runs[name]
+                continue
+            start = time.perf_counter()
+            for _ in range(number):
+                run(x)
+            best[name] = min(best[name], (time.perf_counter() - start) / number)
+            count[name] += number
+    return Trials(best, excluded, plans, count)
