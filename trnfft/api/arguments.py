@@ -160,22 +160,17 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
 
     A :class:`SplitComplex` input, or ``split=True`` with a real input to r2c,
     runs it on split parts (``split_transform``); ``split=True`` with any other
-    input computes the complex result and returns views of its parts.
+    input computes the complex result here and returns views of its parts.
     """
     sig = None
     if not split and s is None and out is None and not hermitian:  # (the memo holds no SplitComplex)
         sig, y = fast_path.attempt(x, flavor == TORCH, kind, forward, axes, norm, workers, backend)
         if y is not None:
             return y
-    if split is not None or type(x) is SplitComplex:
-        if type(x) is SplitComplex or (split and kind == "r2c"):
-            return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
-                                   backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
-                                   unique_axes=unique_axes, axis_name=axis_name, split=split)
-        y = transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out, backend=backend,
-                      workers=workers, flavor=flavor, hermitian=hermitian, unique_axes=unique_axes,
-                      axis_name=axis_name)
-        return as_pair(y) if split else y
+    if type(x) is SplitComplex or (split and kind == "r2c"):
+        return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
+                               backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
+                               unique_axes=unique_axes, axis_name=axis_name, split=split)
     workers = check_workers(workers)
     norm = check_norm(norm)
     call = Call(x, flavor)
@@ -186,13 +181,15 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
         raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
     ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
     if not unique_axes and len(set(ax)) != len(ax):
-        return _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+        y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+        return as_pair(y) if split else y
     if not ax:
         if kind != "c2c":
             raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
         precision = call.precision("complex")
         call.cast(COMPLEX_DTYPE[precision])
-        return _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
+        y = _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
+        return as_pair(y) if split else y
 
     precision = call.precision("real" if kind == "r2c" else "complex")
     call.cast((REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision])
@@ -209,7 +206,8 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     y = run_problem(xs, key, backend, call.tensor)
     if hermitian and kind == "r2c":
         y = y.conj() if call.tensor else np.conjugate(y, out=y)
-    return _deliver(call, y, out)
+    y = _deliver(call, y, out)
+    return as_pair(y) if split else y
 
 
 def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
