@@ -109,13 +109,16 @@ def test_nki_pairs_stay_split_forward_and_backward(monkeypatch, name):
                 monkeypatch.setattr(module, fn, forbidden)
     monkeypatch.setattr(torch, "complex", forbidden)
     monkeypatch.setattr(torch, "view_as_complex", forbidden)
+    out = torch.empty(4, 12, dtype=torch.complex64)
     with trnfft.use_backend("nki-simulator"):
         got = _grads(_split_call, name, xr, xi, weights)
+        trnfft.fft(SplitComplex(xr, xi), out=out)  # out= receives the parts: no complex array either
     monkeypatch.undo()
     trnfft.plan_cache.clear()
-    assert len(kinds) == 2, kinds  # one forward, one backward, both on pairs
+    assert len(kinds) == 3, kinds  # one forward, one backward, both on pairs (then the out= call)
     adjoint_kind = {"c2c": "c2c", "r2c": "c2r", "c2r": "r2c"}
     assert kinds[1] == adjoint_kind[kinds[0]]
+    assert torch.linalg.norm(out - torch.fft.fft(torch.complex(xr, xi))) <= 2e-6 * torch.linalg.norm(out)
     for g, w in zip(got, want):
         assert torch.linalg.norm(g - w) <= 2e-6 * torch.linalg.norm(w)
 

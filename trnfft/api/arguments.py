@@ -344,7 +344,7 @@ def _deliver_parts(call: Call, yr: Any, yi: Any, dtype: np.dtype, out: Any, want
                 f"'same_kind'")
         np.copyto(out.real, yr, casting="same_kind")
         np.copyto(out.imag, yi, casting="same_kind")
-    return as_pair(out) if want_pair else out
+    return SplitComplex(out.real, out.imag) if want_pair else out  # views of the caller's out=
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:
