@@ -176,3 +176,18 @@ def run_claimed(backend: str, call, kind: str, dtype, lengths):
 KIND_OF = {"fft": "c2c", "ifft": "c2c", "fft2": "c2c", "ifft2": "c2c", "fftn": "c2c", "ifftn": "c2c",
            "rfft": "r2c", "rfft2": "r2c", "rfftn": "r2c", "ihfft": "r2c", "ihfft2": "r2c", "ihfftn": "r2c",
            "irfft": "c2r", "irfft2": "c2r", "irfftn": "c2r", "hfft": "c2r", "hfft2": "c2r", "hfftn": "c2r"}
+
+
+@pytest.fixture
+def no_host_path(monkeypatch):
+    """Fail the test if any array crosses between torch and NumPy (or a device and the host) in the core."""
+    from trnfft.core import array_kinds
+
+    def forbidden(*args):
+        raise AssertionError("the host conversion path was taken")
+
+    for name in ("tensor_to_host", "host_to_tensor", "host_to_cpu_tensor", "host_copy"):
+        monkeypatch.setattr(array_kinds, name, forbidden)
+    trnfft.plan_cache.clear()
+    yield
+    trnfft.plan_cache.clear()

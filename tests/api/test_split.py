@@ -106,20 +106,6 @@ def test_nki_simulator_takes_pairs_without_interleaving(monkeypatch):
                                                        np.fft.rfft(xr), atol=1e-4)
 
 
-@pytest.mark.parametrize("name", ["fft", "ifft", "irfft", "hfft", "fft2", "ihfftn", "rfft"])
-def test_gradcheck_through_split_inputs(name):
-    torch.manual_seed(0)
-    xr = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
-    xi = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
-    fn = getattr(trnfft, name)
-
-    def f(re, im):
-        y = fn(re, split=True) if name in REAL_IN else fn(SplitComplex(re, im))
-        return tuple(y) if isinstance(y, SplitComplex) else (y,)
-
-    assert torch.autograd.gradcheck(f, (xr, xi))
-
-
 def test_bad_pairs_are_refused_clearly():
     a = np.zeros((4, 8), np.float32)
     with pytest.raises(trnfft.InvalidArgumentError, match="one shape"):

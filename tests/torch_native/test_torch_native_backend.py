@@ -6,7 +6,6 @@ import pytest
 import torch
 
 import trnfft
-from trnfft.core import array_kinds
 from trnfft.core.errors import UnsupportedProblemError
 from trnfft.core.registry import REGISTRY
 from trnfft_backends.torch_native.plugin import TorchPlan
@@ -32,19 +31,6 @@ def seen(monkeypatch):
     monkeypatch.setattr(TorchPlan, "execute", recording)
     trnfft.plan_cache.clear()
     yield calls
-    trnfft.plan_cache.clear()
-
-
-@pytest.fixture
-def no_host_path(monkeypatch):
-    """Fail the test if any array crosses between torch and NumPy in the core."""
-    def forbidden(*args):
-        raise AssertionError("the host conversion path was taken")
-
-    for name in ("tensor_to_host", "host_to_tensor", "host_to_cpu_tensor", "host_copy"):
-        monkeypatch.setattr(array_kinds, name, forbidden)
-    trnfft.plan_cache.clear()
-    yield
     trnfft.plan_cache.clear()
 
 

@@ -20,7 +20,7 @@ from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, Inval
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
 from .split import SplitComplex, as_pair, combine, parts as split_parts
-from ..core.array_kinds import empty_like_kind
+from ..core.array_kinds import empty_like_kind, interleave
 from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem, ProblemKey
 
 TORCH, NUMPY = "torch", "numpy"
@@ -159,7 +159,9 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
               sig: Any = fast_path.UNTRIED) -> Any:
     """Compute one c2c / r2c / c2r transform (hfft/ihfft when ``hermitian``).
 
-    A :class:`SplitComplex` input, or ``split=True``, runs it on split parts (``split_transform``).
+    A :class:`SplitComplex` input, or ``split=True`` with a real input to r2c,
+    runs it on split parts (``split_transform``); ``split=True`` with any other
+    input computes the complex result here and returns views of its parts.
     ``sig`` is the fast path's answer when the caller has asked it already (``fast_path.first``).
     """
     if sig is fast_path.UNTRIED:
@@ -167,7 +169,7 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
                                  hermitian, split)
         if y is not None:
             return y
-    if split or type(x) is SplitComplex:
+    if type(x) is SplitComplex or (split and kind == "r2c"):
         return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
                                backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
                                unique_axes=unique_axes, axis_name=axis_name, split=split)
@@ -181,13 +183,15 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
         raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
     ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
     if not unique_axes and len(set(ax)) != len(ax):
-        return _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+        y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+        return as_pair(y) if split else y
     if not ax:
         if kind != "c2c":
             raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
         precision = call.precision("complex")
         call.cast(COMPLEX_DTYPE[precision])
-        return _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
+        y = _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
+        return as_pair(y) if split else y
 
     precision = call.precision("real" if kind == "r2c" else "complex")
     call.cast((REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision])
@@ -195,11 +199,8 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
         norm = SWAP_NORM[norm]
         if kind == "c2r":
             call.x = call.x.conj()
+    check_out_passes(out, flavor, kind, call.x.shape, ax, req)
     xs, lengths = fit_lengths(call.x, ax, req, kind)
-    if out is not None and flavor == NUMPY and kind != "c2r" and len(ax) > 1:
-        order = list(range(len(ax)))[::-1]  # numpy: last axis first, each pass into out=
-        steps = [(kind if i == len(ax) - 1 else "c2c", ax[i], lengths[i]) for i in order]
-        check_numpy_out(out, pass_shapes(call.x.shape, steps))
     key = ProblemKey(kind, tuple(xs.shape), ax, tuple(lengths),
                      kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
     if sig is not None and xs is x and 0 not in key.shape:
@@ -207,7 +208,8 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     y = run_problem(xs, key, backend, call.tensor)
     if hermitian and kind == "r2c":
         y = y.conj() if call.tensor else np.conjugate(y, out=y)
-    return _deliver(call, y, out)
+    y = _deliver(call, y, out)
+    return as_pair(y) if split else y
 
 
 def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
@@ -251,35 +253,31 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
                     axis_name: str, split: bool | None) -> Any:
     """A transform on split parts: a SplitComplex in (or a real input for r2c), a SplitComplex out.
 
-    The parts reach the backend as they are when its plans take pairs
-    (``dispatch.run_split``); a complex input, autograd, ``out=``, repeated
-    or no axes, and ``split=False`` take the complex path, interleaving the
-    pair first (exactly) and splitting the result into views of its parts.
+    The parts go to ``dispatch.run_split`` (under autograd, ``SplitFFT``, whose
+    backward is split transforms too), which hands them to a backend taking
+    pairs as they are. ``split=False`` joins the result's parts into one
+    complex array and ``out=`` receives them part by part. Only repeated axes
+    (numpy_fft's one pass per axis) and an empty axis list take the complex
+    path: the pair is interleaved exactly and the result split into views.
     """
     pair = type(x) is SplitComplex
     want_pair = pair if split is None else bool(split)
-    args = dict(kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out, backend=backend,
-                workers=workers, flavor=flavor, hermitian=hermitian, unique_axes=unique_axes,
-                axis_name=axis_name, split=False)
     if pair and kind == "r2c":
         raise InvalidDtypeError("this transform expects a real input, got a SplitComplex pair; use "
                                 "fft/fftn for complex data")
     xr, xi = split_parts(x, flavor == TORCH) if pair else (x, None)
     if pair and (xr.dtype.kind == "c" if isinstance(xr, np.ndarray) else xr.is_complex()):
         raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
-    grad = flavor == TORCH and arrays.is_tensor(xr) and any(
-        p is not None and p.requires_grad for p in (xr, xi)) and arrays.loaded_torch().is_grad_enabled()
-    if (not pair and kind != "r2c") or out is not None or grad or not want_pair:
-        y = transform(combine(xr, xi) if pair else x, **args)
-        return as_pair(y) if want_pair else y
     workers, norm = check_workers(workers), check_norm(norm)
     calls = [Call(p, flavor) for p in (xr, xi) if p is not None]
     if calls[0].x.ndim == 0:
         raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
     ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name)
     if not ax or len(set(ax)) != len(ax):
-        y = transform(combine(xr, xi) if pair else x, **args)
-        return as_pair(y)
+        y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
+                      out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
+                      unique_axes=unique_axes, axis_name=axis_name)
+        return as_pair(y) if want_pair else y
     precision = calls[0].precision("real")
     for c in calls:
         c.cast(REAL_DTYPE[precision])
@@ -287,20 +285,68 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
         norm = SWAP_NORM[norm]
         if kind == "c2r":
             calls[1].x = -calls[1].x
+    check_out_passes(out, flavor, kind, calls[0].x.shape, ax, req)
     fitted = [fit_lengths(c.x, ax, req, kind) for c in calls]
     parts, lengths = [f[0] for f in fitted], fitted[0][1]
     key = ProblemKey(kind, tuple(parts[0].shape), ax, tuple(lengths), kind == "r2c" or (kind == "c2c" and forward),
                      norm, precision, workers)
+    yr, yi = run_split_problem(parts[0], parts[1] if len(parts) == 2 else None, key, backend, calls[0].tensor)
+    if yi is None:
+        return _deliver(calls[0], yr, out)
+    if hermitian:
+        yi = -yi
+    if out is not None:
+        return _deliver_parts(calls[0], yr, yi, COMPLEX_DTYPE[precision], out, want_pair)
+    return SplitComplex(yr, yi) if want_pair else interleave(yr, yi)
+
+
+def run_split_problem(xr: Any, xi: Any, key: ProblemKey, backend: Any, tensor: bool) -> tuple[Any, Any]:
+    """Run the problem ``key`` on split parts (autograd-aware): (yr, yi), yi None for c2r output."""
     if 0 in key.shape:
         problem = FFTProblem(*key)
-        real = REAL_DTYPE[precision]
-        yr, yi = (empty_like_kind(problem.output_shape, real, parts[0]) for _ in range(2))
-        yi = None if kind == "c2r" else yi
+        real = REAL_DTYPE[key.precision]
+        yr, yi = (empty_like_kind(problem.output_shape, real, xr) for _ in range(2))
+        return yr, (None if key.kind == "c2r" else yi)
+    if tensor and arrays.loaded_torch().is_grad_enabled() and (
+            xr.requires_grad or (xi is not None and xi.requires_grad)):
+        from .autograd import run_split_differentiable
+        return run_split_differentiable(xr, xi, FFTProblem(*key), backend)
+    return dispatch.run_split(xr, xi, key, backend)
+
+
+def check_out_passes(out: Any, flavor: str, kind: str, shape: Sequence[int], ax: tuple[int, ...],
+                     req: Sequence[int | None]) -> None:
+    """numpy.fft's n-D functions write every 1-D pass into ``out=``: each pass's shape must fit it."""
+    if out is None or flavor != NUMPY or kind == "c2r" or len(ax) < 2:
+        return
+    lengths = [shape[a] if n is None else n for a, n in zip(ax, req)]
+    order = list(range(len(ax)))[::-1]  # numpy: last axis first, each pass into out=
+    steps = [(kind if i == len(ax) - 1 else "c2c", ax[i], lengths[i]) for i in order]
+    check_numpy_out(out, pass_shapes(shape, steps))
+
+
+def _deliver_parts(call: Call, yr: Any, yi: Any, dtype: np.dtype, out: Any, want_pair: bool) -> Any:
+    """Write a complex result's parts into the caller's ``out=`` (no complex array in between)."""
+    shape = tuple(yr.shape)
+    if call.tensor:
+        dtype = arrays.torch_dtype(dtype)
+        if not arrays.is_tensor(out):
+            raise InvalidArgumentError(f"out= must be a torch.Tensor, got {type(out).__name__}")
+        if tuple(out.shape) != shape or out.dtype != dtype:
+            raise InvalidArgumentError(
+                f"out= has shape {tuple(out.shape)} and dtype {out.dtype}; the result needs "
+                f"shape {shape} and dtype {dtype}")
+        out.real.copy_(yr)
+        out.imag.copy_(yi)
     else:
-        yr, yi = dispatch.run_split(parts[0], parts[1] if len(parts) == 2 else None, key, backend)
-    if yi is None:
-        return yr
-    return SplitComplex(yr, -yi if hermitian else yi)
+        check_numpy_out(out, [shape])
+        if not np.can_cast(dtype, out.dtype, "same_kind"):  # NumPy's rule for a ufunc's out=
+            raise InvalidArgumentTypeError(
+                f"Cannot cast the {dtype} result to out= of dtype {out.dtype} with casting rule "
+                f"'same_kind'")
+        np.copyto(out.real, yr, casting="same_kind")
+        np.copyto(out.imag, yi, casting="same_kind")
+    return SplitComplex(out.real, out.imag) if want_pair else out  # views of the caller's out=
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core import autoplan, selection
 from ..core.choices import Choice
-from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for
+from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for, host_viewable
 from ..core.dispatch import entry_for
 from .arrays import numpy_precision
 from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
@@ -133,7 +133,10 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     entry = entry_for(problem, backend, array)
     plan = entry.plan
     chosen = getattr(plan, "backend", sel.names[0])
-    return Which(chosen, sel.source, problem, len(getattr(plan, "passes", (plan,))),
+    source = sel.source
+    if not host_viewable(array) and chosen not in sel.names:  # plain "auto", an array needing a host copy
+        source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
+    return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
                  skipped_entries(sel, problem, chosen), array,
                  conversion_for(array, entry.takes).describe(array), sel.candidates,
                  autoplan.recorded(problem, array, sel.candidates) if sel.candidates else None)

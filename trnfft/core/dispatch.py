@@ -76,7 +76,7 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str) -> CachedPlan:
                           accepted, {}, not takes(accepted, TORCH_CPU))
     if host is not None and takes(host.takes, place):  # the host plan takes these too: share it
         return CachedPlan(host.plan, host.shape, host.dtype, 0, host.takes, {}, host.cpu_view)
-    plan = plan_in_place(problem, names, place)  # a backend taking ``place`` tensors as they are
+    plan = plan_in_place(problem, sel.in_place or names, place)  # a backend taking ``place`` tensors as they are
     nbytes = plan_nbytes(plan)
     if plan is None:
         if place == NUMPY:

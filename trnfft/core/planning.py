@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .array_kinds import HOST_KINDS, host_viewable, kind_of
+from .array_kinds import HOST_KINDS, SPLIT_PREFIX, host_viewable, kind_of
 from .errors import UnsupportedProblemError
 from .hookspecs import Declined, Plan
 from .problem import FFTProblem
@@ -69,12 +69,15 @@ def plan_in_place(problem: FFTProblem, names: tuple[str, ...], kind: str) -> Pla
     Only for kinds that cannot reach a NumPy plan without a copy (tensors on a
     device, meta tensors): a NumPy array or a CPU tensor goes to the first
     backend that plans it, as it always has, since handing it over costs nothing.
+    A split pair (``split:<base>``) also goes to a backend taking ``<base>``
+    arrays: the pair is joined where it lives, with no trip to the host.
     """
     if host_viewable(kind):
         return None
+    base = kind.removeprefix(SPLIT_PREFIX)
     for name in names:
         caps = REGISTRY.get(name).capabilities()
-        if caps is not None and caps.takes(kind):
+        if caps is not None and (caps.takes(kind) or caps.takes(base)):
             try:
                 return _tag(plan_on(name, problem), name)
             except Declined:

@@ -9,6 +9,10 @@ Highest priority first:
 4. "auto": the available backend with the highest ``auto_priority``; when that
    one declared itself a candidate, the planner (``autoplan.py``) chooses among
    all available candidates per problem instead.
+   For an array that would need a host copy to reach auto's plan (a tensor on a
+   device, a meta tensor), the first available backend in the "auto" order
+   whose plans take it as it is goes first (``Selection.in_place``), by the
+   array kinds it declares.
 
 Names, aliases and the "auto" order all come from the plugins' registrations
 (see ``hookspecs.py``); this module knows no backend by name.
@@ -50,14 +54,19 @@ class Selection:
     source: str
     skipped: tuple[tuple[str, str], ...] = ()  # (listed entry, why it is unavailable)
     candidates: tuple[str, ...] = ()  # "auto" only: the backends its planner chooses among
+    # the backends asked first, in order, for arrays a host plan cannot take without a copy:
+    # the names themselves, except under plain "auto": every available backend in "auto" order
+    in_place: tuple[str, ...] = ()
     # what plans made for this selection are cached under: ``names``, or for auto's planner
     # its candidates behind a marker, so that an explicit selection of the backend the planner
-    # chose never shares, or is served, a plan the planner made (an attribute: the hot path reads it)
+    # chose never shares, or is served, a plan the planner made (an attribute: the hot path reads it);
+    # plain "auto" without a planner puts its names behind the marker too, since its device
+    # entries (``in_place``) differ from an explicit selection's
     plan_key: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "plan_key",
-                           ("<auto>",) + self.candidates if self.candidates else self.names)
+        object.__setattr__(self, "plan_key", ("<auto>",) + self.candidates if self.candidates else
+                           ("<auto>",) + self.names if self.in_place not in ((), self.names) else self.names)
 
 
 def _split(spec: BackendSpec) -> tuple[str, ...] | None:
@@ -160,8 +169,10 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
         raise BackendUnavailableError(
             f"none of the listed backends {','.join(requested)!r} is available here: "
             + "; ".join(f"{entry}: {why}" for entry, why in skipped))
-    candidates = _auto_candidates(names[0]) if requested == ("auto",) else ()
-    return Selection(tuple(names), requested, source, tuple(skipped), candidates)
+    auto = requested == ("auto",)
+    candidates = _auto_candidates(names[0]) if auto else ()
+    in_place = tuple(n for n in REGISTRY.auto_order() if _available(n)) if auto else ()
+    return Selection(tuple(names), requested, source, tuple(skipped), candidates, in_place or tuple(names))
 
 
 def _resolve_one(requested: str) -> str:
