@@ -62,6 +62,23 @@ def test_reference_is_never_the_checked_backend():
             numpy_fft.fft(np.ones(8), backend="fftw")
 
 
+def test_auto_choosing_the_reference_is_checked_against_the_next_backend():
+    """Auto's planner may find the reference fastest (tiny sizes): that is no error, and the
+    result is compared with the next available backend instead of with itself."""
+    from trnfft.core import call_check, dispatch
+
+    problem = make_problem("c2c", (16,), precision="double")
+    plan = dispatch.get_plan(problem, "numpy-reference")
+    x = np.arange(16.0).astype(complex)
+    cfg = call_check.CrossCheckConfig("numpy-reference", 5.0, "raise")
+    y = plan.execute(x)
+    assert call_check.checked(plan, x, y, cfg, dispatch.get_plan, auto=True) is y
+    with pytest.raises(CrossCheckError, match="vs reference 'fftw-reference'"):
+        call_check.checked(plan, x, y + 1, cfg, dispatch.get_plan, auto=True)
+    with pytest.raises(BackendError, match="is the backend being checked"):
+        call_check.checked(plan, x, y, cfg, dispatch.get_plan, auto=False)
+
+
 def test_set_crosscheck_global_and_off():
     trnfft.set_crosscheck("numpy-reference", c=3)
     numpy_fft.fft(np.ones(32))  # fftw vs numpy: passes

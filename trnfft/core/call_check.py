@@ -21,7 +21,7 @@ from .errors import BackendError, CrossCheckError, InvalidArgumentError
 from .hookspecs import Plan
 from .problem import FFTProblem
 from .result_check import mismatch
-from .selection import fallback_for, resolve_names
+from .selection import fallback_for, other_backend, resolve_names
 
 CROSSCHECK_ENV = "TRNFFT_CROSSCHECK"
 MODE_ENV = "TRNFFT_CROSSCHECK_MODE"
@@ -92,18 +92,28 @@ def cross_checking(reference: str, *, c: float = DEFAULT_C, mode: str = "raise")
 
 
 def checked(plan: Plan, x: np.ndarray, y: np.ndarray, cfg: CrossCheckConfig,
-            get_plan: Callable[[FFTProblem, str], Plan]) -> np.ndarray:
+            get_plan: Callable[[FFTProblem, str], Plan], auto: bool = False) -> np.ndarray:
     """Return ``y`` unchanged, after comparing it with ``cfg``'s reference backend.
 
     ``get_plan(problem, backend)`` is dispatch's cached-plan lookup, passed in
-    so that this module sits below dispatch instead of importing it back."""
+    so that this module sits below dispatch instead of importing it back.
+    ``auto``: the plan's backend was chosen by "auto", not by the caller; if
+    that choice is the reference itself, the result is compared with the next
+    available backend instead (a caller who names the reference as the
+    backend gets an error: the check would compare a backend with itself).
+    """
     problem = plan.problem
     checked_name = getattr(plan, "backend", "?")
     ref_name = resolve_names((cfg.reference,)).names[0]
     if ref_name == checked_name:
-        raise BackendError(
-            f"cross-check reference {ref_name!r} is the backend being checked; choose a "
-            f"different reference (e.g. {CROSSCHECK_ENV}={fallback_for(ref_name)}) or turn the check off")
+        other = other_backend(ref_name) if auto else None
+        if other is None and auto:
+            return y  # nothing else available to compare with
+        if other is None:
+            raise BackendError(
+                f"cross-check reference {ref_name!r} is the backend being checked; choose a "
+                f"different reference (e.g. {CROSSCHECK_ENV}={fallback_for(ref_name)}) or turn the check off")
+        ref_name = other
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/Inf input: the check adds no noise
         y_ref = get_plan(problem, ref_name).execute(x)  # a plain execute: never checked again
     wrong = [f"{name!r} {why}" for name, out in ((checked_name, y), (ref_name, y_ref))

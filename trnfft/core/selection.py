@@ -210,10 +210,14 @@ def _unavailable(message: str, reason: str) -> BackendUnavailableError:
     return exc
 
 
+def other_backend(name: str) -> str | None:
+    """The first available backend other than ``name`` in "auto" order, None when there is none."""
+    return next((other for other in REGISTRY.auto_order() if other != name and _available(other)), None)
+
+
 def fallback_for(name: str) -> str:
     """A backend to suggest after ``name`` in a list: the first other one "auto" could pick."""
-    return next((other for other in REGISTRY.auto_order() if other != name and _available(other)),
-                "another-backend")
+    return other_backend(name) or "another-backend"
 
 
 def _available(name: str) -> bool:
