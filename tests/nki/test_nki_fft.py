@@ -358,7 +358,6 @@ def test_plane_reads_and_writes_hbm_once(kind, shape, batch):
     from trnfft_backends.nki.plugin import FFTPlan
     from trnfft.plugin import FFTProblem
     norm = NORMS[sum(shape) % 3]
-    axes = (-2, -1)
     full = (batch, *shape)
     if kind == "c2c":
         arg = random_array(full, np.complex64, seed=sum(shape))

@@ -33,8 +33,6 @@ one pass over HBM besides the DFT matrices.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine import nisa, nki, nl
 from .cplx import negated, psum, sbuf
 
