@@ -93,7 +93,6 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str) -> CachedPlan:
 
 
 PLANNED_KINDS = (NUMPY, TORCH_CPU)  # the input kinds auto's planner times candidates for
-AUTO = ("auto",)  # a selection's ``requested`` when "auto" chose the backend
 
 
 def plan_nbytes(plan: Plan | None) -> int:
@@ -157,7 +156,7 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
         require_result(y, getattr(plan, "backend", "?"), FFTProblem(*key))
     cfg = crosscheck_active()
     if cfg is not None:
-        checked(plan, xp, y, cfg, get_plan, sel.requested == AUTO)
+        checked(plan, xp, y, cfg, get_plan, sel.by_auto)
     return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
 
 
@@ -207,7 +206,7 @@ def runner(key: ProblemKey, backend: selection.BackendSpec, tensor: bool) -> Cal
             require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
         cfg = crosscheck_active()
         if cfg is not None:
-            checked(entry.plan, xp, y, cfg, get_plan, selection.resolve(backend).requested == AUTO)
+            checked(entry.plan, xp, y, cfg, get_plan, selection.resolve(backend).by_auto)
         return y if back is None else back(y)
 
     return run_bound
@@ -223,7 +222,7 @@ def _run_routed(x: Any, key: ProblemKey, entry: CachedPlan, route: Route, backen
         require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key), route.kind)
     cfg = crosscheck_active()
     if cfg is not None and not route.kind.endswith(":meta"):  # a meta tensor has no values to compare
-        checked(entry.plan, host_copy(x), host_copy(y), cfg, get_plan, selection.resolve(backend).requested == AUTO)
+        checked(entry.plan, host_copy(x), host_copy(y), cfg, get_plan, selection.resolve(backend).by_auto)
     return y
 
 
@@ -249,8 +248,7 @@ def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec 
     cfg = crosscheck_active()
     if cfg is not None and not route.kind.endswith(":meta"):
         host = [p if p is None or type(p) is np.ndarray else host_copy(p) for p in (*parts, yr, yi)]
-        checked(entry.plan, interleave(host[0], host[1]), interleave(host[2], host[3]), cfg, get_plan,
-                sel.requested == AUTO)
+        checked(entry.plan, interleave(host[0], host[1]), interleave(host[2], host[3]), cfg, get_plan, sel.by_auto)
     if into is None:
         return yr, yi
     back = route.conversion.back

@@ -42,6 +42,7 @@ _context: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVa
 _global: tuple[str, ...] | None = None
 _epoch = 0  # bumped by set_backend
 _memo: dict[tuple, "Selection"] = {}
+AUTO = ("auto",)  # what a selection requested when "auto" chooses
 _backend_env = raw_reader(BACKEND_ENV)
 
 
@@ -63,6 +64,11 @@ class Selection:
     # plain "auto" without a planner puts its names behind the marker too, since its device
     # entries (``in_place``) differ from an explicit selection's
     plan_key: tuple[str, ...] = field(init=False)
+
+    @property
+    def by_auto(self) -> bool:
+        """Whether "auto" chose the backends (rather than the caller naming them)."""
+        return self.requested == AUTO
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "plan_key", ("<auto>",) + self.candidates if self.candidates else
@@ -124,7 +130,7 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
     env = (getenv(BACKEND_ENV) or "").strip()
     if env:
         return _split(env), f"{BACKEND_ENV}={env}"  # type: ignore[return-value]
-    return ("auto",), "auto"
+    return AUTO, "auto"
 
 
 def state(explicit: BackendSpec = None) -> tuple:
@@ -144,7 +150,7 @@ def resolve(explicit: BackendSpec = None) -> Selection:
         sel = None
     if sel is None:
         requested, source = _requested(explicit)
-        if requested == ("auto",) and source == "auto":
+        if requested == AUTO and source == "auto":
             source = _auto_source()
         sel = resolve_names(requested, source)
         _memo[key] = sel
@@ -169,7 +175,7 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
         raise BackendUnavailableError(
             f"none of the listed backends {','.join(requested)!r} is available here: "
             + "; ".join(f"{entry}: {why}" for entry, why in skipped))
-    auto = requested == ("auto",)
+    auto = requested == AUTO
     candidates = _auto_candidates(names[0]) if auto else ()
     in_place = tuple(n for n in REGISTRY.auto_order() if _available(n)) if auto else ()
     return Selection(tuple(names), requested, source, tuple(skipped), candidates, in_place or tuple(names))
