@@ -51,7 +51,6 @@ class FFTWPlan:
         self._scale = problem.scale
         self._lock = threading.Lock()
         self._empty_aligned = pyfftw.empty_aligned
-        self._alignment = pyfftw.simd_alignment
         direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
         self._inplace = problem.kind == "c2c" and problem.size >= INPLACE_MIN
         self._fresh_output = x_elements(problem) >= DIRECT_MIN
@@ -70,6 +69,9 @@ class FFTWPlan:
         extra = () if self._direct else ("FFTW_DESTROY_INPUT",)
         self._fftw = build(pyfftw, self._in, self._out, problem.axes, direction, settings,
                            problem.workers, extra)
+        # what FFTW itself needs of a new input (16 bytes for its SIMD codelets here), not the
+        # 32 of pyfftw.simd_alignment: NumPy's own arrays from 1 MiB up are only 16-byte aligned
+        self._alignment = self._fftw.input_alignment
         self.nbytes = self._in.nbytes + self._out.nbytes
 
     def execute(self, x: np.ndarray) -> np.ndarray:
