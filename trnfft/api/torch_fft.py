@@ -35,8 +35,15 @@ def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: A
 def _many(x: Any, s: Shape, dim: Dims, norm: str | None, out: Any, backend: Any,
           workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
          split: bool | None = None) -> Any:
+    if s is None and out is None and not (hermitian or split):
+        sig, y = attempt(x, True, kind, forward, dim, norm, workers, backend)  # repeated calls end here
+        if y is not None:
+            return y
+    else:
+        sig = None
     return transform(x, kind=kind, forward=forward, s=s, axes=dim, norm=norm, out=out,
-                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split)
+                     backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split,
+                     sig=sig)
 
 
 def fft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,

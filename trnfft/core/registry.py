@@ -124,7 +124,9 @@ class Registry:
         self._extra_plugins: list[tuple[Any, str]] = []
         self._manager: pluggy.PluginManager | None = None
         self.generation = 0  # bumped on every reload so caches keyed on it expire
-        self._switch_state: Callable[[], object] | None = None
+        # the raw values of the variables the registered switches read (a memo key part); until the
+        # first call after a load builds the reader, a method that builds it and takes its place
+        self.switch_state: Callable[[], object] = self._read_switches
 
     # -- loading -------------------------------------------------------------
     def _new_manager(self) -> pluggy.PluginManager:
@@ -225,7 +227,7 @@ class Registry:
         """Forget every plugin and load the entry points again."""
         with self._lock:
             self._records = None
-            self._switch_state = None
+            self.switch_state = self._read_switches
             self.generation += 1
 
     def add_plugin(self, plugin: Any, name: str | None = None) -> None:
@@ -278,17 +280,15 @@ class Registry:
         records = self.records()
         return [name for name in self.auto_order() if records[name].candidate]
 
-    def switch_state(self) -> object:
-        """The raw values of the variables the registered switches read (a memo key part).
+    def _read_switches(self) -> object:
+        """``switch_state()`` the first time after a load: builds the reader and puts it in its place.
 
-        On the per-call path, so the reader is built once per load: one variable
-        (the usual case) is read directly, without building a tuple."""
-        state = self._switch_state
-        if state is None:
-            variables = sorted({r.when.variable for r in self.records().values() if r.when})
-            readers = tuple(raw_reader(v) for v in variables)
-            state = readers[0] if len(readers) == 1 else lambda: tuple(r() for r in readers)
-            self._switch_state = state
+        On the per-call path, so later calls are the bare read: one variable (the usual
+        case) is read directly, without building a tuple."""
+        variables = sorted({r.when.variable for r in self.records().values() if r.when})
+        readers = tuple(raw_reader(v) for v in variables)
+        state = readers[0] if len(readers) == 1 else lambda: tuple(r() for r in readers)
+        self.switch_state = state
         return state()
 
     @staticmethod

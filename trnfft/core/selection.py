@@ -40,7 +40,7 @@ BACKEND_ENV = "TRNFFT_BACKEND"
 _context: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
     "trnfft_backend", default=None)
 _global: tuple[str, ...] | None = None
-_epoch = 0  # bumped by set_backend
+_epoch = 0  # bumped by set_backend (so ``state`` needs no ``_global``)
 _memo: dict[tuple, "Selection"] = {}
 AUTO = ("auto",)  # what a selection requested when "auto" chooses
 _backend_env = raw_reader(BACKEND_ENV)
@@ -136,7 +136,7 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
 def state(explicit: BackendSpec = None) -> tuple:
     """Everything a selection for ``backend=explicit`` depends on: while it compares equal,
     ``resolve(explicit)`` gives the same Selection (so a caller holding one may skip the lookup)."""
-    return (explicit, _context.get(), _global, _epoch, _backend_env(), REGISTRY.switch_state(), REGISTRY.generation)
+    return (explicit, _context.get(), _epoch, _backend_env(), REGISTRY.switch_state(), REGISTRY.generation)
 
 
 def resolve(explicit: BackendSpec = None) -> Selection:
