@@ -25,7 +25,7 @@ from .api.helpers import torch_fftfreq as fftfreq
 from .api.helpers import torch_fftshift as fftshift
 from .api.helpers import torch_ifftshift as ifftshift
 from .api.helpers import torch_rfftfreq as rfftfreq
-from .api.introspection import backends_info, configure_backend, which
+from .api.introspection import backends_info, configure_backend, forget_choices, which
 from .core.autoplan import set_planner
 from .core.plan_cache import plan_cache
 from .core.problem import FFTProblem
@@ -47,7 +47,8 @@ __all__ = [
     "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn",
     "fftfreq", "rfftfreq", "fftshift", "ifftshift", "stft", "istft", "numpy_fft",
     "scipy_backend", "SplitComplex",
-    "set_backend", "get_backend", "use_backend", "set_planner", "which", "backends_info", "configure_backend",
+    "set_backend", "get_backend", "use_backend", "set_planner", "which", "forget_choices", "backends_info",
+    "configure_backend",
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
     "crosscheck", "cross_checking", "set_crosscheck",
     "TrnfftError", "InvalidArgumentError", "InvalidArgumentTypeError", "InvalidAxisError",

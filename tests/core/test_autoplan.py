@@ -391,3 +391,44 @@ def test_a_cpu_tensor_reaches_a_tensor_taking_choice_as_it_is(planner, monkeypat
     assert isinstance(y, torch.Tensor) and np.allclose(y.numpy(), np.fft.fft(X), atol=1e-4)
     trnfft.fft(X)
     assert host.inputs  # arrays went to the other choice
+
+
+def test_a_forgotten_choice_is_measured_again_and_the_others_are_kept(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)
+    trnfft.fft(np.ones((4, 64), np.complex64))  # a second problem class
+    choices.save_all()
+    assert trnfft.forget_choices("fft", (64,), "complex64") == 1
+    assert trnfft.forget_choices("fft", (64,), "complex64") == 0  # nothing left to forget
+    saved = choices.read(choices.store().path, choices.machine_id())
+    assert list(saved) == [autoplan.choice_key(trnfft.which("fft", (4, 64)).problem, "numpy")]
+    assert slow.plans == 2
+    trnfft.fft(X)  # the cached plan went with the choice: measured again now
+    assert slow.plans == 3 and trnfft.which("fft", (64,)).choice is not None
+
+
+def test_forgetting_everything_reaches_other_processes_through_the_file(planner):
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)
+    trnfft.fft(X.astype(np.complex128))
+    choices.save_all()
+    assert trnfft.forget_choices() == 2
+    choices._stores.clear()  # as a new process would start
+    assert choices.store().items() == []
+    trnfft.fft(X)
+    assert slow.plans == 3  # measured again
+
+
+def test_trnfft_which_forget_says_what_it_forgot_and_measures_again(planner, capsys):
+    from trnfft.cli import main
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)
+    assert main(["which", "fft", "--shape", "64", "--forget"]) == 0
+    out = capsys.readouterr().out
+    assert "forgot 1 remembered choice for this problem" in out and "planner: measured on" in out
+    assert slow.plans == 2
+    assert main(["which", "fft", "--shape", "64", "--forget-all"]) == 0
+    assert "forgot 1 remembered choice of this machine" in capsys.readouterr().out

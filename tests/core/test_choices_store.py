@@ -99,3 +99,27 @@ def test_the_file_keeps_the_newest_records_only(tmp_path, monkeypatch):
         store.put(f"k{i}", Choice("b", "measure", {"b": 1e-6}, float(i), {"b": "1"}))
     store.save()
     assert sorted(choices.read(store.path, "m")) == ["k2", "k3", "k4"]
+
+
+def test_forgetting_drops_this_machines_records_in_the_file_and_keeps_other_machines(tmp_path):
+    path = tmp_path / choices.FILE_NAME
+    a, b = ChoiceStore(path, machine="a"), ChoiceStore(path, machine="b")
+    for key in ("k1", "k2", "k3"):
+        a.put(key, _choice())
+    a.save()
+    b.put("k1", _choice())
+    b.save()
+    assert a.forget(["k1", "unknown"]) == 1
+    assert sorted(choices.read(path, "a")) == ["k2", "k3"] and a.get("k1") is None
+    assert a.forget() == 2 and choices.read(path, "a") == {}
+    assert sorted(choices.read(path, "b")) == ["k1"]
+
+
+def test_forgetting_while_another_process_holds_the_lock_is_a_clear_error(tmp_path):
+    import pytest
+    store = ChoiceStore(tmp_path / choices.FILE_NAME, machine="a")
+    store.put("k", _choice())
+    with choices._file_lock(store.path.with_name(store.path.name + ".lock"), 1.0) as held:
+        assert held
+        with pytest.raises(choices.ChoicesBusy, match="another process"):
+            ChoiceStore(store.path, machine="a").forget(lock_timeout=0.1)

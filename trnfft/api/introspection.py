@@ -103,6 +103,42 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     candidates this plans the problem, so it may measure them once (as the first
     such call would); ``choice`` then says what the choice was made from.
     """
+    problem = _described(function, shape, dtype, axes, norm, array, workers)
+    base = array.removeprefix(SPLIT_PREFIX)
+    if array.startswith(TORCH_PREFIX):
+        _import_torch()
+    sel = selection.resolve(backend)
+    entry = entry_for(problem, backend, array)
+    plan = entry.plan
+    chosen = getattr(plan, "backend", sel.names[0])
+    source = sel.source
+    if not host_viewable(array) and chosen not in sel.names:  # plain "auto", an array needing a host copy
+        source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
+    return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
+                 skipped_entries(sel, problem, chosen), array,
+                 conversion_for(array, entry.takes).describe(array), sel.candidates,
+                 autoplan.recorded(problem, array, sel.candidates) if sel.candidates else None)
+
+
+def forget_choices(function: str | None = None, shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
+                   axes: Sequence[int] | None = None, array: str = NUMPY, workers: int | None = None) -> int:
+    """Forget what auto's planner remembers, so that it measures again: every choice of this
+    machine (``function`` None), or the one for ``trnfft.<function>`` on ``array`` input of
+    ``shape``/``dtype`` (arguments as ``which`` takes them). Returns how many were forgotten.
+
+    Cached plans are dropped too (``plan_cache.clear()``): the next call of a
+    forgotten problem under "auto" decides afresh. A process already running
+    keeps the choices it has read.
+    """
+    if function is None:
+        return autoplan.forget()
+    problem = _described(function, shape, dtype, axes, None, array, workers)
+    return autoplan.forget([autoplan.choice_key(problem, array.removeprefix(SPLIT_PREFIX))])
+
+
+def _described(function: str, shape: Sequence[int], dtype: Any, axes: Sequence[int] | None,
+               norm: str | None, array: str, workers: int | None) -> FFTProblem:
+    """The problem ``trnfft.<function>`` solves on such an input, its arguments checked."""
     base = array.removeprefix(SPLIT_PREFIX)
     if base != NUMPY and not (base.startswith(TORCH_PREFIX) and len(base) > len(TORCH_PREFIX)):
         raise InvalidArgumentError(f"array must be {NUMPY!r} or 'torch:<device>' (e.g. torch:cpu), "
@@ -124,22 +160,9 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     elif axes is None and function.endswith("2"):
         axes = (-2, -1)
     ax, _ = normalize_axes(len(shape), None, axes, unique=True)
-    problem = replace(make_problem(kind, shape, axes=ax, precision=precision,
-                                   norm=check_norm(norm), forward=forward),
-                      workers=check_workers(workers))
-    if array.startswith(TORCH_PREFIX):
-        _import_torch()
-    sel = selection.resolve(backend)
-    entry = entry_for(problem, backend, array)
-    plan = entry.plan
-    chosen = getattr(plan, "backend", sel.names[0])
-    source = sel.source
-    if not host_viewable(array) and chosen not in sel.names:  # plain "auto", an array needing a host copy
-        source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
-    return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
-                 skipped_entries(sel, problem, chosen), array,
-                 conversion_for(array, entry.takes).describe(array), sel.candidates,
-                 autoplan.recorded(problem, array, sel.candidates) if sel.candidates else None)
+    return replace(make_problem(kind, shape, axes=ax, precision=precision,
+                                norm=check_norm(norm), forward=forward),
+                   workers=check_workers(workers))
 
 
 def _import_torch() -> None:

@@ -89,7 +89,12 @@ def _engines() -> dict[str, str]:
 
 
 def cmd_which(args: argparse.Namespace) -> int:
-    from ..api.introspection import which
+    from ..api.introspection import forget_choices, which
+    forgotten = None
+    if args.forget_all or args.forget:
+        forgotten = forget_choices(**({} if args.forget_all else dict(
+            function=args.function, shape=args.shape, dtype=args.dtype, axes=args.axes, array=args.array,
+            workers=args.workers)))
     w = which(args.function, args.shape, args.dtype, axes=args.axes, norm=args.norm,
               backend=args.backend, array=args.array, workers=args.workers)
     choice = w.choice.to_json() if w.choice is not None else None
@@ -97,10 +102,13 @@ def cmd_which(args: argparse.Namespace) -> int:
         print(json.dumps({"backend": w.backend, "source": w.source, "passes": w.passes,
                           "problem": w.problem.describe(), "skipped": list(w.skipped),
                           "array": w.array, "conversion": w.conversion,
-                          "candidates": list(w.candidates), "choice": choice}))
+                          "candidates": list(w.candidates), "choice": choice, "forgotten": forgotten}))
         return 0
     passes = f" in {w.passes} passes" if w.passes > 1 else ""
     console = _console()
+    if forgotten is not None:
+        console.print(f"forgot {forgotten} remembered choice{'' if forgotten == 1 else 's'} "
+                      f"{'of this machine' if args.forget_all else 'for this problem'}")
     console.print(f"{args.function}: [bold]{w.backend}[/]{passes} (chosen by {w.source})\n"
                   f"  problem: {w.problem.describe()}\n"
                   f"  {w.array} input, conversion: {w.conversion}", highlight=False)
@@ -167,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "kind (default: numpy)")
     p.add_argument("--workers", type=int, default=None, help="threads, as workers= takes (-1: all cores; default: "
                                                              "TRNFFT_WORKERS, else 1)")
+    forget = p.add_mutually_exclusive_group()
+    forget.add_argument("--forget", action="store_true",
+                        help="first forget auto's remembered choice for this problem and input kind, so "
+                             "that it is measured again now (e.g. after a busy moment skewed it; default: keep it)")
+    forget.add_argument("--forget-all", action="store_true",
+                        help="first forget every choice auto remembers on this machine, then answer (default: keep them)")
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
     p.set_defaults(func=cmd_which)
 

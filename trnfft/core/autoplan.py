@@ -29,6 +29,8 @@ direction or norm. It is reused while the same candidates, at the same
 versions, are available. Two threads meeting the same new problem measure it
 once (the second waits for the first); a trial that re-enters trnfft with the
 same problem gets the priority order instead of waiting on itself.
+``forget`` (``trnfft.forget_choices``, ``trnfft which --forget``) drops choices,
+e.g. after a busy moment or a library upgrade skewed a measurement.
 """
 from __future__ import annotations
 
@@ -37,17 +39,19 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Collection
 
 from .choices import Choice, store
 from .env import getenv
 from .errors import InvalidArgumentError
 from .hookspecs import Plan
+from .plan_cache import plan_cache
 from .planning import array_kinds_of, make_plan
 from .problem import FFTProblem
 from .registry import REGISTRY, contain
 from .trials import ARRAY_INPUT, TENSOR_INPUT, time_plans
 
-__all__ = ["ARRAY_INPUT", "TENSOR_INPUT", "EFFORTS", "plan", "recorded", "set_planner",
+__all__ = ["ARRAY_INPUT", "TENSOR_INPUT", "EFFORTS", "plan", "recorded", "forget", "set_planner",
            "planner_settings", "choice_key"]
 
 EFFORT_ENV, BUDGET_ENV = "TRNFFT_PLANNER", "TRNFFT_PLANNER_BUDGET"
@@ -136,6 +140,23 @@ def recorded(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> C
     """The choice in force for ``problem`` under the current effort, if one has been made."""
     effort, _ = planner_settings()
     return _known(choice_key(problem, source), effort, _versions(candidates))
+
+
+def forget(keys: Collection[str] | None = None) -> int:
+    """Forget remembered choices (``choice_key`` strings; None: every one of this machine),
+    in this process and in the choices file; returns how many the file held.
+
+    The plans made from them leave the plan cache (all cached plans do), so the
+    next call of each such problem under "auto" decides again."""
+    with _lock:
+        if keys is None:
+            _memo.clear()
+        else:
+            for key in keys:
+                _memo.pop(key, None)
+    gone = store().forget(keys)
+    plan_cache.clear()
+    return gone
 
 
 def _versions(candidates: tuple[str, ...]) -> dict[str, str]:

@@ -14,7 +14,9 @@ at exit; the newest ``MAX_RECORDS`` per machine are kept. An unusable file
 (not JSON, wrong layout) is moved aside to ``<file>.unusable`` with one
 warning and replaced; a file of another format
 version is replaced quietly; a directory that cannot be written costs one
-warning and the saving, never a transform.
+warning and the saving, never a transform. ``ChoiceStore.forget`` drops records
+(``trnfft.forget_choices`` / ``trnfft which --forget``) under the same lock; a
+process already running keeps what it has read, and may save it back.
 """
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator
 
+from .errors import TrnfftError
 from .user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warning,
                          write_atomically)
 
@@ -37,6 +40,7 @@ FILE_NAME = "backend-choices.json"
 FORMAT = 1
 SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
+FORGET_LOCK_TIMEOUT = 10.0  # seconds forgetting waits for it (forgetting is asked for, so not skipped)
 MAX_RECORDS = 10_000   # per machine; the oldest decisions go first beyond this
 
 
@@ -73,6 +77,10 @@ class Choice:
 def _str_map(value: Any, kind: type | tuple[type, ...]) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, kind)
                                            for k, v in value.items())
+
+
+class ChoicesBusy(TrnfftError, RuntimeError):
+    """The choices file stayed locked by another process's save."""
 
 
 class UnusableChoices(Exception):
@@ -163,6 +171,26 @@ class ChoiceStore:
                 return
             self._new.clear()
             self._seen = file_stamp(self.path)
+
+    def forget(self, keys: Collection[str] | None = None, lock_timeout: float = FORGET_LOCK_TIMEOUT) -> int:
+        """Drop this machine's records for ``keys`` (None: all of them), here and in the file.
+
+        Returns how many were dropped. Other machines' records stay. Raises
+        ``ChoicesBusy`` when another process holds the file's lock for ``lock_timeout``."""
+        with self._lock:
+            self._load_once()
+            with _file_lock(self.path.with_name(self.path.name + ".lock"), lock_timeout) as held:
+                if not held:
+                    raise ChoicesBusy(f"another process is saving {self.path}; try again")
+                self._merge_file()
+                gone = [k for k in (self._choices if keys is None else keys) if k in self._choices]
+                for k in gone:
+                    del self._choices[k]
+                    self._new.pop(k, None)
+                if gone and not self._broken:
+                    _write(self.path, self.machine, self._choices)
+                    self._seen = file_stamp(self.path)
+            return len(gone)
 
     def _load_once(self) -> None:
         if not self._loaded:
