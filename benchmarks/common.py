@@ -34,7 +34,7 @@ TENSOR_IMPL = "trnfft-tensor"
 # trnfft's numpy-style API on a NumPy array with no backend= ("auto", its planner included)
 ARRAY_IMPL = "trnfft"
 
-IMPLS = trnfft_backends() + [TENSOR_IMPL] + PEERS
+IMPLS = trnfft_backends() + [ARRAY_IMPL, TENSOR_IMPL] + PEERS
 
 
 def make_input(kind: str, shape: tuple[int, ...], dtype: str, seed: int = 0) -> np.ndarray:

@@ -21,7 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # when run as a script
-from benchmarks.common import PEERS, TENSOR_IMPL  # noqa: E402  (the suite's own names)
+from benchmarks.common import ARRAY_IMPL, PEERS, TENSOR_IMPL  # noqa: E402  (the suite's own names)
+
+FIXED_DEFAULT = "trnfft:fftw-reference"  # the headline's trnfft column in results from before ARRAY_IMPL
 
 HEADLINE = [("FFT1D", {"kind": "c2c", "dtype": "complex64", "n": n}, f"1-D N={label}")
             for n, label in ((1024, "1024"), (65536, "2^16"), (1048576, "2^20"))] + [
@@ -160,12 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", default=".asv/results")
     ap.add_argument("--machine", default=None)
     ap.add_argument("--out", default="docs")
-    ap.add_argument("--default", default="trnfft:fftw-reference",
-                    help="the implementation the headline compares (trnfft's default backend here)")
+    ap.add_argument("--default", default=None,
+                    help=f"the implementation the headline compares (default: {ARRAY_IMPL!r}, trnfft's "
+                         f"default under auto's planner, or {FIXED_DEFAULT!r} in results without it)")
     args = ap.parse_args(argv)
     results_dir = Path(args.results)
     data, machine, machine_name = load_latest(results_dir, args.machine)
     benchmarks = json.loads((results_dir / "benchmarks.json").read_text())
+    if args.default is None:
+        _, ran = table_of(data, "bench_fft.FFT1D.time_transform")
+        args.default = ARRAY_IMPL if any(ARRAY_IMPL in combo for combo in ran) else FIXED_DEFAULT
     out = Path(args.out)
     (out / "img").mkdir(parents=True, exist_ok=True)
     when = datetime.fromtimestamp(data["date"] / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
