@@ -119,6 +119,7 @@ class PassPlan:
             src, dst = {"c2c": (self._work, self._work), "r2c": (self._in, self._work),
                         "c2r": (self._work, self._out)}[kind]
             self._rows = planner.plan(src, dst, last, problem.workers)
+            self._home = (src, dst)
         self._blocked = [_BlockedAxis(complex_shape, a, planner, complex_dtype)
                          for a in sorted(problem.axes) if a != last]
         self.nbytes = sum(b.nbytes for b in (self._work, self._in, self._out) if b is not None) + \
@@ -133,6 +134,7 @@ class PassPlan:
                 np.copyto(self._in, x)
                 self._rows.update_arrays(self._in, y)
                 self._rows.execute()
+                self._rows.update_arrays(*self._home)  # so the FFTW object does not keep y alive
                 self._run_blocked(y)
             elif p.kind == "c2r":
                 y = self._empty_aligned(p.output_shape, dtype=p.output_dtype)
@@ -140,12 +142,14 @@ class PassPlan:
                 self._run_blocked(self._work)
                 self._rows.update_arrays(self._work, y)
                 self._rows.execute()
+                self._rows.update_arrays(*self._home)
             else:
                 y = self._empty_aligned(p.shape, dtype=p.output_dtype)
                 np.copyto(y, x)
                 if self._rows is not None:
                     self._rows.update_arrays(y, y)
                     self._rows.execute()
+                    self._rows.update_arrays(*self._home)
                 self._run_blocked(y)
         if self._scale != 1.0:
             y *= y.real.dtype.type(self._scale)

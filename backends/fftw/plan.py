@@ -61,6 +61,7 @@ class FFTWPlan:
             # copy the input once into the result's own aligned buffer, transform it there
             buf = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
             self._fftw = build(pyfftw, buf, buf, problem.axes, direction, settings, problem.workers)
+            self._home = (buf, buf)
             self.nbytes = buf.nbytes
             return
         self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
@@ -69,9 +70,11 @@ class FFTWPlan:
         extra = () if self._direct else ("FFTW_DESTROY_INPUT",)
         self._fftw = build(pyfftw, self._in, self._out, problem.axes, direction, settings,
                            problem.workers, extra)
-        # what FFTW itself needs of a new input (16 bytes for its SIMD codelets here), not the
-        # 32 of pyfftw.simd_alignment: NumPy's own arrays from 1 MiB up are only 16-byte aligned
+        # what the plan needs of a new input: FFTW's new-array rule is the same fftw_alignment_of
+        # (the address mod 16), which pyfftw reports as input_alignment 16 here, not the 32 of
+        # pyfftw.simd_alignment: NumPy's own arrays from 1 MiB up are only 16-byte aligned
         self._alignment = self._fftw.input_alignment
+        self._home = (self._in, self._out)
         self.nbytes = self._in.nbytes + self._out.nbytes
 
     def execute(self, x: np.ndarray) -> np.ndarray:
@@ -94,6 +97,9 @@ class FFTWPlan:
                 np.copyto(self._in, x)
                 self._fftw.update_arrays(self._in, y)
             self._fftw.execute()
+            # back to the plan's own buffers: the FFTW object would otherwise keep the caller's
+            # input and this result alive until the next call
+            self._fftw.update_arrays(*self._home)
         if self._scale != 1.0:
             y *= y.real.dtype.type(self._scale)
         return y

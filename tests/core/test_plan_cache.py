@@ -121,8 +121,8 @@ def rss():
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 numpy_fft.fft(np.ones(8, np.complex128), backend="fftw-reference")  # imports pyFFTW, loads FFTW
 before = rss()
-for i in range(16):
-    numpy_fft.fft(np.ones((2, 2**16 + 64 * i), np.complex128), backend="fftw-reference")
+for i in range(16):  # strided input: copied into the plan's own 2 MiB input buffer, which stays resident
+    numpy_fft.fft(np.ones((2, 2 * (2**16 + 64 * i)), np.complex128)[:, ::2], backend="fftw-reference")
 grown = rss() - before
 trnfft.plan_cache.clear()
 print(grown, rss() - before)
@@ -131,9 +131,9 @@ print(grown, rss() - before)
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc")
 def test_clear_gives_the_plans_memory_back(tmp_path):
-    """16 plans holding 4 MiB each: after clear() resident memory is back where it started."""
+    """16 plans with 2 MiB each of touched buffers: after clear() resident memory is back where it started."""
     env = dict(os.environ, TRNFFT_CACHE_DIR=str(tmp_path), TRNFFT_FFTW_PLANNER="estimate")
     out = subprocess.run([sys.executable, "-c", CLEAR_PROBE], env=env, capture_output=True,
                          text=True, timeout=120, check=True).stdout.split()
     grown, left = (int(v) for v in out)
-    assert grown > 48 * 2**20 and left < 0.1 * grown, f"grew {grown >> 20} MiB, {left >> 20} MiB left"
+    assert grown > 24 * 2**20 and left < 0.1 * grown, f"grew {grown >> 20} MiB, {left >> 20} MiB left"
