@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from .helpers import fftfreq, fftshift, ifftshift, rfftfreq
 from .arguments import NUMPY, check_n, transform
-from .fast_path import attempt
+from .fast_path import first
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
@@ -22,12 +22,9 @@ Axes = Sequence[int] | None
 def _one(a: Any, n: int | None, axis: int, norm: str | None, out: Any, backend: Any,
          workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
          split: bool | None = None) -> Any:
-    if n is None and out is None and not (hermitian or split):
-        sig, y = attempt(a, False, kind, forward, (axis,), norm, workers, backend)  # repeated calls end here
-        if y is not None:
-            return y
-    else:
-        sig = None
+    sig, y = first(a, False, kind, forward, n, (axis,), norm, out, workers, backend, hermitian, split)
+    if y is not None:  # a repeated call
+        return y
     return transform(a, kind=kind, forward=forward, s=None if n is None else (check_n(n),),
                      axes=(axis,), norm=norm, out=out, backend=backend, workers=workers,
                      flavor=NUMPY, hermitian=hermitian, axis_name="axis", split=split, sig=sig)
@@ -37,13 +34,9 @@ def _many(a: Any, s: Axes, axes: Axes, norm: str | None, out: Any, backend: Any,
           workers: int | None, kind: str, forward: bool = True, split: bool | None = None) -> Any:
     if s is not None:
         _deprecated_s_forms(s, axes)
-        sig = None
-    elif out is None and not split:
-        sig, y = attempt(a, False, kind, forward, axes, norm, workers, backend)  # repeated calls end here
-        if y is not None:
-            return y
-    else:
-        sig = None
+    sig, y = first(a, False, kind, forward, s, axes, norm, out, workers, backend, False, split)
+    if y is not None:  # a repeated call
+        return y
     return transform(a, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
                      backend=backend, workers=workers, flavor=NUMPY, unique_axes=False,
                      axis_name="axes", split=split, sig=sig)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .arguments import TORCH, check_n, transform
-from .fast_path import attempt
+from .fast_path import attempt, first
 
 Dims = Sequence[int] | None
 Shape = Sequence[int] | None
@@ -35,12 +35,9 @@ def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: A
 def _many(x: Any, s: Shape, dim: Dims, norm: str | None, out: Any, backend: Any,
           workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
          split: bool | None = None) -> Any:
-    if s is None and out is None and not (hermitian or split):
-        sig, y = attempt(x, True, kind, forward, dim, norm, workers, backend)  # repeated calls end here
-        if y is not None:
-            return y
-    else:
-        sig = None
+    sig, y = first(x, True, kind, forward, s, dim, norm, out, workers, backend, hermitian, split)
+    if y is not None:  # a repeated call
+        return y
     return transform(x, kind=kind, forward=forward, s=s, axes=dim, norm=norm, out=out,
                      backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split,
                      sig=sig)
