@@ -1,6 +1,6 @@
 """Issue 14's acceptance table in one command: trnfft's default against every peer.
 
-    python benchmarks/quick_speed.py [--repeat 5] [--quick] [--keep-cache] [--workers 1]
+    python benchmarks/quick_speed.py [--repeat 5] [--quick] [--keep-cache] [--workers 1] [--timer cpu]
 
 Single-threaded complex64 (r2c: float32) at N = 1024, 2^16, 2^20, 2^24,
 1024x1024, 4096x4096, 256^3, batched rows (64, 4096) and r2c 2^20 (``--quick``:
@@ -12,7 +12,10 @@ tensor), scipy.fft, numpy.fft and a pre-planned ``pyfftw.FFTW`` object.
 The contenders take turns (round-robin, ``--repeat`` rounds), so a burst of
 load elsewhere hits them alike; each figure is the best round, in
 microseconds per call, and ``spread`` is the largest (median - best) / best of
-the row: the run's own noise, to read the ratios against. The cache directory
+the row: the run's own noise, to read the ratios against. ``--timer cpu`` times the
+calling thread's CPU time instead of the wall clock: on a machine shared with
+other jobs it leaves out the time spent waiting for a core (single-threaded
+runs only). The cache directory
 is a fresh temporary one (``--keep-cache``: TRNFFT_CACHE_DIR as it is), so
 auto plans as on a new machine; what that first call costs is
 ``benchmarks/first_call.py``'s table (one fresh process per case: here the
@@ -26,6 +29,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 import timeit
 from pathlib import Path
 from typing import Callable
@@ -64,8 +68,11 @@ def contenders(kind: str, x: np.ndarray, axes, workers: int) -> dict[str, Callab
                       for impl in [TENSOR] + PEERS}}
 
 
+TIMERS = {"wall": time.perf_counter, "cpu": time.thread_time}
+
+
 def round_robin_times(fns: dict[str, Callable[[], object]], repeat: int,
-                     budget: float = 0.1) -> dict[str, list[float]]:
+                     budget: float = 0.1, timer: str = "wall") -> dict[str, list[float]]:
     """Per contender, ``repeat`` figures in us per call, the contenders taking turns."""
     numbers = {}
     for name, fn in fns.items():
@@ -74,7 +81,8 @@ def round_robin_times(fns: dict[str, Callable[[], object]], repeat: int,
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            times[name].append(timeit.timeit(fn, number=numbers[name]) / numbers[name] * 1e6)
+            seconds = timeit.Timer(fn, timer=TIMERS[timer]).timeit(number=numbers[name])
+            times[name].append(seconds / numbers[name] * 1e6)
     return times
 
 
@@ -85,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-cache", action="store_true",
                     help="use TRNFFT_CACHE_DIR as it is (default: a fresh temporary one)")
     ap.add_argument("--workers", type=int, default=1, help="threads, as scipy counts them (-1: all)")
+    ap.add_argument("--timer", choices=sorted(TIMERS), default="wall",
+                    help="wall clock (default), or the calling thread's CPU time: on a machine "
+                         "shared with other jobs this leaves out the time the process waits for a "
+                         "core (single-threaded runs only: other threads' work is not counted)")
     args = ap.parse_args(argv)
+    if args.timer == "cpu" and args.workers != 1:
+        ap.error("--timer cpu counts the calling thread only: use it with --workers 1")
     if not args.keep_cache:
         os.environ["TRNFFT_CACHE_DIR"] = tempfile.mkdtemp(prefix="trnfft-quick-speed-")
     import trnfft
@@ -94,14 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     shown = [ARRAY, TENSOR] + PEERS
     print(f"cache dir {os.environ.get('TRNFFT_CACHE_DIR', '(default)')}, planner "
           f"{os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, workers {args.workers}, "
-          f"best of {args.repeat} rounds, us per call")
+          f"best of {args.repeat} rounds, us per call ({args.timer} time)")
     print("| case | " + " | ".join(shown) + " | trnfft / fastest lib | tensor / fastest lib "
           "| trnfft / pyfftw | spread | auto chose (array/tensor) |")
     print("|" + "---|" * (len(shown) + 6))
     for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
         x = make_input(kind, shape, "complex64")
         fns = contenders(kind, x, axes, args.workers)
-        times = round_robin_times(fns, args.repeat)
+        times = round_robin_times(fns, args.repeat, timer=args.timer)
         best = {k: min(v) for k, v in times.items()}
         spread = max(statistics.median(v) / min(v) - 1 for v in times.values())
         fastest = min(best[lib] for lib in LIBRARIES)
