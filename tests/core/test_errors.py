@@ -99,3 +99,14 @@ def test_big_endian_inputs_are_computed_as_numpy_does(dtype):
     if x.dtype.kind != "c":
         assert numpy_fft.rfft(x).dtype == np.fft.rfft(x).dtype
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("value,match", [
+    ("0", "TRNFFT_WORKERS='0': workers must be between 1 and"),
+    ("-5", "TRNFFT_WORKERS='-5': workers must be between 1 and"),
+    ("two", "TRNFFT_WORKERS='two' is not an integer"),
+])
+def test_bad_workers_variable_says_what_is_wrong(monkeypatch, value, match):
+    monkeypatch.setenv("TRNFFT_WORKERS", value)
+    with pytest.raises(InvalidArgumentError, match=match):
+        numpy_fft.fft(np.ones(4))

@@ -46,9 +46,13 @@ def check_workers(workers: int | None) -> int:
         cached = _WORKERS.get(env)
         if cached is None:
             try:
-                cached = _WORKERS[env] = check_workers(int(env) if env else 1)
+                value = int(env) if env else 1
             except ValueError:
                 raise InvalidArgumentError(f"{WORKERS_ENV}={env!r} is not an integer") from None
+            try:
+                cached = _WORKERS[env] = check_workers(value)
+            except InvalidArgumentError as exc:
+                raise InvalidArgumentError(f"{WORKERS_ENV}={env!r}: {exc}") from None
         return cached
     try:
         workers = operator.index(workers)
