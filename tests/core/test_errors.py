@@ -110,3 +110,16 @@ def test_bad_workers_variable_says_what_is_wrong(monkeypatch, value, match):
     monkeypatch.setenv("TRNFFT_WORKERS", value)
     with pytest.raises(InvalidArgumentError, match=match):
         numpy_fft.fft(np.ones(4))
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: numpy_fft.fftshift(np.ones(3), axes=1), trnfft.InvalidAxisError, "axes=1 is out of range"),
+    (lambda: numpy_fft.ifftshift(np.ones((2, 3)), axes=(0, -3)), trnfft.InvalidAxisError, "axes=-3"),
+    (lambda: trnfft.fftshift(torch.ones(3), dim=2), IndexError, "dim=2 is out of range"),
+    (lambda: trnfft.ifftshift(torch.ones(3), dim=1.5), trnfft.InvalidArgumentTypeError,
+     "dim must be an integer, got 1.5"),
+    (lambda: numpy_fft.fftshift("abc"), trnfft.InvalidAxisError, "at least one dimension"),
+])
+def test_shift_arguments_get_the_transforms_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -66,7 +66,8 @@ def check_workers(workers: int | None) -> int:
     return workers
 
 
-def _axis(axis: Any, ndim: int, what: str) -> int:
+def axis_index(axis: Any, ndim: int, what: str) -> int:
+    """``axis`` as a non-negative index into ``ndim`` dimensions (InvalidAxisError when out of range)."""
     try:
         a = operator.index(axis)
     except TypeError:
@@ -111,7 +112,7 @@ def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | Non
         axes = range(ndim) if s is None else range(ndim - len(s), ndim)
         if s is not None and len(s) > ndim:
             raise InvalidArgumentError(f"s has {len(s)} entries but the input has {ndim} dimension(s)")
-    out_axes = tuple(_axis(a, ndim, name) for a in axes)
+    out_axes = tuple(axis_index(a, ndim, name) for a in axes)
     if s is not None and len(s) != len(out_axes):
         raise InvalidArgumentError(
             f"Shape and axes have different lengths: s and {name} must have the same length, "
