@@ -1,6 +1,7 @@
 """Answers about the backends: what is installed, what runs a given call, settings."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Sequence
 
@@ -170,5 +171,21 @@ def configure_backend(name: str, **options: Any) -> None:
     rec = REGISTRY.get(name)
     if rec.backend is None or not hasattr(rec.backend, "configure"):
         raise BackendError(f"backend {name!r} has no settings to configure")
+    accepted = _keywords(rec.backend.configure)
+    unknown = sorted(set(options) - accepted) if accepted is not None else []
+    if unknown:
+        raise InvalidArgumentError(f"backend {name!r} has no setting {', '.join(map(repr, unknown))}; "
+                                   f"its settings: {', '.join(sorted(accepted or ())) or 'none'}")
     rec.backend.configure(**options)
     plan_cache.clear()
+
+
+def _keywords(function: Any) -> set[str] | None:
+    """The keyword arguments ``function`` takes (None: any, it has ``**kwargs`` or no signature)."""
+    try:
+        params = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
