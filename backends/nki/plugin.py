@@ -16,10 +16,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from trnfft.plugin import Availability, Capabilities, Declined, EnvSwitch, FFTProblem, hookimpl
+from trnfft.plugin import (Availability, BackendUnavailableError, Capabilities, Declined, EnvSwitch, FFTProblem,
+                           hookimpl)
 
 from . import algorithms, arguments, cost, emulated, engine, executors, marshal, programs
-from .emulator import collect, costmodel
+from .emulator import collect, costmodel, precision, target
 from .kernels.program import program_kernel
 
 
@@ -154,6 +155,10 @@ class NKIBackend:
         self.version = engine.current().version
 
     def availability(self) -> Availability:
+        try:  # the settings the kernels read: a bad value is reported here, before any kernel runs
+            target.target(), precision.mode()
+        except BackendUnavailableError as exc:
+            return Availability.no(str(exc), "correct or unset the variable")
         if self.name == "nki-hardware":
             problem = executors.hardware_problem()
             if problem is not None:

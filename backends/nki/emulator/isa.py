@@ -32,8 +32,8 @@ gpsimd_engine, unknown_engine = engine.gpsimd, engine.unknown
 
 
 def get_nc_version() -> nc_version:
-    """The NeuronCore generation of the target (TRNFFT_NKI_TARGET): trn1 -> gen2, trn2 -> gen3."""
-    return nc_version.gen2 if target().name == "trn1" else nc_version.gen3
+    """The NeuronCore generation of the target (TRNFFT_NKI_TARGET): trn1 -> gen2, trn2 -> gen3, trn3 -> gen4."""
+    return nc_version(target().generation)
 
 
 def _instruction(page: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
