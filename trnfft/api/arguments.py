@@ -40,6 +40,13 @@ def check_norm(norm: str | None) -> str:
     return found
 
 
+def require_real(is_complex: bool, dtype: Any) -> None:
+    """A real-input transform (rfft, ihfft) refuses complex data, as numpy.fft and torch.fft do."""
+    if is_complex:
+        raise InvalidDtypeError(
+            f"this transform expects a real input, got {dtype}; use fft/fftn for complex data")
+
+
 def check_workers(workers: int | None) -> int:
     if workers is None:
         env = getenv(WORKERS_ENV)
@@ -143,9 +150,8 @@ class Call:
             precision, is_complex = arrays.torch_precision(x.dtype)
         else:
             precision, is_complex = arrays.numpy_precision(x.dtype)
-        if want == "real" and is_complex:
-            raise InvalidDtypeError(
-                f"this transform expects a real input, got {x.dtype}; use fft/fftn for complex data")
+        if want == "real":
+            require_real(is_complex, x.dtype)
         return precision
 
     def cast(self, dtype: np.dtype) -> None:

@@ -18,16 +18,8 @@ from ..core.planning import plan_on
 from ..core.plan_cache import plan_cache
 from ..core.problem import FFTProblem, make_problem
 from ..core.registry import REGISTRY, contain
-from .arguments import check_norm, check_workers, normalize_axes
-
-# function name -> (kind, forward, halved last axis)
-FUNCTIONS = {
-    "fft": ("c2c", True), "ifft": ("c2c", False), "fft2": ("c2c", True),
-    "ifft2": ("c2c", False), "fftn": ("c2c", True), "ifftn": ("c2c", False),
-    "rfft": ("r2c", True), "rfft2": ("r2c", True), "rfftn": ("r2c", True),
-    "irfft": ("c2r", False), "irfft2": ("c2r", False), "irfftn": ("c2r", False),
-}
-
+from .arguments import SWAP_NORM, check_norm, check_workers, normalize_axes, require_real
+from .functions import FUNCTIONS
 
 def backends_info() -> list[dict[str, Any]]:
     """Every registered backend (and every plugin that failed), as plain dicts."""
@@ -111,25 +103,28 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
                                    f"got {array!r}")
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
-    kind, forward = FUNCTIONS[function]
+    kind, forward, hermitian, one_dimensional = FUNCTIONS[function]
     try:
         dt = np.dtype(dtype)
     except TypeError:
         raise InvalidDtypeError(f"unknown dtype {dtype!r}; e.g. complex64, float64") from None
-    precision, _ = numpy_precision(dt)
+    precision, is_complex = numpy_precision(dt)
+    if kind == "r2c":
+        require_real(is_complex, dt)  # as the call itself would refuse it
     shape = tuple(int(d) for d in shape)
     if not shape or min(shape) < 1:
         raise InvalidArgumentError(f"shape must be non-empty with every dimension >= 1, got {shape}")
-    if axes is None and function[-1] not in "2n":
+    if axes is None and one_dimensional:
         axes = (-1,)
     elif axes is None and function.endswith("2"):
         axes = (-2, -1)
     ax, _ = normalize_axes(len(shape), None, axes, unique=True)
+    norm = check_norm(norm)
     problem = replace(make_problem(kind, shape, axes=ax, precision=precision,
-                                   norm=check_norm(norm), forward=forward),
+                                   norm=SWAP_NORM[norm] if hermitian else norm, forward=forward),
                       workers=check_workers(workers))
-    if array.startswith(TORCH_PREFIX):
-        _import_torch()
+    if base.startswith(TORCH_PREFIX):
+        _check_torch_device(base)
     sel = selection.resolve(backend)
     entry = entry_for(problem, backend, array)
     plan = entry.plan
@@ -143,12 +138,22 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
                  autoplan.recorded(problem, array, sel.candidates) if sel.candidates else None)
 
 
-def _import_torch() -> None:
-    """torch, which a question about tensor input needs (trials run on a tensor)."""
+def _check_torch_device(base: str) -> None:
+    """Import torch, which a question about tensor input needs (trials run on a tensor), and check
+    that ``torch:<device>`` names a device torch knows, or one a backend declares it takes."""
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError as exc:
         raise InvalidArgumentError(f"array='torch:...' needs torch, which cannot be imported ({exc})") from None
+    declared = {kind.removeprefix(SPLIT_PREFIX) for rec in REGISTRY.records().values()
+                if (caps := rec.capabilities()) is not None for kind in caps.arrays}
+    if base in declared:  # e.g. torch:neuron, a device type only the Neuron SDK registers
+        return
+    device = base[len(TORCH_PREFIX):]
+    try:
+        torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise InvalidArgumentError(f"array={base!r}: {device!r} is not a torch device ({exc})") from None
 
 
 def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,
