@@ -83,13 +83,14 @@ class Which:
     choice: Choice | None = None      # ... by this decision (timings or estimates, when)
 
 
-def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
+def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = None, *,
           axes: Sequence[int] | None = None, norm: str | None = None,
           backend: selection.BackendSpec = None, array: str = NUMPY,
           workers: int | None = None) -> Which:
     """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here.
 
-    ``array`` is where the input lives: ``numpy`` (a NumPy array) or
+    ``dtype`` defaults to float32 for the real-input functions (rfft, ihfft, ...),
+    complex64 for the others. ``array`` is where the input lives: ``numpy`` (a NumPy array) or
     ``torch:<device>`` (a tensor, e.g. ``torch:cpu``, ``torch:cuda``,
     ``torch:meta``), prefixed ``split:`` for a SplitComplex pair of them; the
     answer says which conversion, if any, the call pays. Under "auto" with
@@ -104,6 +105,8 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
     kind, forward, hermitian, one_dimensional = FUNCTIONS[function]
+    if dtype is None:  # single precision, of the kind the function takes
+        dtype = "float32" if kind == "r2c" else "complex64"
     try:
         dt = np.dtype(dtype)
     except TypeError:
