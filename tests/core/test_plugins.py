@@ -25,6 +25,13 @@ def test_builtin_backends_are_registered_through_entry_points():
     assert rows["fftw-reference"]["plugin"] == "fftw-reference"
 
 
+@pytest.mark.parametrize("name", ["fftw-reference", "numpy-reference", "torch-native", "nki-simulator"])
+def test_every_builtin_backend_runs_in_the_test_environment(name):
+    # `make test` installs all of them: a broken install must fail here, not hide behind skips
+    row = info(name)
+    assert row["available"], f"{name}: {row['reason']} (fix: {row['fix']})"
+
+
 def test_throwaway_backend_installed_as_a_plugin_is_used(install_plugin):
     install_plugin("matmul-dft", matmul_plugin())
     assert info("matmul-dft")["available"]
