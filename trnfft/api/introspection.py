@@ -133,8 +133,11 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = No
     plan = entry.plan
     chosen = getattr(plan, "backend", sel.names[0])
     source = sel.source
-    if not host_viewable(array) and chosen not in sel.names:  # plain "auto", an array needing a host copy
-        source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
+    if sel.by_auto and chosen != sel.names[0]:  # plain "auto" went past its pick
+        if not host_viewable(array):  # an array needing a host copy
+            source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
+        elif not sel.candidates:  # (with candidates, its planner chose: ``choice`` says why)
+            source += f", whose pick {sel.names[0]} declines this problem: the next in its order took it"
     return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
                  skipped_entries(sel, problem, chosen), array,
                  conversion_for(array, entry.takes).describe(array), sel.candidates,
