@@ -177,8 +177,8 @@ def _bluestein_six_constants(inner: Layout, c: np.ndarray, scale: float, group: 
 
 def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forward: bool) -> tuple[tuple, tuple]:
     """The tables of ``bluestein_cube`` over m = s^3: F_s, T = w_(s^2)^(pc), A = w_m^(pc), the exchange matrix,
-    column blocks 0..s/2 of conj(S) s/m in the first FFT's output layout (block b [k3, k2] holds
-    k = b + s k2 + s^2 k3), and the chirp's factors D, E^T, R^T for the folded rows (``times_chirp``)."""
+    column blocks 0..s/2 of conj(S) s/m in the first FFT's output layout ([k3, k1 s + k2] holds
+    k = k1 + s k2 + s^2 k3), and the chirp's factors D, E^T, R^T for the folded rows (``times_chirp``)."""
     s = inner.factors[0]
     m, width, n = inner.n, s * s, c.size
     half, rows = width // 2, FOLD + -(-n // width)
@@ -186,7 +186,7 @@ def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forwar
     b[:n] = np.conj(c)
     b[m - n + 1:] = np.conj(c[1:])[::-1]
     table = (np.conj(np.fft.fft(b)) * (scale / m)).reshape(s, s, s)     # [k3, k2, k1]
-    blocks = np.ascontiguousarray(table[:, :, :s // 2 + 1].transpose(2, 0, 1).reshape(-1, s))
+    blocks = np.ascontiguousarray(table[:, :, :s // 2 + 1].transpose(0, 2, 1).reshape(s, -1))   # [k3, k1 s + k2]
     base = np.zeros(rows, np.int64)          # the point each folded row starts at (unused rows: 0)
     h = rows - FOLD
     base[:h] = np.arange(h) * width

@@ -38,6 +38,7 @@ from .cplx import (PSUM_BANK, evacuate, load_constant, load_table, matmul_consta
 PMAX = 128
 FOLD = 64      # first partition of the folded row halves
 RUN = 128      # chirp points per run (one column of D)
+ZERO_COLUMNS = 2048   # the zero tile DMA copies from
 
 
 def _pair(shape: tuple) -> tuple:
@@ -117,17 +118,31 @@ def _table_out(table: tuple) -> Any:
     return finish
 
 
-def _scalar_table_out(scalars: tuple, table: tuple) -> Any:
-    """Slot i times the per-partition scalar scalars[:, first + i], then times ``table`` [s, v]."""
+def diagonal(eye: Any, a_re: Any, a_im: Any) -> tuple:
+    """diag(a) as a complex matmul constant (re, im, -im) [s, s] from the identity and a [s, 1] column, on the
+    Scalar engine (activation's scale takes a [P, 1] tile)."""
+    s = a_re.shape[0]
+    d = _pair((s, s)) + (sbuf((s, s)),)
+    nisa.activation(dst=d[0], op=nl.copy, data=eye[0:s, 0:s], scale=a_re)
+    nisa.activation(dst=d[1], op=nl.copy, data=eye[0:s, 0:s], scale=a_im)
+    nisa.activation(dst=d[2], op=nl.copy, data=d[1], scale=-1.0)
+    return d
+
+
+def _scalar_table_out(scalars: tuple, table: tuple, eye: Any) -> Any:
+    """Slot i times the per-partition scalar scalars[:, first + i] (a diagonal matmul on the Tensor engine, which
+    has time to spare where the Vector engine binds), then times ``table`` [s, v] on the way out of PSUM."""
     def finish(dst: tuple, acc: tuple, first: int, count: int) -> None:
         s = acc[0].shape[0]
         tmp = _pair((s, count, s))
+        evacuate(tmp[0], tmp[1], acc[0], acc[1])
+        scaled = (psum((s, count, s)), psum((s, count, s)))
         for i in nl.affine_range(count):
             col = first + i
-            scale_runs((tmp[0][:, i, :], tmp[1][:, i, :]), (acc[0][:, i, :], acc[1][:, i, :]),
-                       scalars[0][:, col:col + 1], scalars[1][:, col:col + 1])
+            d = diagonal(eye, scalars[0][:, col:col + 1], scalars[1][:, col:col + 1])
+            matmul_constant_stationary(scaled[0][:, i, :], scaled[1][:, i, :], d, tmp[0][:, i, :], tmp[1][:, i, :])
         t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in table)
-        multiply(dst[0], dst[1], tmp[0], tmp[1], t[0], t[1])
+        multiply(dst[0], dst[1], scaled[0], scaled[1], t[0], t[1])
     return finish
 
 
@@ -137,41 +152,54 @@ def _columns(rg: tuple, f: tuple, s: int) -> None:
     transform_columns(x[0], x[1], f, x[0], x[1])
 
 
-def fft_digits_down(rg: tuple, f: tuple, tw: tuple, t4: tuple, aw: tuple, s: int) -> None:
+def fft_digits_down(rg: tuple, f: tuple, tw: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
     """DFT_m of X[j1, j2 s + j3] (natural order), leaving Y[k3, k1 s + k2] (k = k1 + s k2 + s^2 k3)."""
     _strided_stage(rg, f, s, _copy_out)                       # [j2, k1 s + j3]
-    for k1 in nl.affine_range(s):                             # w_(s^2)^(j2 k1)
+    for k1 in nl.affine_range(s):                             # x w_(s^2)^(j2 k1): a diagonal matmul per block
         block = (rg[0][0:s, k1 * s:(k1 + 1) * s], rg[1][0:s, k1 * s:(k1 + 1) * s])
-        scale_runs(block, block, tw[0][:, k1:k1 + 1], tw[1][:, k1:k1 + 1])
-    _contiguous_stage(rg, f, s, _scalar_table_out(aw, t4))   # [j3, k1 s + k2] x w_m^(j3 k1) w_(s^2)^(j3 k2)
+        scaled = (psum((s, s)), psum((s, s)))
+        matmul_constant_stationary(scaled[0], scaled[1], diagonal(eye, tw[0][:, k1:k1 + 1], tw[1][:, k1:k1 + 1]),
+                                   block[0], block[1])
+        evacuate(block[0], block[1], scaled[0], scaled[1])
+    _contiguous_stage(rg, f, s, _scalar_table_out(aw, t4, eye))   # [j3, k1 s + k2] x w_m^(j3 k1) w_(s^2)^(j3 k2)
     _columns(rg, f, s)
 
 
-def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, s: int) -> None:
+def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
     """DFT_m of P[k3, k1 s + k2] (the layout ``fft_digits_down`` leaves), output in natural order."""
     _contiguous_stage(rg, f, s, _table_out(t4))               # [k2, k1 s + l3] x w_(s^2)^(k2 l3)
-    _strided_stage(rg, f, s, _scalar_table_out(aw, t4))      # [k1, l2 s + l3] x w_m^(k1 l3) w_(s^2)^(k1 l2)
+    _strided_stage(rg, f, s, _scalar_table_out(aw, t4, eye))     # [k1, l2 s + l3] x w_m^(k1 l3) w_(s^2)^(k1 l2)
     _columns(rg, f, s)                                        # [l1, l2 s + l3]
 
 
 def times_spectrum(rg: tuple, spec: tuple, jm: Any, s: int) -> None:
-    """P = conj(A) * conj(S) s/m per column block: blocks 0..s/2 from HBM, block s - b (0 < b < s/2) from
-    block b with partitions and columns reversed (two exchange-matrix matmuls: out2[x, c] = S_b[s-1-x, s-1-c])."""
+    """P = conj(A) * conj(S) s/m, a PSUM bank of column blocks at a time: blocks 0..s/2 from HBM ([s, (s/2 + 1) s],
+    block b at columns b s..), block s - b (0 < b < s/2) from block b with partitions and columns reversed (two
+    exchange-matrix matmuls: out2[x, c] = S_b[s-1-x, s-1-c])."""
     half = s // 2
-    for b in nl.affine_range(half + 1):
-        blk = (nl.load(spec[0][b * s:(b + 1) * s, :]), nl.load(spec[1][b * s:(b + 1) * s, :]))
-        multiply_in_place((rg[0][0:s, b * s:(b + 1) * s], rg[1][0:s, b * s:(b + 1) * s]), blk, True)
-        if 0 < b < half:
-            turned = _pair((s, s))
+    per_bank = min(PSUM_BANK // s, s)
+    for g in nl.affine_range((half + per_bank) // per_bank):
+        b0 = g * per_bank
+        count = min(per_bank, half + 1 - b0)
+        direct = tuple(nl.load(part[:, b0 * s:(b0 + count) * s]) for part in spec)
+        multiply_in_place((rg[0][0:s, b0 * s:(b0 + count) * s], rg[1][0:s, b0 * s:(b0 + count) * s]), direct, True)
+        first, last = max(b0, 1), min(b0 + count, half)     # blocks whose mirror s - b is another block
+        if first >= last:
+            continue
+        low = s - last + 1                                   # the mirrors fill blocks low .. s - first
+        back = (psum((s, (last - first) * s)), psum((s, (last - first) * s)))
+        for b in nl.affine_range(last - first):
+            src = b0 + (first - b0) + b
+            slot = (s - src - low) * s
             for part in range(2):
                 once = psum((s, s))
-                nisa.nc_matmul(dst=once, stationary=blk[part], moving=jm, accumulate=False)
-                nisa.activation(dst=turned[part], op=nl.copy, data=once)
-            back = (psum((s, s)), psum((s, s)))
-            for part in range(2):
-                nisa.nc_matmul(dst=back[part], stationary=turned[part], moving=jm, accumulate=False)
-            c = s - b
-            multiply_in_place((rg[0][0:s, c * s:(c + 1) * s], rg[1][0:s, c * s:(c + 1) * s]), back, True)
+                nisa.nc_matmul(dst=once, stationary=direct[part][:, (src - b0) * s:(src - b0 + 1) * s], moving=jm,
+                               accumulate=False)
+                turned = sbuf((s, s))
+                nisa.activation(dst=turned, op=nl.copy, data=once)
+                nisa.nc_matmul(dst=back[part][:, slot:slot + s], stationary=turned, moving=jm, accumulate=False)
+        cols = slice(low * s, (s - first + 1) * s)
+        multiply_in_place((rg[0][0:s, cols], rg[1][0:s, cols]), back, True)
 
 
 def times_chirp(x: tuple, eye: Any, et: tuple, rt: tuple, d: tuple, conjugate: bool) -> None:
@@ -199,6 +227,16 @@ def times_chirp(x: tuple, eye: Any, et: tuple, rt: tuple, d: tuple, conjugate: b
             span = min(RUN, cols - i * RUN)
             run = (view[0][:, i * RUN:i * RUN + span], view[1][:, i * RUN:i * RUN + span])
             scale_runs(run, run, d[0][:, r:r + 1], d[1][:, r:r + 1])
+
+
+def zero(dst: Any, zeros: Any) -> None:
+    """dst = 0 by SBUF -> SBUF DMA from the zero tile ``zeros`` [>= rows, w]: the DMA queues have time to spare
+    where the Vector engine binds (D/nki/api/generated/nki.isa.dma_copy.html: both ends may be SBUF)."""
+    rows, width = dst.shape
+    step = zeros.shape[1]
+    for c in nl.affine_range((width + step - 1) // step):
+        cols = min(step, width - c * step)
+        nisa.dma_copy(dst=dst[:, c * step:c * step + cols], src=zeros[0:rows, 0:cols])
 
 
 def _folded_rows(n: int, width: int, h: int) -> list:
@@ -236,7 +274,7 @@ def store_folded(y: tuple, rg: tuple, t: int, n: int, width: int, h: int) -> Non
 def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h: int) -> None:
     """y = DFT(x) for HBM [B, n] tensors through the in-place length-s^3 convolution, one transform at a time.
 
-    ``consts``: F_s (re, im, -im), T and A [s, s] tables, J [s, s], the half spectrum [(s/2 + 1) s, s] in HBM,
+    ``consts``: F_s (re, im, -im), T and A [s, s] tables, J [s, s], the half spectrum [s, (s/2 + 1) s] in HBM,
     the identity [128, 128], E^T (re, im, -im) [128, FOLD + h], R^T [128, runs], D [FOLD + h, runs]."""
     f, tw, aw, jm, spec, eye, et, rt, d = consts
     batch, n = xr.shape
@@ -248,18 +286,20 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
     for part in range(2):
         for i in range(per_bank):
             nisa.dma_copy(dst=t4[part][:, i * s:(i + 1) * s], src=tw[part])
+    zeros = sbuf((PMAX, ZERO_COLUMNS))
+    nisa.memset(dst=zeros, value=0.0)
     for t in nl.affine_range(batch):
         rg = _pair((PMAX, width))
         for part in range(2):
-            nisa.memset(dst=rg[part], value=0.0)
+            zero(rg[part], zeros)
         load_folded(rg, (xr, xi), t, n, width, h)
         times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, False)
         for part in range(2):   # unfold: row halves back beside their first halves, the fold rows zeroed
             nisa.dma_copy(dst=rg[part][0:h, half:width], src=rg[part][FOLD:FOLD + h, 0:half])
-            nisa.memset(dst=rg[part][FOLD:FOLD + h, 0:half], value=0.0)
-        fft_digits_down(rg, f, tw, t4, aw, s)
+            zero(rg[part][FOLD:FOLD + h, 0:half], zeros)
+        fft_digits_down(rg, f, tw, t4, aw, eye, s)
         times_spectrum(rg, spec, jm, s)
-        fft_digits_up(rg, f, t4, aw, s)
+        fft_digits_up(rg, f, t4, aw, eye, s)
         for part in range(2):   # fold the n output points
             nisa.dma_copy(dst=rg[part][FOLD:FOLD + h, 0:half], src=rg[part][0:h, half:width])
         times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, True)
