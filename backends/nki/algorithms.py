@@ -201,14 +201,6 @@ def cube_side(n: int) -> "int | None":
     return s if s <= PMAX else None
 
 
-def _cube_seconds(s: int, batch: int) -> float:
-    """Rough engine time of ``bluestein_cube``: six matmul stages of s blocks, ~90 Vector passes of s^2 points
-    per partition (twiddles, spectrum, chirps)."""
-    tensor = 6 * s * 16 * max(s, 64) + 2 * 16 * s * s // 2 // 128 * 4
-    vector = 6 * 15 * s * s
-    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ)
-
-
 def symmetric_inner(n: int, batch: int) -> "Layout | None":
     """Bluestein's padded length as m = a*b*a >= 2n - 1 (a, b <= 128) whose working set fits SBUF, with
     g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
@@ -393,8 +385,6 @@ def _bluestein_seconds(layout: Layout, batch: int) -> float:
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
         return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
-    if inner.algorithm == CUBE:
-        return _cube_seconds(inner.factors[0], batch)
     return _convolution_seconds(inner, batch)
 
 

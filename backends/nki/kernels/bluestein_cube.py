@@ -12,8 +12,9 @@ writes its result over the cells it read, so nothing is staged through HBM:
   k3, column k1 s + k2 (k = k1 + s k2 + s^2 k3); the second contracts those digits
   in the opposite order (contiguous, strided, column) and leaves its output in
   natural order, partition l1 holding points l1 s^2 ...;
-* twiddles come from two [s, s] tables, T = w_(s^2)^(p c) and A = w_m^(p c), as a
-  per-partition scalar over a run (Scalar products, Vector sums) or as a table;
+* twiddles come from two [s, s] tables, T = w_(s^2)^(p c) and A = w_m^(p c): a
+  per-partition scalar over a block as a diagonal matmul (the Tensor engine has time
+  to spare where the Vector engine binds), a table on the way out of PSUM;
 * the kernel's spectrum is symmetric (S_k = S_(m-k)): HBM holds the column blocks
   k1 <= s/2 of conj(S) s/m in the first FFT's output layout, and block s - k1 is
   block k1 with partitions and columns reversed, made by two matmuls with the
@@ -73,36 +74,29 @@ def multiply_in_place(x: tuple, t: tuple, conjugate: bool) -> None:
         nisa.tensor_tensor(dst=x[1], data1=x[1], data2=t2, op=nl.add)
 
 
-def _strided_stage(rg: tuple, f: tuple, s: int, finish: Any) -> None:
-    """For each t: the block at columns {u s + t} [s, s] (data stationary) times F: out[u, v] goes back to
-    column v s + t of partition u. A PSUM bank of t per group; ``finish(dst, acc, t0, count)`` leaves PSUM."""
+def _block_stage(rg: tuple, f: tuple, s: int, finish: Any, strided: bool) -> None:
+    """Each [s, s] block (data stationary) times F, its result written back over the block's own cells: for
+    ``strided`` the block of t at columns {u s + t} (out[u, v] to column v s + t of partition u), else block b
+    at columns b s .. b s + s - 1 (out[u, v] to column b s + v). A PSUM bank of blocks per group;
+    ``finish(dst, acc, first, count)`` takes the results out of PSUM."""
     width = rg[0].shape[1]
     per_bank = min(PSUM_BANK // s, s)
     for g in nl.affine_range((s + per_bank - 1) // per_bank):
-        t0 = g * per_bank
-        count = min(per_bank, s - t0)
+        first = g * per_bank
+        count = min(per_bank, s - first)
         acc = (psum((s, count, s)), psum((s, count, s)))
         for i in nl.affine_range(count):
-            st = tuple(part.ap(pattern=[[width, s], [s, s]], offset=t0 + i) for part in rg)
+            c = first + i
+            if strided:
+                st = tuple(part.ap(pattern=[[width, s], [s, s]], offset=c) for part in rg)
+            else:
+                st = tuple(part[0:s, c * s:(c + 1) * s] for part in rg)
             matmul_data_stationary(acc[0][:, i, :], acc[1][:, i, :], st[0], st[1], f)
-        dst = tuple(part.ap(pattern=[[width, s], [1, count], [s, s]], offset=t0) for part in rg)
-        finish(dst, acc, t0, count)
-
-
-def _contiguous_stage(rg: tuple, f: tuple, s: int, finish: Any) -> None:
-    """For each block b: columns b s .. b s + s - 1 [s, s] (data stationary) times F, back over the same
-    columns (out[u, v] at partition u, column b s + v)."""
-    per_bank = min(PSUM_BANK // s, s)
-    for g in nl.affine_range((s + per_bank - 1) // per_bank):
-        b0 = g * per_bank
-        count = min(per_bank, s - b0)
-        acc = (psum((s, count, s)), psum((s, count, s)))
-        for i in nl.affine_range(count):
-            b = b0 + i
-            matmul_data_stationary(acc[0][:, i, :], acc[1][:, i, :], rg[0][0:s, b * s:(b + 1) * s],
-                                   rg[1][0:s, b * s:(b + 1) * s], f)
-        dst = tuple(part[0:s, b0 * s:(b0 + count) * s].reshape((s, count, s)) for part in rg)
-        finish(dst, acc, b0, count)
+        if strided:
+            dst = tuple(part.ap(pattern=[[width, s], [1, count], [s, s]], offset=first) for part in rg)
+        else:
+            dst = tuple(part[0:s, first * s:(first + count) * s].reshape((s, count, s)) for part in rg)
+        finish(dst, acc, first, count)
 
 
 def _copy_out(dst: tuple, acc: tuple, first: int, count: int) -> None:
@@ -154,22 +148,22 @@ def _columns(rg: tuple, f: tuple, s: int) -> None:
 
 def fft_digits_down(rg: tuple, f: tuple, tw: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
     """DFT_m of X[j1, j2 s + j3] (natural order), leaving Y[k3, k1 s + k2] (k = k1 + s k2 + s^2 k3)."""
-    _strided_stage(rg, f, s, _copy_out)                       # [j2, k1 s + j3]
-    for k1 in nl.affine_range(s):                             # x w_(s^2)^(j2 k1): a diagonal matmul per block
+    _block_stage(rg, f, s, _copy_out, True)                          # [j2, k1 s + j3]
+    for k1 in nl.affine_range(s):                                    # x w_(s^2)^(j2 k1), block by block
         block = (rg[0][0:s, k1 * s:(k1 + 1) * s], rg[1][0:s, k1 * s:(k1 + 1) * s])
         scaled = (psum((s, s)), psum((s, s)))
         matmul_constant_stationary(scaled[0], scaled[1], diagonal(eye, tw[0][:, k1:k1 + 1], tw[1][:, k1:k1 + 1]),
                                    block[0], block[1])
         evacuate(block[0], block[1], scaled[0], scaled[1])
-    _contiguous_stage(rg, f, s, _scalar_table_out(aw, t4, eye))   # [j3, k1 s + k2] x w_m^(j3 k1) w_(s^2)^(j3 k2)
+    _block_stage(rg, f, s, _scalar_table_out(aw, t4, eye), False)   # [j3, k1 s + k2] x A[j3, k1] T[j3, k2]
     _columns(rg, f, s)
 
 
 def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
     """DFT_m of P[k3, k1 s + k2] (the layout ``fft_digits_down`` leaves), output in natural order."""
-    _contiguous_stage(rg, f, s, _table_out(t4))               # [k2, k1 s + l3] x w_(s^2)^(k2 l3)
-    _strided_stage(rg, f, s, _scalar_table_out(aw, t4, eye))     # [k1, l2 s + l3] x w_m^(k1 l3) w_(s^2)^(k1 l2)
-    _columns(rg, f, s)                                        # [l1, l2 s + l3]
+    _block_stage(rg, f, s, _table_out(t4), False)                   # [k2, k1 s + l3] x T[k2, l3]
+    _block_stage(rg, f, s, _scalar_table_out(aw, t4, eye), True)    # [k1, l2 s + l3] x A[k1, l3] T[k1, l2]
+    _columns(rg, f, s)                                               # [l1, l2 s + l3]
 
 
 def times_spectrum(rg: tuple, spec: tuple, jm: Any, s: int) -> None:
