@@ -178,22 +178,26 @@ def times_spectrum(rg: tuple, spec: tuple, jm: Any, s: int) -> None:
         direct = tuple(nl.load(part[:, b0 * s:(b0 + count) * s]) for part in spec)
         multiply_in_place((rg[0][0:s, b0 * s:(b0 + count) * s], rg[1][0:s, b0 * s:(b0 + count) * s]), direct, True)
         first, last = max(b0, 1), min(b0 + count, half)     # blocks whose mirror s - b is another block
-        if first >= last:
-            continue
-        low = s - last + 1                                   # the mirrors fill blocks low .. s - first
-        back = (psum((s, (last - first) * s)), psum((s, (last - first) * s)))
-        for b in nl.affine_range(last - first):
-            src = b0 + (first - b0) + b
-            slot = (s - src - low) * s
-            for part in range(2):
-                once = psum((s, s))
-                nisa.nc_matmul(dst=once, stationary=direct[part][:, (src - b0) * s:(src - b0 + 1) * s], moving=jm,
-                               accumulate=False)
-                turned = sbuf((s, s))
-                nisa.activation(dst=turned, op=nl.copy, data=once)
-                nisa.nc_matmul(dst=back[part][:, slot:slot + s], stationary=turned, moving=jm, accumulate=False)
-        cols = slice(low * s, (s - first + 1) * s)
-        multiply_in_place((rg[0][0:s, cols], rg[1][0:s, cols]), back, True)
+        if first < last:
+            _times_mirrors(rg, direct, jm, s, b0, first, last)
+
+
+def _times_mirrors(rg: tuple, direct: tuple, jm: Any, s: int, b0: int, first: int, last: int) -> None:
+    """Blocks s - b for b in first..last-1 times block b of ``direct`` (loaded from block b0 on) turned around."""
+    low = s - last + 1                                       # the mirrors fill blocks low .. s - first
+    back = (psum((s, (last - first) * s)), psum((s, (last - first) * s)))
+    for i in nl.affine_range(last - first):
+        b = first + i
+        slot = (s - b - low) * s
+        for part in range(2):
+            once = psum((s, s))
+            nisa.nc_matmul(dst=once, stationary=direct[part][:, (b - b0) * s:(b - b0 + 1) * s], moving=jm,
+                           accumulate=False)
+            turned = sbuf((s, s))
+            nisa.activation(dst=turned, op=nl.copy, data=once)
+            nisa.nc_matmul(dst=back[part][:, slot:slot + s], stationary=turned, moving=jm, accumulate=False)
+    cols = slice(low * s, (s - first + 1) * s)
+    multiply_in_place((rg[0][0:s, cols], rg[1][0:s, cols]), back, True)
 
 
 def times_chirp(x: tuple, eye: Any, et: tuple, rt: tuple, d: tuple, conjugate: bool) -> None:
