@@ -193,11 +193,11 @@ CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
 
 
 def cube_side(n: int) -> "int | None":
-    """The smallest even s <= 128 with s^3 >= 2n - 1: ``bluestein_cube``'s padded length m = s^3 fills an SBUF
+    """The smallest s <= 128 with s^3 >= 2n - 1: ``bluestein_cube``'s padded length m = s^3 fills an SBUF
     region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None past n = 2^20."""
     s = 2
     while s ** 3 < 2 * n - 1:
-        s += 2
+        s += 1
     return s if s <= PMAX else None
 
 

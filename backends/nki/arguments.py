@@ -181,7 +181,7 @@ def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forwar
     k = k1 + s k2 + s^2 k3), and the chirp's factors D, E^T, R^T for the folded rows (``times_chirp``)."""
     s = inner.factors[0]
     m, width, n = inner.n, s * s, c.size
-    half, rows = width // 2, FOLD + -(-n // width)
+    half, rows = (width + 1) // 2, FOLD + -(-n // width)
     b = np.zeros(m, np.complex128)
     b[:n] = np.conj(c)
     b[m - n + 1:] = np.conj(c[1:])[::-1]

@@ -1,7 +1,7 @@
 """Bluestein for long lengths (n up to 2^20) in SBUF: the padded length m = s^3 transformed in place.
 
 The convolution of ``bluestein.py`` (a = pad(x c); P = conj(FFT(a)) conj(S) s/m;
-y = conj(FFT(P)) c) over m = s^3 >= 2n - 1 (s even, <= 128): the m points fill one
+y = conj(FFT(P)) c) over m = s^3 >= 2n - 1 (s <= 128): the m points fill one
 SBUF region [s, s^2] (16 MiB at s = 128, two thirds of trn1's SBUF) and every stage
 writes its result over the cells it read, so nothing is staged through HBM:
 
@@ -74,11 +74,11 @@ def multiply_in_place(x: tuple, t: tuple, conjugate: bool) -> None:
         nisa.tensor_tensor(dst=x[1], data1=x[1], data2=t2, op=nl.add)
 
 
-def _block_stage(rg: tuple, f: tuple, s: int, finish: Any, strided: bool) -> None:
+def _block_stage(rg: tuple, f: tuple, s: int, strided: bool, twiddle: tuple = ()) -> None:
     """Each [s, s] block (data stationary) times F, its result written back over the block's own cells: for
     ``strided`` the block of t at columns {u s + t} (out[u, v] to column v s + t of partition u), else block b
-    at columns b s .. b s + s - 1 (out[u, v] to column b s + v). A PSUM bank of blocks per group;
-    ``finish(dst, acc, first, count)`` takes the results out of PSUM."""
+    at columns b s .. b s + s - 1 (out[u, v] to column b s + v). A PSUM bank of blocks per group, taken out of
+    PSUM by ``_finish`` with ``twiddle``."""
     width = rg[0].shape[1]
     per_bank = min(PSUM_BANK // s, s)
     for g in nl.affine_range((s + per_bank - 1) // per_bank):
@@ -96,20 +96,7 @@ def _block_stage(rg: tuple, f: tuple, s: int, finish: Any, strided: bool) -> Non
             dst = tuple(part.ap(pattern=[[width, s], [1, count], [s, s]], offset=first) for part in rg)
         else:
             dst = tuple(part[0:s, first * s:(first + count) * s].reshape((s, count, s)) for part in rg)
-        finish(dst, acc, first, count)
-
-
-def _copy_out(dst: tuple, acc: tuple, first: int, count: int) -> None:
-    evacuate(dst[0], dst[1], acc[0], acc[1])
-
-
-def _table_out(table: tuple) -> Any:
-    """Leave PSUM multiplied by ``table`` [s, v] on every slot (the twiddle T[u, v])."""
-    def finish(dst: tuple, acc: tuple, first: int, count: int) -> None:
-        s = acc[0].shape[0]
-        t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in table)
-        multiply(dst[0], dst[1], acc[0], acc[1], t[0], t[1])
-    return finish
+        _finish(dst, acc, first, count, twiddle)
 
 
 def diagonal(eye: Any, a_re: Any, a_im: Any) -> tuple:
@@ -123,21 +110,26 @@ def diagonal(eye: Any, a_re: Any, a_im: Any) -> tuple:
     return d
 
 
-def _scalar_table_out(scalars: tuple, table: tuple, eye: Any) -> Any:
-    """Slot i times the per-partition scalar scalars[:, first + i] (a diagonal matmul on the Tensor engine, which
-    has time to spare where the Vector engine binds), then times ``table`` [s, v] on the way out of PSUM."""
-    def finish(dst: tuple, acc: tuple, first: int, count: int) -> None:
+def _finish(dst: tuple, acc: tuple, first: int, count: int, twiddle: tuple) -> None:
+    """A group's results [s, count, s] out of PSUM into ``dst``: copied (``twiddle`` empty), times the table
+    T [s, v] on every slot ((T,)), or first slot i times the per-partition scalar A[:, first + i] (a diagonal
+    matmul on the Tensor engine, which has time to spare where the Vector engine binds), then times T
+    ((T, A, identity))."""
+    if len(twiddle) == 0:
+        evacuate(dst[0], dst[1], acc[0], acc[1])
+    else:
         s = acc[0].shape[0]
-        tmp = _pair((s, count, s))
-        evacuate(tmp[0], tmp[1], acc[0], acc[1])
-        scaled = (psum((s, count, s)), psum((s, count, s)))
-        for i in nl.affine_range(count):
-            col = first + i
-            d = diagonal(eye, scalars[0][:, col:col + 1], scalars[1][:, col:col + 1])
-            matmul_constant_stationary(scaled[0][:, i, :], scaled[1][:, i, :], d, tmp[0][:, i, :], tmp[1][:, i, :])
-        t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in table)
-        multiply(dst[0], dst[1], scaled[0], scaled[1], t[0], t[1])
-    return finish
+        if len(twiddle) == 3:
+            scalars, eye = twiddle[1], twiddle[2]
+            tmp = _pair((s, count, s))
+            evacuate(tmp[0], tmp[1], acc[0], acc[1])
+            acc = (psum((s, count, s)), psum((s, count, s)))
+            for i in nl.affine_range(count):
+                col = first + i
+                d = diagonal(eye, scalars[0][:, col:col + 1], scalars[1][:, col:col + 1])
+                matmul_constant_stationary(acc[0][:, i, :], acc[1][:, i, :], d, tmp[0][:, i, :], tmp[1][:, i, :])
+        t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in twiddle[0])
+        multiply(dst[0], dst[1], acc[0], acc[1], t[0], t[1])
 
 
 def _columns(rg: tuple, f: tuple, s: int) -> None:
@@ -148,21 +140,21 @@ def _columns(rg: tuple, f: tuple, s: int) -> None:
 
 def fft_digits_down(rg: tuple, f: tuple, tw: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
     """DFT_m of X[j1, j2 s + j3] (natural order), leaving Y[k3, k1 s + k2] (k = k1 + s k2 + s^2 k3)."""
-    _block_stage(rg, f, s, _copy_out, True)                          # [j2, k1 s + j3]
+    _block_stage(rg, f, s, True)                                     # [j2, k1 s + j3]
     for k1 in nl.affine_range(s):                                    # x w_(s^2)^(j2 k1), block by block
         block = (rg[0][0:s, k1 * s:(k1 + 1) * s], rg[1][0:s, k1 * s:(k1 + 1) * s])
         scaled = (psum((s, s)), psum((s, s)))
         matmul_constant_stationary(scaled[0], scaled[1], diagonal(eye, tw[0][:, k1:k1 + 1], tw[1][:, k1:k1 + 1]),
                                    block[0], block[1])
         evacuate(block[0], block[1], scaled[0], scaled[1])
-    _block_stage(rg, f, s, _scalar_table_out(aw, t4, eye), False)   # [j3, k1 s + k2] x A[j3, k1] T[j3, k2]
+    _block_stage(rg, f, s, False, (t4, aw, eye))                     # [j3, k1 s + k2] x A[j3, k1] T[j3, k2]
     _columns(rg, f, s)
 
 
 def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
     """DFT_m of P[k3, k1 s + k2] (the layout ``fft_digits_down`` leaves), output in natural order."""
-    _block_stage(rg, f, s, _table_out(t4), False)                   # [k2, k1 s + l3] x T[k2, l3]
-    _block_stage(rg, f, s, _scalar_table_out(aw, t4, eye), True)    # [k1, l2 s + l3] x A[k1, l3] T[k1, l2]
+    _block_stage(rg, f, s, False, (t4,))                             # [k2, k1 s + l3] x T[k2, l3]
+    _block_stage(rg, f, s, True, (t4, aw, eye))                      # [k1, l2 s + l3] x A[k1, l3] T[k1, l2]
     _columns(rg, f, s)                                               # [l1, l2 s + l3]
 
 
@@ -177,7 +169,7 @@ def times_spectrum(rg: tuple, spec: tuple, jm: Any, s: int) -> None:
         count = min(per_bank, half + 1 - b0)
         direct = tuple(nl.load(part[:, b0 * s:(b0 + count) * s]) for part in spec)
         multiply_in_place((rg[0][0:s, b0 * s:(b0 + count) * s], rg[1][0:s, b0 * s:(b0 + count) * s]), direct, True)
-        first, last = max(b0, 1), min(b0 + count, half)     # blocks whose mirror s - b is another block
+        first, last = max(b0, 1), min(b0 + count, s - half)   # blocks whose mirror s - b is another block
         if first < last:
             _times_mirrors(rg, direct, jm, s, b0, first, last)
 
@@ -239,14 +231,16 @@ def zero(dst: Any, zeros: Any) -> None:
 
 def _folded_rows(n: int, width: int, h: int) -> list:
     """(first partition, HBM offset of its first row, rows, points per row, step) of the folded layout's DMAs:
-    row u < h of half v (partition FOLD v + u) holds points u width + v width/2 + [0, width/2), cut at n."""
-    half = width // 2
+    row u < h of half v (partition FOLD v + u) holds points u width + [0, H) (v = 0) or u width + [H, width)
+    (v = 1), H = ceil(width / 2), cut at n."""
+    half = (width + 1) // 2
     out = []
     for v in range(2):
         first = v * half
-        full = 0 if n < first + half else min(h, (n - first - half) // width + 1)
+        length = width - half if v else half
+        full = 0 if n < first + length else min(h, (n - first - length) // width + 1)
         if full:
-            out.append((FOLD * v, first, full, half, width))
+            out.append((FOLD * v, first, full, length, width))
         start = full * width + first
         if full < h and start < n:
             out.append((FOLD * v + full, start, 1, n - start, width))
@@ -277,7 +271,7 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
     f, tw, aw, jm, spec, eye, et, rt, d = consts
     batch, n = xr.shape
     width = s * s
-    half = width // 2
+    half = (width + 1) // 2      # the first half of each row stays, the rest folds to partition FOLD + row
     rows = FOLD + h
     per_bank = min(PSUM_BANK // s, s)
     t4 = _pair((s, per_bank * s))
@@ -293,13 +287,13 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
         load_folded(rg, (xr, xi), t, n, width, h)
         times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, False)
         for part in range(2):   # unfold: row halves back beside their first halves, the fold rows zeroed
-            nisa.dma_copy(dst=rg[part][0:h, half:width], src=rg[part][FOLD:FOLD + h, 0:half])
+            nisa.dma_copy(dst=rg[part][0:h, half:width], src=rg[part][FOLD:FOLD + h, 0:width - half])
             zero(rg[part][FOLD:FOLD + h, 0:half], zeros)
         fft_digits_down(rg, f, tw, t4, aw, eye, s)
         times_spectrum(rg, spec, jm, s)
         fft_digits_up(rg, f, t4, aw, eye, s)
         for part in range(2):   # fold the n output points
-            nisa.dma_copy(dst=rg[part][FOLD:FOLD + h, 0:half], src=rg[part][0:h, half:width])
+            nisa.dma_copy(dst=rg[part][FOLD:FOLD + h, 0:width - half], src=rg[part][0:h, half:width])
         times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, True)
         store_folded((yr, yi), rg, t, n, width, h)
 
