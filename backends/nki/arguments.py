@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import SYMMETRIC, Layout
+from .algorithms import PMAX, SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
-from .kernels.four_step import four_step_kernel, four_step_square_kernel
+from .kernels.four_step import four_step_kernel, four_step_square_kernel, four_step_stacked_kernel
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
@@ -53,13 +53,23 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     kernel = kernels[layout.algorithm]
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
+        n1 = layout.factors[0]
+        if n1 % 2 == 0 and 2 * n1 <= PMAX:   # half of F (F[j, k + n1/2] = (-1)^j F[j, k]), stacked planes
+            sign = (1.0 - 2.0 * (np.arange(n1) % 2)).reshape(-1, 1)
+            parts = [f_re[:, :n1 // 2], f_im[:, :n1 // 2], sign, -sign, tw_re, tw_im]
+            return four_step_stacked_kernel, (np.ascontiguousarray(np.concatenate(parts, axis=1), np.float32), n1)
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
-        return four_step_square_kernel, (table, layout.factors[0])
+        return four_step_square_kernel, (table, n1)
     if layout.algorithm == "bluestein":
         kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
             return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
     return kernel, (*arrays, *ints)
+
+
+def takes_stacked_parts(kernel: Any) -> bool:
+    """Whether ``kernel`` takes its input as one [2, B, n] array (re, im) and returns its output so."""
+    return kernel is four_step_stacked_kernel
 
 
 def _inner_name(layout: Layout) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from trnfft import numpy_fft
-from trnfft_backends.nki import algorithms, arguments, constants
+from trnfft_backends.nki import algorithms, arguments, constants, emulated
 from trnfft_backends.nki.emulator import last_record
 from conftest import random_array
 
@@ -106,15 +106,32 @@ def test_shift_copy_moves_a_flat_range_across_rows(m, start, stop, shift):
 
 
 @pytest.mark.parametrize("norm", ["backward", "forward"])
-def test_square_four_step_reads_one_dft_matrix(norm):
-    """4096 = 64 x 64 at batch 1: both stages share F64 (the normalisation rides on the twiddles), read with the
-    twiddles as one table (one DMA)."""
+def test_square_four_step_on_stacked_planes(norm):
+    """4096 = 64 x 64 at batch 1: re and im as one [2, B, n] array (one DMA in, one out), both stages on F64 (the
+    normalisation rides on the twiddles), half of F64 and the twiddles read as one table: three DMAs a launch."""
     layout = algorithms.choose(4096, 1)
     assert layout.algorithm == "four-step" and layout.factors == (64, 64)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
-    assert kernel.__name__ == "four_step_square_kernel"
-    assert arguments.constant_bytes(args) == 5 * (64 * 64 * 4)   # one table: Re F64, Im F64, -Im F64, twiddles
+    assert kernel.__name__ == "four_step_stacked_kernel"
+    assert arguments.constant_bytes(args) == 64 * (3 * 64 + 2) * 4   # Re/Im F64[:, :32], (-1)^j, -(-1)^j, twiddles
     check_both_directions(random_array(4096, np.complex64, seed=4096), norm)
+    assert last_record().dma_transfers == 3
+
+
+def test_stacked_square_kernel_loops_over_a_batch():
+    """The stacked kernel takes any batch (one transform per iteration): 3 x 1024 = 32 x 32, inverse."""
+    kernel, args = arguments.kernel_arguments(algorithms.Layout("four-step", 1024, (32, 32)), False, 1.0 / 1024)
+    assert arguments.takes_stacked_parts(kernel)
+    x = random_array((3, 1024), np.complex64, seed=7)
+    (y2,) = emulated.simulate(kernel, np.stack([x.real, x.imag]).astype(np.float32), *args)
+    assert error(y2[0] + 1j * y2[1], np.fft.ifft(x.astype(np.complex128))) <= BOUND
+
+
+def test_square_four_step_over_64_reads_one_dft_matrix():
+    """128 x 128 (2 * 128 output partitions do not fit): F and the twiddles as one table, planes apart."""
+    kernel, args = arguments.kernel_arguments(algorithms.choose(16384, 1), True, 1.0)
+    assert kernel.__name__ == "four_step_square_kernel"
+    assert arguments.constant_bytes(args) == 5 * (128 * 128 * 4)   # Re F, Im F, -Im F, twiddles
 
 
 def test_any_axis_and_non_contiguous_input():
