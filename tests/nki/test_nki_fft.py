@@ -63,6 +63,13 @@ def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
+@pytest.mark.parametrize("n", [4099, 8193])
+def test_bluestein_at_batch_1_in_sbuf_and_through_hbm(n):
+    """4099 (in SBUF over 84 x 98) and 8193 (HBM scratch, radix inner): their SBUF-only chirp products run on
+    GpSimd, the PSUM ones on the Vector engine; both within BOUND."""
+    check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
+
+
 def test_bluestein_past_the_sbuf_form_goes_through_hbm():
     """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a six-step in HBM scratch."""
     assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import (PSUM_BANK, constant_slice, load_constant, load_table, matmul_data_stationary, multiply, psum,
+from .cplx import (PSUM_BANK, constant_slice, in_sbuf, load_constant, load_table, matmul_data_stationary, multiply, psum,
                    sbuf, transform_columns)
 
 
@@ -85,7 +85,7 @@ def _first_stage(xr: Any, xi: Any, t0: int, tg: int, n: int, n1: int, n2: int, p
                 nisa.dma_copy(dst=x[part][p0 + full:p0 + full + 1, 0:rest], src=tail)
             _zero_padding(x[part], pre[0], p0, full, rest, n1, n2)
     a = (sbuf((rows, n2)), sbuf((rows, n2)))
-    multiply(a[0], a[1], x[0], x[1], pre[0][0:rows, :], pre[1][0:rows, :])
+    multiply(a[0], a[1], x[0], x[1], pre[0][0:rows, :], pre[1][0:rows, :], engine=in_sbuf())
     acc_re = psum((n2, rows))
     acc_im = psum((n2, rows))
     matmul_data_stationary(acc_re, acc_im, a[0], a[1], constant_slice(f1, rows, rows))

@@ -74,19 +74,29 @@ def matmul_constant_stationary(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_
 
 
 def multiply(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any, t_re: Any, t_im: Any,
-             conjugate: bool = False) -> None:
-    """dst = a * t (or conj(a) * t) elementwise on the Vector engine.
+             conjugate: bool = False, engine: Any = None) -> None:
+    """dst = a * t (or conj(a) * t) elementwise, on the Vector engine or ``engine``.
 
-    ``a`` may sit in PSUM, ``dst`` may be a strided view. Six instructions:
-    four products, an add and a subtract, all fp32."""
+    ``a`` may sit in PSUM (Vector only: GpSimd cannot read PSUM), ``dst`` may be a strided view. Six
+    instructions: four products, an add and a subtract, all fp32. ``engine=nisa.engine.gpsimd`` when every
+    operand is in SBUF (``in_sbuf``)."""
+    eng = nisa.engine.unknown if engine is None else engine
     p = sbuf(a_re.shape)
     q = sbuf(a_re.shape)
-    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_re, op=nl.multiply)
-    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_im, op=nl.multiply)
-    nisa.tensor_tensor(dst=dst_re, data1=p, data2=q, op=nl.add if conjugate else nl.subtract)
-    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_im, op=nl.multiply)
-    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_re, op=nl.multiply)
-    nisa.tensor_tensor(dst=dst_im, data1=p, data2=q, op=nl.subtract if conjugate else nl.add)
+    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_re, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_im, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=dst_re, data1=p, data2=q, op=nl.add if conjugate else nl.subtract, engine=eng)
+    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_im, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_re, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=dst_im, data1=p, data2=q, op=nl.subtract if conjugate else nl.add, engine=eng)
+
+
+def in_sbuf() -> Any:
+    """The engine for elementwise products whose operands are all in SBUF: GpSimd, which cannot read PSUM
+    but costs ~N cycles at 1.4 GHz against the Vector engine's ~2N + 60 at 1.12 GHz for two inputs
+    (``emulator/costmodel.py``), and leaves the Vector engine to the products that read PSUM. On trn1 the
+    two share the SBUF port (the cost model adds their times)."""
+    return nisa.engine.gpsimd
 
 
 def evacuate(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any) -> None:
