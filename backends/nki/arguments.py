@@ -13,7 +13,7 @@ import numpy as np
 from . import constants as C
 from .algorithms import PMAX, SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
-from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel
+from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel, four_step_stacked_kernel
@@ -62,6 +62,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
         return four_step_square_kernel, (table, n1)
     if layout.algorithm == "bluestein":
         kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
+        if kernel is bluestein_sbuf_kernel and layout.group == 1 and layout.per_tile == 1:
+            return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
             return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
     return kernel, (*arrays, *ints)
@@ -69,7 +71,16 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
 
 def takes_stacked_parts(kernel: Any) -> bool:
     """Whether ``kernel`` takes its input as one [2, B, n] array (re, im) and returns its output so."""
-    return kernel is four_step_stacked_kernel
+    return kernel is four_step_stacked_kernel or kernel is bluestein_sbuf_stacked_kernel
+
+
+def _bluestein_sbuf_tables(arrays: tuple, n1: int, n2: int) -> tuple:
+    """``_bluestein_sbuf_constants`` (one transform per tile) as the two tables of ``bluestein_sbuf_stacked_kernel``:
+    rows n1 [pre | F1 | T2 | post], rows n2 [T1 | conj(S) | F2 (unless n1 = n2)], (re, im) each."""
+    pre, f1, tw1, f2, spec, tw2, post = (arrays[i:i + 2] for i in range(0, 14, 2))
+    a = [*pre, *f1, *tw2, *post]
+    b = [*tw1, *spec, *(f2 if n1 != n2 else ())]
+    return (*(np.ascontiguousarray(np.concatenate(t, axis=1), np.float32) for t in (a, b)), n1, n2)
 
 
 def _inner_name(layout: Layout) -> str:

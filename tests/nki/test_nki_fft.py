@@ -50,24 +50,38 @@ def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 
 
-@pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
+@pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_stacked_kernel"),
+                                            (4099, 2, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
                                             (4099, 64, "bluestein_six_kernel"),
-                                            (8191, 1, "bluestein_sbuf_square_kernel"),
+                                            (8191, 1, "bluestein_sbuf_stacked_kernel"),
+                                            (8191, 2, "bluestein_sbuf_square_kernel"),
                                             (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
-    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384; 128 x 128 at batch 1 reads one DFT
-    matrix for both FFTs), through HBM scratch beyond. 8191 itself is in the listed lengths (accuracy)."""
+    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384: one transform per tile on stacked
+    re/im planes, several per tile apart, 128 x 128 reading one DFT matrix for both FFTs), through HBM scratch
+    beyond. 8191 itself is in the listed lengths (accuracy)."""
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
-@pytest.mark.parametrize("n", [4099, 8193])
-def test_bluestein_at_batch_1_in_sbuf_and_through_hbm(n):
-    """4099 (in SBUF over 84 x 98) and 8193 (HBM scratch, radix inner): their SBUF-only chirp products run on
-    GpSimd, the PSUM ones on the Vector engine; both within BOUND."""
-    check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
+@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1)])
+def test_bluestein_in_sbuf_and_through_hbm(n, batch):
+    """4099 at batch 1 (stacked planes, no product on the Vector engine) and 2 (two per tile, 84 x 98), 8191 at
+    batch 2 (128 x 128, one DFT matrix) and 8193 (HBM scratch, radix inner): all within BOUND."""
+    check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), NORMS[(n + batch) % 3])
+
+
+def test_stacked_bluestein_without_a_partial_row_and_over_a_batch():
+    """n = 135 over 18 x 15 (135 = 9 rows of 15: no partial row), two transforms one after the other."""
+    inner = algorithms.Layout("four-step", 270, (18, 15))
+    layout = algorithms.Layout("bluestein", 135, (135,), inner=inner, per_tile=1)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "bluestein_sbuf_stacked_kernel"
+    x = random_array((2, 135), np.complex64, seed=135)
+    (y2,) = emulated.simulate(kernel, np.stack([x.real, x.imag]).astype(np.float32), *args)
+    assert error(y2[0] + 1j * y2[1], np.fft.fft(x.astype(np.complex128))) <= BOUND
 
 
 def test_bluestein_past_the_sbuf_form_goes_through_hbm():

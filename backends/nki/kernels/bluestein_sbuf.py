@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import (PSUM_BANK, constant_slice, in_sbuf, load_constant, load_table, matmul_data_stationary, multiply, psum,
-                   sbuf, transform_columns)
+from .cplx import (PSUM_BANK, constant_slice, in_sbuf, load_constant, load_table, matmul_data_stationary, multiply,
+                   multiply_off_vector, psum, sbuf, transform_columns)
 
 
 def _rows(row: Any, n: int, n2: int) -> tuple[int, int, Any, Any]:
@@ -126,3 +126,75 @@ def bluestein_sbuf_square_kernel(xr, xi, pre_re, pre_im, f_re, f_im, tw1_re, tw1
                    load_table(spec_re, spec_im), load_table(tw2_re, tw2_im), load_table(post_re, post_im),
                    n1, n2, group, per_tile)
     return yr, yi
+
+
+def _negated_on_scalar(part: Any) -> Any:
+    neg = sbuf(part.shape)
+    nisa.activation(dst=neg, op=nl.copy, data=part, scale=-1.0)
+    return neg
+
+
+def _stacked_rows(x2: Any, t: int, n: int, n2: int) -> tuple[int, int, Any, Any]:
+    """(full rows, rest, HBM view [full, 2, n2], HBM view [1, 2, rest]) of transform t of [2, B, n] planes
+    in rows of n2 points, re and im in one access pattern each (D/nki/deep-dives/nki-aps.html)."""
+    batch = x2.shape[1]
+    full, rest = n // n2, n % n2
+    body = x2.ap(pattern=[[n2, full], [batch * n, 2], [1, n2]], offset=t * n) if full else None
+    tail = x2.ap(pattern=[[n2, 1], [batch * n, 2], [1, rest]], offset=t * n + full * n2) if rest else None
+    return full, rest, body, tail
+
+
+@nki.jit
+def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
+    """One transform per iteration (batch 1 above all) on [2, B, n] planes: ``bluestein_sbuf``'s algebra with
+    per transform one DMA for the input rows (re and im together), one for its last partial row, the same
+    two for the output, and the constants as two tables (rows n1: pre, F1, T2, post; rows n2: T1, conj(S)
+    and F2 unless n1 = n2). None of the five complex products runs on the Vector engine: the chirp product
+    reads SBUF (GpSimd), the four that follow a matmul leave PSUM by the Scalar engine and multiply on GpSimd
+    (``multiply_off_vector``). The padding is a GpSimd memset under the input DMAs."""
+    _, batch, n = x2.shape
+    y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
+    ca = nl.load(table_a)
+    cb = nl.load(table_b)
+    cols_a = [n2, n2, n1, n1, n2, n2, n2, n2]            # pre, F1, T2, post (re, im each)
+    cols_b = [n1, n1, n1, n1] + ([n2, n2] if n1 != n2 else [])   # T1, conj(S), F2
+    a_parts, b_parts = [], []
+    for c, widths, out in ((ca, cols_a, a_parts), (cb, cols_b, b_parts)):
+        k0 = 0
+        for w in widths:
+            out.append(c[:, k0:k0 + w])
+            k0 += w
+    pre, tw2, post = (a_parts[0], a_parts[1]), (a_parts[4], a_parts[5]), (a_parts[6], a_parts[7])
+    f1 = (a_parts[2], a_parts[3], _negated_on_scalar(a_parts[3]))
+    tw1, spec = (b_parts[0], b_parts[1]), (b_parts[2], b_parts[3])
+    f2 = f1 if n1 == n2 else (b_parts[4], b_parts[5], _negated_on_scalar(b_parts[5]))
+    for t in nl.affine_range(batch):
+        full, rest, body, tail = _stacked_rows(x2, t, n, n2)
+        x = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))
+        nisa.memset(dst=x, value=0.0, engine=nisa.engine.gpsimd)
+        if full:
+            nisa.dma_copy(dst=x[0:full], src=body)
+        if rest:
+            nisa.dma_copy(dst=x[full:full + 1, :, 0:rest], src=tail)
+        a = (sbuf((n1, n2)), sbuf((n1, n2)))
+        multiply(a[0], a[1], x[:, 0, :], x[:, 1, :], pre[0], pre[1], engine=in_sbuf())
+        acc_re = psum((n2, n1))
+        acc_im = psum((n2, n1))
+        matmul_data_stationary(acc_re, acc_im, a[0], a[1], f1)
+        b = (sbuf((n2, n1)), sbuf((n2, n1)))
+        multiply_off_vector(b[0], b[1], acc_re, acc_im, tw1[0], tw1[1])
+        p = (sbuf((n2, n1)), sbuf((n2, n1)))
+        transform_columns(p[0], p[1], f2, b[0], b[1], spec, conjugate=True, product=multiply_off_vector)
+        a2_re = psum((n1, n2))
+        a2_im = psum((n1, n2))
+        matmul_data_stationary(a2_re, a2_im, p[0], p[1], f2)
+        q = (sbuf((n1, n2)), sbuf((n1, n2)))
+        multiply_off_vector(q[0], q[1], a2_re, a2_im, tw2[0], tw2[1])
+        o = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))
+        transform_columns(o[:, 0, :], o[:, 1, :], f1, q[0], q[1], post, conjugate=True, product=multiply_off_vector)
+        _, _, body, tail = _stacked_rows(y2, t, n, n2)
+        if full:
+            nl.store(body, o[0:full])
+        if rest:
+            nl.store(tail, o[full:full + 1, :, 0:rest])
+    return y2

@@ -108,12 +108,24 @@ def evacuate(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any) -> None:
     nisa.activation(dst=dst_im, op=nl.copy, data=a_im)
 
 
+def multiply_off_vector(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any, t_re: Any, t_im: Any,
+                        conjugate: bool = False) -> None:
+    """``multiply`` for ``a`` in PSUM without the Vector engine: the Scalar engine copies a to SBUF, GpSimd
+    multiplies (8 instructions instead of 6, none on the Vector engine, which shares the SBUF port with
+    GpSimd and the PSUM port with the Scalar engine on NeuronCore-v2)."""
+    s_re = sbuf(a_re.shape)
+    s_im = sbuf(a_im.shape)
+    evacuate(s_re, s_im, a_re, a_im)
+    multiply(dst_re, dst_im, s_re, s_im, t_re, t_im, conjugate, in_sbuf())
+
+
 def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any, table: tuple = (),
-                      conjugate: bool = False) -> None:
+                      conjugate: bool = False, product: Any = None) -> None:
     """dst = F^T X into SBUF for any number of columns: one PSUM bank (512 fp32) per matmul group.
 
     With a ``table`` (re, im) the result leaves PSUM multiplied by it elementwise (conj(F^T X) * table with
-    ``conjugate``) instead of copied."""
+    ``conjugate``) instead of copied, by ``product`` (``multiply`` unless given)."""
+    product = multiply if product is None else product
     width = x_re.shape[1]
     cols_out = f[0].shape[1]
     for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
@@ -125,5 +137,5 @@ def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any, 
         if len(table) == 0:
             evacuate(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im)
         else:
-            multiply(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im,
-                     table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols], conjugate)
+            product(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im,
+                    table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols], conjugate)
