@@ -61,8 +61,10 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
         return four_step_square_kernel, (table, n1)
     if layout.algorithm == "bluestein":
-        kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
-        if kernel is bluestein_sbuf_kernel and layout.group == 1 and layout.per_tile == 1:
+        kernel = {"four-step": bluestein_sbuf_kernel, "tall-four-step": bluestein_sbuf_stacked_kernel,
+                  SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
+        if kernel is bluestein_sbuf_stacked_kernel or (kernel is bluestein_sbuf_kernel and layout.group == 1
+                                                       and layout.per_tile == 1):
             return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
             return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
@@ -151,7 +153,7 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         b[:n] = np.conj(c)
         b[m - n + 1:] = np.conj(c[1:])[::-1]
         spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
-        if layout.inner.algorithm == "four-step":
+        if layout.inner.algorithm in ("four-step", "tall-four-step"):
             return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
         inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
         inner_shape = (layout.inner.algorithm, *inner_ints)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
+from .tall_four_step import row_chunks
 from .cplx import (PSUM_BANK, constant_slice, in_sbuf, load_constant, load_table, matmul_data_stationary, multiply,
                    multiply_off_vector, psum, sbuf, transform_columns)
 
@@ -134,6 +135,12 @@ def _negated_on_scalar(part: Any) -> Any:
     return neg
 
 
+def _columns(tile: Any, widths: list) -> list:
+    """Views of consecutive column blocks of ``tile``, ``widths`` wide."""
+    starts = [sum(widths[:i]) for i in range(len(widths))]
+    return [tile[:, k0:k0 + w] for k0, w in zip(starts, widths)]
+
+
 def _stacked_rows(x2: Any, t: int, n: int, n2: int) -> tuple[int, int, Any, Any]:
     """(full rows, rest, HBM view [full, 2, n2], HBM view [1, 2, rest]) of transform t of [2, B, n] planes
     in rows of n2 points, re and im in one access pattern each (D/nki/deep-dives/nki-aps.html)."""
@@ -146,28 +153,25 @@ def _stacked_rows(x2: Any, t: int, n: int, n2: int) -> tuple[int, int, Any, Any]
 
 @nki.jit
 def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
-    """One transform per iteration (batch 1 above all) on [2, B, n] planes: ``bluestein_sbuf``'s algebra with
-    per transform one DMA for the input rows (re and im together), one for its last partial row, the same
-    two for the output, and the constants as two tables (rows n1: pre, F1, T2, post; rows n2: T1, conj(S)
-    and F2 unless n1 = n2). None of the five complex products runs on the Vector engine: the chirp product
-    reads SBUF (GpSimd), the four that follow a matmul leave PSUM by the Scalar engine and multiply on GpSimd
-    (``multiply_off_vector``). The padding is a GpSimd memset under the input DMAs."""
+    """One transform per iteration (batch 1 above all) on [2, B, n] planes: ``bluestein_sbuf``'s algebra over
+    m = n1 * n2 (n1 <= 128, n2 <= 512; n2 in chunks of at most 128 rows as in ``tall_four_step.py``) with per
+    transform one DMA for the input rows (re and im together), one for its last partial row, the same two for
+    the output, and the constants as two tables (rows n1: pre, F1, T2, post; rows n2, one DMA per chunk: T1,
+    conj(S) and F2 unless n1 = n2). None of the five complex products runs on the Vector engine: the chirp
+    product reads SBUF (GpSimd), the four that follow a matmul leave PSUM by the Scalar engine and multiply
+    on GpSimd (``multiply_off_vector``). The padding is a GpSimd memset under the input DMAs."""
     _, batch, n = x2.shape
     y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
-    ca = nl.load(table_a)
-    cb = nl.load(table_b)
-    cols_a = [n2, n2, n1, n1, n2, n2, n2, n2]            # pre, F1, T2, post (re, im each)
-    cols_b = [n1, n1, n1, n1] + ([n2, n2] if n1 != n2 else [])   # T1, conj(S), F2
-    a_parts, b_parts = [], []
-    for c, widths, out in ((ca, cols_a, a_parts), (cb, cols_b, b_parts)):
-        k0 = 0
-        for w in widths:
-            out.append(c[:, k0:k0 + w])
-            k0 += w
-    pre, tw2, post = (a_parts[0], a_parts[1]), (a_parts[4], a_parts[5]), (a_parts[6], a_parts[7])
-    f1 = (a_parts[2], a_parts[3], _negated_on_scalar(a_parts[3]))
-    tw1, spec = (b_parts[0], b_parts[1]), (b_parts[2], b_parts[3])
-    f2 = f1 if n1 == n2 else (b_parts[4], b_parts[5], _negated_on_scalar(b_parts[5]))
+    ca = _columns(nl.load(table_a), [n2, n2, n1, n1, n2, n2, n2, n2])             # pre, F1, T2, post
+    pre, tw2, post = (ca[0], ca[1]), (ca[4], ca[5]), (ca[6], ca[7])
+    f1 = (ca[2], ca[3], _negated_on_scalar(ca[3]))
+    chunks = row_chunks(n2)
+    tw1, spec, f2 = [], [], []
+    for c0, rows in chunks:
+        cb = _columns(nl.load(table_b[c0:c0 + rows, :]), [n1, n1, n1, n1] + ([n2, n2] if n1 != n2 else []))
+        tw1.append((cb[0], cb[1]))
+        spec.append((cb[2], cb[3]))
+        f2.append(f1 if n1 == n2 else (cb[4], cb[5], _negated_on_scalar(cb[5])))
     for t in nl.affine_range(batch):
         full, rest, body, tail = _stacked_rows(x2, t, n, n2)
         x = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))
@@ -178,19 +182,36 @@ def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
             nisa.dma_copy(dst=x[full:full + 1, :, 0:rest], src=tail)
         a = (sbuf((n1, n2)), sbuf((n1, n2)))
         multiply(a[0], a[1], x[:, 0, :], x[:, 1, :], pre[0], pre[1], engine=in_sbuf())
-        acc_re = psum((n2, n1))
-        acc_im = psum((n2, n1))
-        matmul_data_stationary(acc_re, acc_im, a[0], a[1], f1)
-        b = (sbuf((n2, n1)), sbuf((n2, n1)))
-        multiply_off_vector(b[0], b[1], acc_re, acc_im, tw1[0], tw1[1])
-        p = (sbuf((n2, n1)), sbuf((n2, n1)))
-        transform_columns(p[0], p[1], f2, b[0], b[1], spec, conjugate=True, product=multiply_off_vector)
-        a2_re = psum((n1, n2))
+        b = []
+        for i, (c0, rows) in enumerate(chunks):           # first FFT, step 1: A_c = X[:, chunk]^T F1, times T1
+            acc_re = psum((rows, n1))
+            acc_im = psum((rows, n1))
+            matmul_data_stationary(acc_re, acc_im, a[0][:, c0:c0 + rows], a[1][:, c0:c0 + rows], f1)
+            b.append((sbuf((rows, n1)), sbuf((rows, n1))))
+            multiply_off_vector(b[i][0], b[i][1], acc_re, acc_im, tw1[i][0], tw1[i][1])
+        p = []
+        for k, (k0, cols) in enumerate(chunks):           # step 2: F2 over the chunks, conj(.) * conj(S)
+            acc_re = psum((cols, n1))
+            acc_im = psum((cols, n1))
+            for i in range(len(chunks)):
+                f_re, f_im, f_neg = (part[:, k0:k0 + cols] for part in f2[i])
+                nisa.nc_matmul(dst=acc_re, stationary=f_re, moving=b[i][0], accumulate=i > 0)
+                nisa.nc_matmul(dst=acc_re, stationary=f_neg, moving=b[i][1], accumulate=True)
+                nisa.nc_matmul(dst=acc_im, stationary=f_im, moving=b[i][0], accumulate=i > 0)
+                nisa.nc_matmul(dst=acc_im, stationary=f_re, moving=b[i][1], accumulate=True)
+            p.append((sbuf((cols, n1)), sbuf((cols, n1))))
+            multiply_off_vector(p[k][0], p[k][1], acc_re, acc_im, spec[k][0], spec[k][1], conjugate=True)
+        a2_re = psum((n1, n2))                            # second FFT, step 1: P^T F2 over the chunks, times T2
         a2_im = psum((n1, n2))
-        matmul_data_stationary(a2_re, a2_im, p[0], p[1], f2)
+        for k in range(len(chunks)):
+            f_re, f_im, f_neg = f2[k]
+            nisa.nc_matmul(dst=a2_re, stationary=p[k][0], moving=f_re, accumulate=k > 0)
+            nisa.nc_matmul(dst=a2_re, stationary=p[k][1], moving=f_neg, accumulate=True)
+            nisa.nc_matmul(dst=a2_im, stationary=p[k][0], moving=f_im, accumulate=k > 0)
+            nisa.nc_matmul(dst=a2_im, stationary=p[k][1], moving=f_re, accumulate=True)
         q = (sbuf((n1, n2)), sbuf((n1, n2)))
         multiply_off_vector(q[0], q[1], a2_re, a2_im, tw2[0], tw2[1])
-        o = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))
+        o = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))       # step 2: F1^T Q, conj(.) * scale c
         transform_columns(o[:, 0, :], o[:, 1, :], f1, q[0], q[1], post, conjugate=True, product=multiply_off_vector)
         _, _, body, tail = _stacked_rows(y2, t, n, n2)
         if full:
