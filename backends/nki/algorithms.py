@@ -365,16 +365,26 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
     return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
 
 
+STACKED_TALL_MAX = 6 * PMAX   # the one-transform in-SBUF Bluestein: n2 in up to six chunks of 128 rows
+
+
+def stacked_bluestein_bytes(n1: int, n2: int) -> int:
+    """Rough bytes per partition ``bluestein_sbuf_stacked_kernel`` keeps live: the n1-row table, the n2-row
+    table chunks (F2 with -Im F2), and the working tiles of one transform."""
+    chunks = -(-n2 // PMAX)
+    return 4 * ((6 * n2 + 3 * n1) + chunks * (4 * n1 + 3 * n2) + 12 * n2 + 8 * chunks * n1)
+
+
 def tall_bluestein_inner(n: int) -> "Layout | None":
-    """A padded length m = n1 * n2 >= 2n - 1 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 512, the
-    fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
+    """A padded length m = n1 * n2 >= 2n - 1 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
+    SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
     low = 2 * n - 1
     best: tuple[float, Layout] | None = None
-    for m in range(low, min(int(1.15 * low), PMAX * TALL_MAX) + 1):
+    for m in range(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX) + 1):
         if largest_prime_factor(m) > 7:
             continue
         for n1 in divisors_upto(m, PMAX):
-            if PMAX < m // n1 <= TALL_MAX:
+            if PMAX < m // n1 <= STACKED_TALL_MAX and stacked_bluestein_bytes(n1, m // n1) <= SBUF_BUDGET:
                 seconds = _stacked_bluestein_seconds(n1, m // n1)
                 if best is None or seconds < best[0]:
                     best = (seconds, Layout("tall-four-step", m, (n1, m // n1)))

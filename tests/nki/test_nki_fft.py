@@ -57,22 +57,24 @@ def test_batches_run_in_one_launch(batch, n):
                                             (8191, 2, "bluestein_sbuf_square_kernel"),
                                             (8193, 64, "bluestein_six_kernel"),
                                             (8193, 1, "bluestein_sbuf_stacked_kernel"),
-                                            (8193, 2, "bluestein_kernel"), (32771, 1, "bluestein_kernel")])
+                                            (8193, 2, "bluestein_kernel"), (65521, 1, "bluestein_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
     fits; otherwise in SBUF when the padded length is a four-step (m <= 16384: one transform per tile on stacked
     re/im planes, several per tile apart, 128 x 128 reading one DFT matrix for both FFTs) or, at batch 1, a
-    tall four-step (m <= 128 x 512); through HBM scratch beyond. 8191 is in the listed lengths (accuracy)."""
+    tall four-step (m <= 128 x 768 where it fits SBUF); through HBM scratch beyond. 8191 is in the listed
+    lengths (accuracy)."""
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
-@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (8193, 2)])
+@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (8193, 2), (32771, 1)])
 def test_bluestein_in_sbuf_and_through_hbm(n, batch):
     """4099 at batch 1 (stacked planes, no product on the Vector engine) and 2 (two per tile, 84 x 98), 8191 at
     batch 2 (128 x 128, one DFT matrix), 8193 at batch 1 (stacked planes over a tall 84 x 196: n2 in two chunks)
-    and 2 (HBM scratch, radix inner): all within BOUND."""
+    and 2 (HBM scratch, radix inner), 32771 at batch 1 (112 x 588: five chunks, two PSUM banks of columns):
+    all within BOUND."""
     check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), NORMS[(n + batch) % 3])
 
 

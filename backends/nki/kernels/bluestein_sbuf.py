@@ -154,7 +154,8 @@ def _stacked_rows(x2: Any, t: int, n: int, n2: int) -> tuple[int, int, Any, Any]
 @nki.jit
 def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
     """One transform per iteration (batch 1 above all) on [2, B, n] planes: ``bluestein_sbuf``'s algebra over
-    m = n1 * n2 (n1 <= 128, n2 <= 512; n2 in chunks of at most 128 rows as in ``tall_four_step.py``) with per
+    m = n1 * n2 (n1 <= 128; n2 in chunks of at most 128 rows as in ``tall_four_step.py``, and in PSUM banks of
+    512 columns where it is the moving free size) with per
     transform one DMA for the input rows (re and im together), one for its last partial row, the same two for
     the output, and the constants as two tables (rows n1: pre, F1, T2, post; rows n2, one DMA per chunk: T1,
     conj(S) and F2 unless n1 = n2). None of the five complex products runs on the Vector engine: the chirp
@@ -201,16 +202,19 @@ def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
                 nisa.nc_matmul(dst=acc_im, stationary=f_re, moving=b[i][1], accumulate=True)
             p.append((sbuf((cols, n1)), sbuf((cols, n1))))
             multiply_off_vector(p[k][0], p[k][1], acc_re, acc_im, spec[k][0], spec[k][1], conjugate=True)
-        a2_re = psum((n1, n2))                            # second FFT, step 1: P^T F2 over the chunks, times T2
-        a2_im = psum((n1, n2))
-        for k in range(len(chunks)):
-            f_re, f_im, f_neg = f2[k]
-            nisa.nc_matmul(dst=a2_re, stationary=p[k][0], moving=f_re, accumulate=k > 0)
-            nisa.nc_matmul(dst=a2_re, stationary=p[k][1], moving=f_neg, accumulate=True)
-            nisa.nc_matmul(dst=a2_im, stationary=p[k][0], moving=f_im, accumulate=k > 0)
-            nisa.nc_matmul(dst=a2_im, stationary=p[k][1], moving=f_re, accumulate=True)
         q = (sbuf((n1, n2)), sbuf((n1, n2)))
-        multiply_off_vector(q[0], q[1], a2_re, a2_im, tw2[0], tw2[1])
+        for c0 in range(0, n2, PSUM_BANK):                # second FFT, step 1: P^T F2 over the chunks, times T2,
+            cols = min(PSUM_BANK, n2 - c0)                # one PSUM bank of columns at a time
+            a2_re = psum((n1, cols))
+            a2_im = psum((n1, cols))
+            for k in range(len(chunks)):
+                f_re, f_im, f_neg = (part[:, c0:c0 + cols] for part in f2[k])
+                nisa.nc_matmul(dst=a2_re, stationary=p[k][0], moving=f_re, accumulate=k > 0)
+                nisa.nc_matmul(dst=a2_re, stationary=p[k][1], moving=f_neg, accumulate=True)
+                nisa.nc_matmul(dst=a2_im, stationary=p[k][0], moving=f_im, accumulate=k > 0)
+                nisa.nc_matmul(dst=a2_im, stationary=p[k][1], moving=f_re, accumulate=True)
+            multiply_off_vector(q[0][:, c0:c0 + cols], q[1][:, c0:c0 + cols], a2_re, a2_im,
+                                tw2[0][:, c0:c0 + cols], tw2[1][:, c0:c0 + cols])
         o = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))       # step 2: F1^T Q, conj(.) * scale c
         transform_columns(o[:, 0, :], o[:, 1, :], f1, q[0], q[1], post, conjugate=True, product=multiply_off_vector)
         _, _, body, tail = _stacked_rows(y2, t, n, n2)
