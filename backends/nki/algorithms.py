@@ -25,7 +25,7 @@ kernel and its constants.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .emulator.costmodel import CHIPS
@@ -49,7 +49,8 @@ class Layout:
     group: int = 1                  # small/four-step: transforms per tile; six-step: j3 per input read
     inner: "Layout | None" = None   # bluestein: the padded length's layout
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
-    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile
+    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
+                                    # four-step: 1 = one transform per launch (stacked-plane kernels)
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -329,6 +330,8 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if layout is not None:
+        if planes and batch == 1 and layout.algorithm == "four-step":
+            return replace(layout, per_tile=1)      # one transform per launch: the stacked-plane kernels
         return layout
     blue = _bluestein(n, batch, planes)
     if blue is not None:

@@ -146,18 +146,31 @@ def test_square_four_step_on_stacked_planes(norm):
 
 def test_stacked_square_kernel_loops_over_a_batch():
     """The stacked kernel takes any batch (one transform per iteration): 3 x 1024 = 32 x 32, inverse."""
-    kernel, args = arguments.kernel_arguments(algorithms.Layout("four-step", 1024, (32, 32)), False, 1.0 / 1024)
+    kernel, args = arguments.kernel_arguments(algorithms.Layout("four-step", 1024, (32, 32), per_tile=1), False,
+                                              1.0 / 1024)
     assert arguments.takes_stacked_parts(kernel)
     x = random_array((3, 1024), np.complex64, seed=7)
     (y2,) = emulated.simulate(kernel, np.stack([x.real, x.imag]).astype(np.float32), *args)
     assert error(y2[0] + 1j * y2[1], np.fft.ifft(x.astype(np.complex128))) <= BOUND
 
 
-def test_square_four_step_over_64_reads_one_dft_matrix():
-    """128 x 128 (2 * 128 output partitions do not fit): F and the twiddles as one table, planes apart."""
-    kernel, args = arguments.kernel_arguments(algorithms.choose(16384, 1), True, 1.0)
+def test_square_four_step_at_batch_2_reads_one_dft_matrix():
+    """128 x 128 at batch 2 (one transform per tile, planes apart): F and the twiddles as one table."""
+    kernel, args = arguments.kernel_arguments(algorithms.choose(16384, 2), True, 1.0)
     assert kernel.__name__ == "four_step_square_kernel"
     assert arguments.constant_bytes(args) == 5 * (128 * 128 * 4)   # Re F, Im F, -Im F, twiddles
+
+
+@pytest.mark.parametrize("n,factors", [(8000, (80, 100)), (6561, (81, 81)), (4100, (50, 82))])
+def test_four_step_on_stacked_planes_at_batch_1(n, factors):
+    """Batch 1 of any four-step length: stacked planes, F1 and F2 (halved when even) and the twiddles in two
+    tables, k2 on partitions in the last stage; odd and even factors, square and not."""
+    layout = algorithms.choose(n, 1)
+    assert layout.factors == factors
+    kernel, _ = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "four_step_planes_kernel"
+    check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
+    assert last_record().dma_transfers == 4
 
 
 def test_any_axis_and_non_contiguous_input():

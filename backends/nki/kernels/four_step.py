@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import nisa, nki, nl
+from ..engine import nki, nl
 from .cplx import (PSUM_BANK, constant_slice, load_constant, load_table, matmul_data_stationary, multiply, psum,
                    sbuf, transform_columns)
 
@@ -86,64 +86,3 @@ def four_step_square_kernel(xr, xi, table, n1):
     f = (part[0], part[1], part[2])
     four_step(xr, xi, yr, yi, f, (part[3], part[4]), f, n1, n1, 1)
     return yr, yi
-
-
-def _stacked_dft(table: Any, n1: int) -> tuple[Any, Any]:
-    """(table tile with Re T copied after Im T, G = [Re F | Im F | -Im F | Re F] [n1, 4 n1]) from the HBM table
-    [Re F[:, :h] | Im F[:, :h] | s | -s | Re T | Im T], h = n1/2, s[j] = (-1)^j: F[j, k + h] = s[j] F[j, k], so
-    half of F is read and the rest made on the Scalar engine (per-partition scale, D/nki/api/generated/
-    nki.isa.activation.html)."""
-    h = n1 // 2
-    width = table.shape[1]
-    c = sbuf((n1, width + n1))
-    nisa.dma_copy(dst=c[:, 0:width], src=table)
-    nisa.activation(dst=c[:, width:width + n1], op=nl.copy, data=c[:, width - 2 * n1:width - n1])
-    g = sbuf((n1, 4 * n1))
-    blocks = g.reshape((n1, 4, 2, h))            # [Re F | Im F | -Im F | Re F], each as (left, right) halves
-    left = c[:, 0:2 * h].reshape((n1, 2, h))
-    sign, minus_sign = c[:, 2 * h:2 * h + 1], c[:, 2 * h + 1:2 * h + 2]
-    nisa.activation(dst=blocks[:, 0:2, 0, :], op=nl.copy, data=left)
-    nisa.activation(dst=blocks[:, 0:2, 1, :], op=nl.copy, data=left, scale=sign)
-    nisa.activation(dst=blocks[:, 2, 0, :], op=nl.copy, data=c[:, h:2 * h], scale=-1.0)
-    nisa.activation(dst=blocks[:, 2, 1, :], op=nl.copy, data=c[:, h:2 * h], scale=minus_sign)
-    nisa.activation(dst=g[:, 3 * n1:4 * n1], op=nl.copy, data=g[:, 0:n1])
-    return c, g
-
-
-@nki.jit
-def four_step_stacked_kernel(x2, table, n1):
-    """n = n1 * n1 (n1 <= 64, even) on [2, B, n] planes (re, im stacked): per transform one DMA in and one
-    out, and one table for every constant (the ~1.3 us fixed cost per DMA over 16 queues is most of a
-    4096-point launch). Re and im side by side in the free dim let each stage be two matmuls:
-
-    1. [Ar | Ai] = Xr^T [Re F | Im F] + Xi^T [-Im F | Re F]    (A[n2, k1], data stationary)
-    2. P = A * [Re T | Im T], Q = A * [Im T | Re T] (Vector, from PSUM); Br = P0 - P1, Bi = Q0 + Q1 (GpSimd)
-       into W = [-Bi | Br | Bi] (-Bi on the Scalar engine);
-    3. [Yr; Yi] = [Br | Bi]^T Re F + [-Bi | Br]^T Im F: 2 n1 output partitions (re over im), stored with one
-       access pattern (y[k1 + n1 k2] from partition (part, k1), column k2)."""
-    _, batch, n = x2.shape
-    y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
-    c, g = _stacked_dft(table, n1)
-    t0 = c.shape[1] - 3 * n1           # [Re T | Im T | Re T] ends the table tile
-    for t in nl.affine_range(batch):
-        x = nl.load(x2.ap(pattern=[[n1, n1], [batch * n, 2], [1, n1]], offset=t * n)).reshape((n1, 2 * n1))
-        a = psum((n1, 2 * n1))
-        nisa.nc_matmul(dst=a, stationary=x[:, 0:n1], moving=g[:, 0:2 * n1], accumulate=False)
-        nisa.nc_matmul(dst=a, stationary=x[:, n1:2 * n1], moving=g[:, 2 * n1:4 * n1], accumulate=True)
-        p = sbuf((n1, 2 * n1))
-        q = sbuf((n1, 2 * n1))
-        nisa.tensor_tensor(dst=p, data1=a, data2=c[:, t0:t0 + 2 * n1], op=nl.multiply)
-        nisa.tensor_tensor(dst=q, data1=a, data2=c[:, t0 + n1:t0 + 3 * n1], op=nl.multiply)
-        w = sbuf((n1, 3 * n1))
-        nisa.tensor_tensor(dst=w[:, n1:2 * n1], data1=p[:, 0:n1], data2=p[:, n1:2 * n1], op=nl.subtract,
-                           engine=nisa.engine.gpsimd)
-        nisa.tensor_tensor(dst=w[:, 2 * n1:3 * n1], data1=q[:, 0:n1], data2=q[:, n1:2 * n1], op=nl.add,
-                           engine=nisa.engine.gpsimd)
-        nisa.activation(dst=w[:, 0:n1], op=nl.copy, data=w[:, 2 * n1:3 * n1], scale=-1.0)
-        acc = psum((2 * n1, n1))
-        nisa.nc_matmul(dst=acc, stationary=w[:, n1:3 * n1], moving=g[:, 0:n1], accumulate=False)
-        nisa.nc_matmul(dst=acc, stationary=w[:, 0:2 * n1], moving=g[:, n1:2 * n1], accumulate=True)
-        o = sbuf((2 * n1, n1))
-        nisa.activation(dst=o, op=nl.copy, data=acc)
-        nl.store(y2.ap(pattern=[[batch * n, 2], [1, n1], [n1, n1]], offset=t * n), o)
-    return y2
