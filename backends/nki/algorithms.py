@@ -13,9 +13,10 @@
   ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
   the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
   or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
-  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; otherwise
-  over a 7-smooth m the kernels above serve: in SBUF when m is a four-step
-  length, through HBM scratch beyond.
+  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
+  over m = s^3 transformed in place in SBUF (``cube_side``,
+  kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
+  serve: in SBUF when m is a four-step length, through HBM scratch beyond.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -63,7 +64,7 @@ class Layout:
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC)
+            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE)
                      else "through HBM scratch")
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
@@ -189,6 +190,18 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
     vector = (tiles * (2 * fft_vector + pointwise) + fft_vector + once) / VECTOR_HZ
     tensor = (2 * tiles + 1) * fft_tensor / TENSOR_HZ
     return max(vector, tensor)
+
+
+CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
+
+
+def cube_side(n: int) -> "int | None":
+    """The smallest s <= 128 with s^3 >= 2n - 1: ``bluestein_cube``'s padded length m = s^3 fills an SBUF
+    region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None past n = 2^20."""
+    s = 2
+    while s ** 3 < 2 * n - 1:
+        s += 1
+    return s if s <= PMAX else None
 
 
 def symmetric_inner(n: int, batch: int) -> "Layout | None":
@@ -341,8 +354,13 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
 
 
 def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
-    inner = bluestein_inner(n, batch)
     symmetric = symmetric_inner(n, batch)
+    side = cube_side(n)
+    if symmetric is None and side is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH):
+        # too long for the a*b*a form: in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step
+        # reads and writes ~17x)
+        return Layout("bluestein", n, (n,), 1, Layout(CUBE, side ** 3, (side, side, side)))
+    inner = bluestein_inner(n, batch)
     stacked = planes and batch == 1
     if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
                                   or _symmetric_seconds(symmetric.factors[0], symmetric.factors[1], symmetric.group,

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import PMAX, SYMMETRIC, Layout
+from .algorithms import CUBE, PMAX, SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
+from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
@@ -60,7 +61,7 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
         return four_step_square_kernel, (table, layout.factors[0])
     if layout.algorithm == "bluestein":
         kernel = {"four-step": bluestein_sbuf_kernel, "tall-four-step": bluestein_sbuf_stacked_kernel,
-                  SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
+                  SYMMETRIC: bluestein_six_kernel, CUBE: bluestein_cube_kernel}.get(_inner_name(layout), kernel)
         if kernel is bluestein_sbuf_stacked_kernel or (kernel is bluestein_sbuf_kernel and layout.group == 1
                                                        and layout.per_tile == 1):
             return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
@@ -121,7 +122,8 @@ def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, 
     arrays, ints = _constants(layout, forward, scale)
     name = layout.algorithm
     if name == "bluestein":
-        name = {"four-step": "bluestein-sbuf", SYMMETRIC: "bluestein-six"}.get(_inner_name(layout), name)
+        name = {"four-step": "bluestein-sbuf", SYMMETRIC: "bluestein-six",
+                CUBE: "bluestein-cube"}.get(_inner_name(layout), name)
     return name, arrays, ints
 
 
@@ -171,6 +173,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         c = C.chirp(n, forward)
         if layout.inner.algorithm == SYMMETRIC:
             return _bluestein_six_constants(layout.inner, c, scale, layout.group)
+        if layout.inner.algorithm == CUBE:
+            return _bluestein_cube_constants(layout.inner, c, scale, forward)
         b = np.zeros(m, np.complex128)
         b[:n] = np.conj(c)
         b[m - n + 1:] = np.conj(c[1:])[::-1]
@@ -213,6 +217,34 @@ def _bluestein_six_constants(inner: Layout, c: np.ndarray, scale: float, group: 
     tb = C.roots(np.tile(C.outer_exponents(a, b), (group, 1)), a * b, True)      # w_m^(j3 a k2) = w_(ab)^(j3 k2)
     norm = np.full((group * a, 1), scale / m, np.float32)
     return (*_row_pair(c), *f1, *t1, *f2, *ta, *tb, norm), (a, b, group)
+
+
+def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forward: bool) -> tuple[tuple, tuple]:
+    """The tables of ``bluestein_cube`` over m = s^3: F_s, T = w_(s^2)^(pc), A = w_m^(pc), the exchange matrix,
+    column blocks 0..s/2 of conj(S) s/m in the first FFT's output layout ([k3, k1 s + k2] holds
+    k = k1 + s k2 + s^2 k3), and the chirp's factors D, E^T, R^T for the folded rows (``times_chirp``)."""
+    s = inner.factors[0]
+    m, width, n = inner.n, s * s, c.size
+    half, rows = (width + 1) // 2, FOLD + -(-n // width)
+    b = np.zeros(m, np.complex128)
+    b[:n] = np.conj(c)
+    b[m - n + 1:] = np.conj(c[1:])[::-1]
+    table = (np.conj(np.fft.fft(b)) * (scale / m)).reshape(s, s, s)     # [k3, k2, k1]
+    blocks = np.ascontiguousarray(table[:, :, :s // 2 + 1].transpose(0, 2, 1).reshape(s, -1))   # [k3, k1 s + k2]
+    base = np.zeros(rows, np.int64)          # the point each folded row starts at (unused rows: 0)
+    h = rows - FOLD
+    base[:h] = np.arange(h) * width
+    base[FOLD:] = np.arange(h) * width + half
+    runs = -(-half // RUN)
+    r = RUN * np.arange(runs, dtype=np.int64)
+    c0 = np.arange(RUN, dtype=np.int64)
+    d = C.roots((base[:, None] + r[None, :]) ** 2, 2 * n, forward)                    # chirp at each run start
+    et = C.roots(2 * c0[:, None] * base[None, :], 2 * n, forward)                     # E^T [c0, p]
+    rt = C.roots(2 * c0[:, None] * r[None, :] + c0[:, None] ** 2, 2 * n, forward)    # R^T [c0, r]
+    j = np.ascontiguousarray(np.eye(s, dtype=np.float32)[::-1])
+    return ((*C.dft_pair(s, True), *C.roots(C.outer_exponents(s, s), width, True),
+             *C.roots(C.outer_exponents(s, s), m, True), j, *_pair(blocks), np.eye(RUN, dtype=np.float32),
+             *et, *rt, *d), (s, h))
 
 
 def _pair(z: np.ndarray) -> C.Pair:

@@ -176,6 +176,16 @@ def test_bluestein_above_16384_padded_points_meets_the_hbm_target():
     assert f["hbm_bytes"] == rec["hbm_to_sbuf_bytes"] + rec["sbuf_to_hbm_bytes"]
 
 
+def test_bluestein_above_99k_meets_the_hbm_target():
+    """2^17 - 1 (prime, m = 64^3 in place in SBUF): HBM <= 2x the minimum at batch 1, constants (half the
+    spectrum, small tables) included; the folds are SBUF -> SBUF DMA, not HBM traffic."""
+    data = fft_cost(2**17 - 1, 1)
+    f, rec = data["fft"], data["record"]
+    assert rec["launches"] == 1 and f["hbm_over_minimum"] <= 2 and f["relative_error_vs_float64"] < 1e-6
+    assert f["hbm_bytes"] - f["minimum_bytes"] >= f["plan_constant_bytes"] and rec["sbuf_to_sbuf_bytes"] > 0
+    assert "cube m=262144" in f["layout"]
+
+
 def test_trnfft_cost_fft_cli(capsys):
     assert main(["cost", "fft", "--n", "1000", "--batch", "3", "--inverse"]) == 0
     text = capsys.readouterr().out

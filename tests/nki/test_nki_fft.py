@@ -89,10 +89,36 @@ def test_stacked_bluestein_without_a_partial_row_and_over_a_batch():
     assert error(y2[0] + 1j * y2[1], np.fft.fft(x.astype(np.complex128))) <= BOUND
 
 
-def test_bluestein_past_the_sbuf_form_goes_through_hbm():
-    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a six-step in HBM scratch."""
+def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
+    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to m = s^3, transformed in
+    place in SBUF; every length up to 2^20 has an s <= 128."""
     assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
-    assert algorithms.choose(100003, 1).inner.algorithm == "six-step"
+    layout = algorithms.choose(100003, 1)
+    assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (59, 59, 59)
+    assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == "bluestein_cube_kernel"
+    assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
+
+
+@pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3)])
+def test_bluestein_cube_on_small_sides(n, side, batch):
+    """The in-place cube kernel on sides the planner does not pick (cheap to emulate): a PSUM bank holds a whole
+    stage, the chirp's last run is short, the last transform's fold rows are partial, an odd side folds rows
+    of unequal halves and mirrors the middle spectrum block; forward and inverse."""
+    from trnfft_backends.nki.emulated import simulate
+
+    layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, side ** 3, (side,) * 3))
+    x = random_array((batch, n), np.complex64, seed=n)
+    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
+                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
+        yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        assert error(yr + 1j * yi, ref) <= BOUND
+
+
+@pytest.mark.parametrize("n", [1000003])
+def test_bluestein_cube_at_a_million(n):
+    """A prime near 10^6 (m = 126^3 in place in SBUF): forward and inverse, one launch, within the bound."""
+    check_both_directions(random_array(n, np.complex64, seed=n), "backward")
 
 
 @pytest.mark.parametrize("batch", [3])
