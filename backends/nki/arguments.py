@@ -11,13 +11,14 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import CUBE, SYMMETRIC, Layout
+from .algorithms import CUBE, PMAX, SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
-from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel
+from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
+from .kernels.four_step_planes import four_step_planes_kernel, four_step_stacked_kernel
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
@@ -52,16 +53,59 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
                "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel,
                "tall-four-step": tall_four_step_kernel}
     kernel = kernels[layout.algorithm]
+    if layout.algorithm == "four-step" and layout.per_tile == 1:   # one transform per launch: stacked planes
+        return _planes_arguments(arrays, *layout.factors)
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
         return four_step_square_kernel, (table, layout.factors[0])
     if layout.algorithm == "bluestein":
-        kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel,
-                  CUBE: bluestein_cube_kernel}.get(_inner_name(layout), kernel)
+        kernel = {"four-step": bluestein_sbuf_kernel, "tall-four-step": bluestein_sbuf_stacked_kernel,
+                  SYMMETRIC: bluestein_six_kernel, CUBE: bluestein_cube_kernel}.get(_inner_name(layout), kernel)
+        if kernel is bluestein_sbuf_stacked_kernel or (kernel is bluestein_sbuf_kernel and layout.group == 1
+                                                       and layout.per_tile == 1):
+            return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
             return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
     return kernel, (*arrays, *ints)
+
+
+def takes_stacked_parts(kernel: Any) -> bool:
+    """Whether ``kernel`` takes its input as one [2, B, n] array (re, im) and returns its output so."""
+    return kernel in (four_step_stacked_kernel, four_step_planes_kernel, bluestein_sbuf_stacked_kernel)
+
+
+def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
+    """An n-point DFT matrix as ``four_step_planes.dft_columns`` reads it: an even n by its left half and the
+    signs (F[j, k + n/2] = (-1)^j F[j, k]), an odd n whole."""
+    n = f_re.shape[0]
+    if n % 2:
+        return [f_re, f_im]
+    sign = (1.0 - 2.0 * (np.arange(n) % 2)).reshape(-1, 1)
+    return [f_re[:, :n // 2], f_im[:, :n // 2], sign, -sign]
+
+
+def _planes_arguments(arrays: tuple, n1: int, n2: int) -> tuple[Any, tuple]:
+    """The four-step's (F1, T, F2) as the tables of the stacked-plane kernels (``four_step_planes.py``)."""
+    f1_re, f1_im, tw_re, tw_im, f2_re, f2_im = arrays[:6]
+    if n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0:
+        return four_step_stacked_kernel, (_table(_dft_table(f1_re, f1_im) + [tw_re, tw_im]), n1)
+    f2 = _dft_table(f2_re, f2_im) if n1 != n2 else []
+    return four_step_planes_kernel, (_table(_dft_table(f1_re, f1_im)), _table(f2 + [tw_re, tw_im]), n1, n2)
+
+
+def _table(parts: list) -> np.ndarray:
+    """Column blocks side by side as one float32 HBM table (one DMA)."""
+    return np.ascontiguousarray(np.concatenate(parts, axis=1), np.float32)
+
+
+def _bluestein_sbuf_tables(arrays: tuple, n1: int, n2: int) -> tuple:
+    """``_bluestein_sbuf_constants`` (one transform per tile) as the two tables of ``bluestein_sbuf_stacked_kernel``:
+    rows n1 [pre | F1 | T2 | post], rows n2 [T1 | conj(S) | F2 (unless n1 = n2)], (re, im) each."""
+    pre, f1, tw1, f2, spec, tw2, post = (arrays[i:i + 2] for i in range(0, 14, 2))
+    a = [*pre, *f1, *tw2, *post]
+    b = [*tw1, *spec, *(f2 if n1 != n2 else ())]
+    return (*(np.ascontiguousarray(np.concatenate(t, axis=1), np.float32) for t in (a, b)), n1, n2)
 
 
 def _inner_name(layout: Layout) -> str:
@@ -135,7 +179,7 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         b[:n] = np.conj(c)
         b[m - n + 1:] = np.conj(c[1:])[::-1]
         spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
-        if layout.inner.algorithm == "four-step":
+        if layout.inner.algorithm in ("four-step", "tall-four-step"):
             return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
         inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
         inner_shape = (layout.inner.algorithm, *inner_ints)

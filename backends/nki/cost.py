@@ -190,6 +190,11 @@ def print_report(data: dict[str, Any], title: str) -> None:
     for engine in engines:
         m.add_row(f"{engine} busy (modelled)",
                   *(f"{data['modelled'][c]['engine_seconds'][engine] * 1e6:,.2f} us" for c in chips))
+    ports = {p for c in chips for p in data["modelled"][c].get("shared_port_seconds", {})}
+    for port in sorted(ports):
+        m.add_row(f"{port} port, shared on NC-v2 (modelled)",
+                  *(f"{data['modelled'][c]['shared_port_seconds'][port] * 1e6:,.2f} us"
+                    if port in data["modelled"][c]["shared_port_seconds"] else "-" for c in chips))
     m.add_row("kernel, engines overlapped (modelled)",
               *(f"{data['modelled'][c]['kernel_seconds_overlapped'] * 1e6:,.2f} us" for c in chips))
     m.add_row("kernel, nothing overlapped (modelled)",

@@ -36,6 +36,11 @@ def get_nc_version() -> nc_version:
     return nc_version(target().generation)
 
 
+def _touches_psum(args: tuple, kwargs: dict) -> bool:
+    """Whether an instruction's operands include a PSUM tile (for the cost model's shared PSUM port)."""
+    return any(isinstance(a, NkiTensor) and a.buffer is psum for a in (*args, *kwargs.values()))
+
+
 def _instruction(page: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Wrap an instruction: a bad call (unknown keyword, missing argument, removed mask=) is a rule error."""
 
@@ -47,7 +52,8 @@ def _instruction(page: str) -> Callable[[Callable[..., None]], Callable[..., Non
             require("mask" not in kwargs, "removed-mask",
                     "mask= was removed in NKI Beta 2; clamp ranges with min() instead", "beta2")
             try:
-                fn(*args, **kwargs)
+                with record.psum_access(_touches_psum(args, kwargs)):
+                    fn(*args, **kwargs)
             except TypeError:
                 try:
                     signature.bind(*args, **kwargs)
