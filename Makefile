@@ -1,7 +1,8 @@
 # The README's two set-up commands are `make check` and `make test`.
 # Both install into a private virtualenv (.venv) with constraints.txt, which
-# pins torch to the CPU build these machines carry instead of the newest
-# CUDA build; users elsewhere install trnfft without that pin.
+# pins torch's version (not its build: these machines' pip configuration
+# serves the CPU wheel; README says how to get it elsewhere); users outside
+# the repository install trnfft without that pin.
 
 PYTHON ?= python3
 VENV   ?= .venv

@@ -167,10 +167,26 @@ def run_claimed(backend: str, call, kind: str, dtype, lengths):
     """
     from trnfft.core.errors import UnsupportedProblemError
     if claims(backend, kind, dtype, lengths):
-        return call()
+        try:
+            return call()
+        except UnsupportedProblemError as exc:
+            pytest.fail(f"{backend} claims {kind} {np.dtype(dtype).name} {tuple(lengths)} "
+                        f"(its capabilities) but declined it: {exc}")
     with pytest.raises(UnsupportedProblemError, match=backend):
         call()
     return None
+
+
+def refused_kind(backend: str, kind: str, call) -> bool:
+    """When ``backend`` does not claim ``kind`` at all, check that ``call()`` is refused naming the
+    backend and return True (the caller then stops); False when it claims the kind."""
+    from trnfft.core.errors import UnsupportedProblemError
+    from trnfft.core.registry import REGISTRY
+    if kind in REGISTRY.get(backend).backend.capabilities().kinds:
+        return False
+    with pytest.raises(UnsupportedProblemError, match=backend):
+        call()
+    return True
 
 
 KIND_OF = {"fft": "c2c", "ifft": "c2c", "fft2": "c2c", "ifft2": "c2c", "fftn": "c2c", "ifftn": "c2c",

@@ -95,8 +95,15 @@ def pytest_runtest_call(item: Any) -> Generator[None, pluggy.Result[None], None]
     if item.config.getoption("--trnfft-strict") or item.get_closest_marker("trnfft_strict"):
         return
     backend = item.callspec.params.get("trnfft_backend", "?")
-    outcome.force_exception(pytest.skip.Exception(
-        f"trnfft backend {backend!r} declined the problem: {excinfo[1]}"))
+    outcome.force_exception(_skip_at_test(f"trnfft backend {backend!r} declined the problem: {excinfo[1]}"))
+
+
+def _skip_at_test(message: str) -> BaseException:
+    """A skip reported at the test's own location (not this hook's), where pytest allows it."""
+    try:
+        return pytest.skip.Exception(message, _use_item_location=True)
+    except TypeError:  # a pytest without the keyword: reported here, still with the reason
+        return pytest.skip.Exception(message)
 
 
 @pytest.fixture

@@ -63,10 +63,10 @@ class _BlockedAxis:
         width = min(self.inner, max(1, BLOCK_BYTES // np.dtype(dtype).itemsize))
         self.blocks = [(o, j, min(width, self.inner - j))
                        for o in range(self.outer) for j in range(0, self.inner, width)]
-        self.lanes = [self._lane(planner, dtype, width) for _ in range(min(planner.workers, len(self.blocks)))]
+        self.lanes = [self._lane(planner, dtype) for _ in range(min(planner.workers, len(self.blocks)))]
         self.nbytes = sum(buf.nbytes for lane in self.lanes for buf, _ in lane.values())
 
-    def _lane(self, planner: _Planner, dtype, width: int) -> dict[int, tuple]:
+    def _lane(self, planner: _Planner, dtype) -> dict[int, tuple]:
         """One thread's buffers and plans, by block width (the full one and the tail)."""
         lane = {}
         for w in {b[2] for b in self.blocks}:

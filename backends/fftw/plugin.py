@@ -16,6 +16,9 @@ SPEED = CostRule(overhead=0.5e-6, in_cache=1.7e-10, out_of_cache=2.8e-10, tensor
                  threads=True)
 
 
+_KEEP = object()  # configure(timelimit=...) not given: None already means "no limit"
+
+
 def _pyfftw() -> Any:
     import pyfftw  # optional dependency: imported only when the backend is used
     return pyfftw
@@ -60,11 +63,11 @@ class FFTWBackend:
         return {"planner": s.planner, "timelimit": s.timelimit,
                 "wisdom": str(s.wisdom_path) if s.wisdom else "off"}
 
-    def configure(self, *, planner: str | None = None, timelimit: float | None = None,
+    def configure(self, *, planner: str | None = None, timelimit: float | None | object = _KEEP,
                   wisdom: bool | None = None) -> None:
-        """Change planner effort, planning time limit or wisdom use."""
+        """Change planner effort, planning time limit (seconds > 0; None: no limit) or wisdom use."""
         new = FFTWSettings(planner=planner or self.settings.planner,
-                           timelimit=timelimit if timelimit is not None else self.settings.timelimit,
+                           timelimit=self.settings.timelimit if timelimit is _KEEP else timelimit,  # type: ignore[arg-type]
                            wisdom=self.settings.wisdom if wisdom is None else wisdom,
                            wisdom_path=self.settings.wisdom_path)
         self.settings = new

@@ -1,8 +1,9 @@
 """fftw-reference settings, from the environment or ``trnfft.configure_backend``.
 
 TRNFFT_FFTW_PLANNER    estimate | measure (default) | patient | exhaustive
-TRNFFT_FFTW_TIMELIMIT  seconds FFTW may spend planning one transform (default 3;
-                       "none" for no limit). Unlimited MEASURE planning of a 2^20
+TRNFFT_FFTW_TIMELIMIT  seconds FFTW may spend planning one transform, a number > 0 (default 3;
+                       "none" for no limit, as ``configure_backend("fftw-reference",
+                       timelimit=None)``; 0 is an error, not "no limit"). Unlimited MEASURE planning of a 2^20
                        r2c transform took 9-15 s on a 2-core machine; 2^20 c2c,
                        which finishes in ~2.6 s, is not cut short by the default.
                        It is also the planning budget: the first call of a new problem
@@ -17,24 +18,36 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trnfft.plugin import cache_dir
+from trnfft.plugin import InvalidArgumentError, cache_dir
 
 EFFORTS = {"estimate": "FFTW_ESTIMATE", "measure": "FFTW_MEASURE",
            "patient": "FFTW_PATIENT", "exhaustive": "FFTW_EXHAUSTIVE"}
+PLANNER_ENV, TIMELIMIT_ENV = "TRNFFT_FFTW_PLANNER", "TRNFFT_FFTW_TIMELIMIT"
+NO_LIMIT = ("none", "inf", "unlimited")
 
 
 def _effort_from_env() -> str:
-    return os.environ.get("TRNFFT_FFTW_PLANNER", "measure").strip().lower() or "measure"
+    value = os.environ.get(PLANNER_ENV, "measure").strip().lower() or "measure"
+    if value not in EFFORTS:
+        raise InvalidArgumentError(f"{PLANNER_ENV}={value!r}: expected one of {', '.join(EFFORTS)}")
+    return value
 
 
 DEFAULT_TIMELIMIT = 3.0
 
 
 def _timelimit_from_env() -> float | None:
-    value = os.environ.get("TRNFFT_FFTW_TIMELIMIT", "").strip().lower()
-    if value in ("none", "0", "inf", "unlimited"):
+    value = os.environ.get(TIMELIMIT_ENV, "").strip().lower()
+    if value in NO_LIMIT:
         return None
-    return float(value) if value else DEFAULT_TIMELIMIT
+    try:
+        seconds = float(value) if value else DEFAULT_TIMELIMIT
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise InvalidArgumentError(f"{TIMELIMIT_ENV}={value!r}: expected seconds > 0, or "
+                                   f"{' / '.join(NO_LIMIT)} for no limit")
+    return seconds
 
 
 def _wisdom_from_env() -> bool:
@@ -53,10 +66,13 @@ class FFTWSettings:
 
     def validate(self) -> None:
         if self.planner not in EFFORTS:
-            raise ValueError(f"fftw-reference planner effort must be one of {sorted(EFFORTS)}, "
-                             f"got {self.planner!r}")
-        if self.timelimit is not None and self.timelimit <= 0:
-            raise ValueError(f"planning time limit must be > 0 seconds, got {self.timelimit}")
+            raise InvalidArgumentError(f"fftw-reference planner effort must be one of {sorted(EFFORTS)}, "
+                                       f"got {self.planner!r}")
+        if self.timelimit is not None and not (isinstance(self.timelimit, (int, float))
+                                               and not isinstance(self.timelimit, bool)
+                                               and 0 < self.timelimit < float("inf")):
+            raise InvalidArgumentError(f"planning time limit must be seconds > 0 (None for no limit), "
+                                       f"got {self.timelimit!r}")
 
     @property
     def flag(self) -> str:

@@ -13,9 +13,10 @@
   ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
   the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
   or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
-  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; otherwise
-  over a 7-smooth m the kernels above serve: in SBUF when m is a four-step
-  length, through HBM scratch beyond.
+  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
+  over m = s^3 transformed in place in SBUF (``cube_side``,
+  kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
+  serve: in SBUF when m is a four-step length, through HBM scratch beyond.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -25,7 +26,7 @@ kernel and its constants.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .emulator.costmodel import CHIPS
@@ -35,6 +36,7 @@ from .kernels.cplx import PSUM_BANK
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
+GPSIMD_HZ = CHIPS["trn1"].gpsimd_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
 
 
@@ -48,7 +50,8 @@ class Layout:
     group: int = 1                  # small/four-step: transforms per tile; six-step: j3 per input read
     inner: "Layout | None" = None   # bluestein: the padded length's layout
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
-    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile
+    per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
+                                    # four-step: 1 = one transform per launch (stacked-plane kernels)
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -61,7 +64,8 @@ class Layout:
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            where = "in SBUF" if self.inner.algorithm in ("four-step", SYMMETRIC) else "through HBM scratch"
+            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE)
+                     else "through HBM scratch")
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
         return text
@@ -188,6 +192,18 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
     return max(vector, tensor)
 
 
+CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
+
+
+def cube_side(n: int) -> "int | None":
+    """The smallest s <= 128 with s^3 >= 2n - 1: ``bluestein_cube``'s padded length m = s^3 fills an SBUF
+    region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None past n = 2^20."""
+    s = 2
+    while s ** 3 < 2 * n - 1:
+        s += 1
+    return s if s <= PMAX else None
+
+
 def symmetric_inner(n: int, batch: int) -> "Layout | None":
     """Bluestein's padded length as m = a*b*a >= 2n - 1 (a, b <= 128) whose working set fits SBUF, with
     g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
@@ -311,8 +327,9 @@ def pack_2d(n1: int, width: int, images: int) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=4096)
-def choose(n: int, batch: int = 1) -> Layout:
-    """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError."""
+def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
+    """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError. ``planes``: a kernel
+    of its own on stacked re/im planes may serve (not a step of a multi-step program)."""
     if not 1 <= n <= MAX_POINTS:
         raise ValueError(f"n={n}: the NKI kernels take 1 <= n <= {MAX_POINTS}")
     if n <= PMAX:
@@ -321,30 +338,45 @@ def choose(n: int, batch: int = 1) -> Layout:
     if layout is not None and layout.algorithm == "tall-four-step":
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
-        blue = _bluestein(n, batch)
+        blue = _bluestein(n, batch, planes)
         tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
-        if blue is not None and _bluestein_seconds(blue, batch) < tall:
+        if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if layout is not None:
+        if planes and batch == 1 and layout.algorithm == "four-step":
+            return replace(layout, per_tile=1)      # one transform per launch: the stacked-plane kernels
         return layout
-    blue = _bluestein(n, batch)
+    blue = _bluestein(n, batch, planes)
     if blue is not None:
         return blue
     raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
                      f"whose transform fits SBUF")
 
 
-def _bluestein(n: int, batch: int) -> "Layout | None":
-    inner = bluestein_inner(n, batch)
+def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
     symmetric = symmetric_inner(n, batch)
+    side = cube_side(n)
+    if symmetric is None and side is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH):
+        # too long for the a*b*a form: in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step
+        # reads and writes ~17x)
+        return Layout("bluestein", n, (n,), 1, Layout(CUBE, side ** 3, (side, side, side)))
+    inner = bluestein_inner(n, batch)
+    stacked = planes and batch == 1
     if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
                                   or _symmetric_seconds(symmetric.factors[0], symmetric.factors[1], symmetric.group,
-                                                        batch) < _convolution_seconds(inner, batch)):
+                                                        batch) < _inner_seconds(inner, batch, stacked)):
         # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, always where the HBM
         # target applies, elsewhere when estimated faster (4099 batch 32: 200 -> 161 us MODELLED); at small
         # batches its per-launch work (one more FFT, the twiddle formation) makes it slower than the
         # four-step / HBM-scratch forms (8193 batch 1: 15 vs 104 us)
         inner = symmetric
+    elif stacked and (inner is None or inner.algorithm != "four-step"):
+        # one transform in SBUF over a tall four-step (bluestein_sbuf_stacked_kernel), past the four-step's
+        # 16384 points: 8193 batch 1 through HBM scratch 11.1 us MODELLED, over 128 x 130 in SBUF less
+        tall = tall_bluestein_inner(n)
+        if tall is not None and (inner is None or _stacked_bluestein_seconds(*tall.factors) <
+                                 _inner_seconds(inner, batch, stacked)):
+            inner = tall
     if inner is None:
         return None
     f = inner.factors
@@ -354,6 +386,43 @@ def _bluestein(n: int, batch: int) -> "Layout | None":
     return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
 
 
+STACKED_TALL_MAX = 6 * PMAX   # the one-transform in-SBUF Bluestein: n2 in up to six chunks of 128 rows
+
+
+def stacked_bluestein_bytes(n1: int, n2: int) -> int:
+    """Rough bytes per partition ``bluestein_sbuf_stacked_kernel`` keeps live: the n1-row table, the n2-row
+    table chunks (F2 with -Im F2), and the working tiles of one transform."""
+    chunks = -(-n2 // PMAX)
+    return 4 * ((6 * n2 + 3 * n1) + chunks * (4 * n1 + 3 * n2) + 12 * n2 + 8 * chunks * n1)
+
+
+def tall_bluestein_inner(n: int) -> "Layout | None":
+    """A padded length m = n1 * n2 >= 2n - 1 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
+    SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
+    low = 2 * n - 1
+    best: tuple[float, Layout] | None = None
+    for m in range(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX) + 1):
+        if largest_prime_factor(m) > 7:
+            continue
+        for n1 in divisors_upto(m, PMAX):
+            if PMAX < m // n1 <= STACKED_TALL_MAX and stacked_bluestein_bytes(n1, m // n1) <= SBUF_BUDGET:
+                seconds = _stacked_bluestein_seconds(n1, m // n1)
+                if best is None or seconds < best[0]:
+                    best = (seconds, Layout("tall-four-step", m, (n1, m // n1)))
+    return best[1] if best is not None else None
+
+
+def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
+    """Rough time of ``bluestein_sbuf_stacked_kernel`` over n1 x n2 (n2 in chunks of 128): complex matmul sets
+    (4 fp32 matmuls, ~16 max(N, 64) cycles), the five complex products on GpSimd, the DMA."""
+    chunks = -(-n2 // PMAX)
+    m = n1 * n2
+    tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
+    gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
+    hbm = 8 * m + 8 * (5 * m + n1 * n1 + n2 * n2)
+    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, hbm / DMA_BYTES_PER_S + (5 + chunks) * DMA_FIXED_S)
+
+
 def _convolution_seconds(inner: Layout, batch: int) -> float:
     """Rough time of a Bluestein convolution over ``inner`` (four-step, radix or six-step): two inner FFTs
     and three pointwise complex products of m points per transform."""
@@ -361,13 +430,21 @@ def _convolution_seconds(inner: Layout, batch: int) -> float:
     return 2 * estimated_seconds(inner, batch) + pointwise
 
 
-def _bluestein_seconds(layout: Layout, batch: int) -> float:
-    """Rough: the in-SBUF form's own estimate, or the convolution over the other inner lengths."""
+def _inner_seconds(inner: Layout, batch: int, stacked: bool) -> float:
+    """Rough time of a Bluestein convolution over a four-step, tall, radix or six-step inner FFT: the
+    one-transform in-SBUF kernel's estimate (``stacked``, four-step or tall inner), else ``_convolution_seconds``."""
+    if inner.algorithm == "tall-four-step" or (stacked and inner.algorithm == "four-step"):
+        return _stacked_bluestein_seconds(*inner.factors)
+    return _convolution_seconds(inner, batch)
+
+
+def _bluestein_seconds(layout: Layout, batch: int, planes: bool = True) -> float:
+    """Rough: the in-SBUF forms' own estimates, or the convolution over the other inner lengths."""
     inner = layout.inner
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
         return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
-    return _convolution_seconds(inner, batch)
+    return _inner_seconds(inner, batch, planes and batch == 1)
 
 
 def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:

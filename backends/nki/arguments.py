@@ -11,12 +11,14 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import SYMMETRIC, Layout
+from .algorithms import CUBE, PMAX, SYMMETRIC, Layout
 from .kernels.bluestein import bluestein_kernel
-from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel
+from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
+from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
+from .kernels.four_step_planes import four_step_planes_kernel, four_step_stacked_kernel
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
@@ -51,15 +53,59 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
                "radix-four-step": radix_four_step_kernel, "bluestein": bluestein_kernel, "fft2": fft2_small_kernel,
                "tall-four-step": tall_four_step_kernel}
     kernel = kernels[layout.algorithm]
+    if layout.algorithm == "four-step" and layout.per_tile == 1:   # one transform per launch: stacked planes
+        return _planes_arguments(arrays, *layout.factors)
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
         return four_step_square_kernel, (table, layout.factors[0])
     if layout.algorithm == "bluestein":
-        kernel = {"four-step": bluestein_sbuf_kernel, SYMMETRIC: bluestein_six_kernel}.get(_inner_name(layout), kernel)
+        kernel = {"four-step": bluestein_sbuf_kernel, "tall-four-step": bluestein_sbuf_stacked_kernel,
+                  SYMMETRIC: bluestein_six_kernel, CUBE: bluestein_cube_kernel}.get(_inner_name(layout), kernel)
+        if kernel is bluestein_sbuf_stacked_kernel or (kernel is bluestein_sbuf_kernel and layout.group == 1
+                                                       and layout.per_tile == 1):
+            return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
             return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
     return kernel, (*arrays, *ints)
+
+
+def takes_stacked_parts(kernel: Any) -> bool:
+    """Whether ``kernel`` takes its input as one [2, B, n] array (re, im) and returns its output so."""
+    return kernel in (four_step_stacked_kernel, four_step_planes_kernel, bluestein_sbuf_stacked_kernel)
+
+
+def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
+    """An n-point DFT matrix as ``four_step_planes.dft_columns`` reads it: an even n by its left half and the
+    signs (F[j, k + n/2] = (-1)^j F[j, k]), an odd n whole."""
+    n = f_re.shape[0]
+    if n % 2:
+        return [f_re, f_im]
+    sign = (1.0 - 2.0 * (np.arange(n) % 2)).reshape(-1, 1)
+    return [f_re[:, :n // 2], f_im[:, :n // 2], sign, -sign]
+
+
+def _planes_arguments(arrays: tuple, n1: int, n2: int) -> tuple[Any, tuple]:
+    """The four-step's (F1, T, F2) as the tables of the stacked-plane kernels (``four_step_planes.py``)."""
+    f1_re, f1_im, tw_re, tw_im, f2_re, f2_im = arrays[:6]
+    if n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0:
+        return four_step_stacked_kernel, (_table(_dft_table(f1_re, f1_im) + [tw_re, tw_im]), n1)
+    f2 = _dft_table(f2_re, f2_im) if n1 != n2 else []
+    return four_step_planes_kernel, (_table(_dft_table(f1_re, f1_im)), _table(f2 + [tw_re, tw_im]), n1, n2)
+
+
+def _table(parts: list) -> np.ndarray:
+    """Column blocks side by side as one float32 HBM table (one DMA)."""
+    return np.ascontiguousarray(np.concatenate(parts, axis=1), np.float32)
+
+
+def _bluestein_sbuf_tables(arrays: tuple, n1: int, n2: int) -> tuple:
+    """``_bluestein_sbuf_constants`` (one transform per tile) as the two tables of ``bluestein_sbuf_stacked_kernel``:
+    rows n1 [pre | F1 | T2 | post], rows n2 [T1 | conj(S) | F2 (unless n1 = n2)], (re, im) each."""
+    pre, f1, tw1, f2, spec, tw2, post = (arrays[i:i + 2] for i in range(0, 14, 2))
+    a = [*pre, *f1, *tw2, *post]
+    b = [*tw1, *spec, *(f2 if n1 != n2 else ())]
+    return (*(np.ascontiguousarray(np.concatenate(t, axis=1), np.float32) for t in (a, b)), n1, n2)
 
 
 def _inner_name(layout: Layout) -> str:
@@ -76,7 +122,8 @@ def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, 
     arrays, ints = _constants(layout, forward, scale)
     name = layout.algorithm
     if name == "bluestein":
-        name = {"four-step": "bluestein-sbuf", SYMMETRIC: "bluestein-six"}.get(_inner_name(layout), name)
+        name = {"four-step": "bluestein-sbuf", SYMMETRIC: "bluestein-six",
+                CUBE: "bluestein-cube"}.get(_inner_name(layout), name)
     return name, arrays, ints
 
 
@@ -126,11 +173,13 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         c = C.chirp(n, forward)
         if layout.inner.algorithm == SYMMETRIC:
             return _bluestein_six_constants(layout.inner, c, scale, layout.group)
+        if layout.inner.algorithm == CUBE:
+            return _bluestein_cube_constants(layout.inner, c, scale, forward)
         b = np.zeros(m, np.complex128)
         b[:n] = np.conj(c)
         b[m - n + 1:] = np.conj(c[1:])[::-1]
         spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
-        if layout.inner.algorithm == "four-step":
+        if layout.inner.algorithm in ("four-step", "tall-four-step"):
             return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
         inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
         inner_shape = (layout.inner.algorithm, *inner_ints)
@@ -168,6 +217,34 @@ def _bluestein_six_constants(inner: Layout, c: np.ndarray, scale: float, group: 
     tb = C.roots(np.tile(C.outer_exponents(a, b), (group, 1)), a * b, True)      # w_m^(j3 a k2) = w_(ab)^(j3 k2)
     norm = np.full((group * a, 1), scale / m, np.float32)
     return (*_row_pair(c), *f1, *t1, *f2, *ta, *tb, norm), (a, b, group)
+
+
+def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forward: bool) -> tuple[tuple, tuple]:
+    """The tables of ``bluestein_cube`` over m = s^3: F_s, T = w_(s^2)^(pc), A = w_m^(pc), the exchange matrix,
+    column blocks 0..s/2 of conj(S) s/m in the first FFT's output layout ([k3, k1 s + k2] holds
+    k = k1 + s k2 + s^2 k3), and the chirp's factors D, E^T, R^T for the folded rows (``times_chirp``)."""
+    s = inner.factors[0]
+    m, width, n = inner.n, s * s, c.size
+    half, rows = (width + 1) // 2, FOLD + -(-n // width)
+    b = np.zeros(m, np.complex128)
+    b[:n] = np.conj(c)
+    b[m - n + 1:] = np.conj(c[1:])[::-1]
+    table = (np.conj(np.fft.fft(b)) * (scale / m)).reshape(s, s, s)     # [k3, k2, k1]
+    blocks = np.ascontiguousarray(table[:, :, :s // 2 + 1].transpose(0, 2, 1).reshape(s, -1))   # [k3, k1 s + k2]
+    base = np.zeros(rows, np.int64)          # the point each folded row starts at (unused rows: 0)
+    h = rows - FOLD
+    base[:h] = np.arange(h) * width
+    base[FOLD:] = np.arange(h) * width + half
+    runs = -(-half // RUN)
+    r = RUN * np.arange(runs, dtype=np.int64)
+    c0 = np.arange(RUN, dtype=np.int64)
+    d = C.roots((base[:, None] + r[None, :]) ** 2, 2 * n, forward)                    # chirp at each run start
+    et = C.roots(2 * c0[:, None] * base[None, :], 2 * n, forward)                     # E^T [c0, p]
+    rt = C.roots(2 * c0[:, None] * r[None, :] + c0[:, None] ** 2, 2 * n, forward)    # R^T [c0, r]
+    j = np.ascontiguousarray(np.eye(s, dtype=np.float32)[::-1])
+    return ((*C.dft_pair(s, True), *C.roots(C.outer_exponents(s, s), width, True),
+             *C.roots(C.outer_exponents(s, s), m, True), j, *_pair(blocks), np.eye(RUN, dtype=np.float32),
+             *et, *rt, *d), (s, h))
 
 
 def _pair(z: np.ndarray) -> C.Pair:

@@ -26,14 +26,8 @@ def outer_exponents(rows: int, cols: int) -> np.ndarray:
     return np.outer(np.arange(rows, dtype=np.int64), np.arange(cols, dtype=np.int64))
 
 
-def dft_matrix(n: int, forward: bool, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(Re F, Im F, -Im F) as float32, F[j, k] = scale * exp(-+2 pi i j k / n)."""
-    re, im = roots(outer_exponents(n, n), n, forward, scale)
-    return re, im, (-im).astype(np.float32)
-
-
 def dft_pair(n: int, forward: bool, scale: float = 1.0) -> Pair:
-    """(Re F, Im F) of the n-point DFT matrix."""
+    """(Re F, Im F) of the n-point DFT matrix as float32, F[j, k] = scale * exp(-+2 pi i j k / n)."""
     return roots(outer_exponents(n, n), n, forward, scale)
 
 

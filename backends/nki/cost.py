@@ -22,6 +22,7 @@ from trnfft.plugin import FFTProblem, InvalidArgumentError, positive_int
 from . import emulated, emulator
 from .emulator.costmodel import CHIPS, ModelledCost, model
 from .emulator.record import KernelRecord
+from .emulator.target import target
 
 COMPLEX64_BYTES = 8
 
@@ -145,6 +146,9 @@ def gemm_cost(m: int = 1024, k: int = 1024, n: int = 1024, dtype: str = "float32
 def report(rec: KernelRecord, costs: dict[str, ModelledCost], flops: float | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"record": rec.as_dict(), "modelled": {c: m.as_dict() for c, m in costs.items()},
            "note": "every time here is MODELLED from documented engine figures, not measured"}
+    t = target()
+    out["target"] = {"requested": t.requested, "rules": t.name,
+                     "note": t.note or f"the emulator checks {t.name}'s rules"}
     if flops:
         for chip, cost in costs.items():
             out["modelled"][chip]["tensor_tflops"] = flops / cost.engines["tensor"] / 1e12 if cost.engines["tensor"] else None
@@ -186,6 +190,11 @@ def print_report(data: dict[str, Any], title: str) -> None:
     for engine in engines:
         m.add_row(f"{engine} busy (modelled)",
                   *(f"{data['modelled'][c]['engine_seconds'][engine] * 1e6:,.2f} us" for c in chips))
+    ports = {p for c in chips for p in data["modelled"][c].get("shared_port_seconds", {})}
+    for port in sorted(ports):
+        m.add_row(f"{port} port, shared on NC-v2 (modelled)",
+                  *(f"{data['modelled'][c]['shared_port_seconds'][port] * 1e6:,.2f} us"
+                    if port in data["modelled"][c]["shared_port_seconds"] else "-" for c in chips))
     m.add_row("kernel, engines overlapped (modelled)",
               *(f"{data['modelled'][c]['kernel_seconds_overlapped'] * 1e6:,.2f} us" for c in chips))
     m.add_row("kernel, nothing overlapped (modelled)",
@@ -197,6 +206,8 @@ def print_report(data: dict[str, Any], title: str) -> None:
                   *(f"{data['modelled'][c]['documented_peak_tflops']['bf16']:.0f} / "
                     f"{data['modelled'][c]['documented_peak_tflops']['fp32']:.0f}" for c in chips))
     con.print(m)
+    con.print(f"Target {data['target']['requested']}: {data['target']['note']}; the columns are the cost "
+              f"model's chips (it has no trn3 figures).")
     con.print("Launch overhead is not modelled (no documented figure; ~0.85 ms per launch was "
               "measured through torch-xla on trn1 by trnsci/trnfft).")
 

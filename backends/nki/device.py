@@ -28,11 +28,11 @@ from typing import Any, Callable, MutableMapping
 
 from trnfft.plugin import BackendUnavailableError
 
+from .emulator.target import TARGET_ENV, parse as parse_target
+
 CC_FLAGS = "NEURON_CC_FLAGS"
 AUTO_CAST_NONE = "--auto-cast=none"   # keep fp32 matmuls fp32 (the compiler may otherwise cast to bf16)
-TARGET_ENV = "TRNFFT_NKI_TARGET"       # trnfft's name for the chip to compile for: trn2 (default chip), trn1, trn3
 TARGET_OVERRIDE = "NEURON_PLATFORM_TARGET_OVERRIDE"  # nki 0.3 reads this; platform_target= is an error
-TARGETS = ("trn1", "trn2", "trn3", "gen2", "gen3", "gen4")
 SDK_FIX = ("run on a trn2 (or trn3) instance inside the Neuron SDK's PyTorch venv (nki>=0.3, neuronx-cc, "
            "torch-neuronx with torch-xla or the native 'neuron' device), or use nki-simulator")
 
@@ -55,10 +55,9 @@ def configure_compiler(environ: MutableMapping[str, str] = os.environ) -> list[s
     if "--auto-cast" not in flags:
         environ[CC_FLAGS] = f"{flags} {AUTO_CAST_NONE}".strip()
         changed.append(f"{CC_FLAGS}+={AUTO_CAST_NONE}")
-    target = environ.get(TARGET_ENV, "").strip().lower()
-    if target:
-        if target not in TARGETS:
-            raise BackendUnavailableError(f"{TARGET_ENV}={target!r}: expected one of {', '.join(TARGETS)}")
+    value = environ.get(TARGET_ENV, "")
+    if value.strip():
+        target = parse_target(value).requested
         if not environ.get(TARGET_OVERRIDE):
             environ[TARGET_OVERRIDE] = target
             changed.append(f"{TARGET_OVERRIDE}={target}")

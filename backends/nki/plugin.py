@@ -16,10 +16,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from trnfft.plugin import Availability, Capabilities, Declined, EnvSwitch, FFTProblem, hookimpl
+from trnfft.plugin import (Availability, BackendUnavailableError, Capabilities, Declined, EnvSwitch, FFTProblem,
+                           hookimpl)
 
 from . import algorithms, arguments, cost, emulated, engine, executors, marshal, programs
-from .emulator import collect, costmodel
+from .emulator import collect, costmodel, precision, target
 from .kernels.program import program_kernel
 
 
@@ -97,7 +98,10 @@ class FFTPlan:
             out = tuple(marshal.zeros_like_place(parts[0], (0, out_shape[-1])) for _ in range(self._out_parts))
         else:
             in_rows = tuple(marshal.to_rows(p, self._move) for p in parts)
-            if self.program is None:
+            if self.program is None and arguments.takes_stacked_parts(self._kernel):
+                y2 = self._run(self._kernel, marshal.stacked(in_rows), *self._constants)[0]
+                out = (y2[0], y2[1])
+            elif self.program is None:
                 out = self._run(self._kernel, *in_rows, *self._constants)
             else:  # a multi-step program takes its input parts as one tuple
                 first = marshal.program_input(self.program.first_step, in_rows)
@@ -154,6 +158,10 @@ class NKIBackend:
         self.version = engine.current().version
 
     def availability(self) -> Availability:
+        try:  # the settings the kernels read: a bad value is reported here, before any kernel runs
+            target.target(), precision.mode()
+        except BackendUnavailableError as exc:
+            return Availability.no(str(exc), "correct or unset the variable")
         if self.name == "nki-hardware":
             problem = executors.hardware_problem()
             if problem is not None:

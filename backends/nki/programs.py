@@ -49,7 +49,7 @@ def _term(coef: np.ndarray, mirrored: bool) -> np.ndarray:
 
 
 def _c2c(n: int, rows: int, forward: bool, scale: float) -> tuple[str, tuple, tuple]:
-    return c2c_parts(choose(n, max(rows, 1)), forward, scale)
+    return c2c_parts(choose(n, max(rows, 1), planes=False), forward, scale)
 
 
 def _w(n: int, count: int, forward: bool) -> np.ndarray:

@@ -87,9 +87,14 @@ class TorchBackend:
         return TorchPlan(problem)
 
     def estimate_seconds(self, problem: FFTProblem, source: str) -> float:
-        """Seconds per call by the rule above (auto's planner), plus torch's import if it is
-        still to come (a tensor caller has imported it; a NumPy caller may never need it)."""
-        return SPEED.seconds(problem, source) + (0.0 if "torch" in sys.modules else IMPORT_SECONDS)
+        """Seconds per call by the rule above (auto's planner)."""
+        return SPEED.seconds(problem, source)
+
+    def pending_setup(self) -> tuple[float, str] | None:
+        """torch's import, if it is still to come (a tensor caller has imported it; a NumPy
+        caller may never need it): the planner counts it once, and forgets a choice it made
+        because of it once torch is imported."""
+        return None if "torch" in sys.modules else (IMPORT_SECONDS, "import torch")
 
 
 @hookimpl

@@ -5,6 +5,10 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
+import trnfft
 from trnfft.cli import main
 
 
@@ -44,3 +48,26 @@ def test_which_says_the_conversion_a_tensor_pays(capsys):
 def test_which_unknown_backend_is_a_clean_error(capsys):
     assert main(["which", "fft", "--backend", "cufft"]) == 2
     assert "unknown trnfft backend 'cufft'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("function", ["hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn"])
+def test_which_knows_the_hermitian_functions(function):
+    # hfft* is the c2r transform of the conjugate and ihfft* the r2c one, each with the norm swapped
+    inverse = function.startswith("i")
+    w = trnfft.which(function, (4, 6), "float32" if inverse else "complex64", norm="forward")
+    assert (w.problem.kind, w.problem.norm) == ("r2c" if inverse else "c2r", "backward")
+    assert w.problem.axes == ((1,) if function[-1] not in "2n" else (0, 1))
+
+
+def test_which_refuses_what_the_call_refuses():
+    with pytest.raises(trnfft.InvalidDtypeError, match="expects a real input"):
+        trnfft.which("rfft", (16,), "complex64")
+    with pytest.raises(trnfft.InvalidDtypeError, match="expects a real input"):
+        trnfft.numpy_fft.rfft(np.ones(16, np.complex64))
+    with pytest.raises(trnfft.InvalidArgumentError, match="'gpu' is not a torch device"):
+        trnfft.which("fft", (16,), "complex64", array="torch:gpu")
+
+
+def test_which_cli_takes_hfft(capsys):
+    assert main(["which", "ihfft", "--dtype", "float64", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["problem"].startswith("r2c forward")

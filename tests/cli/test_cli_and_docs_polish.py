@@ -31,6 +31,20 @@ def test_bad_flags_are_usage_errors_not_tracebacks(argv, complaint, capsys):
     assert complaint in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag, name, complaint", [
+    ("--json", "missing/x.json", "the directory .* does not exist"),
+    ("--json", ".", "is a directory"),
+    ("--plot", "x.txt", "must end in one of .*png"),
+    ("--plot", "missing/x.png", "does not exist"),
+])
+def test_check_refuses_an_unwritable_report_before_the_sweep(flag, name, complaint, tmp_path, monkeypatch,
+                                                            capsys):
+    import trnfft.check.report as report
+    monkeypatch.setattr(report, "check_problem", lambda *a, **k: pytest.fail("the sweep ran"))
+    assert main(["check", "--sizes", "8", "--no-progress", flag, str(tmp_path / name)]) == 2
+    assert re.search(complaint, capsys.readouterr().out.replace("\n", ""))
+
+
 def test_cost_with_a_zero_dimension_is_a_usage_error(capsys):
     if "cost" not in build_parser()._subparsers._group_actions[0].choices:
         pytest.skip("the nki plugin (which adds `trnfft cost`) is not loaded")

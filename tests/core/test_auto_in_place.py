@@ -85,8 +85,8 @@ def test_a_plugin_taking_a_device_kind_gets_it_under_plain_auto(device_plugin):
     assert pick != name and trnfft.which("fft", (16,), array="torch:cpu").backend == pick
     w = trnfft.which("fft", (16,), array="torch:fakedev")
     assert (w.backend, w.conversion.split(":")[0]) == (name, "none")
-    assert trnfft.which("fft", (16,), array="torch:otherdev").conversion.startswith("copy")  # none takes it
-    assert trnfft.which("fft", (16,), array="torch:otherdev").backend == pick
+    assert trnfft.which("fft", (16,), array="torch:xpu").conversion.startswith("copy")  # none takes it
+    assert trnfft.which("fft", (16,), array="torch:xpu").backend == pick
     order = REGISTRY.auto_order()
     assert _takers("torch:meta")[0] == name and order.index(name) < order.index(_takers("torch:cuda")[0])
     x = torch.empty(3, 16, dtype=torch.complex64, device="meta")
@@ -96,5 +96,7 @@ def test_a_plugin_taking_a_device_kind_gets_it_under_plain_auto(device_plugin):
 
 
 def test_without_the_plugin_the_device_kind_takes_the_host_route():
-    w = trnfft.which("fft", (16,), array="torch:fakedev")
+    w = trnfft.which("fft", (16,), array="torch:xpu")  # a torch device type no backend declares
     assert w.backend == trnfft.which("fft", (16,)).backend and w.conversion.startswith("copy")
+    with pytest.raises(trnfft.InvalidArgumentError, match="'fakedev' is not a torch device"):
+        trnfft.which("fft", (16,), array="torch:fakedev")  # declared by no backend, unknown to torch

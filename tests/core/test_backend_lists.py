@@ -10,6 +10,7 @@ import trnfft
 from trnfft import numpy_fft
 from trnfft.cli import main
 from trnfft.core.errors import BackendUnavailableError, UnknownBackendError, UnsupportedProblemError
+from conftest import assert_close, random_array
 
 UNAVAILABLE = "nki-hardware"  # registered, but no Trainium on the machines this suite runs on
 
@@ -77,3 +78,20 @@ def test_unsupported_error_for_a_single_name_names_the_list_form():
     assert fallback == "fftw-reference"
     with pytest.raises(UnsupportedProblemError, match=f"'nki-simulator,{fallback}'"):
         numpy_fft.rfft(np.ones(2**20 + 2, np.float32), backend="nki-simulator")
+
+
+def test_auto_falls_through_what_its_pick_declines_but_a_named_backend_does_not(monkeypatch):
+    # on a Trainium host (or with the simulator switched on) auto's pick declines double precision
+    monkeypatch.setenv("TRNFFT_USE_SIMULATOR", "1")
+    trnfft.plan_cache.clear()
+    x = random_array(16, np.complex128)
+    assert trnfft.which("fft", (16,), "complex64").backend == "nki-simulator"
+    y = numpy_fft.fft(x)
+    assert y.dtype == np.complex128
+    assert_close(y, np.fft.fft(x), np.complex128, 16)
+    w = trnfft.which("fft", (16,), "complex128")
+    assert w.backend != "nki-simulator" and "declines this problem" in w.source
+    assert any(s.startswith("nki-simulator: declined (double precision") for s in w.skipped)
+    with pytest.raises(UnsupportedProblemError, match="nki-simulator: double precision not supported"):
+        numpy_fft.fft(x, backend="nki-simulator")
+    trnfft.plan_cache.clear()

@@ -71,7 +71,7 @@ def test_a_file_of_another_format_is_replaced_quietly(tmp_path, recwarn):
 
 def test_a_malformed_record_makes_the_file_unusable(tmp_path):
     path = tmp_path / choices.FILE_NAME
-    path.write_text(json.dumps({"format": 1, "machines": {"m": {"k": {"backend": 3}}}}))
+    path.write_text(json.dumps({"format": choices.FORMAT, "machines": {"m": {"k": {"backend": 3}}}}))
     try:
         choices.read(path, "m")
     except choices.UnusableChoices as exc:

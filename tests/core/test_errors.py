@@ -99,3 +99,83 @@ def test_big_endian_inputs_are_computed_as_numpy_does(dtype):
     if x.dtype.kind != "c":
         assert numpy_fft.rfft(x).dtype == np.fft.rfft(x).dtype
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("value,match", [
+    ("0", "TRNFFT_WORKERS='0': workers must be between 1 and"),
+    ("-5", "TRNFFT_WORKERS='-5': workers must be between 1 and"),
+    ("two", "TRNFFT_WORKERS='two' is not an integer"),
+])
+def test_bad_workers_variable_says_what_is_wrong(monkeypatch, value, match):
+    monkeypatch.setenv("TRNFFT_WORKERS", value)
+    with pytest.raises(InvalidArgumentError, match=match):
+        numpy_fft.fft(np.ones(4))
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: numpy_fft.fftshift(np.ones(3), axes=1), trnfft.InvalidAxisError, "axes=1 is out of range"),
+    (lambda: numpy_fft.ifftshift(np.ones((2, 3)), axes=(0, -3)), trnfft.InvalidAxisError, "axes=-3"),
+    (lambda: trnfft.fftshift(torch.ones(3), dim=2), IndexError, "dim=2 is out of range"),
+    (lambda: trnfft.ifftshift(torch.ones(3), dim=1.5), trnfft.InvalidArgumentTypeError,
+     "dim must be an integer, got 1.5"),
+    (lambda: numpy_fft.fftshift("abc"), trnfft.InvalidAxisError, "at least one dimension"),
+])
+def test_shift_arguments_get_the_transforms_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@pytest.mark.parametrize("variable,value,match", [
+    ("TRNFFT_CROSSCHECK_C", "abc", "TRNFFT_CROSSCHECK_C='abc' is not a number"),
+    ("TRNFFT_CROSSCHECK_C", "-1", "TRNFFT_CROSSCHECK_C='-1'.*must be > 0"),
+    ("TRNFFT_CROSSCHECK_MODE", "loud", "TRNFFT_CROSSCHECK_MODE='loud'.*mode must be one of"),
+])
+def test_bad_crosscheck_variables_name_the_variable(monkeypatch, variable, value, match):
+    monkeypatch.setenv("TRNFFT_CROSSCHECK", "numpy-reference")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InvalidArgumentError, match=match):
+        numpy_fft.fft(np.ones(4), backend="fftw-reference")
+
+
+@pytest.mark.parametrize("options,match", [
+    ({"planner": "quick"}, "planner effort must be one of"),
+    ({"foo": 1}, "has no setting 'foo'; its settings: planner, timelimit, wisdom"),
+    ({"timelimit": 0}, "seconds > 0"),
+    ({"timelimit": "3"}, "seconds > 0"),
+])
+def test_bad_backend_settings_get_trnfft_errors(options, match):
+    before = trnfft.backends_info()
+    with pytest.raises(InvalidArgumentError, match=match):
+        trnfft.configure_backend("fftw-reference", **options)
+    assert trnfft.backends_info() == before  # nothing changed
+
+
+def test_fftw_time_limit_can_be_removed_and_restored():
+    details = lambda: {r["name"]: r for r in trnfft.backends_info()}["fftw-reference"]["details"]
+    limit, planner = details()["timelimit"], details()["planner"]
+    try:
+        trnfft.configure_backend("fftw-reference", timelimit=None)
+        assert details()["timelimit"] is None
+        trnfft.configure_backend("fftw-reference", planner="estimate")  # timelimit not given: kept
+        assert details()["timelimit"] is None
+    finally:
+        trnfft.configure_backend("fftw-reference", timelimit=limit, planner=planner)
+    assert details()["timelimit"] == limit
+
+
+@pytest.mark.parametrize("value,expected", [("none", None), ("2.5", 2.5), ("", 3.0)])
+def test_fftw_time_limit_variable(monkeypatch, value, expected):
+    from trnfft_backends.fftw.settings import FFTWSettings
+    monkeypatch.setenv("TRNFFT_FFTW_TIMELIMIT", value)
+    assert FFTWSettings().timelimit == expected
+
+
+@pytest.mark.parametrize("variable,value", [
+    ("TRNFFT_FFTW_TIMELIMIT", "0"), ("TRNFFT_FFTW_TIMELIMIT", "-1"), ("TRNFFT_FFTW_TIMELIMIT", "soon"),
+    ("TRNFFT_FFTW_PLANNER", "quick"),
+])
+def test_bad_fftw_variables_name_the_variable(monkeypatch, variable, value):
+    from trnfft_backends.fftw.settings import FFTWSettings
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InvalidArgumentError, match=f"{variable}='{value}'"):
+        FFTWSettings()

@@ -52,7 +52,7 @@ def test_different_backends_get_different_plans():
 
 
 def test_concurrent_calls_from_many_threads_are_correct(trnfft_backend):
-    sizes = [n for n in (64, 100, 128, 243) if claims(trnfft_backend, "c2c", np.complex64, [n])]
+    sizes = [n for n in (27, 49, 64, 100, 128, 243) if claims(trnfft_backend, "c2c", np.complex64, [n])][-4:]
     assert len(sizes) >= 3
     with_irfft = claims(trnfft_backend, "c2r", np.complex64, [6])
     inputs = [random_array((4, n), np.complex64, seed=i) for i, n in enumerate(sizes * 12)]

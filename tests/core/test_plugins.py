@@ -9,7 +9,7 @@ import pytest
 
 import trnfft
 from trnfft import numpy_fft
-from trnfft.core.errors import BackendUnavailableError, UnsupportedProblemError
+from trnfft.core.errors import BackendUnavailableError, UnknownBackendError, UnsupportedProblemError
 from conftest import assert_close, matmul_plugin, random_array
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -23,6 +23,13 @@ def test_builtin_backends_are_registered_through_entry_points():
     rows = {row["name"]: row for row in trnfft.backends_info()}
     assert rows["fftw-reference"]["available"] and rows["numpy-reference"]["available"]
     assert rows["fftw-reference"]["plugin"] == "fftw-reference"
+
+
+@pytest.mark.parametrize("name", ["fftw-reference", "numpy-reference", "torch-native", "nki-simulator"])
+def test_every_builtin_backend_runs_in_the_test_environment(name):
+    # `make test` installs all of them: a broken install must fail here, not hide behind skips
+    row = info(name)
+    assert row["available"], f"{name}: {row['reason']} (fix: {row['fix']})"
 
 
 def test_throwaway_backend_installed_as_a_plugin_is_used(install_plugin):
@@ -80,6 +87,14 @@ def test_plugin_that_raises_while_registering_is_listed(install_plugin):
     row = info("broken-register")
     assert not row["available"] and "no licence server" in row["reason"]
     assert info("fftw-reference")["available"]
+
+
+def test_unknown_name_lists_the_plugins_that_failed_to_load(install_plugin):
+    # e.g. TRNFFT_NKI_ENGINE=bad stops the nki plugin, and then 'nki-simulator' is unknown
+    install_plugin("broken-sim", "raise ValueError('BROKEN_ENGINE must be auto, got bad')\n")
+    with pytest.raises(UnknownBackendError, match="'broken-sim-simulator'.*Plugin 'broken-sim' failed "
+                       "to load.*BROKEN_ENGINE must be auto, got bad"):
+        numpy_fft.fft(np.ones(4), backend="broken-sim-simulator")
 
 
 def test_plugin_registering_a_non_backend_is_rejected(install_plugin):

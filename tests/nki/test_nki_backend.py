@@ -8,7 +8,7 @@ import trnfft
 from trnfft import numpy_fft
 from trnfft.core.errors import BackendUnavailableError, UnsupportedProblemError
 from trnfft_backends.nki import executors
-from trnfft_backends.nki.constants import dft_matrix
+from trnfft_backends.nki.constants import dft_pair
 from trnfft_backends.nki.emulator import last_record
 from conftest import assert_close, random_array
 
@@ -114,11 +114,13 @@ def test_plan_constants_are_uploaded_once_per_plan():
     assert all(len(r[2:]) == len(uploads[0]) and all(a is b for a, b in zip(r[2:], uploads[0])) for r in runs)
 
 
-def test_dft_matrices_are_accurate():
-    re, im, neg = dft_matrix(1024, True)
-    exact = np.exp(-2j * np.pi * np.outer(np.arange(1024), np.arange(1024)) / 1024)
+@pytest.mark.parametrize("n,forward,scale", [(1024, True, 1.0), (127, False, 1 / 127)])
+def test_dft_matrices_are_accurate(n, forward, scale):
+    re, im = dft_pair(n, forward, scale)
+    sign = -1 if forward else 1
+    exact = scale * np.exp(sign * 2j * np.pi * np.outer(np.arange(n), np.arange(n)) / n)
     err = np.linalg.norm((re + 1j * im) - exact) / np.linalg.norm(exact)
-    assert err < 1e-7 and (neg == -im).all()
+    assert re.dtype == im.dtype == np.float32 and err < 1e-7
 
 
 def test_modelled_cost_is_reported_per_plan():

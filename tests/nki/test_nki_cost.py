@@ -52,6 +52,35 @@ def test_cost_model_reproduces_documented_tensor_peaks():
         assert err < (1e-6 if dtype == "float32" else 1e-2)
 
 
+def test_trn1_shares_the_sbuf_port_of_vector_and_gpsimd_and_the_psum_port_of_vector_and_scalar():
+    """NC-v2 forbids concurrent Vector+GpSimd SBUF access and Vector+Scalar PSUM access (NC-v3 lifts both):
+    on trn1 those busy times add up, on trn2 the engines overlap. Counted from real instructions."""
+    @engine.nki.jit
+    def kernel(x):
+        nisa, nl = engine.nisa, engine.nl
+        a = nl.load(x)
+        b = nl.ndarray(a.shape, nl.float32, buffer=nl.sbuf)
+        acc = nl.ndarray(a.shape, nl.float32, buffer=nl.psum)
+        nisa.nc_matmul(dst=acc, stationary=a, moving=a)
+        nisa.tensor_tensor(dst=b, data1=acc, data2=a, op=nl.multiply)                          # Vector, PSUM
+        nisa.tensor_tensor(dst=b, data1=b, data2=a, op=nl.add, engine=nisa.engine.gpsimd)      # GpSimd
+        nisa.activation(dst=a, op=nl.copy, data=acc)                                           # Scalar, PSUM
+        out = nl.ndarray(a.shape, nl.float32, buffer=nl.shared_hbm)
+        nl.store(out, b)
+        return out
+
+    emulator.simulate(kernel)(np.ones((128, 128), np.float32))
+    rec = emulator.last_record()
+    assert rec.psum_cycles["vector"] == rec.cycles["vector"] and rec.psum_cycles["scalar"] == rec.cycles["scalar"]
+    trn1, trn2 = model(rec, "trn1"), model(rec, "trn2")
+    e = trn1.engines
+    assert trn1.ports["vector+gpsimd SBUF"] == pytest.approx(e["vector"] + e["gpsimd"])
+    assert trn1.ports["vector+scalar PSUM"] == pytest.approx(e["vector"] + e["scalar"])
+    assert trn1.ports["vector+gpsimd SBUF"] > max(e["vector"], e["gpsimd"]) > 0
+    assert trn1.overlapped_s == max(*e.values(), *trn1.ports.values())
+    assert not trn2.ports and trn2.overlapped_s == max(trn2.engines.values())
+
+
 def test_trn2_dma_is_faster_than_trn1_and_tensor_slower():
     rec, costs, _ = gemm_cost(256, 256, 512)
     assert costs["trn2"].engines["dma"] < costs["trn1"].engines["dma"]
@@ -145,6 +174,16 @@ def test_bluestein_above_16384_padded_points_meets_the_hbm_target():
     assert rec["launches"] == 1 and f["hbm_over_minimum"] <= 2 and f["relative_error_vs_float64"] < 1e-6
     assert rec["sbuf_to_sbuf_bytes"] > 0
     assert f["hbm_bytes"] == rec["hbm_to_sbuf_bytes"] + rec["sbuf_to_hbm_bytes"]
+
+
+def test_bluestein_above_99k_meets_the_hbm_target():
+    """2^17 - 1 (prime, m = 64^3 in place in SBUF): HBM <= 2x the minimum at batch 1, constants (half the
+    spectrum, small tables) included; the folds are SBUF -> SBUF DMA, not HBM traffic."""
+    data = fft_cost(2**17 - 1, 1)
+    f, rec = data["fft"], data["record"]
+    assert rec["launches"] == 1 and f["hbm_over_minimum"] <= 2 and f["relative_error_vs_float64"] < 1e-6
+    assert f["hbm_bytes"] - f["minimum_bytes"] >= f["plan_constant_bytes"] and rec["sbuf_to_sbuf_bytes"] > 0
+    assert "cube m=262144" in f["layout"]
 
 
 def test_trnfft_cost_fft_cli(capsys):

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from trnfft import numpy_fft
 from trnfft.core.problem import make_problem
 from trnfft.core.errors import BackendUnavailableError, InvalidArgumentError, TrnfftError
 from trnfft_backends.nki import device, executors
@@ -282,3 +283,30 @@ def test_the_core_hands_split_pairs_to_nki_hardware_without_interleaving(sdk, mo
     trnfft.plan_cache.clear()
     assert isinstance(y.real, torch.Tensor) and len(sdk.launches) == 1
     assert _relerr(y.real.numpy() + 1j * y.imag.numpy().astype(np.float64), np.fft.fft(x.astype(np.complex128))) < 1e-5
+
+
+@pytest.mark.parametrize("value", ["trn1", "trn2", "trn3", "gen2", "gen3", "gen4", "TRN3 "])
+def test_every_target_the_compiler_accepts_the_emulator_accepts(monkeypatch, value):
+    from trnfft_backends.nki.emulator.isa import get_nc_version
+    from trnfft_backends.nki.emulator.target import target
+    env = {"TRNFFT_NKI_TARGET": value}
+    device.configure_compiler(env)
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", value)
+    t = target()
+    assert t.name in ("trn1", "trn2") and env["NEURON_PLATFORM_TARGET_OVERRIDE"] == t.requested
+    assert get_nc_version().value == t.generation
+    assert (t.note != "") == (t.requested not in ("trn1", "trn2"))
+
+
+def test_trn3_runs_on_the_emulator_with_trn2_rules_and_says_so(monkeypatch):
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn3")
+    from trnfft_backends.nki.cost import fft_cost  # what `trnfft cost fft --n 64` reports
+    note = fft_cost(64)["target"]
+    assert note["requested"] == "trn3" and note["rules"] == "trn2" and "NeuronCore-v4" in note["note"]
+
+
+@pytest.mark.parametrize("variable,value", [("TRNFFT_NKI_TARGET", "trn9"), ("TRNFFT_NKI_MATMUL", "fp8")])
+def test_bad_nki_settings_make_the_backend_unavailable_with_the_reason(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(BackendUnavailableError, match=f"{variable}='{value}': expected one of"):
+        numpy_fft.fft(np.ones(8, np.complex64), backend="nki-simulator")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from trnfft import numpy_fft
-from trnfft_backends.nki import algorithms, arguments, constants
+from trnfft_backends.nki import algorithms, arguments, constants, emulated
 from trnfft_backends.nki.emulator import last_record
 from conftest import random_array
 
@@ -50,23 +50,75 @@ def test_batches_run_in_one_launch(batch, n):
     check_both_directions(random_array((batch, n), np.complex64, seed=batch + n), NORMS[n % 3])
 
 
-@pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
+@pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_stacked_kernel"),
+                                            (4099, 2, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
                                             (4099, 64, "bluestein_six_kernel"),
-                                            (8191, 1, "bluestein_sbuf_square_kernel"),
-                                            (8193, 64, "bluestein_six_kernel"), (8193, 1, "bluestein_kernel")])
+                                            (8191, 1, "bluestein_sbuf_stacked_kernel"),
+                                            (8191, 2, "bluestein_sbuf_square_kernel"),
+                                            (8193, 64, "bluestein_six_kernel"),
+                                            (8193, 1, "bluestein_sbuf_stacked_kernel"),
+                                            (8193, 2, "bluestein_kernel"), (65521, 1, "bluestein_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
-    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384; 128 x 128 at batch 1 reads one DFT
-    matrix for both FFTs), through HBM scratch beyond. 8191 itself is in the listed lengths (accuracy)."""
+    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384: one transform per tile on stacked
+    re/im planes, several per tile apart, 128 x 128 reading one DFT matrix for both FFTs) or, at batch 1, a
+    tall four-step (m <= 128 x 768 where it fits SBUF); through HBM scratch beyond. 8191 is in the listed
+    lengths (accuracy)."""
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
-def test_bluestein_past_the_sbuf_form_goes_through_hbm():
-    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a six-step in HBM scratch."""
+@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (8193, 2), (32771, 1)])
+def test_bluestein_in_sbuf_and_through_hbm(n, batch):
+    """4099 at batch 1 (stacked planes, no product on the Vector engine) and 2 (two per tile, 84 x 98), 8191 at
+    batch 2 (128 x 128, one DFT matrix), 8193 at batch 1 (stacked planes over a tall 84 x 196: n2 in two chunks)
+    and 2 (HBM scratch, radix inner), 32771 at batch 1 (112 x 588: five chunks, two PSUM banks of columns):
+    all within BOUND."""
+    check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), NORMS[(n + batch) % 3])
+
+
+def test_stacked_bluestein_without_a_partial_row_and_over_a_batch():
+    """n = 135 over 18 x 15 (135 = 9 rows of 15: no partial row), two transforms one after the other."""
+    inner = algorithms.Layout("four-step", 270, (18, 15))
+    layout = algorithms.Layout("bluestein", 135, (135,), inner=inner, per_tile=1)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "bluestein_sbuf_stacked_kernel"
+    x = random_array((2, 135), np.complex64, seed=135)
+    (y2,) = emulated.simulate(kernel, np.stack([x.real, x.imag]).astype(np.float32), *args)
+    assert error(y2[0] + 1j * y2[1], np.fft.fft(x.astype(np.complex128))) <= BOUND
+
+
+def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
+    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to m = s^3, transformed in
+    place in SBUF; every length up to 2^20 has an s <= 128."""
     assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
-    assert algorithms.choose(100003, 1).inner.algorithm == "six-step"
+    layout = algorithms.choose(100003, 1)
+    assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (59, 59, 59)
+    assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == "bluestein_cube_kernel"
+    assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
+
+
+@pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3)])
+def test_bluestein_cube_on_small_sides(n, side, batch):
+    """The in-place cube kernel on sides the planner does not pick (cheap to emulate): a PSUM bank holds a whole
+    stage, the chirp's last run is short, the last transform's fold rows are partial, an odd side folds rows
+    of unequal halves and mirrors the middle spectrum block; forward and inverse."""
+    from trnfft_backends.nki.emulated import simulate
+
+    layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, side ** 3, (side,) * 3))
+    x = random_array((batch, n), np.complex64, seed=n)
+    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
+                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
+        yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        assert error(yr + 1j * yi, ref) <= BOUND
+
+
+@pytest.mark.parametrize("n", [1000003])
+def test_bluestein_cube_at_a_million(n):
+    """A prime near 10^6 (m = 126^3 in place in SBUF): forward and inverse, one launch, within the bound."""
+    check_both_directions(random_array(n, np.complex64, seed=n), "backward")
 
 
 @pytest.mark.parametrize("batch", [3])
@@ -106,15 +158,45 @@ def test_shift_copy_moves_a_flat_range_across_rows(m, start, stop, shift):
 
 
 @pytest.mark.parametrize("norm", ["backward", "forward"])
-def test_square_four_step_reads_one_dft_matrix(norm):
-    """4096 = 64 x 64 at batch 1: both stages share F64 (the normalisation rides on the twiddles), read with the
-    twiddles as one table (one DMA)."""
+def test_square_four_step_on_stacked_planes(norm):
+    """4096 = 64 x 64 at batch 1: re and im as one [2, B, n] array (one DMA in, one out), both stages on F64 (the
+    normalisation rides on the twiddles), half of F64 and the twiddles read as one table: three DMAs a launch."""
     layout = algorithms.choose(4096, 1)
     assert layout.algorithm == "four-step" and layout.factors == (64, 64)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
-    assert kernel.__name__ == "four_step_square_kernel"
-    assert arguments.constant_bytes(args) == 5 * (64 * 64 * 4)   # one table: Re F64, Im F64, -Im F64, twiddles
+    assert kernel.__name__ == "four_step_stacked_kernel"
+    assert arguments.constant_bytes(args) == 64 * (3 * 64 + 2) * 4   # Re/Im F64[:, :32], (-1)^j, -(-1)^j, twiddles
     check_both_directions(random_array(4096, np.complex64, seed=4096), norm)
+    assert last_record().dma_transfers == 3
+
+
+def test_stacked_square_kernel_loops_over_a_batch():
+    """The stacked kernel takes any batch (one transform per iteration): 3 x 1024 = 32 x 32, inverse."""
+    kernel, args = arguments.kernel_arguments(algorithms.Layout("four-step", 1024, (32, 32), per_tile=1), False,
+                                              1.0 / 1024)
+    assert arguments.takes_stacked_parts(kernel)
+    x = random_array((3, 1024), np.complex64, seed=7)
+    (y2,) = emulated.simulate(kernel, np.stack([x.real, x.imag]).astype(np.float32), *args)
+    assert error(y2[0] + 1j * y2[1], np.fft.ifft(x.astype(np.complex128))) <= BOUND
+
+
+def test_square_four_step_at_batch_2_reads_one_dft_matrix():
+    """128 x 128 at batch 2 (one transform per tile, planes apart): F and the twiddles as one table."""
+    kernel, args = arguments.kernel_arguments(algorithms.choose(16384, 2), True, 1.0)
+    assert kernel.__name__ == "four_step_square_kernel"
+    assert arguments.constant_bytes(args) == 5 * (128 * 128 * 4)   # Re F, Im F, -Im F, twiddles
+
+
+@pytest.mark.parametrize("n,factors", [(8000, (80, 100)), (6561, (81, 81)), (4100, (50, 82))])
+def test_four_step_on_stacked_planes_at_batch_1(n, factors):
+    """Batch 1 of any four-step length: stacked planes, F1 and F2 (halved when even) and the twiddles in two
+    tables, k2 on partitions in the last stage; odd and even factors, square and not."""
+    layout = algorithms.choose(n, 1)
+    assert layout.factors == factors
+    kernel, _ = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "four_step_planes_kernel"
+    check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
+    assert last_record().dma_transfers == 4
 
 
 def test_any_axis_and_non_contiguous_input():

@@ -128,15 +128,25 @@ def test_cross_checking_compares_tensor_results_on_the_host(monkeypatch):
 
 
 def test_auto_does_not_import_torch_to_try_it_for_numpy_callers(tmp_path):
-    """torch-native's estimate counts torch's import, so the planner skips it for arrays."""
+    """torch-native's estimate counts torch's import, so the planner skips it for arrays, says
+    why, and a later process that has imported torch reconsiders (the choice was provisional)."""
     import os
     import subprocess
     import sys
-    code = ("import sys, numpy as np, trnfft; w = trnfft.which('fft', (1024,), 'complex64'); "
-            "assert 'torch' not in sys.modules, 'torch was imported'; "
-            "print(w.backend, w.choice.excluded.get('torch-native', ''))")
+    code = ("import sys, numpy as np{}, trnfft; w = trnfft.which('fft', (1024,), 'complex64'); "
+            "assert ('torch' in sys.modules) == {}, 'torch imported: ' + str('torch' in sys.modules); "
+            "print(w.choice.excluded.get('torch-native', ''), '|', sorted(w.choice.seconds))")
     env = dict(os.environ, TRNFFT_CACHE_DIR=str(tmp_path), TRNFFT_PLANNER="measure")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "not run: its rule estimates" in out.stdout
+
+    def run(with_torch):
+        out = subprocess.run([sys.executable, "-c", code.format(", torch" if with_torch else "", with_torch)],
+                             env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    first = run(with_torch=False)
+    assert "not run: it would import torch first (~1 s, once per process)" in first
+    assert "per call" in first and "torch-native" not in first.split("|")[1]
+    assert (tmp_path / "backend-choices.json").exists()  # the decision itself is kept ...
+    again = run(with_torch=True)  # ... but torch is paid for now: torch-native is measured
+    assert "import torch" not in again and "torch-native" in again.split("|")[1]

@@ -40,15 +40,26 @@ def check_norm(norm: str | None) -> str:
     return found
 
 
+def require_real(is_complex: bool, dtype: Any) -> None:
+    """A real-input transform (rfft, ihfft) refuses complex data, as numpy.fft and torch.fft do."""
+    if is_complex:
+        raise InvalidDtypeError(
+            f"this transform expects a real input, got {dtype}; use fft/fftn for complex data")
+
+
 def check_workers(workers: int | None) -> int:
     if workers is None:
         env = getenv(WORKERS_ENV)
         cached = _WORKERS.get(env)
         if cached is None:
             try:
-                cached = _WORKERS[env] = check_workers(int(env) if env else 1)
+                value = int(env) if env else 1
             except ValueError:
                 raise InvalidArgumentError(f"{WORKERS_ENV}={env!r} is not an integer") from None
+            try:
+                cached = _WORKERS[env] = check_workers(value)
+            except InvalidArgumentError as exc:
+                raise InvalidArgumentError(f"{WORKERS_ENV}={env!r}: {exc}") from None
         return cached
     try:
         workers = operator.index(workers)
@@ -62,7 +73,8 @@ def check_workers(workers: int | None) -> int:
     return workers
 
 
-def _axis(axis: Any, ndim: int, what: str) -> int:
+def axis_index(axis: Any, ndim: int, what: str) -> int:
+    """``axis`` as a non-negative index into ``ndim`` dimensions (InvalidAxisError when out of range)."""
     try:
         a = operator.index(axis)
     except TypeError:
@@ -107,7 +119,7 @@ def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | Non
         axes = range(ndim) if s is None else range(ndim - len(s), ndim)
         if s is not None and len(s) > ndim:
             raise InvalidArgumentError(f"s has {len(s)} entries but the input has {ndim} dimension(s)")
-    out_axes = tuple(_axis(a, ndim, name) for a in axes)
+    out_axes = tuple(axis_index(a, ndim, name) for a in axes)
     if s is not None and len(s) != len(out_axes):
         raise InvalidArgumentError(
             f"Shape and axes have different lengths: s and {name} must have the same length, "
@@ -138,9 +150,8 @@ class Call:
             precision, is_complex = arrays.torch_precision(x.dtype)
         else:
             precision, is_complex = arrays.numpy_precision(x.dtype)
-        if want == "real" and is_complex:
-            raise InvalidDtypeError(
-                f"this transform expects a real input, got {x.dtype}; use fft/fftn for complex data")
+        if want == "real":
+            require_real(is_complex, x.dtype)
         return precision
 
     def cast(self, dtype: np.dtype) -> None:

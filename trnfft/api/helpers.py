@@ -7,7 +7,8 @@ from typing import Any, Union
 import numpy as np
 
 from . import arrays
-from ..core.errors import InvalidArgumentError
+from ..core.errors import InvalidArgumentError, InvalidAxisError
+from .arguments import axis_index
 
 # one axis, or a tuple or list of them (any other sequence is taken as one, invalid, axis)
 Axes = Union[int, tuple[int, ...], list[int], None]
@@ -59,17 +60,18 @@ def torch_rfftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None
     return _torch_grid(_grid(n, d, real=True), out, dtype, device, requires_grad)
 
 
-def _shift(x: Any, axes: Axes, inverse: bool) -> Any:
+def _shift(x: Any, axes: Axes, inverse: bool, name: str) -> Any:
+    """Roll the axes by half their length; bad axes get the transforms' errors (InvalidAxisError)."""
     tensor = arrays.is_tensor(x)
     if not tensor:
         x = np.asarray(x)
+    if x.ndim == 0:
+        raise InvalidAxisError(f"the input to shift must have at least one dimension, got {x!r}")
     if axes is None:
         axes = tuple(range(x.ndim))
     elif not isinstance(axes, (tuple, list)):
         axes = (axes,)
-    for a in axes:
-        if not -x.ndim <= operator.index(a) < x.ndim:
-            raise InvalidArgumentError(f"axis {a} is out of range for {x.ndim} dimension(s)")
+    axes = tuple(axis_index(a, x.ndim, name) for a in axes)
     shifts = [(-(x.shape[a] // 2) if inverse else x.shape[a] // 2) for a in axes]
     if tensor:
         return arrays.loaded_torch().roll(x, shifts, tuple(axes))
@@ -78,19 +80,19 @@ def _shift(x: Any, axes: Axes, inverse: bool) -> Any:
 
 def fftshift(x: Any, axes: Axes = None) -> Any:
     """Move the zero frequency to the centre (numpy.fft.fftshift; tensors too)."""
-    return _shift(x, axes, inverse=False)
+    return _shift(x, axes, inverse=False, name='axes')
 
 
 def ifftshift(x: Any, axes: Axes = None) -> Any:
     """Undo fftshift."""
-    return _shift(x, axes, inverse=True)
+    return _shift(x, axes, inverse=True, name='axes')
 
 
 def torch_fftshift(input: Any, dim: Axes = None) -> Any:
     """As torch.fft.fftshift (arrays too)."""
-    return _shift(input, dim, inverse=False)
+    return _shift(input, dim, inverse=False, name='dim')
 
 
 def torch_ifftshift(input: Any, dim: Axes = None) -> Any:
     """As torch.fft.ifftshift (arrays too)."""
-    return _shift(input, dim, inverse=True)
+    return _shift(input, dim, inverse=True, name='dim')

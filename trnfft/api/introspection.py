@@ -1,6 +1,7 @@
 """Answers about the backends: what is installed, what runs a given call, settings."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Sequence
 
@@ -17,16 +18,8 @@ from ..core.planning import plan_on
 from ..core.plan_cache import plan_cache
 from ..core.problem import FFTProblem, make_problem
 from ..core.registry import REGISTRY, contain
-from .arguments import check_norm, check_workers, normalize_axes
-
-# function name -> (kind, forward, halved last axis)
-FUNCTIONS = {
-    "fft": ("c2c", True), "ifft": ("c2c", False), "fft2": ("c2c", True),
-    "ifft2": ("c2c", False), "fftn": ("c2c", True), "ifftn": ("c2c", False),
-    "rfft": ("r2c", True), "rfft2": ("r2c", True), "rfftn": ("r2c", True),
-    "irfft": ("c2r", False), "irfft2": ("c2r", False), "irfftn": ("c2r", False),
-}
-
+from .arguments import SWAP_NORM, check_norm, check_workers, normalize_axes, require_real
+from .functions import FUNCTIONS
 
 def backends_info() -> list[dict[str, Any]]:
     """Every registered backend (and every plugin that failed), as plain dicts."""
@@ -90,13 +83,14 @@ class Which:
     choice: Choice | None = None      # ... by this decision (timings or estimates, when)
 
 
-def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
+def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = None, *,
           axes: Sequence[int] | None = None, norm: str | None = None,
           backend: selection.BackendSpec = None, array: str = NUMPY,
           workers: int | None = None) -> Which:
     """Which backend ``trnfft.<function>`` on an array of ``shape``/``dtype`` would use here.
 
-    ``array`` is where the input lives: ``numpy`` (a NumPy array) or
+    ``dtype`` defaults to float32 for the real-input functions (rfft, ihfft, ...),
+    complex64 for the others. ``array`` is where the input lives: ``numpy`` (a NumPy array) or
     ``torch:<device>`` (a tensor, e.g. ``torch:cpu``, ``torch:cuda``,
     ``torch:meta``), prefixed ``split:`` for a SplitComplex pair of them; the
     answer says which conversion, if any, the call pays. Under "auto" with
@@ -105,22 +99,25 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = "c
     """
     problem = _described(function, shape, dtype, axes, norm, array, workers)
     base = array.removeprefix(SPLIT_PREFIX)
-    if array.startswith(TORCH_PREFIX):
-        _import_torch()
+    if base.startswith(TORCH_PREFIX):
+        _check_torch_device(base)
     sel = selection.resolve(backend)
     entry = entry_for(problem, backend, array)
     plan = entry.plan
     chosen = getattr(plan, "backend", sel.names[0])
     source = sel.source
-    if not host_viewable(array) and chosen not in sel.names:  # plain "auto", an array needing a host copy
-        source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
+    if sel.by_auto and chosen != sel.names[0]:  # plain "auto" went past its pick
+        if not host_viewable(array):  # an array needing a host copy
+            source += f", which sends {base} arrays to the first backend in its order that takes them as they are"
+        elif not sel.candidates:  # (with candidates, its planner chose: ``choice`` says why)
+            source += f", whose pick {sel.names[0]} declines this problem: the next in its order took it"
     return Which(chosen, source, problem, len(getattr(plan, "passes", (plan,))),
                  skipped_entries(sel, problem, chosen), array,
                  conversion_for(array, entry.takes).describe(array), sel.candidates,
                  autoplan.recorded(problem, array, sel.candidates) if sel.candidates else None)
 
 
-def forget_choices(function: str | None = None, shape: Sequence[int] = (1024,), dtype: Any = "complex64", *,
+def forget_choices(function: str | None = None, shape: Sequence[int] = (1024,), dtype: Any = None, *,
                    axes: Sequence[int] | None = None, array: str = NUMPY, workers: int | None = None) -> int:
     """Forget what auto's planner remembers, so that it measures again: every choice of this
     machine (``function`` None), or the one for ``trnfft.<function>`` on ``array`` input of
@@ -146,31 +143,46 @@ def _described(function: str, shape: Sequence[int], dtype: Any, axes: Sequence[i
                                    f"got {array!r}")
     if function not in FUNCTIONS:
         raise InvalidArgumentError(f"unknown function {function!r}; one of {sorted(FUNCTIONS)}")
-    kind, forward = FUNCTIONS[function]
+    kind, forward, hermitian, one_dimensional = FUNCTIONS[function]
+    if dtype is None:  # single precision, of the kind the function takes
+        dtype = "float32" if kind == "r2c" else "complex64"
     try:
         dt = np.dtype(dtype)
     except TypeError:
         raise InvalidDtypeError(f"unknown dtype {dtype!r}; e.g. complex64, float64") from None
-    precision, _ = numpy_precision(dt)
+    precision, is_complex = numpy_precision(dt)
+    if kind == "r2c":
+        require_real(is_complex, dt)  # as the call itself would refuse it
     shape = tuple(int(d) for d in shape)
     if not shape or min(shape) < 1:
         raise InvalidArgumentError(f"shape must be non-empty with every dimension >= 1, got {shape}")
-    if axes is None and function[-1] not in "2n":
+    if axes is None and one_dimensional:
         axes = (-1,)
     elif axes is None and function.endswith("2"):
         axes = (-2, -1)
     ax, _ = normalize_axes(len(shape), None, axes, unique=True)
+    norm = check_norm(norm)
     return replace(make_problem(kind, shape, axes=ax, precision=precision,
-                                norm=check_norm(norm), forward=forward),
+                                norm=SWAP_NORM[norm] if hermitian else norm, forward=forward),
                    workers=check_workers(workers))
 
 
-def _import_torch() -> None:
-    """torch, which a question about tensor input needs (trials run on a tensor)."""
+def _check_torch_device(base: str) -> None:
+    """Import torch, which a question about tensor input needs (trials run on a tensor), and check
+    that ``torch:<device>`` names a device torch knows, or one a backend declares it takes."""
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError as exc:
         raise InvalidArgumentError(f"array='torch:...' needs torch, which cannot be imported ({exc})") from None
+    declared = {kind.removeprefix(SPLIT_PREFIX) for rec in REGISTRY.records().values()
+                if (caps := rec.capabilities()) is not None for kind in caps.arrays}
+    if base in declared:  # e.g. torch:neuron, a device type only the Neuron SDK registers
+        return
+    device = base[len(TORCH_PREFIX):]
+    try:
+        torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise InvalidArgumentError(f"array={base!r}: {device!r} is not a torch device ({exc})") from None
 
 
 def skipped_entries(sel: selection.Selection, problem: FFTProblem | None = None,
@@ -193,5 +205,21 @@ def configure_backend(name: str, **options: Any) -> None:
     rec = REGISTRY.get(name)
     if rec.backend is None or not hasattr(rec.backend, "configure"):
         raise BackendError(f"backend {name!r} has no settings to configure")
+    accepted = _keywords(rec.backend.configure)
+    unknown = sorted(set(options) - accepted) if accepted is not None else []
+    if unknown:
+        raise InvalidArgumentError(f"backend {name!r} has no setting {', '.join(map(repr, unknown))}; "
+                                   f"its settings: {', '.join(sorted(accepted or ())) or 'none'}")
     rec.backend.configure(**options)
     plan_cache.clear()
+
+
+def _keywords(function: Any) -> set[str] | None:
+    """The keyword arguments ``function`` takes (None: any, it has ``**kwargs`` or no signature)."""
+    try:
+        params = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}

@@ -28,21 +28,10 @@ import numpy as np
 from .arrays import numpy_precision
 from ..core.errors import InvalidArgumentError, TrnfftError
 from .arguments import NUMPY, check_n, transform
+from .functions import FUNCTIONS, Function
 
 __ua_domain__ = "numpy.scipy.fft"
 
-# scipy.fft function -> (kind, forward, hermitian, one-dimensional)
-FUNCTIONS: dict[str, tuple[str, bool, bool, bool]] = {
-    "fft": ("c2c", True, False, True), "ifft": ("c2c", False, False, True),
-    "rfft": ("r2c", True, False, True), "irfft": ("c2r", False, False, True),
-    "hfft": ("c2r", False, True, True), "ihfft": ("r2c", True, True, True),
-    "fft2": ("c2c", True, False, False), "ifft2": ("c2c", False, False, False),
-    "fftn": ("c2c", True, False, False), "ifftn": ("c2c", False, False, False),
-    "rfft2": ("r2c", True, False, False), "irfft2": ("c2r", False, False, False),
-    "rfftn": ("r2c", True, False, False), "irfftn": ("c2r", False, False, False),
-    "hfft2": ("c2r", False, True, False), "ihfft2": ("r2c", True, True, False),
-    "hfftn": ("c2r", False, True, False), "ihfftn": ("r2c", True, True, False),
-}
 _DEFAULT_AXES = {"2": (-2, -1), "n": None}
 
 
@@ -52,11 +41,11 @@ def __ua_function__(method: Callable, args: tuple, kwargs: dict) -> Any:
     spec = FUNCTIONS.get(name)
     if spec is None:
         return NotImplemented
-    run = _one_axis if spec[3] else _many_axes
+    run = _one_axis if spec.one_dimensional else _many_axes
     return run(spec, _DEFAULT_AXES.get(name[-1]), *args, **kwargs)
 
 
-def _one_axis(spec: tuple[str, bool, bool, bool], _default: Any, x: Any, n: Any = None,
+def _one_axis(spec: Function, _default: Any, x: Any, n: Any = None,
               axis: Any = -1, norm: str | None = None, overwrite_x: bool = False,
               workers: Any = None, *, plan: Any = None) -> Any:
     """scipy's 1-D signature: (x, n, axis, norm, overwrite_x, workers, *, plan)."""
@@ -69,7 +58,7 @@ def _one_axis(spec: tuple[str, bool, bool, bool], _default: Any, x: Any, n: Any 
                      flavor=NUMPY, hermitian=hermitian, axis_name="axis")
 
 
-def _many_axes(spec: tuple[str, bool, bool, bool], default_axes: Any, x: Any, s: Any = None,
+def _many_axes(spec: Function, default_axes: Any, x: Any, s: Any = None,
                axes: Any = "default", norm: str | None = None, overwrite_x: bool = False,
                workers: Any = None, *, plan: Any = None) -> Any:
     """scipy's n-D signature: (x, s, axes, norm, overwrite_x, workers, *, plan)."""

@@ -2,22 +2,40 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import InvalidArgumentError, TrnfftError
 
 if TYPE_CHECKING:
     from .sweep import CrossCheckReport
 
 
-def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
-    """Write a PNG: one panel per precision, one line per backend over the 1-D c2c/r2c/c2r problems,
-    and the batched and n-D rows as hollow markers at their points per transform."""
+def _pyplot() -> Any:
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        from ..core.errors import TrnfftError
         raise TrnfftError("--plot needs matplotlib: pip install 'trnfft[plot]'") from exc
+    return plt
+
+
+def check_plot_path(path: str) -> None:
+    """Raise InvalidArgumentError unless matplotlib can write ``path``'s format (by its extension)."""
+    _pyplot()  # matplotlib is there (else a clear error now, not after the sweep)
+    from matplotlib.backend_bases import FigureCanvasBase
+    formats = FigureCanvasBase.get_supported_filetypes()
+    extension = Path(path).suffix.lstrip(".").lower()
+    if extension not in formats:
+        raise InvalidArgumentError(f"--plot {path}: the file name must end in one of "
+                                   f"{', '.join('.' + f for f in sorted(formats))} (e.g. check.png)")
+
+
+def plot_errors(reports: list["CrossCheckReport"], path: str) -> None:
+    """Write a PNG: one panel per precision, one line per backend over the 1-D c2c/r2c/c2r problems,
+    and the batched and n-D rows as hollow markers at their points per transform."""
+    plt = _pyplot()
 
     precisions = sorted({r.problem.precision for r in reports}, reverse=True)
     # one colour and marker per backend across both panels

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
@@ -50,8 +52,26 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     for k in kinds:
         if k not in KINDS:
             raise InvalidArgumentError(f"unknown kind {k!r} in --kinds; use {', '.join(KINDS)}")
+    if args.json and args.json != "-":
+        _check_output("--json", args.json)
+    if args.plot:
+        _check_output("--plot", args.plot)
+        from .plot import check_plot_path
+        check_plot_path(args.plot)
     return {"backends": backends, "sizes": sizes, "precisions": dict.fromkeys(precisions),
             "kinds": kinds, "c": args.c or DEFAULT_C}
+
+
+def _check_output(flag: str, path: str) -> None:
+    """Fail before the sweep, not after it, when a report could not be written to ``path``."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise InvalidArgumentError(f"{flag} {path}: is a directory; give a file name")
+    if not folder.is_dir():
+        raise InvalidArgumentError(f"{flag} {path}: the directory {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InvalidArgumentError(f"{flag} {path}: not writable here")
 
 
 def run_check_command(args: argparse.Namespace) -> int:

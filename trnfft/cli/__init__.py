@@ -157,9 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shape", type=cli_args.shape, default="1024",
                    help="the input's shape (for c2r functions: the real output's), comma-separated, "
                         "e.g. 128,1024 (default: 1024)")
-    p.add_argument("--dtype", default="complex64",
+    p.add_argument("--dtype", default=None,
                    help="the input's dtype: float32/complex64 (single) or float64/complex128 "
-                        "(double) (default: complex64)")
+                        "(double) (default: float32 for rfft/rfft2/rfftn/ihfft*, else complex64)")
     p.add_argument("--axes", type=cli_args.axes, default=None,
                    help="transformed axes, comma-separated, e.g. --axes=-2,-1 (default: the function's "
                         "own: -1 for 1-D, -2,-1 for 2-D, all for n-D)")

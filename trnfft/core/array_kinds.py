@@ -156,7 +156,8 @@ def tensor_to_host(t: Any) -> np.ndarray:
 
 
 def host_to_cpu_tensor(y: np.ndarray, like: Any) -> Any:
-    """A CPU tensor sharing ``y``'s memory (``like`` is a CPU tensor)."""
+    """A CPU tensor sharing ``y``'s memory. ``like`` (the caller's CPU tensor) is not needed here:
+    it is there because every ``Conversion.back`` is called as ``back(result, input)``."""
     return sys.modules["torch"].from_numpy(y)
 
 

@@ -178,9 +178,24 @@ def _known(key: str, effort: str, versions: dict[str, str]) -> Choice | None:
             if choice is not None:
                 _remember(key, choice)
         if (choice is not None and choice.candidates == versions
-                and (effort == "estimate" or choice.effort == "measure")):
-            return choice
+                and (effort == "estimate" or choice.effort == "measure")
+                and not any(_pending_setup(name) is None for name in choice.provisional)):
+            return choice  # (a candidate skipped for a one-time cost since paid is reconsidered)
     return None
+
+
+def _pending_setup(name: str) -> tuple[float, str] | None:
+    """What candidate ``name`` still has to pay once in this process (its ``pending_setup``)."""
+    rec = REGISTRY.records().get(name)
+    pending = getattr(rec.backend if rec is not None else None, "pending_setup", None)
+    if pending is None:
+        return None
+    try:
+        seconds, what = pending()
+        return float(seconds), str(what)
+    except BaseException as exc:  # a plugin's answer that is not (seconds, what): no setup assumed
+        contain(exc)
+        return None
 
 
 def _remember(key: str, choice: Choice) -> None:
@@ -227,12 +242,14 @@ def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...],
              versions: dict[str, str], budget: float) -> tuple[Choice | None, dict[str, Plan]]:
     builders = {name: functools.partial(make_plan, problem, (name,)) for name in candidates}
     estimates, _ = _estimates(problem, source, candidates)
-    trials = time_plans(builders, estimates, problem, source, budget, array_kinds_of)
+    setups = {name: setup for name in candidates if (setup := _pending_setup(name)) is not None}
+    trials = time_plans(builders, estimates, problem, source, budget, array_kinds_of, setups)
     if not trials.seconds:
         return None, {}
     seconds = trials.seconds
     best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
-    choice = Choice(best, "measure", seconds, time.time(), versions, trials.excluded, trials.runs)
+    choice = Choice(best, "measure", seconds, time.time(), versions, trials.excluded, trials.runs,
+                    sorted(trials.provisional))
     return choice, trials.plans
 
 
@@ -247,7 +264,8 @@ def _estimate(problem: FFTProblem, source: str, candidates: tuple[str, ...],
 
 def _estimates(problem: FFTProblem, source: str,
                candidates: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
-    """(each candidate's own estimate of seconds per call, why the others gave none)."""
+    """(each candidate's own estimate of seconds per call, plus any one-time setup it still has to
+    pay here (``pending_setup``), why the others gave none)."""
     seconds: dict[str, float] = {}
     excluded: dict[str, str] = {}
     for name in candidates:
@@ -265,7 +283,8 @@ def _estimates(problem: FFTProblem, source: str,
             excluded[name] = f"estimate_seconds raised {type(exc).__name__}: {exc}"
             continue
         if value > 0 and math.isfinite(value):
-            seconds[name] = value
+            setup = _pending_setup(name)
+            seconds[name] = value + (setup[0] if setup is not None else 0.0)
         else:
             excluded[name] = f"estimated {value!r} seconds"
     return seconds, excluded

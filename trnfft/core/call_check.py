@@ -64,7 +64,14 @@ def _from_env() -> CrossCheckConfig | None:
         ref, mode, c = getenv(CROSSCHECK_ENV), getenv(MODE_ENV), getenv(C_ENV)
         cfg = None
         if ref and ref.strip():
-            cfg = CrossCheckConfig(ref.strip(), float(c) if c else DEFAULT_C, mode or "raise")
+            try:
+                c_value = float(c) if c else DEFAULT_C
+            except ValueError:
+                raise InvalidArgumentError(f"{C_ENV}={c!r} is not a number") from None
+            try:
+                cfg = CrossCheckConfig(ref.strip(), c_value, mode or "raise")
+            except InvalidArgumentError as exc:
+                raise InvalidArgumentError(f"{MODE_ENV}={mode!r}, {C_ENV}={c!r}: {exc}") from None
         _env_cache = (key, cfg)
     return _env_cache[1]
 

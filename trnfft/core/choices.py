@@ -37,7 +37,7 @@ from .user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warnin
                          write_atomically)
 
 FILE_NAME = "backend-choices.json"
-FORMAT = 1
+FORMAT = 2            # 2: records say which exclusions were provisional (a one-time setup)
 SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
 FORGET_LOCK_TIMEOUT = 10.0  # seconds forgetting waits for it (forgetting is asked for, so not skipped)
@@ -55,6 +55,8 @@ class Choice:
     candidates: dict[str, str]     # every candidate considered -> its version then
     excluded: dict[str, str] = field(default_factory=dict)  # candidate -> why it was not timed
     runs: dict[str, int] = field(default_factory=dict)      # measured candidate -> timed runs
+    # excluded only for a one-time cost (``pending_setup``): the choice holds until that is paid
+    provisional: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,7 +71,8 @@ class Choice:
         if not (isinstance(choice.backend, str) and isinstance(choice.effort, str)
                 and isinstance(choice.when, (int, float)) and _str_map(choice.candidates, str)
                 and _str_map(choice.seconds, (int, float)) and _str_map(choice.excluded, str)
-                and _str_map(choice.runs, int)):
+                and _str_map(choice.runs, int) and isinstance(choice.provisional, list)
+                and all(isinstance(name, str) for name in choice.provisional)):
             raise ValueError("malformed choice record (wrong field types)")
         return choice
 

@@ -31,6 +31,12 @@ A backend object answers, in order of use:
 
 * optionally:    ``backend.configure(**options)`` for backend settings,
                  ``backend.details()`` -> dict shown by ``trnfft info``,
+                 ``backend.estimate_seconds(problem, source)`` -> seconds per call
+                 (auto's planner), ``backend.pending_setup()`` -> ``(seconds,
+                 what)`` this process still pays once before its first plan
+                 (e.g. ``(1.0, "import torch")``), or None once paid: the
+                 planner adds it to the estimate but remembers a candidate it
+                 skipped for it only until it has been paid,
                  ``plan.nbytes`` -> int, the memory the plan holds (buffers,
                  tables), counted against the plan cache's byte limit (a plan
                  without it counts as 0), and

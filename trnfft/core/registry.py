@@ -298,9 +298,13 @@ class Registry:
     def get(self, name: str) -> BackendRecord:
         rec = self.records().get(self.canonical(name))
         if rec is None:
-            known = ", ".join(self.names() + self.aliases()) or "none"
+            records = self.records()
+            known = ", ".join(sorted(n for n, r in records.items() if not r.error)
+                              + self.aliases()) or "none"
+            failed = "".join(f" Plugin {r.plugin!r} failed to load, so its backends are missing: "
+                             f"{r.error}." for r in records.values() if r.error)
             raise UnknownBackendError(
-                f"unknown trnfft backend {name!r}; registered backends: {known}. "
+                f"unknown trnfft backend {name!r}; registered backends: {known}.{failed} "
                 f"Backends come from the entry-point group {ENTRY_POINT_GROUP!r} "
                 f"(check {LOAD_ENV} if set)")
         return rec

@@ -8,7 +8,10 @@ Highest priority first:
 3. ``TRNFFT_BACKEND``;
 4. "auto": the available backend with the highest ``auto_priority``; when that
    one declared itself a candidate, the planner (``autoplan.py``) chooses among
-   all available candidates per problem instead.
+   all available candidates per problem instead. A problem auto's pick declines
+   (double precision on an NKI backend, say) goes to the next available backend
+   in the "auto" order, as in a list; a backend the caller names never falls
+   through.
    For an array that would need a host copy to reach auto's plan (a tensor on a
    device, a meta tensor), the first available backend in the "auto" order
    whose plans take it as it is goes first (``Selection.in_place``), by the
@@ -61,8 +64,8 @@ class Selection:
     # what plans made for this selection are cached under: ``names``, or for auto's planner
     # its candidates behind a marker, so that an explicit selection of the backend the planner
     # chose never shares, or is served, a plan the planner made (an attribute: the hot path reads it);
-    # plain "auto" without a planner puts its names behind the marker too, since its device
-    # entries (``in_place``) differ from an explicit selection's
+    # plain "auto" without a planner names its whole order, which an explicit list of the same
+    # names equals in every respect (its device entries, ``in_place``, are that list too)
     plan_key: tuple[str, ...] = field(init=False)
 
     @property
@@ -178,6 +181,8 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
     auto = requested == AUTO
     candidates = _auto_candidates(names[0]) if auto else ()
     in_place = tuple(n for n in REGISTRY.auto_order() if _available(n)) if auto else ()
+    if auto:  # a problem auto's pick declines falls through to the next in auto's order, as in a list
+        names = list(in_place)
     return Selection(tuple(names), requested, source, tuple(skipped), candidates, in_place or tuple(names))
 
 

@@ -68,35 +68,43 @@ class Trials(NamedTuple):
     excluded: dict[str, str]
     plans: dict[str, Plan]
     runs: dict[str, int]   # timed runs behind each figure (2 at least)
+    provisional: set[str]  # excluded only because of a one-time setup still to pay (``setups``)
 
 
 def _hopeless(name: str, estimates: dict[str, float], best: dict[str, float],
-              remaining: float) -> str:
+              remaining: float, setup: tuple[float, str] | None = None) -> str:
     """Why candidate ``name`` is not worth running, given what was measured ("" if it is).
 
-    Its estimate is over ``DROP_RATIO`` times the fastest time measured, or it
-    does not fit in the budget left and its rule ranks it behind a candidate
-    already measured (numpy.fft of 2^24 points would take seconds to lose)."""
+    Its estimate (with any one-time ``setup`` it still has to pay) is over
+    ``DROP_RATIO`` times the fastest time measured, or it does not fit in the
+    budget left and its rule ranks it behind a candidate already measured
+    (numpy.fft of 2^24 points would take seconds to lose)."""
     estimate = estimates.get(name)
     if not best or estimate is None:
         return ""
+    first = ""
+    if setup is not None:  # the estimate includes it: say so, apart from the per-call figure
+        first = f"it would {setup[1]} first (~{setup[0]:g} s, once per process), and "
+    rule = f"{first}its rule estimates {(estimate - (setup[0] if setup else 0.0)) * 1e6:,.1f} us per call"
     if estimate > DROP_RATIO * min(best.values()):
-        return (f"not run: its rule estimates {estimate * 1e6:,.1f} us, over {DROP_RATIO:g}x the "
-                f"fastest measured")
+        return f"not run: {rule}: over {DROP_RATIO:g}x the fastest measured"
     ahead = [n for n in best if estimates.get(n, math.inf) < estimate]
     if estimate > remaining and ahead:
-        return (f"not run: its rule estimates {estimate * 1e6:,.1f} us, more than the budget left "
-                f"and slower than {ahead[0]}'s estimate")
+        return f"not run: {rule}: more than the budget left and slower than {ahead[0]}'s estimate"
     return ""
 
 
 def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, float],
                problem: FFTProblem, source: str, budget: float,
-               accepted: Callable[[str], frozenset[str]]) -> Trials:
+               accepted: Callable[[str], frozenset[str]],
+               setups: Mapping[str, tuple[float, str]] | None = None) -> Trials:
     """Plan and time each candidate (``builders``, in priority order) on trnfft's own input.
 
     Candidates run in order of their ``estimates`` (those without one last); one
-    its rule calls hopeless (``_hopeless``) is neither planned nor run."""
+    its rule calls hopeless (``_hopeless``) is neither planned nor run. ``setups``:
+    the one-time costs the estimates include (seconds, what), per candidate."""
+    setups = setups or {}
+    provisional: set[str] = set()
     x = trial_input(problem, source)
     runs_started = time.perf_counter()
     planning = 0.0  # the candidates' own planning is theirs to bound, not the trials' budget
@@ -107,9 +115,13 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
     plans: dict[str, Plan] = {}
     count: dict[str, int] = {}
     for name in sorted(builders, key=lambda n: estimates.get(n, math.inf)):
-        why = _hopeless(name, estimates, best, budget - (time.perf_counter() - runs_started - planning))
+        remaining = budget - (time.perf_counter() - runs_started - planning)
+        why = _hopeless(name, estimates, best, remaining, setups.get(name))
         if why:
             excluded[name] = why
+            if name in setups and not _hopeless(name, {**estimates, name: estimates[name] - setups[name][0]},
+                                                best, remaining):
+                provisional.add(name)  # only the one-time setup made it hopeless
             continue
         start = time.perf_counter()
         try:
@@ -159,4 +171,4 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
                 run(x)
             best[name] = min(best[name], (time.perf_counter() - start) / number)
             count[name] += number
-    return Trials(best, excluded, plans, count)
+    return Trials(best, excluded, plans, count, provisional)

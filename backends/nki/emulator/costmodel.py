@@ -13,13 +13,17 @@ D/nki/deep-dives/nki_perf_guide.html, D/nki/deep-dives/nki-dma-bandwidth-guide.h
 Model: each engine's busy time is its summed cycles over its clock; DMA time
 is HBM bytes over min(DMA, HBM) bandwidth, SBUF -> SBUF bytes over the DMA
 bandwidth, plus the fixed costs spread over the 16 queues. The kernel time is bracketed: ``overlapped`` (engines fully in
-parallel: the maximum) and ``serial`` (nothing overlaps: the sum). Launch
+parallel: the maximum) and ``serial`` (nothing overlaps: the sum). On NeuronCore-v2 (trn1) two pairs of
+engines share an access port and cannot overlap there: "NC-v2 forbids concurrent Vector+GpSimd SBUF access
+and Vector+Scalar PSUM access; NC-v3 lifts both" (nki-reference.md section 2, from
+D/nki/guides/architecture/trainium_inferentia2_arch.html). So on trn1 ``overlapped`` is also at least
+Vector + GpSimd busy time, and at least the PSUM-touching part of Vector + Scalar busy time (``ports``). Launch
 overhead is not included (the docs give no figure; trnsci/trnfft measured
 ~0.85 ms per launch through torch-xla on trn1).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,12 +43,13 @@ class Chip:
     hbm_bytes_per_s: float
     dma_fixed_s: float = 1.3e-6
     dma_queues: int = 16
+    shared_ports: bool = False     # NC-v2: Vector+GpSimd share SBUF access, Vector+Scalar PSUM access
     peak_bf16_flops: float = 0.0
     peak_fp32_flops: float = 0.0
 
 
 CHIPS = {
-    "trn1": Chip("trn1", 2.8e9, 1.12e9, 1.4e9, 1.4e9, 272e9, 820e9,
+    "trn1": Chip("trn1", 2.8e9, 1.12e9, 1.4e9, 1.4e9, 272e9, 820e9, shared_ports=True,
                  peak_bf16_flops=92e12, peak_fp32_flops=23e12),
     "trn2": Chip("trn2", 2.4e9, 0.96e9, 1.2e9, 1.2e9, 368e9, 3e12,
                  peak_bf16_flops=79e12, peak_fp32_flops=20e12),
@@ -83,12 +88,13 @@ class ModelledCost:
     overlapped_s: float
     serial_s: float
     launches: int
+    ports: dict[str, float] = field(default_factory=dict)   # shared access ports: busy seconds (trn1)
     label: str = LABEL
 
     def as_dict(self) -> dict:
         return {"chip": self.chip, "label": self.label, "launches": self.launches,
-                "engine_seconds": dict(self.engines), "kernel_seconds_overlapped": self.overlapped_s,
-                "kernel_seconds_serial": self.serial_s}
+                "engine_seconds": dict(self.engines), "shared_port_seconds": dict(self.ports),
+                "kernel_seconds_overlapped": self.overlapped_s, "kernel_seconds_serial": self.serial_s}
 
 
 def model(rec: KernelRecord, chip: str = "trn1") -> ModelledCost:
@@ -102,4 +108,10 @@ def model(rec: KernelRecord, chip: str = "trn1") -> ModelledCost:
     moved = rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes
     engines["dma"] = (moved / min(c.dma_bytes_per_s, c.hbm_bytes_per_s) + rec.sbuf_to_sbuf_bytes / c.dma_bytes_per_s
                       + rec.dma_transfers * c.dma_fixed_s / c.dma_queues)
-    return ModelledCost(chip, engines, max(engines.values()), sum(engines.values()), rec.launches)
+    ports = {}
+    if c.shared_ports:
+        ports["vector+gpsimd SBUF"] = engines["vector"] + engines["gpsimd"]
+        ports["vector+scalar PSUM"] = (rec.psum_cycles.get("vector", 0) / c.vector_hz
+                                       + rec.psum_cycles.get("scalar", 0) / c.scalar_hz)
+    return ModelledCost(chip, engines, max(*engines.values(), *ports.values()), sum(engines.values()),
+                        rec.launches, ports)

@@ -32,8 +32,13 @@ gpsimd_engine, unknown_engine = engine.gpsimd, engine.unknown
 
 
 def get_nc_version() -> nc_version:
-    """The NeuronCore generation of the target (TRNFFT_NKI_TARGET): trn1 -> gen2, trn2 -> gen3."""
-    return nc_version.gen2 if target().name == "trn1" else nc_version.gen3
+    """The NeuronCore generation of the target (TRNFFT_NKI_TARGET): trn1 -> gen2, trn2 -> gen3, trn3 -> gen4."""
+    return nc_version(target().generation)
+
+
+def _touches_psum(args: tuple, kwargs: dict) -> bool:
+    """Whether an instruction's operands include a PSUM tile (for the cost model's shared PSUM port)."""
+    return any(isinstance(a, NkiTensor) and a.buffer is psum for a in (*args, *kwargs.values()))
 
 
 def _instruction(page: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -47,7 +52,8 @@ def _instruction(page: str) -> Callable[[Callable[..., None]], Callable[..., Non
             require("mask" not in kwargs, "removed-mask",
                     "mask= was removed in NKI Beta 2; clamp ranges with min() instead", "beta2")
             try:
-                fn(*args, **kwargs)
+                with record.psum_access(_touches_psum(args, kwargs)):
+                    fn(*args, **kwargs)
             except TypeError:
                 try:
                     signature.bind(*args, **kwargs)

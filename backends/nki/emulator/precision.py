@@ -12,16 +12,20 @@ import contextlib
 import os
 from typing import Iterator
 
+from trnfft.plugin import BackendUnavailableError, InvalidArgumentError
+
+MATMUL_ENV = "TRNFFT_NKI_MATMUL"
 MODES = ("fp32", "bf16")
 _override: list[str] = []
 
 
 def mode() -> str:
+    """The matmul operand precision in force: the innermost matmul_precision block, else TRNFFT_NKI_MATMUL."""
     if _override:
         return _override[-1]
-    value = os.environ.get("TRNFFT_NKI_MATMUL", "fp32").strip().lower() or "fp32"
+    value = os.environ.get(MATMUL_ENV, "fp32").strip().lower() or "fp32"
     if value not in MODES:
-        raise ValueError(f"TRNFFT_NKI_MATMUL must be one of {MODES}, got {value!r}")
+        raise BackendUnavailableError(f"{MATMUL_ENV}={value!r}: expected one of {', '.join(MODES)}")
     return value
 
 
@@ -29,7 +33,7 @@ def mode() -> str:
 def matmul_precision(value: str) -> Iterator[None]:
     """Within the block, emulate matmuls with ``value`` ("fp32" or "bf16") operands."""
     if value not in MODES:
-        raise ValueError(f"matmul precision must be one of {MODES}, got {value!r}")
+        raise InvalidArgumentError(f"matmul precision must be one of {MODES}, got {value!r}")
     _override.append(value)
     try:
         yield

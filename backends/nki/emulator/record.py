@@ -24,6 +24,7 @@ class KernelRecord:
     launches: int = 0
     instructions: Counter = field(default_factory=Counter)   # engine -> count
     cycles: dict[str, float] = field(default_factory=dict)   # engine -> modelled cycles
+    psum_cycles: dict[str, float] = field(default_factory=dict)  # engine -> cycles of its instructions touching PSUM
     matmuls: Counter = field(default_factory=Counter)        # (K, M, N, dtype) -> count
     macs: int = 0
     hbm_to_sbuf_bytes: int = 0
@@ -41,6 +42,8 @@ class KernelRecord:
         self.instructions.update(other.instructions)
         for engine, c in other.cycles.items():
             self.cycles[engine] = self.cycles.get(engine, 0) + c
+        for engine, c in other.psum_cycles.items():
+            self.psum_cycles[engine] = self.psum_cycles.get(engine, 0) + c
         self.matmuls.update(other.matmuls)
         self.macs += other.macs
         self.hbm_to_sbuf_bytes += other.hbm_to_sbuf_bytes
@@ -55,6 +58,7 @@ class KernelRecord:
             "kernels": list(self.kernels), "launches": self.launches,
             "instructions": {e: self.instructions.get(e, 0) for e in ENGINES},
             "cycles": {e: self.cycles.get(e, 0) for e in ENGINES if e != "dma"},
+            "psum_cycles": {e: self.psum_cycles.get(e, 0) for e in ("vector", "scalar")},
             "matmuls": [{"K": k, "M": m, "N": n, "dtype": d, "count": c}
                         for (k, m, n, d), c in sorted(self.matmuls.items())],
             "macs": self.macs, "hbm_to_sbuf_bytes": self.hbm_to_sbuf_bytes,
@@ -69,6 +73,7 @@ class KernelRecord:
 class _State(threading.local):
     def __init__(self) -> None:
         self.current: KernelRecord | None = None
+        self.touches_psum = False     # the instruction being counted reads or writes PSUM
         self.collectors: list[KernelRecord] = []
         self.last: KernelRecord | None = None
 
@@ -111,12 +116,25 @@ def collect() -> Iterator[KernelRecord]:
         _state.collectors.remove(total)
 
 
+@contextlib.contextmanager
+def psum_access(touches: bool) -> Iterator[None]:
+    """Inside the block, counted instructions are marked as reading or writing PSUM (or not)."""
+    outer = _state.touches_psum
+    _state.touches_psum = touches
+    try:
+        yield
+    finally:
+        _state.touches_psum = outer
+
+
 def count(engine: str, cycles: float = 0.0) -> None:
     """Record one instruction on ``engine`` costing ``cycles``."""
     rec = _state.current
     if rec is not None:
         rec.instructions[engine] += 1
         rec.cycles[engine] = rec.cycles.get(engine, 0) + cycles
+        if _state.touches_psum:
+            rec.psum_cycles[engine] = rec.psum_cycles.get(engine, 0) + cycles
 
 
 def count_vector(elements: int, inputs: int = 1, engine: str = "vector") -> None:

@@ -64,7 +64,7 @@ class _PerThread(threading.local):
 _local = _PerThread()
 
 
-def _charge(buffer: Buffer, per_partition: int, partitions: int) -> tuple[_Usage, int, int]:
+def _charge(buffer: Buffer, per_partition: int) -> tuple[_Usage, int, int]:
     """Reserve on-chip space, raising when trn1's capacity would be exceeded."""
     banks = 0
     _usage = _local.usage
@@ -121,7 +121,7 @@ class Storage:
         self.written = np.zeros(data.shape, bool) if buffer is psum else None
         if buffer.on_chip:
             per_partition = (data.size // max(data.shape[0], 1)) * data.itemsize if data.ndim else 0
-            usage, per_partition, banks = _charge(buffer, per_partition, data.shape[0])
+            usage, per_partition, banks = _charge(buffer, per_partition)
             weakref.finalize(self, _release, usage, buffer, per_partition, banks)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import load_constant, load_table, multiply, sbuf
+from .cplx import in_sbuf, load_constant, load_table, multiply, sbuf
 from .four_step import four_step
 from .radix import radix_four_step
 from .six_step import six_step
@@ -63,7 +63,7 @@ def pointwise(src: tuple, dst: tuple, table: tuple, length: int, conjugate: bool
             a_im = nl.load(_view(src[1][t], offset, rows, width))
             o_re = sbuf((rows, width))
             o_im = sbuf((rows, width))
-            multiply(o_re, o_im, a_re, a_im, t_re, t_im, conjugate)
+            multiply(o_re, o_im, a_re, a_im, t_re, t_im, conjugate, in_sbuf())
             nl.store(_view(dst[0][t], offset, rows, width), o_re)
             nl.store(_view(dst[1][t], offset, rows, width), o_im)
 

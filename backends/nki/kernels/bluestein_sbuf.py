@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import (PSUM_BANK, constant_slice, load_constant, load_table, matmul_data_stationary, multiply, psum,
-                   sbuf, transform_columns)
+from .tall_four_step import row_chunks
+from .cplx import (PSUM_BANK, constant_slice, in_sbuf, load_constant, load_table, matmul_data_stationary, multiply,
+                   multiply_off_vector, psum, sbuf, transform_columns)
 
 
 def _rows(row: Any, n: int, n2: int) -> tuple[int, int, Any, Any]:
@@ -85,7 +86,7 @@ def _first_stage(xr: Any, xi: Any, t0: int, tg: int, n: int, n1: int, n2: int, p
                 nisa.dma_copy(dst=x[part][p0 + full:p0 + full + 1, 0:rest], src=tail)
             _zero_padding(x[part], pre[0], p0, full, rest, n1, n2)
     a = (sbuf((rows, n2)), sbuf((rows, n2)))
-    multiply(a[0], a[1], x[0], x[1], pre[0][0:rows, :], pre[1][0:rows, :])
+    multiply(a[0], a[1], x[0], x[1], pre[0][0:rows, :], pre[1][0:rows, :], engine=in_sbuf())
     acc_re = psum((n2, rows))
     acc_im = psum((n2, rows))
     matmul_data_stationary(acc_re, acc_im, a[0], a[1], constant_slice(f1, rows, rows))
@@ -126,3 +127,99 @@ def bluestein_sbuf_square_kernel(xr, xi, pre_re, pre_im, f_re, f_im, tw1_re, tw1
                    load_table(spec_re, spec_im), load_table(tw2_re, tw2_im), load_table(post_re, post_im),
                    n1, n2, group, per_tile)
     return yr, yi
+
+
+def _negated_on_scalar(part: Any) -> Any:
+    neg = sbuf(part.shape)
+    nisa.activation(dst=neg, op=nl.copy, data=part, scale=-1.0)
+    return neg
+
+
+def _columns(tile: Any, widths: list) -> list:
+    """Views of consecutive column blocks of ``tile``, ``widths`` wide."""
+    starts = [sum(widths[:i]) for i in range(len(widths))]
+    return [tile[:, k0:k0 + w] for k0, w in zip(starts, widths)]
+
+
+def _stacked_rows(x2: Any, t: int, n: int, n2: int) -> tuple[int, int, Any, Any]:
+    """(full rows, rest, HBM view [full, 2, n2], HBM view [1, 2, rest]) of transform t of [2, B, n] planes
+    in rows of n2 points, re and im in one access pattern each (D/nki/deep-dives/nki-aps.html)."""
+    batch = x2.shape[1]
+    full, rest = n // n2, n % n2
+    body = x2.ap(pattern=[[n2, full], [batch * n, 2], [1, n2]], offset=t * n) if full else None
+    tail = x2.ap(pattern=[[n2, 1], [batch * n, 2], [1, rest]], offset=t * n + full * n2) if rest else None
+    return full, rest, body, tail
+
+
+@nki.jit
+def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
+    """One transform per iteration (batch 1 above all) on [2, B, n] planes: ``bluestein_sbuf``'s algebra over
+    m = n1 * n2 (n1 <= 128; n2 in chunks of at most 128 rows as in ``tall_four_step.py``, and in PSUM banks of
+    512 columns where it is the moving free size) with per
+    transform one DMA for the input rows (re and im together), one for its last partial row, the same two for
+    the output, and the constants as two tables (rows n1: pre, F1, T2, post; rows n2, one DMA per chunk: T1,
+    conj(S) and F2 unless n1 = n2). None of the five complex products runs on the Vector engine: the chirp
+    product reads SBUF (GpSimd), the four that follow a matmul leave PSUM by the Scalar engine and multiply
+    on GpSimd (``multiply_off_vector``). The padding is a GpSimd memset under the input DMAs."""
+    _, batch, n = x2.shape
+    y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
+    ca = _columns(nl.load(table_a), [n2, n2, n1, n1, n2, n2, n2, n2])             # pre, F1, T2, post
+    pre, tw2, post = (ca[0], ca[1]), (ca[4], ca[5]), (ca[6], ca[7])
+    f1 = (ca[2], ca[3], _negated_on_scalar(ca[3]))
+    chunks = row_chunks(n2)
+    tw1, spec, f2 = [], [], []
+    for c0, rows in chunks:
+        cb = _columns(nl.load(table_b[c0:c0 + rows, :]), [n1, n1, n1, n1] + ([n2, n2] if n1 != n2 else []))
+        tw1.append((cb[0], cb[1]))
+        spec.append((cb[2], cb[3]))
+        f2.append(f1 if n1 == n2 else (cb[4], cb[5], _negated_on_scalar(cb[5])))
+    for t in nl.affine_range(batch):
+        full, rest, body, tail = _stacked_rows(x2, t, n, n2)
+        x = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))
+        nisa.memset(dst=x, value=0.0, engine=nisa.engine.gpsimd)
+        if full:
+            nisa.dma_copy(dst=x[0:full], src=body)
+        if rest:
+            nisa.dma_copy(dst=x[full:full + 1, :, 0:rest], src=tail)
+        a = (sbuf((n1, n2)), sbuf((n1, n2)))
+        multiply(a[0], a[1], x[:, 0, :], x[:, 1, :], pre[0], pre[1], engine=in_sbuf())
+        b = []
+        for i, (c0, rows) in enumerate(chunks):           # first FFT, step 1: A_c = X[:, chunk]^T F1, times T1
+            acc_re = psum((rows, n1))
+            acc_im = psum((rows, n1))
+            matmul_data_stationary(acc_re, acc_im, a[0][:, c0:c0 + rows], a[1][:, c0:c0 + rows], f1)
+            b.append((sbuf((rows, n1)), sbuf((rows, n1))))
+            multiply_off_vector(b[i][0], b[i][1], acc_re, acc_im, tw1[i][0], tw1[i][1])
+        p = []
+        for k, (k0, cols) in enumerate(chunks):           # step 2: F2 over the chunks, conj(.) * conj(S)
+            acc_re = psum((cols, n1))
+            acc_im = psum((cols, n1))
+            for i in range(len(chunks)):
+                f_re, f_im, f_neg = (part[:, k0:k0 + cols] for part in f2[i])
+                nisa.nc_matmul(dst=acc_re, stationary=f_re, moving=b[i][0], accumulate=i > 0)
+                nisa.nc_matmul(dst=acc_re, stationary=f_neg, moving=b[i][1], accumulate=True)
+                nisa.nc_matmul(dst=acc_im, stationary=f_im, moving=b[i][0], accumulate=i > 0)
+                nisa.nc_matmul(dst=acc_im, stationary=f_re, moving=b[i][1], accumulate=True)
+            p.append((sbuf((cols, n1)), sbuf((cols, n1))))
+            multiply_off_vector(p[k][0], p[k][1], acc_re, acc_im, spec[k][0], spec[k][1], conjugate=True)
+        q = (sbuf((n1, n2)), sbuf((n1, n2)))
+        for c0 in range(0, n2, PSUM_BANK):                # second FFT, step 1: P^T F2 over the chunks, times T2,
+            cols = min(PSUM_BANK, n2 - c0)                # one PSUM bank of columns at a time
+            a2_re = psum((n1, cols))
+            a2_im = psum((n1, cols))
+            for k in range(len(chunks)):
+                f_re, f_im, f_neg = (part[:, c0:c0 + cols] for part in f2[k])
+                nisa.nc_matmul(dst=a2_re, stationary=p[k][0], moving=f_re, accumulate=k > 0)
+                nisa.nc_matmul(dst=a2_re, stationary=p[k][1], moving=f_neg, accumulate=True)
+                nisa.nc_matmul(dst=a2_im, stationary=p[k][0], moving=f_im, accumulate=k > 0)
+                nisa.nc_matmul(dst=a2_im, stationary=p[k][1], moving=f_re, accumulate=True)
+            multiply_off_vector(q[0][:, c0:c0 + cols], q[1][:, c0:c0 + cols], a2_re, a2_im,
+                                tw2[0][:, c0:c0 + cols], tw2[1][:, c0:c0 + cols])
+        o = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))       # step 2: F1^T Q, conj(.) * scale c
+        transform_columns(o[:, 0, :], o[:, 1, :], f1, q[0], q[1], post, conjugate=True, product=multiply_off_vector)
+        _, _, body, tail = _stacked_rows(y2, t, n, n2)
+        if full:
+            nl.store(body, o[0:full])
+        if rest:
+            nl.store(tail, o[full:full + 1, :, 0:rest])
+    return y2

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import PSUM_BANK, evacuate, load_constant, load_table, multiply, negated, sbuf, transform_columns
+from .cplx import PSUM_BANK, evacuate, in_sbuf, load_constant, load_table, multiply, negated, sbuf, transform_columns
 from .six_step import first_matmuls, stage2
 
 CHUNK = 1024   # columns per pointwise instruction: bounds the temporaries of ``multiply``
@@ -76,7 +76,7 @@ def pointwise(dst: tuple, a: tuple, t: tuple, conjugate: bool) -> None:
         c0 = c * CHUNK
         cols = min(CHUNK, width - c0)
         multiply(dst[0][:, c0:c0 + cols], dst[1][:, c0:c0 + cols], a[0][:, c0:c0 + cols], a[1][:, c0:c0 + cols],
-                 t[0][:, c0:c0 + cols], t[1][:, c0:c0 + cols], conjugate)
+                 t[0][:, c0:c0 + cols], t[1][:, c0:c0 + cols], conjugate, in_sbuf())
 
 
 def shift_copy(dst: Any, src: Any, start: int, stop: int, shift: int, base: int = 0) -> None:

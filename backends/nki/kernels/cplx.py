@@ -74,19 +74,29 @@ def matmul_constant_stationary(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_
 
 
 def multiply(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any, t_re: Any, t_im: Any,
-             conjugate: bool = False) -> None:
-    """dst = a * t (or conj(a) * t) elementwise on the Vector engine.
+             conjugate: bool = False, engine: Any = None) -> None:
+    """dst = a * t (or conj(a) * t) elementwise, on the Vector engine or ``engine``.
 
-    ``a`` may sit in PSUM, ``dst`` may be a strided view. Six instructions:
-    four products, an add and a subtract, all fp32."""
+    ``a`` may sit in PSUM (Vector only: GpSimd cannot read PSUM), ``dst`` may be a strided view. Six
+    instructions: four products, an add and a subtract, all fp32. ``engine=nisa.engine.gpsimd`` when every
+    operand is in SBUF (``in_sbuf``)."""
+    eng = nisa.engine.unknown if engine is None else engine
     p = sbuf(a_re.shape)
     q = sbuf(a_re.shape)
-    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_re, op=nl.multiply)
-    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_im, op=nl.multiply)
-    nisa.tensor_tensor(dst=dst_re, data1=p, data2=q, op=nl.add if conjugate else nl.subtract)
-    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_im, op=nl.multiply)
-    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_re, op=nl.multiply)
-    nisa.tensor_tensor(dst=dst_im, data1=p, data2=q, op=nl.subtract if conjugate else nl.add)
+    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_re, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_im, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=dst_re, data1=p, data2=q, op=nl.add if conjugate else nl.subtract, engine=eng)
+    nisa.tensor_tensor(dst=p, data1=a_re, data2=t_im, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=q, data1=a_im, data2=t_re, op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=dst_im, data1=p, data2=q, op=nl.subtract if conjugate else nl.add, engine=eng)
+
+
+def in_sbuf() -> Any:
+    """The engine for elementwise products whose operands are all in SBUF: GpSimd, which cannot read PSUM
+    but costs ~N cycles at 1.4 GHz against the Vector engine's ~2N + 60 at 1.12 GHz for two inputs
+    (``emulator/costmodel.py``), and leaves the Vector engine to the products that read PSUM. On trn1 the
+    two share the SBUF port (the cost model adds their times)."""
+    return nisa.engine.gpsimd
 
 
 def evacuate(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any) -> None:
@@ -98,12 +108,24 @@ def evacuate(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any) -> None:
     nisa.activation(dst=dst_im, op=nl.copy, data=a_im)
 
 
+def multiply_off_vector(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any, t_re: Any, t_im: Any,
+                        conjugate: bool = False) -> None:
+    """``multiply`` for ``a`` in PSUM without the Vector engine: the Scalar engine copies a to SBUF, GpSimd
+    multiplies (8 instructions instead of 6, none on the Vector engine, which shares the SBUF port with
+    GpSimd and the PSUM port with the Scalar engine on NeuronCore-v2)."""
+    s_re = sbuf(a_re.shape)
+    s_im = sbuf(a_im.shape)
+    evacuate(s_re, s_im, a_re, a_im)
+    multiply(dst_re, dst_im, s_re, s_im, t_re, t_im, conjugate, in_sbuf())
+
+
 def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any, table: tuple = (),
-                      conjugate: bool = False) -> None:
+                      conjugate: bool = False, product: Any = None) -> None:
     """dst = F^T X into SBUF for any number of columns: one PSUM bank (512 fp32) per matmul group.
 
     With a ``table`` (re, im) the result leaves PSUM multiplied by it elementwise (conj(F^T X) * table with
-    ``conjugate``) instead of copied."""
+    ``conjugate``) instead of copied, by ``product`` (``multiply`` unless given)."""
+    product = multiply if product is None else product
     width = x_re.shape[1]
     cols_out = f[0].shape[1]
     for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
@@ -115,5 +137,5 @@ def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any, 
         if len(table) == 0:
             evacuate(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im)
         else:
-            multiply(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im,
-                     table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols], conjugate)
+            product(dst_re[:, c0:c0 + cols], dst_im[:, c0:c0 + cols], acc_re, acc_im,
+                    table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols], conjugate)

@@ -33,6 +33,7 @@ from typing import Any
 from ..engine import nki, nl
 from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
+from .bluestein_cube import bluestein_cube, load_bluestein_cube
 from .bluestein_six import bluestein_six, load_bluestein_six
 from .cplx import constant_slice, load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
@@ -74,6 +75,8 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
                        load_table(a[10], a[11]), load_table(a[12], a[13]), *ints)
     elif algorithm == "bluestein-six":
         bluestein_six(x[0], x[1], y[0], y[1], *load_bluestein_six(a), *ints)
+    elif algorithm == "bluestein-cube":
+        bluestein_cube(x[0], x[1], y[0], y[1], load_bluestein_cube(a), *ints)
     else:
         bluestein(x[0], x[1], y[0], y[1], (a[0], a[1]), (a[2], a[3]), (a[4], a[5]), ints[0], ints[1])
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import load_constant, load_table, matmul_data_stationary, multiply, psum, sbuf, transform_columns
+from .cplx import in_sbuf, load_constant, load_table, matmul_data_stationary, multiply, psum, sbuf, transform_columns
 
 
 def _combine(dst: Any, a: Any, b: Any, op: Any) -> None:
@@ -72,7 +72,7 @@ def radix_four_step(xr: Any, xi: Any, yr: Any, yi: Any, w: tuple, f1: tuple, tw:
                 w_re = nl.load(w[0][q - 1])
                 w_im = nl.load(w[1][q - 1])
                 src = (sbuf((n1, n2)), sbuf((n1, n2)))
-                multiply(src[0], src[1], u[q][0], u[q][1], w_re, w_im)
+                multiply(src[0], src[1], u[q][0], u[q][1], w_re, w_im, engine=in_sbuf())
             a_re = psum((n2, n1))
             a_im = psum((n2, n1))
             matmul_data_stationary(a_re, a_im, src[0], src[1], f1)

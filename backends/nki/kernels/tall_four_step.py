@@ -25,7 +25,8 @@ from .cplx import evacuate, load_constant, load_table, matmul_data_stationary, m
 ROWS = nl.tile_size.pmax   # partitions per chunk of n2
 
 
-def _chunks(n: int) -> list[tuple[int, int]]:
+def row_chunks(n: int) -> list[tuple[int, int]]:
+    """(first row, rows) of n rows in partition chunks of at most 128."""
     return [(c0, min(ROWS, n - c0)) for c0 in range(0, n, ROWS)]
 
 
@@ -39,7 +40,7 @@ def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: list, f2: 
     n = n1 * n2
     rows_re = xr.reshape((batch * n1, n2))
     rows_im = xi.reshape((batch * n1, n2))
-    chunks = _chunks(n2)
+    chunks = row_chunks(n2)
     for s in nl.affine_range((batch + group - 1) // group):
         t0 = s * group
         width = min(group, batch - t0) * n1        # (t, k1) columns of this tile
@@ -73,8 +74,8 @@ def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: list, f2: 
 def load_tall(f1_re: Any, f1_im: Any, tw_re: Any, tw_im: Any, f2_re: Any, f2_im: Any) -> tuple:
     """The constants in SBUF: F1 whole, the twiddles and F2 in row chunks of at most 128."""
     n2 = tw_re.shape[0]
-    tw = [load_table(tw_re[c0:c0 + rows, :], tw_im[c0:c0 + rows, :]) for c0, rows in _chunks(n2)]
-    f2 = [load_constant(f2_re[c0:c0 + rows, :], f2_im[c0:c0 + rows, :]) for c0, rows in _chunks(n2)]
+    tw = [load_table(tw_re[c0:c0 + rows, :], tw_im[c0:c0 + rows, :]) for c0, rows in row_chunks(n2)]
+    f2 = [load_constant(f2_re[c0:c0 + rows, :], f2_im[c0:c0 + rows, :]) for c0, rows in row_chunks(n2)]
     return load_constant(f1_re, f1_im), tw, f2
 
 

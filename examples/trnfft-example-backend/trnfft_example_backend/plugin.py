@@ -1,8 +1,9 @@
 """example-dft: the discrete Fourier transform as one matrix product, for small n.
 
 It computes y = W x with W[j, k] = exp(-+2*pi*i*j*k/n), O(n^2) work, which is
-exact enough and simple for n up to MAX_N; larger problems are declined, so a
-selection such as "example-dft,fftw" runs them on the next backend.
+exact enough and simple for n up to MAX_N; its capabilities say so, trnfft
+refuses larger problems before planning, and a selection such as
+"example-dft,fftw" runs them on the next backend.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from trnfft.plugin import Availability, Capabilities, Declined, FFTProblem, apply_scale, hookimpl
+from trnfft.plugin import Availability, Capabilities, FFTProblem, apply_scale, hookimpl
 
 MAX_N = 64  # beyond this an O(n^2) product is slower than any FFT
 
@@ -44,14 +45,12 @@ class ExampleDFTBackend:
 
     def capabilities(self) -> Capabilities:
         # 1-D only: trnfft runs an n-D problem as 1-D passes on this backend.
+        # max_size: what plan() takes, so trnfft (and trnfft check) know it before asking.
         return Capabilities(kinds=frozenset({"c2c"}), precisions=frozenset({"single", "double"}),
-                            max_rank=1, notes="an example plugin; see docs/writing-a-backend.md")
+                            max_rank=1, max_size=MAX_N, notes="an example plugin; see docs/writing-a-backend.md")
 
     def plan(self, problem: FFTProblem) -> DFTPlan:
-        n = problem.lengths[0]
-        if n > MAX_N:
-            raise Declined(f"n={n} > {MAX_N}: the naive DFT is O(n^2); use an FFT backend")
-        return DFTPlan(problem)
+        return DFTPlan(problem)  # the capabilities' limits hold here: trnfft checked them
 
 
 @hookimpl

@@ -1,0 +1,126 @@
+"""The four-step at one transform per iteration on stacked [2, B, n] planes (batch 1 above all).
+
+At batch 1 a short four-step is a handful of instructions, and the fixed cost of each DMA (~1.3 us over
+16 queues, D/nki/deep-dives/nki_perf_guide.html) and the Vector engine's ~2N cycles per two-input
+instruction decide its time. So: re and im come as one [2, B, n] array (one DMA in, one out per
+transform), the constants as one or two tables (an even-length DFT matrix by its left half and the signs
+s[j] = (-1)^j, since F[j, k + n/2] = s[j] F[j, k]; the rest made on the Scalar engine with a per-partition
+scale, D/nki/api/generated/nki.isa.activation.html), and re and im sit side by side in the free dim so
+each complex stage is two matmuls:
+
+1. [Ar | Ai] = Xr^T [Re F1 | Im F1] + Xi^T [-Im F1 | Re F1]      (A[n2, k1], data stationary)
+2. P = A * [Re T | Im T], Q = A * [Im T | Re T] (Vector, reading PSUM); Br = P0 - P1, Bi = Q0 + Q1
+   (GpSimd) into W = [-Bi | Br | Bi] (-Bi on the Scalar engine);
+3. ``four_step_stacked_kernel`` (n1 = n2 <= 64): [Yr; Yi] = [Br | Bi]^T Re F + [-Bi | Br]^T Im F on 2 n1
+   output partitions; ``four_step_planes_kernel`` (any n1, n2 <= 128): [Yr | Yi] = Re F2^T [Br | Bi] +
+   Im F2^T [-Bi | Br] on n2 partitions. Either way one access pattern stores y[k1 + n1 k2].
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import nisa, nki, nl
+from .cplx import psum, sbuf
+
+
+def dft_columns(n: int) -> int:
+    """Table columns of an n-point DFT matrix: [Re F[:, :n/2] | Im F[:, :n/2] | s | -s] (even n) or
+    [Re F | Im F]."""
+    return n + 2 if n % 2 == 0 else 2 * n
+
+
+def dft_blocks(c: Any, k0: int, n: int) -> Any:
+    """G = [-Im F | Re F | Im F] [n, 3n] from the table tile ``c`` at column k0 (``dft_columns`` wide):
+    [Re F | Im F] = G[:, n:3n] and [-Im F | Re F] = G[:, 0:2n]."""
+    g = sbuf((n, 3 * n))
+    if n % 2:
+        nisa.activation(dst=g[:, n:3 * n], op=nl.copy, data=c[:, k0:k0 + 2 * n])
+        nisa.activation(dst=g[:, 0:n], op=nl.copy, data=c[:, k0 + n:k0 + 2 * n], scale=-1.0)
+        return g
+    h = n // 2
+    blocks = g.reshape((n, 3, 2, h))             # [-Im F | Re F | Im F], each as (left, right) halves
+    left = c[:, k0:k0 + n].reshape((n, 2, h))    # Re F[:, :h], Im F[:, :h]
+    sign, minus_sign = c[:, k0 + n:k0 + n + 1], c[:, k0 + n + 1:k0 + n + 2]
+    nisa.activation(dst=blocks[:, 1:3, 0, :], op=nl.copy, data=left)
+    nisa.activation(dst=blocks[:, 1:3, 1, :], op=nl.copy, data=left, scale=sign)
+    nisa.activation(dst=blocks[:, 0, 0, :], op=nl.copy, data=c[:, k0 + h:k0 + n], scale=-1.0)
+    nisa.activation(dst=blocks[:, 0, 1, :], op=nl.copy, data=c[:, k0 + h:k0 + n], scale=minus_sign)
+    return g
+
+
+def load_table(table: Any, twiddle_at: int, n1: int) -> Any:
+    """The table in SBUF with Re T (n1 columns at ``twiddle_at``) copied after it, so that [Re T | Im T] and
+    [Im T | Re T] are both column ranges of one tile."""
+    rows, width = table.shape
+    c = sbuf((rows, width + n1))
+    nisa.dma_copy(dst=c[:, 0:width], src=table)
+    nisa.activation(dst=c[:, width:width + n1], op=nl.copy, data=c[:, twiddle_at:twiddle_at + n1])
+    return c
+
+
+def _load_planes(x2: Any, t: int, rows: int, cols: int) -> Any:
+    """Transform t of [2, B, n] planes as a [rows, (re, im) x cols] tile, one DMA (D/nki/deep-dives/nki-aps.html)."""
+    batch, n = x2.shape[1], x2.shape[2]
+    return nl.load(x2.ap(pattern=[[cols, rows], [batch * n, 2], [1, cols]], offset=t * n)).reshape((rows, 2 * cols))
+
+
+def _twiddled(x: Any, g1: Any, c: Any, t0: int, n1: int, n2: int) -> Any:
+    """Steps 1 and 2: W = [-Bi | Br | Bi] [n2, 3 n1] for X = [Xr | Xi] [n1, 2 n2] and [Re T | Im T | Re T] at
+    column t0 of the table tile."""
+    a = psum((n2, 2 * n1))
+    nisa.nc_matmul(dst=a, stationary=x[:, 0:n2], moving=g1[:, n1:3 * n1], accumulate=False)
+    nisa.nc_matmul(dst=a, stationary=x[:, n2:2 * n2], moving=g1[:, 0:2 * n1], accumulate=True)
+    p = sbuf((n2, 2 * n1))
+    q = sbuf((n2, 2 * n1))
+    nisa.tensor_tensor(dst=p, data1=a, data2=c[:, t0:t0 + 2 * n1], op=nl.multiply)
+    nisa.tensor_tensor(dst=q, data1=a, data2=c[:, t0 + n1:t0 + 3 * n1], op=nl.multiply)
+    w = sbuf((n2, 3 * n1))
+    nisa.tensor_tensor(dst=w[:, n1:2 * n1], data1=p[:, 0:n1], data2=p[:, n1:2 * n1], op=nl.subtract,
+                       engine=nisa.engine.gpsimd)
+    nisa.tensor_tensor(dst=w[:, 2 * n1:3 * n1], data1=q[:, 0:n1], data2=q[:, n1:2 * n1], op=nl.add,
+                       engine=nisa.engine.gpsimd)
+    nisa.activation(dst=w[:, 0:n1], op=nl.copy, data=w[:, 2 * n1:3 * n1], scale=-1.0)
+    return w
+
+
+@nki.jit
+def four_step_stacked_kernel(x2, table, n1):
+    """n = n1 * n1 (n1 <= 64, even), the table [F (``dft_columns``) | Re T | Im T]: three DMAs per transform and
+    table; the last stage puts re over im on 2 n1 output partitions (M = 2 n1, N = n1)."""
+    _, batch, n = x2.shape
+    y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
+    t0 = dft_columns(n1)
+    c = load_table(table, t0, n1)
+    g = dft_blocks(c, 0, n1)
+    for t in nl.affine_range(batch):
+        w = _twiddled(_load_planes(x2, t, n1, n1), g, c, t0, n1, n1)
+        acc = psum((2 * n1, n1))
+        nisa.nc_matmul(dst=acc, stationary=w[:, n1:3 * n1], moving=g[:, n1:2 * n1], accumulate=False)
+        nisa.nc_matmul(dst=acc, stationary=w[:, 0:2 * n1], moving=g[:, 2 * n1:3 * n1], accumulate=True)
+        o = sbuf((2 * n1, n1))
+        nisa.activation(dst=o, op=nl.copy, data=acc)
+        nl.store(y2.ap(pattern=[[batch * n, 2], [1, n1], [n1, n1]], offset=t * n), o)
+    return y2
+
+
+@nki.jit
+def four_step_planes_kernel(x2, table_a, table_b, n1, n2):
+    """n = n1 * n2 (both <= 128), table_a [n1 rows: F1], table_b [n2 rows: F2 unless n1 = n2 | Re T | Im T]:
+    four DMAs per transform and tables; the last stage keeps k2 on partitions, re and im side by side
+    (F2 stationary, M = n2, N = 2 n1)."""
+    _, batch, n = x2.shape
+    y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
+    t0 = 0 if n1 == n2 else dft_columns(n2)   # table_b: [F2 | Re T | Im T]
+    ca = nl.load(table_a)
+    cb = load_table(table_b, t0, n1)
+    g1 = dft_blocks(ca, 0, n1)
+    g2 = g1 if n1 == n2 else dft_blocks(cb, 0, n2)
+    for t in nl.affine_range(batch):
+        w = _twiddled(_load_planes(x2, t, n1, n2), g1, cb, t0, n1, n2)
+        acc = psum((n2, 2 * n1))
+        nisa.nc_matmul(dst=acc, stationary=g2[:, n2:2 * n2], moving=w[:, n1:3 * n1], accumulate=False)
+        nisa.nc_matmul(dst=acc, stationary=g2[:, 2 * n2:3 * n2], moving=w[:, 0:2 * n1], accumulate=True)
+        o = sbuf((n2, 2 * n1))
+        nisa.activation(dst=o, op=nl.copy, data=acc)
+        nl.store(y2.ap(pattern=[[n1, n2], [batch * n, 2], [1, n1]], offset=t * n), o)
+    return y2
