@@ -115,6 +115,18 @@ def test_bluestein_cube_on_small_sides(n, side, batch):
         assert error(yr + 1j * yi, ref) <= BOUND
 
 
+def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits():
+    """The cube kernel keeps the folded chirp in SBUF up to side CHIRP_TABLE_SIDE: at that side the cube, the
+    table and the temporaries still fit trn1's SBUF (the emulator raises otherwise) and the result is accurate."""
+    from trnfft_backends.nki.cost import fft_cost
+    from trnfft_backends.nki.kernels.bluestein_cube import CHIRP_TABLE_SIDE
+
+    n = (CHIRP_TABLE_SIDE - 1) ** 3 // 2 + 2
+    assert algorithms.cube_side(n) == CHIRP_TABLE_SIDE and algorithms.choose(n, 1).inner.algorithm == algorithms.CUBE
+    data = fft_cost(n, 1)
+    assert data["record"]["launches"] == 1 and data["fft"]["relative_error_vs_float64"] <= BOUND
+
+
 @pytest.mark.parametrize("n", [1000003])
 def test_bluestein_cube_at_a_million(n):
     """A prime near 10^6 (m = 126^3 in place in SBUF): forward and inverse, one launch, within the bound."""
