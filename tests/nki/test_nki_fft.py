@@ -211,6 +211,22 @@ def test_four_step_on_stacked_planes_at_batch_1(n, factors):
     assert last_record().dma_transfers == 4
 
 
+@pytest.mark.parametrize("n,factors", [(5000, (50, 100)), (2048, (32, 64)), (1331, (11, 121))])
+def test_four_step_reads_f1_from_f2_when_n2_is_a_multiple_of_n1(n, factors):
+    """Batch 1 with n2 = r n1: F1[j, k] = F2[j, r k] (j < n1), so one table and three DMAs; even r, odd r
+    (F2 odd, read whole), every norm."""
+    from trnfft_backends.nki.kernels.four_step_planes import dft_columns
+
+    layout = algorithms.choose(n, 1)
+    assert layout.factors == factors
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "four_step_nested_kernel"
+    n1, n2 = factors
+    assert arguments.constant_bytes(args) == n2 * (dft_columns(n2) + 2 * n1) * 4   # F2 and the twiddles only
+    check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
+    assert last_record().dma_transfers == 3
+
+
 def test_any_axis_and_non_contiguous_input():
     x = random_array((300, 6), np.complex64, seed=3)[::2]          # 150 points along axis 0, strided
     y = numpy_fft.fft(x, axis=0, backend="nki-simulator")
