@@ -432,3 +432,14 @@ def test_trnfft_which_forget_says_what_it_forgot_and_measures_again(planner, cap
     assert slow.plans == 2
     assert main(["which", "fft", "--shape", "64", "--forget-all"]) == 0
     assert "forgot 1 remembered choice of this machine" in capsys.readouterr().out
+
+
+def test_trnfft_which_forget_where_the_cache_cannot_be_written_exits_2_naming_the_file(
+        tmp_path, monkeypatch, capsys):
+    from trnfft.cli import main
+    (tmp_path / "plain-file").write_text("")
+    monkeypatch.setenv("TRNFFT_CACHE_DIR", str(tmp_path / "plain-file" / "sub"))
+    assert main(["which", "fft", "--shape", "64", "--forget"]) == 2
+    out = capsys.readouterr().out
+    assert "cannot forget" in out and "backend-choices.json" in out and "Traceback" not in out
+

@@ -7,6 +7,9 @@ import sys
 import textwrap
 import threading
 
+import pytest
+
+from trnfft import TrnfftError
 from trnfft.core import choices
 from trnfft.core.choices import Choice, ChoiceStore
 
@@ -113,6 +116,22 @@ def test_forgetting_drops_this_machines_records_in_the_file_and_keeps_other_mach
     assert sorted(choices.read(path, "a")) == ["k2", "k3"] and a.get("k1") is None
     assert a.forget() == 2 and choices.read(path, "a") == {}
     assert sorted(choices.read(path, "b")) == ["k1"]
+
+
+@pytest.mark.parametrize("blocker", ["file as the directory", "directory as the lock"])
+def test_forgetting_where_the_file_cannot_be_changed_is_a_clear_error_naming_it(tmp_path, blocker):
+    if blocker == "file as the directory":
+        (tmp_path / "plain-file").write_text("")
+        path = tmp_path / "plain-file" / "sub" / choices.FILE_NAME
+    else:
+        path = tmp_path / choices.FILE_NAME
+        path.with_name(path.name + ".lock").mkdir()
+    store = ChoiceStore(path, machine="a")
+    store._choices["k"] = _choice()
+    with pytest.raises(choices.ChoicesUnwritable, match=f"{path}.*forgotten in this process only") as err:
+        store.forget()
+    assert isinstance(err.value, TrnfftError) and isinstance(err.value.__cause__, OSError)
+    assert store.get("k") is None  # forgotten here all the same
 
 
 def test_forgetting_while_another_process_holds_the_lock_is_a_clear_error(tmp_path):

@@ -154,9 +154,10 @@ def forget(keys: Collection[str] | None = None) -> int:
         else:
             for key in keys:
                 _memo.pop(key, None)
-    gone = store().forget(keys)
-    plan_cache.clear()
-    return gone
+    try:
+        return store().forget(keys)
+    finally:  # forgotten in this process even when the file cannot be changed
+        plan_cache.clear()
 
 
 def _versions(candidates: tuple[str, ...]) -> dict[str, str]:

@@ -86,6 +86,10 @@ class ChoicesBusy(TrnfftError, RuntimeError):
     """The choices file stayed locked by another process's save."""
 
 
+class ChoicesUnwritable(TrnfftError, OSError):
+    """Forgetting could not change the choices file (a path that is no directory, no permission)."""
+
+
 class UnusableChoices(Exception):
     """The choices file exists but cannot be used."""
 
@@ -179,21 +183,34 @@ class ChoiceStore:
         """Drop this machine's records for ``keys`` (None: all of them), here and in the file.
 
         Returns how many were dropped. Other machines' records stay. Raises
-        ``ChoicesBusy`` when another process holds the file's lock for ``lock_timeout``."""
+        ``ChoicesBusy`` when another process holds the file's lock for ``lock_timeout``,
+        ``ChoicesUnwritable`` when the file cannot be changed (they are forgotten here only)."""
         with self._lock:
             self._load_once()
-            with _file_lock(self.path.with_name(self.path.name + ".lock"), lock_timeout) as held:
-                if not held:
-                    raise ChoicesBusy(f"another process is saving {self.path}; try again")
-                self._merge_file()
-                gone = [k for k in (self._choices if keys is None else keys) if k in self._choices]
-                for k in gone:
-                    del self._choices[k]
-                    self._new.pop(k, None)
-                if gone and not self._broken:
-                    _write(self.path, self.machine, self._choices)
-                    self._seen = file_stamp(self.path)
-            return len(gone)
+            try:
+                with _file_lock(self.path.with_name(self.path.name + ".lock"), lock_timeout) as held:
+                    if not held:
+                        raise ChoicesBusy(f"another process is saving {self.path}; try again")
+                    self._merge_file()
+                    gone = self._drop(keys)
+                    if gone and not self._broken:
+                        _write(self.path, self.machine, self._choices)
+                        self._seen = file_stamp(self.path)
+            except OSError as exc:
+                self._drop(keys)
+                raise ChoicesUnwritable(
+                    f"cannot forget trnfft's backend choices in {self.path} ({exc}); they are "
+                    f"forgotten in this process only. Fix the path or set TRNFFT_CACHE_DIR "
+                    f"to a writable directory") from exc
+            return gone
+
+    def _drop(self, keys: Collection[str] | None) -> int:
+        """Drop ``keys`` (None: all) from the records held here; returns how many there were."""
+        gone = [k for k in (self._choices if keys is None else keys) if k in self._choices]
+        for k in gone:
+            del self._choices[k]
+            self._new.pop(k, None)
+        return len(gone)
 
     def _load_once(self) -> None:
         if not self._loaded:
