@@ -17,7 +17,7 @@ from .api.torch_fft import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, if
                   ihfftn, irfft, irfft2, irfftn, rfft, rfft2, rfftn)
 from .check.sweep import crosscheck
 from .core.call_check import cross_checking, set_crosscheck
-from .core.errors import (BackendError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
+from .core.errors import (BackendError, BackendSettingError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
                      InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError,
                      SpectrogramArgumentError, TrnfftError, UnknownBackendError,
                      UnsupportedProblemError)
@@ -53,6 +53,6 @@ __all__ = [
     "crosscheck", "cross_checking", "set_crosscheck",
     "TrnfftError", "InvalidArgumentError", "InvalidArgumentTypeError", "InvalidAxisError",
     "InvalidDtypeError", "SpectrogramArgumentError",
-    "BackendError",
+    "BackendError", "BackendSettingError",
     "UnknownBackendError", "BackendUnavailableError", "UnsupportedProblemError", "CrossCheckError",
 ]

@@ -1,6 +1,7 @@
 """The fftw-reference backend: FFTW through pyFFTW."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable
 
 from trnfft.plugin import Availability, Capabilities, CostRule, FFTProblem, hookimpl
@@ -8,7 +9,7 @@ from trnfft.plugin import Availability, Capabilities, CostRule, FFTProblem, hook
 from . import wisdom
 from .passes import PassPlan, wants_passes
 from .plan import FFTWPlan
-from .settings import FFTWSettings
+from .settings import DEFAULT_EFFORT, DEFAULT_TIMELIMIT, BadVariable, FFTWSettings
 
 
 # the planner's estimate rule (calibrated with benchmarks/calibrate_planner.py, 2-core dev VM)
@@ -29,7 +30,12 @@ class FFTWBackend:
     description = "FFTW via pyFFTW: the fast, trusted CPU reference"
 
     def __init__(self) -> None:
-        self.settings = FFTWSettings()
+        self._bad_variable: BadVariable | None = None
+        try:
+            self.settings = FFTWSettings()
+        except BadVariable as exc:  # registered all the same: availability() reports it
+            self.settings = FFTWSettings(planner=DEFAULT_EFFORT, timelimit=DEFAULT_TIMELIMIT)
+            self._bad_variable = exc
 
     @property
     def version(self) -> str:
@@ -39,6 +45,9 @@ class FFTWBackend:
             return ""
 
     def availability(self) -> Availability:
+        if self._bad_variable is not None:
+            return Availability.misconfigured(str(self._bad_variable),
+                                              f"correct or unset {self._bad_variable.variable}")
         try:
             _pyfftw()
         except ImportError as exc:
@@ -59,18 +68,23 @@ class FFTWBackend:
         return frozenset({"single", "double", "long"} if long_double else {"single", "double"})
 
     def details(self) -> dict[str, Any]:
+        if self._bad_variable is not None:
+            return {}  # availability() says which variable is wrong
         s = self.settings
         return {"planner": s.planner, "timelimit": s.timelimit,
                 "wisdom": str(s.wisdom_path) if s.wisdom else "off"}
 
     def configure(self, *, planner: str | None = None, timelimit: float | None | object = _KEEP,
                   wisdom: bool | None = None) -> None:
-        """Change planner effort, planning time limit (seconds > 0; None: no limit) or wisdom use."""
-        new = FFTWSettings(planner=planner or self.settings.planner,
-                           timelimit=self.settings.timelimit if timelimit is _KEEP else timelimit,  # type: ignore[arg-type]
-                           wisdom=self.settings.wisdom if wisdom is None else wisdom,
-                           wisdom_path=self.settings.wisdom_path)
-        self.settings = new
+        """Change planner effort, planning time limit (seconds > 0; None: no limit) or wisdom use.
+
+        While a variable is invalid, what is not given comes from the environment
+        again, so setting the bad one here makes the backend available."""
+        given: dict[str, Any] = {} if self._bad_variable else dataclasses.asdict(self.settings)
+        given.update({k: v for k, v in (("planner", planner), ("wisdom", wisdom)) if v is not None})
+        if timelimit is not _KEEP:
+            given["timelimit"] = timelimit
+        self.settings, self._bad_variable = FFTWSettings(**given), None
 
     def plan(self, problem: FFTProblem) -> FFTWPlan | PassPlan:
         pyfftw = _pyfftw()

@@ -11,6 +11,10 @@ TRNFFT_FFTW_TIMELIMIT  seconds FFTW may spend planning one transform, a number >
                        (planning.py says how; passes.py keeps large n-D plans small).
 TRNFFT_FFTW_WISDOM     0 to neither load nor save wisdom
 TRNFFT_CACHE_DIR       where wisdom lives (default $XDG_CACHE_HOME/trnfft or ~/.cache/trnfft)
+
+They are read when the backends load; an invalid value makes the backend
+unavailable with the variable named (``FFTWBackend.availability``), which
+selection turns into an error rather than passing the backend over.
 """
 from __future__ import annotations
 
@@ -24,12 +28,21 @@ EFFORTS = {"estimate": "FFTW_ESTIMATE", "measure": "FFTW_MEASURE",
            "patient": "FFTW_PATIENT", "exhaustive": "FFTW_EXHAUSTIVE"}
 PLANNER_ENV, TIMELIMIT_ENV = "TRNFFT_FFTW_PLANNER", "TRNFFT_FFTW_TIMELIMIT"
 NO_LIMIT = ("none", "inf", "unlimited")
+DEFAULT_EFFORT = "measure"
+
+
+class BadVariable(InvalidArgumentError):
+    """An environment variable of this backend holds an invalid value."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"{variable}={value!r}: expected {expected}")
+        self.variable = variable
 
 
 def _effort_from_env() -> str:
-    value = os.environ.get(PLANNER_ENV, "measure").strip().lower() or "measure"
+    value = os.environ.get(PLANNER_ENV, DEFAULT_EFFORT).strip().lower() or DEFAULT_EFFORT
     if value not in EFFORTS:
-        raise InvalidArgumentError(f"{PLANNER_ENV}={value!r}: expected one of {', '.join(EFFORTS)}")
+        raise BadVariable(PLANNER_ENV, value, f"one of {', '.join(EFFORTS)}")
     return value
 
 
@@ -45,8 +58,7 @@ def _timelimit_from_env() -> float | None:
     except ValueError:
         seconds = float("nan")
     if not 0 < seconds < float("inf"):
-        raise InvalidArgumentError(f"{TIMELIMIT_ENV}={value!r}: expected seconds > 0, or "
-                                   f"{' / '.join(NO_LIMIT)} for no limit")
+        raise BadVariable(TIMELIMIT_ENV, value, f"seconds > 0, or {' / '.join(NO_LIMIT)} for no limit")
     return seconds
 
 

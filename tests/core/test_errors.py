@@ -179,3 +179,36 @@ def test_bad_fftw_variables_name_the_variable(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
     with pytest.raises(InvalidArgumentError, match=f"{variable}='{value}'"):
         FFTWSettings()
+
+
+@pytest.fixture
+def fftw_variable(monkeypatch):
+    """Set one of fftw-reference's variables and load the backends as a new process would."""
+    def set_variable(variable: str, value: str) -> None:
+        monkeypatch.setenv(variable, value)
+        trnfft.reload_backends()
+    yield set_variable
+    monkeypatch.undo()
+    trnfft.reload_backends()
+    trnfft.plan_cache.clear()
+
+
+@pytest.mark.parametrize("variable,value", [("TRNFFT_FFTW_TIMELIMIT", "0"), ("TRNFFT_FFTW_PLANNER", "pateint")])
+def test_a_bad_fftw_variable_is_an_error_under_auto_not_a_silent_move_to_another_backend(
+        fftw_variable, variable, value, capsys):
+    from trnfft.cli import main
+    fftw_variable(variable, value)
+    x = np.ones(4096, np.complex64)
+    expected = f"{variable}='{value}'.*Fix: correct or unset {variable}"
+    for backend in (None, "fftw", "numpy-reference,fftw-reference"):  # auto, named, listed
+        with pytest.raises(trnfft.BackendSettingError, match=expected) as err:
+            trnfft.fft(x, backend=backend)
+        assert isinstance(err.value, InvalidArgumentError)  # as a bad TRNFFT_WORKERS is
+    info = {r["name"]: r for r in trnfft.backends_info()}["fftw-reference"]
+    assert not info["available"] and variable in info["reason"]
+    assert main(["which", "fft", "--shape", "64"]) == 2 and variable in capsys.readouterr().out
+    assert np.allclose(trnfft.fft(x, backend="numpy-reference"), np.fft.fft(x))  # others still run
+    setting = {"TRNFFT_FFTW_TIMELIMIT": dict(timelimit=None), "TRNFFT_FFTW_PLANNER": dict(planner="estimate")}
+    trnfft.configure_backend("fftw-reference", **setting[variable])  # set in Python instead: usable
+    assert np.allclose(trnfft.fft(x, backend="fftw"), np.fft.fft(x), atol=1e-3)
+    assert trnfft.which("fft", (4096,)).backend in {r["name"] for r in trnfft.backends_info() if r["available"]}

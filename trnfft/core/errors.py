@@ -42,6 +42,10 @@ class BackendUnavailableError(BackendError):
     """The backend is registered but cannot run on this machine."""
 
 
+class BackendSettingError(BackendError, InvalidArgumentError):
+    """A backend cannot run as configured: one of its settings (an environment variable) is invalid."""
+
+
 class UnsupportedProblemError(BackendError):
     """No backend in the selection can plan this problem."""
 

@@ -104,6 +104,7 @@ class Availability:
     available: bool
     reason: str = ""
     fix: str = ""
+    setting_error: bool = False  # unavailable because a setting the user gave is invalid
 
     @classmethod
     def yes(cls) -> "Availability":
@@ -112,6 +113,12 @@ class Availability:
     @classmethod
     def no(cls, reason: str, fix: str = "") -> "Availability":
         return cls(False, reason, fix)
+
+    @classmethod
+    def misconfigured(cls, reason: str, fix: str) -> "Availability":
+        """Unavailable because of an invalid setting (e.g. an environment variable), not because
+        something is missing: "auto" and backend lists then raise instead of passing it over."""
+        return cls(False, reason, fix, setting_error=True)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,10 @@ Names, aliases and the "auto" order all come from the plugins' registrations
 A selection may name several backends ("first,second"): entries that
 are unavailable here are skipped (recorded with the reason in
 ``Selection.skipped``), and of the rest the first that accepts a problem plans
-it. A single name never falls back silently.
+it. A single name never falls back silently. A backend unavailable because a
+setting of it is invalid (``Availability.misconfigured``, e.g. a bad
+environment variable) is never skipped, named, listed or under "auto": that
+raises ``BackendSettingError``, as a bad ``TRNFFT_WORKERS`` does.
 """
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence, Union
 
 from .env import getenv, raw_reader
-from .errors import BackendUnavailableError, InvalidArgumentError
+from .errors import BackendSettingError, BackendUnavailableError, InvalidArgumentError
+from .hookspecs import Availability
 from .registry import REGISTRY
 
 BackendSpec = Union[str, Sequence[str], None]
@@ -196,6 +200,7 @@ def _resolve_one(requested: str) -> str:
     avail = rec.availability()
     if not avail.available:
         called = repr(name) if name == requested else f"{requested!r} (here {name!r})"
+        _raise_if_misconfigured(called, avail)
         fix = f" Fix: {avail.fix}" if avail.fix else ""
         raise _unavailable(
             f"trnfft backend {called} is not available here: {avail.reason}.{fix}; or list a "
@@ -212,6 +217,14 @@ def _raise_if_switched_off(alias: str) -> None:
         raise _unavailable(
             f"trnfft backend {alias!r} names no backend here: it means {means}. Set that, or "
             f"choose another backend (`trnfft info` lists them)", f"{alias!r} needs {means}")
+
+
+def _raise_if_misconfigured(called: str, avail: Availability) -> None:
+    """A backend unavailable for an invalid setting is an error wherever it is asked for:
+    named, listed or under "auto", never passed over for the next one."""
+    if avail.setting_error:
+        raise BackendSettingError(f"trnfft backend {called} cannot run as configured: {avail.reason}. "
+                                  f"Fix: {avail.fix}")
 
 
 def _unavailable(message: str, reason: str) -> BackendUnavailableError:
@@ -237,9 +250,16 @@ def _available(name: str) -> bool:
 
 
 def _auto() -> str:
+    """The available backend of highest auto priority; raises when any "auto" would try is
+    unavailable for an invalid setting (the user asked for something that cannot be)."""
+    records, found = REGISTRY.records(), None
     for name in REGISTRY.auto_order():
-        if _available(name):
-            return name
+        avail = records[name].availability()
+        _raise_if_misconfigured(repr(name), avail)
+        if found is None and avail.available:
+            found = name
+    if found is not None:
+        return found
     raise BackendUnavailableError(
         "no trnfft backend is available for 'auto': none of the backends that declare an auto "
         "priority can run here. Run `trnfft info` to see why each backend is missing.")
