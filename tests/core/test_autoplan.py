@@ -443,3 +443,23 @@ def test_trnfft_which_forget_where_the_cache_cannot_be_written_exits_2_naming_th
     out = capsys.readouterr().out
     assert "cannot forget" in out and "backend-choices.json" in out and "Traceback" not in out
 
+
+def test_a_choice_provisional_on_a_setup_serves_its_cached_plan_until_cleared_and_which_says_so(planner):
+    """A candidate passed over only for a one-time setup (torch-native: importing torch) is
+    reconsidered when the problem is planned again after the setup is paid: a later process,
+    or after ``plan_cache.clear()``. Until then the cached plan serves and which() shows its choice."""
+    lazy, quick = Candidate("lazy", estimate=lambda p, s: 1e-6), Candidate("quick", estimate=lambda p, s: 2e-6)
+    lazy.setup = (10.0, "wake up")
+    lazy.pending_setup = lambda: lazy.setup
+    planner((lazy, dict(auto_priority=300, candidate=True)), (quick, dict(auto_priority=100, candidate=True)))
+    trnfft.fft(X)
+    first = trnfft.which("fft", (64,), "complex64").choice
+    assert first.backend == "quick" and first.provisional == ["lazy"] and lazy.plans == 0
+    lazy.setup = None  # paid in this process
+    assert np.allclose(trnfft.fft(X), np.fft.fft(X), atol=1e-4) and lazy.plans == 0
+    w = trnfft.which("fft", (64,), "complex64")
+    assert w.backend == "quick" and w.choice == first
+    trnfft.plan_cache.clear()
+    trnfft.fft(X)
+    again = trnfft.which("fft", (64,), "complex64").choice
+    assert lazy.plans >= 1 and "lazy" in again.seconds and not again.provisional

@@ -137,9 +137,11 @@ def plan(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Plan:
 
 
 def recorded(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Choice | None:
-    """The choice in force for ``problem`` under the current effort, if one has been made."""
+    """The choice in force for ``problem`` under the current effort, if one has been made:
+    the one its cached plan was made from, even if a setup it was provisional on has since
+    been paid (that is reconsidered when the problem is planned again)."""
     effort, _ = planner_settings()
-    return _known(choice_key(problem, source), effort, _versions(candidates))
+    return _known(choice_key(problem, source), effort, _versions(candidates), reconsider=False)
 
 
 def forget(keys: Collection[str] | None = None) -> int:
@@ -171,8 +173,9 @@ def _versions(candidates: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _known(key: str, effort: str, versions: dict[str, str]) -> Choice | None:
-    """A choice made with these candidates at these versions, of at least this effort."""
+def _known(key: str, effort: str, versions: dict[str, str], reconsider: bool = True) -> Choice | None:
+    """A choice made with these candidates at these versions, of at least this effort; with
+    ``reconsider``, not one made without a candidate for a one-time setup it has since paid."""
     for choice in (_memo.get(key), None):
         if choice is None:
             choice = store().get(key)
@@ -180,7 +183,7 @@ def _known(key: str, effort: str, versions: dict[str, str]) -> Choice | None:
                 _remember(key, choice)
         if (choice is not None and choice.candidates == versions
                 and (effort == "estimate" or choice.effort == "measure")
-                and not any(_pending_setup(name) is None for name in choice.provisional)):
+                and not (reconsider and any(_pending_setup(name) is None for name in choice.provisional))):
             return choice  # (a candidate skipped for a one-time cost since paid is reconsidered)
     return None
 

@@ -35,8 +35,10 @@ A backend object answers, in order of use:
                  (auto's planner), ``backend.pending_setup()`` -> ``(seconds,
                  what)`` this process still pays once before its first plan
                  (e.g. ``(1.0, "import torch")``), or None once paid: the
-                 planner adds it to the estimate but remembers a candidate it
-                 skipped for it only until it has been paid,
+                 planner adds it to the estimate, and a choice made without a
+                 candidate skipped for it is reconsidered when the problem is
+                 next planned with the cost paid (a later process, or after
+                 ``plan_cache.clear()``; a cached plan keeps serving),
                  ``plan.nbytes`` -> int, the memory the plan holds (buffers,
                  tables), counted against the plan cache's byte limit (a plan
                  without it counts as 0), and
