@@ -51,6 +51,7 @@ class FFTWPlan:
         self._scale = problem.scale
         self._lock = threading.Lock()
         self._empty_aligned = pyfftw.empty_aligned
+        self._settings, self._pyfftw = settings, pyfftw
         direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
         self._inplace = problem.kind == "c2c" and problem.size >= INPLACE_MIN
         self._fresh_output = x_elements(problem) >= DIRECT_MIN
@@ -104,6 +105,33 @@ class FFTWPlan:
             y *= y.real.dtype.type(self._scale)
         return y
 
+    def bind_buffers(self) -> "OwnBuffers":
+        """A transform of this problem on new aligned buffers of its own (``trnfft.plan``'s ``p()``),
+        planned from the wisdom this plan left (c2r may destroy its input buffer, as FFTW's does)."""
+        p, pyfftw = self.problem, self._pyfftw
+        a = pyfftw.empty_aligned(p.shape, dtype=p.input_dtype)
+        b = pyfftw.empty_aligned(p.output_shape, dtype=p.output_dtype)
+        direction = "FFTW_FORWARD" if p.forward else "FFTW_BACKWARD"
+        extra = ("FFTW_DESTROY_INPUT",) if p.kind == "c2r" else ()
+        fftw = build(pyfftw, a, b, p.axes, direction, self._settings, p.workers, extra)
+        a[...] = 0  # planning may have left values there
+        return OwnBuffers(a, b, fftw, self._scale)
+
     def _readable_as_planned(self, x: np.ndarray) -> bool:
         """Whether FFTW can read ``x`` itself: C-contiguous and aligned as the planned input."""
         return bool(x.flags.c_contiguous) and x.ctypes.data % self._alignment == 0
+
+
+class OwnBuffers:
+    """An FFTW object bound to its own buffers: ``execute()`` transforms ``input_array`` into
+    ``output_array``, normalised. Not locked: its one user (a ``trnfft.plan`` object) locks."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, fftw: Any, scale: float) -> None:
+        self.input_array, self.output_array = a, b
+        self._fftw, self._scale = fftw, b.real.dtype.type(scale)
+        # the FFTW object's own method when there is nothing to scale: the cheapest call there is
+        self.execute = fftw.execute if scale == 1.0 else self._execute_scaled
+
+    def _execute_scaled(self) -> None:
+        self._fftw.execute()
+        np.multiply(self.output_array, self._scale, out=self.output_array)
