@@ -124,7 +124,8 @@ class FFTWPlan:
 
 class OwnBuffers:
     """An FFTW object bound to its own buffers: ``execute()`` transforms ``input_array`` into
-    ``output_array``, normalised. Not locked: its one user (a ``trnfft.plan`` object) locks."""
+    ``output_array``, normalised. Not locked, as pyFFTW's own call is not: ``trnfft.plan``'s
+    ``p()`` is its only user, and says so."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray, fftw: Any, scale: float) -> None:
         self.input_array, self.output_array = a, b

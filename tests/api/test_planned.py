@@ -153,7 +153,15 @@ def test_concurrent_calls_are_not_corrupted(backend):
             if not np.array_equal(out, wants[i]):
                 bad.append(f"p(x, out) on thread {i}")
 
+    def own_buffers() -> None:  # p() alongside: the other forms never touch its buffers
+        p.input_array[...] = inputs[0]
+        for _ in range(200):
+            p()
+        if not np.array_equal(p.output_array, wants[0]):
+            bad.append("p() alongside")
+
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    threads.append(threading.Thread(target=own_buffers))
     for t in threads:
         t.start()
     for t in threads:

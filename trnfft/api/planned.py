@@ -15,7 +15,6 @@ cache evicts.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -39,13 +38,15 @@ class Planned:
     settings, the plan cache (``plan_cache.clear()`` does not drop this
     object's plan) and ``TRNFFT_CROSSCHECK`` (calls are not cross-checked).
 
-    Thread safety: ``p(x)`` and ``p(x, out=buf)`` may run on several threads at
-    once (the own buffers are used under a lock). ``p()`` returns
-    ``output_array`` itself, which the next call of ``p()`` or
-    ``p(x, out=...)`` overwrites: share one object's own-buffer form between
-    threads only with your own ordering. For c2r transforms ``p()`` may
-    destroy ``input_array``'s contents (as FFTW's c2r does); other forms never
-    modify their input.
+    Threads: ``p(x)`` and ``p(x, out=buf)`` never touch the object's buffers
+    and may run on any number of threads at once, also while ``p()`` runs.
+    ``p()`` is the one form using ``input_array``/``output_array`` and, like
+    pyFFTW's ``FFTW.__call__()``, takes no lock (a lock would cost a quarter
+    of its time at N=1024): it returns ``output_array`` itself, which its next
+    call overwrites, and two ``p()`` calls on one object at once race on those
+    buffers. Order them yourself, or give each thread its own object. For c2r
+    transforms ``p()`` may destroy ``input_array``'s contents (as FFTW's c2r
+    does); the other forms never modify their input.
     """
 
     def __init__(self, function: str, key: ProblemKey, shape: tuple[int, ...], dtype: np.dtype,
@@ -55,6 +56,7 @@ class Planned:
         self.function = function
         self.problem = problem
         self.shape, self.dtype = shape, dtype
+        self._out_shape, self._out_dtype = problem.output_shape, problem.output_dtype
         self.backend: str = getattr(entry.plan, "backend", selection.resolve(backend).names[0])
         self._plan = entry.plan
         self._execute = entry.plan.execute
@@ -62,25 +64,21 @@ class Planned:
         self._conj_out = FUNCTIONS[function].hermitian and problem.kind == "r2c"
         self._cast = dtype != problem.input_dtype
         self._resize = shape != problem.shape
-        self._lock = threading.Lock()
+        self._prepare = self._cast or self._resize or self._conj_in or self._conj_out
         self._tensor = tensor
         bind = getattr(entry.plan, "bind_buffers", None)
-        bound = bind() if bind is not None and not self._needs_preparing() else None
+        bound = bind() if bind is not None and not self._prepare else None
         if bound is not None:  # the backend transforms buffers of its own in place of copies
             self._in, self._out, self._run = bound.input_array, bound.output_array, bound.execute
         else:
             self._in = np.zeros(shape, dtype)
             self._out = np.zeros(problem.output_shape, problem.output_dtype)
             self._run = self._run_generic
-        self._bound = bound is not None
         if tensor:
             torch = arrays.loaded_torch()
             self.input_array, self.output_array = torch.from_numpy(self._in), torch.from_numpy(self._out)
         else:
             self.input_array, self.output_array = self._in, self._out
-
-    def _needs_preparing(self) -> bool:
-        return self._cast or self._resize or self._conj_in or self._conj_out
 
     def __repr__(self) -> str:
         kind = "tensor" if self._tensor else "array"
@@ -93,38 +91,25 @@ class Planned:
         if x is None:
             if out is not None:
                 raise InvalidArgumentError("out= goes with an input: p(x, out=buf); p() writes output_array")
-            with self._lock:
-                self._run()
+            self._run()  # no lock: see the class docstring
             return self.output_array
-        xp = self._checked_input(x)
-        if out is None:
-            y = self._new_result(xp)
-            return arrays.loaded_torch().from_numpy(y) if self._tensor else y
-        op = self._checked_out(out)
-        if self._bound:
-            with self._lock:
-                np.copyto(self._in, xp)
-                self._run()
-                np.copyto(op, self._out)
-        else:
-            np.copyto(op, self._new_result(xp))
-        return out
-
-    def _checked_input(self, x: Any) -> np.ndarray:
-        xp = self._host(x, "input")
+        xp = self._host(x, "input") if self._tensor or type(x) is not np.ndarray else x
         if xp.shape != self.shape or (xp.dtype is not self.dtype and xp.dtype != self.dtype):
             raise InvalidArgumentError(f"{self!r} takes {self.shape} {self.dtype} input, got "
                                        f"{xp.shape} {xp.dtype}; make another plan for that input")
-        return xp
-
-    def _checked_out(self, out: Any) -> np.ndarray:
-        op = self._host(out, "out")
-        want = self.problem.output_shape, self.problem.output_dtype
-        if op.shape != want[0] or op.dtype != want[1]:
-            raise InvalidArgumentError(f"out= must be {want[0]} {want[1]} for {self!r}, got {op.shape} {op.dtype}")
-        if not op.flags.writeable:
-            raise InvalidArgumentError("out= is read-only")
-        return op
+        if out is None:
+            y = self._new_result(xp)
+            return arrays.loaded_torch().from_numpy(y) if self._tensor else y
+        op = self._host(out, "out") if self._tensor or type(out) is not np.ndarray else out
+        if op.shape != self._out_shape or op.dtype != self._out_dtype:
+            raise InvalidArgumentError(f"out= must be {self._out_shape} {self._out_dtype} for {self!r}, "
+                                       f"got {op.shape} {op.dtype}")
+        y = self._new_result(xp)
+        try:
+            op[...] = y
+        except ValueError as exc:  # a read-only array
+            raise InvalidArgumentError(f"out= cannot be written: {exc}") from None
+        return out
 
     def _host(self, a: Any, what: str) -> np.ndarray:
         """``a`` as a NumPy array: the array itself, or a CPU tensor's view (a plan made for its kind)."""
@@ -152,10 +137,10 @@ class Planned:
         return np.conjugate(xp) if self._conj_in else xp
 
     def _new_result(self, xp: np.ndarray) -> np.ndarray:
-        y = self._execute(self._prepared(xp) if self._needs_preparing() else xp)
-        p = self.problem
-        if type(y) is not np.ndarray or y.shape != p.output_shape or y.dtype != p.output_dtype:
-            require_result(y, self.backend, p)
+        y = self._execute(self._prepared(xp) if self._prepare else xp)
+        if type(y) is not np.ndarray or y.shape != self._out_shape or (y.dtype is not self._out_dtype
+                                                                       and y.dtype != self._out_dtype):
+            require_result(y, self.backend, self.problem)
         return np.conjugate(y, out=y) if self._conj_out else y
 
     def _run_generic(self) -> None:
