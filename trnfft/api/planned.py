@@ -44,9 +44,10 @@ class Planned:
     pyFFTW's ``FFTW.__call__()``, takes no lock (a lock would cost a quarter
     of its time at N=1024): it returns ``output_array`` itself, which its next
     call overwrites, and two ``p()`` calls on one object at once race on those
-    buffers. Order them yourself, or give each thread its own object. For c2r
-    transforms ``p()`` may destroy ``input_array``'s contents (as FFTW's c2r
-    does); the other forms never modify their input.
+    buffers. Order them yourself, or give each thread its own object. ``p()``
+    may overwrite ``input_array``'s contents (FFTW may use it as scratch, as
+    its c2r transforms do): fill it before each call. The other forms never
+    modify their input.
     """
 
     def __init__(self, function: str, key: ProblemKey, shape: tuple[int, ...], dtype: np.dtype,

@@ -46,8 +46,8 @@ A backend object answers, in order of use:
                  ``plan.bind_buffers()`` -> an object with ``input_array``,
                  ``output_array`` (new NumPy arrays of the problem's input and
                  output shape and dtype) and ``execute()``, which transforms
-                 the one into the other, normalised, with no copies (c2r may
-                 destroy ``input_array``): ``trnfft.plan`` objects use it for
+                 the one into the other, normalised, with no copies (it may
+                 overwrite ``input_array``): ``trnfft.plan`` objects use it for
                  their own buffers; without it they execute and copy.
 
 What a plan receives and returns (the contract every backend keeps):
