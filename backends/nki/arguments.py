@@ -18,7 +18,7 @@ from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
-from .kernels.four_step_planes import four_step_planes_kernel, four_step_stacked_kernel
+from .kernels.four_step_planes import four_step_nested_kernel, four_step_planes_kernel, four_step_stacked_kernel
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
@@ -72,7 +72,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
 
 def takes_stacked_parts(kernel: Any) -> bool:
     """Whether ``kernel`` takes its input as one [2, B, n] array (re, im) and returns its output so."""
-    return kernel in (four_step_stacked_kernel, four_step_planes_kernel, bluestein_sbuf_stacked_kernel)
+    return kernel in (four_step_stacked_kernel, four_step_planes_kernel, four_step_nested_kernel,
+                      bluestein_sbuf_stacked_kernel)
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
@@ -91,6 +92,8 @@ def _planes_arguments(arrays: tuple, n1: int, n2: int) -> tuple[Any, tuple]:
     if n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0:
         return four_step_stacked_kernel, (_table(_dft_table(f1_re, f1_im) + [tw_re, tw_im]), n1)
     f2 = _dft_table(f2_re, f2_im) if n1 != n2 else []
+    if n1 < n2 and n2 % n1 == 0:   # F1 is part of F2 (four_step_nested_kernel)
+        return four_step_nested_kernel, (_table(f2 + [tw_re, tw_im]), n1, n2)
     return four_step_planes_kernel, (_table(_dft_table(f1_re, f1_im)), _table(f2 + [tw_re, tw_im]), n1, n2)
 
 

@@ -115,6 +115,18 @@ def test_bluestein_cube_on_small_sides(n, side, batch):
         assert error(yr + 1j * yi, ref) <= BOUND
 
 
+def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits():
+    """The cube kernel keeps the folded chirp in SBUF up to side CHIRP_TABLE_SIDE: at that side the cube, the
+    table and the temporaries still fit trn1's SBUF (the emulator raises otherwise) and the result is accurate."""
+    from trnfft_backends.nki.cost import fft_cost
+    from trnfft_backends.nki.kernels.bluestein_cube import CHIRP_TABLE_SIDE
+
+    n = (CHIRP_TABLE_SIDE - 1) ** 3 // 2 + 2
+    assert algorithms.cube_side(n) == CHIRP_TABLE_SIDE and algorithms.choose(n, 1).inner.algorithm == algorithms.CUBE
+    data = fft_cost(n, 1)
+    assert data["record"]["launches"] == 1 and data["fft"]["relative_error_vs_float64"] <= BOUND
+
+
 @pytest.mark.parametrize("n", [1000003])
 def test_bluestein_cube_at_a_million(n):
     """A prime near 10^6 (m = 126^3 in place in SBUF): forward and inverse, one launch, within the bound."""
@@ -197,6 +209,22 @@ def test_four_step_on_stacked_planes_at_batch_1(n, factors):
     assert kernel.__name__ == "four_step_planes_kernel"
     check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
     assert last_record().dma_transfers == 4
+
+
+@pytest.mark.parametrize("n,factors", [(5000, (50, 100)), (2048, (32, 64)), (1331, (11, 121))])
+def test_four_step_reads_f1_from_f2_when_n2_is_a_multiple_of_n1(n, factors):
+    """Batch 1 with n2 = r n1: F1[j, k] = F2[j, r k] (j < n1), so one table and three DMAs; even r, odd r
+    (F2 odd, read whole), every norm."""
+    from trnfft_backends.nki.kernels.four_step_planes import dft_columns
+
+    layout = algorithms.choose(n, 1)
+    assert layout.factors == factors
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "four_step_nested_kernel"
+    n1, n2 = factors
+    assert arguments.constant_bytes(args) == n2 * (dft_columns(n2) + 2 * n1) * 4   # F2 and the twiddles only
+    check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
+    assert last_record().dma_transfers == 3
 
 
 def test_any_axis_and_non_contiguous_input():

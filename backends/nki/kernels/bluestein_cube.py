@@ -12,16 +12,18 @@ writes its result over the cells it read, so nothing is staged through HBM:
   k3, column k1 s + k2 (k = k1 + s k2 + s^2 k3); the second contracts those digits
   in the opposite order (contiguous, strided, column) and leaves its output in
   natural order, partition l1 holding points l1 s^2 ...;
-* twiddles come from two [s, s] tables, T = w_(s^2)^(p c) and A = w_m^(p c): a
-  per-partition scalar over a block as a diagonal matmul (the Tensor engine has time
-  to spare where the Vector engine binds), a table on the way out of PSUM;
+* twiddles come from two [s, s] tables, T = w_(s^2)^(p c) and A = w_m^(p c), applied
+  on the way out of PSUM and off the Vector engine: a per-partition scalar by the
+  Scalar engine's activation scale, a table by GpSimd after the Scalar engine's copy;
 * the kernel's spectrum is symmetric (S_k = S_(m-k)): HBM holds the column blocks
   k1 <= s/2 of conj(S) s/m in the first FFT's output layout, and block s - k1 is
   block k1 with partitions and columns reversed, made by two matmuls with the
   exchange matrix J (exact: products with 1 and 0);
 * the chirp c_j is formed on chip from small tables: j = base_p + 128 r + c0 gives
   c_j = D[p, r] E[p, c0] R[r, c0]; E (x) R comes out of one complex matmul (E^T
-  stationary, diagonal blocks R[r, :] moving) and D is a per-partition scalar.
+  stationary, diagonal blocks R[r, :] moving) and D is a per-partition scalar; up to
+  s = 104 once per launch into an SBUF table (both multiplies read it, on GpSimd),
+  above that per PSUM bank at each multiply (the table would not fit beside the cube).
   Pre- and post-multiply run on the n input/output points folded onto twice the
   partitions (row halves to partitions 64..), one SBUF -> SBUF DMA each way.
 
@@ -33,13 +35,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import (PSUM_BANK, evacuate, load_constant, load_table, matmul_constant_stationary,
-                   matmul_data_stationary, multiply, psum, sbuf, transform_columns)
+from .cplx import (PSUM_BANK, evacuate, in_sbuf, load_constant, load_table, matmul_constant_stationary,
+                   matmul_data_stationary, multiply, multiply_off_vector, psum, sbuf, transform_columns)
 
 PMAX = 128
 FOLD = 64      # first partition of the folded row halves
 RUN = 128      # chirp points per run (one column of D)
 ZERO_COLUMNS = 2048   # the zero tile DMA copies from
+CHIRP_TABLE_SIDE = 104   # the largest side whose cube (8 s^2 bytes per partition), folded chirp table (4 s^2) and
+                         # temporaries fit trn1's 192 KiB per partition (190,484 bytes at s = 104, the emulator's count)
 
 
 def _pair(shape: tuple) -> tuple:
@@ -59,19 +63,21 @@ def scale_runs(dst: tuple, src: tuple, a_re: Any, a_im: Any) -> None:
                               operand1=t1)
 
 
-def multiply_in_place(x: tuple, t: tuple, conjugate: bool) -> None:
-    """x = x * t (conj(x) * t) in place, six Vector instructions; ``t`` may sit in PSUM."""
+def multiply_in_place(x: tuple, t: tuple, conjugate: bool, engine: Any = None) -> None:
+    """x = x * t (conj(x) * t) in place, six instructions on the Vector engine (``t`` may sit in PSUM) or on
+    ``engine`` (``in_sbuf()`` when ``t`` is in SBUF)."""
+    eng = nisa.engine.unknown if engine is None else engine
     t1 = sbuf(x[0].shape)
     t2 = sbuf(x[0].shape)
-    nisa.tensor_tensor(dst=t1, data1=x[1], data2=t[1], op=nl.multiply)
-    nisa.tensor_tensor(dst=t2, data1=x[0], data2=t[1], op=nl.multiply)
-    nisa.tensor_tensor(dst=x[0], data1=x[0], data2=t[0], op=nl.multiply)
-    nisa.tensor_tensor(dst=x[0], data1=x[0], data2=t1, op=nl.add if conjugate else nl.subtract)
-    nisa.tensor_tensor(dst=x[1], data1=x[1], data2=t[0], op=nl.multiply)
+    nisa.tensor_tensor(dst=t1, data1=x[1], data2=t[1], op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=t2, data1=x[0], data2=t[1], op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=x[0], data1=x[0], data2=t[0], op=nl.multiply, engine=eng)
+    nisa.tensor_tensor(dst=x[0], data1=x[0], data2=t1, op=nl.add if conjugate else nl.subtract, engine=eng)
+    nisa.tensor_tensor(dst=x[1], data1=x[1], data2=t[0], op=nl.multiply, engine=eng)
     if conjugate:
-        nisa.tensor_tensor(dst=x[1], data1=t2, data2=x[1], op=nl.subtract)
+        nisa.tensor_tensor(dst=x[1], data1=t2, data2=x[1], op=nl.subtract, engine=eng)
     else:
-        nisa.tensor_tensor(dst=x[1], data1=x[1], data2=t2, op=nl.add)
+        nisa.tensor_tensor(dst=x[1], data1=x[1], data2=t2, op=nl.add, engine=eng)
 
 
 def _block_stage(rg: tuple, f: tuple, s: int, strided: bool, twiddle: tuple = ()) -> None:
@@ -99,37 +105,36 @@ def _block_stage(rg: tuple, f: tuple, s: int, strided: bool, twiddle: tuple = ()
         _finish(dst, acc, first, count, twiddle)
 
 
-def diagonal(eye: Any, a_re: Any, a_im: Any) -> tuple:
-    """diag(a) as a complex matmul constant (re, im, -im) [s, s] from the identity and a [s, 1] column, on the
-    Scalar engine (activation's scale takes a [P, 1] tile)."""
-    s = a_re.shape[0]
-    d = _pair((s, s)) + (sbuf((s, s)),)
-    nisa.activation(dst=d[0], op=nl.copy, data=eye[0:s, 0:s], scale=a_re)
-    nisa.activation(dst=d[1], op=nl.copy, data=eye[0:s, 0:s], scale=a_im)
-    nisa.activation(dst=d[2], op=nl.copy, data=d[1], scale=-1.0)
-    return d
+def scale_blocks(dst: tuple, acc: tuple, a: tuple, first: int) -> None:
+    """dst[:, i, :] = acc[:, i, :] * (a_re + i a_im)[:, first + i] for each slot i of a PSUM group [s, count, s]:
+    the four real products on the Scalar engine straight out of PSUM (activation's scale takes a [P, 1] tile:
+    D/nki/api/generated/nki.isa.activation.html), the sum and difference on GpSimd (SBUF only)."""
+    s, count, _ = acc[0].shape
+    prod = tuple(sbuf((s, count, s)) for _ in range(4))
+    for i in nl.affine_range(count):
+        col = first + i
+        for k, (src, sc) in enumerate(((0, 0), (1, 1), (0, 1), (1, 0))):
+            nisa.activation(dst=prod[k][:, i, :], op=nl.copy, data=acc[src][:, i, :], scale=a[sc][:, col:col + 1])
+    nisa.tensor_tensor(dst=dst[0], data1=prod[0], data2=prod[1], op=nl.subtract, engine=in_sbuf())
+    nisa.tensor_tensor(dst=dst[1], data1=prod[2], data2=prod[3], op=nl.add, engine=in_sbuf())
 
 
 def _finish(dst: tuple, acc: tuple, first: int, count: int, twiddle: tuple) -> None:
     """A group's results [s, count, s] out of PSUM into ``dst``: copied (``twiddle`` empty), times the table
-    T [s, v] on every slot ((T,)), or first slot i times the per-partition scalar A[:, first + i] (a diagonal
-    matmul on the Tensor engine, which has time to spare where the Vector engine binds), then times T
-    ((T, A, identity))."""
+    T [s, v] on every slot ((T,)), or first slot i times the per-partition scalar A[:, first + i], then times T
+    ((T, A)). Every product runs off the Vector engine: PSUM is read by the Scalar engine, the table products
+    run on GpSimd (``in_sbuf``)."""
     if len(twiddle) == 0:
         evacuate(dst[0], dst[1], acc[0], acc[1])
+        return
+    s = acc[0].shape[0]
+    t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in twiddle[0])
+    if len(twiddle) == 2:
+        scaled = _pair((s, count, s))
+        scale_blocks(scaled, acc, twiddle[1], first)
+        multiply(dst[0], dst[1], scaled[0], scaled[1], t[0], t[1], engine=in_sbuf())
     else:
-        s = acc[0].shape[0]
-        if len(twiddle) == 3:
-            scalars, eye = twiddle[1], twiddle[2]
-            tmp = _pair((s, count, s))
-            evacuate(tmp[0], tmp[1], acc[0], acc[1])
-            acc = (psum((s, count, s)), psum((s, count, s)))
-            for i in nl.affine_range(count):
-                col = first + i
-                d = diagonal(eye, scalars[0][:, col:col + 1], scalars[1][:, col:col + 1])
-                matmul_constant_stationary(acc[0][:, i, :], acc[1][:, i, :], d, tmp[0][:, i, :], tmp[1][:, i, :])
-        t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in twiddle[0])
-        multiply(dst[0], dst[1], acc[0], acc[1], t[0], t[1])
+        multiply_off_vector(dst[0], dst[1], acc[0], acc[1], t[0], t[1])
 
 
 def _columns(rg: tuple, f: tuple, s: int) -> None:
@@ -138,23 +143,17 @@ def _columns(rg: tuple, f: tuple, s: int) -> None:
     transform_columns(x[0], x[1], f, x[0], x[1])
 
 
-def fft_digits_down(rg: tuple, f: tuple, tw: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
+def fft_digits_down(rg: tuple, f: tuple, t4: tuple, aw: tuple, s: int) -> None:
     """DFT_m of X[j1, j2 s + j3] (natural order), leaving Y[k3, k1 s + k2] (k = k1 + s k2 + s^2 k3)."""
-    _block_stage(rg, f, s, True)                                     # [j2, k1 s + j3]
-    for k1 in nl.affine_range(s):                                    # x w_(s^2)^(j2 k1), block by block
-        block = (rg[0][0:s, k1 * s:(k1 + 1) * s], rg[1][0:s, k1 * s:(k1 + 1) * s])
-        scaled = (psum((s, s)), psum((s, s)))
-        matmul_constant_stationary(scaled[0], scaled[1], diagonal(eye, tw[0][:, k1:k1 + 1], tw[1][:, k1:k1 + 1]),
-                                   block[0], block[1])
-        evacuate(block[0], block[1], scaled[0], scaled[1])
-    _block_stage(rg, f, s, False, (t4, aw, eye))                     # [j3, k1 s + k2] x A[j3, k1] T[j3, k2]
+    _block_stage(rg, f, s, True, (t4,))                              # [j2, k1 s + j3] x w_(s^2)^(j2 k1)
+    _block_stage(rg, f, s, False, (t4, aw))                          # [j3, k1 s + k2] x A[j3, k1] T[j3, k2]
     _columns(rg, f, s)
 
 
-def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, eye: Any, s: int) -> None:
+def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, s: int) -> None:
     """DFT_m of P[k3, k1 s + k2] (the layout ``fft_digits_down`` leaves), output in natural order."""
     _block_stage(rg, f, s, False, (t4,))                             # [k2, k1 s + l3] x T[k2, l3]
-    _block_stage(rg, f, s, True, (t4, aw, eye))                      # [k1, l2 s + l3] x A[k1, l3] T[k1, l2]
+    _block_stage(rg, f, s, True, (t4, aw))                           # [k1, l2 s + l3] x A[k1, l3] T[k1, l2]
     _columns(rg, f, s)                                               # [l1, l2 s + l3]
 
 
@@ -168,7 +167,8 @@ def times_spectrum(rg: tuple, spec: tuple, jm: Any, s: int) -> None:
         b0 = g * per_bank
         count = min(per_bank, half + 1 - b0)
         direct = tuple(nl.load(part[:, b0 * s:(b0 + count) * s]) for part in spec)
-        multiply_in_place((rg[0][0:s, b0 * s:(b0 + count) * s], rg[1][0:s, b0 * s:(b0 + count) * s]), direct, True)
+        multiply_in_place((rg[0][0:s, b0 * s:(b0 + count) * s], rg[1][0:s, b0 * s:(b0 + count) * s]), direct, True,
+                          in_sbuf())
         first, last = max(b0, 1), min(b0 + count, s - half)   # blocks whose mirror s - b is another block
         if first < last:
             _times_mirrors(rg, direct, jm, s, b0, first, last)
@@ -192,11 +192,10 @@ def _times_mirrors(rg: tuple, direct: tuple, jm: Any, s: int, b0: int, first: in
     multiply_in_place((rg[0][0:s, cols], rg[1][0:s, cols]), back, True)
 
 
-def times_chirp(x: tuple, eye: Any, et: tuple, rt: tuple, d: tuple, conjugate: bool) -> None:
-    """x = x * c (conj(x) * c) for the [P, H] folded tile x whose row p holds points base_p + column:
-    c = D[p, r] * (E[p, c0] R[r, c0]) for column 128 r + c0; E (x) R per PSUM bank from one complex matmul
-    with E^T [128, P] stationary and the diagonal blocks R[r, :] (eye scaled per partition) moving."""
-    parts, width = x[0].shape
+def _chirp_banks(parts: int, width: int, eye: Any, et: tuple, rt: tuple):
+    """Per PSUM bank of the folded [P, width] layout: (first column, columns, runs, E (x) R in PSUM), the product
+    from one complex matmul with E^T [128, P] stationary and the diagonal blocks R[r, :] (eye scaled per
+    partition) moving."""
     for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
         c0 = c * PSUM_BANK
         cols = min(PSUM_BANK, width - c0)
@@ -210,13 +209,39 @@ def times_chirp(x: tuple, eye: Any, et: tuple, rt: tuple, d: tuple, conjugate: b
                                 scale=rt[part][:, r:r + 1])
         acc = (psum((parts, cols)), psum((parts, cols)))
         matmul_constant_stationary(acc[0], acc[1], et, mov[0], mov[1])
+        yield c0, cols, runs, acc
+
+
+def _times_runs(view: tuple, c0: int, cols: int, runs: int, d: tuple, src: tuple = ()) -> None:
+    """view = src * D[p, r] (``src`` defaults to ``view``), run r = c0 // RUN + i of RUN columns at a time."""
+    src = src or view
+    for i in nl.affine_range(runs):
+        r = c0 // RUN + i
+        span = slice(i * RUN, i * RUN + min(RUN, cols - i * RUN))
+        scale_runs((view[0][:, span], view[1][:, span]), (src[0][:, span], src[1][:, span]),
+                   d[0][:, r:r + 1], d[1][:, r:r + 1])
+
+
+def chirp_table(parts: int, width: int, eye: Any, et: tuple, rt: tuple, d: tuple) -> tuple:
+    """The chirp c of the folded [P, width] layout in SBUF, once per launch (``times_chirp`` then reads it)."""
+    table = _pair((parts, width))
+    for c0, cols, runs, acc in _chirp_banks(parts, width, eye, et, rt):
+        _times_runs((table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols]), c0, cols, runs, d, acc)
+    return table
+
+
+def times_chirp(x: tuple, eye: Any, et: tuple, rt: tuple, d: tuple, conjugate: bool, table: tuple = ()) -> None:
+    """x = x * c (conj(x) * c) for the [P, H] folded tile x whose row p holds points base_p + column:
+    c = D[p, r] * (E[p, c0] R[r, c0]) for column 128 r + c0. From the SBUF ``table`` (``chirp_table``) on
+    GpSimd where it fits, else formed per PSUM bank (``_chirp_banks``) and applied on the Vector engine."""
+    if table:
+        multiply_in_place(x, table, conjugate, in_sbuf())
+        return
+    parts, width = x[0].shape
+    for c0, cols, runs, acc in _chirp_banks(parts, width, eye, et, rt):
         view = (x[0][:, c0:c0 + cols], x[1][:, c0:c0 + cols])
         multiply_in_place(view, acc, conjugate)
-        for i in nl.affine_range(runs):
-            r = c0 // RUN + i
-            span = min(RUN, cols - i * RUN)
-            run = (view[0][:, i * RUN:i * RUN + span], view[1][:, i * RUN:i * RUN + span])
-            scale_runs(run, run, d[0][:, r:r + 1], d[1][:, r:r + 1])
+        _times_runs(view, c0, cols, runs, d)
 
 
 def zero(dst: Any, zeros: Any) -> None:
@@ -280,21 +305,22 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
             nisa.dma_copy(dst=t4[part][:, i * s:(i + 1) * s], src=tw[part])
     zeros = sbuf((PMAX, ZERO_COLUMNS))
     nisa.memset(dst=zeros, value=0.0)
+    table = chirp_table(rows, half, eye, et, rt, d) if s <= CHIRP_TABLE_SIDE else ()
     for t in nl.affine_range(batch):
         rg = _pair((PMAX, width))
         for part in range(2):
             zero(rg[part], zeros)
         load_folded(rg, (xr, xi), t, n, width, h)
-        times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, False)
+        times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, False, table)
         for part in range(2):   # unfold: row halves back beside their first halves, the fold rows zeroed
             nisa.dma_copy(dst=rg[part][0:h, half:width], src=rg[part][FOLD:FOLD + h, 0:width - half])
             zero(rg[part][FOLD:FOLD + h, 0:half], zeros)
-        fft_digits_down(rg, f, tw, t4, aw, eye, s)
+        fft_digits_down(rg, f, t4, aw, s)
         times_spectrum(rg, spec, jm, s)
-        fft_digits_up(rg, f, t4, aw, eye, s)
+        fft_digits_up(rg, f, t4, aw, s)
         for part in range(2):   # fold the n output points
             nisa.dma_copy(dst=rg[part][FOLD:FOLD + h, 0:width - half], src=rg[part][0:h, half:width])
-        times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, True)
+        times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, True, table)
         store_folded((yr, yi), rg, t, n, width, h)
 
 

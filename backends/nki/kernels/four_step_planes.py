@@ -103,6 +103,20 @@ def four_step_stacked_kernel(x2, table, n1):
     return y2
 
 
+def _planes(x2: Any, y2: Any, g1: Any, g2: Any, cb: Any, t0: int, n1: int, n2: int) -> None:
+    """Every transform of the [2, B, n] planes: steps 1 and 2 (``_twiddled``), then the last stage with F2
+    stationary (M = n2, N = 2 n1), k2 on partitions and re and im side by side; one store per transform."""
+    _, batch, n = x2.shape
+    for t in nl.affine_range(batch):
+        w = _twiddled(_load_planes(x2, t, n1, n2), g1, cb, t0, n1, n2)
+        acc = psum((n2, 2 * n1))
+        nisa.nc_matmul(dst=acc, stationary=g2[:, n2:2 * n2], moving=w[:, n1:3 * n1], accumulate=False)
+        nisa.nc_matmul(dst=acc, stationary=g2[:, 2 * n2:3 * n2], moving=w[:, 0:2 * n1], accumulate=True)
+        o = sbuf((n2, 2 * n1))
+        nisa.activation(dst=o, op=nl.copy, data=acc)
+        nl.store(y2.ap(pattern=[[n1, n2], [batch * n, 2], [1, n1]], offset=t * n), o)
+
+
 @nki.jit
 def four_step_planes_kernel(x2, table_a, table_b, n1, n2):
     """n = n1 * n2 (both <= 128), table_a [n1 rows: F1], table_b [n2 rows: F2 unless n1 = n2 | Re T | Im T]:
@@ -114,13 +128,21 @@ def four_step_planes_kernel(x2, table_a, table_b, n1, n2):
     ca = nl.load(table_a)
     cb = load_table(table_b, t0, n1)
     g1 = dft_blocks(ca, 0, n1)
-    g2 = g1 if n1 == n2 else dft_blocks(cb, 0, n2)
-    for t in nl.affine_range(batch):
-        w = _twiddled(_load_planes(x2, t, n1, n2), g1, cb, t0, n1, n2)
-        acc = psum((n2, 2 * n1))
-        nisa.nc_matmul(dst=acc, stationary=g2[:, n2:2 * n2], moving=w[:, n1:3 * n1], accumulate=False)
-        nisa.nc_matmul(dst=acc, stationary=g2[:, 2 * n2:3 * n2], moving=w[:, 0:2 * n1], accumulate=True)
-        o = sbuf((n2, 2 * n1))
-        nisa.activation(dst=o, op=nl.copy, data=acc)
-        nl.store(y2.ap(pattern=[[n1, n2], [batch * n, 2], [1, n1]], offset=t * n), o)
+    _planes(x2, y2, g1, g1 if n1 == n2 else dft_blocks(cb, 0, n2), cb, t0, n1, n2)
+    return y2
+
+
+@nki.jit
+def four_step_nested_kernel(x2, table_b, n1, n2):
+    """``four_step_planes_kernel`` for n2 a multiple r of n1 (5000 = 50 x 100): F1 is read from F2, since
+    F1[j, k] = w_n1^(jk) = w_n2^(j r k) = F2[j, r k] for j < n1, so one table and three DMAs per transform
+    and table. G1 is the rows j < n1 and every r-th column of G2, copied on the Scalar engine."""
+    _, batch, n = x2.shape
+    y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
+    t0 = dft_columns(n2)
+    cb = load_table(table_b, t0, n1)
+    g2 = dft_blocks(cb, 0, n2)
+    g1 = sbuf((n1, 3 * n1))
+    nisa.activation(dst=g1, op=nl.copy, data=g2.ap(pattern=[[3 * n2, n1], [n2 // n1, 3 * n1]], offset=0))
+    _planes(x2, y2, g1, g2, cb, t0, n1, n2)
     return y2
