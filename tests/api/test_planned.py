@@ -186,3 +186,16 @@ def test_tensors_in_tensors_out():
         p(t.numpy())
     with pytest.raises(trnfft.InvalidArgumentError, match="CPU tensor not requiring grad"):
         p(t.clone().requires_grad_())
+
+
+@pytest.mark.parametrize("backend", ["torch-native", "nki-simulator"])
+@pytest.mark.parametrize("function,shape,dtype,kw", [("fft", (256,), np.complex64, {}),
+                                                     ("rfft2", (16, 32), np.float32, {"norm": "ortho"})])
+def test_backends_without_bind_buffers_take_the_generic_form(function, shape, dtype, kw, backend):
+    x = random_array(shape, dtype, seed=6)
+    p = trnfft.plan(function, x, **kw, backend=backend)
+    want = _reference(function, x, kw, backend)
+    assert p.backend == backend
+    np.testing.assert_array_equal(p(x), want)
+    p.input_array[...] = x
+    np.testing.assert_array_equal(p(), want)
