@@ -33,6 +33,9 @@ def trnfft_backends() -> list[str]:
 TENSOR_IMPL = "trnfft-tensor"
 # trnfft's numpy-style API on a NumPy array with no backend= ("auto", its planner included)
 ARRAY_IMPL = "trnfft"
+# a trnfft.plan object on the default backend, called on its own buffers: pyfftw-planned's like
+# (quick_speed.py's contender; not in the asv matrix, to keep CI's bench-smoke as it was)
+PLANNED_IMPL = "trnfft-planned"
 
 IMPLS = trnfft_backends() + [ARRAY_IMPL, TENSOR_IMPL] + PEERS
 
@@ -75,6 +78,13 @@ def transform_fn(impl: str, kind: str, x: np.ndarray, shape: tuple[int, ...],
         fn = {"c2c": trnfft.fftn, "r2c": trnfft.rfftn, "c2r": trnfft.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}
         return lambda: fn(t, dim=axes, **threads, **kw)
+    if impl == PLANNED_IMPL:
+        import trnfft
+        kw = {"s": shape} if kind == "c2r" else {}
+        p = trnfft.plan({"c2c": "fftn", "r2c": "rfftn", "c2r": "irfftn"}[kind], x, dim=axes,
+                        workers=workers, **kw)
+        p.input_array[...] = x
+        return p  # p() transforms its own buffers, as pyfftw-planned's object does
     if impl == "numpy":
         fn = {"c2c": np.fft.fftn, "r2c": np.fft.rfftn, "c2r": np.fft.irfftn}[kind]
         kw = {"s": shape} if kind == "c2r" else {}

@@ -7,7 +7,9 @@ Single-threaded complex64 (r2c: float32) at N = 1024, 2^16, 2^20, 2^24,
 the four small ones). Contenders, from the asv suite's own callables
 (``benchmarks/common.py``): ``trnfft`` (the default, "auto", on a NumPy
 array), ``trnfft-tensor`` (the default on a torch tensor), torch.fft (the
-tensor), scipy.fft, numpy.fft and a pre-planned ``pyfftw.FFTW`` object.
+tensor), scipy.fft, numpy.fft and a pre-planned ``pyfftw.FFTW`` object called on its own
+buffers, against which ``trnfft-planned`` (a ``trnfft.plan`` object on the default backend,
+called as ``p()`` on its own buffers: the like-for-like form) has its own ratio column.
 
 The contenders take turns (round-robin, ``--repeat`` rounds), so a burst of
 load elsewhere hits them alike; each figure is the best round, in
@@ -39,7 +41,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402  (after OMP_NUM_THREADS)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
-from benchmarks.common import ARRAY_IMPL as ARRAY, TENSOR_IMPL as TENSOR  # noqa: E402
+from benchmarks.common import ARRAY_IMPL as ARRAY, PLANNED_IMPL as PLANNED, TENSOR_IMPL as TENSOR  # noqa: E402
 PEERS = ["torch", "scipy", "numpy", "pyfftw-planned"]
 LIBRARIES = ["torch", "scipy", "numpy"]  # the acceptance compares with the fastest of these
 CASES = [("c2c", (1024,), None, "1-D N=1024"), ("c2c", (1 << 16,), None, "1-D N=2^16"),
@@ -65,7 +67,7 @@ def contenders(kind: str, x: np.ndarray, axes, workers: int) -> dict[str, Callab
     fns = {ARRAY: transform_fn(ARRAY, kind, x, x.shape, axes, workers)}
     fns[ARRAY]()
     return {**fns, **{impl: transform_fn(impl, kind, x, x.shape, axes, workers)
-                      for impl in [TENSOR] + PEERS}}
+                      for impl in [TENSOR, PLANNED] + PEERS}}
 
 
 TIMERS = {"wall": time.perf_counter, "cpu": time.thread_time}
@@ -105,13 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     import trnfft
     from benchmarks.common import make_input
 
-    shown = [ARRAY, TENSOR] + PEERS
+    shown = [ARRAY, TENSOR, PLANNED] + PEERS
     print(f"cache dir {os.environ.get('TRNFFT_CACHE_DIR', '(default)')}, planner "
           f"{os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, workers {args.workers}, "
           f"best of {args.repeat} rounds, us per call ({args.timer} time)")
     print("| case | " + " | ".join(shown) + " | trnfft / fastest lib | tensor / fastest lib "
-          "| trnfft / pyfftw | spread | auto chose (array/tensor) |")
-    print("|" + "---|" * (len(shown) + 6))
+          "| trnfft / pyfftw | planned / pyfftw | spread | auto chose (array/tensor) |")
+    print("|" + "---|" * (len(shown) + 7))
     for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
         x = make_input(kind, shape, "complex64")
         fns = contenders(kind, x, axes, args.workers)
@@ -127,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             chose = trnfft.which(func, x.shape, x.dtype, axes=axes).backend
         print(f"| {label} | " + " | ".join(f"{best[k]:,.1f}" for k in shown) +
               f" | {best[ARRAY] / fastest:.2f} | {best[TENSOR] / fastest:.2f} | "
-              f"{best[ARRAY] / best['pyfftw-planned']:.2f} | {spread:.0%} | {chose} |",
+              f"{best[ARRAY] / best['pyfftw-planned']:.2f} | {best[PLANNED] / best['pyfftw-planned']:.2f} | "
+              f"{spread:.0%} | {chose} |",
               flush=True)
     return 0
 

@@ -4,6 +4,7 @@
 >>> y = trnfft.fft(x, dim=-1, norm="ortho")      # torch tensors or NumPy arrays
 >>> from trnfft import numpy_fft                 # a numpy.fft drop-in
 >>> with trnfft.use_backend(name): ...          # a backend `trnfft info` lists
+>>> p = trnfft.plan("fft", x); y = p(x)          # pre-planned: no per-call selection
 
 Backends are plugins (entry-point group ``trnfft.backends``); ``trnfft info``
 lists them.
@@ -25,6 +26,7 @@ from .api.helpers import torch_fftfreq as fftfreq
 from .api.helpers import torch_fftshift as fftshift
 from .api.helpers import torch_ifftshift as ifftshift
 from .api.helpers import torch_rfftfreq as rfftfreq
+from .api.planned import Planned, plan
 from .api.introspection import backends_info, configure_backend, forget_choices, which
 from .core.autoplan import set_planner
 from .core.plan_cache import plan_cache
@@ -46,7 +48,7 @@ __all__ = [
     "fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
     "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn",
     "fftfreq", "rfftfreq", "fftshift", "ifftshift", "stft", "istft", "numpy_fft",
-    "scipy_backend", "SplitComplex",
+    "scipy_backend", "SplitComplex", "plan", "Planned",
     "set_backend", "get_backend", "use_backend", "set_planner", "which", "forget_choices", "backends_info",
     "configure_backend",
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",

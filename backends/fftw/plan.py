@@ -51,6 +51,7 @@ class FFTWPlan:
         self._scale = problem.scale
         self._lock = threading.Lock()
         self._empty_aligned = pyfftw.empty_aligned
+        self._settings, self._pyfftw = settings, pyfftw
         direction = "FFTW_FORWARD" if problem.forward else "FFTW_BACKWARD"
         self._inplace = problem.kind == "c2c" and problem.size >= INPLACE_MIN
         self._fresh_output = x_elements(problem) >= DIRECT_MIN
@@ -60,6 +61,7 @@ class FFTWPlan:
         if self._inplace:
             # copy the input once into the result's own aligned buffer, transform it there
             buf = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
+            self._extra: tuple[str, ...] = ()
             self._fftw = build(pyfftw, buf, buf, problem.axes, direction, settings, problem.workers)
             self._home = (buf, buf)
             self.nbytes = buf.nbytes
@@ -67,7 +69,7 @@ class FFTWPlan:
         self._in = pyfftw.empty_aligned(problem.shape, dtype=problem.input_dtype)
         self._out = pyfftw.empty_aligned(problem.output_shape, dtype=problem.output_dtype)
         # a plan that reads the caller's array must preserve it (FFTW's default but for c2r)
-        extra = () if self._direct else ("FFTW_DESTROY_INPUT",)
+        extra = self._extra = () if self._direct else ("FFTW_DESTROY_INPUT",)
         self._fftw = build(pyfftw, self._in, self._out, problem.axes, direction, settings,
                            problem.workers, extra)
         # what the plan needs of a new input: FFTW's new-array rule is the same fftw_alignment_of
@@ -104,6 +106,41 @@ class FFTWPlan:
             y *= y.real.dtype.type(self._scale)
         return y
 
+    def bind_buffers(self) -> "OwnBuffers":
+        """This problem's transform on new aligned buffers of its own (``trnfft.plan``'s ``p()``),
+        with this plan's flags and layout, so that FFTW finds it in the wisdom this plan left (no
+        planning again) and computes what ``execute`` does: in place from ``INPLACE_MIN`` (the
+        input copied into the output buffer first), else out of place; the FFTW object may use
+        ``input_array`` as scratch, as this plan's may its private input."""
+        p, pyfftw = self.problem, self._pyfftw
+        a = pyfftw.empty_aligned(p.shape, dtype=p.input_dtype)
+        b = pyfftw.empty_aligned(p.output_shape, dtype=p.output_dtype)
+        direction = "FFTW_FORWARD" if p.forward else "FFTW_BACKWARD"
+        fftw = build(pyfftw, b if self._inplace else a, b, p.axes, direction, self._settings, p.workers,
+                     self._extra)
+        a[...] = 0  # planning may have left values there
+        return OwnBuffers(a, b, fftw, self._scale, copy_in=self._inplace)
+
     def _readable_as_planned(self, x: np.ndarray) -> bool:
         """Whether FFTW can read ``x`` itself: C-contiguous and aligned as the planned input."""
         return bool(x.flags.c_contiguous) and x.ctypes.data % self._alignment == 0
+
+
+class OwnBuffers:
+    """An FFTW object bound to its own buffers: ``execute()`` transforms ``input_array`` into
+    ``output_array``, normalised (``copy_in``: by copying it there and transforming in place).
+    Not locked, as pyFFTW's own call is not: ``trnfft.plan``'s ``p()`` is its only user, and
+    says so."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, fftw: Any, scale: float, copy_in: bool) -> None:
+        self.input_array, self.output_array = a, b
+        self._fftw, self._scale, self._copy_in = fftw, b.real.dtype.type(scale), copy_in
+        # the FFTW object's own method when there is nothing else to do: the cheapest call there is
+        self.execute = fftw.execute if scale == 1.0 and not copy_in else self._execute
+
+    def _execute(self) -> None:
+        if self._copy_in:
+            np.copyto(self.output_array, self.input_array)
+        self._fftw.execute()
+        if self._scale != 1.0:
+            np.multiply(self.output_array, self._scale, out=self.output_array)

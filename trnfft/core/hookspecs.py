@@ -42,7 +42,13 @@ A backend object answers, in order of use:
                  without it counts as 0), and
                  ``plan.modelled_cost()`` -> ``{"launches", "trn1_seconds",
                  "trn2_seconds"}`` for backends with a device cost model (the
-                 asv suite tracks it when present).
+                 asv suite tracks it when present),
+                 ``plan.bind_buffers()`` -> an object with ``input_array``,
+                 ``output_array`` (new NumPy arrays of the problem's input and
+                 output shape and dtype) and ``execute()``, which transforms
+                 the one into the other, normalised, with no copies (it may
+                 overwrite ``input_array``): ``trnfft.plan`` objects use it for
+                 their own buffers; without it they execute and copy.
 
 What a plan receives and returns (the contract every backend keeps):
 
