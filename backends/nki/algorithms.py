@@ -414,13 +414,14 @@ def tall_bluestein_inner(n: int) -> "Layout | None":
 
 def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
     """Rough time of ``bluestein_sbuf_stacked_kernel`` over n1 x n2 (n2 in chunks of 128): complex matmul sets
-    (4 fp32 matmuls, ~16 max(N, 64) cycles), the five complex products on GpSimd, the DMA."""
+    (4 fp32 matmuls, ~16 max(N, 64) cycles), the five complex products on GpSimd, the DMA (re and im in apart:
+    two DMAs each for the rows and a partial row, two out, the tables)."""
     chunks = -(-n2 // PMAX)
     m = n1 * n2
     tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
     gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
     hbm = 8 * m + 8 * (5 * m + n1 * n1 + n2 * n2)
-    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, hbm / DMA_BYTES_PER_S + (5 + chunks) * DMA_FIXED_S)
+    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, hbm / DMA_BYTES_PER_S + (7 + chunks) * DMA_FIXED_S)
 
 
 def _convolution_seconds(inner: Layout, batch: int) -> float:

@@ -70,8 +70,9 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     return kernel, (*arrays, *ints)
 
 
-def takes_stacked_parts(kernel: Any) -> bool:
-    """Whether ``kernel`` takes its input as one [2, B, n] array (re, im) and returns its output so."""
+def returns_stacked_planes(kernel: Any) -> bool:
+    """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
+    array, re over im."""
     return kernel in (four_step_stacked_kernel, four_step_planes_kernel, four_step_nested_kernel,
                       bluestein_sbuf_stacked_kernel)
 

@@ -92,12 +92,6 @@ def _stack(parts: Sequence[Any], axis: int) -> Any:
     return torch.stack(tuple(parts), axis)
 
 
-def stacked(parts: Sequence[Any]) -> Any:
-    """Split parts [rows, n] as one contiguous [2, rows, n] array where they live (kernels that read re and im
-    with one DMA)."""
-    return _contiguous(_stack(parts, 0))
-
-
 def _pad_even(rows: Any) -> Any:
     """``rows`` with a zero row appended when their count is odd (the row-pair kernels take pairs)."""
     if rows.shape[0] % 2 == 0:

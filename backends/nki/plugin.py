@@ -98,9 +98,9 @@ class FFTPlan:
             out = tuple(marshal.zeros_like_place(parts[0], (0, out_shape[-1])) for _ in range(self._out_parts))
         else:
             in_rows = tuple(marshal.to_rows(p, self._move) for p in parts)
-            if self.program is None and arguments.takes_stacked_parts(self._kernel):
-                y2 = self._run(self._kernel, marshal.stacked(in_rows), *self._constants)[0]
-                out = (y2[0], y2[1])
+            if self.program is None and arguments.returns_stacked_planes(self._kernel):
+                y2 = self._run(self._kernel, *in_rows, *self._constants)[0]
+                out = (y2[0], y2[1])   # views of the kernel's one output, not copies
             elif self.program is None:
                 out = self._run(self._kernel, *in_rows, *self._constants)
             else:  # a multi-step program takes its input parts as one tuple

@@ -174,6 +174,26 @@ def test_device_tensors_stay_on_the_device_with_one_sync_per_call(sdk):
     assert os.environ["NEURON_CC_FLAGS"].endswith("--auto-cast=none")
 
 
+def test_batch_1_planes_kernels_take_the_device_parts_as_they_are(sdk, monkeypatch):
+    """4096 at batch 1 (re and im in apart, out as one [2, 1, n] tensor): the launch gets the caller's tensors,
+    nothing stacks them first (that would be a second device op per call), and the returned planes are views
+    of the kernel's one output."""
+    plan = FFTPlan(make_problem("c2c", (4096,)), executors.on_device, executors.upload)
+    x = random_array(4096, np.complex64, seed=3)
+    xr, xi = torch.from_numpy(x.real.copy()), torch.from_numpy(x.imag.copy())
+
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("re and im were stacked outside the kernel")
+
+    monkeypatch.setattr(torch, "stack", forbidden)
+    monkeypatch.setattr(torch, "cat", forbidden)
+    yr, yi = plan.execute_split(xr, xi)
+    (launched,) = sdk.launches
+    assert launched[0].data_ptr() == xr.data_ptr() and launched[1].data_ptr() == xi.data_ptr()
+    assert yr.untyped_storage().data_ptr() == yi.untyped_storage().data_ptr()   # one output, two views
+    assert _relerr(yr.numpy() + 1j * yi.numpy().astype(np.float64), np.fft.fft(x.astype(np.complex128))) < 1e-5
+
+
 def test_constants_are_uploaded_once_per_device(sdk):
     plan = FFTPlan(make_problem("c2c", (64,)), executors.on_device, executors.upload)
     resident, = plan._constants

@@ -141,9 +141,18 @@ def _columns(tile: Any, widths: list) -> list:
     return [tile[:, k0:k0 + w] for k0, w in zip(starts, widths)]
 
 
+def _part_rows(part: Any, t: int, n2: int) -> tuple[Any, Any]:
+    """(HBM view [full, n2], HBM view [1, rest]) of transform t of one [B, n] part in rows of n2 points."""
+    n = part.shape[1]
+    full, rest = n // n2, n % n2
+    body = part.ap(pattern=[[n2, full], [1, n2]], offset=t * n) if full else None
+    tail = part.ap(pattern=[[n2, 1], [1, rest]], offset=t * n + full * n2) if rest else None
+    return body, tail
+
+
 def _stacked_rows(x2: Any, t: int, n: int, n2: int) -> tuple[int, int, Any, Any]:
     """(full rows, rest, HBM view [full, 2, n2], HBM view [1, 2, rest]) of transform t of [2, B, n] planes
-    in rows of n2 points, re and im in one access pattern each (D/nki/deep-dives/nki-aps.html)."""
+    (the output) in rows of n2 points, re and im in one access pattern each (D/nki/deep-dives/nki-aps.html)."""
     batch = x2.shape[1]
     full, rest = n // n2, n % n2
     body = x2.ap(pattern=[[n2, full], [batch * n, 2], [1, n2]], offset=t * n) if full else None
@@ -152,16 +161,17 @@ def _stacked_rows(x2: Any, t: int, n: int, n2: int) -> tuple[int, int, Any, Any]
 
 
 @nki.jit
-def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
-    """One transform per iteration (batch 1 above all) on [2, B, n] planes: ``bluestein_sbuf``'s algebra over
-    m = n1 * n2 (n1 <= 128; n2 in chunks of at most 128 rows as in ``tall_four_step.py``, and in PSUM banks of
-    512 columns where it is the moving free size) with per
-    transform one DMA for the input rows (re and im together), one for its last partial row, the same two for
-    the output, and the constants as two tables (rows n1: pre, F1, T2, post; rows n2, one DMA per chunk: T1,
-    conj(S) and F2 unless n1 = n2). None of the five complex products runs on the Vector engine: the chirp
-    product reads SBUF (GpSimd), the four that follow a matmul leave PSUM by the Scalar engine and multiply
-    on GpSimd (``multiply_off_vector``). The padding is a GpSimd memset under the input DMAs."""
-    _, batch, n = x2.shape
+def bluestein_sbuf_stacked_kernel(xr, xi, table_a, table_b, n1, n2):
+    """One transform per iteration (batch 1 above all), [B, n] parts in, [2, B, n] planes out:
+    ``bluestein_sbuf``'s algebra over m = n1 * n2 (n1 <= 128; n2 in chunks of at most 128 rows as in
+    ``tall_four_step.py``, and in PSUM banks of 512 columns where it is the moving free size) with per
+    transform one DMA per part for its whole rows and one for its last partial row, one for the output rows
+    (re and im together) and one for its last partial row, and the constants as two tables (rows n1: pre,
+    F1, T2, post; rows n2, one DMA per chunk: T1, conj(S) and F2 unless n1 = n2). None of the five complex
+    products runs on the Vector engine: the chirp product reads SBUF (GpSimd), the four that follow a matmul
+    leave PSUM by the Scalar engine and multiply on GpSimd (``multiply_off_vector``). The padding is a GpSimd
+    memset under the input DMAs."""
+    batch, n = xr.shape
     y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
     ca = _columns(nl.load(table_a), [n2, n2, n1, n1, n2, n2, n2, n2])             # pre, F1, T2, post
     pre, tw2, post = (ca[0], ca[1]), (ca[4], ca[5]), (ca[6], ca[7])
@@ -174,13 +184,15 @@ def bluestein_sbuf_stacked_kernel(x2, table_a, table_b, n1, n2):
         spec.append((cb[2], cb[3]))
         f2.append(f1 if n1 == n2 else (cb[4], cb[5], _negated_on_scalar(cb[5])))
     for t in nl.affine_range(batch):
-        full, rest, body, tail = _stacked_rows(x2, t, n, n2)
+        full, rest = n // n2, n % n2
         x = sbuf((n1, 2 * n2)).reshape((n1, 2, n2))
         nisa.memset(dst=x, value=0.0, engine=nisa.engine.gpsimd)
-        if full:
-            nisa.dma_copy(dst=x[0:full], src=body)
-        if rest:
-            nisa.dma_copy(dst=x[full:full + 1, :, 0:rest], src=tail)
+        for k, part in enumerate((xr, xi)):
+            body, tail = _part_rows(part, t, n2)
+            if full:
+                nisa.dma_copy(dst=x[0:full, k, :], src=body)
+            if rest:
+                nisa.dma_copy(dst=x[full:full + 1, k, 0:rest], src=tail)
         a = (sbuf((n1, n2)), sbuf((n1, n2)))
         multiply(a[0], a[1], x[:, 0, :], x[:, 1, :], pre[0], pre[1], engine=in_sbuf())
         b = []

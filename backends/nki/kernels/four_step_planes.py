@@ -1,11 +1,12 @@
-"""The four-step at one transform per iteration on stacked [2, B, n] planes (batch 1 above all).
+"""The four-step at one transform per iteration, output as stacked [2, B, n] planes (batch 1 above all).
 
 At batch 1 a short four-step is a handful of instructions, and the fixed cost of each DMA (~1.3 us over
 16 queues, D/nki/deep-dives/nki_perf_guide.html) and the Vector engine's ~2N cycles per two-input
-instruction decide its time. So: re and im come as one [2, B, n] array (one DMA in, one out per
-transform), the constants as one or two tables (an even-length DFT matrix by its left half and the signs
-s[j] = (-1)^j, since F[j, k + n/2] = s[j] F[j, k]; the rest made on the Scalar engine with a per-partition
-scale, D/nki/api/generated/nki.isa.activation.html), and re and im sit side by side in the free dim so
+instruction decide its time. So: re and im come as the two [B, n] arrays they are (one DMA each into
+its half of one SBUF tile) and leave as one [2, B, n] array (one DMA out per transform), the constants
+as one or two tables (an even-length DFT matrix by its left half and the signs s[j] = (-1)^j, since
+F[j, k + n/2] = s[j] F[j, k]; the rest made on the Scalar engine with a per-partition scale,
+D/nki/api/generated/nki.isa.activation.html), and re and im sit side by side in the free dim so
 each complex stage is two matmuls:
 
 1. [Ar | Ai] = Xr^T [Re F1 | Im F1] + Xi^T [-Im F1 | Re F1]      (A[n2, k1], data stationary)
@@ -58,10 +59,13 @@ def load_table(table: Any, twiddle_at: int, n1: int) -> Any:
     return c
 
 
-def _load_planes(x2: Any, t: int, rows: int, cols: int) -> Any:
-    """Transform t of [2, B, n] planes as a [rows, (re, im) x cols] tile, one DMA (D/nki/deep-dives/nki-aps.html)."""
-    batch, n = x2.shape[1], x2.shape[2]
-    return nl.load(x2.ap(pattern=[[cols, rows], [batch * n, 2], [1, cols]], offset=t * n)).reshape((rows, 2 * cols))
+def _load_planes(xr: Any, xi: Any, t: int, rows: int, cols: int) -> Any:
+    """Transform t of the [B, n] parts as a [rows, (re, im) x cols] tile: one DMA per part into its half."""
+    n = xr.shape[1]
+    x = sbuf((rows, 2 * cols))
+    for k, part in enumerate((xr, xi)):
+        nisa.dma_copy(dst=x[:, k * cols:(k + 1) * cols], src=part.ap(pattern=[[cols, rows], [1, cols]], offset=t * n))
+    return x
 
 
 def _twiddled(x: Any, g1: Any, c: Any, t0: int, n1: int, n2: int) -> Any:
@@ -84,16 +88,17 @@ def _twiddled(x: Any, g1: Any, c: Any, t0: int, n1: int, n2: int) -> Any:
 
 
 @nki.jit
-def four_step_stacked_kernel(x2, table, n1):
-    """n = n1 * n1 (n1 <= 64, even), the table [F (``dft_columns``) | Re T | Im T]: three DMAs per transform and
-    table; the last stage puts re over im on 2 n1 output partitions (M = 2 n1, N = n1)."""
-    _, batch, n = x2.shape
+def four_step_stacked_kernel(xr, xi, table, n1):
+    """n = n1 * n1 (n1 <= 64, even), the table [F (``dft_columns``) | Re T | Im T]: four DMAs per transform and
+    table (re in, im in, the table, the [2, B, n] output); the last stage puts re over im on 2 n1 output
+    partitions (M = 2 n1, N = n1)."""
+    batch, n = xr.shape
     y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
     t0 = dft_columns(n1)
     c = load_table(table, t0, n1)
     g = dft_blocks(c, 0, n1)
     for t in nl.affine_range(batch):
-        w = _twiddled(_load_planes(x2, t, n1, n1), g, c, t0, n1, n1)
+        w = _twiddled(_load_planes(xr, xi, t, n1, n1), g, c, t0, n1, n1)
         acc = psum((2 * n1, n1))
         nisa.nc_matmul(dst=acc, stationary=w[:, n1:3 * n1], moving=g[:, n1:2 * n1], accumulate=False)
         nisa.nc_matmul(dst=acc, stationary=w[:, 0:2 * n1], moving=g[:, 2 * n1:3 * n1], accumulate=True)
@@ -103,12 +108,13 @@ def four_step_stacked_kernel(x2, table, n1):
     return y2
 
 
-def _planes(x2: Any, y2: Any, g1: Any, g2: Any, cb: Any, t0: int, n1: int, n2: int) -> None:
-    """Every transform of the [2, B, n] planes: steps 1 and 2 (``_twiddled``), then the last stage with F2
-    stationary (M = n2, N = 2 n1), k2 on partitions and re and im side by side; one store per transform."""
-    _, batch, n = x2.shape
+def _planes(xr: Any, xi: Any, y2: Any, g1: Any, g2: Any, cb: Any, t0: int, n1: int, n2: int) -> None:
+    """Every transform of the [B, n] parts into the [2, B, n] planes ``y2``: steps 1 and 2 (``_twiddled``),
+    then the last stage with F2 stationary (M = n2, N = 2 n1), k2 on partitions and re and im side by side;
+    one store per transform."""
+    batch, n = xr.shape
     for t in nl.affine_range(batch):
-        w = _twiddled(_load_planes(x2, t, n1, n2), g1, cb, t0, n1, n2)
+        w = _twiddled(_load_planes(xr, xi, t, n1, n2), g1, cb, t0, n1, n2)
         acc = psum((n2, 2 * n1))
         nisa.nc_matmul(dst=acc, stationary=g2[:, n2:2 * n2], moving=w[:, n1:3 * n1], accumulate=False)
         nisa.nc_matmul(dst=acc, stationary=g2[:, 2 * n2:3 * n2], moving=w[:, 0:2 * n1], accumulate=True)
@@ -118,31 +124,31 @@ def _planes(x2: Any, y2: Any, g1: Any, g2: Any, cb: Any, t0: int, n1: int, n2: i
 
 
 @nki.jit
-def four_step_planes_kernel(x2, table_a, table_b, n1, n2):
+def four_step_planes_kernel(xr, xi, table_a, table_b, n1, n2):
     """n = n1 * n2 (both <= 128), table_a [n1 rows: F1], table_b [n2 rows: F2 unless n1 = n2 | Re T | Im T]:
-    four DMAs per transform and tables; the last stage keeps k2 on partitions, re and im side by side
-    (F2 stationary, M = n2, N = 2 n1)."""
-    _, batch, n = x2.shape
+    five DMAs per transform and tables (re and im in, two tables, one out); the last stage keeps k2 on
+    partitions, re and im side by side (F2 stationary, M = n2, N = 2 n1)."""
+    batch, n = xr.shape
     y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
     t0 = 0 if n1 == n2 else dft_columns(n2)   # table_b: [F2 | Re T | Im T]
     ca = nl.load(table_a)
     cb = load_table(table_b, t0, n1)
     g1 = dft_blocks(ca, 0, n1)
-    _planes(x2, y2, g1, g1 if n1 == n2 else dft_blocks(cb, 0, n2), cb, t0, n1, n2)
+    _planes(xr, xi, y2, g1, g1 if n1 == n2 else dft_blocks(cb, 0, n2), cb, t0, n1, n2)
     return y2
 
 
 @nki.jit
-def four_step_nested_kernel(x2, table_b, n1, n2):
+def four_step_nested_kernel(xr, xi, table_b, n1, n2):
     """``four_step_planes_kernel`` for n2 a multiple r of n1 (5000 = 50 x 100): F1 is read from F2, since
-    F1[j, k] = w_n1^(jk) = w_n2^(j r k) = F2[j, r k] for j < n1, so one table and three DMAs per transform
+    F1[j, k] = w_n1^(jk) = w_n2^(j r k) = F2[j, r k] for j < n1, so one table and four DMAs per transform
     and table. G1 is the rows j < n1 and every r-th column of G2, copied on the Scalar engine."""
-    _, batch, n = x2.shape
+    batch, n = xr.shape
     y2 = nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm)
     t0 = dft_columns(n2)
     cb = load_table(table_b, t0, n1)
     g2 = dft_blocks(cb, 0, n2)
     g1 = sbuf((n1, 3 * n1))
     nisa.activation(dst=g1, op=nl.copy, data=g2.ap(pattern=[[3 * n2, n1], [n2 // n1, 3 * n1]], offset=0))
-    _planes(x2, y2, g1, g2, cb, t0, n1, n2)
+    _planes(xr, xi, y2, g1, g2, cb, t0, n1, n2)
     return y2

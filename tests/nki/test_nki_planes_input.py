@@ -1,0 +1,48 @@
+"""Batch-1 kernels with stacked-plane output take re and im as the caller's two parts: no copy outside the kernel.
+
+The emulator only counts what a kernel does; a plan that stacked re and im into one [2, B, n] array before the
+launch would read and write the whole input unrecorded (and on hardware be a second device op per call). So the
+plan must hand the kernel the parts themselves, and the recorded HBM traffic must be exactly input + output +
+the plan's constants.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trnfft.core.problem import make_problem
+from trnfft_backends.nki import arguments, executors
+from trnfft_backends.nki.emulator import collect
+from trnfft_backends.nki.plugin import FFTPlan
+from conftest import random_array
+
+
+def _refuse(*_args, **_kwargs):
+    raise AssertionError("re and im were stacked outside the kernel")
+
+
+@pytest.mark.parametrize("n,kernel", [(4096, "four_step_stacked_kernel"), (8000, "four_step_planes_kernel"),
+                                      (5000, "four_step_nested_kernel"), (4099, "bluestein_sbuf_stacked_kernel")])
+def test_batch_1_planes_kernels_read_the_callers_parts_and_nothing_else(n, kernel, monkeypatch):
+    calls = []
+
+    def run(k, *args):
+        calls.append(args)
+        return executors.simulate(k, *args)
+
+    plan = FFTPlan(make_problem("c2c", (n,)), run)
+    assert plan._kernel.__name__ == kernel and arguments.returns_stacked_planes(plan._kernel)
+    x = random_array(n, np.complex64, seed=n)
+    xr, xi = x.real.copy(), x.imag.copy()
+    monkeypatch.setattr(np, "stack", _refuse)
+    monkeypatch.setattr(np, "concatenate", _refuse)
+    with collect() as rec:
+        yr, yi = plan.execute_split(xr, xi)
+    monkeypatch.undo()
+    assert np.shares_memory(calls[0][0], xr) and np.shares_memory(calls[0][1], xi)   # the caller's parts
+    assert yr.base is not None and yr.base is yi.base        # views of the kernel's one output, not copies
+    assert rec.launches == 1
+    io_bytes = xr.nbytes + xi.nbytes + yr.nbytes + yi.nbytes
+    assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes()
+    ref = np.fft.fft(x.astype(np.complex128))
+    assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= 1e-6
