@@ -14,8 +14,13 @@ first touches of memory and caches, and once timed (a first run alone
 misjudged 2^24 points: FFTW's took 0.7 s, its steady state 0.25 s, and
 torch.fft won the trial while losing every later call). Then the candidates
 take turns (round-robin, so a burst of load elsewhere hurts them alike) timing
-samples of ``number`` runs each until ``SAMPLES`` samples or the budget are
-used; the budget counts runs only, not the candidates' own planning, which
+samples of ``number`` runs each, at least ``SAMPLES`` rounds and for at least
+``SETTLE_SECONDS`` while two or more are left (a plan's first runs may still pay first touches: FFTW's
+1024x1024 ran 15.7, 25.0, 10.7, 6.9, 7.7, 7.0, 6.5 ms in its trial and 4.1 ms
+from then on, and lost to torch.fft's 6.0 ms on the seven), until the budget is
+used; each turn starts with an untimed run, which pays for what the other
+candidates' turns left behind (in single alternating runs FFTW's 1024x1024
+never got below 4.9-6.1 ms); the budget counts runs only, not the candidates' own planning, which
 they bound themselves. A candidate whose run takes more than half its share of
 the budget, or over ``DROP_RATIO`` times the fastest, is not sampled further.
 The figure is the best run, each run timed by the smaller of its wall-clock
@@ -42,7 +47,8 @@ from .registry import contain
 from .result_check import require_result
 
 ARRAY_INPUT, TENSOR_INPUT = NUMPY, TORCH_CPU  # the input kinds the planner chooses for
-SAMPLES = 5            # timed samples per candidate at most
+SAMPLES = 5            # rounds of timed samples at least
+SETTLE_SECONDS = 0.25  # and rounds go on for this long at least (within the budget)
 SAMPLE_SECONDS = 2e-3  # a sample of a fast transform repeats it for about this long
 DROP_RATIO = 3.0       # a first run this many times slower than the fastest is not timed further
 
@@ -174,15 +180,19 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
                 del runs[name]  # clearly slower, or too slow to run again within the budget
     numbers = {name: max(1, int(SAMPLE_SECONDS / max(best[name], 1e-9))) for name in runs}
     deadline = runs_started + planning + budget
-    for _ in range(SAMPLES):
+    rounds, sampling_started = 0, time.perf_counter()
+    while runs and (rounds < SAMPLES or (len(runs) > 1 and
+                                         time.perf_counter() - sampling_started < SETTLE_SECONDS)):
+        rounds += 1
         for name, run in list(runs.items()):
             number = numbers[name]
-            if time.perf_counter() + number * best[name] > deadline:
+            if time.perf_counter() + (number + 1) * best[name] > deadline:
                 del runs[name]
                 continue
+            run(x)  # untimed: it pays what the other candidates' turns left (freed memory, caches)
             began = _now()
             for _ in range(number):
                 run(x)
             best[name] = min(best[name], _since(began) / number)
-            count[name] += number
+            count[name] += number + 1
     return Trials(best, excluded, plans, count, provisional)
