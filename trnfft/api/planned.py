@@ -223,4 +223,6 @@ def _example(x: Any, shape: Sequence[int] | None, dtype: Any, kind: str,
         in_dtype = np.dtype(dtype if dtype is not None else (np.float32 if kind == "r2c" else np.complex64))
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"plan(): bad shape/dtype {shape!r} {dtype!r} ({exc})") from None
+    if any(d < 0 for d in in_shape):
+        raise InvalidArgumentError(f"plan(): shape= must have no negative sizes, got {in_shape}")
     return in_shape, in_dtype
