@@ -175,7 +175,8 @@ def summary(rows: list[dict[str, Any]]) -> list[str]:
     if groups:
         lines += ["", "| target | layout | binds | rows: n/batch (ratio, HBM/min) |", "|---|---|---|---|"]
     for (target, family, binds), hit in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
-        listed = ", ".join(f"{r['n']}/{r['batch']}" + ("" if "failed" in r else
+        listed = ", ".join(f"{r['n']}/{r['batch']}" + (" inverse" if r["direction"] == "inverse" else "")
+                           + ("" if "failed" in r else
                            f" ({r['ratio']:.2f}x, {r['hbm_over_minimum']:.2f})") for r in hit)
         lines.append(f"| {target} | {family} | {binds} | {len(hit)}: {listed} |")
     return lines
