@@ -2,7 +2,8 @@
 
 * n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
 * n = n1*n2, n1, n2 <= 128: ``four-step``;
-* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows),
+* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows, F2 read by its rows
+  and columns <= n2/2),
   unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
   the Vector engine, then P four-steps sharing their last matmul), when the
@@ -32,11 +33,12 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
+from .kernels.tall_four_step import TallTable
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
-GPSIMD_HZ = CHIPS["trn1"].gpsimd_hz
+GPSIMD_HZ, SCALAR_HZ = CHIPS["trn1"].gpsimd_hz, CHIPS["trn1"].scalar_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
 
 
@@ -261,20 +263,27 @@ def tall_group(n1: int, batch: int) -> int:
 
 
 def _tall_seconds(n1: int, n2: int, batch: int) -> float:
-    chunks = -(-n2 // PMAX)
-    group = tall_group(n1, batch)
-    tiles = -(-batch // group)
-    width = group * n1
-    tensor = tiles * 16 * (chunks + chunks * chunks) * max(width, 64)
-    vector = tiles * 6 * chunks * (2 * width + 60) + width + 60 + chunks * (n2 + 60)
-    hbm = 16 * n1 * n2 * batch + 8 * (width * width + n2 * width + n2 * n2)
-    transfers = tiles * (2 + 4 * chunks) + 2 + 4 * chunks
-    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+    """Rough time of ``tall_four_step`` (F2 by its rows and columns <= n2/2): per tile, step 1 per row chunk
+    (two matmuls of N = 2w), the exchange matmuls in and out, the second stage (two matmuls of N = 4w per pair
+    of lo chunks); the twiddle products and folds on GpSimd, the PSUM copies on the Scalar engine; one table
+    and per tile 2 DMAs in and one out per row chunk."""
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1)
+    w = table.width
+    lo, hi = len(table.lo_chunks), len(table.hi_chunks)
+    pairs = lo + hi - 1
+    tiles = -(-batch // tall_group(n1, batch))
+    tensor = tiles * 4 * (max(2 * w, 64) * (2 * (lo + hi) + 2 * pairs) + 2 * lo * lo * max(4 * w, 64))
+    gpsimd = tiles * (6 * w * (lo + hi) + 4 * w * lo)
+    scalar = tiles * (max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo)
+    hbm = 16 * n1 * n2 * batch + 4 * table.rows * table.columns
+    transfers = 1 + tiles * (2 + lo + hi)
+    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
+               hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int) -> int:
-    width = tall_group(n1, batch) * n1
-    return 8 * (width * width + n2 * width + n2 * n2)
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1)
+    return 4 * table.rows * table.columns
 
 
 def tall_factors(n: int, batch: int) -> tuple[int, int] | None:

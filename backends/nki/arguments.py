@@ -74,7 +74,7 @@ def returns_stacked_planes(kernel: Any) -> bool:
     """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
     array, re over im."""
     return kernel in (four_step_stacked_kernel, four_step_planes_kernel, four_step_nested_kernel,
-                      bluestein_sbuf_stacked_kernel)
+                      bluestein_sbuf_stacked_kernel, tall_four_step_kernel)
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
@@ -204,14 +204,14 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float) -> np
         for i, (c0, rows) in enumerate(chunks):
             col = layout.twiddle(half, i)
             table[:rows, col:col + 2 * w] = np.concatenate([part[first + c0:first + c0 + rows] for part in tw], axis=1)
-    f2_re, f2_im = C.roots(C.outer_exponents(lo, n2), n2, forward)
+    f2_re, f2_im = C.roots(C.outer_exponents(lo, lo), n2, forward)
     f2_im = f2_im.copy()
     f2_im[0] = 0.0
     if n2 % 2 == 0:
         f2_im[lo - 1] = 0.0
     for i, (c0, rows) in enumerate(layout.lo_chunks):
         col = layout.f2(i)
-        table[:rows, col:col + 2 * n2] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]], axis=1)
+        table[:rows, col:col + 2 * lo] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]], axis=1)
     return table
 
 

@@ -80,7 +80,7 @@ class TallTable:
         return 2 * self.width * (1 + i + (len(self.lo_chunks) if half else 0))
 
     def f2(self, i: int) -> int:
-        return 2 * self.width * (1 + len(self.lo_chunks) + len(self.hi_chunks)) + 2 * self.n2 * i
+        return 2 * self.width * (1 + len(self.lo_chunks) + len(self.hi_chunks)) + 2 * fold_rows(self.n2)[0] * i
 
     @property
     def columns(self) -> int:
@@ -88,9 +88,10 @@ class TallTable:
 
 
 def _exchange(table: TallTable) -> dict:
-    """J blocks [hi rows, lo rows] for every (lo chunk, hi chunk) pair that pairs rows: J[p, q] = 1 where hi
-    row h0 + p (n2's row lo + h0 + p) is the partner n2 - j of lo row j = l0 + q. Made on chip: an iota of
-    p + q compared with the block's constant (GpSimd), once per launch."""
+    """(J, J^T) for every (lo chunk, hi chunk) pair that pairs rows: J [hi rows, lo rows] with J[p, q] = 1
+    where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j of lo row j = l0 + q (the same pairing
+    takes output row k to n2 - k). Made on chip: an iota of p + q compared with the block's constant
+    (GpSimd), once per launch."""
     lo, _ = fold_rows(table.n2)
     index = sbuf((ROWS, ROWS))
     nisa.iota(dst=index, pattern=[[1, ROWS]], offset=0, channel_multiplier=1)
@@ -99,10 +100,13 @@ def _exchange(table: TallTable) -> dict:
         for h, (h0, hr) in enumerate(table.hi_chunks):
             d = table.n2 - lo - h0 - l0          # p + q of the pairs in this block
             if 0 <= d <= hr - 1 + lr - 1:
-                jay = sbuf((hr, lr))
-                nisa.tensor_scalar(dst=jay, data=index[0:hr, 0:lr], op0=nl.equal, operand0=float(d),
-                                   engine=in_sbuf())
-                blocks[i, h] = jay
+                pair = []
+                for shape in ((hr, lr), (lr, hr)):
+                    jay = sbuf(shape)
+                    nisa.tensor_scalar(dst=jay, data=index[0:shape[0], 0:shape[1]], op0=nl.equal,
+                                       operand0=float(d), engine=in_sbuf())
+                    pair.append(jay)
+                blocks[i, h] = tuple(pair)
     return blocks
 
 
@@ -134,33 +138,36 @@ def _twiddled(x: Any, g1: Any, c: Any, table: TallTable, col: int, c0: int, rows
 
 
 def _folded(b_lo: Any, b_hi: list, jays: dict, i: int, rows: int, width: int) -> tuple[Any, Any]:
-    """([Sr | Si], [-Di | Dr]) [rows, 2 width] of lo chunk i: the hi rows reversed onto their partners by J
-    (accumulating over the hi chunks that pair with it), the sums and differences on GpSimd."""
-    pairs = [(h, jay) for (lo_i, h), jay in jays.items() if lo_i == i]
-    s = sbuf((rows, 2 * width))
-    d = sbuf((rows, 2 * width))
-    if not pairs:          # no partner rows (a lone first chunk): S = B, D is met by zero rows of Im F2
-        nisa.tensor_copy(dst=s, src=b_lo, engine=in_sbuf())
-        nisa.tensor_copy(dst=d[:, width:2 * width], src=b_lo[:, 0:width], engine=in_sbuf())
-        nisa.activation(dst=d[:, 0:width], op=nl.copy, data=b_lo[:, width:2 * width], scale=-1.0)
-        return s, d
-    r = psum((rows, 2 * width))
-    for k, (h, jay) in enumerate(pairs):
-        nisa.nc_matmul(dst=r, stationary=jay, moving=b_hi[h], accumulate=k > 0)
-    rs = sbuf((rows, 2 * width))
-    nisa.activation(dst=rs, op=nl.copy, data=r)
+    """The second stage's moving operands [rows, 4 width] of lo chunk i: [Sr | Si | Sr | Si] and
+    [-Di | Dr | Di | -Dr] (Y[k] from the first halves, Y[n2 - k] from the second). The hi rows reversed onto
+    their partners by J (accumulating over the hi chunks that pair with this chunk), the sums and
+    differences on GpSimd, the second halves copied by the Scalar engine."""
+    w = width
+    pairs = [(h, jay[0]) for (lo_i, h), jay in jays.items() if lo_i == i]
+    s = sbuf((rows, 4 * w))
+    d = sbuf((rows, 4 * w))
     eng = in_sbuf()
-    nisa.tensor_tensor(dst=s, data1=b_lo, data2=rs, op=nl.add, engine=eng)
-    nisa.tensor_tensor(dst=d[:, 0:width], data1=rs[:, width:2 * width], data2=b_lo[:, width:2 * width],
-                       op=nl.subtract, engine=eng)
-    nisa.tensor_tensor(dst=d[:, width:2 * width], data1=b_lo[:, 0:width], data2=rs[:, 0:width],
-                       op=nl.subtract, engine=eng)
+    if pairs:
+        r = psum((rows, 2 * w))
+        for k, (h, jay) in enumerate(pairs):
+            nisa.nc_matmul(dst=r, stationary=jay, moving=b_hi[h], accumulate=k > 0)
+        rs = sbuf((rows, 2 * w))
+        nisa.activation(dst=rs, op=nl.copy, data=r)
+        nisa.tensor_tensor(dst=s[:, 0:2 * w], data1=b_lo, data2=rs, op=nl.add, engine=eng)
+        nisa.tensor_tensor(dst=d[:, 0:w], data1=rs[:, w:2 * w], data2=b_lo[:, w:2 * w], op=nl.subtract, engine=eng)
+        nisa.tensor_tensor(dst=d[:, w:2 * w], data1=b_lo[:, 0:w], data2=rs[:, 0:w], op=nl.subtract, engine=eng)
+    else:   # no partner rows (the middle row of an even n2 alone in its chunk): S = B, D meets zero Im F2 rows
+        nisa.tensor_copy(dst=s[:, 0:2 * w], src=b_lo, engine=eng)
+        nisa.tensor_copy(dst=d[:, w:2 * w], src=b_lo[:, 0:w], engine=eng)
+        nisa.activation(dst=d[:, 0:w], op=nl.copy, data=b_lo[:, w:2 * w], scale=-1.0)
+    nisa.activation(dst=s[:, 2 * w:4 * w], op=nl.copy, data=s[:, 0:2 * w])
+    nisa.activation(dst=d[:, 2 * w:4 * w], op=nl.copy, data=d[:, 0:2 * w], scale=-1.0)
     return s, d
 
 
-def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, c: Any, n1: int, n2: int, group: int) -> None:
+def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: int) -> None:
     """y = DFT(x) for HBM [B, n1*n2] tensors, ``group`` transforms per tile (n1 * group <= 128), ``c`` the
-    constant table in SBUF (``TallTable``, ``load_tall``)."""
+    constant table in SBUF (``TallTable``, ``load_tall``); y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = xr.shape[0]
     n = n1 * n2
     table = TallTable(n1, n2, group * n1)
@@ -183,19 +190,42 @@ def tall_four_step(xr: Any, xi: Any, yr: Any, yi: Any, c: Any, n1: int, n2: int,
         b_hi = [_twiddled(x, g1, c, table, table.twiddle(1, h), lo + c0, rows, width)
                 for h, (c0, rows) in enumerate(table.hi_chunks)]
         folded = [_folded(b_lo[i], b_hi, jays, i, rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
-        for k0, cols in row_chunks(n2):
-            acc = psum((cols, 2 * width))
+        mirrored = []
+        for k0, cols in table.lo_chunks:   # Y[k] and Y[n2 - k] for k <= n2/2: [Yr | Yi | Y'r | Y'i]
+            acc = psum((cols, 4 * width))
             for i, (_, rows) in enumerate(table.lo_chunks):
                 f = table.f2(i)
                 nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + k0:f + k0 + cols], moving=folded[i][0],
                                accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
-                nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + n2 + k0:f + n2 + k0 + cols],
-                               moving=folded[i][1], accumulate=True)
+                nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + lo + k0:f + lo + k0 + cols], moving=folded[i][1],
+                               accumulate=True)
+            o = sbuf((cols, 4 * width))
+            nisa.activation(dst=o, op=nl.copy, data=acc)
+            _store(y, o[:, 0:2 * width], t0, k0, n1, n2, width)
+            mirrored.append(o[:, 2 * width:4 * width])
+        for h, (h0, cols) in enumerate(table.hi_chunks):   # Y'[k] = Y[n2 - k] back in row order by J^T
+            pairs = [(i, jay) for (i, hh), jay in jays.items() if hh == h]
+            acc = psum((cols, 2 * width))
+            for k, (i, jay) in enumerate(pairs):
+                nisa.nc_matmul(dst=acc, stationary=jay[1], moving=mirrored[i], accumulate=k > 0)
             o = sbuf((cols, 2 * width))
             nisa.activation(dst=o, op=nl.copy, data=acc)
-            pattern = [[n1, cols], [n, width // n1], [1, n1]]   # [k2, t, k1] -> y[t, k1 + n1*k2]
-            nl.store(yr.ap(pattern=pattern, offset=t0 * n + k0 * n1), o[:, 0:width])
-            nl.store(yi.ap(pattern=pattern, offset=t0 * n + k0 * n1), o[:, width:2 * width])
+            _store(y, o, t0, lo + h0, n1, n2, width)
+
+
+def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> None:
+    """Rows k2 = k0.. of Y, o = [Yr | Yi] [rows, 2 width], into y[t, k1 + n1 k2]: y = (yr, yi) [B, n] (two
+    DMAs) or (y2,) [2, B, n] (one DMA, re over im)."""
+    n = n1 * n2
+    rows, g = o.shape[0], width // n1
+    if len(y) == 1:
+        y2 = y[0]
+        pattern = [[n1, rows], [y2.shape[1] * n, 2], [n, g], [1, n1]]   # [k2, part, t, k1]
+        nl.store(y2.ap(pattern=pattern, offset=t0 * n + k0 * n1), o)
+        return
+    pattern = [[n1, rows], [n, g], [1, n1]]   # [k2, t, k1] -> y[t, k1 + n1*k2]
+    for part, half in zip(y, (o[:, 0:width], o[:, width:2 * width])):
+        nl.store(part.ap(pattern=pattern, offset=t0 * n + k0 * n1), half)
 
 
 def load_tall(table: Any) -> Any:
@@ -205,8 +235,8 @@ def load_tall(table: Any) -> Any:
 
 @nki.jit
 def tall_four_step_kernel(xr, xi, table, n1, n2, group):
+    """The output as one [2, B, n] array, re over im (one store DMA per row chunk)."""
     batch = xr.shape[0]
-    yr = nl.ndarray((batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    yi = nl.ndarray((batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(xr, xi, yr, yi, load_tall(table), n1, n2, group)
-    return yr, yi
+    y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
+    tall_four_step(xr, xi, (y2,), load_tall(table), n1, n2, group)
+    return y2
