@@ -54,6 +54,7 @@ class Layout:
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
     per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
                                     # four-step: 1 = one transform per launch (stacked-plane kernels)
+    quarter: bool = False           # tall-four-step: F2 read by its quarter (columns <= n2/2 too)
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -61,6 +62,8 @@ class Layout:
             text += " = " + "x".join(map(str, self.factors))
         if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein", SYMMETRIC, "tall-four-step"):
             text += f", {self.group} transforms per tile"
+        if self.algorithm == "tall-four-step" and self.inner is None:
+            text += f", F2 by its {'quarter' if self.quarter else 'rows <= n2/2'}"
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -262,17 +265,23 @@ def tall_group(n1: int, batch: int) -> int:
     return max(1, min(PMAX // n1, batch))
 
 
-def _tall_seconds(n1: int, n2: int, batch: int) -> float:
-    """Rough time of ``tall_four_step`` (F2 by its rows and columns <= n2/2): per tile, step 1 per row chunk
-    (two matmuls of N = 2w), the exchange matmuls in and out, the second stage (two matmuls of N = 4w per pair
-    of lo chunks); the twiddle products and folds on GpSimd, the PSUM copies on the Scalar engine; one table
+def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
+    """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
+    tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
+    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
+    n2 chunk); the twiddle products and folds on GpSimd, the PSUM copies on the Scalar engine; one table
     and per tile 2 DMAs in and one out per row chunk."""
-    table = TallTable(n1, n2, tall_group(n1, batch) * n1)
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter)
     w = table.width
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     pairs = lo + hi - 1
     tiles = -(-batch // tall_group(n1, batch))
-    tensor = tiles * 4 * (max(2 * w, 64) * (2 * (lo + hi) + 2 * pairs) + 2 * lo * lo * max(4 * w, 64))
+    step_one = 1 if table.stacked else 2   # matmuls per row chunk
+    if quarter:
+        second = 2 * lo * lo * max(4 * w, 64) + pairs * max(2 * w, 64)
+    else:
+        second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
+    tensor = tiles * 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
     gpsimd = tiles * (6 * w * (lo + hi) + 4 * w * lo)
     scalar = tiles * (max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo)
     hbm = 16 * n1 * n2 * batch + 4 * table.rows * table.columns
@@ -281,15 +290,17 @@ def _tall_seconds(n1: int, n2: int, batch: int) -> float:
                hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
 
 
-def _tall_constant_bytes(n1: int, n2: int, batch: int) -> int:
-    table = TallTable(n1, n2, tall_group(n1, batch) * n1)
+def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True) -> int:
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter)
     return 4 * table.rows * table.columns
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
-    """(n1 <= 128, 128 < n2 <= 512) for ``tall-four-step``, the fastest by the estimate, or None."""
-    pairs = [(d, n // d) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1]
-    return min(pairs, key=lambda p: _tall_seconds(p[0], p[1], batch)) if pairs else None
+def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
+    """(n1 <= 128, 128 < n2 <= 512, quarter) for ``tall-four-step``, the fastest by the estimate among those
+    whose table keeps the HBM target, or None."""
+    options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1
+               for q in (True, False) if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, q))]
+    return min(options, key=lambda o: _tall_seconds(o[0], o[1], batch, o[2])) if options else None
 
 
 def _over_hbm_target(n: int, batch: int, constant_bytes: int) -> bool:
@@ -312,10 +323,11 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
     if triple is not None:
         block, k_block = six_step_blocks(*triple) or (1, 1)
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
-    long_pair = tall_factors(n, batch) if tall else None
-    if long_pair is not None and not _over_hbm_target(n, batch, _tall_constant_bytes(*long_pair, batch)):
-        options.append((_tall_seconds(*long_pair, batch),
-                        Layout("tall-four-step", n, long_pair, tall_group(long_pair[0], batch))))
+    tall_option = tall_factors(n, batch) if tall else None
+    if tall_option is not None:
+        n1, n2, quarter = tall_option
+        options.append((_tall_seconds(n1, n2, batch, quarter),
+                        Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
@@ -348,7 +360,7 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch, planes)
-        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
+        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if layout is not None:

@@ -270,13 +270,10 @@ def test_tall_four_step_ragged_chunks(n, batch):
 
 
 def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
-    """65536 = 128 x 512 would read F512's quarter (0.5 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x the
-    minimum) the radix form stays; at batch 64 the table is amortised and the tall four-step is allowed, but the
-    radix form is faster by the estimate (MODELLED 828 us against the folded tall's 1,170 us: its 257 rows
-    j <= 256 take three chunks; main's unfolded tall four-step was 936 us)."""
+    """65536 = 128 x 512 would read F512's rows <= 256 (1 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x
+    the minimum) the radix form stays; at batch 64 the table is amortised and the tall four-step serves."""
     assert algorithms.choose(65536, 1).algorithm == "radix-four-step"
-    assert not algorithms._over_hbm_target(65536, 64, algorithms._tall_constant_bytes(128, 512, 64))
-    assert algorithms.choose(65536, 64).algorithm == "radix-four-step"
+    assert algorithms.choose(65536, 64).algorithm == "tall-four-step"
 
 
 def test_multi_step_launches_run_the_tall_four_step():

@@ -21,7 +21,10 @@ which halves both the matrix bytes and the second stage's contraction. Per tile 
    (R = J^T B_hi: positive-step access patterns cannot reverse, D/nki/deep-dives/nki-aps.html), then on
    GpSimd [Sr | Si] = B_lo + R and [-Di | Dr];
 3. per output chunk of k2: [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr], F2 stationary, so row k2 of
-   Y is y[n1*k2 : n1*(k2 + 1)]: contiguous stores.
+   Y is y[n1*k2 : n1*(k2 + 1)]: contiguous stores. With F2's quarter (``quarter``: columns k <= n2/2 too, half
+   the bytes again) the same products with Im F2's sign flipped give Y[n2 - k] (free size 4 width:
+   [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] moving), put back in row order by J^T. The planner picks the
+   quarter where DMA binds (small batches) and the whole lo rows where the extra J^T matmuls would bind.
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
 constants are one table (``TallTable``), read by one DMA; input read once, output written once.
@@ -52,13 +55,15 @@ def fold_rows(n2: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class TallTable:
     """Column offsets of the tall four-step's one constant table, [rows, columns] float32:
-    [Re F1 | Im F1] (I_g (x) F1, ``width`` rows), per lo chunk and per hi chunk of n2's rows the twiddles
+    [Re F1 | Im F1] (I_g (x) F1, ``width`` rows; with [-Im F1 | Re F1] below where ``stacked``), per lo chunk and per hi chunk of n2's rows the twiddles
     [Re T | Im T] (T[j2, (t, k1)] = w_n^(j2 k1), normalisation included), per lo chunk [Re F2 | Im F2]
-    (rows j <= n2/2, all n2 columns). Row r of a chunk's block is row c0 + r of its matrix."""
+    (rows j <= n2/2; columns k <= n2/2 where ``quarter``, else all n2). Row r of a chunk's block is row c0 + r
+    of its matrix."""
 
     n1: int
     n2: int
     width: int
+    quarter: bool = True   # F2's columns k <= n2/2 only (Y[n2 - k] mirrored back by J^T), else all n2
 
     @property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -69,8 +74,15 @@ class TallTable:
         return row_chunks(fold_rows(self.n2)[1])
 
     @property
+    def stacked(self) -> bool:
+        """Whether F1's block is [[Re F1 | Im F1]; [-Im F1 | Re F1]] on 2 width rows (step 1 as one matmul with
+        re and im on the contraction, for full tiles): where the n2 row chunks make the table that tall anyway
+        (4110 = 30 x 137 at batch 1: 60 of 69 rows; at batch 2 the 120 rows would double the table)."""
+        return 2 * self.width <= min(ROWS, max(fold_rows(self.n2)))
+
+    @property
     def rows(self) -> int:
-        return max(self.width, min(ROWS, max(fold_rows(self.n2))))
+        return max(self.width * (2 if self.stacked else 1), min(ROWS, max(fold_rows(self.n2))))
 
     def f1(self) -> int:
         return 0
@@ -79,8 +91,12 @@ class TallTable:
         """Column of [Re T | Im T] for chunk i of the lo (half 0) or hi (half 1) rows."""
         return 2 * self.width * (1 + i + (len(self.lo_chunks) if half else 0))
 
+    @property
+    def f2_columns(self) -> int:
+        return fold_rows(self.n2)[0] if self.quarter else self.n2
+
     def f2(self, i: int) -> int:
-        return 2 * self.width * (1 + len(self.lo_chunks) + len(self.hi_chunks)) + 2 * fold_rows(self.n2)[0] * i
+        return 2 * self.width * (1 + len(self.lo_chunks) + len(self.hi_chunks)) + 2 * self.f2_columns * i
 
     @property
     def columns(self) -> int:
@@ -101,7 +117,7 @@ def _exchange(table: TallTable) -> dict:
             d = table.n2 - lo - h0 - l0          # p + q of the pairs in this block
             if 0 <= d <= hr - 1 + lr - 1:
                 pair = []
-                for shape in ((hr, lr), (lr, hr)):
+                for shape in ((hr, lr), (lr, hr))[:2 if table.quarter else 1]:
                     jay = sbuf(shape)
                     nisa.tensor_scalar(dst=jay, data=index[0:shape[0], 0:shape[1]], op0=nl.equal,
                                        operand0=float(d), engine=in_sbuf())
@@ -111,8 +127,8 @@ def _exchange(table: TallTable) -> dict:
 
 
 def _g1(c: Any, table: TallTable, width: int) -> Any:
-    """G1 = [-Im F1 | Re F1 | Im F1] [width, 3 width] from the table tile (the leading width x width blocks of
-    I_g (x) F1: fewer transforms in a last tile), on the Scalar engine."""
+    """G1 = [-Im F1 | Re F1 | Im F1] [width, 3 width] from the table's F1 block (its leading width x width blocks
+    of I_g (x) F1: fewer transforms in a last tile), on the Scalar engine."""
     w0 = table.width
     g1 = sbuf((width, 3 * width))
     nisa.activation(dst=g1[:, width:2 * width], op=nl.copy, data=c[0:width, 0:width])
@@ -121,13 +137,32 @@ def _g1(c: Any, table: TallTable, width: int) -> Any:
     return g1
 
 
+def _load_x(rows_re: Any, rows_im: Any, r0: int, width: int, n2: int, stacked: bool) -> Any:
+    """The tile's input rows (t, j1): stacked, re over im on 2 width partitions [2 width, n2]; else re and im
+    side by side [width, 2 n2]. One DMA per part either way."""
+    if stacked:
+        x = sbuf((2 * width, n2))
+        nisa.dma_copy(dst=x[0:width, :], src=rows_re[r0:r0 + width, :])
+        nisa.dma_copy(dst=x[width:2 * width, :], src=rows_im[r0:r0 + width, :])
+        return x
+    x = sbuf((width, 2 * n2))
+    nisa.dma_copy(dst=x[:, 0:n2], src=rows_re[r0:r0 + width, :])
+    nisa.dma_copy(dst=x[:, n2:2 * n2], src=rows_im[r0:r0 + width, :])
+    return x
+
+
 def _twiddled(x: Any, g1: Any, c: Any, table: TallTable, col: int, c0: int, rows: int, width: int) -> Any:
-    """B = [Br | Bi] [rows, 2 width] for n2's rows c0.. c0 + rows: step 1 (two matmuls), the Scalar engine's
-    copy out of PSUM, the twiddle product (table column ``col``) on GpSimd."""
+    """B = [Br | Bi] [rows, 2 width] for n2's rows c0.. c0 + rows: step 1, the Scalar engine's copy out of
+    PSUM, the twiddle product (table column ``col``) on GpSimd. Step 1 is one matmul on a stacked x (``g1``
+    None: K = 2 width, the table's [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
     n2 = table.n2
     a = psum((rows, 2 * width))
-    nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width], accumulate=False)
-    nisa.nc_matmul(dst=a, stationary=x[:, n2 + c0:n2 + c0 + rows], moving=g1[:, 0:2 * width], accumulate=True)
+    if g1 is None:
+        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=c[0:2 * width, 0:2 * width], accumulate=False)
+    else:
+        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width], accumulate=False)
+        nisa.nc_matmul(dst=a, stationary=x[:, n2 + c0:n2 + c0 + rows], moving=g1[:, 0:2 * width],
+                       accumulate=True)
     s = sbuf((rows, 2 * width))
     nisa.activation(dst=s, op=nl.copy, data=a)
     b = sbuf((rows, 2 * width))
@@ -137,11 +172,12 @@ def _twiddled(x: Any, g1: Any, c: Any, table: TallTable, col: int, c0: int, rows
     return b
 
 
-def _folded(b_lo: Any, b_hi: list, jays: dict, i: int, rows: int, width: int) -> tuple[Any, Any]:
-    """The second stage's moving operands [rows, 4 width] of lo chunk i: [Sr | Si | Sr | Si] and
-    [-Di | Dr | Di | -Dr] (Y[k] from the first halves, Y[n2 - k] from the second). The hi rows reversed onto
-    their partners by J (accumulating over the hi chunks that pair with this chunk), the sums and
-    differences on GpSimd, the second halves copied by the Scalar engine."""
+def _folded(b_lo: Any, b_hi: list, jays: dict, i: int, rows: int, width: int, quarter: bool) -> tuple[Any, Any]:
+    """The second stage's moving operands of lo chunk i: [Sr | Si] and [-Di | Dr] [rows, 2 width], and for a
+    ``quarter`` table [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k] from the first
+    halves, Y[n2 - k] from the second). The hi rows reversed onto their partners by J (accumulating over the
+    hi chunks that pair with this chunk), the sums and differences on GpSimd, the second halves copied by the
+    Scalar engine."""
     w = width
     pairs = [(h, jay[0]) for (lo_i, h), jay in jays.items() if lo_i == i]
     s = sbuf((rows, 4 * w))
@@ -160,17 +196,19 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, i: int, rows: int, width: int) ->
         nisa.tensor_copy(dst=s[:, 0:2 * w], src=b_lo, engine=eng)
         nisa.tensor_copy(dst=d[:, w:2 * w], src=b_lo[:, 0:w], engine=eng)
         nisa.activation(dst=d[:, 0:w], op=nl.copy, data=b_lo[:, w:2 * w], scale=-1.0)
+    if not quarter:
+        return s[:, 0:2 * w], d[:, 0:2 * w]
     nisa.activation(dst=s[:, 2 * w:4 * w], op=nl.copy, data=s[:, 0:2 * w])
     nisa.activation(dst=d[:, 2 * w:4 * w], op=nl.copy, data=d[:, 0:2 * w], scale=-1.0)
     return s, d
 
 
-def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: int) -> None:
+def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool) -> None:
     """y = DFT(x) for HBM [B, n1*n2] tensors, ``group`` transforms per tile (n1 * group <= 128), ``c`` the
     constant table in SBUF (``TallTable``, ``load_tall``); y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = xr.shape[0]
     n = n1 * n2
-    table = TallTable(n1, n2, group * n1)
+    table = TallTable(n1, n2, group * n1, quarter)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
     rows_re = xr.reshape((batch * n1, n2))
@@ -179,38 +217,59 @@ def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: 
     for s in nl.affine_range((batch + group - 1) // group):
         t0 = s * group
         width = min(group, batch - t0) * n1        # (t, k1) columns of this tile
+        stacked = width == table.width and table.stacked
         if width not in g1s:
-            g1s[width] = _g1(c, table, width)
+            g1s[width] = None if stacked else _g1(c, table, width)
         g1 = g1s[width]
-        x = sbuf((width, 2 * n2))
-        nisa.dma_copy(dst=x[:, 0:n2], src=rows_re[t0 * n1:t0 * n1 + width, :])
-        nisa.dma_copy(dst=x[:, n2:2 * n2], src=rows_im[t0 * n1:t0 * n1 + width, :])
+        x = _load_x(rows_re, rows_im, t0 * n1, width, n2, stacked)
         b_lo = [_twiddled(x, g1, c, table, table.twiddle(0, i), c0, rows, width)
                 for i, (c0, rows) in enumerate(table.lo_chunks)]
         b_hi = [_twiddled(x, g1, c, table, table.twiddle(1, h), lo + c0, rows, width)
                 for h, (c0, rows) in enumerate(table.hi_chunks)]
-        folded = [_folded(b_lo[i], b_hi, jays, i, rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
-        mirrored = []
-        for k0, cols in table.lo_chunks:   # Y[k] and Y[n2 - k] for k <= n2/2: [Yr | Yi | Y'r | Y'i]
-            acc = psum((cols, 4 * width))
-            for i, (_, rows) in enumerate(table.lo_chunks):
-                f = table.f2(i)
-                nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + k0:f + k0 + cols], moving=folded[i][0],
-                               accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
-                nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + lo + k0:f + lo + k0 + cols], moving=folded[i][1],
-                               accumulate=True)
-            o = sbuf((cols, 4 * width))
-            nisa.activation(dst=o, op=nl.copy, data=acc)
-            _store(y, o[:, 0:2 * width], t0, k0, n1, n2, width)
-            mirrored.append(o[:, 2 * width:4 * width])
-        for h, (h0, cols) in enumerate(table.hi_chunks):   # Y'[k] = Y[n2 - k] back in row order by J^T
-            pairs = [(i, jay) for (i, hh), jay in jays.items() if hh == h]
-            acc = psum((cols, 2 * width))
-            for k, (i, jay) in enumerate(pairs):
-                nisa.nc_matmul(dst=acc, stationary=jay[1], moving=mirrored[i], accumulate=k > 0)
-            o = sbuf((cols, 2 * width))
-            nisa.activation(dst=o, op=nl.copy, data=acc)
-            _store(y, o, t0, lo + h0, n1, n2, width)
+        folded = [_folded(b_lo[i], b_hi, jays, i, rows, width, table.quarter)
+                  for i, (_, rows) in enumerate(table.lo_chunks)]
+        if table.quarter:
+            _quarter_stage(y, c, table, folded, jays, t0, width)
+        else:
+            for k0, cols in row_chunks(n2):   # [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr]
+                acc = _second_stage(c, table, folded, k0, cols, 2 * width)
+                o = sbuf((cols, 2 * width))
+                nisa.activation(dst=o, op=nl.copy, data=acc)
+                _store(y, o, t0, k0, n1, n2, width)
+
+
+def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int) -> Any:
+    """PSUM [cols, free] = sum over the lo chunks of Re F2^T M1 + Im F2^T M2 for F2's columns k0.."""
+    acc = psum((cols, free))
+    for i, (_, rows) in enumerate(table.lo_chunks):
+        f = table.f2(i)
+        im = f + table.f2_columns
+        nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + k0:f + k0 + cols], moving=folded[i][0],
+                       accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
+        nisa.nc_matmul(dst=acc, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1], accumulate=True)
+    return acc
+
+
+def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict, t0: int, width: int) -> None:
+    """The second stage over F2's quarter: per lo chunk of k, [Yr | Yi | Y'r | Y'i] with Y'[k] = Y[n2 - k]; the
+    Y rows stored, the Y' rows put back in row order (hi row p is n2's row lo + p) by J^T and stored."""
+    n1, n2 = table.n1, table.n2
+    lo, _ = fold_rows(n2)
+    mirrored = []
+    for k0, cols in table.lo_chunks:
+        acc = _second_stage(c, table, folded, k0, cols, 4 * width)
+        o = sbuf((cols, 4 * width))
+        nisa.activation(dst=o, op=nl.copy, data=acc)
+        _store(y, o[:, 0:2 * width], t0, k0, n1, n2, width)
+        mirrored.append(o[:, 2 * width:4 * width])
+    for h, (h0, cols) in enumerate(table.hi_chunks):
+        pairs = [(i, jay[1]) for (i, hh), jay in jays.items() if hh == h]
+        acc = psum((cols, 2 * width))
+        for k, (i, jay) in enumerate(pairs):
+            nisa.nc_matmul(dst=acc, stationary=jay, moving=mirrored[i], accumulate=k > 0)
+        o = sbuf((cols, 2 * width))
+        nisa.activation(dst=o, op=nl.copy, data=acc)
+        _store(y, o, t0, lo + h0, n1, n2, width)
 
 
 def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> None:
@@ -234,9 +293,9 @@ def load_tall(table: Any) -> Any:
 
 
 @nki.jit
-def tall_four_step_kernel(xr, xi, table, n1, n2, group):
+def tall_four_step_kernel(xr, xi, table, n1, n2, group, quarter):
     """The output as one [2, B, n] array, re over im (one store DMA per row chunk)."""
     batch = xr.shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(xr, xi, (y2,), load_tall(table), n1, n2, group)
+    tall_four_step(xr, xi, (y2,), load_tall(table), n1, n2, group, quarter)
     return y2
