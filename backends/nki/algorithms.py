@@ -33,7 +33,7 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
-from .kernels.tall_four_step import TallTable
+from .kernels.tall_four_step import TallTable, fold_rows
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
@@ -271,19 +271,21 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
     quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
     n2 chunk); the twiddle products and folds on GpSimd, the PSUM copies on the Scalar engine; one table
     and per tile 2 DMAs in and one out per row chunk."""
-    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter)
-    w = table.width
+    group = tall_group(n1, batch)
+    table = TallTable(n1, n2, group * n1, quarter)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     pairs = lo + hi - 1
-    tiles = -(-batch // tall_group(n1, batch))
-    step_one = 1 if table.stacked else 2   # matmuls per row chunk
-    if quarter:
-        second = 2 * lo * lo * max(4 * w, 64) + pairs * max(2 * w, 64)
-    else:
-        second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
-    tensor = tiles * 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
-    gpsimd = tiles * (6 * w * (lo + hi) + 4 * w * lo)
-    scalar = tiles * (max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo)
+    tiles = -(-batch // group)
+    tensor = gpsimd = scalar = 0
+    for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
+        step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
+        if quarter:
+            second = 2 * lo * lo * max(4 * w, 64) + pairs * max(2 * w, 64)
+        else:
+            second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
+        tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
+        gpsimd += 6 * w * (lo + hi) + 4 * w * lo
+        scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
     hbm = 16 * n1 * n2 * batch + 4 * table.rows * table.columns
     transfers = 1 + tiles * (2 + lo + hi)
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
@@ -297,8 +299,13 @@ def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True) -> 
 
 def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
     """(n1 <= 128, 128 < n2 <= 512, quarter) for ``tall-four-step``, the fastest by the estimate among those
-    whose table keeps the HBM target, or None."""
+    whose table keeps the HBM target, or None. Not n2 = 256 or 512 where a radix form serves: their middle row
+    j = n2/2 is alone in a third chunk of rows and the radix form is faster (MODELLED trn1: 32768 batch 1
+    5.40 against 6.19 us, batch 64 324 against 351 us; 65536 batch 64 828 against 843 us), which the radix
+    estimate (~40% above its model there) would not see."""
+    lone_middle = radix_factors(n, batch) is not None
     options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1
+               and not (lone_middle and fold_rows(n // d)[0] % PMAX == 1)
                for q in (True, False) if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, q))]
     return min(options, key=lambda o: _tall_seconds(o[0], o[1], batch, o[2])) if options else None
 
