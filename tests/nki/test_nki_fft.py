@@ -127,6 +127,23 @@ def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits()
     assert data["record"]["launches"] == 1 and data["fft"]["relative_error_vs_float64"] <= BOUND
 
 
+def test_bluestein_cube_stacks_re_and_im_on_partitions_up_to_side_64():
+    """Sides s <= 64 (100003: 59^3) run the cube's matmuls on re and im stacked on partitions (K = 64 + s, one
+    matmul per block, none of the [s, s] four-matmul products) and fold one table twiddle per FFT into the
+    next stage's matmuls; forward and inverse within the bound, one launch. Above 64 (262147: 81^3) the
+    four-matmul form stays."""
+    from trnfft_backends.nki.kernels.bluestein_cube import FOLD, STACK_SIDE
+
+    n = 100003
+    s = algorithms.choose(n, 1).inner.factors[0]
+    assert s == 59 <= STACK_SIDE == FOLD
+    check_both_directions(random_array(n, np.complex64, seed=n), "ortho")
+    counts = {(k, m, nn): c for (k, m, nn, _), c in last_record().matmuls.items()}
+    assert counts[(FOLD + s, s, 2 * s)] == 5 * s and counts[(FOLD + s, FOLD + s, 512)] == 4 * (s * s // 512)
+    assert counts[(s, s, s)] == 4 * (s - s // 2 - 1)   # only the spectrum's exchange-matrix mirrors stay [s, s]
+    assert (s, s, 512) not in counts
+
+
 @pytest.mark.parametrize("n", [1000003])
 def test_bluestein_cube_at_a_million(n):
     """A prime near 10^6 (m = 126^3 in place in SBUF): forward and inverse, one launch, within the bound."""
