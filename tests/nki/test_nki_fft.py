@@ -99,11 +99,12 @@ def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
     assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
 
 
-@pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3)])
+@pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3), (5000, 64, 2)])
 def test_bluestein_cube_on_small_sides(n, side, batch):
     """The in-place cube kernel on sides the planner does not pick (cheap to emulate): a PSUM bank holds a whole
     stage, the chirp's last run is short, the last transform's fold rows are partial, an odd side folds rows
-    of unequal halves and mirrors the middle spectrum block; forward and inverse."""
+    of unequal halves and mirrors the middle spectrum block; side 64 stacks re and im on all 128 partitions
+    (the largest stacked side); forward and inverse."""
     from trnfft_backends.nki.emulated import simulate
 
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, side ** 3, (side,) * 3))

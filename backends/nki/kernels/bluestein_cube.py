@@ -25,7 +25,15 @@ writes its result over the cells it read, so nothing is staged through HBM:
   s = 104 once per launch into an SBUF table (both multiplies read it, on GpSimd),
   above that per PSUM bank at each multiply (the table would not fit beside the cube).
   Pre- and post-multiply run on the n input/output points folded onto twice the
-  partitions (row halves to partitions 64..), one SBUF -> SBUF DMA each way.
+  partitions (row halves to partitions 64..), one SBUF -> SBUF DMA each way;
+* up to s = 64 (``STACK_SIDE``) the matmuls read re and im stacked on partitions
+  (re from 0, im from 64: one SBUF -> SBUF DMA before each stage) with real matrices
+  made from F on chip (``Stacked``): one matmul per block ([re | im] out) instead of
+  four, the 128 x 128 array used at K = 64 + s rather than K = M = s; a block stage's
+  table twiddle T is folded into the next stage's matmuls (``fold``: two lane-local
+  products instead of six, two matmuls instead of one) after three of the four block
+  stages (all but the second FFT's first), which balances the Tensor engine against
+  the shared Vector+GpSimd port; so a column bank takes two matmuls, not four.
 
 HBM per transform: x and y once, half the spectrum (~4m bytes ~ 8n) and small tables:
 about 1.5x the minimum.
