@@ -448,7 +448,7 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
     m = n1 * n2
     tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
     gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
-    hbm = 8 * m + 8 * (5 * m + n1 * n1 + n2 * n2)
+    hbm = 8 * m + 8 * (5 * m + n1 * n1 + (n2 * n2 if n2 != n1 else 0))   # n1 = n2: F2 is F1, not read again
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, hbm / DMA_BYTES_PER_S + (7 + chunks) * DMA_FIXED_S)
 
 
