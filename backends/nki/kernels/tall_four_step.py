@@ -16,7 +16,8 @@ which halves both the matrix bytes and the second stage's contraction. Per tile 
 (g * n1 <= 128 columns (t, k1), re and im side by side in the free dim):
 
 1. per row chunk of lo and of hi: [Ar | Ai] = Xr^T [Re F1 | Im F1] + Xi^T [-Im F1 | Re F1] (X stationary,
-   so the rows land on partitions), left PSUM by the Scalar engine and multiplied by the twiddles on GpSimd;
+   so the rows land on partitions; one matmul with re over im on the contraction where the table is 2 g n1
+   rows tall anyway), left PSUM by the Scalar engine and multiplied by the twiddles on GpSimd;
 2. the hi rows reversed onto their partners' partitions by the exchange matrix on the Tensor engine
    (R = J^T B_hi: positive-step access patterns cannot reverse, D/nki/deep-dives/nki-aps.html), then on
    GpSimd [Sr | Si] = B_lo + R and [-Di | Dr];
@@ -55,10 +56,10 @@ def fold_rows(n2: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class TallTable:
     """Column offsets of the tall four-step's one constant table, [rows, columns] float32:
-    [Re F1 | Im F1] (I_g (x) F1, ``width`` rows; with [-Im F1 | Re F1] below where ``stacked``), per lo chunk and per hi chunk of n2's rows the twiddles
-    [Re T | Im T] (T[j2, (t, k1)] = w_n^(j2 k1), normalisation included), per lo chunk [Re F2 | Im F2]
-    (rows j <= n2/2; columns k <= n2/2 where ``quarter``, else all n2). Row r of a chunk's block is row c0 + r
-    of its matrix."""
+    [Re F1 | Im F1] (I_g (x) F1, ``width`` rows; with [-Im F1 | Re F1] below where ``stacked``), per lo chunk
+    and per hi chunk of n2's rows the twiddles [Re T | Im T] (T[j2, (t, k1)] = w_n^(j2 k1), normalisation
+    included), per lo chunk [Re F2 | Im F2] (rows j <= n2/2; columns k <= n2/2 where ``quarter``, else all
+    n2). Row r of a chunk's block is row c0 + r of its matrix."""
 
     n1: int
     n2: int
