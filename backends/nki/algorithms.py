@@ -10,8 +10,8 @@
 * n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
-  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
-  the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
+  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-2
+  (``bluestein_minimum``), in the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
   or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
   (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
   over m = s^3 transformed in place in SBUF (``cube_side``,
@@ -150,11 +150,23 @@ def largest_prime_factor(n: int) -> int:
     return max(largest, n) if n > 1 else largest
 
 
+def bluestein_minimum(n: int) -> int:
+    """The shortest circular convolution that gives Bluestein's n outputs: m = 2n - 2 (n >= 2).
+
+    y_k = c_k sum_j a_j b_(k-j) for 0 <= j, k < n needs the kernel b_l = conj(c_l) at the lags
+    -(n-1) <= l <= n-1. Modulo m = 2n - 2 these 2n - 1 lags fall on distinct residues except l = n-1
+    and l = -(n-1), which share residue n-1; c_l = exp(-+i pi l^2 / n) is even in l, so both carry
+    the same value conj(c_(n-1)) and the wrapped sequence (b_l at l and at m - l) is well defined:
+    the circular convolution equals the linear one at k = 0..n-1 (the input a is zero from n on, so
+    no other lag reaches those outputs). 65537 then pads to 2^17 instead of past it."""
+    return max(1, 2 * n - 2)
+
+
 def bluestein_inner(n: int, batch: int) -> "Layout | None":
-    """The padded length m >= 2n - 1 for Bluestein: among the 7-smooth lengths up to 15% above 2n - 1
-    that the other kernels serve, the one with the smallest estimated time."""
+    """The padded length m >= 2n - 2 (``bluestein_minimum``) for Bluestein: among the 7-smooth lengths up to
+    15% above it that the other kernels serve, the one with the smallest estimated time."""
     best: tuple[float, Layout] | None = None
-    low = 2 * n - 1
+    low = bluestein_minimum(n)
     for m in range(low, min(4 * n, PMAX ** 3) + 1):
         if best is not None and m > 1.15 * low:
             break
@@ -196,21 +208,22 @@ CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
 
 
 def cube_side(n: int) -> "int | None":
-    """The smallest s <= 128 with s^3 >= 2n - 1: ``bluestein_cube``'s padded length m = s^3 fills an SBUF
-    region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None past n = 2^20."""
+    """The smallest s <= 128 with s^3 >= 2n - 2 (``bluestein_minimum``): ``bluestein_cube``'s padded length
+    m = s^3 fills an SBUF region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None
+    past n = 2^20."""
     s = 2
-    while s ** 3 < 2 * n - 1:
+    while s ** 3 < bluestein_minimum(n):
         s += 1
     return s if s <= PMAX else None
 
 
 def symmetric_inner(n: int, batch: int) -> "Layout | None":
-    """Bluestein's padded length as m = a*b*a >= 2n - 1 (a, b <= 128) whose working set fits SBUF, with
+    """Bluestein's padded length as m = a*b*a >= 2n - 2 (a, b <= 128) whose working set fits SBUF, with
     g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
     fits (then the convolution goes through HBM)."""
     options = []
     for a in range(2, PMAX + 1):
-        b = max(2, -(-(2 * n - 1) // (a * a)))
+        b = max(2, -(-bluestein_minimum(n) // (a * a)))
         for g in range(min(PMAX // a, max(batch, 1)), 0, -1):
             if b <= PMAX and symmetric_sbuf_bytes(a, b, g) <= SBUF_PARTITION_BYTES:
                 options.append((_symmetric_seconds(a, b, g, batch), a, b, g))
@@ -349,7 +362,7 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
     blue = _bluestein(n, batch, planes)
     if blue is not None:
         return blue
-    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
+    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-2 "
                      f"whose transform fits SBUF")
 
 
@@ -397,9 +410,9 @@ def stacked_bluestein_bytes(n1: int, n2: int) -> int:
 
 
 def tall_bluestein_inner(n: int) -> "Layout | None":
-    """A padded length m = n1 * n2 >= 2n - 1 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
+    """A padded length m = n1 * n2 >= 2n - 2 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
     SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
-    low = 2 * n - 1
+    low = bluestein_minimum(n)
     best: tuple[float, Layout] | None = None
     for m in range(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX) + 1):
         if largest_prime_factor(m) > 7:

@@ -179,16 +179,26 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
             return _bluestein_six_constants(layout.inner, c, scale, layout.group)
         if layout.inner.algorithm == CUBE:
             return _bluestein_cube_constants(layout.inner, c, scale, forward)
-        b = np.zeros(m, np.complex128)
-        b[:n] = np.conj(c)
-        b[m - n + 1:] = np.conj(c[1:])[::-1]
-        spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
+        spec = np.conj(np.fft.fft(kernel_sequence(c, m))) / m      # conj(S): the kernel multiplies conj(A) by it
         if layout.inner.algorithm in ("four-step", "tall-four-step"):
             return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
         inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
         inner_shape = (layout.inner.algorithm, *inner_ints)
         return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
     raise ValueError(f"unknown algorithm {layout.algorithm}")
+
+
+def kernel_sequence(c: np.ndarray, m: int) -> np.ndarray:
+    """Bluestein's convolution kernel wrapped to m >= 2n - 2 points: b[l] = conj(c[l]) and b[m - l] = conj(c[l])
+    for 0 <= l < n, zero between. At m = 2n - 2 both halves hold point n - 1, with the same value (c is even in
+    l: ``algorithms.bluestein_minimum``), so the second assignment leaves it as it is."""
+    n = c.size
+    if m < 2 * n - 2:
+        raise ValueError(f"Bluestein's kernel of n={n} needs m >= {2 * n - 2} points, not {m}")
+    b = np.zeros(m, np.complex128)
+    b[:n] = np.conj(c)
+    b[m - n + 1:] = np.conj(c[1:])[::-1]
+    return b
 
 
 def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, scale: float,
@@ -230,10 +240,7 @@ def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forwar
     s = inner.factors[0]
     m, width, n = inner.n, s * s, c.size
     half, rows = (width + 1) // 2, FOLD + -(-n // width)
-    b = np.zeros(m, np.complex128)
-    b[:n] = np.conj(c)
-    b[m - n + 1:] = np.conj(c[1:])[::-1]
-    table = (np.conj(np.fft.fft(b)) * (scale / m)).reshape(s, s, s)     # [k3, k2, k1]
+    table = (np.conj(np.fft.fft(kernel_sequence(c, m))) * (scale / m)).reshape(s, s, s)     # [k3, k2, k1]
     blocks = np.ascontiguousarray(table[:, :, :s // 2 + 1].transpose(0, 2, 1).reshape(s, -1))   # [k3, k1 s + k2]
     base = np.zeros(rows, np.int64)          # the point each folded row starts at (unused rows: 0)
     h = rows - FOLD

@@ -57,7 +57,8 @@ def test_batches_run_in_one_launch(batch, n):
                                             (8191, 2, "bluestein_sbuf_square_kernel"),
                                             (8193, 64, "bluestein_six_kernel"),
                                             (8193, 1, "bluestein_sbuf_stacked_kernel"),
-                                            (8193, 2, "bluestein_kernel"), (65521, 1, "bluestein_kernel")])
+                                            (8193, 2, "bluestein_sbuf_square_kernel"),
+                                            (12289, 2, "bluestein_kernel"), (65521, 1, "bluestein_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
     fits; otherwise in SBUF when the padded length is a four-step (m <= 16384: one transform per tile on stacked
@@ -65,16 +66,16 @@ def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     tall four-step (m <= 128 x 768 where it fits SBUF); through HBM scratch beyond. 8191 is in the listed
     lengths (accuracy)."""
     layout = algorithms.choose(n, batch)
-    assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
+    assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 2
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
-@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (8193, 2), (32771, 1)])
+@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (12289, 2), (32771, 1)])
 def test_bluestein_in_sbuf_and_through_hbm(n, batch):
     """4099 at batch 1 (stacked planes, no product on the Vector engine) and 2 (two per tile, 84 x 98), 8191 at
-    batch 2 (128 x 128, one DFT matrix), 8193 at batch 1 (stacked planes over a tall 84 x 196: n2 in two chunks)
-    and 2 (HBM scratch, radix inner), 32771 at batch 1 (112 x 588: five chunks, two PSUM banks of columns):
-    all within BOUND."""
+    batch 2 (128 x 128, one DFT matrix), 8193 at batch 1 (stacked planes over 128 x 128 = 2n - 2), 12289 at
+    batch 2 (HBM scratch, radix inner), 32771 at batch 1 (tall 112 x 588: five chunks, two PSUM banks of
+    columns): all within BOUND."""
     check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), NORMS[(n + batch) % 3])
 
 
@@ -97,6 +98,42 @@ def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
     assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (59, 59, 59)
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == "bluestein_cube_kernel"
     assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
+
+
+def test_bluestein_pads_to_2n_minus_2():
+    """The kernel sequence is even, so m = 2n - 2 suffices (algorithms.bluestein_minimum): 8193 and 65537
+    pad to 2^14 and 2^17."""
+    assert algorithms.bluestein_minimum(8193) == 16384 and algorithms.cube_side(2**20 - 3) == 128
+    assert algorithms.choose(8193, 1).inner.n == 16384 and algorithms.choose(65537, 1).inner.n == 2**17
+    b = arguments.kernel_sequence(constants.chirp(129, True), 256)
+    assert np.array_equal(b[1:], b[1:][::-1])
+    with pytest.raises(ValueError):
+        arguments.kernel_sequence(constants.chirp(129, True), 255)
+
+
+def _bluestein_at(inner, per_tile=0, group=1):
+    return algorithms.Layout("bluestein", inner.n // 2 + 1, (inner.n // 2 + 1,), group, inner, per_tile=per_tile)
+
+
+@pytest.mark.parametrize("layout,batch", [
+    (_bluestein_at(algorithms.Layout("four-step", 256, (16, 16)), per_tile=1), 2),
+    (_bluestein_at(algorithms.Layout(algorithms.SYMMETRIC, 256, (4, 16, 4), 2), group=2), 3),
+    (_bluestein_at(algorithms.Layout("six-step", 256, (4, 8, 8), 8, k_block=4)), 2),
+    (_bluestein_at(algorithms.Layout(algorithms.CUBE, 1728, (12, 12, 12))), 2)],
+    ids=["stacked", "symmetric", "hbm-scratch", "cube"])
+def test_bluestein_over_exactly_2n_minus_2(layout, batch):
+    """Each Bluestein kernel over m = 2n - 2 exactly (n = 129 and 865, forced): point n - 1 of the wrapped
+    kernel is reached from both sides and must be counted once; forward and inverse within the bound."""
+    from trnfft_backends.nki.emulated import simulate
+
+    n = layout.n
+    x = random_array((batch, n), np.complex64, seed=n + batch)
+    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
+                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
+        out = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        yr, yi = out[0] if arguments.returns_stacked_planes(kernel) else out
+        assert error(yr + 1j * yi, ref) <= BOUND
 
 
 @pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3)])

@@ -162,16 +162,18 @@ def fft_sbuf(tile: tuple, consts: tuple, a: int, b: int, g: int) -> None:
 
 
 def _kernel_sequence(chirp: tuple, n: int, a: int, b: int, g: int) -> tuple:
-    """b = conj(c) at 0..n-1 and (-1)^n conj(c[1..n-1]) at m-n+1..m-1 (c[j] = c[-j], c[j + n] = (-1)^n c[j]),
-    on every partition block."""
+    """b = conj(c) at 0..n-1 and (-1)^n conj(c[f]) at m-n+f (f < n; c[j] = c[-j], c[j + n] = (-1)^n c[j]),
+    on every partition block. The wrapped half starts past point n-1: at m = 2n - 2 its first point f = 1 would
+    land on n-1, which the direct half already holds with the same value (algorithms.bluestein_minimum)."""
     m = a * b * a
     sign = -1.0 if n % 2 else 1.0
+    start = max(1, 2 * n - m)       # the first f whose point m - n + f lies past n - 1
     shifted = _pair((g * a, a * b))
     for part in range(2):
         nisa.memset(dst=shifted[part], value=0.0)
         for t in range(g):
-            if n > 1:
-                shift_copy(shifted[part], chirp[part], 1, n, m - n, base=t * a)
+            if start < n:
+                shift_copy(shifted[part], chirp[part], start, n, m - n, base=t * a)
     kern = _pair((g * a, a * b))
     # re = shifted_re * sign + c_re, im = shifted_im * (-sign) - c_im
     nisa.scalar_tensor_tensor(dst=kern[0], data=shifted[0], op0=nl.multiply, operand0=sign, op1=nl.add,
