@@ -16,7 +16,10 @@
   (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
   over m = s^3 transformed in place in SBUF (``cube_side``,
   kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
-  serve: in SBUF when m is a four-step length, through HBM scratch beyond.
+  serve: in SBUF when m is a four-step length, through HBM scratch beyond;
+  up to n = 65537, over m = a*a*r in SBUF with every matmul on up to 128 rows
+  (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
+  (65521 and 65537 over 128 x 128 x 8 = 2^17).
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -64,7 +67,7 @@ class Layout:
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE)
+            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE, WIDE)
                      else "through HBM scratch")
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
@@ -205,6 +208,14 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
 
 
 CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
+WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, every matmul 128 rows (bluestein_wide.py)
+WIDE_RADIX = (2, 8)      # r
+
+
+def wide_width(a: int, r: int) -> int:
+    """L, the largest divisor of a with r * L <= 128: the radix-r stage of ``bluestein_wide`` contracts r digits
+    beside L others on the partitions (F_r (x) I_L)."""
+    return max(d for d in divisors_upto(a, PMAX // r))
 
 
 def cube_side(n: int) -> "int | None":
@@ -215,6 +226,48 @@ def cube_side(n: int) -> "int | None":
     while s ** 3 < bluestein_minimum(n):
         s += 1
     return s if s <= PMAX else None
+
+
+def wide_seconds(a: int, r: int, batch: int) -> float:
+    """Rough engine time of ``bluestein_wide`` over a*a*r: three FFTs at the first transform (the spectrum), two
+    per transform after it, each stage's PSUM result out by the Scalar engine and times a table on GpSimd."""
+    width = wide_width(a, r)
+    hh, f = a // width, a * r
+    full = PSUM_BANK // a
+    down = 8 * (r + hh) * max(2 * a, 64) + 16 * -(-hh * a // PSUM_BANK) * max(min(PSUM_BANK, hh * a), 64)
+    up = 8 * hh * max(2 * r * width, 64) + 8 * r * max(2 * a, 64) + 16 * -(-r // full) * max(full * a, 64)
+    tensor = (batch * (down + up) + down) / TENSOR_HZ
+    ffts = 2 * batch + 1
+    port = (batch * (42 * f + 2 * (f + 60)) + 14 * f) / GPSIMD_HZ
+    scalar = ffts * 6 * f / CHIPS["trn1"].scalar_hz
+    hbm = (16 * batch * a * a * r / 2 + 8 * (2 * a * a + (r * width) ** 2)) / DMA_BYTES_PER_S
+    return max(tensor, port, scalar, hbm)
+
+
+def wide_sbuf_bytes(a: int, r: int) -> int:
+    """Rough bytes per partition ``bluestein_wide`` keeps live: about 28 tiles of its widest free size (chirp,
+    spectrum, W2, W4, the stages' tiles and the products' temporaries) and the small tables."""
+    width = wide_width(a, r)
+    hh = a // width
+    return 4 * 28 * max(a * r, hh * a, hh * r * width) + 16 * 1024
+
+
+def wide_inner(n: int, batch: int) -> "Layout | None":
+    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 8) for ``bluestein_wide``: the
+    fastest by the rough estimate that fits SBUF and whose constants keep the HBM target; None past n = 65537."""
+    low = bluestein_minimum(n)
+    target = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
+    options = []
+    for r in range(WIDE_RADIX[0], WIDE_RADIX[1] + 1):
+        for a in range(max(2, math.isqrt(-(-low // r))), PMAX + 1):
+            constants = 8 * n + 8 * (2 * a * a + (r * wide_width(a, r)) ** 2)
+            if a * a * r >= low and wide_sbuf_bytes(a, r) <= SBUF_BUDGET and not (
+                    target and constants > 16 * n * batch):
+                options.append((wide_seconds(a, r, batch), a, r))
+    if not options:
+        return None
+    _, a, r = min(options)
+    return Layout(WIDE, a * a * r, (a, a, r))
 
 
 def symmetric_inner(n: int, batch: int) -> "Layout | None":
@@ -390,13 +443,19 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
         if tall is not None and (inner is None or _stacked_bluestein_seconds(*tall.factors) <
                                  _inner_seconds(inner, batch, stacked)):
             inner = tall
+    wide = wide_inner(n, batch)
     if inner is None:
-        return None
+        return Layout("bluestein", n, (n,), 1, wide) if wide is not None else None
     f = inner.factors
     group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
     if inner.algorithm == SYMMETRIC:
         group = inner.group
-    return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    layout = Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    if wide is not None and wide_seconds(wide.factors[0], wide.factors[2], batch) < _bluestein_seconds(layout, batch,
+                                                                                                       planes):
+        # every matmul on 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
+        return Layout("bluestein", n, (n,), 1, wide)
+    return layout
 
 
 STACKED_TALL_MAX = 6 * PMAX   # the one-transform in-SBUF Bluestein: n2 in up to six chunks of 128 rows
@@ -458,6 +517,8 @@ def _bluestein_seconds(layout: Layout, batch: int, planes: bool = True) -> float
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
         return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
+    if inner.algorithm == WIDE:
+        return wide_seconds(inner.factors[0], inner.factors[2], batch)
     return _inner_seconds(inner, batch, planes and batch == 1)
 
 
