@@ -17,9 +17,9 @@
   over m = s^3 transformed in place in SBUF (``cube_side``,
   kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
   serve: in SBUF when m is a four-step length, through HBM scratch beyond;
-  up to n = 65537, over m = a*a*r in SBUF with every matmul on up to 128 rows
+  up to n = 90113, over m = a*a*r in SBUF with every matmul on up to 128 rows
   (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
-  (65521 and 65537 over 128 x 128 x 8 = 2^17).
+  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9).
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -208,8 +208,8 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
 
 
 CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
-WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, every matmul 128 rows (bluestein_wide.py)
-WIDE_RADIX = (2, 8)      # r
+WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls on up to 128 rows (bluestein_wide.py)
+WIDE_RADIX = (2, 12)     # r
 
 
 def wide_width(a: int, r: int) -> int:
@@ -245,23 +245,28 @@ def wide_seconds(a: int, r: int, batch: int) -> float:
 
 
 def wide_sbuf_bytes(a: int, r: int) -> int:
-    """Rough bytes per partition ``bluestein_wide`` keeps live: about 28 tiles of its widest free size (chirp,
-    spectrum, W2, W4, the stages' tiles and the products' temporaries) and the small tables."""
+    """Bytes per partition ``bluestein_wide`` keeps live at its peak, an upper bound fitted to the emulator's count
+    (114,696 at 128 x 128 x 8, 154,440 at r = 9, 162,952 at r = 10): 18 tiles of a*r (or H*r*L) columns (natural
+    layout, W4, stage tiles, temporaries), 9 of H*a columns (spectrum, W2, the radix stage's input and output),
+    16 KiB of small tables."""
     width = wide_width(a, r)
     hh = a // width
-    return 4 * 28 * max(a * r, hh * a, hh * r * width) + 16 * 1024
+    return 4 * (18 * max(a * r, hh * r * width) + 9 * hh * a) + 16 * 1024
 
 
 def wide_inner(n: int, batch: int) -> "Layout | None":
-    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 8) for ``bluestein_wide``: the
-    fastest by the rough estimate that fits SBUF and whose constants keep the HBM target; None past n = 65537."""
+    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 12) for ``bluestein_wide``: the
+    fastest by the rough estimate with the radix stage on at least 64 partitions (r L >= 64: the kernel's point,
+    and where ``wide_sbuf_bytes`` bounds the emulator's count), that fits SBUF (its whole count against trn1's
+    192 KiB) and whose constants keep the HBM target; None past n = 90113 (128 x 128 x 11)."""
     low = bluestein_minimum(n)
     target = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
     options = []
     for r in range(WIDE_RADIX[0], WIDE_RADIX[1] + 1):
         for a in range(max(2, math.isqrt(-(-low // r))), PMAX + 1):
             constants = 8 * n + 8 * (2 * a * a + (r * wide_width(a, r)) ** 2)
-            if a * a * r >= low and wide_sbuf_bytes(a, r) <= SBUF_BUDGET and not (
+            if a * a * r >= low and 2 * r * wide_width(a, r) >= PMAX and wide_sbuf_bytes(a, r) <= SBUF_PARTITION_BYTES \
+                    and not (
                     target and constants > 16 * n * batch):
                 options.append((wide_seconds(a, r, batch), a, r))
     if not options:
@@ -453,7 +458,7 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
     layout = Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
     if wide is not None and wide_seconds(wide.factors[0], wide.factors[2], batch) < _bluestein_seconds(layout, batch,
                                                                                                        planes):
-        # every matmul on 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
+        # every matmul on up to 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
         return Layout("bluestein", n, (n,), 1, wide)
     return layout
 

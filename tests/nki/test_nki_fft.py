@@ -188,15 +188,18 @@ def test_bluestein_65537_over_full_width_matmuls_at_batch_2():
     inverse, one launch, within the bound."""
     layout = algorithms.choose(65537, 2)
     assert layout.inner.algorithm == algorithms.WIDE and layout.inner.factors == (128, 128, 8)
+    assert algorithms.choose(70001, 1).inner.factors == (126, 126, 9)      # r up to 12 past 2^16 + 1
+    assert algorithms.choose(99013, 1).inner.algorithm == algorithms.SYMMETRIC   # m = a*a*12 outgrows SBUF
     check_both_directions(random_array((2, 65537), np.complex64, seed=2), "ortho")
 
 
 @pytest.mark.parametrize("n,a,r,batch", [(513, 16, 4, 2), (2305, 24, 8, 1), (2000, 24, 8, 1), (2701, 30, 6, 3),
-                                         (338, 15, 3, 1)])
+                                         (338, 15, 3, 1), (1537, 16, 12, 2)])
 def test_bluestein_wide_on_small_sides(n, a, r, batch):
     """bluestein_wide on sides the planner does not pick (cheap to emulate): the radix-r stage on all partitions
-    (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3), one or two slots of it (H = a / L), odd a and r, m = 2n - 2
-    exactly (513, 2305, 2701, 338) or above (2000), batches; forward and inverse within the bound."""
+    (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3, 8 x 12), one or two slots of it (H = a / L), odd a and r,
+    m = 2n - 2 exactly (513, 2305, 2701, 338, 1537) or above (2000), batches; forward and inverse within the
+    bound."""
     from trnfft_backends.nki.emulated import simulate
 
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.WIDE, a * a * r, (a, a, r)))

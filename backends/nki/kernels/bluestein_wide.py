@@ -1,4 +1,4 @@
-"""Bluestein in SBUF over m = a * a * r (a <= 128, 2 <= r <= 8) with every matmul on the whole array.
+"""Bluestein in SBUF over m = a * a * r (a <= 128, 2 <= r <= 12) with every matmul on up to 128 rows.
 
 The algebra of ``bluestein.py`` (a = pad(x c); P = conj(FFT(a)) conj(S) s/m;
 y = conj(FFT(P)) c) over one [a, a r] SBUF tile per part, natural order
@@ -12,8 +12,9 @@ Each FFT is three stages; every matmul contracts 128 partitions (or a x a):
   and the complex DFT matrix as moving [Fr | Fi] then [-Fi | Fr]: two matmuls
   leave [Re | Im] side by side in one PSUM region, with the block's columns on
   the partitions (the transpose rides on the matmul);
-* the radix-r stage contracts r digits stacked with L = 128 / r others on the
-  partitions (block matrix F_r (x) I_L), so it runs on 128 rows too.
+* the radix-r stage contracts r digits stacked with L others on the partitions
+  (block matrix F_r (x) I_L, L the largest divisor of a with r L <= 128), so it
+  runs on 128 rows at 128 x 128 x 8 too.
 
 With j = a r p + r c + s and k = k_p + a k_c + a^2 k_s (k_p = l + L h):
 FFT1 contracts p (stationary columns {r c + s}, output [c; s, k_p], twiddle
