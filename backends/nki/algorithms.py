@@ -389,37 +389,38 @@ def choose_2d(n1: int, n2: int, batch: int) -> Layout:
 
 
 @lru_cache(maxsize=1024)
-def pack_2d(n1: int, width: int, images: int, width_out: int = 0) -> tuple[int, int]:
+def pack_2d(n1: int, width: int, images: int, width_out: int = 0, image_bytes: int = 0) -> tuple[int, int]:
     """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile (``kernels/plane.py``):
     at most as many as 128 rows and 128 input columns hold, no more than the images need, the fastest by a
     rough estimate among those whose block-diagonal matrices I_group (x) F1 and I_across (x) F2 (read on every
-    call, growing as the square of the packing) keep the HBM target where it applies."""
+    call, growing as the square of the packing) keep the HBM target where it applies. ``width_out``: the
+    output columns (r2c, c2r); ``image_bytes``: input + output bytes of one image (16 n1 width: c2c)."""
     if n1 > PMAX or width > PMAX:
         return (1 if n1 > PMAX else max(1, min(PMAX // n1, images))), 1
     width_out = width_out or width
     images = max(images, 1)
-    minimum = 16 * n1 * width * images
+    minimum = (image_bytes or 16 * n1 * width) * images
     options = []
     for group in range(1, min(PMAX // n1, images) + 1):
         for across in range(1, min(PMAX // width, -(-images // group)) + 1):
             table = 8 * ((group * n1) ** 2 + across * across * width * width_out)
             if not _over_hbm_target(n1 * width, images, table, minimum):
-                options.append((_plane_seconds(n1, width, group, across, images, table), -group * across,
+                options.append((_plane_seconds(n1, width, group, across, images, table + minimum), -group * across,
                                 group, across))
     if not options:
         return 1, 1
     return min(options)[2:]
 
 
-def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, table: int) -> float:
-    """Rough time of ``kernels/plane.py`` for [n1, width] images, ``group`` x ``across`` per tile: two complex
-    matmul stages and two PSUM evacuations per tile, a load and a store per part (the full stacks by one
-    access pattern; a short last stack by one more)."""
+def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, hbm: int) -> float:
+    """Rough time of ``kernels/plane.py`` for [n1, width] images, ``group`` x ``across`` per tile, ``hbm`` bytes
+    moved: two complex matmul stages and two PSUM evacuations per tile, a load and a store per part (the full
+    stacks by one access pattern; a short last stack by one more)."""
     tiles = -(-images // (group * across))
     ragged = 1 if images % (group * across) % group else 0
     tensor = tiles * 16 * (max(group * n1, 64) + max(across * width, 64))
     scalar = tiles * 2 * (max(group * n1, 64) + max(across * width, 64))
-    dma = (16 * n1 * width * images + table) / DMA_BYTES_PER_S + (4 + 4 * (tiles + ragged)) * DMA_FIXED_S
+    dma = hbm / DMA_BYTES_PER_S + (4 + 4 * (tiles + ragged)) * DMA_FIXED_S
     return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
 
 
