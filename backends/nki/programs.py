@@ -339,7 +339,8 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
     half = n2 // 2 + 1
     w_in = half if kind == "c2r" else n2
     w_out = half if kind == "r2c" else n2
-    group, across = pack_2d(n1, w_in, images, w_out, n1 * (8 * w_in + 8 * w_out if kind == "c2c" else 4 * n2 + 8 * half))
+    image_bytes = n1 * (16 * n2 if kind == "c2c" else 4 * n2 + 8 * half)   # input + output of one image
+    group, across = pack_2d(n1, w_in, images, w_out, image_bytes)
     f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
     f2: tuple
     if kind == "c2c":
