@@ -32,12 +32,15 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
+from .kernels.four_step_planes import dft_columns, nested
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
 GPSIMD_HZ = CHIPS["trn1"].gpsimd_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
+DMA_FIXED_BYTES = DMA_FIXED_S * DMA_BYTES_PER_S   # the bytes one transfer's fixed cost is worth (~22 KB)
+SCALAR_HZ = CHIPS["trn1"].scalar_hz
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,44 @@ def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
     if not pairs:
         return None
     return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
+
+
+def stacked_square(n1: int, n2: int) -> bool:
+    """Whether the batch-1 four-step n1 x n2 runs ``four_step_stacked_kernel`` (re over im on 2 n1 partitions)."""
+    return n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0
+
+
+def one_table_pays(n1: int, n2: int) -> bool:
+    """Whether F1 beside [F2 | T] in one table of max(n1, n2) rows (the shorter blocks padded with zeros) moves
+    fewer bytes than one DMA's fixed cost is worth at DMA bandwidth (F1 in a table of its own)."""
+    padding = 4 * abs(n2 - n1) * (dft_columns(n1) if n1 < n2 else dft_columns(n2) + 2 * n1)
+    return padding < DMA_FIXED_BYTES
+
+
+def planes_tables(n1: int, n2: int) -> tuple[int, int]:
+    """(bytes, tables) of the batch-1 four-step's constants (``arguments._planes_arguments``)."""
+    twiddles = 2 * n1
+    if stacked_square(n1, n2):
+        return 4 * n1 * (dft_columns(n1) + twiddles), 1
+    if nested(n1, n2):
+        return 4 * n2 * (dft_columns(n2) + twiddles), 1
+    if one_table_pays(n1, n2):
+        return 4 * max(n1, n2) * (dft_columns(n1) + dft_columns(n2) + twiddles), 1
+    return 4 * (n1 * dft_columns(n1) + n2 * (dft_columns(n2) + twiddles)), 2
+
+
+def planes_seconds(n1: int, n2: int) -> float:
+    """Rough time of one batch-1 four-step on stacked planes (``kernels/four_step_planes.py``, complex input read
+    with one DMA): the fp32 matmuls (~4 max(N, 64) cycles), the shared Vector+GpSimd SBUF port (two
+    two-input products reading PSUM, two sums on GpSimd), the Scalar engine's copies, and the DMA (input,
+    output and tables, ~1.3 us / 16 queues per transfer)."""
+    table_bytes, tables = planes_tables(n1, n2)
+    last = max(n1, 64) if stacked_square(n1, n2) else max(2 * n1, 64)
+    tensor = 8 * (max(2 * n1, 64) + last) / TENSOR_HZ
+    port = 2 * (4 * n1 + 60) / VECTOR_HZ + 2 * n1 / GPSIMD_HZ
+    copies = 2 * dft_columns(n2) + 2 * n1 + 2 * max(n1, 64) + (0 if nested(n1, n2) else 2 * dft_columns(n1))
+    dma = (16 * n1 * n2 + table_bytes) / DMA_BYTES_PER_S + (2 + tables) * DMA_FIXED_S
+    return max(tensor, port, copies / SCALAR_HZ, dma)
 
 
 SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
@@ -344,7 +385,10 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
             return blue
     if layout is not None:
         if planes and batch == 1 and layout.algorithm == "four-step":
-            return replace(layout, per_tile=1)      # one transform per launch: the stacked-plane kernels
+            # one transform per launch on the stacked-plane kernels, with the factors their own estimate prefers
+            pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
+            factors = min(pairs, key=lambda p: (planes_seconds(*p), -p[1]))
+            return replace(layout, factors=factors, per_tile=1)
         return layout
     blue = _bluestein(n, batch, planes)
     if blue is not None:

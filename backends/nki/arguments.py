@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import CUBE, PMAX, SYMMETRIC, Layout
+from .algorithms import CUBE, PMAX, SYMMETRIC, Layout, one_table_pays, stacked_square
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
-from .kernels.four_step_planes import four_step_nested_kernel, four_step_planes_kernel, four_step_stacked_kernel
+from .kernels.four_step_planes import four_step_planes_kernel, four_step_stacked_kernel, four_step_table_kernel, nested
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
@@ -73,8 +73,12 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
 def returns_stacked_planes(kernel: Any) -> bool:
     """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
     array, re over im."""
-    return kernel in (four_step_stacked_kernel, four_step_planes_kernel, four_step_nested_kernel,
-                      bluestein_sbuf_stacked_kernel)
+    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel)
+
+
+# Kernels that take their input as one tuple: (re, im) as the caller's [B, n] parts, or (x,) with x a complex
+# [B, n] array read as float32 [B, 2n] (re and im interleaved, one DMA); output [2, B, n] planes.
+PART_TUPLE_KERNELS = (four_step_stacked_kernel, four_step_planes_kernel, four_step_table_kernel)
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
@@ -90,12 +94,21 @@ def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
 def _planes_arguments(arrays: tuple, n1: int, n2: int) -> tuple[Any, tuple]:
     """The four-step's (F1, T, F2) as the tables of the stacked-plane kernels (``four_step_planes.py``)."""
     f1_re, f1_im, tw_re, tw_im, f2_re, f2_im = arrays[:6]
-    if n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0:
+    if stacked_square(n1, n2):
         return four_step_stacked_kernel, (_table(_dft_table(f1_re, f1_im) + [tw_re, tw_im]), n1)
-    f2 = _dft_table(f2_re, f2_im) if n1 != n2 else []
-    if n1 < n2 and n2 % n1 == 0:   # F1 is part of F2 (four_step_nested_kernel)
-        return four_step_nested_kernel, (_table(f2 + [tw_re, tw_im]), n1, n2)
-    return four_step_planes_kernel, (_table(_dft_table(f1_re, f1_im)), _table(f2 + [tw_re, tw_im]), n1, n2)
+    f2 = _dft_table(f2_re, f2_im)
+    if nested(n1, n2):   # F1 is part of F2
+        return four_step_table_kernel, (_table(f2 + [tw_re, tw_im]), n1, n2)
+    f1 = _dft_table(f1_re, f1_im)
+    if one_table_pays(n1, n2):
+        rows = max(n1, n2)
+        return four_step_table_kernel, (_table([_rows(b, rows) for b in f2 + f1 + [tw_re, tw_im]]), n1, n2)
+    return four_step_planes_kernel, (_table(f1), _table(f2 + [tw_re, tw_im]), n1, n2)
+
+
+def _rows(block: np.ndarray, rows: int) -> np.ndarray:
+    """``block`` with zero rows appended up to ``rows``."""
+    return np.pad(block, ((0, rows - block.shape[0]), (0, 0)))
 
 
 def _table(parts: list) -> np.ndarray:
