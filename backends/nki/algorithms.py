@@ -32,14 +32,14 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
-from .kernels.four_step_planes import dft_columns, nested
+from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
+                                      twiddle_columns)
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
 GPSIMD_HZ = CHIPS["trn1"].gpsimd_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
-DMA_FIXED_BYTES = DMA_FIXED_S * DMA_BYTES_PER_S   # the bytes one transfer's fixed cost is worth (~22 KB)
 SCALAR_HZ = CHIPS["trn1"].scalar_hz
 
 
@@ -102,37 +102,54 @@ def stacked_square(n1: int, n2: int) -> bool:
     return n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0
 
 
-def one_table_pays(n1: int, n2: int) -> bool:
-    """Whether F1 beside [F2 | T] in one table of max(n1, n2) rows (the shorter blocks padded with zeros) moves
-    fewer bytes than one DMA's fixed cost is worth at DMA bandwidth (F1 in a table of its own)."""
-    padding = 4 * abs(n2 - n1) * (dft_columns(n1) if n1 < n2 else dft_columns(n2) + 2 * n1)
-    return padding < DMA_FIXED_BYTES
-
-
-def planes_tables(n1: int, n2: int) -> tuple[int, int]:
-    """(bytes, tables) of the batch-1 four-step's constants (``arguments._planes_arguments``)."""
-    twiddles = 2 * n1
+def planes_table_bytes(n1: int, n2: int, halves: int = 1) -> int:
+    """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``)."""
+    twiddles = twiddle_columns(k1_columns(n1, n2), halves)
     if stacked_square(n1, n2):
-        return 4 * n1 * (dft_columns(n1) + twiddles), 1
+        return 4 * n1 * (dft_columns(n1) + twiddles)
     if nested(n1, n2):
-        return 4 * n2 * (dft_columns(n2) + twiddles), 1
-    if one_table_pays(n1, n2):
-        return 4 * max(n1, n2) * (dft_columns(n1) + dft_columns(n2) + twiddles), 1
-    return 4 * (n1 * dft_columns(n1) + n2 * (dft_columns(n2) + twiddles)), 2
+        return 4 * n2 * (dft_columns(n2) + twiddles)
+    return 4 * max(n1, n2) * (moving_columns(n1) + stationary_columns(n2) + twiddles)
 
 
-def planes_seconds(n1: int, n2: int) -> float:
-    """Rough time of one batch-1 four-step on stacked planes (``kernels/four_step_planes.py``, complex input read
-    with one DMA): the fp32 matmuls (~4 max(N, 64) cycles), the shared Vector+GpSimd SBUF port (two
-    two-input products reading PSUM, two sums on GpSimd), the Scalar engine's copies, and the DMA (input,
-    output and tables, ~1.3 us / 16 queues per transfer)."""
-    table_bytes, tables = planes_tables(n1, n2)
-    last = max(n1, 64) if stacked_square(n1, n2) else max(2 * n1, 64)
-    tensor = 8 * (max(2 * n1, 64) + last) / TENSOR_HZ
-    port = 2 * (4 * n1 + 60) / VECTOR_HZ + 2 * n1 / GPSIMD_HZ
-    copies = 2 * dft_columns(n2) + 2 * n1 + 2 * max(n1, 64) + (0 if nested(n1, n2) else 2 * dft_columns(n1))
-    dma = (16 * n1 * n2 + table_bytes) / DMA_BYTES_PER_S + (2 + tables) * DMA_FIXED_S
-    return max(tensor, port, copies / SCALAR_HZ, dma)
+def _dft_copy_cycles(n: int, negated: bool) -> int:
+    """Scalar-engine cycles of ``four_step_planes.dft_blocks`` / ``moving_dft`` (``negated``) or
+    ``stationary_dft`` (~max(N, 64) per activation)."""
+    if n % 2:
+        return 4 * max(n + 1, 64) if negated else 3 * max(n, 64)
+    return 2 * max(n, 64) + (2 * max(n // 2, 64) if negated else 0)
+
+
+def _planes_seconds(n1: int, n2: int, halves: int, batch: int = 1) -> float:
+    table_bytes = planes_table_bytes(n1, n2, halves)
+    m = k1_columns(n1, n2)
+    k = m // halves
+    last = max(n1, 64) if stacked_square(n1, n2) else max(2 * m, 64)
+    tensor = batch * 8 * (max(2 * m, 64) + last) / TENSOR_HZ
+    formed = (m if halves == 2 else 0) + (0 if nested(n1, n2) else n2 * (n2 % 2) + m * (n1 % 2))
+    port = batch * (2 * (4 * m + 60) / VECTOR_HZ + 2 * m / GPSIMD_HZ) + formed / GPSIMD_HZ
+    once = (_dft_copy_cycles(n2, nested(n1, n2)) + (0 if nested(n1, n2) else _dft_copy_cycles(n1, True))
+            + max(k, 64) + (2 * max(2 * k, 64) + max(k, 64) if halves == 2 else 0))
+    scalar = (once + batch * (max(m, 64) + max(2 * m, 64))) / SCALAR_HZ
+    dma = (16 * n1 * n2 * batch + table_bytes) / DMA_BYTES_PER_S + (1 + 2 * batch) * DMA_FIXED_S
+    return max(tensor, port, scalar, dma)
+
+
+def twiddle_halves(n1: int, n2: int) -> int:
+    """2 when the batch-1 four-step reads only the first half of its twiddles and forms the rest on chip
+    (an even ``k1_columns`` width, not the stacked square kernel, estimated faster: fewer table bytes, more
+    Scalar/GpSimd work), else 1."""
+    if k1_columns(n1, n2) % 2 or stacked_square(n1, n2):
+        return 1
+    return 2 if _planes_seconds(n1, n2, 2) < _planes_seconds(n1, n2, 1) else 1
+
+
+def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
+    """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
+    complex input read with one DMA): the fp32 matmuls (~4 max(N, 64) cycles), the shared Vector+GpSimd SBUF
+    port (two two-input products reading PSUM, two sums on GpSimd), the Scalar engine's copies, and the DMA
+    (the table once, each transform's input and output, ~1.3 us / 16 queues per transfer)."""
+    return _planes_seconds(n1, n2, twiddle_halves(n1, n2), batch)
 
 
 SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
@@ -384,11 +401,14 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if layout is not None:
-        if planes and batch == 1 and layout.algorithm == "four-step":
-            # one transform per launch on the stacked-plane kernels, with the factors their own estimate prefers
+        if planes and batch < HBM_TARGET_BATCH and layout.algorithm == "four-step":
+            # one transform at a time on the stacked-plane kernels, with the factors their own estimate prefers:
+            # always at batch 1, at small batches where estimated faster than transforms packed per tile
+            # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 1.3 us one at a time)
             pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
-            factors = min(pairs, key=lambda p: (planes_seconds(*p), -p[1]))
-            return replace(layout, factors=factors, per_tile=1)
+            n1, n2 = min(pairs, key=lambda p: (planes_seconds(p[0], p[1], batch), -p[1]))
+            if batch == 1 or planes_seconds(n1, n2, batch) < estimated_seconds(layout, batch):
+                return replace(layout, factors=(n1, n2), group=1, per_tile=1)
         return layout
     blue = _bluestein(n, batch, planes)
     if blue is not None:
