@@ -20,7 +20,8 @@
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
-too, which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
+too; below batch 64 the stacked-plane kernels' own estimate, ``planes_seconds``,
+which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
 kernel and its constants.
 """
 from __future__ import annotations
