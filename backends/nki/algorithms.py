@@ -1,7 +1,9 @@
 """Which kernel computes a 1-D transform of length n, with which factors and packing.
 
-* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
-* n = n1*n2, n1, n2 <= 128: ``four-step``;
+* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch, as many transforms per tile
+  as the HBM target and the estimate allow);
+* n = n1*n2, n1, n2 <= 128: ``four-step`` (at batch >= 64, fewer transforms per step-1 tile where
+  I_g (x) F1 would break the HBM target: 129..255);
 * n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows),
   unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
@@ -10,13 +12,16 @@
 * n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
-  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
-  the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
+  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-2
+  (``bluestein_minimum``), in the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
   or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
   (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
   over m = s^3 transformed in place in SBUF (``cube_side``,
   kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
-  serve: in SBUF when m is a four-step length, through HBM scratch beyond.
+  serve: in SBUF when m is a four-step length, through HBM scratch beyond;
+  up to n = 90113, over m = a*a*r in SBUF with every matmul on up to 128 rows
+  (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
+  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9).
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -39,7 +44,7 @@ from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
-GPSIMD_HZ = CHIPS["trn1"].gpsimd_hz
+GPSIMD_HZ, SCALAR_HZ = CHIPS["trn1"].gpsimd_hz, CHIPS["trn1"].scalar_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
 SCALAR_HZ = CHIPS["trn1"].scalar_hz
 
@@ -68,7 +73,7 @@ class Layout:
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE)
+            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE, WIDE)
                      else "through HBM scratch")
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
@@ -79,8 +84,8 @@ def divisors_upto(n: int, limit: int) -> list[int]:
     return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
 
 
-def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
-    group = min(PMAX // n1, batch)
+def _four_step_seconds(n1: int, n2: int, batch: int, group: int = 0) -> float:
+    group = group or min(PMAX // n1, batch)
     groups = math.ceil(batch / group)
     per_tile = group * max(1, PSUM_BANK // (group * n1))
     tiles = math.ceil(batch / per_tile)
@@ -153,6 +158,26 @@ def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
     return _planes_seconds(n1, n2, twiddle_halves(n1, n2), batch)
 
 
+def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
+    """The batched four-step's tables: I_group (x) F1, the twiddles [n2, group n1] and F2, (re, im) each."""
+    return 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
+
+
+def four_step_packing(n: int, batch: int) -> tuple[int, int, int] | None:
+    """(n1, n2, transforms per step-1 tile) of the batched four-step, the fastest by the estimate among those
+    whose tables keep the HBM target, or None: I_g (x) F1 grows as g^2, so just above 128 points (129 = 3 x 43
+    at batch 64: 42 per tile, 2.40x the minimum) fewer transforms per tile or the other factor order."""
+    options = []
+    for n2 in divisors_upto(n, PMAX):
+        n1 = n // n2
+        if not (1 < n1 <= PMAX and n2 > 1):
+            continue
+        for group in range(1, min(PMAX // n1, batch) + 1):
+            if not _over_hbm_target(n, batch, _four_step_constant_bytes(n1, n2, group)):
+                options.append((_four_step_seconds(n1, n2, batch, group), -n2, -group, n1, n2, group))
+    return min(options)[3:] if options else None
+
+
 SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
 
 
@@ -209,11 +234,23 @@ def largest_prime_factor(n: int) -> int:
     return max(largest, n) if n > 1 else largest
 
 
+def bluestein_minimum(n: int) -> int:
+    """The shortest circular convolution that gives Bluestein's n outputs: m = 2n - 2 (n >= 2).
+
+    y_k = c_k sum_j a_j b_(k-j) for 0 <= j, k < n needs the kernel b_l = conj(c_l) at the lags
+    -(n-1) <= l <= n-1. Modulo m = 2n - 2 these 2n - 1 lags fall on distinct residues except l = n-1
+    and l = -(n-1), which share residue n-1; c_l = exp(-+i pi l^2 / n) is even in l, so both carry
+    the same value conj(c_(n-1)) and the wrapped sequence (b_l at l and at m - l) is well defined:
+    the circular convolution equals the linear one at k = 0..n-1 (the input a is zero from n on, so
+    no other lag reaches those outputs). 65537 then pads to 2^17 instead of past it."""
+    return max(1, 2 * n - 2)
+
+
 def bluestein_inner(n: int, batch: int) -> "Layout | None":
-    """The padded length m >= 2n - 1 for Bluestein: among the 7-smooth lengths up to 15% above 2n - 1
-    that the other kernels serve, the one with the smallest estimated time."""
+    """The padded length m >= 2n - 2 (``bluestein_minimum``) for Bluestein: among the 7-smooth lengths up to
+    15% above it that the other kernels serve, the one with the smallest estimated time."""
     best: tuple[float, Layout] | None = None
-    low = 2 * n - 1
+    low = bluestein_minimum(n)
     for m in range(low, min(4 * n, PMAX ** 3) + 1):
         if best is not None and m > 1.15 * low:
             break
@@ -252,24 +289,80 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
 
 
 CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
+WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls on up to 128 rows (bluestein_wide.py)
+WIDE_RADIX = (2, 12)     # r
+
+
+def wide_width(a: int, r: int) -> int:
+    """L, the largest divisor of a with r * L <= 128: the radix-r stage of ``bluestein_wide`` contracts r digits
+    beside L others on the partitions (F_r (x) I_L)."""
+    return max(d for d in divisors_upto(a, PMAX // r))
 
 
 def cube_side(n: int) -> "int | None":
-    """The smallest s <= 128 with s^3 >= 2n - 1: ``bluestein_cube``'s padded length m = s^3 fills an SBUF
-    region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None past n = 2^20."""
+    """The smallest s <= 128 with s^3 >= 2n - 2 (``bluestein_minimum``): ``bluestein_cube``'s padded length
+    m = s^3 fills an SBUF region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None
+    past n = 2^20."""
     s = 2
-    while s ** 3 < 2 * n - 1:
+    while s ** 3 < bluestein_minimum(n):
         s += 1
     return s if s <= PMAX else None
 
 
+def wide_seconds(a: int, r: int, batch: int) -> float:
+    """Rough engine time of ``bluestein_wide`` over a*a*r: three FFTs at the first transform (the spectrum), two
+    per transform after it, each stage's PSUM result out by the Scalar engine and times a table on GpSimd."""
+    width = wide_width(a, r)
+    hh, f = a // width, a * r
+    full = PSUM_BANK // a
+    down = 8 * (r + hh) * max(2 * a, 64) + 16 * -(-hh * a // PSUM_BANK) * max(min(PSUM_BANK, hh * a), 64)
+    up = 8 * hh * max(2 * r * width, 64) + 8 * r * max(2 * a, 64) + 16 * -(-r // full) * max(full * a, 64)
+    tensor = (batch * (down + up) + down) / TENSOR_HZ
+    ffts = 2 * batch + 1
+    port = (batch * (42 * f + 2 * (f + 60)) + 14 * f) / GPSIMD_HZ
+    scalar = ffts * 6 * f / CHIPS["trn1"].scalar_hz
+    hbm = (16 * batch * a * a * r / 2 + 8 * (2 * a * a + (r * width) ** 2)) / DMA_BYTES_PER_S
+    return max(tensor, port, scalar, hbm)
+
+
+def wide_sbuf_bytes(a: int, r: int) -> int:
+    """Bytes per partition ``bluestein_wide`` keeps live at its peak, an upper bound fitted to the emulator's count
+    (114,696 at 128 x 128 x 8, 154,440 at r = 9, 162,952 at r = 10): 18 tiles of a*r (or H*r*L) columns (natural
+    layout, W4, stage tiles, temporaries), 9 of H*a columns (spectrum, W2, the radix stage's input and output),
+    16 KiB of small tables."""
+    width = wide_width(a, r)
+    hh = a // width
+    return 4 * (18 * max(a * r, hh * r * width) + 9 * hh * a) + 16 * 1024
+
+
+def wide_inner(n: int, batch: int) -> "Layout | None":
+    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 12) for ``bluestein_wide``: the
+    fastest by the rough estimate with the radix stage on at least 64 partitions (r L >= 64: the kernel's point,
+    and where ``wide_sbuf_bytes`` bounds the emulator's count), that fits SBUF (its whole count against trn1's
+    192 KiB) and whose constants keep the HBM target; None past n = 90113 (128 x 128 x 11)."""
+    low = bluestein_minimum(n)
+    target = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
+    options = []
+    for r in range(WIDE_RADIX[0], WIDE_RADIX[1] + 1):
+        for a in range(max(2, math.isqrt(-(-low // r))), PMAX + 1):
+            constants = 8 * n + 8 * (2 * a * a + (r * wide_width(a, r)) ** 2)
+            if a * a * r >= low and 2 * r * wide_width(a, r) >= PMAX and wide_sbuf_bytes(a, r) <= SBUF_PARTITION_BYTES \
+                    and not (
+                    target and constants > 16 * n * batch):
+                options.append((wide_seconds(a, r, batch), a, r))
+    if not options:
+        return None
+    _, a, r = min(options)
+    return Layout(WIDE, a * a * r, (a, a, r))
+
+
 def symmetric_inner(n: int, batch: int) -> "Layout | None":
-    """Bluestein's padded length as m = a*b*a >= 2n - 1 (a, b <= 128) whose working set fits SBUF, with
+    """Bluestein's padded length as m = a*b*a >= 2n - 2 (a, b <= 128) whose working set fits SBUF, with
     g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
     fits (then the convolution goes through HBM)."""
     options = []
     for a in range(2, PMAX + 1):
-        b = max(2, -(-(2 * n - 1) // (a * a)))
+        b = max(2, -(-bluestein_minimum(n) // (a * a)))
         for g in range(min(PMAX // a, max(batch, 1)), 0, -1):
             if b <= PMAX and symmetric_sbuf_bytes(a, b, g) <= SBUF_PARTITION_BYTES:
                 options.append((_symmetric_seconds(a, b, g, batch), a, b, g))
@@ -342,10 +435,58 @@ def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
     return min(pairs, key=lambda p: _tall_seconds(p[0], p[1], batch)) if pairs else None
 
 
-def _over_hbm_target(n: int, batch: int, constant_bytes: int) -> bool:
-    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies)."""
+def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:
+    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies);
+    ``minimum``: the input + output bytes when not 16 n batch (complex64 in and out)."""
     applies = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
-    return applies and 16 * n * batch + constant_bytes > 2 * 16 * n * batch
+    minimum = minimum or 16 * n * batch
+    return applies and minimum + constant_bytes > 2 * minimum
+
+
+def small_constant_bytes(n: int, group: int, kind: str = "c2c") -> int:
+    """Bytes of the ``small`` kernel's table for ``group`` transforms per tile (``arguments.small_table``):
+    c2c the block-diagonal DFT matrix (Re, Im; an even n by each block's left half and the signs, since
+    F[j, k + n/2] = (-1)^j F[j, k]); r2c one halfcomplex matrix [g n, g n] (the real and the nonzero imaginary
+    columns); c2r (C, S) [g (n//2+1), g n], an even n by the left halves and the signs."""
+    w = group * n
+    if kind == "r2c":
+        return 4 * w * w
+    rows = group * (n // 2 + 1) if kind == "c2r" else w
+    if n % 2:
+        return 8 * rows * w
+    return 4 * rows * (w + 1)
+
+
+def small_minimum_bytes(n: int, batch: int, kind: str = "c2c") -> int:
+    """Input + output bytes of ``batch`` transforms of n points: complex64 both ways, or float32 one way."""
+    return batch * (16 * n if kind == "c2c" else 4 * n + 8 * (n // 2 + 1))
+
+
+def _small_seconds(n: int, group: int, batch: int, kind: str) -> float:
+    """Rough time of the ``small`` kernel: rows of ``group`` transforms in tiles of 128 rows (a ragged last row
+    apart), per tile a load per input part, its matmuls, a PSUM evacuation and a store per output part."""
+    full, rest = divmod(batch, group)
+    tiles = -(-full // PMAX) + (1 if rest else 0)
+    parts_in, parts_out = {"c2c": (2, 2), "r2c": (1, 2), "c2r": (2, 1)}[kind]
+    products = 1 if kind == "r2c" else parts_in * parts_out
+    width = group * n
+    tensor = tiles * products * 4 * max(width, 64)
+    scalar = tiles * parts_out * max(width, 64) + 3 * max(width, 64)
+    dma = ((small_minimum_bytes(n, batch, kind) + small_constant_bytes(n, group, kind)) / DMA_BYTES_PER_S
+           + (1 + tiles * (parts_in + parts_out)) * DMA_FIXED_S)
+    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
+
+
+def small_group(n: int, batch: int, kind: str = "c2c") -> int:
+    """Transforms per tile of the ``small`` kernel: the fastest by the estimate among those whose table keeps
+    the HBM target where it applies. Packing more transforms per tile saves matmul columns only up to 64
+    (the Tensor engine's minimum moving size) and tiles only past 128 rows, while the block-diagonal table
+    grows as the square: at batch 64, n = 1..64 read a table up to 65x the data with a full tile (g = 128 // n)."""
+    most = min(PMAX // n, max(batch, 1))
+    minimum = small_minimum_bytes(n, batch, kind)
+    allowed = [g for g in range(1, most + 1)
+               if not _over_hbm_target(n, batch, small_constant_bytes(n, g, kind), minimum)] or [1]
+    return min(allowed, key=lambda g: (_small_seconds(n, g, batch, kind), -g))
 
 
 def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
@@ -377,22 +518,51 @@ def choose_2d(n1: int, n2: int, batch: int) -> Layout:
     return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across)
 
 
-def pack_2d(n1: int, width: int, images: int) -> tuple[int, int]:
-    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile: as many as 128 rows
-    and 128 input columns hold, no more than the images need (``kernels/plane.py``)."""
-    group = max(1, min(PMAX // n1, images)) if n1 <= PMAX else 1
-    across = max(1, min(PMAX // width, -(-max(images, 1) // group))) if width <= PMAX else 1
-    return group, across
+@lru_cache(maxsize=1024)
+def pack_2d(n1: int, width: int, images: int, width_out: int = 0, image_bytes: int = 0) -> tuple[int, int]:
+    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile (``kernels/plane.py``):
+    at most as many as 128 rows and 128 input columns hold, no more than the images need, the fastest by a
+    rough estimate among those whose block-diagonal matrices I_group (x) F1 and I_across (x) F2 (read on every
+    call, growing as the square of the packing) keep the HBM target where it applies. ``width_out``: the
+    output columns (r2c, c2r); ``image_bytes``: input + output bytes of one image (16 n1 width: c2c)."""
+    if n1 > PMAX or width > PMAX:
+        return (1 if n1 > PMAX else max(1, min(PMAX // n1, images))), 1
+    width_out = width_out or width
+    images = max(images, 1)
+    minimum = (image_bytes or 16 * n1 * width) * images
+    options = []
+    for group in range(1, min(PMAX // n1, images) + 1):
+        for across in range(1, min(PMAX // width, -(-images // group)) + 1):
+            table = 8 * ((group * n1) ** 2 + across * across * width * width_out)
+            if not _over_hbm_target(n1 * width, images, table, minimum):
+                options.append((_plane_seconds(n1, width, group, across, images, table + minimum), -group * across,
+                                group, across))
+    if not options:
+        return 1, 1
+    return min(options)[2:]
+
+
+def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, hbm: int) -> float:
+    """Rough time of ``kernels/plane.py`` for [n1, width] images, ``group`` x ``across`` per tile, ``hbm`` bytes
+    moved: two complex matmul stages and two PSUM evacuations per tile, a load and a store per part (the full
+    stacks by one access pattern; a short last stack by one more)."""
+    tiles = -(-images // (group * across))
+    ragged = 1 if images % (group * across) % group else 0
+    tensor = tiles * 16 * (max(group * n1, 64) + max(across * width, 64))
+    scalar = tiles * 2 * (max(group * n1, 64) + max(across * width, 64))
+    dma = hbm / DMA_BYTES_PER_S + (4 + 4 * (tiles + ragged)) * DMA_FIXED_S
+    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
 
 
 @lru_cache(maxsize=4096)
-def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
+def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> Layout:
     """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError. ``planes``: a kernel
-    of its own on stacked re/im planes may serve (not a step of a multi-step program)."""
+    of its own on stacked re/im planes may serve (not a step of a multi-step program); ``kind``: c2c, or r2c
+    / c2r for n <= 128 (the packed real kernels)."""
     if not 1 <= n <= MAX_POINTS:
         raise ValueError(f"n={n}: the NKI kernels take 1 <= n <= {MAX_POINTS}")
     if n <= PMAX:
-        return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
+        return Layout("small", n, (n,), small_group(n, batch, kind))
     layout = _factored(n, batch)
     if layout is not None and layout.algorithm == "tall-four-step":
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
@@ -401,6 +571,11 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
         tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
+    if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(
+            n, batch, _four_step_constant_bytes(layout.factors[0], layout.factors[1], layout.group))):
+        packing = four_step_packing(n, batch)
+        if packing is not None:
+            layout = Layout("four-step", n, packing[:2], packing[2])
     if layout is not None:
         if planes and batch < HBM_TARGET_BATCH and layout.algorithm == "four-step":
             # one transform at a time on the stacked-plane kernels, with the factors their own estimate prefers:
@@ -414,7 +589,7 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
     blue = _bluestein(n, batch, planes)
     if blue is not None:
         return blue
-    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
+    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-2 "
                      f"whose transform fits SBUF")
 
 
@@ -442,13 +617,19 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
         if tall is not None and (inner is None or _stacked_bluestein_seconds(*tall.factors) <
                                  _inner_seconds(inner, batch, stacked)):
             inner = tall
+    wide = wide_inner(n, batch)
     if inner is None:
-        return None
+        return Layout("bluestein", n, (n,), 1, wide) if wide is not None else None
     f = inner.factors
     group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
     if inner.algorithm == SYMMETRIC:
         group = inner.group
-    return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    layout = Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    if wide is not None and wide_seconds(wide.factors[0], wide.factors[2], batch) < _bluestein_seconds(layout, batch,
+                                                                                                       planes):
+        # every matmul on up to 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
+        return Layout("bluestein", n, (n,), 1, wide)
+    return layout
 
 
 STACKED_TALL_MAX = 6 * PMAX   # the one-transform in-SBUF Bluestein: n2 in up to six chunks of 128 rows
@@ -462,9 +643,9 @@ def stacked_bluestein_bytes(n1: int, n2: int) -> int:
 
 
 def tall_bluestein_inner(n: int) -> "Layout | None":
-    """A padded length m = n1 * n2 >= 2n - 1 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
+    """A padded length m = n1 * n2 >= 2n - 2 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
     SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
-    low = 2 * n - 1
+    low = bluestein_minimum(n)
     best: tuple[float, Layout] | None = None
     for m in range(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX) + 1):
         if largest_prime_factor(m) > 7:
@@ -510,6 +691,8 @@ def _bluestein_seconds(layout: Layout, batch: int, planes: bool = True) -> float
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
         return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
+    if inner.algorithm == WIDE:
+        return wide_seconds(inner.factors[0], inner.factors[2], batch)
     return _inner_seconds(inner, batch, planes and batch == 1)
 
 

@@ -35,6 +35,7 @@ from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
 from .bluestein_cube import bluestein_cube, load_bluestein_cube
 from .bluestein_six import bluestein_six, load_bluestein_six
+from .bluestein_wide import bluestein_wide, wide_constants
 from .cplx import constant_slice, load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
 from .mirror import anti_identity, combine
@@ -43,7 +44,7 @@ from .radix import radix_four_step
 from .real_four_step import irfft_four_step, rfft_four_step
 from .six_step import six_step
 from .tall_four_step import load_tall, tall_four_step
-from .small import packed_dft
+from .small import small_dft
 
 TRANSPOSE_ROWS = 512
 COLUMN_CHUNK = 4096   # points per partition of one middle-axis tile
@@ -56,8 +57,7 @@ def _hbm(rows: int, cols: int) -> Any:
 def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
     """y = DFT(x) along the rows of whole HBM tensors, by the helper of ``algorithm``."""
     if algorithm == "small":
-        f = load_constant(a[0], a[1])
-        packed_dft(x, y, ((f[0], f[2]), (f[1], f[0])), ints[0])
+        small_dft("c2c", x, y, a[0], ints[0], x[0].shape[1])
     elif algorithm == "four-step":
         four_step(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_table(a[2], a[3]),
                   load_constant(a[4], a[5]), *ints)
@@ -75,6 +75,8 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
                        load_table(a[10], a[11]), load_table(a[12], a[13]), *ints)
     elif algorithm == "bluestein-six":
         bluestein_six(x[0], x[1], y[0], y[1], *load_bluestein_six(a), *ints)
+    elif algorithm == "bluestein-wide":
+        bluestein_wide(x[0], x[1], y[0], y[1], (a[0], a[1]), a[2], wide_constants(a[3:], *ints), *ints)
     elif algorithm == "bluestein-cube":
         bluestein_cube(x[0], x[1], y[0], y[1], load_bluestein_cube(a), *ints)
     else:
@@ -179,11 +181,11 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     if kind == "r2c-small":
         rows, half = x[0].shape[0], spec[2]
         y = (_hbm(rows, half), _hbm(rows, half))
-        packed_dft(x, y, ((nl.load(a[0]),), (nl.load(a[1]),)), spec[1])
+        small_dft("r2c", x, y, a[0], spec[1], x[0].shape[1])
         return y
     if kind == "c2r-small":
         y = (_hbm(x[0].shape[0], spec[2]),)
-        packed_dft(x, y, ((nl.load(a[0]), nl.load(a[1])),), spec[1])
+        small_dft("c2r", x, y, a[0], spec[1], spec[2])
         return y
     if kind == "plane":
         transform, n1, group, across, width, scale = spec[1:]
