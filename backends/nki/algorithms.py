@@ -5,7 +5,7 @@
 * n = n1*n2, n1, n2 <= 128: ``four-step`` (at batch >= 64, fewer transforms per step-1 tile where
   I_g (x) F1 would break the HBM target: 129..255);
 * n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows, F2 read by its rows
-  and columns <= n2/2),
+  and columns <= n2/2; n1 = 1 for 129..512 with a prime factor above 128, where Bluestein is slower),
   unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
   the Vector engine, then P four-steps sharing their last matmul), when the
@@ -421,8 +421,8 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
-    n2 chunk); the twiddle products and folds on GpSimd, the PSUM copies on the Scalar engine; one table
-    and per tile 2 DMAs in and one out per row chunk."""
+    n2 chunk); the twiddle products (none for n1 = 1) and folds on GpSimd, the PSUM copies on the Scalar
+    engine; one table and per tile 2 DMAs in and one out per row chunk."""
     group = tall_group(n1, batch)
     table = TallTable(n1, n2, group * n1, quarter)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
@@ -436,27 +436,26 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
         else:
             second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
         tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
-        gpsimd += 6 * w * (lo + hi) + 4 * w * lo
+        gpsimd += (0 if table.identity else 6 * w * (lo + hi)) + 4 * w * lo   # n1 = 1: no twiddle product
         scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
-    hbm = 16 * n1 * n2 * batch + 4 * table.rows * table.columns
-    transfers = 1 + tiles * (2 + lo + hi)
+    hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
+    transfers = (lo if table.identity else 1) + tiles * (2 + lo + hi)
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
                hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True) -> int:
-    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter)
-    return 4 * table.rows * table.columns
+    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter).hbm_elements
 
 
 def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
     """(n1 <= 128, 128 < n2 <= 512, quarter) for ``tall-four-step``, the fastest by the estimate among those
-    whose table keeps the HBM target, or None. Not n2 = 256 or 512 where a radix form serves: their middle row
+    whose table keeps the HBM target, or None; n1 = 1 (n itself 129..512: F2 alone in the table) included. Not n2 = 256 or 512 where a radix form serves: their middle row
     j = n2/2 is alone in a third chunk of rows and the radix form is faster (MODELLED trn1: 32768 batch 1
     5.40 against 6.19 us, batch 64 324 against 351 us; 65536 batch 64 828 against 843 us), which the radix
     estimate (~40% above its model there) would not see."""
     lone_middle = radix_factors(n, batch) is not None
-    options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1
+    options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX
                and not (lone_middle and fold_rows(n // d)[0] % PMAX == 1)
                for q in (True, False) if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, q))]
     return min(options, key=lambda o: _tall_seconds(o[0], o[1], batch, o[2])) if options else None

@@ -252,21 +252,24 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool) -> np.ndarray:
     """The tall four-step's one table (``TallTable``): I_g (x) F1, the twiddles by row chunk of n2's lo and hi
     rows, and F2's rows j <= n2/2 (columns k <= n2/2 where ``quarter``; Im F2 zero where j = 0 or 2j = n2:
-    there the kernel's D rows are not differences)."""
+    there the kernel's D rows are not differences). For n1 = 1 F2 alone, the normalisation in its values."""
     layout = TallTable(n1, n2, group * n1, quarter)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
-    f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
-    table[:w, 0:2 * w] = np.concatenate(f1, axis=1)
-    if layout.stacked:
-        table[w:2 * w, 0:2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
-    tw = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward, scale), group)   # [n2, (t, k1)]
     lo, _ = fold_rows(n2)
-    for half, chunks, first in ((0, layout.lo_chunks, 0), (1, layout.hi_chunks, lo)):
-        for i, (c0, rows) in enumerate(chunks):
-            col = layout.twiddle(half, i)
-            table[:rows, col:col + 2 * w] = np.concatenate([part[first + c0:first + c0 + rows] for part in tw], axis=1)
-    f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward)
+    if not layout.identity:
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
+        table[:w, 0:2 * w] = np.concatenate(f1, axis=1)
+        if layout.stacked:
+            table[w:2 * w, 0:2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
+        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward, scale), group)   # [n2, (t, k1)]
+        for half, chunks, first in ((0, layout.lo_chunks, 0), (1, layout.hi_chunks, lo)):
+            for i, (c0, rows) in enumerate(chunks):
+                col = layout.twiddle(half, i)
+                table[:rows, col:col + 2 * w] = np.concatenate([part[first + c0:first + c0 + rows] for part in tw],
+                                                               axis=1)
+    f2_scale = scale if layout.identity else 1.0
+    f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward, f2_scale)
     f2_im = f2_im.copy()
     f2_im[0] = 0.0
     if n2 % 2 == 0:
@@ -275,6 +278,10 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
         col = layout.f2(i)
         table[:rows, col:col + 2 * layout.f2_columns] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]],
                                                                        axis=1)
+    if layout.identity:   # the chunks' F2 blocks one after another, no padding rows (``load_tall``)
+        blocks = [table[:rows, layout.f2(i):layout.f2(i) + 2 * layout.f2_columns].ravel()
+                  for i, (_, rows) in enumerate(layout.lo_chunks)]
+        return np.concatenate(blocks).reshape(1, layout.hbm_elements)
     return table
 
 

@@ -29,6 +29,13 @@ which halves both the matrix bytes and the second stage's contraction. Per tile 
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
 constants are one table (``TallTable``), read by one DMA; input read once, output written once.
+
+n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
+twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
+step 1 is the transpose of the tile by the Tensor engine against an identity made on chip (an iota compared
+with 0, once per launch), and its PSUM copy is B itself (no twiddle product). Its table in HBM holds each row
+chunk's block without padding rows (one DMA per chunk): at batch 64 and n2 near 512 F2's folded rows are
+about the input and output's bytes, and a 128th row of zeros would break the 2x target (509: 2.002x).
 """
 from __future__ import annotations
 
@@ -59,7 +66,7 @@ class TallTable:
     [Re F1 | Im F1] (I_g (x) F1, ``width`` rows; with [-Im F1 | Re F1] below where ``stacked``), per lo chunk
     and per hi chunk of n2's rows the twiddles [Re T | Im T] (T[j2, (t, k1)] = w_n^(j2 k1), normalisation
     included), per lo chunk [Re F2 | Im F2] (rows j <= n2/2; columns k <= n2/2 where ``quarter``, else all
-    n2). Row r of a chunk's block is row c0 + r of its matrix."""
+    n2). Row r of a chunk's block is row c0 + r of its matrix. For n1 = 1 only the F2 blocks (``identity``)."""
 
     n1: int
     n2: int
@@ -75,6 +82,11 @@ class TallTable:
         return row_chunks(fold_rows(self.n2)[1])
 
     @property
+    def identity(self) -> bool:
+        """n1 = 1: no F1 or twiddle blocks (F1 = I_g made on chip, the normalisation in F2's values)."""
+        return self.n1 == 1
+
+    @property
     def stacked(self) -> bool:
         """Whether F1's block is [[Re F1 | Im F1]; [-Im F1 | Re F1]] on 2 width rows (step 1 as one matmul with
         re and im on the contraction, for full tiles): where the n2 row chunks make the table that tall anyway
@@ -83,7 +95,13 @@ class TallTable:
 
     @property
     def rows(self) -> int:
-        return max(self.width * (2 if self.stacked else 1), min(ROWS, max(fold_rows(self.n2))))
+        f1_rows = 0 if self.identity else self.width * (2 if self.stacked else 1)
+        return max(f1_rows, min(ROWS, max(fold_rows(self.n2))))
+
+    @property
+    def f1_blocks(self) -> int:
+        """Blocks of 2 width columns before F2: F1 and the twiddles of every row chunk (none for n1 = 1)."""
+        return 0 if self.identity else 1 + len(self.lo_chunks) + len(self.hi_chunks)
 
     def f1(self) -> int:
         return 0
@@ -97,11 +115,19 @@ class TallTable:
         return fold_rows(self.n2)[0] if self.quarter else self.n2
 
     def f2(self, i: int) -> int:
-        return 2 * self.width * (1 + len(self.lo_chunks) + len(self.hi_chunks)) + 2 * self.f2_columns * i
+        return 2 * self.width * self.f1_blocks + 2 * self.f2_columns * i
 
     @property
     def columns(self) -> int:
         return self.f2(len(self.lo_chunks))
+
+    @property
+    def hbm_elements(self) -> int:
+        """Floats of the table in HBM: [rows, columns], or for n1 = 1 the lo chunks' F2 blocks one after
+        another, [rows of the chunk, 2 f2_columns] each (no padding rows)."""
+        if self.identity:
+            return fold_rows(self.n2)[0] * 2 * self.f2_columns
+        return self.rows * self.columns
 
 
 def _exchange(table: TallTable) -> dict:
@@ -125,6 +151,19 @@ def _exchange(table: TallTable) -> dict:
                     pair.append(jay)
                 blocks[i, h] = tuple(pair)
     return blocks
+
+
+def _identity_f1(table: TallTable) -> Any:
+    """For n1 = 1, what the table's F1 block would hold: I [rows, 2 width] (rows = 2 width where ``stacked``:
+    [[Re F1 | Im F1]; [-Im F1 | Re F1]] = I_2w; else width: [Re F1 | Im F1] = [I | 0]). An iota of q - p
+    compared with 0 on GpSimd, once per launch."""
+    w = table.width
+    rows = 2 * w if table.stacked else w
+    index = sbuf((rows, 2 * w))
+    nisa.iota(dst=index, pattern=[[1, 2 * w]], offset=0, channel_multiplier=-1)
+    eye = sbuf((rows, 2 * w))
+    nisa.tensor_scalar(dst=eye, data=index, op0=nl.equal, operand0=0.0, engine=in_sbuf())
+    return eye
 
 
 def _g1(c: Any, table: TallTable, width: int) -> Any:
@@ -152,20 +191,23 @@ def _load_x(rows_re: Any, rows_im: Any, r0: int, width: int, n2: int, stacked: b
     return x
 
 
-def _twiddled(x: Any, g1: Any, c: Any, table: TallTable, col: int, c0: int, rows: int, width: int) -> Any:
+def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, col: int, c0: int, rows: int, width: int) -> Any:
     """B = [Br | Bi] [rows, 2 width] for n2's rows c0.. c0 + rows: step 1, the Scalar engine's copy out of
-    PSUM, the twiddle product (table column ``col``) on GpSimd. Step 1 is one matmul on a stacked x (``g1``
-    None: K = 2 width, the table's [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
+    PSUM, the twiddle product (table column ``col``) on GpSimd (none for n1 = 1: the copy is B; ``f1`` the
+    identity made on chip). Step 1 is one matmul on a stacked x (``g1`` None: K = 2 width, the F1 block
+    [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
     n2 = table.n2
     a = psum((rows, 2 * width))
     if g1 is None:
-        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=c[0:2 * width, 0:2 * width], accumulate=False)
+        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=f1[0:2 * width, 0:2 * width], accumulate=False)
     else:
         nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width], accumulate=False)
         nisa.nc_matmul(dst=a, stationary=x[:, n2 + c0:n2 + c0 + rows], moving=g1[:, 0:2 * width],
                        accumulate=True)
     s = sbuf((rows, 2 * width))
     nisa.activation(dst=s, op=nl.copy, data=a)
+    if table.identity:
+        return s
     b = sbuf((rows, 2 * width))
     im = col + table.width
     multiply(b[:, 0:width], b[:, width:2 * width], s[:, 0:width], s[:, width:2 * width],
@@ -212,6 +254,7 @@ def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: 
     table = TallTable(n1, n2, group * n1, quarter)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
+    f1 = _identity_f1(table) if table.identity else c
     rows_re = xr.reshape((batch * n1, n2))
     rows_im = xi.reshape((batch * n1, n2))
     g1s: dict = {}
@@ -220,12 +263,12 @@ def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: 
         width = min(group, batch - t0) * n1        # (t, k1) columns of this tile
         stacked = width == table.width and table.stacked
         if width not in g1s:
-            g1s[width] = None if stacked else _g1(c, table, width)
+            g1s[width] = None if stacked else _g1(f1, table, width)
         g1 = g1s[width]
         x = _load_x(rows_re, rows_im, t0 * n1, width, n2, stacked)
-        b_lo = [_twiddled(x, g1, c, table, table.twiddle(0, i), c0, rows, width)
+        b_lo = [_twiddled(x, g1, c, f1, table, table.twiddle(0, i), c0, rows, width)
                 for i, (c0, rows) in enumerate(table.lo_chunks)]
-        b_hi = [_twiddled(x, g1, c, table, table.twiddle(1, h), lo + c0, rows, width)
+        b_hi = [_twiddled(x, g1, c, f1, table, table.twiddle(1, h), lo + c0, rows, width)
                 for h, (c0, rows) in enumerate(table.hi_chunks)]
         folded = [_folded(b_lo[i], b_hi, jays, i, rows, width, table.quarter)
                   for i, (_, rows) in enumerate(table.lo_chunks)]
@@ -288,9 +331,18 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
         nl.store(part.ap(pattern=pattern, offset=t0 * n + k0 * n1), half)
 
 
-def load_tall(table: Any) -> Any:
-    """The constant table into SBUF: one DMA."""
-    return nl.load(table)
+def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool) -> Any:
+    """The constant table into SBUF: one DMA, or for n1 = 1 one per row chunk of F2 (``TallTable.hbm_elements``)."""
+    layout = TallTable(n1, n2, group * n1, quarter)
+    if not layout.identity:
+        return nl.load(table)
+    c = sbuf((layout.rows, layout.columns))
+    cols, offset = 2 * layout.f2_columns, 0
+    for i, (_, rows) in enumerate(layout.lo_chunks):
+        nisa.dma_copy(dst=c[0:rows, layout.f2(i):layout.f2(i) + cols],
+                      src=table.ap(pattern=[[cols, rows], [1, cols]], offset=offset))
+        offset += rows * cols
+    return c
 
 
 @nki.jit
@@ -298,5 +350,5 @@ def tall_four_step_kernel(xr, xi, table, n1, n2, group, quarter):
     """The output as one [2, B, n] array, re over im (one store DMA per row chunk)."""
     batch = xr.shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(xr, xi, (y2,), load_tall(table), n1, n2, group, quarter)
+    tall_four_step(xr, xi, (y2,), load_tall(table, n1, n2, group, quarter), n1, n2, group, quarter)
     return y2
