@@ -140,9 +140,8 @@ def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
     with the stacked operands of ``six_step_stacks``, the two twiddle products on the Scalar engine (PSUM ->
     SBUF) and GpSimd, the DMA (x, y and T2 per transform, a few transfers per slot)."""
     blocks = six_step_blocks(n1, n2, n3)
-    staged = blocks is None or blocks[1] < n1
     n = n1 * n2 * n3
-    if staged:   # the plain stages (X1 through HBM): per-column matmuls, twiddles on the Vector engine
+    if blocks is None or blocks[1] < n1:   # the plain stages (X1 through HBM): per-column matmuls, twiddles on the Vector engine
         per1 = max(1, PSUM_BANK // n1)
         tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
         vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
@@ -535,8 +534,11 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
 
 def _convolution_seconds(inner: Layout, batch: int) -> float:
     """Rough time of a Bluestein convolution over ``inner`` (four-step, radix or six-step): two inner FFTs
-    and three pointwise complex products of m points per transform."""
-    pointwise = batch * 3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ
+    and three pointwise complex products of m points per transform; over the radix and six-step forms these
+    read and write HBM scratch (~56 m bytes beyond the FFTs' own: 32771 over the six-step 25 x 105 x 25,
+    MODELLED 32.9 us, is DMA-bound), over the four-step they stay in SBUF (``bluestein_sbuf``)."""
+    scratch = 0 if inner.algorithm == "four-step" else 56 * inner.n / DMA_BYTES_PER_S
+    pointwise = batch * (3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ + scratch)
     return 2 * estimated_seconds(inner, batch) + pointwise
 
 

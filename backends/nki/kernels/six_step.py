@@ -11,10 +11,15 @@ and each transform runs in SBUF as three matmul stages:
 3. Y[k3, (k2, k1)] = sum_j3 F3[j3, k3] X2[j3, (k2, k1)] (F3 stationary): row k3 of Y is
    y[N1*N2*k3 : N1*N2*(k3 + 1)], a contiguous store.
 
-The input is read in column blocks of j3 so that X0 and X1 fit SBUF together
-(a 2^20-point transform is 8 MiB; SBUF holds 24 MiB); T2 (n points) streams
-from HBM in blocks of k1. Above about 1.3M points (Bluestein's padded
-lengths up to 2^21) X1 is staged through HBM and stages 2 and 3 run on
+Each stage fills the 128 partitions with independent slices (``_stacked_stage1/2``, ``_stacked_last_stage``):
+stage 1 reads r1 = 128 // n1 runs of j3 columns onto stacked n1-row blocks and moves them against
+I_r1 (x) F1; stage 2 takes r2 = 128 // n3 columns k1 into one stationary operand (its output rows
+(slot, j3)); stage 3 is I_r2 (x) F3. A matmul costs ~max(N, 64) cycles whatever K and M (the cost
+model, from the performance guide), so the plain stages (K = N = n1 = 16 at 2^17) wasted most of it.
+The input is read in column blocks of j3 so that the block and X1 fit SBUF together
+(a 2^20-point transform is 8 MiB; SBUF holds 24 MiB); T2 (n points) stays in SBUF for the launch
+where it fits beside X1 and X2, else streams from HBM in blocks of k1. Above about 1.3M points
+(Bluestein's padded lengths up to 2^21) X1 is staged through HBM and stages 2 and 3 run plain on
 blocks of k1. Batches loop over transforms inside the launch.
 """
 from __future__ import annotations
@@ -33,8 +38,8 @@ def six_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, t1: tuple, f2: tuple
     """y = DFT(x) for HBM [B, n1*n2*n3] tensors.
 
     ``t1`` is T1 [n2, n1] (repeated along its columns on chip); ``t2`` the HBM
-    table T2[(s, j3), (g, k2)] = w_n^(j3 (k1 + n1 k2)) for k1 = s * groups + g (zero past k1 = n1; s < 1 + the
-    slots of ``f3`` = I_slots (x) F3); ``f3`` carries the normalisation; ``block`` is the
+    table T2[(s, j3), (g, k2)] = w_n^(j3 (k1 + n1 k2)) for k1 = s * groups + g, s < slots (the blocks of
+    ``f3`` = I_slots (x) F3), zero past k1 = n1; ``f1`` is I_r1 (x) F1; ``f3`` carries the normalisation; ``block`` is the
     number of j3 columns read per input DMA (a multiple of PSUM_BANK // n1).
     ``k_block`` < n1 stages X1 through HBM scratch and runs stages 2 and 3
     on k_block columns of k1 at a time: for transforms whose two copies do
@@ -72,7 +77,7 @@ def repeated(table: Any, copies: int) -> Any:
     out = sbuf((rows, copies * width))
     nisa.tensor_copy(dst=out[:, 0:width], src=table, engine=in_sbuf())
     done = width
-    while done < copies * width:
+    for _ in range((copies - 1).bit_length()):
         more = min(done, copies * width - done)
         nisa.tensor_copy(dst=out[:, done:done + more], src=out[:, 0:more], engine=in_sbuf())
         done += more
