@@ -42,6 +42,7 @@ from .kernels.cplx import PSUM_BANK
 from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
                                       twiddle_columns)
 from .kernels.tall_four_step import TallTable, fold_rows
+from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
@@ -189,16 +190,18 @@ SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the d
 def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
 
-    X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
+    The input block is read as ``six_step_stacks``' runs of columns on stacked partition blocks. X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
     through HBM and stages 2 and 3 run on blocks of k1 (k_block < n1)."""
     step = max(1, PSUM_BANK // n1)
     x1 = 8 * n3 * n1
     staged = x1 + 8 * n1 * n2 > SBUF_BUDGET
-    resident = 0 if staged else x1
+    stack, slots = six_step_stacks(n1, n3, staged)
+    # live beside the input block: X1 and, when it stays in SBUF for the launch, T2 [slots * n3, groups * n2]
+    resident = 0 if staged else x1 + (8 * n2 * -(-n1 // slots) if t2_resident(n1, n2, n3, slots) else 0)
     block = n3
-    while block > step and 8 * n2 * block + resident > SBUF_BUDGET:
+    while block > step and 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
         block -= step
-    if 8 * n2 * block + resident > SBUF_BUDGET:
+    if 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
         return None
     if not staged:
         return block, n1
@@ -208,13 +211,41 @@ def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     return block, k_block
 
 
+def six_step_stacks(n1: int, n3: int, staged: bool) -> tuple[int, int]:
+    """(j3 columns per stage-1 matmul, k1 columns per stage-2 matmul) of the six-step: as many n1-row and
+    n3-row blocks as fill 128 partitions (the DFT matrices I_r (x) F1 and I_r (x) F3); 1 and 1 when X1 is
+    staged through HBM. The second is the fewest slots that cover n1 in as many groups as the most would."""
+    if staged:
+        return 1, 1
+    groups = -(-n1 // max(1, PMAX // n3))
+    return max(1, min(PMAX // n1, n3)), -(-n1 // groups)
+
+
 def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
-    per1 = max(1, PSUM_BANK // n1)
-    tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
-    vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
+    """Rough engine time of ``batch`` six-steps: complex matmul sets (4 fp32 matmuls, ~16 max(N, 64) cycles)
+    with the stacked operands of ``six_step_stacks``, the two twiddle products on the Scalar engine (PSUM ->
+    SBUF) and GpSimd, the DMA (x, y and T2 per transform, a few transfers per slot)."""
+    blocks = six_step_blocks(n1, n2, n3)
     n = n1 * n2 * n3
-    hbm = 24 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1 * per1)) / batch
-    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+    if blocks is None or blocks[1] < n1:   # the plain stages (X1 through HBM): per-column matmuls, twiddles on the Vector engine
+        per1 = max(1, PSUM_BANK // n1)
+        tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
+        vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
+        hbm = 40 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1)) / batch
+        return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+    r1, r2 = six_step_stacks(n1, n3, False)
+    groups = -(-n1 // r2)
+    chunks = -(-n3 // blocks[0])
+    tensor = 16 * (-(-n3 // r1) * max(r1 * n1, 64) + groups * max(n2, 64) + max(n2 * groups, 64))
+    points = n3 * n1 + n2 * groups              # per partition, the two twiddle products
+    gpsimd = 6 * points
+    scalar = 2 * points + 2 * n2 * groups        # ... and the last stage's PSUM -> SBUF copies
+    resident = t2_resident(n1, n2, n3, r2)
+    t2_transfers = 2 * (1 if resident else 2 * -(-groups // max(1, PSUM_BANK // n2)))
+    transfers = 2 * r1 * chunks + 2 * r2 * -(-n2 * groups // 2048) + (t2_transfers + 8) / (batch if resident else 1)
+    hbm = 16 * n + 8 * n / (batch if resident else 1) + 8 * ((r1 * n1) ** 2 + n2 * n2 + (r2 * n3) ** 2 + n1 * n2) / batch
+    dma = hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S
+    return batch * max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ, dma)
 
 
 def six_step_factors(n: int, batch: int) -> tuple[int, int, int] | None:
@@ -700,8 +731,11 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
 
 def _convolution_seconds(inner: Layout, batch: int) -> float:
     """Rough time of a Bluestein convolution over ``inner`` (four-step, radix or six-step): two inner FFTs
-    and three pointwise complex products of m points per transform."""
-    pointwise = batch * 3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ
+    and three pointwise complex products of m points per transform; over the radix and six-step forms these
+    read and write HBM scratch (~56 m bytes beyond the FFTs' own: 32771 over the six-step 25 x 105 x 25,
+    MODELLED 32.9 us, is DMA-bound), over the four-step they stay in SBUF (``bluestein_sbuf``)."""
+    scratch = 0 if inner.algorithm == "four-step" else 56 * inner.n / DMA_BYTES_PER_S
+    pointwise = batch * (3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ + scratch)
     return 2 * estimated_seconds(inner, batch) + pointwise
 
 

@@ -355,11 +355,22 @@ def test_any_axis_and_non_contiguous_input():
     assert error(y, np.fft.fft(x.astype(np.complex128), axis=0)) <= BOUND
 
 
-@pytest.mark.parametrize("n,algorithm", [(96, "small"), (1000, "four-step"), (65536, "radix-four-step"),
+@pytest.mark.parametrize("n,algorithm", [(96, "small"), (1000, "four-step"), (65536, "six-step"),
                                          (2**20, "six-step"), (4099, "bluestein"), (16385, "tall-four-step"),
-                                         (44100, "tall-four-step")])
+                                         (24576, "tall-four-step")])
 def test_each_length_class_gets_its_kernel(n, algorithm):
     assert algorithms.choose(n, 1).algorithm == algorithm
+
+
+def test_radix_four_step_runs_when_forced():
+    """The radix form is chosen only where the estimate prefers it (the stacked six-step took 2^16 at batch 1):
+    2 x 64 x 64 forced, within BOUND."""
+    layout = algorithms.Layout("radix-four-step", 8192, (2, 64, 64))
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    x = random_array((1, 8192), np.complex64, seed=8192)
+    from trnfft_backends.nki.executors import simulate
+    yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+    assert error(yr + 1j * yi, np.fft.fft(x.astype(np.complex128))) <= BOUND
 
 
 # -- ragged tiles: sizes that are not multiples of each kernel's tiles -------------------------------
@@ -390,13 +401,15 @@ def test_tall_four_step_ragged_chunks(n, batch):
 
 
 def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
-    """65536 = 128 x 512 would read F512's rows <= 256 (1 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x
-    the minimum) the radix form stays; at batch 64 the table is amortised, but the tall four-step's middle row
-    alone in a third chunk makes it slower than the radix form (MODELLED 843 against 828 us), which serves."""
-    assert algorithms.choose(65536, 1).algorithm == "radix-four-step"
+    """65536 = 128 x 512 would read F512's rows <= 256 per launch: at batch 1 (n >= 2^16, HBM <= 2x the minimum)
+    the tall four-step may not serve; at batch 64 its table is amortised, but the six-step on stacked slices is
+    faster (MODELLED trn1 562 us, the radix form 828, the tall form 843); 49152 likewise (16x96x32 8.38 us, the
+    tall 128 x 384 8.68 us)."""
+    for quarter in (True, False):
+        assert algorithms._over_hbm_target(65536, 1, algorithms._tall_constant_bytes(128, 512, 1, quarter))
     assert not algorithms._over_hbm_target(65536, 64, algorithms._tall_constant_bytes(128, 512, 64, False))
-    assert algorithms.choose(65536, 64).algorithm == "radix-four-step"
-    assert algorithms.choose(49152, 1).algorithm == "tall-four-step"   # 128 x 384: 8.68 us, radix 11.87 us
+    assert algorithms.choose(65536, 1).algorithm == "six-step" and algorithms.choose(65536, 64).algorithm == "six-step"
+    assert algorithms.choose(49152, 1).algorithm == "six-step"
 
 
 def test_multi_step_launches_run_the_tall_four_step():
@@ -409,11 +422,25 @@ def test_multi_step_launches_run_the_tall_four_step():
     assert last_record().launches == 1
 
 
-def test_six_step_ragged_column_blocks():
-    layout = algorithms.choose(2**20, 1)
-    n3 = layout.factors[2]
-    assert layout.algorithm == "six-step" and n3 % layout.group  # the last input block is short
-    # the 2^20 accuracy itself is checked in test_listed_lengths
+@pytest.mark.parametrize("forward, resident, block", [(True, True, 63), (False, True, 20), (True, False, 63)])
+def test_six_step_stacks_ragged_slots(forward, resident, block, monkeypatch):
+    """9 x 81 x 63: stage 1 puts 13 runs of j3 columns on 9-row partition blocks (the last run short; with
+    ``block`` = 20 the input is read in four blocks, the last of 3 columns), stage 2 k1 = 0..8 on two 63-row
+    blocks (the last group one slot short, its rows zeroed for I2 (x) F3); T2 kept in SBUF for the launch, or
+    (as for 2^20) streamed from HBM per bank."""
+    from trnfft_backends.nki.kernels import six_step
+    if not resident:
+        monkeypatch.setattr(six_step, "TWIDDLE_RESIDENT_BYTES", 0)
+    n1, n2, n3 = 9, 81, 63
+    layout = algorithms.Layout("six-step", n1 * n2 * n3, (n1, n2, n3), block, k_block=n1)
+    kernel, args = arguments.kernel_arguments(layout, forward, 1.0 if forward else 1.0 / layout.n)
+    x = random_array((2, layout.n), np.complex64, seed=9)
+    from trnfft_backends.nki.executors import simulate
+    yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+    ref = (np.fft.fft if forward else np.fft.ifft)(x.astype(np.complex128))
+    assert error(yr + 1j * yi, ref) <= BOUND
+    ks = {k for k, _, _, _ in last_record().matmuls}
+    assert (13 if block == n3 else 10) * n1 in ks and 2 * n3 in ks   # the stacked stage-1 and last-stage contractions
 
 
 def test_six_step_staged_through_hbm_with_a_ragged_k_block():
