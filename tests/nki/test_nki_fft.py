@@ -225,11 +225,16 @@ def test_bluestein_wide_on_small_sides(n, a, r, batch):
     """bluestein_wide on sides the planner does not pick (cheap to emulate): the radix-r stage on all partitions
     (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3, 8 x 12, 16 x 8, 24 x 5), one or two slots of it (H = a / L), odd
     a and r, r past 12, m = 2n - 2 exactly (513, 2305, 2701, 338, 1537, 2049) or above (2000, 2650), batches;
-    forward and inverse within the bound, peak SBUF within the planner's bound (``wide_sbuf_bytes``)."""
+    forward and inverse within the bound, peak SBUF within the planner's bound (``wide_sbuf_bytes``) and the same
+    at batch 1 (no transform's tiles outlive it)."""
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.WIDE, a * a * r, (a, a, r)))
     kernel = check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n))
     assert kernel.__name__ == "bluestein_wide_kernel"
-    assert last_record().peak_sbuf_partition_bytes <= algorithms.wide_sbuf_bytes(a, r)
+    peak = last_record().peak_sbuf_partition_bytes
+    assert peak <= algorithms.wide_sbuf_bytes(a, r)
+    if batch > 1:
+        check_forced_layout(layout, random_array((1, n), np.complex64, seed=n))
+        assert last_record().peak_sbuf_partition_bytes == peak
 
 
 def test_bluestein_wide_in_an_n_d_program():

@@ -212,9 +212,9 @@ def bluestein_wide(xr: Any, xi: Any, yr: Any, yi: Any, chirp_hbm: tuple, norm_hb
     load_rows(chirp, [(chirp_hbm[0][0], chirp_hbm[1][0])], n, a)
     spec = spectrum(chirp, norm_hbm, consts, n, a, r, width)
     for t in nl.affine_range(batch):
-        y = fft_up(fft_down(chirped((xr[t], xi[t]), chirp, n, a, r), consts, a, r, width, spec), consts, a, r, width,
-                   chirp)
-        store_rows([(yr[t], yi[t])], y, n, a)
+        # no name holds a transform's tiles: they die before the next transform's are made
+        store_rows([(yr[t], yi[t])], fft_up(fft_down(chirped((xr[t], xi[t]), chirp, n, a, r), consts, a, r, width, spec),
+                                            consts, a, r, width, chirp), n, a)
 
 
 def spectrum(chirp: tuple, norm_hbm: Any, consts: dict, n: int, a: int, r: int, width: int) -> tuple:
