@@ -1,8 +1,11 @@
 """Which kernel computes a 1-D transform of length n, with which factors and packing.
 
-* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
-* n = n1*n2, n1, n2 <= 128: ``four-step``;
-* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows),
+* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch, as many transforms per tile
+  as the HBM target and the estimate allow);
+* n = n1*n2, n1, n2 <= 128: ``four-step`` (at batch >= 64, fewer transforms per step-1 tile where
+  I_g (x) F1 would break the HBM target: 129..255);
+* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows, F2 read by its rows
+  and columns <= n2/2),
   unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
   the Vector engine, then P four-steps sharing their last matmul), when the
@@ -24,7 +27,8 @@
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
-too, which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
+too; below batch 64 the stacked-plane kernels' own estimate, ``planes_seconds``,
+which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
 kernel and its constants.
 """
 from __future__ import annotations
@@ -36,12 +40,16 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
+from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
+                                      twiddle_columns)
+from .kernels.tall_four_step import TallTable, fold_rows
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
-GPSIMD_HZ = CHIPS["trn1"].gpsimd_hz
+GPSIMD_HZ, SCALAR_HZ = CHIPS["trn1"].gpsimd_hz, CHIPS["trn1"].scalar_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
+SCALAR_HZ = CHIPS["trn1"].scalar_hz
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class Layout:
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
     per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
                                     # four-step: 1 = one transform per launch (stacked-plane kernels)
+    quarter: bool = False           # tall-four-step: F2 read by its quarter (columns <= n2/2 too)
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -63,6 +72,8 @@ class Layout:
             text += " = " + "x".join(map(str, self.factors))
         if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein", SYMMETRIC, "tall-four-step"):
             text += f", {self.group} transforms per tile"
+        if self.algorithm == "tall-four-step" and self.inner is None:
+            text += f", F2 by its {'quarter' if self.quarter else 'rows <= n2/2'}"
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -79,8 +90,8 @@ def divisors_upto(n: int, limit: int) -> list[int]:
     return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
 
 
-def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
-    group = min(PMAX // n1, batch)
+def _four_step_seconds(n1: int, n2: int, batch: int, group: int = 0) -> float:
+    group = group or min(PMAX // n1, batch)
     groups = math.ceil(batch / group)
     per_tile = group * max(1, PSUM_BANK // (group * n1))
     tiles = math.ceil(batch / per_tile)
@@ -96,6 +107,81 @@ def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
     if not pairs:
         return None
     return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
+
+
+def stacked_square(n1: int, n2: int) -> bool:
+    """Whether the batch-1 four-step n1 x n2 runs ``four_step_stacked_kernel`` (re over im on 2 n1 partitions)."""
+    return n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0
+
+
+def planes_table_bytes(n1: int, n2: int, halves: int = 1) -> int:
+    """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``)."""
+    twiddles = twiddle_columns(k1_columns(n1, n2), halves)
+    if stacked_square(n1, n2):
+        return 4 * n1 * (dft_columns(n1) + twiddles)
+    if nested(n1, n2):
+        return 4 * n2 * (dft_columns(n2) + twiddles)
+    return 4 * max(n1, n2) * (moving_columns(n1) + stationary_columns(n2) + twiddles)
+
+
+def _dft_copy_cycles(n: int, negated: bool) -> int:
+    """Scalar-engine cycles of ``four_step_planes.dft_blocks`` / ``moving_dft`` (``negated``) or
+    ``stationary_dft`` (~max(N, 64) per activation)."""
+    if n % 2:
+        return 4 * max(n + 1, 64) if negated else 3 * max(n, 64)
+    return 2 * max(n, 64) + (2 * max(n // 2, 64) if negated else 0)
+
+
+def _planes_seconds(n1: int, n2: int, halves: int, batch: int = 1) -> float:
+    table_bytes = planes_table_bytes(n1, n2, halves)
+    m = k1_columns(n1, n2)
+    k = m // halves
+    last = max(n1, 64) if stacked_square(n1, n2) else max(2 * m, 64)
+    tensor = batch * 8 * (max(2 * m, 64) + last) / TENSOR_HZ
+    formed = (m if halves == 2 else 0) + (0 if nested(n1, n2) else n2 * (n2 % 2) + m * (n1 % 2))
+    port = batch * (2 * (4 * m + 60) / VECTOR_HZ + 2 * m / GPSIMD_HZ) + formed / GPSIMD_HZ
+    once = (_dft_copy_cycles(n2, nested(n1, n2)) + (0 if nested(n1, n2) else _dft_copy_cycles(n1, True))
+            + max(k, 64) + (2 * max(2 * k, 64) + max(k, 64) if halves == 2 else 0))
+    scalar = (once + batch * (max(m, 64) + max(2 * m, 64))) / SCALAR_HZ
+    dma = (16 * n1 * n2 * batch + table_bytes) / DMA_BYTES_PER_S + (1 + 2 * batch) * DMA_FIXED_S
+    return max(tensor, port, scalar, dma)
+
+
+def twiddle_halves(n1: int, n2: int) -> int:
+    """2 when the batch-1 four-step reads only the first half of its twiddles and forms the rest on chip
+    (an even ``k1_columns`` width, not the stacked square kernel, estimated faster: fewer table bytes, more
+    Scalar/GpSimd work), else 1."""
+    if k1_columns(n1, n2) % 2 or stacked_square(n1, n2):
+        return 1
+    return 2 if _planes_seconds(n1, n2, 2) < _planes_seconds(n1, n2, 1) else 1
+
+
+def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
+    """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
+    complex input read with one DMA): the fp32 matmuls (~4 max(N, 64) cycles), the shared Vector+GpSimd SBUF
+    port (two two-input products reading PSUM, two sums on GpSimd), the Scalar engine's copies, and the DMA
+    (the table once, each transform's input and output, ~1.3 us / 16 queues per transfer)."""
+    return _planes_seconds(n1, n2, twiddle_halves(n1, n2), batch)
+
+
+def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
+    """The batched four-step's tables: I_group (x) F1, the twiddles [n2, group n1] and F2, (re, im) each."""
+    return 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
+
+
+def four_step_packing(n: int, batch: int) -> tuple[int, int, int] | None:
+    """(n1, n2, transforms per step-1 tile) of the batched four-step, the fastest by the estimate among those
+    whose tables keep the HBM target, or None: I_g (x) F1 grows as g^2, so just above 128 points (129 = 3 x 43
+    at batch 64: 42 per tile, 2.40x the minimum) fewer transforms per tile or the other factor order."""
+    options = []
+    for n2 in divisors_upto(n, PMAX):
+        n1 = n // n2
+        if not (1 < n1 <= PMAX and n2 > 1):
+            continue
+        for group in range(1, min(PMAX // n1, batch) + 1):
+            if not _over_hbm_target(n, batch, _four_step_constant_bytes(n1, n2, group)):
+                options.append((_four_step_seconds(n1, n2, batch, group), -n2, -group, n1, n2, group))
+    return min(options)[3:] if options else None
 
 
 SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
@@ -331,33 +417,103 @@ def tall_group(n1: int, batch: int) -> int:
     return max(1, min(PMAX // n1, batch))
 
 
-def _tall_seconds(n1: int, n2: int, batch: int) -> float:
-    chunks = -(-n2 // PMAX)
+def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
+    """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
+    tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
+    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
+    n2 chunk); the twiddle products and folds on GpSimd, the PSUM copies on the Scalar engine; one table
+    and per tile 2 DMAs in and one out per row chunk."""
     group = tall_group(n1, batch)
+    table = TallTable(n1, n2, group * n1, quarter)
+    lo, hi = len(table.lo_chunks), len(table.hi_chunks)
+    pairs = lo + hi - 1
     tiles = -(-batch // group)
-    width = group * n1
-    tensor = tiles * 16 * (chunks + chunks * chunks) * max(width, 64)
-    vector = tiles * 6 * chunks * (2 * width + 60) + width + 60 + chunks * (n2 + 60)
-    hbm = 16 * n1 * n2 * batch + 8 * (width * width + n2 * width + n2 * n2)
-    transfers = tiles * (2 + 4 * chunks) + 2 + 4 * chunks
-    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+    tensor = gpsimd = scalar = 0
+    for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
+        step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
+        if quarter:
+            second = 2 * lo * lo * max(4 * w, 64) + pairs * max(2 * w, 64)
+        else:
+            second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
+        tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
+        gpsimd += 6 * w * (lo + hi) + 4 * w * lo
+        scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
+    hbm = 16 * n1 * n2 * batch + 4 * table.rows * table.columns
+    transfers = 1 + tiles * (2 + lo + hi)
+    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
+               hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
 
 
-def _tall_constant_bytes(n1: int, n2: int, batch: int) -> int:
-    width = tall_group(n1, batch) * n1
-    return 8 * (width * width + n2 * width + n2 * n2)
+def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True) -> int:
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter)
+    return 4 * table.rows * table.columns
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
-    """(n1 <= 128, 128 < n2 <= 512) for ``tall-four-step``, the fastest by the estimate, or None."""
-    pairs = [(d, n // d) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1]
-    return min(pairs, key=lambda p: _tall_seconds(p[0], p[1], batch)) if pairs else None
+def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
+    """(n1 <= 128, 128 < n2 <= 512, quarter) for ``tall-four-step``, the fastest by the estimate among those
+    whose table keeps the HBM target, or None. Not n2 = 256 or 512 where a radix form serves: their middle row
+    j = n2/2 is alone in a third chunk of rows and the radix form is faster (MODELLED trn1: 32768 batch 1
+    5.40 against 6.19 us, batch 64 324 against 351 us; 65536 batch 64 828 against 843 us), which the radix
+    estimate (~40% above its model there) would not see."""
+    lone_middle = radix_factors(n, batch) is not None
+    options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1
+               and not (lone_middle and fold_rows(n // d)[0] % PMAX == 1)
+               for q in (True, False) if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, q))]
+    return min(options, key=lambda o: _tall_seconds(o[0], o[1], batch, o[2])) if options else None
 
 
-def _over_hbm_target(n: int, batch: int, constant_bytes: int) -> bool:
-    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies)."""
+def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:
+    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies);
+    ``minimum``: the input + output bytes when not 16 n batch (complex64 in and out)."""
     applies = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
-    return applies and 16 * n * batch + constant_bytes > 2 * 16 * n * batch
+    minimum = minimum or 16 * n * batch
+    return applies and minimum + constant_bytes > 2 * minimum
+
+
+def small_constant_bytes(n: int, group: int, kind: str = "c2c") -> int:
+    """Bytes of the ``small`` kernel's table for ``group`` transforms per tile (``arguments.small_table``):
+    c2c the block-diagonal DFT matrix (Re, Im; an even n by each block's left half and the signs, since
+    F[j, k + n/2] = (-1)^j F[j, k]); r2c one halfcomplex matrix [g n, g n] (the real and the nonzero imaginary
+    columns); c2r (C, S) [g (n//2+1), g n], an even n by the left halves and the signs."""
+    w = group * n
+    if kind == "r2c":
+        return 4 * w * w
+    rows = group * (n // 2 + 1) if kind == "c2r" else w
+    if n % 2:
+        return 8 * rows * w
+    return 4 * rows * (w + 1)
+
+
+def small_minimum_bytes(n: int, batch: int, kind: str = "c2c") -> int:
+    """Input + output bytes of ``batch`` transforms of n points: complex64 both ways, or float32 one way."""
+    return batch * (16 * n if kind == "c2c" else 4 * n + 8 * (n // 2 + 1))
+
+
+def _small_seconds(n: int, group: int, batch: int, kind: str) -> float:
+    """Rough time of the ``small`` kernel: rows of ``group`` transforms in tiles of 128 rows (a ragged last row
+    apart), per tile a load per input part, its matmuls, a PSUM evacuation and a store per output part."""
+    full, rest = divmod(batch, group)
+    tiles = -(-full // PMAX) + (1 if rest else 0)
+    parts_in, parts_out = {"c2c": (2, 2), "r2c": (1, 2), "c2r": (2, 1)}[kind]
+    products = 1 if kind == "r2c" else parts_in * parts_out
+    width = group * n
+    tensor = tiles * products * 4 * max(width, 64)
+    scalar = tiles * parts_out * max(width, 64) + 3 * max(width, 64)
+    dma = ((small_minimum_bytes(n, batch, kind) + small_constant_bytes(n, group, kind)) / DMA_BYTES_PER_S
+           + (1 + tiles * (parts_in + parts_out)) * DMA_FIXED_S)
+    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
+
+
+def small_group(n: int, batch: int, kind: str = "c2c") -> int:
+    """Transforms per tile of the ``small`` kernel: the fastest by the estimate among those whose table keeps
+    the HBM target where it applies. Packing more transforms per tile saves matmul columns only up to 64
+    (the Tensor engine's minimum moving size) and tiles only past 128 rows, while the block-diagonal table
+    grows as the square: at batch 64, n = 1..64 read a table up to 65x the data with a full tile (g = 128 // n)."""
+    most = min(PMAX // n, max(batch, 1))
+    minimum = small_minimum_bytes(n, batch, kind)
+    allowed = [g for g in range(1, most + 1)
+               if not _over_hbm_target(n, batch, small_constant_bytes(n, g, kind), minimum)] or [1]
+    return min(allowed, key=lambda g: (_small_seconds(n, g, batch, kind), -g))
 
 
 def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
@@ -374,10 +530,11 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
     if triple is not None:
         block, k_block = six_step_blocks(*triple) or (1, 1)
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
-    long_pair = tall_factors(n, batch) if tall else None
-    if long_pair is not None and not _over_hbm_target(n, batch, _tall_constant_bytes(*long_pair, batch)):
-        options.append((_tall_seconds(*long_pair, batch),
-                        Layout("tall-four-step", n, long_pair, tall_group(long_pair[0], batch))))
+    tall_option = tall_factors(n, batch) if tall else None
+    if tall_option is not None:
+        n1, n2, quarter = tall_option
+        options.append((_tall_seconds(n1, n2, batch, quarter),
+                        Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
@@ -389,33 +546,73 @@ def choose_2d(n1: int, n2: int, batch: int) -> Layout:
     return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across)
 
 
-def pack_2d(n1: int, width: int, images: int) -> tuple[int, int]:
-    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile: as many as 128 rows
-    and 128 input columns hold, no more than the images need (``kernels/plane.py``)."""
-    group = max(1, min(PMAX // n1, images)) if n1 <= PMAX else 1
-    across = max(1, min(PMAX // width, -(-max(images, 1) // group))) if width <= PMAX else 1
-    return group, across
+@lru_cache(maxsize=1024)
+def pack_2d(n1: int, width: int, images: int, width_out: int = 0, image_bytes: int = 0) -> tuple[int, int]:
+    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile (``kernels/plane.py``):
+    at most as many as 128 rows and 128 input columns hold, no more than the images need, the fastest by a
+    rough estimate among those whose block-diagonal matrices I_group (x) F1 and I_across (x) F2 (read on every
+    call, growing as the square of the packing) keep the HBM target where it applies. ``width_out``: the
+    output columns (r2c, c2r); ``image_bytes``: input + output bytes of one image (16 n1 width: c2c)."""
+    if n1 > PMAX or width > PMAX:
+        return (1 if n1 > PMAX else max(1, min(PMAX // n1, images))), 1
+    width_out = width_out or width
+    images = max(images, 1)
+    minimum = (image_bytes or 16 * n1 * width) * images
+    options = []
+    for group in range(1, min(PMAX // n1, images) + 1):
+        for across in range(1, min(PMAX // width, -(-images // group)) + 1):
+            table = 8 * ((group * n1) ** 2 + across * across * width * width_out)
+            if not _over_hbm_target(n1 * width, images, table, minimum):
+                options.append((_plane_seconds(n1, width, group, across, images, table + minimum), -group * across,
+                                group, across))
+    if not options:
+        return 1, 1
+    return min(options)[2:]
+
+
+def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, hbm: int) -> float:
+    """Rough time of ``kernels/plane.py`` for [n1, width] images, ``group`` x ``across`` per tile, ``hbm`` bytes
+    moved: two complex matmul stages and two PSUM evacuations per tile, a load and a store per part (the full
+    stacks by one access pattern; a short last stack by one more)."""
+    tiles = -(-images // (group * across))
+    ragged = 1 if images % (group * across) % group else 0
+    tensor = tiles * 16 * (max(group * n1, 64) + max(across * width, 64))
+    scalar = tiles * 2 * (max(group * n1, 64) + max(across * width, 64))
+    dma = hbm / DMA_BYTES_PER_S + (4 + 4 * (tiles + ragged)) * DMA_FIXED_S
+    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
 
 
 @lru_cache(maxsize=4096)
-def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
+def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> Layout:
     """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError. ``planes``: a kernel
-    of its own on stacked re/im planes may serve (not a step of a multi-step program)."""
+    of its own on stacked re/im planes may serve (not a step of a multi-step program); ``kind``: c2c, or r2c
+    / c2r for n <= 128 (the packed real kernels)."""
     if not 1 <= n <= MAX_POINTS:
         raise ValueError(f"n={n}: the NKI kernels take 1 <= n <= {MAX_POINTS}")
     if n <= PMAX:
-        return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
+        return Layout("small", n, (n,), small_group(n, batch, kind))
     layout = _factored(n, batch)
     if layout is not None and layout.algorithm == "tall-four-step":
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch, planes)
-        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
+        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
+    if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(
+            n, batch, _four_step_constant_bytes(layout.factors[0], layout.factors[1], layout.group))):
+        packing = four_step_packing(n, batch)
+        if packing is not None:
+            layout = Layout("four-step", n, packing[:2], packing[2])
     if layout is not None:
-        if planes and batch == 1 and layout.algorithm == "four-step":
-            return replace(layout, per_tile=1)      # one transform per launch: the stacked-plane kernels
+        if planes and batch < HBM_TARGET_BATCH and layout.algorithm == "four-step":
+            # one transform at a time on the stacked-plane kernels, with the factors their own estimate prefers:
+            # always at batch 1, at small batches where estimated faster than transforms packed per tile
+            # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 1.3 us one at a time)
+            pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
+            n1, n2 = min(pairs, key=lambda p: (planes_seconds(p[0], p[1], batch), -p[1]))
+            if batch == 1 or planes_seconds(n1, n2, batch) < estimated_seconds(layout, batch):
+                return replace(layout, factors=(n1, n2), group=1, per_tile=1)
         return layout
     blue = _bluestein(n, batch, planes)
     if blue is not None:
@@ -498,7 +695,7 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
     m = n1 * n2
     tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
     gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
-    hbm = 8 * m + 8 * (5 * m + n1 * n1 + n2 * n2)
+    hbm = 8 * m + 8 * (5 * m + n1 * n1 + (n2 * n2 if n2 != n1 else 0))   # n1 = n2: F2 is F1, not read again
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, hbm / DMA_BYTES_PER_S + (7 + chunks) * DMA_FIXED_S)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import CUBE, PMAX, SYMMETRIC, WIDE, Layout, wide_width
+from .algorithms import CUBE, PMAX, SYMMETRIC, WIDE, Layout, stacked_square, twiddle_halves, wide_width
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
@@ -19,32 +19,60 @@ from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.bluestein_wide import bluestein_wide_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
-from .kernels.four_step_planes import four_step_nested_kernel, four_step_planes_kernel, four_step_stacked_kernel
+from .kernels.four_step_planes import four_step_stacked_kernel, four_step_table_kernel, k1_columns, nested
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
-from .kernels.tall_four_step import tall_four_step_kernel
+from .kernels.tall_four_step import TallTable, fold_rows, tall_four_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
 
 
 def real_kernel_arguments(kind: str, layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
     """(kernel, arguments after the input parts) of an r2c or c2r plan (n <= 128)."""
-    n, group = layout.n, layout.group
+    table = small_table(kind, layout.n, layout.group, forward, scale)
+    if kind == "r2c":
+        return small_rfft_kernel, (table, layout.group)
+    return small_irfft_kernel, (table, layout.group, layout.n)
+
+
+def small_table(kind: str, n: int, group: int, forward: bool, scale: float) -> np.ndarray:
+    """The one table of the ``small`` kernel (``kernels/small.py`` makes its matrices from it on chip) for
+    ``group`` transforms per tile, every matrix block-diagonal I_group (x) A:
+
+    * c2c: A = F [n, n] (Re, Im); c2r: A = (C, S) [n//2+1, n], the real output's cosine and sine weights;
+      an even n as every block's left half and the row signs s (A[r, k + n/2] = s_r A[r, k]: (-1)^r for
+      both), [L(Re) | L(Im) | s], half the bytes; an odd n whole, [Re | Im];
+    * r2c: the halfcomplex matrix [Re F[:, 0:h] | Im F[:, 1:n-h+1]] (h = n//2+1; the imaginary columns left
+      out, the DC bin's and an even n's Nyquist bin's, are zero): n columns, one matmul per tile."""
     half = n // 2 + 1
     if kind == "r2c":
-        f = C.block_diagonal(C.roots(C.outer_exponents(n, half), n, forward, scale), group)
-        return small_rfft_kernel, (*f, group)
+        re, im = C.roots(C.outer_exponents(n, half), n, forward, scale)
+        return _table(list(C.block_diagonal((np.concatenate([re, im[:, 1:n - half + 1]], axis=1),), group)))
+    if kind == "c2c":
+        parts = C.dft_pair(n, forward, scale)
+    else:
+        parts = c2r_weights(n, forward, scale)
+    if n % 2:
+        return _table(list(C.block_diagonal(parts, group)))
+    rows = parts[0].shape[0]
+    sign = np.tile((1.0 - 2.0 * (np.arange(rows) % 2)).reshape(-1, 1), (group, 1))
+    return _table([*C.block_diagonal(tuple(p[:, :n // 2] for p in parts), group), sign])
+
+
+def c2r_weights(n: int, forward: bool, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(C, S) [n//2+1, n] with y = Re(X) C + Im(X) S the real inverse of a onesided spectrum X: the bins that
+    stand for their mirror images doubled, the imaginary parts of the DC (and an even n's Nyquist) bin
+    ignored, as torch/NumPy do."""
+    half = n // 2 + 1
     re, im = C.roots(C.outer_exponents(half, n), n, forward)
     weight = np.full((half, 1), 2.0)
     weight[0] = 1.0
     im = im.copy()
-    im[0] = 0.0                      # the imaginary part of the DC bin is ignored, as torch/NumPy do
+    im[0] = 0.0
     if n % 2 == 0:
         weight[-1] = 1.0
-        im[-1] = 0.0                 # ... and of the Nyquist bin
-    c = (scale * weight * re).astype(np.float32)
-    s_neg = (-scale * weight * im).astype(np.float32)
-    return small_irfft_kernel, (*C.block_diagonal((c, s_neg), group), group)
+        im[-1] = 0.0
+    return (scale * weight * re).astype(np.float32), (-scale * weight * im).astype(np.float32)
 
 
 def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
@@ -55,7 +83,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
                "tall-four-step": tall_four_step_kernel}
     kernel = kernels[layout.algorithm]
     if layout.algorithm == "four-step" and layout.per_tile == 1:   # one transform per launch: stacked planes
-        return _planes_arguments(arrays, *layout.factors)
+        n1, n2 = layout.factors
+        return _planes_arguments(n1, n2, forward, scale)
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
@@ -75,8 +104,12 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
 def returns_stacked_planes(kernel: Any) -> bool:
     """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
     array, re over im."""
-    return kernel in (four_step_stacked_kernel, four_step_planes_kernel, four_step_nested_kernel,
-                      bluestein_sbuf_stacked_kernel)
+    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel, tall_four_step_kernel)
+
+
+# Kernels that take their input as one tuple: (re, im) as the caller's [B, n] parts, or (x,) with x a complex
+# [B, n] array read as float32 [B, 2n] (re and im interleaved, one DMA); output [2, B, n] planes.
+PART_TUPLE_KERNELS = (four_step_stacked_kernel, four_step_table_kernel)
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
@@ -89,15 +122,41 @@ def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
     return [f_re[:, :n // 2], f_im[:, :n // 2], sign, -sign]
 
 
-def _planes_arguments(arrays: tuple, n1: int, n2: int) -> tuple[Any, tuple]:
-    """The four-step's (F1, T, F2) as the tables of the stacked-plane kernels (``four_step_planes.py``)."""
-    f1_re, f1_im, tw_re, tw_im, f2_re, f2_im = arrays[:6]
-    if n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0:
-        return four_step_stacked_kernel, (_table(_dft_table(f1_re, f1_im) + [tw_re, tw_im]), n1)
-    f2 = _dft_table(f2_re, f2_im) if n1 != n2 else []
-    if n1 < n2 and n2 % n1 == 0:   # F1 is part of F2 (four_step_nested_kernel)
-        return four_step_nested_kernel, (_table(f2 + [tw_re, tw_im]), n1, n2)
-    return four_step_planes_kernel, (_table(_dft_table(f1_re, f1_im)), _table(f2 + [tw_re, tw_im]), n1, n2)
+def _stationary_table(f_re: np.ndarray, f_im: np.ndarray, forward: bool) -> list:
+    """An n-point DFT matrix as ``four_step_planes.stationary_columns`` reads it: as ``_dft_table`` for even n;
+    for odd n its first K = (n + 1) / 2 columns and d = w_n^(jK) (F[j, k + K] = d[j] F[j, k], made on chip)."""
+    n = f_re.shape[0]
+    if n % 2 == 0:
+        return _dft_table(f_re, f_im)
+    k = (n + 1) // 2
+    return [f_re[:, :k], f_im[:, :k], *C.roots(np.arange(n, dtype=np.int64).reshape(-1, 1) * k, n, forward)]
+
+
+def _planes_arguments(n1: int, n2: int, forward: bool, scale: float) -> tuple[Any, tuple]:
+    """The four-step's F1, T and F2 as the tables of the stacked-plane kernels (``four_step_planes.py``): an even
+    DFT matrix by its left half, an odd one by its first (n + 1) / 2 columns unless F1 is read from F2
+    (``nested``), the twiddles over ``k1_columns`` whole or by their first half."""
+    n = n1 * n2
+    f1, f2 = C.dft_pair(n1, forward), C.dft_pair(n2, forward)
+    if stacked_square(n1, n2):
+        return four_step_stacked_kernel, (_table(_dft_table(*f1) + [*C.roots(C.outer_exponents(n2, n1), n, forward,
+                                                                             scale)]), n1)
+    halves = twiddle_halves(n1, n2)
+    k = k1_columns(n1, n2) // halves
+    tw = [*C.roots(C.outer_exponents(n2, k), n, forward, scale)]
+    if halves == 2:   # d = w_n^(jk) and T's first half: T[j, c + k] = d[j] T[j, c], formed on chip
+        tw = [*C.roots(np.arange(n2, dtype=np.int64).reshape(-1, 1) * k, n, forward), *tw]
+    if nested(n1, n2):   # F1 is part of F2
+        return four_step_table_kernel, (_table(_dft_table(*f2) + tw), n1, n2, halves)
+    f2_block = _stationary_table(*f2, forward)
+    f1_block = _stationary_table(*f1, forward) if n1 % 2 else _dft_table(*f1)
+    rows = max(n1, n2)
+    return four_step_table_kernel, (_table([_rows(b, rows) for b in f2_block + f1_block + tw]), n1, n2, halves)
+
+
+def _rows(block: np.ndarray, rows: int) -> np.ndarray:
+    """``block`` with zero rows appended up to ``rows``."""
+    return np.pad(block, ((0, rows - block.shape[0]), (0, 0)))
 
 
 def _table(parts: list) -> np.ndarray:
@@ -136,8 +195,7 @@ def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, 
 def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tuple]:
     """(constant arrays, integer shape arguments) of a layout's kernel."""
     if layout.algorithm == "small":
-        f = C.block_diagonal(C.dft_pair(layout.n, forward, scale), layout.group)
-        return f, (layout.group,)
+        return (small_table("c2c", layout.n, layout.group, forward, scale),), (layout.group,)
     if layout.algorithm == "fft2":
         n1, n2 = layout.factors
         across = layout.per_tile // layout.group
@@ -151,9 +209,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
-        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
-        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale), layout.group)
-        return (*f1, *tw, *C.dft_pair(n2, forward)), (n1, n2, layout.group)
+        return (_tall_table(n1, n2, layout.group, forward, scale, layout.quarter),), (n1, n2, layout.group,
+                                                                                     layout.quarter)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -190,6 +247,35 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         inner_shape = (layout.inner.algorithm, *inner_ints)
         return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
     raise ValueError(f"unknown algorithm {layout.algorithm}")
+
+
+def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool) -> np.ndarray:
+    """The tall four-step's one table (``TallTable``): I_g (x) F1, the twiddles by row chunk of n2's lo and hi
+    rows, and F2's rows j <= n2/2 (columns k <= n2/2 where ``quarter``; Im F2 zero where j = 0 or 2j = n2:
+    there the kernel's D rows are not differences)."""
+    layout = TallTable(n1, n2, group * n1, quarter)
+    w = layout.width
+    table = np.zeros((layout.rows, layout.columns), np.float32)
+    f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
+    table[:w, 0:2 * w] = np.concatenate(f1, axis=1)
+    if layout.stacked:
+        table[w:2 * w, 0:2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
+    tw = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward, scale), group)   # [n2, (t, k1)]
+    lo, _ = fold_rows(n2)
+    for half, chunks, first in ((0, layout.lo_chunks, 0), (1, layout.hi_chunks, lo)):
+        for i, (c0, rows) in enumerate(chunks):
+            col = layout.twiddle(half, i)
+            table[:rows, col:col + 2 * w] = np.concatenate([part[first + c0:first + c0 + rows] for part in tw], axis=1)
+    f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward)
+    f2_im = f2_im.copy()
+    f2_im[0] = 0.0
+    if n2 % 2 == 0:
+        f2_im[lo - 1] = 0.0
+    for i, (c0, rows) in enumerate(layout.lo_chunks):
+        col = layout.f2(i)
+        table[:rows, col:col + 2 * layout.f2_columns] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]],
+                                                                       axis=1)
+    return table
 
 
 def kernel_sequence(c: np.ndarray, m: int) -> np.ndarray:
