@@ -18,11 +18,12 @@
   or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
   (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
   over m = s^3 transformed in place in SBUF (``cube_side``,
-  kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
+  kernels/bluestein_cube.py) past n = 216001; otherwise over a 7-smooth m the kernels above
   serve: in SBUF when m is a four-step length, through HBM scratch beyond;
-  up to n = 90113, over m = a*a*r in SBUF with every matmul on up to 128 rows
+  up to n = 216001, over m = a*a*r in SBUF with every matmul on up to 128 rows
   (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
-  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9).
+  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9), and
+  in place of the cube wherever it fits.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -326,7 +327,7 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
 
 CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
 WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls on up to 128 rows (bluestein_wide.py)
-WIDE_RADIX = (2, 12)     # r
+WIDE_RADIX = (2, 32)     # r (SBUF bounds it first: ``wide_sbuf_bytes``)
 
 
 def wide_width(a: int, r: int) -> int:
@@ -363,19 +364,18 @@ def wide_seconds(a: int, r: int, batch: int) -> float:
 
 def wide_sbuf_bytes(a: int, r: int) -> int:
     """Bytes per partition ``bluestein_wide`` keeps live at its peak, an upper bound fitted to the emulator's count
-    (114,696 at 128 x 128 x 8, 154,440 at r = 9, 162,952 at r = 10): 18 tiles of a*r (or H*r*L) columns (natural
-    layout, W4, stage tiles, temporaries), 9 of H*a columns (spectrum, W2, the radix stage's input and output),
-    16 KiB of small tables."""
+    (65,536 at 128 x 128 x 8, 92,160 at 126 x 126 x 12, 153,600 at 120 x 120 x 24): twelve m-point tiles of
+    max(a r, H a) columns (the chirp, W2, W4, the spectrum and two working pairs), the F_a tables and
+    PSUM-group temporaries."""
     width = wide_width(a, r)
-    hh = a // width
-    return 4 * (18 * max(a * r, hh * r * width) + 9 * hh * a) + 16 * 1024
+    return 4 * (12 * max(a * r, (a // width) * a) + 32 * a) + 8 * 1024
 
 
 def wide_inner(n: int, batch: int) -> "Layout | None":
-    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 12) for ``bluestein_wide``: the
+    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 32) for ``bluestein_wide``: the
     fastest by the rough estimate with the radix stage on at least 64 partitions (r L >= 64: the kernel's point,
     and where ``wide_sbuf_bytes`` bounds the emulator's count), that fits SBUF (its whole count against trn1's
-    192 KiB) and whose constants keep the HBM target; None past n = 90113 (128 x 128 x 11)."""
+    192 KiB) and whose constants keep the HBM target; None past n = 216001 (120 x 120 x 30)."""
     low = bluestein_minimum(n)
     target = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
     options = []
@@ -655,10 +655,12 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
 def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
     symmetric = symmetric_inner(n, batch)
     side = cube_side(n)
+    wide = wide_inner(n, batch)
     if symmetric is None and side is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH):
-        # too long for the a*b*a form: in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step
-        # reads and writes ~17x)
-        return Layout("bluestein", n, (n,), 1, Layout(CUBE, side ** 3, (side, side, side)))
+        # too long for the a*b*a form: full-width over a*a*r where it fits SBUF (up to n = 216001; faster than
+        # the cube at every length and batch sampled: 137303 batch 1 168.8 -> 118.2 us MODELLED, 200003 218.6 ->
+        # 179.3), else in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step reads and writes ~17x)
+        return Layout("bluestein", n, (n,), 1, wide if wide is not None else Layout(CUBE, side ** 3, (side,) * 3))
     inner = bluestein_inner(n, batch)
     stacked = planes and batch == 1
     if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
@@ -676,7 +678,6 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
         if tall is not None and (inner is None or _stacked_bluestein_seconds(*tall.factors) <
                                  _inner_seconds(inner, batch, stacked)):
             inner = tall
-    wide = wide_inner(n, batch)
     if inner is None:
         return Layout("bluestein", n, (n,), 1, wide) if wide is not None else None
     f = inner.factors

@@ -104,11 +104,13 @@ def test_stacked_bluestein_without_a_partial_row_and_over_a_batch():
 
 
 def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
-    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to m = s^3, transformed in
-    place in SBUF; every length up to 2^20 has an s <= 128."""
+    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a*a*r (bluestein_wide) up
+    to n = 216001, then to m = s^3, transformed in place in SBUF; every length up to 2^20 has an s <= 128."""
     assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
-    layout = algorithms.choose(100003, 1)
-    assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (59, 59, 59)
+    assert algorithms.choose(100003, 1).inner.algorithm == algorithms.WIDE
+    assert algorithms.wide_inner(216001, 1) is not None and algorithms.wide_inner(216002, 1) is None
+    layout = algorithms.choose(216007, 1)
+    assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (76, 76, 76)
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == "bluestein_cube_kernel"
     assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
 
@@ -124,6 +126,18 @@ def test_bluestein_pads_to_2n_minus_2():
         arguments.kernel_sequence(constants.chirp(129, True), 255)
 
 
+def check_forced_layout(layout, x):
+    """Forward and inverse of the [batch, n] array x over a forced ``layout`` on the emulator, each within BOUND;
+    the kernel that ran."""
+    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
+                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
+        out = emulated.simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        yr, yi = out[0] if arguments.returns_stacked_planes(kernel) else out
+        assert error(yr + 1j * yi, ref) <= BOUND
+    return kernel
+
+
 def _bluestein_at(inner, per_tile=0, group=1):
     return algorithms.Layout("bluestein", inner.n // 2 + 1, (inner.n // 2 + 1,), group, inner, per_tile=per_tile)
 
@@ -137,16 +151,8 @@ def _bluestein_at(inner, per_tile=0, group=1):
 def test_bluestein_over_exactly_2n_minus_2(layout, batch):
     """Each Bluestein kernel over m = 2n - 2 exactly (n = 129 and 865, forced): point n - 1 of the wrapped
     kernel is reached from both sides and must be counted once; forward and inverse within the bound."""
-    from trnfft_backends.nki.emulated import simulate
-
     n = layout.n
-    x = random_array((batch, n), np.complex64, seed=n + batch)
-    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
-                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
-        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
-        out = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
-        yr, yi = out[0] if arguments.returns_stacked_planes(kernel) else out
-        assert error(yr + 1j * yi, ref) <= BOUND
+    check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n + batch))
 
 
 @pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3), (5000, 64, 2)])
@@ -155,15 +161,8 @@ def test_bluestein_cube_on_small_sides(n, side, batch):
     stage, the chirp's last run is short, the last transform's fold rows are partial, an odd side folds rows
     of unequal halves and mirrors the middle spectrum block; side 64 stacks re and im on all 128 partitions
     (the largest stacked side); forward and inverse."""
-    from trnfft_backends.nki.emulated import simulate
-
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, side ** 3, (side,) * 3))
-    x = random_array((batch, n), np.complex64, seed=n)
-    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
-                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
-        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
-        yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
-        assert error(yr + 1j * yi, ref) <= BOUND
+    check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n))
 
 
 def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits():
@@ -179,16 +178,16 @@ def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits()
 
 
 def test_bluestein_cube_stacks_re_and_im_on_partitions_up_to_side_64():
-    """Sides s <= 64 (100003: 59^3) run the cube's matmuls on re and im stacked on partitions (K = 64 + s, one
-    matmul per block, none of the [s, s] four-matmul products) and fold one table twiddle per FFT into the
-    next stage's matmuls; forward and inverse within the bound, one launch. Above 64 (262147: 81^3) the
-    four-matmul form stays."""
+    """Sides s <= 64 (100003: 59^3, forced: the planner takes bluestein_wide there) run the cube's matmuls on re
+    and im stacked on partitions (K = 64 + s, one matmul per block, none of the [s, s] four-matmul products) and
+    fold one table twiddle per FFT into the next stage's matmuls; forward and inverse within the bound. Above 64
+    (262147: 81^3) the four-matmul form stays."""
     from trnfft_backends.nki.kernels.bluestein_cube import FOLD, STACK_SIDE
 
-    n = 100003
-    s = algorithms.choose(n, 1).inner.factors[0]
+    n, s = 100003, algorithms.cube_side(100003)
     assert s == 59 <= STACK_SIDE == FOLD
-    check_both_directions(random_array(n, np.complex64, seed=n), "ortho")
+    layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, s ** 3, (s,) * 3))
+    check_forced_layout(layout, random_array((1, n), np.complex64, seed=n))
     counts = {(k, m, nn): c for (k, m, nn, _), c in last_record().matmuls.items()}
     assert counts[(FOLD + s, s, 2 * s)] == 5 * s and counts[(FOLD + s, FOLD + s, 512)] == 4 * (s * s // 512)
     assert counts[(s, s, s)] == 4 * (s - s // 2 - 1)   # only the spectrum's exchange-matrix mirrors stay [s, s]
@@ -207,27 +206,35 @@ def test_bluestein_65537_over_full_width_matmuls_at_batch_2():
     layout = algorithms.choose(65537, 2)
     assert layout.inner.algorithm == algorithms.WIDE and layout.inner.factors == (128, 128, 8)
     assert algorithms.choose(70001, 1).inner.factors == (126, 126, 9)      # r up to 12 past 2^16 + 1
-    assert algorithms.choose(99013, 1).inner.algorithm == algorithms.SYMMETRIC   # m = a*a*12 outgrows SBUF
     check_both_directions(random_array((2, 65537), np.complex64, seed=2), "ortho")
 
 
+def test_bluestein_wide_past_the_symmetric_and_cube_forms():
+    """99013 (the symmetric 71 x 40 x 71 before, 6.5x its MODELLED roofline) and 137303 (the cube 65^3, 3.4x) now
+    pad to m = a*a*r with r past 12 (the kernel keeps twelve m-point tiles live, not 27); 99013 forward and
+    inverse, one launch, within the bound."""
+    assert algorithms.choose(99013, 1).inner.factors == (112, 112, 16)
+    assert algorithms.choose(137303, 1).inner.factors == (126, 126, 18)
+    assert algorithms.choose(250007, 1).inner.algorithm == algorithms.CUBE      # past m = 120 x 120 x 30
+    check_both_directions(random_array(99013, np.complex64, seed=5), "forward")
+
+
 @pytest.mark.parametrize("n,a,r,batch", [(513, 16, 4, 2), (2305, 24, 8, 1), (2000, 24, 8, 1), (2701, 30, 6, 3),
-                                         (338, 15, 3, 1), (1537, 16, 12, 2)])
+                                         (338, 15, 3, 1), (1537, 16, 12, 2), (2049, 16, 16, 2), (2650, 15, 24, 1)])
 def test_bluestein_wide_on_small_sides(n, a, r, batch):
     """bluestein_wide on sides the planner does not pick (cheap to emulate): the radix-r stage on all partitions
-    (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3, 8 x 12), one or two slots of it (H = a / L), odd a and r,
-    m = 2n - 2 exactly (513, 2305, 2701, 338, 1537) or above (2000), batches; forward and inverse within the
-    bound."""
-    from trnfft_backends.nki.emulated import simulate
-
+    (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3, 8 x 12, 16 x 8, 24 x 5), one or two slots of it (H = a / L), odd
+    a and r, r past 12, m = 2n - 2 exactly (513, 2305, 2701, 338, 1537, 2049) or above (2000, 2650), batches;
+    forward and inverse within the bound, peak SBUF within the planner's bound (``wide_sbuf_bytes``) and the same
+    at batch 1 (no transform's tiles outlive it)."""
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.WIDE, a * a * r, (a, a, r)))
-    x = random_array((batch, n), np.complex64, seed=n)
-    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
-                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
-        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
-        assert kernel.__name__ == "bluestein_wide_kernel"
-        yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
-        assert error(yr + 1j * yi, ref) <= BOUND
+    kernel = check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n))
+    assert kernel.__name__ == "bluestein_wide_kernel"
+    peak = last_record().peak_sbuf_partition_bytes
+    assert peak <= algorithms.wide_sbuf_bytes(a, r)
+    if batch > 1:
+        check_forced_layout(layout, random_array((1, n), np.complex64, seed=n))
+        assert last_record().peak_sbuf_partition_bytes == peak
 
 
 def test_bluestein_wide_in_an_n_d_program():
