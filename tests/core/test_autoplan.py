@@ -43,9 +43,10 @@ class Candidate:
 
         def execute(x):
             self.inputs.append(x)
-            end = time.perf_counter() + self.delay
-            while time.perf_counter() < end:
-                pass  # CPU work, as the trials count it (a sleep is not)
+            end = time.process_time() + self.delay
+            while time.process_time() < end:
+                pass  # delay seconds of this process's CPU time: the trials count min(wall, CPU), and a
+                # wall-clock spin on a loaded machine gets less CPU than its delay (a sleep gets none)
             y = np.fft.fftn(x, axes=problem.axes) * problem.scale
             return y.astype(problem.output_dtype)
         return types.SimpleNamespace(problem=problem, execute=execute)

@@ -99,11 +99,12 @@ def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
     assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
 
 
-@pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3)])
+@pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3), (5000, 64, 2)])
 def test_bluestein_cube_on_small_sides(n, side, batch):
     """The in-place cube kernel on sides the planner does not pick (cheap to emulate): a PSUM bank holds a whole
     stage, the chirp's last run is short, the last transform's fold rows are partial, an odd side folds rows
-    of unequal halves and mirrors the middle spectrum block; forward and inverse."""
+    of unequal halves and mirrors the middle spectrum block; side 64 stacks re and im on all 128 partitions
+    (the largest stacked side); forward and inverse."""
     from trnfft_backends.nki.emulated import simulate
 
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, side ** 3, (side,) * 3))
@@ -125,6 +126,23 @@ def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits()
     assert algorithms.cube_side(n) == CHIRP_TABLE_SIDE and algorithms.choose(n, 1).inner.algorithm == algorithms.CUBE
     data = fft_cost(n, 1)
     assert data["record"]["launches"] == 1 and data["fft"]["relative_error_vs_float64"] <= BOUND
+
+
+def test_bluestein_cube_stacks_re_and_im_on_partitions_up_to_side_64():
+    """Sides s <= 64 (100003: 59^3) run the cube's matmuls on re and im stacked on partitions (K = 64 + s, one
+    matmul per block, none of the [s, s] four-matmul products) and fold one table twiddle per FFT into the
+    next stage's matmuls; forward and inverse within the bound, one launch. Above 64 (262147: 81^3) the
+    four-matmul form stays."""
+    from trnfft_backends.nki.kernels.bluestein_cube import FOLD, STACK_SIDE
+
+    n = 100003
+    s = algorithms.choose(n, 1).inner.factors[0]
+    assert s == 59 <= STACK_SIDE == FOLD
+    check_both_directions(random_array(n, np.complex64, seed=n), "ortho")
+    counts = {(k, m, nn): c for (k, m, nn, _), c in last_record().matmuls.items()}
+    assert counts[(FOLD + s, s, 2 * s)] == 5 * s and counts[(FOLD + s, FOLD + s, 512)] == 4 * (s * s // 512)
+    assert counts[(s, s, s)] == 4 * (s - s // 2 - 1)   # only the spectrum's exchange-matrix mirrors stay [s, s]
+    assert (s, s, 512) not in counts
 
 
 @pytest.mark.parametrize("n", [1000003])
