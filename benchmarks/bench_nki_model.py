@@ -4,7 +4,7 @@ A plan that implements ``modelled_cost()`` (the NKI backends, through the
 emulator's cost model) is tracked here; every other backend is skipped. All
 times are modelled estimates, not measurements. Problems are "kind:shape",
 1-D transforms along the last axis ("c2c:64x4096" is a batch of 64 complex64
-transforms): one per NKI kernel class, 4099 and 65537 through Bluestein (four-step and six-step
+transforms): one per NKI kernel class, 4099 and 65537 through Bluestein (four-step and a*a*r
 padded lengths, both in SBUF); a third field "2d"/"3d" transforms the last 2 or 3 axes (rfft2
 1024x1024, fft2 256x256, a batch of 8 rfft2 256x256, fftn 64^3).
 """

@@ -10,13 +10,16 @@
 * n = n1*n2*n3, each <= 128: ``six-step`` (the four-step applied twice, in
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
-  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-1, in
-  the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
+  ``bluestein``: a chirp-z convolution through a padded length m >= 2n-2
+  (``bluestein_minimum``), in the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
   or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
   (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
   over m = s^3 transformed in place in SBUF (``cube_side``,
   kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
-  serve: in SBUF when m is a four-step length, through HBM scratch beyond.
+  serve: in SBUF when m is a four-step length, through HBM scratch beyond;
+  up to n = 90113, over m = a*a*r in SBUF with every matmul on up to 128 rows
+  (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
+  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9).
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -64,7 +67,7 @@ class Layout:
         if 0 < self.k_block < self.factors[0]:
             text += f", staged through HBM in blocks of {self.k_block}"
         if self.inner is not None:
-            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE)
+            where = ("in SBUF" if self.inner.algorithm in ("four-step", "tall-four-step", SYMMETRIC, CUBE, WIDE)
                      else "through HBM scratch")
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
@@ -150,11 +153,23 @@ def largest_prime_factor(n: int) -> int:
     return max(largest, n) if n > 1 else largest
 
 
+def bluestein_minimum(n: int) -> int:
+    """The shortest circular convolution that gives Bluestein's n outputs: m = 2n - 2 (n >= 2).
+
+    y_k = c_k sum_j a_j b_(k-j) for 0 <= j, k < n needs the kernel b_l = conj(c_l) at the lags
+    -(n-1) <= l <= n-1. Modulo m = 2n - 2 these 2n - 1 lags fall on distinct residues except l = n-1
+    and l = -(n-1), which share residue n-1; c_l = exp(-+i pi l^2 / n) is even in l, so both carry
+    the same value conj(c_(n-1)) and the wrapped sequence (b_l at l and at m - l) is well defined:
+    the circular convolution equals the linear one at k = 0..n-1 (the input a is zero from n on, so
+    no other lag reaches those outputs). 65537 then pads to 2^17 instead of past it."""
+    return max(1, 2 * n - 2)
+
+
 def bluestein_inner(n: int, batch: int) -> "Layout | None":
-    """The padded length m >= 2n - 1 for Bluestein: among the 7-smooth lengths up to 15% above 2n - 1
-    that the other kernels serve, the one with the smallest estimated time."""
+    """The padded length m >= 2n - 2 (``bluestein_minimum``) for Bluestein: among the 7-smooth lengths up to
+    15% above it that the other kernels serve, the one with the smallest estimated time."""
     best: tuple[float, Layout] | None = None
-    low = 2 * n - 1
+    low = bluestein_minimum(n)
     for m in range(low, min(4 * n, PMAX ** 3) + 1):
         if best is not None and m > 1.15 * low:
             break
@@ -193,24 +208,80 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
 
 
 CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
+WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls on up to 128 rows (bluestein_wide.py)
+WIDE_RADIX = (2, 12)     # r
+
+
+def wide_width(a: int, r: int) -> int:
+    """L, the largest divisor of a with r * L <= 128: the radix-r stage of ``bluestein_wide`` contracts r digits
+    beside L others on the partitions (F_r (x) I_L)."""
+    return max(d for d in divisors_upto(a, PMAX // r))
 
 
 def cube_side(n: int) -> "int | None":
-    """The smallest s <= 128 with s^3 >= 2n - 1: ``bluestein_cube``'s padded length m = s^3 fills an SBUF
-    region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None past n = 2^20."""
+    """The smallest s <= 128 with s^3 >= 2n - 2 (``bluestein_minimum``): ``bluestein_cube``'s padded length
+    m = s^3 fills an SBUF region [s, s^2] (128 KiB per partition at s = 128, of 192) transformed in place; None
+    past n = 2^20."""
     s = 2
-    while s ** 3 < 2 * n - 1:
+    while s ** 3 < bluestein_minimum(n):
         s += 1
     return s if s <= PMAX else None
 
 
+def wide_seconds(a: int, r: int, batch: int) -> float:
+    """Rough engine time of ``bluestein_wide`` over a*a*r: three FFTs at the first transform (the spectrum), two
+    per transform after it, each stage's PSUM result out by the Scalar engine and times a table on GpSimd."""
+    width = wide_width(a, r)
+    hh, f = a // width, a * r
+    full = PSUM_BANK // a
+    down = 8 * (r + hh) * max(2 * a, 64) + 16 * -(-hh * a // PSUM_BANK) * max(min(PSUM_BANK, hh * a), 64)
+    up = 8 * hh * max(2 * r * width, 64) + 8 * r * max(2 * a, 64) + 16 * -(-r // full) * max(full * a, 64)
+    tensor = (batch * (down + up) + down) / TENSOR_HZ
+    ffts = 2 * batch + 1
+    port = (batch * (42 * f + 2 * (f + 60)) + 14 * f) / GPSIMD_HZ
+    scalar = ffts * 6 * f / CHIPS["trn1"].scalar_hz
+    hbm = (16 * batch * a * a * r / 2 + 8 * (2 * a * a + (r * width) ** 2)) / DMA_BYTES_PER_S
+    return max(tensor, port, scalar, hbm)
+
+
+def wide_sbuf_bytes(a: int, r: int) -> int:
+    """Bytes per partition ``bluestein_wide`` keeps live at its peak, an upper bound fitted to the emulator's count
+    (114,696 at 128 x 128 x 8, 154,440 at r = 9, 162,952 at r = 10): 18 tiles of a*r (or H*r*L) columns (natural
+    layout, W4, stage tiles, temporaries), 9 of H*a columns (spectrum, W2, the radix stage's input and output),
+    16 KiB of small tables."""
+    width = wide_width(a, r)
+    hh = a // width
+    return 4 * (18 * max(a * r, hh * r * width) + 9 * hh * a) + 16 * 1024
+
+
+def wide_inner(n: int, batch: int) -> "Layout | None":
+    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 12) for ``bluestein_wide``: the
+    fastest by the rough estimate with the radix stage on at least 64 partitions (r L >= 64: the kernel's point,
+    and where ``wide_sbuf_bytes`` bounds the emulator's count), that fits SBUF (its whole count against trn1's
+    192 KiB) and whose constants keep the HBM target; None past n = 90113 (128 x 128 x 11)."""
+    low = bluestein_minimum(n)
+    target = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
+    options = []
+    for r in range(WIDE_RADIX[0], WIDE_RADIX[1] + 1):
+        for a in range(max(2, math.isqrt(-(-low // r))), PMAX + 1):
+            constants = 8 * n + 8 * (2 * a * a + (r * wide_width(a, r)) ** 2)
+            if a * a * r >= low and 2 * r * wide_width(a, r) >= PMAX and wide_sbuf_bytes(a, r) <= SBUF_PARTITION_BYTES \
+                    and not (
+                    target and constants > 16 * n * batch):
+                options.append((wide_seconds(a, r, batch), a, r))
+    if not options:
+        return None
+    _, a, r = min(options)
+    return Layout(WIDE, a * a * r, (a, a, r))
+
+
 def symmetric_inner(n: int, batch: int) -> "Layout | None":
-    """Bluestein's padded length as m = a*b*a >= 2n - 1 (a, b <= 128) whose working set fits SBUF, with
+    """Bluestein's padded length as m = a*b*a >= 2n - 2 (a, b <= 128) whose working set fits SBUF, with
     g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
     fits (then the convolution goes through HBM)."""
     options = []
     for a in range(2, PMAX + 1):
-        b = max(2, -(-(2 * n - 1) // (a * a)))
+        b = max(2, -(-bluestein_minimum(n) // (a * a)))
         for g in range(min(PMAX // a, max(batch, 1)), 0, -1):
             if b <= PMAX and symmetric_sbuf_bytes(a, b, g) <= SBUF_PARTITION_BYTES:
                 options.append((_symmetric_seconds(a, b, g, batch), a, b, g))
@@ -349,7 +420,7 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
     blue = _bluestein(n, batch, planes)
     if blue is not None:
         return blue
-    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-1 "
+    raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-2 "
                      f"whose transform fits SBUF")
 
 
@@ -377,13 +448,19 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
         if tall is not None and (inner is None or _stacked_bluestein_seconds(*tall.factors) <
                                  _inner_seconds(inner, batch, stacked)):
             inner = tall
+    wide = wide_inner(n, batch)
     if inner is None:
-        return None
+        return Layout("bluestein", n, (n,), 1, wide) if wide is not None else None
     f = inner.factors
     group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
     if inner.algorithm == SYMMETRIC:
         group = inner.group
-    return Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    layout = Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
+    if wide is not None and wide_seconds(wide.factors[0], wide.factors[2], batch) < _bluestein_seconds(layout, batch,
+                                                                                                       planes):
+        # every matmul on up to 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
+        return Layout("bluestein", n, (n,), 1, wide)
+    return layout
 
 
 STACKED_TALL_MAX = 6 * PMAX   # the one-transform in-SBUF Bluestein: n2 in up to six chunks of 128 rows
@@ -397,9 +474,9 @@ def stacked_bluestein_bytes(n1: int, n2: int) -> int:
 
 
 def tall_bluestein_inner(n: int) -> "Layout | None":
-    """A padded length m = n1 * n2 >= 2n - 1 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
+    """A padded length m = n1 * n2 >= 2n - 2 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
     SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
-    low = 2 * n - 1
+    low = bluestein_minimum(n)
     best: tuple[float, Layout] | None = None
     for m in range(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX) + 1):
         if largest_prime_factor(m) > 7:
@@ -445,6 +522,8 @@ def _bluestein_seconds(layout: Layout, batch: int, planes: bool = True) -> float
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
         return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
+    if inner.algorithm == WIDE:
+        return wide_seconds(inner.factors[0], inner.factors[2], batch)
     return _inner_seconds(inner, batch, planes and batch == 1)
 
 

@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import CUBE, PMAX, SYMMETRIC, Layout
+from .algorithms import CUBE, PMAX, SYMMETRIC, WIDE, Layout, wide_width
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
+from .kernels.bluestein_wide import bluestein_wide_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
 from .kernels.four_step_planes import four_step_nested_kernel, four_step_planes_kernel, four_step_stacked_kernel
@@ -61,7 +62,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
         return four_step_square_kernel, (table, layout.factors[0])
     if layout.algorithm == "bluestein":
         kernel = {"four-step": bluestein_sbuf_kernel, "tall-four-step": bluestein_sbuf_stacked_kernel,
-                  SYMMETRIC: bluestein_six_kernel, CUBE: bluestein_cube_kernel}.get(_inner_name(layout), kernel)
+                  SYMMETRIC: bluestein_six_kernel, CUBE: bluestein_cube_kernel,
+                  WIDE: bluestein_wide_kernel}.get(_inner_name(layout), kernel)
         if kernel is bluestein_sbuf_stacked_kernel or (kernel is bluestein_sbuf_kernel and layout.group == 1
                                                        and layout.per_tile == 1):
             return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
@@ -127,7 +129,7 @@ def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, 
     name = layout.algorithm
     if name == "bluestein":
         name = {"four-step": "bluestein-sbuf", SYMMETRIC: "bluestein-six",
-                CUBE: "bluestein-cube"}.get(_inner_name(layout), name)
+                CUBE: "bluestein-cube", WIDE: "bluestein-wide"}.get(_inner_name(layout), name)
     return name, arrays, ints
 
 
@@ -179,16 +181,28 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
             return _bluestein_six_constants(layout.inner, c, scale, layout.group)
         if layout.inner.algorithm == CUBE:
             return _bluestein_cube_constants(layout.inner, c, scale, forward)
-        b = np.zeros(m, np.complex128)
-        b[:n] = np.conj(c)
-        b[m - n + 1:] = np.conj(c[1:])[::-1]
-        spec = np.conj(np.fft.fft(b)) / m      # conj(S): the kernel multiplies conj(A) by it
+        if layout.inner.algorithm == WIDE:
+            return _bluestein_wide_constants(layout.inner, c, scale)
+        spec = np.conj(np.fft.fft(kernel_sequence(c, m))) / m      # conj(S): the kernel multiplies conj(A) by it
         if layout.inner.algorithm in ("four-step", "tall-four-step"):
             return _bluestein_sbuf_constants(layout.inner, c, spec, scale, layout.group, layout.per_tile)
         inner_arrays, inner_ints = _constants(layout.inner, True, 1.0)
         inner_shape = (layout.inner.algorithm, *inner_ints)
         return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
     raise ValueError(f"unknown algorithm {layout.algorithm}")
+
+
+def kernel_sequence(c: np.ndarray, m: int) -> np.ndarray:
+    """Bluestein's convolution kernel wrapped to m >= 2n - 2 points: b[l] = conj(c[l]) and b[m - l] = conj(c[l])
+    for 0 <= l < n, zero between. At m = 2n - 2 both halves hold point n - 1, with the same value (c is even in
+    l: ``algorithms.bluestein_minimum``), so the second assignment leaves it as it is."""
+    n = c.size
+    if m < 2 * n - 2:
+        raise ValueError(f"Bluestein's kernel of n={n} needs m >= {2 * n - 2} points, not {m}")
+    b = np.zeros(m, np.complex128)
+    b[:n] = np.conj(c)
+    b[m - n + 1:] = np.conj(c[1:])[::-1]
+    return b
 
 
 def _bluestein_sbuf_constants(inner: Layout, c: np.ndarray, spec: np.ndarray, scale: float,
@@ -223,6 +237,23 @@ def _bluestein_six_constants(inner: Layout, c: np.ndarray, scale: float, group: 
     return (*_row_pair(c), *f1, *t1, *f2, *ta, *tb, norm), (a, b, group)
 
 
+def _bluestein_wide_constants(inner: Layout, c: np.ndarray, scale: float) -> tuple[tuple, tuple]:
+    """The tables of ``bluestein_wide`` over m = a*a*r (forward inner FFTs; the direction rides on the chirp):
+    the chirp and (s/m, -s/m); F_a; T = w_(a^2)^(c k); F_r (x) I_L; alpha [(s, l), h] = w_m^(s (l + L h));
+    beta [s, k] = w_(a r)^(s k); the 0/1 selection e [s, (s', l)]; w_m^(k l1) [k, l1]."""
+    a, _, r = inner.factors
+    m, width = inner.n, wide_width(a, r)
+    s_l = np.repeat(np.arange(r, dtype=np.int64), width)[:, None]             # s of partition s L + l
+    l_of = np.tile(np.arange(width, dtype=np.int64), r)[:, None]
+    h = np.arange(a // width, dtype=np.int64)[None, :]
+    g = tuple(np.kron(part, np.eye(width, dtype=np.float32)).astype(np.float32) for part in C.dft_pair(r, True))
+    norm = np.tile(np.array([[scale / m, -scale / m]], np.float32), (r * width, 1))
+    e = np.kron(np.eye(r, dtype=np.float32), np.ones((1, width), np.float32))
+    return ((*_row_pair(c), norm, *C.dft_pair(a, True), *C.roots(C.outer_exponents(a, a), a * a, True), *g,
+             *C.roots(s_l * (l_of + width * h), m, True), *C.roots(C.outer_exponents(r, a), a * r, True), e,
+             *C.roots(C.outer_exponents(a, r), m, True)), (a, r, width))
+
+
 def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forward: bool) -> tuple[tuple, tuple]:
     """The tables of ``bluestein_cube`` over m = s^3: F_s, T = w_(s^2)^(pc), A = w_m^(pc), the exchange matrix,
     column blocks 0..s/2 of conj(S) s/m in the first FFT's output layout ([k3, k1 s + k2] holds
@@ -230,10 +261,7 @@ def _bluestein_cube_constants(inner: Layout, c: np.ndarray, scale: float, forwar
     s = inner.factors[0]
     m, width, n = inner.n, s * s, c.size
     half, rows = (width + 1) // 2, FOLD + -(-n // width)
-    b = np.zeros(m, np.complex128)
-    b[:n] = np.conj(c)
-    b[m - n + 1:] = np.conj(c[1:])[::-1]
-    table = (np.conj(np.fft.fft(b)) * (scale / m)).reshape(s, s, s)     # [k3, k2, k1]
+    table = (np.conj(np.fft.fft(kernel_sequence(c, m))) * (scale / m)).reshape(s, s, s)     # [k3, k2, k1]
     blocks = np.ascontiguousarray(table[:, :, :s // 2 + 1].transpose(0, 2, 1).reshape(s, -1))   # [k3, k1 s + k2]
     base = np.zeros(rows, np.int64)          # the point each folded row starts at (unused rows: 0)
     h = rows - FOLD

@@ -51,31 +51,45 @@ def test_batches_run_in_one_launch(batch, n):
 
 
 @pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_stacked_kernel"),
-                                            (4099, 2, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_six_kernel"),
-                                            (4099, 64, "bluestein_six_kernel"),
+                                            (4099, 2, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_wide_kernel"),
+                                            (4099, 64, "bluestein_six_kernel"), (65521, 1, "bluestein_wide_kernel"),
                                             (8191, 1, "bluestein_sbuf_stacked_kernel"),
                                             (8191, 2, "bluestein_sbuf_square_kernel"),
                                             (8193, 64, "bluestein_six_kernel"),
                                             (8193, 1, "bluestein_sbuf_stacked_kernel"),
-                                            (8193, 2, "bluestein_kernel"), (65521, 1, "bluestein_kernel")])
+                                            (8193, 2, "bluestein_sbuf_square_kernel"),
+                                            (12289, 2, "bluestein_wide_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
     """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
     fits; otherwise in SBUF when the padded length is a four-step (m <= 16384: one transform per tile on stacked
     re/im planes, several per tile apart, 128 x 128 reading one DFT matrix for both FFTs) or, at batch 1, a
-    tall four-step (m <= 128 x 768 where it fits SBUF); through HBM scratch beyond. 8191 is in the listed
-    lengths (accuracy)."""
+    tall four-step (m <= 128 x 768 where it fits SBUF); up to 65537 over m = a*a*r with every matmul on up to 128
+    rows where estimated faster (bluestein_wide). The HBM-scratch kernel is tested at a forced layout
+    (test_bluestein_over_exactly_2n_minus_2). 8191 is in the listed lengths (accuracy)."""
     layout = algorithms.choose(n, batch)
-    assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 1
+    assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 2
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
-@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (8193, 2), (32771, 1)])
+@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (12289, 2), (32771, 1)])
 def test_bluestein_in_sbuf_and_through_hbm(n, batch):
     """4099 at batch 1 (stacked planes, no product on the Vector engine) and 2 (two per tile, 84 x 98), 8191 at
-    batch 2 (128 x 128, one DFT matrix), 8193 at batch 1 (stacked planes over a tall 84 x 196: n2 in two chunks)
-    and 2 (HBM scratch, radix inner), 32771 at batch 1 (112 x 588: five chunks, two PSUM banks of columns):
-    all within BOUND."""
+    batch 2 (128 x 128, one DFT matrix), 8193 at batch 1 (stacked planes over 128 x 128 = 2n - 2), 12289 at
+    batch 2 (bluestein_wide over 112 x 112 x 2), 32771 at batch 1 (bluestein_wide over 115 x 115 x 5): all within
+    BOUND."""
     check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), NORMS[(n + batch) % 3])
+
+
+def test_stacked_bluestein_over_a_tall_inner_of_five_chunks():
+    """32771 over the tall 112 x 588 (the planner now prefers bluestein_wide there): five chunks of n2, two PSUM
+    banks of columns, one transform on stacked re/im planes; within the bound."""
+    layout = algorithms.Layout("bluestein", 32771, (32771,), inner=algorithms.Layout("tall-four-step", 65856, (112, 588)),
+                               per_tile=1)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    assert kernel.__name__ == "bluestein_sbuf_stacked_kernel"
+    x = random_array((1, 32771), np.complex64, seed=32771)
+    (y2,) = emulated.simulate(kernel, x.real.astype(np.float32), x.imag.astype(np.float32), *args)
+    assert error(y2[0] + 1j * y2[1], np.fft.fft(x.astype(np.complex128))) <= BOUND
 
 
 def test_stacked_bluestein_without_a_partial_row_and_over_a_batch():
@@ -97,6 +111,42 @@ def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
     assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (59, 59, 59)
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == "bluestein_cube_kernel"
     assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
+
+
+def test_bluestein_pads_to_2n_minus_2():
+    """The kernel sequence is even, so m = 2n - 2 suffices (algorithms.bluestein_minimum): 8193 and 65537
+    pad to 2^14 and 2^17."""
+    assert algorithms.bluestein_minimum(8193) == 16384 and algorithms.cube_side(2**20 - 3) == 128
+    assert algorithms.choose(8193, 1).inner.n == 16384 and algorithms.choose(65537, 1).inner.n == 2**17
+    b = arguments.kernel_sequence(constants.chirp(129, True), 256)
+    assert np.array_equal(b[1:], b[1:][::-1])
+    with pytest.raises(ValueError):
+        arguments.kernel_sequence(constants.chirp(129, True), 255)
+
+
+def _bluestein_at(inner, per_tile=0, group=1):
+    return algorithms.Layout("bluestein", inner.n // 2 + 1, (inner.n // 2 + 1,), group, inner, per_tile=per_tile)
+
+
+@pytest.mark.parametrize("layout,batch", [
+    (_bluestein_at(algorithms.Layout("four-step", 256, (16, 16)), per_tile=1), 2),
+    (_bluestein_at(algorithms.Layout(algorithms.SYMMETRIC, 256, (4, 16, 4), 2), group=2), 3),
+    (_bluestein_at(algorithms.Layout("six-step", 256, (4, 8, 8), 8, k_block=4)), 2),
+    (_bluestein_at(algorithms.Layout(algorithms.CUBE, 1728, (12, 12, 12))), 2)],
+    ids=["stacked", "symmetric", "hbm-scratch", "cube"])
+def test_bluestein_over_exactly_2n_minus_2(layout, batch):
+    """Each Bluestein kernel over m = 2n - 2 exactly (n = 129 and 865, forced): point n - 1 of the wrapped
+    kernel is reached from both sides and must be counted once; forward and inverse within the bound."""
+    from trnfft_backends.nki.emulated import simulate
+
+    n = layout.n
+    x = random_array((batch, n), np.complex64, seed=n + batch)
+    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
+                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
+        out = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        yr, yi = out[0] if arguments.returns_stacked_planes(kernel) else out
+        assert error(yr + 1j * yi, ref) <= BOUND
 
 
 @pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3), (5000, 64, 2)])
@@ -151,13 +201,41 @@ def test_bluestein_cube_at_a_million(n):
     check_both_directions(random_array(n, np.complex64, seed=n), "backward")
 
 
-@pytest.mark.parametrize("batch", [3])
-def test_bluestein_in_sbuf_with_a_partial_last_tile(batch):
-    """65537 through the symmetric six-step with transforms stacked on partition blocks: the last tile holds
-    fewer transforms than the stacking; forward and inverse, one launch, within the bound."""
-    layout = algorithms.choose(65537, batch)
-    assert layout.inner.algorithm == algorithms.SYMMETRIC and batch % layout.group
-    check_both_directions(random_array((batch, 65537), np.complex64, seed=batch), "ortho")
+def test_bluestein_65537_over_full_width_matmuls_at_batch_2():
+    """65537 pads to 2^17 = 128 x 128 x 8 (bluestein_wide): the spectrum once, then two transforms; forward and
+    inverse, one launch, within the bound."""
+    layout = algorithms.choose(65537, 2)
+    assert layout.inner.algorithm == algorithms.WIDE and layout.inner.factors == (128, 128, 8)
+    assert algorithms.choose(70001, 1).inner.factors == (126, 126, 9)      # r up to 12 past 2^16 + 1
+    assert algorithms.choose(99013, 1).inner.algorithm == algorithms.SYMMETRIC   # m = a*a*12 outgrows SBUF
+    check_both_directions(random_array((2, 65537), np.complex64, seed=2), "ortho")
+
+
+@pytest.mark.parametrize("n,a,r,batch", [(513, 16, 4, 2), (2305, 24, 8, 1), (2000, 24, 8, 1), (2701, 30, 6, 3),
+                                         (338, 15, 3, 1), (1537, 16, 12, 2)])
+def test_bluestein_wide_on_small_sides(n, a, r, batch):
+    """bluestein_wide on sides the planner does not pick (cheap to emulate): the radix-r stage on all partitions
+    (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3, 8 x 12), one or two slots of it (H = a / L), odd a and r,
+    m = 2n - 2 exactly (513, 2305, 2701, 338, 1537) or above (2000), batches; forward and inverse within the
+    bound."""
+    from trnfft_backends.nki.emulated import simulate
+
+    layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.WIDE, a * a * r, (a, a, r)))
+    x = random_array((batch, n), np.complex64, seed=n)
+    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
+                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
+        assert kernel.__name__ == "bluestein_wide_kernel"
+        yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        assert error(yr + 1j * yi, ref) <= BOUND
+
+
+def test_bluestein_wide_in_an_n_d_program():
+    """The wide kernel as one step of a multi-axis program (fft2 over (3, 32771)): within the bound."""
+    x = random_array((3, 32771), np.complex64, seed=7)
+    assert algorithms.choose(32771, 3, planes=False).inner.algorithm == algorithms.WIDE
+    y = numpy_fft.fft2(x, backend="nki-simulator")
+    assert error(y, np.fft.fft2(x.astype(np.complex128))) <= BOUND
 
 
 @pytest.mark.parametrize("m,start,stop,shift", [(6 * 7, 1, 20, 22), (6 * 7, 1, 2, 40), (5 * 8, 3, 17, 11),

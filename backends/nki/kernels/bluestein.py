@@ -5,7 +5,7 @@ jk = (j^2 + k^2 - (k - j)^2) / 2 turns the DFT into a convolution:
 
     y_k = c_k * sum_j (x_j c_j) conj(c_(k-j)),
 
-computed as a circular convolution of length m >= 2n - 1, a length the
+computed as a circular convolution of length m >= 2n - 2, a length the
 four-step or six-step kernel serves. The inverse FFT of the convolution
 is a forward one between conjugations, so one set of constants serves both:
 

@@ -1,7 +1,7 @@
 """Bluestein for long lengths (n up to 2^20) in SBUF: the padded length m = s^3 transformed in place.
 
 The convolution of ``bluestein.py`` (a = pad(x c); P = conj(FFT(a)) conj(S) s/m;
-y = conj(FFT(P)) c) over m = s^3 >= 2n - 1 (s <= 128): the m points fill one
+y = conj(FFT(P)) c) over m = s^3 >= 2n - 2 (s <= 128): the m points fill one
 SBUF region [s, s^2] (16 MiB at s = 128, two thirds of trn1's SBUF) and every stage
 writes its result over the cells it read, so nothing is staged through HBM:
 

@@ -161,18 +161,22 @@ def fft_sbuf(tile: tuple, consts: tuple, a: int, b: int, g: int) -> None:
     transform_columns(tile[0], tile[1], f1, x2[0].reshape((rows, b * a)), x2[1].reshape((rows, b * a)))
 
 
-def _kernel_sequence(chirp: tuple, n: int, a: int, b: int, g: int) -> tuple:
-    """b = conj(c) at 0..n-1 and (-1)^n conj(c[1..n-1]) at m-n+1..m-1 (c[j] = c[-j], c[j + n] = (-1)^n c[j]),
-    on every partition block."""
-    m = a * b * a
+def kernel_sequence_tile(chirp: tuple, n: int, m: int, blocks: int = 1) -> tuple:
+    """b = conj(c) at 0..n-1 and (-1)^n conj(c[f]) at m-n+f (f < n; c[j] = c[-j], c[j + n] = (-1)^n c[j]),
+    on each of ``blocks`` partition blocks of the row-major chirp tile (m points per block). The wrapped half
+    starts past point n-1: at m = 2n - 2 its first point f = 1 would land on n-1, which the direct half already
+    holds with the same value (algorithms.bluestein_minimum)."""
     sign = -1.0 if n % 2 else 1.0
-    shifted = _pair((g * a, a * b))
+    start = max(1, 2 * n - m)       # the first f whose point m - n + f lies past n - 1
+    shape = chirp[0].shape
+    rows = shape[0] // blocks
+    shifted = _pair(shape)
     for part in range(2):
         nisa.memset(dst=shifted[part], value=0.0)
-        for t in range(g):
-            if n > 1:
-                shift_copy(shifted[part], chirp[part], 1, n, m - n, base=t * a)
-    kern = _pair((g * a, a * b))
+        for t in range(blocks):
+            if start < n:
+                shift_copy(shifted[part], chirp[part], start, n, m - n, base=t * rows)
+    kern = _pair(shape)
     # re = shifted_re * sign + c_re, im = shifted_im * (-sign) - c_im
     nisa.scalar_tensor_tensor(dst=kern[0], data=shifted[0], op0=nl.multiply, operand0=sign, op1=nl.add,
                               operand1=chirp[0])
@@ -184,7 +188,7 @@ def _kernel_sequence(chirp: tuple, n: int, a: int, b: int, g: int) -> tuple:
 def spectrum(chirp: tuple, consts: tuple, norm: Any, n: int, a: int, b: int, g: int) -> tuple:
     """conj(FFT(b)) * s/m on chip, in the FFT's output layout on every block; ``norm`` is the [g*a, 1] tile
     of s/m."""
-    kern = _kernel_sequence(chirp, n, a, b, g)
+    kern = kernel_sequence_tile(chirp, n, a * b * a, g)
     fft_sbuf(kern, consts, a, b, g)
     spec = _pair((g * a, a * b))
     nisa.tensor_scalar(dst=spec[0], data=kern[0], op0=nl.multiply, operand0=norm[:, 0:1])

@@ -35,6 +35,7 @@ from .bluestein import bluestein, zero_tail
 from .bluestein_sbuf import bluestein_sbuf
 from .bluestein_cube import bluestein_cube, load_bluestein_cube
 from .bluestein_six import bluestein_six, load_bluestein_six
+from .bluestein_wide import bluestein_wide, wide_constants
 from .cplx import constant_slice, load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
 from .mirror import anti_identity, combine
@@ -75,6 +76,8 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
                        load_table(a[10], a[11]), load_table(a[12], a[13]), *ints)
     elif algorithm == "bluestein-six":
         bluestein_six(x[0], x[1], y[0], y[1], *load_bluestein_six(a), *ints)
+    elif algorithm == "bluestein-wide":
+        bluestein_wide(x[0], x[1], y[0], y[1], (a[0], a[1]), a[2], wide_constants(a[3:], *ints), *ints)
     elif algorithm == "bluestein-cube":
         bluestein_cube(x[0], x[1], y[0], y[1], load_bluestein_cube(a), *ints)
     else:
