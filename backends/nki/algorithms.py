@@ -1,7 +1,9 @@
 """Which kernel computes a 1-D transform of length n, with which factors and packing.
 
-* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch);
-* n = n1*n2, n1, n2 <= 128: ``four-step``;
+* n <= 128: ``small`` (one DFT matmul, block-diagonal packing of the batch, as many transforms per tile
+  as the HBM target and the estimate allow);
+* n = n1*n2, n1, n2 <= 128: ``four-step`` (at batch >= 64, fewer transforms per step-1 tile where
+  I_g (x) F1 would break the HBM target: 129..255);
 * n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows),
   unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
@@ -39,7 +41,7 @@ from .kernels.cplx import PSUM_BANK
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
-GPSIMD_HZ = CHIPS["trn1"].gpsimd_hz
+GPSIMD_HZ, SCALAR_HZ = CHIPS["trn1"].gpsimd_hz, CHIPS["trn1"].scalar_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
 
 
@@ -78,8 +80,8 @@ def divisors_upto(n: int, limit: int) -> list[int]:
     return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
 
 
-def _four_step_seconds(n1: int, n2: int, batch: int) -> float:
-    group = min(PMAX // n1, batch)
+def _four_step_seconds(n1: int, n2: int, batch: int, group: int = 0) -> float:
+    group = group or min(PMAX // n1, batch)
     groups = math.ceil(batch / group)
     per_tile = group * max(1, PSUM_BANK // (group * n1))
     tiles = math.ceil(batch / per_tile)
@@ -95,6 +97,26 @@ def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
     if not pairs:
         return None
     return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
+
+
+def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
+    """The batched four-step's tables: I_group (x) F1, the twiddles [n2, group n1] and F2, (re, im) each."""
+    return 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
+
+
+def four_step_packing(n: int, batch: int) -> tuple[int, int, int] | None:
+    """(n1, n2, transforms per step-1 tile) of the batched four-step, the fastest by the estimate among those
+    whose tables keep the HBM target, or None: I_g (x) F1 grows as g^2, so just above 128 points (129 = 3 x 43
+    at batch 64: 42 per tile, 2.40x the minimum) fewer transforms per tile or the other factor order."""
+    options = []
+    for n2 in divisors_upto(n, PMAX):
+        n1 = n // n2
+        if not (1 < n1 <= PMAX and n2 > 1):
+            continue
+        for group in range(1, min(PMAX // n1, batch) + 1):
+            if not _over_hbm_target(n, batch, _four_step_constant_bytes(n1, n2, group)):
+                options.append((_four_step_seconds(n1, n2, batch, group), -n2, -group, n1, n2, group))
+    return min(options)[3:] if options else None
 
 
 SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
@@ -354,10 +376,58 @@ def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
     return min(pairs, key=lambda p: _tall_seconds(p[0], p[1], batch)) if pairs else None
 
 
-def _over_hbm_target(n: int, batch: int, constant_bytes: int) -> bool:
-    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies)."""
+def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:
+    """Whether constants of this size break the HBM target (<= 2x input + output, where it applies);
+    ``minimum``: the input + output bytes when not 16 n batch (complex64 in and out)."""
     applies = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
-    return applies and 16 * n * batch + constant_bytes > 2 * 16 * n * batch
+    minimum = minimum or 16 * n * batch
+    return applies and minimum + constant_bytes > 2 * minimum
+
+
+def small_constant_bytes(n: int, group: int, kind: str = "c2c") -> int:
+    """Bytes of the ``small`` kernel's table for ``group`` transforms per tile (``arguments.small_table``):
+    c2c the block-diagonal DFT matrix (Re, Im; an even n by each block's left half and the signs, since
+    F[j, k + n/2] = (-1)^j F[j, k]); r2c one halfcomplex matrix [g n, g n] (the real and the nonzero imaginary
+    columns); c2r (C, S) [g (n//2+1), g n], an even n by the left halves and the signs."""
+    w = group * n
+    if kind == "r2c":
+        return 4 * w * w
+    rows = group * (n // 2 + 1) if kind == "c2r" else w
+    if n % 2:
+        return 8 * rows * w
+    return 4 * rows * (w + 1)
+
+
+def small_minimum_bytes(n: int, batch: int, kind: str = "c2c") -> int:
+    """Input + output bytes of ``batch`` transforms of n points: complex64 both ways, or float32 one way."""
+    return batch * (16 * n if kind == "c2c" else 4 * n + 8 * (n // 2 + 1))
+
+
+def _small_seconds(n: int, group: int, batch: int, kind: str) -> float:
+    """Rough time of the ``small`` kernel: rows of ``group`` transforms in tiles of 128 rows (a ragged last row
+    apart), per tile a load per input part, its matmuls, a PSUM evacuation and a store per output part."""
+    full, rest = divmod(batch, group)
+    tiles = -(-full // PMAX) + (1 if rest else 0)
+    parts_in, parts_out = {"c2c": (2, 2), "r2c": (1, 2), "c2r": (2, 1)}[kind]
+    products = 1 if kind == "r2c" else parts_in * parts_out
+    width = group * n
+    tensor = tiles * products * 4 * max(width, 64)
+    scalar = tiles * parts_out * max(width, 64) + 3 * max(width, 64)
+    dma = ((small_minimum_bytes(n, batch, kind) + small_constant_bytes(n, group, kind)) / DMA_BYTES_PER_S
+           + (1 + tiles * (parts_in + parts_out)) * DMA_FIXED_S)
+    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
+
+
+def small_group(n: int, batch: int, kind: str = "c2c") -> int:
+    """Transforms per tile of the ``small`` kernel: the fastest by the estimate among those whose table keeps
+    the HBM target where it applies. Packing more transforms per tile saves matmul columns only up to 64
+    (the Tensor engine's minimum moving size) and tiles only past 128 rows, while the block-diagonal table
+    grows as the square: at batch 64, n = 1..64 read a table up to 65x the data with a full tile (g = 128 // n)."""
+    most = min(PMAX // n, max(batch, 1))
+    minimum = small_minimum_bytes(n, batch, kind)
+    allowed = [g for g in range(1, most + 1)
+               if not _over_hbm_target(n, batch, small_constant_bytes(n, g, kind), minimum)] or [1]
+    return min(allowed, key=lambda g: (_small_seconds(n, g, batch, kind), -g))
 
 
 def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
@@ -389,22 +459,51 @@ def choose_2d(n1: int, n2: int, batch: int) -> Layout:
     return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across)
 
 
-def pack_2d(n1: int, width: int, images: int) -> tuple[int, int]:
-    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile: as many as 128 rows
-    and 128 input columns hold, no more than the images need (``kernels/plane.py``)."""
-    group = max(1, min(PMAX // n1, images)) if n1 <= PMAX else 1
-    across = max(1, min(PMAX // width, -(-max(images, 1) // group))) if width <= PMAX else 1
-    return group, across
+@lru_cache(maxsize=1024)
+def pack_2d(n1: int, width: int, images: int, width_out: int = 0, image_bytes: int = 0) -> tuple[int, int]:
+    """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile (``kernels/plane.py``):
+    at most as many as 128 rows and 128 input columns hold, no more than the images need, the fastest by a
+    rough estimate among those whose block-diagonal matrices I_group (x) F1 and I_across (x) F2 (read on every
+    call, growing as the square of the packing) keep the HBM target where it applies. ``width_out``: the
+    output columns (r2c, c2r); ``image_bytes``: input + output bytes of one image (16 n1 width: c2c)."""
+    if n1 > PMAX or width > PMAX:
+        return (1 if n1 > PMAX else max(1, min(PMAX // n1, images))), 1
+    width_out = width_out or width
+    images = max(images, 1)
+    minimum = (image_bytes or 16 * n1 * width) * images
+    options = []
+    for group in range(1, min(PMAX // n1, images) + 1):
+        for across in range(1, min(PMAX // width, -(-images // group)) + 1):
+            table = 8 * ((group * n1) ** 2 + across * across * width * width_out)
+            if not _over_hbm_target(n1 * width, images, table, minimum):
+                options.append((_plane_seconds(n1, width, group, across, images, table + minimum), -group * across,
+                                group, across))
+    if not options:
+        return 1, 1
+    return min(options)[2:]
+
+
+def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, hbm: int) -> float:
+    """Rough time of ``kernels/plane.py`` for [n1, width] images, ``group`` x ``across`` per tile, ``hbm`` bytes
+    moved: two complex matmul stages and two PSUM evacuations per tile, a load and a store per part (the full
+    stacks by one access pattern; a short last stack by one more)."""
+    tiles = -(-images // (group * across))
+    ragged = 1 if images % (group * across) % group else 0
+    tensor = tiles * 16 * (max(group * n1, 64) + max(across * width, 64))
+    scalar = tiles * 2 * (max(group * n1, 64) + max(across * width, 64))
+    dma = hbm / DMA_BYTES_PER_S + (4 + 4 * (tiles + ragged)) * DMA_FIXED_S
+    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
 
 
 @lru_cache(maxsize=4096)
-def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
+def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> Layout:
     """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError. ``planes``: a kernel
-    of its own on stacked re/im planes may serve (not a step of a multi-step program)."""
+    of its own on stacked re/im planes may serve (not a step of a multi-step program); ``kind``: c2c, or r2c
+    / c2r for n <= 128 (the packed real kernels)."""
     if not 1 <= n <= MAX_POINTS:
         raise ValueError(f"n={n}: the NKI kernels take 1 <= n <= {MAX_POINTS}")
     if n <= PMAX:
-        return Layout("small", n, (n,), min(PMAX // n, max(batch, 1)))
+        return Layout("small", n, (n,), small_group(n, batch, kind))
     layout = _factored(n, batch)
     if layout is not None and layout.algorithm == "tall-four-step":
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
@@ -413,6 +512,11 @@ def choose(n: int, batch: int = 1, planes: bool = True) -> Layout:
         tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
+    if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(
+            n, batch, _four_step_constant_bytes(layout.factors[0], layout.factors[1], layout.group))):
+        packing = four_step_packing(n, batch)
+        if packing is not None:
+            layout = Layout("four-step", n, packing[:2], packing[2])
     if layout is not None:
         if planes and batch == 1 and layout.algorithm == "four-step":
             return replace(layout, per_tile=1)      # one transform per launch: the stacked-plane kernels

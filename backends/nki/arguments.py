@@ -29,22 +29,50 @@ from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kern
 
 def real_kernel_arguments(kind: str, layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
     """(kernel, arguments after the input parts) of an r2c or c2r plan (n <= 128)."""
-    n, group = layout.n, layout.group
+    table = small_table(kind, layout.n, layout.group, forward, scale)
+    if kind == "r2c":
+        return small_rfft_kernel, (table, layout.group)
+    return small_irfft_kernel, (table, layout.group, layout.n)
+
+
+def small_table(kind: str, n: int, group: int, forward: bool, scale: float) -> np.ndarray:
+    """The one table of the ``small`` kernel (``kernels/small.py`` makes its matrices from it on chip) for
+    ``group`` transforms per tile, every matrix block-diagonal I_group (x) A:
+
+    * c2c: A = F [n, n] (Re, Im); c2r: A = (C, S) [n//2+1, n], the real output's cosine and sine weights;
+      an even n as every block's left half and the row signs s (A[r, k + n/2] = s_r A[r, k]: (-1)^r for
+      both), [L(Re) | L(Im) | s], half the bytes; an odd n whole, [Re | Im];
+    * r2c: the halfcomplex matrix [Re F[:, 0:h] | Im F[:, 1:n-h+1]] (h = n//2+1; the imaginary columns left
+      out, the DC bin's and an even n's Nyquist bin's, are zero): n columns, one matmul per tile."""
     half = n // 2 + 1
     if kind == "r2c":
-        f = C.block_diagonal(C.roots(C.outer_exponents(n, half), n, forward, scale), group)
-        return small_rfft_kernel, (*f, group)
+        re, im = C.roots(C.outer_exponents(n, half), n, forward, scale)
+        return _table(list(C.block_diagonal((np.concatenate([re, im[:, 1:n - half + 1]], axis=1),), group)))
+    if kind == "c2c":
+        parts = C.dft_pair(n, forward, scale)
+    else:
+        parts = c2r_weights(n, forward, scale)
+    if n % 2:
+        return _table(list(C.block_diagonal(parts, group)))
+    rows = parts[0].shape[0]
+    sign = np.tile((1.0 - 2.0 * (np.arange(rows) % 2)).reshape(-1, 1), (group, 1))
+    return _table([*C.block_diagonal(tuple(p[:, :n // 2] for p in parts), group), sign])
+
+
+def c2r_weights(n: int, forward: bool, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(C, S) [n//2+1, n] with y = Re(X) C + Im(X) S the real inverse of a onesided spectrum X: the bins that
+    stand for their mirror images doubled, the imaginary parts of the DC (and an even n's Nyquist) bin
+    ignored, as torch/NumPy do."""
+    half = n // 2 + 1
     re, im = C.roots(C.outer_exponents(half, n), n, forward)
     weight = np.full((half, 1), 2.0)
     weight[0] = 1.0
     im = im.copy()
-    im[0] = 0.0                      # the imaginary part of the DC bin is ignored, as torch/NumPy do
+    im[0] = 0.0
     if n % 2 == 0:
         weight[-1] = 1.0
-        im[-1] = 0.0                 # ... and of the Nyquist bin
-    c = (scale * weight * re).astype(np.float32)
-    s_neg = (-scale * weight * im).astype(np.float32)
-    return small_irfft_kernel, (*C.block_diagonal((c, s_neg), group), group)
+        im[-1] = 0.0
+    return (scale * weight * re).astype(np.float32), (-scale * weight * im).astype(np.float32)
 
 
 def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, tuple]:
@@ -136,8 +164,7 @@ def c2c_parts(layout: Layout, forward: bool, scale: float) -> tuple[str, tuple, 
 def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tuple]:
     """(constant arrays, integer shape arguments) of a layout's kernel."""
     if layout.algorithm == "small":
-        f = C.block_diagonal(C.dft_pair(layout.n, forward, scale), layout.group)
-        return f, (layout.group,)
+        return (small_table("c2c", layout.n, layout.group, forward, scale),), (layout.group,)
     if layout.algorithm == "fft2":
         n1, n2 = layout.factors
         across = layout.per_tile // layout.group

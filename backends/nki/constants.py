@@ -31,9 +31,9 @@ def dft_pair(n: int, forward: bool, scale: float = 1.0) -> Pair:
     return roots(outer_exponents(n, n), n, forward, scale)
 
 
-def block_diagonal(pair: Pair, copies: int) -> Pair:
-    """I_copies (x) F: ``copies`` independent transforms in one [copies*n, copies*n] matmul."""
-    return tuple(np.kron(np.eye(copies, dtype=np.float32), m).astype(np.float32) for m in pair)  # type: ignore[return-value]
+def block_diagonal(pair: tuple[np.ndarray, ...], copies: int) -> tuple[np.ndarray, ...]:
+    """I_copies (x) F for each part: ``copies`` independent transforms in one [copies*n, copies*n] matmul."""
+    return tuple(np.kron(np.eye(copies, dtype=np.float32), m).astype(np.float32) for m in pair)
 
 
 def tiled(pair: Pair, copies: int) -> Pair:

@@ -45,7 +45,7 @@ class FFTPlan:
             self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                              problem.scale)
         elif len(problem.axes) == 1 and (problem.kind == "c2c" or n <= algorithms.PMAX):
-            self.layout = algorithms.choose(n, images)
+            self.layout = algorithms.choose(n, images, kind=problem.kind)
             if problem.kind == "c2c":
                 self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                                  problem.scale)

@@ -32,7 +32,7 @@ import numpy as np
 
 from . import constants as C
 from .algorithms import PMAX, choose, divisors_upto, four_step_factors, pack_2d
-from .arguments import c2c_parts, real_kernel_arguments
+from .arguments import c2c_parts, c2r_weights, real_kernel_arguments
 from .kernels.cplx import PSUM_BANK
 
 Step = tuple[tuple, tuple]  # (spec, constant arrays)
@@ -120,8 +120,8 @@ def _packed(*arrays: np.ndarray) -> np.ndarray:
 def r2c_step(n: int, rows: int, scale: float) -> Step:
     """The real forward transform of ``rows`` rows of n points (the input already marshalled)."""
     if n <= PMAX:
-        kernel, args = real_kernel_arguments("r2c", choose(n, max(rows, 1)), True, scale)
-        return ("r2c-small", args[2], n // 2 + 1), args[:2]
+        kernel, args = real_kernel_arguments("r2c", choose(n, max(rows, 1), kind="r2c"), True, scale)
+        return ("r2c-small", args[1], n // 2 + 1), args[:1]
     fused = _real_four_step("r2c", n, rows, scale)
     if fused is not None:
         return fused
@@ -148,8 +148,8 @@ def r2c_step(n: int, rows: int, scale: float) -> Step:
 def c2r_step(n: int, rows: int, scale: float) -> Step:
     """The inverse of ``r2c_step``: onesided spectra [rows (even for odd n > 128), n//2+1] to n real points."""
     if n <= PMAX:
-        kernel, args = real_kernel_arguments("c2r", choose(n, max(rows, 1)), False, scale)
-        return ("c2r-small", args[2], n), args[:2]
+        kernel, args = real_kernel_arguments("c2r", choose(n, max(rows, 1), kind="c2r"), False, scale)
+        return ("c2r-small", args[1], n), args[:1]
     fused = _real_four_step("c2r", n, rows, scale) if n % 2 == 0 else None
     if fused is not None:
         return fused
@@ -339,7 +339,8 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
     half = n2 // 2 + 1
     w_in = half if kind == "c2r" else n2
     w_out = half if kind == "r2c" else n2
-    group, across = pack_2d(n1, w_in, images)
+    image_bytes = n1 * (16 * n2 if kind == "c2c" else 4 * n2 + 8 * half)   # input + output of one image
+    group, across = pack_2d(n1, w_in, images, w_out, image_bytes)
     f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
     f2: tuple
     if kind == "c2c":
@@ -347,15 +348,7 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
     elif kind == "r2c":
         f2 = C.roots(np.outer(np.arange(n2, dtype=np.int64), np.arange(half, dtype=np.int64)), n2, True)
     else:
-        weight = np.full((half, 1), 2.0)
-        weight[0] = 1.0
-        if n2 % 2 == 0:
-            weight[-1] = 1.0
-        g_re, g_im = C.roots(np.outer(np.arange(half, dtype=np.int64), np.arange(n2, dtype=np.int64)), n2, False)
-        g_im[0] = 0.0
-        if n2 % 2 == 0:
-            g_im[-1] = 0.0   # the imaginary parts of the DC and Nyquist bins are ignored, as torch does
-        f2 = ((weight * g_re).astype(np.float32), (-weight * g_im).astype(np.float32))
+        f2 = c2r_weights(n2, False, 1.0)
     if f2:
         f2 = C.block_diagonal(f2, across)
     return ("plane", kind, n1, group, across, w_out, scale), (*f1, *f2)

@@ -33,6 +33,8 @@ one pass over HBM besides the DFT matrices.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..engine import nisa, nki, nl
 from .cplx import negated, psum, sbuf
 
@@ -88,10 +90,28 @@ def _spans(base: int, stacks: int, group: int, count: int, n1: int, lo: int, siz
     return out
 
 
+def _runs(spans: list, size: int) -> list:
+    """``_spans`` grouped into runs (first stack, first HBM row, stacks, rows): the stacks with all ``size``
+    rows are one run (one DMA per part: consecutive stacks are ``group`` images apart in HBM), a short last
+    stack its own."""
+    full = [s for s in spans if s[2] == size]
+    runs = [(full[0][0], full[0][1], len(full), size)] if full else []
+    return runs + [(v, r0, 1, n) for v, r0, n in spans if n != size]
+
+
+def _stacks(part: Any, r0: int, rows: int, stacks: int, step: int) -> Any:
+    """Rows r0.. of ``stacks`` stacks of the HBM [R, w] ``part``, ``step`` rows apart, as one access pattern
+    [rows, (stack, w)] (D/nki/deep-dives/nki-aps.html)."""
+    w = part.shape[1]
+    if stacks == 1:
+        return part[r0:r0 + rows, :]
+    return part.ap(pattern=[[w, rows], [step * w, stacks], [1, w]], offset=r0 * w)
+
+
 def _load_tile(x: tuple, base: int, stacks: int, group: int, count: int, n1: int) -> list:
     """The tile's images as row blocks of [rows, stacks * w_in] (re, im) SBUF tiles: stack v (images
-    base + v*group ..) in columns v*w_in.., its images' rows on the partitions; zeros where a ragged last
-    stack has no image."""
+    base + v*group ..) in columns v*w_in.., its images' rows on the partitions, the full stacks by one DMA
+    per part; zeros where a ragged last stack has no image."""
     w_in = x[0].shape[1]
     out = []
     for b0, rows in blocks(min(group, count) * n1):
@@ -99,9 +119,10 @@ def _load_tile(x: tuple, base: int, stacks: int, group: int, count: int, n1: int
         if stacks > 1 and count % group:
             for tile in tiles:
                 nisa.memset(dst=tile[:, (stacks - 1) * w_in:stacks * w_in], value=0.0)
-        for v, r0, n in _spans(base, stacks, group, count, n1, b0, rows):
+        for v, r0, k, n in _runs(_spans(base, stacks, group, count, n1, b0, rows), rows):
             for tile, part in zip(tiles, x):
-                nisa.dma_copy(dst=tile[0:n, v * w_in:(v + 1) * w_in], src=part[r0 + b0:r0 + b0 + n, :])
+                nisa.dma_copy(dst=tile[0:n, v * w_in:(v + k) * w_in],
+                              src=_stacks(part, r0 + b0, n, k, group * n1))
         out.append(tiles)
     return out
 
@@ -144,9 +165,10 @@ def plane(kind: str, x: tuple, y: tuple, f1: list, f2: list, n1: int, group: int
                 result = sbuf((rows, stacks * w_out))
                 nisa.activation(dst=result, op=nl.copy, data=tile, scale=scale)
                 results.append(result)
-            for v, r0, n in _spans(base, stacks, group, count, n1, k0, rows):
+            for v, r0, k, n in _runs(_spans(base, stacks, group, count, n1, k0, rows), rows):
                 for part, result in zip(y, results):
-                    nl.store(part[r0 + k0:r0 + k0 + n, :], result[0:n, v * w_out:(v + 1) * w_out])
+                    nisa.dma_copy(dst=_stacks(part, r0 + k0, n, k, group * n1),
+                                  src=result[0:n, v * w_out:(v + k) * w_out])
 
 
 @nki.jit

@@ -44,7 +44,7 @@ from .radix import radix_four_step
 from .real_four_step import irfft_four_step, rfft_four_step
 from .six_step import six_step
 from .tall_four_step import load_tall, tall_four_step
-from .small import packed_dft
+from .small import small_dft
 
 TRANSPOSE_ROWS = 512
 COLUMN_CHUNK = 4096   # points per partition of one middle-axis tile
@@ -57,8 +57,7 @@ def _hbm(rows: int, cols: int) -> Any:
 def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
     """y = DFT(x) along the rows of whole HBM tensors, by the helper of ``algorithm``."""
     if algorithm == "small":
-        f = load_constant(a[0], a[1])
-        packed_dft(x, y, ((f[0], f[2]), (f[1], f[0])), ints[0])
+        small_dft("c2c", x, y, a[0], ints[0], x[0].shape[1])
     elif algorithm == "four-step":
         four_step(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_table(a[2], a[3]),
                   load_constant(a[4], a[5]), *ints)
@@ -182,11 +181,11 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     if kind == "r2c-small":
         rows, half = x[0].shape[0], spec[2]
         y = (_hbm(rows, half), _hbm(rows, half))
-        packed_dft(x, y, ((nl.load(a[0]),), (nl.load(a[1]),)), spec[1])
+        small_dft("r2c", x, y, a[0], spec[1], x[0].shape[1])
         return y
     if kind == "c2r-small":
         y = (_hbm(x[0].shape[0], spec[2]),)
-        packed_dft(x, y, ((nl.load(a[0]), nl.load(a[1])),), spec[1])
+        small_dft("c2r", x, y, a[0], spec[1], spec[2])
         return y
     if kind == "plane":
         transform, n1, group, across, width, scale = spec[1:]
