@@ -25,7 +25,8 @@
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
-too, which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
+too; below batch 64 the stacked-plane kernels' own estimate, ``planes_seconds``,
+which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
 kernel and its constants.
 """
 from __future__ import annotations
@@ -37,12 +38,15 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
+from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
+                                      twiddle_columns)
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
 GPSIMD_HZ, SCALAR_HZ = CHIPS["trn1"].gpsimd_hz, CHIPS["trn1"].scalar_hz
 DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
+SCALAR_HZ = CHIPS["trn1"].scalar_hz
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,61 @@ def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
     if not pairs:
         return None
     return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
+
+
+def stacked_square(n1: int, n2: int) -> bool:
+    """Whether the batch-1 four-step n1 x n2 runs ``four_step_stacked_kernel`` (re over im on 2 n1 partitions)."""
+    return n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0
+
+
+def planes_table_bytes(n1: int, n2: int, halves: int = 1) -> int:
+    """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``)."""
+    twiddles = twiddle_columns(k1_columns(n1, n2), halves)
+    if stacked_square(n1, n2):
+        return 4 * n1 * (dft_columns(n1) + twiddles)
+    if nested(n1, n2):
+        return 4 * n2 * (dft_columns(n2) + twiddles)
+    return 4 * max(n1, n2) * (moving_columns(n1) + stationary_columns(n2) + twiddles)
+
+
+def _dft_copy_cycles(n: int, negated: bool) -> int:
+    """Scalar-engine cycles of ``four_step_planes.dft_blocks`` / ``moving_dft`` (``negated``) or
+    ``stationary_dft`` (~max(N, 64) per activation)."""
+    if n % 2:
+        return 4 * max(n + 1, 64) if negated else 3 * max(n, 64)
+    return 2 * max(n, 64) + (2 * max(n // 2, 64) if negated else 0)
+
+
+def _planes_seconds(n1: int, n2: int, halves: int, batch: int = 1) -> float:
+    table_bytes = planes_table_bytes(n1, n2, halves)
+    m = k1_columns(n1, n2)
+    k = m // halves
+    last = max(n1, 64) if stacked_square(n1, n2) else max(2 * m, 64)
+    tensor = batch * 8 * (max(2 * m, 64) + last) / TENSOR_HZ
+    formed = (m if halves == 2 else 0) + (0 if nested(n1, n2) else n2 * (n2 % 2) + m * (n1 % 2))
+    port = batch * (2 * (4 * m + 60) / VECTOR_HZ + 2 * m / GPSIMD_HZ) + formed / GPSIMD_HZ
+    once = (_dft_copy_cycles(n2, nested(n1, n2)) + (0 if nested(n1, n2) else _dft_copy_cycles(n1, True))
+            + max(k, 64) + (2 * max(2 * k, 64) + max(k, 64) if halves == 2 else 0))
+    scalar = (once + batch * (max(m, 64) + max(2 * m, 64))) / SCALAR_HZ
+    dma = (16 * n1 * n2 * batch + table_bytes) / DMA_BYTES_PER_S + (1 + 2 * batch) * DMA_FIXED_S
+    return max(tensor, port, scalar, dma)
+
+
+def twiddle_halves(n1: int, n2: int) -> int:
+    """2 when the batch-1 four-step reads only the first half of its twiddles and forms the rest on chip
+    (an even ``k1_columns`` width, not the stacked square kernel, estimated faster: fewer table bytes, more
+    Scalar/GpSimd work), else 1."""
+    if k1_columns(n1, n2) % 2 or stacked_square(n1, n2):
+        return 1
+    return 2 if _planes_seconds(n1, n2, 2) < _planes_seconds(n1, n2, 1) else 1
+
+
+def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
+    """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
+    complex input read with one DMA): the fp32 matmuls (~4 max(N, 64) cycles), the shared Vector+GpSimd SBUF
+    port (two two-input products reading PSUM, two sums on GpSimd), the Scalar engine's copies, and the DMA
+    (the table once, each transform's input and output, ~1.3 us / 16 queues per transfer)."""
+    return _planes_seconds(n1, n2, twiddle_halves(n1, n2), batch)
 
 
 def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
@@ -518,8 +577,14 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
         if packing is not None:
             layout = Layout("four-step", n, packing[:2], packing[2])
     if layout is not None:
-        if planes and batch == 1 and layout.algorithm == "four-step":
-            return replace(layout, per_tile=1)      # one transform per launch: the stacked-plane kernels
+        if planes and batch < HBM_TARGET_BATCH and layout.algorithm == "four-step":
+            # one transform at a time on the stacked-plane kernels, with the factors their own estimate prefers:
+            # always at batch 1, at small batches where estimated faster than transforms packed per tile
+            # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 1.3 us one at a time)
+            pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
+            n1, n2 = min(pairs, key=lambda p: (planes_seconds(p[0], p[1], batch), -p[1]))
+            if batch == 1 or planes_seconds(n1, n2, batch) < estimated_seconds(layout, batch):
+                return replace(layout, factors=(n1, n2), group=1, per_tile=1)
         return layout
     blue = _bluestein(n, batch, planes)
     if blue is not None:

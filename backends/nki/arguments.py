@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import CUBE, PMAX, SYMMETRIC, WIDE, Layout, wide_width
+from .algorithms import CUBE, PMAX, SYMMETRIC, WIDE, Layout, stacked_square, twiddle_halves, wide_width
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
@@ -19,7 +19,7 @@ from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.bluestein_wide import bluestein_wide_kernel
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
-from .kernels.four_step_planes import four_step_nested_kernel, four_step_planes_kernel, four_step_stacked_kernel
+from .kernels.four_step_planes import four_step_stacked_kernel, four_step_table_kernel, k1_columns, nested
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
@@ -83,7 +83,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
                "tall-four-step": tall_four_step_kernel}
     kernel = kernels[layout.algorithm]
     if layout.algorithm == "four-step" and layout.per_tile == 1:   # one transform per launch: stacked planes
-        return _planes_arguments(arrays, *layout.factors)
+        n1, n2 = layout.factors
+        return _planes_arguments(n1, n2, forward, scale)
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
@@ -103,8 +104,12 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
 def returns_stacked_planes(kernel: Any) -> bool:
     """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
     array, re over im."""
-    return kernel in (four_step_stacked_kernel, four_step_planes_kernel, four_step_nested_kernel,
-                      bluestein_sbuf_stacked_kernel)
+    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel)
+
+
+# Kernels that take their input as one tuple: (re, im) as the caller's [B, n] parts, or (x,) with x a complex
+# [B, n] array read as float32 [B, 2n] (re and im interleaved, one DMA); output [2, B, n] planes.
+PART_TUPLE_KERNELS = (four_step_stacked_kernel, four_step_table_kernel)
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
@@ -117,15 +122,41 @@ def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
     return [f_re[:, :n // 2], f_im[:, :n // 2], sign, -sign]
 
 
-def _planes_arguments(arrays: tuple, n1: int, n2: int) -> tuple[Any, tuple]:
-    """The four-step's (F1, T, F2) as the tables of the stacked-plane kernels (``four_step_planes.py``)."""
-    f1_re, f1_im, tw_re, tw_im, f2_re, f2_im = arrays[:6]
-    if n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0:
-        return four_step_stacked_kernel, (_table(_dft_table(f1_re, f1_im) + [tw_re, tw_im]), n1)
-    f2 = _dft_table(f2_re, f2_im) if n1 != n2 else []
-    if n1 < n2 and n2 % n1 == 0:   # F1 is part of F2 (four_step_nested_kernel)
-        return four_step_nested_kernel, (_table(f2 + [tw_re, tw_im]), n1, n2)
-    return four_step_planes_kernel, (_table(_dft_table(f1_re, f1_im)), _table(f2 + [tw_re, tw_im]), n1, n2)
+def _stationary_table(f_re: np.ndarray, f_im: np.ndarray, forward: bool) -> list:
+    """An n-point DFT matrix as ``four_step_planes.stationary_columns`` reads it: as ``_dft_table`` for even n;
+    for odd n its first K = (n + 1) / 2 columns and d = w_n^(jK) (F[j, k + K] = d[j] F[j, k], made on chip)."""
+    n = f_re.shape[0]
+    if n % 2 == 0:
+        return _dft_table(f_re, f_im)
+    k = (n + 1) // 2
+    return [f_re[:, :k], f_im[:, :k], *C.roots(np.arange(n, dtype=np.int64).reshape(-1, 1) * k, n, forward)]
+
+
+def _planes_arguments(n1: int, n2: int, forward: bool, scale: float) -> tuple[Any, tuple]:
+    """The four-step's F1, T and F2 as the tables of the stacked-plane kernels (``four_step_planes.py``): an even
+    DFT matrix by its left half, an odd one by its first (n + 1) / 2 columns unless F1 is read from F2
+    (``nested``), the twiddles over ``k1_columns`` whole or by their first half."""
+    n = n1 * n2
+    f1, f2 = C.dft_pair(n1, forward), C.dft_pair(n2, forward)
+    if stacked_square(n1, n2):
+        return four_step_stacked_kernel, (_table(_dft_table(*f1) + [*C.roots(C.outer_exponents(n2, n1), n, forward,
+                                                                             scale)]), n1)
+    halves = twiddle_halves(n1, n2)
+    k = k1_columns(n1, n2) // halves
+    tw = [*C.roots(C.outer_exponents(n2, k), n, forward, scale)]
+    if halves == 2:   # d = w_n^(jk) and T's first half: T[j, c + k] = d[j] T[j, c], formed on chip
+        tw = [*C.roots(np.arange(n2, dtype=np.int64).reshape(-1, 1) * k, n, forward), *tw]
+    if nested(n1, n2):   # F1 is part of F2
+        return four_step_table_kernel, (_table(_dft_table(*f2) + tw), n1, n2, halves)
+    f2_block = _stationary_table(*f2, forward)
+    f1_block = _stationary_table(*f1, forward) if n1 % 2 else _dft_table(*f1)
+    rows = max(n1, n2)
+    return four_step_table_kernel, (_table([_rows(b, rows) for b in f2_block + f1_block + tw]), n1, n2, halves)
+
+
+def _rows(block: np.ndarray, rows: int) -> np.ndarray:
+    """``block`` with zero rows appended up to ``rows``."""
+    return np.pad(block, ((0, rows - block.shape[0]), (0, 0)))
 
 
 def _table(parts: list) -> np.ndarray:

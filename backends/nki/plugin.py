@@ -70,8 +70,10 @@ class FFTPlan:
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         """Host data in and out (the core has checked shape and dtype): its split parts, recombined."""
-        if np.iscomplexobj(x):
-            parts: tuple = (x.real.astype(np.float32, copy=False), x.imag.astype(np.float32, copy=False))
+        if x.dtype == np.complex64 and self.program is None and self._kernel in arguments.PART_TUPLE_KERNELS:
+            parts: tuple = (x,)   # re and im interleaved, as they are: the kernel reads them with one DMA
+        elif np.iscomplexobj(x):
+            parts = (x.real.astype(np.float32, copy=False), x.imag.astype(np.float32, copy=False))
         else:
             parts = (x.astype(np.float32, copy=False),)
         yr, yi = self._execute_parts(parts)
@@ -98,7 +100,12 @@ class FFTPlan:
             out = tuple(marshal.zeros_like_place(parts[0], (0, out_shape[-1])) for _ in range(self._out_parts))
         else:
             in_rows = tuple(marshal.to_rows(p, self._move) for p in parts)
-            if self.program is None and arguments.returns_stacked_planes(self._kernel):
+            if self.program is None and self._kernel in arguments.PART_TUPLE_KERNELS:
+                # one tuple of parts: (re, im), or a complex part as float32 [rows, 2n] (a view, no copy)
+                y2 = self._run(self._kernel, tuple(r.view(np.float32) if r.dtype == np.complex64 else r
+                                                   for r in in_rows), *self._constants)[0]
+                out = (y2[0], y2[1])   # views of the kernel's one output, not copies
+            elif self.program is None and arguments.returns_stacked_planes(self._kernel):
                 y2 = self._run(self._kernel, *in_rows, *self._constants)[0]
                 out = (y2[0], y2[1])   # views of the kernel's one output, not copies
             elif self.program is None:
