@@ -4,7 +4,8 @@
   as the HBM target and the estimate allow);
 * n = n1*n2, n1, n2 <= 128: ``four-step`` (at batch >= 64, fewer transforms per step-1 tile where
   I_g (x) F1 would break the HBM target: 129..255);
-* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows),
+* n = n1*n2, n1 <= 128 < n2 <= 512: ``tall-four-step`` (n2 in chunks of 128 rows, F2 read by its rows
+  and columns <= n2/2),
   unless its DFT matrices break the HBM target (65536 at batch 1);
 * n = P*n1*n2 with P in {2, 4}: ``radix-four-step`` (a radix-P butterfly on
   the Vector engine, then P four-steps sharing their last matmul), when the
@@ -40,6 +41,7 @@ from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
                                       twiddle_columns)
+from .kernels.tall_four_step import TallTable, fold_rows
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
@@ -61,6 +63,7 @@ class Layout:
     k_block: int = 0                # six-step: k1 columns per stage-2/3 block (< n1: X1 staged in HBM)
     per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
                                     # four-step: 1 = one transform per launch (stacked-plane kernels)
+    quarter: bool = False           # tall-four-step: F2 read by its quarter (columns <= n2/2 too)
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -68,6 +71,8 @@ class Layout:
             text += " = " + "x".join(map(str, self.factors))
         if self.group > 1 and self.algorithm in ("small", "four-step", "bluestein", SYMMETRIC, "tall-four-step"):
             text += f", {self.group} transforms per tile"
+        if self.algorithm == "tall-four-step" and self.inner is None:
+            text += f", F2 by its {'quarter' if self.quarter else 'rows <= n2/2'}"
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -412,27 +417,49 @@ def tall_group(n1: int, batch: int) -> int:
     return max(1, min(PMAX // n1, batch))
 
 
-def _tall_seconds(n1: int, n2: int, batch: int) -> float:
-    chunks = -(-n2 // PMAX)
+def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
+    """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
+    tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
+    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
+    n2 chunk); the twiddle products and folds on GpSimd, the PSUM copies on the Scalar engine; one table
+    and per tile 2 DMAs in and one out per row chunk."""
     group = tall_group(n1, batch)
+    table = TallTable(n1, n2, group * n1, quarter)
+    lo, hi = len(table.lo_chunks), len(table.hi_chunks)
+    pairs = lo + hi - 1
     tiles = -(-batch // group)
-    width = group * n1
-    tensor = tiles * 16 * (chunks + chunks * chunks) * max(width, 64)
-    vector = tiles * 6 * chunks * (2 * width + 60) + width + 60 + chunks * (n2 + 60)
-    hbm = 16 * n1 * n2 * batch + 8 * (width * width + n2 * width + n2 * n2)
-    transfers = tiles * (2 + 4 * chunks) + 2 + 4 * chunks
-    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+    tensor = gpsimd = scalar = 0
+    for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
+        step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
+        if quarter:
+            second = 2 * lo * lo * max(4 * w, 64) + pairs * max(2 * w, 64)
+        else:
+            second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
+        tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
+        gpsimd += 6 * w * (lo + hi) + 4 * w * lo
+        scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
+    hbm = 16 * n1 * n2 * batch + 4 * table.rows * table.columns
+    transfers = 1 + tiles * (2 + lo + hi)
+    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
+               hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
 
 
-def _tall_constant_bytes(n1: int, n2: int, batch: int) -> int:
-    width = tall_group(n1, batch) * n1
-    return 8 * (width * width + n2 * width + n2 * n2)
+def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True) -> int:
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter)
+    return 4 * table.rows * table.columns
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int] | None:
-    """(n1 <= 128, 128 < n2 <= 512) for ``tall-four-step``, the fastest by the estimate, or None."""
-    pairs = [(d, n // d) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1]
-    return min(pairs, key=lambda p: _tall_seconds(p[0], p[1], batch)) if pairs else None
+def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
+    """(n1 <= 128, 128 < n2 <= 512, quarter) for ``tall-four-step``, the fastest by the estimate among those
+    whose table keeps the HBM target, or None. Not n2 = 256 or 512 where a radix form serves: their middle row
+    j = n2/2 is alone in a third chunk of rows and the radix form is faster (MODELLED trn1: 32768 batch 1
+    5.40 against 6.19 us, batch 64 324 against 351 us; 65536 batch 64 828 against 843 us), which the radix
+    estimate (~40% above its model there) would not see."""
+    lone_middle = radix_factors(n, batch) is not None
+    options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX and d > 1
+               and not (lone_middle and fold_rows(n // d)[0] % PMAX == 1)
+               for q in (True, False) if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, q))]
+    return min(options, key=lambda o: _tall_seconds(o[0], o[1], batch, o[2])) if options else None
 
 
 def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:
@@ -503,10 +530,11 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
     if triple is not None:
         block, k_block = six_step_blocks(*triple) or (1, 1)
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
-    long_pair = tall_factors(n, batch) if tall else None
-    if long_pair is not None and not _over_hbm_target(n, batch, _tall_constant_bytes(*long_pair, batch)):
-        options.append((_tall_seconds(*long_pair, batch),
-                        Layout("tall-four-step", n, long_pair, tall_group(long_pair[0], batch))))
+    tall_option = tall_factors(n, batch) if tall else None
+    if tall_option is not None:
+        n1, n2, quarter = tall_option
+        options.append((_tall_seconds(n1, n2, batch, quarter),
+                        Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
@@ -568,7 +596,7 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch, planes)
-        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch)
+        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(
@@ -666,7 +694,7 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
     m = n1 * n2
     tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
     gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
-    hbm = 8 * m + 8 * (5 * m + n1 * n1 + n2 * n2)
+    hbm = 8 * m + 8 * (5 * m + n1 * n1 + (n2 * n2 if n2 != n1 else 0))   # n1 = n2: F2 is F1, not read again
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, hbm / DMA_BYTES_PER_S + (7 + chunks) * DMA_FIXED_S)
 
 

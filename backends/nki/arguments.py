@@ -23,7 +23,7 @@ from .kernels.four_step_planes import four_step_stacked_kernel, four_step_table_
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
-from .kernels.tall_four_step import tall_four_step_kernel
+from .kernels.tall_four_step import TallTable, fold_rows, tall_four_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
 
 
@@ -104,7 +104,7 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
 def returns_stacked_planes(kernel: Any) -> bool:
     """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
     array, re over im."""
-    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel)
+    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel, tall_four_step_kernel)
 
 
 # Kernels that take their input as one tuple: (re, im) as the caller's [B, n] parts, or (x,) with x a complex
@@ -209,9 +209,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
-        f1 = C.block_diagonal(C.dft_pair(n1, forward), layout.group)
-        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), layout.n, forward, scale), layout.group)
-        return (*f1, *tw, *C.dft_pair(n2, forward)), (n1, n2, layout.group)
+        return (_tall_table(n1, n2, layout.group, forward, scale, layout.quarter),), (n1, n2, layout.group,
+                                                                                     layout.quarter)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -248,6 +247,35 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         inner_shape = (layout.inner.algorithm, *inner_ints)
         return (*_row_pair(c), *_row_pair(spec), *_row_pair(scale * c)), (inner_arrays, inner_shape)
     raise ValueError(f"unknown algorithm {layout.algorithm}")
+
+
+def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool) -> np.ndarray:
+    """The tall four-step's one table (``TallTable``): I_g (x) F1, the twiddles by row chunk of n2's lo and hi
+    rows, and F2's rows j <= n2/2 (columns k <= n2/2 where ``quarter``; Im F2 zero where j = 0 or 2j = n2:
+    there the kernel's D rows are not differences)."""
+    layout = TallTable(n1, n2, group * n1, quarter)
+    w = layout.width
+    table = np.zeros((layout.rows, layout.columns), np.float32)
+    f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
+    table[:w, 0:2 * w] = np.concatenate(f1, axis=1)
+    if layout.stacked:
+        table[w:2 * w, 0:2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
+    tw = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward, scale), group)   # [n2, (t, k1)]
+    lo, _ = fold_rows(n2)
+    for half, chunks, first in ((0, layout.lo_chunks, 0), (1, layout.hi_chunks, lo)):
+        for i, (c0, rows) in enumerate(chunks):
+            col = layout.twiddle(half, i)
+            table[:rows, col:col + 2 * w] = np.concatenate([part[first + c0:first + c0 + rows] for part in tw], axis=1)
+    f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward)
+    f2_im = f2_im.copy()
+    f2_im[0] = 0.0
+    if n2 % 2 == 0:
+        f2_im[lo - 1] = 0.0
+    for i, (c0, rows) in enumerate(layout.lo_chunks):
+        col = layout.f2(i)
+        table[:rows, col:col + 2 * layout.f2_columns] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]],
+                                                                       axis=1)
+    return table
 
 
 def kernel_sequence(c: np.ndarray, m: int) -> np.ndarray:

@@ -390,10 +390,13 @@ def test_tall_four_step_ragged_chunks(n, batch):
 
 
 def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
-    """65536 = 128 x 512 would read F512 (2 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x the minimum)
-    the radix form stays; at batch 64 the matrices are amortised and the tall four-step serves."""
+    """65536 = 128 x 512 would read F512's rows <= 256 (1 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x
+    the minimum) the radix form stays; at batch 64 the table is amortised, but the tall four-step's middle row
+    alone in a third chunk makes it slower than the radix form (MODELLED 843 against 828 us), which serves."""
     assert algorithms.choose(65536, 1).algorithm == "radix-four-step"
-    assert algorithms.choose(65536, 64).algorithm == "tall-four-step"
+    assert not algorithms._over_hbm_target(65536, 64, algorithms._tall_constant_bytes(128, 512, 64, False))
+    assert algorithms.choose(65536, 64).algorithm == "radix-four-step"
+    assert algorithms.choose(49152, 1).algorithm == "tall-four-step"   # 128 x 384: 8.68 us, radix 11.87 us
 
 
 def test_multi_step_launches_run_the_tall_four_step():

@@ -1,0 +1,65 @@
+"""The tall four-step reads F2 by its rows j <= n2/2 (and, ``quarter``, its columns k <= n2/2 too).
+
+Both forms against float64 in both directions with a normalisation, on odd and even n2 (256: the middle row
+alone in its chunk; 503: rows in two chunks, and J blocks across chunk pairs), n1 above 64 (step 1 in two
+matmuls) and below (one, re and im stacked on the contraction), batch 1 and ragged last tiles; and the plan's
+traffic is exactly input + output + the one table, which holds no more than F2's rows j <= n2/2.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trnfft.core.problem import make_problem
+from trnfft_backends.nki import algorithms, arguments, executors
+from trnfft_backends.nki.emulator import collect
+from trnfft_backends.nki.plugin import FFTPlan
+from conftest import random_array
+
+BOUND = 1e-6
+
+
+def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float) -> float:
+    n = n1 * n2
+    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter)
+    kernel, args = arguments.kernel_arguments(layout, forward, scale)
+    x = random_array((batch, n), np.complex64, seed=n + batch)
+    y2 = executors.simulate(kernel, x.real.copy(), x.imag.copy(), *args)[0]
+    x64 = x.astype(np.complex128)
+    ref = scale * (np.fft.fft(x64, axis=1) if forward else n * np.fft.ifft(x64, axis=1))
+    return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
+
+
+@pytest.mark.parametrize("n1,n2,batch,quarter", [(30, 137, 1, True), (30, 137, 1, False), (4, 256, 5, True),
+                                                 (3, 258, 2, False), (35, 503, 1, True), (90, 131, 2, False),
+                                                 (17, 241, 10, True), (9, 257, 14, False)])
+def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter):
+    n = n1 * n2
+    assert _run(n1, n2, batch, quarter, True, 1.0) <= BOUND
+    assert _run(n1, n2, batch, quarter, False, 1.0 / n) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n)) <= BOUND
+
+
+@pytest.mark.parametrize("n,batch", [(4110, 1), (11790, 1)])
+def test_tall_plan_reads_the_input_one_table_and_writes_the_output(n, batch):
+    calls = []
+
+    def run(k, *args):
+        calls.append(args)
+        return executors.simulate(k, *args)
+
+    plan = FFTPlan(make_problem("c2c", (batch, n)), run)
+    layout = algorithms.choose(n, batch)
+    n1, n2 = layout.factors
+    assert layout.algorithm == "tall-four-step" and arguments.returns_stacked_planes(plan._kernel)
+    lo = n2 // 2 + 1
+    assert plan.constant_bytes() < 8 * lo * n2 + 8 * n2 * n1 + 16 * n1 * n1 + 4096   # F2's rows <= n2/2 at most
+    x = random_array((batch, n), np.complex64, seed=n)
+    xr, xi = x.real.copy(), x.imag.copy()
+    with collect() as rec:
+        yr, yi = plan.execute_split(xr, xi)
+    assert rec.launches == 1
+    io_bytes = xr.nbytes + xi.nbytes + yr.nbytes + yi.nbytes
+    assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes()
+    ref = np.fft.fft(x.astype(np.complex128), axis=-1)
+    assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= BOUND
