@@ -18,11 +18,12 @@
   or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
   (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
   over m = s^3 transformed in place in SBUF (``cube_side``,
-  kernels/bluestein_cube.py); otherwise over a 7-smooth m the kernels above
+  kernels/bluestein_cube.py) past n = 216001; otherwise over a 7-smooth m the kernels above
   serve: in SBUF when m is a four-step length, through HBM scratch beyond;
-  up to n = 90113, over m = a*a*r in SBUF with every matmul on up to 128 rows
+  up to n = 216001, over m = a*a*r in SBUF with every matmul on up to 128 rows
   (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
-  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9).
+  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9), and
+  in place of the cube wherever it fits.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -42,6 +43,7 @@ from .kernels.cplx import PSUM_BANK
 from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
                                       twiddle_columns)
 from .kernels.tall_four_step import TallTable, fold_rows
+from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
@@ -189,16 +191,18 @@ SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the d
 def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
 
-    X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
+    The input block is read as ``six_step_stacks``' runs of columns on stacked partition blocks. X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
     through HBM and stages 2 and 3 run on blocks of k1 (k_block < n1)."""
     step = max(1, PSUM_BANK // n1)
     x1 = 8 * n3 * n1
     staged = x1 + 8 * n1 * n2 > SBUF_BUDGET
-    resident = 0 if staged else x1
+    stack, slots = six_step_stacks(n1, n3, staged)
+    # live beside the input block: X1 and, when it stays in SBUF for the launch, T2 [slots * n3, groups * n2]
+    resident = 0 if staged else x1 + (8 * n2 * -(-n1 // slots) if t2_resident(n1, n2, n3, slots) else 0)
     block = n3
-    while block > step and 8 * n2 * block + resident > SBUF_BUDGET:
+    while block > step and 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
         block -= step
-    if 8 * n2 * block + resident > SBUF_BUDGET:
+    if 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
         return None
     if not staged:
         return block, n1
@@ -208,13 +212,41 @@ def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     return block, k_block
 
 
+def six_step_stacks(n1: int, n3: int, staged: bool) -> tuple[int, int]:
+    """(j3 columns per stage-1 matmul, k1 columns per stage-2 matmul) of the six-step: as many n1-row and
+    n3-row blocks as fill 128 partitions (the DFT matrices I_r (x) F1 and I_r (x) F3); 1 and 1 when X1 is
+    staged through HBM. The second is the fewest slots that cover n1 in as many groups as the most would."""
+    if staged:
+        return 1, 1
+    groups = -(-n1 // max(1, PMAX // n3))
+    return max(1, min(PMAX // n1, n3)), -(-n1 // groups)
+
+
 def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
-    per1 = max(1, PSUM_BANK // n1)
-    tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
-    vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
+    """Rough engine time of ``batch`` six-steps: complex matmul sets (4 fp32 matmuls, ~16 max(N, 64) cycles)
+    with the stacked operands of ``six_step_stacks``, the two twiddle products on the Scalar engine (PSUM ->
+    SBUF) and GpSimd, the DMA (x, y and T2 per transform, a few transfers per slot)."""
+    blocks = six_step_blocks(n1, n2, n3)
     n = n1 * n2 * n3
-    hbm = 24 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1 * per1)) / batch
-    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+    if blocks is None or blocks[1] < n1:   # the plain stages (X1 through HBM): per-column matmuls, twiddles on the Vector engine
+        per1 = max(1, PSUM_BANK // n1)
+        tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
+        vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
+        hbm = 40 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1)) / batch
+        return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+    r1, r2 = six_step_stacks(n1, n3, False)
+    groups = -(-n1 // r2)
+    chunks = -(-n3 // blocks[0])
+    tensor = 16 * (-(-n3 // r1) * max(r1 * n1, 64) + groups * max(n2, 64) + max(n2 * groups, 64))
+    points = n3 * n1 + n2 * groups              # per partition, the two twiddle products
+    gpsimd = 6 * points
+    scalar = 2 * points + 2 * n2 * groups        # ... and the last stage's PSUM -> SBUF copies
+    resident = t2_resident(n1, n2, n3, r2)
+    t2_transfers = 2 * (1 if resident else 2 * -(-groups // max(1, PSUM_BANK // n2)))
+    transfers = 2 * r1 * chunks + 2 * r2 * -(-n2 * groups // 2048) + (t2_transfers + 8) / (batch if resident else 1)
+    hbm = 16 * n + 8 * n / (batch if resident else 1) + 8 * ((r1 * n1) ** 2 + n2 * n2 + (r2 * n3) ** 2 + n1 * n2) / batch
+    dma = hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S
+    return batch * max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ, dma)
 
 
 def six_step_factors(n: int, batch: int) -> tuple[int, int, int] | None:
@@ -295,7 +327,7 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
 
 CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
 WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls on up to 128 rows (bluestein_wide.py)
-WIDE_RADIX = (2, 12)     # r
+WIDE_RADIX = (2, 32)     # r (SBUF bounds it first: ``wide_sbuf_bytes``)
 
 
 def wide_width(a: int, r: int) -> int:
@@ -332,19 +364,18 @@ def wide_seconds(a: int, r: int, batch: int) -> float:
 
 def wide_sbuf_bytes(a: int, r: int) -> int:
     """Bytes per partition ``bluestein_wide`` keeps live at its peak, an upper bound fitted to the emulator's count
-    (114,696 at 128 x 128 x 8, 154,440 at r = 9, 162,952 at r = 10): 18 tiles of a*r (or H*r*L) columns (natural
-    layout, W4, stage tiles, temporaries), 9 of H*a columns (spectrum, W2, the radix stage's input and output),
-    16 KiB of small tables."""
+    (65,536 at 128 x 128 x 8, 92,160 at 126 x 126 x 12, 153,600 at 120 x 120 x 24): twelve m-point tiles of
+    max(a r, H a) columns (the chirp, W2, W4, the spectrum and two working pairs), the F_a tables and
+    PSUM-group temporaries."""
     width = wide_width(a, r)
-    hh = a // width
-    return 4 * (18 * max(a * r, hh * r * width) + 9 * hh * a) + 16 * 1024
+    return 4 * (12 * max(a * r, (a // width) * a) + 32 * a) + 8 * 1024
 
 
 def wide_inner(n: int, batch: int) -> "Layout | None":
-    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 12) for ``bluestein_wide``: the
+    """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 32) for ``bluestein_wide``: the
     fastest by the rough estimate with the radix stage on at least 64 partitions (r L >= 64: the kernel's point,
     and where ``wide_sbuf_bytes`` bounds the emulator's count), that fits SBUF (its whole count against trn1's
-    192 KiB) and whose constants keep the HBM target; None past n = 90113 (128 x 128 x 11)."""
+    192 KiB) and whose constants keep the HBM target; None past n = 216001 (120 x 120 x 30)."""
     low = bluestein_minimum(n)
     target = n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH
     options = []
@@ -624,10 +655,12 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
 def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
     symmetric = symmetric_inner(n, batch)
     side = cube_side(n)
+    wide = wide_inner(n, batch)
     if symmetric is None and side is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH):
-        # too long for the a*b*a form: in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step
-        # reads and writes ~17x)
-        return Layout("bluestein", n, (n,), 1, Layout(CUBE, side ** 3, (side, side, side)))
+        # too long for the a*b*a form: full-width over a*a*r where it fits SBUF (up to n = 216001; faster than
+        # the cube at every length and batch sampled: 137303 batch 1 168.8 -> 118.2 us MODELLED, 200003 218.6 ->
+        # 179.3), else in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step reads and writes ~17x)
+        return Layout("bluestein", n, (n,), 1, wide if wide is not None else Layout(CUBE, side ** 3, (side,) * 3))
     inner = bluestein_inner(n, batch)
     stacked = planes and batch == 1
     if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
@@ -645,7 +678,6 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
         if tall is not None and (inner is None or _stacked_bluestein_seconds(*tall.factors) <
                                  _inner_seconds(inner, batch, stacked)):
             inner = tall
-    wide = wide_inner(n, batch)
     if inner is None:
         return Layout("bluestein", n, (n,), 1, wide) if wide is not None else None
     f = inner.factors
@@ -700,8 +732,11 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
 
 def _convolution_seconds(inner: Layout, batch: int) -> float:
     """Rough time of a Bluestein convolution over ``inner`` (four-step, radix or six-step): two inner FFTs
-    and three pointwise complex products of m points per transform."""
-    pointwise = batch * 3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ
+    and three pointwise complex products of m points per transform; over the radix and six-step forms these
+    read and write HBM scratch (~56 m bytes beyond the FFTs' own: 32771 over the six-step 25 x 105 x 25,
+    MODELLED 32.9 us, is DMA-bound), over the four-step they stay in SBUF (``bluestein_sbuf``)."""
+    scratch = 0 if inner.algorithm == "four-step" else 56 * inner.n / DMA_BYTES_PER_S
+    pointwise = batch * (3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ + scratch)
     return 2 * estimated_seconds(inner, batch) + pointwise
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import CUBE, PMAX, SYMMETRIC, WIDE, Layout, stacked_square, twiddle_halves, wide_width
+from .algorithms import (CUBE, PMAX, SYMMETRIC, WIDE, Layout, six_step_stacks, stacked_square, twiddle_halves,
+                         wide_width)
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
@@ -222,13 +223,12 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*w, *f1, *tw, *f2), (n1, n2, radix, forward)
     if layout.algorithm == "six-step":
         n1, n2, n3 = layout.factors
-        per_bank = max(1, PSUM_BANK // n1)
-        f1 = C.dft_pair(n1, forward)
-        t1 = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward), per_bank)
+        r1, r2 = six_step_stacks(n1, n3, layout.k_block < n1)
+        f1 = C.block_diagonal(C.dft_pair(n1, forward), r1)
+        t1 = C.roots(C.outer_exponents(n2, n1), n1 * n2, forward)
         f2 = C.dft_pair(n2, forward)
-        k = np.arange(n1, dtype=np.int64)[:, None] + n1 * np.arange(n2, dtype=np.int64)[None, :]  # [k1, k2]
-        t2 = C.roots(np.arange(n3, dtype=np.int64)[:, None] * k.reshape(1, -1), layout.n, forward)
-        f3 = C.dft_pair(n3, forward, scale)
+        t2 = _six_step_t2(n1, n2, n3, r2, layout.n, forward)
+        f3 = C.block_diagonal(C.dft_pair(n3, forward, scale), r2)
         return (*f1, *t1, *f2, *t2, *f3), (n1, n2, n3, layout.group, layout.k_block)
     if layout.algorithm == "bluestein":
         assert layout.inner is not None
@@ -276,6 +276,21 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
         table[:rows, col:col + 2 * layout.f2_columns] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]],
                                                                        axis=1)
     return table
+
+
+def _six_step_t2(n1: int, n2: int, n3: int, slots: int, n: int, forward: bool) -> tuple:
+    """The six-step's T2[(s, j3), (g, k2)] = w_n^(j3 (k1 + n1 k2)) for k1 = s * groups + g (``kernels/six_step.py``:
+    k1 columns on ``slots`` partition blocks of n3 rows, so the kernel reads a block with one DMA); zero
+    where k1 >= n1. With one slot it is [n3, (k1, k2)]."""
+    groups = -(-n1 // slots)
+    s = np.arange(slots, dtype=np.int64).reshape(-1, 1, 1, 1)
+    j3 = np.arange(n3, dtype=np.int64).reshape(1, -1, 1, 1)
+    k1 = s * groups + np.arange(groups, dtype=np.int64).reshape(1, 1, -1, 1)
+    k2 = np.arange(n2, dtype=np.int64).reshape(1, 1, 1, -1)
+    shape = (slots * n3, groups * n2)
+    keep = np.broadcast_to(k1 < n1, (slots, n3, groups, n2)).reshape(shape)
+    return tuple(np.where(keep, part.reshape(shape), np.float32(0)).astype(np.float32)
+                 for part in C.roots(j3 * (k1 + n1 * k2), n, forward))
 
 
 def kernel_sequence(c: np.ndarray, m: int) -> np.ndarray:

@@ -104,11 +104,13 @@ def test_stacked_bluestein_without_a_partial_row_and_over_a_batch():
 
 
 def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
-    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to m = s^3, transformed in
-    place in SBUF; every length up to 2^20 has an s <= 128."""
+    """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a*a*r (bluestein_wide) up
+    to n = 216001, then to m = s^3, transformed in place in SBUF; every length up to 2^20 has an s <= 128."""
     assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
-    layout = algorithms.choose(100003, 1)
-    assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (59, 59, 59)
+    assert algorithms.choose(100003, 1).inner.algorithm == algorithms.WIDE
+    assert algorithms.wide_inner(216001, 1) is not None and algorithms.wide_inner(216002, 1) is None
+    layout = algorithms.choose(216007, 1)
+    assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (76, 76, 76)
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == "bluestein_cube_kernel"
     assert algorithms.cube_side(2**20) == 128 and algorithms.cube_side(1000003) == 126
 
@@ -124,6 +126,18 @@ def test_bluestein_pads_to_2n_minus_2():
         arguments.kernel_sequence(constants.chirp(129, True), 255)
 
 
+def check_forced_layout(layout, x):
+    """Forward and inverse of the [batch, n] array x over a forced ``layout`` on the emulator, each within BOUND;
+    the kernel that ran."""
+    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
+                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
+        out = emulated.simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        yr, yi = out[0] if arguments.returns_stacked_planes(kernel) else out
+        assert error(yr + 1j * yi, ref) <= BOUND
+    return kernel
+
+
 def _bluestein_at(inner, per_tile=0, group=1):
     return algorithms.Layout("bluestein", inner.n // 2 + 1, (inner.n // 2 + 1,), group, inner, per_tile=per_tile)
 
@@ -137,16 +151,8 @@ def _bluestein_at(inner, per_tile=0, group=1):
 def test_bluestein_over_exactly_2n_minus_2(layout, batch):
     """Each Bluestein kernel over m = 2n - 2 exactly (n = 129 and 865, forced): point n - 1 of the wrapped
     kernel is reached from both sides and must be counted once; forward and inverse within the bound."""
-    from trnfft_backends.nki.emulated import simulate
-
     n = layout.n
-    x = random_array((batch, n), np.complex64, seed=n + batch)
-    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
-                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
-        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
-        out = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
-        yr, yi = out[0] if arguments.returns_stacked_planes(kernel) else out
-        assert error(yr + 1j * yi, ref) <= BOUND
+    check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n + batch))
 
 
 @pytest.mark.parametrize("n,side,batch", [(1000, 14, 1), (997, 15, 3), (5000, 64, 2)])
@@ -155,15 +161,8 @@ def test_bluestein_cube_on_small_sides(n, side, batch):
     stage, the chirp's last run is short, the last transform's fold rows are partial, an odd side folds rows
     of unequal halves and mirrors the middle spectrum block; side 64 stacks re and im on all 128 partitions
     (the largest stacked side); forward and inverse."""
-    from trnfft_backends.nki.emulated import simulate
-
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, side ** 3, (side,) * 3))
-    x = random_array((batch, n), np.complex64, seed=n)
-    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
-                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
-        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
-        yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
-        assert error(yr + 1j * yi, ref) <= BOUND
+    check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n))
 
 
 def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits():
@@ -179,16 +178,16 @@ def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits()
 
 
 def test_bluestein_cube_stacks_re_and_im_on_partitions_up_to_side_64():
-    """Sides s <= 64 (100003: 59^3) run the cube's matmuls on re and im stacked on partitions (K = 64 + s, one
-    matmul per block, none of the [s, s] four-matmul products) and fold one table twiddle per FFT into the
-    next stage's matmuls; forward and inverse within the bound, one launch. Above 64 (262147: 81^3) the
-    four-matmul form stays."""
+    """Sides s <= 64 (100003: 59^3, forced: the planner takes bluestein_wide there) run the cube's matmuls on re
+    and im stacked on partitions (K = 64 + s, one matmul per block, none of the [s, s] four-matmul products) and
+    fold one table twiddle per FFT into the next stage's matmuls; forward and inverse within the bound. Above 64
+    (262147: 81^3) the four-matmul form stays."""
     from trnfft_backends.nki.kernels.bluestein_cube import FOLD, STACK_SIDE
 
-    n = 100003
-    s = algorithms.choose(n, 1).inner.factors[0]
+    n, s = 100003, algorithms.cube_side(100003)
     assert s == 59 <= STACK_SIDE == FOLD
-    check_both_directions(random_array(n, np.complex64, seed=n), "ortho")
+    layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, s ** 3, (s,) * 3))
+    check_forced_layout(layout, random_array((1, n), np.complex64, seed=n))
     counts = {(k, m, nn): c for (k, m, nn, _), c in last_record().matmuls.items()}
     assert counts[(FOLD + s, s, 2 * s)] == 5 * s and counts[(FOLD + s, FOLD + s, 512)] == 4 * (s * s // 512)
     assert counts[(s, s, s)] == 4 * (s - s // 2 - 1)   # only the spectrum's exchange-matrix mirrors stay [s, s]
@@ -207,27 +206,35 @@ def test_bluestein_65537_over_full_width_matmuls_at_batch_2():
     layout = algorithms.choose(65537, 2)
     assert layout.inner.algorithm == algorithms.WIDE and layout.inner.factors == (128, 128, 8)
     assert algorithms.choose(70001, 1).inner.factors == (126, 126, 9)      # r up to 12 past 2^16 + 1
-    assert algorithms.choose(99013, 1).inner.algorithm == algorithms.SYMMETRIC   # m = a*a*12 outgrows SBUF
     check_both_directions(random_array((2, 65537), np.complex64, seed=2), "ortho")
 
 
+def test_bluestein_wide_past_the_symmetric_and_cube_forms():
+    """99013 (the symmetric 71 x 40 x 71 before, 6.5x its MODELLED roofline) and 137303 (the cube 65^3, 3.4x) now
+    pad to m = a*a*r with r past 12 (the kernel keeps twelve m-point tiles live, not 27); 99013 forward and
+    inverse, one launch, within the bound."""
+    assert algorithms.choose(99013, 1).inner.factors == (112, 112, 16)
+    assert algorithms.choose(137303, 1).inner.factors == (126, 126, 18)
+    assert algorithms.choose(250007, 1).inner.algorithm == algorithms.CUBE      # past m = 120 x 120 x 30
+    check_both_directions(random_array(99013, np.complex64, seed=5), "forward")
+
+
 @pytest.mark.parametrize("n,a,r,batch", [(513, 16, 4, 2), (2305, 24, 8, 1), (2000, 24, 8, 1), (2701, 30, 6, 3),
-                                         (338, 15, 3, 1), (1537, 16, 12, 2)])
+                                         (338, 15, 3, 1), (1537, 16, 12, 2), (2049, 16, 16, 2), (2650, 15, 24, 1)])
 def test_bluestein_wide_on_small_sides(n, a, r, batch):
     """bluestein_wide on sides the planner does not pick (cheap to emulate): the radix-r stage on all partitions
-    (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3, 8 x 12), one or two slots of it (H = a / L), odd a and r,
-    m = 2n - 2 exactly (513, 2305, 2701, 338, 1537) or above (2000), batches; forward and inverse within the
-    bound."""
-    from trnfft_backends.nki.emulated import simulate
-
+    (16 x 4) or fewer (12 x 8, 15 x 6, 15 x 3, 8 x 12, 16 x 8, 24 x 5), one or two slots of it (H = a / L), odd
+    a and r, r past 12, m = 2n - 2 exactly (513, 2305, 2701, 338, 1537, 2049) or above (2000, 2650), batches;
+    forward and inverse within the bound, peak SBUF within the planner's bound (``wide_sbuf_bytes``) and the same
+    at batch 1 (no transform's tiles outlive it)."""
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.WIDE, a * a * r, (a, a, r)))
-    x = random_array((batch, n), np.complex64, seed=n)
-    for forward, ref in ((True, np.fft.fft(x.astype(np.complex128))),
-                         (False, np.fft.ifft(x.astype(np.complex128), norm="forward"))):
-        kernel, args = arguments.kernel_arguments(layout, forward, 1.0)
-        assert kernel.__name__ == "bluestein_wide_kernel"
-        yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
-        assert error(yr + 1j * yi, ref) <= BOUND
+    kernel = check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n))
+    assert kernel.__name__ == "bluestein_wide_kernel"
+    peak = last_record().peak_sbuf_partition_bytes
+    assert peak <= algorithms.wide_sbuf_bytes(a, r)
+    if batch > 1:
+        check_forced_layout(layout, random_array((1, n), np.complex64, seed=n))
+        assert last_record().peak_sbuf_partition_bytes == peak
 
 
 def test_bluestein_wide_in_an_n_d_program():
@@ -355,11 +362,22 @@ def test_any_axis_and_non_contiguous_input():
     assert error(y, np.fft.fft(x.astype(np.complex128), axis=0)) <= BOUND
 
 
-@pytest.mark.parametrize("n,algorithm", [(96, "small"), (1000, "four-step"), (65536, "radix-four-step"),
+@pytest.mark.parametrize("n,algorithm", [(96, "small"), (1000, "four-step"), (65536, "six-step"),
                                          (2**20, "six-step"), (4099, "bluestein"), (16385, "tall-four-step"),
-                                         (44100, "tall-four-step")])
+                                         (24576, "tall-four-step")])
 def test_each_length_class_gets_its_kernel(n, algorithm):
     assert algorithms.choose(n, 1).algorithm == algorithm
+
+
+def test_radix_four_step_runs_when_forced():
+    """The radix form is chosen only where the estimate prefers it (the stacked six-step took 2^16 at batch 1):
+    2 x 64 x 64 forced, within BOUND."""
+    layout = algorithms.Layout("radix-four-step", 8192, (2, 64, 64))
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    x = random_array((1, 8192), np.complex64, seed=8192)
+    from trnfft_backends.nki.executors import simulate
+    yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+    assert error(yr + 1j * yi, np.fft.fft(x.astype(np.complex128))) <= BOUND
 
 
 # -- ragged tiles: sizes that are not multiples of each kernel's tiles -------------------------------
@@ -390,13 +408,15 @@ def test_tall_four_step_ragged_chunks(n, batch):
 
 
 def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
-    """65536 = 128 x 512 would read F512's rows <= 256 (1 MiB) per launch: at batch 1 (n >= 2^16, HBM <= 2x
-    the minimum) the radix form stays; at batch 64 the table is amortised, but the tall four-step's middle row
-    alone in a third chunk makes it slower than the radix form (MODELLED 843 against 828 us), which serves."""
-    assert algorithms.choose(65536, 1).algorithm == "radix-four-step"
+    """65536 = 128 x 512 would read F512's rows <= 256 per launch: at batch 1 (n >= 2^16, HBM <= 2x the minimum)
+    the tall four-step may not serve; at batch 64 its table is amortised, but the six-step on stacked slices is
+    faster (MODELLED trn1 562 us, the radix form 828, the tall form 843); 49152 likewise (16x96x32 8.38 us, the
+    tall 128 x 384 8.68 us)."""
+    for quarter in (True, False):
+        assert algorithms._over_hbm_target(65536, 1, algorithms._tall_constant_bytes(128, 512, 1, quarter))
     assert not algorithms._over_hbm_target(65536, 64, algorithms._tall_constant_bytes(128, 512, 64, False))
-    assert algorithms.choose(65536, 64).algorithm == "radix-four-step"
-    assert algorithms.choose(49152, 1).algorithm == "tall-four-step"   # 128 x 384: 8.68 us, radix 11.87 us
+    assert algorithms.choose(65536, 1).algorithm == "six-step" and algorithms.choose(65536, 64).algorithm == "six-step"
+    assert algorithms.choose(49152, 1).algorithm == "six-step"
 
 
 def test_multi_step_launches_run_the_tall_four_step():
@@ -409,11 +429,25 @@ def test_multi_step_launches_run_the_tall_four_step():
     assert last_record().launches == 1
 
 
-def test_six_step_ragged_column_blocks():
-    layout = algorithms.choose(2**20, 1)
-    n3 = layout.factors[2]
-    assert layout.algorithm == "six-step" and n3 % layout.group  # the last input block is short
-    # the 2^20 accuracy itself is checked in test_listed_lengths
+@pytest.mark.parametrize("forward, resident, block", [(True, True, 63), (False, True, 20), (True, False, 63)])
+def test_six_step_stacks_ragged_slots(forward, resident, block, monkeypatch):
+    """9 x 81 x 63: stage 1 puts 13 runs of j3 columns on 9-row partition blocks (the last run short; with
+    ``block`` = 20 the input is read in four blocks, the last of 3 columns), stage 2 k1 = 0..8 on two 63-row
+    blocks (the last group one slot short, its rows zeroed for I2 (x) F3); T2 kept in SBUF for the launch, or
+    (as for 2^20) streamed from HBM per bank."""
+    from trnfft_backends.nki.kernels import six_step
+    if not resident:
+        monkeypatch.setattr(six_step, "TWIDDLE_RESIDENT_BYTES", 0)
+    n1, n2, n3 = 9, 81, 63
+    layout = algorithms.Layout("six-step", n1 * n2 * n3, (n1, n2, n3), block, k_block=n1)
+    kernel, args = arguments.kernel_arguments(layout, forward, 1.0 if forward else 1.0 / layout.n)
+    x = random_array((2, layout.n), np.complex64, seed=9)
+    from trnfft_backends.nki.executors import simulate
+    yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+    ref = (np.fft.fft if forward else np.fft.ifft)(x.astype(np.complex128))
+    assert error(yr + 1j * yi, ref) <= BOUND
+    ks = {k for k, _, _, _ in last_record().matmuls}
+    assert (13 if block == n3 else 10) * n1 in ks and 2 * n3 in ks   # the stacked stage-1 and last-stage contractions
 
 
 def test_six_step_staged_through_hbm_with_a_ragged_k_block():

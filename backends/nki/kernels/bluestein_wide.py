@@ -1,4 +1,4 @@
-"""Bluestein in SBUF over m = a * a * r (a <= 128, 2 <= r <= 12) with every matmul on up to 128 rows.
+"""Bluestein in SBUF over m = a * a * r (a <= 128, 2 <= r <= 32) with every matmul on up to 128 rows.
 
 The algebra of ``bluestein.py`` (a = pad(x c); P = conj(FFT(a)) conj(S) s/m;
 y = conj(FFT(P)) c) over one [a, a r] SBUF tile per part, natural order
@@ -30,6 +30,11 @@ engine's copy and a GpSimd product with a table; the m-point tables W2, W4 are
 formed on chip once per launch (Scalar engine per-partition scales, GpSimd sums:
 float32 products of two correctly rounded factors), as is the spectrum (an FFT
 of the kernel sequence made from the chirp tile, ``bluestein_six``).
+
+SBUF: twelve m-point tiles of max(a r, H a) columns at most (the chirp, W2, W4 and the spectrum for the
+launch; two working pairs: each stage's input dies as soon as its output tile is made, the radix-r stage of
+FFT1 runs in place, and the chirp product goes in blocks of a PSUM bank's width), so r reaches 30 at
+120 x 120 x 30 (n = 216001; ``algorithms.wide_sbuf_bytes`` bounds the emulator's count).
 
 HBM per launch: x and y once per transform, the chirp (n points), F_a and T
 (a x a), F_r (x) I_L (128 x 128) and small tables: 1.90x the minimum at 65537 batch 1.
@@ -126,35 +131,42 @@ def _transposing_stage(views: Any, slots: int, rows: int, mov: tuple, out: tuple
 
 def fft_down(x: tuple, consts: dict, a: int, r: int, width: int, spec: tuple = ()) -> tuple:
     """FFT1 of the natural [a, a r] tile x: a new tile [(k_s, l); h, k_c] ([r L, H a]); with ``spec`` the result
-    leaves PSUM as conj(FFT) * spec."""
+    leaves PSUM as conj(FFT) * spec. Pass the caller's last reference to x: each stage's input dies as soon as the
+    next tile is made (the last stage runs in place), so at most two m-point working tiles are live."""
     fa, g3 = consts["fa"], consts["g"]
     hh = a // width
     y1 = _pair((a, r * a))
     _transposing_stage(lambda s: tuple(p.ap(pattern=[[a * r, a], [r, a]], offset=s) for p in x), r, a, fa,
                        tuple(p.reshape((a, r, a)) for p in y1), consts["t1"])
-    y2 = _pair((r * width, hh * a))
-    _transposing_stage(lambda h: tuple(p.ap(pattern=[[r * a, a], [a, r], [1, width]], offset=width * h) for p in y1),
-                       hh, r * width, fa, tuple(p.reshape((r * width, hh, a)) for p in y2), consts["w2"])
+    del x
     z = _pair((r * width, hh * a))
+    _transposing_stage(lambda h: tuple(p.ap(pattern=[[r * a, a], [a, r], [1, width]], offset=width * h) for p in y1),
+                       hh, r * width, fa, tuple(p.reshape((r * width, hh, a)) for p in z), consts["w2"])
+    del y1
+    # in place: each PSUM group reads its columns of z before it writes them
     if spec:
-        transform_columns(z[0], z[1], constant_views(g3), y2[0], y2[1], spec, conjugate=True,
+        transform_columns(z[0], z[1], constant_views(g3), z[0], z[1], spec, conjugate=True,
                           product=multiply_off_vector)
     else:
-        transform_columns(z[0], z[1], constant_views(g3), y2[0], y2[1])
+        transform_columns(z[0], z[1], constant_views(g3), z[0], z[1])
     return z
 
 
-def fft_up(p: tuple, consts: dict, a: int, r: int, width: int, out: tuple, chirp: tuple) -> None:
-    """FFT2 of the [(k_s, l); h, k_c] tile p into the natural [a, a r] tile ``out``, conj(FFT) * chirp."""
+def fft_up(p: tuple, consts: dict, a: int, r: int, width: int, chirp: tuple) -> tuple:
+    """FFT2 of the [(k_s, l); h, k_c] tile p into a new natural [a, a r] tile, conj(FFT) * chirp. Pass the caller's
+    last reference to p (as in ``fft_down``)."""
     fa, g3 = consts["fa"], consts["g"]
     hh = a // width
     z1 = _pair((a, hh * r * width))
     _transposing_stage(lambda h: tuple(q[:, h * a:(h + 1) * a] for q in p), hh, a, g3,
                        tuple(q.reshape((a, hh, r * width)) for q in z1), consts["t3"])
+    del p
     z2 = _pair((a, r * a))
     _transposing_stage(lambda l1: tuple(q.ap(pattern=[[hh * r * width, a], [r * width, hh], [1, width]],
                                              offset=width * l1) for q in z1),
                        r, a, fa, tuple(q.reshape((a, r, a)) for q in z2), consts["w4"])
+    del z1
+    out = _pair((a, a * r))
     per_bank = max(1, PSUM_BANK // a)
     fr = constant_views(fa)
     for c in nl.affine_range((r + per_bank - 1) // per_bank):
@@ -170,6 +182,7 @@ def fft_up(p: tuple, consts: dict, a: int, r: int, width: int, out: tuple, chirp
         tab = tuple(q.ap(pattern=pattern, offset=l0) for q in chirp)
         multiply_off_vector(dst[0], dst[1], acc[0].reshape((a, count, a)), acc[1].reshape((a, count, a)),
                             tab[0], tab[1], conjugate=True)
+    return out
 
 
 def wide_constants(hbm: tuple, a: int, r: int, width: int) -> dict:
@@ -195,24 +208,37 @@ def bluestein_wide(xr: Any, xi: Any, yr: Any, yi: Any, chirp_hbm: tuple, norm_hb
                    a: int, r: int, width: int) -> None:
     """y = DFT(x) for HBM [B, n] tensors through the length a*a*r convolution in SBUF, one transform at a time."""
     batch, n = xr.shape
-    m = a * a * r
     chirp = _pair((a, a * r))
     load_rows(chirp, [(chirp_hbm[0][0], chirp_hbm[1][0])], n, a)
-    norm = nl.load(norm_hbm)
-    kern = kernel_sequence_tile(chirp, n, m)
-    z = fft_down(kern, consts, a, r, width)
-    spec = _pair(z[0].shape)
-    nisa.tensor_scalar(dst=spec[0], data=z[0], op0=nl.multiply, operand0=norm[:, 0:1], engine=in_sbuf())
-    nisa.tensor_scalar(dst=spec[1], data=z[1], op0=nl.multiply, operand0=norm[:, 1:2], engine=in_sbuf())
+    spec = spectrum(chirp, norm_hbm, consts, n, a, r, width)
     for t in nl.affine_range(batch):
-        x = _pair((a, a * r))
-        load_rows(x, [(xr[t], xi[t])], n, a)
-        xc = _pair((a, a * r))
-        multiply(xc[0], xc[1], x[0], x[1], chirp[0], chirp[1], engine=in_sbuf())
-        p = fft_down(xc, consts, a, r, width, spec)
-        y = _pair((a, a * r))
-        fft_up(p, consts, a, r, width, y, chirp)
-        store_rows([(yr[t], yi[t])], y, n, a)
+        # no name holds a transform's tiles: they die before the next transform's are made
+        store_rows([(yr[t], yi[t])], fft_up(fft_down(chirped((xr[t], xi[t]), chirp, n, a, r), consts, a, r, width, spec),
+                                            consts, a, r, width, chirp), n, a)
+
+
+def spectrum(chirp: tuple, norm_hbm: Any, consts: dict, n: int, a: int, r: int, width: int) -> tuple:
+    """conj(S) s/m in FFT1's output layout: the FFT of the kernel sequence made from the chirp tile, scaled in
+    place by the [r L, 2] tile (s/m, -s/m)."""
+    norm = nl.load(norm_hbm)
+    z = fft_down(kernel_sequence_tile(chirp, n, a * a * r), consts, a, r, width)
+    for part in range(2):
+        nisa.tensor_scalar(dst=z[part], data=z[part], op0=nl.multiply, operand0=norm[:, part:part + 1],
+                           engine=in_sbuf())
+    return z
+
+
+def chirped(row: tuple, chirp: tuple, n: int, a: int, r: int) -> tuple:
+    """One HBM transform (re, im) [n] as the natural [a, a r] tile x * chirp (zero past n), the product in blocks
+    of 512 columns (temporaries of a bank's width, not of m points)."""
+    x = _pair((a, a * r))
+    load_rows(x, [row], n, a)
+    xc = _pair((a, a * r))
+    for c0 in range(0, a * r, PSUM_BANK):         # in column blocks: the product's temporaries stay small
+        cols = slice(c0, min(c0 + PSUM_BANK, a * r))
+        multiply(xc[0][:, cols], xc[1][:, cols], x[0][:, cols], x[1][:, cols], chirp[0][:, cols], chirp[1][:, cols],
+                 engine=in_sbuf())
+    return xc
 
 
 @nki.jit
