@@ -159,8 +159,8 @@ def test_bluestein_over_exactly_2n_minus_2(layout, batch):
 def test_bluestein_cube_on_small_sides(n, side, batch):
     """The in-place cube kernel on sides the planner does not pick (cheap to emulate): a PSUM bank holds a whole
     stage, the chirp's last run is short, the last transform's fold rows are partial, an odd side folds rows
-    of unequal halves and mirrors the middle spectrum block; side 64 stacks re and im on all 128 partitions
-    (the largest stacked side); forward and inverse."""
+    of unequal halves and mirrors the middle spectrum block; at side 64 a stage takes eight PSUM groups;
+    forward and inverse."""
     layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, side ** 3, (side,) * 3))
     check_forced_layout(layout, random_array((batch, n), np.complex64, seed=n))
 
@@ -175,23 +175,6 @@ def test_bluestein_cube_keeps_its_chirp_table_up_to_the_largest_side_that_fits()
     assert algorithms.cube_side(n) == CHIRP_TABLE_SIDE and algorithms.choose(n, 1).inner.algorithm == algorithms.CUBE
     data = fft_cost(n, 1)
     assert data["record"]["launches"] == 1 and data["fft"]["relative_error_vs_float64"] <= BOUND
-
-
-def test_bluestein_cube_stacks_re_and_im_on_partitions_up_to_side_64():
-    """Sides s <= 64 (100003: 59^3, forced: the planner takes bluestein_wide there) run the cube's matmuls on re
-    and im stacked on partitions (K = 64 + s, one matmul per block, none of the [s, s] four-matmul products) and
-    fold one table twiddle per FFT into the next stage's matmuls; forward and inverse within the bound. Above 64
-    (262147: 81^3) the four-matmul form stays."""
-    from trnfft_backends.nki.kernels.bluestein_cube import FOLD, STACK_SIDE
-
-    n, s = 100003, algorithms.cube_side(100003)
-    assert s == 59 <= STACK_SIDE == FOLD
-    layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, s ** 3, (s,) * 3))
-    check_forced_layout(layout, random_array((1, n), np.complex64, seed=n))
-    counts = {(k, m, nn): c for (k, m, nn, _), c in last_record().matmuls.items()}
-    assert counts[(FOLD + s, s, 2 * s)] == 5 * s and counts[(FOLD + s, FOLD + s, 512)] == 4 * (s * s // 512)
-    assert counts[(s, s, s)] == 4 * (s - s // 2 - 1)   # only the spectrum's exchange-matrix mirrors stay [s, s]
-    assert (s, s, 512) not in counts
 
 
 @pytest.mark.parametrize("n", [1000003])

@@ -25,33 +25,26 @@ writes its result over the cells it read, so nothing is staged through HBM:
   s = 104 once per launch into an SBUF table (both multiplies read it, on GpSimd),
   above that per PSUM bank at each multiply (the table would not fit beside the cube).
   Pre- and post-multiply run on the n input/output points folded onto twice the
-  partitions (row halves to partitions 64..), one SBUF -> SBUF DMA each way;
-* up to s = 64 (``STACK_SIDE``) the matmuls read re and im stacked on partitions
-  (re from 0, im from 64: one SBUF -> SBUF DMA before each stage) with real matrices
-  made from F on chip (``Stacked``): one matmul per block ([re | im] out) instead of
-  four, the 128 x 128 array used at K = 64 + s rather than K = M = s; a block stage's
-  table twiddle T is folded into the next stage's matmuls (``fold``: two lane-local
-  products instead of six, two matmuls instead of one) after three of the four block
-  stages (all but the second FFT's first), which balances the Tensor engine against
-  the shared Vector+GpSimd port; so a column bank takes two matmuls, not four.
+  partitions (row halves to partitions 64..), one SBUF -> SBUF DMA each way.
+
+The planner takes ``bluestein_wide`` wherever its a*a*r fits SBUF (n <= 216001), so
+this kernel serves only n > 216001, sides s >= 76; its tests force smaller sides.
 
 HBM per transform: x and y once, half the spectrum (~4m bytes ~ 8n) and small tables:
 about 1.5x the minimum.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..engine import nki, nisa, nl
 from .cplx import (PSUM_BANK, evacuate, in_sbuf, load_constant, load_table, matmul_constant_stationary,
-                   matmul_data_stationary, multiply, multiply_off_vector, negated, psum, sbuf,
-                   transform_columns)
+                   matmul_data_stationary, multiply, multiply_off_vector, psum, sbuf, transform_columns)
 
 PMAX = 128
 FOLD = 64      # first partition of the folded row halves
 RUN = 128      # chirp points per run (one column of D)
 ZERO_COLUMNS = 2048   # the zero tile DMA copies from
-STACK_SIDE = FOLD   # sides up to this one run their matmuls on re and im stacked on partitions (``Stacked``)
 CHIRP_TABLE_SIDE = 104   # the largest side whose cube (8 s^2 bytes per partition), folded chirp table (4 s^2) and
                          # temporaries fit trn1's 192 KiB per partition (190,484 bytes at s = 104, the emulator's count)
 
@@ -90,208 +83,81 @@ def multiply_in_place(x: tuple, t: tuple, conjugate: bool, engine: Any = None) -
         nisa.tensor_tensor(dst=x[1], data1=x[1], data2=t2, op=nl.add, engine=eng)
 
 
-def _block_stage(rg: tuple, f: tuple, s: int, strided: bool, twiddle: tuple = (), movings: tuple = ()) -> None:
+def _block_stage(rg: tuple, f: tuple, s: int, strided: bool, twiddle: tuple = ()) -> None:
     """Each [s, s] block (data stationary) times F, its result written back over the block's own cells: for
     ``strided`` the block of t at columns {u s + t} (out[u, v] to column v s + t of partition u), else block b
     at columns b s .. b s + s - 1 (out[u, v] to column b s + v). A PSUM bank of blocks per group, taken out of
-    PSUM by ``_finish`` with ``twiddle``. With ``movings`` (``Stacked``) the block is read stacked, one
-    [FOLD + s, s] stationary per moving ((G,), or the products (P1, P2) of ``fold`` with (G1, G2)), the result
-    [re | im] from one accumulation, written unstacked (im to ``rg[1]``)."""
+    PSUM by ``_finish`` with ``twiddle``."""
     width = rg[0].shape[1]
-    rows = FOLD + s if movings else s
-    per_bank = min(PSUM_BANK // ((2 if movings else 1) * s), s)
+    per_bank = min(PSUM_BANK // s, s)
     for g in nl.affine_range((s + per_bank - 1) // per_bank):
         first = g * per_bank
         count = min(per_bank, s - first)
-        if movings:
-            acc = psum((s, count, 2, s))
-            slots = [(acc[:, i, 0, :], acc[:, i, 1, :]) for i in range(count)]
-            whole = (acc[:, :, 0, :], acc[:, :, 1, :])
-        else:
-            whole = (psum((s, count, s)), psum((s, count, s)))
-            slots = [(whole[0][:, i, :], whole[1][:, i, :]) for i in range(count)]
+        acc = (psum((s, count, s)), psum((s, count, s)))
         for i in nl.affine_range(count):
             c = first + i
             if strided:
-                st = tuple(part.ap(pattern=[[width, rows], [s, s]], offset=c) for part in rg)
+                st = tuple(part.ap(pattern=[[width, s], [s, s]], offset=c) for part in rg)
             else:
-                st = tuple(part[0:rows, c * s:(c + 1) * s] for part in rg)
-            if movings:
-                for k, mov in enumerate(movings):
-                    nisa.nc_matmul(dst=acc[:, i, :, :].reshape((s, 2 * s)), stationary=st[k], moving=mov,
-                                   accumulate=k > 0)
-            else:
-                matmul_data_stationary(slots[i][0], slots[i][1], st[0], st[1], f)
+                st = tuple(part[0:s, c * s:(c + 1) * s] for part in rg)
+            matmul_data_stationary(acc[0][:, i, :], acc[1][:, i, :], st[0], st[1], f)
         if strided:
             dst = tuple(part.ap(pattern=[[width, s], [1, count], [s, s]], offset=first) for part in rg)
         else:
             dst = tuple(part[0:s, first * s:(first + count) * s].reshape((s, count, s)) for part in rg)
-        _finish(dst, whole, slots, first, twiddle)
+        _finish(dst, acc, first, count, twiddle)
 
 
-def scale_blocks(dst: tuple, slots: list, a: tuple, first: int) -> None:
-    """dst[:, i, :] = slot i * (a_re + i a_im)[:, first + i] for the (re, im) PSUM ``slots`` [s, s] of a group:
+def scale_blocks(dst: tuple, acc: tuple, a: tuple, first: int) -> None:
+    """dst[:, i, :] = acc[:, i, :] * (a_re + i a_im)[:, first + i] for each slot i of a PSUM group [s, count, s]:
     the four real products on the Scalar engine straight out of PSUM (activation's scale takes a [P, 1] tile:
     D/nki/api/generated/nki.isa.activation.html), the sum and difference on GpSimd (SBUF only)."""
-    s, count = dst[0].shape[0], len(slots)
+    s, count, _ = acc[0].shape
     prod = tuple(sbuf((s, count, s)) for _ in range(4))
     for i in nl.affine_range(count):
         col = first + i
         for k, (src, sc) in enumerate(((0, 0), (1, 1), (0, 1), (1, 0))):
-            nisa.activation(dst=prod[k][:, i, :], op=nl.copy, data=slots[i][src], scale=a[sc][:, col:col + 1])
+            nisa.activation(dst=prod[k][:, i, :], op=nl.copy, data=acc[src][:, i, :], scale=a[sc][:, col:col + 1])
     nisa.tensor_tensor(dst=dst[0], data1=prod[0], data2=prod[1], op=nl.subtract, engine=in_sbuf())
     nisa.tensor_tensor(dst=dst[1], data1=prod[2], data2=prod[3], op=nl.add, engine=in_sbuf())
 
 
-def _finish(dst: tuple, acc: tuple, slots: list, first: int, twiddle: tuple) -> None:
-    """A group's results [s, count, s] (``acc``, slot i also as ``slots[i]``) out of PSUM into ``dst``: copied
-    (``twiddle`` empty), times the table T [s, v] on every slot ((T,)), or first slot i times the per-partition
-    scalar A[:, first + i], then times T ((T, A)), or by A alone ((None, A)). Every product runs off the Vector
-    engine: PSUM is read by the Scalar engine, the table products run on GpSimd (``in_sbuf``)."""
+def _finish(dst: tuple, acc: tuple, first: int, count: int, twiddle: tuple) -> None:
+    """A group's results [s, count, s] out of PSUM into ``dst``: copied (``twiddle`` empty), times the table
+    T [s, v] on every slot ((T,)), or first slot i times the per-partition scalar A[:, first + i], then times T
+    ((T, A)). Every product runs off the Vector engine: PSUM is read by the Scalar engine, the table products
+    run on GpSimd (``in_sbuf``)."""
     if len(twiddle) == 0:
         evacuate(dst[0], dst[1], acc[0], acc[1])
         return
-    if twiddle[0] is None:
-        scale_blocks(dst, slots, twiddle[1], first)
-        return
-    s, count = acc[0].shape[0], len(slots)
+    s = acc[0].shape[0]
     t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in twiddle[0])
     if len(twiddle) == 2:
         scaled = _pair((s, count, s))
-        scale_blocks(scaled, slots, twiddle[1], first)
+        scale_blocks(scaled, acc, twiddle[1], first)
         multiply(dst[0], dst[1], scaled[0], scaled[1], t[0], t[1], engine=in_sbuf())
     else:
         multiply_off_vector(dst[0], dst[1], acc[0], acc[1], t[0], t[1])
 
 
-def _columns(rg: tuple, f: tuple, s: int, stationaries: tuple = ()) -> None:
-    """The last stage: F^T over the partitions, in place, one PSUM bank of columns at a time. With
-    ``stationaries`` (H1, H2 of ``Stacked``) the data is the products (P1, P2) of ``fold`` and the result leaves
-    stacked: two matmuls [re; im] per bank instead of four."""
-    if not stationaries:
-        x = (rg[0][0:s, :], rg[1][0:s, :])
-        transform_columns(x[0], x[1], f, x[0], x[1])
-        return
-    rows = FOLD + s
-    width = rg[0].shape[1]
-    for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
-        c0 = c * PSUM_BANK
-        cols = min(PSUM_BANK, width - c0)
-        acc = psum((rows, cols))
-        for k, st in enumerate(stationaries):
-            nisa.nc_matmul(dst=acc, stationary=st, moving=rg[k][0:rows, c0:c0 + cols], accumulate=k > 0)
-        nisa.activation(dst=rg[0][0:rows, c0:c0 + cols], op=nl.copy, data=acc)
+def _columns(rg: tuple, f: tuple, s: int) -> None:
+    """The last stage: F^T over the partitions, in place, one PSUM bank of columns at a time."""
+    x = (rg[0][0:s, :], rg[1][0:s, :])
+    transform_columns(x[0], x[1], f, x[0], x[1])
 
 
-class Stacked(NamedTuple):
-    """F_s and the twiddle T as real matrices for data with re and im stacked on partitions (re from 0, im from
-    FOLD; s <= FOLD; zero rows between), made once per launch from the loaded F and T by SBUF -> SBUF DMA
-    (exact copies, negations exact). On trn1 a matmul costs its moving columns whatever its K and M
-    (``costmodel.matmul_cycles``), so one matmul with K = FOLD + s does the work of two or four.
-
-    * G [FOLD + s, 2s] = [[Fr, Fi], 0, [-Fi, Fr]]: X^T F as [Re | Im] from stacked X in one matmul.
-    * (G1, G2) and (H1, H2), H with the output's im columns from FOLD: X t times F with the twiddle t folded in.
-      ``fold`` leaves P1 = [Xr tr; Xi ti] and P2 = [Xr ti; Xi tr] (lane-local products), and
-      Re(F^T (X t)) = Fr^T (P1t - P1b) - Fi^T (P2t + P2b), Im = Fi^T (P1t - P1b) + Fr^T (P2t + P2b), so
-      G1 = [[Fr, Fi], 0, [-Fr, -Fi]], G2 = [[-Fi, Fr], 0, [-Fi, Fr]] (data stationary) and H1, H2 likewise as
-      stationaries: two matmuls and two products instead of four matmuls and six products.
-    * tt = ([Tr; 0; Ti], [Ti; 0; Tr]) [FOLD + s, s]: the factors of the two products."""
-    g: Any
-    g1: Any
-    g2: Any
-    h1: Any
-    h2: Any
-    tt: tuple
-
-
-def stacked_constants(f: tuple, tw: tuple, s: int) -> Stacked:
-    """The ``Stacked`` matrices from F (re, im, -im) and T (re, im), all [s, s] in SBUF."""
-    rows = FOLD + s
-    f_re, f_im, f_neg = f
-    re_neg = negated(f_re)
-    top = {"re": f_re, "im": f_im, "-re": re_neg, "-im": f_neg}
-
-    def build(cols: int, second: int, blocks: tuple) -> Any:
-        t = sbuf((rows, cols))
-        nisa.memset(dst=t, value=0.0)
-        for (r0, c0), name in zip(((0, 0), (0, second), (FOLD, 0), (FOLD, second)), blocks):
-            nisa.dma_copy(dst=t[r0:r0 + s, c0:c0 + s], src=top[name])
-        return t
-
-    g = build(2 * s, s, ("re", "im", "-im", "re"))
-    g1 = build(2 * s, s, ("re", "im", "-re", "-im"))
-    g2 = build(2 * s, s, ("-im", "re", "-im", "re"))
-    h1 = build(rows, FOLD, ("re", "im", "-re", "-im"))
-    h2 = build(rows, FOLD, ("-im", "re", "-im", "re"))
-    tt = []
-    for upper, lower in ((tw[0], tw[1]), (tw[1], tw[0])):
-        t = sbuf((rows, s))
-        nisa.memset(dst=t, value=0.0)
-        nisa.dma_copy(dst=t[0:s, :], src=upper[:, 0:s])
-        nisa.dma_copy(dst=t[FOLD:rows, :], src=lower[:, 0:s])
-        tt.append(t)
-    return Stacked(g, g1, g2, h1, h2, tuple(tt))
-
-
-def fold(rg: tuple, tt: tuple, s: int, inner: bool) -> None:
-    """The products P1 = X [tr; ti] (over X, ``rg[0]``) and P2 = X [ti; tr] (into ``rg[1]``) of stacked X with
-    the table T [p, v] for every cell: v is the inner column digit (``inner``) or the outer one, the other
-    digit broadcast (a step-0 access pattern). Two GpSimd instructions over both halves' partitions."""
-    rows = FOLD + s
-    x = rg[0][0:rows, :].reshape((rows, s, s))
-    p2 = rg[1][0:rows, :].reshape((rows, s, s))
-    steps = [[0, s], [1, s]] if inner else [[1, s], [0, s]]
-    top, swap = (t.ap(pattern=[[s, rows], *steps]) for t in tt)
-    nisa.tensor_tensor(dst=p2, data1=x, data2=swap, op=nl.multiply, engine=in_sbuf())
-    nisa.tensor_tensor(dst=x, data1=x, data2=top, op=nl.multiply, engine=in_sbuf())
-
-
-def stack(rg: tuple, s: int) -> None:
-    """Unstacked (im in ``rg[1]`` partitions 0..) to stacked (im in ``rg[0]`` partitions FOLD..): one DMA."""
-    nisa.dma_copy(dst=rg[0][FOLD:FOLD + s, :], src=rg[1][0:s, :])
-
-
-def unstack(rg: tuple, s: int) -> None:
-    """Stacked back to unstacked (``stack`` reversed): one DMA."""
-    nisa.dma_copy(dst=rg[1][0:s, :], src=rg[0][FOLD:FOLD + s, :])
-
-
-def fft_digits_down(rg: tuple, f: tuple, t4: tuple, aw: tuple, s: int, st: "Stacked | None" = None) -> None:
+def fft_digits_down(rg: tuple, f: tuple, t4: tuple, aw: tuple, s: int) -> None:
     """DFT_m of X[j1, j2 s + j3] (natural order), leaving Y[k3, k1 s + k2] (k = k1 + s k2 + s^2 k3)."""
-    if st is not None:
-        _stacked_fft(rg, st, t4, aw, s, True)
-        return
     _block_stage(rg, f, s, True, (t4,))                              # [j2, k1 s + j3] x w_(s^2)^(j2 k1)
     _block_stage(rg, f, s, False, (t4, aw))                          # [j3, k1 s + k2] x A[j3, k1] T[j3, k2]
     _columns(rg, f, s)
 
 
-def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, s: int, st: "Stacked | None" = None) -> None:
+def fft_digits_up(rg: tuple, f: tuple, t4: tuple, aw: tuple, s: int) -> None:
     """DFT_m of P[k3, k1 s + k2] (the layout ``fft_digits_down`` leaves), output in natural order."""
-    if st is not None:
-        _stacked_fft(rg, st, t4, aw, s, False)
-        return
     _block_stage(rg, f, s, False, (t4,))                             # [k2, k1 s + l3] x T[k2, l3]
     _block_stage(rg, f, s, True, (t4, aw))                           # [k1, l2 s + l3] x A[k1, l3] T[k1, l2]
     _columns(rg, f, s)                                               # [l1, l2 s + l3]
-
-
-def _stacked_fft(rg: tuple, st: Stacked, t4: tuple, aw: tuple, s: int, down: bool) -> None:
-    """``fft_digits_down`` (``down``) or ``fft_digits_up`` on stacked data (s <= FOLD), unstacked in and out:
-    each stage reads the data stacked (``stack`` before it); the table twiddle T after the second block stage
-    is folded into the last stage's matmuls (``fold``), after the first only in the first FFT (folding both
-    moves more to the Tensor engine than it takes off GpSimd and the Vector engine's shared port: 131071
-    MODELLED 116.7 us both, 108.3 one); the per-partition twiddle A stays on the Scalar engine."""
-    stack(rg, s)
-    _block_stage(rg, (), s, down, () if down else (t4,), (st.g,))
-    stack(rg, s)
-    if down:
-        fold(rg, st.tt, s, False)
-    _block_stage(rg, (), s, not down, (None, aw), (st.g1, st.g2) if down else (st.g,))
-    stack(rg, s)
-    fold(rg, st.tt, s, down)
-    _columns(rg, (), s, (st.h1, st.h2))
-    unstack(rg, s)
 
 
 def times_spectrum(rg: tuple, spec: tuple, jm: Any, s: int) -> None:
@@ -435,7 +301,6 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
     width = s * s
     half = (width + 1) // 2      # the first half of each row stays, the rest folds to partition FOLD + row
     rows = FOLD + h
-    st = stacked_constants(f, tw, s) if s <= STACK_SIDE else None
     per_bank = min(PSUM_BANK // s, s)
     t4 = _pair((s, per_bank * s))        # T once per slot of a PSUM group
     for part in range(2):
@@ -453,9 +318,9 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
         for part in range(2):   # unfold: row halves back beside their first halves, the fold rows zeroed
             nisa.dma_copy(dst=rg[part][0:h, half:width], src=rg[part][FOLD:FOLD + h, 0:width - half])
             zero(rg[part][FOLD:FOLD + h, 0:half], zeros)
-        fft_digits_down(rg, f, t4, aw, s, st)
+        fft_digits_down(rg, f, t4, aw, s)
         times_spectrum(rg, spec, jm, s)
-        fft_digits_up(rg, f, t4, aw, s, st)
+        fft_digits_up(rg, f, t4, aw, s)
         for part in range(2):   # fold the n output points
             nisa.dma_copy(dst=rg[part][FOLD:FOLD + h, 0:width - half], src=rg[part][0:h, half:width])
         times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, True, table)
