@@ -491,8 +491,8 @@ def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
     whose table keeps the HBM target, or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
     and the radix form is faster (MODELLED trn1: 32768 batch 1 5.40 against 6.19 us, batch 64 324 against
-    351 us; 65536 batch 64 828 against 843 us), which the radix estimate (~40% above its model there) would
-    not see."""
+    351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
+    made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(n, batch) is not None
     options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX
                and not (lone_middle and fold_rows(n // d)[0] % PMAX == 1)
