@@ -420,11 +420,18 @@ def estimated_seconds(layout: Layout, batch: int) -> float:
 
 
 def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
+    """Rough time of ``radix_four_step`` per the cost model: the butterfly's adds (4 or 16 Vector instructions
+    over [n1, n2]) and one more, the P twiddle products after step 1 on the Vector engine reading PSUM [n2, n1],
+    the P - 1 pre-twiddle products on GpSimd (SBUF operands), Vector and GpSimd sharing NC-v2's SBUF port
+    (within 1% of the model at 2x128x128, 4x128x128 and 4x96x128; the old form, ~40% above it, hid that
+    32768 at batch 1 runs faster here, 5.40 us, than as the six-step 16x64x32, 6.77 us MODELLED)."""
     tensor = 16 * (radix * max(n1, 64) + max(radix * n1, 64))
-    vector = (8 * radix - 8 + 6 * (2 * radix - 1)) * (2 * n2 + 60)
+    butterfly = 4 if radix == 2 else 16
+    vector = (butterfly + 1) * (2 * n2 + 60) + 6 * radix * (2 * n1 + 60)
+    port = vector / VECTOR_HZ + 6 * (radix - 1) * n2 / GPSIMD_HZ
     n = radix * n1 * n2
     hbm = 16 * n + 8 * (n - n1 * n2) + 8 * (n1 * n1 + n1 * n2 + n2 * n2) / batch
-    return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+    return batch * max(tensor / TENSOR_HZ, port, hbm / DMA_BYTES_PER_S)
 
 
 def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
@@ -484,8 +491,8 @@ def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
     whose table keeps the HBM target, or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
     and the radix form is faster (MODELLED trn1: 32768 batch 1 5.40 against 6.19 us, batch 64 324 against
-    351 us; 65536 batch 64 828 against 843 us), which the radix estimate (~40% above its model there) would
-    not see."""
+    351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
+    made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(n, batch) is not None
     options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX
                and not (lone_middle and fold_rows(n // d)[0] % PMAX == 1)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import (CUBE, PMAX, SYMMETRIC, WIDE, Layout, six_step_stacks, stacked_square, twiddle_halves,
+from .algorithms import (CUBE, SYMMETRIC, WIDE, Layout, six_step_stacks, stacked_square, twiddle_halves,
                          wide_width)
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel

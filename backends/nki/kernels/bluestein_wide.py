@@ -45,7 +45,7 @@ from typing import Any
 
 from ..engine import nki, nisa, nl
 from .bluestein_six import kernel_sequence_tile, load_rows, store_rows
-from .cplx import PSUM_BANK, evacuate, in_sbuf, multiply, multiply_off_vector, psum, sbuf, transform_columns
+from .cplx import PSUM_BANK, in_sbuf, multiply, multiply_off_vector, psum, sbuf, transform_columns
 
 
 def _pair(shape: tuple) -> tuple:
@@ -136,11 +136,12 @@ def fft_down(x: tuple, consts: dict, a: int, r: int, width: int, spec: tuple = (
     fa, g3 = consts["fa"], consts["g"]
     hh = a // width
     y1 = _pair((a, r * a))
-    _transposing_stage(lambda s: tuple(p.ap(pattern=[[a * r, a], [r, a]], offset=s) for p in x), r, a, fa,
+    _transposing_stage(lambda s, x=x: tuple(p.ap(pattern=[[a * r, a], [r, a]], offset=s) for p in x), r, a, fa,
                        tuple(p.reshape((a, r, a)) for p in y1), consts["t1"])
     del x
     z = _pair((r * width, hh * a))
-    _transposing_stage(lambda h: tuple(p.ap(pattern=[[r * a, a], [a, r], [1, width]], offset=width * h) for p in y1),
+    _transposing_stage(lambda h, y1=y1: tuple(p.ap(pattern=[[r * a, a], [a, r], [1, width]], offset=width * h)
+                                              for p in y1),
                        hh, r * width, fa, tuple(p.reshape((r * width, hh, a)) for p in z), consts["w2"])
     del y1
     # in place: each PSUM group reads its columns of z before it writes them
@@ -158,12 +159,12 @@ def fft_up(p: tuple, consts: dict, a: int, r: int, width: int, chirp: tuple) -> 
     fa, g3 = consts["fa"], consts["g"]
     hh = a // width
     z1 = _pair((a, hh * r * width))
-    _transposing_stage(lambda h: tuple(q[:, h * a:(h + 1) * a] for q in p), hh, a, g3,
+    _transposing_stage(lambda h, p=p: tuple(q[:, h * a:(h + 1) * a] for q in p), hh, a, g3,
                        tuple(q.reshape((a, hh, r * width)) for q in z1), consts["t3"])
     del p
     z2 = _pair((a, r * a))
-    _transposing_stage(lambda l1: tuple(q.ap(pattern=[[hh * r * width, a], [r * width, hh], [1, width]],
-                                             offset=width * l1) for q in z1),
+    _transposing_stage(lambda l1, z1=z1: tuple(q.ap(pattern=[[hh * r * width, a], [r * width, hh], [1, width]],
+                                                    offset=width * l1) for q in z1),
                        r, a, fa, tuple(q.reshape((a, r, a)) for q in z2), consts["w4"])
     del z1
     out = _pair((a, a * r))

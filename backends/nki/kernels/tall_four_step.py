@@ -250,7 +250,6 @@ def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: 
     """y = DFT(x) for HBM [B, n1*n2] tensors, ``group`` transforms per tile (n1 * group <= 128), ``c`` the
     constant table in SBUF (``TallTable``, ``load_tall``); y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = xr.shape[0]
-    n = n1 * n2
     table = TallTable(n1, n2, group * n1, quarter)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
