@@ -80,25 +80,19 @@ def test_bluestein_in_sbuf_and_through_hbm(n, batch):
     check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), NORMS[(n + batch) % 3])
 
 
-def test_stacked_bluestein_over_a_tall_inner_of_five_chunks():
-    """32771 over the tall 112 x 588 (the planner now prefers bluestein_wide there): five chunks of n2, two PSUM
-    banks of columns, one transform on stacked re/im planes; within the bound."""
-    layout = algorithms.Layout("bluestein", 32771, (32771,), inner=algorithms.Layout("tall-four-step", 65856, (112, 588)),
-                               per_tile=1)
+@pytest.mark.parametrize("n,inner,batch", [
+    # 32771 over the tall 112 x 588 (the planner now prefers bluestein_wide there): five chunks of n2, two PSUM
+    # banks of columns
+    (32771, algorithms.Layout("tall-four-step", 65856, (112, 588)), 1),
+    # 135 over 18 x 15 (135 = 9 rows of 15: no partial row), two transforms one after the other
+    (135, algorithms.Layout("four-step", 270, (18, 15)), 2)])
+def test_stacked_bluestein_at_forced_layouts(n, inner, batch):
+    """The one-transform in-SBUF Bluestein on stacked re/im planes at layouts the planner no longer picks or
+    that need a particular shape; within the bound."""
+    layout = algorithms.Layout("bluestein", n, (n,), inner=inner, per_tile=1)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     assert kernel.__name__ == "bluestein_sbuf_stacked_kernel"
-    x = random_array((1, 32771), np.complex64, seed=32771)
-    (y2,) = emulated.simulate(kernel, x.real.astype(np.float32), x.imag.astype(np.float32), *args)
-    assert error(y2[0] + 1j * y2[1], np.fft.fft(x.astype(np.complex128))) <= BOUND
-
-
-def test_stacked_bluestein_without_a_partial_row_and_over_a_batch():
-    """n = 135 over 18 x 15 (135 = 9 rows of 15: no partial row), two transforms one after the other."""
-    inner = algorithms.Layout("four-step", 270, (18, 15))
-    layout = algorithms.Layout("bluestein", 135, (135,), inner=inner, per_tile=1)
-    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
-    assert kernel.__name__ == "bluestein_sbuf_stacked_kernel"
-    x = random_array((2, 135), np.complex64, seed=135)
+    x = random_array((batch, n), np.complex64, seed=n)
     (y2,) = emulated.simulate(kernel, x.real.astype(np.float32), x.imag.astype(np.float32), *args)
     assert error(y2[0] + 1j * y2[1], np.fft.fft(x.astype(np.complex128))) <= BOUND
 
