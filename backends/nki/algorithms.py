@@ -53,6 +53,11 @@ DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per trans
 SCALAR_HZ = CHIPS["trn1"].scalar_hz
 
 
+def dma_seconds(hbm_bytes: float, transfers: float = 0) -> float:
+    """The estimates' DMA time: bytes at the DMA bandwidth plus each transfer's fixed cost over the queues."""
+    return hbm_bytes / DMA_BYTES_PER_S + transfers * DMA_FIXED_S
+
+
 @dataclass(frozen=True)
 class Layout:
     """A kernel's shape for one problem: which algorithm, its factors, and transforms per tile."""
@@ -100,7 +105,7 @@ def _four_step_seconds(n1: int, n2: int, batch: int, group: int = 0) -> float:
     vector = groups * 6 * (2 * group * n1 + 60)
     hbm = 16 * batch * n1 * n2 + 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
     transfers = 6 + 2 * groups + 2 * tiles   # constants (re, im of three), loads per group, stores per tile
-    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, dma_seconds(hbm, transfers))
 
 
 def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
@@ -144,7 +149,7 @@ def _planes_seconds(n1: int, n2: int, halves: int, batch: int = 1) -> float:
     once = (_dft_copy_cycles(n2, nested(n1, n2)) + (0 if nested(n1, n2) else _dft_copy_cycles(n1, True))
             + max(k, 64) + (2 * max(2 * k, 64) + max(k, 64) if halves == 2 else 0))
     scalar = (once + batch * (max(m, 64) + max(2 * m, 64))) / SCALAR_HZ
-    dma = (16 * n1 * n2 * batch + table_bytes) / DMA_BYTES_PER_S + (1 + 2 * batch) * DMA_FIXED_S
+    dma = dma_seconds(16 * n1 * n2 * batch + table_bytes, 1 + 2 * batch)
     return max(tensor, port, scalar, dma)
 
 
@@ -233,7 +238,7 @@ def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
         tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
         vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
         hbm = 40 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1)) / batch
-        return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, hbm / DMA_BYTES_PER_S)
+        return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, dma_seconds(hbm))
     r1, r2 = six_step_stacks(n1, n3, False)
     groups = -(-n1 // r2)
     chunks = -(-n3 // blocks[0])
@@ -245,7 +250,7 @@ def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
     t2_transfers = 2 * (1 if resident else 2 * -(-groups // max(1, PSUM_BANK // n2)))
     transfers = 2 * r1 * chunks + 2 * r2 * -(-n2 * groups // 2048) + (t2_transfers + 8) / (batch if resident else 1)
     hbm = 16 * n + 8 * n / (batch if resident else 1) + 8 * ((r1 * n1) ** 2 + n2 * n2 + (r2 * n3) ** 2 + n1 * n2) / batch
-    dma = hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S
+    dma = dma_seconds(hbm, transfers)
     return batch * max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ, dma)
 
 
@@ -431,7 +436,7 @@ def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
     port = vector / VECTOR_HZ + 6 * (radix - 1) * n2 / GPSIMD_HZ
     n = radix * n1 * n2
     hbm = 16 * n + 8 * (n - n1 * n2) + 8 * (n1 * n1 + n1 * n2 + n2 * n2) / batch
-    return batch * max(tensor / TENSOR_HZ, port, hbm / DMA_BYTES_PER_S)
+    return batch * max(tensor / TENSOR_HZ, port, dma_seconds(hbm))
 
 
 def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
@@ -479,7 +484,7 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
     hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
     transfers = (lo if table.identity else 1) + tiles * (2 + lo + hi)
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
-               hbm / DMA_BYTES_PER_S + transfers * DMA_FIXED_S)
+               dma_seconds(hbm, transfers))
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True) -> int:
@@ -537,8 +542,8 @@ def _small_seconds(n: int, group: int, batch: int, kind: str) -> float:
     width = group * n
     tensor = tiles * products * 4 * max(width, 64)
     scalar = tiles * parts_out * max(width, 64) + 3 * max(width, 64)
-    dma = ((small_minimum_bytes(n, batch, kind) + small_constant_bytes(n, group, kind)) / DMA_BYTES_PER_S
-           + (1 + tiles * (parts_in + parts_out)) * DMA_FIXED_S)
+    dma = dma_seconds(small_minimum_bytes(n, batch, kind) + small_constant_bytes(n, group, kind),
+                      1 + tiles * (parts_in + parts_out))
     return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
 
 
@@ -616,7 +621,7 @@ def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, hb
     ragged = 1 if images % (group * across) % group else 0
     tensor = tiles * 16 * (max(group * n1, 64) + max(across * width, 64))
     scalar = tiles * 2 * (max(group * n1, 64) + max(across * width, 64))
-    dma = hbm / DMA_BYTES_PER_S + (4 + 4 * (tiles + ragged)) * DMA_FIXED_S
+    dma = dma_seconds(hbm, 4 + 4 * (tiles + ragged))
     return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
 
 
@@ -734,7 +739,7 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
     tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
     gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
     hbm = 8 * m + 8 * (5 * m + n1 * n1 + (n2 * n2 if n2 != n1 else 0))   # n1 = n2: F2 is F1, not read again
-    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, hbm / DMA_BYTES_PER_S + (7 + chunks) * DMA_FIXED_S)
+    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, dma_seconds(hbm, 7 + chunks))
 
 
 def _convolution_seconds(inner: Layout, batch: int) -> float:
