@@ -40,8 +40,7 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
-from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
-                                      twiddle_columns)
+from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows
 from .kernels.six_step import t2_resident
 
@@ -120,54 +119,121 @@ def stacked_square(n1: int, n2: int) -> bool:
     return n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0
 
 
-def planes_table_bytes(n1: int, n2: int, halves: int = 1) -> int:
-    """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``)."""
-    twiddles = twiddle_columns(k1_columns(n1, n2), halves)
+@dataclass(frozen=True)
+class PlanesOptions:
+    """How the batch-1 four-step (``kernels/four_step_planes.py``) reads its table and spreads its work: the
+    first columns by which it reads an odd F1, an odd F2 and the twiddles (c1, c2, ct; ``form_geometric``),
+    and whether the twiddle products run on the Vector engine reading PSUM or on GpSimd (``vector_products``)."""
+
+    c1: int
+    c2: int
+    ct: int
+    vector_products: int
+
+    @property
+    def widths(self) -> tuple[int, int, int]:
+        return self.c1, self.c2, self.ct
+
+
+def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int] | None = None) -> int:
+    """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``) for the widths (c1, c2, ct)
+    given, or the planner's (``planes_options``)."""
+    c1, c2, ct = widths or planes_options(n1, n2).widths
     if stacked_square(n1, n2):
-        return 4 * n1 * (dft_columns(n1) + twiddles)
-    if nested(n1, n2):
-        return 4 * n2 * (dft_columns(n2) + twiddles)
-    return 4 * max(n1, n2) * (moving_columns(n1) + stationary_columns(n2) + twiddles)
+        return 4 * n1 * (dft_columns(n1) + geometric_columns(n1, ct))
+    return 4 * max(n1, n2) * table_layout(n1, n2, c1, c2, ct)[2]
 
 
-def _dft_copy_cycles(n: int, negated: bool) -> int:
-    """Scalar-engine cycles of ``four_step_planes.dft_blocks`` / ``moving_dft`` (``negated``) or
-    ``stationary_dft`` (~max(N, 64) per activation)."""
-    if n % 2:
-        return 4 * max(n + 1, 64) if negated else 3 * max(n, 64)
-    return 2 * max(n, 64) + (2 * max(n // 2, 64) if negated else 0)
+def _geometric_ops(m: int, width: int) -> tuple[list[int], int]:
+    """``four_step_planes.form_geometric``: (elements per partition of each Scalar-engine instruction, GpSimd
+    cycles): the copy of the first columns, then per block the Re f product there, the Im f product and the
+    two sums on GpSimd."""
+    ops, gpsimd = [2 * width], 0
+    for r in range(1, -(-m // width)):
+        w = min(width, m - width * r)
+        ops, gpsimd = ops + [2 * w], gpsimd + 4 * w
+    return ops, gpsimd
 
 
-def _planes_seconds(n1: int, n2: int, halves: int, batch: int = 1) -> float:
-    table_bytes = planes_table_bytes(n1, n2, halves)
+def _even_dft_ops(n: int, negated: bool) -> list[int]:
+    """``four_step_planes.dft_blocks`` (``negated``) or the even ``stationary_dft``: elements per instruction."""
+    return [n, n] + ([n // 2, n // 2] if negated else [])
+
+
+def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[list[int], int]:
+    """The once-per-launch work of the stacked-plane kernels: (elements per Scalar-engine instruction, GpSimd
+    cycles), the twiddles, F1 and F2 made from the table."""
+    c1, c2, ct = widths
     m = k1_columns(n1, n2)
-    k = m // halves
-    last = max(n1, 64) if stacked_square(n1, n2) else max(2 * m, 64)
-    tensor = batch * 8 * (max(2 * m, 64) + last) / TENSOR_HZ
-    formed = (m if halves == 2 else 0) + (0 if nested(n1, n2) else n2 * (n2 % 2) + m * (n1 % 2))
-    port = batch * (2 * (4 * m + 60) / VECTOR_HZ + 2 * m / GPSIMD_HZ) + formed / GPSIMD_HZ
-    once = (_dft_copy_cycles(n2, nested(n1, n2)) + (0 if nested(n1, n2) else _dft_copy_cycles(n1, True))
-            + max(k, 64) + (2 * max(2 * k, 64) + max(k, 64) if halves == 2 else 0))
-    scalar = (once + batch * (max(m, 64) + max(2 * m, 64))) / SCALAR_HZ
-    dma = dma_seconds(16 * n1 * n2 * batch + table_bytes, 1 + 2 * batch)
-    return max(tensor, port, scalar, dma)
+    ops, gpsimd = _geometric_ops(m, ct) if ct < m else ([], 0)
+    ops = ops + [m]                          # the copy of Re T
+    if stacked_square(n1, n2):
+        return ops + _even_dft_ops(n1, True), gpsimd
+    if nested(n1, n2):
+        if n2 % 2 == 0:
+            return ops + _even_dft_ops(n2, True) + ([3 * n1] if n1 < n2 else []), gpsimd
+        f2, g2 = _geometric_ops(n2, c2)
+        return ops + f2 + ([n2] if n1 == n2 else [2 * n1, n1]), gpsimd + g2
+    if n1 % 2:
+        f1, g1 = _geometric_ops(m, c1)
+        ops, gpsimd = ops + f1 + [m], gpsimd + g1
+    else:
+        ops = ops + _even_dft_ops(n1, True)
+    if n2 % 2:
+        f2, g2 = _geometric_ops(n2, c2)
+        return ops + f2, gpsimd + g2
+    return ops + _even_dft_ops(n2, False), gpsimd
 
 
-def twiddle_halves(n1: int, n2: int) -> int:
-    """2 when the batch-1 four-step reads only the first half of its twiddles and forms the rest on chip
-    (an even ``k1_columns`` width, not the stacked square kernel, estimated faster: fewer table bytes, more
-    Scalar/GpSimd work), else 1."""
-    if k1_columns(n1, n2) % 2 or stacked_square(n1, n2):
-        return 1
-    return 2 if _planes_seconds(n1, n2, 2) < _planes_seconds(n1, n2, 1) else 1
+def _scalar(elements: int) -> int:
+    """Scalar-engine cycles of one instruction over ``elements`` per partition (~max(N, 64))."""
+    return max(elements, 64)
+
+
+def _planes_seconds(n1: int, n2: int, options: PlanesOptions, batch: int = 1) -> float:
+    """The estimate of ``planes_seconds`` for given ``options``: per transform two fp32 matmul pairs (~4 max(N, 64)
+    cycles each), the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A
+    and two on GpSimd), GpSimd's two sums, the Scalar engine's -Bi and copy of Y out of PSUM, and the DMA (the
+    table once, each transform's input and output, ~1.3 us / 16 queues per transfer); once per launch the
+    matrices made from the table (``_planes_once``); on trn1 Vector + GpSimd, and the PSUM-reading part of
+    Vector + Scalar, share a port (``emulator/costmodel.py``)."""
+    m = k1_columns(n1, n2)
+    last = n1 if stacked_square(n1, n2) else 2 * m
+    ops, gpsimd_once = _planes_once(n1, n2, options.widths)
+    products = 2 * (2 * 2 * m + 60) if options.vector_products else 0
+    copies = _scalar(last) + (0 if options.vector_products else _scalar(2 * m))     # out of PSUM
+    scalar = (sum(_scalar(e) for e in ops) + batch * (copies + _scalar(m))) / SCALAR_HZ
+    vector = batch * products / VECTOR_HZ
+    gpsimd = (gpsimd_once + batch * (2 * m if options.vector_products else 6 * m)) / GPSIMD_HZ
+    tensor = batch * 8 * (max(2 * m, 64) + max(last, 64)) / TENSOR_HZ
+    psum_port = batch * (products / VECTOR_HZ + copies / SCALAR_HZ)
+    dma = dma_seconds(16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths), 1 + 2 * batch)
+    return max(tensor, scalar, vector + gpsimd, psum_port, dma)
+
+
+def _width_options(m: int, geometric: bool) -> list[int]:
+    """First-column counts c = ceil(m / b), b = 1..6, for a geometric block of m columns (one, the whole,
+    when it is not read geometrically)."""
+    return sorted({-(-m // b) for b in range(1, 7)}, reverse=True) if geometric else [m]
+
+
+@lru_cache(maxsize=None)
+def planes_options(n1: int, n2: int) -> PlanesOptions:
+    """The fastest ``PlanesOptions`` by the estimate at batch 1 (ties: the most columns read, the least made on
+    chip)."""
+    m = k1_columns(n1, n2)
+    square = stacked_square(n1, n2)
+    f1 = _width_options(m, n1 % 2 == 1 and not nested(n1, n2) and not square)
+    f2 = _width_options(n2, n2 % 2 == 1 and not square)
+    options = [PlanesOptions(c1, c2, ct, vp) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
+               for vp in (0, 1)]
+    return min(options, key=lambda o: (_planes_seconds(n1, n2, o), -sum(o.widths)))
 
 
 def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
     """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
-    complex input read with one DMA): the fp32 matmuls (~4 max(N, 64) cycles), the shared Vector+GpSimd SBUF
-    port (two two-input products reading PSUM, two sums on GpSimd), the Scalar engine's copies, and the DMA
-    (the table once, each transform's input and output, ~1.3 us / 16 queues per transfer)."""
-    return _planes_seconds(n1, n2, twiddle_halves(n1, n2), batch)
+    complex input read with one DMA), as ``planes_options`` says (``_planes_seconds``)."""
+    return _planes_seconds(n1, n2, planes_options(n1, n2), batch)
 
 
 def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
