@@ -70,6 +70,7 @@ class Layout:
     per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
                                     # four-step: 1 = one transform per launch (stacked-plane kernels)
     quarter: bool = False           # tall-four-step: F2 read by its quarter (columns <= n2/2 too)
+    planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -144,53 +145,54 @@ def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int] | None = N
     return 4 * max(n1, n2) * table_layout(n1, n2, c1, c2, ct)[2]
 
 
-def _geometric_ops(m: int, width: int) -> tuple[list[int], int]:
-    """``four_step_planes.form_geometric``: (elements per partition of each Scalar-engine instruction, GpSimd
-    cycles): the copy of the first columns, then per block the Re f product there, the Im f product and the
-    two sums on GpSimd."""
-    ops, gpsimd = [2 * width], 0
-    for r in range(1, -(-m // width)):
-        w = min(width, m - width * r)
-        ops, gpsimd = ops + [2 * w], gpsimd + 4 * w
-    return ops, gpsimd
-
-
-def _even_dft_ops(n: int, negated: bool) -> list[int]:
-    """``four_step_planes.dft_blocks`` (``negated``) or the even ``stationary_dft``: elements per instruction."""
-    return [n, n] + ([n // 2, n // 2] if negated else [])
-
-
-def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[list[int], int]:
-    """The once-per-launch work of the stacked-plane kernels: (elements per Scalar-engine instruction, GpSimd
-    cycles), the twiddles, F1 and F2 made from the table."""
-    c1, c2, ct = widths
-    m = k1_columns(n1, n2)
-    ops, gpsimd = _geometric_ops(m, ct) if ct < m else ([], 0)
-    ops = ops + [m]                          # the copy of Re T
-    if stacked_square(n1, n2):
-        return ops + _even_dft_ops(n1, True), gpsimd
-    if nested(n1, n2):
-        if n2 % 2 == 0:
-            return ops + _even_dft_ops(n2, True) + ([3 * n1] if n1 < n2 else []), gpsimd
-        f2, g2 = _geometric_ops(n2, c2)
-        return ops + f2 + ([n2] if n1 == n2 else [2 * n1, n1]), gpsimd + g2
-    if n1 % 2:
-        f1, g1 = _geometric_ops(m, c1)
-        ops, gpsimd = ops + f1 + [m], gpsimd + g1
-    else:
-        ops = ops + _even_dft_ops(n1, True)
-    if n2 % 2:
-        f2, g2 = _geometric_ops(n2, c2)
-        return ops + f2, gpsimd + g2
-    return ops + _even_dft_ops(n2, False), gpsimd
-
-
 def _scalar(elements: int) -> int:
     """Scalar-engine cycles of one instruction over ``elements`` per partition (~max(N, 64))."""
     return max(elements, 64)
 
 
-def _planes_seconds(n1: int, n2: int, options: PlanesOptions, batch: int = 1) -> float:
+@lru_cache(maxsize=None)
+def _geometric_cycles(m: int, width: int) -> tuple[int, int]:
+    """(Scalar, GpSimd) cycles of ``four_step_planes.form_geometric``: the copy of the first columns, then per
+    block the Re f product on the Scalar engine, the Im f product and the two sums on GpSimd."""
+    scalar, gpsimd = _scalar(2 * width), 0
+    for r in range(1, -(-m // width)):
+        w = min(width, m - width * r)
+        scalar, gpsimd = scalar + _scalar(2 * w), gpsimd + 4 * w
+    return scalar, gpsimd
+
+
+def _even_dft_cycles(n: int, negated: bool) -> int:
+    """Scalar-engine cycles of ``four_step_planes.dft_blocks`` (``negated``) or the even ``stationary_dft``."""
+    return 2 * _scalar(n) + (2 * _scalar(n // 2) if negated else 0)
+
+
+@lru_cache(maxsize=None)
+def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[int, int]:
+    """(Scalar, GpSimd) cycles of the stacked-plane kernels' once-per-launch work: the twiddles, F1 and F2 made
+    from the table."""
+    c1, c2, ct = widths
+    m = k1_columns(n1, n2)
+    scalar, gpsimd = _geometric_cycles(m, ct) if ct < m else (0, 0)
+    scalar += _scalar(m)                     # the copy of Re T
+    if stacked_square(n1, n2):
+        return scalar + _even_dft_cycles(n1, True), gpsimd
+    if nested(n1, n2):
+        if n2 % 2 == 0:
+            return scalar + _even_dft_cycles(n2, True) + (_scalar(3 * n1) if n1 < n2 else 0), gpsimd
+        s2, g2 = _geometric_cycles(n2, c2)
+        return scalar + s2 + (_scalar(n2) if n1 == n2 else _scalar(2 * n1) + _scalar(n1)), gpsimd + g2
+    if n1 % 2:
+        s1, g1 = _geometric_cycles(m, c1)
+        scalar, gpsimd = scalar + s1 + _scalar(m), gpsimd + g1
+    else:
+        scalar += _even_dft_cycles(n1, True)
+    if n2 % 2:
+        s2, g2 = _geometric_cycles(n2, c2)
+        return scalar + s2, gpsimd + g2
+    return scalar + _even_dft_cycles(n2, False), gpsimd
+
+
+def _planes_seconds(n1: int, n2: int, options: PlanesOptions, batch: int) -> float:
     """The estimate of ``planes_seconds`` for given ``options``: per transform two fp32 matmul pairs (~4 max(N, 64)
     cycles each), the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A
     and two on GpSimd), GpSimd's two sums, the Scalar engine's -Bi and copy of Y out of PSUM, and the DMA (the
@@ -199,10 +201,10 @@ def _planes_seconds(n1: int, n2: int, options: PlanesOptions, batch: int = 1) ->
     Vector + Scalar, share a port (``emulator/costmodel.py``)."""
     m = k1_columns(n1, n2)
     last = n1 if stacked_square(n1, n2) else 2 * m
-    ops, gpsimd_once = _planes_once(n1, n2, options.widths)
+    scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths)
     products = 2 * (2 * 2 * m + 60) if options.vector_products else 0
     copies = _scalar(last) + (0 if options.vector_products else _scalar(2 * m))     # out of PSUM
-    scalar = (sum(_scalar(e) for e in ops) + batch * (copies + _scalar(m))) / SCALAR_HZ
+    scalar = (scalar_once + batch * (copies + _scalar(m))) / SCALAR_HZ
     vector = batch * products / VECTOR_HZ
     gpsimd = (gpsimd_once + batch * (2 * m if options.vector_products else 6 * m)) / GPSIMD_HZ
     tensor = batch * 8 * (max(2 * m, 64) + max(last, 64)) / TENSOR_HZ
@@ -218,22 +220,22 @@ def _width_options(m: int, geometric: bool) -> list[int]:
 
 
 @lru_cache(maxsize=None)
-def planes_options(n1: int, n2: int) -> PlanesOptions:
-    """The fastest ``PlanesOptions`` by the estimate at batch 1 (ties: the most columns read, the least made on
-    chip)."""
+def planes_options(n1: int, n2: int, batch: int = 1) -> PlanesOptions:
+    """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: the most columns read, the least made
+    on chip)."""
     m = k1_columns(n1, n2)
     square = stacked_square(n1, n2)
     f1 = _width_options(m, n1 % 2 == 1 and not nested(n1, n2) and not square)
     f2 = _width_options(n2, n2 % 2 == 1 and not square)
     options = [PlanesOptions(c1, c2, ct, vp) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
                for vp in (0, 1)]
-    return min(options, key=lambda o: (_planes_seconds(n1, n2, o), -sum(o.widths)))
+    return min(options, key=lambda o: (_planes_seconds(n1, n2, o, batch), -sum(o.widths)))
 
 
 def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
     """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
     complex input read with one DMA), as ``planes_options`` says (``_planes_seconds``)."""
-    return _planes_seconds(n1, n2, planes_options(n1, n2), batch)
+    return _planes_seconds(n1, n2, planes_options(n1, n2, batch), batch)
 
 
 def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
@@ -721,7 +723,7 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
             pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
             n1, n2 = min(pairs, key=lambda p: (planes_seconds(p[0], p[1], batch), -p[1]))
             if batch == 1 or planes_seconds(n1, n2, batch) < estimated_seconds(layout, batch):
-                return replace(layout, factors=(n1, n2), group=1, per_tile=1)
+                return replace(layout, factors=(n1, n2), group=1, per_tile=1, planes=planes_options(n1, n2, batch))
         return layout
     blue = _bluestein(n, batch, planes)
     if blue is not None:

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import (CUBE, SYMMETRIC, WIDE, Layout, six_step_stacks, stacked_square, planes_options,
-                         wide_width)
+from .algorithms import (CUBE, SYMMETRIC, WIDE, Layout, PlanesOptions, planes_options, six_step_stacks,
+                         stacked_square, wide_width)
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
@@ -85,7 +85,7 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     kernel = kernels[layout.algorithm]
     if layout.algorithm == "four-step" and layout.per_tile == 1:   # one transform per launch: stacked planes
         n1, n2 = layout.factors
-        return _planes_arguments(n1, n2, forward, scale)
+        return _planes_arguments(n1, n2, forward, scale, layout.planes or planes_options(n1, n2))
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
@@ -129,13 +129,12 @@ def _geometric_table(rows: int, cols: int, n: int, width: int, forward: bool, sc
     return [*C.roots(C.outer_exponents(rows, width), n, forward, scale), *C.roots(j * width * blocks, n, forward)]
 
 
-def _planes_arguments(n1: int, n2: int, forward: bool, scale: float) -> tuple[Any, tuple]:
+def _planes_arguments(n1: int, n2: int, forward: bool, scale: float, o: PlanesOptions) -> tuple[Any, tuple]:
     """The four-step's F1, T and F2 as the tables of the stacked-plane kernels (``four_step_planes.py``): an even
     DFT matrix by its left half, an odd one and the twiddles (over ``k1_columns``) by their first columns as
-    ``planes_options`` says, F1 left out when it is read from F2 (``nested``)."""
+    the ``PlanesOptions`` say, F1 left out when it is read from F2 (``nested``)."""
     n = n1 * n2
     m = k1_columns(n1, n2)
-    o = planes_options(n1, n2)
     tw = _geometric_table(n2, m, n, o.ct, forward, scale)
     if stacked_square(n1, n2):
         return four_step_stacked_kernel, (_table(_dft_table(*C.dft_pair(n1, forward)) + tw), n1, o.ct, o.vector_products)

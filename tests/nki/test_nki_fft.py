@@ -346,14 +346,24 @@ def test_four_step_tables_made_partly_on_chip(n, factors):
                                        (1932, (42, 46)), (4096, (64, 64))])
 def test_four_step_planes_kernels_loop_over_a_ragged_batch(n, factors):
     """The batch-1 kernels over a batch of 3 (an odd count, one transform per iteration), forward and inverse,
-    with the table made for batch 1: within 1e-6 of float64."""
+    with the options estimated best at batch 3: within 1e-6 of float64."""
     x = random_array((3, n), np.complex64, seed=n + 3)
     for forward in (True, False):
-        layout = algorithms.Layout("four-step", n, factors, per_tile=1)
+        layout = algorithms.Layout("four-step", n, factors, per_tile=1, planes=algorithms.planes_options(*factors, 3))
         kernel, args = arguments.kernel_arguments(layout, forward, 1.0 if forward else 1.0 / n)
         (y2,) = emulated.simulate(kernel, (x.view(np.float32),), *args)
         ref = (np.fft.fft if forward else np.fft.ifft)(x.astype(np.complex128), axis=-1)
         assert error(y2[0] + 1j * y2[1], ref) <= BOUND
+
+
+def test_four_step_planes_options_follow_the_batch():
+    """A small batch on the stacked-plane kernels gets the table widths and product engine its own estimate
+    prefers at that batch (4290 x 8: batch 1's, the twiddle products on the Vector engine, would be slower)."""
+    layout = algorithms.choose(4290, 8)
+    assert layout.per_tile == 1 and layout.planes == algorithms.planes_options(*layout.factors, 8)
+    at_1 = algorithms.planes_options(*layout.factors, 1)
+    assert algorithms._planes_seconds(*layout.factors, layout.planes, 8) < algorithms._planes_seconds(
+        *layout.factors, at_1, 8)
 
 
 def test_any_axis_and_non_contiguous_input():
