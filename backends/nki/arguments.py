@@ -137,13 +137,15 @@ def _planes_arguments(n1: int, n2: int, forward: bool, scale: float, o: PlanesOp
     m = k1_columns(n1, n2)
     tw = _geometric_table(n2, m, n, o.ct, forward, scale)
     if stacked_square(n1, n2):
-        return four_step_stacked_kernel, (_table(_dft_table(*C.dft_pair(n1, forward)) + tw), n1, o.ct, o.vector_products)
+        table = _table(_dft_table(*C.dft_pair(n1, forward)) + tw)
+        return four_step_stacked_kernel, (table, n1, o.ct, o.vector_products)
     f2 = _dft_table(*C.dft_pair(n2, forward)) if n2 % 2 == 0 else _geometric_table(n2, n2, n2, o.c2, forward)
     f1 = []
     if not nested(n1, n2):
         f1 = _dft_table(*C.dft_pair(n1, forward)) if n1 % 2 == 0 else _geometric_table(n1, m, n1, o.c1, forward)
     rows = max(n1, n2)
-    return four_step_table_kernel, (_table([_rows(b, rows) for b in f2 + f1 + tw]), n1, n2, *o.widths, o.vector_products)
+    table = _table([_rows(b, rows) for b in f2 + f1 + tw])
+    return four_step_table_kernel, (table, n1, n2, *o.widths, o.vector_products)
 
 
 def _rows(block: np.ndarray, rows: int) -> np.ndarray:

@@ -19,9 +19,11 @@ At batch 1 a short four-step is a handful of instructions, and the fixed cost of
 * re and im sit side by side in the free dim so each complex stage is two matmuls:
 
 1. [Ar | Ai] = Xr^T [Re F1 | Im F1] + Xi^T [-Im F1 | Re F1]      (A[n2, k1], data stationary)
-2. A leaves PSUM by the Scalar engine; P = A * [Re T | Im T], Q = A * [Im T | Re T], Br = P0 - P1,
-   Bi = Q0 + Q1, all on GpSimd (~N cycles, where the Vector engine takes ~2N + 60 and shares GpSimd's SBUF
-   port on trn1, ``emulator/costmodel.py``) into W = [-Bi | Br | Bi] (-Bi on the Scalar engine);
+2. P = A * [Re T | Im T], Q = A * [Im T | Re T], Br = P0 - P1, Bi = Q0 + Q1 into W = [-Bi | Br | Bi]: the
+   products on GpSimd after the Scalar engine copies A out of PSUM (~N cycles, where the Vector engine takes
+   ~2N + 60 and shares GpSimd's SBUF port on trn1, ``emulator/costmodel.py``), or on the Vector engine reading
+   PSUM where the Scalar engine is the busier (the planner's choice), the sums on GpSimd, -Bi on the Scalar
+   engine;
 3. ``four_step_stacked_kernel`` (n1 = n2 <= 64): [Yr; Yi] = [Br | Bi]^T Re F + [-Bi | Br]^T Im F on 2 n1
    output partitions; ``four_step_table_kernel`` (any n1, n2 <= 128): [Yr | Yi] = Re F2^T [Br | Bi] +
    Im F2^T [-Bi | Br] on n2 partitions. Either way one access pattern stores y[k1 + n1 k2].
@@ -134,9 +136,9 @@ def stationary_dft(c: Any, k0: int, n: int, width: int) -> Any:
 
 
 def moving_dft(c: Any, k0: int, n: int, m: int, width: int) -> Any:
-    """G = [-Im F | Re F | Im F] [n, 3m] for odd n over m columns (m = n + 1: the last one F[:, n] = 1, the
-    unused extra column of ``k1_columns``; m = n when F is square), ``form_geometric`` by its first ``width``
-    columns, -Im F on the Scalar engine."""
+    """G = [-Im F | Re F | Im F] [n, 3m] for odd n over m = n + 1 columns (the last one F[:, n] = 1, the unused
+    extra column of ``k1_columns``), ``form_geometric`` by its first ``width`` columns, -Im F on the Scalar
+    engine."""
     g = sbuf((n, 3 * m))
     form_geometric(c, k0, n, m, width, g[:, m:3 * m].reshape((n, 2, m)))
     scaled(g[:, 0:m], g[:, 2 * m:3 * m], -1.0)
@@ -149,7 +151,7 @@ def load_twiddles(table: Any, n1: int, n2: int, width: int) -> tuple[Any, Any, A
     products): read whole (``width`` = n1), the table's own columns with a copy of Re T after them; else in a
     tile [Re T | Im T | Re T] made by ``form_geometric`` and the copy (Scalar engine)."""
     rows, cols = table.shape
-    c = sbuf((rows, cols + n1))
+    c = sbuf((rows, cols + (n1 if width == n1 else 0)))
     nisa.dma_copy(dst=c[:, 0:cols], src=table)
     if width == n1:
         a = cols - 2 * n1
