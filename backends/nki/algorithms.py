@@ -464,8 +464,9 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
-    n2 chunk); the twiddle products (none for n1 = 1) and folds on GpSimd, the PSUM copies on the Scalar
-    engine; one table and per tile 2 DMAs in and one out per row chunk."""
+    n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the exchange; none for n1 = 1)
+    and folds on GpSimd, the PSUM copies on the Scalar engine; one table block per lo chunk, and per tile one
+    DMA in (complex input) and one out per row chunk (one in all where ``merged``)."""
     group = tall_group(n1, batch)
     table = TallTable(n1, n2, group * n1, quarter)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
@@ -479,10 +480,12 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
         else:
             second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
         tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
-        gpsimd += (0 if table.identity else 6 * w * (lo + hi)) + 4 * w * lo   # n1 = 1: no twiddle product
+        gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
         scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
+    if not table.identity and table.split[1] > 1:   # the twiddles' products, once per launch
+        gpsimd += 6 * table.split[0] * table.split[1] * lo
     hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
-    transfers = (lo if table.identity else 1) + tiles * (2 + lo + hi)
+    transfers = lo + tiles * (1 + (1 if table.merged else lo + hi))
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
                dma_seconds(hbm, transfers))
 

@@ -13,6 +13,7 @@ import pytest
 from trnfft.core.problem import make_problem
 from trnfft_backends.nki import algorithms, arguments, executors
 from trnfft_backends.nki.emulator import collect
+from trnfft_backends.nki.kernels.tall_four_step import TallTable
 from trnfft_backends.nki.plugin import FFTPlan
 from conftest import random_array
 
@@ -24,7 +25,8 @@ def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: floa
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
-    y2 = executors.simulate(kernel, x.real.copy(), x.imag.copy(), *args)[0]
+    y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
+    assert np.array_equal(executors.simulate(kernel, (x.view(np.float32),), *args)[0], y2)   # complex, one DMA
     x64 = x.astype(np.complex128)
     ref = scale * (np.fft.fft(x64, axis=1) if forward else n * np.fft.ifft(x64, axis=1))
     return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
@@ -32,7 +34,8 @@ def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: floa
 
 @pytest.mark.parametrize("n1,n2,batch,quarter", [(30, 137, 1, True), (30, 137, 1, False), (4, 256, 5, True),
                                                  (3, 258, 2, False), (35, 503, 1, True), (90, 131, 2, False),
-                                                 (17, 241, 10, True), (9, 257, 14, False)])
+                                                 (17, 241, 10, True), (9, 257, 14, False), (11, 397, 1, True),
+                                                 (15, 461, 13, True)])
 def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter):
     n = n1 * n2
     assert _run(n1, n2, batch, quarter, True, 1.0) <= BOUND
@@ -60,6 +63,10 @@ def test_tall_plan_reads_the_input_one_table_and_writes_the_output(n, batch):
         yr, yi = plan.execute_split(xr, xi)
     assert rec.launches == 1
     io_bytes = xr.nbytes + xi.nbytes + yr.nbytes + yi.nbytes
-    assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes()
+    merged = TallTable(n1, n2, layout.group * n1, layout.quarter).merged
+    twice = 8 * batch * n1 * (2 * lo - n2) if merged else 0   # the rows both halves of a merged store hold
+    assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes() + twice
+    assert rec.dma_transfers == len(TallTable(n1, n2, layout.group * n1, layout.quarter).lo_chunks) + (
+        3 if merged else 2 + (n2 + 127) // 128)   # the table's blocks, input (re, im), output
     ref = np.fft.fft(x.astype(np.complex128), axis=-1)
     assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= BOUND
