@@ -210,8 +210,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
-        return (_tall_table(n1, n2, layout.group, forward, scale, layout.quarter),), (n1, n2, layout.group,
-                                                                                     layout.quarter)
+        return ((_tall_table(n1, n2, layout.group, forward, scale, layout.quarter, layout.symmetric),),
+                (n1, n2, layout.group, layout.quarter, layout.symmetric))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -249,7 +249,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     raise ValueError(f"unknown algorithm {layout.algorithm}")
 
 
-def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool) -> np.ndarray:
+def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
+                symmetric: bool = False) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F1'' | T~ | F2] for the first and [T~ | F2] for the others, without padding rows. F1''[j1, k1] =
     w_2n1^((2 j1 + 1) k1) (I_g (x) it) and T~[j2, k1] = w_n^((j2 - n2/2) k1) = w_2n^((2 j2 - n2) k1) over n1
@@ -257,7 +258,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
     where ``quarter``, and k = lo where ``merged``; Im F2 zero where j = 0 or 2j = n2: there the kernel's D
     rows are not differences). For n1 = 1 F2 alone."""
-    layout = TallTable(n1, n2, group * n1, quarter)
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)
@@ -269,23 +270,31 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
         m, pieces = layout.split
         k1 = np.arange(n1) if pieces == 1 else np.concatenate([np.arange(m), m * np.arange(pieces)])
         tw = C.roots(np.outer(2 * np.arange(lo) - n2, k1), 2 * n1 * n2, forward)   # T~[:, k1], or [:, a] and V
-        parts = [tw[0], tw[1]] if pieces == 1 else [tw[0][:, :m], tw[1][:, :m], tw[0][:, m:], tw[1][:, m:]]
         for i, (c0, rows) in enumerate(layout.lo_chunks):
-            col = layout.twiddle(i)
-            table[:rows, col:col + layout.twiddle_columns] = np.concatenate([p[c0:c0 + rows] for p in parts], axis=1)
+            for k, part in enumerate(tw):   # Re, then Im part_columns further: [T~] or [T~[:, :m] | V]
+                col = layout.twiddle(i) + k * layout.part_columns
+                table[:rows, col:col + layout.twiddle_columns] = part[c0:c0 + rows]
     f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward, scale)
     f2_im = f2_im.copy()
     f2_im[0] = 0.0
-    if n2 % 2 == 0:
+    if n2 % 2 == 0:   # row and column n2/2 (sin(pi j) = 0): exact zeros keep the quarter symmetric
         f2_im[lo - 1] = 0.0
+        f2_im[:, n2 // 2] = 0.0
     if layout.merged:   # column lo = conj(column n2 - lo), exactly: Y'[lo] repeats Y[n2 - lo] bit for bit
         f2_re[:, lo], f2_im[:, lo] = f2_re[:, n2 - lo], -f2_im[:, n2 - lo]
     for i, (c0, rows) in enumerate(layout.lo_chunks):
-        col = layout.f2(i)
-        table[:rows, col:col + 2 * layout.f2_columns] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]],
-                                                                       axis=1)
-    blocks = [table[:layout.block_rows(i), layout.block(i):layout.block(i) + layout.block_columns(i)].ravel()
-              for i in range(len(layout.lo_chunks))]
+        for k, part in enumerate((f2_re, f2_im)):
+            col = layout.f2(i) + k * layout.part_columns
+            table[:rows, col:col + layout.f2_columns] = part[c0:c0 + rows]
+    blocks = []
+    for i in range(len(layout.lo_chunks)):
+        rows, skip, step = layout.block_rows(i), layout.skipped(i), layout.part_columns
+        if skip:   # the two parts without their first ``skip`` columns (``load_tall``)
+            f = layout.f2(i)
+            block = np.concatenate([table[:rows, f + skip:f + step], table[:rows, f + step + skip:f + 2 * step]], axis=1)
+        else:
+            block = table[:rows, layout.block(i):layout.block(i) + layout.block_columns(i)]
+        blocks.append(block.ravel())
     return np.concatenate(blocks).reshape(1, layout.hbm_elements)
 
 

@@ -20,9 +20,10 @@ from conftest import random_array
 BOUND = 1e-6
 
 
-def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float) -> float:
+def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, symmetric: bool = False) -> float:
     n = n1 * n2
-    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter)
+    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
+                               symmetric=symmetric)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
@@ -32,15 +33,16 @@ def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: floa
     return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
 
 
-@pytest.mark.parametrize("n1,n2,batch,quarter", [(30, 137, 1, True), (30, 137, 1, False), (4, 256, 5, True),
-                                                 (3, 258, 2, False), (35, 503, 1, True), (90, 131, 2, False),
-                                                 (17, 241, 10, True), (9, 257, 14, False), (11, 397, 1, True),
-                                                 (15, 461, 13, True)])
-def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter):
+@pytest.mark.parametrize("n1,n2,batch,quarter,symmetric", [
+    (30, 137, 1, True, False), (30, 137, 1, False, False), (4, 256, 5, True, True), (3, 258, 2, False, False),
+    (35, 503, 1, True, False), (35, 503, 1, True, True), (90, 131, 2, False, False), (17, 241, 10, True, False),
+    (9, 257, 14, False, False), (11, 397, 1, True, True), (15, 461, 13, True, True), (2, 300, 3, True, True),
+    (1, 509, 3, True, True)])
+def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter, symmetric):
     n = n1 * n2
-    assert _run(n1, n2, batch, quarter, True, 1.0) <= BOUND
-    assert _run(n1, n2, batch, quarter, False, 1.0 / n) <= BOUND
-    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n)) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0, symmetric) <= BOUND
+    assert _run(n1, n2, batch, quarter, False, 1.0 / n, symmetric) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), symmetric) <= BOUND
 
 
 @pytest.mark.parametrize("n,batch", [(4110, 1), (11790, 1)])

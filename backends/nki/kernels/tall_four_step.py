@@ -95,6 +95,7 @@ class TallTable:
     n2: int
     width: int
     quarter: bool = True   # F2's columns k <= n2/2 only (Y[n2 - k] mirrored back by J^T), else all n2
+    symmetric: bool = False   # with quarter: chunk i's block reads F2's columns k >= its first row only
 
     @property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -152,15 +153,22 @@ class TallTable:
 
     @property
     def twiddle_columns(self) -> int:
-        """[Re T~ | Im T~] (n1 columns each), or split: [Re T~[:, :m] | Im | Re V | Im V]."""
+        """Columns per part (Re, Im) of the twiddles: T~ (n1), or ``split`` T~[:, :m] and V (m + blocks)."""
         if self.identity:
             return 0
         m, blocks = self.split
-        return 2 * self.n1 if blocks == 1 else 2 * (m + blocks)
+        return self.n1 if blocks == 1 else m + blocks
+
+    @property
+    def part_columns(self) -> int:
+        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Im F2 | Im T~]."""
+        return self.f2_columns + self.twiddle_columns
+
+    def f1_columns(self, i: int) -> int:
+        return 2 * self.width if i == 0 and not self.identity else 0
 
     def block_columns(self, i: int) -> int:
-        f1 = 2 * self.width if i == 0 and not self.identity else 0
-        return f1 + self.twiddle_columns + 2 * self.f2_columns
+        return self.f1_columns(i) + 2 * self.part_columns
 
     def block(self, i: int) -> int:
         """First column of lo chunk i's block."""
@@ -169,12 +177,26 @@ class TallTable:
     def f1(self) -> int:
         return 0
 
-    def twiddle(self, i: int) -> int:
-        """Column of [Re T~ | Im T~] for lo chunk i."""
-        return self.block(i) + (2 * self.width if i == 0 else 0)
-
     def f2(self, i: int) -> int:
-        return self.block(i) + self.block_columns(i) - 2 * self.f2_columns
+        """Column of Re F2 for lo chunk i (Im F2 ``part_columns`` further)."""
+        return self.block(i) + self.f1_columns(i)
+
+    def twiddle(self, i: int) -> int:
+        """Column of Re T~ (or Re T~[:, :m] and Re V) for lo chunk i (Im ``part_columns`` further)."""
+        return self.f2(i) + self.f2_columns
+
+    @property
+    def mirrored(self) -> list[tuple[int, int]]:
+        """(i, i') pairs of lo chunks, i' < i, whose F2 block (rows of chunk i, columns of chunk i') is made on
+        chip as the transpose of block (i', i) (``symmetric``: F2's quarter is symmetric, F2[j, k] = F2[k, j])."""
+        if not (self.symmetric and self.quarter):
+            return []
+        count = len(self.lo_chunks)
+        return [(i, k) for i in range(count) for k in range(i)]
+
+    def skipped(self, i: int) -> int:
+        """F2 columns of chunk i's block not read (made by ``mirrored`` transposes): its first row, or 0."""
+        return self.lo_chunks[i][0] if self.symmetric and self.quarter else 0
 
     @property
     def columns(self) -> int:
@@ -182,8 +204,10 @@ class TallTable:
 
     @property
     def hbm_elements(self) -> int:
-        """Floats of the table in HBM: the lo chunks' blocks one after another, [block rows, block columns]."""
-        return sum(self.block_rows(i) * self.block_columns(i) for i in range(len(self.lo_chunks)))
+        """Floats of the table in HBM: the lo chunks' blocks one after another, [block rows, block columns], less
+        the ``skipped`` columns of both parts."""
+        return sum(self.block_rows(i) * (self.block_columns(i) - 2 * self.skipped(i))
+                   for i in range(len(self.lo_chunks)))
 
 
 def _exchange(table: TallTable) -> dict:
@@ -260,21 +284,22 @@ def _load_x(parts: tuple, r0: int, width: int, n2: int, stacked: bool) -> Any:
 
 
 def _twiddles(c: Any, table: TallTable) -> list:
-    """Per lo chunk, (tile, column, columns per part) of its twiddles [Re T~ | Im T~] over k1: the table itself,
+    """Per lo chunk, (tile, column of Re T~, columns from Re to Im) of its twiddles over k1: the table itself,
     or where ``split`` a tile made once per launch on GpSimd, T~[j, a + m b] = T~[j, a] V[j, b] (both read
     with a zero step: a float32 product of two correctly rounded float32 values; exact for k1 < m, V[j, 0] = 1).
     None for n1 = 1."""
     if table.identity:
         return [None] * len(table.lo_chunks)
     m, blocks = table.split
+    step = table.part_columns
     if blocks == 1:
-        return [(c, table.twiddle(i), table.n1) for i in range(len(table.lo_chunks))]
+        return [(c, table.twiddle(i), step) for i in range(len(table.lo_chunks))]
     out = []
     per = c.shape[1]
     for i, (_, rows) in enumerate(table.lo_chunks):
         col = table.twiddle(i)
-        a = [c.ap(pattern=[[per, rows], [0, blocks], [1, m]], offset=col + k * m) for k in (0, 1)]
-        v = [c.ap(pattern=[[per, rows], [1, blocks], [0, m]], offset=col + 2 * m + k * blocks) for k in (0, 1)]
+        a = [c.ap(pattern=[[per, rows], [0, blocks], [1, m]], offset=col + k * step) for k in (0, 1)]
+        v = [c.ap(pattern=[[per, rows], [1, blocks], [0, m]], offset=col + m + k * step) for k in (0, 1)]
         full = sbuf((rows, 2 * m * blocks))
         multiply(full[:, 0:m * blocks], full[:, m * blocks:2 * m * blocks], a[0], a[1], v[0], v[1], engine=in_sbuf())
         out.append((full, 0, m * blocks))
@@ -351,12 +376,13 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
     return s, d
 
 
-def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool) -> None:
+def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
+                   symmetric: bool = False) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter)
+    table = TallTable(n1, n2, group * n1, quarter, symmetric)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
     tws = _twiddles(c, table)
@@ -389,7 +415,7 @@ def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, fr
     acc = psum((cols, free))
     for i, (_, rows) in enumerate(table.lo_chunks):
         f = table.f2(i)
-        im = f + table.f2_columns
+        im = f + table.part_columns
         nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + k0:f + k0 + cols], moving=folded[i][0],
                        accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
         nisa.nc_matmul(dst=acc, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1], accumulate=True)
@@ -460,23 +486,54 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
         nl.store(part.ap(pattern=pattern, offset=t0 * n + k0 * n1), half)
 
 
-def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool) -> Any:
-    """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM)."""
-    layout = TallTable(n1, n2, group * n1, quarter)
+def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric: bool = False) -> Any:
+    """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
+    with ``skipped`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~]), then
+    the ``mirrored`` blocks made on chip."""
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric)
     c = sbuf((layout.rows, layout.columns))
-    offset = 0
+    offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
-        rows, cols, col = layout.block_rows(i), layout.block_columns(i), layout.block(i)
-        nisa.dma_copy(dst=c[0:rows, col:col + cols], src=table.ap(pattern=[[cols, rows], [1, cols]], offset=offset))
+        rows, skip = layout.block_rows(i), layout.skipped(i)
+        cols = layout.block_columns(i) - 2 * skip
+        src = table.ap(pattern=[[cols, rows], [1, cols]], offset=offset)
+        if skip:
+            nisa.dma_copy(dst=c.ap(pattern=[[layout.columns, rows], [step, 2], [1, step - skip]],
+                                   offset=layout.f2(i) + skip), src=src)
+        else:
+            col = layout.block(i)
+            nisa.dma_copy(dst=c[0:rows, col:col + cols], src=src)
         offset += rows * cols
+    _mirror(c, layout)
     return c
 
 
+def _mirror(c: Any, table: TallTable) -> None:
+    """F2's block (rows of chunk i, columns of chunk i') for each ``mirrored`` (i, i'): the transpose of block
+    (i', i) by the Tensor engine against an identity made on chip (out = S^T I with S the read block
+    stationary), Re and Im, copied out of PSUM by the Scalar engine. Once per launch."""
+    if not table.mirrored:
+        return
+    index = sbuf((ROWS, ROWS))
+    nisa.iota(dst=index, pattern=[[1, ROWS]], offset=0, channel_multiplier=-1)
+    eye = sbuf((ROWS, ROWS))
+    nisa.tensor_scalar(dst=eye, data=index, op0=nl.equal, operand0=0.0, engine=in_sbuf())
+    chunks = table.lo_chunks
+    for i, k in table.mirrored:
+        (r0, rows), (k0, cols) = chunks[i], chunks[k]
+        for part in (0, table.part_columns):
+            src, dst = table.f2(k) + part + r0, table.f2(i) + part + k0
+            t = psum((rows, cols))
+            nisa.nc_matmul(dst=t, stationary=c[0:cols, src:src + rows], moving=eye[0:cols, 0:cols], accumulate=False)
+            nisa.activation(dst=c[0:rows, dst:dst + cols], op=nl.copy, data=t)
+
+
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (one store DMA per row chunk)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter), n1, n2, group, quarter)
+    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric), n1, n2, group, quarter,
+                   symmetric)
     return y2
