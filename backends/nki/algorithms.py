@@ -472,7 +472,7 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric:
     group = tall_group(n1, batch)
     table = TallTable(n1, n2, group * n1, quarter, symmetric)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
-    pairs = lo + hi - 1
+    pairs = table.pairs
     tiles = -(-batch // group)
     tensor = gpsimd = scalar = 0
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):

@@ -103,7 +103,25 @@ class TallTable:
 
     @property
     def hi_chunks(self) -> list[tuple[int, int]]:
-        return row_chunks(fold_rows(self.n2)[1])
+        """(first, rows) of the hi rows (hi row h is n2's row lo + h) in chunks: the partners of each lo chunk's
+        rows, last lo chunk first, so that each pairs with one lo chunk (one J matmul in and one out each)
+        where that makes no more chunks than 128 rows at a time (lo = 199: 71 + 127 rows, 2 pairs, not
+        128 + 70, 3 pairs; lo = 129: 128 rows, not 1 + 127)."""
+        lo, hi = fold_rows(self.n2)
+        mirrored = []
+        for c0, rows in reversed(self.lo_chunks):
+            first, last = max(c0, 1), min(c0 + rows, self.n2 - lo + 1) - 1   # partner rows j, 1 <= j <= n2 - lo
+            if first <= last:
+                mirrored.append((self.n2 - lo - last, last - first + 1))
+        plain = row_chunks(hi)
+        return mirrored if len(mirrored) <= len(plain) else plain
+
+    @property
+    def pairs(self) -> int:
+        """(lo chunk, hi chunk) pairs with partner rows: the J matmuls in (and out, for a quarter) per tile."""
+        lo = fold_rows(self.n2)[0]
+        return sum(1 for l0, lr in self.lo_chunks for h0, hr in self.hi_chunks
+                   if 0 <= self.n2 - lo - h0 - l0 <= hr - 1 + lr - 1)
 
     @property
     def identity(self) -> bool:
