@@ -210,8 +210,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
-        return ((_tall_table(n1, n2, layout.group, forward, scale, layout.quarter, layout.symmetric),),
-                (n1, n2, layout.group, layout.quarter, layout.symmetric))
+        flags = (layout.quarter, layout.symmetric, layout.taller)
+        return (_tall_table(n1, n2, layout.group, forward, scale, *flags),), (n1, n2, layout.group, *flags)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -250,7 +250,7 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
 
 
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
-                symmetric: bool = False) -> np.ndarray:
+                symmetric: bool = False, taller: bool = False) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F1'' | T~ | F2] for the first and [T~ | F2] for the others, without padding rows. F1''[j1, k1] =
     w_2n1^((2 j1 + 1) k1) (I_g (x) it) and T~[j2, k1] = w_n^((j2 - n2/2) k1) = w_2n^((2 j2 - n2) k1) over n1
@@ -258,7 +258,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
     where ``quarter``, and k = lo where ``merged``; Im F2 zero where j = 0 or 2j = n2: there the kernel's D
     rows are not differences). For n1 = 1 F2 alone."""
-    layout = TallTable(n1, n2, group * n1, quarter, symmetric)
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)

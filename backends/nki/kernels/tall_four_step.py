@@ -96,6 +96,7 @@ class TallTable:
     width: int
     quarter: bool = True   # F2's columns k <= n2/2 only (Y[n2 - k] mirrored back by J^T), else all n2
     symmetric: bool = False   # with quarter: chunk i's block reads F2's columns k >= its first row only
+    taller: bool = False   # F1 stacked on 2 width rows even where the first chunk has fewer (padding rows)
 
     @property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -132,8 +133,9 @@ class TallTable:
     def stacked(self) -> bool:
         """Whether F1's block is [[Re F1 | Im F1]; [-Im F1 | Re F1]] on 2 width rows (step 1 as one matmul with
         re and im on the contraction, for full tiles): where the first chunk makes the block that tall anyway
-        (4110 = 30 x 137 at batch 1: 60 of 69 rows; at batch 2 the 120 rows would double the block)."""
-        return 2 * self.width <= min(ROWS, fold_rows(self.n2)[0])
+        (4110 = 30 x 137 at batch 1: 60 of 69 rows; at batch 2 the 120 rows would double the block), or
+        ``taller`` (5206 = 38 x 137 at batch 1: 76 rows against 69, 7 padding rows for 2 fewer matmuls)."""
+        return 2 * self.width <= ROWS and (2 * self.width <= fold_rows(self.n2)[0] or self.taller)
 
     @property
     def f1_rows(self) -> int:
@@ -395,12 +397,12 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
-                   symmetric: bool = False) -> None:
+                   symmetric: bool = False, taller: bool = False) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, symmetric)
+    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
     tws = _twiddles(c, table)
@@ -504,11 +506,12 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
         nl.store(part.ap(pattern=pattern, offset=t0 * n + k0 * n1), half)
 
 
-def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric: bool = False) -> Any:
+def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric: bool = False,
+              taller: bool = False) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
     with ``skipped`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~]), then
     the ``mirrored`` blocks made on chip."""
-    layout = TallTable(n1, n2, group * n1, quarter, symmetric)
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
@@ -547,11 +550,11 @@ def _mirror(c: Any, table: TallTable) -> None:
 
 
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric, taller):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (one store DMA per row chunk)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric), n1, n2, group, quarter,
-                   symmetric)
+    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric, taller), n1, n2, group,
+                   quarter, symmetric, taller)
     return y2
