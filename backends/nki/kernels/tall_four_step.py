@@ -40,7 +40,11 @@ float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py).
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
 constants are one block per lo chunk of rows (``TallTable``): HBM holds them one after another without
-padding rows, one DMA each. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA per
+padding rows, one DMA each; ``symmetric`` (a planner option for lo > 128) leaves out F2's blocks below the
+diagonal of its quarter (F2[j, k] = F2[k, j]) and transposes them on chip, once per launch; ``taller``
+stacks F1 on 2 g n1 rows also where the first chunk has fewer (padding rows for one step-1 matmul per chunk
+instead of two). The hi rows are chunked as the partners of the lo chunks (each hi chunk pairs with one lo
+chunk: one J matmul in and one out) where that makes no more chunks. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA per
 tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is written
 once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store per
 tile (``TallTable.merged``).
