@@ -73,6 +73,7 @@ class Layout:
     quarter: bool = False           # tall-four-step: F2 read by its quarter (columns <= n2/2 too)
     symmetric: bool = False         # tall-four-step with quarter: blocks below the diagonal transposed on chip
     taller: bool = False            # tall-four-step: F1 stacked on 2w rows though the first chunk has fewer
+    halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -84,6 +85,7 @@ class Layout:
             text += f", F2 by its {'quarter' if self.quarter else 'rows <= n2/2'}"
             text += " (symmetric: lower blocks made on chip)" if self.symmetric else ""
             text += ", F1 stacked on padding rows" if self.taller else ""
+            text += ", Y = P + Q and P - Q" if self.halves else ""
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -465,13 +467,14 @@ def tall_group(n1: int, batch: int) -> int:
 
 
 def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
-                  taller: bool = False) -> float:
+                  taller: bool = False, halves: bool = False) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
-    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
-    n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the exchange; none for n1 = 1)
-    and folds on GpSimd, the PSUM copies on the Scalar engine; one table block per lo chunk, and per tile one
-    DMA in (complex input) and one out per row chunk (one in all where ``merged``)."""
+    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, N = 2w for ``halves``, or of
+    N = 2w per lo chunk and n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the
+    exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine;
+    one table block per lo chunk, and per tile one DMA in (complex input) and one out per row chunk (one in
+    all where ``merged``)."""
     group = tall_group(n1, batch)
     table = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
@@ -481,14 +484,19 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric:
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
         step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
         if quarter:
-            second = 2 * lo * lo * max(4 * w, 64) + pairs * max(2 * w, 64)
+            second = 2 * lo * lo * max((2 if halves else 4) * w, 64) + pairs * max(2 * w, 64)
         else:
             second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
         tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
         gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
-        scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
+        if quarter and halves:   # P and Q copied out, Y = P + Q and P - Q on GpSimd; no 4w moving operands
+            scalar += max(2 * w, 64) * (lo + hi + 2 * lo + hi + 2 * lo)
+            gpsimd += 4 * w * lo
+        else:
+            scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
     if not table.identity and table.split[1] > 1:   # the twiddles' products, once per launch
         gpsimd += 6 * table.split[0] * table.split[1] * lo
+    gpsimd += table.made_on_chip   # J blocks, identities: iotas and compares, once per launch
     for _, k in table.mirrored:   # the transposes of F2's blocks (Re, Im), once per launch
         cols = table.lo_chunks[k][1]
         tensor += 2 * 4 * max(cols, 64)
@@ -500,12 +508,12 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric:
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
-                         taller: bool = False) -> int:
+                         taller: bool = False, halves: bool = False) -> int:
     return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, symmetric, taller).hbm_elements
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool] | None:
-    """(n1 <= 128, 128 < n2 <= 512, quarter, symmetric, taller) for ``tall-four-step`` (``TallTable``), the
+def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool] | None:
+    """(n1 <= 128, 128 < n2 <= 512, quarter, symmetric, taller, halves) for ``tall-four-step`` (``TallTable``), the
     fastest by the estimate among those whose table keeps the HBM target (ties: fewer constant bytes), or None;
     n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
@@ -519,11 +527,12 @@ def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool] | None
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
             continue
         wide = 2 * tall_group(d, batch) * d
-        for quarter, symmetric in ((True, False), (True, True), (False, False)):
+        for quarter, symmetric, halves in ((True, False, False), (True, True, False), (True, False, True),
+                                           (True, True, True), (False, False, False)):
             for taller in (False, True):
                 if (symmetric and lo <= PMAX) or (taller and not lo < wide <= PMAX):   # only where they change
                     continue
-                option = (d, n // d, quarter, symmetric, taller)
+                option = (d, n // d, quarter, symmetric, taller, halves)
                 if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, quarter, symmetric, taller)):
                     options.append(option)
     return min(options, key=lambda o: (round(_tall_seconds(o[0], o[1], batch, *o[2:]), 12),   # ties: fewer
@@ -600,10 +609,10 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(n, batch) if tall else None
     if tall_option is not None:
-        n1, n2, quarter, symmetric, taller = tall_option
-        options.append((_tall_seconds(n1, n2, batch, quarter, symmetric, taller),
+        n1, n2, quarter, symmetric, taller, halves = tall_option
+        options.append((_tall_seconds(n1, n2, batch, quarter, symmetric, taller, halves),
                         Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
-                               symmetric=symmetric, taller=taller)))
+                               symmetric=symmetric, taller=taller, halves=halves)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
@@ -666,7 +675,7 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch, planes)
         tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter, layout.symmetric,
-                             layout.taller)
+                             layout.taller, layout.halves)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(

@@ -211,7 +211,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.symmetric, layout.taller)
-        return (_tall_table(n1, n2, layout.group, forward, scale, *flags),), (n1, n2, layout.group, *flags)
+        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags),),
+                (n1, n2, layout.group, *flags, layout.halves))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)

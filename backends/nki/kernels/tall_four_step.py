@@ -24,9 +24,11 @@ which halves both the matrix bytes and the second stage's contraction. Per tile 
    twiddled, then on GpSimd [Sr | Si] = B_lo + R and [-Di | Dr];
 3. per output chunk of k2: [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr], F2 stationary, so row k2 of
    Y is y[n1*k2 : n1*(k2 + 1)]: contiguous stores. With F2's quarter (``quarter``: columns k <= n2/2 too, half
-   the bytes again) the same products with Im F2's sign flipped give Y[n2 - k] (free size 4 width:
-   [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] moving), put back in row order by J^T. The planner picks the
-   quarter where DMA binds (small batches) and the whole lo rows where the extra J^T matmuls would bind.
+   the bytes again) the same products with Im F2's sign flipped give Y[n2 - k], put back in row order by J^T:
+   from moving [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] (free size 4 width, one PSUM tile), or
+   (``halves``) P = Re F2^T [Sr | Si] and Q = Im F2^T [-Di | Dr] in two PSUM tiles (free size 2 width: half
+   the Tensor time), Y = P + Q and Y[n2 - k] = P - Q on GpSimd. The planner picks among these forms (and
+   ``symmetric``, ``taller`` below) by its estimate.
 
 Half-shifted twiddles (no table for the hi rows): with T~[j2, k1] = w_n^((j2 - n2/2) k1) and
 F1''[j1, k1] = w_2n1^((2 j1 + 1) k1) = F1[j1, k1] w_2n1^(k1), T~ (X F1'') = T (X F1) and T~[n2 - j] =
@@ -101,6 +103,7 @@ class TallTable:
     quarter: bool = True   # F2's columns k <= n2/2 only (Y[n2 - k] mirrored back by J^T), else all n2
     symmetric: bool = False   # with quarter: chunk i's block reads F2's columns k >= its first row only
     taller: bool = False   # F1 stacked on 2 width rows even where the first chunk has fewer (padding rows)
+    halves: bool = False   # with quarter: Y and Y' from P and Q in two PSUM tiles (moving free size 2 width)
 
     @property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -120,6 +123,25 @@ class TallTable:
                 mirrored.append((self.n2 - lo - last, last - first + 1))
         plain = row_chunks(hi)
         return mirrored if len(mirrored) <= len(plain) else plain
+
+    @property
+    def made_on_chip(self) -> int:
+        """GpSimd cycles (elements per partition) of the iotas and compares that make the J blocks and the
+        identities, once per launch (``_exchange``, ``_identity_f1``, ``_mirror``)."""
+        lo = fold_rows(self.n2)[0]
+        cycles = ROWS   # the iota of _exchange
+        if self.merged:
+            cycles += 2 * lo
+        else:
+            for l0, lr in self.lo_chunks:
+                for h0, hr in self.hi_chunks:
+                    if 0 <= self.n2 - lo - h0 - l0 <= hr - 1 + lr - 1:
+                        cycles += lr + (hr if self.quarter else 0)
+        if self.identity:
+            cycles += 4 * self.width
+        if self.mirrored:
+            cycles += 2 * ROWS
+        return cycles
 
     @property
     def pairs(self) -> int:
@@ -365,11 +387,11 @@ def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, tw: tuple | No
 def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTable, i: int, rows: int,
             width: int) -> tuple[Any, Any]:
     """The second stage's moving operands of lo chunk i: [Sr | Si] and [-Di | Dr] [rows, 2 width], and for a
-    ``quarter`` table [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k] from the first
-    halves, Y[n2 - k] from the second). The hi rows (not yet twiddled) reversed onto their partners by J
-    (accumulating over the hi chunks that pair with this chunk) and multiplied by conj(T~) of their partners'
-    rows (T~[n2 - j] = conj(T~[j])), the sums and differences on GpSimd, the second halves copied by the
-    Scalar engine."""
+    ``quarter`` table without ``halves`` [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k]
+    from the first halves, Y[n2 - k] from the second). The hi rows (not yet twiddled) reversed onto their
+    partners by J (accumulating over the hi chunks that pair with this chunk) and multiplied by conj(T~) of
+    their partners' rows (T~[n2 - j] = conj(T~[j])), the sums and differences on GpSimd, the second halves
+    copied by the Scalar engine."""
     w = width
     pairs = [(h, jay[0]) for (lo_i, h), jay in jays.items() if lo_i == i]
     s = sbuf((rows, 4 * w))
@@ -393,7 +415,7 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
         nisa.tensor_copy(dst=s[:, 0:2 * w], src=b_lo, engine=eng)
         nisa.tensor_copy(dst=d[:, w:2 * w], src=b_lo[:, 0:w], engine=eng)
         nisa.activation(dst=d[:, 0:w], op=nl.copy, data=b_lo[:, w:2 * w], scale=-1.0)
-    if not table.quarter:
+    if not table.quarter or table.halves:
         return s[:, 0:2 * w], d[:, 0:2 * w]
     nisa.activation(dst=s[:, 2 * w:4 * w], op=nl.copy, data=s[:, 0:2 * w])
     nisa.activation(dst=d[:, 2 * w:4 * w], op=nl.copy, data=d[:, 0:2 * w], scale=-1.0)
@@ -401,12 +423,12 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
-                   symmetric: bool = False, taller: bool = False) -> None:
+                   symmetric: bool = False, taller: bool = False, halves: bool = False) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
+    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller, halves)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
     tws = _twiddles(c, table)
@@ -428,22 +450,45 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
             _quarter_stage(y, c, table, folded, jays, t0, width)
         else:
             for k0, cols in row_chunks(n2):   # [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr]
-                acc = _second_stage(c, table, folded, k0, cols, 2 * width)
+                acc, = _second_stage(c, table, folded, k0, cols, 2 * width)
                 o = sbuf((cols, 2 * width))
                 nisa.activation(dst=o, op=nl.copy, data=acc)
                 _store(y, o, t0, k0, n1, n2, width)
 
 
-def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int) -> Any:
-    """PSUM [cols, free] = sum over the lo chunks of Re F2^T M1 + Im F2^T M2 for F2's columns k0.."""
+def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int,
+                  split: bool = False) -> tuple:
+    """PSUM [cols, free] = sum over the lo chunks of Re F2^T M1 + Im F2^T M2 for F2's columns k0..: one tile,
+    or ``split`` two, P = sum Re F2^T M1 and Q = sum Im F2^T M2."""
     acc = psum((cols, free))
+    other = psum((cols, free)) if split else acc
     for i, (_, rows) in enumerate(table.lo_chunks):
         f = table.f2(i)
         im = f + table.part_columns
         nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + k0:f + k0 + cols], moving=folded[i][0],
                        accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
-        nisa.nc_matmul(dst=acc, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1], accumulate=True)
-    return acc
+        nisa.nc_matmul(dst=other, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1],
+                       accumulate=i > 0 or not split)
+    return (acc, other) if split else (acc,)
+
+
+def _both_halves(o: Any, c: Any, table: TallTable, folded: list, k0: int, cols: int, width: int) -> None:
+    """o[:, 0:4 width] = [Y | Y'] for F2's quarter columns k0.. (Y'[k] = Y[n2 - k]): one PSUM tile from the
+    4 width moving operands, copied out by the Scalar engine; or for ``halves`` P and Q (``_second_stage``,
+    moving free size 2 width: half the Tensor time), copied out by the Scalar engine, Y = P + Q and
+    Y' = P - Q (Im F2's sign flipped) on GpSimd."""
+    w2 = 2 * width
+    if not table.halves:
+        acc, = _second_stage(c, table, folded, k0, cols, 2 * w2)
+        nisa.activation(dst=o[0:cols, 0:2 * w2], op=nl.copy, data=acc)
+        return
+    halves = []
+    for acc in _second_stage(c, table, folded, k0, cols, w2, split=True):
+        part = sbuf((cols, w2))
+        nisa.activation(dst=part, op=nl.copy, data=acc)
+        halves.append(part)
+    nisa.tensor_tensor(dst=o[0:cols, 0:w2], data1=halves[0], data2=halves[1], op=nl.add, engine=in_sbuf())
+    nisa.tensor_tensor(dst=o[0:cols, w2:2 * w2], data1=halves[0], data2=halves[1], op=nl.subtract, engine=in_sbuf())
 
 
 def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict, t0: int, width: int) -> None:
@@ -456,9 +501,8 @@ def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict,
         return
     mirrored = []
     for k0, cols in table.lo_chunks:
-        acc = _second_stage(c, table, folded, k0, cols, 4 * width)
         o = sbuf((cols, 4 * width))
-        nisa.activation(dst=o, op=nl.copy, data=acc)
+        _both_halves(o, c, table, folded, k0, cols, width)
         _store(y, o[:, 0:2 * width], t0, k0, n1, n2, width)
         mirrored.append(o[:, 2 * width:4 * width])
     for h, (h0, cols) in enumerate(table.hi_chunks):
@@ -477,9 +521,8 @@ def _merged_stage(y: tuple, c: Any, table: TallTable, folded: list, jay: Any, t0
     n1, n2 = table.n1, table.n2
     lo, _ = fold_rows(n2)
     w2 = 2 * width
-    acc = _second_stage(c, table, folded, 0, lo + 1, 2 * w2)
     o = sbuf((lo + 1, 3 * w2))
-    nisa.activation(dst=o[:, 0:2 * w2], op=nl.copy, data=acc)
+    _both_halves(o, c, table, folded, 0, lo + 1, width)
     back = psum((lo, w2))
     nisa.nc_matmul(dst=back, stationary=jay, moving=o[:, w2:2 * w2], accumulate=False)
     nisa.activation(dst=o[0:lo, 2 * w2:3 * w2], op=nl.copy, data=back)
@@ -511,11 +554,11 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
 
 
 def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric: bool = False,
-              taller: bool = False) -> Any:
+              taller: bool = False, halves: bool = False) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
     with ``skipped`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~]), then
     the ``mirrored`` blocks made on chip."""
-    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)   # the table is the same with halves
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
@@ -554,11 +597,11 @@ def _mirror(c: Any, table: TallTable) -> None:
 
 
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric, taller):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric, taller, halves):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (one store DMA per row chunk)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric, taller), n1, n2, group,
-                   quarter, symmetric, taller)
+                   quarter, symmetric, taller, halves)
     return y2
