@@ -220,9 +220,6 @@ class TallTable:
         """First column of lo chunk i's block."""
         return sum(self.block_columns(b) for b in range(i))
 
-    def f1(self) -> int:
-        return 0
-
     def f2(self, i: int) -> int:
         """Column of Re F2 for lo chunk i (Im F2 ``part_columns`` further)."""
         return self.block(i) + self.f1_columns(i)
