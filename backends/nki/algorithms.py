@@ -70,6 +70,9 @@ class Layout:
     per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
                                     # four-step: 1 = one transform per launch (stacked-plane kernels)
     quarter: bool = False           # tall-four-step: F2 read by its quarter (columns <= n2/2 too)
+    symmetric: bool = False         # tall-four-step with quarter: blocks below the diagonal transposed on chip
+    taller: bool = False            # tall-four-step: F1 stacked on 2w rows though the first chunk has fewer
+    halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
 
     def describe(self) -> str:
@@ -80,6 +83,9 @@ class Layout:
             text += f", {self.group} transforms per tile"
         if self.algorithm == "tall-four-step" and self.inner is None:
             text += f", F2 by its {'quarter' if self.quarter else 'rows <= n2/2'}"
+            text += " (symmetric: lower blocks made on chip)" if self.symmetric else ""
+            text += ", F1 stacked on padding rows" if self.taller else ""
+            text += ", Y = P + Q and P - Q" if self.halves else ""
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -528,49 +534,77 @@ def tall_group(n1: int, batch: int) -> int:
     return max(1, min(PMAX // n1, batch))
 
 
-def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True) -> float:
+def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
+                  taller: bool = False, halves: bool = False) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
-    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, or of N = 2w per lo chunk and
-    n2 chunk); the twiddle products (none for n1 = 1) and folds on GpSimd, the PSUM copies on the Scalar
-    engine; one table and per tile 2 DMAs in and one out per row chunk."""
+    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, N = 2w for ``halves``, or of
+    N = 2w per lo chunk and n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the
+    exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine;
+    one table block per lo chunk, and per tile one DMA in (complex input) and one out per row chunk (one in
+    all where ``merged``)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter)
+    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
-    pairs = lo + hi - 1
+    pairs = table.pairs
     tiles = -(-batch // group)
     tensor = gpsimd = scalar = 0
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
         step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
         if quarter:
-            second = 2 * lo * lo * max(4 * w, 64) + pairs * max(2 * w, 64)
+            second = 2 * lo * lo * max((2 if halves else 4) * w, 64) + pairs * max(2 * w, 64)
         else:
             second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
         tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
-        gpsimd += (0 if table.identity else 6 * w * (lo + hi)) + 4 * w * lo   # n1 = 1: no twiddle product
-        scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
+        gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
+        if quarter and halves:   # P and Q copied out, Y = P + Q and P - Q on GpSimd; no 4w moving operands
+            scalar += max(2 * w, 64) * (lo + hi + 2 * lo + hi + 2 * lo)
+            gpsimd += 4 * w * lo
+        else:
+            scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
+    if not table.identity and table.split[1] > 1:   # the twiddles' products, once per launch
+        gpsimd += 6 * table.split[0] * table.split[1] * lo
+    gpsimd += table.made_on_chip   # J blocks, identities: iotas and compares, once per launch
+    for _, k in table.mirrored:   # the transposes of F2's blocks (Re, Im), once per launch
+        cols = table.lo_chunks[k][1]
+        tensor += 2 * 4 * max(cols, 64)
+        scalar += 2 * max(cols, 64)
     hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
-    transfers = (lo if table.identity else 1) + tiles * (2 + lo + hi)
+    transfers = lo + tiles * (1 + (1 if table.merged else lo + hi))
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
                dma_seconds(hbm, transfers))
 
 
-def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True) -> int:
-    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter).hbm_elements
+def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
+                         taller: bool = False, halves: bool = False) -> int:
+    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, symmetric, taller).hbm_elements
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int, bool] | None:
-    """(n1 <= 128, 128 < n2 <= 512, quarter) for ``tall-four-step``, the fastest by the estimate among those
-    whose table keeps the HBM target, or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
+def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool] | None:
+    """(n1 <= 128, 128 < n2 <= 512, quarter, symmetric, taller, halves) for ``tall-four-step`` (``TallTable``), the
+    fastest by the estimate among those whose table keeps the HBM target (ties: fewer constant bytes), or None;
+    n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
     and the radix form is faster (MODELLED trn1: 32768 batch 1 5.40 against 6.19 us, batch 64 324 against
     351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
     made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(n, batch) is not None
-    options = [(d, n // d, q) for d in divisors_upto(n, PMAX) if PMAX < n // d <= TALL_MAX
-               and not (lone_middle and fold_rows(n // d)[0] % PMAX == 1)
-               for q in (True, False) if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, q))]
-    return min(options, key=lambda o: _tall_seconds(o[0], o[1], batch, o[2])) if options else None
+    options = []
+    for d in divisors_upto(n, PMAX):
+        lo = fold_rows(n // d)[0]
+        if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
+            continue
+        wide = 2 * tall_group(d, batch) * d
+        for quarter, symmetric, halves in ((True, False, False), (True, True, False), (True, False, True),
+                                           (True, True, True), (False, False, False)):
+            for taller in (False, True):
+                if (symmetric and lo <= PMAX) or (taller and not lo < wide <= PMAX):   # only where they change
+                    continue
+                option = (d, n // d, quarter, symmetric, taller, halves)
+                if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, quarter, symmetric, taller)):
+                    options.append(option)
+    return min(options, key=lambda o: (round(_tall_seconds(o[0], o[1], batch, *o[2:]), 12),   # ties: fewer
+                                       _tall_constant_bytes(o[0], o[1], batch, *o[2:]))) if options else None
 
 
 def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:
@@ -643,9 +677,10 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(n, batch) if tall else None
     if tall_option is not None:
-        n1, n2, quarter = tall_option
-        options.append((_tall_seconds(n1, n2, batch, quarter),
-                        Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter)))
+        n1, n2, quarter, symmetric, taller, halves = tall_option
+        options.append((_tall_seconds(n1, n2, batch, quarter, symmetric, taller, halves),
+                        Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
+                               symmetric=symmetric, taller=taller, halves=halves)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
@@ -707,7 +742,8 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch, planes)
-        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter)
+        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter, layout.symmetric,
+                             layout.taller, layout.halves)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(

@@ -105,12 +105,12 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
 def returns_stacked_planes(kernel: Any) -> bool:
     """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
     array, re over im."""
-    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel, tall_four_step_kernel)
+    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel)
 
 
 # Kernels that take their input as one tuple: (re, im) as the caller's [B, n] parts, or (x,) with x a complex
 # [B, n] array read as float32 [B, 2n] (re and im interleaved, one DMA); output [2, B, n] planes.
-PART_TUPLE_KERNELS = (four_step_stacked_kernel, four_step_table_kernel)
+PART_TUPLE_KERNELS = (four_step_stacked_kernel, four_step_table_kernel, tall_four_step_kernel)
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
@@ -203,8 +203,9 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
-        return (_tall_table(n1, n2, layout.group, forward, scale, layout.quarter),), (n1, n2, layout.group,
-                                                                                     layout.quarter)
+        flags = (layout.quarter, layout.symmetric, layout.taller)
+        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags),),
+                (n1, n2, layout.group, *flags, layout.halves))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -242,40 +243,53 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     raise ValueError(f"unknown algorithm {layout.algorithm}")
 
 
-def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool) -> np.ndarray:
-    """The tall four-step's one table (``TallTable``): I_g (x) F1, the twiddles by row chunk of n2's lo and hi
-    rows, and F2's rows j <= n2/2 (columns k <= n2/2 where ``quarter``; Im F2 zero where j = 0 or 2j = n2:
-    there the kernel's D rows are not differences). For n1 = 1 F2 alone, the normalisation in its values."""
-    layout = TallTable(n1, n2, group * n1, quarter)
+def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
+                symmetric: bool = False, taller: bool = False) -> np.ndarray:
+    """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
+    [F1'' | T~ | F2] for the first and [T~ | F2] for the others, without padding rows. F1''[j1, k1] =
+    w_2n1^((2 j1 + 1) k1) (I_g (x) it) and T~[j2, k1] = w_n^((j2 - n2/2) k1) = w_2n^((2 j2 - n2) k1) over n1
+    columns (``split``: its columns k1 < m and V[j2, b] = T~[j2, m b]): T~ F1'' = T F1 with T~[n2 - j] =
+    conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
+    where ``quarter``, and k = lo where ``merged``; Im F2 zero where j = 0 or 2j = n2: there the kernel's D
+    rows are not differences). For n1 = 1 F2 alone."""
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)
     if not layout.identity:
-        f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
+        f1 = C.block_diagonal(C.roots(np.outer(2 * np.arange(n1) + 1, np.arange(n1)), 2 * n1, forward), group)
         table[:w, 0:2 * w] = np.concatenate(f1, axis=1)
         if layout.stacked:
             table[w:2 * w, 0:2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
-        tw = C.tiled(C.roots(C.outer_exponents(n2, n1), n1 * n2, forward, scale), group)   # [n2, (t, k1)]
-        for half, chunks, first in ((0, layout.lo_chunks, 0), (1, layout.hi_chunks, lo)):
-            for i, (c0, rows) in enumerate(chunks):
-                col = layout.twiddle(half, i)
-                table[:rows, col:col + 2 * w] = np.concatenate([part[first + c0:first + c0 + rows] for part in tw],
-                                                               axis=1)
-    f2_scale = scale if layout.identity else 1.0
-    f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward, f2_scale)
+        m, pieces = layout.split
+        k1 = np.arange(n1) if pieces == 1 else np.concatenate([np.arange(m), m * np.arange(pieces)])
+        tw = C.roots(np.outer(2 * np.arange(lo) - n2, k1), 2 * n1 * n2, forward)   # T~[:, k1], or [:, a] and V
+        for i, (c0, rows) in enumerate(layout.lo_chunks):
+            for k, part in enumerate(tw):   # Re, then Im part_columns further: [T~] or [T~[:, :m] | V]
+                col = layout.twiddle(i) + k * layout.part_columns
+                table[:rows, col:col + layout.twiddle_columns] = part[c0:c0 + rows]
+    f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward, scale)
     f2_im = f2_im.copy()
     f2_im[0] = 0.0
-    if n2 % 2 == 0:
+    if n2 % 2 == 0:   # row and column n2/2 (sin(pi j) = 0): exact zeros keep the quarter symmetric
         f2_im[lo - 1] = 0.0
+        f2_im[:, n2 // 2] = 0.0
+    if layout.merged:   # column lo = conj(column n2 - lo), exactly: Y'[lo] repeats Y[n2 - lo] bit for bit
+        f2_re[:, lo], f2_im[:, lo] = f2_re[:, n2 - lo], -f2_im[:, n2 - lo]
     for i, (c0, rows) in enumerate(layout.lo_chunks):
-        col = layout.f2(i)
-        table[:rows, col:col + 2 * layout.f2_columns] = np.concatenate([f2_re[c0:c0 + rows], f2_im[c0:c0 + rows]],
-                                                                       axis=1)
-    if layout.identity:   # the chunks' F2 blocks one after another, no padding rows (``load_tall``)
-        blocks = [table[:rows, layout.f2(i):layout.f2(i) + 2 * layout.f2_columns].ravel()
-                  for i, (_, rows) in enumerate(layout.lo_chunks)]
-        return np.concatenate(blocks).reshape(1, layout.hbm_elements)
-    return table
+        for k, part in enumerate((f2_re, f2_im)):
+            col = layout.f2(i) + k * layout.part_columns
+            table[:rows, col:col + layout.f2_columns] = part[c0:c0 + rows]
+    blocks = []
+    for i in range(len(layout.lo_chunks)):
+        rows, skip, step = layout.block_rows(i), layout.skipped(i), layout.part_columns
+        if skip:   # the two parts without their first ``skip`` columns (``load_tall``)
+            f = layout.f2(i)
+            block = np.concatenate([table[:rows, f + skip:f + step], table[:rows, f + step + skip:f + 2 * step]], axis=1)
+        else:
+            block = table[:rows, layout.block(i):layout.block(i) + layout.block_columns(i)]
+        blocks.append(block.ravel())
+    return np.concatenate(blocks).reshape(1, layout.hbm_elements)
 
 
 def _six_step_t2(n1: int, n2: int, n3: int, slots: int, n: int, forward: bool) -> tuple:

@@ -13,31 +13,46 @@ import pytest
 from trnfft.core.problem import make_problem
 from trnfft_backends.nki import algorithms, arguments, executors
 from trnfft_backends.nki.emulator import collect
+from trnfft_backends.nki.kernels.tall_four_step import TallTable
 from trnfft_backends.nki.plugin import FFTPlan
 from conftest import random_array
 
 BOUND = 1e-6
 
 
-def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float) -> float:
+def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, symmetric: bool = False,
+         taller: bool = False, halves: bool = False) -> float:
     n = n1 * n2
-    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter)
+    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
+                               symmetric=symmetric, taller=taller, halves=halves)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
-    y2 = executors.simulate(kernel, x.real.copy(), x.imag.copy(), *args)[0]
+    y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
+    assert np.array_equal(executors.simulate(kernel, (x.view(np.float32),), *args)[0], y2)   # complex, one DMA
     x64 = x.astype(np.complex128)
     ref = scale * (np.fft.fft(x64, axis=1) if forward else n * np.fft.ifft(x64, axis=1))
     return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
 
 
-@pytest.mark.parametrize("n1,n2,batch,quarter", [(30, 137, 1, True), (30, 137, 1, False), (4, 256, 5, True),
-                                                 (3, 258, 2, False), (35, 503, 1, True), (90, 131, 2, False),
-                                                 (17, 241, 10, True), (9, 257, 14, False)])
-def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter):
+@pytest.mark.parametrize("n1,n2,batch,quarter,symmetric,taller,halves", [
+    (30, 137, 1, True, False, False, False), (30, 137, 1, False, False, False, False),
+    (4, 256, 5, True, True, False, False), (3, 258, 2, False, False, False, False),
+    (35, 503, 1, True, False, False, False), (35, 503, 1, True, True, False, True),
+    (90, 131, 2, False, False, False, False), (90, 131, 3, True, False, False, True),
+    (17, 241, 10, True, False, False, False), (9, 257, 14, False, False, False, False),
+    (11, 397, 1, True, True, False, False), (15, 461, 13, True, True, False, False),
+    (2, 300, 3, True, True, False, True), (1, 509, 3, True, True, False, False), (67, 262, 1, True, False, False, True),
+    (38, 137, 1, True, False, True, True), (30, 137, 2, False, False, True, False), (1, 131, 40, True, False, True, False)])
+def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter, symmetric, taller, halves):
+    """``taller`` (F1 stacked on more rows than the first chunk has): 38 x 137 (76 > 69 rows) at batch 1,
+    30 x 137 two per tile (120 rows), n1 = 1 forty per tile (80 rows against 66, the identity made on chip);
+    ``halves`` (Y and Y' from P and Q): merged (137), one chunk (90 x 131, three tiles), two chunks
+    of lo rows (262: 128 + 4; 300, 503 with symmetric)."""
     n = n1 * n2
-    assert _run(n1, n2, batch, quarter, True, 1.0) <= BOUND
-    assert _run(n1, n2, batch, quarter, False, 1.0 / n) <= BOUND
-    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n)) <= BOUND
+    flags = (symmetric, taller, halves)
+    assert _run(n1, n2, batch, quarter, True, 1.0, *flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, False, 1.0 / n, *flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), *flags) <= BOUND
 
 
 @pytest.mark.parametrize("n,batch", [(4110, 1), (11790, 1)])
@@ -60,6 +75,10 @@ def test_tall_plan_reads_the_input_one_table_and_writes_the_output(n, batch):
         yr, yi = plan.execute_split(xr, xi)
     assert rec.launches == 1
     io_bytes = xr.nbytes + xi.nbytes + yr.nbytes + yi.nbytes
-    assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes()
+    merged = TallTable(n1, n2, layout.group * n1, layout.quarter).merged
+    twice = 8 * batch * n1 * (2 * lo - n2) if merged else 0   # the rows both halves of a merged store hold
+    assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes() + twice
+    assert rec.dma_transfers == len(TallTable(n1, n2, layout.group * n1, layout.quarter).lo_chunks) + (
+        3 if merged else 2 + (n2 + 127) // 128)   # the table's blocks, input (re, im), output
     ref = np.fft.fft(x.astype(np.complex128), axis=-1)
     assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= BOUND

@@ -23,8 +23,10 @@ def _error(n: int, batch: int, quarter: bool, forward: bool, scale: float) -> fl
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     xr, xi = x.real.copy(), x.imag.copy()
-    y2 = executors.simulate(kernel, xr, xi, *args)[0]
+    y2 = executors.simulate(kernel, (xr, xi), *args)[0]
     assert np.array_equal(xr + 1j * xi, x)   # the input left as it was
+    interleaved = executors.simulate(kernel, (x.view(np.float32),), *args)[0]   # one complex part, one DMA
+    assert np.array_equal(interleaved, y2)
     x64 = x.astype(np.complex128)
     ref = scale * (np.fft.fft(x64, axis=1) if forward else n * np.fft.ifft(x64, axis=1))
     return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
@@ -41,10 +43,11 @@ def test_single_row_tall_four_step_every_norm_both_directions(n, batch, quarter)
 def test_single_row_table_holds_f2_alone():
     table = TallTable(1, 131, 64, True)
     lo = 131 // 2 + 1
-    assert table.columns == 2 * lo and table.rows == lo   # [Re F2 | Im F2], rows and columns <= n2/2
+    assert table.merged and table.columns == 2 * (lo + 1) and table.rows == lo   # [Re F2 | Im F2], rows <= n2/2
+    # and columns k <= n2/2 with k = lo (the merged store's one more mirrored row)
     values = arguments.kernel_arguments(algorithms.Layout("tall-four-step", 131, (1, 131), 64, quarter=True),
                                         True, 0.5)[1][0]
-    assert values.size == table.hbm_elements == lo * 2 * lo and np.isclose(values[0, 0], 0.5)   # scale in F2
+    assert values.size == table.hbm_elements == lo * 2 * (lo + 1) and np.isclose(values[0, 0], 0.5)   # scale in F2
     assert TallTable(1, 509, 64, True).hbm_elements == 255 * 2 * 255   # two chunks (128 + 127 rows), no padding
 
 
@@ -61,7 +64,7 @@ def test_prime_lengths_keep_the_hbm_target_at_large_batches(n, batch):
 def test_real_and_nd_programs_run_the_single_row_tall_four_step():
     """rfft of 262 points is a c2c step of 131 (``programs.r2c_step``); fftn's axis of 131 a c2c step too."""
     for step in (programs.r2c_step(262, 4, 1.0), programs.c2r_step(262, 4, 1.0)):
-        assert step[0][1:3] == ("tall-four-step", (1, 131, 4, True))
+        assert step[0][1:3] == ("tall-four-step", (1, 131, 4, True, False, False, False))
     x = random_array((4, 262), np.float32, seed=262)
     y = trnfft.rfft(x, norm="ortho", backend="nki-simulator")
     ref = np.fft.rfft(x.astype(np.float64), norm="ortho")

@@ -16,30 +16,52 @@ which halves both the matrix bytes and the second stage's contraction. Per tile 
 (g * n1 <= 128 columns (t, k1), re and im side by side in the free dim):
 
 1. per row chunk of lo and of hi: [Ar | Ai] = Xr^T [Re F1 | Im F1] + Xi^T [-Im F1 | Re F1] (X stationary,
-   so the rows land on partitions; one matmul with re over im on the contraction where the table is 2 g n1
-   rows tall anyway), left PSUM by the Scalar engine and multiplied by the twiddles on GpSimd;
+   so the rows land on partitions; one matmul with re over im on the contraction where the first table
+   block is 2 g n1 rows tall anyway), left PSUM by the Scalar engine; the lo rows multiplied by the twiddles
+   on GpSimd;
 2. the hi rows reversed onto their partners' partitions by the exchange matrix on the Tensor engine
-   (R = J^T B_hi: positive-step access patterns cannot reverse, D/nki/deep-dives/nki-aps.html), then on
-   GpSimd [Sr | Si] = B_lo + R and [-Di | Dr];
+   (R = J^T A_hi: positive-step access patterns cannot reverse, D/nki/deep-dives/nki-aps.html) and only then
+   twiddled, then on GpSimd [Sr | Si] = B_lo + R and [-Di | Dr];
 3. per output chunk of k2: [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr], F2 stationary, so row k2 of
    Y is y[n1*k2 : n1*(k2 + 1)]: contiguous stores. With F2's quarter (``quarter``: columns k <= n2/2 too, half
-   the bytes again) the same products with Im F2's sign flipped give Y[n2 - k] (free size 4 width:
-   [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] moving), put back in row order by J^T. The planner picks the
-   quarter where DMA binds (small batches) and the whole lo rows where the extra J^T matmuls would bind.
+   the bytes again) the same products with Im F2's sign flipped give Y[n2 - k], put back in row order by J^T:
+   from moving [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] (free size 4 width, one PSUM tile), or
+   (``halves``) P = Re F2^T [Sr | Si] and Q = Im F2^T [-Di | Dr] in two PSUM tiles (free size 2 width: half
+   the Tensor time), Y = P + Q and Y[n2 - k] = P - Q on GpSimd. The planner picks among these forms (and
+   ``symmetric``, ``taller`` below) by its estimate.
+
+Half-shifted twiddles (no table for the hi rows): with T~[j2, k1] = w_n^((j2 - n2/2) k1) and
+F1''[j1, k1] = w_2n1^((2 j1 + 1) k1) = F1[j1, k1] w_2n1^(k1), T~ (X F1'') = T (X F1) and T~[n2 - j] =
+conj(T~[j]): the hi row n2 - j, once J has put it on row j's partition, takes conj of row j's twiddle. Both
+are correctly rounded constants (exponents (2 j2 - n2) k1 mod 2n and (2 j1 + 1) k1 mod 2 n1); the
+normalisation rides on F2. The twiddles are read by their n1 columns and used for all g transforms of a tile
+(a zero step over t). For n1 >= 4 the table holds T~'s columns k1 < m (m = ceil(sqrt(n1))) and V[j, b] =
+T~[j, m b]; the other columns are made once per launch on GpSimd, T~[j, a + m b] = T~[j, a] V[j, b]: a
+float32 product of two correctly rounded float32 values (a stated departure from one rounding of the
+float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py).
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
-constants are one table (``TallTable``), read by one DMA; input read once, output written once.
+constants are one block per lo chunk of rows (``TallTable``): HBM holds them one after another without
+padding rows, one DMA each; ``symmetric`` (a planner option for lo > 128) leaves out F2's blocks below the
+diagonal of its quarter (F2[j, k] = F2[k, j]) and transposes them on chip, once per launch; ``taller``
+stacks F1 on 2 g n1 rows also where the first chunk has fewer (padding rows for one step-1 matmul per chunk
+instead of two). The hi rows are chunked as the partners of the lo chunks (each hi chunk pairs with one lo
+chunk: one J matmul in and one out) where that makes no more chunks. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA per
+tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is written
+once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store per
+tile (``TallTable.merged``).
 
 n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
 twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
 step 1 is the transpose of the tile by the Tensor engine against an identity made on chip (an iota compared
-with 0, once per launch), and its PSUM copy is B itself (no twiddle product). Its table in HBM holds each row
-chunk's block without padding rows (one DMA per chunk): at batch 64 and n2 near 512 F2's folded rows are
-about the input and output's bytes, and a 128th row of zeros would break the 2x target (509: 2.002x).
+with 0, once per launch), and its PSUM copy is B itself (no twiddle product). At batch 64 and n2 near 512
+F2's folded rows are about the input and output's bytes, and a 128th row of zeros would break the 2x target
+(509: 2.002x): no block has padding rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import isqrt
 from typing import Any
 
 from ..engine import nki, nisa, nl
@@ -62,16 +84,26 @@ def fold_rows(n2: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class TallTable:
-    """Column offsets of the tall four-step's one constant table, [rows, columns] float32:
-    [Re F1 | Im F1] (I_g (x) F1, ``width`` rows; with [-Im F1 | Re F1] below where ``stacked``), per lo chunk
-    and per hi chunk of n2's rows the twiddles [Re T | Im T] (T[j2, (t, k1)] = w_n^(j2 k1), normalisation
-    included), per lo chunk [Re F2 | Im F2] (rows j <= n2/2; columns k <= n2/2 where ``quarter``, else all
-    n2). Row r of a chunk's block is row c0 + r of its matrix. For n1 = 1 only the F2 blocks (``identity``)."""
+    """Column offsets of the tall four-step's constants in SBUF, [rows, columns] float32: per lo chunk of n2's
+    rows (j <= n2/2) one block, [F1'' | T~ | F2] for the first chunk and [T~ | F2] for the others, where
+    F1'' = [Re | Im] of I_g (x) w_2n1^((2 j1 + 1) k1) (``width`` rows; with [-Im | Re] below where
+    ``stacked``), T~ = w_n^((j2 - n2/2) k1) for the chunk's rows (``twiddle_columns``: whole or ``split``) and
+    F2 = [Re F2 | Im F2] for its rows, the normalisation included (columns k <= n2/2 where ``quarter``, and
+    k = lo where ``merged``; else all n2). Row r of a block is row c0 + r of its matrix. For n1 = 1 the F2
+    blocks alone (``identity``).
+
+    HBM holds the blocks one after another, each [its rows, its columns] without padding rows, read by one
+    DMA each (``load_tall``). No twiddles for the hi rows: T~[n2 - j] = conj(T~[j]), applied after J has
+    put the hi rows on their partners' partitions (``_folded``); the half-row shift's factor w_2n1^k1 rides
+    on F1''."""
 
     n1: int
     n2: int
     width: int
     quarter: bool = True   # F2's columns k <= n2/2 only (Y[n2 - k] mirrored back by J^T), else all n2
+    symmetric: bool = False   # with quarter: chunk i's block reads F2's columns k >= its first row only
+    taller: bool = False   # F1 stacked on 2 width rows even where the first chunk has fewer (padding rows)
+    halves: bool = False   # with quarter: Y and Y' from P and Q in two PSUM tiles (moving free size 2 width)
 
     @property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -79,7 +111,44 @@ class TallTable:
 
     @property
     def hi_chunks(self) -> list[tuple[int, int]]:
-        return row_chunks(fold_rows(self.n2)[1])
+        """(first, rows) of the hi rows (hi row h is n2's row lo + h) in chunks: the partners of each lo chunk's
+        rows, last lo chunk first, so that each pairs with one lo chunk (one J matmul in and one out each)
+        where that makes no more chunks than 128 rows at a time (lo = 199: 71 + 127 rows, 2 pairs, not
+        128 + 70, 3 pairs; lo = 129: 128 rows, not 1 + 127)."""
+        lo, hi = fold_rows(self.n2)
+        mirrored = []
+        for c0, rows in reversed(self.lo_chunks):
+            first, last = max(c0, 1), min(c0 + rows, self.n2 - lo + 1) - 1   # partner rows j, 1 <= j <= n2 - lo
+            if first <= last:
+                mirrored.append((self.n2 - lo - last, last - first + 1))
+        plain = row_chunks(hi)
+        return mirrored if len(mirrored) <= len(plain) else plain
+
+    @property
+    def made_on_chip(self) -> int:
+        """GpSimd cycles (elements per partition) of the iotas and compares that make the J blocks and the
+        identities, once per launch (``_exchange``, ``_identity_f1``, ``_mirror``)."""
+        lo = fold_rows(self.n2)[0]
+        cycles = ROWS   # the iota of _exchange
+        if self.merged:
+            cycles += 2 * lo
+        else:
+            for l0, lr in self.lo_chunks:
+                for h0, hr in self.hi_chunks:
+                    if 0 <= self.n2 - lo - h0 - l0 <= hr - 1 + lr - 1:
+                        cycles += lr + (hr if self.quarter else 0)
+        if self.identity:
+            cycles += 4 * self.width
+        if self.mirrored:
+            cycles += 2 * ROWS
+        return cycles
+
+    @property
+    def pairs(self) -> int:
+        """(lo chunk, hi chunk) pairs with partner rows: the J matmuls in (and out, for a quarter) per tile."""
+        lo = fold_rows(self.n2)[0]
+        return sum(1 for l0, lr in self.lo_chunks for h0, hr in self.hi_chunks
+                   if 0 <= self.n2 - lo - h0 - l0 <= hr - 1 + lr - 1)
 
     @property
     def identity(self) -> bool:
@@ -89,45 +158,99 @@ class TallTable:
     @property
     def stacked(self) -> bool:
         """Whether F1's block is [[Re F1 | Im F1]; [-Im F1 | Re F1]] on 2 width rows (step 1 as one matmul with
-        re and im on the contraction, for full tiles): where the n2 row chunks make the table that tall anyway
-        (4110 = 30 x 137 at batch 1: 60 of 69 rows; at batch 2 the 120 rows would double the table)."""
-        return 2 * self.width <= min(ROWS, max(fold_rows(self.n2)))
+        re and im on the contraction, for full tiles): where the first chunk makes the block that tall anyway
+        (4110 = 30 x 137 at batch 1: 60 of 69 rows; at batch 2 the 120 rows would double the block), or
+        ``taller`` (5206 = 38 x 137 at batch 1: 76 rows against 69, 7 padding rows for 2 fewer matmuls)."""
+        return 2 * self.width <= ROWS and (2 * self.width <= fold_rows(self.n2)[0] or self.taller)
+
+    @property
+    def f1_rows(self) -> int:
+        return 0 if self.identity else self.width * (2 if self.stacked else 1)
+
+    def block_rows(self, i: int) -> int:
+        """Rows of lo chunk i's block (the first also holds F1'')."""
+        return max(self.lo_chunks[i][1], self.f1_rows if i == 0 else 0)
 
     @property
     def rows(self) -> int:
-        f1_rows = 0 if self.identity else self.width * (2 if self.stacked else 1)
-        return max(f1_rows, min(ROWS, max(fold_rows(self.n2))))
+        return self.block_rows(0)
 
     @property
-    def f1_blocks(self) -> int:
-        """Blocks of 2 width columns before F2: F1 and the twiddles of every row chunk (none for n1 = 1)."""
-        return 0 if self.identity else 1 + len(self.lo_chunks) + len(self.hi_chunks)
-
-    def f1(self) -> int:
-        return 0
-
-    def twiddle(self, half: int, i: int) -> int:
-        """Column of [Re T | Im T] for chunk i of the lo (half 0) or hi (half 1) rows."""
-        return 2 * self.width * (1 + i + (len(self.lo_chunks) if half else 0))
+    def merged(self) -> bool:
+        """Whether the output leaves in one DMA per tile: a quarter table with one chunk of lo rows and one of
+        hi rows, and F2's column k = lo too (lo + 1 <= 128 columns). Then the mirrored products Y'[k] =
+        Y[n2 - k] for k = 1..lo, put in row order by J^T, are the rows n2 - lo.. n2 - 1, next to the rows
+        0.. lo - 1 in one SBUF tile, and one access pattern stores both (rows n2 - lo.. lo - 1, one or two,
+        are in both halves, the same values from the same products: written twice)."""
+        lo, hi = fold_rows(self.n2)
+        return self.quarter and lo + 1 <= ROWS and hi <= ROWS
 
     @property
     def f2_columns(self) -> int:
-        return fold_rows(self.n2)[0] if self.quarter else self.n2
+        lo = fold_rows(self.n2)[0]
+        return (lo + self.merged) if self.quarter else self.n2
+
+    @property
+    def split(self) -> tuple[int, int]:
+        """(m, blocks): T~'s columns k1 = a + m b (a < m, b < blocks) as the products T~[j, a] V[j, b] with
+        V[j, b] = T~[j, m b], made on chip once per launch; blocks = 1 (T~ read whole) for n1 <= 3."""
+        m = self.n1 if self.n1 <= 3 else isqrt(self.n1 - 1) + 1   # ceil(sqrt(n1)): m + blocks columns at most
+        return m, -(-self.n1 // m)
+
+    @property
+    def twiddle_columns(self) -> int:
+        """Columns per part (Re, Im) of the twiddles: T~ (n1), or ``split`` T~[:, :m] and V (m + blocks)."""
+        if self.identity:
+            return 0
+        m, blocks = self.split
+        return self.n1 if blocks == 1 else m + blocks
+
+    @property
+    def part_columns(self) -> int:
+        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Im F2 | Im T~]."""
+        return self.f2_columns + self.twiddle_columns
+
+    def f1_columns(self, i: int) -> int:
+        return 2 * self.width if i == 0 and not self.identity else 0
+
+    def block_columns(self, i: int) -> int:
+        return self.f1_columns(i) + 2 * self.part_columns
+
+    def block(self, i: int) -> int:
+        """First column of lo chunk i's block."""
+        return sum(self.block_columns(b) for b in range(i))
 
     def f2(self, i: int) -> int:
-        return 2 * self.width * self.f1_blocks + 2 * self.f2_columns * i
+        """Column of Re F2 for lo chunk i (Im F2 ``part_columns`` further)."""
+        return self.block(i) + self.f1_columns(i)
+
+    def twiddle(self, i: int) -> int:
+        """Column of Re T~ (or Re T~[:, :m] and Re V) for lo chunk i (Im ``part_columns`` further)."""
+        return self.f2(i) + self.f2_columns
+
+    @property
+    def mirrored(self) -> list[tuple[int, int]]:
+        """(i, i') pairs of lo chunks, i' < i, whose F2 block (rows of chunk i, columns of chunk i') is made on
+        chip as the transpose of block (i', i) (``symmetric``: F2's quarter is symmetric, F2[j, k] = F2[k, j])."""
+        if not (self.symmetric and self.quarter):
+            return []
+        count = len(self.lo_chunks)
+        return [(i, k) for i in range(count) for k in range(i)]
+
+    def skipped(self, i: int) -> int:
+        """F2 columns of chunk i's block not read (made by ``mirrored`` transposes): its first row, or 0."""
+        return self.lo_chunks[i][0] if self.symmetric and self.quarter else 0
 
     @property
     def columns(self) -> int:
-        return self.f2(len(self.lo_chunks))
+        return self.block(len(self.lo_chunks))
 
     @property
     def hbm_elements(self) -> int:
-        """Floats of the table in HBM: [rows, columns], or for n1 = 1 the lo chunks' F2 blocks one after
-        another, [rows of the chunk, 2 f2_columns] each (no padding rows)."""
-        if self.identity:
-            return fold_rows(self.n2)[0] * 2 * self.f2_columns
-        return self.rows * self.columns
+        """Floats of the table in HBM: the lo chunks' blocks one after another, [block rows, block columns], less
+        the ``skipped`` columns of both parts."""
+        return sum(self.block_rows(i) * (self.block_columns(i) - 2 * self.skipped(i))
+                   for i in range(len(self.lo_chunks)))
 
 
 def _exchange(table: TallTable) -> dict:
@@ -138,6 +261,14 @@ def _exchange(table: TallTable) -> dict:
     lo, _ = fold_rows(table.n2)
     index = sbuf((ROWS, ROWS))
     nisa.iota(dst=index, pattern=[[1, ROWS]], offset=0, channel_multiplier=1)
+    if table.merged:   # J [hi, lo] in, and J^T [lo + 1, lo] out: Y'[k] (k = lo - p) to partition p
+        pair = []
+        for shape, d in (((table.n2 - lo, lo), table.n2 - lo), ((lo + 1, lo), lo)):
+            jay = sbuf(shape)
+            nisa.tensor_scalar(dst=jay, data=index[0:shape[0], 0:shape[1]], op0=nl.equal, operand0=float(d),
+                               engine=in_sbuf())
+            pair.append(jay)
+        return {(0, 0): tuple(pair)}
     blocks = {}
     for i, (l0, lr) in enumerate(table.lo_chunks):
         for h, (h0, hr) in enumerate(table.hi_chunks):
@@ -177,25 +308,61 @@ def _g1(c: Any, table: TallTable, width: int) -> Any:
     return g1
 
 
-def _load_x(rows_re: Any, rows_im: Any, r0: int, width: int, n2: int, stacked: bool) -> Any:
-    """The tile's input rows (t, j1): stacked, re over im on 2 width partitions [2 width, n2]; else re and im
-    side by side [width, 2 n2]. One DMA per part either way."""
-    if stacked:
-        x = sbuf((2 * width, n2))
-        nisa.dma_copy(dst=x[0:width, :], src=rows_re[r0:r0 + width, :])
-        nisa.dma_copy(dst=x[width:2 * width, :], src=rows_im[r0:r0 + width, :])
+def _load_x(parts: tuple, r0: int, width: int, n2: int, stacked: bool) -> Any:
+    """The tile's input rows (t, j1) from rows r0.. of n2 points: stacked, re over im on 2 width partitions
+    [2 width, n2]; else re and im side by side [width, 2 n2]. ``parts`` = (x,), a complex [B, n] array read as
+    float32 [B, 2n]: one DMA, re and im taken apart by its access pattern (an 8-byte stride, within the 16
+    bytes the performance guide allows at full bandwidth; dma_copy needs equal element counts, not shapes);
+    or (re, im) [B, n] each: one DMA per part."""
+    shape = (2 * width, n2) if stacked else (width, 2 * n2)
+    x = sbuf(shape)
+    if len(parts) == 1:
+        pattern = [[1, 2], [2 * n2, width], [2, n2]] if stacked else [[2 * n2, width], [1, 2], [2, n2]]
+        nisa.dma_copy(dst=x, src=parts[0].ap(pattern=pattern, offset=2 * r0 * n2))
         return x
-    x = sbuf((width, 2 * n2))
-    nisa.dma_copy(dst=x[:, 0:n2], src=rows_re[r0:r0 + width, :])
-    nisa.dma_copy(dst=x[:, n2:2 * n2], src=rows_im[r0:r0 + width, :])
+    for k, part in enumerate(parts):
+        rows = part.reshape((part.shape[0] * part.shape[1] // n2, n2))[r0:r0 + width, :]
+        nisa.dma_copy(dst=x[k * width:(k + 1) * width, :] if stacked else x[:, k * n2:(k + 1) * n2], src=rows)
     return x
 
 
-def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, col: int, c0: int, rows: int, width: int) -> Any:
+def _twiddles(c: Any, table: TallTable) -> list:
+    """Per lo chunk, (tile, column of Re T~, columns from Re to Im) of its twiddles over k1: the table itself,
+    or where ``split`` a tile made once per launch on GpSimd, T~[j, a + m b] = T~[j, a] V[j, b] (both read
+    with a zero step: a float32 product of two correctly rounded float32 values; exact for k1 < m, V[j, 0] = 1).
+    None for n1 = 1."""
+    if table.identity:
+        return [None] * len(table.lo_chunks)
+    m, blocks = table.split
+    step = table.part_columns
+    if blocks == 1:
+        return [(c, table.twiddle(i), step) for i in range(len(table.lo_chunks))]
+    out = []
+    per = c.shape[1]
+    for i, (_, rows) in enumerate(table.lo_chunks):
+        col = table.twiddle(i)
+        a = [c.ap(pattern=[[per, rows], [0, blocks], [1, m]], offset=col + k * step) for k in (0, 1)]
+        v = [c.ap(pattern=[[per, rows], [1, blocks], [0, m]], offset=col + m + k * step) for k in (0, 1)]
+        full = sbuf((rows, 2 * m * blocks))
+        multiply(full[:, 0:m * blocks], full[:, m * blocks:2 * m * blocks], a[0], a[1], v[0], v[1], engine=in_sbuf())
+        out.append((full, 0, m * blocks))
+    return out
+
+
+def _twiddle_views(tw: tuple, rows: int, width: int, n1: int) -> tuple[Any, Any]:
+    """(Re T~, Im T~) [rows, width] over the tile's columns (t, k1): T~'s n1 columns read g times (a zero
+    step over t)."""
+    tile, col, per = tw
+    pattern = [[tile.shape[1], rows], [0, width // n1], [1, n1]]
+    return tile.ap(pattern=pattern, offset=col), tile.ap(pattern=pattern, offset=col + per)
+
+
+def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, tw: tuple | None, c0: int, rows: int,
+              width: int) -> Any:
     """B = [Br | Bi] [rows, 2 width] for n2's rows c0.. c0 + rows: step 1, the Scalar engine's copy out of
-    PSUM, the twiddle product (table column ``col``) on GpSimd (none for n1 = 1: the copy is B; ``f1`` the
-    identity made on chip). Step 1 is one matmul on a stacked x (``g1`` None: K = 2 width, the F1 block
-    [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
+    PSUM, the twiddle product (``_twiddles``) on GpSimd (none for n1 = 1 or ``tw`` None, the hi rows:
+    the copy is B; ``f1`` the identity made on chip). Step 1 is one matmul on a stacked x (``g1`` None:
+    K = 2 width, the F1 block [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
     n2 = table.n2
     a = psum((rows, 2 * width))
     if g1 is None:
@@ -206,21 +373,22 @@ def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, col: int, c0: 
                        accumulate=True)
     s = sbuf((rows, 2 * width))
     nisa.activation(dst=s, op=nl.copy, data=a)
-    if table.identity:
+    if tw is None:
         return s
     b = sbuf((rows, 2 * width))
-    im = col + table.width
     multiply(b[:, 0:width], b[:, width:2 * width], s[:, 0:width], s[:, width:2 * width],
-             c[0:rows, col:col + width], c[0:rows, im:im + width], engine=in_sbuf())
+             *_twiddle_views(tw, rows, width, table.n1), engine=in_sbuf())
     return b
 
 
-def _folded(b_lo: Any, b_hi: list, jays: dict, i: int, rows: int, width: int, quarter: bool) -> tuple[Any, Any]:
+def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTable, i: int, rows: int,
+            width: int) -> tuple[Any, Any]:
     """The second stage's moving operands of lo chunk i: [Sr | Si] and [-Di | Dr] [rows, 2 width], and for a
-    ``quarter`` table [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k] from the first
-    halves, Y[n2 - k] from the second). The hi rows reversed onto their partners by J (accumulating over the
-    hi chunks that pair with this chunk), the sums and differences on GpSimd, the second halves copied by the
-    Scalar engine."""
+    ``quarter`` table without ``halves`` [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k]
+    from the first halves, Y[n2 - k] from the second). The hi rows (not yet twiddled) reversed onto their
+    partners by J (accumulating over the hi chunks that pair with this chunk) and multiplied by conj(T~) of
+    their partners' rows (T~[n2 - j] = conj(T~[j])), the sums and differences on GpSimd, the second halves
+    copied by the Scalar engine."""
     w = width
     pairs = [(h, jay[0]) for (lo_i, h), jay in jays.items() if lo_i == i]
     s = sbuf((rows, 4 * w))
@@ -232,6 +400,11 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, i: int, rows: int, width: int, qu
             nisa.nc_matmul(dst=r, stationary=jay, moving=b_hi[h], accumulate=k > 0)
         rs = sbuf((rows, 2 * w))
         nisa.activation(dst=rs, op=nl.copy, data=r)
+        if tw is not None:
+            r_in = rs
+            rs = sbuf((rows, 2 * w))
+            t_re, t_im = _twiddle_views(tw, rows, w, table.n1)
+            multiply(rs[:, 0:w], rs[:, w:2 * w], t_re, t_im, r_in[:, 0:w], r_in[:, w:2 * w], conjugate=True, engine=eng)
         nisa.tensor_tensor(dst=s[:, 0:2 * w], data1=b_lo, data2=rs, op=nl.add, engine=eng)
         nisa.tensor_tensor(dst=d[:, 0:w], data1=rs[:, w:2 * w], data2=b_lo[:, w:2 * w], op=nl.subtract, engine=eng)
         nisa.tensor_tensor(dst=d[:, w:2 * w], data1=b_lo[:, 0:w], data2=rs[:, 0:w], op=nl.subtract, engine=eng)
@@ -239,23 +412,24 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, i: int, rows: int, width: int, qu
         nisa.tensor_copy(dst=s[:, 0:2 * w], src=b_lo, engine=eng)
         nisa.tensor_copy(dst=d[:, w:2 * w], src=b_lo[:, 0:w], engine=eng)
         nisa.activation(dst=d[:, 0:w], op=nl.copy, data=b_lo[:, w:2 * w], scale=-1.0)
-    if not quarter:
+    if not table.quarter or table.halves:
         return s[:, 0:2 * w], d[:, 0:2 * w]
     nisa.activation(dst=s[:, 2 * w:4 * w], op=nl.copy, data=s[:, 0:2 * w])
     nisa.activation(dst=d[:, 2 * w:4 * w], op=nl.copy, data=d[:, 0:2 * w], scale=-1.0)
     return s, d
 
 
-def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool) -> None:
-    """y = DFT(x) for HBM [B, n1*n2] tensors, ``group`` transforms per tile (n1 * group <= 128), ``c`` the
-    constant table in SBUF (``TallTable``, ``load_tall``); y = (yr, yi) or (y2,) as ``_store`` writes them."""
-    batch = xr.shape[0]
-    table = TallTable(n1, n2, group * n1, quarter)
+def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
+                   symmetric: bool = False, taller: bool = False, halves: bool = False) -> None:
+    """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
+    transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
+    y = (yr, yi) or (y2,) as ``_store`` writes them."""
+    batch = parts[0].shape[0]
+    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller, halves)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
+    tws = _twiddles(c, table)
     f1 = _identity_f1(table) if table.identity else c
-    rows_re = xr.reshape((batch * n1, n2))
-    rows_im = xi.reshape((batch * n1, n2))
     g1s: dict = {}
     for s in nl.affine_range((batch + group - 1) // group):
         t0 = s * group
@@ -264,33 +438,54 @@ def tall_four_step(xr: Any, xi: Any, y: tuple, c: Any, n1: int, n2: int, group: 
         if width not in g1s:
             g1s[width] = None if stacked else _g1(f1, table, width)
         g1 = g1s[width]
-        x = _load_x(rows_re, rows_im, t0 * n1, width, n2, stacked)
-        b_lo = [_twiddled(x, g1, c, f1, table, table.twiddle(0, i), c0, rows, width)
-                for i, (c0, rows) in enumerate(table.lo_chunks)]
-        b_hi = [_twiddled(x, g1, c, f1, table, table.twiddle(1, h), lo + c0, rows, width)
-                for h, (c0, rows) in enumerate(table.hi_chunks)]
-        folded = [_folded(b_lo[i], b_hi, jays, i, rows, width, table.quarter)
+        x = _load_x(parts, t0 * n1, width, n2, stacked)
+        b_lo = [_twiddled(x, g1, c, f1, table, tws[i], c0, rows, width) for i, (c0, rows) in enumerate(table.lo_chunks)]
+        b_hi = [_twiddled(x, g1, c, f1, table, None, lo + c0, rows, width) for c0, rows in table.hi_chunks]
+        folded = [_folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width)
                   for i, (_, rows) in enumerate(table.lo_chunks)]
         if table.quarter:
             _quarter_stage(y, c, table, folded, jays, t0, width)
         else:
             for k0, cols in row_chunks(n2):   # [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr]
-                acc = _second_stage(c, table, folded, k0, cols, 2 * width)
+                acc, = _second_stage(c, table, folded, k0, cols, 2 * width)
                 o = sbuf((cols, 2 * width))
                 nisa.activation(dst=o, op=nl.copy, data=acc)
                 _store(y, o, t0, k0, n1, n2, width)
 
 
-def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int) -> Any:
-    """PSUM [cols, free] = sum over the lo chunks of Re F2^T M1 + Im F2^T M2 for F2's columns k0.."""
+def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int,
+                  split: bool = False) -> tuple:
+    """PSUM [cols, free] = sum over the lo chunks of Re F2^T M1 + Im F2^T M2 for F2's columns k0..: one tile,
+    or ``split`` two, P = sum Re F2^T M1 and Q = sum Im F2^T M2."""
     acc = psum((cols, free))
+    other = psum((cols, free)) if split else acc
     for i, (_, rows) in enumerate(table.lo_chunks):
         f = table.f2(i)
-        im = f + table.f2_columns
+        im = f + table.part_columns
         nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + k0:f + k0 + cols], moving=folded[i][0],
                        accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
-        nisa.nc_matmul(dst=acc, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1], accumulate=True)
-    return acc
+        nisa.nc_matmul(dst=other, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1],
+                       accumulate=i > 0 or not split)
+    return (acc, other) if split else (acc,)
+
+
+def _both_halves(o: Any, c: Any, table: TallTable, folded: list, k0: int, cols: int, width: int) -> None:
+    """o[:, 0:4 width] = [Y | Y'] for F2's quarter columns k0.. (Y'[k] = Y[n2 - k]): one PSUM tile from the
+    4 width moving operands, copied out by the Scalar engine; or for ``halves`` P and Q (``_second_stage``,
+    moving free size 2 width: half the Tensor time), copied out by the Scalar engine, Y = P + Q and
+    Y' = P - Q (Im F2's sign flipped) on GpSimd."""
+    w2 = 2 * width
+    if not table.halves:
+        acc, = _second_stage(c, table, folded, k0, cols, 2 * w2)
+        nisa.activation(dst=o[0:cols, 0:2 * w2], op=nl.copy, data=acc)
+        return
+    halves = []
+    for acc in _second_stage(c, table, folded, k0, cols, w2, split=True):
+        part = sbuf((cols, w2))
+        nisa.activation(dst=part, op=nl.copy, data=acc)
+        halves.append(part)
+    nisa.tensor_tensor(dst=o[0:cols, 0:w2], data1=halves[0], data2=halves[1], op=nl.add, engine=in_sbuf())
+    nisa.tensor_tensor(dst=o[0:cols, w2:2 * w2], data1=halves[0], data2=halves[1], op=nl.subtract, engine=in_sbuf())
 
 
 def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict, t0: int, width: int) -> None:
@@ -298,11 +493,13 @@ def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict,
     Y rows stored, the Y' rows put back in row order (hi row p is n2's row lo + p) by J^T and stored."""
     n1, n2 = table.n1, table.n2
     lo, _ = fold_rows(n2)
+    if table.merged:
+        _merged_stage(y, c, table, folded, jays[0, 0][1], t0, width)
+        return
     mirrored = []
     for k0, cols in table.lo_chunks:
-        acc = _second_stage(c, table, folded, k0, cols, 4 * width)
         o = sbuf((cols, 4 * width))
-        nisa.activation(dst=o, op=nl.copy, data=acc)
+        _both_halves(o, c, table, folded, k0, cols, width)
         _store(y, o[:, 0:2 * width], t0, k0, n1, n2, width)
         mirrored.append(o[:, 2 * width:4 * width])
     for h, (h0, cols) in enumerate(table.hi_chunks):
@@ -313,6 +510,29 @@ def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict,
         o = sbuf((cols, 2 * width))
         nisa.activation(dst=o, op=nl.copy, data=acc)
         _store(y, o, t0, lo + h0, n1, n2, width)
+
+
+def _merged_stage(y: tuple, c: Any, table: TallTable, folded: list, jay: Any, t0: int, width: int) -> None:
+    """``_quarter_stage`` for a ``merged`` table: o = [Y | Y' | Y' in row order] [lo + 1, 6 width] and one
+    store of its first and last thirds (rows 0.. lo - 1 and n2 - lo.. n2 - 1)."""
+    n1, n2 = table.n1, table.n2
+    lo, _ = fold_rows(n2)
+    w2 = 2 * width
+    o = sbuf((lo + 1, 3 * w2))
+    _both_halves(o, c, table, folded, 0, lo + 1, width)
+    back = psum((lo, w2))
+    nisa.nc_matmul(dst=back, stationary=jay, moving=o[:, w2:2 * w2], accumulate=False)
+    nisa.activation(dst=o[0:lo, 2 * w2:3 * w2], op=nl.copy, data=back)
+    n, g = n1 * n2, width // n1
+    halves = o.ap(pattern=[[3 * w2, lo], [2 * w2, 2], [1, w2]], offset=0)   # [k, half, (part, t, k1)]
+    if len(y) == 1:
+        y2 = y[0]
+        pattern = [[n1, lo], [(n2 - lo) * n1, 2], [y2.shape[1] * n, 2], [n, g], [1, n1]]
+        nl.store(y2.ap(pattern=pattern, offset=t0 * n), halves)
+        return
+    for part in (0, 1):   # (yr, yi): one store per part
+        half = o.ap(pattern=[[3 * w2, lo], [2 * w2, 2], [1, width]], offset=part * width)
+        nl.store(y[part].ap(pattern=[[n1, lo], [(n2 - lo) * n1, 2], [n, g], [1, n1]], offset=t0 * n), half)
 
 
 def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> None:
@@ -330,24 +550,55 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
         nl.store(part.ap(pattern=pattern, offset=t0 * n + k0 * n1), half)
 
 
-def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool) -> Any:
-    """The constant table into SBUF: one DMA, or for n1 = 1 one per row chunk of F2 (``TallTable.hbm_elements``)."""
-    layout = TallTable(n1, n2, group * n1, quarter)
-    if not layout.identity:
-        return nl.load(table)
+def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric: bool = False,
+              taller: bool = False, halves: bool = False) -> Any:
+    """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
+    with ``skipped`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~]), then
+    the ``mirrored`` blocks made on chip."""
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)   # the table is the same with halves
     c = sbuf((layout.rows, layout.columns))
-    cols, offset = 2 * layout.f2_columns, 0
-    for i, (_, rows) in enumerate(layout.lo_chunks):
-        nisa.dma_copy(dst=c[0:rows, layout.f2(i):layout.f2(i) + cols],
-                      src=table.ap(pattern=[[cols, rows], [1, cols]], offset=offset))
+    offset, step = 0, layout.part_columns
+    for i in range(len(layout.lo_chunks)):
+        rows, skip = layout.block_rows(i), layout.skipped(i)
+        cols = layout.block_columns(i) - 2 * skip
+        src = table.ap(pattern=[[cols, rows], [1, cols]], offset=offset)
+        if skip:
+            nisa.dma_copy(dst=c.ap(pattern=[[layout.columns, rows], [step, 2], [1, step - skip]],
+                                   offset=layout.f2(i) + skip), src=src)
+        else:
+            col = layout.block(i)
+            nisa.dma_copy(dst=c[0:rows, col:col + cols], src=src)
         offset += rows * cols
+    _mirror(c, layout)
     return c
 
 
+def _mirror(c: Any, table: TallTable) -> None:
+    """F2's block (rows of chunk i, columns of chunk i') for each ``mirrored`` (i, i'): the transpose of block
+    (i', i) by the Tensor engine against an identity made on chip (out = S^T I with S the read block
+    stationary), Re and Im, copied out of PSUM by the Scalar engine. Once per launch."""
+    if not table.mirrored:
+        return
+    index = sbuf((ROWS, ROWS))
+    nisa.iota(dst=index, pattern=[[1, ROWS]], offset=0, channel_multiplier=-1)
+    eye = sbuf((ROWS, ROWS))
+    nisa.tensor_scalar(dst=eye, data=index, op0=nl.equal, operand0=0.0, engine=in_sbuf())
+    chunks = table.lo_chunks
+    for i, k in table.mirrored:
+        (r0, rows), (k0, cols) = chunks[i], chunks[k]
+        for part in (0, table.part_columns):
+            src, dst = table.f2(k) + part + r0, table.f2(i) + part + k0
+            t = psum((rows, cols))
+            nisa.nc_matmul(dst=t, stationary=c[0:cols, src:src + rows], moving=eye[0:cols, 0:cols], accumulate=False)
+            nisa.activation(dst=c[0:rows, dst:dst + cols], op=nl.copy, data=t)
+
+
 @nki.jit
-def tall_four_step_kernel(xr, xi, table, n1, n2, group, quarter):
-    """The output as one [2, B, n] array, re over im (one store DMA per row chunk)."""
-    batch = xr.shape[0]
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric, taller, halves):
+    """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
+    (one store DMA per row chunk)."""
+    batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(xr, xi, (y2,), load_tall(table, n1, n2, group, quarter), n1, n2, group, quarter)
+    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric, taller), n1, n2, group,
+                   quarter, symmetric, taller, halves)
     return y2
