@@ -225,7 +225,8 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
     else:
         dst.values[...] = product
     written[...] = True
-    record.count_matmul(k, m, n, dtypes.name(stationary.dtype), all(fp32_in) and mode == "fp32")
+    movement = record.current() is not None and (record.is_selection(s) or record.is_selection(v))
+    record.count_matmul(k, m, n, dtypes.name(stationary.dtype), all(fp32_in) and mode == "fp32", movement)
 
 
 @_instruction("transpose")
@@ -253,7 +254,7 @@ def nc_transpose(dst: NkiTensor, data: NkiTensor, engine: Any = engine.unknown, 
     if dst.written is not None:
         dst.written[...] = True
     if eng == "tensor":  # an identity matmul: the moving side is [P, P]
-        record.count_matmul(p, f, p, dtypes.name(data.dtype), data.dtype == dtypes.float32)
+        record.count_matmul(p, f, p, dtypes.name(data.dtype), data.dtype == dtypes.float32, movement=True)
     else:
         record.count_vector(f, 1)
 

@@ -196,7 +196,8 @@ def broadcast_to(x: NkiTensor, shape: Any, dtype: Any = None) -> NkiTensor:
     out = allocate(shape, dtype or x.dtype, sbuf)
     out.values[...] = _dt.round_to(np.broadcast_to(np.asarray(x.values, np.float32), shape), out.dtype)
     if x.partitions != shape[0]:  # across partitions: a Tensor-engine matmul with ones
-        _record.count_matmul(x.partitions, shape[0], out.free_size, _dt.name(x.dtype), x.dtype == float32)
+        _record.count_matmul(x.partitions, shape[0], out.free_size, _dt.name(x.dtype), x.dtype == float32,
+                             movement=True)
     else:
         _record.count_vector(out.free_size, 1)
     return out

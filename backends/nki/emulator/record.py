@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator
 
+import numpy as np
+
 from .costmodel import matmul_cycles, vector_cycles
 
 ENGINES = ("tensor", "vector", "scalar", "gpsimd", "dma")
@@ -27,6 +29,7 @@ class KernelRecord:
     psum_cycles: dict[str, float] = field(default_factory=dict)  # engine -> cycles of its instructions touching PSUM
     matmuls: Counter = field(default_factory=Counter)        # (K, M, N, dtype) -> count
     macs: int = 0
+    movement_macs: int = 0     # of ``macs``: matmuls that only move data (``is_selection``)
     hbm_to_sbuf_bytes: int = 0
     sbuf_to_hbm_bytes: int = 0
     sbuf_to_sbuf_bytes: int = 0     # DMA within SBUF: DMA engine time, no HBM traffic
@@ -46,6 +49,7 @@ class KernelRecord:
             self.psum_cycles[engine] = self.psum_cycles.get(engine, 0) + c
         self.matmuls.update(other.matmuls)
         self.macs += other.macs
+        self.movement_macs += other.movement_macs
         self.hbm_to_sbuf_bytes += other.hbm_to_sbuf_bytes
         self.sbuf_to_hbm_bytes += other.sbuf_to_hbm_bytes
         self.sbuf_to_sbuf_bytes += other.sbuf_to_sbuf_bytes
@@ -61,7 +65,8 @@ class KernelRecord:
             "psum_cycles": {e: self.psum_cycles.get(e, 0) for e in ("vector", "scalar")},
             "matmuls": [{"K": k, "M": m, "N": n, "dtype": d, "count": c}
                         for (k, m, n, d), c in sorted(self.matmuls.items())],
-            "macs": self.macs, "hbm_to_sbuf_bytes": self.hbm_to_sbuf_bytes,
+            "macs": self.macs, "data_movement_macs": self.movement_macs,
+            "hbm_to_sbuf_bytes": self.hbm_to_sbuf_bytes,
             "sbuf_to_hbm_bytes": self.sbuf_to_hbm_bytes, "sbuf_to_sbuf_bytes": self.sbuf_to_sbuf_bytes,
             "dma_transfers": self.dma_transfers,
             "peak_sbuf_bytes": self.peak_sbuf_bytes,
@@ -113,7 +118,8 @@ def collect() -> Iterator[KernelRecord]:
     try:
         yield total
     finally:
-        _state.collectors.remove(total)
+        # by identity: records are dataclasses, and a nested collector can equal this one field for field
+        _state.collectors[:] = [c for c in _state.collectors if c is not total]
 
 
 @contextlib.contextmanager
@@ -154,11 +160,28 @@ def count_dma(nbytes: int, to_chip: bool, from_chip: bool = False) -> None:
             rec.sbuf_to_hbm_bytes += nbytes
 
 
-def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool) -> None:
-    """One nc_matmul (cycles: ``costmodel.matmul_cycles``)."""
+def is_selection(operand: np.ndarray) -> bool:
+    """Whether a matmul operand [K, X] is a 0/1 matrix with at most one 1 in each column.
+
+    Each column is one output index (a row of dst for the stationary side, a column for the moving
+    side), so the matmul then copies one element of the other operand (or writes 0) to each output:
+    a transpose against an identity, an exchange J, an expansion or selection, not DFT arithmetic.
+    An all-zero operand does not count (a zero-padded data tile is not data movement). The check
+    reads values, so a 0/1 input (an impulse) would count too; ``trnfft cost`` feeds random data.
+    The first column, then the nonzeros, are counted first: that keeps the check cheap for the dense
+    DFT tables and data (a few microseconds against the matmul's hundreds)."""
+    if np.count_nonzero(operand[:, 0]) > 1 or not 0 < np.count_nonzero(operand) <= operand.shape[1]:
+        return False
+    return bool(((operand == 0) | (operand == 1)).all() and (operand.sum(axis=0) <= 1).all())
+
+
+def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool, movement: bool = False) -> None:
+    """One nc_matmul (cycles: ``costmodel.matmul_cycles``); ``movement``: it only moves data."""
     rec = _state.current
     if rec is not None:
         rec.instructions["tensor"] += 1
         rec.cycles["tensor"] = rec.cycles.get("tensor", 0) + matmul_cycles(n, fp32)
         rec.matmuls[(k, m, n, dtype_name)] += 1
         rec.macs += k * m * n
+        if movement:
+            rec.movement_macs += k * m * n
