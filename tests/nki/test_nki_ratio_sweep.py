@@ -35,3 +35,23 @@ def test_random_lengths_are_distinct_in_range_and_drawn_from_every_class():
     assert {"2^k", "2^k+-1", "prime", "7-smooth", "factor 131-199"} <= {length_class(n) for n in ns}
     assert random_lengths(5, seed=1) == ns[:5]  # the seed decides
     assert largest_prime_factor(2 * 3 * 131) == 131 and length_class(65537) == "2^k+-1"
+
+
+def test_the_dft_only_ratio_is_a_column_and_a_summary_line_not_a_target():
+    from benchmarks.nki_acceptance import HEADINGS
+    rows = [figures(n, 1) for n in (4096, 6915)]     # a plain four-step and a tall one with transposes
+    for r in rows:
+        assert len(r["cells"]) == len(HEADINGS) and r["cells"][HEADINGS.index("ratio, DFT MACs only")] == \
+            f"{r['dft_ratio']:.2f}"
+        assert r["dft_ratio"] >= r["ratio"]
+    assert rows[0]["dft_ratio"] == rows[0]["ratio"] and rows[1]["dft_ratio"] > rows[1]["ratio"]
+    plain = {"n": 5000, "batch": 1, "launches": 1, "hbm_over_minimum": 1.0, "error": 1e-7}
+    made = [{**plain, "ratio": 2.5, "dft_ratio": 3.5, "direction": "forward"},   # passes only through movement
+            {**plain, "ratio": 3.5, "dft_ratio": 4.0, "direction": "forward"},   # misses both
+            {**plain, "ratio": 2.0, "dft_ratio": 2.0, "direction": "forward"}]
+    for r in made:
+        r["misses"] = misses(r)
+    assert [r["misses"] for r in made] == [[], ["ratio"], []]          # the target ignores the second ratio
+    line = next(s for s in summary(made) if "DFT MACs only" in s)
+    assert "2 of 3 rows above 3x; 1 pass the ratio target only through data-movement MACs: 5000/1 (2.50x, 3.50x)" \
+        in line
