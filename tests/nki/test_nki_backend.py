@@ -129,6 +129,15 @@ def test_modelled_cost_is_reported_per_plan():
     cost = get_plan(make_problem("c2c", (128, 128)), "nki-simulator").modelled_cost()
     assert cost["launches"] == 1 and cost["label"] == "modelled"
     assert 0 < cost["trn2_seconds"] < 1e-3 and 0 < cost["trn1_seconds"] < 1e-3
+    for chip in ("trn1", "trn2"):   # no data-movement matmuls in the 128-point DFT: both ratios agree
+        assert cost[f"{chip}_over_dft_roofline"] == cost[f"{chip}_over_roofline"] > 0
+
+
+def test_modelled_cost_reports_the_dft_only_ratio_apart_where_data_moves_by_matmul():
+    from trnfft.core.problem import make_problem
+    from trnfft.core.dispatch import get_plan
+    cost = get_plan(make_problem("c2c", (1, 6915)), "nki-simulator").modelled_cost()   # tall, symmetric quarter
+    assert cost["trn1_over_dft_roofline"] > cost["trn1_over_roofline"] > 0
 
 
 def test_nki_plans_every_single_precision_row_of_the_check_sweep():
