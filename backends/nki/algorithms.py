@@ -40,8 +40,7 @@ from functools import lru_cache
 from .emulator.costmodel import CHIPS
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .kernels.cplx import PSUM_BANK
-from .kernels.four_step_planes import (dft_columns, k1_columns, moving_columns, nested, stationary_columns,
-                                      twiddle_columns)
+from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows
 from .kernels.six_step import t2_resident
 
@@ -75,6 +74,7 @@ class Layout:
     taller: bool = False            # tall-four-step: F1 stacked on 2w rows though the first chunk has fewer
     halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
     formed: int = 0                 # tall-four-step: F2's first columns made on chip (TallTable.formed)
+    planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -128,54 +128,122 @@ def stacked_square(n1: int, n2: int) -> bool:
     return n1 == n2 and 2 * n1 <= PMAX and n1 % 2 == 0
 
 
-def planes_table_bytes(n1: int, n2: int, halves: int = 1) -> int:
-    """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``)."""
-    twiddles = twiddle_columns(k1_columns(n1, n2), halves)
+@dataclass(frozen=True)
+class PlanesOptions:
+    """How the batch-1 four-step (``kernels/four_step_planes.py``) reads its table and spreads its work: the
+    first columns by which it reads an odd F1, an odd F2 and the twiddles (c1, c2, ct; ``form_geometric``),
+    and whether the twiddle products run on the Vector engine reading PSUM or on GpSimd (``vector_products``)."""
+
+    c1: int
+    c2: int
+    ct: int
+    vector_products: int
+
+    @property
+    def widths(self) -> tuple[int, int, int]:
+        return self.c1, self.c2, self.ct
+
+
+def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int] | None = None) -> int:
+    """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``) for the widths (c1, c2, ct)
+    given, or the planner's (``planes_options``)."""
+    c1, c2, ct = widths or planes_options(n1, n2).widths
     if stacked_square(n1, n2):
-        return 4 * n1 * (dft_columns(n1) + twiddles)
-    if nested(n1, n2):
-        return 4 * n2 * (dft_columns(n2) + twiddles)
-    return 4 * max(n1, n2) * (moving_columns(n1) + stationary_columns(n2) + twiddles)
+        return 4 * n1 * (dft_columns(n1) + geometric_columns(n1, ct))
+    return 4 * max(n1, n2) * table_layout(n1, n2, c1, c2, ct)[2]
 
 
-def _dft_copy_cycles(n: int, negated: bool) -> int:
-    """Scalar-engine cycles of ``four_step_planes.dft_blocks`` / ``moving_dft`` (``negated``) or
-    ``stationary_dft`` (~max(N, 64) per activation)."""
-    if n % 2:
-        return 4 * max(n + 1, 64) if negated else 3 * max(n, 64)
-    return 2 * max(n, 64) + (2 * max(n // 2, 64) if negated else 0)
+def _scalar(elements: int) -> int:
+    """Scalar-engine cycles of one instruction over ``elements`` per partition (~max(N, 64))."""
+    return max(elements, 64)
 
 
-def _planes_seconds(n1: int, n2: int, halves: int, batch: int = 1) -> float:
-    table_bytes = planes_table_bytes(n1, n2, halves)
+@lru_cache(maxsize=None)
+def _geometric_cycles(m: int, width: int) -> tuple[int, int]:
+    """(Scalar, GpSimd) cycles of ``four_step_planes.form_geometric``: the copy of the first columns, then per
+    block the Re f product on the Scalar engine, the Im f product and the two sums on GpSimd."""
+    scalar, gpsimd = _scalar(2 * width), 0
+    for r in range(1, -(-m // width)):
+        w = min(width, m - width * r)
+        scalar, gpsimd = scalar + _scalar(2 * w), gpsimd + 4 * w
+    return scalar, gpsimd
+
+
+def _even_dft_cycles(n: int, negated: bool) -> int:
+    """Scalar-engine cycles of ``four_step_planes.dft_blocks`` (``negated``) or the even ``stationary_dft``."""
+    return 2 * _scalar(n) + (2 * _scalar(n // 2) if negated else 0)
+
+
+@lru_cache(maxsize=None)
+def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[int, int]:
+    """(Scalar, GpSimd) cycles of the stacked-plane kernels' once-per-launch work: the twiddles, F1 and F2 made
+    from the table."""
+    c1, c2, ct = widths
     m = k1_columns(n1, n2)
-    k = m // halves
-    last = max(n1, 64) if stacked_square(n1, n2) else max(2 * m, 64)
-    tensor = batch * 8 * (max(2 * m, 64) + last) / TENSOR_HZ
-    formed = (m if halves == 2 else 0) + (0 if nested(n1, n2) else n2 * (n2 % 2) + m * (n1 % 2))
-    port = batch * (2 * (4 * m + 60) / VECTOR_HZ + 2 * m / GPSIMD_HZ) + formed / GPSIMD_HZ
-    once = (_dft_copy_cycles(n2, nested(n1, n2)) + (0 if nested(n1, n2) else _dft_copy_cycles(n1, True))
-            + max(k, 64) + (2 * max(2 * k, 64) + max(k, 64) if halves == 2 else 0))
-    scalar = (once + batch * (max(m, 64) + max(2 * m, 64))) / SCALAR_HZ
-    dma = dma_seconds(16 * n1 * n2 * batch + table_bytes, 1 + 2 * batch)
-    return max(tensor, port, scalar, dma)
+    scalar, gpsimd = _geometric_cycles(m, ct) if ct < m else (0, 0)
+    scalar += _scalar(m)                     # the copy of Re T
+    if stacked_square(n1, n2):
+        return scalar + _even_dft_cycles(n1, True), gpsimd
+    if nested(n1, n2):
+        if n2 % 2 == 0:
+            return scalar + _even_dft_cycles(n2, True) + (_scalar(3 * n1) if n1 < n2 else 0), gpsimd
+        s2, g2 = _geometric_cycles(n2, c2)
+        return scalar + s2 + (_scalar(n2) if n1 == n2 else _scalar(2 * n1) + _scalar(n1)), gpsimd + g2
+    if n1 % 2:
+        s1, g1 = _geometric_cycles(m, c1)
+        scalar, gpsimd = scalar + s1 + _scalar(m), gpsimd + g1
+    else:
+        scalar += _even_dft_cycles(n1, True)
+    if n2 % 2:
+        s2, g2 = _geometric_cycles(n2, c2)
+        return scalar + s2, gpsimd + g2
+    return scalar + _even_dft_cycles(n2, False), gpsimd
 
 
-def twiddle_halves(n1: int, n2: int) -> int:
-    """2 when the batch-1 four-step reads only the first half of its twiddles and forms the rest on chip
-    (an even ``k1_columns`` width, not the stacked square kernel, estimated faster: fewer table bytes, more
-    Scalar/GpSimd work), else 1."""
-    if k1_columns(n1, n2) % 2 or stacked_square(n1, n2):
-        return 1
-    return 2 if _planes_seconds(n1, n2, 2) < _planes_seconds(n1, n2, 1) else 1
+def _planes_seconds(n1: int, n2: int, options: PlanesOptions, batch: int) -> float:
+    """The estimate of ``planes_seconds`` for given ``options``: per transform two fp32 matmul pairs (~4 max(N, 64)
+    cycles each), the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A
+    and two on GpSimd), GpSimd's two sums, the Scalar engine's -Bi and copy of Y out of PSUM, and the DMA (the
+    table once, each transform's input and output, ~1.3 us / 16 queues per transfer); once per launch the
+    matrices made from the table (``_planes_once``); on trn1 Vector + GpSimd, and the PSUM-reading part of
+    Vector + Scalar, share a port (``emulator/costmodel.py``)."""
+    m = k1_columns(n1, n2)
+    last = n1 if stacked_square(n1, n2) else 2 * m
+    scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths)
+    products = 2 * (2 * 2 * m + 60) if options.vector_products else 0
+    copies = _scalar(last) + (0 if options.vector_products else _scalar(2 * m))     # out of PSUM
+    scalar = (scalar_once + batch * (copies + _scalar(m))) / SCALAR_HZ
+    vector = batch * products / VECTOR_HZ
+    gpsimd = (gpsimd_once + batch * (2 * m if options.vector_products else 6 * m)) / GPSIMD_HZ
+    tensor = batch * 8 * (max(2 * m, 64) + max(last, 64)) / TENSOR_HZ
+    psum_port = batch * (products / VECTOR_HZ + copies / SCALAR_HZ)
+    dma = dma_seconds(16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths), 1 + 2 * batch)
+    return max(tensor, scalar, vector + gpsimd, psum_port, dma)
+
+
+def _width_options(m: int, geometric: bool) -> list[int]:
+    """First-column counts c = ceil(m / b), b = 1..6, for a geometric block of m columns (one, the whole,
+    when it is not read geometrically)."""
+    return sorted({-(-m // b) for b in range(1, 7)}, reverse=True) if geometric else [m]
+
+
+@lru_cache(maxsize=None)
+def planes_options(n1: int, n2: int, batch: int = 1) -> PlanesOptions:
+    """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: the most columns read, the least made
+    on chip)."""
+    m = k1_columns(n1, n2)
+    square = stacked_square(n1, n2)
+    f1 = _width_options(m, n1 % 2 == 1 and not nested(n1, n2) and not square)
+    f2 = _width_options(n2, n2 % 2 == 1 and not square)
+    options = [PlanesOptions(c1, c2, ct, vp) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
+               for vp in (0, 1)]
+    return min(options, key=lambda o: (_planes_seconds(n1, n2, o, batch), -sum(o.widths)))
 
 
 def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
     """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
-    complex input read with one DMA): the fp32 matmuls (~4 max(N, 64) cycles), the shared Vector+GpSimd SBUF
-    port (two two-input products reading PSUM, two sums on GpSimd), the Scalar engine's copies, and the DMA
-    (the table once, each transform's input and output, ~1.3 us / 16 queues per transfer)."""
-    return _planes_seconds(n1, n2, twiddle_halves(n1, n2), batch)
+    complex input read with one DMA), as ``planes_options`` says (``_planes_seconds``)."""
+    return _planes_seconds(n1, n2, planes_options(n1, n2, batch), batch)
 
 
 def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
@@ -714,7 +782,7 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
             pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
             n1, n2 = min(pairs, key=lambda p: (planes_seconds(p[0], p[1], batch), -p[1]))
             if batch == 1 or planes_seconds(n1, n2, batch) < estimated_seconds(layout, batch):
-                return replace(layout, factors=(n1, n2), group=1, per_tile=1)
+                return replace(layout, factors=(n1, n2), group=1, per_tile=1, planes=planes_options(n1, n2, batch))
         return layout
     blue = _bluestein(n, batch, planes)
     if blue is not None:

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import (CUBE, SYMMETRIC, WIDE, Layout, six_step_stacks, stacked_square, twiddle_halves,
-                         wide_width)
+from .algorithms import (CUBE, SYMMETRIC, WIDE, Layout, PlanesOptions, planes_options, six_step_stacks,
+                         stacked_square, wide_width)
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
@@ -85,7 +85,7 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     kernel = kernels[layout.algorithm]
     if layout.algorithm == "four-step" and layout.per_tile == 1:   # one transform per launch: stacked planes
         n1, n2 = layout.factors
-        return _planes_arguments(n1, n2, forward, scale)
+        return _planes_arguments(n1, n2, forward, scale, layout.planes or planes_options(n1, n2))
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)
@@ -114,45 +114,38 @@ PART_TUPLE_KERNELS = (four_step_stacked_kernel, four_step_table_kernel, tall_fou
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:
-    """An n-point DFT matrix as ``four_step_planes.dft_columns`` reads it: an even n by its left half and the
-    signs (F[j, k + n/2] = (-1)^j F[j, k]), an odd n whole."""
+    """An even n-point DFT matrix as ``four_step_planes.dft_columns`` reads it: its left half and the signs
+    (F[j, k + n/2] = (-1)^j F[j, k])."""
     n = f_re.shape[0]
-    if n % 2:
-        return [f_re, f_im]
     sign = (1.0 - 2.0 * (np.arange(n) % 2)).reshape(-1, 1)
     return [f_re[:, :n // 2], f_im[:, :n // 2], sign, -sign]
 
 
-def _stationary_table(f_re: np.ndarray, f_im: np.ndarray, forward: bool) -> list:
-    """An n-point DFT matrix as ``four_step_planes.stationary_columns`` reads it: as ``_dft_table`` for even n;
-    for odd n its first K = (n + 1) / 2 columns and d = w_n^(jK) (F[j, k + K] = d[j] F[j, k], made on chip)."""
-    n = f_re.shape[0]
-    if n % 2 == 0:
-        return _dft_table(f_re, f_im)
-    k = (n + 1) // 2
-    return [f_re[:, :k], f_im[:, :k], *C.roots(np.arange(n, dtype=np.int64).reshape(-1, 1) * k, n, forward)]
+def _geometric_table(rows: int, cols: int, n: int, width: int, forward: bool, scale: float = 1.0) -> list:
+    """M[j, k] = scale w_n^(jk) (j < rows, k < cols) as ``four_step_planes.form_geometric`` reads it: its first
+    ``width`` columns and f_r = w_n^(j width r) (M[j, k + width r] = f_r[j] M[j, k]), r = 1..ceil(cols / width) - 1."""
+    j = np.arange(rows, dtype=np.int64).reshape(-1, 1)
+    blocks = np.arange(1, -(-cols // width), dtype=np.int64).reshape(1, -1)
+    return [*C.roots(C.outer_exponents(rows, width), n, forward, scale), *C.roots(j * width * blocks, n, forward)]
 
 
-def _planes_arguments(n1: int, n2: int, forward: bool, scale: float) -> tuple[Any, tuple]:
+def _planes_arguments(n1: int, n2: int, forward: bool, scale: float, o: PlanesOptions) -> tuple[Any, tuple]:
     """The four-step's F1, T and F2 as the tables of the stacked-plane kernels (``four_step_planes.py``): an even
-    DFT matrix by its left half, an odd one by its first (n + 1) / 2 columns unless F1 is read from F2
-    (``nested``), the twiddles over ``k1_columns`` whole or by their first half."""
+    DFT matrix by its left half, an odd one and the twiddles (over ``k1_columns``) by their first columns as
+    the ``PlanesOptions`` say, F1 left out when it is read from F2 (``nested``)."""
     n = n1 * n2
-    f1, f2 = C.dft_pair(n1, forward), C.dft_pair(n2, forward)
+    m = k1_columns(n1, n2)
+    tw = _geometric_table(n2, m, n, o.ct, forward, scale)
     if stacked_square(n1, n2):
-        return four_step_stacked_kernel, (_table(_dft_table(*f1) + [*C.roots(C.outer_exponents(n2, n1), n, forward,
-                                                                             scale)]), n1)
-    halves = twiddle_halves(n1, n2)
-    k = k1_columns(n1, n2) // halves
-    tw = [*C.roots(C.outer_exponents(n2, k), n, forward, scale)]
-    if halves == 2:   # d = w_n^(jk) and T's first half: T[j, c + k] = d[j] T[j, c], formed on chip
-        tw = [*C.roots(np.arange(n2, dtype=np.int64).reshape(-1, 1) * k, n, forward), *tw]
-    if nested(n1, n2):   # F1 is part of F2
-        return four_step_table_kernel, (_table(_dft_table(*f2) + tw), n1, n2, halves)
-    f2_block = _stationary_table(*f2, forward)
-    f1_block = _stationary_table(*f1, forward) if n1 % 2 else _dft_table(*f1)
+        table = _table(_dft_table(*C.dft_pair(n1, forward)) + tw)
+        return four_step_stacked_kernel, (table, n1, o.ct, o.vector_products)
+    f2 = _dft_table(*C.dft_pair(n2, forward)) if n2 % 2 == 0 else _geometric_table(n2, n2, n2, o.c2, forward)
+    f1 = []
+    if not nested(n1, n2):
+        f1 = _dft_table(*C.dft_pair(n1, forward)) if n1 % 2 == 0 else _geometric_table(n1, m, n1, o.c1, forward)
     rows = max(n1, n2)
-    return four_step_table_kernel, (_table([_rows(b, rows) for b in f2_block + f1_block + tw]), n1, n2, halves)
+    table = _table([_rows(b, rows) for b in f2 + f1 + tw])
+    return four_step_table_kernel, (table, n1, n2, *o.widths, o.vector_products)
 
 
 def _rows(block: np.ndarray, rows: int) -> np.ndarray:

@@ -253,12 +253,16 @@ def test_shift_copy_moves_a_flat_range_across_rows(m, start, stop, shift):
 def test_square_four_step_on_stacked_planes(norm):
     """4096 = 64 x 64 at batch 1: the complex input read as it is (re and im interleaved, one DMA), out as one
     [2, B, n] array (one DMA), both stages on F64 (the normalisation rides on the twiddles), half of F64 and
-    the twiddles read as one table: three DMAs a launch."""
+    the twiddles (by their first ct columns) read as one table: three DMAs a launch."""
+    from trnfft_backends.nki.kernels.four_step_planes import geometric_columns
+
     layout = algorithms.choose(4096, 1)
     assert layout.algorithm == "four-step" and layout.factors == (64, 64)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     assert kernel.__name__ == "four_step_stacked_kernel"
-    assert arguments.constant_bytes(args) == 64 * (3 * 64 + 2) * 4   # Re/Im F64[:, :32], (-1)^j, -(-1)^j, twiddles
+    ct = algorithms.planes_options(64, 64).ct
+    assert ct < 64   # Re/Im F64[:, :32], (-1)^j, -(-1)^j, the twiddles' first ct columns and factors
+    assert arguments.constant_bytes(args) == 64 * (64 + 2 + geometric_columns(64, ct)) * 4
     check_both_directions(random_array(4096, np.complex64, seed=4096), norm)
     assert last_record().dma_transfers == 3
 
@@ -284,7 +288,7 @@ def test_square_four_step_at_batch_2_reads_one_dft_matrix():
     assert arguments.constant_bytes(args) == 5 * (128 * 128 * 4)   # Re F, Im F, -Im F, twiddles
 
 
-@pytest.mark.parametrize("n,factors", [(8000, (80, 100)), (6561, (81, 81)), (4100, (50, 82)), (61 * 127, (61, 127)),
+@pytest.mark.parametrize("n,factors", [(8000, (64, 125)), (6561, (81, 81)), (4100, (50, 82)), (61 * 127, (61, 127)),
                                        (4125, (55, 75)), (4191, (33, 127))])
 def test_four_step_on_stacked_planes_at_batch_1(n, factors):
     """Batch 1 of any four-step length: the complex input in with one DMA, out as stacked planes, F1, F2 and
@@ -302,35 +306,64 @@ def test_four_step_on_stacked_planes_at_batch_1(n, factors):
 @pytest.mark.parametrize("n,factors", [(5000, (50, 100)), (2048, (32, 64)), (1331, (11, 121))])
 def test_four_step_reads_f1_from_f2_when_n2_is_a_multiple_of_n1(n, factors):
     """Batch 1 with n2 = r n1: F1[j, k] = F2[j, r k] (j < n1), so one table and three DMAs; even r, odd r
-    (F2 odd, read whole), every norm."""
-    from trnfft_backends.nki.kernels.four_step_planes import dft_columns, twiddle_columns
+    (F2 odd, made on chip from its first columns), every norm."""
+    from trnfft_backends.nki.kernels.four_step_planes import f2_columns, geometric_columns
 
     layout = algorithms.choose(n, 1)
     assert layout.factors == factors
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     assert kernel.__name__ == "four_step_table_kernel"
     n1, n2 = factors
-    twiddles = twiddle_columns(n1, algorithms.twiddle_halves(n1, n2))
-    assert arguments.constant_bytes(args) == n2 * (dft_columns(n2) + twiddles) * 4   # F2 and the twiddles only
+    o = algorithms.planes_options(n1, n2)
+    columns = f2_columns(n2, o.c2) + geometric_columns(n1, o.ct)
+    assert arguments.constant_bytes(args) == n2 * columns * 4   # F2 and the twiddles only
     check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
     assert last_record().dma_transfers == 3
 
 
-@pytest.mark.parametrize("n,factors,halves", [(4100, (50, 82), 2), (4118, (58, 71), 2), (7747, (61, 127), 2),
-                                              (4131, (51, 81), 2), (5000, (50, 100), 2), (6561, (81, 81), 1)])
-def test_four_step_tables_made_partly_on_chip(n, factors, halves):
-    """Batch 1 reads half of the twiddles where the k1 width is even (T[j, k + m/2] = w_n^(j m/2) T[j, k]; an odd
-    n1 carries one unstored column, m = n1 + 1) and half of an odd F (F[j, k + K] = w_n^(jK) F[j, k],
-    K = (n + 1)/2), the rest formed on chip (a product of two rounded float32 values): the table is what the
-    estimate counts, and every norm in both directions stays within 1e-6 of float64 (odd and even factors,
-    nested and square)."""
+@pytest.mark.parametrize("n,factors", [(4191, (33, 127)), (4107, (37, 111)), (9801, (81, 121)), (5562, (54, 103)),
+                                       (4100, (50, 82)), (4096, (64, 64)), (6561, (81, 81)), (1932, (42, 46))])
+def test_four_step_tables_made_partly_on_chip(n, factors):
+    """Batch 1 reads an odd F and the twiddles by their first c columns and factors f_r = w^(j c r)
+    (M[j, k + c r] = f_r[j] M[j, k]), the rest made on chip (a product of two rounded float32 values), as
+    ``planes_options`` says (odd x odd, odd nested in odd, even x odd, even x even, square; twiddle products
+    on GpSimd and on the Vector engine): the table is what the estimate counts, the 4191 and 4107 tables a
+    fraction of the matrices, and every norm in both directions stays within 1e-6 of float64."""
     layout = algorithms.choose(n, 1)
-    assert layout.factors == factors and algorithms.twiddle_halves(*factors) == halves
+    assert layout.factors == factors
     _, args = arguments.kernel_arguments(layout, True, 1.0)
-    assert arguments.constant_bytes(args) == algorithms.planes_table_bytes(*factors, halves)
+    assert arguments.constant_bytes(args) == algorithms.planes_table_bytes(*factors)
+    if n in (4191, 4107):
+        n1, n2 = factors
+        whole = 4 * n2 * (2 * n2 + 2 * (n1 + 1) + 2 * n1)   # F2, F1 and T whole (4107: F1 inside F2)
+        assert algorithms.planes_table_bytes(*factors) < 0.4 * whole
     x = random_array(n, np.complex64, seed=n + 1)
     for norm in NORMS:
         check_both_directions(x, norm)
+
+
+@pytest.mark.parametrize("n,factors", [(4191, (33, 127)), (4107, (37, 111)), (9801, (81, 121)), (5562, (54, 103)),
+                                       (1932, (42, 46)), (4096, (64, 64))])
+def test_four_step_planes_kernels_loop_over_a_ragged_batch(n, factors):
+    """The batch-1 kernels over a batch of 3 (an odd count, one transform per iteration), forward and inverse,
+    with the options estimated best at batch 3: within 1e-6 of float64."""
+    x = random_array((3, n), np.complex64, seed=n + 3)
+    for forward in (True, False):
+        layout = algorithms.Layout("four-step", n, factors, per_tile=1, planes=algorithms.planes_options(*factors, 3))
+        kernel, args = arguments.kernel_arguments(layout, forward, 1.0 if forward else 1.0 / n)
+        (y2,) = emulated.simulate(kernel, (x.view(np.float32),), *args)
+        ref = (np.fft.fft if forward else np.fft.ifft)(x.astype(np.complex128), axis=-1)
+        assert error(y2[0] + 1j * y2[1], ref) <= BOUND
+
+
+def test_four_step_planes_options_follow_the_batch():
+    """A small batch on the stacked-plane kernels gets the table widths and product engine its own estimate
+    prefers at that batch (4290 x 8: batch 1's, the twiddle products on the Vector engine, would be slower)."""
+    layout = algorithms.choose(4290, 8)
+    assert layout.per_tile == 1 and layout.planes == algorithms.planes_options(*layout.factors, 8)
+    at_1 = algorithms.planes_options(*layout.factors, 1)
+    assert algorithms._planes_seconds(*layout.factors, layout.planes, 8) < algorithms._planes_seconds(
+        *layout.factors, at_1, 8)
 
 
 def test_any_axis_and_non_contiguous_input():
