@@ -73,6 +73,7 @@ class Layout:
     symmetric: bool = False         # tall-four-step with quarter: blocks below the diagonal transposed on chip
     taller: bool = False            # tall-four-step: F1 stacked on 2w rows though the first chunk has fewer
     halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
+    formed: int = 0                 # tall-four-step: F2's first columns made on chip (TallTable.formed)
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
 
     def describe(self) -> str:
@@ -86,6 +87,7 @@ class Layout:
             text += " (symmetric: lower blocks made on chip)" if self.symmetric else ""
             text += ", F1 stacked on padding rows" if self.taller else ""
             text += ", Y = P + Q and P - Q" if self.halves else ""
+            text += f", F2's first {self.formed} columns made on chip" if self.formed else ""
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -535,16 +537,16 @@ def tall_group(n1: int, batch: int) -> int:
 
 
 def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
-                  taller: bool = False, halves: bool = False) -> float:
+                  taller: bool = False, halves: bool = False, formed: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, N = 2w for ``halves``, or of
     N = 2w per lo chunk and n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the
     exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine;
-    one table block per lo chunk, and per tile one DMA in (complex input) and one out per row chunk (one in
-    all where ``merged``)."""
+    one table block per lo chunk (``formed`` columns: two Scalar products and two GpSimd sums per block, once),
+    and per tile one DMA in (complex input) and one out per row chunk (one in all where ``merged``)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
+    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller, formed=formed)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     pairs = table.pairs
     tiles = -(-batch // group)
@@ -565,6 +567,9 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric:
     if not table.identity and table.split[1] > 1:   # the twiddles' products, once per launch
         gpsimd += 6 * table.split[0] * table.split[1] * lo
     gpsimd += table.made_on_chip   # J blocks, identities: iotas and compares, once per launch
+    for k0, cols in table.rounds:   # F2's formed columns, once per launch
+        scalar += 2 * max(2 * cols, 64) * lo
+        gpsimd += 2 * cols * lo - max(0, min(cols, table.f1_columns(0) - k0))
     for _, k in table.mirrored:   # the transposes of F2's blocks (Re, Im), once per launch
         cols = table.lo_chunks[k][1]
         tensor += 2 * 4 * max(cols, 64)
@@ -576,12 +581,12 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric:
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
-                         taller: bool = False, halves: bool = False) -> int:
-    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, symmetric, taller).hbm_elements
+                         taller: bool = False, halves: bool = False, formed: int = 0) -> int:
+    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, symmetric, taller, formed=formed).hbm_elements
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool] | None:
-    """(n1 <= 128, 128 < n2 <= 512, quarter, symmetric, taller, halves) for ``tall-four-step`` (``TallTable``), the
+def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool, int] | None:
+    """(n1 <= 128, 128 < n2 <= 512, quarter, symmetric, taller, halves, formed) for ``tall-four-step`` (``TallTable``), the
     fastest by the estimate among those whose table keeps the HBM target (ties: fewer constant bytes), or None;
     n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
@@ -600,11 +605,29 @@ def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool] 
             for taller in (False, True):
                 if (symmetric and lo <= PMAX) or (taller and not lo < wide <= PMAX):   # only where they change
                     continue
-                option = (d, n // d, quarter, symmetric, taller, halves)
-                if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, quarter, symmetric, taller)):
-                    options.append(option)
+                for formed in (0,) if symmetric else _formed_columns(d, n // d, batch, quarter, taller, halves):
+                    option = (d, n // d, quarter, symmetric, taller, halves, formed)
+                    if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, quarter, symmetric,
+                                                                           taller, halves, formed)):
+                        options.append(option)
     return min(options, key=lambda o: (round(_tall_seconds(o[0], o[1], batch, *o[2:]), 12),   # ties: fewer
                                        _tall_constant_bytes(o[0], o[1], batch, *o[2:]))) if options else None
+
+
+def _formed_columns(n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool) -> list[int]:
+    """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..11) where L covers the
+    F1'' columns e (``TallTable.skipped``), L = e (4172 = 28 x 149: e = 56 of 76 columns), and around the
+    fastest of those by the estimate, every f2 / 64th column within f2 / 16 (4097: 96 of 122 columns, 0.73 us,
+    against 84, 0.78 us)."""
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller)
+    f2, e = table.f2_columns, table.f1_columns(0)
+    coarse = {c for q in range(1, 12) if e <= (c := -(-f2 * q // 16))} | ({e} if 0 < e < f2 else set())
+    if not coarse:
+        return [0]
+    best = min(coarse, key=lambda c: _tall_seconds(n1, n2, batch, quarter, False, taller, halves, c))
+    span, stride = -(-f2 // 16), max(1, f2 // 64)
+    fine = {c for c in range(best - span, best + span + 1, stride) if e <= c < f2 and c > 0}
+    return [0] + sorted(coarse | fine)
 
 
 def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:
@@ -677,10 +700,10 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(n, batch) if tall else None
     if tall_option is not None:
-        n1, n2, quarter, symmetric, taller, halves = tall_option
-        options.append((_tall_seconds(n1, n2, batch, quarter, symmetric, taller, halves),
+        n1, n2, quarter, symmetric, taller, halves, formed = tall_option
+        options.append((_tall_seconds(n1, n2, batch, quarter, symmetric, taller, halves, formed),
                         Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
-                               symmetric=symmetric, taller=taller, halves=halves)))
+                               symmetric=symmetric, taller=taller, halves=halves, formed=formed)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
@@ -743,7 +766,7 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch, planes)
         tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter, layout.symmetric,
-                             layout.taller, layout.halves)
+                             layout.taller, layout.halves, layout.formed)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(

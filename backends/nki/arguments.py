@@ -204,8 +204,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.symmetric, layout.taller)
-        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags),),
-                (n1, n2, layout.group, *flags, layout.halves))
+        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed),),
+                (n1, n2, layout.group, *flags, layout.halves, layout.formed))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -244,23 +244,25 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
 
 
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
-                symmetric: bool = False, taller: bool = False) -> np.ndarray:
+                symmetric: bool = False, taller: bool = False, formed: int = 0) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
-    [F1'' | T~ | F2] for the first and [T~ | F2] for the others, without padding rows. F1''[j1, k1] =
+    [F2 | T~] in two parts (Re, Im), then F1'' for the first, without padding rows (``formed``: without F2's
+    first columns, W = w_n2^(-j shift) after T~). F1''[j1, k1] =
     w_2n1^((2 j1 + 1) k1) (I_g (x) it) and T~[j2, k1] = w_n^((j2 - n2/2) k1) = w_2n^((2 j2 - n2) k1) over n1
     columns (``split``: its columns k1 < m and V[j2, b] = T~[j2, m b]): T~ F1'' = T F1 with T~[n2 - j] =
     conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
     where ``quarter``, and k = lo where ``merged``; Im F2 zero where j = 0 or 2j = n2: there the kernel's D
     rows are not differences). For n1 = 1 F2 alone."""
-    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller, formed=formed)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)
     if not layout.identity:
         f1 = C.block_diagonal(C.roots(np.outer(2 * np.arange(n1) + 1, np.arange(n1)), 2 * n1, forward), group)
-        table[:w, 0:2 * w] = np.concatenate(f1, axis=1)
+        f1_at = layout.f1_at
+        table[:w, f1_at:f1_at + 2 * w] = np.concatenate(f1, axis=1)
         if layout.stacked:
-            table[w:2 * w, 0:2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
+            table[w:2 * w, f1_at:f1_at + 2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
         m, pieces = layout.split
         k1 = np.arange(n1) if pieces == 1 else np.concatenate([np.arange(m), m * np.arange(pieces)])
         tw = C.roots(np.outer(2 * np.arange(lo) - n2, k1), 2 * n1 * n2, forward)   # T~[:, k1], or [:, a] and V
@@ -276,16 +278,23 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
         f2_im[:, n2 // 2] = 0.0
     if layout.merged:   # column lo = conj(column n2 - lo), exactly: Y'[lo] repeats Y[n2 - lo] bit for bit
         f2_re[:, lo], f2_im[:, lo] = f2_re[:, n2 - lo], -f2_im[:, n2 - lo]
+    if formed:   # W[j] = w_n2^(-j shift), Im W exactly 0 where the angle is 0 or pi
+        e = (-np.arange(lo, dtype=np.int64) * layout.shift) % n2
+        w_re, w_im = C.roots(e, n2, forward)
+        w_im = np.where(2 * e % n2 == 0, np.float32(0), w_im)
     for i, (c0, rows) in enumerate(layout.lo_chunks):
         for k, part in enumerate((f2_re, f2_im)):
             col = layout.f2(i) + k * layout.part_columns
             table[:rows, col:col + layout.f2_columns] = part[c0:c0 + rows]
+            if formed:
+                table[:rows, layout.factor(i) + k * layout.part_columns] = (w_re, w_im)[k][c0:c0 + rows]
     blocks = []
     for i in range(len(layout.lo_chunks)):
         rows, skip, step = layout.block_rows(i), layout.skipped(i), layout.part_columns
-        if skip:   # the two parts without their first ``skip`` columns (``load_tall``)
-            f = layout.f2(i)
-            block = np.concatenate([table[:rows, f + skip:f + step], table[:rows, f + step + skip:f + 2 * step]], axis=1)
+        if skip:   # the two parts without their first ``skip`` columns, F1'' after the second (``load_tall``)
+            f, e1 = layout.f2(i), layout.f1_columns(i)
+            block = np.concatenate([table[:rows, f + skip:f + step + e1], table[:rows, f + step + skip:f + 2 * step + e1]],
+                                   axis=1)
         else:
             block = table[:rows, layout.block(i):layout.block(i) + layout.block_columns(i)]
         blocks.append(block.ravel())

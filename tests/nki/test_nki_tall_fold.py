@@ -21,10 +21,10 @@ BOUND = 1e-6
 
 
 def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, symmetric: bool = False,
-         taller: bool = False, halves: bool = False) -> float:
+         taller: bool = False, halves: bool = False, formed: int = 0) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
-                               symmetric=symmetric, taller=taller, halves=halves)
+                               symmetric=symmetric, taller=taller, halves=halves, formed=formed)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
@@ -53,6 +53,27 @@ def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter, symmetric
     assert _run(n1, n2, batch, quarter, True, 1.0, *flags) <= BOUND
     assert _run(n1, n2, batch, quarter, False, 1.0 / n, *flags) <= BOUND
     assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), *flags) <= BOUND
+
+
+@pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves,formed", [
+    (17, 241, 1, True, False, False, 84), (19, 221, 1, True, False, False, 77), (19, 241, 8, True, False, True, 40),
+    (23, 179, 1, True, False, False, 46), (14, 293, 3, True, False, False, 102), (30, 137, 1, False, False, False, 100),
+    (1, 131, 40, True, True, False, 42), (35, 503, 1, True, False, True, 174)])
+def test_formed_columns_both_directions(n1, n2, batch, quarter, taller, halves, formed):
+    """``formed`` (F2's first columns made on chip from its last, ``TallTable.rounds``): one round (179: 46 of
+    91 columns), two and three (241: 84 of 122, shift 38, the last round past F1'''s 34 read Im columns), two
+    chunks of lo rows (293, 503), all n2 columns (137 not quarter), n1 = 1, ragged last tiles (8 of 19 x 241,
+    6 per tile; 3 of 14 x 293). Every norm both ways; a departure from one rounding, so checked like the
+    twiddles' products."""
+    n = n1 * n2
+    flags = (False, taller, halves, formed)
+    assert _run(n1, n2, batch, quarter, True, 1.0, *flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, False, 1.0 / n, *flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), *flags) <= BOUND
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, formed=formed)
+    plain = TallTable(n1, n2, table.width, quarter, taller=taller)
+    assert plain.hbm_elements - table.hbm_elements == sum(   # the formed columns are not in HBM, W is
+        table.block_rows(i) * (2 * formed - 2 - table.f1_columns(i)) for i in range(len(table.lo_chunks)))
 
 
 @pytest.mark.parametrize("n,batch", [(4110, 1), (11790, 1)])

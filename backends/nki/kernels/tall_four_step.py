@@ -45,7 +45,10 @@ constants are one block per lo chunk of rows (``TallTable``): HBM holds them one
 padding rows, one DMA each; ``symmetric`` (a planner option for lo > 128) leaves out F2's blocks below the
 diagonal of its quarter (F2[j, k] = F2[k, j]) and transposes them on chip, once per launch; ``taller``
 stacks F1 on 2 g n1 rows also where the first chunk has fewer (padding rows for one step-1 matmul per chunk
-instead of two). The hi rows are chunked as the partners of the lo chunks (each hi chunk pairs with one lo
+instead of two); ``formed`` (a planner option where DMA binds, not with ``symmetric``) leaves F2's first L
+columns out of HBM and makes them once per launch from the last s = f2 - L, F2[j, k] = F2[j, k + s] W[j] with
+W[j] = w_n2^(-j s) one more column (``_form``: the Scalar engine's per-partition scales and GpSimd sums, no
+matmul; a stated departure from one rounding like the twiddles' products, 4097: 2.4e-7). The hi rows are chunked as the partners of the lo chunks (each hi chunk pairs with one lo
 chunk: one J matmul in and one out) where that makes no more chunks. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA per
 tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is written
 once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store per
@@ -85,7 +88,8 @@ def fold_rows(n2: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class TallTable:
     """Column offsets of the tall four-step's constants in SBUF, [rows, columns] float32: per lo chunk of n2's
-    rows (j <= n2/2) one block, [F1'' | T~ | F2] for the first chunk and [T~ | F2] for the others, where
+    rows (j <= n2/2) one block, [Re F2 | Re T~ | Im F2 | Im T~ | F1''] for the first chunk and without F1''
+    for the others (with W after each T~ where ``formed``), where
     F1'' = [Re | Im] of I_g (x) w_2n1^((2 j1 + 1) k1) (``width`` rows; with [-Im | Re] below where
     ``stacked``), T~ = w_n^((j2 - n2/2) k1) for the chunk's rows (``twiddle_columns``: whole or ``split``) and
     F2 = [Re F2 | Im F2] for its rows, the normalisation included (columns k <= n2/2 where ``quarter``, and
@@ -104,6 +108,7 @@ class TallTable:
     symmetric: bool = False   # with quarter: chunk i's block reads F2's columns k >= its first row only
     taller: bool = False   # F1 stacked on 2 width rows even where the first chunk has fewer (padding rows)
     halves: bool = False   # with quarter: Y and Y' from P and Q in two PSUM tiles (moving free size 2 width)
+    formed: int = 0   # F2's columns k < formed made on chip, F2[j, k] = F2[j, k + shift] W[j] (not symmetric)
 
     @property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -207,8 +212,30 @@ class TallTable:
 
     @property
     def part_columns(self) -> int:
-        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Im F2 | Im T~]."""
-        return self.f2_columns + self.twiddle_columns
+        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Re W | Im F2 |
+        Im T~ | Im W], W (one column, ``formed`` tables only) = w_n2^(-j shift), the factor of the formed columns."""
+        return self.f2_columns + self.twiddle_columns + (1 if self.formed else 0)
+
+    @property
+    def f1_at(self) -> int:
+        """Column of F1'' (after the first block's two parts, so that the parts lead every block)."""
+        return 2 * self.part_columns
+
+    @property
+    def shift(self) -> int:
+        """``formed``: the columns read, F2's last; column k < formed is made from column k + shift."""
+        return self.f2_columns - self.formed
+
+    @property
+    def rounds(self) -> list[tuple[int, int]]:
+        """(first column, columns) formed per round, last first: each from the ``shift`` columns after it, read
+        or formed the round before (formed > shift: a product of a product)."""
+        ends = range(self.formed, 0, -self.shift) if self.formed else ()
+        return [(max(0, end - self.shift), end - max(0, end - self.shift)) for end in ends]
+
+    def factor(self, i: int) -> int:
+        """Column of Re W for lo chunk i (``formed``; Im W ``part_columns`` further)."""
+        return self.twiddle(i) + self.twiddle_columns
 
     def f1_columns(self, i: int) -> int:
         return 2 * self.width if i == 0 and not self.identity else 0
@@ -221,8 +248,8 @@ class TallTable:
         return sum(self.block_columns(b) for b in range(i))
 
     def f2(self, i: int) -> int:
-        """Column of Re F2 for lo chunk i (Im F2 ``part_columns`` further)."""
-        return self.block(i) + self.f1_columns(i)
+        """Column of Re F2 for lo chunk i (Im F2 ``part_columns`` further): the block's first."""
+        return self.block(i)
 
     def twiddle(self, i: int) -> int:
         """Column of Re T~ (or Re T~[:, :m] and Re V) for lo chunk i (Im ``part_columns`` further)."""
@@ -238,19 +265,25 @@ class TallTable:
         return [(i, k) for i in range(count) for k in range(i)]
 
     def skipped(self, i: int) -> int:
-        """F2 columns of chunk i's block not read (made by ``mirrored`` transposes): its first row, or 0."""
-        return self.lo_chunks[i][0] if self.symmetric and self.quarter else 0
+        """F2 columns of chunk i's block not read, per part: made by ``mirrored`` transposes (its first row) or
+        ``formed``; else 0. Where the block also holds F1'' (2 width columns after its Im part), the DMA's first
+        segment runs on into Im F2's first 2 width columns (``load_tall``), so those are read, not formed."""
+        return self.lo_chunks[i][0] if self.symmetric and self.quarter else self.formed
 
     @property
     def columns(self) -> int:
         return self.block(len(self.lo_chunks))
 
+    def read_columns(self, i: int) -> int:
+        """Columns of lo chunk i's block in HBM: its columns less the ``skipped`` ones of both parts (where the
+        block holds F1'', Im F2's first F1'' columns are read all the same)."""
+        skip = self.skipped(i)
+        return self.block_columns(i) - 2 * skip + (self.f1_columns(i) if skip else 0)
+
     @property
     def hbm_elements(self) -> int:
-        """Floats of the table in HBM: the lo chunks' blocks one after another, [block rows, block columns], less
-        the ``skipped`` columns of both parts."""
-        return sum(self.block_rows(i) * (self.block_columns(i) - 2 * self.skipped(i))
-                   for i in range(len(self.lo_chunks)))
+        """Floats of the table in HBM: the lo chunks' blocks one after another, [block rows, ``read_columns``]."""
+        return sum(self.block_rows(i) * self.read_columns(i) for i in range(len(self.lo_chunks)))
 
 
 def _exchange(table: TallTable) -> dict:
@@ -420,16 +453,16 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
-                   symmetric: bool = False, taller: bool = False, halves: bool = False) -> None:
+                   symmetric: bool = False, taller: bool = False, halves: bool = False, formed: int = 0) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller, halves)
+    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller, halves, formed)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
     tws = _twiddles(c, table)
-    f1 = _identity_f1(table) if table.identity else c
+    f1 = _identity_f1(table) if table.identity else c[:, table.f1_at:table.f1_at + 2 * table.width]
     g1s: dict = {}
     for s in nl.affine_range((batch + group - 1) // group):
         t0 = s * group
@@ -551,26 +584,51 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
 
 
 def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric: bool = False,
-              taller: bool = False, halves: bool = False) -> Any:
+              taller: bool = False, formed: int = 0) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
     with ``skipped`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~]), then
     the ``mirrored`` blocks made on chip."""
-    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller)   # the table is the same with halves
+    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller, formed=formed)   # the same with halves
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
         rows, skip = layout.block_rows(i), layout.skipped(i)
-        cols = layout.block_columns(i) - 2 * skip
+        cols = layout.read_columns(i)
         src = table.ap(pattern=[[cols, rows], [1, cols]], offset=offset)
-        if skip:
-            nisa.dma_copy(dst=c.ap(pattern=[[layout.columns, rows], [step, 2], [1, step - skip]],
+        if skip:   # two segments: the Re part (on into Im F2's first F1'' columns), the Im part and F1''
+            seg = step - skip + layout.f1_columns(i)
+            nisa.dma_copy(dst=c.ap(pattern=[[layout.columns, rows], [step, 2], [1, seg]],
                                    offset=layout.f2(i) + skip), src=src)
         else:
             col = layout.block(i)
             nisa.dma_copy(dst=c[0:rows, col:col + cols], src=src)
         offset += rows * cols
+    _form(c, layout)
     _mirror(c, layout)
     return c
+
+
+def _form(c: Any, table: TallTable) -> None:
+    """F2's ``formed`` columns k < L of each block, F2[j, k] = F2[j, k + s] W[j] with s = ``shift`` and
+    W[j] = w_n2^(-j s) (read, one column), by ``rounds``: per round the Scalar engine's two products of
+    [Re D | Im D] (D = the s columns after it) with the per-partition scales Im W and Re W, then on GpSimd
+    Re F2 = Re D Re W - Im D Im W and Im F2 = Re D Im W + Im D Re W (not Im F2's first e = ``f1_columns``
+    columns: read). Once per launch. A float32 product of two correctly rounded values (of a product and one
+    for a second round): a stated departure from one rounding of the float64 value."""
+    step, per, shift = table.part_columns, c.shape[1], table.shift
+    for i, (_, rows) in enumerate(table.lo_chunks):
+        f, e, w = table.f2(i), table.f1_columns(i), table.factor(i)
+        for k0, cols in table.rounds:
+            d = c.ap(pattern=[[per, rows], [step, 2], [1, cols]], offset=f + k0 + shift)   # [Re D | Im D]
+            x, y = sbuf((rows, 2 * cols)), sbuf((rows, 2 * cols))
+            nisa.activation(dst=x, op=nl.copy, data=d, scale=c[0:rows, w + step:w + step + 1])   # D Im W
+            nisa.activation(dst=y, op=nl.copy, data=d, scale=c[0:rows, w:w + 1])                 # D Re W
+            nisa.tensor_tensor(dst=c[0:rows, f + k0:f + k0 + cols], data1=y[:, 0:cols], data2=x[:, cols:2 * cols],
+                               op=nl.subtract, engine=in_sbuf())
+            a = max(0, e - k0)   # Im F2's columns k0 + a.. (those below e are read)
+            if a < cols:
+                nisa.tensor_tensor(dst=c[0:rows, f + step + k0 + a:f + step + k0 + cols], data1=x[:, a:cols],
+                                   data2=y[:, cols + a:2 * cols], op=nl.add, engine=in_sbuf())
 
 
 def _mirror(c: Any, table: TallTable) -> None:
@@ -594,11 +652,11 @@ def _mirror(c: Any, table: TallTable) -> None:
 
 
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric, taller, halves):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric, taller, halves, formed):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (one store DMA per row chunk)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric, taller), n1, n2, group,
-                   quarter, symmetric, taller, halves)
+    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric, taller, formed), n1, n2,
+                   group, quarter, symmetric, taller, halves, formed)
     return y2
