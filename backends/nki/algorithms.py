@@ -70,7 +70,6 @@ class Layout:
     per_tile: int = 0               # in-SBUF bluestein: transforms per super tile; fft2: images per tile;
                                     # four-step: 1 = one transform per launch (stacked-plane kernels)
     quarter: bool = False           # tall-four-step: F2 read by its quarter (columns <= n2/2 too)
-    symmetric: bool = False         # tall-four-step with quarter: blocks below the diagonal transposed on chip
     taller: bool = False            # tall-four-step: F1 stacked on 2w rows though the first chunk has fewer
     halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
     formed: int = 0                 # tall-four-step: F2's first columns made on chip (TallTable.formed)
@@ -84,7 +83,6 @@ class Layout:
             text += f", {self.group} transforms per tile"
         if self.algorithm == "tall-four-step" and self.inner is None:
             text += f", F2 by its {'quarter' if self.quarter else 'rows <= n2/2'}"
-            text += " (symmetric: lower blocks made on chip)" if self.symmetric else ""
             text += ", F1 stacked on padding rows" if self.taller else ""
             text += ", Y = P + Q and P - Q" if self.halves else ""
             text += f", F2's first {self.formed} columns made on chip" if self.formed else ""
@@ -536,8 +534,8 @@ def tall_group(n1: int, batch: int) -> int:
     return max(1, min(PMAX // n1, batch))
 
 
-def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
-                  taller: bool = False, halves: bool = False, formed: int = 0) -> float:
+def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
+                  halves: bool = False, formed: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, N = 2w for ``halves``, or of
@@ -546,7 +544,7 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric:
     one table block per lo chunk (``formed`` columns: two Scalar products and two GpSimd sums per block, once),
     and per tile one DMA in (complex input) and one out per row chunk (one in all where ``merged``)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller, formed=formed)
+    table = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     pairs = table.pairs
     tiles = -(-batch // group)
@@ -570,23 +568,19 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, symmetric:
     for k0, cols in table.rounds:   # F2's formed columns, once per launch
         scalar += 2 * max(2 * cols, 64) * lo
         gpsimd += 2 * cols * lo - max(0, min(cols, table.f1_columns(0) - k0))
-    for _, k in table.mirrored:   # the transposes of F2's blocks (Re, Im), once per launch
-        cols = table.lo_chunks[k][1]
-        tensor += 2 * 4 * max(cols, 64)
-        scalar += 2 * max(cols, 64)
     hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
     transfers = lo + tiles * (1 + (1 if table.merged else lo + hi))
     return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
                dma_seconds(hbm, transfers))
 
 
-def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, symmetric: bool = False,
-                         taller: bool = False, halves: bool = False, formed: int = 0) -> int:
-    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, symmetric, taller, formed=formed).hbm_elements
+def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
+                         halves: bool = False, formed: int = 0) -> int:
+    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, formed=formed).hbm_elements
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool, int] | None:
-    """(n1 <= 128, 128 < n2 <= 512, quarter, symmetric, taller, halves, formed) for ``tall-four-step`` (``TallTable``), the
+def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, int] | None:
+    """(n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed) for ``tall-four-step`` (``TallTable``), the
     fastest by the estimate among those whose table keeps the HBM target (ties: fewer constant bytes), or None;
     n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
@@ -600,15 +594,14 @@ def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool, 
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
             continue
         wide = 2 * tall_group(d, batch) * d
-        for quarter, symmetric, halves in ((True, False, False), (True, True, False), (True, False, True),
-                                           (True, True, True), (False, False, False)):
+        for quarter, halves in ((True, False), (True, True), (False, False)):
             for taller in (False, True):
-                if (symmetric and lo <= PMAX) or (taller and not lo < wide <= PMAX):   # only where they change
+                if taller and not lo < wide <= PMAX:   # only where it changes the table
                     continue
-                for formed in (0,) if symmetric else _formed_columns(d, n // d, batch, quarter, taller, halves):
-                    option = (d, n // d, quarter, symmetric, taller, halves, formed)
-                    if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, quarter, symmetric,
-                                                                           taller, halves, formed)):
+                for formed in _formed_columns(d, n // d, batch, quarter, taller, halves):
+                    option = (d, n // d, quarter, taller, halves, formed)
+                    if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, quarter, taller,
+                                                                           halves, formed)):
                         options.append(option)
     return min(options, key=lambda o: (round(_tall_seconds(o[0], o[1], batch, *o[2:]), 12),   # ties: fewer
                                        _tall_constant_bytes(o[0], o[1], batch, *o[2:]))) if options else None
@@ -616,7 +609,7 @@ def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, bool, 
 
 def _formed_columns(n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool) -> list[int]:
     """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..11) where L covers the
-    F1'' columns e (``TallTable.skipped``), L = e (4172 = 28 x 149: e = 56 of 76 columns), and around the
+    F1'' columns e (``TallTable.read_columns``), L = e (4172 = 28 x 149: e = 56 of 76 columns), and around the
     fastest of those by the estimate, every f2 / 64th column within f2 / 16 (4097: 96 of 122 columns, 0.73 us,
     against 84, 0.78 us)."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller)
@@ -624,7 +617,7 @@ def _formed_columns(n1: int, n2: int, batch: int, quarter: bool, taller: bool, h
     coarse = {c for q in range(1, 12) if e <= (c := -(-f2 * q // 16))} | ({e} if 0 < e < f2 else set())
     if not coarse:
         return [0]
-    best = min(coarse, key=lambda c: _tall_seconds(n1, n2, batch, quarter, False, taller, halves, c))
+    best = min(coarse, key=lambda c: _tall_seconds(n1, n2, batch, quarter, taller, halves, c))
     span, stride = -(-f2 // 16), max(1, f2 // 64)
     fine = {c for c in range(best - span, best + span + 1, stride) if e <= c < f2 and c > 0}
     return [0] + sorted(coarse | fine)
@@ -700,10 +693,10 @@ def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
         options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(n, batch) if tall else None
     if tall_option is not None:
-        n1, n2, quarter, symmetric, taller, halves, formed = tall_option
-        options.append((_tall_seconds(n1, n2, batch, quarter, symmetric, taller, halves, formed),
+        n1, n2, quarter, taller, halves, formed = tall_option
+        options.append((_tall_seconds(n1, n2, batch, quarter, taller, halves, formed),
                         Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
-                               symmetric=symmetric, taller=taller, halves=halves, formed=formed)))
+                               taller=taller, halves=halves, formed=formed)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
@@ -765,8 +758,8 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
         blue = _bluestein(n, batch, planes)
-        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter, layout.symmetric,
-                             layout.taller, layout.halves, layout.formed)
+        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter, layout.taller,
+                             layout.halves, layout.formed)
         if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
             return blue
     if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(

@@ -203,7 +203,7 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         return (*f1, *tw, *f2), (n1, n2, layout.group)
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
-        flags = (layout.quarter, layout.symmetric, layout.taller)
+        flags = (layout.quarter, layout.taller)
         return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed),),
                 (n1, n2, layout.group, *flags, layout.halves, layout.formed))
     if layout.algorithm == "radix-four-step":
@@ -244,7 +244,7 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
 
 
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
-                symmetric: bool = False, taller: bool = False, formed: int = 0) -> np.ndarray:
+                taller: bool = False, formed: int = 0) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F2 | T~] in two parts (Re, Im), then F1'' for the first, without padding rows (``formed``: without F2's
     first columns, W = w_n2^(-j shift) after T~). F1''[j1, k1] =
@@ -253,7 +253,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
     where ``quarter``, and k = lo where ``merged``; Im F2 zero where j = 0 or 2j = n2: there the kernel's D
     rows are not differences). For n1 = 1 F2 alone."""
-    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller, formed=formed)
+    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)
@@ -273,7 +273,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward, scale)
     f2_im = f2_im.copy()
     f2_im[0] = 0.0
-    if n2 % 2 == 0:   # row and column n2/2 (sin(pi j) = 0): exact zeros keep the quarter symmetric
+    if n2 % 2 == 0:   # row and column n2/2 (sin(pi j) = 0): exact zeros, not rounding residue
         f2_im[lo - 1] = 0.0
         f2_im[:, n2 // 2] = 0.0
     if layout.merged:   # column lo = conj(column n2 - lo), exactly: Y'[lo] repeats Y[n2 - lo] bit for bit
@@ -290,7 +290,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
                 table[:rows, layout.factor(i) + k * layout.part_columns] = (w_re, w_im)[k][c0:c0 + rows]
     blocks = []
     for i in range(len(layout.lo_chunks)):
-        rows, skip, step = layout.block_rows(i), layout.skipped(i), layout.part_columns
+        rows, skip, step = layout.block_rows(i), formed, layout.part_columns
         if skip:   # the two parts without their first ``skip`` columns, F1'' after the second (``load_tall``)
             f, e1 = layout.f2(i), layout.f1_columns(i)
             block = np.concatenate([table[:rows, f + skip:f + step + e1], table[:rows, f + step + skip:f + 2 * step + e1]],

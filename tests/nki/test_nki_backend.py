@@ -136,7 +136,7 @@ def test_modelled_cost_is_reported_per_plan():
 def test_modelled_cost_reports_the_dft_only_ratio_apart_where_data_moves_by_matmul():
     from trnfft.core.problem import make_problem
     from trnfft.core.dispatch import get_plan
-    cost = get_plan(make_problem("c2c", (1, 6915)), "nki-simulator").modelled_cost()   # tall, symmetric quarter
+    cost = get_plan(make_problem("c2c", (1, 6915)), "nki-simulator").modelled_cost()   # tall, J exchanges
     assert cost["trn1_over_dft_roofline"] > cost["trn1_over_roofline"] > 0
 
 

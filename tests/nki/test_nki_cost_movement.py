@@ -84,7 +84,7 @@ def test_fft_cost_reports_data_movement_and_the_dft_only_ratio(capsys):
     assert plain["record"]["data_movement_macs"] == 0
     for m in plain["modelled"].values():
         assert m["over_dft_roofline"] == m["over_roofline"] and m["dft_roofline_s"] == m["roofline_roofline_s"]
-    tall = fft_cost(6915)       # the tall four-step: J exchanges (and transposes against I where symmetric)
+    tall = fft_cost(6915)       # the tall four-step: J exchanges
     rec = tall["record"]
     assert "tall-four-step" in tall["fft"]["layout"] and 0 < rec["data_movement_macs"] < rec["macs"]
     for m in tall["modelled"].values():

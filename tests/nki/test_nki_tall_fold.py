@@ -20,11 +20,11 @@ from conftest import random_array
 BOUND = 1e-6
 
 
-def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, symmetric: bool = False,
-         taller: bool = False, halves: bool = False, formed: int = 0) -> float:
+def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, taller: bool = False,
+         halves: bool = False, formed: int = 0) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
-                               symmetric=symmetric, taller=taller, halves=halves, formed=formed)
+                               taller=taller, halves=halves, formed=formed)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
@@ -34,22 +34,23 @@ def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: floa
     return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
 
 
-@pytest.mark.parametrize("n1,n2,batch,quarter,symmetric,taller,halves", [
-    (30, 137, 1, True, False, False, False), (30, 137, 1, False, False, False, False),
-    (4, 256, 5, True, True, False, False), (3, 258, 2, False, False, False, False),
-    (35, 503, 1, True, False, False, False), (35, 503, 1, True, True, False, True),
-    (90, 131, 2, False, False, False, False), (90, 131, 3, True, False, False, True),
-    (17, 241, 10, True, False, False, False), (9, 257, 14, False, False, False, False),
-    (11, 397, 1, True, True, False, False), (15, 461, 13, True, True, False, False),
-    (2, 300, 3, True, True, False, True), (1, 509, 3, True, True, False, False), (67, 262, 1, True, False, False, True),
-    (38, 137, 1, True, False, True, True), (30, 137, 2, False, False, True, False), (1, 131, 40, True, False, True, False)])
-def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter, symmetric, taller, halves):
+@pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves", [
+    (30, 137, 1, True, False, False), (30, 137, 1, False, False, False),
+    (4, 256, 5, True, False, False), (3, 258, 2, False, False, False),
+    (35, 503, 1, True, False, False), (35, 503, 1, True, False, True),
+    (90, 131, 2, False, False, False), (90, 131, 3, True, False, True),
+    (17, 241, 10, True, False, False), (9, 257, 14, False, False, False),
+    (11, 397, 1, True, False, False), (15, 461, 13, True, False, False),
+    (2, 300, 3, True, False, True), (1, 509, 3, True, False, False), (67, 262, 1, True, False, True),
+    (38, 137, 1, True, True, True), (30, 137, 2, False, True, False), (1, 131, 40, True, True, False)])
+def test_folded_tall_four_step_both_directions(n1, n2, batch, quarter, taller, halves):
     """``taller`` (F1 stacked on more rows than the first chunk has): 38 x 137 (76 > 69 rows) at batch 1,
     30 x 137 two per tile (120 rows), n1 = 1 forty per tile (80 rows against 66, the identity made on chip);
     ``halves`` (Y and Y' from P and Q): merged (137), one chunk (90 x 131, three tiles), two chunks
-    of lo rows (262: 128 + 4; 300, 503 with symmetric)."""
+    of lo rows (262: 128 + 4; 300, 503); the quarter over two lo chunks with one J pair and several
+    (256: the middle row alone; 397, 461, 509 at n1 = 1), full and ragged tiles."""
     n = n1 * n2
-    flags = (symmetric, taller, halves)
+    flags = (taller, halves)
     assert _run(n1, n2, batch, quarter, True, 1.0, *flags) <= BOUND
     assert _run(n1, n2, batch, quarter, False, 1.0 / n, *flags) <= BOUND
     assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), *flags) <= BOUND
@@ -66,7 +67,7 @@ def test_formed_columns_both_directions(n1, n2, batch, quarter, taller, halves, 
     6 per tile; 3 of 14 x 293). Every norm both ways; a departure from one rounding, so checked like the
     twiddles' products."""
     n = n1 * n2
-    flags = (False, taller, halves, formed)
+    flags = (taller, halves, formed)
     assert _run(n1, n2, batch, quarter, True, 1.0, *flags) <= BOUND
     assert _run(n1, n2, batch, quarter, False, 1.0 / n, *flags) <= BOUND
     assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), *flags) <= BOUND

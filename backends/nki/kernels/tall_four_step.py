@@ -28,7 +28,7 @@ which halves both the matrix bytes and the second stage's contraction. Per tile 
    from moving [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] (free size 4 width, one PSUM tile), or
    (``halves``) P = Re F2^T [Sr | Si] and Q = Im F2^T [-Di | Dr] in two PSUM tiles (free size 2 width: half
    the Tensor time), Y = P + Q and Y[n2 - k] = P - Q on GpSimd. The planner picks among these forms (and
-   ``symmetric``, ``taller`` below) by its estimate.
+   ``taller``, ``formed`` below) by its estimate.
 
 Half-shifted twiddles (no table for the hi rows): with T~[j2, k1] = w_n^((j2 - n2/2) k1) and
 F1''[j1, k1] = w_2n1^((2 j1 + 1) k1) = F1[j1, k1] w_2n1^(k1), T~ (X F1'') = T (X F1) and T~[n2 - j] =
@@ -42,11 +42,9 @@ float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py).
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
 constants are one block per lo chunk of rows (``TallTable``): HBM holds them one after another without
-padding rows, one DMA each; ``symmetric`` (a planner option for lo > 128) leaves out F2's blocks below the
-diagonal of its quarter (F2[j, k] = F2[k, j]) and transposes them on chip, once per launch; ``taller``
-stacks F1 on 2 g n1 rows also where the first chunk has fewer (padding rows for one step-1 matmul per chunk
-instead of two); ``formed`` (a planner option where DMA binds, not with ``symmetric``) leaves F2's first L
-columns out of HBM and makes them once per launch from the last s = f2 - L, F2[j, k] = F2[j, k + s] W[j] with
+padding rows, one DMA each; ``taller`` stacks F1 on 2 g n1 rows also where the first chunk has fewer (padding
+rows for one step-1 matmul per chunk instead of two); ``formed`` (a planner option where DMA binds) leaves
+F2's first L columns out of HBM and makes them once per launch from the last s = f2 - L, F2[j, k] = F2[j, k + s] W[j] with
 W[j] = w_n2^(-j s) one more column (``_form``: the Scalar engine's per-partition scales and GpSimd sums, no
 matmul; a stated departure from one rounding like the twiddles' products, 4097: 2.4e-7). The hi rows are chunked as the partners of the lo chunks (each hi chunk pairs with one lo
 chunk: one J matmul in and one out) where that makes no more chunks. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA per
@@ -105,10 +103,9 @@ class TallTable:
     n2: int
     width: int
     quarter: bool = True   # F2's columns k <= n2/2 only (Y[n2 - k] mirrored back by J^T), else all n2
-    symmetric: bool = False   # with quarter: chunk i's block reads F2's columns k >= its first row only
     taller: bool = False   # F1 stacked on 2 width rows even where the first chunk has fewer (padding rows)
     halves: bool = False   # with quarter: Y and Y' from P and Q in two PSUM tiles (moving free size 2 width)
-    formed: int = 0   # F2's columns k < formed made on chip, F2[j, k] = F2[j, k + shift] W[j] (not symmetric)
+    formed: int = 0   # F2's columns k < formed made on chip, F2[j, k] = F2[j, k + shift] W[j]
 
     @property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -132,7 +129,7 @@ class TallTable:
     @property
     def made_on_chip(self) -> int:
         """GpSimd cycles (elements per partition) of the iotas and compares that make the J blocks and the
-        identities, once per launch (``_exchange``, ``_identity_f1``, ``_mirror``)."""
+        identities, once per launch (``_exchange``, ``_identity_f1``)."""
         lo = fold_rows(self.n2)[0]
         cycles = ROWS   # the iota of _exchange
         if self.merged:
@@ -144,8 +141,6 @@ class TallTable:
                         cycles += lr + (hr if self.quarter else 0)
         if self.identity:
             cycles += 4 * self.width
-        if self.mirrored:
-            cycles += 2 * ROWS
         return cycles
 
     @property
@@ -256,29 +251,14 @@ class TallTable:
         return self.f2(i) + self.f2_columns
 
     @property
-    def mirrored(self) -> list[tuple[int, int]]:
-        """(i, i') pairs of lo chunks, i' < i, whose F2 block (rows of chunk i, columns of chunk i') is made on
-        chip as the transpose of block (i', i) (``symmetric``: F2's quarter is symmetric, F2[j, k] = F2[k, j])."""
-        if not (self.symmetric and self.quarter):
-            return []
-        count = len(self.lo_chunks)
-        return [(i, k) for i in range(count) for k in range(i)]
-
-    def skipped(self, i: int) -> int:
-        """F2 columns of chunk i's block not read, per part: made by ``mirrored`` transposes (its first row) or
-        ``formed``; else 0. Where the block also holds F1'' (2 width columns after its Im part), the DMA's first
-        segment runs on into Im F2's first 2 width columns (``load_tall``), so those are read, not formed."""
-        return self.lo_chunks[i][0] if self.symmetric and self.quarter else self.formed
-
-    @property
     def columns(self) -> int:
         return self.block(len(self.lo_chunks))
 
     def read_columns(self, i: int) -> int:
-        """Columns of lo chunk i's block in HBM: its columns less the ``skipped`` ones of both parts (where the
-        block holds F1'', Im F2's first F1'' columns are read all the same)."""
-        skip = self.skipped(i)
-        return self.block_columns(i) - 2 * skip + (self.f1_columns(i) if skip else 0)
+        """Columns of lo chunk i's block in HBM: its columns less the ``formed`` ones of both parts. Where the
+        block also holds F1'' (2 width columns after its Im part), the DMA's first segment runs on into Im F2's
+        first 2 width columns (``load_tall``), so those are read, not formed."""
+        return self.block_columns(i) - 2 * self.formed + (self.f1_columns(i) if self.formed else 0)
 
     @property
     def hbm_elements(self) -> int:
@@ -453,12 +433,12 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
-                   symmetric: bool = False, taller: bool = False, halves: bool = False, formed: int = 0) -> None:
+                   taller: bool = False, halves: bool = False, formed: int = 0) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, symmetric, taller, halves, formed)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed)
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
     tws = _twiddles(c, table)
@@ -583,16 +563,16 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
         nl.store(part.ap(pattern=pattern, offset=t0 * n + k0 * n1), half)
 
 
-def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric: bool = False,
-              taller: bool = False, formed: int = 0) -> Any:
+def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool = False,
+              formed: int = 0) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
-    with ``skipped`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~]), then
-    the ``mirrored`` blocks made on chip."""
-    layout = TallTable(n1, n2, group * n1, quarter, symmetric, taller, formed=formed)   # the same with halves
+    with ``formed`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~], skip =
+    formed), then the formed columns made on chip."""
+    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)   # the same with halves
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
-        rows, skip = layout.block_rows(i), layout.skipped(i)
+        rows, skip = layout.block_rows(i), layout.formed
         cols = layout.read_columns(i)
         src = table.ap(pattern=[[cols, rows], [1, cols]], offset=offset)
         if skip:   # two segments: the Re part (on into Im F2's first F1'' columns), the Im part and F1''
@@ -604,7 +584,6 @@ def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, symmetric
             nisa.dma_copy(dst=c[0:rows, col:col + cols], src=src)
         offset += rows * cols
     _form(c, layout)
-    _mirror(c, layout)
     return c
 
 
@@ -631,32 +610,12 @@ def _form(c: Any, table: TallTable) -> None:
                                    data2=y[:, cols + a:2 * cols], op=nl.add, engine=in_sbuf())
 
 
-def _mirror(c: Any, table: TallTable) -> None:
-    """F2's block (rows of chunk i, columns of chunk i') for each ``mirrored`` (i, i'): the transpose of block
-    (i', i) by the Tensor engine against an identity made on chip (out = S^T I with S the read block
-    stationary), Re and Im, copied out of PSUM by the Scalar engine. Once per launch."""
-    if not table.mirrored:
-        return
-    index = sbuf((ROWS, ROWS))
-    nisa.iota(dst=index, pattern=[[1, ROWS]], offset=0, channel_multiplier=-1)
-    eye = sbuf((ROWS, ROWS))
-    nisa.tensor_scalar(dst=eye, data=index, op0=nl.equal, operand0=0.0, engine=in_sbuf())
-    chunks = table.lo_chunks
-    for i, k in table.mirrored:
-        (r0, rows), (k0, cols) = chunks[i], chunks[k]
-        for part in (0, table.part_columns):
-            src, dst = table.f2(k) + part + r0, table.f2(i) + part + k0
-            t = psum((rows, cols))
-            nisa.nc_matmul(dst=t, stationary=c[0:cols, src:src + rows], moving=eye[0:cols, 0:cols], accumulate=False)
-            nisa.activation(dst=c[0:rows, dst:dst + cols], op=nl.copy, data=t)
-
-
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, symmetric, taller, halves, formed):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (one store DMA per row chunk)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, symmetric, taller, formed), n1, n2,
-                   group, quarter, symmetric, taller, halves, formed)
+    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed), n1, n2,
+                   group, quarter, taller, halves, formed)
     return y2
