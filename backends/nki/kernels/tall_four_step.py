@@ -41,16 +41,17 @@ float32 product of two correctly rounded float32 values (a stated departure from
 float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py).
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
-constants are one block per lo chunk of rows (``TallTable``): HBM holds them one after another without
-padding rows, one DMA each; ``taller`` stacks F1 on 2 g n1 rows also where the first chunk has fewer (padding
-rows for one step-1 matmul per chunk instead of two); ``formed`` (a planner option where DMA binds) leaves
-F2's first L columns out of HBM and makes them once per launch from the last s = f2 - L, F2[j, k] = F2[j, k + s] W[j] with
+constants are one block per lo chunk of rows (``TallTable``): HBM holds them one after another without padding
+rows, one DMA each; ``taller`` stacks F1 on 2 g n1 rows also where the first chunk has fewer (padding rows for
+one step-1 matmul per chunk instead of two); ``formed`` (a planner option where DMA binds) leaves F2's first L
+columns out of HBM and makes them once per launch from the last s = f2 - L, F2[j, k] = F2[j, k + s] W[j] with
 W[j] = w_n2^(-j s) one more column (``_form``: the Scalar engine's per-partition scales and GpSimd sums, no
-matmul; a stated departure from one rounding like the twiddles' products, 4097: 2.4e-7). The hi rows are chunked as the partners of the lo chunks (each hi chunk pairs with one lo
-chunk: one J matmul in and one out) where that makes no more chunks. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA per
-tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is written
-once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store per
-tile (``TallTable.merged``).
+matmul; a stated departure from one rounding like the twiddles' products, 4097: 2.4e-7). The hi rows are
+chunked as the partners of the lo chunks (each hi chunk pairs with one lo chunk: one J matmul in and one out)
+where that makes no more chunks. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA
+per tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is
+written once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store
+per tile (``TallTable.merged``).
 
 n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
 twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
