@@ -131,25 +131,29 @@ class TallTable:
     def made_on_chip(self) -> int:
         """GpSimd cycles (elements per partition) of the iotas and compares that make the J blocks and the
         identities, once per launch (``_exchange``, ``_identity_f1``)."""
-        lo = fold_rows(self.n2)[0]
         cycles = ROWS   # the iota of _exchange
         if self.merged:
-            cycles += 2 * lo
+            cycles += 2 * fold_rows(self.n2)[0]
         else:
-            for l0, lr in self.lo_chunks:
-                for h0, hr in self.hi_chunks:
-                    if 0 <= self.n2 - lo - h0 - l0 <= hr - 1 + lr - 1:
-                        cycles += lr + (hr if self.quarter else 0)
+            for i, h, _ in self.paired_chunks:
+                cycles += self.lo_chunks[i][1] + (self.hi_chunks[h][1] if self.quarter else 0)
         if self.identity:
             cycles += 4 * self.width
         return cycles
 
     @property
+    def paired_chunks(self) -> list[tuple[int, int, int]]:
+        """(lo chunk i, hi chunk h, d) for every pair of chunks holding partner rows: hi row h0 + p (n2's row
+        lo + h0 + p) is the partner n2 - j of lo row j = l0 + q where p + q = d (the same pairing takes output
+        row k to n2 - k)."""
+        lo = fold_rows(self.n2)[0]
+        return [(i, h, d) for i, (l0, lr) in enumerate(self.lo_chunks) for h, (h0, hr) in enumerate(self.hi_chunks)
+                if 0 <= (d := self.n2 - lo - h0 - l0) <= hr - 1 + lr - 1]
+
+    @property
     def pairs(self) -> int:
         """(lo chunk, hi chunk) pairs with partner rows: the J matmuls in (and out, for a quarter) per tile."""
-        lo = fold_rows(self.n2)[0]
-        return sum(1 for l0, lr in self.lo_chunks for h0, hr in self.hi_chunks
-                   if 0 <= self.n2 - lo - h0 - l0 <= hr - 1 + lr - 1)
+        return len(self.paired_chunks)
 
     @property
     def identity(self) -> bool:
@@ -275,26 +279,19 @@ def _exchange(table: TallTable) -> dict:
     lo, _ = fold_rows(table.n2)
     index = sbuf((ROWS, ROWS))
     nisa.iota(dst=index, pattern=[[1, ROWS]], offset=0, channel_multiplier=1)
+
+    def jay(rows: int, cols: int, d: int) -> Any:
+        """[rows, cols] with 1 where p + q = d."""
+        out = sbuf((rows, cols))
+        nisa.tensor_scalar(dst=out, data=index[0:rows, 0:cols], op0=nl.equal, operand0=float(d), engine=in_sbuf())
+        return out
+
     if table.merged:   # J [hi, lo] in, and J^T [lo + 1, lo] out: Y'[k] (k = lo - p) to partition p
-        pair = []
-        for shape, d in (((table.n2 - lo, lo), table.n2 - lo), ((lo + 1, lo), lo)):
-            jay = sbuf(shape)
-            nisa.tensor_scalar(dst=jay, data=index[0:shape[0], 0:shape[1]], op0=nl.equal, operand0=float(d),
-                               engine=in_sbuf())
-            pair.append(jay)
-        return {(0, 0): tuple(pair)}
+        return {(0, 0): (jay(table.n2 - lo, lo, table.n2 - lo), jay(lo + 1, lo, lo))}
     blocks = {}
-    for i, (l0, lr) in enumerate(table.lo_chunks):
-        for h, (h0, hr) in enumerate(table.hi_chunks):
-            d = table.n2 - lo - h0 - l0          # p + q of the pairs in this block
-            if 0 <= d <= hr - 1 + lr - 1:
-                pair = []
-                for shape in ((hr, lr), (lr, hr))[:2 if table.quarter else 1]:
-                    jay = sbuf(shape)
-                    nisa.tensor_scalar(dst=jay, data=index[0:shape[0], 0:shape[1]], op0=nl.equal,
-                                       operand0=float(d), engine=in_sbuf())
-                    pair.append(jay)
-                blocks[i, h] = tuple(pair)
+    for i, h, d in table.paired_chunks:   # d: p + q of the pairs in this block
+        lr, hr = table.lo_chunks[i][1], table.hi_chunks[h][1]
+        blocks[i, h] = (jay(hr, lr, d), jay(lr, hr, d)) if table.quarter else (jay(hr, lr, d),)
     return blocks
 
 
