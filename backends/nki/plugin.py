@@ -134,8 +134,7 @@ class FFTPlan:
             seconds = costmodel.model(rec, chip).overlapped_s
             out[f"{chip}_seconds"] = seconds
             out[f"{chip}_over_roofline"] = seconds / cost.roofline_seconds(rec.macs, min_bytes, chip)["roofline_s"]
-            dft_roof = cost.roofline_seconds(rec.macs - rec.movement_macs, min_bytes, chip)["roofline_s"]
-            out[f"{chip}_over_dft_roofline"] = seconds / dft_roof
+            out[f"{chip}_over_dft_roofline"] = seconds / cost.dft_roofline_seconds(rec, min_bytes, chip)
         return out
 
 
