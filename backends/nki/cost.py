@@ -233,8 +233,8 @@ def print_report(data: dict[str, Any], title: str) -> None:
 def print_fft_summary(data: dict[str, Any]) -> None:
     f = data["fft"]
     print(f"layout: {f['layout']}; plan constants {f['plan_constant_bytes']:,} bytes")
-    print(f"planned for {f['planning']} (the layout chosen by that chip's MODELLED figures; the times below "
-          f"are this plan's on each chip)")
+    print(f"planned for {f['planning']}: the layout chosen by that chip's MODELLED figures; the times below are "
+          f"this plan's on each chip")
     print(f"HBM bytes {f['hbm_bytes']:,} = {f['hbm_over_minimum']:.2f} x the minimum {f['minimum_bytes']:,} "
           f"(input + output)")
     for chip, m in data["modelled"].items():

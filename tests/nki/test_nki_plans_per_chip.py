@@ -90,6 +90,17 @@ def test_trn2_plans_are_never_slower_on_trn2_than_trn1_plans(n, batch):
         assert seconds["trn2"] < 0.95 * seconds["trn1"]
 
 
+def test_trnfft_cost_fft_says_which_chip_planned(capsys, monkeypatch):
+    from trnfft.cli import main
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn3")
+    assert main(["cost", "fft", "--n", "5174"]) == 0
+    text = capsys.readouterr().out
+    assert "planned for trn2 (TRNFFT_NKI_TARGET=trn3: the cost model's figures for trn2" in text
+    assert "trn1: MODELLED kernel" in text and "trn2: MODELLED kernel" in text
+    assert main(["cost", "fft", "--n", "5174", "--plan-for", "trn1"]) == 0
+    assert "made on chip, planned for trn1;" in capsys.readouterr().out
+
+
 def test_cost_and_modelled_cost_say_which_chip_planned():
     d = fft_cost(4179, plan_for="trn1")
     assert d["fft"]["planned_for"] == "trn1" and d["fft"]["layout"].endswith("planned for trn1")
