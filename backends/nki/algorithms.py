@@ -51,6 +51,7 @@ from .kernels.cplx import PSUM_BANK
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows
 from .kernels.six_step import t2_resident
+from .emulator.costmodel import FP32_FACTOR, ONEZERO_FP32_FACTOR   # matmul cycles per max(N, 64)
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
@@ -573,7 +574,8 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     N = 2w per lo chunk and n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the
     exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine;
     one table block per lo chunk (``formed`` columns: two Scalar products and two GpSimd sums per block, once),
-    and per tile one DMA in (complex input) and one out per row chunk (one in all where ``merged``)."""
+    and per tile one DMA in (complex input) and one out per row chunk (one in all where ``merged``). The J
+    matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles."""
     group = tall_group(n1, batch)
     table = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
@@ -582,11 +584,14 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     tensor = gpsimd = scalar = 0
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
         step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
-        if quarter:
-            second = 2 * lo * lo * max((2 if halves else 4) * w, 64) + pairs * max(2 * w, 64)
+        if quarter:   # F2's matmuls; the J matmuls out (as many as in) at the 0/1 hint's rate below
+            second = 2 * lo * lo * max((2 if halves else 4) * w, 64)
         else:
             second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
-        tensor += 4 * (max(2 * w, 64) * (step_one * (lo + hi) + pairs) + second)
+        exchanges = pairs * (2 if quarter else 1)   # J in, and out for the quarter: a 0/1 operand, hinted
+        identity = ONEZERO_FP32_FACTOR if table.identity else FP32_FACTOR   # n1 = 1: step 1 against I, hinted
+        tensor += (max(2 * w, 64) * (identity * step_one * (lo + hi) + ONEZERO_FP32_FACTOR * exchanges)
+                   + FP32_FACTOR * second)
         gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
         if quarter and halves:   # P and Q copied out, Y = P + Q and P - Q on GpSimd; no 4w moving operands
             scalar += max(2 * w, 64) * (lo + hi + 2 * lo + hi + 2 * lo)

@@ -9,7 +9,9 @@ the minimum bytes (input + output) at DMA bandwidth). Of the MACs it also report
 those of matmuls that only move data (transposes, exchanges, selections: an
 operand is a 0/1 matrix with at most one 1 per column) and, for information, the
 kernel time over a roofline of the remaining (DFT) MACs, which such matmuls cannot
-flatter. ``trnfft cost gemm`` does the same for the reference GEMM.
+flatter, and how many fp32 matmuls carried a 0/1-operand hint (``is_stationary_onezero`` /
+``is_moving_onezero``, modelled at half the fp32 cycles: ``emulator/costmodel.py``). ``trnfft cost gemm``
+does the same for the reference GEMM.
 """
 from __future__ import annotations
 
@@ -188,7 +190,10 @@ def print_report(data: dict[str, Any], title: str) -> None:
     for engine, count in rec["instructions"].items():
         t.add_row(f"{engine} instructions", f"{count:,}")
     for mm in rec["matmuls"]:
-        t.add_row(f"matmul K={mm['K']} M={mm['M']} N={mm['N']} {mm['dtype']}", f"x{mm['count']:,}")
+        hint = f", {mm['onezero']:,} with a 0/1 hint" if mm["onezero"] else ""
+        t.add_row(f"matmul K={mm['K']} M={mm['M']} N={mm['N']} {mm['dtype']}", f"x{mm['count']:,}{hint}")
+    t.add_row("fp32 matmuls with a 0/1-operand hint (half the fp32 cycles, modelled)",
+              f"{rec['onezero_matmuls']:,}")
     t.add_row("MACs", f"{rec['macs']:,}")
     t.add_row("  of which data movement (transposes/exchanges/selections)", f"{rec['data_movement_macs']:,}")
     t.add_row("HBM -> SBUF bytes", f"{rec['hbm_to_sbuf_bytes']:,}")

@@ -21,17 +21,6 @@ LISTED = [243, 256, 257, 360, 500, 512, 625, 997, 1000, 1024, 1331, 2048, 4095, 
           10000, 16384, 16385, 44100, 65536, 65537, 2**20]
 
 
-@pytest.fixture
-def trn1_target(monkeypatch):
-    """TRNFFT_NKI_TARGET=trn1 (trn1's rules, plans by trn1's figures), with no plan cached for another target
-    (the plan cache keys on the problem, not the target), for tests of layouts trn1's figures choose."""
-    import trnfft
-    monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
-    trnfft.plan_cache.clear()
-    yield
-    trnfft.plan_cache.clear()
-
-
 def error(y, ref):
     return float(np.linalg.norm(y - ref) / np.linalg.norm(ref))
 

@@ -5,7 +5,12 @@ D/nki/guides/architecture/trainium_inferentia2_arch.html, .../trainium2_arch.htm
 D/nki/deep-dives/nki_perf_guide.html, D/nki/deep-dives/nki-dma-bandwidth-guide.html):
 
 * Tensor engine 2.8 GHz (trn1) / 2.4 GHz (trn2); a matmul costs ~max(N, 64)
-  cycles at the bf16 rate, 4x for fp32 (23 vs 92 TF/s on trn1).
+  cycles at the bf16 rate, 4x for fp32 (23 vs 92 TF/s on trn1), and 2x for fp32
+  with an operand flagged ``is_stationary_onezero``/``is_moving_onezero`` (a tile of
+  ones and zeros only): the nc_matmul page says setting the flag "could lead to 2x
+  better performance if [the] tile is in float32" and has "no impact for non-float32"
+  (D/nki/api/generated/nki.isa.nc_matmul.html). The documented upper figure, modelled
+  as reached; the emulator rejects a flagged fp32 operand holding anything but 0 and 1.
 * Vector 1.12 / 0.96 GHz; Scalar and GpSimd 1.4 / 1.2 GHz.
 * DMA 272 / 368 GB/s per NeuronCore over 16 queues, ~1.3 us fixed cost per
   transfer; HBM 820 GB/s / 3 TB/s per chip.
@@ -73,10 +78,17 @@ def vector_cycles(elements: int, inputs: int = 1, engine: str = "vector") -> int
     return inputs * elements + VECTOR_FIXED
 
 
-def matmul_cycles(moving_free: int, fp32: bool) -> int:
+FP32_FACTOR = 4           # fp32 operands: ~4x the bf16 cycles (23 vs 92 TF/s)
+ONEZERO_FP32_FACTOR = 2   # fp32 with a flagged 0/1 operand: half of FP32_FACTOR ("could lead to 2x", an upper figure)
+
+
+def matmul_cycles(moving_free: int, fp32: bool, onezero: bool = False) -> int:
     """One nc_matmul: LoadStationary (hidden behind the previous matmul) + MultiplyMoving,
-    ~max(N, 64) cycles at the bf16 rate and 4x that for fp32 (nki_perf_guide, nc_matmul page)."""
-    return max(moving_free, 64) * (4 if fp32 else 1)
+    ~max(N, 64) cycles at the bf16 rate and 4x that for fp32 (nki_perf_guide, nc_matmul page); 2x for fp32
+    with a ``onezero`` hint (an fp32 operand flagged ``is_*_onezero``; no effect on other dtypes)."""
+    if not fp32:
+        return max(moving_free, 64)
+    return max(moving_free, 64) * (ONEZERO_FP32_FACTOR if onezero else FP32_FACTOR)
 
 
 @dataclass(frozen=True)

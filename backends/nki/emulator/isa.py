@@ -147,6 +147,23 @@ def _write(dst: NkiTensor, values: np.ndarray) -> None:
 
 
 # -- Tensor engine -----------------------------------------------------------------------
+def _onezero_hint(t: NkiTensor, values: np.ndarray, flag: Any, what: str, page: str) -> bool:
+    """Whether ``is_<what>_onezero`` takes effect: set, on an fp32 operand (the nc_matmul page: the hint "could
+    lead to 2x better performance" for a float32 tile, "no impact for non-float32"). A flagged fp32 operand
+    must then hold only 0 and 1: the hint tells the compiler so, and the docs promise nothing for a tile that
+    breaks it, so the emulator rejects it rather than compute what the hardware might not."""
+    if not flag or t.dtype != dtypes.float32:
+        return False
+    other = ~((values == 0) | (values == 1))
+    if other.any():
+        at = tuple(int(i) for i in np.argwhere(other)[0])
+        require(False, "matmul-onezero",
+                f"is_{what}_onezero=True but {what} {t.shape} holds values other than 0 and 1: "
+                f"{int(other.sum())} of {other.size} elements, e.g. {float(values[at])!r} at [partition, column] "
+                f"{list(at)}", page)
+    return True
+
+
 def _matmul_tiling(tile_position: Any, tile_size: Any, k: int, m: int, page: str) -> None:
     """Row tiling (nc_matmul page, "Tiling mode"): both fields or neither; the stationary tile fits.
 
@@ -210,6 +227,8 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
     mode = precision.mode()
     s = _fp32(stationary).reshape(k, m)
     v = _fp32(moving).reshape(k, n)
+    hinted = _onezero_hint(stationary, s, is_stationary_onezero, "stationary", page)
+    hinted = _onezero_hint(moving, v, is_moving_onezero, "moving", page) or hinted
     if mode == "bf16":
         s = s.astype(dtypes.bfloat16).astype(np.float32)
         v = v.astype(dtypes.bfloat16).astype(np.float32)
@@ -226,7 +245,7 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
         dst.values[...] = product
     written[...] = True
     movement = record.current() is not None and (record.is_selection(s) or record.is_selection(v))
-    record.count_matmul(k, m, n, dtypes.name(stationary.dtype), all(fp32_in) and mode == "fp32", movement)
+    record.count_matmul(k, m, n, dtypes.name(stationary.dtype), all(fp32_in) and mode == "fp32", movement, hinted)
 
 
 @_instruction("transpose")

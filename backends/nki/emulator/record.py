@@ -28,6 +28,7 @@ class KernelRecord:
     cycles: dict[str, float] = field(default_factory=dict)   # engine -> modelled cycles
     psum_cycles: dict[str, float] = field(default_factory=dict)  # engine -> cycles of its instructions touching PSUM
     matmuls: Counter = field(default_factory=Counter)        # (K, M, N, dtype) -> count
+    onezero_matmuls: Counter = field(default_factory=Counter)  # of ``matmuls``: fp32 ones at the 0/1-hint rate
     macs: int = 0
     movement_macs: int = 0     # of ``macs``: matmuls that only move data (``is_selection``)
     hbm_to_sbuf_bytes: int = 0
@@ -48,6 +49,7 @@ class KernelRecord:
         for engine, c in other.psum_cycles.items():
             self.psum_cycles[engine] = self.psum_cycles.get(engine, 0) + c
         self.matmuls.update(other.matmuls)
+        self.onezero_matmuls.update(other.onezero_matmuls)
         self.macs += other.macs
         self.movement_macs += other.movement_macs
         self.hbm_to_sbuf_bytes += other.hbm_to_sbuf_bytes
@@ -63,8 +65,9 @@ class KernelRecord:
             "instructions": {e: self.instructions.get(e, 0) for e in ENGINES},
             "cycles": {e: self.cycles.get(e, 0) for e in ENGINES if e != "dma"},
             "psum_cycles": {e: self.psum_cycles.get(e, 0) for e in ("vector", "scalar")},
-            "matmuls": [{"K": k, "M": m, "N": n, "dtype": d, "count": c}
+            "matmuls": [{"K": k, "M": m, "N": n, "dtype": d, "count": c, "onezero": self.onezero_matmuls[k, m, n, d]}
                         for (k, m, n, d), c in sorted(self.matmuls.items())],
+            "onezero_matmuls": sum(self.onezero_matmuls.values()),
             "macs": self.macs, "data_movement_macs": self.movement_macs,
             "hbm_to_sbuf_bytes": self.hbm_to_sbuf_bytes,
             "sbuf_to_hbm_bytes": self.sbuf_to_hbm_bytes, "sbuf_to_sbuf_bytes": self.sbuf_to_sbuf_bytes,
@@ -175,13 +178,17 @@ def is_selection(operand: np.ndarray) -> bool:
     return bool(((operand == 0) | (operand == 1)).all() and (operand.sum(axis=0) <= 1).all())
 
 
-def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool, movement: bool = False) -> None:
-    """One nc_matmul (cycles: ``costmodel.matmul_cycles``); ``movement``: it only moves data."""
+def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool, movement: bool = False,
+                 onezero: bool = False) -> None:
+    """One nc_matmul (cycles: ``costmodel.matmul_cycles``); ``movement``: it only moves data; ``onezero``: an
+    fp32 matmul with an operand flagged ``is_*_onezero`` (counted at the hint's rate)."""
     rec = _state.current
     if rec is not None:
         rec.instructions["tensor"] += 1
-        rec.cycles["tensor"] = rec.cycles.get("tensor", 0) + matmul_cycles(n, fp32)
+        rec.cycles["tensor"] = rec.cycles.get("tensor", 0) + matmul_cycles(n, fp32, onezero)
         rec.matmuls[(k, m, n, dtype_name)] += 1
+        if fp32 and onezero:
+            rec.onezero_matmuls[(k, m, n, dtype_name)] += 1
         rec.macs += k * m * n
         if movement:
             rec.movement_macs += k * m * n

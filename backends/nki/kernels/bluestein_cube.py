@@ -187,10 +187,11 @@ def _times_mirrors(rg: tuple, direct: tuple, jm: Any, s: int, b0: int, first: in
         for part in range(2):
             once = psum((s, s))
             nisa.nc_matmul(dst=once, stationary=direct[part][:, (b - b0) * s:(b - b0 + 1) * s], moving=jm,
-                           accumulate=False)
+                           is_moving_onezero=True, accumulate=False)
             turned = sbuf((s, s))
             nisa.activation(dst=turned, op=nl.copy, data=once)
-            nisa.nc_matmul(dst=back[part][:, slot:slot + s], stationary=turned, moving=jm, accumulate=False)
+            nisa.nc_matmul(dst=back[part][:, slot:slot + s], stationary=turned, moving=jm, is_moving_onezero=True,
+                           accumulate=False)
     cols = slice(low * s, (s - first + 1) * s)
     multiply_in_place((rg[0][0:s, cols], rg[1][0:s, cols]), back, True)
 

@@ -102,9 +102,9 @@ def expanded(e: Any, b: tuple, rows_from_e: bool) -> tuple:
     for part in range(2):
         acc = psum(out[part].shape)
         if rows_from_e:
-            nisa.nc_matmul(dst=acc, stationary=e, moving=b[part], accumulate=False)
+            nisa.nc_matmul(dst=acc, stationary=e, moving=b[part], is_stationary_onezero=True, accumulate=False)
         else:
-            nisa.nc_matmul(dst=acc, stationary=b[part], moving=e, accumulate=False)
+            nisa.nc_matmul(dst=acc, stationary=b[part], moving=e, is_moving_onezero=True, accumulate=False)
         nisa.activation(dst=out[part], op=nl.copy, data=acc)
     return out
 

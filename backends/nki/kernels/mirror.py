@@ -39,7 +39,7 @@ def _load_source(src: tuple, r0: int, rows: int, lo: int, width: int, sign: int,
         if sign < 0:
             flipped = psum((width, rows))
             nisa.nc_matmul(dst=flipped, stationary=jay[0:width, BLOCK - width:BLOCK], moving=tile,
-                           accumulate=False)
+                           is_stationary_onezero=True, accumulate=False)
             tile = flipped
         parts.append(tile)
     return tuple(parts)
@@ -125,11 +125,12 @@ def _chunk(row: Any, lo: int, cols: int) -> Any:
 def _reversed_columns(data: Any, cols: int, jay: Any) -> Any:
     """[p, c] -> [127 - p, cols - 1 - c] of a [128, cols] SBUF tile: two matmuls with anti-identities."""
     flipped = psum((cols, BLOCK))
-    nisa.nc_matmul(dst=flipped, stationary=data, moving=jay, accumulate=False)
+    nisa.nc_matmul(dst=flipped, stationary=data, moving=jay, is_moving_onezero=True, accumulate=False)
     middle = sbuf((cols, BLOCK))
     nisa.activation(dst=middle, op=nl.copy, data=flipped)
     out = psum((BLOCK, cols))
-    nisa.nc_matmul(dst=out, stationary=middle, moving=jay[0:cols, BLOCK - cols:BLOCK], accumulate=False)
+    nisa.nc_matmul(dst=out, stationary=middle, moving=jay[0:cols, BLOCK - cols:BLOCK], is_moving_onezero=True,
+                   accumulate=False)
     return out
 
 

@@ -377,11 +377,13 @@ def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, tw: tuple | No
     n2 = table.n2
     a = psum((rows, 2 * width))
     if g1 is None:
-        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=f1[0:2 * width, 0:2 * width], accumulate=False)
+        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=f1[0:2 * width, 0:2 * width],
+                       is_moving_onezero=table.identity, accumulate=False)
     else:
-        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width], accumulate=False)
+        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width],
+                       is_moving_onezero=table.identity, accumulate=False)
         nisa.nc_matmul(dst=a, stationary=x[:, n2 + c0:n2 + c0 + rows], moving=g1[:, 0:2 * width],
-                       accumulate=True)
+                       is_moving_onezero=table.identity, accumulate=True)
     s = sbuf((rows, 2 * width))
     nisa.activation(dst=s, op=nl.copy, data=a)
     if tw is None:
@@ -408,7 +410,7 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
     if pairs:
         r = psum((rows, 2 * w))
         for k, (h, jay) in enumerate(pairs):
-            nisa.nc_matmul(dst=r, stationary=jay, moving=b_hi[h], accumulate=k > 0)
+            nisa.nc_matmul(dst=r, stationary=jay, moving=b_hi[h], is_stationary_onezero=True, accumulate=k > 0)
         rs = sbuf((rows, 2 * w))
         nisa.activation(dst=rs, op=nl.copy, data=r)
         if tw is not None:
@@ -517,7 +519,7 @@ def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict,
         pairs = [(i, jay[1]) for (i, hh), jay in jays.items() if hh == h]
         acc = psum((cols, 2 * width))
         for k, (i, jay) in enumerate(pairs):
-            nisa.nc_matmul(dst=acc, stationary=jay, moving=mirrored[i], accumulate=k > 0)
+            nisa.nc_matmul(dst=acc, stationary=jay, moving=mirrored[i], is_stationary_onezero=True, accumulate=k > 0)
         o = sbuf((cols, 2 * width))
         nisa.activation(dst=o, op=nl.copy, data=acc)
         _store(y, o, t0, lo + h0, n1, n2, width)
@@ -532,7 +534,7 @@ def _merged_stage(y: tuple, c: Any, table: TallTable, folded: list, jay: Any, t0
     o = sbuf((lo + 1, 3 * w2))
     _both_halves(o, c, table, folded, 0, lo + 1, width)
     back = psum((lo, w2))
-    nisa.nc_matmul(dst=back, stationary=jay, moving=o[:, w2:2 * w2], accumulate=False)
+    nisa.nc_matmul(dst=back, stationary=jay, moving=o[:, w2:2 * w2], is_stationary_onezero=True, accumulate=False)
     nisa.activation(dst=o[0:lo, 2 * w2:3 * w2], op=nl.copy, data=back)
     n, g = n1 * n2, width // n1
     halves = o.ap(pattern=[[3 * w2, lo], [2 * w2, 2], [1, w2]], offset=0)   # [k, half, (part, t, k1)]
