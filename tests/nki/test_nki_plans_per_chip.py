@@ -101,6 +101,16 @@ def test_trnfft_cost_fft_says_which_chip_planned(capsys, monkeypatch):
     assert "made on chip, planned for trn1;" in capsys.readouterr().out
 
 
+def test_trnfft_info_says_which_chip_the_nki_backends_plan_for(capsys, monkeypatch):
+    import json
+
+    from trnfft.cli import main
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
+    assert main(["info", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["backends"]}
+    assert rows["nki-simulator"]["details"]["plans for"] == "trn1"
+
+
 def test_cost_and_modelled_cost_say_which_chip_planned():
     d = fft_cost(4179, plan_for="trn1")
     assert d["fft"]["planned_for"] == "trn1" and d["fft"]["layout"].endswith("planned for trn1")
