@@ -29,6 +29,7 @@ from typing import Any
 from ..engine import nki, nisa, nl
 from .cplx import (PSUM_BANK, constant_slice, in_sbuf, load_constant, load_table, matmul_data_stationary, multiply,
                    multiply_off_vector, psum, sbuf, transform_columns)
+from .partitions import covering_start
 
 STORE_COLUMNS = 2048
 
@@ -167,12 +168,15 @@ def _stacked_stage2(x1: tuple, f2: tuple, t2: tuple, n1: int, n2: int, n3: int, 
     slots n3 where the plain six-step had M = n3). T2 (laid out by slot on the host) streams from HBM one
     DMA per bank and part, or is sliced from its SBUF copy (``resident``). A group with
     one slot fewer (the last slot ends at k1 = n1) leaves its rows of X2 zero, so the block-diagonal last
-    stage multiplies zeros, not uninitialised memory."""
+    stage multiplies zeros, not uninitialised memory (the memset starts where trn1 lets a tile start,
+    ``covering_start``)."""
     full = n1 - (slots - 1) * groups   # groups g < full have every slot
     x2 = (sbuf((slots * n3, n2, groups)), sbuf((slots * n3, n2, groups)))
     if full < groups:
+        # from a start partition NeuronCore-v2 accepts: the slots below the last are written over just below
+        first = covering_start((slots - 1) * n3, slots * n3)
         for part in x2:
-            nisa.memset(dst=part[(slots - 1) * n3:slots * n3, :, full:groups], value=0.0, engine=in_sbuf())
+            nisa.memset(dst=part[first:slots * n3, :, full:groups], value=0.0, engine=in_sbuf())
     per_bank = max(1, PSUM_BANK // n2)
     for g_lo, g_hi, used in ((0, full, slots), (full, groups, slots - 1)):
         if g_hi <= g_lo:

@@ -1,0 +1,44 @@
+"""Kernels ``benchmarks/trn1_rules_scan.py`` found breaking NeuronCore-v2's (trn1) rules: the six-step's
+stacked n3-row slots off trn1's start partitions (and the helper that widens a tile to a start trn1
+accepts)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trnfft import numpy_fft
+from trnfft_backends.nki import algorithms
+from trnfft_backends.nki.emulator import last_record
+from trnfft_backends.nki.kernels.partitions import covering_start
+from conftest import random_array
+
+BOUND = 1e-6
+
+
+@pytest.mark.parametrize("lo, hi, start", [(0, 128, 0), (5, 6, 0), (32, 64, 32), (32, 65, 0), (40, 50, 32),
+                                           (63, 126, 0), (64, 128, 64), (74, 111, 64), (96, 128, 96),
+                                           (112, 126, 96), (100, 128, 96), (65, 100, 64)])
+def test_covering_start_is_the_highest_start_trn1_allows(lo, hi, start):
+    assert covering_start(lo, hi) == start
+    parts = hi - start   # the rule as the emulator checks it (emulator/isa.py _tile)
+    assert start in ((0,) if parts > 64 else (0, 64) if parts > 32 else (0, 32, 64, 96))
+
+
+@pytest.mark.parametrize("lo, hi", [(-1, 4), (4, 4), (10, 129)])
+def test_covering_start_rejects_an_empty_or_outside_range(lo, hi):
+    with pytest.raises(ValueError, match="partitions"):
+        covering_start(lo, hi)
+
+
+@pytest.mark.parametrize("n, factors", [(109760, (70, 112, 14)), (166698, (21, 126, 63))])
+def test_six_step_with_a_short_last_slot_runs_on_trn1(n, factors, trn1_target):
+    """109760 = 70 x 112 x 14: stage 2 stacks 9 slots of 14 rows, the last (rows 112..125) zeroed for the
+    groups it lacks, a tile trn1 cannot start at 112 (it starts at 96); 166698: the last of two 63-row slots
+    starts at 63 (the memset starts at 0). Both were rejected by the emulator's trn1 rules."""
+    assert algorithms.choose(n, 1).factors == factors
+    x = random_array(n, np.complex64, seed=n)
+    y = numpy_fft.fft(x, backend="nki-simulator")
+    ref = np.fft.fft(x.astype(np.complex128))
+    assert np.linalg.norm(y - ref) / np.linalg.norm(ref) <= BOUND
+    assert last_record().launches == 1
+
