@@ -1,13 +1,13 @@
 """Kernels ``benchmarks/trn1_rules_scan.py`` found breaking NeuronCore-v2's (trn1) rules: the six-step's
 stacked n3-row slots off trn1's start partitions (and the helper that widens a tile to a start trn1
-accepts)."""
+accepts), the Bluestein cube holding two transforms' cubes in SBUF at batch >= 2."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from trnfft import numpy_fft
-from trnfft_backends.nki import algorithms
+from trnfft_backends.nki import algorithms, arguments, emulated
 from trnfft_backends.nki.emulator import last_record
 from trnfft_backends.nki.kernels.partitions import covering_start
 from conftest import random_array
@@ -41,4 +41,21 @@ def test_six_step_with_a_short_last_slot_runs_on_trn1(n, factors, trn1_target):
     ref = np.fft.fft(x.astype(np.complex128))
     assert np.linalg.norm(y - ref) / np.linalg.norm(ref) <= BOUND
     assert last_record().launches == 1
+
+
+def test_bluestein_cube_frees_each_transforms_cube_before_the_next():
+    """At 524287 x 2 (m = 102^3) two cubes overflowed trn1's SBUF: the SBUF peak at batch 2 is batch 1's (a
+    forced side 48, cheap to emulate, the smallest sampled where the cube outweighs the temporaries: two
+    cubes at once peaked 61,360 bytes per partition against one transform's 54,448)."""
+    n = 55291
+    layout = algorithms.Layout("bluestein", n, (n,), 1, algorithms.Layout(algorithms.CUBE, 48 ** 3, (48,) * 3))
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    peaks = []
+    for batch in (1, 2):
+        x = random_array((batch, n), np.complex64, seed=batch)
+        yr, yi = emulated.simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+        ref = np.fft.fft(x.astype(np.complex128))
+        assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= BOUND
+        peaks.append(last_record().peak_sbuf_partition_bytes)
+    assert peaks[1] == peaks[0]
 

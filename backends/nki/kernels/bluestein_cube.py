@@ -298,7 +298,6 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
     ``consts``: F_s (re, im, -im), T and A [s, s] tables, J [s, s], the half spectrum [s, (s/2 + 1) s] in HBM,
     the identity [128, 128], E^T (re, im, -im) [128, FOLD + h], R^T [128, runs], D [FOLD + h, runs]."""
     f, tw, aw, jm, spec, eye, et, rt, d = consts
-    batch, n = xr.shape
     width = s * s
     half = (width + 1) // 2      # the first half of each row stays, the rest folds to partition FOLD + row
     rows = FOLD + h
@@ -310,22 +309,33 @@ def bluestein_cube(xr: Any, xi: Any, yr: Any, yi: Any, consts: tuple, s: int, h:
     zeros = sbuf((PMAX, ZERO_COLUMNS))
     nisa.memset(dst=zeros, value=0.0)
     table = chirp_table(rows, half, eye, et, rt, d) if s <= CHIRP_TABLE_SIDE else ()
-    for t in nl.affine_range(batch):
-        rg = _pair((PMAX, width))
-        for part in range(2):
-            zero(rg[part], zeros)
-        load_folded(rg, (xr, xi), t, n, width, h)
-        times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, False, table)
-        for part in range(2):   # unfold: row halves back beside their first halves, the fold rows zeroed
-            nisa.dma_copy(dst=rg[part][0:h, half:width], src=rg[part][FOLD:FOLD + h, 0:width - half])
-            zero(rg[part][FOLD:FOLD + h, 0:half], zeros)
-        fft_digits_down(rg, f, t4, aw, s)
-        times_spectrum(rg, spec, jm, s)
-        fft_digits_up(rg, f, t4, aw, s)
-        for part in range(2):   # fold the n output points
-            nisa.dma_copy(dst=rg[part][FOLD:FOLD + h, 0:width - half], src=rg[part][0:h, half:width])
-        times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, True, table)
-        store_folded((yr, yi), rg, t, n, width, h)
+    for t in nl.affine_range(xr.shape[0]):
+        _one_transform((xr, xi), (yr, yi), t, (f, t4, aw, jm, spec, eye, et, rt, d, table, zeros), s, h)
+
+
+def _one_transform(x: tuple, y: tuple, t: int, consts: tuple, s: int, h: int) -> None:
+    """Transform ``t`` of the batch (a function of its own so that its cube is freed before the next one's is
+    allocated: two cubes do not fit SBUF together)."""
+    f, t4, aw, jm, spec, eye, et, rt, d, table, zeros = consts
+    n = x[0].shape[1]
+    width = s * s
+    half = (width + 1) // 2
+    rows = FOLD + h
+    rg = _pair((PMAX, width))
+    for part in range(2):
+        zero(rg[part], zeros)
+    load_folded(rg, x, t, n, width, h)
+    times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, False, table)
+    for part in range(2):   # unfold: row halves back beside their first halves, the fold rows zeroed
+        nisa.dma_copy(dst=rg[part][0:h, half:width], src=rg[part][FOLD:FOLD + h, 0:width - half])
+        zero(rg[part][FOLD:FOLD + h, 0:half], zeros)
+    fft_digits_down(rg, f, t4, aw, s)
+    times_spectrum(rg, spec, jm, s)
+    fft_digits_up(rg, f, t4, aw, s)
+    for part in range(2):   # fold the n output points
+        nisa.dma_copy(dst=rg[part][FOLD:FOLD + h, 0:width - half], src=rg[part][0:h, half:width])
+    times_chirp((rg[0][0:rows, 0:half], rg[1][0:rows, 0:half]), eye, et, rt, d, True, table)
+    store_folded(y, rg, t, n, width, h)
 
 
 def load_bluestein_cube(a: tuple) -> tuple:
