@@ -59,3 +59,12 @@ def test_bluestein_cube_frees_each_transforms_cube_before_the_next():
         peaks.append(last_record().peak_sbuf_partition_bytes)
     assert peaks[1] == peaks[0]
 
+
+def test_the_scan_names_the_kernel_line_and_rule_of_a_rejection(trn1_target, monkeypatch):
+    """benchmarks/trn1_rules_scan.py on the six-step as it was (the memset from the last slot's own start)."""
+    from benchmarks.trn1_rules_scan import run
+    from trnfft_backends.nki.kernels import six_step
+    assert run("c2c", 16, 3)[0] == "ok"
+    monkeypatch.setattr(six_step, "covering_start", lambda lo, hi: lo)
+    status, detail = run("c2c", 109760, 1)
+    assert status == "FAIL" and "[start-partition]" in detail and "six_step.py" in detail and "memset" in detail
