@@ -264,3 +264,14 @@ def test_hwdge_dma_cannot_convert_fp32_to_tf32():
         return tf
     err = rule_of(hwdge, A)
     assert err.rule == "dma-hwdge-dtype" and "float32 -> tfloat32" in str(err)
+
+
+def test_the_cost_report_names_tf32_matmuls(capsys):
+    """``trnfft cost``'s matmul lines show each matmul's dtype (no trnfft kernel uses tf32: a kernel of its own)."""
+    from trnfft_backends.nki.cost import print_report, report
+    with emulator.collect() as rec:
+        emulator.simulate(matmul_kernel(nl.tfloat32, nl.tfloat32))(A, B)
+        emulator.simulate(matmul_kernel(nl.tfloat32, nl.float32))(A, B)
+    print_report(report(rec, {chip: emulator.model(rec, chip) for chip in ("trn1", "trn2")}), "tf32 matmuls")
+    out = capsys.readouterr().out
+    assert "matmul K=128 M=64 N=512 tfloat32 " in out and "matmul K=128 M=64 N=512 tfloat32*float32" in out
