@@ -18,7 +18,9 @@ counts the rows it puts above 3x and lists those that pass ``ratio`` only throug
 
 ``--random K`` draws K lengths log-uniformly in [4096, 2^20], in turn from each class of CLASSES (a
 class with no unused length left falls back to any length). Every time is MODELLED from documented
-engine figures, not measured; large n takes ~0.2-2 s of emulator time per row.
+engine figures, not measured; large n takes ~0.2-2 s of emulator time per row. The targets are trn1
+figures, so every row is planned for trn1 (``nki_acceptance.PLAN_FOR``), whatever TRNFFT_NKI_TARGET says
+(the emulator checks that target's rules: trn2 unless set).
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.nki_acceptance import HEADINGS, binding, cells, markdown_head, markdown_row  # noqa: E402
+from benchmarks.nki_acceptance import (HEADINGS, PLAN_FOR, binding, cells, layout_cell, markdown_head,  # noqa: E402
+                                        markdown_row)
 
 LOW, HIGH = 4096, 1 << 20          # the sampled range: the ratio target's n up to the largest supported
 RATIO_LIMIT, RATIO_FROM_N = 3.0, 4096
@@ -142,18 +145,19 @@ def layout_family(layout: str) -> str:
 
 
 def figures(n: int, batch: int, inverse: bool = False) -> dict[str, Any]:
-    """One row: fft_cost's figures for (n, batch) (times MODELLED for trn1), its cells and its misses."""
+    """One row: fft_cost's figures for (n, batch) planned for trn1 (times MODELLED for trn1), its cells and its
+    misses."""
     from trnfft_backends.nki.cost import fft_cost
     row: dict[str, Any] = {"n": n, "batch": batch, "direction": "inverse" if inverse else "forward",
                            "class": length_class(n)}
     try:
-        d = fft_cost(n, batch, inverse)
+        d = fft_cost(n, batch, inverse, plan_for=PLAN_FOR)
     except Exception as e:  # a finding of the sweep, reported on its row rather than ending the sweep
         row["failed"] = f"{type(e).__name__}: {e}"
         row["cells"] = [str(n), str(batch)] + ["-"] * (len(HEADINGS) - 3) + [row["failed"]]
     else:
         f, m = d["fft"], d["modelled"]["trn1"]
-        row.update(layout=f["layout"], family=layout_family(f["layout"]), launches=d["record"]["launches"],
+        row.update(layout=layout_cell(d), family=layout_family(layout_cell(d)), launches=d["record"]["launches"],
                    hbm_over_minimum=f["hbm_over_minimum"], trn1_us=m["kernel_seconds_overlapped"] * 1e6,
                    roofline_us=m["roofline_roofline_s"] * 1e6, ratio=m["over_roofline"],
                    dft_ratio=m["over_dft_roofline"], binds=binding(m),
@@ -200,6 +204,17 @@ def dft_ratio_lines(rows: list[dict[str, Any]]) -> list[str]:
             + (f": {listed}" if only else "")]
 
 
+def add_row_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say which (n, batch) rows to run: ``--n``, ``--range``/``--step``, ``--random``/``--seed``,
+    ``--batch`` (``lengths_from`` reads the lengths)."""
+    parser.add_argument("--n", type=int, nargs="+", help="these lengths")
+    parser.add_argument("--range", type=int, nargs=2, metavar=("A", "B"), help="every length from A to B")
+    parser.add_argument("--step", type=int, default=1, help="the step of --range")
+    parser.add_argument("--random", type=int, metavar="K", help="K random lengths in [4096, 2^20], classes mixed")
+    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--batch", type=int, nargs="+", default=[1], help="batches to run each length at")
+
+
 def lengths_from(args: argparse.Namespace) -> list[int]:
     ns = list(args.n or [])
     if args.range:
@@ -211,18 +226,14 @@ def lengths_from(args: argparse.Namespace) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, nargs="+", help="these lengths")
-    parser.add_argument("--range", type=int, nargs=2, metavar=("A", "B"), help="every length from A to B")
-    parser.add_argument("--step", type=int, default=1, help="the step of --range")
-    parser.add_argument("--random", type=int, metavar="K", help="K random lengths in [4096, 2^20], classes mixed")
-    parser.add_argument("--seed", type=int, default=9)
-    parser.add_argument("--batch", type=int, nargs="+", default=[1], help="batches to run each length at")
+    add_row_arguments(parser)
     parser.add_argument("--inverse", action="store_true", help="run each row inverse as well as forward")
     parser.add_argument("--json", type=Path, help="write the rows here (rewritten after every row)")
     args = parser.parse_args()
     ns = lengths_from(args)
     if not ns:
         parser.error("give lengths: --n, --range or --random")
+    print(f"Layouts planned for {PLAN_FOR}; every time MODELLED.\n")
     print(markdown_head(HEADINGS + ["class", "misses"]) if not args.inverse else
           markdown_head(HEADINGS[:2] + ["direction"] + HEADINGS[2:] + ["class", "misses"]), flush=True)
     rows = []

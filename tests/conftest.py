@@ -60,6 +60,16 @@ def _clean_selection():
 
 
 @pytest.fixture
+def trn1_target(monkeypatch):
+    """TRNFFT_NKI_TARGET=trn1 (trn1's rules, NKI plans by trn1's figures), with no plan cached for another
+    target (the plan cache keys on the problem, not the target), for tests of layouts trn1's figures choose."""
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
+    trnfft.plan_cache.clear()
+    yield
+    trnfft.plan_cache.clear()
+
+
+@pytest.fixture
 def install_plugin(tmp_path, monkeypatch):
     """Install a plugin module the way a real package would: a dist-info with an entry point.
 

@@ -30,6 +30,13 @@ figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
 too; below batch 64 the stacked-plane kernels' own estimate, ``planes_seconds``,
 which makes 4096 = 64x64 at batch 1). ``arguments.py`` turns a layout into the
 kernel and its constants.
+
+Plans are made for one chip: every estimate takes the ``costmodel.Chip`` whose
+figures it uses (clocks, DMA bandwidth, and on trn1 the Vector+GpSimd SBUF and
+Vector+Scalar PSUM ports NC-v2 shares, ``sbuf_port``; trn2 shares none).
+``choose`` plans for the target's chip unless given one (``target_chip``:
+TRNFFT_NKI_TARGET trn1 -> trn1's figures, trn2 and trn3 -> trn2's, the cost model
+having no trn3 figures), caches per chip, and marks the layout (``planned_for``).
 """
 from __future__ import annotations
 
@@ -37,8 +44,9 @@ import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .emulator.costmodel import CHIPS
+from .emulator.costmodel import CHIPS, Chip
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
+from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows
@@ -47,15 +55,35 @@ from .emulator.costmodel import FP32_FACTOR, ONEZERO_FP32_FACTOR   # matmul cycl
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
-TENSOR_HZ, VECTOR_HZ, DMA_BYTES_PER_S = CHIPS["trn1"].tensor_hz, CHIPS["trn1"].vector_hz, CHIPS["trn1"].dma_bytes_per_s
-GPSIMD_HZ, SCALAR_HZ = CHIPS["trn1"].gpsimd_hz, CHIPS["trn1"].scalar_hz
-DMA_FIXED_S = CHIPS["trn1"].dma_fixed_s / CHIPS["trn1"].dma_queues   # per transfer, spread over the queues
-SCALAR_HZ = CHIPS["trn1"].scalar_hz
 
 
-def dma_seconds(hbm_bytes: float, transfers: float = 0) -> float:
+def target_chip() -> Chip:
+    """The chip plans are made for: the cost model's figures for TRNFFT_NKI_TARGET, trn1's for trn1 and trn2's
+    for trn2 and trn3 (the cost model has no trn3 figures). Read when a plan is made: a plan already cached
+    (``trnfft.plan_cache``) keeps the chip it was made for."""
+    return CHIPS[target().name]
+
+
+def planning_note(chip: Chip | None = None) -> str:
+    """Which figures plans are made with, for reports: ``chip``'s, by default the target's, and why where the
+    target is not a chip of the cost model (trn3: trn2's figures)."""
+    t = target()
+    chip = chip or CHIPS[t.name]
+    if chip.name != t.name or t.requested == t.name:
+        return chip.name
+    return f"{chip.name} ({TARGET_ENV}={t.requested}: the cost model's figures for {chip.name}" + (
+        ", having none for NeuronCore-v4)" if t.generation >= 4 else ")")
+
+
+def dma_seconds(chip: Chip, hbm_bytes: float, transfers: float = 0) -> float:
     """The estimates' DMA time: bytes at the DMA bandwidth plus each transfer's fixed cost over the queues."""
-    return hbm_bytes / DMA_BYTES_PER_S + transfers * DMA_FIXED_S
+    return hbm_bytes / chip.dma_bytes_per_s + transfers * (chip.dma_fixed_s / chip.dma_queues)
+
+
+def sbuf_port(chip: Chip, vector_s: float, gpsimd_s: float) -> float:
+    """The Vector engine's and GpSimd's busy seconds together: one after the other where they share an SBUF
+    access port (NC-v2: trn1), side by side where they do not (trn2; ``emulator/costmodel.py``)."""
+    return vector_s + gpsimd_s if chip.shared_ports else max(vector_s, gpsimd_s)
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,7 @@ class Layout:
     halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
     formed: int = 0                 # tall-four-step: F2's first columns made on chip (TallTable.formed)
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
+    planned_for: str = ""           # the chip whose cost-model figures chose it (``choose``); "" if built by hand
 
     def describe(self) -> str:
         text = f"{self.algorithm} n={self.n}"
@@ -96,14 +125,14 @@ class Layout:
                      else "through HBM scratch")
             inner = f"{self.inner.algorithm} m={self.inner.n} = " + "x".join(map(str, self.inner.factors))
             text += f", padded to {inner} ({where})"
-        return text
+        return text + (f", planned for {self.planned_for}" if self.planned_for else "")
 
 
 def divisors_upto(n: int, limit: int) -> list[int]:
     return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
 
 
-def _four_step_seconds(n1: int, n2: int, batch: int, group: int = 0) -> float:
+def _four_step_seconds(chip: Chip, n1: int, n2: int, batch: int, group: int = 0) -> float:
     group = group or min(PMAX // n1, batch)
     groups = math.ceil(batch / group)
     per_tile = group * max(1, PSUM_BANK // (group * n1))
@@ -112,14 +141,14 @@ def _four_step_seconds(n1: int, n2: int, batch: int, group: int = 0) -> float:
     vector = groups * 6 * (2 * group * n1 + 60)
     hbm = 16 * batch * n1 * n2 + 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
     transfers = 6 + 2 * groups + 2 * tiles   # constants (re, im of three), loads per group, stores per tile
-    return max(tensor / TENSOR_HZ, vector / VECTOR_HZ, dma_seconds(hbm, transfers))
+    return max(tensor / chip.tensor_hz, vector / chip.vector_hz, dma_seconds(chip, hbm, transfers))
 
 
-def four_step_factors(n: int, batch: int) -> tuple[int, int] | None:
+def four_step_factors(chip: Chip, n: int, batch: int) -> tuple[int, int] | None:
     pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if n // d <= PMAX and n // d > 1 and d > 1]
     if not pairs:
         return None
-    return min(pairs, key=lambda p: (_four_step_seconds(p[0], p[1], batch), -p[1]))
+    return min(pairs, key=lambda p: (_four_step_seconds(chip, p[0], p[1], batch), -p[1]))
 
 
 def stacked_square(n1: int, n2: int) -> bool:
@@ -143,10 +172,10 @@ class PlanesOptions:
         return self.c1, self.c2, self.ct
 
 
-def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int] | None = None) -> int:
+def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int]) -> int:
     """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``) for the widths (c1, c2, ct)
-    given, or the planner's (``planes_options``)."""
-    c1, c2, ct = widths or planes_options(n1, n2).widths
+    (``PlanesOptions.widths``)."""
+    c1, c2, ct = widths
     if stacked_square(n1, n2):
         return 4 * n1 * (dft_columns(n1) + geometric_columns(n1, ct))
     return 4 * max(n1, n2) * table_layout(n1, n2, c1, c2, ct)[2]
@@ -199,7 +228,7 @@ def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[int, i
     return scalar + _even_dft_cycles(n2, False), gpsimd
 
 
-def _planes_seconds(n1: int, n2: int, options: PlanesOptions, batch: int) -> float:
+def _planes_seconds(chip: Chip, n1: int, n2: int, options: PlanesOptions, batch: int) -> float:
     """The estimate of ``planes_seconds`` for given ``options``: per transform two fp32 matmul pairs (~4 max(N, 64)
     cycles each), the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A
     and two on GpSimd), GpSimd's two sums, the Scalar engine's -Bi and copy of Y out of PSUM, and the DMA (the
@@ -211,13 +240,13 @@ def _planes_seconds(n1: int, n2: int, options: PlanesOptions, batch: int) -> flo
     scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths)
     products = 2 * (2 * 2 * m + 60) if options.vector_products else 0
     copies = _scalar(last) + (0 if options.vector_products else _scalar(2 * m))     # out of PSUM
-    scalar = (scalar_once + batch * (copies + _scalar(m))) / SCALAR_HZ
-    vector = batch * products / VECTOR_HZ
-    gpsimd = (gpsimd_once + batch * (2 * m if options.vector_products else 6 * m)) / GPSIMD_HZ
-    tensor = batch * 8 * (max(2 * m, 64) + max(last, 64)) / TENSOR_HZ
-    psum_port = batch * (products / VECTOR_HZ + copies / SCALAR_HZ)
-    dma = dma_seconds(16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths), 1 + 2 * batch)
-    return max(tensor, scalar, vector + gpsimd, psum_port, dma)
+    scalar = (scalar_once + batch * (copies + _scalar(m))) / chip.scalar_hz
+    vector = batch * products / chip.vector_hz
+    gpsimd = (gpsimd_once + batch * (2 * m if options.vector_products else 6 * m)) / chip.gpsimd_hz
+    tensor = batch * 8 * (max(2 * m, 64) + max(last, 64)) / chip.tensor_hz
+    psum_port = batch * (products / chip.vector_hz + copies / chip.scalar_hz) if chip.shared_ports else 0
+    dma = dma_seconds(chip, 16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths), 1 + 2 * batch)
+    return max(tensor, scalar, sbuf_port(chip, vector, gpsimd), psum_port, dma)
 
 
 def _width_options(m: int, geometric: bool) -> list[int]:
@@ -227,7 +256,7 @@ def _width_options(m: int, geometric: bool) -> list[int]:
 
 
 @lru_cache(maxsize=None)
-def planes_options(n1: int, n2: int, batch: int = 1) -> PlanesOptions:
+def planes_options(chip: Chip, n1: int, n2: int, batch: int = 1) -> PlanesOptions:
     """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: the most columns read, the least made
     on chip)."""
     m = k1_columns(n1, n2)
@@ -236,13 +265,13 @@ def planes_options(n1: int, n2: int, batch: int = 1) -> PlanesOptions:
     f2 = _width_options(n2, n2 % 2 == 1 and not square)
     options = [PlanesOptions(c1, c2, ct, vp) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
                for vp in (0, 1)]
-    return min(options, key=lambda o: (_planes_seconds(n1, n2, o, batch), -sum(o.widths)))
+    return min(options, key=lambda o: (_planes_seconds(chip, n1, n2, o, batch), -sum(o.widths)))
 
 
-def planes_seconds(n1: int, n2: int, batch: int = 1) -> float:
+def planes_seconds(chip: Chip, n1: int, n2: int, batch: int = 1) -> float:
     """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
     complex input read with one DMA), as ``planes_options`` says (``_planes_seconds``)."""
-    return _planes_seconds(n1, n2, planes_options(n1, n2, batch), batch)
+    return _planes_seconds(chip, n1, n2, planes_options(chip, n1, n2, batch), batch)
 
 
 def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
@@ -250,7 +279,7 @@ def _four_step_constant_bytes(n1: int, n2: int, group: int) -> int:
     return 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
 
 
-def four_step_packing(n: int, batch: int) -> tuple[int, int, int] | None:
+def four_step_packing(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | None:
     """(n1, n2, transforms per step-1 tile) of the batched four-step, the fastest by the estimate among those
     whose tables keep the HBM target, or None: I_g (x) F1 grows as g^2, so just above 128 points (129 = 3 x 43
     at batch 64: 42 per tile, 2.40x the minimum) fewer transforms per tile or the other factor order."""
@@ -261,7 +290,7 @@ def four_step_packing(n: int, batch: int) -> tuple[int, int, int] | None:
             continue
         for group in range(1, min(PMAX // n1, batch) + 1):
             if not _over_hbm_target(n, batch, _four_step_constant_bytes(n1, n2, group)):
-                options.append((_four_step_seconds(n1, n2, batch, group), -n2, -group, n1, n2, group))
+                options.append((_four_step_seconds(chip, n1, n2, batch, group), -n2, -group, n1, n2, group))
     return min(options)[3:] if options else None
 
 
@@ -302,7 +331,7 @@ def six_step_stacks(n1: int, n3: int, staged: bool) -> tuple[int, int]:
     return max(1, min(PMAX // n1, n3)), -(-n1 // groups)
 
 
-def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
+def _six_step_seconds(chip: Chip, n1: int, n2: int, n3: int, batch: int) -> float:
     """Rough engine time of ``batch`` six-steps: complex matmul sets (4 fp32 matmuls, ~16 max(N, 64) cycles)
     with the stacked operands of ``six_step_stacks``, the two twiddle products on the Scalar engine (PSUM ->
     SBUF) and GpSimd, the DMA (x, y and T2 per transform, a few transfers per slot)."""
@@ -313,7 +342,7 @@ def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
         tensor = 16 * (n3 * max(n1, 64) + n1 * max(n2, 64) + max(n1 * n2, 64))
         vector = 6 * (-(-n3 // per1) * (2 * per1 * n1 + 60) + n1 * (2 * n2 + 60))
         hbm = 40 * n + (8 * (n1 * n1 + n2 * n2 + n3 * n3 + n2 * n1)) / batch
-        return batch * max(tensor / TENSOR_HZ, vector / VECTOR_HZ, dma_seconds(hbm))
+        return batch * max(tensor / chip.tensor_hz, vector / chip.vector_hz, dma_seconds(chip, hbm))
     r1, r2 = six_step_stacks(n1, n3, False)
     groups = -(-n1 // r2)
     chunks = -(-n3 // blocks[0])
@@ -325,11 +354,11 @@ def _six_step_seconds(n1: int, n2: int, n3: int, batch: int) -> float:
     t2_transfers = 2 * (1 if resident else 2 * -(-groups // max(1, PSUM_BANK // n2)))
     transfers = 2 * r1 * chunks + 2 * r2 * -(-n2 * groups // 2048) + (t2_transfers + 8) / (batch if resident else 1)
     hbm = 16 * n + 8 * n / (batch if resident else 1) + 8 * ((r1 * n1) ** 2 + n2 * n2 + (r2 * n3) ** 2 + n1 * n2) / batch
-    dma = dma_seconds(hbm, transfers)
-    return batch * max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ, dma)
+    dma = dma_seconds(chip, hbm, transfers)
+    return batch * max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz, dma)
 
 
-def six_step_factors(n: int, batch: int) -> tuple[int, int, int] | None:
+def six_step_factors(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | None:
     triples = []
     for n1 in divisors_upto(n, PMAX):
         for n2 in divisors_upto(n // n1, PMAX):
@@ -338,7 +367,7 @@ def six_step_factors(n: int, batch: int) -> tuple[int, int, int] | None:
                 triples.append((n1, n2, n3))
     if not triples:
         return None
-    return min(triples, key=lambda t: (_six_step_seconds(t[0], t[1], t[2], batch), t))
+    return min(triples, key=lambda t: (_six_step_seconds(chip, t[0], t[1], t[2], batch), t))
 
 
 def largest_prime_factor(n: int) -> int:
@@ -363,7 +392,7 @@ def bluestein_minimum(n: int) -> int:
     return max(1, 2 * n - 2)
 
 
-def bluestein_inner(n: int, batch: int) -> "Layout | None":
+def bluestein_inner(chip: Chip, n: int, batch: int) -> "Layout | None":
     """The padded length m >= 2n - 2 (``bluestein_minimum``) for Bluestein: among the 7-smooth lengths up to
     15% above it that the other kernels serve, the one with the smallest estimated time."""
     best: tuple[float, Layout] | None = None
@@ -372,9 +401,9 @@ def bluestein_inner(n: int, batch: int) -> "Layout | None":
         if best is not None and m > 1.15 * low:
             break
         if largest_prime_factor(m) <= 7:
-            inner = _factored(m, batch, tall=False)
-            if inner is not None and (best is None or estimated_seconds(inner, batch) < best[0]):
-                best = (estimated_seconds(inner, batch), inner)
+            inner = _factored(chip, m, batch, tall=False)
+            if inner is not None and (best is None or estimated_seconds(chip, inner, batch) < best[0]):
+                best = (estimated_seconds(chip, inner, batch), inner)
     return best[1] if best is not None else None
 
 
@@ -390,7 +419,7 @@ def symmetric_sbuf_bytes(a: int, b: int, g: int) -> int:
     return 4 * (13 * a * b + 2 * g * a * a + 3 * g * a + 2048) + 8 * 1024
 
 
-def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
+def _symmetric_seconds(chip: Chip, a: int, b: int, g: int, batch: int) -> float:
     """Rough engine time of the in-SBUF Bluestein: 2 FFTs and 3 pointwise products per tile of g transforms,
     one FFT (the spectrum) and the twiddle formations per launch."""
     rows = g * a
@@ -400,8 +429,8 @@ def _symmetric_seconds(a: int, b: int, g: int, batch: int) -> float:
     pointwise = 3 * 6 * (2 * a * b + 60 * -(-a * b // 1024))
     once = 2 * 4 * min(a, b) * (2 * max(a, b) + 60)
     tiles = -(-batch // g)
-    vector = (tiles * (2 * fft_vector + pointwise) + fft_vector + once) / VECTOR_HZ
-    tensor = (2 * tiles + 1) * fft_tensor / TENSOR_HZ
+    vector = (tiles * (2 * fft_vector + pointwise) + fft_vector + once) / chip.vector_hz
+    tensor = (2 * tiles + 1) * fft_tensor / chip.tensor_hz
     return max(vector, tensor)
 
 
@@ -426,7 +455,7 @@ def cube_side(n: int) -> "int | None":
     return s if s <= PMAX else None
 
 
-def wide_seconds(a: int, r: int, batch: int) -> float:
+def wide_seconds(chip: Chip, a: int, r: int, batch: int) -> float:
     """Rough engine time of ``bluestein_wide`` over a*a*r: three FFTs at the first transform (the spectrum), two
     per transform after it, each stage's PSUM result out by the Scalar engine and times a table on GpSimd."""
     width = wide_width(a, r)
@@ -434,11 +463,11 @@ def wide_seconds(a: int, r: int, batch: int) -> float:
     full = PSUM_BANK // a
     down = 8 * (r + hh) * max(2 * a, 64) + 16 * -(-hh * a // PSUM_BANK) * max(min(PSUM_BANK, hh * a), 64)
     up = 8 * hh * max(2 * r * width, 64) + 8 * r * max(2 * a, 64) + 16 * -(-r // full) * max(full * a, 64)
-    tensor = (batch * (down + up) + down) / TENSOR_HZ
+    tensor = (batch * (down + up) + down) / chip.tensor_hz
     ffts = 2 * batch + 1
-    port = (batch * (42 * f + 2 * (f + 60)) + 14 * f) / GPSIMD_HZ
-    scalar = ffts * 6 * f / CHIPS["trn1"].scalar_hz
-    hbm = (16 * batch * a * a * r / 2 + 8 * (2 * a * a + (r * width) ** 2)) / DMA_BYTES_PER_S
+    port = (batch * (42 * f + 2 * (f + 60)) + 14 * f) / chip.gpsimd_hz
+    scalar = ffts * 6 * f / chip.scalar_hz
+    hbm = (16 * batch * a * a * r / 2 + 8 * (2 * a * a + (r * width) ** 2)) / chip.dma_bytes_per_s
     return max(tensor, port, scalar, hbm)
 
 
@@ -451,7 +480,7 @@ def wide_sbuf_bytes(a: int, r: int) -> int:
     return 4 * (12 * max(a * r, (a // width) * a) + 32 * a) + 8 * 1024
 
 
-def wide_inner(n: int, batch: int) -> "Layout | None":
+def wide_inner(chip: Chip, n: int, batch: int) -> "Layout | None":
     """Bluestein's padded length as m = a*a*r >= 2n - 2 (a <= 128, 2 <= r <= 32) for ``bluestein_wide``: the
     fastest by the rough estimate with the radix stage on at least 64 partitions (r L >= 64: the kernel's point,
     and where ``wide_sbuf_bytes`` bounds the emulator's count), that fits SBUF (its whole count against trn1's
@@ -465,14 +494,14 @@ def wide_inner(n: int, batch: int) -> "Layout | None":
             if a * a * r >= low and 2 * r * wide_width(a, r) >= PMAX and wide_sbuf_bytes(a, r) <= SBUF_PARTITION_BYTES \
                     and not (
                     target and constants > 16 * n * batch):
-                options.append((wide_seconds(a, r, batch), a, r))
+                options.append((wide_seconds(chip, a, r, batch), a, r))
     if not options:
         return None
     _, a, r = min(options)
     return Layout(WIDE, a * a * r, (a, a, r))
 
 
-def symmetric_inner(n: int, batch: int) -> "Layout | None":
+def symmetric_inner(chip: Chip, n: int, batch: int) -> "Layout | None":
     """Bluestein's padded length as m = a*b*a >= 2n - 2 (a, b <= 128) whose working set fits SBUF, with
     g = 128 // a transforms per tile (at most the batch), the fastest by the rough estimate; None when none
     fits (then the convolution goes through HBM)."""
@@ -481,7 +510,7 @@ def symmetric_inner(n: int, batch: int) -> "Layout | None":
         b = max(2, -(-bluestein_minimum(n) // (a * a)))
         for g in range(min(PMAX // a, max(batch, 1)), 0, -1):
             if b <= PMAX and symmetric_sbuf_bytes(a, b, g) <= SBUF_PARTITION_BYTES:
-                options.append((_symmetric_seconds(a, b, g, batch), a, b, g))
+                options.append((_symmetric_seconds(chip, a, b, g, batch), a, b, g))
                 break
     if not options:
         return None
@@ -489,17 +518,19 @@ def symmetric_inner(n: int, batch: int) -> "Layout | None":
     return Layout(SYMMETRIC, a * b * a, (a, b, a), g)
 
 
-def estimated_seconds(layout: Layout, batch: int) -> float:
+def estimated_seconds(chip: Chip, layout: Layout, batch: int) -> float:
     """The rough engine-time estimate the factor choice uses (not the cost model)."""
     f = layout.factors
     if layout.algorithm == "four-step":
-        return _four_step_seconds(f[0], f[1], batch)
+        return _four_step_seconds(chip, f[0], f[1], batch)
     if layout.algorithm == "radix-four-step":
-        return _radix_seconds(f[0], f[1], f[2], batch)
-    return _six_step_seconds(f[0], f[1], f[2], batch)
+        return _radix_seconds(chip, f[0], f[1], f[2], batch)
+    if layout.algorithm == "tall-four-step":
+        return _tall_seconds(chip, f[0], f[1], batch, layout.quarter, layout.taller, layout.halves, layout.formed)
+    return _six_step_seconds(chip, f[0], f[1], f[2], batch)
 
 
-def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
+def _radix_seconds(chip: Chip, radix: int, n1: int, n2: int, batch: int) -> float:
     """Rough time of ``radix_four_step`` per the cost model: the butterfly's adds (4 or 16 Vector instructions
     over [n1, n2]) and one more, the P twiddle products after step 1 on the Vector engine reading PSUM [n2, n1],
     the P - 1 pre-twiddle products on GpSimd (SBUF operands), Vector and GpSimd sharing NC-v2's SBUF port
@@ -508,23 +539,23 @@ def _radix_seconds(radix: int, n1: int, n2: int, batch: int) -> float:
     tensor = 16 * (radix * max(n1, 64) + max(radix * n1, 64))
     butterfly = 4 if radix == 2 else 16
     vector = (butterfly + 1) * (2 * n2 + 60) + 6 * radix * (2 * n1 + 60)
-    port = vector / VECTOR_HZ + 6 * (radix - 1) * n2 / GPSIMD_HZ
+    port = sbuf_port(chip, vector / chip.vector_hz, 6 * (radix - 1) * n2 / chip.gpsimd_hz)
     n = radix * n1 * n2
     hbm = 16 * n + 8 * (n - n1 * n2) + 8 * (n1 * n1 + n1 * n2 + n2 * n2) / batch
-    return batch * max(tensor / TENSOR_HZ, port, dma_seconds(hbm))
+    return batch * max(tensor / chip.tensor_hz, port, dma_seconds(chip, hbm))
 
 
-def radix_factors(n: int, batch: int) -> tuple[int, int, int] | None:
+def radix_factors(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | None:
     """(radix, n1, n2) for a radix-2/4 step in front of a four-step of n / radix, or None."""
     options = []
     for radix in (2, 4):
         if n % radix == 0 and n // radix > PMAX:
-            pair = four_step_factors(n // radix, batch)
+            pair = four_step_factors(chip, n // radix, batch)
             if pair is not None:
                 options.append((radix, *pair))
     if not options:
         return None
-    return min(options, key=lambda o: _radix_seconds(o[0], o[1], o[2], batch))
+    return min(options, key=lambda o: _radix_seconds(chip, o[0], o[1], o[2], batch))
 
 
 TALL_MAX = 4 * PMAX   # tall-four-step: the second factor in up to four chunks of 128 rows
@@ -535,7 +566,7 @@ def tall_group(n1: int, batch: int) -> int:
     return max(1, min(PMAX // n1, batch))
 
 
-def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
+def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                   halves: bool = False, formed: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
@@ -575,25 +606,25 @@ def _tall_seconds(n1: int, n2: int, batch: int, quarter: bool = True, taller: bo
         gpsimd += 2 * cols * lo - max(0, min(cols, table.f1_columns(0) - k0))
     hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
     transfers = lo + tiles * (1 + (1 if table.merged else lo + hi))
-    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, scalar / SCALAR_HZ,
-               dma_seconds(hbm, transfers))
+    return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
+               dma_seconds(chip, hbm, transfers))
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
-                         halves: bool = False, formed: int = 0) -> int:
+                         formed: int = 0) -> int:
     return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, formed=formed).hbm_elements
 
 
-def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, int] | None:
-    """(n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed) for ``tall-four-step`` (``TallTable``), the
-    fastest by the estimate among those whose table keeps the HBM target (ties: fewer constant bytes), or None;
-    n1 = 1 (n itself 129..512: F2 alone in the table) included.
+def tall_factors(chip: Chip, n: int, batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int]] | None:
+    """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed)) for ``tall-four-step``
+    (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: fewer
+    constant bytes), or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
     and the radix form is faster (MODELLED trn1: 32768 batch 1 5.40 against 6.19 us, batch 64 324 against
     351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
     made and is now within 1% of it, so the rule could become a comparison of estimates)."""
-    lone_middle = radix_factors(n, batch) is not None
-    options = []
+    lone_middle = radix_factors(chip, n, batch) is not None
+    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int]] | None = None
     for d in divisors_upto(n, PMAX):
         lo = fold_rows(n // d)[0]
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
@@ -603,29 +634,40 @@ def tall_factors(n: int, batch: int) -> tuple[int, int, bool, bool, bool, int] |
             for taller in (False, True):
                 if taller and not lo < wide <= PMAX:   # only where it changes the table
                     continue
-                for formed in _formed_columns(d, n // d, batch, quarter, taller, halves):
-                    option = (d, n // d, quarter, taller, halves, formed)
-                    if not _over_hbm_target(n, batch, _tall_constant_bytes(d, n // d, batch, quarter, taller,
-                                                                           halves, formed)):
-                        options.append(option)
-    return min(options, key=lambda o: (round(_tall_seconds(o[0], o[1], batch, *o[2:]), 12),   # ties: fewer
-                                       _tall_constant_bytes(o[0], o[1], batch, *o[2:]))) if options else None
+                for formed in _formed_columns(chip, d, n // d, batch, quarter, taller, halves):
+                    constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed)
+                    if _over_hbm_target(n, batch, constants):
+                        continue
+                    seconds = _tall_seconds(chip, d, n // d, batch, quarter, taller, halves, formed)
+                    if best is None or (round(seconds, 12), constants) < best[0]:   # ties: fewer constant bytes
+                        best = ((round(seconds, 12), constants), seconds, (d, n // d, quarter, taller, halves, formed))
+    return best[1:] if best is not None else None
 
 
-def _formed_columns(n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool) -> list[int]:
-    """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..11) where L covers the
-    F1'' columns e (``TallTable.read_columns``), L = e (4172 = 28 x 149: e = 56 of 76 columns), and around the
-    fastest of those by the estimate, every f2 / 64th column within f2 / 16 (4097: 96 of 122 columns, 0.73 us,
-    against 84, 0.78 us)."""
+def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool) -> list[int]:
+    """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15) where L covers the
+    F1'' columns e (``TallTable.read_columns``), L = e (4172 = 28 x 149: e = 56 of 76 columns); around the
+    fastest of those by the estimate, and around the fastest with q <= 11, every f2 / 64th column within
+    f2 / 16 (4097: 96 of 122 columns, 0.73 us, against 84, 0.78 us); and every column next to the fastest of
+    those (the estimate steps with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64
+    grid). 4122 = 18 x 229: 92 of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11
+    (80) was the only centre (MODELLED trn1)."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller)
     f2, e = table.f2_columns, table.f1_columns(0)
-    coarse = {c for q in range(1, 12) if e <= (c := -(-f2 * q // 16))} | ({e} if 0 < e < f2 else set())
+    coarse = {c: q for q in range(1, 16) if e <= (c := -(-f2 * q // 16))} | ({e: 0} if 0 < e < f2 else {})
     if not coarse:
         return [0]
-    best = min(coarse, key=lambda c: _tall_seconds(n1, n2, batch, quarter, taller, halves, c))
+
+    def fastest(counts: set[int]) -> int:
+        return min(sorted(counts), key=lambda c: _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c))
+
+    def around(centre: int, span: int, stride: int) -> set[int]:
+        return {c for c in range(centre - span, centre + span + 1, stride) if e <= c < f2 and c > 0}
+
     span, stride = -(-f2 // 16), max(1, f2 // 64)
-    fine = {c for c in range(best - span, best + span + 1, stride) if e <= c < f2 and c > 0}
-    return [0] + sorted(coarse | fine)
+    bests = {fastest(set(coarse)), fastest({c for c, q in coarse.items() if q <= 11} or set(coarse))}
+    fine = set(coarse).union(*(around(best, span, stride) for best in bests))
+    return [0] + sorted(fine | around(fastest(fine), stride - 1, 1))
 
 
 def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:
@@ -655,7 +697,7 @@ def small_minimum_bytes(n: int, batch: int, kind: str = "c2c") -> int:
     return batch * (16 * n if kind == "c2c" else 4 * n + 8 * (n // 2 + 1))
 
 
-def _small_seconds(n: int, group: int, batch: int, kind: str) -> float:
+def _small_seconds(chip: Chip, n: int, group: int, batch: int, kind: str) -> float:
     """Rough time of the ``small`` kernel: rows of ``group`` transforms in tiles of 128 rows (a ragged last row
     apart), per tile a load per input part, its matmuls, a PSUM evacuation and a store per output part."""
     full, rest = divmod(batch, group)
@@ -665,12 +707,12 @@ def _small_seconds(n: int, group: int, batch: int, kind: str) -> float:
     width = group * n
     tensor = tiles * products * 4 * max(width, 64)
     scalar = tiles * parts_out * max(width, 64) + 3 * max(width, 64)
-    dma = dma_seconds(small_minimum_bytes(n, batch, kind) + small_constant_bytes(n, group, kind),
+    dma = dma_seconds(chip, small_minimum_bytes(n, batch, kind) + small_constant_bytes(n, group, kind),
                       1 + tiles * (parts_in + parts_out))
-    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
+    return max(tensor / chip.tensor_hz, scalar / chip.scalar_hz, dma)
 
 
-def small_group(n: int, batch: int, kind: str = "c2c") -> int:
+def small_group(chip: Chip, n: int, batch: int, kind: str = "c2c") -> int:
     """Transforms per tile of the ``small`` kernel: the fastest by the estimate among those whose table keeps
     the HBM target where it applies. Packing more transforms per tile saves matmul columns only up to 64
     (the Tensor engine's minimum moving size) and tiles only past 128 rows, while the block-diagonal table
@@ -679,42 +721,43 @@ def small_group(n: int, batch: int, kind: str = "c2c") -> int:
     minimum = small_minimum_bytes(n, batch, kind)
     allowed = [g for g in range(1, most + 1)
                if not _over_hbm_target(n, batch, small_constant_bytes(n, g, kind), minimum)] or [1]
-    return min(allowed, key=lambda g: (_small_seconds(n, g, batch, kind), -g))
+    return min(allowed, key=lambda g: (_small_seconds(chip, n, g, batch, kind), -g))
 
 
-def _factored(n: int, batch: int, tall: bool = True) -> "Layout | None":
+def _factored(chip: Chip, n: int, batch: int, tall: bool = True) -> "Layout | None":
     """The fastest factored layout by the estimate (``tall``: the tall four-step may serve, which
     Bluestein's HBM-scratch inner FFT does not take)."""
-    pair = four_step_factors(n, batch)
+    pair = four_step_factors(chip, n, batch)
     if pair is not None:
         return Layout("four-step", n, pair, min(PMAX // pair[0], max(batch, 1)))
     options: list[tuple[float, Layout]] = []
-    radix = radix_factors(n, batch)
+    radix = radix_factors(chip, n, batch)
     if radix is not None:
-        options.append((_radix_seconds(*radix, batch), Layout("radix-four-step", n, radix)))
-    triple = six_step_factors(n, batch)
+        options.append((_radix_seconds(chip, *radix, batch), Layout("radix-four-step", n, radix)))
+    triple = six_step_factors(chip, n, batch)
     if triple is not None:
         block, k_block = six_step_blocks(*triple) or (1, 1)
-        options.append((_six_step_seconds(*triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
-    tall_option = tall_factors(n, batch) if tall else None
+        options.append((_six_step_seconds(chip, *triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
+    tall_option = tall_factors(chip, n, batch) if tall else None
     if tall_option is not None:
-        n1, n2, quarter, taller, halves, formed = tall_option
-        options.append((_tall_seconds(n1, n2, batch, quarter, taller, halves, formed),
-                        Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
-                               taller=taller, halves=halves, formed=formed)))
+        seconds, (n1, n2, quarter, taller, halves, formed) = tall_option
+        options.append((seconds, Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
+                                        taller=taller, halves=halves, formed=formed)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 
-def choose_2d(n1: int, n2: int, batch: int) -> Layout:
-    """The layout of ``batch`` 2-D transforms of [n1, n2], or ValueError when a side exceeds 128."""
+def choose_2d(n1: int, n2: int, batch: int, chip: Chip | None = None) -> Layout:
+    """The layout of ``batch`` 2-D transforms of [n1, n2] planned for ``chip`` (by default the target's,
+    ``target_chip``), or ValueError when a side exceeds 128."""
     if not (1 <= n1 <= MAX_SIDE_2D and 1 <= n2 <= MAX_SIDE_2D):
         raise ValueError(f"2-D [{n1}, {n2}]: the two-matmul kernel takes sides <= {MAX_SIDE_2D}")
-    group, across = pack_2d(n1, n2, batch)
-    return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across)
+    chip = chip or target_chip()
+    group, across = pack_2d(chip, n1, n2, batch)
+    return Layout("fft2", n1 * n2, (n1, n2), group, per_tile=group * across, planned_for=chip.name)
 
 
 @lru_cache(maxsize=1024)
-def pack_2d(n1: int, width: int, images: int, width_out: int = 0, image_bytes: int = 0) -> tuple[int, int]:
+def pack_2d(chip: Chip, n1: int, width: int, images: int, width_out: int = 0, image_bytes: int = 0) -> tuple[int, int]:
     """(images stacked on the partitions, stacks side by side) of a 2-D kernel tile (``kernels/plane.py``):
     at most as many as 128 rows and 128 input columns hold, no more than the images need, the fastest by a
     rough estimate among those whose block-diagonal matrices I_group (x) F1 and I_across (x) F2 (read on every
@@ -730,14 +773,14 @@ def pack_2d(n1: int, width: int, images: int, width_out: int = 0, image_bytes: i
         for across in range(1, min(PMAX // width, -(-images // group)) + 1):
             table = 8 * ((group * n1) ** 2 + across * across * width * width_out)
             if not _over_hbm_target(n1 * width, images, table, minimum):
-                options.append((_plane_seconds(n1, width, group, across, images, table + minimum), -group * across,
-                                group, across))
+                options.append((_plane_seconds(chip, n1, width, group, across, images, table + minimum),
+                                -group * across, group, across))
     if not options:
         return 1, 1
     return min(options)[2:]
 
 
-def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, hbm: int) -> float:
+def _plane_seconds(chip: Chip, n1: int, width: int, group: int, across: int, images: int, hbm: int) -> float:
     """Rough time of ``kernels/plane.py`` for [n1, width] images, ``group`` x ``across`` per tile, ``hbm`` bytes
     moved: two complex matmul stages and two PSUM evacuations per tile, a load and a store per part (the full
     stacks by one access pattern; a short last stack by one more)."""
@@ -745,31 +788,36 @@ def _plane_seconds(n1: int, width: int, group: int, across: int, images: int, hb
     ragged = 1 if images % (group * across) % group else 0
     tensor = tiles * 16 * (max(group * n1, 64) + max(across * width, 64))
     scalar = tiles * 2 * (max(group * n1, 64) + max(across * width, 64))
-    dma = dma_seconds(hbm, 4 + 4 * (tiles + ragged))
-    return max(tensor / TENSOR_HZ, scalar / SCALAR_HZ, dma)
+    dma = dma_seconds(chip, hbm, 4 + 4 * (tiles + ragged))
+    return max(tensor / chip.tensor_hz, scalar / chip.scalar_hz, dma)
+
+
+def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c", chip: Chip | None = None) -> Layout:
+    """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError. ``planes``: a kernel
+    of its own on stacked re/im planes may serve (not a step of a multi-step program); ``kind``: c2c, or r2c
+    / c2r for n <= 128 (the packed real kernels); ``chip``: the figures to plan by, by default the target's
+    (``target_chip``)."""
+    chip = chip or target_chip()
+    return replace(_choose(chip, n, batch, planes, kind), planned_for=chip.name)
 
 
 @lru_cache(maxsize=4096)
-def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> Layout:
-    """The layout for ``batch`` transforms of length n (1 <= n <= 2^20), or ValueError. ``planes``: a kernel
-    of its own on stacked re/im planes may serve (not a step of a multi-step program); ``kind``: c2c, or r2c
-    / c2r for n <= 128 (the packed real kernels)."""
+def _choose(chip: Chip, n: int, batch: int, planes: bool, kind: str) -> Layout:
+    """``choose`` for one chip (the cache keys on it: plans differ between chips)."""
     if not 1 <= n <= MAX_POINTS:
         raise ValueError(f"n={n}: the NKI kernels take 1 <= n <= {MAX_POINTS}")
     if n <= PMAX:
-        return Layout("small", n, (n,), small_group(n, batch, kind))
-    layout = _factored(n, batch)
+        return Layout("small", n, (n,), small_group(chip, n, batch, kind))
+    layout = _factored(chip, n, batch)
     if layout is not None and layout.algorithm == "tall-four-step":
         # the tall four-step reads its n2 x n2 DFT matrix per launch: for a short transform with a large
         # prime factor (1018 = 2 x 509) Bluestein is faster
-        blue = _bluestein(n, batch, planes)
-        tall = _tall_seconds(layout.factors[0], layout.factors[1], batch, layout.quarter, layout.taller,
-                             layout.halves, layout.formed)
-        if blue is not None and _bluestein_seconds(blue, batch, planes) < tall:
+        blue = _bluestein(chip, n, batch, planes)
+        if blue is not None and _bluestein_seconds(chip, blue, batch, planes) < estimated_seconds(chip, layout, batch):
             return blue
     if (layout is not None and layout.algorithm == "four-step" and batch > 1 and _over_hbm_target(
             n, batch, _four_step_constant_bytes(layout.factors[0], layout.factors[1], layout.group))):
-        packing = four_step_packing(n, batch)
+        packing = four_step_packing(chip, n, batch)
         if packing is not None:
             layout = Layout("four-step", n, packing[:2], packing[2])
     if layout is not None:
@@ -778,31 +826,33 @@ def choose(n: int, batch: int = 1, planes: bool = True, kind: str = "c2c") -> La
             # always at batch 1, at small batches where estimated faster than transforms packed per tile
             # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 1.3 us one at a time)
             pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
-            n1, n2 = min(pairs, key=lambda p: (planes_seconds(p[0], p[1], batch), -p[1]))
-            if batch == 1 or planes_seconds(n1, n2, batch) < estimated_seconds(layout, batch):
-                return replace(layout, factors=(n1, n2), group=1, per_tile=1, planes=planes_options(n1, n2, batch))
+            n1, n2 = min(pairs, key=lambda p: (planes_seconds(chip, p[0], p[1], batch), -p[1]))
+            if batch == 1 or planes_seconds(chip, n1, n2, batch) < estimated_seconds(chip, layout, batch):
+                return replace(layout, factors=(n1, n2), group=1, per_tile=1,
+                               planes=planes_options(chip, n1, n2, batch))
         return layout
-    blue = _bluestein(n, batch, planes)
+    blue = _bluestein(chip, n, batch, planes)
     if blue is not None:
         return blue
     raise ValueError(f"n={n}: no factorisation into factors <= {PMAX} and no Bluestein length m >= 2n-2 "
                      f"whose transform fits SBUF")
 
 
-def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
-    symmetric = symmetric_inner(n, batch)
+def _bluestein(chip: Chip, n: int, batch: int, planes: bool = True) -> "Layout | None":
+    symmetric = symmetric_inner(chip, n, batch)
     side = cube_side(n)
-    wide = wide_inner(n, batch)
+    wide = wide_inner(chip, n, batch)
     if symmetric is None and side is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH):
         # too long for the a*b*a form: full-width over a*a*r where it fits SBUF (up to n = 216001; faster than
         # the cube at every length and batch sampled: 137303 batch 1 168.8 -> 118.2 us MODELLED, 200003 218.6 ->
         # 179.3), else in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step reads and writes ~17x)
         return Layout("bluestein", n, (n,), 1, wide if wide is not None else Layout(CUBE, side ** 3, (side,) * 3))
-    inner = bluestein_inner(n, batch)
+    inner = bluestein_inner(chip, n, batch)
     stacked = planes and batch == 1
     if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
-                                  or _symmetric_seconds(symmetric.factors[0], symmetric.factors[1], symmetric.group,
-                                                        batch) < _inner_seconds(inner, batch, stacked)):
+                                  or _symmetric_seconds(chip, symmetric.factors[0], symmetric.factors[1],
+                                                        symmetric.group, batch)
+                                  < _inner_seconds(chip, inner, batch, stacked)):
         # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, always where the HBM
         # target applies, elsewhere when estimated faster (4099 batch 32: 200 -> 161 us MODELLED); at small
         # batches its per-launch work (one more FFT, the twiddle formation) makes it slower than the
@@ -811,9 +861,9 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
     elif stacked and (inner is None or inner.algorithm != "four-step"):
         # one transform in SBUF over a tall four-step (bluestein_sbuf_stacked_kernel), past the four-step's
         # 16384 points: 8193 batch 1 through HBM scratch 11.1 us MODELLED, over 128 x 130 in SBUF less
-        tall = tall_bluestein_inner(n)
-        if tall is not None and (inner is None or _stacked_bluestein_seconds(*tall.factors) <
-                                 _inner_seconds(inner, batch, stacked)):
+        tall = tall_bluestein_inner(chip, n)
+        if tall is not None and (inner is None or _stacked_bluestein_seconds(chip, *tall.factors) <
+                                 _inner_seconds(chip, inner, batch, stacked)):
             inner = tall
     if inner is None:
         return Layout("bluestein", n, (n,), 1, wide) if wide is not None else None
@@ -822,8 +872,8 @@ def _bluestein(n: int, batch: int, planes: bool = True) -> "Layout | None":
     if inner.algorithm == SYMMETRIC:
         group = inner.group
     layout = Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
-    if wide is not None and wide_seconds(wide.factors[0], wide.factors[2], batch) < _bluestein_seconds(layout, batch,
-                                                                                                       planes):
+    if wide is not None and wide_seconds(chip, wide.factors[0], wide.factors[2], batch) < _bluestein_seconds(
+            chip, layout, batch, planes):
         # every matmul on up to 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
         return Layout("bluestein", n, (n,), 1, wide)
     return layout
@@ -839,7 +889,7 @@ def stacked_bluestein_bytes(n1: int, n2: int) -> int:
     return 4 * ((6 * n2 + 3 * n1) + chunks * (4 * n1 + 3 * n2) + 12 * n2 + 8 * chunks * n1)
 
 
-def tall_bluestein_inner(n: int) -> "Layout | None":
+def tall_bluestein_inner(chip: Chip, n: int) -> "Layout | None":
     """A padded length m = n1 * n2 >= 2n - 2 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
     SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
     low = bluestein_minimum(n)
@@ -849,13 +899,13 @@ def tall_bluestein_inner(n: int) -> "Layout | None":
             continue
         for n1 in divisors_upto(m, PMAX):
             if PMAX < m // n1 <= STACKED_TALL_MAX and stacked_bluestein_bytes(n1, m // n1) <= SBUF_BUDGET:
-                seconds = _stacked_bluestein_seconds(n1, m // n1)
+                seconds = _stacked_bluestein_seconds(chip, n1, m // n1)
                 if best is None or seconds < best[0]:
                     best = (seconds, Layout("tall-four-step", m, (n1, m // n1)))
     return best[1] if best is not None else None
 
 
-def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
+def _stacked_bluestein_seconds(chip: Chip, n1: int, n2: int) -> float:
     """Rough time of ``bluestein_sbuf_stacked_kernel`` over n1 x n2 (n2 in chunks of 128): complex matmul sets
     (4 fp32 matmuls, ~16 max(N, 64) cycles), the five complex products on GpSimd, the DMA (re and im in apart:
     two DMAs each for the rows and a partial row, two out, the tables)."""
@@ -864,36 +914,36 @@ def _stacked_bluestein_seconds(n1: int, n2: int) -> float:
     tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
     gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
     hbm = 8 * m + 8 * (5 * m + n1 * n1 + (n2 * n2 if n2 != n1 else 0))   # n1 = n2: F2 is F1, not read again
-    return max(tensor / TENSOR_HZ, gpsimd / GPSIMD_HZ, dma_seconds(hbm, 7 + chunks))
+    return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, dma_seconds(chip, hbm, 7 + chunks))
 
 
-def _convolution_seconds(inner: Layout, batch: int) -> float:
+def _convolution_seconds(chip: Chip, inner: Layout, batch: int) -> float:
     """Rough time of a Bluestein convolution over ``inner`` (four-step, radix or six-step): two inner FFTs
     and three pointwise complex products of m points per transform; over the radix and six-step forms these
     read and write HBM scratch (~56 m bytes beyond the FFTs' own: 32771 over the six-step 25 x 105 x 25,
     MODELLED 32.9 us, is DMA-bound), over the four-step they stay in SBUF (``bluestein_sbuf``)."""
-    scratch = 0 if inner.algorithm == "four-step" else 56 * inner.n / DMA_BYTES_PER_S
-    pointwise = batch * (3 * 6 * (2 * inner.n / PMAX + 60) / VECTOR_HZ + scratch)
-    return 2 * estimated_seconds(inner, batch) + pointwise
+    scratch = 0 if inner.algorithm == "four-step" else 56 * inner.n / chip.dma_bytes_per_s
+    pointwise = batch * (3 * 6 * (2 * inner.n / PMAX + 60) / chip.vector_hz + scratch)
+    return 2 * estimated_seconds(chip, inner, batch) + pointwise
 
 
-def _inner_seconds(inner: Layout, batch: int, stacked: bool) -> float:
+def _inner_seconds(chip: Chip, inner: Layout, batch: int, stacked: bool) -> float:
     """Rough time of a Bluestein convolution over a four-step, tall, radix or six-step inner FFT: the
     one-transform in-SBUF kernel's estimate (``stacked``, four-step or tall inner), else ``_convolution_seconds``."""
     if inner.algorithm == "tall-four-step" or (stacked and inner.algorithm == "four-step"):
-        return _stacked_bluestein_seconds(*inner.factors)
-    return _convolution_seconds(inner, batch)
+        return _stacked_bluestein_seconds(chip, *inner.factors)
+    return _convolution_seconds(chip, inner, batch)
 
 
-def _bluestein_seconds(layout: Layout, batch: int, planes: bool = True) -> float:
+def _bluestein_seconds(chip: Chip, layout: Layout, batch: int, planes: bool = True) -> float:
     """Rough: the in-SBUF forms' own estimates, or the convolution over the other inner lengths."""
     inner = layout.inner
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
-        return _symmetric_seconds(inner.factors[0], inner.factors[1], inner.group, batch)
+        return _symmetric_seconds(chip, inner.factors[0], inner.factors[1], inner.group, batch)
     if inner.algorithm == WIDE:
-        return wide_seconds(inner.factors[0], inner.factors[2], batch)
-    return _inner_seconds(inner, batch, planes and batch == 1)
+        return wide_seconds(chip, inner.factors[0], inner.factors[2], batch)
+    return _inner_seconds(chip, inner, batch, planes and batch == 1)
 
 
 def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import constants as C
 from .algorithms import (CUBE, SYMMETRIC, WIDE, Layout, PlanesOptions, planes_options, six_step_stacks,
-                         stacked_square, wide_width)
+                         stacked_square, target_chip, wide_width)
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
@@ -85,7 +85,8 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
     kernel = kernels[layout.algorithm]
     if layout.algorithm == "four-step" and layout.per_tile == 1:   # one transform per launch: stacked planes
         n1, n2 = layout.factors
-        return _planes_arguments(n1, n2, forward, scale, layout.planes or planes_options(n1, n2))
+        # a layout built by hand may leave its options out: the target's plan for one transform
+        return _planes_arguments(n1, n2, forward, scale, layout.planes or planes_options(target_chip(), n1, n2))
     if _square(layout):   # F2 = F1 (the normalisation rides on the twiddles): one matrix read, one table
         f_re, f_im, tw_re, tw_im = arrays[:4]
         table = np.ascontiguousarray(np.concatenate([f_re, f_im, -f_im, tw_re, tw_im], axis=1), dtype=np.float32)

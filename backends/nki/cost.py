@@ -93,10 +93,12 @@ def traffic(rec: Any, min_bytes: int) -> dict[str, Any]:
 
 
 def fft_cost(n: int | tuple[int, ...], batch: int = 1, inverse: bool = False, norm: str = "backward",
-             seed: int = 0, kind: str = "c2c") -> dict[str, Any]:
+             seed: int = 0, kind: str = "c2c", plan_for: str | None = None) -> dict[str, Any]:
     """One single-precision FFT call of ``batch`` transforms of shape ``n`` (an int or a tuple of lengths)
-    on the emulator, counted and modelled; ``kind`` is c2c, r2c or c2r."""
-    from .algorithms import MAX_POINTS
+    on the emulator, counted and modelled; ``kind`` is c2c, r2c or c2r; ``plan_for``: the chip whose
+    figures choose the layout (trn1, trn2; by default the target's). The modelled time is reported for
+    every chip of the cost model, for this one plan."""
+    from .algorithms import MAX_POINTS, planning_note
     from .emulated import simulate  # the emulator's run even when the real nki is the engine
     from .plugin import FFTPlan
     lengths = tuple(n) if isinstance(n, (tuple, list)) else (n,)
@@ -104,8 +106,10 @@ def fft_cost(n: int | tuple[int, ...], batch: int = 1, inverse: bool = False, no
         raise InvalidArgumentError("the shape needs at least one length")
     lengths = tuple(positive_size("n", m, MAX_POINTS) for m in lengths)
     batch = positive_size("batch", batch)
+    if plan_for is not None and plan_for not in CHIPS:
+        raise InvalidArgumentError(f"plan_for must be one of {', '.join(CHIPS)}, got {plan_for!r}")
     problem = _problem(kind, lengths, batch, inverse, norm)
-    plan = FFTPlan(problem, simulate)
+    plan = FFTPlan(problem, simulate, chip=CHIPS[plan_for] if plan_for else None)
     x, ref = _input_and_reference(problem, seed)
     start = time.perf_counter()
     with emulator.collect() as rec:
@@ -116,7 +120,8 @@ def fft_cost(n: int | tuple[int, ...], batch: int = 1, inverse: bool = False, no
     min_bytes = x.nbytes + y.nbytes    # input + output
     data["fft"] = {"kind": kind, "n": lengths[0] if len(lengths) == 1 else list(lengths), "batch": batch,
                    "direction": "forward" if problem.forward else "inverse", "norm": norm,
-                   "layout": plan.describe(), "plan_constant_bytes": plan.constant_bytes(),
+                   "layout": plan.describe(), "planned_for": plan.chip.name, "planning": planning_note(plan.chip),
+                   "plan_constant_bytes": plan.constant_bytes(),
                    **traffic(rec, min_bytes),
                    "relative_error_vs_float64": float(np.linalg.norm(y - ref) / np.linalg.norm(ref)),
                    "emulator_wall_seconds": wall}
@@ -233,6 +238,8 @@ def print_report(data: dict[str, Any], title: str) -> None:
 def print_fft_summary(data: dict[str, Any]) -> None:
     f = data["fft"]
     print(f"layout: {f['layout']}; plan constants {f['plan_constant_bytes']:,} bytes")
+    print(f"planned for {f['planning']}: the layout chosen by that chip's MODELLED figures; the times below are "
+          f"this plan's on each chip")
     print(f"HBM bytes {f['hbm_bytes']:,} = {f['hbm_over_minimum']:.2f} x the minimum {f['minimum_bytes']:,} "
           f"(input + output)")
     for chip, m in data["modelled"].items():
@@ -247,7 +254,8 @@ def print_fft_summary(data: dict[str, Any]) -> None:
 
 def cmd_cost(args: argparse.Namespace) -> int:
     if args.kernel == "fft":
-        data = fft_cost(args.shape or args.n, args.batch, args.inverse, args.norm, kind=args.kind)
+        data = fft_cost(args.shape or args.n, args.batch, args.inverse, args.norm, kind=args.kind,
+                        plan_for=args.plan_for)
         if args.json:
             print(json.dumps(data, indent=1))
         else:
@@ -283,6 +291,8 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--inverse", action="store_true", help="fft: the inverse transform")
     p.add_argument("--norm", default="backward", choices=["backward", "ortho", "forward"],
                    help="fft: normalisation (default: backward)")
+    p.add_argument("--plan-for", default=None, choices=list(CHIPS),
+                   help="fft: plan with this chip's MODELLED figures (default: the target's, TRNFFT_NKI_TARGET)")
     p.add_argument("--m", type=positive_int, default=1024, help="gemm: rows of A and C (default: 1024)")
     p.add_argument("--k", type=positive_int, default=1024, help="gemm: the contracted dimension (default: 1024)")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],

@@ -33,19 +33,20 @@ class FFTPlan:
     and split re/im float32 arrays go in and come out."""
 
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]],
-                 upload: Callable[[tuple], tuple] = executors.keep_on_host) -> None:
+                 upload: Callable[[tuple], tuple] = executors.keep_on_host, chip: costmodel.Chip | None = None) -> None:
         self.problem = problem
         self._run = run
+        self.chip = chip or algorithms.target_chip()   # the cost-model figures the layout is chosen by
         n = problem.lengths[-1]
         images = max(problem.batch, 1)
         self.program: programs.Program | None = None
         if problem.kind == "c2c" and len(problem.axes) == 2 and max(problem.lengths) <= algorithms.MAX_SIDE_2D:
             n1, n2 = problem.lengths
-            self.layout = algorithms.choose_2d(n1, n2, images)
+            self.layout = algorithms.choose_2d(n1, n2, images, self.chip)
             self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                              problem.scale)
         elif len(problem.axes) == 1 and (problem.kind == "c2c" or n <= algorithms.PMAX):
-            self.layout = algorithms.choose(n, images, kind=problem.kind)
+            self.layout = algorithms.choose(n, images, kind=problem.kind, chip=self.chip)
             if problem.kind == "c2c":
                 self._kernel, self._host_constants = arguments.kernel_arguments(self.layout, problem.forward,
                                                                                  problem.scale)
@@ -53,7 +54,8 @@ class FFTPlan:
                 self._kernel, self._host_constants = arguments.real_kernel_arguments(
                     problem.kind, self.layout, problem.forward, problem.scale)
         else:
-            self.program = programs.build(problem.kind, problem.lengths, images, problem.forward, problem.scale)
+            self.program = programs.build(problem.kind, problem.lengths, images, problem.forward, problem.scale,
+                                          self.chip)
             self._kernel = program_kernel
             self._host_constants = (tuple(a for _, a in self.program.steps),
                                     tuple(spec for spec, _ in self.program.steps))
@@ -120,16 +122,19 @@ class FFTPlan:
     def constant_bytes(self) -> int:
         return arguments.constant_bytes(self._host_constants)
 
-    def modelled_cost(self) -> dict[str, Any]:
+    def modelled_cost(self, plan_for: str | None = None) -> dict[str, Any]:
         """One call on the emulator: launches, HBM bytes against the minimum (input + output), and the
         modelled trn1/trn2 kernel time with its ratio to the roofline and, informational, to the roofline of
-        the DFT MACs only (data-movement matmuls left out; see ``cost.fft_cost``). Always
+        the DFT MACs only (data-movement matmuls left out; see ``cost.fft_cost``). Of this plan, or of the
+        plan made for the chip ``plan_for`` names (trn1, trn2); "planned_for" says which. Always
         the bundled emulator's run, also when the real nki executes the kernels (``emulated.py``)."""
+        planned = costmodel.CHIPS[plan_for] if plan_for else self.chip
         x = np.zeros(self.problem.shape, self.problem.input_dtype)
         with collect() as rec:
-            y = FFTPlan(self.problem, emulated.simulate).execute(x)
+            y = FFTPlan(self.problem, emulated.simulate, chip=planned).execute(x)
         min_bytes = x.nbytes + y.nbytes  # input + output
-        out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL, **cost.traffic(rec, min_bytes)}
+        out: dict[str, Any] = {"launches": rec.launches, "label": costmodel.LABEL, "planned_for": planned.name,
+                               **cost.traffic(rec, min_bytes)}
         for chip in costmodel.CHIPS:
             seconds = costmodel.model(rec, chip).overlapped_s
             out[f"{chip}_seconds"] = seconds
@@ -187,7 +192,7 @@ class NKIBackend:
 
     def details(self) -> dict[str, Any]:
         e = engine.current()
-        return {"engine": f"{e.name} {e.version} ({e.reason})"}
+        return {"engine": f"{e.name} {e.version} ({e.reason})", "plans for": algorithms.planning_note()}
 
     def plan(self, problem: FFTProblem) -> FFTPlan:
         if max(problem.lengths) > algorithms.MAX_POINTS:

@@ -26,13 +26,14 @@ in device memory.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import constants as C
-from .algorithms import PMAX, choose, divisors_upto, four_step_factors, pack_2d
+from .algorithms import PMAX, choose, divisors_upto, four_step_factors, pack_2d, target_chip
 from .arguments import c2c_parts, c2r_weights, real_kernel_arguments
+from .emulator.costmodel import Chip
 from .kernels.cplx import PSUM_BANK
 
 Step = tuple[tuple, tuple]  # (spec, constant arrays)
@@ -48,8 +49,8 @@ def _term(coef: np.ndarray, mirrored: bool) -> np.ndarray:
     return _table(coef, (-1j if mirrored else 1j) * coef)
 
 
-def _c2c(n: int, rows: int, forward: bool, scale: float) -> tuple[str, tuple, tuple]:
-    return c2c_parts(choose(n, max(rows, 1), planes=False), forward, scale)
+def _c2c(chip: Chip, n: int, rows: int, forward: bool, scale: float) -> tuple[str, tuple, tuple]:
+    return c2c_parts(choose(n, max(rows, 1), planes=False, chip=chip), forward, scale)
 
 
 def _w(n: int, count: int, forward: bool) -> np.ndarray:
@@ -58,7 +59,7 @@ def _w(n: int, count: int, forward: bool) -> np.ndarray:
     return np.exp((-2j if forward else 2j) * np.pi * k / n)
 
 
-def real_four_step_factors(n: int, rows: int, kind: str) -> tuple[int, int] | None:
+def real_four_step_factors(chip: Chip, n: int, rows: int, kind: str) -> tuple[int, int] | None:
     """(n1, m2) of the fused real four-step (``kernels/real_four_step.py``), or None: n = n1 * m2 with
     both <= 128, the complex four-step's choice; c2r also needs n1 even (n even)."""
     if n <= PMAX:
@@ -68,13 +69,13 @@ def real_four_step_factors(n: int, rows: int, kind: str) -> tuple[int, int] | No
         pairs = [p for p in pairs if p[0] % 2 == 0]
     if not pairs:
         return None
-    best = four_step_factors(n, max(rows, 1))
+    best = four_step_factors(chip, n, max(rows, 1))
     return best if best in pairs else min(pairs, key=lambda p: abs(p[0] - p[1]))
 
 
-def _real_four_step(kind: str, n: int, rows: int, scale: float) -> Step | None:
+def _real_four_step(chip: Chip, kind: str, n: int, rows: int, scale: float) -> Step | None:
     """The fused real four-step step of ``rows`` transforms of n points, or None where it does not apply."""
-    factors = real_four_step_factors(n, rows, kind)
+    factors = real_four_step_factors(chip, n, rows, kind)
     if factors is None:
         return None
     n1, m2 = factors
@@ -117,17 +118,17 @@ def _packed(*arrays: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate(arrays, axis=1), dtype=np.float32)
 
 
-def r2c_step(n: int, rows: int, scale: float) -> Step:
+def r2c_step(chip: Chip, n: int, rows: int, scale: float) -> Step:
     """The real forward transform of ``rows`` rows of n points (the input already marshalled)."""
     if n <= PMAX:
-        kernel, args = real_kernel_arguments("r2c", choose(n, max(rows, 1), kind="r2c"), True, scale)
+        kernel, args = real_kernel_arguments("r2c", choose(n, max(rows, 1), kind="r2c", chip=chip), True, scale)
         return ("r2c-small", args[1], n // 2 + 1), args[:1]
-    fused = _real_four_step("r2c", n, rows, scale)
+    fused = _real_four_step(chip, "r2c", n, rows, scale)
     if fused is not None:
         return fused
     if n % 2 == 0:
         h = n // 2
-        name, arrays, ints = _c2c(h, rows, True, 1.0)
+        name, arrays, ints = _c2c(chip, h, rows, True, 1.0)
         w = _w(n, h + 1, True)
         tables: tuple[np.ndarray, ...] = (_term(scale * (1 - 1j * w) / 2, False),
                                           _term(scale * (1 + 1j * w) / 2, True))
@@ -137,7 +138,7 @@ def r2c_step(n: int, rows: int, scale: float) -> Step:
         return ("r2c-even", name, ints, ranges, rows, h + 1), (arrays, tables)
     pairs = (rows + 1) // 2
     width = n // 2 + 1
-    name, arrays, ints = _c2c(n, pairs, True, 1.0)
+    name, arrays, ints = _c2c(chip, n, pairs, True, 1.0)
     one = np.full(width, scale / 2, dtype=complex)
     tables = (_term(one, False), _term(one, True), _term(-1j * one, False), _term(1j * one, True))
     terms = lambda c: ((0, 0, 1, 0, 0), (0, 0, -1, c, 1), (1, 0, 1, 0, 2), (1, 0, -1, c, 3))  # noqa: E731
@@ -145,17 +146,17 @@ def r2c_step(n: int, rows: int, scale: float) -> Step:
     return ("r2c-odd", name, ints, ranges, 2 * pairs, width), (arrays, tables)
 
 
-def c2r_step(n: int, rows: int, scale: float) -> Step:
+def c2r_step(chip: Chip, n: int, rows: int, scale: float) -> Step:
     """The inverse of ``r2c_step``: onesided spectra [rows (even for odd n > 128), n//2+1] to n real points."""
     if n <= PMAX:
-        kernel, args = real_kernel_arguments("c2r", choose(n, max(rows, 1), kind="c2r"), False, scale)
+        kernel, args = real_kernel_arguments("c2r", choose(n, max(rows, 1), kind="c2r", chip=chip), False, scale)
         return ("c2r-small", args[1], n), args[:1]
-    fused = _real_four_step("c2r", n, rows, scale) if n % 2 == 0 else None
+    fused = _real_four_step(chip, "c2r", n, rows, scale) if n % 2 == 0 else None
     if fused is not None:
         return fused
     if n % 2 == 0:
         h = n // 2
-        name, arrays, ints = _c2c(h, rows, False, 1.0)
+        name, arrays, ints = _c2c(chip, h, rows, False, 1.0)
         w = _w(n, h, False)
         direct, mirror = _term(scale * (1 + 1j * w), False), _term(scale * (1 - 1j * w), True)
         direct[2:, 0] = 0.0   # Im X[0] ignored
@@ -164,7 +165,7 @@ def c2r_step(n: int, rows: int, scale: float) -> Step:
         return ("c2r-even", name, ints, ranges, rows, h + 1, h), (arrays, (direct, mirror))
     pairs = (rows + 1) // 2
     width = n // 2 + 1
-    name, arrays, ints = _c2c(n, pairs, False, 1.0)
+    name, arrays, ints = _c2c(chip, n, pairs, False, 1.0)
     one = np.full(n, scale, dtype=complex)
     tables = [_term(one, False), _term(1j * one, False), _term(one, True), _term(1j * one, True)]
     tables[0][2:, 0] = 0.0
@@ -182,11 +183,13 @@ class Program:
     lengths: tuple[int, ...]
     images: int
     steps: tuple[Step, ...]
+    planned_for: str = ""   # the chip whose cost-model figures chose its steps' layouts
 
     def describe(self) -> str:
         return (f"{self.kind} {'x'.join(map(str, self.lengths))} in one launch: "
                 + ", ".join(f"{spec[0]} ({spec[1]})" if isinstance(spec[1], str) else spec[0]
-                            for spec, _ in self.steps))
+                            for spec, _ in self.steps)
+                + (f", planned for {self.planned_for}" if self.planned_for else ""))
 
     @property
     def last_step(self) -> str:
@@ -197,8 +200,15 @@ class Program:
         return self.steps[0][0][0]
 
 
-def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float) -> Program:
-    """The program of ``images`` transforms of ``lengths`` (1-D real, or any rank)."""
+def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float,
+          chip: Chip | None = None) -> Program:
+    """The program of ``images`` transforms of ``lengths`` (1-D real, or any rank), its steps planned for ``chip``
+    (by default the target's, ``algorithms.target_chip``)."""
+    chip = chip or target_chip()
+    return replace(_build(chip, kind, lengths, images, forward, scale), planned_for=chip.name)
+
+
+def _build(chip: Chip, kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float) -> Program:
     d = len(lengths)
     n_last = lengths[-1]
     last_in = n_last // 2 + 1 if kind == "c2r" else n_last
@@ -209,18 +219,18 @@ def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale
     width = last_in if kind == "c2r" else last_out
     in_place = d > 1 and not odd_pairs and _columns_fit(lengths[:-1], width)
     if _plane_fits(kind, lengths) and (d == 2 or _columns_fit(lengths[:-2], lengths[-2] * width)):
-        program = _column_program(kind, lengths, images, forward, scale, plane=True)
+        program = _column_program(chip, kind, lengths, images, forward, scale, plane=True)
         if in_place or all(_partitions(spec) >= COLUMN_MIN_PARTITIONS for spec, _ in program.steps
                            if spec[0] == "columns"):
             return program
     if in_place:
-        return _column_program(kind, lengths, images, forward, scale)
+        return _column_program(chip, kind, lengths, images, forward, scale)
     steps: list[Step] = []
     if kind == "r2c":
-        steps.append(r2c_step(n_last, rows, scale))
+        steps.append(r2c_step(chip, n_last, rows, scale))
         scale = 1.0
     elif kind == "c2c":
-        name, arrays, ints = _c2c(n_last, rows, forward, scale)
+        name, arrays, ints = _c2c(chip, n_last, rows, forward, scale)
         steps.append((("c2c", name, ints), arrays))
         scale = 1.0
     order = list(lengths[:-1]) + [last_in if kind == "c2r" else last_out]  # axes after the images
@@ -233,11 +243,11 @@ def build(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale
             out_rows += out_rows % 2   # c2r-odd pairs rows
         steps.append((("rotate", images, r, c, nxt, out_rows), ()))
         if turn < d - 1:
-            name, arrays, ints = _c2c(nxt, out_rows, forward, scale)
+            name, arrays, ints = _c2c(chip, nxt, out_rows, forward, scale)
             steps.append((("c2c", name, ints), arrays))
             scale = 1.0
     if kind == "c2r":
-        steps.append(c2r_step(n_last, rows, scale))
+        steps.append(c2r_step(chip, n_last, rows, scale))
     return Program(kind, tuple(lengths), images, tuple(steps))
 
 
@@ -331,7 +341,7 @@ def _plane_fits(kind: str, lengths: tuple[int, ...]) -> bool:
     return max(n1, n2) <= PLANE_MAX
 
 
-def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: float) -> Step:
+def plane_step(chip: Chip, kind: str, n1: int, n2: int, images: int, forward: bool, scale: float) -> Step:
     """The 2-D transform of ``images`` [n1, n2] images in SBUF (``kernels/plane.py``): the stage matrices
     F1 [n1, n1] and F2 (c2c [n2, n2], r2c [n2, n2//2+1]; c2r G [n2//2+1, n2] as (re, -im)), block-diagonal
     for the images a tile packs (as ``algorithms.choose_2d`` packs them); one matrix when the two stages
@@ -340,7 +350,7 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
     w_in = half if kind == "c2r" else n2
     w_out = half if kind == "r2c" else n2
     image_bytes = n1 * (16 * n2 if kind == "c2c" else 4 * n2 + 8 * half)   # input + output of one image
-    group, across = pack_2d(n1, w_in, images, w_out, image_bytes)
+    group, across = pack_2d(chip, n1, w_in, images, w_out, image_bytes)
     f1 = C.block_diagonal(C.dft_pair(n1, forward), group)
     f2: tuple
     if kind == "c2c":
@@ -354,7 +364,7 @@ def plane_step(kind: str, n1: int, n2: int, images: int, forward: bool, scale: f
     return ("plane", kind, n1, group, across, w_out, scale), (*f1, *f2)
 
 
-def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float,
+def _column_program(chip: Chip, kind: str, lengths: tuple[int, ...], images: int, forward: bool, scale: float,
                     plane: bool = False) -> Program:
     """n-D without rotations: the last axis by a row step (or the last two by a ``plane`` step), every
     other axis by a ``columns`` step; the normalisation on the step that reads (r2c, c2c) or writes (c2r)
@@ -374,13 +384,13 @@ def _column_program(kind: str, lengths: tuple[int, ...], images: int, forward: b
             middle.append(columns_step(outer, n, inner, forward))
         inner *= n
     if plane:
-        ends = plane_step(kind, lengths[-2], n_last, rows // lengths[-2], forward, scale)
+        ends = plane_step(chip, kind, lengths[-2], n_last, rows // lengths[-2], forward, scale)
     elif kind == "c2r":
-        ends = c2r_step(n_last, rows, scale)
+        ends = c2r_step(chip, n_last, rows, scale)
     elif kind == "r2c":
-        ends = r2c_step(n_last, rows, scale)
+        ends = r2c_step(chip, n_last, rows, scale)
     else:
-        name, arrays, ints = _c2c(n_last, rows, forward, scale)
+        name, arrays, ints = _c2c(chip, n_last, rows, forward, scale)
         ends = (("c2c", name, ints), arrays)
     steps = (*middle, ends) if kind == "c2r" else (ends, *middle)
     return Program(kind, tuple(lengths), images, steps)

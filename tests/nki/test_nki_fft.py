@@ -11,9 +11,11 @@ import pytest
 from trnfft import numpy_fft
 from trnfft_backends.nki import algorithms, arguments, constants, emulated
 from trnfft_backends.nki.emulator import last_record
+from trnfft_backends.nki.emulator.costmodel import CHIPS
 from conftest import random_array
 
 BOUND = 1e-6
+TRN1 = CHIPS["trn1"]   # the figures the layouts asserted here were chosen by
 NORMS = ["backward", "ortho", "forward"]
 LISTED = [243, 256, 257, 360, 500, 512, 625, 997, 1000, 1024, 1331, 2048, 4095, 4096, 4097, 8191,
           10000, 16384, 16385, 44100, 65536, 65537, 2**20]
@@ -100,9 +102,10 @@ def test_stacked_bluestein_at_forced_layouts(n, inner, batch):
 def test_bluestein_past_the_a_b_a_form_runs_in_place_over_a_cube():
     """Above n ~ 99k the a*b*a working set does not fit SBUF: 100003 (prime) pads to a*a*r (bluestein_wide) up
     to n = 216001, then to m = s^3, transformed in place in SBUF; every length up to 2^20 has an s <= 128."""
-    assert algorithms.symmetric_inner(99013, 1) is not None and algorithms.symmetric_inner(100003, 1) is None
+    assert algorithms.symmetric_inner(TRN1, 99013, 1) is not None
+    assert algorithms.symmetric_inner(TRN1, 100003, 1) is None
     assert algorithms.choose(100003, 1).inner.algorithm == algorithms.WIDE
-    assert algorithms.wide_inner(216001, 1) is not None and algorithms.wide_inner(216002, 1) is None
+    assert algorithms.wide_inner(TRN1, 216001, 1) is not None and algorithms.wide_inner(TRN1, 216002, 1) is None
     layout = algorithms.choose(216007, 1)
     assert layout.inner.algorithm == algorithms.CUBE and layout.inner.factors == (76, 76, 76)
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == "bluestein_cube_kernel"
@@ -250,7 +253,7 @@ def test_shift_copy_moves_a_flat_range_across_rows(m, start, stop, shift):
 
 
 @pytest.mark.parametrize("norm", ["backward", "forward"])
-def test_square_four_step_on_stacked_planes(norm):
+def test_square_four_step_on_stacked_planes(norm, trn1_target):
     """4096 = 64 x 64 at batch 1: the complex input read as it is (re and im interleaved, one DMA), out as one
     [2, B, n] array (one DMA), both stages on F64 (the normalisation rides on the twiddles), half of F64 and
     the twiddles (by their first ct columns) read as one table: three DMAs a launch."""
@@ -260,7 +263,7 @@ def test_square_four_step_on_stacked_planes(norm):
     assert layout.algorithm == "four-step" and layout.factors == (64, 64)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     assert kernel.__name__ == "four_step_stacked_kernel"
-    ct = algorithms.planes_options(64, 64).ct
+    ct = layout.planes.ct
     assert ct < 64   # Re/Im F64[:, :32], (-1)^j, -(-1)^j, the twiddles' first ct columns and factors
     assert arguments.constant_bytes(args) == 64 * (64 + 2 + geometric_columns(64, ct)) * 4
     check_both_directions(random_array(4096, np.complex64, seed=4096), norm)
@@ -290,7 +293,7 @@ def test_square_four_step_at_batch_2_reads_one_dft_matrix():
 
 @pytest.mark.parametrize("n,factors", [(8000, (64, 125)), (6561, (81, 81)), (4100, (50, 82)), (61 * 127, (61, 127)),
                                        (4125, (55, 75)), (4191, (33, 127))])
-def test_four_step_on_stacked_planes_at_batch_1(n, factors):
+def test_four_step_on_stacked_planes_at_batch_1(n, factors, trn1_target):
     """Batch 1 of any four-step length: the complex input in with one DMA, out as stacked planes, F1, F2 and
     the twiddles in one table of max(n1, n2) rows (three DMAs), k2 on partitions in the last stage; odd and
     even factors, square and not, balanced and not."""
@@ -314,7 +317,7 @@ def test_four_step_reads_f1_from_f2_when_n2_is_a_multiple_of_n1(n, factors):
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     assert kernel.__name__ == "four_step_table_kernel"
     n1, n2 = factors
-    o = algorithms.planes_options(n1, n2)
+    o = layout.planes
     columns = f2_columns(n2, o.c2) + geometric_columns(n1, o.ct)
     assert arguments.constant_bytes(args) == n2 * columns * 4   # F2 and the twiddles only
     check_both_directions(random_array(n, np.complex64, seed=n), NORMS[n % 3])
@@ -323,7 +326,7 @@ def test_four_step_reads_f1_from_f2_when_n2_is_a_multiple_of_n1(n, factors):
 
 @pytest.mark.parametrize("n,factors", [(4191, (33, 127)), (4107, (37, 111)), (9801, (81, 121)), (5562, (54, 103)),
                                        (4100, (50, 82)), (4096, (64, 64)), (6561, (81, 81)), (1932, (42, 46))])
-def test_four_step_tables_made_partly_on_chip(n, factors):
+def test_four_step_tables_made_partly_on_chip(n, factors, trn1_target):
     """Batch 1 reads an odd F and the twiddles by their first c columns and factors f_r = w^(j c r)
     (M[j, k + c r] = f_r[j] M[j, k]), the rest made on chip (a product of two rounded float32 values), as
     ``planes_options`` says (odd x odd, odd nested in odd, even x odd, even x even, square; twiddle products
@@ -332,11 +335,11 @@ def test_four_step_tables_made_partly_on_chip(n, factors):
     layout = algorithms.choose(n, 1)
     assert layout.factors == factors
     _, args = arguments.kernel_arguments(layout, True, 1.0)
-    assert arguments.constant_bytes(args) == algorithms.planes_table_bytes(*factors)
+    assert arguments.constant_bytes(args) == algorithms.planes_table_bytes(*factors, layout.planes.widths)
     if n in (4191, 4107):
         n1, n2 = factors
         whole = 4 * n2 * (2 * n2 + 2 * (n1 + 1) + 2 * n1)   # F2, F1 and T whole (4107: F1 inside F2)
-        assert algorithms.planes_table_bytes(*factors) < 0.4 * whole
+        assert algorithms.planes_table_bytes(*factors, layout.planes.widths) < 0.4 * whole
     x = random_array(n, np.complex64, seed=n + 1)
     for norm in NORMS:
         check_both_directions(x, norm)
@@ -349,7 +352,8 @@ def test_four_step_planes_kernels_loop_over_a_ragged_batch(n, factors):
     with the options estimated best at batch 3: within 1e-6 of float64."""
     x = random_array((3, n), np.complex64, seed=n + 3)
     for forward in (True, False):
-        layout = algorithms.Layout("four-step", n, factors, per_tile=1, planes=algorithms.planes_options(*factors, 3))
+        layout = algorithms.Layout("four-step", n, factors, per_tile=1,
+                                   planes=algorithms.planes_options(TRN1, *factors, 3))
         kernel, args = arguments.kernel_arguments(layout, forward, 1.0 if forward else 1.0 / n)
         (y2,) = emulated.simulate(kernel, (x.view(np.float32),), *args)
         ref = (np.fft.fft if forward else np.fft.ifft)(x.astype(np.complex128), axis=-1)
@@ -359,11 +363,11 @@ def test_four_step_planes_kernels_loop_over_a_ragged_batch(n, factors):
 def test_four_step_planes_options_follow_the_batch():
     """A small batch on the stacked-plane kernels gets the table widths and product engine its own estimate
     prefers at that batch (4290 x 8: batch 1's, the twiddle products on the Vector engine, would be slower)."""
-    layout = algorithms.choose(4290, 8)
-    assert layout.per_tile == 1 and layout.planes == algorithms.planes_options(*layout.factors, 8)
-    at_1 = algorithms.planes_options(*layout.factors, 1)
-    assert algorithms._planes_seconds(*layout.factors, layout.planes, 8) < algorithms._planes_seconds(
-        *layout.factors, at_1, 8)
+    layout = algorithms.choose(4290, 8, chip=TRN1)
+    assert layout.per_tile == 1 and layout.planes == algorithms.planes_options(TRN1, *layout.factors, 8)
+    at_1 = algorithms.planes_options(TRN1, *layout.factors, 1)
+    assert algorithms._planes_seconds(TRN1, *layout.factors, layout.planes, 8) < algorithms._planes_seconds(
+        TRN1, *layout.factors, at_1, 8)
 
 
 def test_any_axis_and_non_contiguous_input():
@@ -417,7 +421,7 @@ def test_tall_four_step_ragged_chunks(n, batch):
     check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), "forward")
 
 
-def test_tall_four_step_yields_where_its_constants_break_the_hbm_target():
+def test_tall_four_step_yields_where_its_constants_break_the_hbm_target(trn1_target):
     """65536 = 128 x 512 would read F512's rows <= 256 per launch: at batch 1 (n >= 2^16, HBM <= 2x the minimum)
     the tall four-step may not serve; at batch 64 its table is amortised, but the six-step on stacked slices is
     faster (MODELLED trn1 562 us, the radix form 828, the tall form 843); 49152 likewise (16x96x32 8.38 us, the

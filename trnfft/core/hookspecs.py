@@ -42,9 +42,10 @@ A backend object answers, in order of use:
                  ``plan.nbytes`` -> int, the memory the plan holds (buffers,
                  tables), counted against the plan cache's byte limit (a plan
                  without it counts as 0), and
-                 ``plan.modelled_cost()`` -> ``{"launches", "trn1_seconds",
-                 "trn2_seconds"}`` for backends with a device cost model (the
-                 asv suite tracks it when present),
+                 ``plan.modelled_cost(plan_for=None)`` -> ``{"launches",
+                 "trn1_seconds", "trn2_seconds"}`` for backends with a device
+                 cost model, of the plan or of the one made for the chip
+                 ``plan_for`` names (the asv suite tracks it when present),
                  ``plan.bind_buffers()`` -> an object with ``input_array``,
                  ``output_array`` (new NumPy arrays of the problem's input and
                  output shape and dtype) and ``execute()``, which transforms
