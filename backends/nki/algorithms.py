@@ -645,19 +645,29 @@ def tall_factors(chip: Chip, n: int, batch: int) -> tuple[float, tuple[int, int,
 
 
 def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool) -> list[int]:
-    """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..11) where L covers the
-    F1'' columns e (``TallTable.read_columns``), L = e (4172 = 28 x 149: e = 56 of 76 columns), and around the
-    fastest of those by the estimate, every f2 / 64th column within f2 / 16 (4097: 96 of 122 columns, 0.73 us,
-    against 84, 0.78 us)."""
+    """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15) where L covers the
+    F1'' columns e (``TallTable.read_columns``), L = e (4172 = 28 x 149: e = 56 of 76 columns); around the
+    fastest of those by the estimate, and around the fastest with q <= 11, every f2 / 64th column within
+    f2 / 16 (4097: 96 of 122 columns, 0.73 us, against 84, 0.78 us); and every column next to the fastest of
+    those (the estimate steps with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64
+    grid). 4122 = 18 x 229: 92 of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11
+    (80) was the only centre (MODELLED trn1)."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller)
     f2, e = table.f2_columns, table.f1_columns(0)
-    coarse = {c for q in range(1, 12) if e <= (c := -(-f2 * q // 16))} | ({e} if 0 < e < f2 else set())
+    coarse = {c: q for q in range(1, 16) if e <= (c := -(-f2 * q // 16))} | ({e: 0} if 0 < e < f2 else {})
     if not coarse:
         return [0]
-    best = min(coarse, key=lambda c: _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c))
+
+    def fastest(counts: set[int]) -> int:
+        return min(sorted(counts), key=lambda c: _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c))
+
+    def around(centre: int, span: int, stride: int) -> set[int]:
+        return {c for c in range(centre - span, centre + span + 1, stride) if e <= c < f2 and c > 0}
+
     span, stride = -(-f2 // 16), max(1, f2 // 64)
-    fine = {c for c in range(best - span, best + span + 1, stride) if e <= c < f2 and c > 0}
-    return [0] + sorted(coarse | fine)
+    bests = {fastest(set(coarse)), fastest({c for c, q in coarse.items() if q <= 11} or set(coarse))}
+    fine = set(coarse).union(*(around(best, span, stride) for best in bests))
+    return [0] + sorted(fine | around(fastest(fine), stride - 1, 1))
 
 
 def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:

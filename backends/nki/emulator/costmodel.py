@@ -5,7 +5,9 @@ D/nki/guides/architecture/trainium_inferentia2_arch.html, .../trainium2_arch.htm
 D/nki/deep-dives/nki_perf_guide.html, D/nki/deep-dives/nki-dma-bandwidth-guide.html):
 
 * Tensor engine 2.8 GHz (trn1) / 2.4 GHz (trn2); a matmul costs ~max(N, 64)
-  cycles at the bf16 rate, 4x for fp32 (23 vs 92 TF/s on trn1), and 2x for fp32
+  cycles at the bf16 rate, which is also the fp16 and tf32 rate (92 TF/s bf16/fp16/tf32
+  on trn1, 79 on trn2), 4x for fp32 (23 / 20 TF/s; a tf32 input paired with an fp32 one
+  is charged the fp32 rate: the docs give tf32's rate only for tf32 inputs), and 2x for fp32
   with an operand flagged ``is_stationary_onezero``/``is_moving_onezero`` (a tile of
   ones and zeros only): the nc_matmul page says setting the flag "could lead to 2x
   better performance if [the] tile is in float32" and has "no impact for non-float32"
@@ -84,8 +86,9 @@ ONEZERO_FP32_FACTOR = 2   # fp32 with a flagged 0/1 operand: half of FP32_FACTOR
 
 def matmul_cycles(moving_free: int, fp32: bool, onezero: bool = False) -> int:
     """One nc_matmul: LoadStationary (hidden behind the previous matmul) + MultiplyMoving,
-    ~max(N, 64) cycles at the bf16 rate and 4x that for fp32 (nki_perf_guide, nc_matmul page); 2x for fp32
-    with a ``onezero`` hint (an fp32 operand flagged ``is_*_onezero``; no effect on other dtypes)."""
+    ~max(N, 64) cycles at the bf16 rate (bf16, fp16, fp8, tf32 x tf32) and 4x that when ``fp32`` (an fp32 input;
+    nki_perf_guide, nc_matmul page); 2x for fp32 with a ``onezero`` hint (an fp32 operand flagged
+    ``is_*_onezero``; no effect on other dtypes, tf32 included)."""
     if not fp32:
         return max(moving_free, 64)
     return max(moving_free, 64) * (ONEZERO_FP32_FACTOR if onezero else FP32_FACTOR)

@@ -134,6 +134,12 @@ def _fp32(x: NkiTensor) -> np.ndarray:
     return np.asarray(x.values, dtype=np.float32)
 
 
+def _tensor_engine_values(x: NkiTensor) -> np.ndarray:
+    """An operand as the Tensor engine reads it: fp32, a tfloat32 tile reduced to its 10 mantissa bits (engine
+    writes round a tf32 tile already; a ``.view()`` as tfloat32 of fp32 bits is reduced here)."""
+    return dtypes.to_tf32(_fp32(x)) if dtypes.is_tf32(x.dtype) else _fp32(x)
+
+
 def _values(x: NkiTensor, op: Op) -> np.ndarray:
     """What the engine computes on: fp32 for arithmetic, the raw integers for bitvec."""
     return x.values if op.kind == BITVEC else _fp32(x)
@@ -152,7 +158,7 @@ def _onezero_hint(t: NkiTensor, values: np.ndarray, flag: Any, what: str, page: 
     lead to 2x better performance" for a float32 tile, "no impact for non-float32"). A flagged fp32 operand
     must then hold only 0 and 1: the hint tells the compiler so, and the docs promise nothing for a tile that
     breaks it, so the emulator rejects it rather than compute what the hardware might not."""
-    if not flag or t.dtype != dtypes.float32:
+    if not flag or not dtypes.is_fp32(t.dtype):
         return False
     other = ~((values == 0) | (values == 1))
     if other.any():
@@ -215,25 +221,29 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
     _matmul_tiling(tile_position, tile_size, k, m, page)
     require(dst.partitions == m and dst.free_size == n, "matmul-dst-shape",
             f"dst must be [M={m}, N={n}], got {dst.shape}", page)
-    transpose_dtype = is_transpose and dst.dtype == stationary.dtype and target().name != "trn1"
-    require(dst.dtype == dtypes.float32 or transpose_dtype, "matmul-dst-dtype",
+    transpose_dtype = is_transpose and dtypes.same(dst.dtype, stationary.dtype) and target().name != "trn1"
+    require(dtypes.is_fp32(dst.dtype) or transpose_dtype, "matmul-dst-dtype",
             f"nc_matmul dst must be fp32 on NeuronCore-v2/v3, dst is {dtypes.name(dst.dtype)}", page)
     for t, what in ((stationary, "stationary"), (moving, "moving")):
         require(t.dtype in dtypes.MATMUL_INPUTS, "matmul-input-dtype",
                 f"{what} dtype {dtypes.name(t.dtype)} is not one of fp8/bf16/fp16/tf32/fp32", page)
-    fp32_in = [t.dtype == dtypes.float32 for t in (stationary, moving)]
-    require(all(fp32_in) or not any(fp32_in), "matmul-fp32-pairing",
-            "if one of the input tiles is tfloat32/float32, the other tile must also be tfloat32/float32", page)
+    fp32_family = [dtypes.is_fp32(t.dtype) or dtypes.is_tf32(t.dtype) for t in (stationary, moving)]
+    require(all(fp32_family) or not any(fp32_family), "matmul-fp32-pairing",
+            "if one of the input tiles is tfloat32/float32, the other tile must also be tfloat32/float32, got "
+            f"stationary {dtypes.name(stationary.dtype)}, moving {dtypes.name(moving.dtype)}", page)
+    # fp32 rate when either input is fp32 (tf32 with fp32 included: the docs give tf32's rate only for tf32
+    # inputs); tf32 x tf32 at the bf16/tf32 rate (92 vs 23 TF/s on trn1, nki-reference.md section 2)
+    fp32_rate = any(dtypes.is_fp32(t.dtype) for t in (stationary, moving))
     mode = precision.mode()
-    s = _fp32(stationary).reshape(k, m)
-    v = _fp32(moving).reshape(k, n)
+    s = _tensor_engine_values(stationary).reshape(k, m)
+    v = _tensor_engine_values(moving).reshape(k, n)
     hinted = _onezero_hint(stationary, s, is_stationary_onezero, "stationary", page)
     hinted = _onezero_hint(moving, v, is_moving_onezero, "moving", page) or hinted
     if mode == "bf16":
         s = s.astype(dtypes.bfloat16).astype(np.float32)
         v = v.astype(dtypes.bfloat16).astype(np.float32)
     product = (s.T @ v).reshape(dst.shape)
-    if dst.dtype != dtypes.float32:
+    if not dtypes.is_fp32(dst.dtype):
         product = dtypes.round_to(product, dst.dtype)
     written = dst.written
     assert written is not None  # dst is in PSUM (required above), which tracks written elements
@@ -245,7 +255,13 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
         dst.values[...] = product
     written[...] = True
     movement = record.current() is not None and (record.is_selection(s) or record.is_selection(v))
-    record.count_matmul(k, m, n, dtypes.name(stationary.dtype), all(fp32_in) and mode == "fp32", movement, hinted)
+    record.count_matmul(k, m, n, _pair_name(stationary, moving), fp32_rate and mode == "fp32", movement, hinted)
+
+
+def _pair_name(stationary: NkiTensor, moving: NkiTensor) -> str:
+    """A matmul's dtype as the counters show it: the inputs' dtype, or ``stationary*moving`` when they differ."""
+    names = dtypes.name(stationary.dtype), dtypes.name(moving.dtype)
+    return names[0] if names[0] == names[1] else "*".join(names)
 
 
 @_instruction("transpose")
@@ -265,15 +281,16 @@ def nc_transpose(dst: NkiTensor, data: NkiTensor, engine: Any = engine.unknown, 
     else:
         require(p <= 32 and f <= 32, "transpose-vector-size",
                 f"Vector-engine transpose takes at most [32, 32], got [{p}, {f}]", page)
-    require(dst.dtype == data.dtype, "transpose-dtype",
+    require(dtypes.same(dst.dtype, data.dtype), "transpose-dtype",
             f"dst dtype {dtypes.name(dst.dtype)} must equal data dtype {dtypes.name(data.dtype)}", page)
     require(dst.partitions == f and dst.free_size == p, "transpose-dst-shape",
             f"dst must be [{f}, {p}], got {dst.shape}", page)
-    dst.values[...] = data.values.reshape(p, f).T.reshape(dst.shape)
+    read = _tensor_engine_values(data) if eng == "tensor" and dtypes.is_tf32(data.dtype) else data.values
+    dst.values[...] = read.reshape(p, f).T.reshape(dst.shape)
     if dst.written is not None:
         dst.written[...] = True
     if eng == "tensor":  # an identity matmul: the moving side is [P, P]
-        record.count_matmul(p, f, p, dtypes.name(data.dtype), data.dtype == dtypes.float32, movement=True)
+        record.count_matmul(p, f, p, dtypes.name(data.dtype), dtypes.is_fp32(data.dtype), movement=True)
     else:
         record.count_vector(f, 1)
 
@@ -292,7 +309,7 @@ def tensor_copy(dst: NkiTensor, src: NkiTensor, engine: Any = engine.unknown, na
     require(not (eng == "scalar" and target().name == "trn1"), "tensor-copy-scalar-v2",
             "On NeuronCore v2, tensor_copy is not supported on the Scalar Engine; use activation(op=nl.copy)",
             page)
-    if dst.dtype == src.dtype and eng != "scalar":
+    if dtypes.same(dst.dtype, src.dtype) and eng != "scalar":
         dst.values[...] = src.values.reshape(dst.shape)
         if dst.written is not None:
             dst.written[...] = True
@@ -343,7 +360,7 @@ def _scalar_operands(ops: tuple[tuple[Any, Any, bool], ...], x: np.ndarray, p: i
 
 def _fp32_operand(value: Any, what: str, page: str) -> None:
     if isinstance(value, NkiTensor):
-        require(value.dtype == dtypes.float32, "operand-dtype",
+        require(dtypes.is_fp32(value.dtype), "operand-dtype",
                 f"{what} must be float32 for arithmetic operators, got {dtypes.name(value.dtype)}", page)
 
 
@@ -520,12 +537,15 @@ def _activate(dst: NkiTensor, op: Any, data: NkiTensor, bias: Any, scale: Any, p
     _same_layout(dst, data, "activation-shape", page)
     p = data.partitions
     if isinstance(scale, NkiTensor):
-        require(scale.dtype == dtypes.float32, "activation-scale-dtype",
+        require(dtypes.is_fp32(scale.dtype), "activation-scale-dtype",
                 f"The scale parameter must have a float32 data type, got {dtypes.name(scale.dtype)}", page)
     x = _fp32(data).reshape(p, -1) * as_operand(scale, p, page)
     if bias is not None:
         require(isinstance(bias, NkiTensor) or target().name != "trn1", "activation-bias",
                 "In NeuronCore-v2, the bias must be a [N, 1] vector (scalars from NeuronCore-v3)", page)
+        require(not (isinstance(bias, NkiTensor) and dtypes.is_tf32(bias.dtype)), "activation-bias-dtype",
+                "the bias parameter can be any supported dtype except tfloat32, got a tfloat32 bias tile",
+                "activation")
         x = x + as_operand(bias, p, page)
     out = op.unary(x)
     _write(dst, out)
@@ -626,7 +646,7 @@ def memset(dst: NkiTensor, value: Any, engine: Any = engine.unknown, name: str |
                 f"integer tiles take an integer value in 0.3.0 (2, not 2.0); got {value!r}", page)
     eng = engine_name(engine, ("vector", "gpsimd"), "vector", page)
     _no_gpsimd_psum(eng, (dst,), page)
-    dst.values[...] = np.asarray(value).astype(dst.dtype)
+    dst.values[...] = dtypes.cast(value, dst.dtype)
     if dst.written is not None:
         dst.written[...] = True
     record.count_vector(dst.free_size, 1, eng)
@@ -650,9 +670,10 @@ def dma_copy(dst: NkiTensor, src: NkiTensor, oob_mode: Any = oob_mode.error, dge
     require(dst.values.size == src.values.size, "dma-element-count",
             f"The total number of data elements in src must match that of dst: {src.values.size} vs "
             f"{dst.values.size}", page)
-    require(mode is not _enums.dge_mode.hwdge or dst.dtype == src.dtype, "dma-hwdge-dtype",
-            "dge_mode=hwdge copies bytes: src and dst dtypes must be equal", page)
-    if dst.dtype == src.dtype:
+    require(mode is not _enums.dge_mode.hwdge or dtypes.same(dst.dtype, src.dtype), "dma-hwdge-dtype",
+            "dge_mode=hwdge copies bytes: src and dst dtypes must be equal, got "
+            f"{dtypes.name(src.dtype)} -> {dtypes.name(dst.dtype)}", page)
+    if dtypes.same(dst.dtype, src.dtype):
         dst.values[...] = src.values.reshape(dst.shape)
     else:
         dst.values[...] = dtypes.round_to(_fp32(src), dst.dtype).reshape(dst.shape)

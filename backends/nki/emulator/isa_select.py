@@ -45,10 +45,11 @@ def tensor_copy_predicated(dst: NkiTensor, src: Any, predicate: NkiTensor, rever
         _tile(src, "src", page)
         _same_layout(dst, src, "predicated-shape", page)
         _one_psum_input(src, predicate, page)
-        require(src.dtype == dst.dtype, "predicated-dtype", "src and dst must share the same data type", page)
+        require(dtypes.same(src.dtype, dst.dtype), "predicated-dtype", "src and dst must share the same data "
+                f"type, got {dtypes.name(src.dtype)} and {dtypes.name(dst.dtype)}", page)
         values = src.values.reshape(dst.shape)
     else:
-        values = np.asarray(src).astype(dst.dtype)
+        values = dtypes.cast(src, dst.dtype)
     dst.values[...] = np.where(mask, values, dst.values)
     record.count_vector(dst.free_size, 2)
 
@@ -69,8 +70,9 @@ def select_reduce(dst: NkiTensor, predicate: NkiTensor, on_true: NkiTensor, on_f
             "reduce_op only supports max", page)
     require(predicate.dtype in (dtypes.int8, dtypes.uint8, dtypes.int16, dtypes.uint16), "predicate-dtype",
             f"predicate dtype can be int8, uint8, int16 or uint16, got {dtypes.name(predicate.dtype)}", page)
-    require(on_true.dtype not in (dtypes.int32, dtypes.uint32), "select-dtype",
-            "on_true can be any supported dtype except tfloat32, int32, uint32", page)
+    require(on_true.dtype not in (dtypes.int32, dtypes.uint32) and not dtypes.is_tf32(on_true.dtype),
+            "select-dtype", "on_true can be any supported dtype except tfloat32, int32, uint32, got "
+            f"{dtypes.name(on_true.dtype)}", page)
     _same_layout(dst, on_true, "select-shape", page)
     _same_layout(dst, predicate, "select-shape", page)
     _one_psum_input(on_true, predicate, page)
@@ -124,7 +126,7 @@ def range_select(dst: NkiTensor, on_true_tile: NkiTensor, comp_op0: Any, comp_op
     p = dst.partitions
     bounds = []
     for b, what in ((bound0, "bound0"), (bound1, "bound1")):
-        require(b.partitions == p and b.free_size == 1 and b.dtype == dtypes.float32, "range-select-bounds",
+        require(b.partitions == p and b.free_size == 1 and dtypes.is_fp32(b.dtype), "range-select-bounds",
                 f"{what} must be an fp32 tile with one element per partition, got {b.shape} {dtypes.name(b.dtype)}",
                 page)
         bounds.append(_fp32(b).reshape(p, 1))
@@ -154,8 +156,8 @@ def affine_select(dst: NkiTensor, pattern: Any, channel_multiplier: int, on_true
     value = affine_values(p, dst.free_size, pattern, offset, channel_multiplier, page).reshape(p, -1)
     keep = np.asarray(op.fn(value.astype(np.float32), np.float32(0))) != 0
     data = on_true_tile.values.reshape(p, -1)
-    if on_true_tile.dtype == dst.dtype:
-        dst.values[...] = np.where(keep, data, np.asarray(on_false_value).astype(dst.dtype)).reshape(dst.shape)
+    if dtypes.same(on_true_tile.dtype, dst.dtype):
+        dst.values[...] = np.where(keep, data, dtypes.cast(on_false_value, dst.dtype)).reshape(dst.shape)
     else:
         _write(dst, np.where(keep, np.asarray(data, np.float32), np.float32(on_false_value)))
     record.count_vector(dst.free_size, 1, "gpsimd")
@@ -245,8 +247,8 @@ def nc_n_gather(dst: NkiTensor, data: NkiTensor, indices: NkiTensor, name: str |
         _tile(t, what, page)
         require(t.buffer is sbuf, "gather-sbuf", "All input and output tiles (data, indices, and dst) must be in "
                 "SBUF", page)
-    require(dst.dtype == data.dtype, "gather-dtype", "The output dst tile must have the same data type as data",
-            page)
+    require(dtypes.same(dst.dtype, data.dtype), "gather-dtype",
+            "The output dst tile must have the same data type as data", page)
     require(indices.dtype == dtypes.uint32, "gather-dtype", "The indices tile must be uint32", page)
     require(dst.partitions == data.partitions == indices.partitions and dst.free_size == indices.free_size,
             "gather-shape", f"dst {dst.shape}, data {data.shape} and indices {indices.shape} must share partitions, "
@@ -273,7 +275,7 @@ def nc_stream_shuffle(dst: NkiTensor, src: NkiTensor, shuffle_mask: Any, name: s
     page = "nc_stream_shuffle"
     _tile(dst, "dst", page)
     _tile(src, "src", page)
-    require(dst.dtype == src.dtype, "shuffle-dtype", "dst must have same data type as src", page)
+    require(dtypes.same(dst.dtype, src.dtype), "shuffle-dtype", "dst must have same data type as src", page)
     require(dst.free_size == src.free_size, "shuffle-shape",
             "dst must have the same number of elements per partition as src", page)
     mask = [int(m) for m in shuffle_mask]

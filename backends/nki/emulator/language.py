@@ -136,7 +136,7 @@ def store(dst: NkiTensor, value: NkiTensor, **kwargs: Any) -> None:
             "nl.store takes SBUF tiles only: copy PSUM to SBUF with nisa.tensor_copy first", "language")
     require(value.values.size == dst.values.size, "store-shape",
             f"value {value.shape} and dst {dst.shape} differ in size", "language")
-    dst.values[...] = (value.values if value.dtype == dst.dtype else _dt.round_to(value.values, dst.dtype)
+    dst.values[...] = (value.values if _dt.same(value.dtype, dst.dtype) else _dt.round_to(value.values, dst.dtype)
                      ).reshape(dst.shape)
     _record.count_dma(value.nbytes, to_chip=False)
 
@@ -176,7 +176,7 @@ def transpose(x: NkiTensor, dtype: Any = None) -> NkiTensor:
     the result (a transpose in x's dtype, then a copy through fp32 in PSUM)."""
     out = allocate((x.free_size, x.partitions), x.dtype, psum)
     _isa.nc_transpose(out, x, _isa.engine.tensor)
-    if dtype is None or _dt.resolve(dtype) == x.dtype:
+    if dtype is None or _dt.same(_dt.resolve(dtype), x.dtype):
         return out
     cast = allocate(out.shape, dtype, psum)
     _isa.tensor_copy(cast, out)
@@ -191,12 +191,12 @@ def broadcast_to(x: NkiTensor, shape: Any, dtype: Any = None) -> NkiTensor:
             f"the source of nl.broadcast_to must be a tile in SBUF or PSUM, got {x!r}", "language")
     require(len(shape) == x.ndim and builtins.all(a in (b, 1) for a, b in zip(x.shape, shape)), "broadcast-shape",
             f"cannot broadcast {x.shape} to {shape}: same rank, each dim equal or 1", "language")
-    if shape == x.shape and (dtype is None or _dt.resolve(dtype) == x.dtype):
+    if shape == x.shape and (dtype is None or _dt.same(_dt.resolve(dtype), x.dtype)):
         return x
     out = allocate(shape, dtype or x.dtype, sbuf)
     out.values[...] = _dt.round_to(np.broadcast_to(np.asarray(x.values, np.float32), shape), out.dtype)
     if x.partitions != shape[0]:  # across partitions: a Tensor-engine matmul with ones
-        _record.count_matmul(x.partitions, shape[0], out.free_size, _dt.name(x.dtype), x.dtype == float32,
+        _record.count_matmul(x.partitions, shape[0], out.free_size, _dt.name(x.dtype), _dt.is_fp32(x.dtype),
                              movement=True)
     else:
         _record.count_vector(out.free_size, 1)
@@ -212,10 +212,11 @@ def expand_dims(x: NkiTensor, axis: int) -> NkiTensor:
 
 # -- elementwise ---------------------------------------------------------------
 def _result_dtype(tiles: list[NkiTensor]) -> np.dtype:
-    """The highest-precision input dtype (NKI type promotion, simplified: widest float, else widest int)."""
+    """The highest-precision input dtype (NKI type promotion, simplified: widest float, fp32 over tf32, else widest
+    int)."""
     floats = [t.dtype for t in tiles if _dt.is_float(t.dtype)]
     pool = floats or [t.dtype for t in tiles]
-    return builtins.max(pool, key=lambda d: d.itemsize)
+    return builtins.max(pool, key=lambda d: (d.itemsize, not _dt.is_tf32(d)))
 
 
 def _elementwise(op: Op, *args: Any, dtype: Any = None, **kwargs: Any) -> NkiTensor:

@@ -292,6 +292,8 @@ def allocate(shape: tuple[int, ...], dtype: Any, buffer: Buffer, fill: Any = Non
     if fill is None:
         fill = np.nan if dtypes.is_float(dt) else 4
     data = np.full(shape, fill, dtype=dt)
+    if dtypes.is_tf32(dt):
+        data[...] = dtypes.to_tf32(data)  # nl.full(..., 0.1, nl.tfloat32) holds 0.1 rounded to tf32
     storage = Storage(data, buffer)
     return NkiTensor(storage, data, storage.written)
 
