@@ -25,7 +25,7 @@ import numpy as np
 from trnfft.plugin import FFTProblem, InvalidArgumentError, positive_int
 
 from . import emulated, emulator
-from .emulator.costmodel import CHIPS, ModelledCost, model
+from .emulator.costmodel import CHIPS, ModelledCost, chip_named, model
 from .emulator.record import KernelRecord
 from .emulator.target import target
 
@@ -106,10 +106,9 @@ def fft_cost(n: int | tuple[int, ...], batch: int = 1, inverse: bool = False, no
         raise InvalidArgumentError("the shape needs at least one length")
     lengths = tuple(positive_size("n", m, MAX_POINTS) for m in lengths)
     batch = positive_size("batch", batch)
-    if plan_for is not None and plan_for not in CHIPS:
-        raise InvalidArgumentError(f"plan_for must be one of {', '.join(CHIPS)}, got {plan_for!r}")
+    planned = None if plan_for is None else chip_named(plan_for)
     problem = _problem(kind, lengths, batch, inverse, norm)
-    plan = FFTPlan(problem, simulate, chip=CHIPS[plan_for] if plan_for else None)
+    plan = FFTPlan(problem, simulate, chip=planned)
     x, ref = _input_and_reference(problem, seed)
     start = time.perf_counter()
     with emulator.collect() as rec:

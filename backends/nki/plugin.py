@@ -128,7 +128,7 @@ class FFTPlan:
         the DFT MACs only (data-movement matmuls left out; see ``cost.fft_cost``). Of this plan, or of the
         plan made for the chip ``plan_for`` names (trn1, trn2); "planned_for" says which. Always
         the bundled emulator's run, also when the real nki executes the kernels (``emulated.py``)."""
-        planned = costmodel.CHIPS[plan_for] if plan_for else self.chip
+        planned = self.chip if plan_for is None else costmodel.chip_named(plan_for)
         x = np.zeros(self.problem.shape, self.problem.input_dtype)
         with collect() as rec:
             y = FFTPlan(self.problem, emulated.simulate, chip=planned).execute(x)
@@ -192,7 +192,11 @@ class NKIBackend:
 
     def details(self) -> dict[str, Any]:
         e = engine.current()
-        return {"engine": f"{e.name} {e.version} ({e.reason})", "plans for": algorithms.planning_note()}
+        try:
+            plans_for = algorithms.planning_note()
+        except BackendUnavailableError as exc:  # a bad TRNFFT_NKI_TARGET: say so, keep the other details
+            plans_for = f"invalid: {exc}"
+        return {"engine": f"{e.name} {e.version} ({e.reason})", "plans for": plans_for}
 
     def plan(self, problem: FFTProblem) -> FFTPlan:
         if max(problem.lengths) > algorithms.MAX_POINTS:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from trnfft.plugin import FFTProblem
+from trnfft.plugin import FFTProblem, InvalidArgumentError
 from trnfft_backends.nki import algorithms, emulated
 from trnfft_backends.nki.cost import fft_cost
 from trnfft_backends.nki.emulator.costmodel import CHIPS
@@ -135,3 +135,27 @@ def test_the_per_chip_benchmark_counts_rows_by_their_modelled_trn2_times():
     assert lines[0] == ("3 rows; 2 planned differently for trn2 than for trn1: 1 faster on trn2 (MODELLED), "
                         "1 slower, 0 the same.")
     assert "median 1.400, best 2.000, worst 0.800" in lines[1] and lines[2] == "slower: 6/1 1.00 -> 1.25 us"
+
+
+@pytest.mark.parametrize("plan_for", ["trn3", "", "TRN1", 1])
+def test_plan_for_names_a_chip_of_the_cost_model_or_a_clear_error(plan_for):
+    """``modelled_cost`` and ``fft_cost`` check ``plan_for`` the same way (``costmodel.chip_named``): trn3, which
+    the cost model has no figures for, is an InvalidArgumentError naming the choices, not a KeyError."""
+    plan = FFTPlan(FFTProblem("c2c", (1, 16), (1,), (16,), True, "backward", "single"), emulated.simulate)
+    for call in (lambda: plan.modelled_cost(plan_for=plan_for), lambda: fft_cost(16, plan_for=plan_for)):
+        with pytest.raises(InvalidArgumentError, match=r"plan_for must be one of trn1, trn2 .*got " + repr(plan_for)):
+            call()
+
+
+def test_trnfft_info_keeps_the_nki_details_under_an_invalid_target(capsys, monkeypatch):
+    """A bad TRNFFT_NKI_TARGET makes the backends unavailable (with the reason); ``trnfft info`` still shows
+    their engine, and the planning detail says the value is invalid, naming it."""
+    import json
+
+    from trnfft.cli import main
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", "bogus")
+    main(["info", "--json"])
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["backends"]}
+    details = rows["nki-simulator"]["details"]
+    assert "details_error" not in details and details["engine"]
+    assert details["plans for"].startswith("invalid: TRNFFT_NKI_TARGET='bogus': expected one of trn1, trn2")

@@ -33,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trnfft.plugin import InvalidArgumentError
+
 if TYPE_CHECKING:
     from .record import KernelRecord
 
@@ -61,6 +63,15 @@ CHIPS = {
     "trn2": Chip("trn2", 2.4e9, 0.96e9, 1.2e9, 1.2e9, 368e9, 3e12,
                  peak_bf16_flops=79e12, peak_fp32_flops=20e12),
 }
+
+
+def chip_named(name: str) -> Chip:
+    """The cost model's chip called ``name`` (trn1, trn2); an InvalidArgumentError naming the choices."""
+    chip = CHIPS.get(name) if isinstance(name, str) else None
+    if chip is None:
+        raise InvalidArgumentError(f"plan_for must be one of {', '.join(CHIPS)} (the cost model's chips), "
+                                   f"got {name!r}")
+    return chip
 
 
 # Per-instruction cycles (D/nki/deep-dives/nki_perf_guide.html), counted by the
