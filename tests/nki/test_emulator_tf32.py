@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.tf32_matmul_error import matmul_kernel, operands
 from trnfft_backends.nki import emulator
 from trnfft_backends.nki.emulator import NkiRuleError, dtypes
 from trnfft_backends.nki.emulator.costmodel import matmul_cycles
@@ -13,27 +14,11 @@ from trnfft_backends.nki.emulator.costmodel import matmul_cycles
 nki, nl, nisa = emulator, emulator.language, emulator.isa
 
 RNG = np.random.default_rng(19)
-A = RNG.uniform(-1, 1, (128, 64)).astype(np.float32)
-B = RNG.uniform(-1, 1, (128, 512)).astype(np.float32)
+A, B = operands()   # 128 x 64 and 128 x 512, uniform [-1, 1] (seed 19)
 
 
 def relative_error(y: np.ndarray, reference: np.ndarray) -> float:
     return float(np.linalg.norm(y - reference) / np.linalg.norm(reference))
-
-
-def matmul_kernel(stationary_dtype, moving_dtype, dst_dtype=nl.float32, stationary_onezero=False):
-    """out [64, 512] = a [128, 64]^T b [128, 512], the operands loaded (cast by DMA) as the given dtypes."""
-    @nki.jit
-    def kernel(a, b):
-        out = nl.ndarray((64, 512), nl.float32, buffer=nl.shared_hbm)
-        acc = nl.ndarray((64, 512), dst_dtype, buffer=nl.psum)
-        nisa.nc_matmul(dst=acc, stationary=nl.load(a, dtype=stationary_dtype), moving=nl.load(b, dtype=moving_dtype),
-                       is_stationary_onezero=stationary_onezero)
-        res = nl.ndarray((64, 512), nl.float32)
-        nisa.tensor_copy(dst=res, src=acc)
-        nl.store(out, res)
-        return out
-    return kernel
 
 
 def run(body, x: np.ndarray) -> np.ndarray:
@@ -187,6 +172,49 @@ def test_a_tensor_engine_transpose_of_tf32_runs_at_the_tf32_rate_and_keeps_its_d
     assert rec.cycles["tensor"] == matmul_cycles(64, False) and ("tfloat32" in str(rec.matmuls))
 
 
+def unrounded_tf32_transposes(x: np.ndarray, target: str, monkeypatch) -> dict[str, np.ndarray]:
+    """A [64, 96] tile of fp32 bits viewed as tf32 (so not rounded) transposed by the Tensor engine, by
+    ``nc_transpose`` and (not on trn1) by ``nc_matmul(is_transpose=True)`` into a tf32 dst with an identity."""
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
+
+    def transposed(t):
+        out = nl.ndarray((96, 64), nl.tfloat32, buffer=nl.psum)
+        nisa.nc_transpose(dst=out, data=t.view(nl.tfloat32), engine=nisa.tensor_engine)
+        return out
+
+    def matmul_transposed(t):
+        eye = nl.load(nl.shared_constant(np.eye(64, dtype=np.float32)))
+        out = nl.ndarray((96, 64), nl.tfloat32, buffer=nl.psum)
+        nisa.nc_matmul(dst=out, stationary=t.view(nl.tfloat32), moving=eye.view(nl.tfloat32), is_transpose=True)
+        return out
+    bodies = (transposed, matmul_transposed) if target != "trn1" else (transposed,)   # tf32 dst: NeuronCore-v3 on
+    return {body.__name__: run(body, x) for body in bodies}
+
+
+def test_a_tensor_engine_transpose_is_bit_accurate_from_neuroncore_v3_and_an_identity_matmul_on_v2(monkeypatch):
+    """"Starting NeuronCore-v3, all Tensor Engine transpose is bit-accurate" (nc_transpose page; nc_matmul:
+    ``is_transpose=True`` "enables bit-accurate data transpose"): a tf32 view of fp32 bits comes out as it went in.
+    On NeuronCore-v2 the transpose is a matmul with an identity, which reads a tf32 tile at tf32."""
+    x = RNG.uniform(-1, 1, (64, 96)).astype(np.float32)
+    v3 = unrounded_tf32_transposes(x, "trn2", monkeypatch)
+    assert set(v3) == {"transposed", "matmul_transposed"}
+    for how, y in v3.items():
+        assert np.array_equal(y, x.T), how
+    y = unrounded_tf32_transposes(x, "trn1", monkeypatch)["transposed"]
+    assert np.array_equal(y, dtypes.to_tf32(x).T) and not np.array_equal(y, x.T)
+
+
+def test_a_tf32_shared_constant_holds_tf32_values():
+    """Every cast into a tf32 tensor rounds, ``nl.shared_constant`` of a tf32-tagged array included."""
+    x = RNG.uniform(-2, 2, (32, 64)).astype(np.float32)
+    tagged = x.view(nl.tfloat32)
+    assert dtypes.is_tf32(tagged.dtype)
+    held = nl.shared_constant(tagged)
+    assert dtypes.is_tf32(held.dtype) and np.array_equal(held.values, dtypes.to_tf32(x))
+    assert not np.array_equal(held.values, x) and np.array_equal(tagged, x)   # rounded; the input untouched
+    assert np.array_equal(nl.shared_constant(x).values, x)                    # fp32 as it is
+
+
 # -- the rules ---------------------------------------------------------------------------------------------------
 def rule_of(body, x: np.ndarray) -> NkiRuleError:
     with pytest.raises(NkiRuleError) as exc:
@@ -275,3 +303,11 @@ def test_the_cost_report_names_tf32_matmuls(capsys):
     print_report(report(rec, {chip: emulator.model(rec, chip) for chip in ("trn1", "trn2")}), "tf32 matmuls")
     out = capsys.readouterr().out
     assert "matmul K=128 M=64 N=512 tfloat32 " in out and "matmul K=128 M=64 N=512 tfloat32*float32" in out
+
+
+def test_the_script_behind_the_docs_tf32_figures_prints_both_errors(capsys):
+    """docs/nki-emulator.md quotes ``benchmarks/tf32_matmul_error.py``: tf32 ~1e-4, fp32 ~1e-7."""
+    from benchmarks.tf32_matmul_error import main
+    main()
+    errors = dict(line.split(": norm-wise error against float64 ") for line in capsys.readouterr().out.splitlines())
+    assert 3e-5 < float(errors["tfloat32"]) < 1e-3 and float(errors["float32"]) < 1e-6

@@ -235,7 +235,9 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
     # inputs); tf32 x tf32 at the bf16/tf32 rate (92 vs 23 TF/s on trn1, nki-reference.md section 2)
     fp32_rate = any(dtypes.is_fp32(t.dtype) for t in (stationary, moving))
     mode = precision.mode()
-    s = _tensor_engine_values(stationary).reshape(k, m)
+    # from NeuronCore-v3 a transpose-mode matmul is "bit-accurate" (nc_matmul page): a tf32 tile's bits pass as they are
+    bit_accurate = is_transpose and target().name != "trn1"
+    s = (_fp32(stationary) if bit_accurate else _tensor_engine_values(stationary)).reshape(k, m)
     v = _tensor_engine_values(moving).reshape(k, n)
     hinted = _onezero_hint(stationary, s, is_stationary_onezero, "stationary", page)
     hinted = _onezero_hint(moving, v, is_moving_onezero, "moving", page) or hinted
@@ -243,7 +245,7 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
         s = s.astype(dtypes.bfloat16).astype(np.float32)
         v = v.astype(dtypes.bfloat16).astype(np.float32)
     product = (s.T @ v).reshape(dst.shape)
-    if not dtypes.is_fp32(dst.dtype):
+    if not (dtypes.is_fp32(dst.dtype) or (bit_accurate and dtypes.is_tf32(dst.dtype))):
         product = dtypes.round_to(product, dst.dtype)
     written = dst.written
     assert written is not None  # dst is in PSUM (required above), which tracks written elements
@@ -285,7 +287,10 @@ def nc_transpose(dst: NkiTensor, data: NkiTensor, engine: Any = engine.unknown, 
             f"dst dtype {dtypes.name(dst.dtype)} must equal data dtype {dtypes.name(data.dtype)}", page)
     require(dst.partitions == f and dst.free_size == p, "transpose-dst-shape",
             f"dst must be [{f}, {p}], got {dst.shape}", page)
-    read = _tensor_engine_values(data) if eng == "tensor" and dtypes.is_tf32(data.dtype) else data.values
+    # "Starting NeuronCore-v3, all Tensor Engine transpose is bit-accurate" (nc_transpose page); on NeuronCore-v2 it
+    # is an identity matmul, which reads a tf32 tile at tf32
+    v2_matmul = eng == "tensor" and dtypes.is_tf32(data.dtype) and target().name == "trn1"
+    read = _tensor_engine_values(data) if v2_matmul else data.values
     dst.values[...] = read.reshape(p, f).T.reshape(dst.shape)
     if dst.written is not None:
         dst.written[...] = True

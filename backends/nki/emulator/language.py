@@ -365,10 +365,12 @@ def rms_norm(x: NkiTensor, w: NkiTensor, axis: Any, n: int, epsilon: float = 1e-
 
 
 def shared_constant(constant: Any) -> NkiTensor:
-    """A shared-HBM tensor holding ``constant`` (a NumPy array or the path of a .npy file)."""
+    """A shared-HBM tensor holding ``constant`` (a NumPy array or the path of a .npy file); a tf32-tagged array
+    rounded to tf32, as every cast into a tf32 tensor is."""
     data = np.load(constant) if isinstance(constant, (str, bytes)) or hasattr(constant, "__fspath__") else constant
-    t = allocate(np.shape(data), np.asarray(data).dtype, shared_hbm)
-    t.values[...] = data
+    dtype = np.asarray(data).dtype
+    t = allocate(np.shape(data), dtype, shared_hbm)
+    t.values[...] = _dt.round_to(data, dtype) if _dt.is_tf32(dtype) else data
     return t
 
 
