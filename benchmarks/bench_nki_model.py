@@ -9,13 +9,38 @@ padded lengths, both in SBUF); a third field "2d"/"3d" transforms the last 2 or 
 1024x1024, fft2 256x256, a batch of 8 rfft2 256x256, fftn 64^3). Each chip's modelled time is that
 of the plan made for it (``modelled_cost(plan_for=chip)``): the trn1 figures, issue 9's targets,
 of the layouts trn1's figures choose, whatever TRNFFT_NKI_TARGET says; launches and HBM bytes of
-the trn1 plan.
+the trn1 plan. A plan implementing the hookspec's older ``modelled_cost()``, without ``plan_for``, is
+tracked by its own layout on both chips (the units say so).
 """
 from __future__ import annotations
+
+import inspect
+from typing import Any
 
 from .common import trnfft_backends
 
 BACKENDS = [b.split(":", 1)[1] for b in trnfft_backends()]
+
+
+CHIPS = ("trn1", "trn2")
+
+
+def takes_plan_for(plan: Any) -> bool:
+    """Whether ``plan.modelled_cost`` takes ``plan_for`` (the hookspec's first form had no arguments)."""
+    try:
+        parameters = inspect.signature(plan.modelled_cost).parameters.values()
+    except (TypeError, ValueError):   # no signature to read: call it the first way
+        return False
+    return any(p.name == "plan_for" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def costs_per_chip(plan: Any) -> dict[str, dict[str, Any]]:
+    """Each chip's ``modelled_cost`` of the plan made for it, or, for a plan whose ``modelled_cost()`` takes no
+    ``plan_for``, the plan's own (one layout, whichever chip it was made for) under every chip."""
+    if takes_plan_for(plan):
+        return {chip: plan.modelled_cost(plan_for=chip) for chip in CHIPS}
+    own = plan.modelled_cost()
+    return {chip: own for chip in CHIPS}
 
 
 class NKIModel:
@@ -39,7 +64,7 @@ class NKIModel:
             raise NotImplementedError(f"{backend}: {exc}") from None
         if not hasattr(plan, "modelled_cost"):
             raise NotImplementedError(f"{backend} reports no modelled cost")
-        self.costs = {chip: plan.modelled_cost(plan_for=chip) for chip in ("trn1", "trn2")}
+        self.costs = costs_per_chip(plan)
         self.cost = self.costs["trn1"]
 
     def track_launches(self, problem, backend):
@@ -50,12 +75,12 @@ class NKIModel:
     def track_modelled_trn1(self, problem, backend):
         return self.cost["trn1_seconds"] * 1e6
 
-    track_modelled_trn1.unit = "us (modelled, trn1, planned for trn1)"
+    track_modelled_trn1.unit = "us (modelled, trn1, planned for trn1; a plan without plan_for: its own layout)"
 
     def track_modelled_trn2(self, problem, backend):
         return self.costs["trn2"]["trn2_seconds"] * 1e6
 
-    track_modelled_trn2.unit = "us (modelled, trn2, planned for trn2)"
+    track_modelled_trn2.unit = "us (modelled, trn2, planned for trn2; a plan without plan_for: its own layout)"
 
     def track_hbm_over_minimum(self, problem, backend):
         return self.cost["hbm_over_minimum"]

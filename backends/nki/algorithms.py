@@ -44,14 +44,13 @@ import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .emulator.costmodel import CHIPS, Chip
+from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   # *_FACTOR: matmul cycles / max(N, 64)
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows
 from .kernels.six_step import t2_resident
-from .emulator.costmodel import FP32_FACTOR, ONEZERO_FP32_FACTOR   # matmul cycles per max(N, 64)
 
 MAX_POINTS = 1 << 20
 MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions

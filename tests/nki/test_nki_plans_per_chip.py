@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from trnfft.plugin import FFTProblem, InvalidArgumentError
@@ -159,3 +160,54 @@ def test_trnfft_info_keeps_the_nki_details_under_an_invalid_target(capsys, monke
     details = rows["nki-simulator"]["details"]
     assert "details_error" not in details and details["engine"]
     assert details["plans for"].startswith("invalid: TRNFFT_NKI_TARGET='bogus': expected one of trn1, trn2")
+
+
+def test_the_model_benchmark_takes_a_plan_with_the_older_modelled_cost_too():
+    """``benchmarks/bench_nki_model.py`` asks each chip's plan (``plan_for``); a third-party plan with the
+    hookspec's older ``modelled_cost()`` (no arguments) is tracked by its own figures on both chips, not a
+    TypeError in asv's setup."""
+    from benchmarks.bench_nki_model import costs_per_chip
+
+    class OlderPlan:
+        def modelled_cost(self):
+            return {"launches": 1, "trn1_seconds": 2e-6, "trn2_seconds": 1e-6}
+    costs = costs_per_chip(OlderPlan())
+    assert costs["trn1"] is costs["trn2"] and costs["trn1"]["trn1_seconds"] == 2e-6
+    plan = FFTPlan(FFTProblem("c2c", (1, 4179), (1,), (4179,), True, "backward", "single"), emulated.simulate,
+                   chip=TRN2)
+    costs = costs_per_chip(plan)
+    assert costs["trn1"]["planned_for"] == "trn1" and costs["trn2"]["planned_for"] == "trn2"
+
+
+def test_a_plan_cached_for_trn2_keeps_serving_after_the_target_changes_to_trn1(monkeypatch):
+    """What a user gets who changes TRNFFT_NKI_TARGET mid-process: the plan the core cached (``trnfft.plan_cache``)
+    keeps serving, made for the chip of when it was made (here trn2's layout of 4179, which differs from
+    trn1's), now run under trn1's rules: it breaks none of them and is as accurate. ``plan_cache.clear()`` makes
+    the next call plan for trn1 (the core has no per-backend settings in its cache key)."""
+    import trnfft
+    from trnfft.core.dispatch import get_plan
+    from trnfft.core.problem import make_problem
+
+    problem = make_problem("c2c", (1, 4179), precision="single")
+    x = (np.random.default_rng(4179).uniform(-1, 1, (1, 4179))
+         + 1j * np.random.default_rng(9714).uniform(-1, 1, (1, 4179))).astype(np.complex64)
+    ref = np.fft.fft(x.astype(np.complex128))
+
+    def error() -> float:
+        y = trnfft.fft(x, backend="nki-simulator")
+        return float(np.linalg.norm(y - ref) / np.linalg.norm(ref))
+    trnfft.plan_cache.clear()
+    try:
+        monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn2")
+        assert error() <= 1e-6
+        cached = get_plan(problem, "nki-simulator")
+        assert cached.chip is TRN2
+        monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
+        assert error() <= 1e-6                               # trn1's rules checked as it runs: none broken
+        assert get_plan(problem, "nki-simulator") is cached  # the stale trn2 plan, still served
+        trnfft.plan_cache.clear()
+        replanned = get_plan(problem, "nki-simulator")
+        assert replanned.chip is TRN1 and replanned.describe() != cached.describe()
+        assert error() <= 1e-6
+    finally:
+        trnfft.plan_cache.clear()

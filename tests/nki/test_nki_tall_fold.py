@@ -107,15 +107,19 @@ def test_tall_plan_reads_the_input_one_table_and_writes_the_output(n, batch):
     assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= BOUND
 
 
+@pytest.mark.parametrize("chip", ["trn1", "trn2"])
+@pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("n", [4097, 4122, 4172, 6915])
-def test_planner_finds_the_fastest_formed_count(n):
+def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     """``_formed_columns`` searches a grid and fine windows, not every count: for the chosen factors and
     options no other count the table allows (F1'''s columns read, e <= L < f2) is faster by the estimate
-    (4122 = 18 x 229 once missed 92 columns, 0.724 us MODELLED, for 88, 0.737)."""
-    chip = CHIPS["trn1"]
-    seconds, (n1, n2, quarter, taller, halves, formed) = algorithms.tall_factors(chip, n, 1)
-    table = TallTable(n1, n2, algorithms.tall_group(n1, 1) * n1, quarter, taller=taller)
+    (4122 = 18 x 229 once missed 92 columns, 0.724 us MODELLED trn1, for 88, 0.737), on either chip's figures."""
+    figures = CHIPS[chip]
+    found = algorithms.tall_factors(figures, n, batch)
+    assert found is not None
+    seconds, (n1, n2, quarter, taller, halves, formed) = found
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller)
     counts = [0, *range(max(1, table.f1_columns(0)), table.f2_columns)]
-    best = min(algorithms._tall_seconds(chip, n1, n2, 1, quarter, taller, halves, c) for c in counts)
-    assert seconds == algorithms._tall_seconds(chip, n1, n2, 1, quarter, taller, halves, formed)
+    best = min(algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, c) for c in counts)
+    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, formed)
     assert seconds <= best * (1 + 1e-9)
