@@ -58,8 +58,8 @@ MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 
 def target_chip() -> Chip:
     """The chip plans are made for: the cost model's figures for TRNFFT_NKI_TARGET, trn1's for trn1 and trn2's
-    for trn2 and trn3 (the cost model has no trn3 figures). Read when a plan is made: a plan already cached
-    (``trnfft.plan_cache``) keeps the chip it was made for."""
+    for trn2 and trn3 (the cost model has no trn3 figures). Read when a plan is made; the plugin declares
+    TRNFFT_NKI_TARGET a plan setting, so the core's plan cache re-plans when it changes."""
     return CHIPS[target().name]
 
 

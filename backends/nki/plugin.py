@@ -215,16 +215,20 @@ class NKIBackend:
 # true (which also puts the simulator first in "auto"), else on a NeuronCore.
 SIMULATOR = EnvSwitch("TRNFFT_USE_SIMULATOR")
 AUTO_FIRST = 300  # above fftw-reference (200) and numpy-reference (100)
+# what a plan depends on from the environment: the chip it is made for (``algorithms.target_chip``); the
+# core re-plans when it changes. (TRNFFT_NKI_MATMUL is read as kernels run, TRNFFT_NKI_ENGINE at import.)
+PLAN_SETTINGS = (target.TARGET_ENV,)
 
 
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
     register(NKIBackend("nki-simulator", "NKI kernels on the CPU (real nki.simulate or the bundled emulator)",
                         executors.simulate, executors.keep_on_host),
-             aliases=("nki",), auto_priority=AUTO_FIRST, when=SIMULATOR)
+             aliases=("nki",), auto_priority=AUTO_FIRST, when=SIMULATOR, plan_settings=PLAN_SETTINGS)
     register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device,
                         executors.upload),
-             aliases=("nki",), auto_priority=AUTO_FIRST, when=EnvSwitch(SIMULATOR.variable, on=False))
+             aliases=("nki",), auto_priority=AUTO_FIRST, when=EnvSwitch(SIMULATOR.variable, on=False),
+             plan_settings=PLAN_SETTINGS)
 
 
 @hookimpl

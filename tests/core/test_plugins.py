@@ -106,6 +106,58 @@ def test_plugin_registering_a_non_backend_is_rejected(install_plugin):
     assert "does not implement" in info("not-a-backend")["reason"]
 
 
+# Two DFT-matrix backends whose plans note the value TRNFFT_TEST_CHIP had when they were made: one declares
+# it a plan setting, the other does not.
+SETTINGS_PLUGIN = matmul_plugin("setting-dft") + """
+import os
+_plan = MatmulBackend.plan
+def _noted(self, problem):
+    plan = _plan(self, problem)
+    plan.made_under = os.environ.get("TRNFFT_TEST_CHIP")
+    return plan
+MatmulBackend.plan = _noted
+
+class PlainBackend(MatmulBackend):
+    name = "plain-dft"
+
+@hookimpl
+def trnfft_register_backends(register):
+    register(MatmulBackend(), plan_settings=("TRNFFT_TEST_CHIP",))
+    register(PlainBackend())
+"""
+
+
+def test_a_changed_plan_setting_means_a_new_plan(install_plugin, monkeypatch):
+    """A backend's declared plan settings are part of the plan cache's key: after one changes the next call
+    plans afresh, the same value again finds the earlier plan, and backends that declare none keep theirs."""
+    from trnfft.core.dispatch import get_plan
+    from trnfft.core.problem import make_problem
+
+    install_plugin("setting-dft", SETTINGS_PLUGIN)
+    problem, x = make_problem("c2c", (64,)), random_array(64, np.complex128)
+
+    def run(backend):
+        for _ in range(3):  # the later calls take the fast path, which must notice the change too
+            assert_close(numpy_fft.fft(x, backend=backend), np.fft.fft(x), np.complex128, 64)
+        return get_plan(problem, backend)
+    monkeypatch.setenv("TRNFFT_TEST_CHIP", "a")
+    made_under_a, plain = run("setting-dft"), run("plain-dft")
+    assert made_under_a.made_under == "a"
+    monkeypatch.setenv("TRNFFT_TEST_CHIP", "b")
+    made_under_b = run("setting-dft")
+    assert made_under_b.made_under == "b" and made_under_b is not made_under_a
+    assert run("plain-dft") is plain and plain.made_under == "a"
+    monkeypatch.delenv("TRNFFT_TEST_CHIP")
+    assert run("setting-dft").made_under is None
+    monkeypatch.setenv("TRNFFT_TEST_CHIP", "a")
+    assert run("setting-dft") is made_under_a
+
+
+def test_plan_settings_must_name_environment_variables(install_plugin):
+    install_plugin("bad-settings", matmul_plugin("bad-settings", claims=', plan_settings="TRNFFT_TEST_CHIP"'))
+    assert "plan_settings must be a tuple of environment variable names" in info("bad-settings")["reason"]
+
+
 def test_load_env_limits_which_plugins_load(monkeypatch):
     monkeypatch.setenv("TRNFFT_LOAD_BACKENDS", "numpy-reference")
     trnfft.reload_backends()

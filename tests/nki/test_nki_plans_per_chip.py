@@ -179,11 +179,11 @@ def test_the_model_benchmark_takes_a_plan_with_the_older_modelled_cost_too():
     assert costs["trn1"]["planned_for"] == "trn1" and costs["trn2"]["planned_for"] == "trn2"
 
 
-def test_a_plan_cached_for_trn2_keeps_serving_after_the_target_changes_to_trn1(monkeypatch):
-    """What a user gets who changes TRNFFT_NKI_TARGET mid-process: the plan the core cached (``trnfft.plan_cache``)
-    keeps serving, made for the chip of when it was made (here trn2's layout of 4179, which differs from
-    trn1's), now run under trn1's rules: it breaks none of them and is as accurate. ``plan_cache.clear()`` makes
-    the next call plan for trn1 (the core has no per-backend settings in its cache key)."""
+def test_a_changed_target_gets_the_plan_made_for_the_new_chip(monkeypatch):
+    """A user who changes TRNFFT_NKI_TARGET mid-process gets plans made for the new chip: the NKI backends
+    declare it a plan setting, which the core's plan cache keys on. 4179's trn2 layout differs from trn1's;
+    after the switch the next call plans for trn1 (accurate), and switching back serves the trn2 plan
+    still cached."""
     import trnfft
     from trnfft.core.dispatch import get_plan
     from trnfft.core.problem import make_problem
@@ -200,14 +200,14 @@ def test_a_plan_cached_for_trn2_keeps_serving_after_the_target_changes_to_trn1(m
     try:
         monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn2")
         assert error() <= 1e-6
-        cached = get_plan(problem, "nki-simulator")
-        assert cached.chip is TRN2
+        for_trn2 = get_plan(problem, "nki-simulator")
+        assert for_trn2.chip is TRN2
         monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
-        assert error() <= 1e-6                               # trn1's rules checked as it runs: none broken
-        assert get_plan(problem, "nki-simulator") is cached  # the stale trn2 plan, still served
-        trnfft.plan_cache.clear()
-        replanned = get_plan(problem, "nki-simulator")
-        assert replanned.chip is TRN1 and replanned.describe() != cached.describe()
         assert error() <= 1e-6
+        for_trn1 = get_plan(problem, "nki-simulator")
+        assert for_trn1 is not for_trn2 and for_trn1.chip is TRN1
+        assert for_trn1.describe() == FFTPlan(problem, emulated.simulate, chip=TRN1).describe() != for_trn2.describe()
+        monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn2")
+        assert get_plan(problem, "nki-simulator") is for_trn2
     finally:
         trnfft.plan_cache.clear()

@@ -30,6 +30,19 @@ def raw_reader(name: str) -> Callable[[], object]:
     return functools.partial(os.environ.get, name)
 
 
+def raw_values_reader(names: tuple[str, ...]) -> Callable[[], object]:
+    """A function returning the raw values of ``names``: one variable's value as it is, several as a tuple.
+
+    For the per-call memo keys: one read costs ~0.03 us, two ~0.07 us (a tuple built without a loop)."""
+    if len(names) == 1:
+        return raw_reader(names[0])
+    if len(names) == 2 and _FAST:
+        get, first, second = _data.get, _encodekey(names[0]), _encodekey(names[1])  # type: ignore[union-attr,misc]
+        return lambda: (get(first), get(second))
+    readers = tuple(raw_reader(name) for name in names)
+    return lambda: tuple(read() for read in readers)
+
+
 @functools.lru_cache(maxsize=None)
 def _reader(name: str) -> Callable[[], object]:
     return raw_reader(name)

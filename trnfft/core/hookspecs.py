@@ -2,8 +2,8 @@
 
 A plugin module is found through the entry-point group ``trnfft.backends``
 and implements ``trnfft_register_backends(register)``, calling
-``register(backend, aliases=(), auto_priority=None, when=None)`` once per
-backend object it provides. The plugin, not the core, owns the names users
+``register(backend, aliases=(), auto_priority=None, when=None, plan_settings=())``
+once per backend object it provides. The plugin, not the core, owns the names users
 type and the place in "auto":
 
 * ``aliases``:       short names that select this backend;
@@ -13,7 +13,15 @@ type and the place in "auto":
                      priority hold only while it is on. Several backends may
                      claim one alias under opposite switches, so that the
                      alias means the one whose switch is on (a simulator
-                     while its variable is set, the device otherwise). pluggy does the discovery and
+                     while its variable is set, the device otherwise);
+* ``plan_settings``: names of environment variables this backend's plans
+                     depend on (e.g. the chip they are made for). The core
+                     caches plans under their values too: after one changes
+                     (``os.environ`` mid-process included) the next call plans
+                     afresh, and changing it back finds the earlier plan
+                     still cached. Read on every call like the switches (a
+                     dict lookup each); only environment variables, so that
+                     a change is seen without asking the backend. pluggy does the discovery and
 registration; after that the core talks to each backend object directly,
 because a broadcast hook call costs about 1 us and the core resolves a
 backend once per plan, not per call.
@@ -220,7 +228,7 @@ class Backend(Protocol):
 def trnfft_register_backends(register: Callable[..., None]) -> None:
     """Register this plugin's backends by calling ``register(backend, ...)`` for each.
 
-    ``register(backend, aliases=(), auto_priority=None, when=None)``: see the
+    ``register(backend, aliases=(), auto_priority=None, when=None, plan_settings=())``: see the
     module docstring for what the keywords mean.
     """
 

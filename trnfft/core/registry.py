@@ -18,13 +18,13 @@ import threading
 import traceback
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pluggy
 
 from . import hookspecs
 from .errors import UnknownBackendError
-from .env import raw_reader
+from .env import raw_values_reader
 from .hookspecs import Availability, Backend, Capabilities, EnvSwitch
 
 ENTRY_POINT_GROUP = "trnfft.backends"
@@ -46,6 +46,7 @@ class BackendRecord:
     when: EnvSwitch | None = None
     builtin: bool = False
     candidate: bool = False  # timed by "auto"'s planner against the other candidates
+    plan_settings: tuple[str, ...] = ()  # environment variables this backend's plans depend on
 
     def claims_hold(self) -> bool:
         """Whether this backend's aliases and auto priority are in force now."""
@@ -108,11 +109,12 @@ class _Claim:
     auto_priority: float | None = None
     when: EnvSwitch | None = None
     candidate: bool = False
+    plan_settings: tuple[str, ...] = ()
 
     def record(self, name: str) -> BackendRecord:
         return BackendRecord(name, self.plugin, self.backend, aliases=self.aliases,
                              auto_priority=self.auto_priority, when=self.when, builtin=self.builtin,
-                             candidate=self.candidate)
+                             candidate=self.candidate, plan_settings=self.plan_settings)
 
 
 class Registry:
@@ -124,9 +126,11 @@ class Registry:
         self._extra_plugins: list[tuple[Any, str]] = []
         self._manager: pluggy.PluginManager | None = None
         self.generation = 0  # bumped on every reload so caches keyed on it expire
-        # the raw values of the variables the registered switches read (a memo key part); until the
-        # first call after a load builds the reader, a method that builds it and takes its place
+        # the raw values of the variables the registered switches and plan settings read (a memo key
+        # part); until the first call after a load builds the reader, a method that builds it and takes
+        # its place
         self.switch_state: Callable[[], object] = self._read_switches
+        self._variables: tuple[str, ...] = ()  # the variables switch_state() reads, in its order
 
     # -- loading -------------------------------------------------------------
     def _new_manager(self) -> pluggy.PluginManager:
@@ -172,7 +176,7 @@ class Registry:
         """Call one plugin's register hook, so one plugin's failure stays its own ("" if none)."""
         def register(backend: Backend, aliases: tuple[str, ...] = (),
                      auto_priority: float | None = None, when: EnvSwitch | None = None,
-                     candidate: bool = False) -> None:
+                     candidate: bool = False, plan_settings: tuple[str, ...] = ()) -> None:
             if not isinstance(backend, Backend):
                 raise TypeError(f"{backend!r} does not implement trnfft.plugin.Backend")
             if not isinstance(backend.name, str) or not backend.name:
@@ -185,11 +189,15 @@ class Registry:
                 raise TypeError(f"when must be a trnfft.plugin.EnvSwitch or None, got {when!r}")
             if not isinstance(candidate, bool):
                 raise TypeError(f"candidate must be True or False, got {candidate!r}")
+            if isinstance(plan_settings, str) or not all(isinstance(v, str) and v for v in plan_settings):
+                raise TypeError(f"plan_settings must be a tuple of environment variable names, "
+                                f"got {plan_settings!r}")
             if candidate and auto_priority is None:
                 raise TypeError("a candidate must also declare an auto_priority (its place when "
                                 "nothing is measured)")
             claims.setdefault(backend.name, []).append(
-                _Claim(plugin_name, backend, builtin, tuple(aliases), auto_priority, when, candidate))
+                _Claim(plugin_name, backend, builtin, tuple(aliases), auto_priority, when, candidate,
+                       tuple(plan_settings)))
 
         for impl in pm.hook.trnfft_register_backends.get_hookimpls():
             if impl.plugin is not obj:
@@ -283,13 +291,26 @@ class Registry:
     def _read_switches(self) -> object:
         """``switch_state()`` the first time after a load: builds the reader and puts it in its place.
 
-        On the per-call path, so later calls are the bare read: one variable (the usual
-        case) is read directly, without building a tuple."""
-        variables = sorted({r.when.variable for r in self.records().values() if r.when})
-        readers = tuple(raw_reader(v) for v in variables)
-        state = readers[0] if len(readers) == 1 else lambda: tuple(r() for r in readers)
-        self.switch_state = state
+        On the per-call path, so later calls are the bare read (``raw_values_reader``)."""
+        records = self.records().values()
+        variables = tuple(sorted({r.when.variable for r in records if r.when}
+                                 | {v for r in records for v in r.plan_settings}))
+        state = raw_values_reader(variables)
+        self._variables, self.switch_state = variables, state
         return state()
+
+    def plan_settings(self, names: Iterable[str], switches: object) -> tuple[tuple[str, object], ...]:
+        """The (variable, raw value) pairs of the plan settings the backends ``names`` declare, as read
+        in ``switches`` (a ``switch_state()`` value): what plans made for them are cached under too, so
+        that a changed setting means new plans. Taken from that one read, not the environment again, so
+        that a selection memoised under ``switches`` never carries another read's values."""
+        records = self.records()
+        wanted = sorted({v for name in names if name in records for v in records[name].plan_settings})
+        if not wanted:
+            return ()
+        values = switches if len(self._variables) > 1 else (switches,)
+        at = dict(zip(self._variables, values))  # type: ignore[call-overload]
+        return tuple((v, at.get(v)) for v in wanted)
 
     @staticmethod
     def _usable(records: dict[str, BackendRecord]) -> list[BackendRecord]:

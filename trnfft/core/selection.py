@@ -65,6 +65,9 @@ class Selection:
     # the backends asked first, in order, for arrays a host plan cannot take without a copy:
     # the names themselves, except under plain "auto": every available backend in "auto" order
     in_place: tuple[str, ...] = ()
+    # the plan settings (environment variables and their raw values) the backends above declare
+    # (``plan_settings=`` in ``register``): part of ``plan_key``, so that a changed setting means new plans
+    settings: tuple[tuple[str, object], ...] = ()
     # what plans made for this selection are cached under: ``names``, or for auto's planner
     # its candidates behind a marker, so that an explicit selection of the backend the planner
     # chose never shares, or is served, a plan the planner made (an attribute: the hot path reads it);
@@ -78,8 +81,9 @@ class Selection:
         return self.requested == AUTO
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "plan_key", ("<auto>",) + self.candidates if self.candidates else
-                           ("<auto>",) + self.names if self.in_place not in ((), self.names) else self.names)
+        key = (("<auto>",) + self.candidates if self.candidates else
+               ("<auto>",) + self.names if self.in_place not in ((), self.names) else self.names)
+        object.__setattr__(self, "plan_key", key + (self.settings,) if self.settings else key)
 
 
 def _split(spec: BackendSpec) -> tuple[str, ...] | None:
@@ -141,8 +145,9 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
 
 
 def state(explicit: BackendSpec = None) -> tuple:
-    """Everything a selection for ``backend=explicit`` depends on: while it compares equal,
-    ``resolve(explicit)`` gives the same Selection (so a caller holding one may skip the lookup)."""
+    """Everything a selection for ``backend=explicit`` depends on, the backends' plan settings included:
+    while it compares equal, ``resolve(explicit)`` gives the same Selection (so a caller holding one may
+    skip the lookup)."""
     return (explicit, _context.get(), _epoch, _backend_env(), REGISTRY.switch_state(), REGISTRY.generation)
 
 
@@ -159,13 +164,15 @@ def resolve(explicit: BackendSpec = None) -> Selection:
         requested, source = _requested(explicit)
         if requested == AUTO and source == "auto":
             source = _auto_source()
-        sel = resolve_names(requested, source)
+        sel = resolve_names(requested, source, key[4])
         _memo[key] = sel
     return sel
 
 
-def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
-    """Map requested names (backend names, aliases, "auto") to available backends, or raise."""
+def resolve_names(requested: tuple[str, ...], source: str = "", switches: object = None) -> Selection:
+    """Map requested names (backend names, aliases, "auto") to available backends, or raise.
+
+    ``switches``: the ``REGISTRY.switch_state()`` value the plan settings are taken from (read now if None)."""
     names: list[str] = []
     skipped: list[tuple[str, str]] = []
     for req in requested:
@@ -187,7 +194,11 @@ def resolve_names(requested: tuple[str, ...], source: str = "") -> Selection:
     in_place = tuple(n for n in REGISTRY.auto_order() if _available(n)) if auto else ()
     if auto:  # a problem auto's pick declines falls through to the next in auto's order, as in a list
         names = list(in_place)
-    return Selection(tuple(names), requested, source, tuple(skipped), candidates, in_place or tuple(names))
+    in_place = in_place or tuple(names)
+    if switches is None:
+        switches = REGISTRY.switch_state()
+    settings = REGISTRY.plan_settings((*names, *candidates, *in_place), switches)
+    return Selection(tuple(names), requested, source, tuple(skipped), candidates, in_place, settings)
 
 
 def _resolve_one(requested: str) -> str:
