@@ -63,6 +63,7 @@ F2's folded rows are about the input and output's bytes, and a 128th row of zero
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from math import isqrt
 from typing import Any
 
@@ -98,7 +99,8 @@ class TallTable:
     HBM holds the blocks one after another, each [its rows, its columns] without padding rows, read by one
     DMA each (``load_tall``). No twiddles for the hi rows: T~[n2 - j] = conj(T~[j]), applied after J has
     put the hi rows on their partners' partitions (``_folded``); the half-row shift's factor w_2n1^k1 rides
-    on F1''."""
+    on F1''. The chunk lists are cached per table (the planner's estimates ask for them many times): read,
+    never modify them."""
 
     n1: int
     n2: int
@@ -108,11 +110,11 @@ class TallTable:
     halves: bool = False   # with quarter: Y and Y' from P and Q in two PSUM tiles (moving free size 2 width)
     formed: int = 0   # F2's columns k < formed made on chip, F2[j, k] = F2[j, k + shift] W[j]
 
-    @property
+    @cached_property
     def lo_chunks(self) -> list[tuple[int, int]]:
         return row_chunks(fold_rows(self.n2)[0])
 
-    @property
+    @cached_property
     def hi_chunks(self) -> list[tuple[int, int]]:
         """(first, rows) of the hi rows (hi row h is n2's row lo + h) in chunks: the partners of each lo chunk's
         rows, last lo chunk first, so that each pairs with one lo chunk (one J matmul in and one out each)
@@ -141,7 +143,7 @@ class TallTable:
             cycles += 4 * self.width
         return cycles
 
-    @property
+    @cached_property
     def paired_chunks(self) -> list[tuple[int, int, int]]:
         """(lo chunk i, hi chunk h, d) for every pair of chunks holding partner rows: hi row h0 + p (n2's row
         lo + h0 + p) is the partner n2 - j of lo row j = l0 + q where p + q = d (the same pairing takes output
