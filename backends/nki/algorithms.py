@@ -41,6 +41,7 @@ having no trn3 figures), caches per chip, and marks the layout (``planned_for``)
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -127,8 +128,10 @@ class Layout:
         return text + (f", planned for {self.planned_for}" if self.planned_for else "")
 
 
-def divisors_upto(n: int, limit: int) -> list[int]:
-    return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
+@lru_cache(maxsize=8192)
+def divisors_upto(n: int, limit: int) -> tuple[int, ...]:
+    """The divisors of n up to ``limit``, ascending (memoised: the factor searches ask for the same n often)."""
+    return tuple(d for d in range(1, min(n, limit) + 1) if n % d == 0)
 
 
 def _four_step_seconds(chip: Chip, n1: int, n2: int, batch: int, group: int = 0) -> float:
@@ -143,6 +146,7 @@ def _four_step_seconds(chip: Chip, n1: int, n2: int, batch: int, group: int = 0)
     return max(tensor / chip.tensor_hz, vector / chip.vector_hz, dma_seconds(chip, hbm, transfers))
 
 
+@lru_cache(maxsize=4096)
 def four_step_factors(chip: Chip, n: int, batch: int) -> tuple[int, int] | None:
     pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if n // d <= PMAX and n // d > 1 and d > 1]
     if not pairs:
@@ -296,6 +300,7 @@ def four_step_packing(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | 
 SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
 
 
+@lru_cache(maxsize=8192)
 def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
 
@@ -320,6 +325,7 @@ def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     return block, k_block
 
 
+@lru_cache(maxsize=8192)
 def six_step_stacks(n1: int, n3: int, staged: bool) -> tuple[int, int]:
     """(j3 columns per stage-1 matmul, k1 columns per stage-2 matmul) of the six-step: as many n1-row and
     n3-row blocks as fill 128 partitions (the DFT matrices I_r (x) F1 and I_r (x) F3); 1 and 1 when X1 is
@@ -357,6 +363,7 @@ def _six_step_seconds(chip: Chip, n1: int, n2: int, n3: int, batch: int) -> floa
     return batch * max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz, dma)
 
 
+@lru_cache(maxsize=4096)
 def six_step_factors(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | None:
     triples = []
     for n1 in divisors_upto(n, PMAX):
@@ -369,14 +376,22 @@ def six_step_factors(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | N
     return min(triples, key=lambda t: (_six_step_seconds(chip, t[0], t[1], t[2], batch), t))
 
 
-def largest_prime_factor(n: int) -> int:
-    factor, largest = 2, 1
-    while factor * factor <= n:
-        while n % factor == 0:
-            n //= factor
-            largest = factor
-        factor += 1
-    return max(largest, n) if n > 1 else largest
+@lru_cache(maxsize=1)
+def _seven_smooth_lengths() -> tuple[int, ...]:
+    """Every m <= 4 * 2^20 with no prime factor above 7, ascending (~1,900 of them): the candidates for
+    Bluestein's padded lengths, made once rather than testing each m in a range."""
+    limit = 4 * MAX_POINTS
+    found = [1]
+    for p in (2, 3, 5, 7):
+        found += [m * p ** k for m in found for k in range(1, limit.bit_length()) if m * p ** k <= limit]
+    return tuple(sorted(found))
+
+
+def seven_smooth_between(low: int, high: int) -> tuple[int, ...]:
+    """The 7-smooth lengths m with low <= m <= high (high <= 4 * 2^20), ascending."""
+    assert high <= 4 * MAX_POINTS, high
+    lengths = _seven_smooth_lengths()
+    return lengths[bisect_left(lengths, low):bisect_right(lengths, high)]
 
 
 def bluestein_minimum(n: int) -> int:
@@ -391,18 +406,18 @@ def bluestein_minimum(n: int) -> int:
     return max(1, 2 * n - 2)
 
 
+@lru_cache(maxsize=1024)
 def bluestein_inner(chip: Chip, n: int, batch: int) -> "Layout | None":
     """The padded length m >= 2n - 2 (``bluestein_minimum``) for Bluestein: among the 7-smooth lengths up to
     15% above it that the other kernels serve, the one with the smallest estimated time."""
     best: tuple[float, Layout] | None = None
     low = bluestein_minimum(n)
-    for m in range(low, min(4 * n, PMAX ** 3) + 1):
+    for m in seven_smooth_between(low, min(4 * n, PMAX ** 3)):
         if best is not None and m > 1.15 * low:
             break
-        if largest_prime_factor(m) <= 7:
-            inner = _factored(chip, m, batch, tall=False)
-            if inner is not None and (best is None or estimated_seconds(chip, inner, batch) < best[0]):
-                best = (estimated_seconds(chip, inner, batch), inner)
+        inner = _factored(chip, m, batch, tall=False)
+        if inner is not None and (best is None or estimated_seconds(chip, inner, batch) < best[0]):
+            best = (estimated_seconds(chip, inner, batch), inner)
     return best[1] if best is not None else None
 
 
@@ -438,10 +453,11 @@ WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls o
 WIDE_RADIX = (2, 32)     # r (SBUF bounds it first: ``wide_sbuf_bytes``)
 
 
+@lru_cache(maxsize=8192)
 def wide_width(a: int, r: int) -> int:
     """L, the largest divisor of a with r * L <= 128: the radix-r stage of ``bluestein_wide`` contracts r digits
     beside L others on the partitions (F_r (x) I_L)."""
-    return max(d for d in divisors_upto(a, PMAX // r))
+    return next(d for d in range(min(a, PMAX // r), 0, -1) if a % d == 0)
 
 
 def cube_side(n: int) -> "int | None":
@@ -544,6 +560,7 @@ def _radix_seconds(chip: Chip, radix: int, n1: int, n2: int, batch: int) -> floa
     return batch * max(tensor / chip.tensor_hz, port, dma_seconds(chip, hbm))
 
 
+@lru_cache(maxsize=4096)
 def radix_factors(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | None:
     """(radix, n1, n2) for a radix-2/4 step in front of a four-step of n / radix, or None."""
     options = []
@@ -614,6 +631,7 @@ def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, tal
     return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, formed=formed).hbm_elements
 
 
+@lru_cache(maxsize=4096)
 def tall_factors(chip: Chip, n: int, batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int]] | None:
     """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed)) for ``tall-four-step``
     (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: fewer
@@ -723,6 +741,7 @@ def small_group(chip: Chip, n: int, batch: int, kind: str = "c2c") -> int:
     return min(allowed, key=lambda g: (_small_seconds(chip, n, g, batch, kind), -g))
 
 
+@lru_cache(maxsize=4096)
 def _factored(chip: Chip, n: int, batch: int, tall: bool = True) -> "Layout | None":
     """The fastest factored layout by the estimate (``tall``: the tall four-step may serve, which
     Bluestein's HBM-scratch inner FFT does not take)."""
@@ -888,14 +907,13 @@ def stacked_bluestein_bytes(n1: int, n2: int) -> int:
     return 4 * ((6 * n2 + 3 * n1) + chunks * (4 * n1 + 3 * n2) + 12 * n2 + 8 * chunks * n1)
 
 
+@lru_cache(maxsize=1024)
 def tall_bluestein_inner(chip: Chip, n: int) -> "Layout | None":
     """A padded length m = n1 * n2 >= 2n - 2 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
     SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
     low = bluestein_minimum(n)
     best: tuple[float, Layout] | None = None
-    for m in range(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX) + 1):
-        if largest_prime_factor(m) > 7:
-            continue
+    for m in seven_smooth_between(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX)):
         for n1 in divisors_upto(m, PMAX):
             if PMAX < m // n1 <= STACKED_TALL_MAX and stacked_bluestein_bytes(n1, m // n1) <= SBUF_BUDGET:
                 seconds = _stacked_bluestein_seconds(chip, n1, m // n1)
