@@ -470,6 +470,7 @@ def cube_side(n: int) -> "int | None":
     return s if s <= PMAX else None
 
 
+@lru_cache(maxsize=16384)
 def wide_seconds(chip: Chip, a: int, r: int, batch: int) -> float:
     """Rough engine time of ``bluestein_wide`` over a*a*r: three FFTs at the first transform (the spectrum), two
     per transform after it, each stage's PSUM result out by the Scalar engine and times a table on GpSimd."""
@@ -582,6 +583,7 @@ def tall_group(n1: int, batch: int) -> int:
     return max(1, min(PMAX // n1, batch))
 
 
+@lru_cache(maxsize=16384)
 def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                   halves: bool = False, formed: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
