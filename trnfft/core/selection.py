@@ -144,6 +144,9 @@ def _requested(explicit: BackendSpec) -> tuple[tuple[str, ...], str]:
     return AUTO, "auto"
 
 
+SWITCHES_AT = 4   # where ``state()`` holds the registry's switch read (the plan settings' values come from it)
+
+
 def state(explicit: BackendSpec = None) -> tuple:
     """Everything a selection for ``backend=explicit`` depends on, the backends' plan settings included:
     while it compares equal, ``resolve(explicit)`` gives the same Selection (so a caller holding one may
@@ -164,7 +167,7 @@ def resolve(explicit: BackendSpec = None) -> Selection:
         requested, source = _requested(explicit)
         if requested == AUTO and source == "auto":
             source = _auto_source()
-        sel = resolve_names(requested, source, key[4])
+        sel = resolve_names(requested, source, key[SWITCHES_AT])
         _memo[key] = sel
     return sel
 
