@@ -44,6 +44,7 @@ import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Callable
 
 from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   # *_FACTOR: matmul cycles / max(N, 64)
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
@@ -611,17 +612,22 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
         tensor += (max(2 * w, 64) * (identity * step_one * (lo + hi) + ONEZERO_FP32_FACTOR * exchanges)
                    + FP32_FACTOR * second)
         gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
-        if quarter and halves:   # P and Q copied out, Y = P + Q and P - Q on GpSimd; no 4w moving operands
-            scalar += max(2 * w, 64) * (lo + hi + 2 * lo + hi + 2 * lo)
-            gpsimd += 4 * w * lo
+        copies = 2 * lo + hi   # Scalar copies of 2w columns: step 1's per row chunk, the folds' per lo chunk
+        if quarter:   # per lo chunk P and Q (``halves``), or the moving operands' second halves; Y' back by J^T
+            copies += 2 * lo + (1 if table.merged else hi)
+            scalar += 0 if halves else max(4 * w, 64) * lo   # Y and Y' in one copy of 4w columns
+            gpsimd += 4 * w * lo if halves else 0   # Y = P + Q and P - Q
         else:
-            scalar += max(2 * w, 64) * (lo + hi + 4 * lo + hi) + max(4 * w, 64) * lo
+            copies += -(-n2 // PMAX)   # the output per chunk of F2's columns
+        scalar += max(2 * w, 64) * copies
+    for w in {table.width} | {n1 * (batch % group)} - {0}:   # G1 (three copies) per tile width not stacked
+        scalar += 0 if table.stacked and w == table.width else 3 * max(w, 64)
     if not table.identity and table.split[1] > 1:   # the twiddles' products, once per launch
         gpsimd += 6 * table.split[0] * table.split[1] * lo
     gpsimd += table.made_on_chip   # J blocks, identities: iotas and compares, once per launch
     for k0, cols in table.rounds:   # F2's formed columns, once per launch
         scalar += 2 * max(2 * cols, 64) * lo
-        gpsimd += 2 * cols * lo - max(0, min(cols, table.f1_columns(0) - k0))
+        gpsimd += 2 * cols * lo
     hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
     transfers = lo + tiles * (1 + (1 if table.merged else lo + hi))
     return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
@@ -664,29 +670,52 @@ def tall_factors(chip: Chip, n: int, batch: int) -> tuple[float, tuple[int, int,
 
 
 def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool) -> list[int]:
-    """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15) where L covers the
-    F1'' columns e (``TallTable.read_columns``), L = e (4172 = 28 x 149: e = 56 of 76 columns); around the
-    fastest of those by the estimate, and around the fastest with q <= 11, every f2 / 64th column within
-    f2 / 16 (4097: 96 of 122 columns, 0.73 us, against 84, 0.78 us); and every column next to the fastest of
-    those (the estimate steps with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64
-    grid). 4122 = 18 x 229: 92 of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11
-    (80) was the only centre (MODELLED trn1)."""
-    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller)
-    f2, e = table.f2_columns, table.f1_columns(0)
-    coarse = {c: q for q in range(1, 16) if e <= (c := -(-f2 * q // 16))} | ({e: 0} if 0 < e < f2 else {})
-    if not coarse:
-        return [0]
+    """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15); the fastest count
+    with R rounds for R <= ``FORMED_ROUNDS`` (``_fastest_with_rounds``); around the fastest of those by the
+    estimate, and around the fastest with q <= 11, every f2 / 64th column within f2 / 16 (4097: 96 of 122
+    columns, 0.73 us, against 84, 0.78 us); and every column next to the fastest of those (the estimate steps
+    with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64 grid). 4122 = 18 x 229: 92
+    of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11 (80) was the only centre
+    (MODELLED trn1)."""
+    f2 = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller).f2_columns
+    coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
+
+    def seconds(c: int) -> float:
+        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c)
 
     def fastest(counts: set[int]) -> int:
-        return min(sorted(counts), key=lambda c: _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c))
+        return min(sorted(counts), key=seconds)
+
+    coarse |= {c: 16 for c in _fastest_with_rounds(f2, seconds) if c not in coarse}
 
     def around(centre: int, span: int, stride: int) -> set[int]:
-        return {c for c in range(centre - span, centre + span + 1, stride) if e <= c < f2 and c > 0}
+        return {c for c in range(centre - span, centre + span + 1, stride) if 0 < c < f2}
 
     span, stride = -(-f2 // 16), max(1, f2 // 64)
     bests = {fastest(set(coarse)), fastest({c for c, q in coarse.items() if q <= 11} or set(coarse))}
     fine = set(coarse).union(*(around(best, span, stride) for best in bests))
     return [0] + sorted(fine | around(fastest(fine), stride - 1, 1))
+
+
+FORMED_ROUNDS = 8   # _formed_columns: the rounds searched one by one
+
+
+def _fastest_with_rounds(f2: int, seconds: Callable[[int], float]) -> list[int]:
+    """Per R = 1..``FORMED_ROUNDS``, the fastest formed count L with R rounds (R = ceil(L / (f2 - L)):
+    L <= R f2 / (R + 1)), by bisection. With R fixed the estimate is quasi-convex in L: the DMA term falls,
+    GpSimd's rises, the Scalar engine's falls while the last round is under its 64-cycle floor and then rises
+    (4097 = 17 x 241 on trn2's figures: 72 of 122 columns, between two grid points, with 2 rounds)."""
+    found, first = [], 1
+    for rounds in range(1, FORMED_ROUNDS + 1):
+        a, b = first, min(f2 - 1, rounds * f2 // (rounds + 1))
+        first = b + 1
+        if a > b:
+            continue
+        while a < b:   # the first L whose successor is no faster
+            mid = (a + b) // 2
+            a, b = (a, mid) if seconds(mid + 1) >= seconds(mid) else (mid + 1, b)
+        found.append(a)
+    return found
 
 
 def _over_hbm_target(n: int, batch: int, constant_bytes: int, minimum: int = 0) -> bool:

@@ -248,7 +248,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
                 taller: bool = False, formed: int = 0) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F2 | T~] in two parts (Re, Im), then F1'' for the first, without padding rows (``formed``: without F2's
-    first columns, W = w_n2^(-j shift) after T~). F1''[j1, k1] =
+    first columns, W = w_n2^(-j shift) after T~ and F1'''s halves ending the parts). F1''[j1, k1] =
     w_2n1^((2 j1 + 1) k1) (I_g (x) it) and T~[j2, k1] = w_n^((j2 - n2/2) k1) = w_2n^((2 j2 - n2) k1) over n1
     columns (``split``: its columns k1 < m and V[j2, b] = T~[j2, m b]): T~ F1'' = T F1 with T~[n2 - j] =
     conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
@@ -260,10 +260,10 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     lo, _ = fold_rows(n2)
     if not layout.identity:
         f1 = C.block_diagonal(C.roots(np.outer(2 * np.arange(n1) + 1, np.arange(n1)), 2 * n1, forward), group)
-        f1_at = layout.f1_at
-        table[:w, f1_at:f1_at + 2 * w] = np.concatenate(f1, axis=1)
+        re, im = layout.f1_at
+        table[:w, re:re + w], table[:w, im:im + w] = f1
         if layout.stacked:
-            table[w:2 * w, f1_at:f1_at + 2 * w] = np.concatenate([-f1[1], f1[0]], axis=1)
+            table[w:2 * w, re:re + w], table[w:2 * w, im:im + w] = -f1[1], f1[0]
         m, pieces = layout.split
         k1 = np.arange(n1) if pieces == 1 else np.concatenate([np.arange(m), m * np.arange(pieces)])
         tw = C.roots(np.outer(2 * np.arange(lo) - n2, k1), 2 * n1 * n2, forward)   # T~[:, k1], or [:, a] and V
@@ -292,9 +292,9 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     blocks = []
     for i in range(len(layout.lo_chunks)):
         rows, skip, step = layout.block_rows(i), formed, layout.part_columns
-        if skip:   # the two parts without their first ``skip`` columns, F1'' after the second (``load_tall``)
-            f, e1 = layout.f2(i), layout.f1_columns(i)
-            block = np.concatenate([table[:rows, f + skip:f + step + e1], table[:rows, f + step + skip:f + 2 * step + e1]],
+        if skip:   # the two parts from their first read column, ``segment`` columns each (``load_tall``)
+            first, seg = layout.f2(i) + skip, layout.segment(i)
+            block = np.concatenate([table[:rows, first:first + seg], table[:rows, first + step:first + step + seg]],
                                    axis=1)
         else:
             block = table[:rows, layout.block(i):layout.block(i) + layout.block_columns(i)]

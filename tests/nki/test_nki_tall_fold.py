@@ -7,13 +7,15 @@ traffic is exactly input + output + the one table, which holds no more than F2's
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from trnfft.core.problem import make_problem
 from trnfft_backends.nki import algorithms, arguments, executors
 from trnfft_backends.nki.emulator import collect
-from trnfft_backends.nki.emulator.costmodel import CHIPS
+from trnfft_backends.nki.emulator.costmodel import CHIPS, model
 from trnfft_backends.nki.kernels.tall_four_step import TallTable
 from trnfft_backends.nki.plugin import FFTPlan
 from conftest import random_array
@@ -75,7 +77,7 @@ def test_formed_columns_both_directions(n1, n2, batch, quarter, taller, halves, 
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, formed=formed)
     plain = TallTable(n1, n2, table.width, quarter, taller=taller)
     assert plain.hbm_elements - table.hbm_elements == sum(   # the formed columns are not in HBM, W is
-        table.block_rows(i) * (2 * formed - 2 - table.f1_columns(i)) for i in range(len(table.lo_chunks)))
+        table.block_rows(i) * (2 * formed - 2) for i in range(len(table.lo_chunks)))
 
 
 @pytest.mark.parametrize("n,batch", [(4110, 1), (11790, 1)])
@@ -119,7 +121,59 @@ def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     assert found is not None
     seconds, (n1, n2, quarter, taller, halves, formed) = found
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller)
-    counts = [0, *range(max(1, table.f1_columns(0)), table.f2_columns)]
+    counts = range(table.f2_columns)
     best = min(algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, c) for c in counts)
     assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, formed)
     assert seconds <= best * (1 + 1e-9)
+
+
+def _engine_seconds(chip, args) -> dict:
+    """``_tall_seconds``'s term per engine: the estimate with every other engine made infinitely fast."""
+    fast = {"tensor_hz": 1e30, "vector_hz": 1e30, "scalar_hz": 1e30, "gpsimd_hz": 1e30}
+    terms = {}
+    for engine in ("tensor", "scalar", "gpsimd"):
+        figures = replace(chip, **{k: v for k, v in fast.items() if k != f"{engine}_hz"}, dma_bytes_per_s=1e30,
+                          hbm_bytes_per_s=1e30, dma_fixed_s=0.0)
+        terms[engine] = algorithms._tall_seconds.__wrapped__(figures, *args)
+    terms["dma"] = algorithms._tall_seconds.__wrapped__(replace(chip, **fast), *args)
+    return terms
+
+
+@pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves,formed", [
+    (17, 241, 1, True, False, True, 97), (17, 241, 2, True, False, False, 60), (11, 397, 1, True, False, True, 124),
+    (30, 137, 1, False, False, False, 100), (90, 131, 3, True, False, True, 0), (1, 131, 40, True, True, False, 42),
+    (14, 293, 3, True, False, False, 102), (38, 137, 1, True, True, True, 0)])
+def test_tall_estimate_matches_the_model_engine_by_engine(n1, n2, batch, quarter, taller, halves, formed):
+    """Each engine's term of the planner's estimate is the cost model's busy time of the kernel it plans: merged
+    and two-chunk quarters, ``halves`` or not, all n2 columns, F1 stacked or as G1 (90 x 131), n1 = 1, ragged
+    tiles, formed columns (F1'''s halves in the parts); the J blocks as views of shared compares. DMA within
+    0.3% (a merged store writes its middle rows twice)."""
+    n = n1 * n2
+    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
+                               taller=taller, halves=halves, formed=formed)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    x = random_array((batch, n), np.complex64, seed=n)
+    with collect() as rec:
+        executors.simulate(kernel, (x.view(np.float32),), *args)
+    for chip in ("trn1", "trn2"):
+        modelled = model(rec, chip).engines
+        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, taller, halves, formed))
+        for engine in ("tensor", "scalar", "gpsimd"):
+            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
+        assert estimate["dma"] == pytest.approx(modelled["dma"], rel=3e-3), chip
+
+
+def test_exchange_blocks_are_views_of_shared_compares():
+    """J and J^T of a pair share one compare (and a merged table's two one), each block [p + q = d] exactly."""
+    for n1, n2, quarter in ((17, 241, True), (11, 397, True), (35, 503, True), (30, 137, False), (4, 256, True)):
+        table = TallTable(n1, n2, n1, quarter)
+        compares = table.exchange_compares
+        specs = {spec for block in table.exchange_blocks.values() for spec in block}
+        assert len(compares) < len(specs) or not quarter
+        for r, c, d in specs:
+            k, col = table.exchange_view((r, c, d))
+            top, rows, cols = compares[k]
+            p, q = np.ogrid[0:r, 0:c]
+            assert r <= rows and col + c <= cols and np.array_equal(p + q + col == top, p + q == d)
+    merged = TallTable(17, 241, 17, True)
+    assert merged.merged and merged.made_on_chip == 2 * 122   # one iota and one compare of 2 lo - hi columns

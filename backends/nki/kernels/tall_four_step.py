@@ -46,9 +46,12 @@ rows, one DMA each; ``taller`` stacks F1 on 2 g n1 rows also where the first chu
 one step-1 matmul per chunk instead of two); ``formed`` (a planner option where DMA binds) leaves F2's first L
 columns out of HBM and makes them once per launch from the last s = f2 - L, F2[j, k] = F2[j, k + s] W[j] with
 W[j] = w_n2^(-j s) one more column (``_form``: the Scalar engine's per-partition scales and GpSimd sums, no
-matmul; a stated departure from one rounding like the twiddles' products, 4097: 2.4e-7). The hi rows are
-chunked as the partners of the lo chunks (each hi chunk pairs with one lo chunk: one J matmul in and one out)
-where that makes no more chunks. The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA
+matmul; a stated departure from one rounding like the twiddles' products, 4097: 2.5e-7); its block is read as
+two segments, [Re F2's last s | Re T~ | Re W | F1''a] and the same for Im with F1''b, F1'' split into its two
+column halves so that each segment carries one (no Im F2 columns read to even the segments out). The hi rows
+are chunked as the partners of the lo chunks (each hi chunk pairs with one lo chunk: one J matmul in and one
+out) where that makes no more chunks; every J block is a view of one compare of an iota of p + q (J and J^T of
+a pair share theirs). The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA
 per tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is
 written once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store
 per tile (``TallTable.merged``).
@@ -131,17 +134,48 @@ class TallTable:
 
     @property
     def made_on_chip(self) -> int:
-        """GpSimd cycles (elements per partition) of the iotas and compares that make the J blocks and the
+        """GpSimd cycles (elements per partition) of the iota and compares that make the J blocks, and of the
         identities, once per launch (``_exchange``, ``_identity_f1``)."""
-        cycles = ROWS   # the iota of _exchange
-        if self.merged:
-            cycles += 2 * fold_rows(self.n2)[0]
-        else:
-            for i, h, _ in self.paired_chunks:
-                cycles += self.lo_chunks[i][1] + (self.hi_chunks[h][1] if self.quarter else 0)
+        compares = self.exchange_compares
+        cycles = max(c for _, _, c in compares) + sum(c for _, _, c in compares)
         if self.identity:
             cycles += 4 * self.width
         return cycles
+
+    @cached_property
+    def exchange_blocks(self) -> dict[tuple[int, int], tuple[tuple[int, int, int], ...]]:
+        """(lo chunk, hi chunk) -> (rows, columns, d) of J [hi rows, lo rows], and of J^T for a quarter (Y'
+        back in row order): 1 where p + q = d. ``merged``: J [hi, lo] in and J^T [lo + 1, lo] out."""
+        lo, hi = fold_rows(self.n2)
+        if self.merged:
+            return {(0, 0): ((hi, lo, hi), (lo + 1, lo, lo))}
+        blocks: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}
+        for i, h, d in self.paired_chunks:
+            lr, hr = self.lo_chunks[i][1], self.hi_chunks[h][1]
+            blocks[i, h] = ((hr, lr, d), (lr, hr, d)) if self.quarter else ((hr, lr, d),)
+        return blocks
+
+    @cached_property
+    def exchange_compares(self) -> list[tuple[int, int, int]]:
+        """(D, rows, columns) of the compares M = [p + q = D] that hold every J block (``exchange_blocks``) as a
+        view, J = M[0:r, D - d:D - d + c] (1 where p + q = d): one compare per distinct d (J and J^T of a pair
+        share theirs), or one for all where that is fewer columns (``merged``: J's d = hi and J^T's lo, one
+        compare of 2 lo - hi columns against lo + 1 + lo)."""
+        specs = [spec for block in self.exchange_blocks.values() for spec in block]
+
+        def compare(group: list) -> tuple[int, int, int]:
+            top = max(d for _, _, d in group)
+            return top, max(r for r, _, _ in group), max(top - d + c for _, c, d in group)
+
+        apart = [compare([s for s in specs if s[2] == d]) for d in sorted({s[2] for s in specs})]
+        together = [compare(specs)]
+        return min((together, apart), key=lambda cs: max(c for _, _, c in cs) + sum(c for _, _, c in cs))
+
+    def exchange_view(self, spec: tuple[int, int, int]) -> tuple[int, int]:
+        """(index into ``exchange_compares``, first column) of J block ``spec`` = (rows, columns, d)."""
+        r, c, d = spec
+        return next((k, top - d) for k, (top, rows, cols) in enumerate(self.exchange_compares)
+                    if top >= d and r <= rows and top - d + c <= cols)
 
     @cached_property
     def paired_chunks(self) -> list[tuple[int, int, int]]:
@@ -213,15 +247,26 @@ class TallTable:
         return self.n1 if blocks == 1 else m + blocks
 
     @property
-    def part_columns(self) -> int:
-        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Re W | Im F2 |
-        Im T~ | Im W], W (one column, ``formed`` tables only) = w_n2^(-j shift), the factor of the formed columns."""
-        return self.f2_columns + self.twiddle_columns + (1 if self.formed else 0)
+    def inner_f1(self) -> bool:
+        """Whether F1'''s two column halves end the two parts (``formed`` tables with an F1 block): the DMA reads
+        each part from its first read column to its end, so F1'' rides in both segments, width columns each."""
+        return self.formed > 0 and not self.identity
 
     @property
-    def f1_at(self) -> int:
-        """Column of F1'' (after the first block's two parts, so that the parts lead every block)."""
-        return 2 * self.part_columns
+    def part_columns(self) -> int:
+        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Re W | F1''a |
+        Im F2 | Im T~ | Im W | F1''b], W (one column, ``formed`` tables only) = w_n2^(-j shift), the factor of the
+        formed columns, F1''a and F1''b (``inner_f1``, width columns each, in the first block; the other blocks
+        leave them unused) the halves of F1'' (``f1_at``)."""
+        return self.f2_columns + self.twiddle_columns + (1 + self.width * self.inner_f1 if self.formed else 0)
+
+    @property
+    def f1_at(self) -> tuple[int, int]:
+        """Columns of F1'''s two halves, [Re F1'' (over -Im F1'' where ``stacked``)] and [Im F1'' (over Re F1'')]:
+        the end of the first block's two parts (``inner_f1``), else after them, side by side."""
+        if self.inner_f1:
+            return self.part_columns - self.width, 2 * self.part_columns - self.width
+        return 2 * self.part_columns, 2 * self.part_columns + self.width
 
     @property
     def shift(self) -> int:
@@ -240,7 +285,8 @@ class TallTable:
         return self.twiddle(i) + self.twiddle_columns
 
     def f1_columns(self, i: int) -> int:
-        return 2 * self.width if i == 0 and not self.identity else 0
+        """Columns of F1'' after lo chunk i's two parts (the first block's, unless ``inner_f1``)."""
+        return 2 * self.width if i == 0 and not self.identity and not self.inner_f1 else 0
 
     def block_columns(self, i: int) -> int:
         return self.f1_columns(i) + 2 * self.part_columns
@@ -261,11 +307,14 @@ class TallTable:
     def columns(self) -> int:
         return self.block(len(self.lo_chunks))
 
+    def segment(self, i: int) -> int:
+        """``formed``: the columns of each part of lo chunk i's block in HBM, from the first read F2 column to the
+        part's end (less the unused F1'' columns of blocks after the first)."""
+        return self.part_columns - self.formed - (self.width if self.inner_f1 and i > 0 else 0)
+
     def read_columns(self, i: int) -> int:
-        """Columns of lo chunk i's block in HBM: its columns less the ``formed`` ones of both parts. Where the
-        block also holds F1'' (2 width columns after its Im part), the DMA's first segment runs on into Im F2's
-        first 2 width columns (``load_tall``), so those are read, not formed."""
-        return self.block_columns(i) - 2 * self.formed + (self.f1_columns(i) if self.formed else 0)
+        """Columns of lo chunk i's block in HBM: all, or where ``formed`` its two parts' ``segment``s."""
+        return 2 * self.segment(i) if self.formed else self.block_columns(i)
 
     @property
     def hbm_elements(self) -> int:
@@ -274,27 +323,24 @@ class TallTable:
 
 
 def _exchange(table: TallTable) -> dict:
-    """(J, J^T) for every (lo chunk, hi chunk) pair that pairs rows: J [hi rows, lo rows] with J[p, q] = 1
-    where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j of lo row j = l0 + q (the same pairing
-    takes output row k to n2 - k). Made on chip: an iota of p + q compared with the block's constant
-    (GpSimd), once per launch."""
-    lo, _ = fold_rows(table.n2)
-    index = sbuf((ROWS, ROWS))
-    nisa.iota(dst=index, pattern=[[1, ROWS]], offset=0, channel_multiplier=1)
-
-    def jay(rows: int, cols: int, d: int) -> Any:
-        """[rows, cols] with 1 where p + q = d."""
+    """(J, J^T) for every (lo chunk, hi chunk) pair that pairs rows (``TallTable.exchange_blocks``): J [hi rows,
+    lo rows] with J[p, q] = 1 where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j of lo row j =
+    l0 + q (the same pairing takes output row k to n2 - k). Made on chip, once per launch: an iota of p + q and
+    its compares with constants (GpSimd, ``exchange_compares``), each J a view of one of them."""
+    compares = table.exchange_compares
+    index = sbuf((max(r for _, r, _ in compares), max(c for _, _, c in compares)))
+    nisa.iota(dst=index, pattern=[[1, index.shape[1]]], offset=0, channel_multiplier=1)
+    made = []
+    for top, rows, cols in compares:
         out = sbuf((rows, cols))
-        nisa.tensor_scalar(dst=out, data=index[0:rows, 0:cols], op0=nl.equal, operand0=float(d), engine=in_sbuf())
-        return out
+        nisa.tensor_scalar(dst=out, data=index[0:rows, 0:cols], op0=nl.equal, operand0=float(top), engine=in_sbuf())
+        made.append(out)
 
-    if table.merged:   # J [hi, lo] in, and J^T [lo + 1, lo] out: Y'[k] (k = lo - p) to partition p
-        return {(0, 0): (jay(table.n2 - lo, lo, table.n2 - lo), jay(lo + 1, lo, lo))}
-    blocks = {}
-    for i, h, d in table.paired_chunks:   # d: p + q of the pairs in this block
-        lr, hr = table.lo_chunks[i][1], table.hi_chunks[h][1]
-        blocks[i, h] = (jay(hr, lr, d), jay(lr, hr, d)) if table.quarter else (jay(hr, lr, d),)
-    return blocks
+    def jay(spec: tuple[int, int, int]) -> Any:
+        k, col = table.exchange_view(spec)
+        return made[k][0:spec[0], col:col + spec[1]]
+
+    return {pair: tuple(jay(spec) for spec in block) for pair, block in table.exchange_blocks.items()}
 
 
 def _identity_f1(table: TallTable) -> Any:
@@ -310,14 +356,15 @@ def _identity_f1(table: TallTable) -> Any:
     return eye
 
 
-def _g1(c: Any, table: TallTable, width: int) -> Any:
-    """G1 = [-Im F1 | Re F1 | Im F1] [width, 3 width] from the table's F1 block (its leading width x width blocks
-    of I_g (x) F1: fewer transforms in a last tile), on the Scalar engine."""
-    w0 = table.width
+def _g1(f1: tuple, width: int) -> Any:
+    """G1 = [-Im F1 | Re F1 | Im F1] [width, 3 width] from the F1 block (``f1`` = (tile, column of Re F1'', of
+    Im F1''); its leading width x width blocks of I_g (x) F1: fewer transforms in a last tile), on the Scalar
+    engine."""
+    c, re, im = f1
     g1 = sbuf((width, 3 * width))
-    nisa.activation(dst=g1[:, width:2 * width], op=nl.copy, data=c[0:width, 0:width])
-    nisa.activation(dst=g1[:, 2 * width:3 * width], op=nl.copy, data=c[0:width, w0:w0 + width])
-    nisa.activation(dst=g1[:, 0:width], op=nl.copy, data=c[0:width, w0:w0 + width], scale=-1.0)
+    nisa.activation(dst=g1[:, width:2 * width], op=nl.copy, data=c[0:width, re:re + width])
+    nisa.activation(dst=g1[:, 2 * width:3 * width], op=nl.copy, data=c[0:width, im:im + width])
+    nisa.activation(dst=g1[:, 0:width], op=nl.copy, data=c[0:width, im:im + width], scale=-1.0)
     return g1
 
 
@@ -379,7 +426,9 @@ def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, tw: tuple | No
     n2 = table.n2
     a = psum((rows, 2 * width))
     if g1 is None:
-        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=f1[0:2 * width, 0:2 * width],
+        tile, re, im = f1
+        moving = tile.ap(pattern=[[tile.shape[1], 2 * width], [im - re, 2], [1, width]], offset=re)
+        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=moving,
                        is_moving_onezero=table.identity, accumulate=False)
     else:
         nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width],
@@ -444,14 +493,14 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
     lo, _ = fold_rows(n2)
     jays = _exchange(table)
     tws = _twiddles(c, table)
-    f1 = _identity_f1(table) if table.identity else c[:, table.f1_at:table.f1_at + 2 * table.width]
+    f1 = (_identity_f1(table), 0, table.width) if table.identity else (c, *table.f1_at)
     g1s: dict = {}
     for s in nl.affine_range((batch + group - 1) // group):
         t0 = s * group
         width = min(group, batch - t0) * n1        # (t, k1) columns of this tile
         stacked = width == table.width and table.stacked
         if width not in g1s:
-            g1s[width] = None if stacked else _g1(f1, table, width)
+            g1s[width] = None if stacked else _g1(f1, width)
         g1 = g1s[width]
         x = _load_x(parts, t0 * n1, width, n2, stacked)
         b_lo = [_twiddled(x, g1, c, f1, table, tws[i], c0, rows, width) for i, (c0, rows) in enumerate(table.lo_chunks)]
@@ -568,8 +617,9 @@ def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> 
 def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool = False,
               formed: int = 0) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
-    with ``formed`` columns as its two parts [Re F2[:, skip:] | Re T~] and [Im F2[:, skip:] | Im T~], skip =
-    formed), then the formed columns made on chip."""
+    with ``formed`` columns as its two parts [Re F2[:, skip:] | Re T~ | Re W | F1''a] and [Im F2[:, skip:] |
+    Im T~ | Im W | F1''b], skip = formed, F1'''s halves in the first block only), then the formed columns made
+    on chip."""
     layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)   # the same with halves
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
@@ -577,9 +627,8 @@ def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: b
         rows, skip = layout.block_rows(i), layout.formed
         cols = layout.read_columns(i)
         src = table.ap(pattern=[[cols, rows], [1, cols]], offset=offset)
-        if skip:   # two segments: the Re part (on into Im F2's first F1'' columns), the Im part and F1''
-            seg = step - skip + layout.f1_columns(i)
-            nisa.dma_copy(dst=c.ap(pattern=[[layout.columns, rows], [step, 2], [1, seg]],
+        if skip:   # two segments: the Re part and the Im part from their first read column
+            nisa.dma_copy(dst=c.ap(pattern=[[layout.columns, rows], [step, 2], [1, layout.segment(i)]],
                                    offset=layout.f2(i) + skip), src=src)
         else:
             col = layout.block(i)
@@ -593,12 +642,12 @@ def _form(c: Any, table: TallTable) -> None:
     """F2's ``formed`` columns k < L of each block, F2[j, k] = F2[j, k + s] W[j] with s = ``shift`` and
     W[j] = w_n2^(-j s) (read, one column), by ``rounds``: per round the Scalar engine's two products of
     [Re D | Im D] (D = the s columns after it) with the per-partition scales Im W and Re W, then on GpSimd
-    Re F2 = Re D Re W - Im D Im W and Im F2 = Re D Im W + Im D Re W (not Im F2's first e = ``f1_columns``
-    columns: read). Once per launch. A float32 product of two correctly rounded values (of a product and one
-    for a second round): a stated departure from one rounding of the float64 value."""
+    Re F2 = Re D Re W - Im D Im W and Im F2 = Re D Im W + Im D Re W. Once per launch. A float32 product of two
+    correctly rounded values (of a product and one for a second round): a stated departure from one rounding
+    of the float64 value."""
     step, per, shift = table.part_columns, c.shape[1], table.shift
     for i, (_, rows) in enumerate(table.lo_chunks):
-        f, e, w = table.f2(i), table.f1_columns(i), table.factor(i)
+        f, w = table.f2(i), table.factor(i)
         for k0, cols in table.rounds:
             d = c.ap(pattern=[[per, rows], [step, 2], [1, cols]], offset=f + k0 + shift)   # [Re D | Im D]
             x, y = sbuf((rows, 2 * cols)), sbuf((rows, 2 * cols))
@@ -606,10 +655,8 @@ def _form(c: Any, table: TallTable) -> None:
             nisa.activation(dst=y, op=nl.copy, data=d, scale=c[0:rows, w:w + 1])                 # D Re W
             nisa.tensor_tensor(dst=c[0:rows, f + k0:f + k0 + cols], data1=y[:, 0:cols], data2=x[:, cols:2 * cols],
                                op=nl.subtract, engine=in_sbuf())
-            a = max(0, e - k0)   # Im F2's columns k0 + a.. (those below e are read)
-            if a < cols:
-                nisa.tensor_tensor(dst=c[0:rows, f + step + k0 + a:f + step + k0 + cols], data1=x[:, a:cols],
-                                   data2=y[:, cols + a:2 * cols], op=nl.add, engine=in_sbuf())
+            nisa.tensor_tensor(dst=c[0:rows, f + step + k0:f + step + k0 + cols], data1=x[:, 0:cols],
+                               data2=y[:, cols:2 * cols], op=nl.add, engine=in_sbuf())
 
 
 @nki.jit
