@@ -613,9 +613,9 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
                    + FP32_FACTOR * second)
         gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
         copies = 2 * lo + hi   # Scalar copies of 2w columns: step 1's per row chunk, the folds' per lo chunk
-        if quarter:   # per lo chunk P and Q (``halves``), or the moving operands' second halves; Y' back by J^T
-            copies += 2 * lo + (1 if table.merged else hi)
-            scalar += 0 if halves else max(4 * w, 64) * lo   # Y and Y' in one copy of 4w columns
+        if quarter:   # per lo chunk the moving operands' second halves (not ``halves``); Y' back by J^T
+            copies += (0 if halves else 2 * lo) + (1 if table.merged else hi)
+            scalar += max(4 * w, 64) * lo   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
             gpsimd += 4 * w * lo if halves else 0   # Y = P + Q and P - Q
         else:
             copies += -(-n2 // PMAX)   # the output per chunk of F2's columns

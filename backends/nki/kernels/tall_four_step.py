@@ -511,18 +511,19 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
             _quarter_stage(y, c, table, folded, jays, t0, width)
         else:
             for k0, cols in row_chunks(n2):   # [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr]
-                acc, = _second_stage(c, table, folded, k0, cols, 2 * width)
+                acc = _second_stage(c, table, folded, k0, cols, 2 * width)
                 o = sbuf((cols, 2 * width))
                 nisa.activation(dst=o, op=nl.copy, data=acc)
                 _store(y, o, t0, k0, n1, n2, width)
 
 
 def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int,
-                  split: bool = False) -> tuple:
+                  split: bool = False) -> Any:
     """PSUM [cols, free] = sum over the lo chunks of Re F2^T M1 + Im F2^T M2 for F2's columns k0..: one tile,
-    or ``split`` two, P = sum Re F2^T M1 and Q = sum Im F2^T M2."""
-    acc = psum((cols, free))
-    other = psum((cols, free)) if split else acc
+    or ``split`` [P | Q] [cols, 2 free], P = sum Re F2^T M1 and Q = sum Im F2^T M2 (one copy out of PSUM for
+    both)."""
+    whole = psum((cols, 2 * free if split else free))
+    acc, other = (whole[:, 0:free], whole[:, free:2 * free]) if split else (whole, whole)
     for i, (_, rows) in enumerate(table.lo_chunks):
         f = table.f2(i)
         im = f + table.part_columns
@@ -530,26 +531,26 @@ def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, fr
                        accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
         nisa.nc_matmul(dst=other, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1],
                        accumulate=i > 0 or not split)
-    return (acc, other) if split else (acc,)
+    return whole
 
 
 def _both_halves(o: Any, c: Any, table: TallTable, folded: list, k0: int, cols: int, width: int) -> None:
     """o[:, 0:4 width] = [Y | Y'] for F2's quarter columns k0.. (Y'[k] = Y[n2 - k]): one PSUM tile from the
-    4 width moving operands, copied out by the Scalar engine; or for ``halves`` P and Q (``_second_stage``,
-    moving free size 2 width: half the Tensor time), copied out by the Scalar engine, Y = P + Q and
-    Y' = P - Q (Im F2's sign flipped) on GpSimd."""
+    4 width moving operands, copied out by the Scalar engine; or for ``halves`` [P | Q] (``_second_stage``,
+    moving free size 2 width: half the Tensor time), copied out by the Scalar engine in one instruction
+    (4 width columns: below 64 the same cycles as one of 2 width), Y = P + Q and Y' = P - Q (Im F2's sign
+    flipped) on GpSimd."""
     w2 = 2 * width
     if not table.halves:
-        acc, = _second_stage(c, table, folded, k0, cols, 2 * w2)
+        acc = _second_stage(c, table, folded, k0, cols, 2 * w2)
         nisa.activation(dst=o[0:cols, 0:2 * w2], op=nl.copy, data=acc)
         return
-    halves = []
-    for acc in _second_stage(c, table, folded, k0, cols, w2, split=True):
-        part = sbuf((cols, w2))
-        nisa.activation(dst=part, op=nl.copy, data=acc)
-        halves.append(part)
-    nisa.tensor_tensor(dst=o[0:cols, 0:w2], data1=halves[0], data2=halves[1], op=nl.add, engine=in_sbuf())
-    nisa.tensor_tensor(dst=o[0:cols, w2:2 * w2], data1=halves[0], data2=halves[1], op=nl.subtract, engine=in_sbuf())
+    whole = _second_stage(c, table, folded, k0, cols, w2, split=True)
+    pq = sbuf((cols, 2 * w2))
+    nisa.activation(dst=pq, op=nl.copy, data=whole)
+    p, q = pq[:, 0:w2], pq[:, w2:2 * w2]
+    nisa.tensor_tensor(dst=o[0:cols, 0:w2], data1=p, data2=q, op=nl.add, engine=in_sbuf())
+    nisa.tensor_tensor(dst=o[0:cols, w2:2 * w2], data1=p, data2=q, op=nl.subtract, engine=in_sbuf())
 
 
 def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict, t0: int, width: int) -> None:
