@@ -689,7 +689,7 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     coarse |= {c: 16 for c in _fastest_with_rounds(f2, seconds) if c not in coarse}
 
     def around(centre: int, span: int, stride: int) -> set[int]:
-        return {c for c in range(centre - span, centre + span + 1, stride) if 0 < c < f2}
+        return {c for c in range(centre - span, centre + span + 1, stride) if formed_allowed(f2, c)}
 
     span, stride = -(-f2 // 16), max(1, f2 // 64)
     bests = {fastest(set(coarse)), fastest({c for c, q in coarse.items() if q <= 11} or set(coarse))}
@@ -698,6 +698,13 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
 
 
 FORMED_ROUNDS = 8   # _formed_columns: the rounds searched one by one
+FORMED_MAX_ROUNDS = 48   # each round a product of the last: 45 rounds measured 4.4e-7 (15995 x 8), 121 rounds 1.5e-6
+
+
+def formed_allowed(f2: int, count: int) -> bool:
+    """Whether the planner may make ``count`` of F2's f2 first columns on chip: 0 < count < f2, in at most
+    ``FORMED_MAX_ROUNDS`` rounds (``TallTable.rounds``: ceil(count / (f2 - count)))."""
+    return 0 < count < f2 and -(-count // (f2 - count)) <= FORMED_MAX_ROUNDS
 
 
 def _fastest_with_rounds(f2: int, seconds: Callable[[int], float]) -> list[int]:
