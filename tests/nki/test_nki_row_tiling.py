@@ -185,3 +185,10 @@ def test_kernels_run_block_diagonal_stages_on_row_tiles(monkeypatch, target, n, 
     for chip in CHIPS:
         m = d["modelled"][chip]
         assert m["engine_seconds"]["tensor"] < m["tensor_seconds_without_row_tiling"]
+
+
+def test_the_r2c_four_steps_first_stage_runs_on_row_tiles():
+    from trnfft_backends.nki.cost import fft_cost
+    d = fft_cost(1024, 64, kind="r2c", plan_for="trn1")
+    assert d["record"]["row_tiled_matmuls"] > 0 and d["record"]["row_tiled_uncredited_matmuls"] == 0
+    assert d["fft"]["relative_error_vs_float64"] <= 1e-6

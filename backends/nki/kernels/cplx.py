@@ -78,14 +78,20 @@ def matmul_data_stationary(dst_re: Any, dst_im: Any, x_re: Any, x_im: Any, f: tu
     the transpose between four-step stages. With ``block``, F is block-diagonal with blocks of that many rows
     and columns (I_g (x) F1), run on two row tiles where ``diagonal_halves`` splits it."""
     f_re, f_im, f_neg = f
-    halves = diagonal_halves(x_re.shape[0], block)
     for dst, x, m, accumulate in ((dst_re, x_re, f_re, False), (dst_re, x_im, f_neg, True),
                                   (dst_im, x_re, f_im, False), (dst_im, x_im, f_re, True)):
-        if len(halves) == 1:
-            nisa.nc_matmul(dst=dst, stationary=x, moving=m, accumulate=accumulate)
-            continue
-        for lo, hi in halves:
-            matmul_on_rows(dst[:, lo:hi], x[lo:hi, :], m[lo:hi, lo:hi], lo, accumulate)
+        diagonal_matmul(dst, x, m, block, accumulate)
+
+
+def diagonal_matmul(dst: Any, x: Any, m: Any, block: int, accumulate: bool) -> None:
+    """dst = X^T M for a block-diagonal M [K, K] with ``block``-row blocks: one matmul, or one per row tile of
+    ``diagonal_halves`` on its diagonal block (dst's columns split alike)."""
+    halves = diagonal_halves(x.shape[0], block)
+    if len(halves) == 1:
+        nisa.nc_matmul(dst=dst, stationary=x, moving=m, accumulate=accumulate)
+        return
+    for lo, hi in halves:
+        matmul_on_rows(dst[:, lo:hi], x[lo:hi, :], m[lo:hi, lo:hi], lo, accumulate)
 
 
 def matmul_constant_stationary(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any) -> None:
