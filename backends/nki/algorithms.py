@@ -49,7 +49,7 @@ from typing import Callable
 from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   # *_FACTOR: matmul cycles / max(N, 64)
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
-from .kernels.cplx import PSUM_BANK
+from .kernels.cplx import PSUM_BANK, diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows
 from .kernels.six_step import t2_resident
@@ -135,12 +135,18 @@ def divisors_upto(n: int, limit: int) -> tuple[int, ...]:
     return tuple(d for d in range(1, min(n, limit) + 1) if n % d == 0)
 
 
+def _diagonal_columns(rows: int, block: int) -> int:
+    """The cycles / FP32_FACTOR of one matmul X^T (I (x) F) with ``block``-row blocks on ``rows`` rows: max(N, 64),
+    or on two 64-row tiles side by side (``cplx.diagonal_halves``) the longer half's."""
+    return max(max(hi - lo for lo, hi in diagonal_halves(rows, block)), 64)
+
+
 def _four_step_seconds(chip: Chip, n1: int, n2: int, batch: int, group: int = 0) -> float:
     group = group or min(PMAX // n1, batch)
     groups = math.ceil(batch / group)
     per_tile = group * max(1, PSUM_BANK // (group * n1))
     tiles = math.ceil(batch / per_tile)
-    tensor = 16 * (groups * max(group * n1, 64) + tiles * max(min(per_tile, batch) * n1, 64))
+    tensor = 16 * (groups * _diagonal_columns(group * n1, n1) + tiles * max(min(per_tile, batch) * n1, 64))
     vector = groups * 6 * (2 * group * n1 + 60)
     hbm = 16 * batch * n1 * n2 + 8 * ((group * n1) ** 2 + n2 * group * n1 + n2 * n2)
     transfers = 6 + 2 * groups + 2 * tiles   # constants (re, im of three), loads per group, stores per tile
@@ -352,7 +358,7 @@ def _six_step_seconds(chip: Chip, n1: int, n2: int, n3: int, batch: int) -> floa
     r1, r2 = six_step_stacks(n1, n3, False)
     groups = -(-n1 // r2)
     chunks = -(-n3 // blocks[0])
-    tensor = 16 * (-(-n3 // r1) * max(r1 * n1, 64) + groups * max(n2, 64) + max(n2 * groups, 64))
+    tensor = 16 * (-(-n3 // r1) * _diagonal_columns(r1 * n1, n1) + groups * max(n2, 64) + max(n2 * groups, 64))
     points = n3 * n1 + n2 * groups              # per partition, the two twiddle products
     gpsimd = 6 * points
     scalar = 2 * points + 2 * n2 * groups        # ... and the last stage's PSUM -> SBUF copies

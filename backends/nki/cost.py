@@ -10,7 +10,9 @@ those of matmuls that only move data (transposes, exchanges, selections: an
 operand is a 0/1 matrix with at most one 1 per column) and, for information, the
 kernel time over a roofline of the remaining (DFT) MACs, which such matmuls cannot
 flatter, and how many fp32 matmuls carried a 0/1-operand hint (``is_stationary_onezero`` /
-``is_moving_onezero``, modelled at half the fp32 cycles: ``emulator/costmodel.py``). ``trnfft cost gemm``
+``is_moving_onezero``, modelled at half the fp32 cycles: ``emulator/costmodel.py``), and how many matmuls ran
+row-tiled (``tile_position``/``tile_size``) with the Tensor time with and without the MODELLED credit for tiles
+running side by side (``costmodel.TensorSchedule``). ``trnfft cost gemm``
 does the same for the reference GEMM.
 """
 from __future__ import annotations
@@ -193,6 +195,9 @@ def print_report(data: dict[str, Any], title: str) -> None:
         t.add_row(f"matmul K={mm['K']} M={mm['M']} N={mm['N']} {mm['dtype']}", f"x{mm['count']:,}{hint}")
     t.add_row("fp32 matmuls with a 0/1-operand hint (half the fp32 cycles, modelled)",
               f"{rec['onezero_matmuls']:,}")
+    t.add_row("row-tiled matmuls, run beside other row tiles (MODELLED credit)", f"{rec['row_tiled_matmuls']:,}")
+    t.add_row("row-tiled matmuls with an operand off the tile's rows (no credit)",
+              f"{rec['row_tiled_uncredited_matmuls']:,}")
     t.add_row("MACs", f"{rec['macs']:,}")
     t.add_row("  of which data movement (transposes/exchanges/selections)", f"{rec['data_movement_macs']:,}")
     t.add_row("HBM -> SBUF bytes", f"{rec['hbm_to_sbuf_bytes']:,}")
@@ -212,6 +217,8 @@ def print_report(data: dict[str, Any], title: str) -> None:
     for engine in engines:
         m.add_row(f"{engine} busy (modelled)",
                   *(f"{data['modelled'][c]['engine_seconds'][engine] * 1e6:,.2f} us" for c in chips))
+    m.add_row("tensor busy without the row-tiling credit (modelled)",
+              *(f"{data['modelled'][c]['tensor_seconds_without_row_tiling'] * 1e6:,.2f} us" for c in chips))
     ports = {p for c in chips for p in data["modelled"][c].get("shared_port_seconds", {})}
     for port in sorted(ports):
         m.add_row(f"{port} port, shared on NC-v2 (modelled)",

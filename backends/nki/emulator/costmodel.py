@@ -17,6 +17,22 @@ D/nki/deep-dives/nki_perf_guide.html, D/nki/deep-dives/nki-dma-bandwidth-guide.h
 * DMA 272 / 368 GB/s per NeuronCore over 16 queues, ~1.3 us fixed cost per
   transfer; HBM 820 GB/s / 3 TB/s per chip.
 
+Row tiling (the nc_matmul page, "Tiling mode", D/nki/api/generated/nki.isa.nc_matmul.html): row tiles "allow
+multiple nc_matmul instructions with a stationary tile size smaller than [128, 128] to run in parallel", 2 x 64
+rows from NeuronCore-v2, 4 x 32 from v3. Modelled (``TensorSchedule``) as in-order issue on four bands of 32 PE
+rows: a matmul starts when the one before it has started and the bands it occupies are free (a 64-row tile takes
+two bands, an untiled matmul all four), and runs its own ``matmul_cycles`` (the fp32 and 0/1-hint factors as
+above). So two row-tiled matmuls on disjoint tiles cost one, on the same tile two, and an untiled matmul between
+them serialises all three. Two conservative choices, as the docs say nothing either way: the concurrency is
+credited only when both operands sit on the SBUF partitions of the tile's PE rows (start_row .. start_row +
+row_size; "each partition feeding data into each row of processing elements inside the TensorE", the Trainium2
+architecture guide, D/nki/about/trainium2_arch.html, double-FP8 section; the trn1 guide ties the 128-partition
+limit to "the number of PE rows and also the number of SBUF partitions"), a tiled matmul elsewhere is accepted
+(the page does not forbid it) but charged as if untiled; and matmuls whose PSUM outputs overlap run one after the
+other (an accumulation group is a chain of updates of the same elements). The schedule sees no data dependences
+through other engines (like the ``overlapped`` bound below): kernels put only independent matmuls on different
+row tiles. Tensor busy time is the schedule's span; ``tensor_serial_s`` is the sum without the credit.
+
 Model: each engine's busy time is its summed cycles over its clock; DMA time
 is HBM bytes over min(DMA, HBM) bandwidth, SBUF -> SBUF bytes over the DMA
 bandwidth, plus the fixed costs spread over the 16 queues. The kernel time is bracketed: ``overlapped`` (engines fully in
@@ -30,6 +46,7 @@ overhead is not included (the docs give no figure; trnsci/trnfft measured
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -105,6 +122,50 @@ def matmul_cycles(moving_free: int, fp32: bool, onezero: bool = False) -> int:
     return max(moving_free, 64) * (ONEZERO_FP32_FACTOR if onezero else FP32_FACTOR)
 
 
+BAND_ROWS = 32     # PE rows per band: NeuronCore-v3's smallest row tile
+BANDS = 4          # 128 PE rows
+
+
+def bands_of(start_row: int, row_size: int) -> range:
+    """The 32-row bands a row tile occupies (an untiled matmul: ``bands_of(0, 128)``, all four)."""
+    return range(start_row // BAND_ROWS, -(-(start_row + row_size) // BAND_ROWS))
+
+
+Box = tuple[int, int, int, int]   # PSUM elements a matmul writes: partitions [p0, p1), bytes [f0, f1) within each
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+class TensorSchedule:
+    """The Tensor engine's matmuls of one launch in issue order, on bands of PE rows (module docstring)."""
+
+    def __init__(self) -> None:
+        self.band_free = [0.0] * BANDS   # cycle at which each band's last matmul ends
+        # PSUM allocation -> (elements written, cycle that write ends) still in flight; weak: a freed allocation
+        # takes its entries with it
+        self.writes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.issued = 0.0                # start cycle of the last matmul (in-order issue)
+        self.span = 0.0                  # end of the last matmul to finish
+
+    def add(self, cycles: float, bands: range, dst: object | None = None, box: Box = (0, 0, 0, 0)) -> float:
+        """Schedule one matmul of ``cycles`` on ``bands`` writing ``box`` of PSUM allocation ``dst`` (after any
+        matmul still writing an overlapping box of it); returns the span's growth."""
+        pending = [] if dst is None else [w for w in self.writes.get(dst, ()) if w[1] > self.issued]
+        after = max((end for b, end in pending if _overlap(b, box)), default=0.0)
+        start = max(self.issued, after, *(self.band_free[b] for b in bands))
+        end = start + cycles
+        for b in bands:
+            self.band_free[b] = end
+        if dst is not None:
+            self.writes[dst] = [*pending, (box, end)]
+        self.issued = start
+        grown = max(end - self.span, 0.0)
+        self.span += grown
+        return grown
+
+
 @dataclass(frozen=True)
 class ModelledCost:
     """Modelled seconds per engine and for the kernel, on one chip."""
@@ -115,11 +176,13 @@ class ModelledCost:
     serial_s: float
     launches: int
     ports: dict[str, float] = field(default_factory=dict)   # shared access ports: busy seconds (trn1)
+    tensor_serial_s: float = 0.0    # Tensor busy without the row-tiling credit (every matmul one after another)
     label: str = LABEL
 
     def as_dict(self) -> dict:
         return {"chip": self.chip, "label": self.label, "launches": self.launches,
                 "engine_seconds": dict(self.engines), "shared_port_seconds": dict(self.ports),
+                "tensor_seconds_without_row_tiling": self.tensor_serial_s,
                 "kernel_seconds_overlapped": self.overlapped_s, "kernel_seconds_serial": self.serial_s}
 
 
@@ -140,4 +203,4 @@ def model(rec: KernelRecord, chip: str = "trn1") -> ModelledCost:
         ports["vector+scalar PSUM"] = (rec.psum_cycles.get("vector", 0) / c.vector_hz
                                        + rec.psum_cycles.get("scalar", 0) / c.scalar_hz)
     return ModelledCost(chip, engines, max(*engines.values(), *ports.values()), sum(engines.values()),
-                        rec.launches, ports)
+                        rec.launches, ports, rec.tensor_serial_cycles / c.tensor_hz)

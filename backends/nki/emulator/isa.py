@@ -170,8 +170,17 @@ def _onezero_hint(t: NkiTensor, values: np.ndarray, flag: Any, what: str, page: 
     return True
 
 
-def _matmul_tiling(tile_position: Any, tile_size: Any, k: int, m: int, page: str) -> None:
-    """Row tiling (nc_matmul page, "Tiling mode"): both fields or neither; the stationary tile fits.
+def _pair(value: Any, what: str, page: str) -> tuple[int, int]:
+    """A tiling field as two ints, or the rule error."""
+    ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    require(ok, "matmul-tiling", f"{what} must be a tuple of two integers, got {value!r}", page)
+    return int(value[0]), int(value[1])
+
+
+def _matmul_tiling(tile_position: Any, tile_size: Any, k: int, m: int, page: str) -> tuple[int, int]:
+    """Row tiling (nc_matmul page, "Tiling mode"): both fields or neither; the stationary tile fits. Returns
+    the row tile (start_row, row_size), (0, 128) without tiling.
 
     The page's prose allows column tiling too, its parameter list says start_column must be
     0 and column_size 128; the emulator follows the stricter parameter list.
@@ -179,17 +188,26 @@ def _matmul_tiling(tile_position: Any, tile_size: Any, k: int, m: int, page: str
     require(bool(tile_position) == bool(tile_size), "matmul-tiling",
             "tile_position and tile_size must both be set to enable tiling mode", page)
     if not tile_size:
-        return
-    (start_row, start_col), (row_size, col_size) = tuple(tile_position), tuple(tile_size)
+        return record.ALL_ROWS
+    (start_row, start_col), (row_size, col_size) = _pair(tile_position, "tile_position", page), _pair(
+        tile_size, "tile_size", page)
     rows = (64, 128) if target().name == "trn1" else (32, 64, 128)
     require(row_size in rows, "matmul-tiling",
             f"row_size {row_size} must be one of {rows} on {target().name}", page)
     require(start_col == 0 and col_size == 128, "matmul-tiling",
             f"start_column must be 0 and column_size 128, got {start_col}, {col_size}", page)
-    require(start_row % row_size == 0 and start_row + row_size <= 128, "matmul-tiling",
+    require(start_row % row_size == 0 and 0 <= start_row and start_row + row_size <= 128, "matmul-tiling",
             f"start_row {start_row} must be a multiple of row_size {row_size} within the 128 rows", page)
     require(k <= row_size and m <= col_size, "matmul-tiling",
             f"the stationary tile [{k}, {m}] must fit the chosen tile_size {tuple(tile_size)}", page)
+    return start_row, row_size
+
+
+def _on_rows(rows: tuple[int, int], *operands: NkiTensor) -> bool:
+    """Whether every operand sits on the SBUF partitions of the row tile's PE rows, the case the cost model
+    credits with concurrency (``costmodel`` docstring: each partition feeds its own PE row)."""
+    start, size = rows
+    return all(start <= t.start_partition and t.start_partition + t.partitions <= start + size for t in operands)
 
 
 @_instruction("matmul")
@@ -218,7 +236,7 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
     require(k <= MATMUL_K, "matmul-K", f"contraction dim K={k} exceeds {MATMUL_K}", page)
     require(m <= MATMUL_M, "matmul-M", f"stationary free size M={m} exceeds {MATMUL_M}", page)
     require(n <= MATMUL_N, "matmul-N", f"moving free size N={n} exceeds {MATMUL_N} (one PSUM bank)", page)
-    _matmul_tiling(tile_position, tile_size, k, m, page)
+    rows = _matmul_tiling(tile_position, tile_size, k, m, page)
     require(dst.partitions == m and dst.free_size == n, "matmul-dst-shape",
             f"dst must be [M={m}, N={n}], got {dst.shape}", page)
     transpose_dtype = is_transpose and dtypes.same(dst.dtype, stationary.dtype) and target().name != "trn1"
@@ -257,7 +275,8 @@ def nc_matmul(dst: NkiTensor, stationary: NkiTensor, moving: NkiTensor, is_stati
         dst.values[...] = product
     written[...] = True
     movement = record.current() is not None and (record.is_selection(s) or record.is_selection(v))
-    record.count_matmul(k, m, n, _pair_name(stationary, moving), fp32_rate and mode == "fp32", movement, hinted)
+    record.count_matmul(k, m, n, _pair_name(stationary, moving), fp32_rate and mode == "fp32", movement, hinted,
+                        rows, _on_rows(rows, stationary, moving), dst.storage, dst.footprint)
 
 
 def _pair_name(stationary: NkiTensor, moving: NkiTensor) -> str:

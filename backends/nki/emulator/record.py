@@ -13,7 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .costmodel import matmul_cycles, vector_cycles
+from .costmodel import BANDS, BAND_ROWS, TensorSchedule, bands_of, matmul_cycles, vector_cycles
 
 ENGINES = ("tensor", "vector", "scalar", "gpsimd", "dma")
 
@@ -29,6 +29,10 @@ class KernelRecord:
     psum_cycles: dict[str, float] = field(default_factory=dict)  # engine -> cycles of its instructions touching PSUM
     matmuls: Counter = field(default_factory=Counter)        # (K, M, N, dtype) -> count
     onezero_matmuls: Counter = field(default_factory=Counter)  # of ``matmuls``: fp32 ones at the 0/1-hint rate
+    row_tiled_matmuls: int = 0        # of ``matmuls``: row-tiled with the concurrency credited (operands on its rows)
+    row_tiled_uncredited: int = 0     # row-tiled with an operand off the tile's rows: charged as if untiled
+    tensor_serial_cycles: float = 0   # Tensor cycles without the row-tiling credit (``cycles`` has it)
+    schedule: TensorSchedule = field(default_factory=TensorSchedule, repr=False, compare=False)  # this launch's
     macs: int = 0
     movement_macs: int = 0     # of ``macs``: matmuls that only move data (``is_selection``)
     hbm_to_sbuf_bytes: int = 0
@@ -50,6 +54,9 @@ class KernelRecord:
             self.psum_cycles[engine] = self.psum_cycles.get(engine, 0) + c
         self.matmuls.update(other.matmuls)
         self.onezero_matmuls.update(other.onezero_matmuls)
+        self.row_tiled_matmuls += other.row_tiled_matmuls
+        self.row_tiled_uncredited += other.row_tiled_uncredited
+        self.tensor_serial_cycles += other.tensor_serial_cycles
         self.macs += other.macs
         self.movement_macs += other.movement_macs
         self.hbm_to_sbuf_bytes += other.hbm_to_sbuf_bytes
@@ -68,6 +75,8 @@ class KernelRecord:
             "matmuls": [{"K": k, "M": m, "N": n, "dtype": d, "count": c, "onezero": self.onezero_matmuls[k, m, n, d]}
                         for (k, m, n, d), c in sorted(self.matmuls.items())],
             "onezero_matmuls": sum(self.onezero_matmuls.values()),
+            "row_tiled_matmuls": self.row_tiled_matmuls, "row_tiled_uncredited_matmuls": self.row_tiled_uncredited,
+            "tensor_cycles_without_row_tiling": self.tensor_serial_cycles,
             "macs": self.macs, "data_movement_macs": self.movement_macs,
             "hbm_to_sbuf_bytes": self.hbm_to_sbuf_bytes,
             "sbuf_to_hbm_bytes": self.sbuf_to_hbm_bytes, "sbuf_to_sbuf_bytes": self.sbuf_to_sbuf_bytes,
@@ -178,14 +187,27 @@ def is_selection(operand: np.ndarray) -> bool:
     return bool(((operand == 0) | (operand == 1)).all() and (operand.sum(axis=0) <= 1).all())
 
 
+ALL_ROWS = (0, BANDS * BAND_ROWS)
+
+
 def count_matmul(k: int, m: int, n: int, dtype_name: str, fp32: bool, movement: bool = False,
-                 onezero: bool = False) -> None:
+                 onezero: bool = False, rows: tuple[int, int] = ALL_ROWS, credited: bool = False,
+                 dst: object | None = None, box: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
     """One nc_matmul (cycles: ``costmodel.matmul_cycles``); ``movement``: it only moves data; ``onezero``: an
-    fp32 matmul with an operand flagged ``is_*_onezero`` (counted at the hint's rate)."""
+    fp32 matmul with an operand flagged ``is_*_onezero`` (counted at the hint's rate); ``rows``: its row tile
+    (start_row, row_size), run beside other tiles when ``credited`` (``costmodel.TensorSchedule``); ``dst``, ``box``:
+    the PSUM allocation it writes and which elements (matmuls writing overlapping elements run one after the
+    other)."""
     rec = _state.current
     if rec is not None:
+        cycles = matmul_cycles(n, fp32, onezero)
+        tiled = rows != ALL_ROWS
         rec.instructions["tensor"] += 1
-        rec.cycles["tensor"] = rec.cycles.get("tensor", 0) + matmul_cycles(n, fp32, onezero)
+        rec.tensor_serial_cycles += cycles
+        grown = rec.schedule.add(cycles, bands_of(*(rows if credited else ALL_ROWS)), dst, box)
+        rec.cycles["tensor"] = rec.cycles.get("tensor", 0) + grown
+        rec.row_tiled_matmuls += tiled and credited
+        rec.row_tiled_uncredited += tiled and not credited
         rec.matmuls[(k, m, n, dtype_name)] += 1
         if fp32 and onezero:
             rec.onezero_matmuls[(k, m, n, dtype_name)] += 1

@@ -169,6 +169,21 @@ class NkiTensor:
         return offset // base.strides[0]
 
     @property
+    def footprint(self) -> tuple[int, int, int, int]:
+        """(first partition, past the last, first byte, past the last byte within a partition) an on-chip view
+        covers: a box around its elements, for the cost model's overlap of PSUM writes."""
+        base, v = self.storage.data, self.values
+        if base.ndim == 0 or not v.size:
+            return 0, 0, 0, 0
+        row = base.strides[0]
+        offset = v.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        first, within = divmod(offset, row)
+        dims = zip(v.shape[1:], v.strides[1:])
+        lo = within + sum(min(0, (n - 1) * s) for n, s in dims)
+        hi = within + sum(max(0, (n - 1) * s) for n, s in zip(v.shape[1:], v.strides[1:])) + v.itemsize
+        return first, first + (v.shape[0] if v.ndim else 1), lo, hi
+
+    @property
     def nbytes(self) -> int:
         return self.values.nbytes
 

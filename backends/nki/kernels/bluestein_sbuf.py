@@ -89,7 +89,7 @@ def _first_stage(xr: Any, xi: Any, t0: int, tg: int, n: int, n1: int, n2: int, p
     multiply(a[0], a[1], x[0], x[1], pre[0][0:rows, :], pre[1][0:rows, :], engine=in_sbuf())
     acc_re = psum((n2, rows))
     acc_im = psum((n2, rows))
-    matmul_data_stationary(acc_re, acc_im, a[0], a[1], constant_slice(f1, rows, rows))
+    matmul_data_stationary(acc_re, acc_im, a[0], a[1], constant_slice(f1, rows, rows), n1)   # I_tg (x) F_n1
     multiply(dst[0], dst[1], acc_re, acc_im, tw1[0][:, 0:rows], tw1[1][:, 0:rows])
 
 

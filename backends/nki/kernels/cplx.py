@@ -18,6 +18,7 @@ from ..engine import nisa, nl
 
 F32 = nl.float32
 PSUM_BANK = nl.tile_size.psum_fmax  # fp32 per partition in one PSUM bank: the largest matmul moving/output free size
+ROW_TILE = 64   # PE rows of a row tile every target has (nc_matmul "Tiling mode": 2 x 64 from NeuronCore-v2)
 
 
 def sbuf(shape: Any) -> Any:
@@ -52,16 +53,45 @@ def constant_slice(c: tuple, rows: int, cols: int) -> tuple:
     return c[0][0:rows, 0:cols], c[1][0:rows, 0:cols], c[2][0:rows, 0:cols]
 
 
-def matmul_data_stationary(dst_re: Any, dst_im: Any, x_re: Any, x_im: Any, f: tuple) -> None:
+def matmul_on_rows(dst: Any, stationary: Any, moving: Any, start_row: int, accumulate: bool, **hints: Any) -> None:
+    """One nc_matmul on the row tile of PE rows start_row .. start_row + ``ROW_TILE`` (a multiple of 64): both
+    operands [K <= 64, .] must sit on those SBUF partitions, each partition feeding its own PE row (the cost
+    model credits matmuls on disjoint row tiles as running side by side, ``emulator/costmodel.py``)."""
+    nisa.nc_matmul(dst=dst, stationary=stationary, moving=moving, accumulate=accumulate,
+                   tile_position=(start_row, 0), tile_size=(ROW_TILE, 128), **hints)
+
+
+def diagonal_halves(rows: int, block: int) -> tuple[tuple[int, int], ...]:
+    """The row ranges (0, 64) and (64, rows) of a block-diagonal [rows, rows] operand with ``block``-row blocks
+    when its blocks split there (64 a multiple of ``block``) and it has more than 64 rows; else ((0, rows),).
+    X^T (I (x) F) then runs as two independent matmuls on the two 64-row tiles, each on half the columns: N
+    halves, where the whole matmul spent half its MACs on the zero blocks."""
+    if rows > ROW_TILE and block and ROW_TILE % block == 0:
+        return (0, ROW_TILE), (ROW_TILE, rows)
+    return ((0, rows),)
+
+
+def matmul_data_stationary(dst_re: Any, dst_im: Any, x_re: Any, x_im: Any, f: tuple, block: int = 0) -> None:
     """dst = X^T F: the data [K, M] is stationary, the constant F [K, N] moves; dst is [M, N] in PSUM.
 
     The data's free dim becomes dst's partition dim: the matmul doubles as
-    the transpose between four-step stages."""
+    the transpose between four-step stages. With ``block``, F is block-diagonal with blocks of that many rows
+    and columns (I_g (x) F1), run on two row tiles where ``diagonal_halves`` splits it."""
     f_re, f_im, f_neg = f
-    nisa.nc_matmul(dst=dst_re, stationary=x_re, moving=f_re, accumulate=False)
-    nisa.nc_matmul(dst=dst_re, stationary=x_im, moving=f_neg, accumulate=True)
-    nisa.nc_matmul(dst=dst_im, stationary=x_re, moving=f_im, accumulate=False)
-    nisa.nc_matmul(dst=dst_im, stationary=x_im, moving=f_re, accumulate=True)
+    for dst, x, m, accumulate in ((dst_re, x_re, f_re, False), (dst_re, x_im, f_neg, True),
+                                  (dst_im, x_re, f_im, False), (dst_im, x_im, f_re, True)):
+        diagonal_matmul(dst, x, m, block, accumulate)
+
+
+def diagonal_matmul(dst: Any, x: Any, m: Any, block: int, accumulate: bool) -> None:
+    """dst = X^T M for a block-diagonal M [K, K] with ``block``-row blocks: one matmul, or one per row tile of
+    ``diagonal_halves`` on its diagonal block (dst's columns split alike)."""
+    halves = diagonal_halves(x.shape[0], block)
+    if len(halves) == 1:
+        nisa.nc_matmul(dst=dst, stationary=x, moving=m, accumulate=accumulate)
+        return
+    for lo, hi in halves:
+        matmul_on_rows(dst[:, lo:hi], x[lo:hi, :], m[lo:hi, lo:hi], lo, accumulate)
 
 
 def matmul_constant_stationary(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any) -> None:

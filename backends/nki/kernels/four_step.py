@@ -10,7 +10,8 @@ contiguous points) and write k = k1 + N1*k2:
 
 Y[k2, k1] is y[k1 + N1*k2]: row k2 of the output is N1 contiguous points.
 Batches: g = 128 // N1 transforms share step 1 through the block-diagonal
-I_g (x) F1 (rows (t, n1) of the input are contiguous in HBM), and step 3
+I_g (x) F1 (rows (t, n1) of the input are contiguous in HBM; run as two 64-row tiles when n1 divides 64
+and the group has more than 64 rows, ``cplx.diagonal_halves``), and step 3
 takes up to 512 columns (t, k1) at once; the store writes [k2, (t, k1)]
 through one access pattern. Input is read once, output written once.
 """
@@ -51,7 +52,7 @@ def four_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, tw: tuple, f2: tupl
             a_re = psum((n2, rows))
             a_im = psum((n2, rows))
             whole = rows == f1[0].shape[0]   # no slice of a constant that is already a view (square kernel)
-            matmul_data_stationary(a_re, a_im, x_re, x_im, f1 if whole else constant_slice(f1, rows, rows))
+            matmul_data_stationary(a_re, a_im, x_re, x_im, f1 if whole else constant_slice(f1, rows, rows), n1)
             c0 = lo * n1
             multiply(b_re[:, c0:c0 + rows], b_im[:, c0:c0 + rows], a_re, a_im,
                      *(tw if whole else (tw[0][:, 0:rows], tw[1][:, 0:rows])))

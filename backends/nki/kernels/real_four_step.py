@@ -33,8 +33,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import nisa, nl
-from .cplx import (PSUM_BANK, constant_slice, matmul_data_stationary, multiply, negated, psum, sbuf,
-                   transform_columns)
+from .cplx import (PSUM_BANK, constant_slice, diagonal_matmul, matmul_data_stationary, multiply, negated, psum,
+                   sbuf, transform_columns)
 
 
 def split(tile: Any, *widths: int) -> list:
@@ -91,10 +91,8 @@ def rfft_four_step(x: Any, yr: Any, yi: Any, f1_table: Any, table: Any, n1: int,
             r0 = (t0 + lo) * n1
             c0 = lo * n1
             x_tile = nl.load(rows_x[r0:r0 + rows, :])
-            nisa.nc_matmul(dst=a_re[:, c0:c0 + rows], stationary=x_tile, moving=f1[0][0:rows, 0:rows],
-                           accumulate=False)
-            nisa.nc_matmul(dst=a_im[:, c0:c0 + rows], stationary=x_tile, moving=f1[1][0:rows, 0:rows],
-                           accumulate=False)
+            for a, f in ((a_re, f1[0]), (a_im, f1[1])):   # I_g (x) F1: on two row tiles where n1 divides 64
+                diagonal_matmul(a[:, c0:c0 + rows], x_tile, f[0:rows, 0:rows], n1, False)
         b_re = sbuf((m2, cols))
         b_im = sbuf((m2, cols))
         multiply(b_re, b_im, a_re, a_im, tw[0][:, 0:cols], tw[1][:, 0:cols])

@@ -119,7 +119,8 @@ def _stacked_stage1(x4: tuple, t: int, f1: tuple, t1: tuple, n1: int, n2: int, n
     ``f1`` is I_r (x) F1: each block of ``block`` j3 columns is read as r runs of contiguous columns onto r
     partition blocks of n1 rows (one DMA per run), so one matmul with K = r n1 and N = r n1 transforms r
     columns where the plain six-step's K = N = n1 used n1/128 of the array's rows and paid the 64-column
-    minimum (D/nki/deep-dives/nki_perf_guide.html) on N = n1. The twiddle leaves PSUM by the Scalar engine and
+    minimum (D/nki/deep-dives/nki_perf_guide.html) on N = n1; on two 64-row tiles when n1 divides 64 and K > 64
+    (``cplx.diagonal_halves``). The twiddle leaves PSUM by the Scalar engine and
     multiplies on GpSimd (``multiply_off_vector``)."""
     stack = f1[0].shape[0] // n1
     x1 = (sbuf((n2, n3, n1)), sbuf((n2, n3, n1)))
@@ -152,7 +153,7 @@ def _stage1_block(x4: tuple, t: int, f1: tuple, t1: tuple, x1: tuple, c0: int, c
             a_im = psum((n2, count, rows))
             for j in nl.affine_range(count):
                 matmul_data_stationary(a_re[:, j, :], a_im[:, j, :], x0[0][0:rows, :, j0 + j],
-                                       x0[1][0:rows, :, j0 + j], f)
+                                       x0[1][0:rows, :, j0 + j], f, n1)
             pattern = [[n3 * n1, n2], [n1, count], [width * n1, slots], [1, n1]]   # X1[j2, c0 + s w + j, k1]
             multiply_off_vector(x1[0].ap(pattern=pattern, offset=(c0 + j0) * n1),
                                 x1[1].ap(pattern=pattern, offset=(c0 + j0) * n1), a_re, a_im,
