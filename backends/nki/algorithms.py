@@ -595,36 +595,36 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
                   halves: bool = False, formed: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
-    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, N = 2w for ``halves``, or of
-    N = 2w per lo chunk and n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the
-    exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine;
+    quarter), the second stage (two matmuls of N = 4w per lo chunk and out chunk, N = 2w for ``halves`` or
+    all n2 columns); the twiddle products (lo rows, and the hi rows' conj(T~) after the
+    exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine
+    (step 1's per group of equal chunks, Y' per store: ``copy_groups``, ``mirror_stores``);
     one table block per lo chunk (``formed`` columns: two Scalar products and two GpSimd sums per block, once),
-    and per tile one DMA in (complex input) and one out per row chunk (one in all where ``merged``). The J
+    and per tile one DMA in (complex input) and ``store_count`` out (rows two windows share written twice). The J
     matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles."""
     group = tall_group(n1, batch)
     table = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
-    pairs = table.pairs
+    outs = len(table.out_chunks)   # F2's column chunks
     tiles = -(-batch // group)
     tensor = gpsimd = scalar = 0
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
         step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
-        if quarter:   # F2's matmuls; the J matmuls out (as many as in) at the 0/1 hint's rate below
-            second = 2 * lo * lo * max((2 if halves else 4) * w, 64)
-        else:
-            second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
-        exchanges = pairs * (2 if quarter else 1)   # J in, and out for the quarter: a 0/1 operand, hinted
+        second = 2 * lo * outs * max((2 if halves and quarter else 4 if quarter else 2) * w, 64)   # F2's matmuls
+        exchanges = table.pairs + (len(table.return_pairs) or table.merged)   # J in; J^T out for the quarter
         identity = ONEZERO_FP32_FACTOR if table.identity else FP32_FACTOR   # n1 = 1: step 1 against I, hinted
         tensor += (max(2 * w, 64) * (identity * step_one * (lo + hi) + ONEZERO_FP32_FACTOR * exchanges)
                    + FP32_FACTOR * second)
         gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
-        copies = 2 * lo + hi   # Scalar copies of 2w columns: step 1's per row chunk, the folds' per lo chunk
+        scalar += sum(max(2 * w * len(g), 64) for g in table.copy_groups(w))   # step 1: one copy per group
+        copies = lo   # Scalar copies of 2w columns: the folds' per lo chunk
         if quarter:   # per lo chunk the moving operands' second halves (not ``halves``); Y' back by J^T
-            copies += (0 if halves else 2 * lo) + (1 if table.merged else hi)
-            scalar += max(4 * w, 64) * lo   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
-            gpsimd += 4 * w * lo if halves else 0   # Y = P + Q and P - Q
+            copies += (0 if halves else 2 * lo) + table.merged
+            scalar += sum(max(2 * w * count, 64) for *_, count in table.mirror_stores if not table.merged)
+            scalar += max(4 * w, 64) * outs   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
+            gpsimd += 4 * w * outs if halves else 0   # Y = P + Q and P - Q
         else:
-            copies += -(-n2 // PMAX)   # the output per chunk of F2's columns
+            copies += outs   # the output per chunk of F2's columns
         scalar += max(2 * w, 64) * copies
     for w in {table.width} | {n1 * (batch % group)} - {0}:   # G1 (three copies) per tile width not stacked
         scalar += 0 if table.stacked and w == table.width else 3 * max(w, 64)
@@ -634,8 +634,8 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     for k0, cols in table.rounds:   # F2's formed columns, once per launch
         scalar += 2 * max(2 * cols, 64) * lo
         gpsimd += 2 * cols * lo
-    hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
-    transfers = lo + tiles * (1 + (1 if table.merged else lo + hi))
+    hbm = 8 * n1 * batch * (n2 + table.stored_rows) + 4 * table.hbm_elements   # rows two stores share: twice
+    transfers = lo + tiles * (1 + table.store_count)
     return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
                dma_seconds(chip, hbm, transfers))
 
