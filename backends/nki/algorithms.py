@@ -51,7 +51,7 @@ from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK, diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
-from .kernels.tall_four_step import TallTable, fold_rows
+from .kernels.tall_four_step import TallTable, fold_rows, formed_rounds
 from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
@@ -602,8 +602,23 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     one table block per lo chunk (``formed`` columns: two Scalar products and two GpSimd sums per block, once),
     and per tile one DMA in (complex input) and ``store_count`` out (rows two windows share written twice). The J
     matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles."""
+    tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves)
+    for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller)[0], formed):
+        scalar += 2 * max(2 * cols, 64) * lo   # F2's formed columns, once per launch
+        gpsimd += 2 * cols * lo
+    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed)
+    return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
+               dma_seconds(chip, hbm, transfers))
+
+
+@lru_cache(maxsize=4096)
+def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
+                 halves: bool) -> tuple[int, int, int, int, int, int]:
+    """The parts of ``_tall_seconds`` that neither the chip nor the formed count changes (the planner weighs
+    ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the input's and output's HBM bytes, DMA
+    transfers, lo chunks)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)
+    table = TallTable(n1, n2, group * n1, quarter, taller)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     outs = len(table.out_chunks)   # F2's column chunks
     tiles = -(-batch // group)
@@ -631,18 +646,23 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     if not table.identity and table.split[1] > 1:   # the twiddles' products, once per launch
         gpsimd += 6 * table.split[0] * table.split[1] * lo
     gpsimd += table.made_on_chip   # J blocks, identities: iotas and compares, once per launch
-    for k0, cols in table.rounds:   # F2's formed columns, once per launch
-        scalar += 2 * max(2 * cols, 64) * lo
-        gpsimd += 2 * cols * lo
-    hbm = 8 * n1 * batch * (n2 + table.stored_rows) + 4 * table.hbm_elements   # rows two stores share: twice
-    transfers = lo + tiles * (1 + table.store_count)
-    return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
-               dma_seconds(chip, hbm, transfers))
+    io_bytes = 8 * n1 * batch * (n2 + table.stored_rows)   # rows two stores share: twice
+    return tensor, gpsimd, scalar, io_bytes, lo + tiles * (1 + table.store_count), lo
+
+
+@lru_cache(maxsize=4096)
+def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool) -> tuple[int, int, int, int]:
+    """(F2's columns in the table, its floats in HBM without formed columns, with one, and its blocks' rows):
+    each formed column more leaves a Re and an Im column of every block out of HBM."""
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller)
+    one = TallTable(n1, n2, table.width, quarter, taller, formed=1)
+    return table.f2_columns, table.hbm_elements, one.hbm_elements, sum(map(one.block_rows, range(len(one.lo_chunks))))
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                          formed: int = 0) -> int:
-    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, formed=formed).hbm_elements
+    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller)
+    return 4 * (plain if formed == 0 else one - 2 * (formed - 1) * rows)
 
 
 @lru_cache(maxsize=4096)
@@ -683,7 +703,7 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64 grid). 4122 = 18 x 229: 92
     of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11 (80) was the only centre
     (MODELLED trn1)."""
-    f2 = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller).f2_columns
+    f2 = _tall_table_floats(n1, n2, batch, quarter, taller)[0]
     coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
 
     def seconds(c: int) -> float:

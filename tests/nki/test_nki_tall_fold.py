@@ -83,6 +83,7 @@ def test_formed_columns_both_directions(n1, n2, batch, quarter, taller, halves, 
     plain = TallTable(n1, n2, table.width, quarter, taller=taller)
     assert plain.hbm_elements - table.hbm_elements == sum(   # the formed columns are not in HBM, W is
         table.block_rows(i) * (2 * formed - 2) for i in range(len(table.lo_chunks)))
+    assert algorithms._tall_constant_bytes(n1, n2, batch, quarter, taller, formed) == 4 * table.hbm_elements
 
 
 @pytest.mark.parametrize("n,batch", [(4110, 1), (11790, 1)])

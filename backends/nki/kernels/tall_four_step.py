@@ -127,6 +127,14 @@ def store_windows(n2: int, quarter: bool) -> tuple[tuple[int, int, int], tuple[i
     return best[1] if best is not None and best[1][0][0] + best[1][1][0] > 2 else None
 
 
+def formed_rounds(f2: int, formed: int) -> list[tuple[int, int]]:
+    """(first column, columns) of F2's ``formed`` first columns of f2 made per round, last first
+    (``TallTable.rounds``)."""
+    shift = f2 - formed
+    ends = range(formed, 0, -shift) if formed else ()
+    return [(max(0, end - shift), end - max(0, end - shift)) for end in ends]
+
+
 def fold_rows(n2: int) -> tuple[int, int]:
     """(lo, hi): rows j <= n2/2 of F2 that the kernel reads, and the rows above them."""
     lo = n2 // 2 + 1
@@ -414,8 +422,7 @@ class TallTable:
     def rounds(self) -> list[tuple[int, int]]:
         """(first column, columns) formed per round, last first: each from the ``shift`` columns after it, read
         or formed the round before (formed > shift: a product of a product)."""
-        ends = range(self.formed, 0, -self.shift) if self.formed else ()
-        return [(max(0, end - self.shift), end - max(0, end - self.shift)) for end in ends]
+        return formed_rounds(self.f2_columns, self.formed)
 
     def factor(self, i: int) -> int:
         """Column of Re W for lo chunk i (``formed``; Im W ``part_columns`` further)."""
