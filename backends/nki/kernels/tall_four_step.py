@@ -53,8 +53,14 @@ are chunked as the partners of the lo chunks (each hi chunk pairs with one lo ch
 out) where that makes no more chunks; every J block is a view of one compare of an iota of p + q (J and J^T of
 a pair share theirs). The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA
 per tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is
-written once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store
-per tile (``TallTable.merged``).
+written once: for n2 <= 253 (one chunk of lo rows and one of hi) by one store per tile (``TallTable.merged``);
+else the second stage's column chunks and the mirror windows are equal windows at a fixed stride
+(``TallTable.windows``: neighbours may share a row, written twice with the same values), one store per tile for
+Y's rows and one for the mirrored rows (all n2 columns: one), or where there are no such windows one store per
+chunk. A DMA's fixed cost is ~1.3 us over 16 queues, so at batch 1 two stores fewer are ~0.16 us (6915 =
+15 x 461: 7 transfers -> 5). Step 1's chunks of equal rows share one PSUM tile and one Scalar copy
+(``copy_groups``), and so do a store's mirror windows: a copy costs max(columns, 64) cycles, so below 64
+columns two copy in the time of one.
 
 n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
 twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
@@ -196,7 +202,7 @@ class TallTable:
         return cycles
 
     @cached_property
-    def exchange_blocks(self) -> dict[tuple[int, int], tuple[tuple[int, int, int], ...]]:
+    def exchange_blocks(self) -> dict[tuple, tuple[tuple[int, int, int], ...]]:
         """(lo chunk, hi chunk) -> ((rows, columns, d),) of J [hi rows, lo rows] (1 where p + q = d), the fold's
         exchange in; ("out", out chunk, mirror window) -> ((rows, columns, d),) of J^T [out chunk rows, window
         rows], Y' back in row order for a quarter (``return_pairs``). ``merged``: J [hi, lo] in and J^T [lo + 1,
@@ -204,7 +210,7 @@ class TallTable:
         lo, hi = fold_rows(self.n2)
         if self.merged:
             return {(0, 0): ((hi, lo, hi), (lo + 1, lo, lo))}
-        blocks: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}
+        blocks: dict[tuple, tuple[tuple[int, int, int], ...]] = {}
         for i, h, d in self.paired_chunks:
             blocks[i, h] = ((self.hi_chunks[h][1], self.lo_chunks[i][1], d),)
         for i, h, d in self.return_pairs:
@@ -844,7 +850,7 @@ def _form(c: Any, table: TallTable) -> None:
 @nki.jit
 def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
-    (one store DMA per row chunk)."""
+    (re and im in each store DMA)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed), n1, n2,
