@@ -224,13 +224,18 @@ def test_zero_d_inputs_still_fail_where_the_yardsticks_fail():
         trnfft.rfftn(torch.tensor(1.0))
 
 
-# --- 7. torch.func ---------------------------------------------------------------------------
+# --- 7. torch.func (and sparse tensors) ---------------------------------------------------------------------------
 
 def test_torch_func_transforms_get_a_clear_error():
     with pytest.raises(InvalidArgumentError, match="torch.func transforms"):
         torch.func.vmap(trnfft.fft)(torch.randn(3, 8))
     with pytest.raises(InvalidArgumentError, match="batch over every dim"):
         torch.func.grad(lambda x: trnfft.rfft(x).abs().sum())(torch.randn(8))
+
+
+def test_sparse_tensors_get_a_clear_error():
+    with pytest.raises(InvalidArgumentError, match="to_dense"):
+        trnfft.fft(torch.randn(8).to_sparse())
 
 
 # --- 9. plan() --------------------------------------------------------------------------------

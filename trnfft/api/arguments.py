@@ -132,9 +132,14 @@ def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | Non
     return out_axes, lengths
 
 
-def refuse_functorch(x: Any) -> None:
-    """A tensor wrapped by torch.func (vmap, grad, jacrev, ...) has no storage a backend could read."""
-    functorch = getattr(arrays.loaded_torch()._C, "_functorch", None)
+def refuse_unreadable(x: Any) -> None:
+    """Tensors with no dense storage a backend could read: sparse ones, and those wrapped by
+    torch.func (vmap, grad, jacrev, ...)."""
+    torch = arrays.loaded_torch()
+    if x.layout != torch.strided:
+        raise InvalidArgumentError(f"trnfft takes dense (strided) tensors, got layout {x.layout}; "
+                                   f"convert with .to_dense() first")
+    functorch = getattr(torch._C, "_functorch", None)
     if functorch is not None and functorch.is_functorch_wrapped_tensor(x):
         raise InvalidArgumentError(
             "trnfft does not support torch.func transforms (vmap, grad, jacrev, jvp, ...): their "
@@ -150,7 +155,7 @@ class Call:
     def __init__(self, x: Any, flavor: str) -> None:
         self.tensor = flavor == TORCH and arrays.is_tensor(x)
         if arrays.is_tensor(x):
-            refuse_functorch(x)
+            refuse_unreadable(x)
         if not self.tensor:
             if arrays.is_tensor(x) and x.requires_grad:
                 raise InvalidArgumentError(

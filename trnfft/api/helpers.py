@@ -15,13 +15,19 @@ from .split import SplitComplex, parts as split_parts
 Axes = Union[int, tuple[int, ...], list[int], None]
 
 
-def _grid(n: int, d: float, real: bool) -> np.ndarray:
+def _count(n: Any, least: int, prefix: str = "") -> int:
+    """A grid's point count: an integer >= ``least`` (numpy's grids need 1, torch's take 0)."""
     try:
         n = operator.index(n)
     except TypeError:
-        raise InvalidArgumentError(f"n must be an integer, got {n!r}") from None
-    if n < 1:
-        raise InvalidArgumentError(f"n must be >= 1, got {n}")
+        raise InvalidArgumentTypeError(f"{prefix}n must be an integer, got {n!r}") from None
+    if n < least:
+        raise InvalidArgumentError(f"{prefix}n must be >= {least}, got {n}")
+    return n
+
+
+def _grid(n: int, d: float, real: bool) -> np.ndarray:
+    n = _count(n, 1)
     if d == 0:
         raise InvalidArgumentError("sample spacing d must be non-zero")
     k = np.arange(n // 2 + 1) if real else np.concatenate(
@@ -44,12 +50,7 @@ def _torch_grid(n: int, d: float, real: bool, out: Any, dtype: Any, layout: Any,
     """torch.fft.fftfreq / rfftfreq: n = 0 gives an empty grid (rfftfreq: [nan]), as in torch."""
     import torch  # the torch-style helpers need torch (a no-op once it is loaded)
     name = "rfftfreq" if real else "fftfreq"
-    try:
-        n = operator.index(n)
-    except TypeError:
-        raise InvalidArgumentTypeError(f"{name}: n must be an integer, got {n!r}") from None
-    if n < 0:
-        raise InvalidArgumentError(f"{name}: n must be >= 0, got {n}")
+    n = _count(n, 0, f"{name}: ")
     if layout is not None and layout != torch.strided:
         raise InvalidArgumentError(f"{name}: only layout=torch.strided is supported, got {layout}")
     dtype = dtype if dtype is not None else (out.dtype if out is not None else torch.get_default_dtype())
