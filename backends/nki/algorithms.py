@@ -51,7 +51,7 @@ from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK, diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
-from .kernels.tall_four_step import TallTable, fold_rows, formed_rounds
+from .kernels.tall_four_step import TallTable, fold_rows, formed_rounds, pairable
 from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
@@ -103,6 +103,7 @@ class Layout:
     taller: bool = False            # tall-four-step: F1 stacked on 2w rows though the first chunk has fewer
     halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
     formed: int = 0                 # tall-four-step: F2's first columns made on chip (TallTable.formed)
+    paired: bool = False            # tall-four-step with halves: the last lo chunk on two row tiles (TallTable.lifted)
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
     planned_for: str = ""           # the chip whose cost-model figures chose it (``choose``); "" if built by hand
 
@@ -117,6 +118,7 @@ class Layout:
             text += ", F1 stacked on padding rows" if self.taller else ""
             text += ", Y = P + Q and P - Q" if self.halves else ""
             text += f", F2's first {self.formed} columns made on chip" if self.formed else ""
+            text += ", the last lo chunk's P and Q on two row tiles" if self.paired else ""
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -549,7 +551,8 @@ def estimated_seconds(chip: Chip, layout: Layout, batch: int) -> float:
     if layout.algorithm == "radix-four-step":
         return _radix_seconds(chip, f[0], f[1], f[2], batch)
     if layout.algorithm == "tall-four-step":
-        return _tall_seconds(chip, f[0], f[1], batch, layout.quarter, layout.taller, layout.halves, layout.formed)
+        return _tall_seconds(chip, f[0], f[1], batch, layout.quarter, layout.taller, layout.halves, layout.formed,
+                             layout.paired)
     return _six_step_seconds(chip, f[0], f[1], f[2], batch)
 
 
@@ -592,7 +595,7 @@ def tall_group(n1: int, batch: int) -> int:
 
 @lru_cache(maxsize=16384)
 def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
-                  halves: bool = False, formed: int = 0) -> float:
+                  halves: bool = False, formed: int = 0, paired: bool = False) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per lo chunk and out chunk, N = 2w for ``halves`` or
@@ -601,8 +604,10 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     (step 1's per group of equal chunks, Y' per store: ``copy_groups``, ``mirror_stores``);
     one table block per lo chunk (``formed`` columns: two Scalar products and two GpSimd sums per block, once),
     and per tile one DMA in (complex input) and ``store_count`` out (rows two windows share written twice). The J
-    matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles."""
-    tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves)
+    matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles.
+    ``paired`` (``TallTable.lifted``): the last lo chunk's P and Q products side by side, one SBUF -> SBUF DMA per
+    launch and per tile."""
+    tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves, paired)
     for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller)[0], formed):
         scalar += 2 * max(2 * cols, 64) * lo   # F2's formed columns, once per launch
         gpsimd += 2 * cols * lo
@@ -613,12 +618,12 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
 
 @lru_cache(maxsize=4096)
 def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                 halves: bool) -> tuple[int, int, int, int, int, int]:
+                 halves: bool, paired: bool = False) -> tuple[int, int, int, int, int, int]:
     """The parts of ``_tall_seconds`` that neither the chip nor the formed count changes (the planner weighs
-    ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the input's and output's HBM bytes, DMA
-    transfers, lo chunks)."""
+    ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the bytes DMA moves for the input, the output
+    and the ``paired`` SBUF -> SBUF copies (at the same DMA rate), DMA transfers, lo chunks)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter, taller)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, paired=paired)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     outs = len(table.out_chunks)   # F2's column chunks
     tiles = -(-batch // group)
@@ -628,8 +633,9 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
         second = 2 * lo * outs * max((2 if halves and quarter else 4 if quarter else 2) * w, 64)   # F2's matmuls
         exchanges = table.pairs + (len(table.return_pairs) or table.merged)   # J in; J^T out for the quarter
         identity = ONEZERO_FP32_FACTOR if table.identity else FP32_FACTOR   # n1 = 1: step 1 against I, hinted
+        beside = FP32_FACTOR * max(2 * w, 64) * outs if table.lifted else 0   # Q's beside P's: no time of its own
         tensor += (max(2 * w, 64) * (identity * step_one * (lo + hi) + ONEZERO_FP32_FACTOR * exchanges)
-                   + FP32_FACTOR * second)
+                   + FP32_FACTOR * second - beside)
         gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
         scalar += sum(max(2 * w * len(g), 64) for g in table.copy_groups(w))   # step 1: one copy per group
         copies = lo   # Scalar copies of 2w columns: the folds' per lo chunk
@@ -647,7 +653,11 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
         gpsimd += 6 * table.split[0] * table.split[1] * lo
     gpsimd += table.made_on_chip   # J blocks, identities: iotas and compares, once per launch
     io_bytes = 8 * n1 * batch * (n2 + table.stored_rows)   # rows two stores share: twice
-    return tensor, gpsimd, scalar, io_bytes, lo + tiles * (1 + table.store_count), lo
+    transfers = lo + tiles * (1 + table.store_count)
+    if table.lifted:   # Im F2 of the last lo chunk once, its D per tile, SBUF -> SBUF
+        io_bytes += 4 * table.lifted * (table.f2_columns + 2 * n1 * batch)
+        transfers += 1 + tiles
+    return tensor, gpsimd, scalar, io_bytes, transfers, lo
 
 
 @lru_cache(maxsize=4096)
@@ -666,8 +676,10 @@ def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, tal
 
 
 @lru_cache(maxsize=4096)
-def tall_factors(chip: Chip, n: int, batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int]] | None:
-    """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed)) for ``tall-four-step``
+def tall_factors(chip: Chip, n: int,
+                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool]] | None:
+    """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed, paired)) for
+    ``tall-four-step``
     (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: fewer
     constant bytes), or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
@@ -675,27 +687,31 @@ def tall_factors(chip: Chip, n: int, batch: int) -> tuple[float, tuple[int, int,
     351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
     made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(chip, n, batch) is not None
-    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int]] | None = None
+    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool]] | None = None
     for d in divisors_upto(n, PMAX):
         lo = fold_rows(n // d)[0]
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
             continue
         wide = 2 * tall_group(d, batch) * d
-        for quarter, halves in ((True, False), (True, True), (False, False)):
+        forms = [(True, False, False), (True, True, False), (False, False, False)]
+        forms += [(True, True, True)] if pairable(n // d) else []
+        for quarter, halves, paired in forms:
             for taller in (False, True):
                 if taller and not lo < wide <= PMAX:   # only where it changes the table
                     continue
-                for formed in _formed_columns(chip, d, n // d, batch, quarter, taller, halves):
+                for formed in _formed_columns(chip, d, n // d, batch, quarter, taller, halves, paired):
                     constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed)
                     if _over_hbm_target(n, batch, constants):
                         continue
-                    seconds = _tall_seconds(chip, d, n // d, batch, quarter, taller, halves, formed)
+                    seconds = _tall_seconds(chip, d, n // d, batch, quarter, taller, halves, formed, paired)
                     if best is None or (round(seconds, 12), constants) < best[0]:   # ties: fewer constant bytes
-                        best = ((round(seconds, 12), constants), seconds, (d, n // d, quarter, taller, halves, formed))
+                        best = ((round(seconds, 12), constants), seconds,
+                                (d, n // d, quarter, taller, halves, formed, paired))
     return best[1:] if best is not None else None
 
 
-def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool) -> list[int]:
+def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool,
+                    paired: bool = False) -> list[int]:
     """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15); the fastest count
     with R rounds for R <= ``FORMED_ROUNDS`` (``_fastest_with_rounds``); around the fastest of those by the
     estimate, and around the fastest with q <= 11, every f2 / 64th column within f2 / 16 (4097: 96 of 122
@@ -707,7 +723,7 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
 
     def seconds(c: int) -> float:
-        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c)
+        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired)
 
     def fastest(counts: set[int]) -> int:
         return min(sorted(counts), key=seconds)
@@ -822,9 +838,9 @@ def _factored(chip: Chip, n: int, batch: int, tall: bool = True) -> "Layout | No
         options.append((_six_step_seconds(chip, *triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(chip, n, batch) if tall else None
     if tall_option is not None:
-        seconds, (n1, n2, quarter, taller, halves, formed) = tall_option
+        seconds, (n1, n2, quarter, taller, halves, formed, paired) = tall_option
         options.append((seconds, Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
-                                        taller=taller, halves=halves, formed=formed)))
+                                        taller=taller, halves=halves, formed=formed, paired=paired)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 

@@ -206,7 +206,7 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.taller)
         return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed),),
-                (n1, n2, layout.group, *flags, layout.halves, layout.formed))
+                (n1, n2, layout.group, *flags, layout.halves, layout.formed, layout.paired))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)

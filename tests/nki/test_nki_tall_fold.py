@@ -24,10 +24,10 @@ BOUND = 1e-6
 
 
 def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, taller: bool = False,
-         halves: bool = False, formed: int = 0) -> float:
+         halves: bool = False, formed: int = 0, paired: bool = False) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
-                               taller=taller, halves=halves, formed=formed)
+                               taller=taller, halves=halves, formed=formed, paired=paired)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
@@ -126,11 +126,11 @@ def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     figures = CHIPS[chip]
     found = algorithms.tall_factors(figures, n, batch)
     assert found is not None
-    seconds, (n1, n2, quarter, taller, halves, formed) = found
+    seconds, (n1, n2, quarter, taller, halves, formed, paired) = found
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller)
     counts = [0, *(c for c in range(table.f2_columns) if algorithms.formed_allowed(table.f2_columns, c))]
-    best = min(algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, c) for c in counts)
-    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, formed)
+    best = min(algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, c, paired) for c in counts)
+    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, formed, paired)
     assert seconds <= best * (1 + 1e-9)
 
 
@@ -146,26 +146,31 @@ def _engine_seconds(chip, args) -> dict:
     return terms
 
 
-@pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves,formed", [
-    (17, 241, 1, True, False, True, 97), (17, 241, 2, True, False, False, 60), (11, 397, 1, True, False, True, 124),
-    (30, 137, 1, False, False, False, 100), (90, 131, 3, True, False, True, 0), (1, 131, 40, True, True, False, 42),
-    (14, 293, 3, True, False, False, 102), (38, 137, 1, True, True, True, 0), (15, 461, 1, True, False, True, 165),
-    (35, 503, 2, False, False, False, 0), (2, 511, 3, True, False, False, 0)])
-def test_tall_estimate_matches_the_model_engine_by_engine(n1, n2, batch, quarter, taller, halves, formed):
+@pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves,formed,paired", [
+    (67, 262, 1, True, False, True, 116, True), (20, 300, 9, True, False, True, 0, True),
+    (17, 241, 1, True, False, True, 97, False), (17, 241, 2, True, False, False, 60, False),
+    (11, 397, 1, True, False, True, 124, False), (30, 137, 1, False, False, False, 100, False),
+    (90, 131, 3, True, False, True, 0, False), (1, 131, 40, True, True, False, 42, False),
+    (14, 293, 3, True, False, False, 102, False), (38, 137, 1, True, True, True, 0, False),
+    (15, 461, 1, True, False, True, 165, False), (35, 503, 2, False, False, False, 0, False),
+    (2, 511, 3, True, False, False, 0, False)])
+def test_tall_estimate_matches_the_model_engine_by_engine(n1, n2, batch, quarter, taller, halves, formed, paired):
     """Each engine's term of the planner's estimate is the cost model's busy time of the kernel it plans: merged
     and two-chunk quarters, ``halves`` or not, all n2 columns, F1 stacked or as G1 (90 x 131), n1 = 1, ragged
     tiles, formed columns (F1'''s halves in the parts); the J blocks as views of shared compares; the output in
-    one store per kind of rows (461, 503: windows sharing rows, written twice, counted) or per chunk (511)."""
+    one store per kind of rows (461, 503: windows sharing rows, written twice, counted) or per chunk (511);
+    ``paired`` (262, 300: the last lo chunk's P and Q on two row tiles, its SBUF -> SBUF copies; 300 at
+    batch 9, 6 per tile: a ragged last tile)."""
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
-                               taller=taller, halves=halves, formed=formed)
+                               taller=taller, halves=halves, formed=formed, paired=paired)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     x = random_array((batch, n), np.complex64, seed=n)
     with collect() as rec:
         executors.simulate(kernel, (x.view(np.float32),), *args)
     for chip in ("trn1", "trn2"):
         modelled = model(rec, chip).engines
-        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, taller, halves, formed))
+        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, taller, halves, formed, paired))
         for engine in ("tensor", "scalar", "gpsimd", "dma"):
             assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
 
@@ -214,3 +219,34 @@ def test_exchange_blocks_are_views_of_shared_compares():
             assert r <= rows and col + c <= cols and np.array_equal(p + q + col == top, p + q == d)
     merged = TallTable(17, 241, 17, True)
     assert merged.merged and merged.made_on_chip == 2 * 122   # one iota and one compare of 2 lo - hi columns
+
+
+@pytest.mark.parametrize("n1,n2,batch,formed", [(67, 262, 1, 116), (20, 300, 9, 0), (1, 383, 3, 0), (9, 258, 14, 40)])
+def test_paired_last_chunk_runs_beside_both_directions(n1, n2, batch, formed):
+    """``paired`` (``TallTable.lifted``): the last lo chunk (4, 22, 64 and 2 rows) has its P product on
+    PE rows 0.. and its Q product on rows 64.., both operands on the tile's partitions, so the cost model
+    credits all of them (two per out chunk and tile) and the Tensor engine saves one matmul of N = 2 width per
+    out chunk and tile; the result is the same transform within the bound, every norm both ways."""
+    n = n1 * n2
+    assert _run(n1, n2, batch, True, True, 1.0, False, True, formed, True) <= BOUND
+    assert _run(n1, n2, batch, True, False, 1.0 / n, False, True, formed, True) <= BOUND
+    assert _run(n1, n2, batch, True, True, 1.0 / np.sqrt(n), False, True, formed, True) <= BOUND
+    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=True,
+                               halves=True, formed=formed, paired=True)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    x = random_array((batch, n), np.complex64, seed=n)
+    with collect() as rec:
+        executors.simulate(kernel, (x.view(np.float32),), *args)
+    table = TallTable(n1, n2, layout.group * n1, True, halves=True, formed=formed, paired=True)
+    tiles = -(-batch // layout.group)
+    assert table.lifted == table.lo_chunks[-1][1] <= 64
+    assert rec.row_tiled_matmuls == 2 * len(table.out_chunks) * tiles and rec.row_tiled_uncredited == 0
+
+
+def test_17554_plans_the_pair_by_its_estimate():
+    """17554 = 67 x 262 at batch 1 (MODELLED trn1): the planner takes ``paired``, faster by its estimate than
+    the same layout without (3.446 us, Tensor-bound; the engine terms match the model, tested above)."""
+    layout = algorithms.choose(17554, 1, chip=CHIPS["trn1"])
+    assert (layout.algorithm, layout.factors, layout.halves, layout.paired) == ("tall-four-step", (67, 262), True, True)
+    assert algorithms.estimated_seconds(CHIPS["trn1"], layout, 1) < algorithms.estimated_seconds(
+        CHIPS["trn1"], replace(layout, paired=False), 1)

@@ -60,7 +60,11 @@ Y's rows and one for the mirrored rows (all n2 columns: one), or where there are
 chunk. A DMA's fixed cost is ~1.3 us over 16 queues, so at batch 1 two stores fewer are ~0.16 us (6915 =
 15 x 461: 7 transfers -> 5). Step 1's chunks of equal rows share one PSUM tile and one Scalar copy
 (``copy_groups``), and so do a store's mirror windows: a copy costs max(columns, 64) cycles, so below 64
-columns two copy in the time of one.
+columns two copy in the time of one. ``paired`` (with ``halves``, n2 = 256..383, ``TallTable.lifted``): the last lo
+chunk has at most 64 rows, and its products P += Re F2^T S and Q += Im F2^T D (independent, disjoint PSUM columns)
+run on PE rows 0..63 and 64..127 side by side (``cplx.matmul_on_rows``), with its Im F2 (once per launch) and D
+(per tile) copied to partitions 64.. by SBUF -> SBUF DMA: one matmul of N = 2 width fewer per out chunk in the
+cost model's Tensor time (17554 = 67 x 262 at batch 1: 3.45 -> 3.06 us MODELLED trn1).
 
 n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
 twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
@@ -77,7 +81,7 @@ from math import isqrt
 from typing import Any
 
 from ..engine import nki, nisa, nl
-from .cplx import in_sbuf, multiply, psum, sbuf
+from .cplx import ROW_TILE, in_sbuf, matmul_on_rows, multiply, psum, sbuf
 
 
 ROWS = nl.tile_size.pmax   # partitions per chunk of n2
@@ -133,6 +137,13 @@ def store_windows(n2: int, quarter: bool) -> tuple[tuple[int, int, int], tuple[i
     return best[1] if best is not None and best[1][0][0] + best[1][1][0] > 2 else None
 
 
+def pairable(n2: int) -> bool:
+    """Whether ``TallTable.paired`` can apply to n2 (with ``halves``): two or more chunks of lo rows, the last
+    of at most ``ROW_TILE`` rows (n2 = 256..383: 262 = 128 + 4 lo rows)."""
+    lo = fold_rows(n2)[0]
+    return lo > ROWS and (lo - 1) % ROWS + 1 <= ROW_TILE
+
+
 def formed_rounds(f2: int, formed: int) -> list[tuple[int, int]]:
     """(first column, columns) of F2's ``formed`` first columns of f2 made per round, last first
     (``TallTable.rounds``)."""
@@ -171,6 +182,18 @@ class TallTable:
     taller: bool = False   # F1 stacked on 2 width rows even where the first chunk has fewer (padding rows)
     halves: bool = False   # with quarter: Y and Y' from P and Q in two PSUM tiles (moving free size 2 width)
     formed: int = 0   # F2's columns k < formed made on chip, F2[j, k] = F2[j, k + shift] W[j]
+    paired: bool = False   # with halves: the last lo chunk's P and Q products side by side on two row tiles
+
+    @property
+    def lifted(self) -> int:
+        """Rows of the last lo chunk whose Im F2 block and D sit also on partitions ``ROW_TILE``.. (``paired``,
+        ``pairable``), else 0: its P product (K = rows <= 64) runs on PE rows 0..63 beside its Q product on rows
+        64..127, independent matmuls into disjoint PSUM columns, so the two take the time of one
+        (``costmodel.TensorSchedule``). 17554 = 67 x 262 at batch 1: 8 matmuls of N = 134 in the second stage,
+        2 of them now beside others. Costs one SBUF -> SBUF DMA per launch (Im F2) and one per tile (D)."""
+        if not (self.paired and self.quarter and self.halves and not self.merged and pairable(self.n2)):
+            return 0
+        return self.lo_chunks[-1][1]
 
     @cached_property
     def lo_chunks(self) -> list[tuple[int, int]]:
@@ -650,14 +673,14 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
-                   taller: bool = False, halves: bool = False, formed: int = 0) -> None:
+                   taller: bool = False, halves: bool = False, formed: int = 0, paired: bool = False) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed)
-    lo, _ = fold_rows(n2)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired)
     jays = _exchange(table)
+    _lift_im_f2(c, table)
     tws = _twiddles(c, table)
     f1 = (_identity_f1(table), 0, table.width) if table.identity else (c, *table.f1_at)
     g1s: dict = {}
@@ -674,6 +697,10 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
         b_hi = b[len(table.lo_chunks):]
         folded = [_folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width)
                   for i, (_, rows) in enumerate(table.lo_chunks)]
+        if table.lifted:   # D of the last lo chunk onto partitions ROW_TILE.. (``TallTable.lifted``)
+            d = sbuf((ROW_TILE + table.lifted, 2 * width))[ROW_TILE:ROW_TILE + table.lifted, :]
+            nisa.dma_copy(dst=d, src=folded[-1][1])
+            folded[-1] = (folded[-1][0], d)
         if table.quarter:
             _quarter_stage(y, c, table, folded, jays, t0, width)
         else:   # [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr] per out chunk
@@ -682,6 +709,16 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
                 nisa.activation(dst=o, op=nl.copy, data=_second_stage(c, table, folded, k0, cols, 2 * width))
             for tile, store in zip(tiles, table.out_stores):
                 _store(y, tile, t0, store, n1, n2, width, 2 * width)
+
+
+def _lift_im_f2(c: Any, table: TallTable) -> None:
+    """The last lo chunk's Im F2 block (formed columns made) copied to partitions ``ROW_TILE``.. of the table by
+    one SBUF -> SBUF DMA, once per launch (``TallTable.lifted``)."""
+    rows = table.lifted
+    if rows:
+        im = table.f2(len(table.lo_chunks) - 1) + table.part_columns
+        nisa.dma_copy(dst=c[ROW_TILE:ROW_TILE + rows, im:im + table.f2_columns],
+                      src=c[0:rows, im:im + table.f2_columns])
 
 
 def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int,
@@ -694,6 +731,10 @@ def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, fr
     for i, (_, rows) in enumerate(table.lo_chunks):
         f = table.f2(i)
         im = f + table.part_columns
+        if split and table.lifted and i == len(table.lo_chunks) - 1:   # P's and Q's side by side
+            matmul_on_rows(acc, c[0:rows, f + k0:f + k0 + cols], folded[i][0], 0, True)
+            matmul_on_rows(other, c[ROW_TILE:ROW_TILE + rows, im + k0:im + k0 + cols], folded[i][1], ROW_TILE, True)
+            continue
         nisa.nc_matmul(dst=acc, stationary=c[0:rows, f + k0:f + k0 + cols], moving=folded[i][0],
                        accumulate=i > 0)   # accumulate=False overwrites (nki.isa.nc_matmul page)
         nisa.nc_matmul(dst=other, stationary=c[0:rows, im + k0:im + k0 + cols], moving=folded[i][1],
@@ -848,11 +889,11 @@ def _form(c: Any, table: TallTable) -> None:
 
 
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (re and im in each store DMA)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed), n1, n2,
-                   group, quarter, taller, halves, formed)
+                   group, quarter, taller, halves, formed, paired)
     return y2
