@@ -26,9 +26,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     rows = backends_info()
     engines = _engines()
     skipped = _selection_skips()
+    from ..core.plan_cache import plan_cache
+    cache = {"max_size": plan_cache.max_size, "max_bytes": plan_cache.max_bytes, "error": plan_cache.setting_error}
     if args.json:
         print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
-                          "skipped": list(skipped), "engines": engines}, indent=2, default=str))
+                          "skipped": list(skipped), "engines": engines, "plan_cache": cache}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
     for col in ("backend", "status", "version", "kinds", "precisions", "arrays", "notes"):
@@ -51,6 +53,9 @@ def cmd_info(args: argparse.Namespace) -> int:
         con.print(f"  skipped {line}")
     for name, engine in engines.items():
         con.print(f"{name} engine: {engine}")
+    if cache["error"]:
+        con.print(f"[red]plan cache misconfigured[/]: {cache['error']} (every transform raises until it is fixed)",
+                  highlight=False)
     return 0
 
 
