@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from ..api.introspection import auto_choice, backends_info
+    from ..core.registry import REGISTRY
     from ..core.selection import get_backend
     rows = backends_info()
     engines = _engines()
@@ -30,7 +31,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     cache = {"max_size": plan_cache.max_size, "max_bytes": plan_cache.max_bytes, "error": plan_cache.setting_error}
     if args.json:
         print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
-                          "skipped": list(skipped), "engines": engines, "plan_cache": cache}, indent=2, default=str))
+                          "skipped": list(skipped), "engines": engines, "plan_cache": cache,
+                          "load_backends": REGISTRY.load_note or None}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
     for col in ("backend", "status", "version", "kinds", "precisions", "arrays", "notes"):
@@ -47,6 +49,8 @@ def cmd_info(args: argparse.Namespace) -> int:
                       ",".join(caps.get("precisions", [])), ",".join(caps.get("arrays", [])), notes)
     con = _console()
     con.print(table)
+    if REGISTRY.load_note:
+        con.print(f"[yellow]note[/]: {REGISTRY.load_note}", highlight=False)
     con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: "
               f"{_planner_text() or f'[bold]{auto_choice()}[/]'}")
     for line in skipped:

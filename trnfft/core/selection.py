@@ -274,9 +274,12 @@ def _auto() -> str:
             found = name
     if found is not None:
         return found
+    why = (f"{REGISTRY.load_note}." if REGISTRY.load_note else
+           "Run `trnfft info` to see why each backend is missing." if records else
+           "No backend plugin is installed.")
     raise BackendUnavailableError(
-        "no trnfft backend is available for 'auto': none of the backends that declare an auto "
-        "priority can run here. Run `trnfft info` to see why each backend is missing.")
+        f"no trnfft backend is available for 'auto': none of the backends that declare an auto "
+        f"priority can run here. {why}")
 
 
 def _auto_candidates(top: str) -> tuple[str, ...]:
