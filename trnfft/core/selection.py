@@ -205,6 +205,8 @@ def resolve_names(requested: tuple[str, ...], source: str = "", switches: object
 
 
 def _resolve_one(requested: str) -> str:
+    if requested == "auto" or requested not in REGISTRY.records():
+        _raise_if_switch_unreadable(requested)
     if requested == "auto":
         return _auto()
     name = REGISTRY.canonical(requested)
@@ -231,6 +233,14 @@ def _raise_if_switched_off(alias: str) -> None:
         raise _unavailable(
             f"trnfft backend {alias!r} names no backend here: it means {means}. Set that, or "
             f"choose another backend (`trnfft info` lists them)", f"{alias!r} needs {means}")
+
+
+def _raise_if_switch_unreadable(requested: str) -> None:
+    """What "auto" or an alias means depends on the switches: one set to neither on nor off is an error
+    (a backend's own name does not depend on them, so it still works)."""
+    bad = REGISTRY.switch_errors(None if requested == "auto" else REGISTRY.claimants(requested))
+    if bad:
+        raise BackendSettingError(f"trnfft cannot tell what {requested!r} means here: {'; '.join(bad)}")
 
 
 def _raise_if_misconfigured(called: str, avail: Availability) -> None:
