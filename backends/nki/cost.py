@@ -260,7 +260,7 @@ def print_fft_summary(data: dict[str, Any]) -> None:
 
 # the options each kernel takes, and their defaults: given for the other kernel, or --n with --shape, an
 # option would be ignored, so it is refused instead (the user would read a figure for another problem)
-OPTION_DEFAULTS = {
+OPTION_DEFAULTS: dict[str, dict[str, Any]] = {
     "fft": {"n": 1024, "shape": None, "kind": "c2c", "batch": 1, "inverse": False, "norm": "backward",
             "plan_for": None},
     "gemm": {"n": 1024, "m": 1024, "k": 1024, "dtype": "float32", "matmul": "fp32"},

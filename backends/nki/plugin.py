@@ -23,10 +23,11 @@ from .emulator import collect, costmodel, precision, target
 
 try:  # the engine is chosen as it imports (TRNFFT_NKI_ENGINE), and every kernel module imports it
     from . import engine
-except (ValueError, RuntimeError) as _exc:  # an invalid value, or "real" without the real nki
+except (ValueError, RuntimeError) as _exc:  # an invalid value (ValueError), or "real" without the real nki
     ENGINE_PROBLEM: str | None = str(_exc)
+    ENGINE_INVALID = isinstance(_exc, ValueError)
 else:
-    ENGINE_PROBLEM = None
+    ENGINE_PROBLEM, ENGINE_INVALID = None, False
     from . import algorithms, arguments, cost, emulated, executors, marshal, programs
     from .kernels.program import program_kernel
 
@@ -181,6 +182,8 @@ class NKIBackend:
 
     def availability(self) -> Availability:
         if ENGINE_PROBLEM is not None:
+            if self.name == "nki-hardware" and not ENGINE_INVALID:  # "real", which hardware needs anyway: missing
+                return Availability.no(ENGINE_PROBLEM, "install the Neuron SDK, or unset the variable")
             return Availability.misconfigured(ENGINE_PROBLEM, "correct the variable or unset it")
         if self.name == "nki-hardware":
             problem = executors.hardware_problem()

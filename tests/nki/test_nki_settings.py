@@ -67,3 +67,21 @@ def test_an_unusable_engine_is_an_error_naming_the_variable():
             "except trnfft.TrnfftError as e:\n    print(type(e).__name__, e)\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120).stdout
     assert out.startswith("BackendSettingError") and "TRNFFT_NKI_ENGINE must be auto, real or emulator" in out
+
+
+def test_engine_real_without_nki_leaves_auto_alone_while_the_simulator_is_off():
+    """nki-hardware needs the real nki anyway: without it, it is missing (auto runs on the host backends);
+    an invalid value is an error whatever the simulator switch says."""
+    from trnfft_backends.nki.engine import real_nki
+    if real_nki()[0] is not None:
+        pytest.skip("the real nki is installed here: TRNFFT_NKI_ENGINE=real is met")
+    code = ("import trnfft\n"
+            "try:\n    print(trnfft.which('fft', (8,), 'complex64').backend)\n"
+            "except trnfft.TrnfftError as e:\n    print(type(e).__name__, e)\n")
+    env = {k: v for k, v in os.environ.items() if k != "TRNFFT_USE_SIMULATOR"}
+    real = subprocess.run([sys.executable, "-c", code], env={**env, "TRNFFT_NKI_ENGINE": "real"},
+                          capture_output=True, text=True, timeout=120).stdout
+    bogus = subprocess.run([sys.executable, "-c", code], env={**env, "TRNFFT_NKI_ENGINE": "gpu"},
+                           capture_output=True, text=True, timeout=120).stdout
+    assert not real.startswith("BackendSettingError") and not real.startswith("nki")
+    assert bogus.startswith("BackendSettingError") and "TRNFFT_NKI_ENGINE must be" in bogus
