@@ -26,7 +26,9 @@ are unavailable here are skipped (recorded with the reason in
 it. A single name never falls back silently. A backend unavailable because a
 setting of it is invalid (``Availability.misconfigured``, e.g. a bad
 environment variable) is never skipped, named, listed or under "auto": that
-raises ``BackendSettingError``, as a bad ``TRNFFT_WORKERS`` does.
+raises ``BackendSettingError``, as a bad ``TRNFFT_WORKERS`` does. So does a
+switch variable (``EnvSwitch``) holding neither an on nor an off word, for
+"auto" and the aliases it steers (``registry.switch_errors``).
 """
 from __future__ import annotations
 
