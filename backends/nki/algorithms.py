@@ -50,7 +50,8 @@ from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK, diagonal_halves
-from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
+from .kernels.four_step_planes import (dft_columns, geometric_columns, k1_columns, nested, stacked_rounds,
+                                       table_layout)
 from .kernels.tall_four_step import TallTable, fold_rows
 from .kernels.six_step import t2_resident
 
@@ -117,6 +118,8 @@ class Layout:
             text += ", F1 stacked on padding rows" if self.taller else ""
             text += ", Y = P + Q and P - Q" if self.halves else ""
             text += f", F2's first {self.formed} columns made on chip" if self.formed else ""
+        if self.planes is not None and self.planes.group > 1:
+            text += f", {self.planes.group} transforms per pass"
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -170,25 +173,34 @@ def stacked_square(n1: int, n2: int) -> bool:
 class PlanesOptions:
     """How the batch-1 four-step (``kernels/four_step_planes.py``) reads its table and spreads its work: the
     first columns by which it reads an odd F1, an odd F2 and the twiddles (c1, c2, ct; ``form_geometric``),
-    and whether the twiddle products run on the Vector engine reading PSUM or on GpSimd (``vector_products``)."""
+    whether the twiddle products run on the Vector engine reading PSUM or on GpSimd (``vector_products``), and
+    how many transforms a pass takes (``group``: stacked on the partitions, the table's rows repeated per
+    transform; ``planes_groups``)."""
 
     c1: int
     c2: int
     ct: int
     vector_products: int
+    group: int = 1
 
     @property
     def widths(self) -> tuple[int, int, int]:
         return self.c1, self.c2, self.ct
 
 
-def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int]) -> int:
+def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int], group: int = 1) -> int:
     """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``) for the widths (c1, c2, ct)
-    (``PlanesOptions.widths``)."""
+    (``PlanesOptions.widths``) and ``group`` transforms per pass (the rows repeated per transform)."""
     c1, c2, ct = widths
     if stacked_square(n1, n2):
-        return 4 * n1 * (dft_columns(n1) + geometric_columns(n1, ct))
-    return 4 * max(n1, n2) * table_layout(n1, n2, c1, c2, ct)[2]
+        return 4 * group * n1 * (dft_columns(n1) + geometric_columns(n1, ct))
+    return 4 * max(n1, group * n2) * table_layout(n1, n2, c1, c2, ct)[2]
+
+
+def planes_groups(n1: int, n2: int, batch: int) -> range:
+    """Transforms per pass the stacked-plane kernels may take: up to as many as their rows of A (n2 each) fit
+    the 128 partitions, no more than the batch."""
+    return range(1, min(PMAX // n2, batch) + 1)
 
 
 def _scalar(elements: int) -> int:
@@ -213,15 +225,18 @@ def _even_dft_cycles(n: int, negated: bool) -> int:
 
 
 @lru_cache(maxsize=None)
-def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[int, int]:
+def _planes_once(n1: int, n2: int, widths: tuple[int, int, int], group: int = 1) -> tuple[int, int]:
     """(Scalar, GpSimd) cycles of the stacked-plane kernels' once-per-launch work: the twiddles, F1 and F2 made
-    from the table."""
+    from the table (on ``group`` copies of its rows at the same cost), and for the table kernel with ``group``
+    > 1 I_group (x) F2 (``four_step_planes.block_diagonal``: a memset and a copy per block)."""
     c1, c2, ct = widths
     m = k1_columns(n1, n2)
     scalar, gpsimd = _geometric_cycles(m, ct) if ct < m else (0, 0)
     scalar += _scalar(m)                     # the copy of Re T
     if stacked_square(n1, n2):
         return scalar + _even_dft_cycles(n1, True), gpsimd
+    if group > 1:
+        scalar, gpsimd = scalar + group * _scalar(2 * n2), gpsimd + 2 * group * n2
     if nested(n1, n2):
         if n2 % 2 == 0:
             return scalar + _even_dft_cycles(n2, True) + (_scalar(3 * n1) if n1 < n2 else 0), gpsimd
@@ -239,23 +254,32 @@ def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[int, i
 
 
 def _planes_seconds(chip: Chip, n1: int, n2: int, options: PlanesOptions, batch: int) -> float:
-    """The estimate of ``planes_seconds`` for given ``options``: per transform two fp32 matmul pairs (~4 max(N, 64)
-    cycles each), the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A
-    and two on GpSimd), GpSimd's two sums, the Scalar engine's -Bi and copy of Y out of PSUM, and the DMA (the
-    table once, each transform's input and output, ~1.3 us / 16 queues per transfer); once per launch the
-    matrices made from the table (``_planes_once``); on trn1 Vector + GpSimd, and the PSUM-reading part of
-    Vector + Scalar, share a port (``emulator/costmodel.py``)."""
+    """The estimate of ``planes_seconds`` for given ``options``, ``group`` transforms per pass (the last pass the
+    rest). Per pass: step 1 one fp32 matmul pair (~4 max(N, 64) cycles each) for the pass's transforms stacked
+    on M; the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A and two
+    on GpSimd), GpSimd's two sums and the Scalar engine's -Bi on the pass's rows at once; the last stage one
+    pair against I_group (x) F2 (table kernel), or stacked square a pair per transform, one after another or on
+    two row tiles the busier tile's (``four_step_planes.stacked_rounds``); the Scalar engine's copy of Y out of
+    PSUM; the DMA (the table once, each pass's input and output, ~1.3 us / 16 queues per
+    transfer). Once per launch the matrices made from the table (``_planes_once``); on trn1 Vector + GpSimd, and
+    the PSUM-reading part of Vector + Scalar, share a port (``emulator/costmodel.py``)."""
     m = k1_columns(n1, n2)
-    last = n1 if stacked_square(n1, n2) else 2 * m
-    scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths)
+    square = stacked_square(n1, n2)
+    group = options.group
+    passes = [group] * (batch // group) + ([batch % group] if batch % group else [])
+    scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths, group)
     products = 2 * (2 * 2 * m + 60) if options.vector_products else 0
-    copies = _scalar(last) + (0 if options.vector_products else _scalar(2 * m))     # out of PSUM
-    scalar = (scalar_once + batch * (copies + _scalar(m))) / chip.scalar_hz
-    vector = batch * products / chip.vector_hz
-    gpsimd = (gpsimd_once + batch * (2 * m if options.vector_products else 6 * m)) / chip.gpsimd_hz
-    tensor = batch * 8 * (max(2 * m, 64) + max(last, 64)) / chip.tensor_hz
-    psum_port = batch * (products / chip.vector_hz + copies / chip.scalar_hz) if chip.shared_ports else 0
-    dma = dma_seconds(chip, 16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths), 1 + 2 * batch)
+    a_copy = 0 if options.vector_products else _scalar(2 * m)
+    last_copies = sum(_scalar(count * n1) if square else _scalar(2 * m) for count in passes)
+    last_pairs = sum(stacked_rounds(n1, count) for count in passes) if square else len(passes)
+    scalar = (scalar_once + len(passes) * (a_copy + _scalar(m)) + last_copies) / chip.scalar_hz
+    vector = len(passes) * products / chip.vector_hz
+    gpsimd = (gpsimd_once + len(passes) * (2 * m if options.vector_products else 6 * m)) / chip.gpsimd_hz
+    tensor = 8 * (len(passes) * max(2 * m, 64) + last_pairs * max(n1 if square else 2 * m, 64)) / chip.tensor_hz
+    psum_port = (len(passes) * (products / chip.vector_hz + a_copy / chip.scalar_hz) + last_copies / chip.scalar_hz
+                 if chip.shared_ports else 0)
+    dma = dma_seconds(chip, 16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths, group),
+                      1 + 2 * len(passes))
     return max(tensor, scalar, sbuf_port(chip, vector, gpsimd), psum_port, dma)
 
 
@@ -267,20 +291,20 @@ def _width_options(m: int, geometric: bool) -> list[int]:
 
 @lru_cache(maxsize=None)
 def planes_options(chip: Chip, n1: int, n2: int, batch: int = 1) -> PlanesOptions:
-    """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: the most columns read, the least made
-    on chip)."""
+    """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: fewer transforms per pass, then the most
+    columns read, the least made on chip)."""
     m = k1_columns(n1, n2)
     square = stacked_square(n1, n2)
     f1 = _width_options(m, n1 % 2 == 1 and not nested(n1, n2) and not square)
     f2 = _width_options(n2, n2 % 2 == 1 and not square)
-    options = [PlanesOptions(c1, c2, ct, vp) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
-               for vp in (0, 1)]
-    return min(options, key=lambda o: (_planes_seconds(chip, n1, n2, o, batch), -sum(o.widths)))
+    options = [PlanesOptions(c1, c2, ct, vp, g) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
+               for vp in (0, 1) for g in planes_groups(n1, n2, batch)]
+    return min(options, key=lambda o: (_planes_seconds(chip, n1, n2, o, batch), o.group, -sum(o.widths)))
 
 
 def planes_seconds(chip: Chip, n1: int, n2: int, batch: int = 1) -> float:
-    """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
-    complex input read with one DMA), as ``planes_options`` says (``_planes_seconds``)."""
+    """Rough time of ``batch`` four-steps on stacked planes, a few transforms per pass (``kernels/four_step_planes.py``,
+    complex input read with one DMA per pass), as ``planes_options`` says (``_planes_seconds``)."""
     return _planes_seconds(chip, n1, n2, planes_options(chip, n1, n2, batch), batch)
 
 
@@ -884,9 +908,9 @@ def _choose(chip: Chip, n: int, batch: int, planes: bool, kind: str) -> Layout:
             layout = Layout("four-step", n, packing[:2], packing[2])
     if layout is not None:
         if planes and batch < HBM_TARGET_BATCH and layout.algorithm == "four-step":
-            # one transform at a time on the stacked-plane kernels, with the factors their own estimate prefers:
-            # always at batch 1, at small batches where estimated faster than transforms packed per tile
-            # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 1.3 us one at a time)
+            # a few transforms per pass on the stacked-plane kernels, with the factors their own estimate prefers:
+            # always at batch 1, at small batches where estimated faster than the batched four-step
+            # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 0.91 us two per pass)
             pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
             n1, n2 = min(pairs, key=lambda p: (planes_seconds(chip, p[0], p[1], batch), -p[1]))
             if batch == 1 or planes_seconds(chip, n1, n2, batch) < estimated_seconds(chip, layout, batch):
