@@ -135,9 +135,10 @@ class Layout:
 @lru_cache(maxsize=8192)
 def divisors_upto(n: int, limit: int) -> tuple[int, ...]:
     """The divisors of n up to ``limit``, ascending (memoised: the factor searches ask for the same n often)."""
-    return tuple(d for d in range(1, min(n, limit) + 1) if n % d == 0)
+    return tuple([d for d in range(1, min(n, limit) + 1) if n % d == 0])
 
 
+@lru_cache(maxsize=None)
 def _diagonal_columns(rows: int, block: int) -> int:
     """The cycles / FP32_FACTOR of one matmul X^T (I (x) F) with ``block``-row blocks on ``rows`` rows: max(N, 64),
     or on two 64-row tiles side by side (``cplx.diagonal_halves``) the longer half's."""
@@ -332,28 +333,28 @@ SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the d
 
 
 @lru_cache(maxsize=8192)
+@lru_cache(maxsize=16384)
 def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
 
-    The input block is read as ``six_step_stacks``' runs of columns on stacked partition blocks. X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
-    through HBM and stages 2 and 3 run on blocks of k1 (k_block < n1)."""
+    The input block is read as ``six_step_stacks``' runs of columns on stacked partition blocks. X1 lives in
+    SBUF when X1 and X2 fit together; otherwise it is staged through HBM and stages 2 and 3 run on blocks of k1
+    (k_block < n1). The block is n3 less the fewest steps of 512 // n1 columns that bring it within SBUF (or
+    down to one step), in closed form (memoised: the Bluestein search asks for thousands of triples)."""
     step = max(1, PSUM_BANK // n1)
     x1 = 8 * n3 * n1
     staged = x1 + 8 * n1 * n2 > SBUF_BUDGET
     stack, slots = six_step_stacks(n1, n3, staged)
     # live beside the input block: X1 and, when it stays in SBUF for the launch, T2 [slots * n3, groups * n2]
     resident = 0 if staged else x1 + (8 * n2 * -(-n1 // slots) if t2_resident(n1, n2, n3, slots) else 0)
-    block = n3
-    while block > step and 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
-        block -= step
-    if 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
+    room = SBUF_BUDGET - resident
+    fits = stack * (room // (8 * n2)) if room >= 0 else 0    # the widest block within SBUF: ceil(b / stack) rows
+    block = n3 - step * max(0, -(-(n3 - max(fits, step)) // step))
+    if 8 * n2 * -(-block // stack) > room:
         return None
     if not staged:
         return block, n1
-    k_block = n1
-    while k_block > 1 and 8 * k_block * (n3 + n2) + 16 * 2048 > SBUF_BUDGET:
-        k_block -= 1
-    return block, k_block
+    return block, min(n1, max(1, (SBUF_BUDGET - 16 * 2048) // (8 * (n3 + n2))))
 
 
 @lru_cache(maxsize=8192)
@@ -414,7 +415,11 @@ def _seven_smooth_lengths() -> tuple[int, ...]:
     limit = 4 * MAX_POINTS
     found = [1]
     for p in (2, 3, 5, 7):
-        found += [m * p ** k for m in found for k in range(1, limit.bit_length()) if m * p ** k <= limit]
+        for m in tuple(found):
+            m *= p
+            while m <= limit:
+                found.append(m)
+                m *= p
     return tuple(sorted(found))
 
 
@@ -484,6 +489,7 @@ WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls o
 WIDE_RADIX = (2, 32)     # r (SBUF bounds it first: ``wide_sbuf_bytes``)
 
 
+@lru_cache(maxsize=8192)
 @lru_cache(maxsize=8192)
 def wide_width(a: int, r: int) -> int:
     """L, the largest divisor of a with r * L <= 128: the radix-r stage of ``bluestein_wide`` contracts r digits
@@ -933,9 +939,11 @@ def _bluestein(chip: Chip, n: int, batch: int, planes: bool = True) -> "Layout |
         # the cube at every length and batch sampled: 137303 batch 1 168.8 -> 118.2 us MODELLED, 200003 218.6 ->
         # 179.3), else in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step reads and writes ~17x)
         return Layout("bluestein", n, (n,), 1, wide if wide is not None else Layout(CUBE, side ** 3, (side,) * 3))
-    inner = bluestein_inner(chip, n, batch)
     stacked = planes and batch == 1
-    if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
+    target = symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH)
+    # the search over padded lengths only where its answer is weighed (hundreds of six-step estimates per length)
+    inner = None if target else bluestein_inner(chip, n, batch)
+    if symmetric is not None and (target or inner is None
                                   or _symmetric_seconds(chip, symmetric.factors[0], symmetric.factors[1],
                                                         symmetric.group, batch)
                                   < _inner_seconds(chip, inner, batch, stacked)):

@@ -118,3 +118,40 @@ def _all_options(chip, n1, n2, batch):
     best = algorithms.planes_options(chip, n1, n2, batch)
     m = algorithms.k1_columns(n1, n2)
     return [replace(best, ct=ct, vector_products=vp) for ct in algorithms._width_options(m, True) for vp in (0, 1)]
+
+
+def _stepwise_blocks(n1, n2, n3):
+    """``six_step_blocks`` as a stepwise search: the block shrinks by 512 // n1 columns until X2's rows fit beside
+    what stays resident (or it is one step wide), k_block by one until the staged stages fit."""
+    step = max(1, algorithms.PSUM_BANK // n1)
+    budget = algorithms.SBUF_BUDGET
+    x1 = 8 * n3 * n1
+    staged = x1 + 8 * n1 * n2 > budget
+    stack, slots = algorithms.six_step_stacks(n1, n3, staged)
+    resident = 0 if staged else x1 + (8 * n2 * -(-n1 // slots) if algorithms.t2_resident(n1, n2, n3, slots) else 0)
+    block = n3
+    while block > step and 8 * n2 * -(-block // stack) + resident > budget:
+        block -= step
+    if 8 * n2 * -(-block // stack) + resident > budget:
+        return None
+    if not staged:
+        return block, n1
+    k_block = n1
+    while k_block > 1 and 8 * k_block * (n3 + n2) + 16 * 2048 > budget:
+        k_block -= 1
+    return block, k_block
+
+
+def test_six_step_blocks_in_closed_form_match_the_stepwise_search():
+    """The closed form the Bluestein planner's search calls thousands of times gives what the stepwise search
+    gives, over triples that fit whole, shrink the block, or stage X1 through HBM (none of factors <= 128 fits
+    nowhere)."""
+    seen = set()
+    for n1 in range(2, 129, 3):
+        for n2 in (2, 7, 64, 100, 127, 128):
+            for n3 in range(2, 129, 5):
+                found = algorithms.six_step_blocks.__wrapped__(n1, n2, n3)
+                assert found == _stepwise_blocks(n1, n2, n3), (n1, n2, n3)
+                assert found is not None
+                seen.add("staged" if found[1] < n1 else "narrow" if found[0] < n3 else "whole")
+    assert seen == {"staged", "narrow", "whole"}
