@@ -50,8 +50,7 @@ from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   
 from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK, diagonal_halves
-from .kernels.four_step_planes import (dft_columns, geometric_columns, k1_columns, nested, stacked_rounds,
-                                       table_layout)
+from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows
 from .kernels.six_step import t2_resident
 
@@ -228,16 +227,17 @@ def _even_dft_cycles(n: int, negated: bool) -> int:
 @lru_cache(maxsize=None)
 def _planes_once(n1: int, n2: int, widths: tuple[int, int, int], group: int = 1) -> tuple[int, int]:
     """(Scalar, GpSimd) cycles of the stacked-plane kernels' once-per-launch work: the twiddles, F1 and F2 made
-    from the table (on ``group`` copies of its rows at the same cost), and for the table kernel with ``group``
-    > 1 I_group (x) F2 (``four_step_planes.block_diagonal``: a memset and a copy per block)."""
+    from the table (on ``group`` copies of its rows at the same cost), and with ``group`` > 1 I_group (x) F2
+    (``four_step_planes.block_diagonal``: the masks' iota and three GpSimd instructions, a product per block,
+    on the Scalar engine and GpSimd in turn)."""
     c1, c2, ct = widths
     m = k1_columns(n1, n2)
     scalar, gpsimd = _geometric_cycles(m, ct) if ct < m else (0, 0)
     scalar += _scalar(m)                     # the copy of Re T
+    if group > 1:
+        scalar, gpsimd = scalar + -(-group // 2) * _scalar(2 * n2), gpsimd + 4 * group + group // 2 * 2 * n2
     if stacked_square(n1, n2):
         return scalar + _even_dft_cycles(n1, True), gpsimd
-    if group > 1:
-        scalar, gpsimd = scalar + group * _scalar(2 * n2), gpsimd + 2 * group * n2
     if nested(n1, n2):
         if n2 % 2 == 0:
             return scalar + _even_dft_cycles(n2, True) + (_scalar(3 * n1) if n1 < n2 else 0), gpsimd
@@ -259,29 +259,51 @@ def _planes_seconds(chip: Chip, n1: int, n2: int, options: PlanesOptions, batch:
     rest). Per pass: step 1 one fp32 matmul pair (~4 max(N, 64) cycles each) for the pass's transforms stacked
     on M; the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A and two
     on GpSimd), GpSimd's two sums and the Scalar engine's -Bi on the pass's rows at once; the last stage one
-    pair against I_group (x) F2 (table kernel), or stacked square a pair per transform, one after another or on
-    two row tiles the busier tile's (``four_step_planes.stacked_rounds``); the Scalar engine's copy of Y out of
-    PSUM; the DMA (the table once, each pass's input and output, ~1.3 us / 16 queues per
+    pair against I_group (x) F2 stationary (table kernel), or stacked square against I_group (x) F moving, on two
+    row tiles side by side where its blocks meet row 64 (``_diagonal_columns``); the Scalar engine's copy of Y
+    out of PSUM; the DMA (the table once, each pass's input and output, ~1.3 us / 16 queues per
     transfer). Once per launch the matrices made from the table (``_planes_once``); on trn1 Vector + GpSimd, and
     the PSUM-reading part of Vector + Scalar, share a port (``emulator/costmodel.py``)."""
     m = k1_columns(n1, n2)
-    square = stacked_square(n1, n2)
     group = options.group
-    passes = [group] * (batch // group) + ([batch % group] if batch % group else [])
+    passes, last_copies, tensor = _pass_terms(chip, n1, n2, group, batch)
     scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths, group)
     products = 2 * (2 * 2 * m + 60) if options.vector_products else 0
     a_copy = 0 if options.vector_products else _scalar(2 * m)
-    last_copies = sum(_scalar(count * n1) if square else _scalar(2 * m) for count in passes)
-    last_pairs = sum(stacked_rounds(n1, count) for count in passes) if square else len(passes)
-    scalar = (scalar_once + len(passes) * (a_copy + _scalar(m)) + last_copies) / chip.scalar_hz
-    vector = len(passes) * products / chip.vector_hz
-    gpsimd = (gpsimd_once + len(passes) * (2 * m if options.vector_products else 6 * m)) / chip.gpsimd_hz
-    tensor = 8 * (len(passes) * max(2 * m, 64) + last_pairs * max(n1 if square else 2 * m, 64)) / chip.tensor_hz
-    psum_port = (len(passes) * (products / chip.vector_hz + a_copy / chip.scalar_hz) + last_copies / chip.scalar_hz
+    scalar = (scalar_once + passes * (a_copy + _scalar(m)) + last_copies) / chip.scalar_hz
+    vector = passes * products / chip.vector_hz
+    gpsimd = (gpsimd_once + passes * (2 * m if options.vector_products else 6 * m)) / chip.gpsimd_hz
+    psum_port = (passes * (products / chip.vector_hz + a_copy / chip.scalar_hz) + last_copies / chip.scalar_hz
                  if chip.shared_ports else 0)
     dma = dma_seconds(chip, 16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths, group),
-                      1 + 2 * len(passes))
+                      1 + 2 * passes)
     return max(tensor, scalar, sbuf_port(chip, vector, gpsimd), psum_port, dma)
+
+
+def _passes(group: int, batch: int) -> list[int]:
+    """Transforms per pass: ``group`` each, the last pass the rest."""
+    return [group] * (batch // group) + ([batch % group] if batch % group else [])
+
+
+@lru_cache(maxsize=8192)
+def _pass_terms(chip: Chip, n1: int, n2: int, group: int, batch: int) -> tuple[int, int, float]:
+    """What ``_planes_seconds`` takes from the passes alone (memoised: the options search asks per option): their
+    number, the Scalar cycles of the last stage's copies out of PSUM, and the Tensor term (per pass step 1's
+    matmul pair and the last stage's)."""
+    m = k1_columns(n1, n2)
+    passes = _passes(group, batch)
+    square = stacked_square(n1, n2)
+    copies = sum(_scalar(count * n1) if square else _scalar(2 * m) for count in passes)
+    last = (sum(_diagonal_columns(count * n1, n1) for count in passes) if square
+            else len(passes) * max(2 * m, 64))
+    return len(passes), copies, 8 * (len(passes) * max(2 * m, 64) + last) / chip.tensor_hz
+
+
+def _planes_floor(chip: Chip, n1: int, n2: int, group: int, batch: int) -> float:
+    """A floor of ``_planes_seconds`` whatever the widths and product engine: its Tensor term, and its DMA term
+    without the table."""
+    passes, _, tensor = _pass_terms(chip, n1, n2, group, batch)
+    return max(tensor, dma_seconds(chip, 16 * n1 * n2 * batch, 1 + 2 * passes))
 
 
 def _width_options(m: int, geometric: bool) -> list[int]:
@@ -293,14 +315,23 @@ def _width_options(m: int, geometric: bool) -> list[int]:
 @lru_cache(maxsize=None)
 def planes_options(chip: Chip, n1: int, n2: int, batch: int = 1) -> PlanesOptions:
     """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: fewer transforms per pass, then the most
-    columns read, the least made on chip)."""
+    columns read, the least made on chip). Groups from the most transforms per pass down; a group whose floor
+    (``_planes_floor``) is above the best found is not weighed option by option (it could not win)."""
     m = k1_columns(n1, n2)
     square = stacked_square(n1, n2)
     f1 = _width_options(m, n1 % 2 == 1 and not nested(n1, n2) and not square)
     f2 = _width_options(n2, n2 % 2 == 1 and not square)
-    options = [PlanesOptions(c1, c2, ct, vp, g) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
-               for vp in (0, 1) for g in planes_groups(n1, n2, batch)]
-    return min(options, key=lambda o: (_planes_seconds(chip, n1, n2, o, batch), o.group, -sum(o.widths)))
+    best: tuple | None = None
+    for g in reversed(planes_groups(n1, n2, batch)):
+        if best is not None and _planes_floor(chip, n1, n2, g, batch) > best[0]:
+            continue
+        options = [PlanesOptions(c1, c2, ct, vp, g) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
+                   for vp in (0, 1)]
+        found = min((_planes_seconds(chip, n1, n2, o, batch), g, -sum(o.widths), i) for i, o in enumerate(options))
+        if best is None or found < best[:4]:
+            best = (*found, options[found[3]])
+    assert best is not None
+    return best[4]
 
 
 def planes_seconds(chip: Chip, n1: int, n2: int, batch: int = 1) -> float:

@@ -155,3 +155,19 @@ def test_six_step_blocks_in_closed_form_match_the_stepwise_search():
                 assert found is not None
                 seen.add("staged" if found[1] < n1 else "narrow" if found[0] < n3 else "whole")
     assert seen == {"staged", "narrow", "whole"}
+
+
+@pytest.mark.parametrize("n1,n2,batch", [(64, 64, 8), (65, 63, 8), (33, 45, 5), (100, 41, 3), (16, 16, 9)])
+def test_pruned_options_search_finds_what_the_exhaustive_one_does(n1, n2, batch):
+    """``planes_options`` skips the groups whose floor is above the best found; it returns what the minimum over
+    every option (ties as before: fewer per pass, most columns read, first found) returns, on both chips."""
+    m = algorithms.k1_columns(n1, n2)
+    square = algorithms.stacked_square(n1, n2)
+    f1 = algorithms._width_options(m, n1 % 2 == 1 and not algorithms.nested(n1, n2) and not square)
+    f2 = algorithms._width_options(n2, n2 % 2 == 1 and not square)
+    for chip in CHIPS.values():
+        options = [P(c1, c2, ct, vp, g) for c1 in f1 for c2 in f2 for ct in algorithms._width_options(m, True)
+                   for vp in (0, 1) for g in algorithms.planes_groups(n1, n2, batch)]
+        best = min(options, key=lambda o: (algorithms._planes_seconds(chip, n1, n2, o, batch), o.group,
+                                           -sum(o.widths)))
+        assert algorithms.planes_options.__wrapped__(chip, n1, n2, batch) == best

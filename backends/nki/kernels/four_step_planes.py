@@ -33,15 +33,15 @@ and the fixed cost per DMA are spent per pass, not per transform): one DMA reads
 .. | X_g-1] [n1, g n2] is step 1's stationary (M = g n2: one matmul pair puts each A_t on its own n2 partitions),
 step 2 runs once on the g n2 rows (so F2's and the twiddles' table rows are repeated g times; F1's are not), and
 step 3 takes them all: the table kernel against I_g (x) F2 stationary (``block_diagonal``: the same N), the
-stacked kernel a matmul pair per transform with W_t and its copy of F on rows t n1.., independent, so on the two
-64-row tiles side by side where n1 divides 64 (``_stacked_last``: N = n1, half the table form's 2 n1).
+stacked kernel against I_g (x) F moving (N = g n1), as two independent matmuls on the two 64-row tiles where its
+blocks meet row 64 (``cplx.diagonal_matmul``: N = 64, half; each half's operands on its own rows).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from ..engine import nisa, nki, nl
-from .cplx import ROW_TILE, in_sbuf, matmul_on_rows, psum, sbuf
+from .cplx import diagonal_matmul, in_sbuf, psum, sbuf
 
 
 def dft_columns(n: int) -> int:
@@ -147,16 +147,35 @@ def stationary_dft(c: Any, k0: int, n: int, width: int, rows: int = 0) -> Any:
     return f
 
 
+def diagonal_masks(n: int, group: int) -> Any:
+    """[group n, group] of 0/1: column t marks partitions t n .. (t + 1) n. An iota of n t - p, two compares and
+    their product on GpSimd, once per launch (so no instruction starts at partition t n, which NeuronCore-v2
+    allows only at 0, 32, 64 and 96 for <= 32 partitions, D/nki/get-started/about/tiling-overview.html)."""
+    rows = group * n
+    v = sbuf((rows, group))
+    nisa.iota(dst=v, pattern=[[n, group]], offset=0, channel_multiplier=-1)
+    inside = sbuf((rows, group))
+    below = sbuf((rows, group))
+    nisa.tensor_scalar(dst=inside, data=v, op0=nl.less_equal, operand0=0.0, engine=in_sbuf())
+    nisa.tensor_scalar(dst=below, data=v, op0=nl.greater, operand0=float(-n), engine=in_sbuf())
+    nisa.tensor_tensor(dst=inside, data1=inside, data2=below, op=nl.multiply, engine=in_sbuf())
+    return inside
+
+
 def block_diagonal(f: Any, n: int, group: int) -> Any:
-    """I_group (x) [Re F | Im F] as a [group n, 2, group n] tile from ``f`` [group n, 2n] (``stationary_dft`` with
-    its rows repeated per transform): zeros (a GpSimd memset), then each diagonal block copied from its own rows
-    (Scalar engine). As the stationary operand of the last stage it takes a pass's transforms, stacked on the
-    partitions, in one matmul of the same N."""
-    d = sbuf((group * n, 2, group * n))
-    nisa.memset(dst=d, value=0.0, engine=in_sbuf())
-    blocks = f.reshape((group * n, 2, n))
+    """I_group (x) [Re F | Im F] as a [group n, 2, group n] tile from ``f`` [group n, 2, n] (Re F and Im F with the
+    table's rows repeated per transform): column block t is f times the mask of rows t n.. (``diagonal_masks``; a
+    per-partition scale over every row, zeros included, on the Scalar engine for even t and GpSimd for odd t). As
+    an operand of the last stage it takes a pass's transforms, stacked on the partitions, in one matmul."""
+    rows = group * n
+    masks = diagonal_masks(n, group)
+    d = sbuf((rows, 2, rows))
     for t in range(group):
-        scaled(d[t * n:(t + 1) * n, :, t * n:(t + 1) * n], blocks[t * n:(t + 1) * n])
+        if t % 2:
+            nisa.tensor_scalar(dst=d[:, :, t * n:(t + 1) * n], data=f, op0=nl.multiply, operand0=masks[:, t:t + 1],
+                               engine=in_sbuf())
+        else:
+            scaled(d[:, :, t * n:(t + 1) * n], f, masks[:, t:t + 1])
     return d
 
 
@@ -241,37 +260,6 @@ def _output(parts: tuple) -> tuple[Any, int]:
     return nl.ndarray((2, batch, n), nl.float32, buffer=nl.shared_hbm), batch
 
 
-def stacked_tiled(n1: int, count: int) -> bool:
-    """Whether a pass of ``count`` transforms of the stacked kernel runs its last stage on the two 64-row tiles:
-    its rows reach the second tile and no transform straddles the two (n1 divides 64)."""
-    return count * n1 > ROW_TILE and ROW_TILE % n1 == 0
-
-
-def stacked_rounds(n1: int, count: int) -> int:
-    """Matmul pairs one after another in a pass's last stage (``_stacked_last``): the transforms on the busier
-    row tile, or all of them untiled."""
-    return min(count, ROW_TILE // n1) if stacked_tiled(n1, count) else count
-
-
-def _stacked_last(acc: Any, w: Any, g: Any, n1: int, count: int) -> None:
-    """[Yr; Yi] of each transform t of a pass into acc[:, t n1 : (t + 1) n1]: stationary W_t (rows t n1.., where
-    ``_twiddled`` left it), moving Re F and Im F on the same rows (``g`` holds a copy per transform). Independent
-    matmuls with both operands on a row tile's partitions, so where ``stacked_tiled`` they run on the two 64-row
-    tiles side by side, issued tile by tile in turn (an accumulation pair writes one PSUM block: its second
-    matmul follows its first)."""
-    tiled = stacked_tiled(n1, count)
-    order = sorted(range(count), key=lambda t: ((t * n1) % ROW_TILE, t))
-    for stationary, moving, accumulate in (((n1, 3 * n1), (n1, 2 * n1), False), ((0, 2 * n1), (2 * n1, 3 * n1), True)):
-        for t in order:
-            rows = slice(t * n1, (t + 1) * n1)
-            dst = acc[:, t * n1:(t + 1) * n1]
-            s, m = w[rows, stationary[0]:stationary[1]], g[rows, moving[0]:moving[1]]
-            if tiled:
-                matmul_on_rows(dst, s, m, (t * n1) // ROW_TILE * ROW_TILE, accumulate)
-            else:
-                nisa.nc_matmul(dst=dst, stationary=s, moving=m, accumulate=accumulate)
-
-
 def _twiddle_rows(tw: tuple, rows: int) -> tuple:
     """The twiddle views (``load_twiddles``) on their first ``rows`` partitions."""
     return tw[0][0:rows], tw[1][0:rows]
@@ -283,22 +271,26 @@ def four_step_stacked_kernel(parts, table, n1, ct, vector_products, group=1):
     its n1 rows repeated ``group`` times: ``group`` transforms per pass, three DMAs per pass and table for
     complex input (four for split parts). A pass stacks its transforms on M in step 1 (one matmul pair) and on
     the partitions in step 2 (one set of instructions); the last stage puts re over im on 2 n1 output partitions
-    (M = 2 n1, N = n1) per transform, on the two row tiles side by side where ``stacked_tiled``.
+    (M = 2 n1) against I_g (x) Re F and I_g (x) Im F moving (``block_diagonal``, N = g n1), on the two 64-row
+    tiles side by side where its blocks meet row 64 (``cplx.diagonal_matmul``: N halves).
     ``vector_products``: see ``_twiddled``."""
     y2, batch = _output(parts)
     n = n1 * n1
     c, *tw = load_twiddles(table, n1, group * n1, ct)
     g = dft_blocks(c, 0, n1, group * n1)
+    f = block_diagonal(g.reshape((group * n1, 3, n1))[:, 1:3, :], n1, group) if group > 1 else None
     for s in nl.affine_range(-(-batch // group)):
         t0 = s * group
-        count = min(group, batch - t0)
-        w = _twiddled(_load_input(parts, t0, n1, n1, count), g[0:n1], _twiddle_rows(tw, count * n1), n1,
-                      count * n1, vector_products)
-        acc = psum((2 * n1, count * n1))
-        _stacked_last(acc, w, g, n1, count)
-        o = sbuf((2 * n1, count * n1))
+        rows = min(group, batch - t0) * n1
+        w = _twiddled(_load_input(parts, t0, n1, n1, rows // n1), g[0:n1], _twiddle_rows(tw, rows), n1, rows,
+                      vector_products)
+        acc = psum((2 * n1, rows))
+        re, im = (g[:, n1:2 * n1], g[:, 2 * n1:3 * n1]) if f is None else (f[0:rows, 0, 0:rows], f[0:rows, 1, 0:rows])
+        diagonal_matmul(acc, w[:, n1:3 * n1], re, n1, False)
+        diagonal_matmul(acc, w[:, 0:2 * n1], im, n1, True)
+        o = sbuf((2 * n1, rows))
         nisa.activation(dst=o, op=nl.copy, data=acc)
-        nl.store(y2.ap(pattern=[[batch * n, 2], [1, n1], [n, count], [n1, n1]], offset=t0 * n), o)
+        nl.store(y2.ap(pattern=[[batch * n, 2], [1, n1], [n, rows // n1], [n1, n1]], offset=t0 * n), o)
     return y2
 
 
@@ -365,6 +357,6 @@ def four_step_table_kernel(parts, table, n1, n2, c1, c2, ct, vector_products, gr
     else:
         g1 = moving_dft(c, f1_at, n1, m, c1) if n1 % 2 else dft_blocks(c, f1_at, n1)
         f2 = stationary_dft(c, 0, n2, c2, rows)
-    f2 = block_diagonal(f2, n2, group) if group > 1 else f2.reshape((n2, 2, n2))
+    f2 = block_diagonal(f2.reshape((rows, 2, n2)), n2, group) if group > 1 else f2.reshape((n2, 2, n2))
     _planes(parts, y2, g1, f2, tw, n1, n2, vector_products, group)
     return y2
