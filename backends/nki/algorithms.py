@@ -51,7 +51,7 @@ from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK, diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
-from .kernels.tall_four_step import TallTable, fold_rows
+from .kernels.tall_four_step import TallTable, fold_rows, formed_rounds
 from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
@@ -656,54 +656,74 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
                   halves: bool = False, formed: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
-    quarter), the second stage (two matmuls of N = 4w per pair of lo chunks, N = 2w for ``halves``, or of
-    N = 2w per lo chunk and n2 chunk); the twiddle products (lo rows, and the hi rows' conj(T~) after the
-    exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine;
+    quarter), the second stage (two matmuls of N = 4w per lo chunk and out chunk, N = 2w for ``halves`` or
+    all n2 columns); the twiddle products (lo rows, and the hi rows' conj(T~) after the
+    exchange; none for n1 = 1), folds and the ``halves`` sums on GpSimd, the PSUM copies on the Scalar engine
+    (step 1's per group of equal chunks, Y' per store: ``copy_groups``, ``mirror_stores``);
     one table block per lo chunk (``formed`` columns: two Scalar products and two GpSimd sums per block, once),
-    and per tile one DMA in (complex input) and one out per row chunk (one in all where ``merged``). The J
+    and per tile one DMA in (complex input) and ``store_count`` out (rows two windows share written twice). The J
     matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles."""
+    tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves)
+    for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller)[0], formed):
+        scalar += 2 * max(2 * cols, 64) * lo   # F2's formed columns, once per launch
+        gpsimd += 2 * cols * lo
+    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed)
+    return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
+               dma_seconds(chip, hbm, transfers))
+
+
+@lru_cache(maxsize=4096)
+def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
+                 halves: bool) -> tuple[int, int, int, int, int, int]:
+    """The parts of ``_tall_seconds`` that neither the chip nor the formed count changes (the planner weighs
+    ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the input's and output's HBM bytes, DMA
+    transfers, lo chunks)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)
+    table = TallTable(n1, n2, group * n1, quarter, taller)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
-    pairs = table.pairs
+    outs = len(table.out_chunks)   # F2's column chunks
     tiles = -(-batch // group)
     tensor = gpsimd = scalar = 0
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
         step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
-        if quarter:   # F2's matmuls; the J matmuls out (as many as in) at the 0/1 hint's rate below
-            second = 2 * lo * lo * max((2 if halves else 4) * w, 64)
-        else:
-            second = 2 * lo * -(-n2 // PMAX) * max(2 * w, 64)
-        exchanges = pairs * (2 if quarter else 1)   # J in, and out for the quarter: a 0/1 operand, hinted
+        second = 2 * lo * outs * max((2 if halves and quarter else 4 if quarter else 2) * w, 64)   # F2's matmuls
+        exchanges = table.pairs + (len(table.return_pairs) or table.merged)   # J in; J^T out for the quarter
         identity = ONEZERO_FP32_FACTOR if table.identity else FP32_FACTOR   # n1 = 1: step 1 against I, hinted
         tensor += (max(2 * w, 64) * (identity * step_one * (lo + hi) + ONEZERO_FP32_FACTOR * exchanges)
                    + FP32_FACTOR * second)
         gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
-        copies = 2 * lo + hi   # Scalar copies of 2w columns: step 1's per row chunk, the folds' per lo chunk
+        scalar += sum(max(2 * w * len(g), 64) for g in table.copy_groups(w))   # step 1: one copy per group
+        copies = lo   # Scalar copies of 2w columns: the folds' per lo chunk
         if quarter:   # per lo chunk the moving operands' second halves (not ``halves``); Y' back by J^T
-            copies += (0 if halves else 2 * lo) + (1 if table.merged else hi)
-            scalar += max(4 * w, 64) * lo   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
-            gpsimd += 4 * w * lo if halves else 0   # Y = P + Q and P - Q
+            copies += (0 if halves else 2 * lo) + table.merged
+            scalar += sum(max(2 * w * count, 64) for *_, count in table.mirror_stores if not table.merged)
+            scalar += max(4 * w, 64) * outs   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
+            gpsimd += 4 * w * outs if halves else 0   # Y = P + Q and P - Q
         else:
-            copies += -(-n2 // PMAX)   # the output per chunk of F2's columns
+            copies += outs   # the output per chunk of F2's columns
         scalar += max(2 * w, 64) * copies
     for w in {table.width} | {n1 * (batch % group)} - {0}:   # G1 (three copies) per tile width not stacked
         scalar += 0 if table.stacked and w == table.width else 3 * max(w, 64)
     if not table.identity and table.split[1] > 1:   # the twiddles' products, once per launch
         gpsimd += 6 * table.split[0] * table.split[1] * lo
     gpsimd += table.made_on_chip   # J blocks, identities: iotas and compares, once per launch
-    for k0, cols in table.rounds:   # F2's formed columns, once per launch
-        scalar += 2 * max(2 * cols, 64) * lo
-        gpsimd += 2 * cols * lo
-    hbm = 16 * n1 * n2 * batch + 4 * table.hbm_elements
-    transfers = lo + tiles * (1 + (1 if table.merged else lo + hi))
-    return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
-               dma_seconds(chip, hbm, transfers))
+    io_bytes = 8 * n1 * batch * (n2 + table.stored_rows)   # rows two stores share: twice
+    return tensor, gpsimd, scalar, io_bytes, lo + tiles * (1 + table.store_count), lo
+
+
+@lru_cache(maxsize=4096)
+def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool) -> tuple[int, int, int, int]:
+    """(F2's columns in the table, its floats in HBM without formed columns, with one, and its blocks' rows):
+    each formed column more leaves a Re and an Im column of every block out of HBM."""
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller)
+    one = TallTable(n1, n2, table.width, quarter, taller, formed=1)
+    return table.f2_columns, table.hbm_elements, one.hbm_elements, sum(map(one.block_rows, range(len(one.lo_chunks))))
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                          formed: int = 0) -> int:
-    return 4 * TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, formed=formed).hbm_elements
+    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller)
+    return 4 * (plain if formed == 0 else one - 2 * (formed - 1) * rows)
 
 
 @lru_cache(maxsize=4096)
@@ -744,7 +764,7 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64 grid). 4122 = 18 x 229: 92
     of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11 (80) was the only centre
     (MODELLED trn1)."""
-    f2 = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller=taller).f2_columns
+    f2 = _tall_table_floats(n1, n2, batch, quarter, taller)[0]
     coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
 
     def seconds(c: int) -> float:

@@ -142,7 +142,7 @@ def test_split_false_and_out_take_the_split_route(trnfft_backend, library):
     assert type(joined) is type(ref) and joined.dtype == ref.dtype
     out = torch.empty_like(ref) if library == "torch" else np.empty_like(ref)
     into = trnfft.fft2(SplitComplex(xr, xi), out=out)
-    assert isinstance(into, SplitComplex) and np.shares_memory(np.asarray(into.real), np.asarray(out))
+    assert into is out  # the call returns its out=, as torch and NumPy do
     for y in (joined, out):
         assert np.allclose(np.asarray(y), np.asarray(ref), rtol=0, atol=1e-5 * float(np.abs(np.asarray(ref)).max()))
     if trnfft_backend == "fftw-reference":
@@ -153,5 +153,5 @@ def test_split_false_and_out_take_the_split_route(trnfft_backend, library):
         with pytest.raises(TypeError, match="same_kind"):
             trnfft.numpy_fft.fft2(SplitComplex(xr, xi), out=np.empty((3, 8, 16), np.float32))
     else:
-        with pytest.raises(trnfft.InvalidArgumentError, match="dtype"):
-            trnfft.fft2(SplitComplex(xr, xi), out=torch.empty(3, 8, 16, dtype=torch.complex128))
+        with pytest.raises(trnfft.InvalidArgumentError, match="must be a complex tensor"):
+            trnfft.fft2(SplitComplex(xr, xi), out=torch.empty(3, 8, 16))

@@ -29,7 +29,7 @@ from trnfft.core.errors import InvalidArgumentError, InvalidDtypeError, TrnfftEr
     (lambda: numpy_fft.fft(np.ones(4), out=np.empty(5, np.complex128)), "out= has shape"),
     (lambda: numpy_fft.fft(np.ones(4), out=np.empty(4, np.float64)), "Cannot cast"),
     (lambda: numpy_fft.fft(np.ones(4), out=[0] * 4), "out= must be a numpy.ndarray"),
-    (lambda: trnfft.fft(torch.ones(4), out=torch.empty(4, dtype=torch.complex128)), "out= has shape"),
+    (lambda: trnfft.fft(torch.ones(4), out=torch.empty(4)), "out= must be a complex tensor"),
     (lambda: numpy_fft.fft(np.ones(4), workers=0), "workers must be"),
     (lambda: numpy_fft.fftfreq(0), "n must be >= 1"),
     (lambda: numpy_fft.fftfreq(4, d=0), "spacing"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import operator
 import os
+import sys
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -130,11 +132,30 @@ def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | Non
     return out_axes, lengths
 
 
+def refuse_unreadable(x: Any) -> None:
+    """Tensors with no dense storage a backend could read: sparse ones, and those wrapped by
+    torch.func (vmap, grad, jacrev, ...)."""
+    torch = arrays.loaded_torch()
+    if x.layout != torch.strided:
+        raise InvalidArgumentError(f"trnfft takes dense (strided) tensors, got layout {x.layout}; "
+                                   f"convert with .to_dense() first")
+    functorch = getattr(torch._C, "_functorch", None)
+    if functorch is not None and functorch.is_functorch_wrapped_tensor(x):
+        raise InvalidArgumentError(
+            "trnfft does not support torch.func transforms (vmap, grad, jacrev, jvp, ...): their "
+            "wrapped tensors have no storage for a backend to read. trnfft's transforms batch "
+            "over every dim they do not transform, so call them on the whole batch instead of "
+            "under vmap, and take gradients with .backward() or torch.autograd.grad; or use "
+            "torch.fft inside torch.func transforms")
+
+
 class Call:
     """One transform call's arguments, resolved against its input."""
 
     def __init__(self, x: Any, flavor: str) -> None:
         self.tensor = flavor == TORCH and arrays.is_tensor(x)
+        if arrays.is_tensor(x):
+            refuse_unreadable(x)
         if not self.tensor:
             if arrays.is_tensor(x) and x.requires_grad:
                 raise InvalidArgumentError(
@@ -188,21 +209,21 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     norm = check_norm(norm)
     call = Call(x, flavor)
     xin = call.x
-    if xin.ndim == 0:
+    if xin.ndim == 0 and (_listed(axes) or _listed(s)):  # a 0-d input goes only to fftn with no axes
         if not call.tensor and xin.dtype.kind not in "biufc":
             call.precision("complex")  # a str or other non-numeric object: say so
         raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
     ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
     if not unique_axes and len(set(ax)) != len(ax):
         y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
-        return as_pair(y) if split else y
-    if not ax:
+        return as_pair(y) if split and out is None else y
+    if not ax:  # fftn/ifftn over no axes (a 0-d input, or axes=()): the identity
         if kind != "c2c":
             raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
-        precision = call.precision("complex")
-        call.cast(COMPLEX_DTYPE[precision])
+        if call.tensor:  # torch.fft: a complex copy; numpy.fft: the input's values and dtype
+            call.cast(COMPLEX_DTYPE[call.precision("complex")])
         y = _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
-        return as_pair(y) if split else y
+        return as_pair(y) if split and out is None else y
 
     precision = call.precision("real" if kind == "r2c" else "complex")
     call.cast((REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision])
@@ -220,7 +241,12 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     if hermitian and kind == "r2c":
         y = y.conj() if call.tensor else np.conjugate(y, out=y)
     y = _deliver(call, y, out)
-    return as_pair(y) if split else y
+    return as_pair(y) if split and out is None else y
+
+
+def _listed(v: Any) -> bool:
+    """Whether an axes/s argument names at least one entry (a bare int counts as one)."""
+    return v is not None and (not isinstance(v, (list, tuple)) or len(v) > 0)
 
 
 def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
@@ -267,7 +293,8 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
     The parts go to ``dispatch.run_split`` (under autograd, ``SplitFFT``, whose
     backward is split transforms too), which hands them to a backend taking
     pairs as they are. ``split=False`` joins the result's parts into one
-    complex array and ``out=`` receives them part by part. Only repeated axes
+    complex array; ``out=`` (a complex array, or a SplitComplex pair) receives
+    them part by part and is returned. Only repeated axes
     (numpy_fft's one pass per axis) and an empty axis list take the complex
     path: the pair is interleaved exactly and the result split into views.
     """
@@ -281,14 +308,14 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
         raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
     workers, norm = check_workers(workers), check_norm(norm)
     calls = [Call(p, flavor) for p in (xr, xi) if p is not None]
-    if calls[0].x.ndim == 0:
+    if calls[0].x.ndim == 0 and (_listed(axes) or _listed(s)):
         raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
     ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name)
     if not ax or len(set(ax)) != len(ax):
         y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
                       out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
                       unique_axes=unique_axes, axis_name=axis_name)
-        return as_pair(y) if want_pair else y
+        return as_pair(y) if want_pair and out is None else y
     precision = calls[0].precision("real")
     for c in calls:
         c.cast(REAL_DTYPE[precision])
@@ -307,7 +334,7 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
     if hermitian:
         yi = -yi
     if out is not None:
-        return _deliver_parts(calls[0], yr, yi, COMPLEX_DTYPE[precision], out, want_pair)
+        return _deliver_parts(calls[0], yr, yi, out)
     return SplitComplex(yr, yi) if want_pair else interleave(yr, yi)
 
 
@@ -336,43 +363,48 @@ def check_out_passes(out: Any, flavor: str, kind: str, shape: Sequence[int], ax:
     check_numpy_out(out, pass_shapes(shape, steps))
 
 
-def _deliver_parts(call: Call, yr: Any, yi: Any, dtype: np.dtype, out: Any, want_pair: bool) -> Any:
-    """Write a complex result's parts into the caller's ``out=`` (no complex array in between)."""
-    shape = tuple(yr.shape)
+def _deliver_parts(call: Call, yr: Any, yi: Any, out: Any) -> Any:
+    """Write a complex result's parts into the caller's ``out=`` (no complex array in between).
+
+    ``out`` is a complex array or tensor, or a SplitComplex pair of real ones,
+    and is what the call returns, as torch and NumPy return their ``out=``.
+    """
+    if type(out) is SplitComplex:
+        for y, part in zip((yr, yi), out):
+            _deliver(call, y, part)
+        return out
     if call.tensor:
-        dtype = arrays.torch_dtype(dtype)
-        if not arrays.is_tensor(out):
-            raise InvalidArgumentError(f"out= must be a torch.Tensor, got {type(out).__name__}")
-        if tuple(out.shape) != shape or out.dtype != dtype:
-            raise InvalidArgumentError(
-                f"out= has shape {tuple(out.shape)} and dtype {out.dtype}; the result needs "
-                f"shape {shape} and dtype {dtype}")
+        check_torch_out(out, tuple(yr.shape), yr.dtype, complex_result=True)
         out.real.copy_(yr)
         out.imag.copy_(yi)
-    else:
-        check_numpy_out(out, [shape])
-        if not np.can_cast(dtype, out.dtype, "same_kind"):  # NumPy's rule for a ufunc's out=
-            raise InvalidArgumentTypeError(
-                f"Cannot cast the {dtype} result to out= of dtype {out.dtype} with casting rule "
-                f"'same_kind'")
-        np.copyto(out.real, yr, casting="same_kind")
-        np.copyto(out.imag, yi, casting="same_kind")
-    return SplitComplex(out.real, out.imag) if want_pair else out  # views of the caller's out=
+        return out
+    check_numpy_out(out, [tuple(yr.shape)])
+    dtype = np.result_type(yr.dtype, np.complex64)
+    if not np.can_cast(dtype, out.dtype, "same_kind"):  # NumPy's rule for a ufunc's out=
+        raise InvalidArgumentTypeError(
+            f"Cannot cast the {dtype} result to out= of dtype {out.dtype} with casting rule "
+            f"'same_kind'")
+    np.copyto(out.real, yr, casting="same_kind")
+    np.copyto(out.imag, yi, casting="same_kind")
+    return out
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:
-    """Return ``y``, or copy it into the caller's ``out=`` after checking it fits."""
+    """Return ``y``, or copy it into the caller's ``out=`` after checking it fits (and return that).
+
+    A SplitComplex ``out=`` of a complex result receives its parts.
+    """
     if call.tensor and y.is_conj():
         y = y.resolve_conj()
     if out is None:
         return y
+    if type(out) is SplitComplex:
+        if not (y.is_complex() if call.tensor else np.iscomplexobj(y)):
+            raise InvalidArgumentError("out= is a SplitComplex pair, but this transform's result is "
+                                       "real: pass one array")
+        return _deliver_parts(call, y.real, y.imag, out)
     if call.tensor:
-        if not arrays.is_tensor(out):
-            raise InvalidArgumentError(f"out= must be a torch.Tensor, got {type(out).__name__}")
-        if tuple(out.shape) != tuple(y.shape) or out.dtype != y.dtype:
-            raise InvalidArgumentError(
-                f"out= has shape {tuple(out.shape)} and dtype {out.dtype}; the result needs "
-                f"shape {tuple(y.shape)} and dtype {y.dtype}")
+        check_torch_out(out, tuple(y.shape), y.dtype, complex_result=y.is_complex())
         out.copy_(y)
         return out
     check_numpy_out(out, [y.shape])
@@ -384,12 +416,51 @@ def _deliver(call: Call, y: Any, out: Any) -> Any:
     return out
 
 
+def check_torch_out(out: Any, shape: tuple[int, ...], dtype: Any, complex_result: bool) -> None:
+    """torch's out= rules: a tensor of the result's kind (complex or real floating; the
+    precision may differ, the result is cast), resized to the result's shape when it has
+    another (with torch's UserWarning when it held elements)."""
+    if not arrays.is_tensor(out):
+        raise InvalidArgumentTypeError(f"out= must be a torch.Tensor, got {type(out).__name__}")
+    if complex_result and not out.is_complex():
+        raise InvalidArgumentError(f"this transform's result is complex ({dtype}): out= must be a "
+                                   f"complex tensor, got {out.dtype}")
+    if not complex_result and not out.is_floating_point():
+        raise InvalidArgumentError(f"this transform's result is real ({dtype}): out= must be a real "
+                                   f"floating-point tensor, got {out.dtype}")
+    if tuple(out.shape) == shape:
+        return
+    if out.numel():
+        warnings.warn(f"out= of shape {tuple(out.shape)} was resized to the result's shape {shape}, "
+                      f"as torch does; torch deprecates resizing an out= that has elements (pass "
+                      f"one with none, e.g. after out.resize_(0))", UserWarning,
+                      stacklevel=user_stacklevel())
+    try:
+        out.resize_(shape)
+    except RuntimeError as exc:
+        raise InvalidArgumentError(f"out= of shape {tuple(out.shape)} cannot be resized to the "
+                                   f"result's shape {shape}: {exc}") from None
+
+
+def user_stacklevel() -> int:
+    """The ``warnings.warn`` stacklevel of the first caller outside trnfft (the user's call)."""
+    frame: Any = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("trnfft."):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def check_numpy_out(out: Any, shapes: Sequence[tuple[int, ...]]) -> None:
     """NumPy's out= rules: an ndarray whose shape fits every pass's output (``shapes``).
 
     numpy.fft's n-D functions write each 1-D pass into ``out``, so with ``s``
     changing more than the first-done axis no ``out`` fits (NumPy raises too).
     """
+    if type(out) is SplitComplex:  # each part takes what one complex out= would
+        for part in out:
+            check_numpy_out(part, shapes)
+        return
     if not isinstance(out, np.ndarray):
         raise InvalidArgumentTypeError(
             f"return arrays must be of ArrayType: out= must be a numpy.ndarray, got "

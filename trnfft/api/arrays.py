@@ -68,9 +68,11 @@ def torch_precision(dtype: Any) -> tuple[str, bool]:
     if not dtype.is_floating_point and not dtype.is_complex:
         # torch promotes integer and bool inputs to the default float dtype
         return table[torch.get_default_dtype()]
+    fix = (".to(torch.complex64) (.cfloat()) or .to(torch.complex128) (.cdouble())" if dtype.is_complex
+           else ".float() or .double()")
     raise InvalidDtypeError(
         f"unsupported dtype {dtype}: trnfft computes in float32/complex64 or "
-        f"float64/complex128; convert with .float() or .double() first")
+        f"float64/complex128; convert with {fix} first")
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,20 +7,27 @@ from typing import Any, Union
 import numpy as np
 
 from . import arrays
-from ..core.errors import InvalidArgumentError, InvalidAxisError
-from .arguments import axis_index
+from ..core.errors import InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError
+from .arguments import axis_index, check_torch_out
+from .split import SplitComplex, parts as split_parts
 
 # one axis, or a tuple or list of them (any other sequence is taken as one, invalid, axis)
 Axes = Union[int, tuple[int, ...], list[int], None]
 
 
-def _grid(n: int, d: float, real: bool) -> np.ndarray:
+def _count(n: Any, least: int, prefix: str = "") -> int:
+    """A grid's point count: an integer >= ``least`` (numpy's grids need 1, torch's take 0)."""
     try:
         n = operator.index(n)
     except TypeError:
-        raise InvalidArgumentError(f"n must be an integer, got {n!r}") from None
-    if n < 1:
-        raise InvalidArgumentError(f"n must be >= 1, got {n}")
+        raise InvalidArgumentTypeError(f"{prefix}n must be an integer, got {n!r}") from None
+    if n < least:
+        raise InvalidArgumentError(f"{prefix}n must be >= {least}, got {n}")
+    return n
+
+
+def _grid(n: int, d: float, real: bool) -> np.ndarray:
+    n = _count(n, 1)
     if d == 0:
         raise InvalidArgumentError("sample spacing d must be non-zero")
     k = np.arange(n // 2 + 1) if real else np.concatenate(
@@ -38,30 +45,52 @@ def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> np.ndarray:
     return _grid(n, d, real=True)
 
 
-def _torch_grid(grid: np.ndarray, out: Any, dtype: Any, device: Any, requires_grad: bool) -> Any:
+def _torch_grid(n: int, d: float, real: bool, out: Any, dtype: Any, layout: Any, device: Any,
+                requires_grad: bool) -> Any:
+    """torch.fft.fftfreq / rfftfreq: n = 0 gives an empty grid (rfftfreq: [nan]), as in torch."""
     import torch  # the torch-style helpers need torch (a no-op once it is loaded)
-    t = torch.tensor(grid, dtype=dtype or torch.get_default_dtype(), device=device)
+    name = "rfftfreq" if real else "fftfreq"
+    n = _count(n, 0, f"{name}: ")
+    if layout is not None and layout != torch.strided:
+        raise InvalidArgumentError(f"{name}: only layout=torch.strided is supported, got {layout}")
+    dtype = dtype if dtype is not None else (out.dtype if out is not None else torch.get_default_dtype())
+    if not (dtype.is_floating_point or dtype.is_complex):
+        raise InvalidDtypeError(f"{name} requires a floating point or complex dtype, got {dtype}")
+    # torch's own steps (an arange in the dtype, times the rounded 1/(n*d)), so that low
+    # precisions round as torch's do; n = 0 or d = 0 give inf/nan, as in torch
+    real_dtype = dtype.to_real() if dtype.is_complex else dtype
+    t = torch.arange(n // 2 + 1 if real else n, dtype=real_dtype, device=device)
+    if not real:
+        t[(n + 1) // 2:] = torch.arange(-(n // 2), 0, dtype=real_dtype, device=device)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = torch.tensor(float(np.divide(1.0, np.float64(n) * d)), dtype=real_dtype, device=device)
+    t = t.mul_(scale).to(dtype)
     if out is not None:
-        if tuple(out.shape) != tuple(t.shape):
-            raise InvalidArgumentError(f"out= has shape {tuple(out.shape)}, needs {tuple(t.shape)}")
+        check_torch_out(out, tuple(t.shape), dtype, complex_result=dtype.is_complex)
         return out.copy_(t)
     return t.requires_grad_(requires_grad)
 
 
-def torch_fftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None,
+def torch_fftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None, layout: Any = None,
                   device: Any = None, requires_grad: bool = False) -> Any:
     """As torch.fft.fftfreq: a tensor of the default float dtype."""
-    return _torch_grid(_grid(n, d, real=False), out, dtype, device, requires_grad)
+    return _torch_grid(n, d, False, out, dtype, layout, device, requires_grad)
 
 
-def torch_rfftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None,
+def torch_rfftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None, layout: Any = None,
                    device: Any = None, requires_grad: bool = False) -> Any:
     """As torch.fft.rfftfreq."""
-    return _torch_grid(_grid(n, d, real=True), out, dtype, device, requires_grad)
+    return _torch_grid(n, d, True, out, dtype, layout, device, requires_grad)
 
 
 def _shift(x: Any, axes: Axes, inverse: bool, name: str) -> Any:
-    """Roll the axes by half their length; bad axes get the transforms' errors (InvalidAxisError)."""
+    """Roll the axes by half their length; bad axes get the transforms' errors (InvalidAxisError).
+
+    A SplitComplex pair has each part shifted and comes back as a pair of the same kind.
+    """
+    if type(x) is SplitComplex:
+        re, im = split_parts(x, tensors=True)
+        return SplitComplex(_shift(re, axes, inverse, name), _shift(im, axes, inverse, name))
     tensor = arrays.is_tensor(x)
     if not tensor:
         x = np.asarray(x)

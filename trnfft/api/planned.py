@@ -15,7 +15,7 @@ cache evicts.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from .arguments import SWAP_NORM, check_n, check_norm, check_workers, fit_length
 from .functions import FUNCTIONS
 
 _DEFAULT_DIMS = {"2": (-2, -1), "n": None}
+EMPTY_BACKEND = "none (an empty input: nothing to compute)"
 
 
 class Planned:
@@ -53,21 +54,27 @@ class Planned:
     def __init__(self, function: str, key: ProblemKey, shape: tuple[int, ...], dtype: np.dtype,
                  backend: selection.BackendSpec, tensor: bool) -> None:
         problem = FFTProblem(*key)
-        entry = dispatch.entry_for(key, backend)
         self.function = function
         self.problem = problem
         self.shape, self.dtype = shape, dtype
         self._out_shape, self._out_dtype = problem.output_shape, problem.output_dtype
-        self.backend: str = getattr(entry.plan, "backend", selection.resolve(backend).names[0])
-        self._plan = entry.plan
-        self._execute = entry.plan.execute
+        self._execute: Callable[[np.ndarray], np.ndarray]
+        if 0 in key.shape:  # an empty batch: nothing to compute, as trnfft.fft computes nothing
+            selection.resolve(backend)  # (a bad backend= is still an error)
+            self.backend: str = EMPTY_BACKEND
+            self._plan, self._execute = None, self._empty_result
+        else:
+            entry = dispatch.entry_for(key, backend)
+            self.backend = getattr(entry.plan, "backend", selection.resolve(backend).names[0])
+            self._plan = entry.plan
+            self._execute = entry.plan.execute
         self._conj_in = FUNCTIONS[function].hermitian and problem.kind == "c2r"
         self._conj_out = FUNCTIONS[function].hermitian and problem.kind == "r2c"
         self._cast = dtype != problem.input_dtype
         self._resize = shape != problem.shape
         self._prepare = self._cast or self._resize or self._conj_in or self._conj_out
         self._tensor = tensor
-        bind = getattr(entry.plan, "bind_buffers", None)
+        bind = getattr(self._plan, "bind_buffers", None)
         bound = bind() if bind is not None and not self._prepare else None
         if bound is not None:  # the backend transforms buffers of its own in place of copies
             self._in, self._out, self._run = bound.input_array, bound.output_array, bound.execute
@@ -144,6 +151,9 @@ class Planned:
             require_result(y, self.backend, self.problem)
         return np.conjugate(y, out=y) if self._conj_out else y
 
+    def _empty_result(self, xp: np.ndarray) -> np.ndarray:
+        return np.zeros(self._out_shape, self._out_dtype)
+
     def _run_generic(self) -> None:
         np.copyto(self._out, self._new_result(self._in))
 
@@ -167,8 +177,8 @@ def plan(function: str, x: Any = None, *, n: int | None = None, s: Sequence[int]
     fn = FUNCTIONS.get(function) if isinstance(function, str) else None
     if fn is None:
         raise InvalidArgumentError(f"plan() takes a transform name, one of {sorted(FUNCTIONS)}; got {function!r}")
-    tensor = x is not None and arrays.is_tensor(x)
-    in_shape, in_dtype = _example(x, shape, dtype, fn.kind, tensor)
+    in_shape, in_dtype, tensor_dtype = _example(x, shape, dtype, fn.kind)
+    tensor = tensor_dtype is not None
     if fn.one_dimensional:
         if s is not None:
             raise InvalidArgumentError(f"{function} takes n, not s")
@@ -185,13 +195,12 @@ def plan(function: str, x: Any = None, *, n: int | None = None, s: Sequence[int]
     axes, requested = normalize_axes(len(in_shape), lengths, dims, unique=True)
     if not axes:
         raise InvalidArgumentError("plan() needs at least one transformed dim")
-    precision, is_complex = arrays.numpy_precision(in_dtype)
+    precision, is_complex = (arrays.torch_precision(tensor_dtype) if tensor  # torch's promotions
+                             else arrays.numpy_precision(in_dtype))
     if fn.kind == "r2c":
         require_real(is_complex, in_dtype)
     planned = np.broadcast_to(np.zeros((), (REAL_DTYPE if fn.kind == "r2c" else COMPLEX_DTYPE)[precision]),
                               in_shape)
-    if 0 in in_shape:
-        raise InvalidArgumentError(f"plan() needs a non-empty input, got shape {in_shape}")
     fitted, sizes = fit_lengths(planned, axes, requested, fn.kind)
     key = ProblemKey(fn.kind, tuple(fitted.shape), axes, tuple(sizes),
                      fn.kind == "r2c" or (fn.kind == "c2c" and fn.forward),
@@ -199,30 +208,40 @@ def plan(function: str, x: Any = None, *, n: int | None = None, s: Sequence[int]
     return Planned(function, key, in_shape, in_dtype, backend, tensor)
 
 
-def _example(x: Any, shape: Sequence[int] | None, dtype: Any, kind: str,
-             tensor: bool) -> tuple[tuple[int, ...], np.dtype]:
-    """The planned input's shape and NumPy dtype, from the example or from shape/dtype."""
+def _example(x: Any, shape: Sequence[int] | None, dtype: Any,
+             kind: str) -> tuple[tuple[int, ...], np.dtype, Any]:
+    """The planned input's shape, NumPy dtype and torch dtype (None for a plan of NumPy arrays),
+    from the example or from shape/dtype (a torch dtype plans for tensors)."""
     if x is not None:
         if shape is not None or dtype is not None:
             raise InvalidArgumentError("plan() takes an example input or shape/dtype, not both")
-        if tensor:
+        if arrays.is_tensor(x):
             if x.device.type != "cpu":
                 raise InvalidArgumentError(f"plan() takes CPU tensors; this one is on {x.device}")
+            tensor_dtype = x.dtype
+            arrays.torch_precision(tensor_dtype)  # a dtype trnfft cannot compute says what to use
             try:
                 x = arrays.tensor_to_numpy(x.detach())
             except (RuntimeError, TypeError) as exc:
                 raise InvalidDtypeError(f"plan() cannot take a tensor of dtype {x.dtype} ({exc})") from None
-        elif type(x) is not np.ndarray:
+            return tuple(x.shape), x.dtype, tensor_dtype
+        if type(x) is not np.ndarray:
             raise InvalidArgumentTypeError(f"plan() takes a NumPy array or a torch tensor as its example, "
                                            f"got {type(x).__name__} (or give shape= and dtype=)")
-        return tuple(x.shape), x.dtype
+        return tuple(x.shape), x.dtype, None
     if shape is None:
         raise InvalidArgumentError("plan() needs an example input, or shape= (and dtype=)")
+    torch = arrays.torch_module()
+    tensor_dtype = dtype if torch is not None and isinstance(dtype, torch.dtype) else None
+    if torch is not None and tensor_dtype is not None:
+        arrays.torch_precision(tensor_dtype)  # a dtype trnfft cannot compute says what to use
+        dtype = torch.empty(0, dtype=tensor_dtype).numpy().dtype
     try:
         in_shape = tuple(int(d) for d in shape)
         in_dtype = np.dtype(dtype if dtype is not None else (np.float32 if kind == "r2c" else np.complex64))
     except (TypeError, ValueError) as exc:
-        raise InvalidArgumentError(f"plan(): bad shape/dtype {shape!r} {dtype!r} ({exc})") from None
+        raise InvalidArgumentError(f"plan(): bad shape/dtype {shape!r} {dtype!r}: shape= takes a sequence of "
+                                   f"sizes and dtype= a NumPy or torch dtype ({exc})") from None
     if any(d < 0 for d in in_shape):
         raise InvalidArgumentError(f"plan(): shape= must have no negative sizes, got {in_shape}")
-    return in_shape, in_dtype
+    return in_shape, in_dtype, tensor_dtype

@@ -27,7 +27,7 @@ import numpy as np
 
 from .arrays import numpy_precision
 from ..core.errors import InvalidArgumentError, TrnfftError
-from .arguments import NUMPY, check_n, transform
+from .arguments import NUMPY, check_n, check_norm, transform
 from .functions import FUNCTIONS, Function
 
 __ua_domain__ = "numpy.scipy.fft"
@@ -62,14 +62,25 @@ def _many_axes(spec: Function, default_axes: Any, x: Any, s: Any = None,
                axes: Any = "default", norm: str | None = None, overwrite_x: bool = False,
                workers: Any = None, *, plan: Any = None) -> Any:
     """scipy's n-D signature: (x, s, axes, norm, overwrite_x, workers, *, plan)."""
+    kind, forward, hermitian, _ = spec
+    axes = default_axes if isinstance(axes, str) and axes == "default" else axes
+    s, axes = _ints(s), _ints(axes)
+    if kind == "c2c" and _no_axes(x, s, axes):  # scipy: x itself, before any dtype promotion
+        check_norm(norm)
+        return np.array(x, copy=True)
     a = _array(x)
     if a is None:
         return NotImplemented
-    kind, forward, hermitian, _ = spec
-    axes = default_axes if isinstance(axes, str) and axes == "default" else axes
-    return transform(a, kind=kind, forward=forward, s=_ints(s), axes=_ints(axes), norm=norm,
+    return transform(a, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
                      out=None, backend=None, workers=_workers(workers), flavor=NUMPY,
                      hermitian=hermitian, axis_name="axes")
+
+
+def _no_axes(x: Any, s: Any, axes: Any) -> bool:
+    """Whether an n-D call transforms no axis: axes=() (s too, if given), or a 0-d input by default."""
+    if axes is None:
+        return (s is None or len(s) == 0) and np.ndim(x) == 0
+    return len(axes) == 0 and (s is None or len(s) == 0)
 
 
 def _ints(value: Any) -> Any:

@@ -15,6 +15,7 @@ import warnings
 from typing import Any
 
 from . import torch_fft as api, arrays
+from .split import SplitComplex, as_pair, combine, parts as split_parts
 from ..core.errors import InvalidArgumentTypeError, SpectrogramArgumentError
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -27,7 +28,9 @@ def _torch() -> Any:
 
 
 def _as_tensor(x: Any) -> tuple[Any, bool]:
-    """(tensor, came_as_tensor)."""
+    """(tensor, came_as_tensor); a SplitComplex pair as the complex tensor (or array) it holds."""
+    if type(x) is SplitComplex:
+        x = combine(*split_parts(x, tensors=True))
     if arrays.is_tensor(x):
         return x, True
     import numpy as np
@@ -94,7 +97,8 @@ def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int 
     """Short-time Fourier transform, as ``torch.stft``: shape (B?, N, T) complex.
 
     N is n_fft // 2 + 1 when onesided (the default for real input and window),
-    else n_fft; T is the number of frames.
+    else n_fft; T is the number of frames. A SplitComplex input is the complex
+    signal it holds, and its complex result comes back as a SplitComplex.
     """
     torch = _torch()
     x, as_tensor = _as_tensor(input)
@@ -142,7 +146,8 @@ def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int 
     spec = fn(frames, dim=-1, norm=norm, backend=backend, workers=workers).transpose(-1, -2)
     if not return_complex:
         spec = torch.view_as_real(spec)
-    return spec if as_tensor else spec.detach().numpy()
+    spec = spec if as_tensor else spec.detach().numpy()
+    return as_pair(spec) if type(input) is SplitComplex and return_complex else spec
 
 
 def _pad(x: Any, pad: int, mode: str) -> Any:
@@ -167,7 +172,9 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
     """Inverse short-time Fourier transform, as ``torch.istft``: shape (B?, length).
 
     Raises when the window's squared overlap-add is ~0 somewhere in the output
-    (the NOLA condition), where the signal cannot be recovered.
+    (the NOLA condition), where the signal cannot be recovered. A SplitComplex
+    input is the spectrogram it holds; a complex result (return_complex=True)
+    then comes back as a SplitComplex.
     """
     torch = _torch()
     spec, as_tensor = _as_tensor(input)
@@ -237,7 +244,8 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
                       UserWarning, stacklevel=2)
         y = torch.nn.functional.pad(y, (0, end - full))
     y = y if batched else y.squeeze(0)
-    return y if as_tensor else y.detach().numpy()
+    y = y if as_tensor else y.detach().numpy()
+    return as_pair(y) if type(input) is SplitComplex else y
 
 
 def _overlap_add(frames: Any, hop: int, length: int) -> Any:

@@ -1,7 +1,10 @@
 """The exceptions trnfft raises.
 
 Every error is a :class:`TrnfftError`; input errors also derive from the
-builtin a NumPy or torch user would catch (``ValueError`` / ``TypeError``).
+builtins NumPy and torch users catch: bad arguments and dtypes are
+``ValueError`` / ``TypeError`` (NumPy's types) and, whichever API was called,
+``RuntimeError`` too, which torch.fft raises for them (the way numpy's
+``AxisError`` is both a ``ValueError`` and an ``IndexError``).
 """
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ class TrnfftError(Exception):
     """Base class of every error raised by trnfft."""
 
 
-class InvalidArgumentError(TrnfftError, ValueError):
-    """A bad argument value: axis, n/s, norm, out=, empty input."""
+class InvalidArgumentError(TrnfftError, ValueError, RuntimeError):
+    """A bad argument value: axis, n/s, norm, out=, empty input; RuntimeError as torch.fft's are."""
 
 
 class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
@@ -22,12 +25,12 @@ class InvalidAxisError(InvalidArgumentError, IndexError):
     """An axis out of range for the input: also an IndexError, as numpy's AxisError is."""
 
 
-class SpectrogramArgumentError(InvalidArgumentError, RuntimeError):
-    """A bad stft/istft argument; also a RuntimeError, which torch.stft/istft raise."""
+class SpectrogramArgumentError(InvalidArgumentError):
+    """A bad stft/istft argument (a RuntimeError, as every InvalidArgumentError is, and as torch.stft's are)."""
 
 
-class InvalidDtypeError(TrnfftError, TypeError):
-    """An input dtype no trnfft transform accepts."""
+class InvalidDtypeError(TrnfftError, TypeError, RuntimeError):
+    """An input dtype no trnfft transform accepts; RuntimeError as torch.fft's dtype errors are."""
 
 
 class BackendError(TrnfftError, RuntimeError):

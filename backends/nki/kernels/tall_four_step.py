@@ -53,8 +53,14 @@ are chunked as the partners of the lo chunks (each hi chunk pairs with one lo ch
 out) where that makes no more chunks; every J block is a view of one compare of an iota of p + q (J and J^T of
 a pair share theirs). The input is read once: a complex [B, n] array as float32 [B, 2n] by one DMA
 per tile (re and im parted by the access pattern), or split (re, im) parts by one DMA each. The output is
-written once, by one store per row chunk, or for n2 <= 253 (one chunk of lo rows and one of hi) by one store
-per tile (``TallTable.merged``).
+written once: for n2 <= 253 (one chunk of lo rows and one of hi) by one store per tile (``TallTable.merged``);
+else the second stage's column chunks and the mirror windows are equal windows at a fixed stride
+(``TallTable.windows``: neighbours may share a row, written twice with the same values), one store per tile for
+Y's rows and one for the mirrored rows (all n2 columns: one), or where there are no such windows one store per
+chunk. A DMA's fixed cost is ~1.3 us over 16 queues, so at batch 1 two stores fewer are ~0.16 us (6915 =
+15 x 461: 7 transfers -> 5). Step 1's chunks of equal rows share one PSUM tile and one Scalar copy
+(``copy_groups``), and so do a store's mirror windows: a copy costs max(columns, 64) cycles, so below 64
+columns two copy in the time of one.
 
 n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
 twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
@@ -66,7 +72,7 @@ F2's folded rows are about the input and output's bytes, and a 128th row of zero
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import isqrt
 from typing import Any
 
@@ -75,11 +81,64 @@ from .cplx import in_sbuf, multiply, psum, sbuf
 
 
 ROWS = nl.tile_size.pmax   # partitions per chunk of n2
+PSUM_COLUMNS = 512   # float32 columns of one PSUM bank (2 KiB per partition)
 
 
 def row_chunks(n: int) -> list[tuple[int, int]]:
     """(first row, rows) of n rows in partition chunks of at most 128."""
     return [(c0, min(ROWS, n - c0)) for c0 in range(0, n, ROWS)]
+
+
+def _even(total: int, count: int) -> list[tuple[int, int]]:
+    """(rows, stride) of ``count`` windows of equal rows <= 128 at a fixed stride, the first at row 0 and the
+    last ending at row total - 1, sharing at most 4 rows per window after the first (``even_windows``)."""
+    found = []
+    for rows in range(-(-total // count), ROWS + 1):
+        if count * rows - total > 4 * (count - 1):
+            break
+        if count == 1 or (total - rows) % (count - 1) == 0:
+            found.append((rows, (total - rows) // (count - 1) if count > 1 else 0))
+    return found
+
+
+@lru_cache(maxsize=1024)
+def store_windows(n2: int, quarter: bool) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
+    """Equal windows at a fixed stride for the output (``TallTable.windows``): ((count, rows, stride) of F2's
+    column chunks in the second stage, (count, rows, stride) of the mirror windows, hi rows, for a quarter;
+    (0, 0, 0) for all n2 columns), so that each kind leaves in one store per tile (``_store``) instead of one
+    per chunk. Neighbouring windows may share rows (at most 4 per window after the first: each store saved is
+    worth ~20 rows of the widest tile's bytes), written twice with the same values. For a quarter only where
+    each mirror window's partners lie in one column chunk (one J^T matmul each) and there are no more mirror
+    windows than hi chunks or (chunk, hi chunk) pairs (no matmul or copy more than the chunks' form); the
+    fewest mirror windows, then the fewest shared rows. None where there are none, or one chunk each already.
+    6915 = 15 x 461: columns 0..115 and 115..230, hi rows 0..114 and 115..229; 2 stores per tile, not 4."""
+    lo, hi = fold_rows(n2)
+    columns = lo if quarter else n2
+    count = -(-columns // ROWS)
+    if not quarter:
+        found = _even(columns, count)
+        return ((count, *found[0]), (0, 0, 0)) if found and count > 1 else None
+    chunks = TallTable(1, n2, 1)
+    most = min(len(chunks.hi_chunks), chunks.pairs)
+    best = None
+    for mirrors in range(-(-hi // ROWS), most + 1):
+        for rows, stride in _even(columns, count):
+            for m_rows, m_stride in _even(hi, mirrors):
+                # hi row h0 + p takes Y'[k], k = hi - h0 - p: each window's k inside one column chunk
+                if all(any(c * stride <= hi - m * m_stride - m_rows + 1 and hi - m * m_stride <= c * stride + rows - 1
+                           for c in range(count)) for m in range(mirrors)):
+                    key = (mirrors, count * rows + mirrors * m_rows)
+                    if best is None or key < best[0]:
+                        best = (key, ((count, rows, stride), (mirrors, m_rows, m_stride)))
+    return best[1] if best is not None and best[1][0][0] + best[1][1][0] > 2 else None
+
+
+def formed_rounds(f2: int, formed: int) -> list[tuple[int, int]]:
+    """(first column, columns) of F2's ``formed`` first columns of f2 made per round, last first
+    (``TallTable.rounds``)."""
+    shift = f2 - formed
+    ends = range(formed, 0, -shift) if formed else ()
+    return [(max(0, end - shift), end - max(0, end - shift)) for end in ends]
 
 
 def fold_rows(n2: int) -> tuple[int, int]:
@@ -143,17 +202,109 @@ class TallTable:
         return cycles
 
     @cached_property
-    def exchange_blocks(self) -> dict[tuple[int, int], tuple[tuple[int, int, int], ...]]:
-        """(lo chunk, hi chunk) -> (rows, columns, d) of J [hi rows, lo rows], and of J^T for a quarter (Y'
-        back in row order): 1 where p + q = d. ``merged``: J [hi, lo] in and J^T [lo + 1, lo] out."""
+    def exchange_blocks(self) -> dict[tuple, tuple[tuple[int, int, int], ...]]:
+        """(lo chunk, hi chunk) -> ((rows, columns, d),) of J [hi rows, lo rows] (1 where p + q = d), the fold's
+        exchange in; ("out", out chunk, mirror window) -> ((rows, columns, d),) of J^T [out chunk rows, window
+        rows], Y' back in row order for a quarter (``return_pairs``). ``merged``: J [hi, lo] in and J^T [lo + 1,
+        lo] out."""
         lo, hi = fold_rows(self.n2)
         if self.merged:
             return {(0, 0): ((hi, lo, hi), (lo + 1, lo, lo))}
-        blocks: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}
+        blocks: dict[tuple, tuple[tuple[int, int, int], ...]] = {}
         for i, h, d in self.paired_chunks:
-            lr, hr = self.lo_chunks[i][1], self.hi_chunks[h][1]
-            blocks[i, h] = ((hr, lr, d), (lr, hr, d)) if self.quarter else ((hr, lr, d),)
+            blocks[i, h] = ((self.hi_chunks[h][1], self.lo_chunks[i][1], d),)
+        for i, h, d in self.return_pairs:
+            blocks["out", i, h] = ((self.out_chunks[i][1], self.mirror_chunks[h][1], d),)
         return blocks
+
+    @property
+    def windows(self) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
+        """((count, rows, stride), (count, rows, stride)) of the second stage's column chunks of F2 (the rows
+        k of Y they make) and, for a quarter, of the mirror windows (hi rows, put in row order by J^T), or None
+        (one store per chunk; ``merged`` tables have their own single store): ``store_windows``."""
+        return None if self.merged else store_windows(self.n2, self.quarter)
+
+    @cached_property
+    def out_chunks(self) -> list[tuple[int, int]]:
+        """(first column k, columns) of F2's column chunks in the second stage: the ``windows``, else the lo
+        chunks (quarter) or n2's row chunks."""
+        if self.windows is not None:
+            count, rows, stride = self.windows[0]
+            return [(c * stride, rows) for c in range(count)]
+        return self.lo_chunks if self.quarter else row_chunks(self.n2)
+
+    @cached_property
+    def mirror_chunks(self) -> list[tuple[int, int]]:
+        """(first hi row, rows) of Y's hi rows as J^T puts them in row order (a quarter): the ``windows``, else
+        the hi chunks."""
+        if self.windows is not None:
+            count, rows, stride = self.windows[1]
+            return [(c * stride, rows) for c in range(count)]
+        return self.hi_chunks
+
+    @cached_property
+    def return_pairs(self) -> list[tuple[int, int, int]]:
+        """(out chunk i, mirror window h, d) for a quarter: hi row h0 + p takes Y'[k] = Y[n2 - k] from out chunk
+        i's row q, k = k0 + q = hi - h0 - p, so p + q = d = hi - h0 - k0; each k from the first chunk holding it
+        (``windows``: every window from one chunk; else the chunks are the lo chunks, disjoint)."""
+        if not self.quarter or self.merged:
+            return []
+        hi = fold_rows(self.n2)[1]
+        found = []
+        for h, (h0, rows) in enumerate(self.mirror_chunks):
+            ks = range(hi - h0 - rows + 1, hi - h0 + 1)
+            if self.windows is not None:
+                i = next(i for i, (k0, c) in enumerate(self.out_chunks) if k0 <= ks[0] and ks[-1] < k0 + c)
+                found.append((i, h, hi - h0 - self.out_chunks[i][0]))
+                continue
+            found += [(i, h, hi - h0 - k0) for i, (k0, c) in enumerate(self.out_chunks)
+                      if k0 <= ks[-1] and ks[0] < k0 + c]
+        return found
+
+    def copy_groups(self, width: int) -> list[tuple[int, ...]]:
+        """Step 1's row chunks (indices into lo chunks + hi chunks) whose PSUM outputs share one tile and one
+        Scalar copy: chunks of equal rows, at most ``PSUM_COLUMNS`` columns of 2 width each. A copy costs
+        max(columns, 64) cycles, so at 2 width < 64 two chunks copied together cost one (6915 at batch 1: lo
+        chunk 1 and hi chunk 0, 103 rows each)."""
+        chunks = self.lo_chunks + self.hi_chunks
+        most = max(1, PSUM_COLUMNS // (2 * width))
+        groups: list[tuple[int, ...]] = []
+        for rows in dict.fromkeys(r for _, r in chunks):
+            same = [j for j, (_, r) in enumerate(chunks) if r == rows]
+            groups += [tuple(same[k:k + most]) for k in range(0, len(same), most)]
+        return groups
+
+    @property
+    def out_stores(self) -> list[tuple[int, int, int, int]]:
+        """(first row of n2, rows, stride, count) of each store per tile of Y's rows from the out chunks: one of
+        the ``windows``, or one per chunk. Not for ``merged`` tables (one store of 2 lo rows)."""
+        if self.windows is not None:
+            count, rows, stride = self.windows[0]
+            return [(0, rows, stride, count)]
+        return [(k0, cols, 0, 1) for k0, cols in self.out_chunks]
+
+    @property
+    def mirror_stores(self) -> list[tuple[int, int, int, int]]:
+        """As ``out_stores`` for the mirror windows' hi rows (a quarter)."""
+        if not self.quarter:
+            return []
+        lo = fold_rows(self.n2)[0]
+        if self.windows is not None:
+            count, rows, stride = self.windows[1]
+            return [(lo, rows, stride, count)]
+        return [(lo + h0, rows, 0, 1) for h0, rows in self.mirror_chunks]
+
+    @property
+    def stored_rows(self) -> int:
+        """Rows of Y written per tile (rows shared by two windows, or by a ``merged`` store's halves, twice)."""
+        if self.merged:
+            return 2 * fold_rows(self.n2)[0]
+        return sum(rows * count for _, rows, _, count in self.out_stores + self.mirror_stores)
+
+    @property
+    def store_count(self) -> int:
+        """Output DMAs per tile."""
+        return 1 if self.merged else len(self.out_stores) + len(self.mirror_stores)
 
     @cached_property
     def exchange_compares(self) -> list[tuple[int, int, int]]:
@@ -277,8 +428,7 @@ class TallTable:
     def rounds(self) -> list[tuple[int, int]]:
         """(first column, columns) formed per round, last first: each from the ``shift`` columns after it, read
         or formed the round before (formed > shift: a product of a product)."""
-        ends = range(self.formed, 0, -self.shift) if self.formed else ()
-        return [(max(0, end - self.shift), end - max(0, end - self.shift)) for end in ends]
+        return formed_rounds(self.f2_columns, self.formed)
 
     def factor(self, i: int) -> int:
         """Column of Re W for lo chunk i (``formed``; Im W ``part_columns`` further)."""
@@ -323,9 +473,10 @@ class TallTable:
 
 
 def _exchange(table: TallTable) -> dict:
-    """(J, J^T) for every (lo chunk, hi chunk) pair that pairs rows (``TallTable.exchange_blocks``): J [hi rows,
-    lo rows] with J[p, q] = 1 where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j of lo row j =
-    l0 + q (the same pairing takes output row k to n2 - k). Made on chip, once per launch: an iota of p + q and
+    """The J blocks (``TallTable.exchange_blocks``): per (lo chunk, hi chunk) pair that pairs rows, (J,), J [hi
+    rows, lo rows] with J[p, q] = 1 where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j of lo row
+    j = l0 + q; per ("out", out chunk, mirror window) that pair, (J^T,) (``return_pairs``); merged (J, J^T). Made
+    on chip, once per launch: an iota of p + q and
     its compares with constants (GpSimd, ``exchange_compares``), each J a view of one of them."""
     compares = table.exchange_compares
     index = sbuf((max(r for _, r, _ in compares), max(c for _, _, c in compares)))
@@ -417,26 +568,41 @@ def _twiddle_views(tw: tuple, rows: int, width: int, n1: int) -> tuple[Any, Any]
     return tile.ap(pattern=pattern, offset=col), tile.ap(pattern=pattern, offset=col + per)
 
 
-def _twiddled(x: Any, g1: Any, c: Any, f1: Any, table: TallTable, tw: tuple | None, c0: int, rows: int,
-              width: int) -> Any:
-    """B = [Br | Bi] [rows, 2 width] for n2's rows c0.. c0 + rows: step 1, the Scalar engine's copy out of
-    PSUM, the twiddle product (``_twiddles``) on GpSimd (none for n1 = 1 or ``tw`` None, the hi rows:
-    the copy is B; ``f1`` the identity made on chip). Step 1 is one matmul on a stacked x (``g1`` None:
-    K = 2 width, the F1 block [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
-    n2 = table.n2
-    a = psum((rows, 2 * width))
-    if g1 is None:
-        tile, re, im = f1
-        moving = tile.ap(pattern=[[tile.shape[1], 2 * width], [im - re, 2], [1, width]], offset=re)
-        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=moving,
-                       is_moving_onezero=table.identity, accumulate=False)
-    else:
-        nisa.nc_matmul(dst=a, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width],
-                       is_moving_onezero=table.identity, accumulate=False)
-        nisa.nc_matmul(dst=a, stationary=x[:, n2 + c0:n2 + c0 + rows], moving=g1[:, 0:2 * width],
-                       is_moving_onezero=table.identity, accumulate=True)
-    s = sbuf((rows, 2 * width))
-    nisa.activation(dst=s, op=nl.copy, data=a)
+def _step_one(x: Any, g1: Any, f1: Any, table: TallTable, width: int) -> list:
+    """B = [Br | Bi] [rows, 2 width] for every lo chunk, then every hi chunk of n2's rows: step 1 into one PSUM
+    tile per ``copy_groups`` group (equal rows), one copy out of PSUM by the Scalar engine per group, and the lo
+    rows' twiddle product (``_twiddles``) on GpSimd (none for n1 = 1, and none for the hi rows: the copy is B;
+    ``f1`` the identity made on chip). Step 1 is one matmul on a stacked x (``g1`` None: K = 2 width, the F1
+    block [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
+    n2, w2 = table.n2, 2 * width
+    lo = fold_rows(n2)[0]
+    chunks = table.lo_chunks + [(lo + h0, rows) for h0, rows in table.hi_chunks]
+    out: list = [None] * len(chunks)
+    for group in table.copy_groups(width):
+        rows = chunks[group[0]][1]
+        a = psum((rows, len(group) * w2))
+        for k, j in enumerate(group):
+            c0, dst = chunks[j][0], a[:, k * w2:(k + 1) * w2]
+            if g1 is None:
+                tile, re, im = f1
+                moving = tile.ap(pattern=[[tile.shape[1], w2], [im - re, 2], [1, width]], offset=re)
+                nisa.nc_matmul(dst=dst, stationary=x[:, c0:c0 + rows], moving=moving,
+                               is_moving_onezero=table.identity, accumulate=False)
+            else:
+                nisa.nc_matmul(dst=dst, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width],
+                               is_moving_onezero=table.identity, accumulate=False)
+                nisa.nc_matmul(dst=dst, stationary=x[:, n2 + c0:n2 + c0 + rows], moving=g1[:, 0:w2],
+                               is_moving_onezero=table.identity, accumulate=True)
+        s = sbuf((rows, len(group) * w2))
+        nisa.activation(dst=s, op=nl.copy, data=a)
+        for k, j in enumerate(group):
+            out[j] = s[:, k * w2:(k + 1) * w2]
+    return out
+
+
+def _twiddled(s: Any, table: TallTable, tw: tuple | None, rows: int, width: int) -> Any:
+    """B of a lo chunk: its step 1 output ``s`` times the twiddles (``_twiddles``) on GpSimd, or ``s`` itself
+    for n1 = 1 (``tw`` None)."""
     if tw is None:
         return s
     b = sbuf((rows, 2 * width))
@@ -454,7 +620,7 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
     their partners' rows (T~[n2 - j] = conj(T~[j])), the sums and differences on GpSimd, the second halves
     copied by the Scalar engine."""
     w = width
-    pairs = [(h, jay[0]) for (lo_i, h), jay in jays.items() if lo_i == i]
+    pairs = [(key[1], jay[0]) for key, jay in jays.items() if key[0] == i]   # not ("out", ...): J^T
     s = sbuf((rows, 4 * w))
     d = sbuf((rows, 4 * w))
     eng = in_sbuf()
@@ -503,18 +669,19 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
             g1s[width] = None if stacked else _g1(f1, width)
         g1 = g1s[width]
         x = _load_x(parts, t0 * n1, width, n2, stacked)
-        b_lo = [_twiddled(x, g1, c, f1, table, tws[i], c0, rows, width) for i, (c0, rows) in enumerate(table.lo_chunks)]
-        b_hi = [_twiddled(x, g1, c, f1, table, None, lo + c0, rows, width) for c0, rows in table.hi_chunks]
+        b = _step_one(x, g1, f1, table, width)
+        b_lo = [_twiddled(b[i], table, tws[i], rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
+        b_hi = b[len(table.lo_chunks):]
         folded = [_folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width)
                   for i, (_, rows) in enumerate(table.lo_chunks)]
         if table.quarter:
             _quarter_stage(y, c, table, folded, jays, t0, width)
-        else:
-            for k0, cols in row_chunks(n2):   # [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr]
-                acc = _second_stage(c, table, folded, k0, cols, 2 * width)
-                o = sbuf((cols, 2 * width))
-                nisa.activation(dst=o, op=nl.copy, data=acc)
-                _store(y, o, t0, k0, n1, n2, width)
+        else:   # [Yr | Yi] = Re F2^T [Sr | Si] + Im F2^T [-Di | Dr] per out chunk
+            tiles, slots = _store_tiles(table.out_stores, 2 * width)
+            for (k0, cols), o in zip(table.out_chunks, slots):
+                nisa.activation(dst=o, op=nl.copy, data=_second_stage(c, table, folded, k0, cols, 2 * width))
+            for tile, store in zip(tiles, table.out_stores):
+                _store(y, tile, t0, store, n1, n2, width, 2 * width)
 
 
 def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int,
@@ -554,27 +721,42 @@ def _both_halves(o: Any, c: Any, table: TallTable, folded: list, k0: int, cols: 
 
 
 def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict, t0: int, width: int) -> None:
-    """The second stage over F2's quarter: per lo chunk of k, [Yr | Yi | Y'r | Y'i] with Y'[k] = Y[n2 - k]; the
-    Y rows stored, the Y' rows put back in row order (hi row p is n2's row lo + p) by J^T and stored."""
-    n1, n2 = table.n1, table.n2
-    lo, _ = fold_rows(n2)
+    """The second stage over F2's quarter: per out chunk of k, [Yr | Yi | Y'r | Y'i] with Y'[k] = Y[n2 - k]; the
+    Y rows stored, the Y' rows put back in row order (hi row p is n2's row lo + p) by J^T per mirror window
+    and stored (``TallTable.out_stores``, ``mirror_stores``: one DMA per store)."""
     if table.merged:
         _merged_stage(y, c, table, folded, jays[0, 0][1], t0, width)
         return
-    mirrored = []
-    for k0, cols in table.lo_chunks:
-        o = sbuf((cols, 4 * width))
+    n1, n2 = table.n1, table.n2
+    w2 = 2 * width
+    tiles, slots = _store_tiles(table.out_stores, 2 * w2)
+    for (k0, cols), o in zip(table.out_chunks, slots):
         _both_halves(o, c, table, folded, k0, cols, width)
-        _store(y, o[:, 0:2 * width], t0, k0, n1, n2, width)
-        mirrored.append(o[:, 2 * width:4 * width])
-    for h, (h0, cols) in enumerate(table.hi_chunks):
-        pairs = [(i, jay[1]) for (i, hh), jay in jays.items() if hh == h]
-        acc = psum((cols, 2 * width))
-        for k, (i, jay) in enumerate(pairs):
-            nisa.nc_matmul(dst=acc, stationary=jay, moving=mirrored[i], is_stationary_onezero=True, accumulate=k > 0)
-        o = sbuf((cols, 2 * width))
-        nisa.activation(dst=o, op=nl.copy, data=acc)
-        _store(y, o, t0, lo + h0, n1, n2, width)
+    for tile, store in zip(tiles, table.out_stores):
+        _store(y, tile, t0, store, n1, n2, width, 2 * w2)
+    h = 0
+    for tile, store in zip(_store_tiles(table.mirror_stores, w2)[0], table.mirror_stores):
+        rows, count = store[1], store[3]
+        acc = psum((rows, count * w2))   # the store's windows side by side: one copy out of PSUM
+        for slot in range(count):
+            pairs = [(i, jays["out", i, h][0]) for i, hh, _ in table.return_pairs if hh == h]
+            for k, (i, jay) in enumerate(pairs):
+                nisa.nc_matmul(dst=acc[:, slot * w2:(slot + 1) * w2], stationary=jay, moving=slots[i][:, w2:2 * w2],
+                               is_stationary_onezero=True, accumulate=k > 0)
+            h += 1
+        nisa.activation(dst=tile, op=nl.copy, data=acc)
+        _store(y, tile, t0, store, n1, n2, width, w2)
+
+
+def _store_tiles(stores: list, slot: int) -> tuple[list, list]:
+    """Per store (``TallTable.out_stores``), an SBUF tile [rows, count * slot], and the views of all its slots,
+    [rows, slot] each, in chunk order."""
+    tiles, slots = [], []
+    for _, rows, _, count in stores:
+        tile = sbuf((rows, count * slot))
+        tiles.append(tile)
+        slots += [tile[:, k * slot:(k + 1) * slot] for k in range(count)]
+    return tiles, slots
 
 
 def _merged_stage(y: tuple, c: Any, table: TallTable, folded: list, jay: Any, t0: int, width: int) -> None:
@@ -600,19 +782,24 @@ def _merged_stage(y: tuple, c: Any, table: TallTable, folded: list, jay: Any, t0
         nl.store(y[part].ap(pattern=[[n1, lo], [(n2 - lo) * n1, 2], [n, g], [1, n1]], offset=t0 * n), half)
 
 
-def _store(y: tuple, o: Any, t0: int, k0: int, n1: int, n2: int, width: int) -> None:
-    """Rows k2 = k0.. of Y, o = [Yr | Yi] [rows, 2 width], into y[t, k1 + n1 k2]: y = (yr, yi) [B, n] (two
-    DMAs) or (y2,) [2, B, n] (one DMA, re over im)."""
+def _store(y: tuple, o: Any, t0: int, store: tuple[int, int, int, int], n1: int, n2: int, width: int,
+           slot: int) -> None:
+    """Rows r0 + k stride + q (k < count, q < rows; ``store``) of Y from o [rows, count * slot], slot k's first 2
+    width columns [Yr | Yi], into y[t, k1 + n1 k2]: y = (yr, yi) [B, n] (two DMAs) or (y2,) [2, B, n] (one DMA,
+    re over im). Rows two windows share are written twice, the same values."""
     n = n1 * n2
-    rows, g = o.shape[0], width // n1
+    r0, rows, stride, count = store
+    g, per = width // n1, o.shape[1]
     if len(y) == 1:
         y2 = y[0]
-        pattern = [[n1, rows], [y2.shape[1] * n, 2], [n, g], [1, n1]]   # [k2, part, t, k1]
-        nl.store(y2.ap(pattern=pattern, offset=t0 * n + k0 * n1), o)
+        pattern = [[n1, rows], [stride * n1, count], [y2.shape[1] * n, 2], [n, g], [1, n1]]   # [k2, window, part, t, k1]
+        nl.store(y2.ap(pattern=pattern, offset=t0 * n + r0 * n1),
+                 o.ap(pattern=[[per, rows], [slot, count], [1, 2 * width]], offset=0))
         return
-    pattern = [[n1, rows], [n, g], [1, n1]]   # [k2, t, k1] -> y[t, k1 + n1*k2]
-    for part, half in zip(y, (o[:, 0:width], o[:, width:2 * width])):
-        nl.store(part.ap(pattern=pattern, offset=t0 * n + k0 * n1), half)
+    pattern = [[n1, rows], [stride * n1, count], [n, g], [1, n1]]   # [k2, window, t, k1] -> y[t, k1 + n1*k2]
+    for part in (0, 1):
+        nl.store(y[part].ap(pattern=pattern, offset=t0 * n + r0 * n1),
+                 o.ap(pattern=[[per, rows], [slot, count], [1, width]], offset=part * width))
 
 
 def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool = False,
@@ -663,7 +850,7 @@ def _form(c: Any, table: TallTable) -> None:
 @nki.jit
 def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
-    (one store DMA per row chunk)."""
+    (re and im in each store DMA)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed), n1, n2,
