@@ -72,3 +72,16 @@ NEEDING = [(path, line, code.splitlines()[0]) for path, line, code in BLOCKS if 
 @pytest.mark.parametrize("path,line,needs", NEEDING, ids=[f"{p.name}:{n}" for p, n, _ in NEEDING])
 def test_blocks_that_need_more_than_this_machine(path, line, needs):
     pytest.skip(f"{path.name}:{line} is not run here; it {needs.removeprefix('# ')}")
+
+
+@pytest.mark.parametrize("path,before", [(ROOT / "README.md", "(nki 300"),
+                                         (ROOT / "docs" / "writing-a-backend.md", "trnfft's own: nki 300")])
+def test_the_auto_priorities_the_docs_list_are_the_registered_ones(path, before):
+    """Every bundled backend with an auto priority is listed with it (nki: its two executors' shared one)."""
+    from trnfft.core.registry import REGISTRY
+    text = " ".join(path.read_text().split())
+    start = text.index(before.split(" 300")[0] + " 300")
+    listed = dict((name, float(p)) for name, p in re.findall(r"([a-z-]+) (\d+)", text[start:text.index(".", start)]))
+    registered = {("nki" if r.name.startswith("nki-") else r.name): r.auto_priority
+                  for r in REGISTRY.records().values() if r.builtin and r.auto_priority is not None}
+    assert listed == registered

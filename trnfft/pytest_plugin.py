@@ -8,11 +8,13 @@ value is the backend name. Narrow the set with
 * ``@pytest.mark.trnfft_backends("a", "b")`` to run a test on those only;
 * ``@pytest.mark.trnfft_skip_backends("a")`` to leave some out.
 
-A backend named in ``--trnfft-backends`` that cannot run here is listed as a
-skipped case with the reason. When the selected backend declines a test's
-problem (``UnsupportedProblemError``, e.g. a size above its limit) the test is
-skipped with the backend's reason; ``--trnfft-strict`` or
-``@pytest.mark.trnfft_strict`` make that a failure instead.
+A name in ``--trnfft-backends`` that no plugin registers (a typo) is a usage
+error naming the registered backends: a misspelt name never turns a run green.
+A backend named there that cannot run here is listed as a skipped case with
+the reason. When the selected backend declines a test's problem
+(``UnsupportedProblemError``, e.g. a size above its limit) the test is skipped
+with the backend's reason. ``--trnfft-strict`` makes both failures instead
+(``@pytest.mark.trnfft_strict``: the declined problems of one test).
 
 Loaded automatically (entry point ``pytest11``); it imports trnfft only when a
 test asks for the fixture.
@@ -32,7 +34,8 @@ def pytest_addoption(parser: Any) -> None:
     parser.addoption("--trnfft-backends", default=None,
                      help="comma-separated trnfft backends for the trnfft_backend fixture")
     parser.addoption("--trnfft-strict", action="store_true", default=False,
-                     help="fail (instead of skip) trnfft_backend tests whose problem the backend declines")
+                     help="fail (instead of skip) trnfft_backend tests whose backend cannot run here or "
+                          "declines the problem")
 
 
 def pytest_configure(config: Any) -> None:
@@ -40,6 +43,8 @@ def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "trnfft_skip_backends(*names): never run on these backends")
     config.addinivalue_line("markers", "trnfft_strict: a problem the backend declines fails the test "
                                        "instead of skipping it")
+    config.addinivalue_line("markers", "trnfft_unavailable(reason): set by the plugin under --trnfft-strict "
+                                       "on a case whose backend cannot run here")
 
 
 def available_backends() -> list[str]:
@@ -62,24 +67,41 @@ def pytest_generate_tests(metafunc: Any) -> None:
     names = [name for name, why in status.items() if why is None]
     if chosen:
         names = [n.strip() for n in chosen.split(",") if n.strip()]
+        _check_registered(names, status)
     only = metafunc.definition.get_closest_marker("trnfft_backends")
     if only is not None:
         names = [n for n in names if n in only.args]
     skip = metafunc.definition.get_closest_marker("trnfft_skip_backends")
     if skip is not None:
         names = [n for n in names if n not in skip.args]
-    cases = [pytest.param(n, id=n, marks=_unavailable_mark(n, status)) for n in names]
+    strict = bool(metafunc.config.getoption("--trnfft-strict"))
+    cases = [pytest.param(n, id=n, marks=_unavailable_marks(n, status, strict)) for n in names]
     metafunc.parametrize("trnfft_backend", cases, indirect=True)
 
 
-def _unavailable_mark(name: str, status: dict[str, str | None]) -> Any:
-    """No marks for a backend that runs here; else a skip with the reason."""
-    if name not in status:
-        return pytest.mark.skip(reason=f"trnfft backend {name!r} is not registered here "
-                                       f"(registered: {', '.join(sorted(status))})")
-    why = status[name]
-    return () if why is None else pytest.mark.skip(
-        reason=f"trnfft backend {name!r} is not available here: {why}")
+def _check_registered(names: list[str], status: dict[str, str | None]) -> None:
+    """Every name given on the command line is a registered backend or an alias: else a usage error."""
+    from trnfft.core.registry import REGISTRY
+    unknown = [n for n in names if REGISTRY.canonical(n) not in status]
+    if unknown:
+        aliases = REGISTRY.aliases()
+        raise pytest.UsageError(
+            f"--trnfft-backends (or TRNFFT_TEST_BACKENDS) names {', '.join(map(repr, unknown))}, which no "
+            f"trnfft plugin registers here; registered backends: {', '.join(sorted(status)) or 'none'}"
+            + (f" (aliases: {', '.join(aliases)})" if aliases else "")
+            + ". `trnfft info` says why one you expected is missing")
+
+
+def _unavailable_marks(name: str, status: dict[str, str | None], strict: bool) -> Any:
+    """No marks for a backend that runs here; else a skip with the reason (a failure under strict)."""
+    from trnfft.core.registry import REGISTRY
+    why = status.get(REGISTRY.canonical(name))
+    if why is None:
+        return ()
+    reason = f"trnfft backend {name!r} is not available here: {why}"
+    if strict:  # run the case, so that it fails with the reason (``trnfft_backend``)
+        return pytest.mark.trnfft_unavailable(reason)
+    return pytest.mark.skip(reason=reason)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -110,5 +132,8 @@ def _skip_at_test(message: str) -> BaseException:
 def trnfft_backend(request: Any) -> Iterator[str]:
     """The backend name; the test body runs with it selected."""
     import trnfft
+    unavailable = request.node.get_closest_marker("trnfft_unavailable")
+    if unavailable is not None:
+        pytest.fail(f"{unavailable.args[0]} (--trnfft-strict)", pytrace=False)
     with trnfft.use_backend(request.param):
         yield request.param

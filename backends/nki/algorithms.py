@@ -119,6 +119,8 @@ class Layout:
             text += ", Y = P + Q and P - Q" if self.halves else ""
             text += f", F2's first {self.formed} columns made on chip" if self.formed else ""
             text += ", the last lo chunk's P and Q on two row tiles" if self.paired else ""
+        if self.planes is not None and self.planes.group > 1:
+            text += f", {self.planes.group} transforms per pass"
         if self.algorithm == "fft2" and self.per_tile > 1:
             text += f", {self.per_tile} images per tile"
         if 0 < self.k_block < self.factors[0]:
@@ -134,9 +136,10 @@ class Layout:
 @lru_cache(maxsize=8192)
 def divisors_upto(n: int, limit: int) -> tuple[int, ...]:
     """The divisors of n up to ``limit``, ascending (memoised: the factor searches ask for the same n often)."""
-    return tuple(d for d in range(1, min(n, limit) + 1) if n % d == 0)
+    return tuple([d for d in range(1, min(n, limit) + 1) if n % d == 0])
 
 
+@lru_cache(maxsize=None)
 def _diagonal_columns(rows: int, block: int) -> int:
     """The cycles / FP32_FACTOR of one matmul X^T (I (x) F) with ``block``-row blocks on ``rows`` rows: max(N, 64),
     or on two 64-row tiles side by side (``cplx.diagonal_halves``) the longer half's."""
@@ -172,25 +175,34 @@ def stacked_square(n1: int, n2: int) -> bool:
 class PlanesOptions:
     """How the batch-1 four-step (``kernels/four_step_planes.py``) reads its table and spreads its work: the
     first columns by which it reads an odd F1, an odd F2 and the twiddles (c1, c2, ct; ``form_geometric``),
-    and whether the twiddle products run on the Vector engine reading PSUM or on GpSimd (``vector_products``)."""
+    whether the twiddle products run on the Vector engine reading PSUM or on GpSimd (``vector_products``), and
+    how many transforms a pass takes (``group``: stacked on the partitions, the table's rows repeated per
+    transform; ``planes_groups``)."""
 
     c1: int
     c2: int
     ct: int
     vector_products: int
+    group: int = 1
 
     @property
     def widths(self) -> tuple[int, int, int]:
         return self.c1, self.c2, self.ct
 
 
-def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int]) -> int:
+def planes_table_bytes(n1: int, n2: int, widths: tuple[int, int, int], group: int = 1) -> int:
     """Bytes of the batch-1 four-step's one table (``arguments._planes_arguments``) for the widths (c1, c2, ct)
-    (``PlanesOptions.widths``)."""
+    (``PlanesOptions.widths``) and ``group`` transforms per pass (the rows repeated per transform)."""
     c1, c2, ct = widths
     if stacked_square(n1, n2):
-        return 4 * n1 * (dft_columns(n1) + geometric_columns(n1, ct))
-    return 4 * max(n1, n2) * table_layout(n1, n2, c1, c2, ct)[2]
+        return 4 * group * n1 * (dft_columns(n1) + geometric_columns(n1, ct))
+    return 4 * max(n1, group * n2) * table_layout(n1, n2, c1, c2, ct)[2]
+
+
+def planes_groups(n1: int, n2: int, batch: int) -> range:
+    """Transforms per pass the stacked-plane kernels may take: up to as many as their rows of A (n2 each) fit
+    the 128 partitions, no more than the batch."""
+    return range(1, min(PMAX // n2, batch) + 1)
 
 
 def _scalar(elements: int) -> int:
@@ -215,13 +227,17 @@ def _even_dft_cycles(n: int, negated: bool) -> int:
 
 
 @lru_cache(maxsize=None)
-def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[int, int]:
+def _planes_once(n1: int, n2: int, widths: tuple[int, int, int], group: int = 1) -> tuple[int, int]:
     """(Scalar, GpSimd) cycles of the stacked-plane kernels' once-per-launch work: the twiddles, F1 and F2 made
-    from the table."""
+    from the table (on ``group`` copies of its rows at the same cost), and with ``group`` > 1 I_group (x) F2
+    (``four_step_planes.block_diagonal``: the masks' iota and three GpSimd instructions, a product per block,
+    on the Scalar engine and GpSimd in turn)."""
     c1, c2, ct = widths
     m = k1_columns(n1, n2)
     scalar, gpsimd = _geometric_cycles(m, ct) if ct < m else (0, 0)
     scalar += _scalar(m)                     # the copy of Re T
+    if group > 1:
+        scalar, gpsimd = scalar + -(-group // 2) * _scalar(2 * n2), gpsimd + 4 * group + group // 2 * 2 * n2
     if stacked_square(n1, n2):
         return scalar + _even_dft_cycles(n1, True), gpsimd
     if nested(n1, n2):
@@ -241,24 +257,55 @@ def _planes_once(n1: int, n2: int, widths: tuple[int, int, int]) -> tuple[int, i
 
 
 def _planes_seconds(chip: Chip, n1: int, n2: int, options: PlanesOptions, batch: int) -> float:
-    """The estimate of ``planes_seconds`` for given ``options``: per transform two fp32 matmul pairs (~4 max(N, 64)
-    cycles each), the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A
-    and two on GpSimd), GpSimd's two sums, the Scalar engine's -Bi and copy of Y out of PSUM, and the DMA (the
-    table once, each transform's input and output, ~1.3 us / 16 queues per transfer); once per launch the
-    matrices made from the table (``_planes_once``); on trn1 Vector + GpSimd, and the PSUM-reading part of
-    Vector + Scalar, share a port (``emulator/costmodel.py``)."""
+    """The estimate of ``planes_seconds`` for given ``options``, ``group`` transforms per pass (the last pass the
+    rest). Per pass: step 1 one fp32 matmul pair (~4 max(N, 64) cycles each) for the pass's transforms stacked
+    on M; the twiddle products (two on the Vector engine reading PSUM, or the Scalar engine's copy of A and two
+    on GpSimd), GpSimd's two sums and the Scalar engine's -Bi on the pass's rows at once; the last stage one
+    pair against I_group (x) F2 stationary (table kernel), or stacked square against I_group (x) F moving, on two
+    row tiles side by side where its blocks meet row 64 (``_diagonal_columns``); the Scalar engine's copy of Y
+    out of PSUM; the DMA (the table once, each pass's input and output, ~1.3 us / 16 queues per
+    transfer). Once per launch the matrices made from the table (``_planes_once``); on trn1 Vector + GpSimd, and
+    the PSUM-reading part of Vector + Scalar, share a port (``emulator/costmodel.py``)."""
     m = k1_columns(n1, n2)
-    last = n1 if stacked_square(n1, n2) else 2 * m
-    scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths)
+    group = options.group
+    passes, last_copies, tensor = _pass_terms(chip, n1, n2, group, batch)
+    scalar_once, gpsimd_once = _planes_once(n1, n2, options.widths, group)
     products = 2 * (2 * 2 * m + 60) if options.vector_products else 0
-    copies = _scalar(last) + (0 if options.vector_products else _scalar(2 * m))     # out of PSUM
-    scalar = (scalar_once + batch * (copies + _scalar(m))) / chip.scalar_hz
-    vector = batch * products / chip.vector_hz
-    gpsimd = (gpsimd_once + batch * (2 * m if options.vector_products else 6 * m)) / chip.gpsimd_hz
-    tensor = batch * 8 * (max(2 * m, 64) + max(last, 64)) / chip.tensor_hz
-    psum_port = batch * (products / chip.vector_hz + copies / chip.scalar_hz) if chip.shared_ports else 0
-    dma = dma_seconds(chip, 16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths), 1 + 2 * batch)
+    a_copy = 0 if options.vector_products else _scalar(2 * m)
+    scalar = (scalar_once + passes * (a_copy + _scalar(m)) + last_copies) / chip.scalar_hz
+    vector = passes * products / chip.vector_hz
+    gpsimd = (gpsimd_once + passes * (2 * m if options.vector_products else 6 * m)) / chip.gpsimd_hz
+    psum_port = (passes * (products / chip.vector_hz + a_copy / chip.scalar_hz) + last_copies / chip.scalar_hz
+                 if chip.shared_ports else 0)
+    dma = dma_seconds(chip, 16 * n1 * n2 * batch + planes_table_bytes(n1, n2, options.widths, group),
+                      1 + 2 * passes)
     return max(tensor, scalar, sbuf_port(chip, vector, gpsimd), psum_port, dma)
+
+
+def _passes(group: int, batch: int) -> list[int]:
+    """Transforms per pass: ``group`` each, the last pass the rest."""
+    return [group] * (batch // group) + ([batch % group] if batch % group else [])
+
+
+@lru_cache(maxsize=8192)
+def _pass_terms(chip: Chip, n1: int, n2: int, group: int, batch: int) -> tuple[int, int, float]:
+    """What ``_planes_seconds`` takes from the passes alone (memoised: the options search asks per option): their
+    number, the Scalar cycles of the last stage's copies out of PSUM, and the Tensor term (per pass step 1's
+    matmul pair and the last stage's)."""
+    m = k1_columns(n1, n2)
+    passes = _passes(group, batch)
+    square = stacked_square(n1, n2)
+    copies = sum(_scalar(count * n1) if square else _scalar(2 * m) for count in passes)
+    last = (sum(_diagonal_columns(count * n1, n1) for count in passes) if square
+            else len(passes) * max(2 * m, 64))
+    return len(passes), copies, 8 * (len(passes) * max(2 * m, 64) + last) / chip.tensor_hz
+
+
+def _planes_floor(chip: Chip, n1: int, n2: int, group: int, batch: int) -> float:
+    """A floor of ``_planes_seconds`` whatever the widths and product engine: its Tensor term, and its DMA term
+    without the table."""
+    passes, _, tensor = _pass_terms(chip, n1, n2, group, batch)
+    return max(tensor, dma_seconds(chip, 16 * n1 * n2 * batch, 1 + 2 * passes))
 
 
 def _width_options(m: int, geometric: bool) -> list[int]:
@@ -269,20 +316,29 @@ def _width_options(m: int, geometric: bool) -> list[int]:
 
 @lru_cache(maxsize=None)
 def planes_options(chip: Chip, n1: int, n2: int, batch: int = 1) -> PlanesOptions:
-    """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: the most columns read, the least made
-    on chip)."""
+    """The fastest ``PlanesOptions`` by the estimate at ``batch`` (ties: fewer transforms per pass, then the most
+    columns read, the least made on chip). Groups from the most transforms per pass down; a group whose floor
+    (``_planes_floor``) is above the best found is not weighed option by option (it could not win)."""
     m = k1_columns(n1, n2)
     square = stacked_square(n1, n2)
     f1 = _width_options(m, n1 % 2 == 1 and not nested(n1, n2) and not square)
     f2 = _width_options(n2, n2 % 2 == 1 and not square)
-    options = [PlanesOptions(c1, c2, ct, vp) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
-               for vp in (0, 1)]
-    return min(options, key=lambda o: (_planes_seconds(chip, n1, n2, o, batch), -sum(o.widths)))
+    best: tuple | None = None
+    for g in reversed(planes_groups(n1, n2, batch)):
+        if best is not None and _planes_floor(chip, n1, n2, g, batch) > best[0]:
+            continue
+        options = [PlanesOptions(c1, c2, ct, vp, g) for c1 in f1 for c2 in f2 for ct in _width_options(m, True)
+                   for vp in (0, 1)]
+        found = min((_planes_seconds(chip, n1, n2, o, batch), g, -sum(o.widths), i) for i, o in enumerate(options))
+        if best is None or found < best[:4]:
+            best = (*found, options[found[3]])
+    assert best is not None
+    return best[4]
 
 
 def planes_seconds(chip: Chip, n1: int, n2: int, batch: int = 1) -> float:
-    """Rough time of ``batch`` four-steps on stacked planes, one transform at a time (``kernels/four_step_planes.py``,
-    complex input read with one DMA), as ``planes_options`` says (``_planes_seconds``)."""
+    """Rough time of ``batch`` four-steps on stacked planes, a few transforms per pass (``kernels/four_step_planes.py``,
+    complex input read with one DMA per pass), as ``planes_options`` says (``_planes_seconds``)."""
     return _planes_seconds(chip, n1, n2, planes_options(chip, n1, n2, batch), batch)
 
 
@@ -310,28 +366,28 @@ SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the d
 
 
 @lru_cache(maxsize=8192)
+@lru_cache(maxsize=16384)
 def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
 
-    The input block is read as ``six_step_stacks``' runs of columns on stacked partition blocks. X1 lives in SBUF when X1 and X2 fit together; otherwise it is staged
-    through HBM and stages 2 and 3 run on blocks of k1 (k_block < n1)."""
+    The input block is read as ``six_step_stacks``' runs of columns on stacked partition blocks. X1 lives in
+    SBUF when X1 and X2 fit together; otherwise it is staged through HBM and stages 2 and 3 run on blocks of k1
+    (k_block < n1). The block is n3 less the fewest steps of 512 // n1 columns that bring it within SBUF (or
+    down to one step), in closed form (memoised: the Bluestein search asks for thousands of triples)."""
     step = max(1, PSUM_BANK // n1)
     x1 = 8 * n3 * n1
     staged = x1 + 8 * n1 * n2 > SBUF_BUDGET
     stack, slots = six_step_stacks(n1, n3, staged)
     # live beside the input block: X1 and, when it stays in SBUF for the launch, T2 [slots * n3, groups * n2]
     resident = 0 if staged else x1 + (8 * n2 * -(-n1 // slots) if t2_resident(n1, n2, n3, slots) else 0)
-    block = n3
-    while block > step and 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
-        block -= step
-    if 8 * n2 * -(-block // stack) + resident > SBUF_BUDGET:
+    room = SBUF_BUDGET - resident
+    fits = stack * (room // (8 * n2)) if room >= 0 else 0    # the widest block within SBUF: ceil(b / stack) rows
+    block = n3 - step * max(0, -(-(n3 - max(fits, step)) // step))
+    if 8 * n2 * -(-block // stack) > room:
         return None
     if not staged:
         return block, n1
-    k_block = n1
-    while k_block > 1 and 8 * k_block * (n3 + n2) + 16 * 2048 > SBUF_BUDGET:
-        k_block -= 1
-    return block, k_block
+    return block, min(n1, max(1, (SBUF_BUDGET - 16 * 2048) // (8 * (n3 + n2))))
 
 
 @lru_cache(maxsize=8192)
@@ -392,7 +448,11 @@ def _seven_smooth_lengths() -> tuple[int, ...]:
     limit = 4 * MAX_POINTS
     found = [1]
     for p in (2, 3, 5, 7):
-        found += [m * p ** k for m in found for k in range(1, limit.bit_length()) if m * p ** k <= limit]
+        for m in tuple(found):
+            m *= p
+            while m <= limit:
+                found.append(m)
+                m *= p
     return tuple(sorted(found))
 
 
@@ -462,6 +522,7 @@ WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls o
 WIDE_RADIX = (2, 32)     # r (SBUF bounds it first: ``wide_sbuf_bytes``)
 
 
+@lru_cache(maxsize=8192)
 @lru_cache(maxsize=8192)
 def wide_width(a: int, r: int) -> int:
     """L, the largest divisor of a with r * L <= 128: the radix-r stage of ``bluestein_wide`` contracts r digits
@@ -920,9 +981,9 @@ def _choose(chip: Chip, n: int, batch: int, planes: bool, kind: str) -> Layout:
             layout = Layout("four-step", n, packing[:2], packing[2])
     if layout is not None:
         if planes and batch < HBM_TARGET_BATCH and layout.algorithm == "four-step":
-            # one transform at a time on the stacked-plane kernels, with the factors their own estimate prefers:
-            # always at batch 1, at small batches where estimated faster than transforms packed per tile
-            # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 1.3 us one at a time)
+            # a few transforms per pass on the stacked-plane kernels, with the factors their own estimate prefers:
+            # always at batch 1, at small batches where estimated faster than the batched four-step
+            # (4096 x 2: 2.14 us MODELLED packed 32 x 128, 0.91 us two per pass)
             pairs = [(n // d, d) for d in divisors_upto(n, PMAX) if 1 < n // d <= PMAX and d > 1]
             n1, n2 = min(pairs, key=lambda p: (planes_seconds(chip, p[0], p[1], batch), -p[1]))
             if batch == 1 or planes_seconds(chip, n1, n2, batch) < estimated_seconds(chip, layout, batch):
@@ -945,9 +1006,11 @@ def _bluestein(chip: Chip, n: int, batch: int, planes: bool = True) -> "Layout |
         # the cube at every length and batch sampled: 137303 batch 1 168.8 -> 118.2 us MODELLED, 200003 218.6 ->
         # 179.3), else in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step reads and writes ~17x)
         return Layout("bluestein", n, (n,), 1, wide if wide is not None else Layout(CUBE, side ** 3, (side,) * 3))
-    inner = bluestein_inner(chip, n, batch)
     stacked = planes and batch == 1
-    if symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH or inner is None
+    target = symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH)
+    # the search over padded lengths only where its answer is weighed (hundreds of six-step estimates per length)
+    inner = None if target else bluestein_inner(chip, n, batch)
+    if symmetric is not None and (target or inner is None
                                   or _symmetric_seconds(chip, symmetric.factors[0], symmetric.factors[1],
                                                         symmetric.group, batch)
                                   < _inner_seconds(chip, inner, batch, stacked)):

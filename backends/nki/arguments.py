@@ -137,16 +137,17 @@ def _planes_arguments(n1: int, n2: int, forward: bool, scale: float, o: PlanesOp
     n = n1 * n2
     m = k1_columns(n1, n2)
     tw = _geometric_table(n2, m, n, o.ct, forward, scale)
-    if stacked_square(n1, n2):
-        table = _table(_dft_table(*C.dft_pair(n1, forward)) + tw)
-        return four_step_stacked_kernel, (table, n1, o.ct, o.vector_products)
+    if stacked_square(n1, n2):   # the rows repeated: a copy per transform of a pass
+        table = np.tile(_table(_dft_table(*C.dft_pair(n1, forward)) + tw), (o.group, 1))
+        return four_step_stacked_kernel, (table, n1, o.ct, o.vector_products, o.group)
     f2 = _dft_table(*C.dft_pair(n2, forward)) if n2 % 2 == 0 else _geometric_table(n2, n2, n2, o.c2, forward)
     f1 = []
     if not nested(n1, n2):
         f1 = _dft_table(*C.dft_pair(n1, forward)) if n1 % 2 == 0 else _geometric_table(n1, m, n1, o.c1, forward)
-    rows = max(n1, n2)
-    table = _table([_rows(b, rows) for b in f2 + f1 + tw])
-    return four_step_table_kernel, (table, n1, n2, *o.widths, o.vector_products)
+    rows = max(n1, o.group * n2)   # F2's and the twiddles' rows repeated: a copy per transform of a pass
+    table = _table([_rows(np.tile(b, (o.group, 1)), rows) for b in f2] + [_rows(b, rows) for b in f1]
+                   + [_rows(np.tile(b, (o.group, 1)), rows) for b in tw])
+    return four_step_table_kernel, (table, n1, n2, *o.widths, o.vector_products, o.group)
 
 
 def _rows(block: np.ndarray, rows: int) -> np.ndarray:

@@ -258,7 +258,35 @@ def print_fft_summary(data: dict[str, Any]) -> None:
           f"{f['emulator_wall_seconds']:.3f} s (measured here, not a device time)")
 
 
+# the options each kernel takes, and their defaults: given for the other kernel, or --n with --shape, an
+# option would be ignored, so it is refused instead (the user would read a figure for another problem)
+OPTION_DEFAULTS: dict[str, dict[str, Any]] = {
+    "fft": {"n": 1024, "shape": None, "kind": "c2c", "batch": 1, "inverse": False, "norm": "backward",
+            "plan_for": None},
+    "gemm": {"n": 1024, "m": 1024, "k": 1024, "dtype": "float32", "matmul": "fp32"},
+}
+
+
+def _checked_options(args: argparse.Namespace) -> argparse.Namespace:
+    """``args`` with the kernel's defaults filled in; InvalidArgumentError names an option that does not apply."""
+    takes = OPTION_DEFAULTS[args.kernel]
+    other = "gemm" if args.kernel == "fft" else "fft"
+    given = [name for name in OPTION_DEFAULTS[other] if name not in takes and getattr(args, name) is not None]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise InvalidArgumentError(f"trnfft cost {args.kernel}: {flags} {'applies' if len(given) == 1 else 'apply'} "
+                                   f"to `trnfft cost {other}` only; {args.kernel} takes "
+                                   f"{', '.join('--' + n.replace('_', '-') for n in takes)}")
+    if args.kernel == "fft" and args.n is not None and args.shape is not None:
+        raise InvalidArgumentError("trnfft cost fft: give --n (one axis) or --shape (any axes), not both")
+    for name, default in takes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+    return args
+
+
 def cmd_cost(args: argparse.Namespace) -> int:
+    args = _checked_options(args)
     if args.kernel == "fft":
         data = fft_cost(args.shape or args.n, args.batch, args.inverse, args.norm, kind=args.kind,
                         plan_for=args.plan_for)
@@ -287,23 +315,25 @@ def cmd_cost(args: argparse.Namespace) -> int:
 def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser("cost", help="NKI kernel counters and MODELLED trn1/trn2 time (emulator)")
     p.add_argument("kernel", choices=["fft", "gemm"], help="which kernel to run on the emulator")
-    p.add_argument("--n", type=positive_int, default=1024,
+    # defaults None: filled in per kernel by ``_checked_options``, which refuses an option the kernel ignores
+    p.add_argument("--n", type=positive_int, default=None,
                    help="fft: transform length; gemm: columns of B and C (default: 1024)")
     p.add_argument("--shape", type=shape_argument, default=None,
                    help="fft: a multi-dimensional shape such as 1024x1024 or 64x64x64 (instead of --n)")
-    p.add_argument("--kind", default="c2c", choices=list(KINDS),
+    p.add_argument("--kind", default=None, choices=list(KINDS),
                    help="fft: c2c (complex64), r2c (float32 in, onesided out) or c2r (its inverse) (default: c2c)")
-    p.add_argument("--batch", type=positive_int, default=1, help="fft: transforms per call (default: 1)")
-    p.add_argument("--inverse", action="store_true", help="fft: the inverse transform")
-    p.add_argument("--norm", default="backward", choices=["backward", "ortho", "forward"],
+    p.add_argument("--batch", type=positive_int, default=None, help="fft: transforms per call (default: 1)")
+    p.add_argument("--inverse", action="store_true", default=None, help="fft: the inverse transform")
+    p.add_argument("--norm", default=None, choices=["backward", "ortho", "forward"],
                    help="fft: normalisation (default: backward)")
     p.add_argument("--plan-for", default=None, choices=list(CHIPS),
                    help="fft: plan with this chip's MODELLED figures (default: the target's, TRNFFT_NKI_TARGET)")
-    p.add_argument("--m", type=positive_int, default=1024, help="gemm: rows of A and C (default: 1024)")
-    p.add_argument("--k", type=positive_int, default=1024, help="gemm: the contracted dimension (default: 1024)")
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+    p.add_argument("--m", type=positive_int, default=None, help="gemm: rows of A and C (default: 1024)")
+    p.add_argument("--k", type=positive_int, default=None, help="gemm: the contracted dimension (default: 1024)")
+    p.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
                    help="gemm: operand dtype (default: float32)")
-    p.add_argument("--matmul", default="fp32", choices=["fp32", "bf16"],
-                   help="emulate matmul operands as given (fp32) or rounded to bf16 (an auto-cast) (default: fp32)")
+    p.add_argument("--matmul", default=None, choices=["fp32", "bf16"],
+                   help="gemm: emulate matmul operands as given (fp32) or rounded to bf16 (an auto-cast) "
+                        "(default: fp32)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_cost)

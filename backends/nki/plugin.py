@@ -19,9 +19,17 @@ import numpy as np
 from trnfft.plugin import (Availability, BackendUnavailableError, Capabilities, Declined, EnvSwitch, FFTProblem,
                            hookimpl)
 
-from . import algorithms, arguments, cost, emulated, engine, executors, marshal, programs
 from .emulator import collect, costmodel, precision, target
-from .kernels.program import program_kernel
+
+try:  # the engine is chosen as it imports (TRNFFT_NKI_ENGINE), and every kernel module imports it
+    from . import engine
+except (ValueError, RuntimeError) as _exc:  # an invalid value (ValueError), or "real" without the real nki
+    ENGINE_PROBLEM: str | None = str(_exc)
+    ENGINE_INVALID = isinstance(_exc, ValueError)
+else:
+    ENGINE_PROBLEM, ENGINE_INVALID = None, False
+    from . import algorithms, arguments, cost, emulated, executors, marshal, programs
+    from .kernels.program import program_kernel
 
 
 class FFTPlan:
@@ -33,8 +41,9 @@ class FFTPlan:
     and split re/im float32 arrays go in and come out."""
 
     def __init__(self, problem: FFTProblem, run: Callable[..., tuple[np.ndarray, ...]],
-                 upload: Callable[[tuple], tuple] = executors.keep_on_host, chip: costmodel.Chip | None = None) -> None:
+                 upload: Callable[[tuple], tuple] | None = None, chip: costmodel.Chip | None = None) -> None:
         self.problem = problem
+        upload = upload or executors.keep_on_host
         self._run = run
         self.chip = chip or algorithms.target_chip()   # the cost-model figures the layout is chosen by
         n = problem.lengths[-1]
@@ -166,22 +175,26 @@ ARRAY_KINDS = {
 class NKIBackend:
     """One executor of trnfft's NKI kernels."""
 
-    def __init__(self, name: str, description: str, run: Callable[..., tuple[np.ndarray, ...]],
-                 upload: Callable[[tuple], tuple]) -> None:
+    def __init__(self, name: str, description: str, run: Callable[..., tuple[np.ndarray, ...]] | None,
+                 upload: Callable[[tuple], tuple] | None) -> None:
         self.name, self.description, self._run, self._upload = name, description, run, upload
-        self.version = engine.current().version
+        self.version = engine.current().version if ENGINE_PROBLEM is None else "unknown"
 
     def availability(self) -> Availability:
-        try:  # the settings the kernels read: a bad value is reported here, before any kernel runs
-            target.target(), precision.mode()
-        except BackendUnavailableError as exc:
-            return Availability.no(str(exc), "correct or unset the variable")
+        if ENGINE_PROBLEM is not None:
+            if self.name == "nki-hardware" and not ENGINE_INVALID:  # "real", which hardware needs anyway: missing
+                return Availability.no(ENGINE_PROBLEM, "install the Neuron SDK, or unset the variable")
+            return Availability.misconfigured(ENGINE_PROBLEM, "correct the variable or unset it")
         if self.name == "nki-hardware":
             problem = executors.hardware_problem()
-            if problem is not None:
+            if problem is not None:  # missing, whatever the settings say
                 return Availability.no(problem, "run on a Trainium (trn2/trn3) instance with the Neuron "
                                        "SDK (nki, neuronx-cc, torch-neuronx), or set "
                                        "TRNFFT_USE_SIMULATOR=1 to run the NKI kernels on nki-simulator")
+        try:  # the settings the kernels read: a bad value is an error here, before any kernel runs,
+            target.target(), precision.mode()  # never a reason to pass the backend over for another
+        except BackendUnavailableError as exc:
+            return Availability.misconfigured(str(exc), "correct the variable or unset it")
         return Availability.yes()
 
     def capabilities(self) -> Capabilities:
@@ -191,6 +204,8 @@ class NKIBackend:
                                            "run double precision on FFTW")
 
     def details(self) -> dict[str, Any]:
+        if ENGINE_PROBLEM is not None:
+            return {"engine": f"none ({ENGINE_PROBLEM})"}
         e = engine.current()
         try:
             plans_for = algorithms.planning_note()
@@ -205,6 +220,7 @@ class NKIBackend:
         if problem.size > MAX_TOTAL_POINTS:
             raise Declined(f"{problem.size} points per transform > {MAX_TOTAL_POINTS}: an n-D launch keeps its "
                            f"intermediates in device memory, sized for up to 2^26 points")
+        assert self._run is not None and self._upload is not None, "planned while unavailable"
         try:
             return FFTPlan(problem, self._run, self._upload)
         except ValueError as exc:  # no layout: say why, and the core tries the next backend
@@ -216,21 +232,25 @@ class NKIBackend:
 SIMULATOR = EnvSwitch("TRNFFT_USE_SIMULATOR")
 AUTO_FIRST = 300  # above fftw-reference (200) and numpy-reference (100)
 # what a plan depends on from the environment: the chip it is made for (``algorithms.target_chip``); the
-# core re-plans when it changes. (TRNFFT_NKI_MATMUL is read as kernels run, TRNFFT_NKI_ENGINE at import.)
-PLAN_SETTINGS = (target.TARGET_ENV,)
+# core re-plans when it changes. TRNFFT_NKI_MATMUL is read as kernels run, but is listed too so that a
+# value set mid-process is checked (``availability``) at the next call. (TRNFFT_NKI_ENGINE is read at import.)
+PLAN_SETTINGS = (target.TARGET_ENV, precision.MATMUL_ENV)
 
 
 @hookimpl
 def trnfft_register_backends(register: Callable) -> None:
+    ok = ENGINE_PROBLEM is None  # else both are registered, to report the setting (``availability``)
     register(NKIBackend("nki-simulator", "NKI kernels on the CPU (real nki.simulate or the bundled emulator)",
-                        executors.simulate, executors.keep_on_host),
+                        executors.simulate if ok else None, executors.keep_on_host if ok else None),
              aliases=("nki",), auto_priority=AUTO_FIRST, when=SIMULATOR, plan_settings=PLAN_SETTINGS)
-    register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device,
-                        executors.upload),
+    register(NKIBackend("nki-hardware", "NKI kernels on a Trainium NeuronCore", executors.on_device if ok else None,
+                        executors.upload if ok else None),
              aliases=("nki",), auto_priority=AUTO_FIRST, when=EnvSwitch(SIMULATOR.variable, on=False),
              plan_settings=PLAN_SETTINGS)
 
 
 @hookimpl
 def trnfft_register_commands(subparsers: Any) -> None:
+    if ENGINE_PROBLEM is not None:
+        raise BackendUnavailableError(f"`trnfft cost` needs the NKI engine: {ENGINE_PROBLEM}")
     cost.add_commands(subparsers)

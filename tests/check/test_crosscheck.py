@@ -157,3 +157,22 @@ def test_check_command_includes_large_sizes_by_default():
     from trnfft.check.sweep import DEFAULT_SIZES, default_problems
     assert max(DEFAULT_SIZES) == 2**20
     assert any(math.prod(p.lengths) == 2**20 and len(p.axes) == 2 for p in default_problems())
+
+
+def test_check_command_is_not_a_pass_when_a_named_backend_ran_nothing(install_plugin, capsys):
+    """Every problem declined by the one backend asked for: NOT RUN, exit 1, not a green PASS."""
+    install_plugin("trnfft_c2c_only_check", matmul_plugin("c2c-only"))
+    code = main(["check", "--backends", "c2c-only", "--sizes", "100", "--kinds", "r2c", "--dtypes", "complex64",
+                 "--no-progress", "--json", "-"])
+    captured = capsys.readouterr()   # the table and verdict on stderr, the JSON report on stdout
+    assert code == 1
+    assert "NOT RUN: no problem ran on c2c-only" in captured.err and "PASS" not in captured.err
+    report = json.loads(captured.out)
+    assert report["passed"] is False and report["not_run"] == ["c2c-only"]
+
+
+def test_check_command_passes_when_a_listed_backend_declines_some_problems(install_plugin, capsys):
+    install_plugin("trnfft_c2c_only_check", matmul_plugin("c2c-only"))
+    code = main(["check", "--backends", "c2c-only", "--sizes", "16", "--kinds", "c2c,r2c", "--dtypes", "complex64",
+                 "--no-progress"])
+    assert code == 0 and "PASS" in capsys.readouterr().out

@@ -71,3 +71,28 @@ def test_which_refuses_what_the_call_refuses():
 def test_which_cli_takes_hfft(capsys):
     assert main(["which", "ihfft", "--dtype", "float64", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["problem"].startswith("r2c forward")
+
+
+@pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental")  # torch's, making the tensor
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "complex32"])
+def test_which_refuses_a_tensor_dtype_the_call_refuses(capsys, dtype):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(trnfft.InvalidDtypeError) as call:
+        trnfft.fft(torch.zeros(8, dtype=getattr(torch, dtype)))
+    assert main(["which", "fft", "--dtype", dtype, "--array", "torch:cpu"]) == 2
+    assert str(call.value).split(":")[0] in " ".join(capsys.readouterr().out.split())
+
+
+def test_which_reads_a_tensor_dtype_as_torch_does():
+    """torch promotes integer tensors to its default float (float32), where NumPy computes in double."""
+    pytest.importorskip("torch")
+    assert trnfft.which("fft", (8,), "int32", array="torch:cpu").problem.precision == "single"
+    assert trnfft.which("fft", (8,), "int32").problem.precision == "double"
+
+
+def test_which_takes_an_int_shape_as_one_axis_and_refuses_other_scalars():
+    assert trnfft.which("fft", 8, "complex64").problem.shape == (8,)
+    assert trnfft.which("fft", np.int64(9), "complex64").problem.shape == (9,)
+    for shape in (8.0, None, "8"):
+        with pytest.raises(trnfft.InvalidArgumentError, match="shape must be an int or a sequence of ints"):
+            trnfft.which("fft", shape, "complex64")

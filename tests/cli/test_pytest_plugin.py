@@ -56,13 +56,35 @@ def test_strict_option_fails_declined_problems(pytester):
     result.assert_outcomes(passed=1, failed=1)
 
 
-def test_unavailable_backend_on_the_command_line_is_skipped(pytester):
+def _unavailable_backend(pytester) -> str:
+    """A backend that cannot run here (or a skip), and a test file taking the fixture."""
     unavailable = [r for r in trnfft.backends_info() if not r["available"]]
     if not unavailable:
         pytest.skip("every registered backend is available here")
-    name = unavailable[0]["name"]
     pytester.makepyfile("def test_a(trnfft_backend):\n    assert trnfft_backend\n")
-    result = pytester.runpytest_inprocess(f"--trnfft-backends={name},numpy-reference,no-such", "-rs")
-    result.assert_outcomes(passed=1, skipped=2)
-    result.stdout.fnmatch_lines([f"*SKIPPED*'{name}' is not available here:*",
-                                 "*SKIPPED*'no-such' is not registered here*"])
+    return unavailable[0]["name"]
+
+
+def test_unavailable_backend_on_the_command_line_is_skipped(pytester):
+    name = _unavailable_backend(pytester)
+    result = pytester.runpytest_inprocess(f"--trnfft-backends={name},numpy", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines([f"*SKIPPED*'{name}' is not available here:*"])
+
+
+def test_unavailable_backend_on_the_command_line_fails_under_strict(pytester):
+    name = _unavailable_backend(pytester)
+    result = pytester.runpytest_inprocess(f"--trnfft-backends={name},numpy-reference", "--trnfft-strict")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([f"*'{name}' is not available here:*(--trnfft-strict)*"])
+    assert result.ret != 0
+
+
+@pytest.mark.parametrize("strict", [(), ("--trnfft-strict",)])
+def test_a_misspelt_backend_on_the_command_line_is_a_usage_error(pytester, strict):
+    pytester.makepyfile("def test_a(trnfft_backend):\n    assert trnfft_backend\n")
+    result = pytester.runpytest_inprocess("--trnfft-backends=fftw-refrence", *strict)
+    assert result.ret != 0
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*'fftw-refrence', which no trnfft plugin registers here; "
+                                 "registered backends: *fftw-reference*"])

@@ -137,3 +137,53 @@ def test_clear_gives_the_plans_memory_back(tmp_path):
                          text=True, timeout=120, check=True).stdout.split()
     grown, left = (int(v) for v in out)
     assert grown > 24 * 2**20 and left < 0.1 * grown, f"grew {grown >> 20} MiB, {left >> 20} MiB left"
+
+
+BAD_LIMIT_PROBE = '''
+import json, numpy as np, trnfft
+from trnfft.cli import main
+try:
+    trnfft.numpy_fft.fft(np.ones(8, np.complex64))
+    print("ran")
+except trnfft.TrnfftError as exc:
+    print(type(exc).__name__, exc)
+main(["info", "--json"])
+'''
+
+
+@pytest.mark.parametrize("variable,value,says", [
+    ("TRNFFT_PLAN_CACHE_BYTES", "abc", "is not a size in bytes"),
+    ("TRNFFT_PLAN_CACHE_SIZE", "-1", "must not be negative")])
+def test_a_bad_limit_variable_raises_per_call_and_info_shows_it(variable, value, says):
+    """Read as trnfft imports, so a fresh interpreter: the import and `trnfft info` still work."""
+    import json
+    env = {**os.environ, variable: value}
+    run = subprocess.run([sys.executable, "-c", BAD_LIMIT_PROBE], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    first, info = run.stdout.split("\n", 1)
+    assert first.startswith("InvalidArgumentError") and f"{variable}='{value}' {says}" in first
+    assert f"{variable}='{value}'" in json.loads(info)["plan_cache"]["error"]
+
+
+@pytest.mark.parametrize("value", [2.5, "x", -1, True, "-3"])
+def test_max_size_refuses_what_is_no_count_of_plans(value):
+    from trnfft.core.plan_cache import PlanCache
+    with pytest.raises(trnfft.InvalidArgumentError, match="plan_cache.max_size"):
+        PlanCache().max_size = value
+
+
+@pytest.mark.parametrize("value,expected", [("1G", 2**30), ("512M", 512 * 2**20), ("none", None), (None, None),
+                                            (np.int64(4096), 4096)])
+def test_max_bytes_takes_what_the_variable_takes(value, expected):
+    from trnfft.core.plan_cache import PlanCache
+    cache = PlanCache()
+    cache.max_bytes = value
+    assert cache.max_bytes == expected
+
+
+@pytest.mark.parametrize("value", [1.5, "-5", "lots", [1]])
+def test_max_bytes_refuses_what_is_no_size(value):
+    from trnfft.core.plan_cache import PlanCache
+    with pytest.raises(trnfft.InvalidArgumentError, match="plan_cache.max_bytes"):
+        PlanCache().max_bytes = value

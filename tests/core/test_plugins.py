@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import re
 import pathlib
 
 import numpy as np
@@ -205,3 +207,45 @@ def test_backends_reach_the_core_only_through_the_plugin_api():
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith("trnfft.") or alias.name == "trnfft.plugin", path
+
+
+@pytest.fixture
+def load_only(monkeypatch):
+    """Reload the backends with TRNFFT_LOAD_BACKENDS set; restored (and reloaded) afterwards."""
+    from trnfft.core.registry import REGISTRY
+
+    def load(value):
+        monkeypatch.setenv("TRNFFT_LOAD_BACKENDS", value)
+        REGISTRY.reload()
+    yield load
+    monkeypatch.delenv("TRNFFT_LOAD_BACKENDS")
+    REGISTRY.reload()
+
+
+def test_a_load_filter_naming_no_installed_plugin_says_so(load_only, capsys):
+    from trnfft.cli import main
+    load_only("fftw-referenc")
+    expected = "TRNFFT_LOAD_BACKENDS names 'fftw-referenc', which is no installed plugin (installed: "
+    with pytest.raises(BackendUnavailableError, match=re.escape(expected)):
+        trnfft.numpy_fft.fft(np.ones(4))
+    with pytest.raises(UnknownBackendError, match=re.escape(expected)):
+        trnfft.numpy_fft.fft(np.ones(4), backend="fftw")
+    assert main(["info"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert expected in out and "fftw-reference" in out.split(expected, 1)[1]
+    assert "Run `trnfft info`" not in out
+
+
+def test_an_empty_load_filter_says_it_loads_nothing(load_only, capsys):
+    from trnfft.cli import main
+    load_only("")
+    with pytest.raises(BackendUnavailableError, match="TRNFFT_LOAD_BACKENDS='' loads no plugin"):
+        trnfft.numpy_fft.fft(np.ones(4))
+    assert main(["info", "--json"]) == 0
+    assert "loads no plugin" in json.loads(capsys.readouterr().out)["load_backends"]
+
+
+def test_a_load_filter_of_installed_plugins_adds_no_note(load_only):
+    from trnfft.core.registry import REGISTRY
+    load_only("numpy-reference")
+    assert trnfft.which("fft", (8,), "complex64").backend == "numpy-reference" and REGISTRY.load_note == ""

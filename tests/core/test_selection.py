@@ -120,3 +120,22 @@ def test_unavailable_backend_error_names_reason_and_fix(monkeypatch):
     finally:
         monkeypatch.undo()
         trnfft.reload_backends()
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
+def test_a_switch_set_to_neither_on_nor_off_is_an_error_for_auto_and_aliases(monkeypatch, value):
+    monkeypatch.setenv("TRNFFT_USE_SIMULATOR", value)
+    for spec in (None, "nki", "numpy-reference,nki"):
+        with pytest.raises(trnfft.BackendSettingError,
+                           match=f"TRNFFT_USE_SIMULATOR='{value}' is neither on \\(1, true, yes, on\\) nor off"):
+            trnfft.numpy_fft.fft(np.ones(8, np.complex64), backend=spec)
+    # a backend's own name does not depend on the switch
+    assert trnfft.which("fft", (8,), "complex64", backend="numpy-reference").backend == "numpy-reference"
+
+
+@pytest.mark.parametrize("value,nki", [("YES", "nki-simulator"), (" on ", "nki-simulator"), ("off", "nki-hardware"),
+                                       ("0", "nki-hardware"), ("", "nki-hardware")])
+def test_the_switch_words_are_read_as_on_or_off(monkeypatch, value, nki):
+    from trnfft.core.registry import REGISTRY
+    monkeypatch.setenv("TRNFFT_USE_SIMULATOR", value)
+    assert REGISTRY.canonical("nki") == nki and REGISTRY.switch_errors() == []

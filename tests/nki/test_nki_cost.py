@@ -216,3 +216,16 @@ def test_trnfft_cost_fft_kinds_and_shapes(capsys):
     assert "a shape is lengths joined by 'x'" in capsys.readouterr().err
     with pytest.raises(InvalidArgumentError, match="--inverse is for c2c"):
         fft_cost(64, kind="r2c", inverse=True)
+
+
+@pytest.mark.parametrize("argv,says", [
+    (["fft", "--n", "8", "--shape", "16x16"], "give --n (one axis) or --shape (any axes), not both"),
+    (["fft", "--dtype", "bfloat16"], "--dtype applies to `trnfft cost gemm` only"),
+    (["fft", "--matmul", "bf16"], "--matmul applies to `trnfft cost gemm` only"),
+    (["gemm", "--shape", "8x8", "--kind", "r2c"], "--shape, --kind apply to `trnfft cost fft` only"),
+    (["gemm", "--inverse"], "--inverse applies to `trnfft cost fft` only"),
+    (["gemm", "--plan-for", "trn1"], "--plan-for applies to `trnfft cost fft` only")])
+def test_cost_refuses_an_option_it_would_ignore(capsys, argv, says):
+    from trnfft.cli import main
+    assert main(["cost", *argv]) == 2
+    assert says in " ".join(capsys.readouterr().out.split())

@@ -17,7 +17,7 @@ import torch
 
 from trnfft import numpy_fft
 from trnfft.core.problem import make_problem
-from trnfft.core.errors import BackendUnavailableError, InvalidArgumentError, TrnfftError
+from trnfft.core.errors import BackendSettingError, BackendUnavailableError, InvalidArgumentError, TrnfftError
 from trnfft_backends.nki import device, executors
 from trnfft_backends.nki.plugin import FFTPlan
 
@@ -327,7 +327,8 @@ def test_trn3_runs_on_the_emulator_with_trn2_rules_and_says_so(monkeypatch):
 
 
 @pytest.mark.parametrize("variable,value", [("TRNFFT_NKI_TARGET", "trn9"), ("TRNFFT_NKI_MATMUL", "fp8")])
-def test_bad_nki_settings_make_the_backend_unavailable_with_the_reason(monkeypatch, variable, value):
+def test_bad_nki_settings_are_an_error_naming_the_variable(monkeypatch, variable, value):
+    """Misconfigured, not missing: the error says so and is never skipped in a list (tests/nki/test_nki_settings.py)."""
     monkeypatch.setenv(variable, value)
-    with pytest.raises(BackendUnavailableError, match=f"{variable}='{value}': expected one of"):
+    with pytest.raises(BackendSettingError, match=f"{variable}='{value}': expected one of"):
         numpy_fft.fft(np.ones(8, np.complex64), backend="nki-simulator")

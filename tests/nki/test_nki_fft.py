@@ -405,10 +405,20 @@ def test_small_kernel_ragged_batch(batch, n):
 
 @pytest.mark.parametrize("batch,n", [(17, 1000), (37, 1024)])
 def test_four_step_ragged_groups(batch, n):
-    """A last group with fewer transforms than the block-diagonal packing, and a short last step-3 tile."""
-    layout = algorithms.choose(n, batch)
-    assert layout.algorithm == "four-step" and batch % layout.group
-    check_both_directions(random_array((batch, n), np.complex64, seed=batch), "backward")
+    """The batched kernel (as a program step takes it): a last group with fewer transforms than the
+    block-diagonal packing, and a short last step-3 tile; through the API the stacked-plane kernel's passes of
+    a few transforms, the last one ragged."""
+    from trnfft_backends.nki.executors import simulate
+
+    layout = algorithms.choose(n, batch, planes=False)
+    assert layout.algorithm == "four-step" and layout.per_tile == 0 and batch % layout.group
+    x = random_array((batch, n), np.complex64, seed=batch)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    yr, yi = simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+    assert error(yr + 1j * yi, np.fft.fft(x.astype(np.complex128), axis=-1)) <= BOUND
+    planes = algorithms.choose(n, batch).planes
+    assert planes is not None and batch % planes.group
+    check_both_directions(x, "backward")
 
 
 @pytest.mark.parametrize("n,batch", [(16385, 3), (20000, 2), (4097, 9)])

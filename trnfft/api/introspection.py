@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import operator
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Sequence
 
@@ -11,8 +12,9 @@ from ..core import autoplan, selection
 from ..core.choices import Choice
 from ..core.array_kinds import NUMPY, SPLIT_PREFIX, TORCH_PREFIX, conversion_for, host_viewable
 from ..core.dispatch import entry_for
-from .arrays import numpy_precision
-from ..core.errors import BackendError, InvalidArgumentError, InvalidDtypeError, TrnfftError
+from .arrays import numpy_precision, torch_precision
+from ..core.errors import (BackendError, InvalidArgumentError, InvalidArgumentTypeError, InvalidDtypeError,
+                           TrnfftError)
 from ..core.hookspecs import Declined
 from ..core.planning import plan_on
 from ..core.plan_cache import plan_cache
@@ -97,10 +99,10 @@ def which(function: str = "fft", shape: Sequence[int] = (1024,), dtype: Any = No
     candidates this plans the problem, so it may measure them once (as the first
     such call would); ``choice`` then says what the choice was made from.
     """
+    base = array.removeprefix(SPLIT_PREFIX) if isinstance(array, str) else array
+    if isinstance(base, str) and base.startswith(TORCH_PREFIX) and len(base) > len(TORCH_PREFIX):
+        _check_torch_device(base)  # (torch imported: the dtype is then read as torch reads it)
     problem = _described(function, shape, dtype, axes, norm, array, workers)
-    base = array.removeprefix(SPLIT_PREFIX)
-    if base.startswith(TORCH_PREFIX):
-        _check_torch_device(base)
     sel = selection.resolve(backend)
     entry = entry_for(problem, backend, array)
     plan = entry.plan
@@ -146,14 +148,23 @@ def _described(function: str, shape: Sequence[int], dtype: Any, axes: Sequence[i
     kind, forward, hermitian, one_dimensional = FUNCTIONS[function]
     if dtype is None:  # single precision, of the kind the function takes
         dtype = "float32" if kind == "r2c" else "complex64"
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise InvalidDtypeError(f"unknown dtype {dtype!r}; e.g. complex64, float64") from None
-    precision, is_complex = numpy_precision(dt)
+    if base.startswith(TORCH_PREFIX):  # refused, or computed, as a tensor of that dtype would be
+        dt = _torch_dtype(dtype)
+        precision, is_complex = torch_precision(dt)
+    else:
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise InvalidDtypeError(f"unknown dtype {dtype!r}; e.g. complex64, float64") from None
+        precision, is_complex = numpy_precision(dt)
     if kind == "r2c":
         require_real(is_complex, dt)  # as the call itself would refuse it
-    shape = tuple(int(d) for d in shape)
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (int(shape),)  # one axis, as numpy.fft's n
+    try:
+        shape = tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise InvalidArgumentTypeError(f"shape must be an int or a sequence of ints, got {shape!r}") from None
     if not shape or min(shape) < 1:
         raise InvalidArgumentError(f"shape must be non-empty with every dimension >= 1, got {shape}")
     if axes is None and one_dimensional:
@@ -165,6 +176,21 @@ def _described(function: str, shape: Sequence[int], dtype: Any, axes: Sequence[i
     return replace(make_problem(kind, shape, axes=ax, precision=precision,
                                 norm=SWAP_NORM[norm] if hermitian else norm, forward=forward),
                    workers=check_workers(workers))
+
+
+def _torch_dtype(dtype: Any) -> Any:
+    """``dtype`` (a torch dtype, its name, or a NumPy dtype) as the torch dtype of such a tensor."""
+    import torch
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    found = getattr(torch, str(dtype).removeprefix("torch."), None) if isinstance(dtype, str) else None
+    if isinstance(found, torch.dtype):
+        return found
+    try:
+        return torch.from_numpy(np.empty(0, np.dtype(dtype))).dtype
+    except (TypeError, ValueError):
+        raise InvalidDtypeError(f"unknown dtype {dtype!r} for a tensor; e.g. complex64, float32, "
+                                f"torch.float64") from None
 
 
 def _check_torch_device(base: str) -> None:

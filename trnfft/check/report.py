@@ -32,6 +32,7 @@ def _list(value: str | None) -> list[str] | None:
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     backends = _list(args.backends)
+    named = bool(backends)
     if backends:
         backends = [REGISTRY.canonical(b) for b in backends]
         resolve_names(tuple(backends))  # unknown or unavailable names fail here, clearly
@@ -58,7 +59,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         _check_output("--plot", args.plot)
         from .plot import check_plot_path
         check_plot_path(args.plot)
-    return {"backends": backends, "sizes": sizes, "precisions": dict.fromkeys(precisions),
+    return {"backends": backends, "named": named, "sizes": sizes, "precisions": dict.fromkeys(precisions),
             "kinds": kinds, "c": args.c or DEFAULT_C}
 
 
@@ -92,12 +93,18 @@ def run_check_command(args: argparse.Namespace) -> int:
             progress.advance(task)
     console.print(render_table(reports, opts["backends"]))
     failed = [r for r in reports if not r.passed]
-    verdict = "[green]PASS[/]" if not failed else f"[red]FAIL[/]: {len(failed)} of {len(reports)} problems"
+    idle = not_run(reports, opts["backends"])
+    unchecked = idle if opts["named"] else []   # a backend the user named that checked nothing: no PASS
+    verdict = ("[green]PASS[/]" if not failed and not unchecked else
+               f"[red]FAIL[/]: {len(failed)} of {len(reports)} problems" if failed else "[red]NOT RUN[/]")
     console.print(f"{len(reports)} problems x {len(opts['backends'])} backends "
                   f"({', '.join(opts['backends'])}), tolerance c={opts['c']:g}*eps*log2(N): {verdict}")
+    for name in idle:
+        console.print(f"{'[red]NOT RUN[/]' if name in unchecked else '[yellow]note[/]'}: no problem ran on "
+                      f"{name} (it declined every one: see its cells)", highlight=False)
     if args.json:
-        payload = json.dumps({"backends": opts["backends"], "c": opts["c"], "passed": not failed,
-                              "problems": [r.to_dict() for r in reports]}, indent=1)
+        payload = json.dumps({"backends": opts["backends"], "c": opts["c"], "passed": not failed and not unchecked,
+                              "not_run": idle, "problems": [r.to_dict() for r in reports]}, indent=1)
         if to_stdout:
             print(payload)
         else:
@@ -108,7 +115,13 @@ def run_check_command(args: argparse.Namespace) -> int:
         from .plot import plot_errors
         plot_errors(reports, args.plot)
         console.print(f"plot written to {args.plot}")
-    return 0 if not failed else 1
+    return 0 if not failed and not unchecked else 1
+
+
+def not_run(reports: list[CrossCheckReport], backends: list[str]) -> list[str]:
+    """The backends on which no problem ran (each declined, or there were no problems)."""
+    ran = {r.backend for rep in reports for r in rep.results if not r.declined}
+    return [b for b in backends if b not in ran]
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -156,5 +169,6 @@ def render_table(reports: list[CrossCheckReport], backends: list[str]) -> Table:
         agree = max(rep.agreement.values()) if rep.agreement else None
         table.add_row(desc, SHORT_DTYPE[p.input_dtype.name], f"{rep.tolerance:.1e}", *cells,
                       "-" if agree is None else f"{agree:.1e}",
-                      "[green]pass[/]" if rep.passed else "[red]FAIL[/]")
+                      "[red]FAIL[/]" if not rep.passed else "[green]pass[/]" if any(not r.declined for r in rep.results)
+                      else "[yellow]not run[/]")
     return table

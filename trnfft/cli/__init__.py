@@ -22,13 +22,17 @@ if TYPE_CHECKING:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from ..api.introspection import auto_choice, backends_info
+    from ..core.registry import REGISTRY
     from ..core.selection import get_backend
     rows = backends_info()
     engines = _engines()
     skipped = _selection_skips()
+    from ..core.plan_cache import plan_cache
+    cache = {"max_size": plan_cache.max_size, "max_bytes": plan_cache.max_bytes, "error": plan_cache.setting_error}
     if args.json:
         print(json.dumps({"backends": rows, "auto": auto_choice(), "selected": get_backend(),
-                          "skipped": list(skipped), "engines": engines}, indent=2, default=str))
+                          "skipped": list(skipped), "engines": engines, "plan_cache": cache,
+                          "load_backends": REGISTRY.load_note or None}, indent=2, default=str))
         return 0
     table = Table(title="trnfft backends", title_justify="left")
     for col in ("backend", "status", "version", "kinds", "precisions", "arrays", "notes"):
@@ -45,12 +49,17 @@ def cmd_info(args: argparse.Namespace) -> int:
                       ",".join(caps.get("precisions", [])), ",".join(caps.get("arrays", [])), notes)
     con = _console()
     con.print(table)
+    if REGISTRY.load_note:
+        con.print(f"[yellow]note[/]: {REGISTRY.load_note}", highlight=False)
     con.print(f"selection: [bold]{get_backend()}[/]   auto picks here: "
               f"{_planner_text() or f'[bold]{auto_choice()}[/]'}")
     for line in skipped:
         con.print(f"  skipped {line}")
     for name, engine in engines.items():
         con.print(f"{name} engine: {engine}")
+    if cache["error"]:
+        con.print(f"[red]plan cache misconfigured[/]: {cache['error']} (every transform raises until it is fixed)",
+                  highlight=False)
     return 0
 
 
@@ -184,7 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output (default: a sentence)")
     p.set_defaults(func=cmd_which)
 
-    p = sub.add_parser("check", help="cross-check every backend against float64 and each other")
+    p = sub.add_parser("check", help="cross-check every backend against float64 and each other",
+                       description="Cross-check backends against a high-precision reference and each other. "
+                                   "Exit status: 0 all passed; 1 a problem failed, or a backend named in "
+                                   "--backends ran no problem (NOT RUN); 2 bad options or settings.")
     p.add_argument("--backends", default=None, help="comma-separated (default: all available)")
     p.add_argument("--sizes", default=None, help="comma-separated 1-D sizes (default: a mixed set)")
     p.add_argument("--dtypes", default="complex64,complex128",

@@ -11,17 +11,24 @@ system where the C library allows it: ``clear()`` and eviction call glibc's
 ``malloc_trim`` once ``TRIM_AFTER`` bytes of plans have gone (glibc otherwise
 keeps freed buffers below its adaptive mmap threshold in the heap, and a
 process cycling through many shapes grows by fragments).
+
+The two variables are read as trnfft imports. An invalid value never breaks
+the import (nor ``trnfft info``, which shows it): every transform that needs a
+plan raises ``InvalidArgumentError`` naming the variable, as other bad settings
+do, until the variable is fixed (a new process) or the limit is set in code
+(``plan_cache.max_size = ...``), which takes what the variable takes.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import operator
 import os
 import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable
 
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, InvalidArgumentTypeError
 
 SIZE_ENV, BYTES_ENV = "TRNFFT_PLAN_CACHE_SIZE", "TRNFFT_PLAN_CACHE_BYTES"
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
@@ -44,16 +51,46 @@ def parse_bytes(text: str, what: str = BYTES_ENV) -> int | None:
     return n
 
 
-def _env_size() -> int:
-    raw = os.environ.get(SIZE_ENV, "256")
+def parse_size(text: str, what: str = SIZE_ENV) -> int:
+    """'256' -> 256: a count of plans, >= 0 (0 disables caching)."""
     try:
-        return int(raw)
+        n = int(text.strip())
     except ValueError:
-        raise InvalidArgumentError(f"{SIZE_ENV}={raw!r} is not an integer") from None
+        raise InvalidArgumentError(f"{what}={text!r} is not a whole number of plans (e.g. 256; 0 "
+                                   f"disables the cache)") from None
+    if n < 0:
+        raise InvalidArgumentError(f"{what}={text!r} must not be negative (0 disables the cache)")
+    return n
 
 
-DEFAULT_MAX_SIZE = _env_size()
-DEFAULT_MAX_BYTES = parse_bytes(os.environ.get(BYTES_ENV, "1G"))
+def _limit(value: Any, parse: Callable[[str, str], int | None], what: str, none_ok: bool) -> int | None:
+    """A limit set in code: an int >= 0, a string as the variable takes it, or (bytes only) None."""
+    if isinstance(value, str):
+        return parse(value, what)
+    if value is None and none_ok:
+        return None
+    try:
+        n = operator.index(value) if not isinstance(value, bool) else None
+    except TypeError:
+        n = None
+    if n is None:
+        raise InvalidArgumentTypeError(f"{what} must be a whole number >= 0{', None' if none_ok else ''} or a "
+                                       f"string as its variable takes it, got {value!r}")
+    if n < 0:
+        raise InvalidArgumentError(f"{what} must be >= 0{' (or None for no limit)' if none_ok else ''}, got {n}")
+    return n
+
+
+def _from_env(name: str, default: str, parse: Callable[[str, str], Any]) -> tuple[Any, str | None]:
+    """The variable's value, parsed; an invalid one gives the default and the error to raise per call."""
+    try:
+        return parse(os.environ.get(name, default), name), None
+    except InvalidArgumentError as exc:
+        return parse(default, name), str(exc)
+
+
+DEFAULT_MAX_SIZE, _SIZE_ERROR = _from_env(SIZE_ENV, "256", parse_size)
+DEFAULT_MAX_BYTES, _BYTES_ERROR = _from_env(BYTES_ENV, "1G", parse_bytes)
 
 
 def _nbytes(value: Any) -> int:
@@ -76,6 +113,21 @@ class PlanCache:
         self.generation = 0  # bumped whenever a plan leaves the cache (see ``touch``)
         self._last: Hashable = None  # the key most recently moved to the end
         self._on_drop: list[Callable[[], None]] = []
+        # an invalid limit variable, raised on every miss (no plan is ever cached meanwhile, so every call
+        # misses) until the limit is set in code
+        self._errors: dict[str, str] = {}
+
+    @classmethod
+    def from_environment(cls) -> "PlanCache":
+        """The cache with the limits the variables give; an invalid one is kept to raise per call."""
+        cache = cls()
+        cache._errors = {k: e for k, e in (("max_size", _SIZE_ERROR), ("max_bytes", _BYTES_ERROR)) if e}
+        return cache
+
+    @property
+    def setting_error(self) -> str | None:
+        """Why the cache's limits are invalid (an environment variable), or None."""
+        return "; ".join(self._errors.values()) or None
 
     @property
     def size(self) -> int:
@@ -91,11 +143,11 @@ class PlanCache:
         return self._max_size
 
     @max_size.setter
-    def max_size(self, value: int) -> None:
-        if value < 0:
-            raise InvalidArgumentError("plan cache max_size must be >= 0")
+    def max_size(self, value: int | str) -> None:
+        limit = _limit(value, parse_size, "plan_cache.max_size", none_ok=False)
         with self._lock:
-            self._max_size = value
+            self._max_size = limit  # type: ignore[assignment]
+            self._errors.pop("max_size", None)
             self._evict()
 
     @property
@@ -103,11 +155,11 @@ class PlanCache:
         return self._max_bytes
 
     @max_bytes.setter
-    def max_bytes(self, value: int | None) -> None:
-        if value is not None and value < 0:
-            raise InvalidArgumentError("plan cache max_bytes must be >= 0 (or None for no limit)")
+    def max_bytes(self, value: int | str | None) -> None:
+        limit = _limit(value, parse_bytes, "plan_cache.max_bytes", none_ok=True)
         with self._lock:
-            self._max_bytes = value
+            self._max_bytes = limit
+            self._errors.pop("max_bytes", None)
             self._evict()
 
     def clear(self) -> None:
@@ -145,6 +197,10 @@ class PlanCache:
                 pass
             self.hits += 1
             return plan
+        if self._errors:
+            raise InvalidArgumentError(f"trnfft's plan cache is misconfigured: {self.setting_error}. Fix the "
+                                       f"variable (read as trnfft imports) or set "
+                                       f"{' and '.join('trnfft.plan_cache.' + k for k in self._errors)} in code")
         with self._lock:
             self.misses += 1
         plan = build(*args)
@@ -214,4 +270,4 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
 
 
 _malloc_trim = _find_malloc_trim()
-plan_cache = PlanCache()
+plan_cache = PlanCache.from_environment()

@@ -24,9 +24,11 @@ import pluggy
 
 from . import hookspecs
 from .errors import UnknownBackendError
-from .env import raw_values_reader
-from .hookspecs import Availability, Backend, Capabilities, EnvSwitch
+from .env import getenv, raw_values_reader
+from .hookspecs import _TRUE, Availability, Backend, Capabilities, EnvSwitch
 
+# what a switch (``EnvSwitch``) reads as off; anything neither this nor true is an error, not "off"
+SWITCH_OFF = ("", "0", "false", "no", "off")
 ENTRY_POINT_GROUP = "trnfft.backends"
 DISTRIBUTION = "trnfft"
 LOAD_ENV = "TRNFFT_LOAD_BACKENDS"
@@ -131,6 +133,7 @@ class Registry:
         # its place
         self.switch_state: Callable[[], object] = self._read_switches
         self._variables: tuple[str, ...] = ()  # the variables switch_state() reads, in its order
+        self.load_note = ""  # what LOAD_ENV left out that the user may not mean to (see ``_load``)
 
     # -- loading -------------------------------------------------------------
     def _new_manager(self) -> pluggy.PluginManager:
@@ -145,7 +148,9 @@ class Registry:
         allowed = os.environ.get(LOAD_ENV)
         allow = None if allowed is None else {s.strip() for s in allowed.split(",") if s.strip()}
         sources: list[tuple[str, Any, bool]] = []
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        installed = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+        self.load_note = _load_note(allowed, allow, [ep.name for ep in installed])
+        for ep in installed:
             if allow is not None and ep.name not in allow:
                 continue
             try:
@@ -299,6 +304,19 @@ class Registry:
         self._variables, self.switch_state = variables, state
         return state()
 
+    def switch_errors(self, records: Iterable[BackendRecord] | None = None) -> list[str]:
+        """The switches of ``records`` (default: all) whose variable holds neither a true nor a false value,
+        each with the accepted values: an error, never read as off. Checked when a selection resolves
+        (its memo key holds the switches' raw values), not on every call."""
+        found = []
+        chosen = self._usable(self.records()) if records is None else records
+        for variable in sorted({r.when.variable for r in chosen if r.when}):
+            value = getenv(variable)
+            if value is not None and value.strip().lower() not in _TRUE + SWITCH_OFF:
+                found.append(f"{variable}={value!r} is neither on ({', '.join(_TRUE)}) nor off "
+                             f"({', '.join(repr(v) for v in SWITCH_OFF)}, or unset)")
+        return found
+
     def plan_settings(self, names: Iterable[str], switches: object) -> tuple[tuple[str, object], ...]:
         """The (variable, raw value) pairs of the plan settings the backends ``names`` declare, as read
         in ``switches`` (a ``switch_state()`` value): what plans made for them are cached under too, so
@@ -327,7 +345,7 @@ class Registry:
             raise UnknownBackendError(
                 f"unknown trnfft backend {name!r}; registered backends: {known}.{failed} "
                 f"Backends come from the entry-point group {ENTRY_POINT_GROUP!r} "
-                f"(check {LOAD_ENV} if set)")
+                + (f"({self.load_note})" if self.load_note else f"(check {LOAD_ENV} if set)"))
         return rec
 
 
@@ -356,6 +374,21 @@ def _settle(claims: dict[str, list[_Claim]]) -> dict[str, BackendRecord]:
                     f"plugin {c.plugin!r} also registers the name {name!r}, which belongs to "
                     f"trnfft's plugin {owner.plugin!r}; it is ignored (give it its own name)"))
     return records
+
+
+def _load_note(allowed: str | None, allow: set[str] | None, installed: list[str]) -> str:
+    """What ``LOAD_ENV`` keeps from loading, when that may be a mistake ("" when it is unset or all is well)."""
+    if allow is None:
+        return ""
+    names = ", ".join(installed) or "none"
+    unknown = sorted(allow.difference(installed))
+    if unknown:
+        return (f"{LOAD_ENV} names {', '.join(map(repr, unknown))}, which "
+                f"{'is no installed plugin' if len(unknown) == 1 else 'are no installed plugins'} "
+                f"(installed: {names})")
+    if not allow:
+        return f"{LOAD_ENV}={allowed!r} loads no plugin (installed: {names})"
+    return ""
 
 
 def _is_builtin(ep: Any) -> bool:

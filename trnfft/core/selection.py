@@ -26,7 +26,9 @@ are unavailable here are skipped (recorded with the reason in
 it. A single name never falls back silently. A backend unavailable because a
 setting of it is invalid (``Availability.misconfigured``, e.g. a bad
 environment variable) is never skipped, named, listed or under "auto": that
-raises ``BackendSettingError``, as a bad ``TRNFFT_WORKERS`` does.
+raises ``BackendSettingError``, as a bad ``TRNFFT_WORKERS`` does. So does a
+switch variable (``EnvSwitch``) holding neither an on nor an off word, for
+"auto" and the aliases it steers (``registry.switch_errors``).
 """
 from __future__ import annotations
 
@@ -205,6 +207,8 @@ def resolve_names(requested: tuple[str, ...], source: str = "", switches: object
 
 
 def _resolve_one(requested: str) -> str:
+    if requested == "auto" or requested not in REGISTRY.records():
+        _raise_if_switch_unreadable(requested)
     if requested == "auto":
         return _auto()
     name = REGISTRY.canonical(requested)
@@ -231,6 +235,14 @@ def _raise_if_switched_off(alias: str) -> None:
         raise _unavailable(
             f"trnfft backend {alias!r} names no backend here: it means {means}. Set that, or "
             f"choose another backend (`trnfft info` lists them)", f"{alias!r} needs {means}")
+
+
+def _raise_if_switch_unreadable(requested: str) -> None:
+    """What "auto" or an alias means depends on the switches: one set to neither on nor off is an error
+    (a backend's own name does not depend on them, so it still works)."""
+    bad = REGISTRY.switch_errors(None if requested == "auto" else REGISTRY.claimants(requested))
+    if bad:
+        raise BackendSettingError(f"trnfft cannot tell what {requested!r} means here: {'; '.join(bad)}")
 
 
 def _raise_if_misconfigured(called: str, avail: Availability) -> None:
@@ -274,9 +286,12 @@ def _auto() -> str:
             found = name
     if found is not None:
         return found
+    why = (f"{REGISTRY.load_note}." if REGISTRY.load_note else
+           "Run `trnfft info` to see why each backend is missing." if records else
+           "No backend plugin is installed.")
     raise BackendUnavailableError(
-        "no trnfft backend is available for 'auto': none of the backends that declare an auto "
-        "priority can run here. Run `trnfft info` to see why each backend is missing.")
+        f"no trnfft backend is available for 'auto': none of the backends that declare an auto "
+        f"priority can run here. {why}")
 
 
 def _auto_candidates(top: str) -> tuple[str, ...]:
