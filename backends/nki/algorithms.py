@@ -365,7 +365,6 @@ def four_step_packing(chip: Chip, n: int, batch: int) -> tuple[int, int, int] | 
 SBUF_BUDGET = SBUF_PARTITION_BYTES - 32 * 1024   # bytes per partition for the data tiles (160 KiB of 192)
 
 
-@lru_cache(maxsize=8192)
 @lru_cache(maxsize=16384)
 def six_step_blocks(n1: int, n2: int, n3: int) -> tuple[int, int] | None:
     """(j3 columns per input read, k1 columns per stage-2/3 block) that fit SBUF, or None.
@@ -522,7 +521,6 @@ WIDE = "wide-six-step"   # Bluestein's in-SBUF inner length m = a*a*r, matmuls o
 WIDE_RADIX = (2, 32)     # r (SBUF bounds it first: ``wide_sbuf_bytes``)
 
 
-@lru_cache(maxsize=8192)
 @lru_cache(maxsize=8192)
 def wide_width(a: int, r: int) -> int:
     """L, the largest divisor of a with r * L <= 128: the radix-r stage of ``bluestein_wide`` contracts r digits

@@ -66,6 +66,9 @@ def test_which_refuses_what_the_call_refuses():
         trnfft.numpy_fft.rfft(np.ones(16, np.complex64))
     with pytest.raises(trnfft.InvalidArgumentError, match="'gpu' is not a torch device"):
         trnfft.which("fft", (16,), "complex64", array="torch:gpu")
+    for array in (None, 3):
+        with pytest.raises(trnfft.InvalidArgumentTypeError, match="array must be a string"):
+            trnfft.which("fft", (16,), "complex64", array=array)
 
 
 def test_which_cli_takes_hfft(capsys):

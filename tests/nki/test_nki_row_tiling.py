@@ -133,7 +133,7 @@ def test_trnfft_cost_shows_the_row_tiling_counters(capsys):
         assert data["modelled"][chip]["engine_seconds"]["tensor"] == pytest.approx(2 * ONE / CHIPS[chip].tensor_hz)
     print_report(data, "row tiles")
     out = capsys.readouterr().out
-    assert "row-tiled matmuls, run beside other row tiles (MODELLED credit)" in out
+    assert "row-tiled matmuls with both operands on the tile's rows (may overlap: MODELLED credit)" in out
     assert "tensor busy without the row-tiling credit (modelled)" in out
 
 

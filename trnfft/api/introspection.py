@@ -138,6 +138,9 @@ def forget_choices(function: str | None = None, shape: Sequence[int] = (1024,), 
 def _described(function: str, shape: Sequence[int], dtype: Any, axes: Sequence[int] | None,
                norm: str | None, array: str, workers: int | None) -> FFTProblem:
     """The problem ``trnfft.<function>`` solves on such an input, its arguments checked."""
+    if not isinstance(array, str):
+        raise InvalidArgumentTypeError(f"array must be a string such as {NUMPY!r} or 'torch:cpu', "
+                                       f"got {type(array).__name__}")
     base = array.removeprefix(SPLIT_PREFIX)
     if base != NUMPY and not (base.startswith(TORCH_PREFIX) and len(base) > len(TORCH_PREFIX)):
         raise InvalidArgumentError(f"array must be {NUMPY!r} or 'torch:<device>' (e.g. torch:cpu), "
