@@ -175,6 +175,7 @@ class Capabilities:
 
 
 _TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")   # with the variable unset: off; anything else is an error
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,15 @@ class EnvSwitch:
 
     def describe(self) -> str:
         return f"{self.variable}=1" if self.on else f"{self.variable} unset"
+
+    def unreadable(self) -> str:
+        """Why the variable's value is neither on nor off ("" when it is one of them, or unset): an error,
+        never read as off."""
+        value = getenv(self.variable)
+        if value is None or value.strip().lower() in _TRUE + _FALSE:
+            return ""
+        return (f"{self.variable}={value!r} is neither on ({', '.join(_TRUE)}) nor off "
+                f"({', '.join(repr(v) for v in _FALSE)}, or unset)")
 
 
 class Declined(Exception):

@@ -24,11 +24,9 @@ import pluggy
 
 from . import hookspecs
 from .errors import UnknownBackendError
-from .env import getenv, raw_values_reader
-from .hookspecs import _TRUE, Availability, Backend, Capabilities, EnvSwitch
+from .env import raw_values_reader
+from .hookspecs import Availability, Backend, Capabilities, EnvSwitch
 
-# what a switch (``EnvSwitch``) reads as off; anything neither this nor true is an error, not "off"
-SWITCH_OFF = ("", "0", "false", "no", "off")
 ENTRY_POINT_GROUP = "trnfft.backends"
 DISTRIBUTION = "trnfft"
 LOAD_ENV = "TRNFFT_LOAD_BACKENDS"
@@ -308,14 +306,9 @@ class Registry:
         """The switches of ``records`` (default: all) whose variable holds neither a true nor a false value,
         each with the accepted values: an error, never read as off. Checked when a selection resolves
         (its memo key holds the switches' raw values), not on every call."""
-        found = []
         chosen = self._usable(self.records()) if records is None else records
-        for variable in sorted({r.when.variable for r in chosen if r.when}):
-            value = getenv(variable)
-            if value is not None and value.strip().lower() not in _TRUE + SWITCH_OFF:
-                found.append(f"{variable}={value!r} is neither on ({', '.join(_TRUE)}) nor off "
-                             f"({', '.join(repr(v) for v in SWITCH_OFF)}, or unset)")
-        return found
+        switches = {r.when.variable: r.when for r in chosen if r.when}
+        return [why for _, switch in sorted(switches.items()) if (why := switch.unreadable())]
 
     def plan_settings(self, names: Iterable[str], switches: object) -> tuple[tuple[str, object], ...]:
         """The (variable, raw value) pairs of the plan settings the backends ``names`` declare, as read
