@@ -195,7 +195,8 @@ def print_report(data: dict[str, Any], title: str) -> None:
         t.add_row(f"matmul K={mm['K']} M={mm['M']} N={mm['N']} {mm['dtype']}", f"x{mm['count']:,}{hint}")
     t.add_row("fp32 matmuls with a 0/1-operand hint (half the fp32 cycles, modelled)",
               f"{rec['onezero_matmuls']:,}")
-    t.add_row("row-tiled matmuls with both operands on the tile's rows (may overlap: MODELLED credit)", f"{rec['row_tiled_matmuls']:,}")
+    t.add_row("row-tiled matmuls with both operands on the tile's rows (may overlap: MODELLED credit)",
+              f"{rec['row_tiled_matmuls']:,}")
     t.add_row("row-tiled matmuls with an operand off the tile's rows (no credit)",
               f"{rec['row_tiled_uncredited_matmuls']:,}")
     t.add_row("MACs", f"{rec['macs']:,}")
