@@ -47,9 +47,9 @@ from functools import lru_cache
 from typing import Callable
 
 from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   # *_FACTOR: matmul cycles / max(N, 64)
-from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
+from .emulator.hardware import PMAX, PSUM_BANK_FP32 as PSUM_BANK, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
-from .kernels.cplx import PSUM_BANK, diagonal_halves
+from .kernels.cplx import diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import TallTable, fold_rows, formed_rounds, pairable
 from .kernels.six_step import t2_resident

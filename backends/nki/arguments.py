@@ -11,20 +11,21 @@ from typing import Any
 import numpy as np
 
 from . import constants as C
-from .algorithms import (CUBE, SYMMETRIC, WIDE, Layout, PlanesOptions, planes_options, six_step_stacks,
+from .algorithms import (CUBE, PSUM_BANK, SYMMETRIC, WIDE, Layout, PlanesOptions, planes_options, six_step_stacks,
                          stacked_square, target_chip, wide_width)
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
 from .kernels.bluestein_six import bluestein_six_kernel
 from .kernels.bluestein_wide import bluestein_wide_kernel
-from .kernels.cplx import PSUM_BANK
 from .kernels.four_step import four_step_kernel, four_step_square_kernel
-from .kernels.four_step_planes import four_step_stacked_kernel, four_step_table_kernel, k1_columns, nested
+from .kernels.four_step_planes import (four_step_stacked_interleaved_kernel, four_step_stacked_kernel,
+                                       four_step_table_interleaved_kernel, four_step_table_kernel, k1_columns, nested)
+from .kernels.packed import MARK
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
-from .kernels.tall_four_step import TallTable, fold_rows, tall_four_step_kernel
+from .kernels.tall_four_step import TallTable, fold_rows, tall_four_step_interleaved_kernel, tall_four_step_kernel
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
 
 
@@ -100,18 +101,46 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
             return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
             return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once
+        if kernel is bluestein_kernel:   # the inner FFT's constants, which vary with its algorithm, as one table
+            return kernel, (*arrays, *packed(ints[0]), ints[1])
     return kernel, (*arrays, *ints)
 
 
 def returns_stacked_planes(kernel: Any) -> bool:
-    """Whether ``kernel`` (re and im in as the two [B, n] parts they are) returns its output as one [2, B, n]
-    array, re over im."""
-    return kernel in (*PART_TUPLE_KERNELS, bluestein_sbuf_stacked_kernel)
+    """Whether ``kernel`` returns its output as one [2, B, n] array, re over im."""
+    return kernel in (*INTERLEAVED_INPUT, *INTERLEAVED_INPUT.values(), bluestein_sbuf_stacked_kernel)
 
 
-# Kernels that take their input as one tuple: (re, im) as the caller's [B, n] parts, or (x,) with x a complex
-# [B, n] array read as float32 [B, 2n] (re and im interleaved, one DMA); output [2, B, n] planes.
-PART_TUPLE_KERNELS = (four_step_stacked_kernel, four_step_table_kernel, tall_four_step_kernel)
+# Kernels of (xr, xi, ...) with a twin that takes a complex [B, n] array as it is, read as float32 [B, 2n] (re and
+# im interleaved, one DMA); both output [2, B, n] planes.
+INTERLEAVED_INPUT = {four_step_stacked_kernel: four_step_stacked_interleaved_kernel,
+                     four_step_table_kernel: four_step_table_interleaved_kernel,
+                     tall_four_step_kernel: tall_four_step_interleaved_kernel}
+
+
+def packed(structure: Any) -> tuple[np.ndarray, Any]:
+    """(table, layout): every array in ``structure`` (tuples nested any deep) side by side in one float32
+    [1, total] table, and ``structure`` with each array replaced by (MARK, offset, shape), which
+    ``kernels/packed.unpack`` turns back into views of the table. Kernel arguments are top-level arrays only
+    (``kernels/packed.py``)."""
+    arrays: list[np.ndarray] = []
+    offset = 0
+
+    def place(item: Any) -> Any:
+        nonlocal offset
+        if isinstance(item, tuple):
+            return tuple(place(i) for i in item)
+        if not isinstance(item, np.ndarray):
+            return item
+        if item.dtype != np.float32:
+            raise TypeError(f"packed constants are float32, not {item.dtype}")
+        arrays.append(item.reshape(-1))
+        offset += item.size
+        return MARK, offset - item.size, tuple(int(d) for d in item.shape)
+
+    layout = place(structure)
+    table = np.concatenate(arrays).reshape(1, -1) if arrays else np.zeros((1, 1), np.float32)
+    return table, layout
 
 
 def _dft_table(f_re: np.ndarray, f_im: np.ndarray) -> list:

@@ -29,7 +29,7 @@ except (ValueError, RuntimeError) as _exc:  # an invalid value (ValueError), or 
 else:
     ENGINE_PROBLEM, ENGINE_INVALID = None, False
     from . import algorithms, arguments, cost, emulated, executors, marshal, programs
-    from .kernels.program import program_kernel
+    from .kernels.program import program_kernel, real_program_kernel
 
 
 class FFTPlan:
@@ -66,8 +66,8 @@ class FFTPlan:
             self.program = programs.build(problem.kind, problem.lengths, images, problem.forward, problem.scale,
                                           self.chip)
             self._kernel = program_kernel
-            self._host_constants = (tuple(a for _, a in self.program.steps),
-                                    tuple(spec for spec, _ in self.program.steps))
+            self._host_constants = arguments.packed((tuple(a for _, a in self.program.steps),
+                                                     tuple(spec for spec, _ in self.program.steps)))
         self._constants = upload(self._host_constants)  # on hardware: once per plan and device, kept there
         self._out_parts = 1 if problem.kind == "c2r" else 2
         self._move = marshal.moved_axes(len(problem.shape), problem.axes)
@@ -81,7 +81,7 @@ class FFTPlan:
 
     def execute(self, x: np.ndarray) -> np.ndarray:
         """Host data in and out (the core has checked shape and dtype): its split parts, recombined."""
-        if x.dtype == np.complex64 and self.program is None and self._kernel in arguments.PART_TUPLE_KERNELS:
+        if x.dtype == np.complex64 and self.program is None and self._kernel in arguments.INTERLEAVED_INPUT:
             parts: tuple = (x,)   # re and im interleaved, as they are: the kernel reads them with one DMA
         elif np.iscomplexobj(x):
             parts = (x.real.astype(np.float32, copy=False), x.imag.astype(np.float32, copy=False))
@@ -111,19 +111,20 @@ class FFTPlan:
             out = tuple(marshal.zeros_like_place(parts[0], (0, out_shape[-1])) for _ in range(self._out_parts))
         else:
             in_rows = tuple(marshal.to_rows(p, self._move) for p in parts)
-            if self.program is None and self._kernel in arguments.PART_TUPLE_KERNELS:
-                # one tuple of parts: (re, im), or a complex part as float32 [rows, 2n] (a view, no copy)
-                y2 = self._run(self._kernel, tuple(r.view(np.float32) if r.dtype == np.complex64 else r
-                                                   for r in in_rows), *self._constants)[0]
+            if self.program is None and len(in_rows) == 1 and self._kernel in arguments.INTERLEAVED_INPUT:
+                # a complex part as float32 [rows, 2n] (a view, no copy), to the kernel's interleaved twin
+                y2 = self._run(arguments.INTERLEAVED_INPUT[self._kernel], in_rows[0].view(np.float32),
+                               *self._constants)[0]
                 out = (y2[0], y2[1])   # views of the kernel's one output, not copies
             elif self.program is None and arguments.returns_stacked_planes(self._kernel):
                 y2 = self._run(self._kernel, *in_rows, *self._constants)[0]
                 out = (y2[0], y2[1])   # views of the kernel's one output, not copies
             elif self.program is None:
                 out = self._run(self._kernel, *in_rows, *self._constants)
-            else:  # a multi-step program takes its input parts as one tuple
+            else:  # a multi-step program: (re, im) or one real part, its constants packed in one table
                 first = marshal.program_input(self.program.first_step, in_rows)
-                out = marshal.program_output(self.program.last_step, self._run(self._kernel, first, *self._constants),
+                kernel = self._kernel if len(first) == 2 else real_program_kernel
+                out = marshal.program_output(self.program.last_step, self._run(kernel, *first, *self._constants),
                                              rows)
         ys = tuple(marshal.from_rows(o, out_shape, self._move) for o in out)
         return ys[0], (ys[1] if len(ys) == 2 else None)

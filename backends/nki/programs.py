@@ -31,10 +31,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import constants as C
-from .algorithms import PMAX, choose, divisors_upto, four_step_factors, pack_2d, target_chip
+from .algorithms import PMAX, PSUM_BANK, choose, divisors_upto, four_step_factors, pack_2d, target_chip
 from .arguments import c2c_parts, c2r_weights, real_kernel_arguments
 from .emulator.costmodel import Chip
-from .kernels.cplx import PSUM_BANK
 
 Step = tuple[tuple, tuple]  # (spec, constant arrays)
 

@@ -110,9 +110,9 @@ def test_plan_constants_are_uploaded_once_per_plan():
     for _ in range(3):
         assert_close(plan.execute(x), np.fft.fft(x.astype(np.complex128)), np.complex64, 1000)
     assert len(uploads) == 1 and len(runs) == 3
-    # every call passes the very objects upload returned (after the data: the parts tuple, or re and im), not
-    # new copies
-    data = 1 if plan._kernel in arguments.PART_TUPLE_KERNELS else 2
+    # every call passes the very objects upload returned (after the data: one complex part read as float32, or
+    # re and im), not new copies
+    data = 1 if plan._kernel in arguments.INTERLEAVED_INPUT else 2
     assert all(len(r[data:]) == len(uploads[0]) and all(a is b for a, b in zip(r[data:], uploads[0])) for r in runs)
 
 

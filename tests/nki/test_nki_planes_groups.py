@@ -33,9 +33,12 @@ def _run(n1, n2, options, batch, forward=True, split=False):
     layout = algorithms.Layout("four-step", n, (n1, n2), per_tile=1, planes=options)
     kernel, args = arguments.kernel_arguments(layout, forward, 1.0 if forward else 1.0 / n)
     x = random_array((batch, n), np.complex64, seed=n + batch)
-    parts = ((x.real.copy(), x.imag.copy()) if split else (x.view(np.float32),))
+    if split:
+        parts = (x.real.copy(), x.imag.copy())
+    else:
+        kernel, parts = arguments.INTERLEAVED_INPUT[kernel], (x.view(np.float32),)
     with collect() as rec:
-        (y2,) = executors.simulate(kernel, parts, *args)
+        (y2,) = executors.simulate(kernel, *parts, *args)
     ref = (np.fft.fft if forward else np.fft.ifft)(x.astype(np.complex128), axis=-1)
     return rec, np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref), args
 

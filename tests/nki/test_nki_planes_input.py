@@ -40,7 +40,7 @@ def test_batch_1_planes_kernels_read_the_callers_parts_and_nothing_else(n, kerne
     with collect() as rec:
         yr, yi = plan.execute_split(xr, xi)
     monkeypatch.undo()
-    parts = calls[0][0] if isinstance(calls[0][0], tuple) else calls[0][:2]   # four-step kernels: one tuple
+    parts = calls[0][:2]
     assert np.shares_memory(parts[0], xr) and np.shares_memory(parts[1], xi)   # the caller's parts
     assert yr.base is not None and yr.base is yi.base        # views of the kernel's one output, not copies
     assert rec.launches == 1
@@ -61,14 +61,14 @@ def test_batch_1_four_step_reads_complex_input_as_it_is(n, monkeypatch):
         return executors.simulate(k, *args)
 
     plan = FFTPlan(make_problem("c2c", (n,)), run)
-    assert plan._kernel in arguments.PART_TUPLE_KERNELS
+    assert plan._kernel in arguments.INTERLEAVED_INPUT
     x = random_array(n, np.complex64, seed=n)
     monkeypatch.setattr(np, "stack", _refuse)
     monkeypatch.setattr(np, "concatenate", _refuse)
     with collect() as rec:
         y = plan.execute(x)
     monkeypatch.undo()
-    (part,) = calls[0][0]
+    part = calls[0][0]
     assert part.dtype == np.float32 and part.shape == (1, 2 * n) and np.shares_memory(part, x)
     assert rec.launches == 1 and rec.dma_transfers == 3
     assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == x.nbytes + y.nbytes + plan.constant_bytes()
@@ -88,11 +88,11 @@ def test_small_batches_run_the_stacked_plane_kernels_a_few_transforms_per_pass(n
         return executors.simulate(k, *args)
 
     plan = FFTPlan(make_problem("c2c", (batch, n), axes=(1,)), run)
-    assert plan._kernel in arguments.PART_TUPLE_KERNELS
+    assert plan._kernel in arguments.INTERLEAVED_INPUT
     x = random_array((batch, n), np.complex64, seed=batch)
     with collect() as rec:
         y = plan.execute(x)
-    (part,) = calls[0][0]
+    part = calls[0][0]
     assert part.shape == (batch, 2 * n) and np.shares_memory(part, x)
     passes = -(-batch // plan.layout.planes.group)
     assert plan.layout.planes.group == 2 or n != 4096

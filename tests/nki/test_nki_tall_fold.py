@@ -30,8 +30,9 @@ def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: floa
                                taller=taller, halves=halves, formed=formed, paired=paired)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
-    y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
-    assert np.array_equal(executors.simulate(kernel, (x.view(np.float32),), *args)[0], y2)   # complex, one DMA
+    y2 = executors.simulate(kernel, x.real.copy(), x.imag.copy(), *args)[0]
+    interleaved = arguments.INTERLEAVED_INPUT[kernel]
+    assert np.array_equal(executors.simulate(interleaved, x.view(np.float32), *args)[0], y2)   # complex, one DMA
     x64 = x.astype(np.complex128)
     ref = scale * (np.fft.fft(x64, axis=1) if forward else n * np.fft.ifft(x64, axis=1))
     return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
@@ -167,7 +168,7 @@ def test_tall_estimate_matches_the_model_engine_by_engine(n1, n2, batch, quarter
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     x = random_array((batch, n), np.complex64, seed=n)
     with collect() as rec:
-        executors.simulate(kernel, (x.view(np.float32),), *args)
+        executors.simulate(arguments.INTERLEAVED_INPUT[kernel], x.view(np.float32), *args)
     for chip in ("trn1", "trn2"):
         modelled = model(rec, chip).engines
         estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, taller, halves, formed, paired))
@@ -236,7 +237,7 @@ def test_paired_last_chunk_runs_beside_both_directions(n1, n2, batch, formed):
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     x = random_array((batch, n), np.complex64, seed=n)
     with collect() as rec:
-        executors.simulate(kernel, (x.view(np.float32),), *args)
+        executors.simulate(arguments.INTERLEAVED_INPUT[kernel], x.view(np.float32), *args)
     table = TallTable(n1, n2, layout.group * n1, True, halves=True, formed=formed, paired=True)
     tiles = -(-batch // layout.group)
     assert table.lifted == table.lo_chunks[-1][1] <= 64

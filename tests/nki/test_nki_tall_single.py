@@ -23,9 +23,9 @@ def _error(n: int, batch: int, quarter: bool, forward: bool, scale: float) -> fl
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     xr, xi = x.real.copy(), x.imag.copy()
-    y2 = executors.simulate(kernel, (xr, xi), *args)[0]
+    y2 = executors.simulate(kernel, xr, xi, *args)[0]
     assert np.array_equal(xr + 1j * xi, x)   # the input left as it was
-    interleaved = executors.simulate(kernel, (x.view(np.float32),), *args)[0]   # one complex part, one DMA
+    interleaved = executors.simulate(arguments.INTERLEAVED_INPUT[kernel], x.view(np.float32), *args)[0]   # one DMA
     assert np.array_equal(interleaved, y2)
     x64 = x.astype(np.complex128)
     ref = scale * (np.fft.fft(x64, axis=1) if forward else n * np.fft.ifft(x64, axis=1))

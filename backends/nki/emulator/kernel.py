@@ -64,14 +64,30 @@ def simulate(kernel: Any) -> Callable[..., Any]:
 
 
 def _wrap(arg: Any) -> Any:
-    if isinstance(arg, list):
-        raise NkiRuleError("list-argument", "kernel arguments may not be lists in NKI 0.3: pass a tuple",
-                           "language_guide")
-    if isinstance(arg, tuple):
-        return tuple(_wrap(a) for a in arg)
+    """A kernel argument as nki.simulate passes it: an array becomes an HBM tensor, anything else passes through
+    unchanged (D/nki/guides/nki_simulator.html, "How It Works"), so an array inside a tuple would reach the
+    kernel as a NumPy array: refused, as are lists (D/nki/deep-dives/nki-0-3-0-update-guide.html)."""
     if isinstance(arg, np.ndarray):
         return tensors.wrap_hbm(arg)
+    _check_passive(arg, "a kernel argument")
     return arg
+
+
+def _check_passive(arg: Any, where: str) -> None:
+    """Raise unless ``arg`` holds no array and no list (None, numbers, strings, enums, tuples and dicts of them)."""
+    if isinstance(arg, list):
+        raise NkiRuleError("list-argument", f"{where} is a list: kernel arguments may not be lists in NKI 0.3, "
+                           "pass a tuple", "update_guide")
+    if isinstance(arg, np.ndarray):
+        raise NkiRuleError("nested-array-argument", f"{where} holds an array inside a container: nki.simulate "
+                           "wraps only top-level array arguments into tensors (\"Non-array arguments pass through "
+                           "unchanged\"); pass each array as its own parameter", "simulator")
+    if isinstance(arg, tuple):
+        for item in arg:
+            _check_passive(item, where)
+    elif isinstance(arg, dict):
+        for item in arg.values():
+            _check_passive(item, where)
 
 
 def _unwrap(value: Any) -> Any:

@@ -24,6 +24,7 @@ from typing import Any
 from ..engine import nki, nisa, nl
 from .cplx import in_sbuf, load_constant, load_table, multiply, sbuf
 from .four_step import four_step
+from .packed import unpack
 from .radix import radix_four_step
 from .six_step import six_step
 
@@ -111,10 +112,10 @@ def bluestein(xr: Any, xi: Any, yr: Any, yi: Any, pre: tuple, spec: tuple, post:
     """y = DFT(x) for HBM [B, n] tensors through a length-m convolution in HBM scratch."""
     batch, n = xr.shape
     m = spec[0].shape[1]
-    a = (nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm),
-         nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm))
-    b = (nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm),
-         nl.ndarray((batch, m), nl.float32, buffer=nl.shared_hbm))
+    a = (nl.ndarray((batch, m), nl.float32, buffer=nl.hbm),   # scratch: the kernel's private HBM
+         nl.ndarray((batch, m), nl.float32, buffer=nl.hbm))
+    b = (nl.ndarray((batch, m), nl.float32, buffer=nl.hbm),
+         nl.ndarray((batch, m), nl.float32, buffer=nl.hbm))
     consts = load_inner(inner, shape)
     pointwise((xr, xi), a, pre, n, False)
     zero_tail(a, n, m)
@@ -125,7 +126,9 @@ def bluestein(xr: Any, xi: Any, yr: Any, yi: Any, pre: tuple, spec: tuple, post:
 
 
 @nki.jit
-def bluestein_kernel(xr, xi, pre_re, pre_im, spec_re, spec_im, post_re, post_im, inner, shape):
+def bluestein_kernel(xr, xi, pre_re, pre_im, spec_re, spec_im, post_re, post_im, inner_table, inner_layout, shape):
+    """``inner_table``/``inner_layout``: the inner FFT's constants packed in one table (``packed.py``)."""
+    inner = unpack(inner_table, inner_layout)
     batch, n = xr.shape
     yr = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)
     yi = nl.ndarray((batch, n), nl.float32, buffer=nl.shared_hbm)

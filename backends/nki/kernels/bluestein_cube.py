@@ -69,7 +69,7 @@ def scale_runs(dst: tuple, src: tuple, a_re: Any, a_im: Any) -> None:
 def multiply_in_place(x: tuple, t: tuple, conjugate: bool, engine: Any = None) -> None:
     """x = x * t (conj(x) * t) in place, six instructions on the Vector engine (``t`` may sit in PSUM) or on
     ``engine`` (``in_sbuf()`` when ``t`` is in SBUF)."""
-    eng = nisa.engine.unknown if engine is None else engine
+    eng = nisa.engine.unknown if engine == None else engine  # noqa: E711 (NKI 0.3 has no 'is')
     t1 = sbuf(x[0].shape)
     t2 = sbuf(x[0].shape)
     nisa.tensor_tensor(dst=t1, data1=x[1], data2=t[1], op=nl.multiply, engine=eng)
@@ -97,14 +97,14 @@ def _block_stage(rg: tuple, f: tuple, s: int, strided: bool, twiddle: tuple = ()
         for i in nl.affine_range(count):
             c = first + i
             if strided:
-                st = tuple(part.ap(pattern=[[width, s], [s, s]], offset=c) for part in rg)
+                st = tuple([part.ap(pattern=[[width, s], [s, s]], offset=c) for part in rg])
             else:
-                st = tuple(part[0:s, c * s:(c + 1) * s] for part in rg)
+                st = tuple([part[0:s, c * s:(c + 1) * s] for part in rg])
             matmul_data_stationary(acc[0][:, i, :], acc[1][:, i, :], st[0], st[1], f)
         if strided:
-            dst = tuple(part.ap(pattern=[[width, s], [1, count], [s, s]], offset=first) for part in rg)
+            dst = tuple([part.ap(pattern=[[width, s], [1, count], [s, s]], offset=first) for part in rg])
         else:
-            dst = tuple(part[0:s, first * s:(first + count) * s].reshape((s, count, s)) for part in rg)
+            dst = tuple([part[0:s, first * s:(first + count) * s].reshape((s, count, s)) for part in rg])
         _finish(dst, acc, first, count, twiddle)
 
 
@@ -113,7 +113,7 @@ def scale_blocks(dst: tuple, acc: tuple, a: tuple, first: int) -> None:
     the four real products on the Scalar engine straight out of PSUM (activation's scale takes a [P, 1] tile:
     D/nki/api/generated/nki.isa.activation.html), the sum and difference on GpSimd (SBUF only)."""
     s, count, _ = acc[0].shape
-    prod = tuple(sbuf((s, count, s)) for _ in range(4))
+    prod = tuple([sbuf((s, count, s)) for _ in range(4)])
     for i in nl.affine_range(count):
         col = first + i
         for k, (src, sc) in enumerate(((0, 0), (1, 1), (0, 1), (1, 0))):
@@ -131,7 +131,7 @@ def _finish(dst: tuple, acc: tuple, first: int, count: int, twiddle: tuple) -> N
         evacuate(dst[0], dst[1], acc[0], acc[1])
         return
     s = acc[0].shape[0]
-    t = tuple(part[:, 0:count * s].reshape((s, count, s)) for part in twiddle[0])
+    t = tuple([part[:, 0:count * s].reshape((s, count, s)) for part in twiddle[0]])
     if len(twiddle) == 2:
         scaled = _pair((s, count, s))
         scale_blocks(scaled, acc, twiddle[1], first)
@@ -169,7 +169,7 @@ def times_spectrum(rg: tuple, spec: tuple, jm: Any, s: int) -> None:
     for g in nl.affine_range((half + per_bank) // per_bank):
         b0 = g * per_bank
         count = min(per_bank, half + 1 - b0)
-        direct = tuple(nl.load(part[:, b0 * s:(b0 + count) * s]) for part in spec)
+        direct = tuple([nl.load(part[:, b0 * s:(b0 + count) * s]) for part in spec])
         multiply_in_place((rg[0][0:s, b0 * s:(b0 + count) * s], rg[1][0:s, b0 * s:(b0 + count) * s]), direct, True,
                           in_sbuf())
         first, last = max(b0, 1), min(b0 + count, s - half)   # blocks whose mirror s - b is another block
@@ -196,24 +196,27 @@ def _times_mirrors(rg: tuple, direct: tuple, jm: Any, s: int, b0: int, first: in
     multiply_in_place((rg[0][0:s, cols], rg[1][0:s, cols]), back, True)
 
 
-def _chirp_banks(parts: int, width: int, eye: Any, et: tuple, rt: tuple):
-    """Per PSUM bank of the folded [P, width] layout: (first column, columns, runs, E (x) R in PSUM), the product
-    from one complex matmul with E^T [128, P] stationary and the diagonal blocks R[r, :] (eye scaled per
-    partition) moving."""
-    for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):
-        c0 = c * PSUM_BANK
-        cols = min(PSUM_BANK, width - c0)
-        runs = (cols + RUN - 1) // RUN
-        mov = _pair((PMAX, cols))
-        for i in nl.affine_range(runs):
-            r = c0 // RUN + i
-            span = min(RUN, cols - i * RUN)
-            for part in range(2):
-                nisa.activation(dst=mov[part][:, i * RUN:i * RUN + span], op=nl.copy, data=eye[:, 0:span],
-                                scale=rt[part][:, r:r + 1])
-        acc = (psum((parts, cols)), psum((parts, cols)))
-        matmul_constant_stationary(acc[0], acc[1], et, mov[0], mov[1])
-        yield c0, cols, runs, acc
+def _chirp_bank(c: int, parts: int, width: int, eye: Any, et: tuple, rt: tuple) -> tuple:
+    """PSUM bank c of the folded [P, width] layout (of ``_banks(width)``): (first column, columns, runs, E (x) R
+    in PSUM), the product from one complex matmul with E^T [128, P] stationary and the diagonal blocks R[r, :]
+    (eye scaled per partition) moving."""
+    c0 = c * PSUM_BANK
+    cols = min(PSUM_BANK, width - c0)
+    runs = (cols + RUN - 1) // RUN
+    mov = _pair((PMAX, cols))
+    for i in nl.affine_range(runs):
+        r = c0 // RUN + i
+        span = min(RUN, cols - i * RUN)
+        for part in range(2):
+            nisa.activation(dst=mov[part][:, i * RUN:i * RUN + span], op=nl.copy, data=eye[:, 0:span],
+                            scale=rt[part][:, r:r + 1])
+    acc = (psum((parts, cols)), psum((parts, cols)))
+    matmul_constant_stationary(acc[0], acc[1], et, mov[0], mov[1])
+    return c0, cols, runs, acc
+
+
+def _banks(width: int) -> int:
+    return (width + PSUM_BANK - 1) // PSUM_BANK
 
 
 def _times_runs(view: tuple, c0: int, cols: int, runs: int, d: tuple, src: tuple = ()) -> None:
@@ -229,7 +232,8 @@ def _times_runs(view: tuple, c0: int, cols: int, runs: int, d: tuple, src: tuple
 def chirp_table(parts: int, width: int, eye: Any, et: tuple, rt: tuple, d: tuple) -> tuple:
     """The chirp c of the folded [P, width] layout in SBUF, once per launch (``times_chirp`` then reads it)."""
     table = _pair((parts, width))
-    for c0, cols, runs, acc in _chirp_banks(parts, width, eye, et, rt):
+    for c in nl.affine_range(_banks(width)):
+        c0, cols, runs, acc = _chirp_bank(c, parts, width, eye, et, rt)
         _times_runs((table[0][:, c0:c0 + cols], table[1][:, c0:c0 + cols]), c0, cols, runs, d, acc)
     return table
 
@@ -237,12 +241,13 @@ def chirp_table(parts: int, width: int, eye: Any, et: tuple, rt: tuple, d: tuple
 def times_chirp(x: tuple, eye: Any, et: tuple, rt: tuple, d: tuple, conjugate: bool, table: tuple = ()) -> None:
     """x = x * c (conj(x) * c) for the [P, H] folded tile x whose row p holds points base_p + column:
     c = D[p, r] * (E[p, c0] R[r, c0]) for column 128 r + c0. From the SBUF ``table`` (``chirp_table``) on
-    GpSimd where it fits, else formed per PSUM bank (``_chirp_banks``) and applied on the Vector engine."""
+    GpSimd where it fits, else formed per PSUM bank (``_chirp_bank``) and applied on the Vector engine."""
     if table:
         multiply_in_place(x, table, conjugate, in_sbuf())
         return
     parts, width = x[0].shape
-    for c0, cols, runs, acc in _chirp_banks(parts, width, eye, et, rt):
+    for c in nl.affine_range(_banks(width)):
+        c0, cols, runs, acc = _chirp_bank(c, parts, width, eye, et, rt)
         view = (x[0][:, c0:c0 + cols], x[1][:, c0:c0 + cols])
         multiply_in_place(view, acc, conjugate)
         _times_runs(view, c0, cols, runs, d)

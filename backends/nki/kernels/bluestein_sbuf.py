@@ -207,7 +207,7 @@ def bluestein_sbuf_stacked_kernel(xr, xi, table_a, table_b, n1, n2):
             acc_re = psum((cols, n1))
             acc_im = psum((cols, n1))
             for i in range(len(chunks)):
-                f_re, f_im, f_neg = (part[:, k0:k0 + cols] for part in f2[i])
+                f_re, f_im, f_neg = [part[:, k0:k0 + cols] for part in f2[i]]
                 nisa.nc_matmul(dst=acc_re, stationary=f_re, moving=b[i][0], accumulate=i > 0)
                 nisa.nc_matmul(dst=acc_re, stationary=f_neg, moving=b[i][1], accumulate=True)
                 nisa.nc_matmul(dst=acc_im, stationary=f_im, moving=b[i][0], accumulate=i > 0)
@@ -220,7 +220,7 @@ def bluestein_sbuf_stacked_kernel(xr, xi, table_a, table_b, n1, n2):
             a2_re = psum((n1, cols))
             a2_im = psum((n1, cols))
             for k in range(len(chunks)):
-                f_re, f_im, f_neg = (part[:, c0:c0 + cols] for part in f2[k])
+                f_re, f_im, f_neg = [part[:, c0:c0 + cols] for part in f2[k]]
                 nisa.nc_matmul(dst=a2_re, stationary=p[k][0], moving=f_re, accumulate=k > 0)
                 nisa.nc_matmul(dst=a2_re, stationary=p[k][1], moving=f_neg, accumulate=True)
                 nisa.nc_matmul(dst=a2_im, stationary=p[k][0], moving=f_im, accumulate=k > 0)

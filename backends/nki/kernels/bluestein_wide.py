@@ -85,7 +85,7 @@ def scaled_rows(dst: tuple, scalars: tuple, vec: tuple) -> None:
     scales by a [P, 1] tile: D/nki/api/generated/nki.isa.activation.html), the sum and difference on GpSimd."""
     parts, count = scalars[0].shape
     n = vec[0].shape[1]
-    prod = tuple(sbuf((parts, count, n)) for _ in range(4))
+    prod = tuple([sbuf((parts, count, n)) for _ in range(4)])
     for i in nl.affine_range(count):
         for k, (v, s) in enumerate(((0, 0), (1, 1), (0, 1), (1, 0))):
             nisa.activation(dst=prod[k][:, i, :], op=nl.copy, data=vec[v], scale=scalars[s][:, i:i + 1])
@@ -109,8 +109,8 @@ def expanded(e: Any, b: tuple, rows_from_e: bool) -> tuple:
     return out
 
 
-def _transposing_stage(views: Any, slots: int, rows: int, mov: tuple, out: tuple, table: tuple) -> None:
-    """For each slot i: views(i) (stationary [K, rows]) times the moving complex matrix, [Re | Im] in PSUM, then
+def _transposing_stage(views: list, slots: int, rows: int, mov: tuple, out: tuple, table: tuple) -> None:
+    """For each slot i: views[i] (stationary (re, im) [K, rows]) times the moving complex matrix, [Re | Im] in PSUM, then
     out[:, i, :] = that * table[:, i, :] (out and table [rows, slots, N]; a table of fewer slots repeats per
     PSUM group). A PSUM bank of slots at a time."""
     n = mov[0].shape[1] // 2
@@ -120,7 +120,7 @@ def _transposing_stage(views: Any, slots: int, rows: int, mov: tuple, out: tuple
         count = min(per_bank, slots - first)
         acc = psum((rows, count, 2 * n))
         for i in nl.affine_range(count):
-            st = views(first + i)
+            st = views[first + i]
             nisa.nc_matmul(dst=acc[:, i, :], stationary=st[0], moving=mov[0], accumulate=False)
             nisa.nc_matmul(dst=acc[:, i, :], stationary=st[1], moving=mov[1], accumulate=True)
         t0 = first if table[0].shape[1] == slots else 0
@@ -136,13 +136,12 @@ def fft_down(x: tuple, consts: dict, a: int, r: int, width: int, spec: tuple = (
     fa, g3 = consts["fa"], consts["g"]
     hh = a // width
     y1 = _pair((a, r * a))
-    _transposing_stage(lambda s, x=x: tuple(p.ap(pattern=[[a * r, a], [r, a]], offset=s) for p in x), r, a, fa,
-                       tuple(p.reshape((a, r, a)) for p in y1), consts["t1"])
+    _transposing_stage([tuple([p.ap(pattern=[[a * r, a], [r, a]], offset=s) for p in x]) for s in range(r)], r, a,
+                       fa, tuple([p.reshape((a, r, a)) for p in y1]), consts["t1"])
     del x
     z = _pair((r * width, hh * a))
-    _transposing_stage(lambda h, y1=y1: tuple(p.ap(pattern=[[r * a, a], [a, r], [1, width]], offset=width * h)
-                                              for p in y1),
-                       hh, r * width, fa, tuple(p.reshape((r * width, hh, a)) for p in z), consts["w2"])
+    _transposing_stage([tuple([p.ap(pattern=[[r * a, a], [a, r], [1, width]], offset=width * h) for p in y1])
+                        for h in range(hh)], hh, r * width, fa, tuple([p.reshape((r * width, hh, a)) for p in z]), consts["w2"])
     del y1
     # in place: each PSUM group reads its columns of z before it writes them
     if spec:
@@ -159,13 +158,12 @@ def fft_up(p: tuple, consts: dict, a: int, r: int, width: int, chirp: tuple) -> 
     fa, g3 = consts["fa"], consts["g"]
     hh = a // width
     z1 = _pair((a, hh * r * width))
-    _transposing_stage(lambda h, p=p: tuple(q[:, h * a:(h + 1) * a] for q in p), hh, a, g3,
-                       tuple(q.reshape((a, hh, r * width)) for q in z1), consts["t3"])
+    _transposing_stage([tuple([q[:, h * a:(h + 1) * a] for q in p]) for h in range(hh)], hh, a, g3,
+                       tuple([q.reshape((a, hh, r * width)) for q in z1]), consts["t3"])
     del p
     z2 = _pair((a, r * a))
-    _transposing_stage(lambda l1, z1=z1: tuple(q.ap(pattern=[[hh * r * width, a], [r * width, hh], [1, width]],
-                                                    offset=width * l1) for q in z1),
-                       r, a, fa, tuple(q.reshape((a, r, a)) for q in z2), consts["w4"])
+    _transposing_stage([tuple([q.ap(pattern=[[hh * r * width, a], [r * width, hh], [1, width]], offset=width * l1)
+                               for q in z1]) for l1 in range(r)], r, a, fa, tuple([q.reshape((a, r, a)) for q in z2]), consts["w4"])
     del z1
     out = _pair((a, a * r))
     per_bank = max(1, PSUM_BANK // a)
@@ -179,8 +177,8 @@ def fft_up(p: tuple, consts: dict, a: int, r: int, width: int, chirp: tuple) -> 
         nisa.nc_matmul(dst=acc[1], stationary=fr[1], moving=z2[0][:, l0 * a:(l0 + count) * a], accumulate=False)
         nisa.nc_matmul(dst=acc[1], stationary=fr[0], moving=z2[1][:, l0 * a:(l0 + count) * a], accumulate=True)
         pattern = [[a * r, a], [1, count], [r, a]]        # column l1 + r l2 of row L_p
-        dst = tuple(q.ap(pattern=pattern, offset=l0) for q in out)
-        tab = tuple(q.ap(pattern=pattern, offset=l0) for q in chirp)
+        dst = tuple([q.ap(pattern=pattern, offset=l0) for q in out])
+        tab = tuple([q.ap(pattern=pattern, offset=l0) for q in chirp])
         multiply_off_vector(dst[0], dst[1], acc[0].reshape((a, count, a)), acc[1].reshape((a, count, a)),
                             tab[0], tab[1], conjugate=True)
     return out

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..emulator.hardware import PSUM_BANK_FP32
 from ..engine import nisa, nl
 
 F32 = nl.float32
-PSUM_BANK = nl.tile_size.psum_fmax  # fp32 per partition in one PSUM bank: the largest matmul moving/output free size
+# fp32 per partition in one PSUM bank (2 KiB / 4 B): the matmul moving/output free size every kernel tiles by.
+# The documented constant, not nl.tile_size.psum_fmax: the host planners read it too, and the real engine's
+# value may differ (a larger moving size on NeuronCore-v4), which would make plans depend on the engine bound.
+PSUM_BANK = PSUM_BANK_FP32
 ROW_TILE = 64   # PE rows of a row tile every target has (nc_matmul "Tiling mode": 2 x 64 from NeuronCore-v2)
 
 
@@ -53,12 +57,12 @@ def constant_slice(c: tuple, rows: int, cols: int) -> tuple:
     return c[0][0:rows, 0:cols], c[1][0:rows, 0:cols], c[2][0:rows, 0:cols]
 
 
-def matmul_on_rows(dst: Any, stationary: Any, moving: Any, start_row: int, accumulate: bool, **hints: Any) -> None:
+def matmul_on_rows(dst: Any, stationary: Any, moving: Any, start_row: int, accumulate: bool) -> None:
     """One nc_matmul on the row tile of PE rows start_row .. start_row + ``ROW_TILE`` (a multiple of 64): both
     operands [K <= 64, .] must sit on those SBUF partitions, each partition feeding its own PE row (the cost
     model credits matmuls on disjoint row tiles as running side by side, ``emulator/costmodel.py``)."""
     nisa.nc_matmul(dst=dst, stationary=stationary, moving=moving, accumulate=accumulate,
-                   tile_position=(start_row, 0), tile_size=(ROW_TILE, 128), **hints)
+                   tile_position=(start_row, 0), tile_size=(ROW_TILE, 128))
 
 
 def diagonal_halves(rows: int, block: int) -> tuple[tuple[int, int], ...]:
@@ -110,7 +114,7 @@ def multiply(dst_re: Any, dst_im: Any, a_re: Any, a_im: Any, t_re: Any, t_im: An
     ``a`` may sit in PSUM (Vector only: GpSimd cannot read PSUM), ``dst`` may be a strided view. Six
     instructions: four products, an add and a subtract, all fp32. ``engine=nisa.engine.gpsimd`` when every
     operand is in SBUF (``in_sbuf``)."""
-    eng = nisa.engine.unknown if engine is None else engine
+    eng = nisa.engine.unknown if engine == None else engine  # noqa: E711 (NKI 0.3 has no 'is')
     p = sbuf(a_re.shape)
     q = sbuf(a_re.shape)
     nisa.tensor_tensor(dst=p, data1=a_re, data2=t_re, op=nl.multiply, engine=eng)
@@ -155,7 +159,7 @@ def transform_columns(dst_re: Any, dst_im: Any, f: tuple, x_re: Any, x_im: Any, 
 
     With a ``table`` (re, im) the result leaves PSUM multiplied by it elementwise (conj(F^T X) * table with
     ``conjugate``) instead of copied, by ``product`` (``multiply`` unless given)."""
-    product = multiply if product is None else product
+    product = multiply if product == None else product  # noqa: E711
     width = x_re.shape[1]
     cols_out = f[0].shape[1]
     for c in nl.affine_range((width + PSUM_BANK - 1) // PSUM_BANK):

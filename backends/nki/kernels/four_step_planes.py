@@ -3,9 +3,9 @@
 At batch 1 a short four-step is a handful of instructions, and the fixed cost of each DMA (~1.3 us over
 16 queues, D/nki/deep-dives/nki_perf_guide.html) and the bytes of its constants decide its time. So:
 
-* the input is one tuple of parts: the caller's complex [B, n] array read as float32 [B, 2n] (re and im
-  interleaved, one DMA), or the two [B, n] parts a caller with split data has (one DMA each into its half
-  of one SBUF tile); the output leaves as one [2, B, n] array (one DMA per pass);
+* the input is the caller's complex [B, n] array read as float32 [B, 2n] (re and im interleaved, one DMA:
+  the ``*_interleaved_kernel``s), or the two [B, n] parts a caller with split data has (one DMA each into its
+  half of one SBUF tile); the output leaves as one [2, B, n] array (one DMA per pass);
 * the constants are one table of max(n1, g n2) rows (shorter blocks padded with zeros), with a part of each
   matrix: an even DFT matrix by its left half and s[j] = (-1)^j (F[j, k + n/2] = s[j] F[j, k], the right
   half a per-partition scale on the Scalar engine, D/nki/api/generated/nki.isa.activation.html); an odd
@@ -265,8 +265,7 @@ def _twiddle_rows(tw: tuple, rows: int) -> tuple:
     return tw[0][0:rows], tw[1][0:rows]
 
 
-@nki.jit
-def four_step_stacked_kernel(parts, table, n1, ct, vector_products, group=1):
+def four_step_stacked(parts: tuple, table: Any, n1: int, ct: int, vector_products: int, group: int) -> Any:
     """n = n1 * n1 (n1 <= 64, even), the table [F (``dft_columns``) | twiddles (by their first ct columns)] with
     its n1 rows repeated ``group`` times: ``group`` transforms per pass, three DMAs per pass and table for
     complex input (four for split parts). A pass stacks its transforms on M in step 1 (one matmul pair) and on
@@ -276,16 +275,17 @@ def four_step_stacked_kernel(parts, table, n1, ct, vector_products, group=1):
     ``vector_products``: see ``_twiddled``."""
     y2, batch = _output(parts)
     n = n1 * n1
-    c, *tw = load_twiddles(table, n1, group * n1, ct)
+    c, tw_a, tw_b = load_twiddles(table, n1, group * n1, ct)
+    tw = (tw_a, tw_b)
     g = dft_blocks(c, 0, n1, group * n1)
-    f = block_diagonal(g.reshape((group * n1, 3, n1))[:, 1:3, :], n1, group) if group > 1 else None
+    f: Any = block_diagonal(g.reshape((group * n1, 3, n1))[:, 1:3, :], n1, group) if group > 1 else None
     for s in nl.affine_range(-(-batch // group)):
         t0 = s * group
         rows = min(group, batch - t0) * n1
         w = _twiddled(_load_input(parts, t0, n1, n1, rows // n1), g[0:n1], _twiddle_rows(tw, rows), n1, rows,
                       vector_products)
         acc = psum((2 * n1, rows))
-        re, im = (g[:, n1:2 * n1], g[:, 2 * n1:3 * n1]) if f is None else (f[0:rows, 0, 0:rows], f[0:rows, 1, 0:rows])
+        re, im = (g[:, n1:2 * n1], g[:, 2 * n1:3 * n1]) if group == 1 else (f[0:rows, 0, 0:rows], f[0:rows, 1, 0:rows])
         diagonal_matmul(acc, w[:, n1:3 * n1], re, n1, False)
         diagonal_matmul(acc, w[:, 0:2 * n1], im, n1, True)
         o = sbuf((2 * n1, rows))
@@ -340,8 +340,8 @@ def _nested_blocks(c: Any, n1: int, n2: int, c2: int, rows: int = 0) -> tuple[An
     return g1, g2[:, n2:3 * n2]
 
 
-@nki.jit
-def four_step_table_kernel(parts, table, n1, n2, c1, c2, ct, vector_products, group=1):
+def four_step_table(parts: tuple, table: Any, n1: int, n2: int, c1: int, c2: int, ct: int, vector_products: int,
+                    group: int) -> Any:
     """n = n1 * n2 (both <= 128) from one table of max(n1, group n2) rows, [F2 | F1 | twiddles] (``table_layout``;
     F2's and the twiddles' n2 rows repeated ``group`` times, a block of fewer rows padded with zeros; an odd
     matrix and the twiddles by their first c2, c1, ct columns): ``group`` transforms per pass (group n2 <= 128),
@@ -351,7 +351,8 @@ def four_step_table_kernel(parts, table, n1, n2, c1, c2, ct, vector_products, gr
     f1_at, _, _ = table_layout(n1, n2, c1, c2, ct)
     m = k1_columns(n1, n2)
     rows = group * n2
-    c, *tw = load_twiddles(table, m, rows, ct)
+    c, tw_a, tw_b = load_twiddles(table, m, rows, ct)
+    tw = (tw_a, tw_b)
     if nested(n1, n2):
         g1, f2 = _nested_blocks(c, n1, n2, c2, rows)
     else:
@@ -360,3 +361,24 @@ def four_step_table_kernel(parts, table, n1, n2, c1, c2, ct, vector_products, gr
     f2 = block_diagonal(f2.reshape((rows, 2, n2)), n2, group) if group > 1 else f2.reshape((n2, 2, n2))
     _planes(parts, y2, g1, f2, tw, n1, n2, vector_products, group)
     return y2
+
+
+# The kernels: split input (xr, xi [B, n]), or one complex array read as float32 [B, 2n] (``_load_input``).
+@nki.jit
+def four_step_stacked_kernel(xr, xi, table, n1, ct, vector_products, group=1):
+    return four_step_stacked((xr, xi), table, n1, ct, vector_products, group)
+
+
+@nki.jit
+def four_step_stacked_interleaved_kernel(x, table, n1, ct, vector_products, group=1):
+    return four_step_stacked((x,), table, n1, ct, vector_products, group)
+
+
+@nki.jit
+def four_step_table_kernel(xr, xi, table, n1, n2, c1, c2, ct, vector_products, group=1):
+    return four_step_table((xr, xi), table, n1, n2, c1, c2, ct, vector_products, group)
+
+
+@nki.jit
+def four_step_table_interleaved_kernel(x, table, n1, n2, c1, c2, ct, vector_products, group=1):
+    return four_step_table((x,), table, n1, n2, c1, c2, ct, vector_products, group)

@@ -93,18 +93,20 @@ def _bins_by_rows(srcs: tuple, outs: tuple, k_lo: int, k_hi: int, terms: tuple, 
         for rb in nl.affine_range((rows_total + BLOCK - 1) // BLOCK):
             r0 = rb * BLOCK
             rows = min(BLOCK, rows_total - r0)
-            acc: dict = {}
+            acc = [()] * len(outs)   # per output (NKI dicts take string keys): its accumulators once made
+            made = []                # the outputs in the order their accumulators were made
             for o, s, sign, base, t in terms:
                 lo = base + k0 if sign > 0 else base - (k0 + width - 1)
                 s_re, s_im = _load_source(srcs[s], r0, rows, lo, width, sign, jay)
-                first = o not in acc
+                first = len(acc[o]) == 0
                 if first:
                     acc[o] = (sbuf((width, rows)), sbuf((width, rows)))
+                    made.append(o)
                 tab = tabs[t]
                 _accumulate(acc[o][0], first, tab[:, 0:1], tab[:, 2:3], s_re, s_im)
                 _accumulate(acc[o][1], first, tab[:, 1:2], tab[:, 3:4], s_re, s_im)
-            for o, (a_re, a_im) in acc.items():
-                for part, tile in ((0, a_re), (1, a_im)):
+            for o in made:
+                for part, tile in ((0, acc[o][0]), (1, acc[o][1])):
                     _store_transposed(outs[o][part][r0:r0 + rows, k0:k0 + width], tile)
 
 
@@ -137,16 +139,18 @@ def _reversed_columns(data: Any, cols: int, jay: Any) -> Any:
 def _columns(srcs: tuple, outs: tuple, r: int, k0: int, cols: int, terms: tuple, tables: tuple, jay: Any) -> None:
     """Bins k0 + p + 128 c (p < 128, c < cols) of row r: [128, cols] tiles, tables elementwise."""
     tabs = [[nl.load_transpose2d(_chunk(table[j], k0, cols)) for j in range(4)] for table in tables]
-    acc: dict = {}
+    acc = [()] * len(outs)   # as in _bins_by_rows
+    made = []
     for o, s, sign, base, t in terms:
         lo = base + k0 if sign > 0 else base - (k0 + BLOCK * cols - 1)
         src = []
         for part in srcs[s]:
             tile = nl.load_transpose2d(_chunk(part[r], lo, cols))
             src.append(tile if sign > 0 else _reversed_columns(tile, cols, jay))
-        first = o not in acc
+        first = len(acc[o]) == 0
         if first:
             acc[o] = (sbuf((BLOCK, cols)), sbuf((BLOCK, cols)))
+            made.append(o)
         tab = tabs[t]
         for out, a, b in ((acc[o][0], tab[0], tab[2]), (acc[o][1], tab[1], tab[3])):
             p = sbuf((BLOCK, cols))
@@ -158,6 +162,6 @@ def _columns(srcs: tuple, outs: tuple, r: int, k0: int, cols: int, terms: tuple,
             else:
                 nisa.tensor_tensor(dst=p, data1=p, data2=q, op=nl.add)
                 nisa.tensor_tensor(dst=out, data1=out, data2=p, op=nl.add)
-    for o, (a_re, a_im) in acc.items():
-        for part, tile in ((0, a_re), (1, a_im)):
+    for o in made:
+        for part, tile in ((0, acc[o][0]), (1, acc[o][1])):
             _store_transposed(_chunk(outs[o][part][r], k0, cols), tile)

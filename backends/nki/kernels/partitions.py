@@ -17,4 +17,7 @@ def covering_start(lo: int, hi: int) -> int:
     ``hi`` (exclusive): ``lo`` itself when it is such a start, 0 at worst."""
     if not 0 <= lo < hi <= 128:
         raise ValueError(f"partitions {lo}..{hi}: expected 0 <= lo < hi <= 128")
-    return next(start for start, most in _STARTS if start <= lo and hi - start <= most)
+    for start, most in _STARTS:   # (0, 128) always fits
+        if start <= lo and hi - start <= most:
+            return start
+    return 0

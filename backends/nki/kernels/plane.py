@@ -52,7 +52,7 @@ def load_rows(parts: tuple, negate: tuple = ()) -> list:
     out = []
     for r0, rows in blocks(parts[0].shape[0]):
         tiles = [nl.load(part[r0:r0 + rows, :]) for part in parts]
-        out.append(tuple(tiles) + tuple(negated(tiles[i]) for i in negate))
+        out.append(tuple(tiles) + tuple([negated(tiles[i]) for i in negate]))
     return out
 
 
@@ -115,7 +115,7 @@ def _load_tile(x: tuple, base: int, stacks: int, group: int, count: int, n1: int
     w_in = x[0].shape[1]
     out = []
     for b0, rows in blocks(min(group, count) * n1):
-        tiles = tuple(sbuf((rows, stacks * w_in)) for _ in x)
+        tiles = tuple([sbuf((rows, stacks * w_in)) for _ in x])
         if stacks > 1 and count % group:
             for tile in tiles:
                 nisa.memset(dst=tile[:, (stacks - 1) * w_in:stacks * w_in], value=0.0)
@@ -151,14 +151,14 @@ def plane(kind: str, x: tuple, y: tuple, f1: list, f2: list, n1: int, group: int
             # c2r: a block of the Nyquist bin alone needs the real part only (stage 2 ignores the rest)
             nyquist_alone = kind == "c2r" and w_out % 2 == 0 and (c0, width) == (w_out // 2, 1)
             products = first[:1] if nyquist_alone else first
-            acc = tuple(psum((width, height)) for _ in products)
+            acc = tuple([psum((width, height)) for _ in products])
             _stage(acc, data, f1, (c0, width), products)
             a = [sbuf((width, height)) for _ in products]
             for part, tile in zip(a, acc):
                 nisa.activation(dst=part, op=nl.copy, data=tile)
             stage1.append(tuple(a))
         for k0, rows in blocks(height):          # Y[(image, k1) block, (stack, k2)]: rows of the result
-            out = tuple(psum((rows, stacks * w_out)) for _ in y)
+            out = tuple([psum((rows, stacks * w_out)) for _ in y])
             _stage(out, stage1, f2, (k0, rows), second)
             results = []
             for tile in out:

@@ -2,8 +2,10 @@
 
 The host (``programs.py``) writes a program: a tuple of steps, each a spec
 (strings and ints) with its constant arrays. This kernel runs them in order
-on HBM tensors; every intermediate lives in device memory (``shared_hbm``
-scratch), none goes back to the host. Steps:
+on HBM tensors; every intermediate lives in device memory (``nl.hbm``, the
+kernel's private HBM: 0.3.0 asks ``nl.shared_hbm`` of the returned outputs
+only, D/nki/deep-dives/nki-0-3-0-update-guide.html), none goes back to the
+host. The constants of all steps come as one HBM table (``packed.py``). Steps:
 
 * ``c2c``: a 1-D complex transform of the rows, by any kernel helper of a
   1-D layout (small, four-step, radix, six-step, Bluestein);
@@ -39,6 +41,7 @@ from .bluestein_wide import bluestein_wide, wide_constants
 from .cplx import constant_slice, load_constant, load_table, sbuf, transform_columns
 from .four_step import four_step
 from .mirror import anti_identity, combine
+from .packed import unpack
 from .plane import load_rows, plane
 from .radix import radix_four_step
 from .real_four_step import irfft_four_step, rfft_four_step
@@ -50,8 +53,9 @@ TRANSPOSE_ROWS = 512
 COLUMN_CHUNK = 4096   # points per partition of one middle-axis tile
 
 
-def _hbm(rows: int, cols: int) -> Any:
-    return nl.ndarray((rows, cols), nl.float32, buffer=nl.shared_hbm)
+def _hbm(rows: int, cols: int, buffer: Any = nl.hbm) -> Any:
+    """HBM scratch, or with ``buffer=nl.shared_hbm`` a kernel output."""
+    return nl.ndarray((rows, cols), nl.float32, buffer=buffer)
 
 
 def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
@@ -84,12 +88,12 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
         bluestein(x[0], x[1], y[0], y[1], (a[0], a[1]), (a[2], a[3]), (a[4], a[5]), ints[0], ints[1])
 
 
-def rotate(x: tuple, images: int, r: int, c: int, width: int, rows_out: int) -> tuple:
+def rotate(x: tuple, images: int, r: int, c: int, width: int, rows_out: int, buffer: Any) -> tuple:
     """Each image [r, c] of x becomes [c, r], into new [rows_out, width] tensors (the next step's rows);
     rows past images * c * r / width (padding to an even count for ``c2r-odd``) are zeroed."""
     used = images * c * r // width
-    y = tuple(_hbm(rows_out, width) for _ in x)
-    views = tuple(part[0:used, :].reshape((images * c, r)) for part in y)
+    y = tuple([_hbm(rows_out, width, buffer) for _ in x])
+    views = tuple([part[0:used, :].reshape((images * c, r)) for part in y])
     for b in nl.affine_range(images):
         for cb in nl.affine_range((c + 127) // 128):
             c0 = cb * 128
@@ -101,21 +105,21 @@ def rotate(x: tuple, images: int, r: int, c: int, width: int, rows_out: int) -> 
                     tile = nl.load_transpose2d(src[b * r + r0:b * r + r0 + rows, c0:c0 + cols])
                     nl.store(dst[b * c + c0:b * c + c0 + cols, r0:r0 + rows], tile)
     if rows_out > used:
-        zero_tail(tuple(part[used:rows_out, :].reshape((1, (rows_out - used) * width)) for part in y),
+        zero_tail(tuple([part[used:rows_out, :].reshape((1, (rows_out - used) * width)) for part in y]),
                   0, (rows_out - used) * width)
     return y
 
 
-def columns(x: tuple, outer: int, n: int, inner: int, f: tuple, group: int, split: int) -> tuple:
+def columns(x: tuple, outer: int, n: int, inner: int, f: tuple, group: int, split: int, buffer: Any) -> tuple:
     """The DFT along a middle axis of length n <= 128 in place of layout: x viewed as
     [outer, n, split, inner / split], so tiles of ``group`` outer slices x n x ``split`` rows (contiguous in
     HBM) fill the partitions, times I_group (x) F (x) I_split stationary (no rotation needed)."""
     width = x[0].shape[1]
     rows = outer * n * inner // width          # x may carry a padding row (after r2c-odd)
     run = inner // split
-    y = (_hbm(rows, width), _hbm(rows, width))
-    x2 = tuple(part[0:rows, :].reshape((outer * n * split, run)) for part in x)
-    y2 = tuple(part.reshape((outer * n * split, run)) for part in y)
+    y = (_hbm(rows, width, buffer), _hbm(rows, width, buffer))
+    x2 = tuple([part[0:rows, :].reshape((outer * n * split, run)) for part in x])
+    y2 = tuple([part.reshape((outer * n * split, run)) for part in y])
     for ob in nl.affine_range((outer + group - 1) // group):
         r0 = ob * group * n * split
         p = min(group, outer - ob * group) * n * split
@@ -132,20 +136,20 @@ def columns(x: tuple, outer: int, n: int, inner: int, f: tuple, group: int, spli
     return y
 
 
-def twiddled_columns(x: tuple, outer: int, n2: int, inner: int, m: tuple) -> tuple:
+def twiddled_columns(x: tuple, outer: int, n2: int, inner: int, m: tuple, buffer: Any) -> tuple:
     """x viewed as [outer, 128 (k1), n2 (j2), inner]: tiles of rows (k1, j2) for g = 128 / n2 values of k1
     times the block-diagonal twiddled DFT of their group give partitions (k2, k1), stored to
     y viewed as [outer, n2 (k2), 128 (k1), inner]."""
     width = x[0].shape[1]
     g = 128 // n2
     rows = outer * 128 * n2 * inner // width
-    y = (_hbm(rows, width), _hbm(rows, width))
-    x2 = tuple(part[0:rows, :].reshape((outer * 128 * n2, inner)) for part in x)
-    y4 = tuple(part.reshape((outer, n2, 128, inner)) for part in y)
+    y = (_hbm(rows, width, buffer), _hbm(rows, width, buffer))
+    x2 = tuple([part[0:rows, :].reshape((outer * 128 * n2, inner)) for part in x])
+    y4 = tuple([part.reshape((outer, n2, 128, inner)) for part in y])
     for o in nl.affine_range(outer):
         for q in nl.affine_range(n2):
             r0 = (o * 128 + q * g) * n2
-            block = tuple(part[:, q * 128:(q + 1) * 128] for part in m)
+            block = tuple([part[:, q * 128:(q + 1) * 128] for part in m])
             for cb in nl.affine_range((inner + COLUMN_CHUNK - 1) // COLUMN_CHUNK):
                 c0 = cb * COLUMN_CHUNK
                 cols = min(COLUMN_CHUNK, inner - c0)
@@ -162,55 +166,55 @@ def twiddled_columns(x: tuple, outer: int, n2: int, inner: int, m: tuple) -> tup
 
 def _pairs(x: tuple, rows: int, width: int) -> tuple:
     """Rows 2t and 2t+1 of the (re, im) tensors [2*rows, width] as two sources [rows, width]."""
-    views = tuple(part.reshape((rows, 2 * width)) for part in x)
+    views = tuple([part.reshape((rows, 2 * width)) for part in x])
     return (views[0][:, 0:width], views[1][:, 0:width]), (views[0][:, width:2 * width], views[1][:, width:2 * width])
 
 
-def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
-    """One step of a program on the current tensors ``x``; returns the new ones."""
+def run_step(spec: tuple, a: tuple, x: tuple, out: Any) -> tuple:
+    """One step of a program on the current tensors ``x``; returns the new ones, in the buffer ``out``."""
     kind = spec[0]
     if kind == "c2c":
-        y: tuple = (_hbm(*x[0].shape), _hbm(*x[0].shape))
+        y: tuple = (_hbm(x[0].shape[0], x[0].shape[1], out), _hbm(x[0].shape[0], x[0].shape[1], out))
         c2c(spec[1], x, y, a, spec[2])
         return y
     if kind == "rotate":
-        return rotate(x, *spec[1:])
+        return rotate(x, spec[1], spec[2], spec[3], spec[4], spec[5], out)
     if kind == "columns":
-        return columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]), spec[4], spec[5])
+        return columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]), spec[4], spec[5], out)
     if kind == "columns-twiddled":
-        return twiddled_columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]))
+        return twiddled_columns(x, spec[1], spec[2], spec[3], load_constant(a[0], a[1]), out)
     if kind == "r2c-small":
         rows, half = x[0].shape[0], spec[2]
-        y = (_hbm(rows, half), _hbm(rows, half))
+        y = (_hbm(rows, half, out), _hbm(rows, half, out))
         small_dft("r2c", x, y, a[0], spec[1], x[0].shape[1])
         return y
     if kind == "c2r-small":
-        y = (_hbm(x[0].shape[0], spec[2]),)
+        y = (_hbm(x[0].shape[0], spec[2], out),)
         small_dft("c2r", x, y, a[0], spec[1], spec[2])
         return y
     if kind == "plane":
         transform, n1, group, across, width, scale = spec[1:]
         f1 = load_rows(a[0:2], () if transform == "r2c" else (1,))
         f2 = f1 if len(a) == 2 else load_rows(a[2:4], () if transform == "c2r" else (1,))
-        y = tuple(_hbm(x[0].shape[0], width) for _ in range(1 if transform == "c2r" else 2))
+        y = tuple([_hbm(x[0].shape[0], width, out) for _ in range(1 if transform == "c2r" else 2)])
         plane(transform, x, y, f1, f2, n1, group, across, scale)
         return y
     if kind == "r2c-four-step":
         width = spec[1] * spec[2] // 2 + 1
-        y = (_hbm(x[0].shape[0], width), _hbm(x[0].shape[0], width))
+        y = (_hbm(x[0].shape[0], width, out), _hbm(x[0].shape[0], width, out))
         rfft_four_step(x[0], y[0], y[1], nl.load(a[0]), nl.load(a[1]), *spec[1:])
         return y
     if kind == "c2r-four-step":
-        y = (_hbm(x[0].shape[0], spec[1] * spec[2]),)
-        irfft_four_step(x[0], x[1], y[0], nl.load(a[0]), tuple(nl.load(t) for t in a[1:]), *spec[1:])
+        y = (_hbm(x[0].shape[0], spec[1] * spec[2], out),)
+        irfft_four_step(x[0], x[1], y[0], nl.load(a[0]), tuple([nl.load(t) for t in a[1:]]), *spec[1:])
         return y
     inner, tables = a
     algorithm, ints, ranges, rows, width = spec[1], spec[2], spec[3], spec[4], spec[5]
     jay_tile = anti_identity()
     if kind in ("r2c-even", "r2c-odd"):
-        z = (_hbm(*x[0].shape), _hbm(*x[0].shape))
+        z = (_hbm(x[0].shape[0], x[0].shape[1]), _hbm(x[0].shape[0], x[0].shape[1]))
         c2c(algorithm, x, z, inner, ints)
-        y = (_hbm(rows, width), _hbm(rows, width))
+        y = (_hbm(rows, width, out), _hbm(rows, width, out))
         outs = (y,) if kind == "r2c-even" else _pairs(y, rows // 2, width)
         combine((z,), outs, ranges, tables, jay_tile)
         return y
@@ -218,14 +222,26 @@ def run_step(spec: tuple, a: tuple, x: tuple) -> tuple:
     srcs = (x,) if kind == "c2r-even" else _pairs(x, rows, x[0].shape[1])
     z = (_hbm(rows, n), _hbm(rows, n))
     combine(srcs, (z,), ranges, tables, jay_tile)
-    y = (_hbm(rows, n), _hbm(rows, n))
+    y = (_hbm(rows, n, out), _hbm(rows, n, out))
     c2c(algorithm, z, y, inner, ints)
     return y
 
 
-@nki.jit
-def program_kernel(parts, arrays, steps):
-    x = parts
-    for spec, a in zip(steps, arrays):
-        x = run_step(spec, a, x)
+def run_program(x: tuple, table: Any, layout: tuple) -> tuple:
+    """The steps in order on the input parts ``x``; the last one's outputs are the kernel's (``nl.shared_hbm``)."""
+    arrays, steps = unpack(table, layout)
+    for i in range(len(steps)):
+        x = run_step(steps[i], arrays[i], x, nl.shared_hbm if i == len(steps) - 1 else nl.hbm)
     return x
+
+
+@nki.jit
+def program_kernel(xr, xi, table, layout):
+    """A program on complex input (xr, xi); ``table``/``layout``: every step's constants (``arguments.packed``)."""
+    return run_program((xr, xi), table, layout)
+
+
+@nki.jit
+def real_program_kernel(x, table, layout):
+    """A program on one real input part (r2c, or c2r from rows paired by ``marshal.program_input``)."""
+    return run_program((x,), table, layout)

@@ -37,7 +37,7 @@ from .cplx import (PSUM_BANK, constant_slice, diagonal_matmul, matmul_data_stati
                    sbuf, transform_columns)
 
 
-def split(tile: Any, *widths: int) -> list:
+def split(tile: Any, widths: tuple) -> list:
     """Views of consecutive column blocks of a packed SBUF table (``programs._packed``)."""
     out = []
     c0 = 0
@@ -73,8 +73,8 @@ def rfft_four_step(x: Any, yr: Any, yi: Any, f1_table: Any, table: Any, n1: int,
     n = n1 * m2
     width = n // 2 + 1
     k2_count = (n // 2) // n1 + 1
-    f1 = split(f1_table, group * n1, group * n1)
-    tw_re, tw_im, f2_re, f2_im = split(table, group * n1, group * n1, k2_count, k2_count)
+    f1 = split(f1_table, (group * n1, group * n1))
+    tw_re, tw_im, f2_re, f2_im = split(table, (group * n1, group * n1, k2_count, k2_count))
     tw = repeated((tw_re, tw_im), per_tile // group)
     f2 = (f2_re, f2_im, negated(f2_im))
     tail = n // 2 - n1 * (k2_count - 1) + 1        # bins of the last k2 row that belong to the half
@@ -118,13 +118,13 @@ def irfft_four_step(xr: Any, xi: Any, y: Any, table: Any, stages: tuple, n1: int
     n = n1 * m2
     half = n1 // 2
     width = n // 2 + 1
-    tw_re, tw_im, g_re, g_neg = split(table, group * n1, group * n1, m2, m2)
+    tw_re, tw_im, g_re, g_neg = split(table, (group * n1, group * n1, m2, m2))
     tw = repeated((tw_re, tw_im), per_tile // group)
     g = (g_re, g_neg)
     firsts = []
     for stage in stages:
         cols = stage.shape[1] // 2
-        f_re, f_im = split(stage, cols, cols)
+        f_re, f_im = split(stage, (cols, cols))
         firsts.append((f_re, f_im, negated(f_im)))
     for s in nl.affine_range((batch + per_tile - 1) // per_tile):
         t0 = s * per_tile

@@ -51,8 +51,8 @@ def six_step(xr: Any, xi: Any, yr: Any, yi: Any, f1: tuple, t1: tuple, f2: tuple
     staged = k_block < n1
     scratch: tuple = ()
     if staged:
-        scratch = (nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm),
-                   nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.shared_hbm))
+        scratch = (nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.hbm),   # the kernel's private HBM
+                   nl.ndarray((n2, n3, n1), nl.float32, buffer=nl.hbm))
     t1 = (repeated(t1[0], PSUM_BANK // n1), repeated(t1[1], PSUM_BANK // n1))
     slots = f3[0].shape[0] // n3
     if not staged and t2_resident(n1, n2, n3, slots):
@@ -186,7 +186,7 @@ def _stacked_stage2(x1: tuple, f2: tuple, t2: tuple, n1: int, n2: int, n3: int, 
         for b in nl.affine_range((g_hi - g_lo + per_bank - 1) // per_bank):
             g0 = g_lo + b * per_bank
             count = min(per_bank, g_hi - g0)
-            view = tuple(part[0:rows, g0 * n2:(g0 + count) * n2] for part in t2)
+            view = tuple([part[0:rows, g0 * n2:(g0 + count) * n2] for part in t2])
             tw = view if resident else (nl.load(view[0]), nl.load(view[1]))
             b_re = psum((rows, count, n2))
             b_im = psum((rows, count, n2))
@@ -273,15 +273,15 @@ def stage2(x1: tuple, staged: bool, f2: tuple, t2: tuple, n2: int, n3: int, k0: 
         b0 = s * per_bank
         count = min(per_bank, width - b0)
         if resident:
-            tw = tuple(part.reshape((n3, part.shape[1] // n2, n2))[:, k0 + b0:k0 + b0 + count, :] for part in t2)
+            tw = tuple([part.reshape((n3, part.shape[1] // n2, n2))[:, k0 + b0:k0 + b0 + count, :] for part in t2])
         else:
             cols = slice((k0 + b0) * n2, (k0 + b0 + count) * n2)
-            tw = tuple(nl.load(part[:, cols]).reshape((n3, count, n2)) for part in t2)
+            tw = tuple([nl.load(part[:, cols]).reshape((n3, count, n2)) for part in t2])
         b_re = psum((n3, count, n2))
         b_im = psum((n3, count, n2))
         for k in nl.affine_range(count):
             col = first + b0 + k
-            f = tuple(part[:, col * n2:(col + 1) * n2] for part in f2) if per_column else f2
+            f = tuple([part[:, col * n2:(col + 1) * n2] for part in f2]) if per_column else f2
             if slots == 1:
                 st = (x1[0][:, :, col], x1[1][:, :, col])
             else:

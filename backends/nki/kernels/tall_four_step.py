@@ -855,7 +855,7 @@ def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: b
     for i in range(len(layout.lo_chunks)):
         rows, skip = layout.block_rows(i), layout.formed
         cols = layout.read_columns(i)
-        src = table.ap(pattern=[[cols, rows], [1, cols]], offset=offset)
+        src = table[0:1, offset:offset + rows * cols].reshape((rows, cols))   # a view of a packed table, or the table
         if skip:   # two segments: the Re part and the Im part from their first read column
             nisa.dma_copy(dst=c.ap(pattern=[[layout.columns, rows], [step, 2], [1, layout.segment(i)]],
                                    offset=layout.f2(i) + skip), src=src)
@@ -888,12 +888,23 @@ def _form(c: Any, table: TallTable) -> None:
                                data2=y[:, cols:2 * cols], op=nl.add, engine=in_sbuf())
 
 
-@nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired):
-    """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
-    (re and im in each store DMA)."""
+def _tall_kernel(parts: tuple, table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool, halves: bool,
+                 formed: int, paired: bool) -> Any:
+    """The input parts (``tall_four_step``), the output as one [2, B, n] array, re over im (re and im in each
+    store DMA)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed), n1, n2,
                    group, quarter, taller, halves, formed, paired)
     return y2
+
+
+@nki.jit
+def tall_four_step_kernel(xr, xi, table, n1, n2, group, quarter, taller, halves, formed, paired):
+    return _tall_kernel((xr, xi), table, n1, n2, group, quarter, taller, halves, formed, paired)
+
+
+@nki.jit
+def tall_four_step_interleaved_kernel(x, table, n1, n2, group, quarter, taller, halves, formed, paired):
+    """x: a complex [B, n] array read as float32 [B, 2n]."""
+    return _tall_kernel((x,), table, n1, n2, group, quarter, taller, halves, formed, paired)
