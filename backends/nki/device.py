@@ -66,7 +66,7 @@ class Runtime:
 
 # --- the chip -------------------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
+_lock = threading.RLock()   # the environment variables trnfft writes, and the runtime found
 _written: str | None = None   # the NEURON_PLATFORM_TARGET_OVERRIDE value trnfft itself set (a user's is never changed)
 
 
@@ -130,16 +130,17 @@ def configure_compiler(environ: MutableMapping[str, str] = os.environ) -> list[s
     """Add ``--auto-cast=none`` to NEURON_CC_FLAGS unless an --auto-cast is already there, and set
     NEURON_PLATFORM_TARGET_OVERRIDE from TRNFFT_NKI_TARGET when that is set (else the compiler targets the
     machine's chip). A user's override is kept, or an error when it names another chip. Returns what changed."""
-    check_target(environ)
-    changed = []
-    flags = environ.get(CC_FLAGS, "")
-    if "--auto-cast" not in flags:
-        environ[CC_FLAGS] = f"{flags} {AUTO_CAST_NONE}".strip()
-        changed.append(f"{CC_FLAGS}+={AUTO_CAST_NONE}")
-    value = environ.get(TARGET_ENV, "")
-    if value.strip():
-        changed += _tell_target(environ, parse_target(value).requested)
-    return changed
+    with _lock:
+        check_target(environ)
+        changed = []
+        flags = environ.get(CC_FLAGS, "")
+        if "--auto-cast" not in flags:
+            environ[CC_FLAGS] = f"{flags} {AUTO_CAST_NONE}".strip()
+            changed.append(f"{CC_FLAGS}+={AUTO_CAST_NONE}")
+        value = environ.get(TARGET_ENV, "")
+        if value.strip():
+            changed += _tell_target(environ, parse_target(value).requested)
+        return changed
 
 
 def neuron_devices() -> list[str]:
@@ -221,7 +222,8 @@ _runtime: list[Runtime] = []
 
 
 def runtime() -> Runtime:
-    """torch-xla's way to the NeuronCore; the compiler is configured (and a trn1 caveat warned) on first use."""
+    """torch-xla's way to the NeuronCore, found (and a trn1 caveat warned) on first use; the compiler settings
+    are made on every use (cheap, idempotent: TRNFFT_NKI_TARGET may change, a user's override may conflict)."""
     with _lock:
         if not _runtime:
             problem = sdk_problem()
@@ -236,8 +238,8 @@ def runtime() -> Runtime:
             if caveat is not None:
                 warnings.warn(f"nki-hardware: {caveat}", RuntimeWarning, stacklevel=2)
             _runtime.append(found)
-    configure_compiler()   # outside the lock (it takes it); a user's conflicting override is an error each call
-    return _runtime[0]
+        configure_compiler()
+        return _runtime[0]
 
 
 def runtime_for(device: Any) -> Runtime:
