@@ -61,8 +61,13 @@ def hardware_problem() -> str | None:
 
 
 def hardware_caveat() -> str | None:
-    """What a user should know about running on this machine's chip (trn1: not promised), or None."""
-    return device.chip_caveat(device.chip())
+    """What a user should know about running on this machine's chip (trn1: not promised; a chip sysfs does
+    not name: it may be one), or None."""
+    found = device.chip()
+    if found.generation is None and device.neuron_devices():
+        return (f"the Neuron device's generation could not be read from {device.SYSFS}/neuron*/info/architecture/"
+                f"arch_type: on a NeuronCore-v2 (trn1), NKI 0.3.0 does not promise support")
+    return device.chip_caveat(found)
 
 
 def keep_on_host(args: tuple) -> tuple:

@@ -389,6 +389,11 @@ def test_a_trn1_machine_is_usable_with_a_warning_and_a_note(sdk, monkeypatch):
         device.runtime()                             # warned once, on first use
     assert "not promised" in NKIBackend("nki-hardware", "", None, None).details()["chip"]
     assert "chip" not in NKIBackend("nki-simulator", "", None, None).details()
+    monkeypatch.setattr(device, "chip", lambda: device.Chip(None, ""))      # sysfs unreadable, a device present
+    monkeypatch.setattr(device, "neuron_devices", lambda: ["/dev/neuron0"])
+    assert "could not be read" in NKIBackend("nki-hardware", "", None, None).details()["chip"]
+    monkeypatch.setattr(device, "chip", lambda: device.Chip(3, "Trn2"))
+    assert "chip" not in NKIBackend("nki-hardware", "", None, None).details()
 
 
 def test_the_device_resident_benchmark_times_one_call_and_one_sync(sdk, monkeypatch):
