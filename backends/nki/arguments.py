@@ -25,7 +25,8 @@ from .kernels.packed import MARK
 from .kernels.plane import fft2_small_kernel
 from .kernels.radix import radix_four_step_kernel
 from .kernels.six_step import six_step_kernel
-from .kernels.tall_four_step import TallTable, fold_rows, tall_four_step_interleaved_kernel, tall_four_step_kernel
+from .kernels.tall_four_step import (TallTable, fold_rows, tall_four_step_interleaved_kernel, tall_four_step_kernel,
+                                     tall_view)
 from .kernels.small import small_fft_kernel, small_irfft_kernel, small_rfft_kernel
 
 
@@ -235,8 +236,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.taller)
-        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed),),
-                (n1, n2, layout.group, *flags, layout.halves, layout.formed, layout.paired))
+        table = TallTable(n1, n2, layout.group * n1, *flags, layout.halves, layout.formed, layout.paired)
+        return (_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed),), (tall_view(table),)
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)

@@ -59,7 +59,7 @@ def test_tfloat32_is_its_own_dtype_with_fp32_storage():
 
     def body(x):
         t = nl.full((4, 8), 0.1, nl.tfloat32)
-        assert t.dtype is not None and dtypes.name(t.dtype) == "tfloat32" and "tfloat32" in repr(t)
+        assert t.dtype != None and dtypes.name(t.dtype) == "tfloat32" and "tfloat32" in repr(t)
         assert dtypes.name(t[0:2, 1:5].dtype) == "tfloat32" and dtypes.name(t.reshape((4, 2, 4)).dtype) == "tfloat32"
         return t
     assert np.all(run(body, A[:4, :8]) == dtypes.to_tf32(np.float32(0.1)))    # nl.full rounds its value
@@ -224,7 +224,7 @@ def rule_of(body, x: np.ndarray) -> NkiRuleError:
 
 def tf32_tile(t, shape=None):
     tf = nl.ndarray(shape or t.shape, nl.tfloat32)
-    nisa.tensor_copy(dst=tf, src=t if shape is None else t[:, 0:shape[1]])
+    nisa.tensor_copy(dst=tf, src=t if shape == None else t[:, 0:shape[1]])
     return tf
 
 

@@ -20,10 +20,10 @@ X = RNG.uniform(-1, 1, (128, 64)).astype(np.float32)
 
 def _finish(first, tile):
     """The kernel's output: ``tile`` (through SBUF when in PSUM) in shared HBM, or ``first``."""
-    if tile is None:
+    if tile == None:  # noqa: E711 (NKI 0.3 has no 'is')
         return first
     res = tile
-    if tile.buffer is nl.psum:
+    if tile.buffer == nl.psum:
         res = nl.ndarray(tile.shape, tile.dtype)
         nisa.tensor_copy(res, tile)
     out = nl.ndarray(res.shape, res.dtype, buffer=nl.shared_hbm)
@@ -174,7 +174,7 @@ def test_tensor_tensor_one_psum_input_accepted_two_rejected():
         return out
 
     def two(a, b):
-        p, q = (nl.ndarray(a.shape, nl.float32, buffer=nl.psum) for _ in range(2))
+        p, q = [nl.ndarray(a.shape, nl.float32, buffer=nl.psum) for _ in range(2)]
         nisa.tensor_tensor(nl.ndarray(a.shape, nl.float32), p, q, nl.add)
 
     np.testing.assert_array_equal(run(one, X, Y), X - Y)

@@ -507,13 +507,13 @@ def test_static_check_is_comparison():
         return a
 
     @nki.jit
-    def k_none(a, b=None):  # AWS's 0.3.0 kernels compare trace-time values with None
-        if b is not None:
+    def k_equals_none(a, b=None):  # the update guide's form: == / != (None included)
+        if b != None:  # noqa: E711
             return b
         return a
 
     rejects("is-comparison", k, A)
-    np.testing.assert_array_equal(run(k_none, A), A)
+    np.testing.assert_array_equal(run(k_equals_none, A), A)
 
 
 def test_nested_function_definitions_are_accepted():
@@ -550,7 +550,7 @@ def test_static_check_removed_api_in_source():
 def test_sbuf_capacity():
     @nki.jit
     def k(a):
-        tiles = tuple(nl.ndarray((128, 16384), nl.float32) for _ in range(4))  # 4 x 64 KiB per partition
+        tiles = [nl.ndarray((128, 16384), nl.float32) for _ in range(4)]  # 4 x 64 KiB per partition
         return a
 
     assert "24 MiB" in rejects("sbuf-capacity", k, A)
@@ -559,7 +559,7 @@ def test_sbuf_capacity():
 def test_psum_bank_limit():
     @nki.jit
     def k(a):
-        banks = tuple(nl.ndarray((128, 512), nl.float32, buffer=nl.psum) for _ in range(9))
+        banks = [nl.ndarray((128, 512), nl.float32, buffer=nl.psum) for _ in range(9)]
         return a
 
     rejects("psum-banks", k, A)

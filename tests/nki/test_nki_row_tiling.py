@@ -25,11 +25,11 @@ def kernel(plan):
         sa, sb = nl.load(a), nl.load(b)
         accs = [nl.ndarray((128, 256), nl.float32, buffer=nl.psum) for _ in range(3)]
         for (lo, hi), tile, index in plan:
-            extra = {} if tile is None else {"tile_position": (tile[0], 0), "tile_size": (tile[1], 128)}
+            extra = {} if tile == None else {"tile_position": (tile[0], 0), "tile_size": (tile[1], 128)}
             nisa.nc_matmul(dst=accs[index], stationary=sa[lo:hi, :], moving=sb[lo:hi, :], **extra)
         total = nl.ndarray((128, 256), nl.float32)
         nisa.memset(dst=total, value=0.0)
-        for acc in accs[:max(i for *_, i in plan) + 1]:
+        for acc in accs[:max([i for *_, i in plan]) + 1]:
             nisa.tensor_tensor(dst=total, data1=total, data2=acc, op=nl.add)
         out = nl.ndarray((128, 256), nl.float32, buffer=nl.shared_hbm)
         nl.store(out, total)

@@ -9,6 +9,7 @@ fails to compile in 0.3.0 (D/nki/get-started/nki-language-guide.html).
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 from typing import Any, Callable, ContextManager
 
@@ -74,7 +75,11 @@ def _wrap(arg: Any) -> Any:
 
 
 def _check_passive(arg: Any, where: str) -> None:
-    """Raise unless ``arg`` holds no array and no list (None, numbers, strings, enums, tuples and dicts of them)."""
+    """Raise unless ``arg`` holds no array and no list: None, numbers, strings, enums, tuples and string-keyed dicts
+    of them, and instances of NKIObject classes (passed as their object dictionary: language guide, "Class
+    Support")."""
+    if isinstance(arg, (type(None), bool, int, float, str, np.generic, enum.Enum)):
+        return
     if isinstance(arg, list):
         raise NkiRuleError("list-argument", f"{where} is a list: kernel arguments may not be lists in NKI 0.3, "
                            "pass a tuple", "update_guide")
@@ -86,8 +91,16 @@ def _check_passive(arg: Any, where: str) -> None:
         for item in arg:
             _check_passive(item, where)
     elif isinstance(arg, dict):
+        require(all(isinstance(k, str) for k in arg), "dict-key", f"{where} is a dict with non-string keys: NKI "
+                "dicts take string keys", "language_guide")
         for item in arg.values():
             _check_passive(item, where)
+    elif "NKIObject" in [c.__name__ for c in type(arg).__mro__[1:]]:
+        for item in vars(arg).values():
+            _check_passive(item, where)
+    else:
+        raise NkiRuleError("argument-type", f"{where} is a {type(arg).__name__}: kernel arguments are arrays, None, "
+                           "numbers, strings, tuples, string-keyed dicts or NKIObject instances", "language_guide")
 
 
 def _unwrap(value: Any) -> Any:

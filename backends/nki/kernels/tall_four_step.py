@@ -495,29 +495,113 @@ class TallTable:
         return sum(self.block_rows(i) * self.read_columns(i) for i in range(len(self.lo_chunks)))
 
 
-def _exchange(table: TallTable) -> dict:
-    """The J blocks (``TallTable.exchange_blocks``): per (lo chunk, hi chunk) pair that pairs rows, (J,), J [hi
-    rows, lo rows] with J[p, q] = 1 where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j of lo row
-    j = l0 + q; per ("out", out chunk, mirror window) that pair, (J^T,) (``return_pairs``); merged (J, J^T). Made
-    on chip, once per launch: an iota of p + q and
-    its compares with constants (GpSimd, ``exchange_compares``), each J a view of one of them."""
+@dataclass(frozen=True)
+class TallView(nl.NKIObject):
+    """What the kernel reads of a ``TallTable``, as plain values (``tall_view`` builds it on the host): the tall
+    four-step's trace-time code is NKI language (docs/architecture.md), where ``TallTable``'s cached properties,
+    sets and tuple-keyed dicts are not, so the planner's class stays on the host and the kernel takes this
+    snapshot as an argument (a class instance passes as its object dictionary, language guide "Class Support").
+    The methods ``f2(i)``, ``twiddle(i)``, ... read ``TallTable``'s values per lo chunk from tuples."""
+
+    n1: int
+    n2: int
+    width: int
+    quarter: bool
+    halves: bool
+    formed: int
+    lifted: int
+    identity: bool
+    stacked: bool
+    merged: bool
+    part_columns: int
+    f2_columns: int
+    shift: int
+    columns: int
+    rows: int
+    split: tuple
+    f1_at: tuple
+    lo_chunks: tuple
+    hi_chunks: tuple
+    out_chunks: tuple
+    out_stores: tuple
+    mirror_stores: tuple
+    return_pairs: tuple
+    rounds: tuple
+    exchange_compares: tuple
+    exchange: tuple     # (key, ((rows, columns, compare, first column), ...)): the J blocks (``_exchange``)
+    in_pairs: tuple     # (lo chunk, hi chunk) of the fold's J blocks in, in ``exchange``'s order
+    per_chunk: tuple    # per lo chunk i: (f2, twiddle, factor, segment, read_columns, block, block_rows)
+    copy_groups_by_width: tuple
+
+    def f2(self, i: int) -> int:
+        return self.per_chunk[i][0]
+
+    def twiddle(self, i: int) -> int:
+        return self.per_chunk[i][1]
+
+    def factor(self, i: int) -> int:
+        return self.per_chunk[i][2]
+
+    def segment(self, i: int) -> int:
+        return self.per_chunk[i][3]
+
+    def read_columns(self, i: int) -> int:
+        return self.per_chunk[i][4]
+
+    def block(self, i: int) -> int:
+        return self.per_chunk[i][5]
+
+    def block_rows(self, i: int) -> int:
+        return self.per_chunk[i][6]
+
+    def copy_groups(self, width: int) -> tuple:
+        return self.copy_groups_by_width[width]
+
+
+def jay_key(key: tuple) -> str:
+    """The string key (NKI dicts take string keys) of an ``exchange_blocks`` key: "i h" or "out i h"."""
+    return " ".join([str(k) for k in key])
+
+
+def tall_view(t: TallTable) -> TallView:
+    """The snapshot of ``t`` the kernel takes (host side: ordinary Python)."""
+    def deep(value: Any) -> Any:
+        return tuple(deep(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+    exchange = tuple((jay_key(key), tuple((*spec[:2], *t.exchange_view(spec)) for spec in block))
+                     for key, block in t.exchange_blocks.items())
+    per_chunk = tuple((t.f2(i), t.twiddle(i), t.factor(i), t.segment(i), t.read_columns(i), t.block(i),
+                       t.block_rows(i)) for i in range(len(t.lo_chunks)))
+    return TallView(
+        t.n1, t.n2, t.width, t.quarter, t.halves, t.formed, t.lifted, t.identity, t.stacked, t.merged,
+        t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
+        deep(t.hi_chunks), deep(t.out_chunks), deep(t.out_stores), deep(t.mirror_stores), deep(t.return_pairs),
+        deep(t.rounds), deep(t.exchange_compares), exchange,
+        tuple(key for key in t.exchange_blocks if key[0] != "out"), per_chunk,
+        tuple(deep(t.copy_groups(w)) if w else () for w in range(t.width + 1)))
+
+
+def _exchange(table: TallView) -> dict:
+    """The J blocks (``TallTable.exchange_blocks``), by ``jay_key``: per (lo chunk, hi chunk) pair that pairs rows,
+    (J,), J [hi rows, lo rows] with J[p, q] = 1 where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j
+    of lo row j = l0 + q; per ("out", out chunk, mirror window) that pair, (J^T,) (``return_pairs``); merged (J,
+    J^T). Made on chip, once per launch: an iota of p + q and its compares with constants (GpSimd,
+    ``exchange_compares``), each J a view of one of them."""
     compares = table.exchange_compares
-    index = sbuf((max(r for _, r, _ in compares), max(c for _, _, c in compares)))
+    index = sbuf((max([r for _, r, _ in compares]), max([c for _, _, c in compares])))
     nisa.iota(dst=index, pattern=[[1, index.shape[1]]], offset=0, channel_multiplier=1)
     made = []
     for top, rows, cols in compares:
         out = sbuf((rows, cols))
         nisa.tensor_scalar(dst=out, data=index[0:rows, 0:cols], op0=nl.equal, operand0=float(top), engine=in_sbuf())
         made.append(out)
-
-    def jay(spec: tuple[int, int, int]) -> Any:
-        k, col = table.exchange_view(spec)
-        return made[k][0:spec[0], col:col + spec[1]]
-
-    return {pair: tuple(jay(spec) for spec in block) for pair, block in table.exchange_blocks.items()}
+    jays = {}
+    for key, views in table.exchange:
+        jays[key] = tuple([made[k][0:rows, col:col + cols] for rows, cols, k, col in views])
+    return jays
 
 
-def _identity_f1(table: TallTable) -> Any:
+def _identity_f1(table: TallView) -> Any:
     """For n1 = 1, what the table's F1 block would hold: I [rows, 2 width] (rows = 2 width where ``stacked``:
     [[Re F1 | Im F1]; [-Im F1 | Re F1]] = I_2w; else width: [Re F1 | Im F1] = [I | 0]). An iota of q - p
     compared with 0 on GpSimd, once per launch."""
@@ -560,7 +644,7 @@ def _load_x(parts: tuple, r0: int, width: int, n2: int, stacked: bool) -> Any:
     return x
 
 
-def _twiddles(c: Any, table: TallTable) -> list:
+def _twiddles(c: Any, table: TallView) -> list:
     """Per lo chunk, (tile, column of Re T~, columns from Re to Im) of its twiddles over k1: the table itself,
     or where ``split`` a tile made once per launch on GpSimd, T~[j, a + m b] = T~[j, a] V[j, b] (both read
     with a zero step: a float32 product of two correctly rounded float32 values; exact for k1 < m, V[j, 0] = 1).
@@ -591,7 +675,7 @@ def _twiddle_views(tw: tuple, rows: int, width: int, n1: int) -> tuple[Any, Any]
     return tile.ap(pattern=pattern, offset=col), tile.ap(pattern=pattern, offset=col + per)
 
 
-def _step_one(x: Any, g1: Any, f1: Any, table: TallTable, width: int) -> list:
+def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
     """B = [Br | Bi] [rows, 2 width] for every lo chunk, then every hi chunk of n2's rows: step 1 into one PSUM
     tile per ``copy_groups`` group (equal rows), one copy out of PSUM by the Scalar engine per group, and the lo
     rows' twiddle product (``_twiddles``) on GpSimd (none for n1 = 1, and none for the hi rows: the copy is B;
@@ -599,14 +683,14 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallTable, width: int) -> list:
     block [[Re F1 | Im F1]; [-Im F1 | Re F1]] moving), else two."""
     n2, w2 = table.n2, 2 * width
     lo = fold_rows(n2)[0]
-    chunks = table.lo_chunks + [(lo + h0, rows) for h0, rows in table.hi_chunks]
+    chunks = list(table.lo_chunks) + [(lo + h0, rows) for h0, rows in table.hi_chunks]
     out: list = [None] * len(chunks)
     for group in table.copy_groups(width):
         rows = chunks[group[0]][1]
         a = psum((rows, len(group) * w2))
         for k, j in enumerate(group):
             c0, dst = chunks[j][0], a[:, k * w2:(k + 1) * w2]
-            if g1 is None:
+            if g1 == None:  # noqa: E711
                 tile, re, im = f1
                 moving = tile.ap(pattern=[[tile.shape[1], w2], [im - re, 2], [1, width]], offset=re)
                 nisa.nc_matmul(dst=dst, stationary=x[:, c0:c0 + rows], moving=moving,
@@ -623,10 +707,10 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallTable, width: int) -> list:
     return out
 
 
-def _twiddled(s: Any, table: TallTable, tw: tuple | None, rows: int, width: int) -> Any:
+def _twiddled(s: Any, table: TallView, tw: tuple | None, rows: int, width: int) -> Any:
     """B of a lo chunk: its step 1 output ``s`` times the twiddles (``_twiddles``) on GpSimd, or ``s`` itself
     for n1 = 1 (``tw`` None)."""
-    if tw is None:
+    if tw == None:  # noqa: E711 (NKI 0.3 has no 'is')
         return s
     b = sbuf((rows, 2 * width))
     multiply(b[:, 0:width], b[:, width:2 * width], s[:, 0:width], s[:, width:2 * width],
@@ -634,7 +718,7 @@ def _twiddled(s: Any, table: TallTable, tw: tuple | None, rows: int, width: int)
     return b
 
 
-def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTable, i: int, rows: int,
+def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallView, i: int, rows: int,
             width: int) -> tuple[Any, Any]:
     """The second stage's moving operands of lo chunk i: [Sr | Si] and [-Di | Dr] [rows, 2 width], and for a
     ``quarter`` table without ``halves`` [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k]
@@ -643,7 +727,7 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
     their partners' rows (T~[n2 - j] = conj(T~[j])), the sums and differences on GpSimd, the second halves
     copied by the Scalar engine."""
     w = width
-    pairs = [(key[1], jay[0]) for key, jay in jays.items() if key[0] == i]   # not ("out", ...): J^T
+    pairs = [(h, jays[jay_key((i, h))][0]) for ii, h in table.in_pairs if ii == i]   # not ("out", ...): J^T
     s = sbuf((rows, 4 * w))
     d = sbuf((rows, 4 * w))
     eng = in_sbuf()
@@ -653,7 +737,7 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
             nisa.nc_matmul(dst=r, stationary=jay, moving=b_hi[h], is_stationary_onezero=True, accumulate=k > 0)
         rs = sbuf((rows, 2 * w))
         nisa.activation(dst=rs, op=nl.copy, data=r)
-        if tw is not None:
+        if tw != None:  # noqa: E711
             r_in = rs
             rs = sbuf((rows, 2 * w))
             t_re, t_im = _twiddle_views(tw, rows, w, table.n1)
@@ -672,13 +756,13 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
     return s, d
 
 
-def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
-                   taller: bool = False, halves: bool = False, formed: int = 0, paired: bool = False) -> None:
-    """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
-    transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
+def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
+    """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), table.width // n1
+    transforms per tile (<= 128 columns), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired)
+    n1, n2 = table.n1, table.n2
+    group = table.width // n1
     jays = _exchange(table)
     _lift_im_f2(c, table)
     tws = _twiddles(c, table)
@@ -688,9 +772,10 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
         t0 = s * group
         width = min(group, batch - t0) * n1        # (t, k1) columns of this tile
         stacked = width == table.width and table.stacked
-        if width not in g1s:
-            g1s[width] = None if stacked else _g1(f1, width)
-        g1 = g1s[width]
+        key = str(width)   # NKI dicts take string keys
+        if key not in g1s:
+            g1s[key] = None if stacked else _g1(f1, width)
+        g1 = g1s[key]
         x = _load_x(parts, t0 * n1, width, n2, stacked)
         b = _step_one(x, g1, f1, table, width)
         b_lo = [_twiddled(b[i], table, tws[i], rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
@@ -711,7 +796,7 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
                 _store(y, tile, t0, store, n1, n2, width, 2 * width)
 
 
-def _lift_im_f2(c: Any, table: TallTable) -> None:
+def _lift_im_f2(c: Any, table: TallView) -> None:
     """The last lo chunk's Im F2 block (formed columns made) copied to partitions ``ROW_TILE``.. of the table by
     one SBUF -> SBUF DMA, once per launch (``TallTable.lifted``)."""
     rows = table.lifted
@@ -721,7 +806,7 @@ def _lift_im_f2(c: Any, table: TallTable) -> None:
                       src=c[0:rows, im:im + table.f2_columns])
 
 
-def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, free: int,
+def _second_stage(c: Any, table: TallView, folded: list, k0: int, cols: int, free: int,
                   split: bool = False) -> Any:
     """PSUM [cols, free] = sum over the lo chunks of Re F2^T M1 + Im F2^T M2 for F2's columns k0..: one tile,
     or ``split`` [P | Q] [cols, 2 free], P = sum Re F2^T M1 and Q = sum Im F2^T M2 (one copy out of PSUM for
@@ -742,7 +827,7 @@ def _second_stage(c: Any, table: TallTable, folded: list, k0: int, cols: int, fr
     return whole
 
 
-def _both_halves(o: Any, c: Any, table: TallTable, folded: list, k0: int, cols: int, width: int) -> None:
+def _both_halves(o: Any, c: Any, table: TallView, folded: list, k0: int, cols: int, width: int) -> None:
     """o[:, 0:4 width] = [Y | Y'] for F2's quarter columns k0.. (Y'[k] = Y[n2 - k]): one PSUM tile from the
     4 width moving operands, copied out by the Scalar engine; or for ``halves`` [P | Q] (``_second_stage``,
     moving free size 2 width: half the Tensor time), copied out by the Scalar engine in one instruction
@@ -761,12 +846,12 @@ def _both_halves(o: Any, c: Any, table: TallTable, folded: list, k0: int, cols: 
     nisa.tensor_tensor(dst=o[0:cols, w2:2 * w2], data1=p, data2=q, op=nl.subtract, engine=in_sbuf())
 
 
-def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict, t0: int, width: int) -> None:
+def _quarter_stage(y: tuple, c: Any, table: TallView, folded: list, jays: dict, t0: int, width: int) -> None:
     """The second stage over F2's quarter: per out chunk of k, [Yr | Yi | Y'r | Y'i] with Y'[k] = Y[n2 - k]; the
     Y rows stored, the Y' rows put back in row order (hi row p is n2's row lo + p) by J^T per mirror window
     and stored (``TallTable.out_stores``, ``mirror_stores``: one DMA per store)."""
     if table.merged:
-        _merged_stage(y, c, table, folded, jays[0, 0][1], t0, width)
+        _merged_stage(y, c, table, folded, jays[jay_key((0, 0))][1], t0, width)
         return
     n1, n2 = table.n1, table.n2
     w2 = 2 * width
@@ -780,7 +865,7 @@ def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict,
         rows, count = store[1], store[3]
         acc = psum((rows, count * w2))   # the store's windows side by side: one copy out of PSUM
         for slot in range(count):
-            pairs = [(i, jays["out", i, h][0]) for i, hh, _ in table.return_pairs if hh == h]
+            pairs = [(i, jays[jay_key(("out", i, h))][0]) for i, hh, _ in table.return_pairs if hh == h]
             for k, (i, jay) in enumerate(pairs):
                 nisa.nc_matmul(dst=acc[:, slot * w2:(slot + 1) * w2], stationary=jay, moving=slots[i][:, w2:2 * w2],
                                is_stationary_onezero=True, accumulate=k > 0)
@@ -789,7 +874,7 @@ def _quarter_stage(y: tuple, c: Any, table: TallTable, folded: list, jays: dict,
         _store(y, tile, t0, store, n1, n2, width, w2)
 
 
-def _store_tiles(stores: list, slot: int) -> tuple[list, list]:
+def _store_tiles(stores: tuple, slot: int) -> tuple[list, list]:
     """Per store (``TallTable.out_stores``), an SBUF tile [rows, count * slot], and the views of all its slots,
     [rows, slot] each, in chunk order."""
     tiles, slots = [], []
@@ -800,7 +885,7 @@ def _store_tiles(stores: list, slot: int) -> tuple[list, list]:
     return tiles, slots
 
 
-def _merged_stage(y: tuple, c: Any, table: TallTable, folded: list, jay: Any, t0: int, width: int) -> None:
+def _merged_stage(y: tuple, c: Any, table: TallView, folded: list, jay: Any, t0: int, width: int) -> None:
     """``_quarter_stage`` for a ``merged`` table: o = [Y | Y' | Y' in row order] [lo + 1, 6 width] and one
     store of its first and last thirds (rows 0.. lo - 1 and n2 - lo.. n2 - 1)."""
     n1, n2 = table.n1, table.n2
@@ -843,13 +928,11 @@ def _store(y: tuple, o: Any, t0: int, store: tuple[int, int, int, int], n1: int,
                  o.ap(pattern=[[per, rows], [slot, count], [1, width]], offset=part * width))
 
 
-def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool = False,
-              formed: int = 0) -> Any:
+def load_tall(table: Any, layout: TallView) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
     with ``formed`` columns as its two parts [Re F2[:, skip:] | Re T~ | Re W | F1''a] and [Im F2[:, skip:] |
     Im T~ | Im W | F1''b], skip = formed, F1'''s halves in the first block only), then the formed columns made
     on chip."""
-    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)   # the same with halves
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
@@ -867,7 +950,7 @@ def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: b
     return c
 
 
-def _form(c: Any, table: TallTable) -> None:
+def _form(c: Any, table: TallView) -> None:
     """F2's ``formed`` columns k < L of each block, F2[j, k] = F2[j, k + s] W[j] with s = ``shift`` and
     W[j] = w_n2^(-j s) (read, one column), by ``rounds``: per round the Scalar engine's two products of
     [Re D | Im D] (D = the s columns after it) with the per-partition scales Im W and Re W, then on GpSimd
@@ -888,23 +971,22 @@ def _form(c: Any, table: TallTable) -> None:
                                data2=y[:, cols:2 * cols], op=nl.add, engine=in_sbuf())
 
 
-def _tall_kernel(parts: tuple, table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool, halves: bool,
-                 formed: int, paired: bool) -> Any:
+def _tall_kernel(parts: tuple, table: Any, view: TallView) -> Any:
     """The input parts (``tall_four_step``), the output as one [2, B, n] array, re over im (re and im in each
     store DMA)."""
     batch = parts[0].shape[0]
-    y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed), n1, n2,
-                   group, quarter, taller, halves, formed, paired)
+    y2 = nl.ndarray((2, batch, view.n1 * view.n2), nl.float32, buffer=nl.shared_hbm)
+    tall_four_step(parts, (y2,), load_tall(table, view), view)
     return y2
 
 
 @nki.jit
-def tall_four_step_kernel(xr, xi, table, n1, n2, group, quarter, taller, halves, formed, paired):
-    return _tall_kernel((xr, xi), table, n1, n2, group, quarter, taller, halves, formed, paired)
+def tall_four_step_kernel(xr, xi, table, view):
+    """``table`` the constants in HBM (``arguments._tall_table``), ``view`` their layout (``tall_view``)."""
+    return _tall_kernel((xr, xi), table, view)
 
 
 @nki.jit
-def tall_four_step_interleaved_kernel(x, table, n1, n2, group, quarter, taller, halves, formed, paired):
+def tall_four_step_interleaved_kernel(x, table, view):
     """x: a complex [B, n] array read as float32 [B, 2n]."""
-    return _tall_kernel((x,), table, n1, n2, group, quarter, taller, halves, formed, paired)
+    return _tall_kernel((x,), table, view)
