@@ -213,7 +213,8 @@ PROBLEMS = [("c2c", (4, 64), None), ("c2c", (4, 256, 40), (1,)), ("c2c", (1, 409
 
 W = algorithms.Layout
 # layouts the planner picks only at sizes too slow to emulate here, forced small
-FORCED = [W("radix-four-step", 512, (2, 16, 16)), W("bluestein", 129, (129,), 1, W("six-step", 256, (4, 8, 8), 8, k_block=4)),
+FORCED = [W("radix-four-step", 512, (2, 16, 16)),
+          W("bluestein", 129, (129,), 1, W("six-step", 256, (4, 8, 8), 8, k_block=4)),
           W("bluestein", 129, (129,), 2, W(algorithms.SYMMETRIC, 256, (4, 16, 4), 2)),
           W("bluestein", 1000, (1000,), 1, W(algorithms.CUBE, 14 ** 3, (14, 14, 14))),
           W("bluestein", 513, (513,), 1, W(algorithms.WIDE, 16 * 16 * 4, (16, 16, 4))),

@@ -17,10 +17,10 @@ Rules and their sources (AWS Neuron SDK 2.29, NKI 0.3.0):
   trace-time function (conservative: the guide names kernel signatures);
 * values are None, bool, int, float, str and tensors; containers tuples, lists, dicts "with string-value
   keys" and classes that "must inherit from NKIObject and no other classes" (language guide, "NKI Values",
-  "Class Support"). So: a dict display or comprehension may not have a key that is certainly not a string
+  "Class Support"). So: no sets; a dict display or comprehension may not have a key that is certainly not a string
   (an int or other constant, a tuple, arithmetic), and a module-level dict a kernel reads needs str keys (a
-  name used as a key may hold a string: not decidable statically, so it passes); classes inherit from NKIObject only, the guide's
-  ``@dataclass`` is their one decorator;
+  name used as a key may hold a string: not decidable statically, so it passes); classes inherit from
+  NKIObject only, the guide's ``@dataclass`` is their one decorator;
 * conservative choices, where the guide is silent: lambdas, generator expressions and ``yield`` (generators
   and function values are not among the documented values) and decorators on functions (``lru_cache``,
   ``cached_property``: Python machinery, not NKI) are rejected; list comprehensions are accepted (they build
@@ -59,7 +59,10 @@ def check_kernel_source(fn: Callable) -> None:
 
 
 def _check_reachable(kernel: Callable) -> Iterator[Problem]:
-    scope = {KERNEL_PACKAGE, getattr(kernel, "__module__", "")}
+    module = getattr(kernel, "__module__", "") or ""
+    scope = {module, KERNEL_PACKAGE + "."}
+    if ".kernels." in module:   # a copy of the package under another name (``emulated.py``'s shadow copy)
+        scope.add(module.rpartition(".")[0] + ".")
     todo: list[Any] = [kernel]
     seen: set[int] = set()
     visited: list[tuple[str, str]] = []
@@ -113,8 +116,8 @@ def _definition(obj: Any) -> ast.AST | None:
 def _index(path: str) -> dict[str, list[ast.AST]]:
     """Every def and class of a source file by qualified name (``f.<locals>.g``, ``C.m``)."""
     try:
-        tree = ast.parse("".join(linecache.getlines(path)) or open(path).read())
-    except (OSError, SyntaxError):
+        tree = ast.parse("".join(linecache.getlines(path)))
+    except SyntaxError:
         return {}
     found: dict[str, list[ast.AST]] = {}
 
@@ -146,7 +149,7 @@ def _in_scope(obj: Any, scope: set[str]) -> bool:
     if not isinstance(obj, (types.FunctionType, type)) and not hasattr(obj, "__wrapped__"):
         return False
     module = getattr(obj, "__module__", "") or ""
-    return module in scope or module.startswith(KERNEL_PACKAGE + ".")
+    return any(module == s or (s.endswith(".") and module.startswith(s)) for s in scope)
 
 
 def _namespace(obj: Any) -> dict[str, Any]:

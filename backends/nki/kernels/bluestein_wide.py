@@ -110,8 +110,8 @@ def expanded(e: Any, b: tuple, rows_from_e: bool) -> tuple:
 
 
 def _transposing_stage(views: list, slots: int, rows: int, mov: tuple, out: tuple, table: tuple) -> None:
-    """For each slot i: views[i] (stationary (re, im) [K, rows]) times the moving complex matrix, [Re | Im] in PSUM, then
-    out[:, i, :] = that * table[:, i, :] (out and table [rows, slots, N]; a table of fewer slots repeats per
+    """For each slot i: views[i] ((re, im) stationary [K, rows]) times the moving complex matrix, [Re | Im] in
+    PSUM, then out[:, i, :] = that * table[:, i, :] (out and table [rows, slots, N]; a table of fewer slots repeats per
     PSUM group). A PSUM bank of slots at a time."""
     n = mov[0].shape[1] // 2
     per_bank = max(1, PSUM_BANK // (2 * n))
@@ -141,7 +141,8 @@ def fft_down(x: tuple, consts: dict, a: int, r: int, width: int, spec: tuple = (
     del x
     z = _pair((r * width, hh * a))
     _transposing_stage([tuple([p.ap(pattern=[[r * a, a], [a, r], [1, width]], offset=width * h) for p in y1])
-                        for h in range(hh)], hh, r * width, fa, tuple([p.reshape((r * width, hh, a)) for p in z]), consts["w2"])
+                        for h in range(hh)], hh, r * width, fa, tuple([p.reshape((r * width, hh, a)) for p in z]),
+                       consts["w2"])
     del y1
     # in place: each PSUM group reads its columns of z before it writes them
     if spec:
@@ -163,7 +164,8 @@ def fft_up(p: tuple, consts: dict, a: int, r: int, width: int, chirp: tuple) -> 
     del p
     z2 = _pair((a, r * a))
     _transposing_stage([tuple([q.ap(pattern=[[hh * r * width, a], [r * width, hh], [1, width]], offset=width * l1)
-                               for q in z1]) for l1 in range(r)], r, a, fa, tuple([q.reshape((a, r, a)) for q in z2]), consts["w4"])
+                               for q in z1]) for l1 in range(r)], r, a, fa, tuple([q.reshape((a, r, a)) for q in z2]),
+                       consts["w4"])
     del z1
     out = _pair((a, a * r))
     per_bank = max(1, PSUM_BANK // a)
