@@ -6,6 +6,8 @@ constants vary with the plan (``program_kernel``'s steps, ``bluestein_kernel``'s
 one float32 [1, total] HBM table plus a layout: the arrays' nesting with each array replaced by
 (``MARK``, offset, shape) (built on the host by ``arguments.packed``). ``unpack`` gives back the same nesting
 of HBM views at trace time: no DMA, each view reads as the array did (contiguous rows of the same shape).
+``unpack`` recurses over the layout's nesting (a few levels); the language guide neither lists nor forbids
+recursion at trace time, an assumption a first hardware compile would test.
 """
 from __future__ import annotations
 
