@@ -272,6 +272,7 @@ def test_output_dtypes_are_numpys(name, dtype, kwargs):
     x = (np.arange(4 * 8).reshape(4, 8) % 5).astype(dtype)
     y, ref = getattr(numpy_fft, name)(x, **kwargs), getattr(np.fft, name)(x, **kwargs)
     assert y.dtype == ref.dtype and y.shape == ref.shape
+    assert getattr(numpy_fft, name)(x, **kwargs).dtype == ref.dtype  # a repeated call too
     ref64 = ref.astype(np.complex128)
     assert np.linalg.norm(y.astype(np.complex128) - ref64) <= _DTYPE_EPS[dtype] * np.linalg.norm(ref64)
 
