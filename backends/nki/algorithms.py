@@ -105,6 +105,7 @@ class Layout:
     formed: int = 0                 # tall-four-step: F2's first columns made on chip (TallTable.formed)
     paired: bool = False            # tall-four-step with halves: the last lo chunk on two row tiles (TallTable.lifted)
     turns: int = 0                  # tall-four-step, all n2 columns: windows turned from the first (TallTable.turned)
+    turn_gpsimd: int = 0            # tall-four-step with turns: the windows' products on GpSimd per lo chunk
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
     planned_for: str = ""           # the chip whose cost-model figures chose it (``choose``); "" if built by hand
 
@@ -121,6 +122,7 @@ class Layout:
             text += f", F2's first {self.formed} columns made on chip" if self.formed else ""
             text += ", the last lo chunk's P and Q on two row tiles" if self.paired else ""
             text += f", {self.turns} windows turned from F2's first" if self.turns else ""
+            text += f" ({self.turn_gpsimd} of its products per lo chunk on GpSimd)" if self.turn_gpsimd else ""
         if self.planes is not None and self.planes.group > 1:
             text += f", {self.planes.group} transforms per pass"
         if self.algorithm == "fft2" and self.per_tile > 1:
@@ -613,7 +615,7 @@ def estimated_seconds(chip: Chip, layout: Layout, batch: int) -> float:
         return _radix_seconds(chip, f[0], f[1], f[2], batch)
     if layout.algorithm == "tall-four-step":
         return _tall_seconds(chip, f[0], f[1], batch, layout.quarter, layout.taller, layout.halves, layout.formed,
-                             layout.paired, layout.turns)
+                             layout.paired, layout.turns, layout.turn_gpsimd)
     return _six_step_seconds(chip, f[0], f[1], f[2], batch)
 
 
@@ -656,7 +658,8 @@ def tall_group(n1: int, batch: int) -> int:
 
 @lru_cache(maxsize=16384)
 def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
-                  halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0) -> float:
+                  halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0,
+                  turn_gpsimd: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per lo chunk and out chunk, N = 2w for ``halves`` or
@@ -668,9 +671,10 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles.
     ``paired`` (``TallTable.lifted``): the last lo chunk's P and Q products side by side, one SBUF -> SBUF DMA per
     launch and per tile. ``turns`` (``TallTable.turned``): one PSUM tile of all the windows per tile, two
-    matmuls of N = 2 turns w per lo chunk, the windows' operands by two Scalar products and two GpSimd sums each."""
+    matmuls of N = 2 turns w per lo chunk, the windows' operands by two products (Scalar, or ``turn_gpsimd`` of them
+    on GpSimd) and two GpSimd sums each."""
     tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves, paired,
-                                                                   turns)
+                                                                   turns, turn_gpsimd)
     for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller, turns)[0], formed):
         scalar += 2 * max(2 * cols, 64) * lo   # F2's formed columns, once per launch
         gpsimd += 2 * cols * lo
@@ -681,7 +685,8 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
 
 @lru_cache(maxsize=4096)
 def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                 halves: bool, paired: bool = False, turns: int = 0) -> tuple[int, int, int, int, int, int]:
+                 halves: bool, paired: bool = False, turns: int = 0,
+                 turn_gpsimd: int = 0) -> tuple[int, int, int, int, int, int]:
     """The parts of ``_tall_seconds`` that neither the chip nor the formed count changes (the planner weighs
     ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the bytes DMA moves for the input, the output
     and the ``paired`` SBUF -> SBUF copies (at the same DMA rate), DMA transfers, lo chunks)."""
@@ -710,8 +715,8 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
             scalar += max(4 * w, 64) * outs   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
             gpsimd += 4 * w * outs if halves else 0   # Y = P + Q and P - Q
         elif table.turned:   # the windows' products and sums per lo chunk; one copy of them all out of PSUM
-            scalar += 2 * max(4 * w, 64) * lo * (outs - 1) + max(2 * w * outs, 64)
-            gpsimd += 4 * w * lo * (outs - 1)
+            scalar += max(4 * w, 64) * lo * (2 * (outs - 1) - turn_gpsimd) + max(2 * w * outs, 64)
+            gpsimd += 4 * w * lo * (outs - 1 + turn_gpsimd)
         else:
             copies += outs   # the output per chunk of F2's columns
         scalar += max(2 * w, 64) * copies
@@ -746,9 +751,9 @@ def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, tal
 
 @lru_cache(maxsize=4096)
 def tall_factors(chip: Chip, n: int,
-                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool, int]] | None:
-    """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed, paired, turns)) for
-    ``tall-four-step``
+                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool, int, int]] | None:
+    """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed, paired, turns,
+    turn_gpsimd)) for ``tall-four-step``
     (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: fewer
     constant bytes), or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
@@ -756,27 +761,28 @@ def tall_factors(chip: Chip, n: int,
     351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
     made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(chip, n, batch) is not None
-    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool, int]] | None = None
+    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool, int, int]] | None = None
     for d in divisors_upto(n, PMAX):
         lo = fold_rows(n // d)[0]
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
             continue
         wide = 2 * tall_group(d, batch) * d
-        forms = [(True, False, False, 0), (True, True, False, 0), (False, False, False, 0)]
-        forms += [(True, True, True, 0)] if pairable(n // d) else []
-        forms += [(False, False, False, turns) for turns in tall_turns(d, n // d, batch)]
-        for quarter, halves, paired, turns in forms:
+        forms = [(True, False, False, 0, 0), (True, True, False, 0, 0), (False, False, False, 0, 0)]
+        forms += [(True, True, True, 0, 0)] if pairable(n // d) else []
+        forms += [(False, False, False, turns, g) for turns in tall_turns(d, n // d, batch)
+                  for g in range(2 * turns - 1)]
+        for quarter, halves, paired, turns, g in forms:
             for taller in (False, True):
                 if taller and not lo < wide <= PMAX:   # only where it changes the table
                     continue
-                for formed in _formed_columns(chip, d, n // d, batch, quarter, taller, halves, paired, turns):
+                for formed in _formed_columns(chip, d, n // d, batch, quarter, taller, halves, paired, turns, g):
                     constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed, turns)
                     if _over_hbm_target(n, batch, constants):
                         continue
-                    seconds = _tall_seconds(chip, d, n // d, batch, quarter, taller, halves, formed, paired, turns)
+                    seconds = _tall_seconds(chip, d, n // d, batch, quarter, taller, halves, formed, paired, turns, g)
                     if best is None or (round(seconds, 12), constants) < best[0]:   # ties: fewer constant bytes
                         best = ((round(seconds, 12), constants), seconds,
-                                (d, n // d, quarter, taller, halves, formed, paired, turns))
+                                (d, n // d, quarter, taller, halves, formed, paired, turns, g))
     return best[1:] if best is not None else None
 
 
@@ -794,7 +800,7 @@ def tall_turns(n1: int, n2: int, batch: int) -> list[int]:
 
 
 def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool,
-                    paired: bool = False, turns: int = 0) -> list[int]:
+                    paired: bool = False, turns: int = 0, turn_gpsimd: int = 0) -> list[int]:
     """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15); the fastest count
     with R rounds for R <= ``FORMED_ROUNDS`` (``_fastest_with_rounds``); around the fastest of those by the
     estimate, and around the fastest with q <= 11, every f2 / 64th column within f2 / 16 (4097: 96 of 122
@@ -806,7 +812,7 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
 
     def seconds(c: int) -> float:
-        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired, turns)
+        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired, turns, turn_gpsimd)
 
     def fastest(counts: set[int]) -> int:
         return min(sorted(counts), key=seconds)
@@ -921,9 +927,10 @@ def _factored(chip: Chip, n: int, batch: int, tall: bool = True) -> "Layout | No
         options.append((_six_step_seconds(chip, *triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(chip, n, batch) if tall else None
     if tall_option is not None:
-        seconds, (n1, n2, quarter, taller, halves, formed, paired, turns) = tall_option
+        seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, g) = tall_option
         options.append((seconds, Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
-                                        taller=taller, halves=halves, formed=formed, paired=paired, turns=turns)))
+                                        taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
+                                        turn_gpsimd=g)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 

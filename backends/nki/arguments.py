@@ -207,7 +207,8 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.taller)
         return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns),),
-                (n1, n2, layout.group, *flags, layout.halves, layout.formed, layout.paired, layout.turns))
+                (n1, n2, layout.group, *flags, layout.halves, layout.formed, layout.paired, layout.turns,
+                 layout.turn_gpsimd))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)

@@ -24,10 +24,11 @@ BOUND = 1e-6
 
 
 def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, taller: bool = False,
-         halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0) -> float:
+         halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0, turn_gpsimd: int = 0) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
-                               taller=taller, halves=halves, formed=formed, paired=paired, turns=turns)
+                               taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
+                               turn_gpsimd=turn_gpsimd)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
@@ -126,12 +127,13 @@ def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     figures = CHIPS[chip]
     found = algorithms.tall_factors(figures, n, batch)
     assert found is not None
-    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns) = found
+    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd) = found
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, turns=turns)
     counts = [0, *(c for c in range(table.f2_columns) if algorithms.formed_allowed(table.f2_columns, c))]
     flags = (quarter, taller, halves)
-    best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns) for c in counts)
-    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, *flags, formed, paired, turns)
+    best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns, turn_gpsimd)
+               for c in counts)
+    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, *flags, formed, paired, turns, turn_gpsimd)
     assert seconds <= best * (1 + 1e-9)
 
 
@@ -253,21 +255,23 @@ def test_17554_plans_the_pair_by_its_estimate():
         CHIPS["trn1"], replace(layout, paired=False), 1)
 
 
-TURNED = [(11, 373, 1, False, 3, 62), (9, 457, 1, False, 4, 49), (11, 397, 1, False, 5, 0), (13, 317, 3, False, 3, 40),
-          (40, 131, 5, False, 2, 30), (38, 137, 1, True, 2, 0), (1, 509, 3, False, 4, 0)]
+TURNED = [(11, 373, 1, False, 4, 40, 2), (9, 457, 1, False, 4, 73, 3), (11, 397, 1, False, 5, 0, 8),
+          (13, 317, 3, False, 3, 40, 1), (40, 131, 5, False, 2, 30, 0), (38, 137, 1, True, 2, 0, 2),
+          (1, 509, 3, False, 4, 0, 0)]
 
 
 @pytest.mark.parametrize("target", ["trn1", "trn2"])
-@pytest.mark.parametrize("n1,n2,batch,taller,turns,formed", TURNED)
-def test_turned_windows_both_directions(n1, n2, batch, taller, turns, formed, target, monkeypatch):
+@pytest.mark.parametrize("n1,n2,batch,taller,turns,formed,turn_gpsimd", TURNED)
+def test_turned_windows_both_directions(n1, n2, batch, taller, turns, formed, turn_gpsimd, target, monkeypatch):
     """``turned``: every window of F2's columns from the first one's, rho_r per row on the moving operands
-    (angle addition), on either chip's rules: 3 and 4 windows (4103 = 11 x 373 and 4113 = 9 x 457 as planned for
-    trn1 at batch 1), 5 (more than the fewest), three transforms per tile, a ragged last tile (40 x 131 at batch
+    (angle addition), on either chip's rules: 4 windows (4103 = 11 x 373 and 4113 = 9 x 457 as planned for trn1
+    at batch 1), 5 (more than the fewest), 3, three transforms per tile, a ragged last tile (40 x 131 at batch
     5: 3 + 2 transforms, one lo chunk), F1 on padding rows, n1 = 1 (the identity), with and without formed
-    columns; every norm both ways against float64."""
+    columns, the windows' products on the Scalar engine, on GpSimd (all 8 of 11 x 397's) or shared; every
+    norm both ways against float64."""
     monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
     n = n1 * n2
-    flags = dict(taller=taller, formed=formed, turns=turns)
+    flags = dict(taller=taller, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd)
     assert _run(n1, n2, batch, False, True, 1.0, **flags) <= BOUND
     assert _run(n1, n2, batch, False, False, 1.0 / n, **flags) <= BOUND
     assert _run(n1, n2, batch, False, True, 1.0 / np.sqrt(n), **flags) <= BOUND
@@ -278,20 +282,21 @@ def test_turned_windows_both_directions(n1, n2, batch, taller, turns, formed, ta
     assert algorithms._tall_constant_bytes(n1, n2, batch, False, taller, formed, turns) == 4 * table.hbm_elements
 
 
-@pytest.mark.parametrize("n1,n2,batch,taller,turns,formed", TURNED)
-def test_turned_estimate_matches_the_model_engine_by_engine(n1, n2, batch, taller, turns, formed):
+@pytest.mark.parametrize("n1,n2,batch,taller,turns,formed,turn_gpsimd", TURNED)
+def test_turned_estimate_matches_the_model_engine_by_engine(n1, n2, batch, taller, turns, formed, turn_gpsimd):
     """As ``test_tall_estimate_matches_the_model_engine_by_engine`` for ``turned`` layouts: each engine's term of
     the estimate is the cost model's busy time of the kernel, both chips."""
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), taller=taller,
-                               formed=formed, turns=turns)
+                               formed=formed, turns=turns, turn_gpsimd=turn_gpsimd)
     kernel, args = arguments.kernel_arguments(layout, True, 1.0)
     x = random_array((batch, n), np.complex64, seed=n)
     with collect() as rec:
         executors.simulate(kernel, (x.view(np.float32),), *args)
     for chip in ("trn1", "trn2"):
         modelled = model(rec, chip).engines
-        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, False, taller, False, formed, False, turns))
+        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, False, taller, False, formed, False, turns,
+                                                 turn_gpsimd))
         for engine in ("tensor", "scalar", "gpsimd", "dma"):
             assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
 
@@ -302,7 +307,7 @@ def test_planner_turns_the_batch_one_misses(n):
     ``turned`` windows, their estimate below the fastest form without them (quarter, halves, formed: 1.28 us)."""
     figures = CHIPS["trn1"]
     seconds, options = algorithms.tall_factors(figures, n, 1)
-    n1, n2, turns = options[0], options[1], options[-1]
+    n1, n2, turns = options[0], options[1], options[7]
     assert turns >= 3
     quarter = min(algorithms._tall_seconds(figures, n1, n2, 1, True, False, True, c)
                   for c in algorithms._formed_columns(figures, n1, n2, 1, True, False, True))

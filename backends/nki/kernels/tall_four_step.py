@@ -192,6 +192,7 @@ class TallTable:
     formed: int = 0   # F2's columns k < formed made on chip, F2[j, k] = F2[j, k + shift] W[j]
     paired: bool = False   # with halves: the last lo chunk's P and Q products side by side on two row tiles
     turns: int = 0   # all n2 columns as ``turns`` windows at a stride L from F2's first window's (``turned``)
+    turn_gpsimd: int = 0   # ``turned``: of the 2 (turns - 1) products per lo chunk, the first this many on GpSimd
 
     @property
     def lifted(self) -> int:
@@ -722,12 +723,12 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
                    taller: bool = False, halves: bool = False, formed: int = 0, paired: bool = False,
-                   turns: int = 0) -> None:
+                   turns: int = 0, turn_gpsimd: int = 0) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired, turns)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired, turns, turn_gpsimd)
     jays = _exchange(table)
     _lift_im_f2(c, table)
     tws = _twiddles(c, table)
@@ -770,16 +771,21 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
 def _turn(z: Any, c: Any, table: TallTable, i: int, rows: int, width: int) -> None:
     """Lo chunk i's moving operands for the ``turned`` windows r = 1 .. turns - 1, from Z = [S | E] (E = iD =
     [-Di | Dr]) in z's first 4 width columns: [M1_r | M2_r] = [c S + s E | c E - s S] at 4 width r, with
-    rho_r = c + i s per row (``TallTable.turn``). Per window the Scalar engine's two products Z c and Z s
-    (per-partition scales, 4 width columns each) and two differences on GpSimd: float32 products of correctly
-    rounded values (a stated departure from one rounding, as the formed columns')."""
+    rho_r = c + i s per row (``TallTable.turn``). Per window two products Z c and Z s (per-partition scales, 4
+    width columns each: the Scalar engine's activation, max(4 width, 64) cycles, or the first ``turn_gpsimd``
+    of them GpSimd's tensor_scalar, 4 width) and two sums on GpSimd: float32 products of correctly rounded
+    values (a stated departure from one rounding, as the formed columns')."""
     w4, step = 4 * width, table.part_columns
     zero = z[:, 0:w4]
     for r in range(1, table.turns):
         col = table.turn(i) + r - 1
         zc, zs = sbuf((rows, w4)), sbuf((rows, w4))
-        nisa.activation(dst=zc, op=nl.copy, data=zero, scale=c[0:rows, col:col + 1])                # [cS | cE]
-        nisa.activation(dst=zs, op=nl.copy, data=zero, scale=c[0:rows, col + step:col + step + 1])  # [sS | sE]
+        for k, (dst, at) in enumerate(((zc, col), (zs, col + step))):   # [cS | cE], [sS | sE]
+            if 2 * (r - 1) + k < table.turn_gpsimd:
+                nisa.tensor_scalar(dst=dst, data=zero, op0=nl.multiply, operand0=c[0:rows, at:at + 1],
+                                   engine=in_sbuf())
+            else:
+                nisa.activation(dst=dst, op=nl.copy, data=zero, scale=c[0:rows, at:at + 1])
         h = w4 // 2
         nisa.tensor_tensor(dst=z[:, r * w4:r * w4 + h], data1=zc[:, 0:h], data2=zs[:, h:w4], op=nl.add,
                            engine=in_sbuf())
@@ -985,11 +991,11 @@ def _form(c: Any, table: TallTable) -> None:
 
 
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired, turns):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired, turns, turn_gpsimd):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (re and im in each store DMA)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
     tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed, turns), n1, n2,
-                   group, quarter, taller, halves, formed, paired, turns)
+                   group, quarter, taller, halves, formed, paired, turns, turn_gpsimd)
     return y2
