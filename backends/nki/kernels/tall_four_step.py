@@ -64,7 +64,13 @@ columns two copy in the time of one. ``paired`` (with ``halves``, n2 = 256..383,
 chunk has at most 64 rows, and its products P += Re F2^T S and Q += Im F2^T D (independent, disjoint PSUM columns)
 run on PE rows 0..63 and 64..127 side by side (``cplx.matmul_on_rows``), with its Im F2 (once per launch) and D
 (per tile) copied to partitions 64.. by SBUF -> SBUF DMA: one matmul of N = 2 width fewer per out chunk in the
-cost model's Tensor time (17554 = 67 x 262 at batch 1: 3.45 -> 3.06 us MODELLED trn1).
+cost model's Tensor time (17554 = 67 x 262 at batch 1: 3.45 -> 3.06 us MODELLED trn1). ``turns`` (with all n2
+columns, ``TallTable.turned``): the output's R windows of M columns at a stride L come from F2's first window
+alone, F2[j, k + r L] = F2[j, k] rho_r[j] (angle addition) carried by the moving operands: per lo chunk
+[S | c S + s E | ..] against Re F2 and [E | c E - s S | ..] against Im F2 (E = iD), two matmuls of N = 2 R width
+for all the windows where each window took two (at batch 1 each charged 64 columns), one PSUM copy and one store,
+no J^T; the table holds M columns of F2 and rho. The products [S | E] c and [S | E] s run on the Scalar engine or,
+``turn_gpsimd`` of them, on GpSimd (4103 = 11 x 373 at batch 1: 1.28 -> 0.97 us MODELLED trn1).
 
 n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
 twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
