@@ -9,7 +9,7 @@ TRNFFT_FFTW_TIMELIMIT  seconds FFTW may spend planning one transform, a number >
                        It is also the planning budget: the first call of a new problem
                        costs about this plus a few runs of the transform at most
                        (planning.py says how; passes.py keeps large n-D plans small).
-TRNFFT_FFTW_WISDOM     0 to neither load nor save wisdom
+TRNFFT_FFTW_WISDOM     0 (or false, no, off, empty) to neither load nor save wisdom; unset or 1/true/yes/on: both
 TRNFFT_CACHE_DIR       where wisdom lives (default $XDG_CACHE_HOME/trnfft or ~/.cache/trnfft)
 
 They are read when the backends load; an invalid value makes the backend
@@ -22,11 +22,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trnfft.plugin import InvalidArgumentError, cache_dir
+from trnfft.plugin import EnvSwitch, InvalidArgumentError, cache_dir
 
 EFFORTS = {"estimate": "FFTW_ESTIMATE", "measure": "FFTW_MEASURE",
            "patient": "FFTW_PATIENT", "exhaustive": "FFTW_EXHAUSTIVE"}
-PLANNER_ENV, TIMELIMIT_ENV = "TRNFFT_FFTW_PLANNER", "TRNFFT_FFTW_TIMELIMIT"
+PLANNER_ENV, TIMELIMIT_ENV, WISDOM_ENV = "TRNFFT_FFTW_PLANNER", "TRNFFT_FFTW_TIMELIMIT", "TRNFFT_FFTW_WISDOM"
 NO_LIMIT = ("none", "inf", "unlimited")
 DEFAULT_EFFORT = "measure"
 
@@ -63,7 +63,12 @@ def _timelimit_from_env() -> float | None:
 
 
 def _wisdom_from_env() -> bool:
-    return os.environ.get("TRNFFT_FFTW_WISDOM", "1").strip().lower() not in ("0", "false", "no", "off")
+    """On unless the variable reads as off; a value that is neither on nor off is an error, as for every
+    trnfft switch (a typo such as "of" must not silently keep writing wisdom)."""
+    switch = EnvSwitch(WISDOM_ENV)
+    if switch.unreadable():
+        raise BadVariable(WISDOM_ENV, os.environ[WISDOM_ENV], "on (1, true, yes, on) or off (0, false, no, off)")
+    return WISDOM_ENV not in os.environ or switch.holds()
 
 
 @dataclass

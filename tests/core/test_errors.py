@@ -19,6 +19,9 @@ from trnfft.core.errors import InvalidArgumentError, InvalidDtypeError, TrnfftEr
     (lambda: numpy_fft.fft(np.ones(4), n=0), "n=0"),
     (lambda: numpy_fft.fft(np.ones(4), n=-3), "n=-3"),
     (lambda: numpy_fft.fft(np.ones(4), n=2.5), "n must be an integer"),
+    (lambda: trnfft.fft(torch.ones(4), n=True), "n must be an integer, got True"),  # torch refuses bools
+    (lambda: trnfft.fft(torch.ones(4), dim=False), "dim must be an integer, got False"),
+    (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(np.True_, 4)), "s must be an integer"),
     (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(0, 4), axes=(0, 1)), "s=0"),
     (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(4,), axes=(0, 1)), "same length"),
     (lambda: numpy_fft.fft(np.ones(4), norm="unitary"), "Invalid norm value 'unitary'"),
@@ -170,9 +173,20 @@ def test_fftw_time_limit_variable(monkeypatch, value, expected):
     assert FFTWSettings().timelimit == expected
 
 
+@pytest.mark.parametrize("value,expected", [(None, True), ("1", True), (" On ", True), ("0", False),
+                                            ("off", False), ("", False)])
+def test_fftw_wisdom_variable(monkeypatch, value, expected):
+    from trnfft_backends.fftw.settings import FFTWSettings
+    if value is None:
+        monkeypatch.delenv("TRNFFT_FFTW_WISDOM", raising=False)
+    else:
+        monkeypatch.setenv("TRNFFT_FFTW_WISDOM", value)
+    assert FFTWSettings().wisdom is expected
+
+
 @pytest.mark.parametrize("variable,value", [
     ("TRNFFT_FFTW_TIMELIMIT", "0"), ("TRNFFT_FFTW_TIMELIMIT", "-1"), ("TRNFFT_FFTW_TIMELIMIT", "soon"),
-    ("TRNFFT_FFTW_PLANNER", "quick"),
+    ("TRNFFT_FFTW_PLANNER", "quick"), ("TRNFFT_FFTW_WISDOM", "of"), ("TRNFFT_FFTW_WISDOM", "2"),
 ])
 def test_bad_fftw_variables_name_the_variable(monkeypatch, variable, value):
     from trnfft_backends.fftw.settings import FFTWSettings

@@ -75,12 +75,19 @@ def check_workers(workers: int | None) -> int:
     return workers
 
 
+def _integer(value: Any, what: str) -> int:
+    """``value`` as an int; a bool is refused as torch.fft refuses it (``n=True`` is a slip, not 1)."""
+    try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError
+        return operator.index(value)
+    except TypeError:
+        raise InvalidArgumentTypeError(f"{what} must be an integer, got {value!r}") from None
+
+
 def axis_index(axis: Any, ndim: int, what: str) -> int:
     """``axis`` as a non-negative index into ``ndim`` dimensions (InvalidAxisError when out of range)."""
-    try:
-        a = operator.index(axis)
-    except TypeError:
-        raise InvalidArgumentTypeError(f"{what} must be an integer, got {axis!r}") from None
+    a = _integer(axis, what)
     if not -ndim <= a < ndim:
         raise InvalidAxisError(
             f"{what}={axis} is out of range for an input with {ndim} dimension(s)")
@@ -91,10 +98,7 @@ def _length(n: Any, what: str) -> int | None:
     """A requested length: None or -1 keep the input's, else a positive integer."""
     if n is None:
         return None
-    try:
-        v = operator.index(n)
-    except TypeError:
-        raise InvalidArgumentTypeError(f"{what} must be an integer, got {n!r}") from None
+    v = _integer(n, what)
     if v == -1 and what != "n":
         return None
     if v < 1:
