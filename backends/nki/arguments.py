@@ -206,9 +206,10 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.taller)
-        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns),),
+        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns,
+                             layout.whole),),
                 (n1, n2, layout.group, *flags, layout.halves, layout.formed, layout.paired, layout.turns,
-                 layout.turn_gpsimd))
+                 layout.turn_gpsimd, layout.whole))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -254,7 +255,7 @@ def _exact_roots(exponents: np.ndarray, n: int, forward: bool) -> tuple[np.ndarr
 
 
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
-                taller: bool = False, formed: int = 0, turns: int = 0) -> np.ndarray:
+                taller: bool = False, formed: int = 0, turns: int = 0, whole: bool = False) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F2 | T~] in two parts (Re, Im), then F1'' for the first, without padding rows (``formed``: without F2's
     first columns, W = w_n2^(-j shift) after T~ and F1'''s halves ending the parts). F1''[j1, k1] =
@@ -264,7 +265,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     where ``quarter``, and k = lo where ``merged``; its first window's M where ``turned``, with rho_r =
     w_n2^(j r L) after W; Im F2 zero where j = 0 or 2j = n2: there the kernel's D rows are not differences).
     For n1 = 1 F2 alone."""
-    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns)
+    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)

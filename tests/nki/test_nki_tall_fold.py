@@ -24,11 +24,12 @@ BOUND = 1e-6
 
 
 def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, taller: bool = False,
-         halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0, turn_gpsimd: int = 0) -> float:
+         halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0, turn_gpsimd: int = 0,
+         whole: bool = False) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
                                taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
-                               turn_gpsimd=turn_gpsimd)
+                               turn_gpsimd=turn_gpsimd, whole=whole)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
@@ -107,11 +108,14 @@ def test_tall_plan_reads_the_input_one_table_and_writes_the_output(n, batch):
         yr, yi = plan.execute_split(xr, xi)
     assert rec.launches == 1
     io_bytes = xr.nbytes + xi.nbytes + yr.nbytes + yi.nbytes
-    table = TallTable(n1, n2, layout.group * n1, layout.quarter, turns=layout.turns)
+    table = TallTable(n1, n2, layout.group * n1, layout.quarter, layout.taller, layout.halves, layout.formed,
+                      layout.paired, layout.turns, layout.turn_gpsimd, layout.whole)
     twice = 8 * batch * n1 * (table.stored_rows - n2)   # rows two windows (or a merged store's halves) share
     assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes() + twice
-    assert rec.dma_transfers == len(table.lo_chunks) + 2 + table.store_count   # blocks, input (re, im), output
-    assert table.store_count == (2 if table.quarter else 1)   # Y's rows and the mirrored rows: one store each
+    lifted = 2 if table.lifted else 0   # ``paired``: Im F2 and D copied to partitions 64.., SBUF -> SBUF
+    assert rec.dma_transfers == len(table.lo_chunks) + 2 + table.store_count + lifted   # blocks, x (re, im), y
+    # Y's rows and the mirrored rows one store each; merged tables and all n2 columns one store
+    assert table.store_count == (2 if table.quarter and not table.merged else 1)
     ref = np.fft.fft(x.astype(np.complex128), axis=-1)
     assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= BOUND
 
@@ -127,13 +131,14 @@ def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     figures = CHIPS[chip]
     found = algorithms.tall_factors(figures, n, batch)
     assert found is not None
-    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd) = found
+    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole) = found
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, turns=turns)
     counts = [0, *(c for c in range(table.f2_columns) if algorithms.formed_allowed(table.f2_columns, c))]
     flags = (quarter, taller, halves)
-    best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns, turn_gpsimd)
+    best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns, turn_gpsimd, whole)
                for c in counts)
-    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, *flags, formed, paired, turns, turn_gpsimd)
+    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, *flags, formed, paired, turns, turn_gpsimd,
+                                               whole)
     assert seconds <= best * (1 + 1e-9)
 
 
@@ -312,3 +317,38 @@ def test_planner_turns_the_batch_one_misses(n):
     quarter = min(algorithms._tall_seconds(figures, n1, n2, 1, True, False, True, c)
                   for c in algorithms._formed_columns(figures, n1, n2, 1, True, False, True))
     assert seconds < 0.9 * quarter
+
+
+WHOLE = [(11, 373, 1, False, False, 82, 3, 2), (17, 241, 1, True, True, 97, 0, 0), (9, 457, 3, False, False, 0, 4, 4),
+         (30, 137, 2, True, False, 40, 0, 0)]
+
+
+@pytest.mark.parametrize("n1,n2,batch,quarter,halves,formed,turns,turn_gpsimd", WHOLE)
+def test_whole_twiddles_both_directions_and_the_estimate(n1, n2, batch, quarter, halves, formed, turns, turn_gpsimd,
+                                                         trn1_target):
+    """``whole``: T~ read by all its n1 columns, no products made on chip (4103's plan for trn1 at batch 1, a quarter
+    with halves and formed columns, 4 turned windows at batch 3, two transforms per tile): every norm both ways
+    against float64 under trn1's rules, the table's bytes as the estimate counts them, and the estimate equal to
+    the cost model engine by engine on both chips."""
+    n = n1 * n2
+    flags = dict(halves=halves, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=True)
+    assert _run(n1, n2, batch, quarter, True, 1.0, **flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, False, 1.0 / n, **flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    width = algorithms.tall_group(n1, batch) * n1
+    table = TallTable(n1, n2, width, quarter, formed=formed, turns=turns, whole=True)
+    split = TallTable(n1, n2, width, quarter, formed=formed, turns=turns)
+    assert table.split == (n1, 1) and split.split[1] > 1 and table.twiddle_columns == n1
+    assert algorithms._tall_constant_bytes(n1, n2, batch, quarter, False, formed, turns, True) == 4 * table.hbm_elements
+    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
+                               halves=halves, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=True)
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    x = random_array((batch, n), np.complex64, seed=n)
+    with collect() as rec:
+        executors.simulate(kernel, (x.view(np.float32),), *args)
+    for chip in ("trn1", "trn2"):
+        modelled = model(rec, chip).engines
+        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, False, halves, formed, False, turns,
+                                                 turn_gpsimd, True))
+        for engine in ("tensor", "scalar", "gpsimd", "dma"):
+            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)

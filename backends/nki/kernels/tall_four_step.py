@@ -38,7 +38,8 @@ normalisation rides on F2. The twiddles are read by their n1 columns and used fo
 (a zero step over t). For n1 >= 4 the table holds T~'s columns k1 < m (m = ceil(sqrt(n1))) and V[j, b] =
 T~[j, m b]; the other columns are made once per launch on GpSimd, T~[j, a + m b] = T~[j, a] V[j, b]: a
 float32 product of two correctly rounded float32 values (a stated departure from one rounding of the
-float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py).
+float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py), unless the planner takes ``whole``:
+all n1 columns read, a few more bytes for no GpSimd products (4103 = 11 x 373 at batch 1: 6 KB for 144 cycles).
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
 constants are one block per lo chunk of rows (``TallTable``): HBM holds them one after another without padding
@@ -199,6 +200,7 @@ class TallTable:
     paired: bool = False   # with halves: the last lo chunk's P and Q products side by side on two row tiles
     turns: int = 0   # all n2 columns as ``turns`` windows at a stride L from F2's first window's (``turned``)
     turn_gpsimd: int = 0   # ``turned``: of the 2 (turns - 1) products per lo chunk, the first this many on GpSimd
+    whole: bool = False   # T~ read whole (n1 columns), not ``split``
 
     @property
     def lifted(self) -> int:
@@ -451,8 +453,9 @@ class TallTable:
     @property
     def split(self) -> tuple[int, int]:
         """(m, blocks): T~'s columns k1 = a + m b (a < m, b < blocks) as the products T~[j, a] V[j, b] with
-        V[j, b] = T~[j, m b], made on chip once per launch; blocks = 1 (T~ read whole) for n1 <= 3."""
-        m = self.n1 if self.n1 <= 3 else isqrt(self.n1 - 1) + 1   # ceil(sqrt(n1)): m + blocks columns at most
+        V[j, b] = T~[j, m b], made on chip once per launch; blocks = 1 (T~ read whole) for n1 <= 3 or ``whole``
+        (a planner option: n1 - m - blocks more columns read, 6 m blocks GpSimd cycles per lo chunk fewer)."""
+        m = self.n1 if self.n1 <= 3 or self.whole else isqrt(self.n1 - 1) + 1   # ceil(sqrt(n1))
         return m, -(-self.n1 // m)
 
     @property
@@ -729,12 +732,12 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
                    taller: bool = False, halves: bool = False, formed: int = 0, paired: bool = False,
-                   turns: int = 0, turn_gpsimd: int = 0) -> None:
+                   turns: int = 0, turn_gpsimd: int = 0, whole: bool = False) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired, turns, turn_gpsimd)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole)
     jays = _exchange(table)
     _lift_im_f2(c, table)
     tws = _twiddles(c, table)
@@ -952,12 +955,12 @@ def _store(y: tuple, o: Any, t0: int, store: tuple[int, int, int, int], n1: int,
 
 
 def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool = False,
-              formed: int = 0, turns: int = 0) -> Any:
+              formed: int = 0, turns: int = 0, whole: bool = False) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
     with ``formed`` columns as its two parts [Re F2[:, skip:] | Re T~ | Re W | F1''a] and [Im F2[:, skip:] |
     Im T~ | Im W | F1''b], skip = formed, F1'''s halves in the first block only), then the formed columns made
     on chip."""
-    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns)   # the same with halves
+    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole)   # halves: same
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
@@ -997,11 +1000,12 @@ def _form(c: Any, table: TallTable) -> None:
 
 
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired, turns, turn_gpsimd):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired, turns, turn_gpsimd,
+                          whole):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (re and im in each store DMA)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed, turns), n1, n2,
-                   group, quarter, taller, halves, formed, paired, turns, turn_gpsimd)
+    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed, turns, whole), n1, n2,
+                   group, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole)
     return y2
