@@ -154,6 +154,23 @@ def _engine_seconds(chip, args) -> dict:
     return terms
 
 
+def _assert_estimate_is_the_model(layout: algorithms.Layout, batch: int) -> None:
+    """Each engine's term of ``_tall_seconds`` for ``layout`` equals the cost model's busy time of the kernel it
+    plans (forward, one run), on both chips' figures."""
+    n1, n2 = layout.factors
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    x = random_array((batch, layout.n), np.complex64, seed=layout.n)
+    with collect() as rec:
+        executors.simulate(kernel, (x.view(np.float32),), *args)
+    flags = (layout.quarter, layout.taller, layout.halves, layout.formed, layout.paired, layout.turns,
+             layout.turn_gpsimd, layout.whole)
+    for chip in ("trn1", "trn2"):
+        modelled = model(rec, chip).engines
+        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, *flags))
+        for engine in ("tensor", "scalar", "gpsimd", "dma"):
+            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
+
+
 @pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves,formed,paired", [
     (67, 262, 1, True, False, True, 116, True), (20, 300, 9, True, False, True, 0, True),
     (17, 241, 1, True, False, True, 97, False), (17, 241, 2, True, False, False, 60, False),
@@ -169,18 +186,9 @@ def test_tall_estimate_matches_the_model_engine_by_engine(n1, n2, batch, quarter
     one store per kind of rows (461, 503: windows sharing rows, written twice, counted) or per chunk (511);
     ``paired`` (262, 300: the last lo chunk's P and Q on two row tiles, its SBUF -> SBUF copies; 300 at
     batch 9, 6 per tile: a ragged last tile)."""
-    n = n1 * n2
-    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
                                taller=taller, halves=halves, formed=formed, paired=paired)
-    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
-    x = random_array((batch, n), np.complex64, seed=n)
-    with collect() as rec:
-        executors.simulate(kernel, (x.view(np.float32),), *args)
-    for chip in ("trn1", "trn2"):
-        modelled = model(rec, chip).engines
-        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, taller, halves, formed, paired))
-        for engine in ("tensor", "scalar", "gpsimd", "dma"):
-            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
+    _assert_estimate_is_the_model(layout, batch)
 
 
 @pytest.mark.parametrize("quarter", [True, False])
@@ -291,19 +299,9 @@ def test_turned_windows_both_directions(n1, n2, batch, taller, turns, formed, tu
 def test_turned_estimate_matches_the_model_engine_by_engine(n1, n2, batch, taller, turns, formed, turn_gpsimd):
     """As ``test_tall_estimate_matches_the_model_engine_by_engine`` for ``turned`` layouts: each engine's term of
     the estimate is the cost model's busy time of the kernel, both chips."""
-    n = n1 * n2
-    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), taller=taller,
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), taller=taller,
                                formed=formed, turns=turns, turn_gpsimd=turn_gpsimd)
-    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
-    x = random_array((batch, n), np.complex64, seed=n)
-    with collect() as rec:
-        executors.simulate(kernel, (x.view(np.float32),), *args)
-    for chip in ("trn1", "trn2"):
-        modelled = model(rec, chip).engines
-        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, False, taller, False, formed, False, turns,
-                                                 turn_gpsimd))
-        for engine in ("tensor", "scalar", "gpsimd", "dma"):
-            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
+    _assert_estimate_is_the_model(layout, batch)
 
 
 @pytest.mark.parametrize("n", [4103, 4113, 4367])
@@ -342,13 +340,4 @@ def test_whole_twiddles_both_directions_and_the_estimate(n1, n2, batch, quarter,
     assert algorithms._tall_constant_bytes(n1, n2, batch, quarter, False, formed, turns, True) == 4 * table.hbm_elements
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
                                halves=halves, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=True)
-    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
-    x = random_array((batch, n), np.complex64, seed=n)
-    with collect() as rec:
-        executors.simulate(kernel, (x.view(np.float32),), *args)
-    for chip in ("trn1", "trn2"):
-        modelled = model(rec, chip).engines
-        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, False, halves, formed, False, turns,
-                                                 turn_gpsimd, True))
-        for engine in ("tensor", "scalar", "gpsimd", "dma"):
-            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
+    _assert_estimate_is_the_model(layout, batch)
