@@ -30,6 +30,7 @@ from .hookspecs import Plan
 from .plan_cache import plan_cache
 from .planning import array_kinds_of, backends_taking, make_plan, plan_in_place
 from .problem import FFTProblem, ProblemKey
+from .provisional import ProvisionalPlan
 from .errors import BackendResultError
 from .result_check import require_result
 
@@ -62,14 +63,20 @@ class CachedPlan(NamedTuple):
         return found
 
 
-def _build(key: ProblemKey, sel: selection.Selection, place: str) -> CachedPlan:
+def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = False) -> CachedPlan:
+    """A new cache entry; under auto's planner, for a class it has not measured, a provisional plan
+    made with no search unless ``eager`` (``provisional.py``)."""
     problem = FFTProblem(*key)
     names = sel.names
     host = None if place == NUMPY else plan_cache.peek((sel.plan_key, key, NUMPY))
     if sel.candidates and place in PLANNED_KINDS:
-        chosen = autoplan.plan(problem, place, sel.candidates)
+        first = None if eager else autoplan.first_sight(problem, place, sel.candidates)
+        chosen = (autoplan.plan(problem, place, sel.candidates) if first is None
+                  else ProvisionalPlan(first, problem, place, (sel.plan_key, key, place)))
         backend = getattr(chosen, "backend", names[0])
         if host is not None and getattr(host.plan, "backend", None) == backend:
+            if type(host.plan) is ProvisionalPlan:
+                host.plan.keys.append((sel.plan_key, key, place))  # dropped with it when it recurs
             return host._replace(nbytes=0, routes={})  # the same backend for arrays: one plan
         accepted = array_kinds_of(backend)
         return CachedPlan(chosen, problem.output_shape, problem.output_dtype, plan_nbytes(chosen),
@@ -104,9 +111,14 @@ def plan_nbytes(plan: Plan | None) -> int:
     return n if type(n) is int and n > 0 else 0
 
 
-def cached_plan(key: ProblemKey, sel: selection.Selection, place: str = NUMPY) -> CachedPlan:
-    """The cache entry for problem ``key`` under selection ``sel`` for arrays of ``place``."""
-    return plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place)
+def cached_plan(key: ProblemKey, sel: selection.Selection, place: str = NUMPY, eager: bool = False) -> CachedPlan:
+    """The cache entry for problem ``key`` under selection ``sel`` for arrays of ``place`` (``eager``: never
+    a provisional one, as for a plan asked for by name: ``trnfft.plan``, ``which``)."""
+    entry = plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place, eager)
+    if eager and type(entry.plan) is ProvisionalPlan:
+        entry.plan.recur()
+        entry = plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place, eager)
+    return entry
 
 
 def _cpu_place(sel: selection.Selection) -> str:
@@ -120,7 +132,7 @@ def entry_for(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec =
     key = problem.key() if type(problem) is FFTProblem else problem
     sel = selection.resolve(backend)
     place = (_cpu_place(sel) if kind == TORCH_CPU else NUMPY) if host_viewable(kind) else kind
-    return cached_plan(key, sel, place)
+    return cached_plan(key, sel, place, eager=True)
 
 
 def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
