@@ -150,6 +150,8 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             # a searching planner (FFTW's) gets half of what is left, so that the runs fit in the rest
             with planning_within(max(remaining, 0.0) * PLANNING_SHARE):
                 plan = plans[name] = builders[name]()
+        except MemoryError:  # the problem does not fit: the caller gets trnfft's OutOfMemoryError (dispatch)
+            raise
         except TrnfftError as exc:
             excluded[name] = f"cannot plan it: {exc}"
             continue
@@ -164,10 +166,13 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             best[name] = _since(began)
             count[name] = 1
             require_result(y, name, problem, source)
+            del y  # (a large problem's result need not live through the next run)
             began = _now()  # the first run paid for first touches: time a second
             run(x)
             best[name] = min(best[name], _since(began))
             count[name] = 2
+        except MemoryError:  # as in planning
+            raise
         except Exception as exc:  # a candidate that fails its trial is not chosen
             best.pop(name, None)
             count.pop(name, None)
