@@ -189,23 +189,29 @@ def test_the_input_kind_is_part_of_the_choice(planner, monkeypatch):
 def test_two_threads_on_a_new_problem_measure_it_once(planner):
     slow, quick, regs = _slow_and_quick(delay=0.002)
     planner(*regs)
-    start = threading.Barrier(6)
+    _fft_from_threads(6, calls=1)
+    assert slow.plans == 1  # only a measurement plans the loser
+
+
+def _fft_from_threads(count: int, calls: int) -> None:
+    """``count`` threads started together each call trnfft.fft(X) ``calls`` times: all must be right."""
+    start = threading.Barrier(count)
     results, errors = [], []
 
-    def call():
+    def work():
         try:
             start.wait()
-            results.append(trnfft.fft(X))
+            for _ in range(calls):
+                results.append(trnfft.fft(X))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=call) for _ in range(6)]
+    threads = [threading.Thread(target=work) for _ in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    assert not errors and len(results) == 6
-    assert slow.plans == 1  # only a measurement plans the loser
+    assert not errors and len(results) == count * calls
     assert all(np.allclose(y, np.fft.fft(X), atol=1e-4) for y in results)
 
 
@@ -545,24 +551,7 @@ def test_threads_meeting_a_new_problem_get_right_results_and_one_measurement(pla
     measured = []
     measure = autoplan._measure
     monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or measure(*a))
-    start = threading.Barrier(4)
-    results, errors = [], []
-
-    def calls():
-        try:
-            start.wait()
-            for _ in range(3):
-                results.append(trnfft.fft(X))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=calls) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors and len(results) == 12
-    assert all(np.allclose(y, np.fft.fft(X), atol=1e-4) for y in results)
+    _fft_from_threads(4, calls=3)
     assert len(measured) == 1
     assert trnfft.which("fft", (64,), "complex64").backend == "quick"
 

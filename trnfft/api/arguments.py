@@ -274,7 +274,7 @@ def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind:
                     f"axis {a}")
             sizes[a] = n
         lengths.append(n)
-    if any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
+    if sizes != list(xs.shape) and any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
         memory.check_sizes(kind, sizes, ax, lengths, arrays.itemsize(xs),
                            f"{kind} of an input padded to shape {tuple(sizes)} (n={lengths})", padded=True)
     for a in ax:

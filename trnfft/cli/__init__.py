@@ -76,18 +76,19 @@ def _selection_skips() -> tuple[str, ...]:
 
 def _planner_text() -> str:
     """What auto's planner chooses among here, and how ("" when it has no candidates)."""
-    from ..core.autoplan import planner_settings
+    from ..core.autoplan import first_call_setting, planner_settings
     from ..core.errors import TrnfftError
     from ..core.selection import resolve_names
     try:
         candidates = resolve_names(("auto",)).candidates
         effort, budget = planner_settings()
+        first = f", a new problem's first call: {first_call_setting()}" if effort == "measure" else ""
     except TrnfftError:
         return ""
     if not candidates:
         return ""
     return (f"per problem, the fastest of [bold]{', '.join(candidates)}[/] (planner effort "
-            f"{effort}, budget {budget:g} s; `trnfft which` shows a choice)")
+            f"{effort}, budget {budget:g} s{first}; `trnfft which` shows a choice)")
 
 
 def _engines() -> dict[str, str]:

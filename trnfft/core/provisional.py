@@ -10,7 +10,7 @@ a measurement, as every later process does from the remembered choice.
 """
 from __future__ import annotations
 
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 from . import autoplan
 from .hookspecs import Plan
@@ -27,13 +27,19 @@ class ProvisionalPlan:
         self.keys = [key]
 
     def __getattr__(self, name: str) -> Any:  # backend, nbytes, ...: the plan's own
-        return getattr(self.plan, name)
+        found = getattr(self.plan, name)
+        return self._once(found) if name == "execute_split" else found
 
     def execute(self, x: Any) -> Any:
-        try:
-            return self.plan.execute(x)
-        finally:
-            self.recur()  # (concurrent calls may each get here: dropping twice is harmless)
+        return self._once(self.plan.execute)(x)
+
+    def _once(self, run: Callable[..., Any]) -> Callable[..., Any]:
+        def serve(*arrays: Any) -> Any:
+            try:
+                return run(*arrays)
+            finally:
+                self.recur()  # (concurrent calls may each get here: dropping twice is harmless)
+        return serve
 
     def recur(self) -> None:
         """The class is to be measured: its cache entries go, and its next plan measures."""
