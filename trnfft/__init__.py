@@ -20,7 +20,7 @@ from .check.sweep import crosscheck
 from .core.call_check import cross_checking, set_crosscheck
 from .core.errors import (BackendError, BackendSettingError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
                      InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError, OutOfMemoryError,
-                     SpectrogramArgumentError, TrnfftError, UnknownBackendError,
+                     SpectrogramArgumentError, TorchRequiredError, TrnfftError, UnknownBackendError,
                      UnsupportedProblemError)
 from .api.helpers import torch_fftfreq as fftfreq
 from .api.helpers import torch_fftshift as fftshift
@@ -54,7 +54,7 @@ __all__ = [
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
     "crosscheck", "cross_checking", "set_crosscheck",
     "TrnfftError", "InvalidArgumentError", "InvalidArgumentTypeError", "InvalidAxisError",
-    "InvalidDtypeError", "SpectrogramArgumentError",
+    "InvalidDtypeError", "SpectrogramArgumentError", "TorchRequiredError",
     "BackendError", "BackendSettingError",
     "UnknownBackendError", "BackendUnavailableError", "UnsupportedProblemError", "CrossCheckError",
     "OutOfMemoryError",

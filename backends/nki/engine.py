@@ -34,6 +34,7 @@ class Engine:
     nl: Any
     nisa: Any
     reason: str
+    choice: str = "auto"   # the TRNFFT_NKI_ENGINE value it was chosen by
 
     def simulate(self, kernel: Any) -> Any:
         return self.nki.simulate(kernel)
@@ -69,13 +70,13 @@ def select() -> Engine:
         nki, why = real_nki()
         if nki is not None:
             return Engine("nki", why, nki, importlib.import_module("nki.language"),
-                          importlib.import_module("nki.isa"), f"{ENGINE_ENV}={choice}")
+                          importlib.import_module("nki.isa"), f"{ENGINE_ENV}={choice}", choice)
         if choice == "real":
             raise RuntimeError(f"{ENGINE_ENV}=real but the real NKI is unavailable: {why}; {INSTALL_HINT}")
         reason = f"real nki unavailable: {why}"
     else:
         reason = f"{ENGINE_ENV}=emulator"
-    return Engine("emulator", emulator.__version__, emulator, emulator.language, emulator.isa, reason)
+    return Engine("emulator", emulator.__version__, emulator, emulator.language, emulator.isa, reason, choice)
 
 
 _ENGINE = select()
@@ -85,3 +86,14 @@ nki, nl, nisa = _ENGINE.nki, _ENGINE.nl, _ENGINE.nisa
 def current() -> Engine:
     """The engine chosen at import (kernels are bound to it)."""
     return _ENGINE
+
+
+def hardware_problem() -> str | None:
+    """Why the engine cannot compile kernels for a NeuronCore (only the real nki can), or None."""
+    e = current()
+    if e.name == "nki":
+        return None
+    if e.choice == "emulator":
+        return (f"{ENGINE_ENV}=emulator selects the bundled emulator, which runs kernels on the CPU only: unset it "
+                f"(or set auto or real) to run them on a NeuronCore")
+    return f"the real NKI compiler is not installed ({e.reason}); {INSTALL_HINT}"

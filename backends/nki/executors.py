@@ -7,17 +7,19 @@ the same for both executors.
 
 * simulator: ``engine.simulate(kernel)(*arrays)``: the real ``nki.simulate``
   when nki >= 0.3 is installed, else the bundled emulator;
-* hardware: the ``@nki.jit`` kernel is called with torch tensors on the
-  NeuronCore (torch-neuronx turns it into a custom call;
-  D/nki/get-started/quickstart-implement-run-kernel.html) and the device is
-  synchronised once. Split float32 tensors already on the device stay there:
-  nothing is copied to or from the host. Host (NumPy) parts go to the default
-  device and the results come back to the host. The plan's constants
-  (``ResidentConstants``) are uploaded once per plan and device and stay there.
+* hardware: the ``@nki.jit`` kernel is called with torch-xla tensors on the
+  NeuronCore (it becomes a custom call in the lazy trace;
+  D/nki/get-started/quickstart-implement-run-kernel.rst, step 8). Split
+  float32 tensors already on the device stay there and nothing waits: the
+  results are lazy tensors in the caller's trace, run at its next
+  ``xm.mark_step()`` or when read (``device.synchronize`` does both steps).
+  Host (NumPy) parts go to the default device, the trace is cut and run once
+  (one ``mark_step``, so all outputs come from one execution) and the results
+  come back to the host. The plan's constants (``ResidentConstants``) are
+  uploaded once per plan and device and stay there.
 """
 from __future__ import annotations
 
-import glob
 import sys
 import threading
 from typing import Any
@@ -30,24 +32,42 @@ from . import device, engine
 
 
 def simulate(kernel: Any, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    out = engine.current().simulate(kernel)(*arrays)
-    return out if isinstance(out, tuple) else (out,)
+    e = engine.current()
+    if e.name == "nki":   # the real simulator checks the rules of the chip plans are made for (device.py)
+        device.configure_simulator(chip_present=bool(device.neuron_devices()))
+    return _outputs(e.simulate(kernel)(*arrays))
 
 
-def neuron_devices() -> list[str]:
-    return sorted(glob.glob("/dev/neuron*"))
+def _outputs(out: Any) -> tuple:
+    """A kernel's outputs as a tuple: several come back as a tuple or a list, one as itself."""
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def check_target() -> None:
+    """BackendUnavailableError for a user's NEURON_PLATFORM_TARGET_OVERRIDE naming another chip than trnfft plans
+    for, when the real nki would read it (the emulator does not)."""
+    if engine.current().name == "nki":
+        device.check_target()
 
 
 def hardware_problem() -> str | None:
     """Why kernels cannot run on a NeuronCore here, or None if they can."""
-    if engine.current().name != "nki":
-        return f"the real NKI compiler is not installed ({engine.current().reason})"
-    problem = device.sdk_problem()
+    problem = engine.hardware_problem() or device.sdk_problem()
     if problem is not None:
         return problem
-    if not neuron_devices():
+    if not device.neuron_devices():
         return "no Neuron device (/dev/neuron*) on this machine"
     return None
+
+
+def hardware_caveat() -> str | None:
+    """What a user should know about running on this machine's chip (trn1: not promised; a chip sysfs does
+    not name: it may be one), or None."""
+    found = device.chip()
+    if found.generation is None and device.neuron_devices():
+        return (f"the Neuron device's generation could not be read from {device.SYSFS}/neuron*/info/architecture/"
+                f"arch_type: on a NeuronCore-v2 (trn1), NKI 0.3.0 does not promise support")
+    return device.chip_caveat(found)
 
 
 def keep_on_host(args: tuple) -> tuple:
@@ -65,14 +85,13 @@ class ResidentConstants:
         self._by_device: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
-    def on(self, where: Any, runtime: device.Runtime) -> tuple:
-        """The constants on ``where`` (a torch.device of ``runtime``): uploaded on the first call there."""
+    def on(self, where: Any) -> tuple:
+        """The constants on ``where`` (a NeuronCore torch.device): uploaded on the first call there."""
         key = str(where)
         with self._lock:
             if key not in self._by_device:
-                resident = _to_device(self.host_args, where)
-                runtime.synchronize(where)   # the upload has finished before any call reads it
-                self._by_device[key] = resident
+                # no sync: the copies are inputs of the kernel's trace, which runs once they have arrived
+                self._by_device[key] = _to_device(self.host_args, where)
             return self._by_device[key]
 
     def devices(self) -> list[str]:
@@ -87,15 +106,15 @@ def upload(args: tuple) -> tuple:
 
 def launch(kernel: Any, *tensors: Any) -> Any:
     """Call the ``@nki.jit`` kernel with device tensors (the outermost device call)."""
-    if engine.current().name != "nki":
-        raise BackendUnavailableError(f"nki-hardware needs the real NKI compiler: {engine.current().reason}; "
-                                      f"{engine.INSTALL_HINT}")
+    problem = engine.hardware_problem()
+    if problem is not None:
+        raise BackendUnavailableError(f"nki-hardware needs the real NKI compiler: {problem}")
     return kernel(*tensors)
 
 
 def on_device(kernel: Any, *args: Any) -> tuple[Any, ...]:
-    """Run ``kernel`` on a NeuronCore: device tensors in -> device tensors out (one sync, no host copy);
-    NumPy parts in -> NumPy out, through the default device."""
+    """Run ``kernel`` on a NeuronCore: device tensors in -> lazy device tensors out (no sync, no host copy);
+    NumPy parts in -> NumPy out, through the default device (one sync)."""
     parts = [p for a in args for p in (a if isinstance(a, tuple) else (a,))   # a program's parts: one tuple
              if isinstance(p, np.ndarray) or _is_tensor(p)]
     on_host = all(isinstance(p, np.ndarray) for p in parts)
@@ -109,11 +128,12 @@ def on_device(kernel: Any, *args: Any) -> tuple[Any, ...]:
     rt = device.runtime_for(where)
     call_args: list[Any] = []
     for a in args:
-        call_args.extend(a.on(where, rt) if isinstance(a, ResidentConstants) else (_to_device(a, where),))
-    out = launch(kernel, *call_args)
-    out = out if isinstance(out, tuple) else (out,)
-    rt.synchronize(where)
-    return tuple(t.cpu().numpy() for t in out) if on_host else out
+        call_args.extend(a.on(where) if isinstance(a, ResidentConstants) else (_to_device(a, where),))
+    out = _outputs(launch(kernel, *call_args))
+    if not on_host:
+        return out
+    rt.synchronize(where)   # one execution for all outputs, before each is copied to the host
+    return tuple(t.cpu().numpy() for t in out)
 
 
 def _is_tensor(a: Any) -> bool:

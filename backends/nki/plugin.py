@@ -165,10 +165,11 @@ CAPABILITY_NOTES = ("single precision, one launch per call, any batch/axis/norm/
 
 
 # What plans take as they are: complex NumPy arrays (execute), and split float32 pairs (execute_split):
-# NumPy on the host, and on hardware also torch tensors on a NeuronCore (torch-xla's or the native device).
+# NumPy on the host, and on hardware also torch-xla tensors on a NeuronCore (not the native TorchNeuron
+# device: ``device.NATIVE_UNSUPPORTED``).
 ARRAY_KINDS = {
     "nki-simulator": frozenset({"numpy", "split:numpy"}),
-    "nki-hardware": frozenset({"numpy", "split:numpy", "split:torch:xla", "split:torch:neuron"}),
+    "nki-hardware": frozenset({"numpy", "split:numpy", "split:torch:xla"}),
 }
 
 
@@ -189,10 +190,11 @@ class NKIBackend:
             problem = executors.hardware_problem()
             if problem is not None:  # missing, whatever the settings say
                 return Availability.no(problem, "run on a Trainium (trn2/trn3) instance with the Neuron "
-                                       "SDK (nki, neuronx-cc, torch-neuronx), or set "
+                                       "SDK (nki, neuronx-cc, torch-neuronx with torch-xla), or set "
                                        "TRNFFT_USE_SIMULATOR=1 to run the NKI kernels on nki-simulator")
         try:  # the settings the kernels read: a bad value is an error here, before any kernel runs,
             target.target(), precision.mode()  # never a reason to pass the backend over for another
+            executors.check_target()           # a user's NEURON_PLATFORM_TARGET_OVERRIDE naming another chip
         except BackendUnavailableError as exc:
             return Availability.misconfigured(str(exc), "correct the variable or unset it")
         return Availability.yes()
@@ -211,7 +213,11 @@ class NKIBackend:
             plans_for = algorithms.planning_note()
         except BackendUnavailableError as exc:  # a bad TRNFFT_NKI_TARGET: say so, keep the other details
             plans_for = f"invalid: {exc}"
-        return {"engine": f"{e.name} {e.version} ({e.reason})", "plans for": plans_for}
+        out = {"engine": f"{e.name} {e.version} ({e.reason})", "plans for": plans_for}
+        caveat = executors.hardware_caveat() if self.name == "nki-hardware" else None
+        if caveat is not None:
+            out["chip"] = caveat
+        return out
 
     def plan(self, problem: FFTProblem) -> FFTPlan:
         if max(problem.lengths) > algorithms.MAX_POINTS:

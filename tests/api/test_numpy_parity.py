@@ -218,3 +218,68 @@ def test_backends_without_long_double_decline_and_lists_fall_back():
     with pytest.raises(UnsupportedProblemError, match="long precision not supported"):
         numpy_fft.fft(x, backend="nki-simulator")
     assert numpy_fft.fft(x, backend="nki-simulator,numpy-reference").dtype == np.clongdouble
+
+
+_S_AXES_2D = [((3, -1), (0, 1)), ((-1, -1), (1, 0)), ((-1, 4), (0, 1)), ((5, -1), (1, 1)),
+              (np.array([3, -1]), (0, 1))]
+
+
+@pytest.mark.parametrize("name, s, axes", [(name, s, axes) for s, axes in _S_AXES_2D + [((-1,), (1,))]
+                                           for name in ("fftn", "ifftn", "rfftn", "irfftn")]
+                         + [(name, s, axes) for s, axes in _S_AXES_2D
+                            for name in ("fft2", "ifft2", "rfft2", "irfft2")])
+def test_minus_one_in_s_is_the_inputs_length_as_in_numpy(name, s, axes):
+    """NumPy 2.x reads -1 in s as the input's length m along that axis, on the last axis of
+    irfftn too (torch's -1 is the default 2*(m-1) there); repeated axes take m from the input."""
+    x = _x((4, 10), complex_=not name.startswith("rfft"))
+    y, ref = getattr(numpy_fft, name)(x, s=s, axes=axes), getattr(np.fft, name)(x, s=s, axes=axes)
+    assert y.shape == ref.shape and y.dtype == ref.dtype
+    assert np.linalg.norm(y - ref) <= 1e-13 * np.linalg.norm(ref)
+
+
+@pytest.mark.parametrize("s", [(3, -2), (-1, 0)])
+def test_other_non_positive_lengths_in_s_are_refused_as_numpy_refuses_them(s):
+    x = _x((4, 10))
+    with pytest.raises(ValueError, match="Invalid number of FFT data points"):
+        np.fft.irfftn(x, s=s, axes=(0, 1))
+    with pytest.raises(trnfft.InvalidArgumentError, match="Invalid number of FFT data points"):
+        numpy_fft.irfftn(x, s=s, axes=(0, 1))
+
+
+@pytest.mark.parametrize("name", ["fftn", "rfftn", "irfftn", "fft2"])
+def test_an_integer_s_is_a_type_error_as_in_numpy(name):
+    x = _x((4, 10), complex_=name != "rfftn")
+    with pytest.raises(TypeError):
+        getattr(np.fft, name)(x, s=5, axes=(0,))
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="sequence"):
+        getattr(numpy_fft, name)(x, s=5, axes=(0,))
+
+
+_ALL = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
+        "fftn", "ifftn", "rfftn", "irfftn"]
+_DTYPE_EPS = {np.float16: 2e-3, np.float32: 1e-5, np.float64: 1e-13, np.longdouble: 1e-13,
+              np.int16: 1e-13, np.int64: 1e-13, np.uint8: 1e-13, np.bool_: 1e-13}
+
+
+@pytest.mark.parametrize("name", _ALL)
+@pytest.mark.parametrize("dtype", list(_DTYPE_EPS))
+@pytest.mark.parametrize("kwargs", [{}, dict(axes=(0,)), dict(axes=(1, 1))])
+def test_output_dtypes_are_numpys(name, dtype, kwargs):
+    """NumPy 2.x's result dtypes, float16 included: a 1-D irfft/hfft (or an n-D one over one
+    axis) of float16 gives float16, every other float16 transform complex64/float32."""
+    if name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft"):
+        kwargs = {"axis": 0} if kwargs else {}
+    x = (np.arange(4 * 8).reshape(4, 8) % 5).astype(dtype)
+    y, ref = getattr(numpy_fft, name)(x, **kwargs), getattr(np.fft, name)(x, **kwargs)
+    assert y.dtype == ref.dtype and y.shape == ref.shape
+    assert getattr(numpy_fft, name)(x, **kwargs).dtype == ref.dtype  # a repeated call too
+    ref64 = ref.astype(np.complex128)
+    assert np.linalg.norm(y.astype(np.complex128) - ref64) <= _DTYPE_EPS[dtype] * np.linalg.norm(ref64)
+
+
+def test_a_float16_irfft_into_out_is_not_rounded_to_float16():
+    x = np.linspace(-1, 1, 9).astype(np.float16)
+    out = np.empty(16)
+    numpy_fft.irfft(x, out=out)
+    ref = np.fft.irfft(x.astype(np.float64))
+    assert np.linalg.norm(out - ref) <= 1e-6 * np.linalg.norm(ref)  # float16 would be ~1e-3

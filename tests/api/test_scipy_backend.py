@@ -152,3 +152,22 @@ def test_sizes_powers_of_two_odd_composites_primes_and_large(n):
     _same(_on_trnfft("fft", x), sfft.fft(x), 1e-13)
     if n > 1:  # irfft of one point has no default output length (both raise ValueError)
         _same(_on_trnfft("irfft", x), sfft.irfft(x), 1e-13)
+
+
+@pytest.mark.parametrize("name", N_D)
+@pytest.mark.parametrize("s, axes", [((3, -1), (0, 2)), ((-1, -1), (2, 1)), ((-1, 4), (0, 1)),
+                                     (5, (1,)), (np.array([3, -1]), (0, 2))])
+def test_minus_one_in_s_is_the_inputs_length_as_in_scipy(name, s, axes):
+    """scipy (as NumPy 2.x) reads -1 in s as the input's length m, on the last axis of
+    irfftn/hfftn too, where torch's default would be 2*(m-1)."""
+    x = _input(name, np.complex128 if name not in REAL_IN else np.float64)
+    _same(_on_trnfft(name, x, s=s, axes=axes), getattr(sfft, name)(x, s=s, axes=axes), 1e-13)
+
+
+@pytest.mark.parametrize("s", [(3, -2), (-1, 0), (3, None)])
+def test_bad_lengths_in_s_are_refused_as_scipy_refuses_them(s):
+    x = _input("irfftn", np.complex128)
+    with pytest.raises(ValueError):
+        sfft.irfftn(x, s=s, axes=(0, 2))
+    with sfft.set_backend(scipy_backend, only=True), pytest.raises(trnfft.InvalidArgumentError):
+        sfft.irfftn(x, s=s, axes=(0, 2))

@@ -146,3 +146,98 @@ def test_workers_give_the_same_answer():
     x = random_array((64, 256), np.complex128)
     assert_close(numpy_fft.fft2(x, workers=2), np.fft.fft2(x), np.complex128, x.size)
     assert_close(numpy_fft.fft2(x, workers=-1), np.fft.fft2(x), np.complex128, x.size)
+
+
+_ND = ["fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn"]
+_2D = ["fft2", "ifft2", "rfft2", "irfft2", "hfft2", "ihfft2"]
+
+
+def _torch_input(name):
+    g = torch.Generator().manual_seed(0)
+    if name.startswith(("rfft", "ihfft")):
+        return torch.randn(4, 6, 10, dtype=torch.float64, generator=g)
+    return torch.randn(4, 6, 10, dtype=torch.complex128, generator=g)
+
+
+@pytest.mark.parametrize("name", _ND + _2D)
+@pytest.mark.parametrize("kwargs", [dict(s=5), dict(s=5, dim=0), dict(s=5, dim=(1,)), dict(s=np.int64(5)),
+                                    dict(s=torch.tensor(5)), dict(s=-1), dict(s=(3, -1), dim=(0, 2))])
+def test_an_integer_s_is_one_length_as_in_torch(name, kwargs):
+    """torch.fft takes s=5 as s=(5,): fftn over the last dim (or the one dim given); the 2-D
+    functions then have one length for two dims and refuse, as torch does. -1 is the
+    default length (2*(m-1) on irfftn's last dim), unlike NumPy's."""
+    x = _torch_input(name)
+    try:
+        ref = getattr(torch.fft, name)(x, **kwargs)
+    except RuntimeError:
+        with pytest.raises(trnfft.InvalidArgumentError, match="same length"):
+            getattr(trnfft, name)(x, **kwargs)
+        return
+    y = getattr(trnfft, name)(x, **kwargs)
+    assert y.shape == ref.shape and y.dtype == ref.dtype
+    assert float((y - ref).norm() / ref.norm()) <= 1e-13
+
+
+@pytest.mark.parametrize("s", [True, 5.0, "5"])
+def test_an_s_that_is_no_integer_is_refused_as_torch_refuses_it(s):
+    x = _torch_input("fftn")
+    with pytest.raises(TypeError):
+        torch.fft.fftn(x, s=s)
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="s must be an integer or a sequence"):
+        trnfft.fftn(x, s=s)
+
+
+def _torch_error(fn):
+    try:
+        fn()
+    except RuntimeError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("name, shape", [("fft", (8,)), ("rfft", (5,)), ("fftn", (8,))])
+@pytest.mark.parametrize("x_device, out_device", [("cpu", "meta"), ("meta", "cpu")])
+def test_out_on_another_device_is_refused_as_torch_refuses_it(name, shape, x_device, out_device):
+    x = torch.randn(8, device=x_device)
+    make_out = lambda: torch.empty(shape, dtype=torch.complex64, device=out_device)  # noqa: E731
+    assert "cross-device" in _torch_error(lambda: getattr(torch.fft, name)(x, out=make_out()))
+    out = make_out()
+    with pytest.raises(trnfft.InvalidArgumentError, match=f"out= is on device {out_device} but the "
+                                                          f"input is on {x_device}"):
+        getattr(trnfft, name)(x, out=out)
+
+
+@pytest.mark.parametrize("grad_on", ["input", "out", "out view"])
+def test_out_with_autograd_is_refused_as_torch_refuses_it(grad_on):
+    def args():
+        x = torch.randn(8, requires_grad=grad_on == "input")
+        out = torch.empty(8, dtype=torch.complex64, requires_grad=grad_on != "input")
+        return x, (out if grad_on == "out" else out[:] if grad_on == "out view" else out.detach())
+    x, out = args()
+    assert "don't support automatic differentiation" in _torch_error(lambda: torch.fft.fft(x, out=out))
+    x, out = args()
+    with pytest.raises(trnfft.InvalidArgumentError, match="don't support automatic differentiation"):
+        trnfft.fft(x, out=out)
+    x, out = args()
+    with torch.no_grad():  # torch allows it without grad mode; so does trnfft
+        y = trnfft.fft(x, out=out)
+    assert y is out and torch.allclose(out, torch.fft.fft(x.detach()), atol=1e-5)
+
+
+def test_split_out_on_another_device_is_refused():
+    x = trnfft.SplitComplex(torch.randn(8), torch.randn(8))
+    out = trnfft.SplitComplex(torch.empty(8, device="meta"), torch.empty(8, device="meta"))
+    with pytest.raises(trnfft.InvalidArgumentError, match="out= is on device meta"):
+        trnfft.fft(x, out=out)
+
+
+def test_fftfreq_out_follows_torchs_device_and_autograd_rules():
+    meta = torch.empty(8, device="meta")
+    assert torch.fft.fftfreq(8, out=meta).device == trnfft.fftfreq(8, out=meta).device == meta.device
+    assert "does not match" in _torch_error(lambda: torch.fft.fftfreq(8, device="cpu", out=meta))
+    with pytest.raises(trnfft.InvalidArgumentError, match="does not match the device of out="):
+        trnfft.fftfreq(8, device="cpu", out=meta)
+    leaf = torch.empty(8, requires_grad=True)
+    assert "don't support automatic differentiation" in _torch_error(lambda: torch.fft.fftfreq(8, out=leaf))
+    with pytest.raises(trnfft.InvalidArgumentError, match="don't support automatic differentiation"):
+        trnfft.rfftfreq(8, out=torch.empty(5, requires_grad=True))

@@ -13,7 +13,8 @@ from trnfft.core.accuracy import normwise_error  # noqa: E402
 
 D = torch.float64
 # both libraries warn about the rectangular default window; test_no_window_warns checks ours
-pytestmark = pytest.mark.filterwarnings("ignore:.*window was not provided", "ignore:stft. no window")
+pytestmark = pytest.mark.filterwarnings("ignore:.*window was not provided", "ignore:stft. no window",
+                                        "ignore:istft. no window")
 
 
 def _signal(shape, dtype=D, seed=0):
@@ -94,9 +95,19 @@ def test_stft_return_complex_false_is_view_as_real_with_torchs_warning():
     _close(ours, ref)
 
 
-def test_no_window_warns_as_torch():
+@pytest.mark.parametrize("fn", ["stft", "istft"])
+def test_no_window_warns_as_torch(fn):
+    """torch warns once per process (its first call here may have been elsewhere); trnfft
+    warns through Python's warnings (by default once per calling line)."""
+    spec = torch.stft(_signal((50,)), 8, window=torch.hann_window(8, dtype=D), return_complex=True)
+    arg = _signal((50,)) if fn == "stft" else spec
+    for lib in (torch, trnfft):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(lib, fn)(arg, 8, window=torch.ones(8, dtype=D), return_complex=fn == "stft")
+        assert not [w for w in caught if "window" in str(w.message)]
     with pytest.warns(UserWarning, match="rectangular"):
-        trnfft.stft(_signal((50,)), 8, return_complex=True)
+        getattr(trnfft, fn)(arg, 8, return_complex=fn == "stft")
 
 
 def test_stft_align_to_window():

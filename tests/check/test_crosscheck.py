@@ -176,3 +176,30 @@ def test_check_command_passes_when_a_listed_backend_declines_some_problems(insta
     code = main(["check", "--backends", "c2c-only", "--sizes", "16", "--kinds", "c2c,r2c", "--dtypes", "complex64",
                  "--no-progress"])
     assert code == 0 and "PASS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(shape=(0,)), trnfft.InvalidArgumentError, "must be >= 1"),
+    (dict(shape=(8, -1)), trnfft.InvalidArgumentError, "must be >= 1"),
+    (dict(shape=8), trnfft.InvalidArgumentTypeError, "sequence of sizes"),  # as plan(shape=8)
+    (dict(shape=()), trnfft.InvalidArgumentError, "non-empty"),
+    (dict(shape=(8.5,)), trnfft.InvalidArgumentTypeError, "integers"),
+    (dict(dtype="bogus"), trnfft.InvalidDtypeError, "not a NumPy dtype"),
+    (dict(dtype="U3"), trnfft.InvalidDtypeError, "numeric"),
+    (dict(axes=(3,)), trnfft.InvalidAxisError, "out of range"),
+    (dict(norm="x"), trnfft.InvalidArgumentError, "Invalid norm"),
+    (dict(repeat=0), trnfft.InvalidArgumentError, "repeat"),
+    (dict(c="x"), trnfft.InvalidArgumentError, "c must be"),
+])
+def test_crosscheck_refuses_bad_arguments_with_trnfft_errors(kwargs, error, match):
+    kwargs = {"shape": (8,), **kwargs}
+    with pytest.raises(error, match=match):
+        trnfft.crosscheck("c2c", **kwargs)
+    if kwargs["shape"] == 8:  # plan() refuses a bare int shape too
+        with pytest.raises(trnfft.InvalidArgumentError, match="sequence of sizes"):
+            trnfft.plan("fft", shape=8)
+
+
+def test_crosscheck_takes_backends_as_one_comma_separated_string():
+    rep = trnfft.crosscheck("c2c", (8,), backends="numpy")
+    assert [r.backend for r in rep.results] == ["numpy-reference"] and rep.passed

@@ -114,11 +114,18 @@ def check_n(n: Any) -> int:
     return value
 
 
-def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | None,
-                   *, unique: bool, name: str = "dim") -> tuple[tuple[int, ...], tuple[int | None, ...]]:
-    """Non-negative axes and requested lengths from s/axes, as torch.fft and numpy.fft do."""
-    if s is not None and not isinstance(s, (list, tuple)):
-        raise InvalidArgumentError(f"s must be a sequence of integers, got {s!r}")
+def normalize_axes(ndim: int, s: Any, axes: Sequence[Any] | None, *, unique: bool,
+                   name: str = "dim", numpy_shape: Sequence[int] | None = None,
+                   ) -> tuple[tuple[int, ...], tuple[int | None, ...]]:
+    """Non-negative axes and requested lengths (None: the default) from s/axes.
+
+    torch.fft's rules unless ``numpy_shape`` (the input's shape) is given: an
+    integer ``s`` is one length, and -1 in ``s`` is the default length (for
+    the last axis of irfftn/hfftn 2*(m-1)). numpy.fft's and scipy.fft's
+    rules with ``numpy_shape``: ``s`` is a sequence, and -1 is the input's
+    own length m along that axis (None keeps the default, as in NumPy).
+    """
+    s = _lengths_arg(s, numpy_shape is not None)
     if axes is not None and not isinstance(axes, (list, tuple)):
         axes = (axes,)
     if axes is None:
@@ -132,8 +139,29 @@ def normalize_axes(ndim: int, s: Sequence[Any] | None, axes: Sequence[Any] | Non
             f"got {len(s)} and {len(out_axes)}")
     if unique and len(set(out_axes)) != len(out_axes):
         raise InvalidArgumentError(f"{name} must be unique, got {tuple(axes)}")
-    lengths = tuple(_length(n, "s") for n in s) if s is not None else (None,) * len(out_axes)
+    if s is None:
+        return out_axes, (None,) * len(out_axes)
+    lengths = tuple(_length(n, "s") for n in s)
+    if numpy_shape is not None:  # numpy/scipy: -1 is the input's length (torch: the default)
+        lengths = tuple(numpy_shape[a] if n is not None and _integer(n, "s") == -1 else v
+                        for a, n, v in zip(out_axes, s, lengths))
     return out_axes, lengths
+
+
+def _lengths_arg(s: Any, numpy_rules: bool) -> Sequence[Any] | None:
+    """``s`` as a sequence: torch.fft takes one integer as a 1-entry s, numpy.fft takes none."""
+    if s is None or isinstance(s, (list, tuple)):
+        return s
+    if numpy_rules:
+        if isinstance(s, np.ndarray) and s.ndim == 1:  # numpy iterates whatever it is given
+            return tuple(s.tolist())
+        raise InvalidArgumentTypeError(f"s must be a sequence of integers (numpy.fft takes no "
+                                       f"single integer), got {s!r}")
+    try:
+        return (_integer(s, "s"),)
+    except InvalidArgumentTypeError:
+        raise InvalidArgumentTypeError(
+            f"s must be an integer or a sequence of integers, got {s!r}") from None
 
 
 def refuse_unreadable(x: Any) -> None:
@@ -212,12 +240,15 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     workers = check_workers(workers)
     norm = check_norm(norm)
     call = Call(x, flavor)
+    if call.tensor and out is not None:
+        check_torch_out_target(out, (call.x,))
     xin = call.x
     if xin.ndim == 0 and (_listed(axes) or _listed(s)):  # a 0-d input goes only to fftn with no axes
         if not call.tensor and xin.dtype.kind not in "biufc":
             call.precision("complex")  # a str or other non-numeric object: say so
         raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
-    ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name)
+    ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name,
+                             numpy_shape=xin.shape if flavor == NUMPY else None)
     if not unique_axes and len(set(ax)) != len(ax):
         y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
         return as_pair(y) if split and out is None else y
@@ -230,6 +261,7 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
         return as_pair(y) if split and out is None else y
 
     precision = call.precision("real" if kind == "r2c" else "complex")
+    half = _numpy_half_result(call, kind, ax, out)
     call.cast((REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision])
     if hermitian:  # hfft = c2r(conj(x)), ihfft = conj(r2c(x)), each with the norm swapped
         norm = SWAP_NORM[norm]
@@ -244,8 +276,17 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     y = run_problem(xs, key, backend, call.tensor)
     if hermitian and kind == "r2c":
         y = y.conj() if call.tensor else np.conjugate(y, out=y)
+    if half:
+        y = y.astype(np.float16)
     y = _deliver(call, y, out)
     return as_pair(y) if split and out is None else y
+
+
+def _numpy_half_result(call: Call, kind: str, ax: tuple[int, ...], out: Any) -> bool:
+    """Whether NumPy returns float16 here: a 1-D irfft/hfft of a float16 array (its output
+    dtype is the input's real dtype; an n-D one's complex passes make it float32 first).
+    trnfft computes in float32 and casts the result back; into an out= it writes float32."""
+    return not call.tensor and kind == "c2r" and len(ax) == 1 and out is None and call.x.dtype == np.float16
 
 
 def _listed(v: Any) -> bool:
@@ -256,29 +297,31 @@ def _listed(v: Any) -> bool:
 def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
     """``xs`` padded or cropped to the requested lengths, and the transform length along each axis
     (an OutOfMemoryError before padding when the padded input and the result cannot fit)."""
-    lengths, sizes = [], list(xs.shape)
+    lengths, sizes, steps = [], list(xs.shape), []
     for i, (a, n) in enumerate(zip(ax, req)):
         last = i == len(ax) - 1
         if kind == "c2r" and last:
-            n = n if n is not None else 2 * (xs.shape[a] - 1)
+            n = n if n is not None else 2 * (sizes[a] - 1)
             if n < 1:
                 raise InvalidArgumentError(
                     f"Invalid number of FFT data points ({n}) specified: along axis {a} an input "
-                    f"of length {xs.shape[a]} needs n given explicitly")
+                    f"of length {sizes[a]} needs n given explicitly")
             sizes[a] = n // 2 + 1
+            steps.append((a, sizes[a]))
         else:
-            n = n if n is not None else xs.shape[a]
+            n = n if n is not None else sizes[a]
             if n < 1:
                 raise InvalidArgumentError(
                     f"Invalid number of FFT data points (0) specified: the input is empty along "
                     f"axis {a}")
             sizes[a] = n
+            steps.append((a, n))
         lengths.append(n)
     if sizes != list(xs.shape) and any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
         memory.check_sizes(kind, sizes, ax, lengths, arrays.itemsize(xs),
                            f"{kind} of an input padded to shape {tuple(sizes)} (n={lengths})", padded=True)
-    for a in ax:
-        xs = arrays.resize_axis(xs, a, sizes[a])
+    for a, size in steps:  # in order (a repeated axis is cropped, then padded, as NumPy does)
+        xs = arrays.resize_axis(xs, a, size)
     return xs, lengths
 
 
@@ -318,9 +361,12 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
         raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
     workers, norm = check_workers(workers), check_norm(norm)
     calls = [Call(p, flavor) for p in (xr, xi) if p is not None]
+    if calls[0].tensor and out is not None:
+        check_torch_out_target(out, tuple(c.x for c in calls))
     if calls[0].x.ndim == 0 and (_listed(axes) or _listed(s)):
         raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
-    ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name)
+    ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name,
+                             numpy_shape=calls[0].x.shape if flavor == NUMPY else None)
     if not ax or len(set(ax)) != len(ax):
         y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
                       out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
@@ -450,6 +496,29 @@ def check_torch_out(out: Any, shape: tuple[int, ...], dtype: Any, complex_result
     except RuntimeError as exc:
         raise InvalidArgumentError(f"out= of shape {tuple(out.shape)} cannot be resized to the "
                                    f"result's shape {shape}: {exc}") from None
+
+
+def check_torch_out_target(out: Any, inputs: Sequence[Any]) -> None:
+    """torch's out= rules checked before computing: ``out`` (a tensor, or a SplitComplex pair
+    of them) on the inputs' device, and no autograd through it."""
+    outs = tuple(out) if type(out) is SplitComplex else (out,)
+    tensors = [o for o in outs if arrays.is_tensor(o)]  # anything else: check_torch_out says so
+    for o in tensors:
+        if o.device != inputs[0].device:
+            raise InvalidArgumentError(
+                f"out= is on device {o.device} but the input is on {inputs[0].device}: torch "
+                f"refuses cross-device copies into out=; pass an out= on {inputs[0].device} (or "
+                f"move the input)")
+    refuse_out_autograd(tensors + list(inputs))
+
+
+def refuse_out_autograd(tensors: Sequence[Any]) -> None:
+    """As torch: with grad mode on, out= and an argument requiring grad do not go together."""
+    if arrays.loaded_torch().is_grad_enabled() and any(t.requires_grad for t in tensors):
+        raise InvalidArgumentError(
+            "functions with out=... arguments don't support automatic differentiation, but one "
+            "of the arguments requires grad (as torch says): call without out= to get a "
+            "differentiable result, or under torch.no_grad()")
 
 
 def user_stacklevel() -> int:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.array_kinds import tensor_to_host
-from ..core.errors import InvalidArgumentError, InvalidDtypeError
+from ..core.errors import InvalidArgumentError, InvalidDtypeError, TorchRequiredError
 from ..core.problem import COMPLEX_DTYPE, NUMPY_PRECISION, REAL_DTYPE
 
 DOUBLE = "double"
@@ -22,6 +22,15 @@ DOUBLE = "double"
 def torch_module() -> Any | None:
     """torch if it has been imported by anyone, else None (never imports it)."""
     return sys.modules.get("torch")
+
+
+def require_torch(what: str) -> Any:
+    """torch, imported for ``what``, which cannot work without it (TorchRequiredError if absent)."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise TorchRequiredError(f"{what} needs torch, which cannot be imported ({exc})") from None
+    return torch
 
 
 def loaded_torch() -> Any:

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import arrays
 from ..core.errors import InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError
-from .arguments import axis_index, check_torch_out
+from .arguments import axis_index, check_torch_out, refuse_out_autograd
 from .split import SplitComplex, parts as split_parts
 
 # one axis, or a tuple or list of them (any other sequence is taken as one, invalid, axis)
@@ -48,12 +48,19 @@ def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> np.ndarray:
 def _torch_grid(n: int, d: float, real: bool, out: Any, dtype: Any, layout: Any, device: Any,
                 requires_grad: bool) -> Any:
     """torch.fft.fftfreq / rfftfreq: n = 0 gives an empty grid (rfftfreq: [nan]), as in torch."""
-    import torch  # the torch-style helpers need torch (a no-op once it is loaded)
     name = "rfftfreq" if real else "fftfreq"
+    torch = arrays.require_torch(f"trnfft.{name} (it returns a tensor, as torch.fft.{name} does; "
+                                 f"trnfft.numpy_fft.{name} gives a NumPy array without torch)")
     n = _count(n, 0, f"{name}: ")
     if layout is not None and layout != torch.strided:
         raise InvalidArgumentError(f"{name}: only layout=torch.strided is supported, got {layout}")
     dtype = dtype if dtype is not None else (out.dtype if out is not None else torch.get_default_dtype())
+    if out is not None and arrays.is_tensor(out):  # torch: the grid is made on out='s device
+        if device is not None and torch.device(device).type != out.device.type:
+            raise InvalidArgumentError(f"{name}: device={device} does not match the device of "
+                                       f"out= ({out.device}); give one of them, or the same")
+        device = out.device
+        refuse_out_autograd([out])
     if not (dtype.is_floating_point or dtype.is_complex):
         raise InvalidDtypeError(f"{name} requires a floating point or complex dtype, got {dtype}")
     # torch's own steps (an arange in the dtype, times the rounded 1/(n*d)), so that low

@@ -1,8 +1,9 @@
 """A drop-in for ``numpy.fft`` (as pyFFTW's ``interfaces.numpy_fft``).
 
 Same names and signatures (``axis=``/``axes=``, ``norm=``, ``out=``), NumPy's
-dtype rules and NumPy results, repeated axes included; plus ``backend=`` and
-``workers=`` keywords. Use it as ``from trnfft import numpy_fft as fft``.
+dtype rules (float16 irfft/hfft results are float16, computed in float32) and
+NumPy results, repeated axes and -1 in ``s`` (the input's length) included;
+plus ``backend=`` and ``workers=`` keywords. Use it as ``from trnfft import numpy_fft as fft``.
 """
 from __future__ import annotations
 

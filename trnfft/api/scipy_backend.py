@@ -65,6 +65,8 @@ def _many_axes(spec: Function, default_axes: Any, x: Any, s: Any = None,
     kind, forward, hermitian, _ = spec
     axes = default_axes if isinstance(axes, str) and axes == "default" else axes
     s, axes = _ints(s), _ints(axes)
+    if s is not None and any(v is None for v in s):  # numpy deprecates None in s; scipy refuses it
+        raise InvalidArgumentError(f"shape must be a scalar or iterable of integers, got s={s!r}")
     if kind == "c2c" and _no_axes(x, s, axes):  # scipy: x itself, before any dtype promotion
         check_norm(norm)
         return np.array(x, copy=True)

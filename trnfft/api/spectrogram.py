@@ -23,8 +23,8 @@ NOLA_FLOOR = 1e-11  # torch's threshold on the window's overlap-add
 
 
 def _torch() -> Any:
-    import torch
-    return torch
+    return arrays.require_torch("trnfft.stft/istft (its framing, windowing and overlap-add are "
+                                "torch operations, for NumPy arrays too)")
 
 
 def _as_tensor(x: Any) -> tuple[Any, bool]:
@@ -186,6 +186,10 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
         raise SpectrogramArgumentError(
             f"istft: expected a 2-D (N, T) or 3-D (B, N, T) input, got {spec.ndim}-D")
     n_fft, hop, win = _lengths("istft", n_fft, hop_length, win_length)
+    if window is None:
+        warnings.warn("istft: no window was given, so a rectangular one is applied (as torch "
+                      "warns); pass the window stft used so that the inversion is lossless, or "
+                      "torch.ones(n_fft) to keep the rectangle", UserWarning, stacklevel=2)
     if hop > win:
         raise SpectrogramArgumentError(
             f"istft: expected 0 < hop_length <= win_length, but got hop_length={hop} "

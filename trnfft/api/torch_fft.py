@@ -2,7 +2,8 @@
 
 Torch tensors follow torch.fft's semantics (unique dims, integer inputs to
 the default float dtype, autograd); NumPy arrays and array-likes are accepted
-too and come back as NumPy arrays with NumPy's dtype rules. Every function
+too and come back as NumPy arrays with NumPy's dtype rules. ``s`` follows
+torch: an integer is one length, -1 the default length. Every function
 also takes ``backend=`` (a backend name, or several comma-separated) and
 ``workers=`` (threads, for backends that use them).
 """

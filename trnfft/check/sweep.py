@@ -18,7 +18,9 @@ from ..core.accuracy import DEFAULT_C, normwise_error, reference_transform, tole
 from ..core.dispatch import get_plan
 from ..core.registry import REGISTRY
 from ..core.result_check import require_result
-from ..core.errors import UnsupportedProblemError
+from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidDtypeError,
+                           UnsupportedProblemError)
+from ..api.arguments import check_norm, normalize_axes
 from ..api.arrays import numpy_precision
 from ..core.problem import KINDS, FFTProblem, make_problem
 
@@ -121,12 +123,42 @@ def check_problem(problem: FFTProblem, backends: Sequence[str] | None = None, *,
 
 def crosscheck(kind: str = "c2c", shape: Sequence[int] = (1024,), *, axes: Sequence[int] | None = None,
                dtype: Any = "complex64", norm: str = "backward", forward: bool = True,
-               backends: Sequence[str] | None = None, c: float = DEFAULT_C, seed: int = 0,
+               backends: Sequence[str] | str | None = None, c: float = DEFAULT_C, seed: int = 0,
                repeat: int = 3) -> CrossCheckReport:
-    """Run one problem on several backends (all available by default) and report."""
-    precision, _ = numpy_precision(np.dtype(dtype))
-    return check_problem(make_problem(kind, shape, axes=axes, precision=precision, norm=norm,
+    """Run one problem on several backends (all available by default) and report.
+
+    ``shape`` is the logical (real-side) shape, a sequence of sizes as for
+    ``trnfft.plan(shape=...)``; ``backends`` a list of names or one
+    comma-separated string, as ``backend=`` takes.
+    """
+    shape = _sizes(shape)
+    axes, _ = normalize_axes(len(shape), None, (-1,) if axes is None else axes, unique=True, name="axes")
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise InvalidDtypeError(f"crosscheck: dtype={dtype!r} is not a NumPy dtype ({exc})") from None
+    precision, _ = numpy_precision(np_dtype)
+    if isinstance(backends, str):
+        backends = [b.strip() for b in backends.split(",")]
+    if not isinstance(c, (int, float)) or isinstance(c, bool) or not c > 0:
+        raise InvalidArgumentError(f"crosscheck: c must be a positive number, got {c!r}")
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise InvalidArgumentError(f"crosscheck: repeat must be a positive integer, got {repeat!r}")
+    return check_problem(make_problem(kind, shape, axes=axes, precision=precision, norm=check_norm(norm),
                                       forward=forward), backends, c=c, seed=seed, repeat=repeat)
+
+
+def _sizes(shape: Any) -> tuple[int, ...]:
+    """A problem shape: a non-empty sequence of positive integers (no bare int, as in plan())."""
+    if not isinstance(shape, (list, tuple)) or not shape:
+        raise InvalidArgumentTypeError(f"crosscheck: shape must be a non-empty sequence of sizes, e.g. "
+                                       f"(1024,) or (64, 64), got {shape!r}")
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise InvalidArgumentTypeError(f"crosscheck: shape must hold integers, got {shape!r}")
+        if d < 1:
+            raise InvalidArgumentError(f"crosscheck: every size in shape must be >= 1, got {tuple(shape)}")
+    return tuple(int(d) for d in shape)
 
 
 POW2 = [16, 256, 1024, 4096, 65536, 2**20]

@@ -33,6 +33,10 @@ class InvalidDtypeError(TrnfftError, TypeError, RuntimeError):
     """An input dtype no trnfft transform accepts; RuntimeError as torch.fft's dtype errors are."""
 
 
+class TorchRequiredError(TrnfftError, ModuleNotFoundError):
+    """A function that needs torch (stft/istft, the torch-style fftfreq) was called without it."""
+
+
 class BackendError(TrnfftError, RuntimeError):
     """Something is wrong with the backend asked for."""
 
