@@ -44,6 +44,7 @@ import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import product
 from typing import Callable
 
 from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   # *_FACTOR: matmul cycles / max(N, 64)
@@ -51,7 +52,7 @@ from .emulator.hardware import PMAX, SBUF_PARTITION_BYTES
 from .emulator.target import TARGET_ENV, target
 from .kernels.cplx import PSUM_BANK, diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
-from .kernels.tall_four_step import TallTable, fold_rows, formed_rounds, pairable
+from .kernels.tall_four_step import PSUM_COLUMNS, TallTable, fold_rows, formed_rounds, pairable, turn_windows
 from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
@@ -104,6 +105,9 @@ class Layout:
     halves: bool = False            # tall-four-step with quarter: Y, Y' from two PSUM tiles (P + Q, P - Q)
     formed: int = 0                 # tall-four-step: F2's first columns made on chip (TallTable.formed)
     paired: bool = False            # tall-four-step with halves: the last lo chunk on two row tiles (TallTable.lifted)
+    turns: int = 0                  # tall-four-step, all n2 columns: windows turned from the first (TallTable.turned)
+    turn_gpsimd: int = 0            # tall-four-step with turns: the windows' products on GpSimd per lo chunk
+    whole: bool = False             # tall-four-step: the twiddles read whole, not as products (TallTable.split)
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
     planned_for: str = ""           # the chip whose cost-model figures chose it (``choose``); "" if built by hand
 
@@ -119,6 +123,9 @@ class Layout:
             text += ", Y = P + Q and P - Q" if self.halves else ""
             text += f", F2's first {self.formed} columns made on chip" if self.formed else ""
             text += ", the last lo chunk's P and Q on two row tiles" if self.paired else ""
+            text += f", {self.turns} windows turned from F2's first" if self.turns else ""
+            text += f" ({self.turn_gpsimd} of its products per lo chunk on GpSimd)" if self.turn_gpsimd else ""
+            text += ", the twiddles read whole" if self.whole else ""
         if self.planes is not None and self.planes.group > 1:
             text += f", {self.planes.group} transforms per pass"
         if self.algorithm == "fft2" and self.per_tile > 1:
@@ -611,7 +618,7 @@ def estimated_seconds(chip: Chip, layout: Layout, batch: int) -> float:
         return _radix_seconds(chip, f[0], f[1], f[2], batch)
     if layout.algorithm == "tall-four-step":
         return _tall_seconds(chip, f[0], f[1], batch, layout.quarter, layout.taller, layout.halves, layout.formed,
-                             layout.paired)
+                             layout.paired, layout.turns, layout.turn_gpsimd, layout.whole)
     return _six_step_seconds(chip, f[0], f[1], f[2], batch)
 
 
@@ -654,7 +661,8 @@ def tall_group(n1: int, batch: int) -> int:
 
 @lru_cache(maxsize=16384)
 def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
-                  halves: bool = False, formed: int = 0, paired: bool = False) -> float:
+                  halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0,
+                  turn_gpsimd: int = 0, whole: bool = False) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per lo chunk and out chunk, N = 2w for ``halves`` or
@@ -665,24 +673,28 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     and per tile one DMA in (complex input) and ``store_count`` out (rows two windows share written twice). The J
     matmuls, and step 1 against the identity for n1 = 1, have a 0/1 operand: flagged, at half the fp32 cycles.
     ``paired`` (``TallTable.lifted``): the last lo chunk's P and Q products side by side, one SBUF -> SBUF DMA per
-    launch and per tile."""
-    tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves, paired)
-    for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller)[0], formed):
+    launch and per tile. ``turns`` (``TallTable.turned``): one PSUM tile of all the windows per tile, two
+    matmuls of N = 2 turns w per lo chunk, the windows' operands by two products (Scalar, or ``turn_gpsimd`` of them
+    on GpSimd) and two GpSimd sums each. ``whole``: the twiddles read whole (``TallTable.split``)."""
+    tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves, paired,
+                                                                   turns, turn_gpsimd, whole)
+    for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller, turns, whole)[0], formed):
         scalar += 2 * max(2 * cols, 64) * lo   # F2's formed columns, once per launch
         gpsimd += 2 * cols * lo
-    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed)
+    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed, turns, whole)
     return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
                dma_seconds(chip, hbm, transfers))
 
 
 @lru_cache(maxsize=4096)
 def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                 halves: bool, paired: bool = False) -> tuple[int, int, int, int, int, int]:
+                 halves: bool, paired: bool = False, turns: int = 0,
+                 turn_gpsimd: int = 0, whole: bool = False) -> tuple[int, int, int, int, int, int]:
     """The parts of ``_tall_seconds`` that neither the chip nor the formed count changes (the planner weighs
     ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the bytes DMA moves for the input, the output
     and the ``paired`` SBUF -> SBUF copies (at the same DMA rate), DMA transfers, lo chunks)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter, taller, halves, paired=paired)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, paired=paired, turns=turns, whole=whole)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     outs = len(table.out_chunks)   # F2's column chunks
     tiles = -(-batch // group)
@@ -690,6 +702,8 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
         step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
         second = 2 * lo * outs * max((2 if halves and quarter else 4 if quarter else 2) * w, 64)   # F2's matmuls
+        if table.turned:   # every window in one PSUM tile
+            second = 2 * lo * max(2 * w * outs, 64)
         exchanges = table.pairs + (len(table.return_pairs) or table.merged)   # J in; J^T out for the quarter
         identity = ONEZERO_FP32_FACTOR if table.identity else FP32_FACTOR   # n1 = 1: step 1 against I, hinted
         beside = FP32_FACTOR * max(2 * w, 64) * outs if table.lifted else 0   # Q's beside P's: no time of its own
@@ -703,6 +717,9 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
             scalar += sum(max(2 * w * count, 64) for *_, count in table.mirror_stores if not table.merged)
             scalar += max(4 * w, 64) * outs   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
             gpsimd += 4 * w * outs if halves else 0   # Y = P + Q and P - Q
+        elif table.turned:   # the windows' products and sums per lo chunk; one copy of them all out of PSUM
+            scalar += max(4 * w, 64) * lo * (2 * (outs - 1) - turn_gpsimd) + max(2 * w * outs, 64)
+            gpsimd += 4 * w * lo * (outs - 1 + turn_gpsimd)
         else:
             copies += outs   # the output per chunk of F2's columns
         scalar += max(2 * w, 64) * copies
@@ -720,25 +737,26 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
 
 
 @lru_cache(maxsize=4096)
-def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool) -> tuple[int, int, int, int]:
+def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
+                       turns: int = 0, whole: bool = False) -> tuple[int, int, int, int]:
     """(F2's columns in the table, its floats in HBM without formed columns, with one, and its blocks' rows):
     each formed column more leaves a Re and an Im column of every block out of HBM."""
-    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller)
-    one = TallTable(n1, n2, table.width, quarter, taller, formed=1)
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole)
+    one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole)
     return table.f2_columns, table.hbm_elements, one.hbm_elements, sum(map(one.block_rows, range(len(one.lo_chunks))))
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
-                         formed: int = 0) -> int:
-    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller)
+                         formed: int = 0, turns: int = 0, whole: bool = False) -> int:
+    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole)
     return 4 * (plain if formed == 0 else one - 2 * (formed - 1) * rows)
 
 
 @lru_cache(maxsize=4096)
 def tall_factors(chip: Chip, n: int,
-                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool]] | None:
-    """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed, paired)) for
-    ``tall-four-step``
+                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool]] | None:
+    """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed, paired, turns,
+    turn_gpsimd, whole)) for ``tall-four-step``
     (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: fewer
     constant bytes), or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
@@ -746,31 +764,47 @@ def tall_factors(chip: Chip, n: int,
     351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
     made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(chip, n, batch) is not None
-    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool]] | None = None
+    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool]] | None = None
     for d in divisors_upto(n, PMAX):
         lo = fold_rows(n // d)[0]
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
             continue
         wide = 2 * tall_group(d, batch) * d
-        forms = [(True, False, False), (True, True, False), (False, False, False)]
-        forms += [(True, True, True)] if pairable(n // d) else []
-        for quarter, halves, paired in forms:
-            for taller in (False, True):
-                if taller and not lo < wide <= PMAX:   # only where it changes the table
+        forms = [(True, False, False, 0, 0), (True, True, False, 0, 0), (False, False, False, 0, 0)]
+        forms += [(True, True, True, 0, 0)] if pairable(n // d) else []
+        forms += [(False, False, False, turns, g) for turns in tall_turns(d, n // d, batch)
+                  for g in range(2 * turns - 1)]
+        wholes = (False, True) if TallTable(d, n // d, 1).split[1] > 1 else (False,)   # twiddle products or not
+        for (quarter, halves, paired, turns, g), taller, whole in product(forms, (False, True), wholes):
+            if taller and not lo < wide <= PMAX:   # only where it changes the table
+                continue
+            flags = (quarter, taller, halves)
+            for formed in _formed_columns(chip, d, n // d, batch, *flags, paired, turns, g, whole):
+                constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed, turns, whole)
+                if _over_hbm_target(n, batch, constants):
                     continue
-                for formed in _formed_columns(chip, d, n // d, batch, quarter, taller, halves, paired):
-                    constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed)
-                    if _over_hbm_target(n, batch, constants):
-                        continue
-                    seconds = _tall_seconds(chip, d, n // d, batch, quarter, taller, halves, formed, paired)
-                    if best is None or (round(seconds, 12), constants) < best[0]:   # ties: fewer constant bytes
-                        best = ((round(seconds, 12), constants), seconds,
-                                (d, n // d, quarter, taller, halves, formed, paired))
+                seconds = _tall_seconds(chip, d, n // d, batch, *flags, formed, paired, turns, g, whole)
+                if best is None or (round(seconds, 12), constants) < best[0]:   # ties: fewer constant bytes
+                    best = ((round(seconds, 12), constants), seconds,
+                            (d, n // d, quarter, taller, halves, formed, paired, turns, g, whole))
     return best[1:] if best is not None else None
 
 
+TURNS_MORE = 2   # tall_turns: windows weighed beyond the fewest
+
+
+def tall_turns(n1: int, n2: int, batch: int) -> list[int]:
+    """The window counts the planner weighs for ``TallTable.turned``: from the fewest of <= 128 rows, up to
+    ``TURNS_MORE`` more (a smaller table, more products per tile), each where windows of equal rows exist
+    (``turn_windows``) and all of them fit one PSUM bank at the tile's width (2 turns width <= 512 columns)."""
+    fewest = max(2, -(-n2 // PMAX))
+    width = tall_group(n1, batch) * n1
+    return [r for r in range(fewest, fewest + TURNS_MORE + 1)
+            if turn_windows(n2, r) is not None and 2 * r * width <= PSUM_COLUMNS]
+
+
 def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool,
-                    paired: bool = False) -> list[int]:
+                    paired: bool = False, turns: int = 0, turn_gpsimd: int = 0, whole: bool = False) -> list[int]:
     """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15); the fastest count
     with R rounds for R <= ``FORMED_ROUNDS`` (``_fastest_with_rounds``); around the fastest of those by the
     estimate, and around the fastest with q <= 11, every f2 / 64th column within f2 / 16 (4097: 96 of 122
@@ -778,11 +812,11 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64 grid). 4122 = 18 x 229: 92
     of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11 (80) was the only centre
     (MODELLED trn1)."""
-    f2 = _tall_table_floats(n1, n2, batch, quarter, taller)[0]
+    f2 = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole)[0]
     coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
 
     def seconds(c: int) -> float:
-        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired)
+        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired, turns, turn_gpsimd, whole)
 
     def fastest(counts: set[int]) -> int:
         return min(sorted(counts), key=seconds)
@@ -897,9 +931,10 @@ def _factored(chip: Chip, n: int, batch: int, tall: bool = True) -> "Layout | No
         options.append((_six_step_seconds(chip, *triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(chip, n, batch) if tall else None
     if tall_option is not None:
-        seconds, (n1, n2, quarter, taller, halves, formed, paired) = tall_option
+        seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, g, whole) = tall_option
         options.append((seconds, Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
-                                        taller=taller, halves=halves, formed=formed, paired=paired)))
+                                        taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
+                                        turn_gpsimd=g, whole=whole)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 

@@ -206,8 +206,10 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     if layout.algorithm == "tall-four-step":
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.taller)
-        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed),),
-                (n1, n2, layout.group, *flags, layout.halves, layout.formed, layout.paired))
+        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns,
+                             layout.whole),),
+                (n1, n2, layout.group, *flags, layout.halves, layout.formed, layout.paired, layout.turns,
+                 layout.turn_gpsimd, layout.whole))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)
@@ -245,17 +247,25 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
     raise ValueError(f"unknown algorithm {layout.algorithm}")
 
 
+def _exact_roots(exponents: np.ndarray, n: int, forward: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(Re, Im) of w_n^e per exponent, Im exactly 0 where the angle is 0 or pi (a column of per-row factors)."""
+    e = exponents % n
+    re, im = C.roots(e, n, forward)
+    return re, np.where(2 * e % n == 0, np.float32(0), im)
+
+
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
-                taller: bool = False, formed: int = 0) -> np.ndarray:
+                taller: bool = False, formed: int = 0, turns: int = 0, whole: bool = False) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F2 | T~] in two parts (Re, Im), then F1'' for the first, without padding rows (``formed``: without F2's
     first columns, W = w_n2^(-j shift) after T~ and F1'''s halves ending the parts). F1''[j1, k1] =
     w_2n1^((2 j1 + 1) k1) (I_g (x) it) and T~[j2, k1] = w_n^((j2 - n2/2) k1) = w_2n^((2 j2 - n2) k1) over n1
     columns (``split``: its columns k1 < m and V[j2, b] = T~[j2, m b]): T~ F1'' = T F1 with T~[n2 - j] =
     conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
-    where ``quarter``, and k = lo where ``merged``; Im F2 zero where j = 0 or 2j = n2: there the kernel's D
-    rows are not differences). For n1 = 1 F2 alone."""
-    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)
+    where ``quarter``, and k = lo where ``merged``; its first window's M where ``turned``, with rho_r =
+    w_n2^(j r L) after W; Im F2 zero where j = 0 or 2j = n2: there the kernel's D rows are not differences).
+    For n1 = 1 F2 alone."""
+    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)
@@ -280,16 +290,18 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
         f2_im[:, n2 // 2] = 0.0
     if layout.merged:   # column lo = conj(column n2 - lo), exactly: Y'[lo] repeats Y[n2 - lo] bit for bit
         f2_re[:, lo], f2_im[:, lo] = f2_re[:, n2 - lo], -f2_im[:, n2 - lo]
-    if formed:   # W[j] = w_n2^(-j shift), Im W exactly 0 where the angle is 0 or pi
-        e = (-np.arange(lo, dtype=np.int64) * layout.shift) % n2
-        w_re, w_im = C.roots(e, n2, forward)
-        w_im = np.where(2 * e % n2 == 0, np.float32(0), w_im)
+    if formed:   # W[j] = w_n2^(-j shift)
+        w_re, w_im = _exact_roots(-np.arange(lo, dtype=np.int64) * layout.shift, n2, forward)
+    turned = [_exact_roots(np.arange(lo, dtype=np.int64) * r * layout.turned_windows[2], n2, forward)
+              for r in range(1, layout.turns)] if layout.turned else []   # rho_r[j] = w_n2^(j r L)
     for i, (c0, rows) in enumerate(layout.lo_chunks):
         for k, part in enumerate((f2_re, f2_im)):
             col = layout.f2(i) + k * layout.part_columns
             table[:rows, col:col + layout.f2_columns] = part[c0:c0 + rows]
             if formed:
                 table[:rows, layout.factor(i) + k * layout.part_columns] = (w_re, w_im)[k][c0:c0 + rows]
+            for r, rho in enumerate(turned):
+                table[:rows, layout.turn(i) + r + k * layout.part_columns] = rho[k][c0:c0 + rows]
     blocks = []
     for i in range(len(layout.lo_chunks)):
         rows, skip, step = layout.block_rows(i), formed, layout.part_columns

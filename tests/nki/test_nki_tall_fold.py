@@ -24,10 +24,12 @@ BOUND = 1e-6
 
 
 def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, taller: bool = False,
-         halves: bool = False, formed: int = 0, paired: bool = False) -> float:
+         halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0, turn_gpsimd: int = 0,
+         whole: bool = False) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
-                               taller=taller, halves=halves, formed=formed, paired=paired)
+                               taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
+                               turn_gpsimd=turn_gpsimd, whole=whole)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, (x.real.copy(), x.imag.copy()), *args)[0]
@@ -106,11 +108,14 @@ def test_tall_plan_reads_the_input_one_table_and_writes_the_output(n, batch):
         yr, yi = plan.execute_split(xr, xi)
     assert rec.launches == 1
     io_bytes = xr.nbytes + xi.nbytes + yr.nbytes + yi.nbytes
-    table = TallTable(n1, n2, layout.group * n1, layout.quarter)
+    table = TallTable(n1, n2, layout.group * n1, layout.quarter, layout.taller, layout.halves, layout.formed,
+                      layout.paired, layout.turns, layout.turn_gpsimd, layout.whole)
     twice = 8 * batch * n1 * (table.stored_rows - n2)   # rows two windows (or a merged store's halves) share
     assert rec.hbm_to_sbuf_bytes + rec.sbuf_to_hbm_bytes == io_bytes + plan.constant_bytes() + twice
-    assert rec.dma_transfers == len(table.lo_chunks) + 2 + table.store_count   # blocks, input (re, im), output
-    assert table.store_count == (2 if table.quarter else 1)   # Y's rows and the mirrored rows: one store each
+    lifted = 2 if table.lifted else 0   # ``paired``: Im F2 and D copied to partitions 64.., SBUF -> SBUF
+    assert rec.dma_transfers == len(table.lo_chunks) + 2 + table.store_count + lifted   # blocks, x (re, im), y
+    # Y's rows and the mirrored rows one store each; merged tables and all n2 columns one store
+    assert table.store_count == (2 if table.quarter and not table.merged else 1)
     ref = np.fft.fft(x.astype(np.complex128), axis=-1)
     assert np.linalg.norm(yr + 1j * yi - ref) / np.linalg.norm(ref) <= BOUND
 
@@ -126,11 +131,14 @@ def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     figures = CHIPS[chip]
     found = algorithms.tall_factors(figures, n, batch)
     assert found is not None
-    seconds, (n1, n2, quarter, taller, halves, formed, paired) = found
-    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller)
+    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole) = found
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, turns=turns)
     counts = [0, *(c for c in range(table.f2_columns) if algorithms.formed_allowed(table.f2_columns, c))]
-    best = min(algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, c, paired) for c in counts)
-    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, quarter, taller, halves, formed, paired)
+    flags = (quarter, taller, halves)
+    best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns, turn_gpsimd, whole)
+               for c in counts)
+    assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, *flags, formed, paired, turns, turn_gpsimd,
+                                               whole)
     assert seconds <= best * (1 + 1e-9)
 
 
@@ -144,6 +152,23 @@ def _engine_seconds(chip, args) -> dict:
         terms[engine] = algorithms._tall_seconds.__wrapped__(figures, *args)
     terms["dma"] = algorithms._tall_seconds.__wrapped__(replace(chip, **fast), *args)
     return terms
+
+
+def _assert_estimate_is_the_model(layout: algorithms.Layout, batch: int) -> None:
+    """Each engine's term of ``_tall_seconds`` for ``layout`` equals the cost model's busy time of the kernel it
+    plans (forward, one run), on both chips' figures."""
+    n1, n2 = layout.factors
+    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
+    x = random_array((batch, layout.n), np.complex64, seed=layout.n)
+    with collect() as rec:
+        executors.simulate(kernel, (x.view(np.float32),), *args)
+    flags = (layout.quarter, layout.taller, layout.halves, layout.formed, layout.paired, layout.turns,
+             layout.turn_gpsimd, layout.whole)
+    for chip in ("trn1", "trn2"):
+        modelled = model(rec, chip).engines
+        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, *flags))
+        for engine in ("tensor", "scalar", "gpsimd", "dma"):
+            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
 
 
 @pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves,formed,paired", [
@@ -161,18 +186,9 @@ def test_tall_estimate_matches_the_model_engine_by_engine(n1, n2, batch, quarter
     one store per kind of rows (461, 503: windows sharing rows, written twice, counted) or per chunk (511);
     ``paired`` (262, 300: the last lo chunk's P and Q on two row tiles, its SBUF -> SBUF copies; 300 at
     batch 9, 6 per tile: a ragged last tile)."""
-    n = n1 * n2
-    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
                                taller=taller, halves=halves, formed=formed, paired=paired)
-    kernel, args = arguments.kernel_arguments(layout, True, 1.0)
-    x = random_array((batch, n), np.complex64, seed=n)
-    with collect() as rec:
-        executors.simulate(kernel, (x.view(np.float32),), *args)
-    for chip in ("trn1", "trn2"):
-        modelled = model(rec, chip).engines
-        estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, quarter, taller, halves, formed, paired))
-        for engine in ("tensor", "scalar", "gpsimd", "dma"):
-            assert estimate[engine] == pytest.approx(modelled[engine], rel=1e-9), (chip, engine)
+    _assert_estimate_is_the_model(layout, batch)
 
 
 @pytest.mark.parametrize("quarter", [True, False])
@@ -250,3 +266,78 @@ def test_17554_plans_the_pair_by_its_estimate():
     assert (layout.algorithm, layout.factors, layout.halves, layout.paired) == ("tall-four-step", (67, 262), True, True)
     assert algorithms.estimated_seconds(CHIPS["trn1"], layout, 1) < algorithms.estimated_seconds(
         CHIPS["trn1"], replace(layout, paired=False), 1)
+
+
+TURNED = [(11, 373, 1, False, 4, 40, 2), (9, 457, 1, False, 4, 73, 3), (11, 397, 1, False, 5, 0, 8),
+          (13, 317, 3, False, 3, 40, 1), (40, 131, 5, False, 2, 30, 0), (38, 137, 1, True, 2, 0, 2),
+          (1, 509, 3, False, 4, 0, 0)]
+
+
+@pytest.mark.parametrize("target", ["trn1", "trn2"])
+@pytest.mark.parametrize("n1,n2,batch,taller,turns,formed,turn_gpsimd", TURNED)
+def test_turned_windows_both_directions(n1, n2, batch, taller, turns, formed, turn_gpsimd, target, monkeypatch):
+    """``turned``: every window of F2's columns from the first one's, rho_r per row on the moving operands
+    (angle addition), on either chip's rules: 4 windows (4103 = 11 x 373 and 4113 = 9 x 457 as planned for trn1
+    at batch 1), 5 (more than the fewest), 3, three transforms per tile, a ragged last tile (40 x 131 at batch
+    5: 3 + 2 transforms, one lo chunk), F1 on padding rows, n1 = 1 (the identity), with and without formed
+    columns, the windows' products on the Scalar engine, on GpSimd (all 8 of 11 x 397's) or shared; every
+    norm both ways against float64."""
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
+    n = n1 * n2
+    flags = dict(taller=taller, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd)
+    assert _run(n1, n2, batch, False, True, 1.0, **flags) <= BOUND
+    assert _run(n1, n2, batch, False, False, 1.0 / n, **flags) <= BOUND
+    assert _run(n1, n2, batch, False, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, taller, formed=formed, turns=turns)
+    count, rows, stride = table.windows[0]
+    assert table.turned and count == turns and table.f2_columns == rows <= 128
+    assert stride * (turns - 1) + rows == n2 and table.store_count == 1   # every row of Y, one store per tile
+    assert algorithms._tall_constant_bytes(n1, n2, batch, False, taller, formed, turns) == 4 * table.hbm_elements
+
+
+@pytest.mark.parametrize("n1,n2,batch,taller,turns,formed,turn_gpsimd", TURNED)
+def test_turned_estimate_matches_the_model_engine_by_engine(n1, n2, batch, taller, turns, formed, turn_gpsimd):
+    """As ``test_tall_estimate_matches_the_model_engine_by_engine`` for ``turned`` layouts: each engine's term of
+    the estimate is the cost model's busy time of the kernel, both chips."""
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), taller=taller,
+                               formed=formed, turns=turns, turn_gpsimd=turn_gpsimd)
+    _assert_estimate_is_the_model(layout, batch)
+
+
+@pytest.mark.parametrize("n", [4103, 4113, 4367])
+def test_planner_turns_the_batch_one_misses(n):
+    """At batch 1 the n1 x p lengths that missed 3x at the end of stop 23 (MODELLED trn1 1.28 us each) take the
+    ``turned`` windows, their estimate below the fastest form without them (quarter, halves, formed: 1.28 us)."""
+    figures = CHIPS["trn1"]
+    seconds, options = algorithms.tall_factors(figures, n, 1)
+    n1, n2, turns = options[0], options[1], options[7]
+    assert turns >= 3
+    quarter = min(algorithms._tall_seconds(figures, n1, n2, 1, True, False, True, c)
+                  for c in algorithms._formed_columns(figures, n1, n2, 1, True, False, True))
+    assert seconds < 0.9 * quarter
+
+
+WHOLE = [(11, 373, 1, False, False, 82, 3, 2), (17, 241, 1, True, True, 97, 0, 0), (9, 457, 3, False, False, 0, 4, 4),
+         (30, 137, 2, True, False, 40, 0, 0)]
+
+
+@pytest.mark.parametrize("n1,n2,batch,quarter,halves,formed,turns,turn_gpsimd", WHOLE)
+def test_whole_twiddles_both_directions_and_the_estimate(n1, n2, batch, quarter, halves, formed, turns, turn_gpsimd,
+                                                         trn1_target):
+    """``whole``: T~ read by all its n1 columns, no products made on chip (4103's plan for trn1 at batch 1, a quarter
+    with halves and formed columns, 4 turned windows at batch 3, two transforms per tile): every norm both ways
+    against float64 under trn1's rules, the table's bytes as the estimate counts them, and the estimate equal to
+    the cost model engine by engine on both chips."""
+    n = n1 * n2
+    flags = dict(halves=halves, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=True)
+    assert _run(n1, n2, batch, quarter, True, 1.0, **flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, False, 1.0 / n, **flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    width = algorithms.tall_group(n1, batch) * n1
+    table = TallTable(n1, n2, width, quarter, formed=formed, turns=turns, whole=True)
+    split = TallTable(n1, n2, width, quarter, formed=formed, turns=turns)
+    assert table.split == (n1, 1) and split.split[1] > 1 and table.twiddle_columns == n1
+    assert algorithms._tall_constant_bytes(n1, n2, batch, quarter, False, formed, turns, True) == 4 * table.hbm_elements
+    layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
+                               halves=halves, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=True)
+    _assert_estimate_is_the_model(layout, batch)

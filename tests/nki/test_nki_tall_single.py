@@ -63,13 +63,12 @@ def test_prime_lengths_keep_the_hbm_target_at_large_batches(n, batch):
 
 def test_real_and_nd_programs_run_the_single_row_tall_four_step(trn1_target):
     """rfft of 262 points is a c2c step of 131 (``programs.r2c_step``); fftn's axis of 131 a c2c step too. At
-    batch 8 the step forms F2's first columns on chip (the last int: ``formed``), through the program's kernel
-    too (at batch 4 the estimate no longer forms any since step 1 against the identity carries the 0/1 hint;
-    with trn2's figures none at batch 8 either, the products' Scalar and GpSimd time costing more there)."""
+    batch 8 the step forms F2's first columns on chip (ints[6]: ``formed``) of F2's first window, the others
+    turned from it (ints[8]: ``turns``, ``TallTable.turned``), through the program's kernel too."""
     chip = algorithms.target_chip()
     for step in (programs.r2c_step(chip, 262, 8, 1.0), programs.c2r_step(chip, 262, 8, 1.0)):
-        assert step[0][1] == "tall-four-step" and step[0][2][:6] == (1, 131, 8, True, False, True)
-        assert step[0][2][6] > 0
+        assert step[0][1] == "tall-four-step" and step[0][2][:6] == (1, 131, 8, False, False, False)
+        assert step[0][2][6] > 0 and step[0][2][8] >= 2
     x = random_array((8, 262), np.float32, seed=262)
     y = trnfft.rfft(x, norm="ortho", backend="nki-simulator")
     ref = np.fft.rfft(x.astype(np.float64), norm="ortho")

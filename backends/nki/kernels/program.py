@@ -65,8 +65,9 @@ def c2c(algorithm: str, x: tuple, y: tuple, a: tuple, ints: tuple) -> None:
         radix_four_step(x[0], x[1], y[0], y[1], (a[0], a[1]), load_constant(a[2], a[3]), load_table(a[4], a[5]),
                         load_constant(a[6], a[7]), *ints)
     elif algorithm == "tall-four-step":
-        n1, n2, group, quarter, taller, _, formed, _ = ints
-        tall_four_step((x[0], x[1]), (y[0], y[1]), load_tall(a[0], n1, n2, group, quarter, taller, formed), *ints)
+        n1, n2, group, quarter, taller, _, formed, _, turns, _, whole = ints
+        tall_four_step((x[0], x[1]), (y[0], y[1]),
+                       load_tall(a[0], n1, n2, group, quarter, taller, formed, turns, whole), *ints)
     elif algorithm == "six-step":
         six_step(x[0], x[1], y[0], y[1], load_constant(a[0], a[1]), load_table(a[2], a[3]),
                  load_constant(a[4], a[5]), (a[6], a[7]), load_constant(a[8], a[9]), *ints)

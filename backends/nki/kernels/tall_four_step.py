@@ -38,7 +38,8 @@ normalisation rides on F2. The twiddles are read by their n1 columns and used fo
 (a zero step over t). For n1 >= 4 the table holds T~'s columns k1 < m (m = ceil(sqrt(n1))) and V[j, b] =
 T~[j, m b]; the other columns are made once per launch on GpSimd, T~[j, a + m b] = T~[j, a] V[j, b]: a
 float32 product of two correctly rounded float32 values (a stated departure from one rounding of the
-float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py).
+float64 value; the error stays ~2-3e-7, tests/nki/test_nki_tall_fold.py), unless the planner takes ``whole``:
+all n1 columns read, a few more bytes for no GpSimd products (4103 = 11 x 373 at batch 1: 6 KB for 144 cycles).
 
 Short n1: g = 128 // n1 transforms share a tile (block-diagonal I_g (x) F1, as in ``four_step.py``). The
 constants are one block per lo chunk of rows (``TallTable``): HBM holds them one after another without padding
@@ -64,7 +65,13 @@ columns two copy in the time of one. ``paired`` (with ``halves``, n2 = 256..383,
 chunk has at most 64 rows, and its products P += Re F2^T S and Q += Im F2^T D (independent, disjoint PSUM columns)
 run on PE rows 0..63 and 64..127 side by side (``cplx.matmul_on_rows``), with its Im F2 (once per launch) and D
 (per tile) copied to partitions 64.. by SBUF -> SBUF DMA: one matmul of N = 2 width fewer per out chunk in the
-cost model's Tensor time (17554 = 67 x 262 at batch 1: 3.45 -> 3.06 us MODELLED trn1).
+cost model's Tensor time (17554 = 67 x 262 at batch 1: 3.45 -> 3.06 us MODELLED trn1). ``turns`` (with all n2
+columns, ``TallTable.turned``): the output's R windows of M columns at a stride L come from F2's first window
+alone, F2[j, k + r L] = F2[j, k] rho_r[j] (angle addition) carried by the moving operands: per lo chunk
+[S | c S + s E | ..] against Re F2 and [E | c E - s S | ..] against Im F2 (E = iD), two matmuls of N = 2 R width
+for all the windows where each window took two (at batch 1 each charged 64 columns), one PSUM copy and one store,
+no J^T; the table holds M columns of F2 and rho. The products [S | E] c and [S | E] s run on the Scalar engine or,
+``turn_gpsimd`` of them, on GpSimd (4103 = 11 x 373 at batch 1: 1.28 -> 0.97 us MODELLED trn1).
 
 n1 = 1 (n = n2 with a prime factor above 128, 131..509: the alternative is Bluestein): F1 = I_g and the
 twiddles are all the normalisation, so the table holds F2 alone, the normalisation folded into its values;
@@ -137,6 +144,14 @@ def store_windows(n2: int, quarter: bool) -> tuple[tuple[int, int, int], tuple[i
     return best[1] if best is not None and best[1][0][0] + best[1][1][0] > 2 else None
 
 
+@lru_cache(maxsize=4096)
+def turn_windows(n2: int, turns: int) -> tuple[int, int] | None:
+    """(rows M, stride L) of ``turns`` equal windows of all n2 columns (``TallTable.turned``), the fewest rows
+    (``_even``: at most 4 shared per window after the first), or None where there are none."""
+    found = _even(n2, turns) if turns >= 2 else []
+    return found[0] if found else None
+
+
 def pairable(n2: int) -> bool:
     """Whether ``TallTable.paired`` can apply to n2 (with ``halves``): two or more chunks of lo rows, the last
     of at most ``ROW_TILE`` rows (n2 = 256..383: 262 = 128 + 4 lo rows)."""
@@ -183,6 +198,9 @@ class TallTable:
     halves: bool = False   # with quarter: Y and Y' from P and Q in two PSUM tiles (moving free size 2 width)
     formed: int = 0   # F2's columns k < formed made on chip, F2[j, k] = F2[j, k + shift] W[j]
     paired: bool = False   # with halves: the last lo chunk's P and Q products side by side on two row tiles
+    turns: int = 0   # all n2 columns as ``turns`` windows at a stride L from F2's first window's (``turned``)
+    turn_gpsimd: int = 0   # ``turned``: of the 2 (turns - 1) products per lo chunk, the first this many on GpSimd
+    whole: bool = False   # T~ read whole (n1 columns), not ``split``
 
     @property
     def lifted(self) -> int:
@@ -244,8 +262,33 @@ class TallTable:
     def windows(self) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
         """((count, rows, stride), (count, rows, stride)) of the second stage's column chunks of F2 (the rows
         k of Y they make) and, for a quarter, of the mirror windows (hi rows, put in row order by J^T), or None
-        (one store per chunk; ``merged`` tables have their own single store): ``store_windows``."""
+        (one store per chunk; ``merged`` tables have their own single store): ``store_windows``, or for
+        ``turns`` (``turned``) that many windows of all n2 columns."""
+        if self.turned:
+            return self.turned_windows, (0, 0, 0)
         return None if self.merged else store_windows(self.n2, self.quarter)
+
+    @property
+    def turned(self) -> bool:
+        """Whether the second stage makes all n2 columns of Y from F2's first window alone (``turns`` >= 2
+        windows of M rows at a stride L, all n2 columns, neither quarter nor halves): column k + r L of F2 is
+        column k times rho_r[j] = w_n2^(j r L) per row (angle addition), so with rho_r = c + i s
+
+            Y[k + r L] = sum over j of Re F2[j, k] (c S + s E)[j] + Im F2[j, k] (c E - s S)[j],   E = iD,
+
+        and the moving operands [S | M1_1 | ..] against Re F2 and [E | M2_1 | ..] against Im F2 (free size 2 turns
+        width, one PSUM tile [M, turns x 2 width]) make every window in two matmuls per lo chunk, where the
+        windows' own columns take two per lo chunk and window, each charged at least 64 columns (``_turn``).
+        The table holds M columns of F2 and rho_r (r >= 1, Re and Im) instead of n2 columns."""
+        return self.turns >= 2 and not self.quarter and not self.halves
+
+    @property
+    def turned_windows(self) -> tuple[int, int, int]:
+        """(turns, rows M, stride L) of a ``turned`` table's windows (``turn_windows``)."""
+        found = turn_windows(self.n2, self.turns)
+        if found is None:
+            raise ValueError(f"no {self.turns} equal windows of <= {ROWS} rows cover n2 = {self.n2}")
+        return (self.turns, *found)
 
     @cached_property
     def out_chunks(self) -> list[tuple[int, int]]:
@@ -403,13 +446,16 @@ class TallTable:
     @property
     def f2_columns(self) -> int:
         lo = fold_rows(self.n2)[0]
+        if self.turned:
+            return self.turned_windows[1]
         return (lo + self.merged) if self.quarter else self.n2
 
     @property
     def split(self) -> tuple[int, int]:
         """(m, blocks): T~'s columns k1 = a + m b (a < m, b < blocks) as the products T~[j, a] V[j, b] with
-        V[j, b] = T~[j, m b], made on chip once per launch; blocks = 1 (T~ read whole) for n1 <= 3."""
-        m = self.n1 if self.n1 <= 3 else isqrt(self.n1 - 1) + 1   # ceil(sqrt(n1)): m + blocks columns at most
+        V[j, b] = T~[j, m b], made on chip once per launch; blocks = 1 (T~ read whole) for n1 <= 3 or ``whole``
+        (a planner option: n1 - m - blocks more columns read, 6 m blocks GpSimd cycles per lo chunk fewer)."""
+        m = self.n1 if self.n1 <= 3 or self.whole else isqrt(self.n1 - 1) + 1   # ceil(sqrt(n1))
         return m, -(-self.n1 // m)
 
     @property
@@ -428,11 +474,18 @@ class TallTable:
 
     @property
     def part_columns(self) -> int:
-        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Re W | F1''a |
-        Im F2 | Im T~ | Im W | F1''b], W (one column, ``formed`` tables only) = w_n2^(-j shift), the factor of the
-        formed columns, F1''a and F1''b (``inner_f1``, width columns each, in the first block; the other blocks
-        leave them unused) the halves of F1'' (``f1_at``)."""
-        return self.f2_columns + self.twiddle_columns + (1 + self.width * self.inner_f1 if self.formed else 0)
+        """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Re W | Re rho |
+        F1''a | Im F2 | Im T~ | Im W | Im rho | F1''b], W (one column, ``formed`` tables only) = w_n2^(-j shift),
+        the factor of the formed columns, rho (``turn_columns``, ``turned`` tables only) the windows' factors,
+        F1''a and F1''b (``inner_f1``, width columns each, in the first block; the other blocks leave them
+        unused) the halves of F1'' (``f1_at``)."""
+        return (self.f2_columns + self.twiddle_columns + self.turn_columns
+                + (1 + self.width * self.inner_f1 if self.formed else 0))
+
+    @property
+    def turn_columns(self) -> int:
+        """Columns per part of ``turned``'s factors rho_1 .. rho_(turns - 1) (none otherwise)."""
+        return self.turns - 1 if self.turned else 0
 
     @property
     def f1_at(self) -> tuple[int, int]:
@@ -456,6 +509,11 @@ class TallTable:
     def factor(self, i: int) -> int:
         """Column of Re W for lo chunk i (``formed``; Im W ``part_columns`` further)."""
         return self.twiddle(i) + self.twiddle_columns
+
+    def turn(self, i: int) -> int:
+        """Column of Re rho_1 for lo chunk i (``turned``; rho_r r - 1 columns further, Im ``part_columns``
+        further): after T~ and W."""
+        return self.factor(i) + (1 if self.formed else 0)
 
     def f1_columns(self, i: int) -> int:
         """Columns of F1'' after lo chunk i's two parts (the first block's, unless ``inner_f1``)."""
@@ -635,17 +693,17 @@ def _twiddled(s: Any, table: TallTable, tw: tuple | None, rows: int, width: int)
 
 
 def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTable, i: int, rows: int,
-            width: int) -> tuple[Any, Any]:
-    """The second stage's moving operands of lo chunk i: [Sr | Si] and [-Di | Dr] [rows, 2 width], and for a
-    ``quarter`` table without ``halves`` [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k]
-    from the first halves, Y[n2 - k] from the second). The hi rows (not yet twiddled) reversed onto their
-    partners by J (accumulating over the hi chunks that pair with this chunk) and multiplied by conj(T~) of
-    their partners' rows (T~[n2 - j] = conj(T~[j])), the sums and differences on GpSimd, the second halves
-    copied by the Scalar engine."""
+            width: int, into: Any = None) -> tuple[Any, Any]:
+    """The second stage's moving operands of lo chunk i: [Sr | Si] and [-Di | Dr] [rows, 2 width] (in the first
+    4 width columns of ``into`` where given: ``_turn``), and for a ``quarter`` table without ``halves``
+    [Sr | Si | Sr | Si] and [-Di | Dr | Di | -Dr] [rows, 4 width] (Y[k] from the first halves, Y[n2 - k] from the
+    second). The hi rows (not yet twiddled) reversed onto their partners by J (accumulating over the hi chunks
+    that pair with this chunk) and multiplied by conj(T~) of their partners' rows (T~[n2 - j] = conj(T~[j])),
+    the sums and differences on GpSimd, the second halves copied by the Scalar engine."""
     w = width
     pairs = [(key[1], jay[0]) for key, jay in jays.items() if key[0] == i]   # not ("out", ...): J^T
-    s = sbuf((rows, 4 * w))
-    d = sbuf((rows, 4 * w))
+    s = sbuf((rows, 4 * w)) if into is None else into[:, 0:2 * w]
+    d = sbuf((rows, 4 * w)) if into is None else into[:, 2 * w:4 * w]
     eng = in_sbuf()
     if pairs:
         r = psum((rows, 2 * w))
@@ -673,12 +731,13 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallTabl
 
 
 def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int, quarter: bool,
-                   taller: bool = False, halves: bool = False, formed: int = 0, paired: bool = False) -> None:
+                   taller: bool = False, halves: bool = False, formed: int = 0, paired: bool = False,
+                   turns: int = 0, turn_gpsimd: int = 0, whole: bool = False) -> None:
     """y = DFT(x) for x = ``parts`` ((x,) complex [B, n] as float32 [B, 2n], or (xr, xi) [B, n]), ``group``
     transforms per tile (n1 * group <= 128), ``c`` the constant table in SBUF (``TallTable``, ``load_tall``);
     y = (yr, yi) or (y2,) as ``_store`` writes them."""
     batch = parts[0].shape[0]
-    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole)
     jays = _exchange(table)
     _lift_im_f2(c, table)
     tws = _twiddles(c, table)
@@ -695,6 +754,13 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
         b = _step_one(x, g1, f1, table, width)
         b_lo = [_twiddled(b[i], table, tws[i], rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
         b_hi = b[len(table.lo_chunks):]
+        if table.turned:   # every window from F2's first (``TallTable.turned``)
+            zs = [sbuf((rows, table.turns * 4 * width)) for _, rows in table.lo_chunks]
+            for i, (_, rows) in enumerate(table.lo_chunks):
+                _folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width, into=zs[i])
+                _turn(zs[i], c, table, i, rows, width)
+            _turned_stage(y, c, table, zs, t0, width)
+            continue
         folded = [_folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width)
                   for i, (_, rows) in enumerate(table.lo_chunks)]
         if table.lifted:   # D of the last lo chunk onto partitions ROW_TILE.. (``TallTable.lifted``)
@@ -709,6 +775,51 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, n1: int, n2: int, group: int,
                 nisa.activation(dst=o, op=nl.copy, data=_second_stage(c, table, folded, k0, cols, 2 * width))
             for tile, store in zip(tiles, table.out_stores):
                 _store(y, tile, t0, store, n1, n2, width, 2 * width)
+
+
+def _turn(z: Any, c: Any, table: TallTable, i: int, rows: int, width: int) -> None:
+    """Lo chunk i's moving operands for the ``turned`` windows r = 1 .. turns - 1, from Z = [S | E] (E = iD =
+    [-Di | Dr]) in z's first 4 width columns: [M1_r | M2_r] = [c S + s E | c E - s S] at 4 width r, with
+    rho_r = c + i s per row (``TallTable.turn``). Per window two products Z c and Z s (per-partition scales, 4
+    width columns each: the Scalar engine's activation, max(4 width, 64) cycles, or the first ``turn_gpsimd``
+    of them GpSimd's tensor_scalar, 4 width) and two sums on GpSimd: float32 products of correctly rounded
+    values (a stated departure from one rounding, as the formed columns')."""
+    w4, step = 4 * width, table.part_columns
+    zero = z[:, 0:w4]
+    for r in range(1, table.turns):
+        col = table.turn(i) + r - 1
+        zc, zs = sbuf((rows, w4)), sbuf((rows, w4))
+        for k, (dst, at) in enumerate(((zc, col), (zs, col + step))):   # [cS | cE], [sS | sE]
+            if 2 * (r - 1) + k < table.turn_gpsimd:
+                nisa.tensor_scalar(dst=dst, data=zero, op0=nl.multiply, operand0=c[0:rows, at:at + 1],
+                                   engine=in_sbuf())
+            else:
+                nisa.activation(dst=dst, op=nl.copy, data=zero, scale=c[0:rows, at:at + 1])
+        h = w4 // 2
+        nisa.tensor_tensor(dst=z[:, r * w4:r * w4 + h], data1=zc[:, 0:h], data2=zs[:, h:w4], op=nl.add,
+                           engine=in_sbuf())
+        nisa.tensor_tensor(dst=z[:, r * w4 + h:(r + 1) * w4], data1=zc[:, h:w4], data2=zs[:, 0:h],
+                           op=nl.subtract, engine=in_sbuf())
+
+
+def _turned_stage(y: tuple, c: Any, table: TallTable, zs: list, t0: int, width: int) -> None:
+    """The ``turned`` second stage: PSUM [M, turns x 2 width] = sum over the lo chunks of Re F2^T [S | M1_1 | ..]
+    + Im F2^T [E | M2_1 | ..] (F2's first M columns stationary, the moving operands strided views of z), window r
+    in columns 2 width r.., copied out by the Scalar engine in one instruction and stored in one DMA (the
+    windows at stride L: ``out_stores``)."""
+    count, rows_out, _ = table.turned_windows
+    w2 = 2 * width
+    acc = psum((rows_out, count * w2))
+    for i, (_, rows) in enumerate(table.lo_chunks):
+        f, z = table.f2(i), zs[i]
+        for part in (0, 1):   # Re F2 against [S | M1_r], Im F2 against [E | M2_r]
+            moving = z.ap(pattern=[[z.shape[1], rows], [2 * w2, count], [1, w2]], offset=part * w2)
+            col = f + part * table.part_columns
+            nisa.nc_matmul(dst=acc, stationary=c[0:rows, col:col + rows_out], moving=moving,
+                           accumulate=i > 0 or part > 0)
+    o = sbuf((rows_out, count * w2))
+    nisa.activation(dst=o, op=nl.copy, data=acc)
+    _store(y, o, t0, table.out_stores[0], table.n1, table.n2, width, w2)
 
 
 def _lift_im_f2(c: Any, table: TallTable) -> None:
@@ -844,12 +955,12 @@ def _store(y: tuple, o: Any, t0: int, store: tuple[int, int, int, int], n1: int,
 
 
 def load_tall(table: Any, n1: int, n2: int, group: int, quarter: bool, taller: bool = False,
-              formed: int = 0) -> Any:
+              formed: int = 0, turns: int = 0, whole: bool = False) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
     with ``formed`` columns as its two parts [Re F2[:, skip:] | Re T~ | Re W | F1''a] and [Im F2[:, skip:] |
     Im T~ | Im W | F1''b], skip = formed, F1'''s halves in the first block only), then the formed columns made
     on chip."""
-    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed)   # the same with halves
+    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole)   # halves: same
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
     for i in range(len(layout.lo_chunks)):
@@ -889,11 +1000,12 @@ def _form(c: Any, table: TallTable) -> None:
 
 
 @nki.jit
-def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired):
+def tall_four_step_kernel(parts, table, n1, n2, group, quarter, taller, halves, formed, paired, turns, turn_gpsimd,
+                          whole):
     """The input as one tuple of parts (``tall_four_step``), the output as one [2, B, n] array, re over im
     (re and im in each store DMA)."""
     batch = parts[0].shape[0]
     y2 = nl.ndarray((2, batch, n1 * n2), nl.float32, buffer=nl.shared_hbm)
-    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed), n1, n2,
-                   group, quarter, taller, halves, formed, paired)
+    tall_four_step(parts, (y2,), load_tall(table, n1, n2, group, quarter, taller, formed, turns, whole), n1, n2,
+                   group, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole)
     return y2
