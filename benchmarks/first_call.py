@@ -1,13 +1,19 @@
 """What the first call of a new problem costs: planning included, on a machine that has seen nothing.
 
     python benchmarks/first_call.py [--quick]
+    python benchmarks/first_call.py --varying 5   # inputs whose length changes: 5 new lengths, 4 passes
 
 Each case runs in a fresh process with a fresh TRNFFT_CACHE_DIR (no FFTW wisdom,
-no remembered choice), once under "auto" (its planner timing the candidates,
-TRNFFT_PLANNER as set, default measure) and once with the top candidate
+no remembered choice). ``--varying N``: ``rfft`` of a 16 x n float32 tensor for N
+new lengths n from 20000, four passes over the lengths (pass 1: every call a first
+call; pass 2: the classes recur and are measured; then steady), trnfft under the
+current settings against torch.fft, seconds per pass.
+
+Otherwise each case runs once under "auto" (its planner as set: by default a first
+call plans with no search; TRNFFT_PLANNER_FIRST_CALL=measure times the candidates at
+once, within TRNFFT_PLANNER_BUDGET, planning included) and once with the top candidate
 selected explicitly (what the first call cost before the planner): the
-difference is the planner's own cost, which TRNFFT_PLANNER_BUDGET bounds
-(plus the other candidates' planning). Seconds, wall clock; imports excluded.
+difference is the planner's own cost. Seconds, wall clock; imports excluded.
 """
 from __future__ import annotations
 
@@ -41,13 +47,39 @@ print(json.dumps([first, second]))
 """
 
 
+VARYING = """
+import json, sys, time
+import torch, trnfft
+count, impl = int(sys.argv[1]), sys.argv[2]
+fn = torch.fft.rfft if impl == "torch" else trnfft.rfft
+x = torch.randn(16, 100000)
+fn(x[:, :1000])  # the import path's first touches, on another length
+passes = []
+for _ in range(4):
+    start = time.perf_counter()
+    for n in range(20000, 20000 + count):
+        fn(x[:, :n])
+    passes.append(time.perf_counter() - start)
+print(json.dumps(passes))
+"""
+
+
+def _fresh_env() -> dict[str, str]:
+    return dict(os.environ, TRNFFT_CACHE_DIR=tempfile.mkdtemp(prefix="trnfft-first-call-"), OMP_NUM_THREADS="1")
+
+
+def varying(count: int, impl: str) -> list[float]:
+    """Seconds of each of four passes over ``count`` new lengths, in a fresh process."""
+    out = subprocess.run([sys.executable, "-c", VARYING, str(count), impl], env=_fresh_env(),
+                         capture_output=True, text=True, check=True, timeout=900)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def first_call(kind: str, shape: tuple[int, ...], axes, impl: str) -> tuple[float, float]:
     """(first, second) call in seconds of ``impl`` in a new process with an empty cache."""
-    env = dict(os.environ, TRNFFT_CACHE_DIR=tempfile.mkdtemp(prefix="trnfft-first-call-"),
-               OMP_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)),
                           json.dumps([kind, shape, axes, impl])],
-                         env=env, capture_output=True, text=True, check=True, timeout=900)
+                         env=_fresh_env(), capture_output=True, text=True, check=True, timeout=900)
     first, second = json.loads(out.stdout.strip().splitlines()[-1])
     return first, second
 
@@ -57,7 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="only the four small cases")
     ap.add_argument("--explicit", default="trnfft:fftw-reference",
                     help="the explicit selection to compare with (default trnfft:fftw-reference)")
+    ap.add_argument("--varying", type=int, metavar="N", default=None,
+                    help="instead: N new lengths of a 16 x n rfft, four passes, trnfft against torch.fft")
     args = ap.parse_args(argv)
+    if args.varying is not None:
+        print("| impl | pass 1 (first calls) | pass 2 | pass 3 | pass 4 |\n|---|---|---|---|---|")
+        for impl in ("trnfft", "torch"):
+            print(f"| {impl} | " + " | ".join(f"{p:.2f}" for p in varying(args.varying, impl)) + " |", flush=True)
+        return 0
     print(f"planner {os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, budget "
           f"{os.environ.get('TRNFFT_PLANNER_BUDGET', '1.0 (default)')} s; seconds")
     print(f"| case | auto: first call | auto: second | {args.explicit}: first call | planner's cost |")

@@ -19,7 +19,7 @@ from .api.torch_fft import (fft, fft2, fftn, hfft, hfft2, hfftn, ifft, ifft2, if
 from .check.sweep import crosscheck
 from .core.call_check import cross_checking, set_crosscheck
 from .core.errors import (BackendError, BackendSettingError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
-                     InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError,
+                     InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError, OutOfMemoryError,
                      SpectrogramArgumentError, TorchRequiredError, TrnfftError, UnknownBackendError,
                      UnsupportedProblemError)
 from .api.helpers import torch_fftfreq as fftfreq
@@ -57,4 +57,5 @@ __all__ = [
     "InvalidDtypeError", "SpectrogramArgumentError", "TorchRequiredError",
     "BackendError", "BackendSettingError",
     "UnknownBackendError", "BackendUnavailableError", "UnsupportedProblemError", "CrossCheckError",
+    "OutOfMemoryError",
 ]

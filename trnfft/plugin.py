@@ -7,6 +7,7 @@ from .core.cli_args import positive_int
 from .core.cost_rule import CostRule
 from .core.errors import BackendUnavailableError, InvalidArgumentError
 from .core.hookspecs import Availability, Backend, Capabilities, Declined, EnvSwitch, Plan, hookimpl
+from .core.plan_deadline import time_left as planning_time_left
 from .core.problem import FFTProblem
 from .core.terminal import make_console
 from .core.trials import ARRAY_INPUT, TENSOR_INPUT
@@ -17,7 +18,7 @@ __all__ = [
     "ARRAY_INPUT", "Availability", "Backend", "BackendUnavailableError", "Capabilities", "CostRule",
     "Declined", "EnvSwitch", "FFTProblem", "InvalidArgumentError", "Plan", "TENSOR_INPUT",
     "apply_scale", "cache_dir", "file_stamp", "hookimpl", "load_json", "make_console",
-    "positive_int", "set_aside_with_warning", "write_atomically",
+    "planning_time_left", "positive_int", "set_aside_with_warning", "write_atomically",
 ]
 
 

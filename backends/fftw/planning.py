@@ -5,11 +5,14 @@ candidate of a large transform is timed by running it: MEASURE of a 2^24-point
 complex64 FFT with the 3 s limit took 6.4 s here and found nothing faster than
 FFTW_ESTIMATE (0.27 s per run). So, in order:
 
-1. wisdom already known for the problem (this process or the wisdom file) is used
+1. the time limit is the configured one or, while auto's planner is timing candidates,
+   what is left of its budget (``trnfft.plugin.planning_time_left``), whichever is less;
+2. wisdom already known for the problem (this process or the wisdom file) is used
    as it is, at no planning cost;
-2. a transform whose ESTIMATE plan takes more than 1/``RUNS_PER_BUDGET`` of the time
+3. with less than ``MIN_SEARCH`` seconds left no search starts: the ESTIMATE plan it is;
+4. a transform whose ESTIMATE plan takes more than 1/``RUNS_PER_BUDGET`` of the time
    limit to run once keeps that ESTIMATE plan (one timed run is the whole cost);
-3. anything else is planned with the configured effort and time limit.
+5. anything else is planned with the configured effort and time limit.
 
 The first call of a new problem therefore costs about the time limit plus a few
 runs of the transform at most (the documented planning budget, settings.py).
@@ -21,11 +24,14 @@ import time
 
 import numpy as np
 
+from trnfft.plugin import planning_time_left
+
 from .fftw_lock import FFTW_LOCK
 from .settings import FFTWSettings
 
 RUNS_PER_BUDGET = 20   # runs a search needs at least to be worth starting (2^20 c2c: 10 ms per run)
 PROBE_MIN = 2**20      # elements below which a run is too short to be worth probing
+MIN_SEARCH = 0.01      # seconds: a search given less than this is not started (FFTW_ESTIMATE instead)
 
 
 def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction: str,
@@ -37,17 +43,21 @@ def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction
             return pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(flag, *extra, *more),
                                threads=threads, planning_timelimit=limit)
 
-    if settings.planner == "estimate" or settings.timelimit is None:
-        return plan(settings.flag, limit=settings.timelimit)
+    left = planning_time_left()  # auto's planner: what is left of its budget (None: not planning for it)
+    limit = settings.timelimit if left is None else min(left, settings.timelimit or left)
+    if settings.planner == "estimate" or limit is None:
+        return plan(settings.flag, limit=limit)
     try:
         return plan(settings.flag, "FFTW_WISDOM_ONLY")
     except RuntimeError:  # no wisdom for this problem yet
         pass
+    if limit < MIN_SEARCH:
+        return plan("FFTW_ESTIMATE")
     if math.prod(a.shape) >= PROBE_MIN:
         estimate = plan("FFTW_ESTIMATE")
         a[...] = 0
         start = time.perf_counter()
         estimate.execute()
-        if (time.perf_counter() - start) * RUNS_PER_BUDGET > settings.timelimit:
+        if (time.perf_counter() - start) * RUNS_PER_BUDGET > limit:
             return estimate
-    return plan(settings.flag, limit=settings.timelimit)
+    return plan(settings.flag, limit=limit)

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 import trnfft
-from trnfft.core import autoplan, choices
+from trnfft.core import autoplan, choices, trials
 from trnfft.core.errors import InvalidArgumentError
 from trnfft.core.registry import REGISTRY
-from trnfft.plugin import Availability, Capabilities, TENSOR_INPUT, hookimpl
+from trnfft.plugin import Availability, Capabilities, TENSOR_INPUT, hookimpl, planning_time_left
 
 
 class Candidate:
@@ -75,6 +75,7 @@ def planner(tmp_path, monkeypatch):
     monkeypatch.setenv("TRNFFT_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("TRNFFT_LOAD_BACKENDS", "")
     monkeypatch.setenv("TRNFFT_PLANNER", "measure")
+    monkeypatch.setenv("TRNFFT_PLANNER_FIRST_CALL", "measure")  # measured at once (see the first-sight tests)
     added = []
 
     def install(*registrations):
@@ -84,12 +85,14 @@ def planner(tmp_path, monkeypatch):
         trnfft.plan_cache.clear()
 
     autoplan._memo.clear()
+    autoplan._seen.clear()
     yield install
     for plugin in added:
         trnfft.unregister_plugin(plugin)
     monkeypatch.undo()
     REGISTRY.reload()
     autoplan._memo.clear()
+    autoplan._seen.clear()
     choices._stores.clear()
     trnfft.plan_cache.clear()
 
@@ -186,23 +189,29 @@ def test_the_input_kind_is_part_of_the_choice(planner, monkeypatch):
 def test_two_threads_on_a_new_problem_measure_it_once(planner):
     slow, quick, regs = _slow_and_quick(delay=0.002)
     planner(*regs)
-    start = threading.Barrier(6)
+    _fft_from_threads(6, calls=1)
+    assert slow.plans == 1  # only a measurement plans the loser
+
+
+def _fft_from_threads(count: int, calls: int) -> None:
+    """``count`` threads started together each call trnfft.fft(X) ``calls`` times: all must be right."""
+    start = threading.Barrier(count)
     results, errors = [], []
 
-    def call():
+    def work():
         try:
             start.wait()
-            results.append(trnfft.fft(X))
+            for _ in range(calls):
+                results.append(trnfft.fft(X))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=call) for _ in range(6)]
+    threads = [threading.Thread(target=work) for _ in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    assert not errors and len(results) == 6
-    assert slow.plans == 1  # only a measurement plans the loser
+    assert not errors and len(results) == count * calls
     assert all(np.allclose(y, np.fft.fft(X), atol=1e-4) for y in results)
 
 
@@ -239,6 +248,7 @@ def test_the_choice_is_kept_per_machine_and_reused(planner):
     trnfft.fft(X)
     choices.save_all()
     autoplan._memo.clear()
+    autoplan._seen.clear()
     choices._stores.clear()  # as a new process would start
     trnfft.plan_cache.clear()
     assert trnfft.which("fft", (64,), "complex64").backend == "quick"
@@ -269,7 +279,8 @@ def test_the_choice_key_holds_what_decides_the_winner():
 
 @pytest.mark.parametrize("var, value", [("TRNFFT_PLANNER", "patient"),
                                         ("TRNFFT_PLANNER_BUDGET", "-1"),
-                                        ("TRNFFT_PLANNER_BUDGET", "soon")])
+                                        ("TRNFFT_PLANNER_BUDGET", "soon"),
+                                        ("TRNFFT_PLANNER_FIRST_CALL", "later")])
 def test_bad_planner_settings_are_clear_errors(planner, monkeypatch, var, value):
     slow, quick, regs = _slow_and_quick()
     planner(*regs)
@@ -343,15 +354,26 @@ def test_trnfft_info_says_auto_chooses_among_the_candidates(planner, capsys):
     assert "auto picks here: per problem, the fastest of slow, quick (planner effort measure" in out
 
 
-def test_a_candidates_own_planning_does_not_use_up_the_trial_budget(planner, monkeypatch):
-    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.05")
-    slow_planner = Candidate("slow-planner", estimate=lambda p, s: 1e-6,
-                             plan_hook=lambda problem: time.sleep(0.2))
-    quick = Candidate("quick", estimate=lambda p, s: 2e-6)
+def test_a_candidates_own_planning_counts_against_the_budget_and_sees_what_is_left(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.5")
+    left: list[float | None] = []
+
+    def overrun(problem):  # a planner that ignores what it is told is left
+        left.append(planning_time_left())
+        time.sleep(0.6)
+
+    slow_planner = Candidate("slow-planner", estimate=lambda p, s: 1e-6, plan_hook=overrun)
+    quick = Candidate("quick", estimate=lambda p, s: 2e-6, plan_hook=lambda p: left.append(planning_time_left()))
     planner((slow_planner, dict(auto_priority=300, candidate=True)),
             (quick, dict(auto_priority=100, candidate=True)))
+    started = time.perf_counter()
     w = trnfft.which("fft", (64,), "complex64")
-    assert set(w.choice.seconds) == {"slow-planner", "quick"}, w.choice.excluded
+    assert time.perf_counter() - started < 0.6 + 0.5  # its overrun, then nothing but its two runs
+    assert len(left) == 1 and 0 < left[0] <= 0.5 * trials.PLANNING_SHARE  # half the budget, for its search
+    assert set(w.choice.seconds) == {"slow-planner"}
+    assert "more than the budget left" in w.choice.excluded["quick"]
+    trnfft.fft(X, backend="quick")  # planned outside the planner: nothing bounds it
+    assert left[1:] == [None]
 
 
 def test_an_explicit_selection_is_never_served_the_planners_plan(planner):
@@ -479,3 +501,69 @@ def test_trials_count_a_runs_cpu_not_time_taken_from_it_by_others():
     while time.process_time() - spent < 0.03:
         pass
     assert trials._since(start) >= 0.03
+
+
+def _ruled_wrong():
+    """slow, whose rule says it is fastest (wrong on purpose), and quick: the rules pick slow, a measurement quick."""
+    left: list[float | None] = []
+    slow = Candidate("slow", 0.003, estimate=lambda p, s: 1e-6, plan_hook=lambda p: left.append(planning_time_left()))
+    quick = Candidate("quick", estimate=lambda p, s: 2e-6)
+    return slow, quick, left, [(slow, dict(auto_priority=300, candidate=True)),
+                               (quick, dict(auto_priority=100, candidate=True))]
+
+
+def test_a_first_call_runs_no_trial_and_plans_with_no_time_left_the_second_measures(planner, monkeypatch):
+    monkeypatch.delenv("TRNFFT_PLANNER_FIRST_CALL")  # the default: estimate on first sight
+    slow, quick, left, regs = _ruled_wrong()
+    planner(*regs)
+    x = X.copy()
+    assert np.allclose(trnfft.fft(x), np.fft.fft(X), atol=1e-4)
+    assert slow.plans == 1 and len(slow.inputs) == 1 and np.shares_memory(slow.inputs[0], x)  # the call alone
+    assert quick.plans == 0 and left == [0.0]  # no search: no time was left for one
+    choices.save_all()
+    assert not choices.read(choices.store().path, choices.machine_id())  # nothing measured, nothing kept
+    assert trnfft.plan_cache.size == 0  # the first-sight plan served its call and went
+    assert np.allclose(trnfft.fft(x), np.fft.fft(X), atol=1e-4)  # seen again: measured now
+    assert quick.plans == 1 and len(quick.inputs) > 2
+    choices.save_all()
+    kept = choices.read(choices.store().path, choices.machine_id())
+    assert [c.backend for c in kept.values()] == ["quick"] and list(kept.values())[0].effort == "measure"
+    quick_runs = len(quick.inputs)
+    trnfft.fft(x)
+    assert len(quick.inputs) == quick_runs + 1  # the measured plan is cached and serves every later call
+
+
+def test_a_plan_asked_for_by_name_is_measured_at_once_even_after_a_first_sight(planner, monkeypatch):
+    monkeypatch.delenv("TRNFFT_PLANNER_FIRST_CALL")
+    slow, quick, left, regs = _ruled_wrong()
+    planner(*regs)
+    assert trnfft.which("fft", (64,), "complex64").choice.effort == "measure"  # never seen: measured
+    trnfft.forget_choices()
+    trnfft.fft(X[:32].copy())  # first sight of another class
+    p = trnfft.plan("fft", X[:32].copy())
+    assert p.backend == "quick" and trnfft.which("fft", (32,), "complex64").choice.effort == "measure"
+
+
+def test_threads_meeting_a_new_problem_get_right_results_and_one_measurement(planner, monkeypatch):
+    monkeypatch.delenv("TRNFFT_PLANNER_FIRST_CALL")
+    slow, quick, left, regs = _ruled_wrong()
+    planner(*regs)
+    measured = []
+    measure = autoplan._measure
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or measure(*a))
+    _fft_from_threads(4, calls=3)
+    assert len(measured) == 1
+    assert trnfft.which("fft", (64,), "complex64").backend == "quick"
+
+
+def test_first_call_measure_measures_at_once(planner):
+    slow, quick, left, regs = _ruled_wrong()  # (the fixture sets TRNFFT_PLANNER_FIRST_CALL=measure)
+    planner(*regs)
+    trnfft.fft(X)
+    assert quick.plans == 1 and 0 < left[0]
+    trnfft.set_planner(first_call="estimate")
+    try:
+        trnfft.fft(X[:16].copy())
+        assert left[-1] == 0.0
+    finally:
+        trnfft.set_planner()

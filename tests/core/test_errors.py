@@ -21,7 +21,7 @@ from trnfft.core.errors import InvalidArgumentError, InvalidDtypeError, TrnfftEr
     (lambda: numpy_fft.fft(np.ones(4), n=2.5), "n must be an integer"),
     (lambda: trnfft.fft(torch.ones(4), n=True), "n must be an integer, got True"),  # torch refuses bools
     (lambda: trnfft.fft(torch.ones(4), dim=False), "dim must be an integer, got False"),
-    (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(np.True_, 4)), "s must be an integer"),
+    (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(np.True_, 4), axes=(0, 1)), "s must be an integer"),
     (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(0, 4), axes=(0, 1)), "s=0"),
     (lambda: numpy_fft.fftn(np.ones((4, 4)), s=(4,), axes=(0, 1)), "same length"),
     (lambda: numpy_fft.fft(np.ones(4), norm="unitary"), "Invalid norm value 'unitary'"),

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import arrays, fast_path
-from ..core import dispatch
+from ..core import dispatch, memory
 from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
                      InvalidDtypeError)
@@ -295,25 +295,33 @@ def _listed(v: Any) -> bool:
 
 
 def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
-    """``xs`` padded or cropped to the requested lengths, and the transform length along each axis."""
-    lengths = []
+    """``xs`` padded or cropped to the requested lengths, and the transform length along each axis
+    (an OutOfMemoryError before padding when the padded input and the result cannot fit)."""
+    lengths, sizes, steps = [], list(xs.shape), []
     for i, (a, n) in enumerate(zip(ax, req)):
         last = i == len(ax) - 1
         if kind == "c2r" and last:
-            n = n if n is not None else 2 * (xs.shape[a] - 1)
+            n = n if n is not None else 2 * (sizes[a] - 1)
             if n < 1:
                 raise InvalidArgumentError(
                     f"Invalid number of FFT data points ({n}) specified: along axis {a} an input "
-                    f"of length {xs.shape[a]} needs n given explicitly")
-            xs = arrays.resize_axis(xs, a, n // 2 + 1)
+                    f"of length {sizes[a]} needs n given explicitly")
+            sizes[a] = n // 2 + 1
+            steps.append((a, sizes[a]))
         else:
-            n = n if n is not None else xs.shape[a]
+            n = n if n is not None else sizes[a]
             if n < 1:
                 raise InvalidArgumentError(
                     f"Invalid number of FFT data points (0) specified: the input is empty along "
                     f"axis {a}")
-            xs = arrays.resize_axis(xs, a, n)
+            sizes[a] = n
+            steps.append((a, n))
         lengths.append(n)
+    if sizes != list(xs.shape) and any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
+        memory.check_sizes(kind, sizes, ax, lengths, arrays.itemsize(xs),
+                           f"{kind} of an input padded to shape {tuple(sizes)} (n={lengths})", padded=True)
+    for a, size in steps:  # in order (a repeated axis is cropped, then padded, as NumPy does)
+        xs = arrays.resize_axis(xs, a, size)
     return xs, lengths
 
 

@@ -105,6 +105,11 @@ def tensor_to_numpy(t: Any) -> np.ndarray:
     return tensor_to_host(t)
 
 
+def itemsize(x: Any) -> int:
+    """Bytes per element of an array or tensor."""
+    return int(x.element_size()) if is_tensor(x) else int(x.dtype.itemsize)
+
+
 def resize_axis(x: Any, axis: int, n: int) -> Any:
     """Crop or zero-pad ``x`` along ``axis`` to length ``n`` (NumPy or torch, autograd-safe)."""
     have = x.shape[axis]

@@ -76,18 +76,19 @@ def _selection_skips() -> tuple[str, ...]:
 
 def _planner_text() -> str:
     """What auto's planner chooses among here, and how ("" when it has no candidates)."""
-    from ..core.autoplan import planner_settings
+    from ..core.autoplan import first_call_setting, planner_settings
     from ..core.errors import TrnfftError
     from ..core.selection import resolve_names
     try:
         candidates = resolve_names(("auto",)).candidates
         effort, budget = planner_settings()
+        first = f", a new problem's first call: {first_call_setting()}" if effort == "measure" else ""
     except TrnfftError:
         return ""
     if not candidates:
         return ""
     return (f"per problem, the fastest of [bold]{', '.join(candidates)}[/] (planner effort "
-            f"{effort}, budget {budget:g} s; `trnfft which` shows a choice)")
+            f"{effort}, budget {budget:g} s{first}; `trnfft which` shows a choice)")
 
 
 def _engines() -> dict[str, str]:
@@ -149,7 +150,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     return run_check_command(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(warn: bool = True) -> argparse.ArgumentParser:
+    """The ``trnfft`` parser, with the commands plugins add (``warn``: print why a plugin could not)."""
     parser = argparse.ArgumentParser(prog="trnfft", description="FFTs for AWS Trainium: backends and checks")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -201,22 +203,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default=None, help="comma-separated 1-D sizes (default: a mixed set)")
     p.add_argument("--dtypes", default="complex64,complex128",
                    help="precisions to test, as complex64/complex128 or single/double")
-    p.add_argument("--kinds", default=",".join(KINDS))
+    p.add_argument("--kinds", default=",".join(KINDS),
+                   help=f"comma-separated transform kinds to test, of {', '.join(KINDS)} (default: all)")
     p.add_argument("--c", type=cli_args.positive_float, default=None,
                    help="tolerance factor in c*eps*log2(N)")
     p.add_argument("--json", metavar="FILE", default=None, help="write the full report here ('-' for stdout)")
     p.add_argument("--plot", metavar="FILE.png", default=None, help="draw error against N per backend")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true",
+                   help="hide the progress bar (default: shown while the sweep runs)")
     p.set_defaults(func=cmd_check)
 
     from ..core.registry import REGISTRY
-    for error in REGISTRY.register_commands(sub):  # plugins' own commands, e.g. `trnfft cost`
-        print(f"warning: {error}", file=sys.stderr)
+    errors = REGISTRY.register_commands(sub)  # plugins' own commands, e.g. `trnfft cost`
+    parser.set_defaults(plugin_command_errors=errors)
+    if warn:
+        for error in errors:
+            print(f"warning: {error}", file=sys.stderr)
     return parser
 
 
+def _missing_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
+    """Why the command ``argv`` names is not here ("" when it is, or when none is named).
+
+    A plugin's command can be missing because the plugin could not add it (its
+    error says why) or is not loaded (``TRNFFT_LOAD_BACKENDS``): argparse alone
+    would only list the commands that are here."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    commands: dict[str, argparse.ArgumentParser] = parser._subparsers._group_actions[0].choices  # type: ignore
+    if command is None or command in commands:
+        return ""
+    from ..core.registry import REGISTRY
+    reasons = list(parser.get_default("plugin_command_errors") or [])
+    reasons += REGISTRY.left_out_commands(command)
+    why = ("; ".join(reasons) if reasons else
+           "no command of that name is built in or added by a loaded plugin")
+    return f"trnfft: {command!r} is not available here ({', '.join(commands)} are): {why}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(warn=False)
+    missing = _missing_command(parser, argv)
+    if missing:
+        parser.print_usage(sys.stderr)
+        print(missing, file=sys.stderr)
+        return 2
+    for error in parser.get_default("plugin_command_errors") or []:
+        print(f"warning: {error}", file=sys.stderr)
+    args = parser.parse_args(argv)
     from ..core.errors import TrnfftError
     try:
         return int(args.func(args))

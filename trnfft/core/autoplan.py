@@ -12,11 +12,15 @@ Effort, like FFTW's (``set_planner(effort=...)`` or ``TRNFFT_PLANNER``):
 
 * ``measure`` (default): each candidate plans the problem and is timed on
   trnfft's own data (``trials.py``) within ``TRNFFT_PLANNER_BUDGET`` seconds
-  of runs (default 1.0, every candidate runs at least once). The choice is
-  remembered per machine (``choices.py``), so the cost is paid once per
-  problem class per machine, not per process. Measure is the default because
-  only a measurement knows this machine: the estimate rules are calibrated on
-  one development machine and the winner flips with caches and core counts.
+  in all, their planning included (default 1.0; every candidate tried runs
+  twice). The choice is remembered per machine (``choices.py``), so the cost is
+  paid once per problem class per machine, not per process. Measure is the
+  default because only a measurement knows this machine: the estimate rules
+  are calibrated on one development machine and the winner flips with caches
+  and core counts. It measures a class when it recurs: its first call (with
+  ``TRNFFT_PLANNER_FIRST_CALL`` "estimate", the default) goes where the rules
+  say, planned with no search (``first_sight``, ``provisional.py``), so that
+  inputs whose length changes on every call pay no planning.
 * ``estimate``: nothing is timed; each candidate's ``estimate_seconds(problem,
   source)`` (its own rules, calibrated on the kind of machine it was tuned on)
   is compared, and a remembered measurement beats any estimate. A candidate
@@ -46,6 +50,7 @@ from .env import getenv
 from .errors import InvalidArgumentError
 from .hookspecs import Plan
 from .plan_cache import plan_cache
+from .plan_deadline import planning_within
 from .planning import array_kinds_of, make_plan
 from .problem import FFTProblem
 from .registry import REGISTRY, contain
@@ -54,16 +59,20 @@ from .trials import ARRAY_INPUT, TENSOR_INPUT, time_plans
 __all__ = ["ARRAY_INPUT", "TENSOR_INPUT", "EFFORTS", "plan", "recorded", "forget", "set_planner",
            "planner_settings", "choice_key"]
 
-EFFORT_ENV, BUDGET_ENV = "TRNFFT_PLANNER", "TRNFFT_PLANNER_BUDGET"
+EFFORT_ENV, BUDGET_ENV, FIRST_CALL_ENV = "TRNFFT_PLANNER", "TRNFFT_PLANNER_BUDGET", "TRNFFT_PLANNER_FIRST_CALL"
 EFFORTS = ("estimate", "measure")
 DEFAULT_EFFORT = "measure"
-DEFAULT_BUDGET = 1.0   # seconds of trial runs per new problem class
+DEFAULT_BUDGET = 1.0   # seconds per new problem class: the candidates' planning and trial runs
+FIRST_CALLS = ("estimate", "measure")  # what measure does on the first call of a problem class it has not measured
+DEFAULT_FIRST_CALL = "estimate"
 WAIT_LIMIT = 600.0     # a thread waiting on another's measurement gives up after this
 MEMO_LIMIT = 4096      # choices kept in memory; emptied when full (the file keeps the measured)
 
 _effort: str | None = None
 _budget: float | None = None
+_first_call: str | None = None
 _memo: dict[str, Choice] = {}
+_seen: set[str] = set()  # problem classes served once with an estimate: measured when they recur
 _lock = threading.Lock()
 
 
@@ -78,14 +87,30 @@ class _Trial:
 _inflight: dict[str, _Trial] = {}
 
 
-def set_planner(effort: str | None = None, budget: float | None = None) -> None:
-    """Set the planner's effort ("estimate" or "measure") and trial budget in seconds for the
-    process (None: back to ``TRNFFT_PLANNER`` / ``TRNFFT_PLANNER_BUDGET`` or the default).
+def set_planner(effort: str | None = None, budget: float | None = None, first_call: str | None = None) -> None:
+    """Set the planner's effort ("estimate" or "measure"), its budget in seconds per new problem
+    class, and what measure does on a problem class's first call ("estimate": decide by the
+    rules with no search, measure when the problem recurs; "measure": measure at once) for the
+    process (None: back to ``TRNFFT_PLANNER`` / ``TRNFFT_PLANNER_BUDGET`` /
+    ``TRNFFT_PLANNER_FIRST_CALL`` or the default).
 
     Plans already made keep their backend until ``trnfft.plan_cache.clear()``."""
-    global _effort, _budget
+    global _effort, _budget, _first_call
     _effort = None if effort is None else _check_effort(effort, "effort")
     _budget = None if budget is None else _check_budget(budget, "budget")
+    _first_call = None if first_call is None else _check_first_call(first_call, "first_call")
+
+
+def first_call_setting() -> str:
+    """What measure does on a problem class's first call: set_planner(), else the environment, else estimate."""
+    return _first_call or _check_first_call(getenv(FIRST_CALL_ENV) or DEFAULT_FIRST_CALL, FIRST_CALL_ENV)
+
+
+def _check_first_call(value: str, what: str) -> str:
+    first = value.strip().lower() if isinstance(value, str) else value
+    if first not in FIRST_CALLS:
+        raise InvalidArgumentError(f"planner {what} must be one of {FIRST_CALLS}, got {value!r}")
+    return first
 
 
 def planner_settings() -> tuple[str, float]:
@@ -120,6 +145,40 @@ def choice_key(problem: FFTProblem, source: str) -> str:
     return (f"{problem.kind} shape={shape} axes={list(problem.axes)} "
             f"n={list(problem.lengths)} {problem.precision} workers={problem.workers} "
             f"input={source}")
+
+
+def first_sight(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Plan | None:
+    """A cheap plan for the first call of a problem class measure has not measured (None otherwise).
+
+    Under measure with ``first_call`` "estimate" (the default), a problem class met
+    for the first time in this process, with no measured choice for it, gets the
+    candidate its rules estimate fastest, planned with no search (``plan_deadline``:
+    no time left, so FFTW takes FFTW_ESTIMATE), for that call (``provisional.py``); it is
+    remembered as seen, so that its next call, if one comes, measures. Inputs whose
+    length varies from call to call then cost what an unplanned library costs."""
+    effort, _ = planner_settings()
+    if effort != "measure" or first_call_setting() != "estimate":
+        return None
+    key = choice_key(problem, source)
+    versions = _versions(candidates)
+    if key in _seen or _known(key, effort, versions) is not None:
+        return None
+    choice = _estimate(problem, source, candidates, versions)
+    first = () if choice is None else (choice.backend,)
+    with planning_within(0.0):
+        made = make_plan(problem, first + tuple(n for n in candidates if n not in first))
+    with _lock:
+        if len(_seen) >= MEMO_LIMIT:
+            _seen.clear()
+        _seen.add(key)
+    return made
+
+
+def recurs(problem: FFTProblem, source: str) -> None:
+    """Note that a problem class served by ``first_sight`` is to be measured when next planned (it
+    was noted as seen then, but the note may have gone with a full memo since)."""
+    with _lock:
+        _seen.add(choice_key(problem, source))
 
 
 def plan(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Plan:

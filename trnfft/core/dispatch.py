@@ -22,15 +22,16 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import array_kinds, autoplan, selection
+from . import array_kinds, autoplan, memory, selection
 from .array_kinds import (NUMPY, SPLIT_PREFIX, TORCH_CPU, Conversion, conversion_for, deinterleave, host_copy,
                           host_viewable, interleave, kind_of, no_data_error, result_dtype, takes)
 from .call_check import active as crosscheck_active, checked
 from .hookspecs import Plan
-from .plan_cache import plan_cache
+from .plan_cache import plan_cache, release_free_memory
 from .planning import array_kinds_of, backends_taking, make_plan, plan_in_place
 from .problem import FFTProblem, ProblemKey
-from .errors import BackendResultError
+from .provisional import ProvisionalPlan
+from .errors import BackendResultError, OutOfMemoryError
 from .result_check import require_result
 
 
@@ -62,14 +63,21 @@ class CachedPlan(NamedTuple):
         return found
 
 
-def _build(key: ProblemKey, sel: selection.Selection, place: str) -> CachedPlan:
+def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = False) -> CachedPlan:
+    """A new cache entry; under auto's planner, for a class it has not measured, a provisional plan
+    made with no search unless ``eager`` (``provisional.py``)."""
     problem = FFTProblem(*key)
+    memory.check_call(problem, planning=True)
     names = sel.names
     host = None if place == NUMPY else plan_cache.peek((sel.plan_key, key, NUMPY))
     if sel.candidates and place in PLANNED_KINDS:
-        chosen = autoplan.plan(problem, place, sel.candidates)
+        first = None if eager else autoplan.first_sight(problem, place, sel.candidates)
+        chosen = (autoplan.plan(problem, place, sel.candidates) if first is None
+                  else ProvisionalPlan(first, problem, place, (sel.plan_key, key, place)))
         backend = getattr(chosen, "backend", names[0])
         if host is not None and getattr(host.plan, "backend", None) == backend:
+            if type(host.plan) is ProvisionalPlan:
+                host.plan.keys.append((sel.plan_key, key, place))  # dropped with it when it recurs
             return host._replace(nbytes=0, routes={})  # the same backend for arrays: one plan
         accepted = array_kinds_of(backend)
         return CachedPlan(chosen, problem.output_shape, problem.output_dtype, plan_nbytes(chosen),
@@ -104,9 +112,14 @@ def plan_nbytes(plan: Plan | None) -> int:
     return n if type(n) is int and n > 0 else 0
 
 
-def cached_plan(key: ProblemKey, sel: selection.Selection, place: str = NUMPY) -> CachedPlan:
-    """The cache entry for problem ``key`` under selection ``sel`` for arrays of ``place``."""
-    return plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place)
+def cached_plan(key: ProblemKey, sel: selection.Selection, place: str = NUMPY, eager: bool = False) -> CachedPlan:
+    """The cache entry for problem ``key`` under selection ``sel`` for arrays of ``place`` (``eager``: never
+    a provisional one, as for a plan asked for by name: ``trnfft.plan``, ``which``)."""
+    entry = plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place, eager)
+    if eager and type(entry.plan) is ProvisionalPlan:
+        entry.plan.recur()
+        entry = plan_cache.get_or_build((sel.plan_key, key, place), _build, key, sel, place, eager)
+    return entry
 
 
 def _cpu_place(sel: selection.Selection) -> str:
@@ -120,7 +133,7 @@ def entry_for(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec =
     key = problem.key() if type(problem) is FFTProblem else problem
     sel = selection.resolve(backend)
     place = (_cpu_place(sel) if kind == TORCH_CPU else NUMPY) if host_viewable(kind) else kind
-    return cached_plan(key, sel, place)
+    return cached_plan(key, sel, place, eager=True)
 
 
 def get_plan(problem: FFTProblem | ProblemKey, backend: selection.BackendSpec = None) -> Plan:
@@ -135,29 +148,40 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
     arrays and CPU tensors share one cache entry; tensors elsewhere have
     their own (``_build``).
     """
-    sel = selection.resolve(backend)
-    names = sel.plan_key
-    if type(x) is np.ndarray:
-        plan, shape, dtype, _, _, _, _ = plan_cache.get_or_build((names, key, NUMPY), _build, key, sel, NUMPY)
-        xp = x
-    elif x.is_cpu:
-        place = _cpu_place(sel)
-        entry = plan_cache.get_or_build((names, key, place), _build, key, sel, place)
-        plan, shape, dtype, _, _, _, cpu_view = entry
-        if not cpu_view:
-            return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
-        xp = array_kinds.tensor_to_host(x)  # a host plan: a NumPy view in, the result's memory shared back
-    else:
-        kind = kind_of(x)
-        entry = cached_plan(key, sel, kind)
-        return _run_routed(x, key, entry, entry.route(kind), backend)
-    y = plan.execute(xp)
-    if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
-        require_result(y, getattr(plan, "backend", "?"), FFTProblem(*key))
-    cfg = crosscheck_active()
-    if cfg is not None:
-        checked(plan, xp, y, cfg, get_plan, sel.by_auto)
-    return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
+    try:
+        sel = selection.resolve(backend)
+        names = sel.plan_key
+        if type(x) is np.ndarray:
+            plan, shape, dtype, _, _, _, _ = plan_cache.get_or_build((names, key, NUMPY), _build, key, sel, NUMPY)
+            xp = x
+        elif x.is_cpu:
+            place = _cpu_place(sel)
+            entry = plan_cache.get_or_build((names, key, place), _build, key, sel, place)
+            plan, shape, dtype, _, _, _, cpu_view = entry
+            if not cpu_view:
+                return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
+            xp = array_kinds.tensor_to_host(x)  # a host plan: a NumPy view in, the result's memory shared back
+        else:
+            kind = kind_of(x)
+            entry = cached_plan(key, sel, kind)
+            return _run_routed(x, key, entry, entry.route(kind), backend)
+        y = plan.execute(xp)
+        if type(y) is not np.ndarray or y.shape != shape or y.dtype != dtype:
+            require_result(y, getattr(plan, "backend", "?"), FFTProblem(*key))
+        cfg = crosscheck_active()
+        if cfg is not None:
+            checked(plan, xp, y, cfg, get_plan, sel.by_auto)
+        return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
+    except MemoryError as exc:  # a backend (or its planning) ran out: trnfft's error, the process still usable
+        raise _ran_out(exc, key) from None
+
+
+def _ran_out(exc: MemoryError, key: ProblemKey) -> MemoryError:
+    """``exc`` as an OutOfMemoryError naming the problem (itself if it is one already)."""
+    if isinstance(exc, OutOfMemoryError):
+        return exc
+    release_free_memory()
+    return memory.ran_out(exc, FFTProblem(*key).describe())
 
 
 # each runner's binding (selection, cache entry, plan, ...), kept here rather than in the runner so
@@ -192,23 +216,26 @@ def runner(key: ProblemKey, backend: selection.BackendSpec, tensor: bool) -> Cal
         return found
 
     def run_bound(x: Any, xp: np.ndarray) -> Any:
-        b = bindings.get(me)
-        now = state(backend)
-        if b is None or b[0] != now or b[1] != cache.generation:
-            b = bind(now)
-        else:
-            cache.touch(b[2])
-        _, _, _, entry, execute, shape, dtype, host, back = b
-        if not host:
-            return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
-        y = execute(xp)
-        # (a result of the plan's own dtype carries that very dtype object: ``is`` spares the comparison)
-        if type(y) is not ndarray or y.shape != shape or (y.dtype is not dtype and y.dtype != dtype):
-            require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
-        cfg = crosscheck_active()
-        if cfg is not None:
-            checked(entry.plan, xp, y, cfg, get_plan, selection.resolve(backend).by_auto)
-        return y if back is None else back(y)
+        try:  # (inline, not a call: this is the hot path)
+            b = bindings.get(me)
+            now = state(backend)
+            if b is None or b[0] != now or b[1] != cache.generation:
+                b = bind(now)
+            else:
+                cache.touch(b[2])
+            _, _, _, entry, execute, shape, dtype, host, back = b
+            if not host:
+                return _run_routed(x, key, entry, entry.route(TORCH_CPU), backend)
+            y = execute(xp)
+            # (a result of the plan's own dtype carries that very dtype object: ``is`` spares the comparison)
+            if type(y) is not ndarray or y.shape != shape or (y.dtype is not dtype and y.dtype != dtype):
+                require_result(y, getattr(entry.plan, "backend", "?"), FFTProblem(*key))
+            cfg = crosscheck_active()
+            if cfg is not None:
+                checked(entry.plan, xp, y, cfg, get_plan, selection.resolve(backend).by_auto)
+            return y if back is None else back(y)
+        except MemoryError as exc:  # as in ``run``
+            raise _ran_out(exc, key) from None
 
     return run_bound
 
@@ -234,6 +261,13 @@ def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec 
     (``plan.execute_split``); otherwise the pair is interleaved into one
     complex array and the result split into views of its parts.
     """
+    try:
+        return _run_split(xr, xi, key, backend)
+    except MemoryError as exc:  # as in ``run``
+        raise _ran_out(exc, key) from None
+
+
+def _run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec) -> tuple[Any, Any]:
     sel = selection.resolve(backend)
     kind = SPLIT_PREFIX + kind_of(xr)
     entry = cached_plan(key, sel, NUMPY if host_viewable(kind) else kind)

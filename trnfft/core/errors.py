@@ -63,3 +63,8 @@ class BackendResultError(BackendError):
 
 class CrossCheckError(TrnfftError, AssertionError):
     """A backend's result disagrees with the reference backend's."""
+
+
+class OutOfMemoryError(TrnfftError, MemoryError):
+    """A transform needs more memory than is available: refused before it is tried, or a backend ran
+    out (a MemoryError, as torch's OutOfMemoryError is); the message says what was asked and what is free."""

@@ -219,6 +219,19 @@ class PlanCache:
             release_free_memory()
         return kept
 
+    def discard(self, key: Hashable, holds: Callable[[Any], bool]) -> None:
+        """Drop ``key``'s entry if ``holds(entry)`` (the next lookup builds it again)."""
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is None or not holds(plan):
+                return
+            del self._plans[key]
+            self._nbytes -= _nbytes(plan)
+            self._evicted += _nbytes(plan)
+            if self._last == key:
+                self._last = None
+            self._dropped()
+
     def touch(self, key: Hashable) -> None:
         """Count a hit on ``key``, taken by a caller holding the plan since ``generation`` last changed.
 

@@ -13,6 +13,7 @@ and select it, or keep the other plugin from loading with ``TRNFFT_LOAD_BACKENDS
 """
 from __future__ import annotations
 
+import argparse
 import os
 import threading
 import traceback
@@ -226,6 +227,28 @@ class Registry:
                 contain(exc)
                 errors.append(f"plugin {impl.plugin_name!r} could not add its commands: {_describe(exc)}")
         return errors
+
+    def left_out_commands(self, command: str) -> list[str]:
+        """Which installed plugins that ``LOAD_ENV`` keeps from loading would add CLI ``command``, as
+        sentences (asked only when a command is missing: each such plugin is imported to ask it)."""
+        allowed = os.environ.get(LOAD_ENV)
+        allow = None if allowed is None else {s.strip() for s in allowed.split(",") if s.strip()}
+        if allow is None:
+            return []
+        found = []
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if ep.name in allow:
+                continue
+            scratch = argparse.ArgumentParser(prog="trnfft").add_subparsers()
+            try:
+                getattr(ep.load(), "trnfft_register_commands")(subparsers=scratch)
+            except BaseException as exc:  # no such hook, or it fails: it cannot be shown to add the command
+                contain(exc)
+                continue
+            if command in scratch.choices:
+                found.append(f"{command!r} comes from plugin {ep.name!r}, which {LOAD_ENV}={allowed!r} does "
+                             f"not load (add {ep.name} to it, or unset it)")
+        return found
 
     def records(self) -> dict[str, BackendRecord]:
         if self._records is None:

@@ -20,8 +20,10 @@ samples of ``number`` runs each, at least ``SAMPLES`` rounds and for at least
 from then on, and lost to torch.fft's 6.0 ms on the seven), until the budget is
 used; each turn starts with an untimed run, which pays for what the other
 candidates' turns left behind (in single alternating runs FFTW's 1024x1024
-never got below 4.9-6.1 ms); the budget counts runs only, not the candidates' own planning, which
-they bound themselves. A candidate whose run takes more than half its share of
+never got below 4.9-6.1 ms). The budget is what the whole decision may cost: the
+candidates' own planning counts against it, and a backend that searches for a plan
+(FFTW's time limit) keeps its search within what is left (``plan_deadline``); each
+candidate tried still plans (as cheaply as it can once the budget is spent) and runs twice. A candidate whose run takes more than half its share of
 the budget, or over ``DROP_RATIO`` times the fastest, is not sampled further.
 The figure is the best run, each run timed by the smaller of its wall-clock
 and its process CPU time: a single-threaded run's CPU time is its wall time
@@ -42,6 +44,7 @@ import numpy as np
 from .array_kinds import NUMPY, TORCH_CPU, conversion_for
 from .errors import TrnfftError
 from .hookspecs import Plan
+from .plan_deadline import planning_within
 from .problem import FFTProblem
 from .registry import contain
 from .result_check import require_result
@@ -50,6 +53,7 @@ ARRAY_INPUT, TENSOR_INPUT = NUMPY, TORCH_CPU  # the input kinds the planner choo
 SAMPLES = 5            # rounds of timed samples at least
 SETTLE_SECONDS = 0.25  # and rounds go on for this long at least (within the budget)
 SAMPLE_SECONDS = 2e-3  # a sample of a fast transform repeats it for about this long
+PLANNING_SHARE = 0.5  # of the budget left, what a candidate's own plan search may take
 DROP_RATIO = 3.0       # a first run this many times slower than the fastest is not timed further
 
 
@@ -126,8 +130,7 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
     setups = setups or {}
     provisional: set[str] = set()
     x = trial_input(problem, source)
-    runs_started = time.perf_counter()
-    planning = 0.0  # the candidates' own planning is theirs to bound, not the trials' budget
+    started = time.perf_counter()
     share = budget / max(len(builders), 1)
     runs: dict[str, Callable[[Any], Any]] = {}
     best: dict[str, float] = {}
@@ -135,7 +138,7 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
     plans: dict[str, Plan] = {}
     count: dict[str, int] = {}
     for name in sorted(builders, key=lambda n: estimates.get(n, math.inf)):
-        remaining = budget - (time.perf_counter() - runs_started - planning)
+        remaining = budget - (time.perf_counter() - started)
         why = _hopeless(name, estimates, best, remaining, setups.get(name))
         if why:
             excluded[name] = why
@@ -143,9 +146,12 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
                                                 best, remaining):
                 provisional.add(name)  # only the one-time setup made it hopeless
             continue
-        start = time.perf_counter()
         try:
-            plan = plans[name] = builders[name]()
+            # a searching planner (FFTW's) gets half of what is left, so that the runs fit in the rest
+            with planning_within(max(remaining, 0.0) * PLANNING_SHARE):
+                plan = plans[name] = builders[name]()
+        except MemoryError:  # the problem does not fit: the caller gets trnfft's OutOfMemoryError (dispatch)
+            raise
         except TrnfftError as exc:
             excluded[name] = f"cannot plan it: {exc}"
             continue
@@ -153,8 +159,6 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             contain(exc)
             excluded[name] = f"planning raised {type(exc).__name__}: {exc}"
             continue
-        finally:
-            planning += time.perf_counter() - start
         run = runner(plan, source, accepted(name))
         try:
             began = _now()
@@ -162,10 +166,13 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             best[name] = _since(began)
             count[name] = 1
             require_result(y, name, problem, source)
+            del y  # (a large problem's result need not live through the next run)
             began = _now()  # the first run paid for first touches: time a second
             run(x)
             best[name] = min(best[name], _since(began))
             count[name] = 2
+        except MemoryError:  # as in planning
+            raise
         except Exception as exc:  # a candidate that fails its trial is not chosen
             best.pop(name, None)
             count.pop(name, None)
@@ -179,7 +186,7 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             if best[name] > DROP_RATIO * fastest or best[name] > share / 2:
                 del runs[name]  # clearly slower, or too slow to run again within the budget
     numbers = {name: max(1, int(SAMPLE_SECONDS / max(best[name], 1e-9))) for name in runs}
-    deadline = runs_started + planning + budget
+    deadline = started + budget
     rounds, sampling_started = 0, time.perf_counter()
     while runs and (rounds < SAMPLES or (len(runs) > 1 and
                                          time.perf_counter() - sampling_started < SETTLE_SECONDS)):

@@ -1,0 +1,126 @@
+"""A transform that cannot fit in memory is a clear OutOfMemoryError (a MemoryError), never the OOM killer."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import trnfft
+from trnfft.core import autoplan, memory
+from trnfft.core.registry import REGISTRY
+from trnfft.plugin import Availability, Capabilities, hookimpl
+
+CHILD = """
+import resource, numpy as np, torch, trnfft
+used = int([l for l in open("/proc/self/status") if l.startswith("VmSize")][0].split()[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (used + 2**30, resource.RLIM_INFINITY))   # 1 GiB more than now
+for x in (torch.randn(4), np.ones(4, np.complex64)):
+    try:
+        trnfft.fft(x, n=2**31 + 1)
+    except trnfft.OutOfMemoryError as exc:
+        assert isinstance(exc, MemoryError)
+        print("refused:", exc)
+print("still usable:", float(trnfft.fft(torch.ones(8)).real.sum()))
+"""
+
+
+def test_an_fft_far_beyond_the_memory_left_is_refused_naming_the_sizes(tmp_path):
+    env = dict(os.environ, TRNFFT_CACHE_DIR=str(tmp_path))
+    run = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    refusals = [line for line in run.stdout.splitlines() if line.startswith("refused:")]
+    assert len(refusals) == 2, run.stdout
+    for line in refusals:
+        assert "needs at least 32 GiB" in line and "the result 16 GiB" in line and "RLIMIT_AS" in line
+    assert "still usable: 8.0" in run.stdout
+
+
+@pytest.fixture
+def room(monkeypatch):
+    """Pretend only ``MiB`` mebibytes are available."""
+    def set_room(mib: int) -> None:
+        monkeypatch.setattr(memory, "available", lambda: memory.Available(mib * 2**20, "a test's figure"))
+    return set_room
+
+
+def test_padding_and_a_new_plan_are_counted_before_anything_is_allocated(room):
+    room(200)
+    with pytest.raises(trnfft.OutOfMemoryError, match=r"needs at least 256 MiB .*only 200 MiB is available "
+                                                      r"\(a test's figure\)"):
+        trnfft.fft(np.ones(4, np.complex64), n=2**24)  # padded input 128 MiB + result 128 MiB
+    x = np.zeros(2**23, np.complex64)  # 64 MiB, no padding: result + a new plan's buffers = 192 MiB
+    room(150)
+    with pytest.raises(MemoryError, match="a new plan's input and output buffers 128 MiB"):
+        trnfft.fft(x, backend="numpy-reference")
+    room(0)
+    assert np.allclose(trnfft.fft(np.ones(8, np.complex64)), np.fft.fft(np.ones(8)))  # small calls: unchecked
+
+
+class Hungry:
+    """A backend whose plans (or trial runs) raise MemoryError."""
+
+    version, description = "1", "runs out of memory"
+
+    def __init__(self, name: str, when: str) -> None:
+        self.name, self.when = name, when
+
+    def availability(self):
+        return Availability.yes()
+
+    def capabilities(self):
+        return Capabilities(kinds=frozenset({"c2c"}))
+
+    def plan(self, problem):
+        if self.when == "plan":
+            raise MemoryError("no room for the plan")
+
+        def execute(x):
+            raise MemoryError("no room for the result")
+        return types.SimpleNamespace(problem=problem, execute=execute)
+
+    def estimate_seconds(self, problem, source):
+        return 1e-9
+
+
+@pytest.fixture
+def hungry(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRNFFT_CACHE_DIR", str(tmp_path))
+    module = types.ModuleType("hungry_backends")
+
+    @hookimpl
+    def trnfft_register_backends(register):
+        register(Hungry("hungry-plan", "plan"))
+        register(Hungry("hungry-run", "run"), auto_priority=1000, candidate=True)
+
+    module.trnfft_register_backends = trnfft_register_backends
+    trnfft.register_plugin(module)
+    trnfft.plan_cache.clear()
+    autoplan._memo.clear()
+    yield
+    trnfft.unregister_plugin(module)
+    monkeypatch.undo()
+    REGISTRY.reload()
+    autoplan._memo.clear()
+    trnfft.plan_cache.clear()
+
+
+@pytest.mark.parametrize("backend", ["hungry-plan", "hungry-run"])
+def test_a_backends_memory_error_comes_out_as_trnffts_and_leaves_the_process_usable(hungry, backend):
+    x = np.ones(64, np.complex64)
+    with pytest.raises(trnfft.OutOfMemoryError, match=r"out of memory computing c2c forward shape=\(64,\).*"
+                                                      r"MemoryError: no room for the"):
+        trnfft.fft(x, backend=backend)
+    assert np.allclose(trnfft.fft(x, backend="numpy-reference"), np.fft.fft(x))
+
+
+def test_a_memory_error_in_the_planners_trial_comes_out_as_trnffts(hungry, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER", "measure")
+    monkeypatch.setenv("TRNFFT_PLANNER_FIRST_CALL", "measure")
+    x = np.ones(64, np.complex64)
+    with pytest.raises(trnfft.OutOfMemoryError, match="no room for the result"):
+        trnfft.fft(x)  # auto: hungry-run is the top candidate, tried first
+    assert np.allclose(trnfft.fft(x, backend="fftw-reference"), np.fft.fft(x))

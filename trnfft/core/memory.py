@@ -1,0 +1,125 @@
+"""What a transform needs in memory, what is available, and a clear error when it cannot fit.
+
+An FFT of ``n=2**31+1`` points from a 4-point input asks for a 16 GiB padded
+copy, a 16 GiB result and, for a new problem, plan buffers as large (FFTW's)
+and trial inputs and outputs: on a 24 GiB machine the kernel's OOM killer ended
+the process. A serious library refuses first, naming the sizes. ``available()``
+is the least of: ``MemAvailable`` (``/proc/meminfo``), what ``RLIMIT_AS`` leaves
+of the address space, and what the cgroup (v2) allows; None where none is known.
+The estimates count only buffers that must exist (the result, a padded copy of
+the input, a new plan's input and output buffers, the planner's trial input and
+output), so a refusal means the call could not have fitted.
+"""
+from __future__ import annotations
+
+import math
+import resource
+from pathlib import Path
+from typing import NamedTuple, Sequence
+
+from .errors import OutOfMemoryError
+from .problem import FFTProblem
+
+MEMINFO = Path("/proc/meminfo")
+STATUS = Path("/proc/self/status")
+CGROUP = Path("/sys/fs/cgroup")
+
+
+class Available(NamedTuple):
+    nbytes: int
+    source: str  # where the figure comes from, for the message
+
+
+def _kib_field(path: Path, name: str) -> int | None:
+    """A ``Name:   1234 kB`` field of a /proc file, in bytes (None if absent)."""
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_room() -> int | None:
+    try:
+        limit = (CGROUP / "memory.max").read_text().strip()
+        if limit == "max":
+            return None
+        return max(0, int(limit) - int((CGROUP / "memory.current").read_text().strip()))
+    except (OSError, ValueError):
+        return None
+
+
+def available() -> Available | None:
+    """The memory this process may still take, and where that figure comes from (None: unknown)."""
+    figures = []
+    free = _kib_field(MEMINFO, "MemAvailable")
+    if free is not None:
+        figures.append(Available(free, "MemAvailable in /proc/meminfo"))
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    used = _kib_field(STATUS, "VmSize")
+    if soft != resource.RLIM_INFINITY and used is not None:
+        figures.append(Available(max(0, soft - used), f"the address-space limit (RLIMIT_AS {_size(soft)}) "
+                                                      f"less the {_size(used)} mapped"))
+    room = _cgroup_room()
+    if room is not None:
+        figures.append(Available(room, "the cgroup's memory.max less memory.current"))
+    return min(figures, key=lambda a: a.nbytes) if figures else None
+
+
+def _size(nbytes: float) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.3g} {unit}"
+    return f"{int(nbytes)} bytes"
+
+
+def require(needed: dict[str, int], what: str) -> None:
+    """Raise OutOfMemoryError when the buffers ``needed`` (name -> bytes) clearly exceed what is available."""
+    total = sum(needed.values())
+    room = available()
+    if room is None or total <= room.nbytes:
+        return
+    parts = ", ".join(f"{name} {_size(n)}" for name, n in needed.items() if n)
+    raise OutOfMemoryError(f"{what} needs at least {_size(total)} of memory ({parts}), but only "
+                           f"{_size(room.nbytes)} is available ({room.source}); use a smaller n/s or batch")
+
+
+def ran_out(exc: MemoryError, what: str) -> OutOfMemoryError:
+    """A backend's MemoryError as trnfft's error, saying what was asked and what is available now."""
+    room = available()
+    free = "" if room is None else f"; {_size(room.nbytes)} is available now ({room.source})"
+    return OutOfMemoryError(f"out of memory computing {what}: {type(exc).__name__}: {exc}{free}")
+
+
+CHECK_FROM = 64 * 2**20  # bytes of input and result below which a call is not checked (reading /proc costs ~20 us)
+
+
+def check_call(problem: FFTProblem, padded: bool = False, planning: bool = False) -> None:
+    """Refuse ``problem`` with OutOfMemoryError when the buffers it must have cannot fit: its result,
+    the input padded to ``n`` (``padded``), a new plan's input and output buffers (``planning``)."""
+    check_sizes(problem.kind, problem.shape, problem.axes, problem.lengths, problem.input_dtype.itemsize,
+                problem.describe(), padded, planning)
+
+
+def check_sizes(kind: str, shape: Sequence[int], axes: Sequence[int], lengths: Sequence[int], itemsize: int,
+                what: str, padded: bool = False, planning: bool = False) -> None:
+    """``check_call`` from the sizes alone: a ``kind`` transform of an input of ``shape`` (after padding)
+    whose elements take ``itemsize`` bytes, transform ``lengths`` along ``axes``."""
+    inp = math.prod(shape) * itemsize
+    out_shape = list(shape)
+    out_item = itemsize
+    if kind == "r2c":
+        out_shape[axes[-1]], out_item = lengths[-1] // 2 + 1, 2 * itemsize
+    elif kind == "c2r":
+        out_shape[axes[-1]], out_item = lengths[-1], itemsize // 2
+    out = math.prod(out_shape) * out_item
+    if out + inp < CHECK_FROM:
+        return
+    needed = {"the result": out}
+    if padded:
+        needed["the input padded to n"] = inp
+    if planning:
+        needed["a new plan's input and output buffers"] = inp + out
+    require(needed, what)
