@@ -124,3 +124,14 @@ def test_a_memory_error_in_the_planners_trial_comes_out_as_trnffts(hungry, monke
     with pytest.raises(trnfft.OutOfMemoryError, match="no room for the result"):
         trnfft.fft(x)  # auto: hungry-run is the top candidate, tried first
     assert np.allclose(trnfft.fft(x, backend="fftw-reference"), np.fft.fft(x))
+
+
+def test_a_memory_error_in_a_planned_call_comes_out_as_trnffts_and_leaves_the_process_usable(hungry):
+    x = np.ones(64, np.complex64)
+    p = trnfft.plan("fft", x, backend="hungry-run")  # planning fits; every run raises MemoryError
+    for call in (lambda: p(x), lambda: p(x, out=np.empty(64, np.complex64)), lambda: p()):
+        with pytest.raises(trnfft.OutOfMemoryError, match=r"out of memory computing c2c forward shape=\(64,\).*"
+                                                          r"MemoryError: no room for the result"):
+            call()
+    q = trnfft.plan("fft", x, backend="numpy-reference")
+    assert np.allclose(q(x), np.fft.fft(x))
