@@ -22,8 +22,8 @@ simulator takes the detected chip, or trn3 on a machine without one
 (D/nki/guides/nki_simulator.rst, "Target Platform"). trnfft sets it to the
 chip its plans are made for (TRNFFT_NKI_TARGET, default trn2): for the
 compiler when TRNFFT_NKI_TARGET is set (else the compiler sees the machine's
-own chip), for the simulator also when no Neuron device is present (else it
-would check trn3's rules against plans made for trn2). A value the user set
+own chip), for the simulator always (else it would check the detected chip's,
+or trn3's, rules against plans made for trn2). A value the user set
 is never overwritten: naming another chip generation than the plans are made
 for, it is a configuration error (``target_conflict``), never a silent
 mismatch. The SDK is touched only in ``_xla_runtime`` (its outermost calls),
@@ -96,34 +96,26 @@ def check_target(environ: MutableMapping[str, str] = os.environ) -> None:
         raise BackendUnavailableError(problem)
 
 
-def _tell_target(environ: MutableMapping[str, str], target: str | None) -> list[str]:
-    """Set (or, ``target`` None, remove) NEURON_PLATFORM_TARGET_OVERRIDE unless a user's value is there."""
+def _tell_target(environ: MutableMapping[str, str], target: str) -> list[str]:
+    """Set NEURON_PLATFORM_TARGET_OVERRIDE unless a user's value is there."""
     global _written
     with _lock:
         current = environ.get(TARGET_OVERRIDE, "").strip()
         if current and current != _written:
             return []                  # the user's: kept (``target_conflict`` judges it)
-        if target is None:
-            if current:
-                del environ[TARGET_OVERRIDE]
-                _written = None
-                return [f"{TARGET_OVERRIDE} unset"]
-            return []
         if current == target:
             return []
         environ[TARGET_OVERRIDE] = _written = target
         return [f"{TARGET_OVERRIDE}={target}"]
 
 
-def configure_simulator(environ: MutableMapping[str, str] = os.environ, chip_present: bool = False) -> list[str]:
-    """Before a real ``nki.simulate``: the simulator checks the rules of the chip plans are made for. Set to
-    TRNFFT_NKI_TARGET (default trn2) unless a Neuron device is present and TRNFFT_NKI_TARGET is unset (then
-    the simulator's own detection names the machine's chip). Returns what changed."""
-    check_target(environ)
-    value = environ.get(TARGET_ENV, "")
-    if chip_present and not value.strip():
-        return _tell_target(environ, None)
-    return _tell_target(environ, parse_target(value or DEFAULT).requested)
+def configure_simulator(environ: MutableMapping[str, str] = os.environ) -> list[str]:
+    """Before a real ``nki.simulate``: the simulator checks the rules of the chip plans are made for,
+    TRNFFT_NKI_TARGET (default trn2), on a Neuron machine too (plans do not follow the machine's chip, so the
+    simulator's own detection would check another chip's rules on a trn1 or trn3). Returns what changed."""
+    with _lock:
+        check_target(environ)
+        return _tell_target(environ, parse_target(environ.get(TARGET_ENV, "") or DEFAULT).requested)
 
 
 def configure_compiler(environ: MutableMapping[str, str] = os.environ) -> list[str]:

@@ -92,7 +92,7 @@ def test_plugin_that_raises_while_registering_is_listed(install_plugin):
 
 
 def test_unknown_name_lists_the_plugins_that_failed_to_load(install_plugin):
-    # e.g. TRNFFT_NKI_ENGINE=bad stops the nki plugin, and then 'nki-simulator' is unknown
+    # e.g. a broken plugin stops loading, and then 'nki-simulator' is unknown
     install_plugin("broken-sim", "raise ValueError('BROKEN_ENGINE must be auto, got bad')\n")
     with pytest.raises(UnknownBackendError, match="'broken-sim-simulator'.*Plugin 'broken-sim' failed "
                        "to load.*BROKEN_ENGINE must be auto, got bad"):
