@@ -67,7 +67,7 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = 
     """A new cache entry; under auto's planner, for a class it has not measured, a provisional plan
     made with no search unless ``eager`` (``provisional.py``)."""
     problem = FFTProblem(*key)
-    memory.check_call(problem, planning=True)
+    memory.check_call(problem)
     names = sel.names
     host = None if place == NUMPY else plan_cache.peek((sel.plan_key, key, NUMPY))
     if sel.candidates and place in PLANNED_KINDS:
