@@ -153,3 +153,14 @@ def test_a_memory_error_in_the_planners_trial_comes_out_as_trnffts(hungry, monke
         trnfft.fft(x)  # auto: hungry-run is the top candidate, tried first
     assert np.allclose(trnfft.fft(x, backend="fftw-reference"), np.fft.fft(x))
 
+
+def test_the_cgroups_room_leaves_out_reclaimable_page_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(memory, "CGROUP", tmp_path)
+    (tmp_path / "memory.max").write_text(f"{8 * 2**30}\n")
+    (tmp_path / "memory.current").write_text(f"{6 * 2**30}\n")
+    assert memory._cgroup_room() == 2 * 2**30  # no memory.stat: memory.current as it is
+    (tmp_path / "memory.stat").write_text(f"anon {2**30}\nfile {5 * 2**30}\nactive_file {2**30}\n"
+                                          f"inactive_file {4 * 2**30}\n")
+    assert memory._cgroup_room() == 6 * 2**30  # 2 GiB used once the inactive page cache is left out
+    (tmp_path / "memory.max").write_text("max\n")
+    assert memory._cgroup_room() is None

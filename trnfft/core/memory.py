@@ -43,13 +43,24 @@ def _kib_field(path: Path, name: str) -> int | None:
 
 
 def _cgroup_room() -> int | None:
+    """What the cgroup (v2) leaves: ``memory.max`` less its working set, ``memory.current`` without the
+    reclaimable ``inactive_file`` page cache of ``memory.stat`` (as container runtimes count it)."""
     try:
-        limit = (CGROUP / "memory.max").read_text().strip()
-        if limit == "max":
+        text = (CGROUP / "memory.max").read_text().strip()
+        if text == "max":
             return None
-        return max(0, int(limit) - int((CGROUP / "memory.current").read_text().strip()))
+        limit, used = int(text), int((CGROUP / "memory.current").read_text().strip())
     except (OSError, ValueError):
         return None
+    try:
+        for line in (CGROUP / "memory.stat").read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == "inactive_file":
+                used = max(0, used - int(value))
+                break
+    except (OSError, ValueError):
+        pass
+    return max(0, limit - used)
 
 
 def available() -> Available | None:
@@ -65,7 +76,7 @@ def available() -> Available | None:
                                                       f"less the {_size(used)} mapped"))
     room = _cgroup_room()
     if room is not None:
-        figures.append(Available(room, "the cgroup's memory.max less memory.current"))
+        figures.append(Available(room, "the cgroup's memory.max less its working set"))
     return min(figures, key=lambda a: a.nbytes) if figures else None
 
 
