@@ -8,8 +8,8 @@ of the address space, and what the cgroup (v2) allows; None where none is known.
 The estimates count only buffers that must exist whatever the backend (the
 result, a padded copy of the input, the front end's copy cast to the compute
 dtype), so a refusal means the call could not have fitted. A new plan's own
-buffers are not counted: most backends keep none, and FFTW's kept buffers are
-never written (address space, not memory; ``backends/fftw/plan.py``).
+buffers are not counted: most backends keep none, and a backend may keep
+buffers it never writes (address space, not memory).
 """
 from __future__ import annotations
 
