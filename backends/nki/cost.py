@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any, Literal, cast
 
 import numpy as np
 
-from trnfft.plugin import FFTProblem, InvalidArgumentError, positive_int
+from trnfft.plugin import BackendUnavailableError, FFTProblem, InvalidArgumentError, positive_int
 
-from . import emulated, emulator
+from . import emulated, emulator, engine
 from .emulator.costmodel import CHIPS, ModelledCost, chip_named, model
 from .emulator.record import KernelRecord
 from .emulator.target import target
@@ -286,8 +287,21 @@ def _checked_options(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def _check_engine_setting() -> None:
+    """The cost tools run on the emulator whatever TRNFFT_NKI_ENGINE says, but the setting is the user's:
+    an invalid value is an error (as an invalid TRNFFT_NKI_TARGET is), ``real`` without the real nki a note."""
+    problem = engine.problem()
+    if problem is None:
+        return
+    if problem.invalid:
+        raise BackendUnavailableError(problem.message)
+    print(f"note: {problem.message.split(';')[0]}; the cost figures come from the bundled emulator either way",
+          file=sys.stderr)
+
+
 def cmd_cost(args: argparse.Namespace) -> int:
     args = _checked_options(args)
+    _check_engine_setting()
     if args.kernel == "fft":
         data = fft_cost(args.shape or args.n, args.batch, args.inverse, args.norm, kind=args.kind,
                         plan_for=args.plan_for)

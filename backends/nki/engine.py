@@ -79,13 +79,37 @@ def select() -> Engine:
     return Engine("emulator", emulator.__version__, emulator, emulator.language, emulator.isa, reason, choice)
 
 
-_ENGINE = select()
+@dataclass(frozen=True)
+class Problem:
+    """Why no engine could be chosen: an invalid TRNFFT_NKI_ENGINE value, or ``real`` without the real nki."""
+
+    message: str
+    invalid: bool   # True for an invalid value, False for "real" unmet
+
+
+def _choose() -> tuple[Engine, Problem | None]:
+    """The engine, or on a bad setting the emulator with the problem: the backends then report the problem
+    (``plugin.py``) and run nothing, while the emulator-only cost tools still run (``trnfft cost``)."""
+    try:
+        return select(), None
+    except (ValueError, RuntimeError) as exc:  # an invalid value (ValueError), or "real" without the real nki
+        return (Engine("emulator", emulator.__version__, emulator, emulator.language, emulator.isa,
+                       f"no engine: {exc}", "emulator"),
+                Problem(str(exc), isinstance(exc, ValueError)))
+
+
+_ENGINE, _PROBLEM = _choose()
 nki, nl, nisa = _ENGINE.nki, _ENGINE.nl, _ENGINE.nisa
 
 
 def current() -> Engine:
     """The engine chosen at import (kernels are bound to it)."""
     return _ENGINE
+
+
+def problem() -> Problem | None:
+    """Why TRNFFT_NKI_ENGINE could not be met at import, or None (then ``current()`` is what it asked for)."""
+    return _PROBLEM
 
 
 def hardware_problem() -> str | None:

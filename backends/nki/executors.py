@@ -1,6 +1,8 @@
 """Running an NKI kernel: on the CPU simulator, or on a NeuronCore through torch.
 
-An executor is called as ``run(kernel, *parts, *constants)`` and returns the
+An executor is called as ``run(kernel, *parts, *constants)``, all flat: the
+data parts (xr, xi; or one real or interleaved part), then the plan's constants
+(arrays, a packed table and its layout, ints). It returns the
 kernel's outputs in the kind its parts came in: NumPy for NumPy, device
 tensors for device tensors. The plan does all marshalling (``marshal.py``),
 the same for both executors.
@@ -91,7 +93,7 @@ class ResidentConstants:
         with self._lock:
             if key not in self._by_device:
                 # no sync: the copies are inputs of the kernel's trace, which runs once they have arrived
-                self._by_device[key] = _to_device(self.host_args, where)
+                self._by_device[key] = tuple(_to_device(a, where) for a in self.host_args)
             return self._by_device[key]
 
     def devices(self) -> list[str]:
@@ -115,8 +117,7 @@ def launch(kernel: Any, *tensors: Any) -> Any:
 def on_device(kernel: Any, *args: Any) -> tuple[Any, ...]:
     """Run ``kernel`` on a NeuronCore: device tensors in -> lazy device tensors out (no sync, no host copy);
     NumPy parts in -> NumPy out, through the default device (one sync)."""
-    parts = [p for a in args for p in (a if isinstance(a, tuple) else (a,))   # a program's parts: one tuple
-             if isinstance(p, np.ndarray) or _is_tensor(p)]
+    parts = [a for a in args if isinstance(a, np.ndarray) or _is_tensor(a)]   # the data: xr, xi or one part
     on_host = all(isinstance(p, np.ndarray) for p in parts)
     if on_host:
         problem = hardware_problem()
@@ -151,9 +152,8 @@ def _common_device(parts: list) -> Any:
 
 
 def _to_device(arg: Any, where: Any) -> Any:
-    if isinstance(arg, tuple):
-        return tuple(_to_device(a, where) for a in arg)
+    """One flat kernel argument on ``where``: a NumPy array is copied there, anything else passes as it is."""
     if isinstance(arg, np.ndarray):
         import torch
         return torch.from_numpy(np.ascontiguousarray(arg)).to(where)
-    return arg  # an int, a string, or a tensor already on the device
+    return arg  # an int, a packed table's layout (a tuple of ints and marks), or a tensor already on the device

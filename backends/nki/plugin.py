@@ -21,15 +21,14 @@ from trnfft.plugin import (Availability, BackendUnavailableError, Capabilities, 
 
 from .emulator import collect, costmodel, precision, target
 
-try:  # the engine is chosen as it imports (TRNFFT_NKI_ENGINE), and every kernel module imports it
-    from . import engine
-except (ValueError, RuntimeError) as _exc:  # an invalid value (ValueError), or "real" without the real nki
-    ENGINE_PROBLEM: str | None = str(_exc)
-    ENGINE_INVALID = isinstance(_exc, ValueError)
-else:
-    ENGINE_PROBLEM, ENGINE_INVALID = None, False
-    from . import algorithms, arguments, cost, emulated, executors, marshal, programs
-    from .kernels.program import program_kernel, real_program_kernel
+# the engine is chosen as it imports (TRNFFT_NKI_ENGINE); on a bad setting the kernels are bound to the
+# emulator, the backends report the setting and `trnfft cost` (emulator-only anyway) still runs
+from . import algorithms, arguments, cost, emulated, engine, executors, marshal, programs
+from .kernels.program import program_kernel, real_program_kernel
+
+_problem = engine.problem()
+ENGINE_PROBLEM: str | None = None if _problem is None else _problem.message
+ENGINE_INVALID = _problem is not None and _problem.invalid
 
 
 class FFTPlan:
@@ -258,6 +257,4 @@ def trnfft_register_backends(register: Callable) -> None:
 
 @hookimpl
 def trnfft_register_commands(subparsers: Any) -> None:
-    if ENGINE_PROBLEM is not None:
-        raise BackendUnavailableError(f"`trnfft cost` needs the NKI engine: {ENGINE_PROBLEM}")
     cost.add_commands(subparsers)

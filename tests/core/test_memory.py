@@ -164,3 +164,14 @@ def test_the_cgroups_room_leaves_out_reclaimable_page_cache(tmp_path, monkeypatc
     assert memory._cgroup_room() == 6 * 2**30  # 2 GiB used once the inactive page cache is left out
     (tmp_path / "memory.max").write_text("max\n")
     assert memory._cgroup_room() is None
+
+
+def test_a_memory_error_in_a_planned_call_comes_out_as_trnffts_and_leaves_the_process_usable(hungry):
+    x = np.ones(64, np.complex64)
+    p = trnfft.plan("fft", x, backend="hungry-run")  # planning fits; every run raises MemoryError
+    for call in (lambda: p(x), lambda: p(x, out=np.empty(64, np.complex64)), lambda: p()):
+        with pytest.raises(trnfft.OutOfMemoryError, match=r"out of memory computing c2c forward shape=\(64,\).*"
+                                                          r"MemoryError: no room for the result"):
+            call()
+    q = trnfft.plan("fft", x, backend="numpy-reference")
+    assert np.allclose(q(x), np.fft.fft(x))

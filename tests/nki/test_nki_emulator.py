@@ -207,11 +207,24 @@ def test_inputs_are_written_in_place_like_nki_simulate():
     def k_inplace(x):
         t = nl.load(x)
         nl.store(x, nl.multiply(t, 2.0))
-        return x
 
     x = np.ones((4, 8), np.float32)
-    run(k_inplace, x)
+    assert run(k_inplace, x) is None
     assert (x == 2).all()
+
+
+def test_inputs_are_nl_hbm_tensors_and_not_outputs():
+    """nki.simulate wraps inputs with buffer=nl.hbm on one logical core (nki_simulator.rst, "How It Works");
+    a kernel's outputs are allocated in nl.shared_hbm, so an input returned as one is refused."""
+    seen = []
+
+    @nki.jit
+    def k_returns_input(x):
+        seen.append(x.buffer)
+        return x
+
+    message = rejects("output-buffer", k_returns_input, A)
+    assert seen == [nl.hbm] and "kernel input" in message
 
 
 # -- precision -----------------------------------------------------------------
@@ -424,7 +437,6 @@ def test_dtypes_an_instruction_does_not_take():
     def k_memset(a):
         t = nl.ndarray((4, 4), nl.int32)
         nisa.memset(dst=t, value=2.0)
-        return a
 
     @nki.jit
     def k_psum_fp16_transpose(a):  # any dtype may sit in PSUM: nc_transpose writes data's dtype there
@@ -432,13 +444,11 @@ def test_dtypes_an_instruction_does_not_take():
         nisa.tensor_copy(t, nl.load(a))
         dst = nl.ndarray((64, 128), nl.float16, buffer=nl.psum)
         nisa.nc_transpose(dst, t)
-        return a
 
     @nki.jit
     def k_transpose_dtype(a):
         dst = nl.ndarray((64, 128), nl.bfloat16, buffer=nl.psum)
         nisa.nc_transpose(dst=dst, data=nl.load(a))
-        return a
 
     rejects("memset-value-type", k_memset, A)
     run(k_psum_fp16_transpose, A)
@@ -508,9 +518,12 @@ def test_static_check_is_comparison():
 
     @nki.jit
     def k_equals_none(a, b=None):  # the update guide's form: == / != (None included)
+        src = a
         if b != None:  # noqa: E711
-            return b
-        return a
+            src = b
+        out = nl.ndarray(a.shape, a.dtype, buffer=nl.shared_hbm)
+        nl.store(out, nl.load(src))
+        return out
 
     rejects("is-comparison", k, A)
     np.testing.assert_array_equal(run(k_equals_none, A), A)
@@ -571,7 +584,6 @@ def test_freed_tiles_give_space_back():
         for _ in nl.affine_range(20):
             t = nl.ndarray((128, 512), nl.float32, buffer=nl.psum)  # one bank, freed each iteration
             nisa.memset(dst=t, value=0.0)
-        return a
 
     run(k, A)
     assert emulator.last_record().peak_psum_banks <= 2

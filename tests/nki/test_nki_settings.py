@@ -85,3 +85,32 @@ def test_engine_real_without_nki_leaves_auto_alone_while_the_simulator_is_off():
                            capture_output=True, text=True, timeout=120).stdout
     assert not real.startswith("BackendSettingError") and not real.startswith("nki")
     assert bogus.startswith("BackendSettingError") and "TRNFFT_NKI_ENGINE must be" in bogus
+
+
+def cost_fft(tmp_path, engine: str) -> subprocess.CompletedProcess:
+    """``trnfft cost fft`` in a fresh interpreter with ``TRNFFT_NKI_ENGINE=engine`` and the real nki absent
+    (a placeholder package that raises on import, as PyPI's ``nki`` does)."""
+    site = tmp_path / "site" / "nki"
+    site.mkdir(parents=True)
+    (site / "__init__.py").write_text("raise ImportError('placeholder nki: not the Neuron SDK')\n")
+    env = {**os.environ, "TRNFFT_NKI_ENGINE": engine, "TRNFFT_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "trnfft.cli", "cost", "fft", "--n", "64", "--json"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cost_runs_on_the_emulator_when_engine_real_is_unmet_with_a_note(tmp_path):
+    run = cost_fft(tmp_path, "real")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["fft"]["relative_error_vs_float64"] < 1e-5   # the figures, as always
+    notes = [line for line in run.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "TRNFFT_NKI_ENGINE=real but the real NKI is unavailable" in notes[0], run.stderr
+    assert "bundled emulator" in notes[0] and "could not add its commands" not in run.stderr
+
+
+def test_cost_under_an_invalid_engine_value_is_an_error_naming_the_variable(tmp_path):
+    run = cost_fft(tmp_path, "gpu")
+    said = " ".join((run.stdout + run.stderr).split())
+    assert run.returncode == 2 and '"fft"' not in run.stdout, run   # an error, not figures
+    assert "error: TRNFFT_NKI_ENGINE must be auto, real or emulator, got 'gpu'" in said
+    assert "not available here" not in said and "could not add its commands" not in said

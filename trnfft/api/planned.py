@@ -54,6 +54,7 @@ class Planned:
     def __init__(self, function: str, key: ProblemKey, shape: tuple[int, ...], dtype: np.dtype,
                  backend: selection.BackendSpec, tensor: bool) -> None:
         problem = FFTProblem(*key)
+        self._key = key
         self.function = function
         self.problem = problem
         self.shape, self.dtype = shape, dtype
@@ -96,28 +97,31 @@ class Planned:
 
     def __call__(self, x: Any = None, out: Any = None) -> Any:
         """The transform of ``x`` (new result, or into ``out``); with no ``x``, of ``input_array``."""
-        if x is None:
-            if out is not None:
-                raise InvalidArgumentError("out= goes with an input: p(x, out=buf); p() writes output_array")
-            self._run()  # no lock: see the class docstring
-            return self.output_array
-        xp = self._host(x, "input") if self._tensor or type(x) is not np.ndarray else x
-        if xp.shape != self.shape or (xp.dtype is not self.dtype and xp.dtype != self.dtype):
-            raise InvalidArgumentError(f"{self!r} takes {self.shape} {self.dtype} input, got "
-                                       f"{xp.shape} {xp.dtype}; make another plan for that input")
-        if out is None:
+        try:  # (no cost unless raised: the hot path of p() stays as it is)
+            if x is None:
+                if out is not None:
+                    raise InvalidArgumentError("out= goes with an input: p(x, out=buf); p() writes output_array")
+                self._run()  # no lock: see the class docstring
+                return self.output_array
+            xp = self._host(x, "input") if self._tensor or type(x) is not np.ndarray else x
+            if xp.shape != self.shape or (xp.dtype is not self.dtype and xp.dtype != self.dtype):
+                raise InvalidArgumentError(f"{self!r} takes {self.shape} {self.dtype} input, got "
+                                           f"{xp.shape} {xp.dtype}; make another plan for that input")
+            if out is None:
+                y = self._new_result(xp)
+                return arrays.loaded_torch().from_numpy(y) if self._tensor else y
+            op = self._host(out, "out") if self._tensor or type(out) is not np.ndarray else out
+            if op.shape != self._out_shape or op.dtype != self._out_dtype:
+                raise InvalidArgumentError(f"out= must be {self._out_shape} {self._out_dtype} for {self!r}, "
+                                           f"got {op.shape} {op.dtype}")
             y = self._new_result(xp)
-            return arrays.loaded_torch().from_numpy(y) if self._tensor else y
-        op = self._host(out, "out") if self._tensor or type(out) is not np.ndarray else out
-        if op.shape != self._out_shape or op.dtype != self._out_dtype:
-            raise InvalidArgumentError(f"out= must be {self._out_shape} {self._out_dtype} for {self!r}, "
-                                       f"got {op.shape} {op.dtype}")
-        y = self._new_result(xp)
-        try:
-            op[...] = y
-        except ValueError as exc:  # a read-only array
-            raise InvalidArgumentError(f"out= cannot be written: {exc}") from None
-        return out
+            try:
+                op[...] = y
+            except ValueError as exc:  # a read-only array
+                raise InvalidArgumentError(f"out= cannot be written: {exc}") from None
+            return out
+        except MemoryError as exc:  # as the functional API: trnfft's error, the process still usable
+            raise dispatch.out_of_memory(exc, self._key) from None
 
     def _host(self, a: Any, what: str) -> np.ndarray:
         """``a`` as a NumPy array: the array itself, or a CPU tensor's view (a plan made for its kind)."""

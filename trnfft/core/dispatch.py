@@ -175,11 +175,12 @@ def run(x: Any, key: ProblemKey, backend: selection.BackendSpec = None) -> Any:
             checked(plan, xp, y, cfg, get_plan, sel.by_auto)
         return y if xp is x else array_kinds.host_to_cpu_tensor(y, x)
     except MemoryError as exc:  # a backend (or its planning) ran out: trnfft's error, the process still usable
-        raise _ran_out(exc, key) from None
+        raise out_of_memory(exc, key) from None
 
 
-def _ran_out(exc: MemoryError, key: ProblemKey) -> MemoryError:
-    """``exc`` as an OutOfMemoryError naming the problem (itself if it is one already)."""
+def out_of_memory(exc: MemoryError, key: ProblemKey) -> MemoryError:
+    """``exc`` as an OutOfMemoryError naming the problem (itself if it is one already), the plan cache's
+    unused memory released (also for ``trnfft.plan`` objects, ``api/planned.py``)."""
     if isinstance(exc, OutOfMemoryError):
         return exc
     release_free_memory()
@@ -237,7 +238,7 @@ def runner(key: ProblemKey, backend: selection.BackendSpec, tensor: bool) -> Cal
                 checked(entry.plan, xp, y, cfg, get_plan, selection.resolve(backend).by_auto)
             return y if back is None else back(y)
         except MemoryError as exc:  # as in ``run``
-            raise _ran_out(exc, key) from None
+            raise out_of_memory(exc, key) from None
 
     return run_bound
 
@@ -266,7 +267,7 @@ def run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec 
     try:
         return _run_split(xr, xi, key, backend)
     except MemoryError as exc:  # as in ``run``
-        raise _ran_out(exc, key) from None
+        raise out_of_memory(exc, key) from None
 
 
 def _run_split(xr: Any, xi: Any, key: ProblemKey, backend: selection.BackendSpec) -> tuple[Any, Any]:

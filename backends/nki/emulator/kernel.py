@@ -1,6 +1,6 @@
 """``nki.jit`` and ``nki.simulate`` for the emulator: run a kernel eagerly on NumPy arrays.
 
-As in nki.simulate (D/nki/guides/nki_simulator.html): inputs become HBM
+As in nki.simulate (D/nki/guides/nki_simulator.html): inputs become ``nl.hbm``
 tensors (writes land in the caller's arrays), operations run eagerly in
 program order, and returned HBM tensors come back as NumPy arrays. Outputs
 must be allocated in ``nl.shared_hbm``: an ``nl.hbm``/``private_hbm`` output
@@ -108,8 +108,8 @@ def _unwrap(value: Any) -> Any:
         return tuple(_unwrap(v) for v in value)
     if isinstance(value, tensors.NkiTensor):
         require(value.buffer is tensors.shared_hbm, "output-buffer",
-                f"kernel outputs are allocated in nl.shared_hbm (an {value.buffer!r} output fails to "
-                f"compile in 0.3.0)", "language_guide")
+                f"kernel outputs are allocated in nl.shared_hbm (an {value.buffer!r} output, such as a "
+                f"kernel input returned, fails to compile in 0.3.0)", "language_guide")
         return np.array(value.values, copy=True)
     return value
 

@@ -314,6 +314,8 @@ def allocate(shape: tuple[int, ...], dtype: Any, buffer: Buffer, fill: Any = Non
 
 
 def wrap_hbm(array: np.ndarray) -> NkiTensor:
-    """A kernel input: the caller's array as an HBM tensor (writes land in it, as in nki.simulate)."""
-    storage = Storage(array, shared_hbm)
+    """A kernel input: the caller's array as an ``nl.hbm`` tensor (writes land in it), as nki.simulate wraps
+    inputs on one logical NeuronCore (D/nki/guides/nki_simulator.html, "How It Works"; ``shared_hbm`` is for
+    LNC2, which the emulator does not run). Not an output, then: outputs are allocated in ``nl.shared_hbm``."""
+    storage = Storage(array, hbm)
     return NkiTensor(storage, array, None)
