@@ -567,3 +567,24 @@ def test_first_call_measure_measures_at_once(planner):
         assert left[-1] == 0.0
     finally:
         trnfft.set_planner()
+
+
+def test_a_plan_asked_for_by_name_never_shares_another_calls_first_sight_plan(planner, monkeypatch):
+    from trnfft.core import dispatch, selection
+    from trnfft.core.array_kinds import NUMPY, TORCH_CPU
+    from trnfft.core.planning import make_plan
+    from trnfft.core.problem import ProblemKey
+    from trnfft.core.provisional import ProvisionalPlan
+    monkeypatch.delenv("TRNFFT_PLANNER_FIRST_CALL")  # the default: estimate on first sight
+    slow, quick = Candidate("slow", 0.003, estimate=lambda p, s: 1e-3), Candidate("quick", estimate=lambda p, s: 1e-6)
+    planner((slow, dict(auto_priority=300, candidate=True)), (quick, dict(auto_priority=100, candidate=True)))
+    sel = selection.resolve(None)  # the rules choose quick, and so (made certain here) does a measurement
+    monkeypatch.setattr(autoplan, "plan", lambda problem, source, candidates: make_plan(problem, ("quick",)))
+    key = ProblemKey("c2c", (64,), (0,), (64,), True, "backward", "single")
+    # a NumPy call's first sight of the class, its provisional entry in the cache (as mid-call in another thread)
+    host = dispatch._build(key, sel, NUMPY)
+    assert type(host.plan) is ProvisionalPlan and host.plan.backend == "quick"
+    trnfft.plan_cache.get_or_build((sel.plan_key, key, NUMPY), lambda: host)
+    assert type(dispatch._build(key, sel, TORCH_CPU).plan) is ProvisionalPlan  # a call may share it
+    named = dispatch._build(key, sel, TORCH_CPU, eager=True)  # trnfft.plan / which: never
+    assert named.plan.backend == "quick" and type(named.plan) is not ProvisionalPlan

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import trnfft
+from trnfft.api import arguments
 from trnfft.core import autoplan, memory
 from trnfft.core.registry import REGISTRY
 from trnfft.plugin import Availability, Capabilities, hookimpl
@@ -47,17 +48,44 @@ def room(monkeypatch):
     return set_room
 
 
-def test_padding_and_a_new_plan_are_counted_before_anything_is_allocated(room):
+def test_padding_is_counted_before_anything_is_allocated_and_a_new_plan_charged_nothing(room):
     room(200)
     with pytest.raises(trnfft.OutOfMemoryError, match=r"needs at least 256 MiB .*only 200 MiB is available "
                                                       r"\(a test's figure\)"):
         trnfft.fft(np.ones(4, np.complex64), n=2**24)  # padded input 128 MiB + result 128 MiB
-    x = np.zeros(2**23, np.complex64)  # 64 MiB, no padding: result + a new plan's buffers = 192 MiB
+    x = np.zeros(2**23, np.complex64)  # 64 MiB, no padding: a new plan needs only its 64 MiB result
     room(150)
-    with pytest.raises(MemoryError, match="a new plan's input and output buffers 128 MiB"):
-        trnfft.fft(x, backend="numpy-reference")
+    assert not trnfft.fft(x, backend="numpy-reference").any()
+    room(60)  # the result alone cannot fit: refused
+    with pytest.raises(trnfft.OutOfMemoryError, match=r"needs at least 64 MiB .*\(the result 64 MiB\)"):
+        trnfft.fft(x[:2**23 - 1], backend="numpy-reference")  # (a new problem: the result is checked once per plan)
     room(0)
     assert np.allclose(trnfft.fft(np.ones(8, np.complex64)), np.fft.fft(np.ones(8)))  # small calls: unchecked
+
+
+@pytest.mark.parametrize("torch_style", [False, True])
+def test_the_cast_to_the_compute_dtype_is_counted_before_it_is_made(torch_style):
+    import torch
+    one = torch.ones(1) if torch_style else np.ones(1, np.float32)
+    x = one.expand(2**36) if torch_style else np.broadcast_to(one, (2**36,))  # 256 GiB of float32, no memory
+    with pytest.raises(trnfft.OutOfMemoryError, match=r"cast to complex64 needs at least .*the input cast to "
+                                                      r"the compute dtype 512 GiB"):
+        trnfft.fft(x)
+    whole = (torch.ones(1, dtype=torch.int32).expand(2**36) if torch_style  # (torch: no float16 FFT)
+             else np.broadcast_to(np.ones(1, np.float16), (2**36,)))
+    with pytest.raises(trnfft.OutOfMemoryError, match=r"the input cast to the compute dtype 256 GiB"):
+        trnfft.rfft(whole)  # computed in float32
+
+
+def test_a_memory_error_in_the_front_ends_own_copy_comes_out_as_trnffts(monkeypatch):
+    def no_room(self, dtype):
+        raise MemoryError("no room for the cast")
+    monkeypatch.setattr(arguments.Call, "cast", no_room)
+    for f in (lambda: trnfft.fft(np.ones(16, np.float32)),
+              lambda: trnfft.rfft(np.ones(16, np.float16), split=True)):  # a split transform too
+        with pytest.raises(trnfft.OutOfMemoryError, match=r"out of memory computing .*shape \(16,\).*"
+                                                          r"MemoryError: no room for the cast"):
+            f()
 
 
 class Hungry:
@@ -124,6 +152,18 @@ def test_a_memory_error_in_the_planners_trial_comes_out_as_trnffts(hungry, monke
     with pytest.raises(trnfft.OutOfMemoryError, match="no room for the result"):
         trnfft.fft(x)  # auto: hungry-run is the top candidate, tried first
     assert np.allclose(trnfft.fft(x, backend="fftw-reference"), np.fft.fft(x))
+
+
+def test_the_cgroups_room_leaves_out_reclaimable_page_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(memory, "CGROUP", tmp_path)
+    (tmp_path / "memory.max").write_text(f"{8 * 2**30}\n")
+    (tmp_path / "memory.current").write_text(f"{6 * 2**30}\n")
+    assert memory._cgroup_room() == 2 * 2**30  # no memory.stat: memory.current as it is
+    (tmp_path / "memory.stat").write_text(f"anon {2**30}\nfile {5 * 2**30}\nactive_file {2**30}\n"
+                                          f"inactive_file {4 * 2**30}\n")
+    assert memory._cgroup_room() == 6 * 2**30  # 2 GiB used once the inactive page cache is left out
+    (tmp_path / "memory.max").write_text("max\n")
+    assert memory._cgroup_room() is None
 
 
 def test_a_memory_error_in_a_planned_call_comes_out_as_trnffts_and_leaves_the_process_usable(hungry):

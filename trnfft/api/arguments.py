@@ -7,6 +7,7 @@ tensors; inputs are never modified.
 """
 from __future__ import annotations
 
+import math
 import operator
 import os
 import sys
@@ -19,7 +20,7 @@ from . import arrays, fast_path
 from ..core import dispatch, memory
 from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
-                     InvalidDtypeError)
+                     InvalidDtypeError, OutOfMemoryError)
 from .fast_path import WORKERS_ENV
 from .split import SplitComplex, as_pair, combine, parts as split_parts
 from ..core.array_kinds import empty_like_kind, interleave
@@ -207,6 +208,10 @@ class Call:
             require_real(is_complex, x.dtype)
         return precision
 
+    def needs_cast(self, dtype: np.dtype) -> bool:
+        """Whether ``cast(dtype)`` makes a copy."""
+        return self.x.dtype != (arrays.torch_dtype(dtype) if self.tensor else dtype)
+
     def cast(self, dtype: np.dtype) -> None:
         if self.tensor:
             target = arrays.torch_dtype(dtype)
@@ -228,58 +233,61 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
     input computes the complex result here and returns views of its parts.
     ``sig`` is the fast path's answer when the caller has asked it already (``fast_path.first``).
     """
-    if sig is fast_path.UNTRIED:
-        sig, y = fast_path.first(x, flavor == TORCH, kind, forward, s, axes, norm, out, workers, backend,
-                                 hermitian, split)
-        if y is not None:
-            return y
-    if type(x) is SplitComplex or (split and kind == "r2c"):
-        return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
-                               backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
-                               unique_axes=unique_axes, axis_name=axis_name, split=split)
-    workers = check_workers(workers)
-    norm = check_norm(norm)
-    call = Call(x, flavor)
-    if call.tensor and out is not None:
-        check_torch_out_target(out, (call.x,))
-    xin = call.x
-    if xin.ndim == 0 and (_listed(axes) or _listed(s)):  # a 0-d input goes only to fftn with no axes
-        if not call.tensor and xin.dtype.kind not in "biufc":
-            call.precision("complex")  # a str or other non-numeric object: say so
-        raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
-    ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name,
-                             numpy_shape=xin.shape if flavor == NUMPY else None)
-    if not unique_axes and len(set(ax)) != len(ax):
-        y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
-        return as_pair(y) if split and out is None else y
-    if not ax:  # fftn/ifftn over no axes (a 0-d input, or axes=()): the identity
-        if kind != "c2c":
-            raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
-        if call.tensor:  # torch.fft: a complex copy; numpy.fft: the input's values and dtype
-            call.cast(COMPLEX_DTYPE[call.precision("complex")])
-        y = _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
-        return as_pair(y) if split and out is None else y
+    try:  # (zero-cost in Python 3.11+ when nothing is raised)
+        if sig is fast_path.UNTRIED:
+            sig, y = fast_path.first(x, flavor == TORCH, kind, forward, s, axes, norm, out, workers, backend,
+                                     hermitian, split)
+            if y is not None:
+                return y
+        if type(x) is SplitComplex or (split and kind == "r2c"):
+            return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
+                                   backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
+                                   unique_axes=unique_axes, axis_name=axis_name, split=split)
+        workers = check_workers(workers)
+        norm = check_norm(norm)
+        call = Call(x, flavor)
+        if call.tensor and out is not None:
+            check_torch_out_target(out, (call.x,))
+        xin = call.x
+        if xin.ndim == 0 and (_listed(axes) or _listed(s)):  # a 0-d input goes only to fftn with no axes
+            if not call.tensor and xin.dtype.kind not in "biufc":
+                call.precision("complex")  # a str or other non-numeric object: say so
+            raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
+        ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name,
+                                 numpy_shape=xin.shape if flavor == NUMPY else None)
+        if not unique_axes and len(set(ax)) != len(ax):
+            y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+            return as_pair(y) if split and out is None else y
+        if not ax:  # fftn/ifftn over no axes (a 0-d input, or axes=()): the identity
+            if kind != "c2c":
+                raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
+            if call.tensor:  # torch.fft: a complex copy; numpy.fft: the input's values and dtype
+                call.cast(COMPLEX_DTYPE[call.precision("complex")])
+            y = _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
+            return as_pair(y) if split and out is None else y
 
-    precision = call.precision("real" if kind == "r2c" else "complex")
-    half = _numpy_half_result(call, kind, ax, out)
-    call.cast((REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision])
-    if hermitian:  # hfft = c2r(conj(x)), ihfft = conj(r2c(x)), each with the norm swapped
-        norm = SWAP_NORM[norm]
-        if kind == "c2r":
-            call.x = call.x.conj()
-    check_out_passes(out, flavor, kind, call.x.shape, ax, req)
-    xs, lengths = fit_lengths(call.x, ax, req, kind)
-    key = ProblemKey(kind, tuple(xs.shape), ax, tuple(lengths),
-                     kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
-    if sig is not None and xs is x and 0 not in key.shape:
-        fast_path.remember(sig, key)
-    y = run_problem(xs, key, backend, call.tensor)
-    if hermitian and kind == "r2c":
-        y = y.conj() if call.tensor else np.conjugate(y, out=y)
-    if half:
-        y = y.astype(np.float16)
-    y = _deliver(call, y, out)
-    return as_pair(y) if split and out is None else y
+        precision = call.precision("real" if kind == "r2c" else "complex")
+        half = _numpy_half_result(call, kind, ax, out)
+        cast_checked([call], (REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision], kind, ax, req)
+        if hermitian:  # hfft = c2r(conj(x)), ihfft = conj(r2c(x)), each with the norm swapped
+            norm = SWAP_NORM[norm]
+            if kind == "c2r":
+                call.x = call.x.conj()
+        check_out_passes(out, flavor, kind, call.x.shape, ax, req)
+        xs, lengths = fit_lengths(call.x, ax, req, kind)
+        key = ProblemKey(kind, tuple(xs.shape), ax, tuple(lengths),
+                         kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
+        if sig is not None and xs is x and 0 not in key.shape:
+            fast_path.remember(sig, key)
+        y = run_problem(xs, key, backend, call.tensor)
+        if hermitian and kind == "r2c":
+            y = y.conj() if call.tensor else np.conjugate(y, out=y)
+        if half:
+            y = y.astype(np.float16)
+        y = _deliver(call, y, out)
+        return as_pair(y) if split and out is None else y
+    except MemoryError as exc:  # a copy of the input ran out (the backends' own are converted in dispatch)
+        raise _ran_out(exc, kind, x) from None
 
 
 def _numpy_half_result(call: Call, kind: str, ax: tuple[int, ...], out: Any) -> bool:
@@ -294,10 +302,27 @@ def _listed(v: Any) -> bool:
     return v is not None and (not isinstance(v, (list, tuple)) or len(v) > 0)
 
 
-def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
-    """``xs`` padded or cropped to the requested lengths, and the transform length along each axis
-    (an OutOfMemoryError before padding when the padded input and the result cannot fit)."""
-    lengths, sizes, steps = [], list(xs.shape), []
+def cast_checked(calls: list[Call], dtype: np.dtype, kind: str, ax: tuple[int, ...],
+                 req: Sequence[int | None]) -> None:
+    """Cast each call's input to the compute ``dtype``, first refusing (OutOfMemoryError) copies that
+    cannot fit with the result and the padded input."""
+    copies = [c for c in calls if c.needs_cast(dtype)]
+    if copies:
+        shape = tuple(calls[0].x.shape)
+        sizes, lengths, _ = target_sizes(shape, ax, req, kind)
+        itemsize = np.dtype(dtype).itemsize
+        cast = sum(math.prod(c.x.shape) for c in copies) * itemsize
+        memory.check_sizes(kind, sizes, ax, lengths, itemsize, f"{kind} of a shape {shape} input cast to {dtype}",
+                           padded=any(sizes[a] > shape[a] for a in ax), cast=cast)
+    for c in calls:
+        c.cast(dtype)
+
+
+def target_sizes(shape: Sequence[int], ax: tuple[int, ...], req: Sequence[int | None],
+                 kind: str) -> tuple[list[int], list[int], list[tuple[int, int]]]:
+    """The input's shape once padded or cropped to the requested lengths, the transform length along
+    each axis, and the (axis, size) steps that get there, in order."""
+    lengths, sizes, steps = [], list(shape), []
     for i, (a, n) in enumerate(zip(ax, req)):
         last = i == len(ax) - 1
         if kind == "c2r" and last:
@@ -317,12 +342,27 @@ def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind:
             sizes[a] = n
             steps.append((a, n))
         lengths.append(n)
+    return sizes, lengths, steps
+
+
+def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
+    """``xs`` padded or cropped to the requested lengths, and the transform length along each axis
+    (an OutOfMemoryError before padding when the padded input and the result cannot fit)."""
+    sizes, lengths, steps = target_sizes(xs.shape, ax, req, kind)
     if sizes != list(xs.shape) and any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
         memory.check_sizes(kind, sizes, ax, lengths, arrays.itemsize(xs),
                            f"{kind} of an input padded to shape {tuple(sizes)} (n={lengths})", padded=True)
     for a, size in steps:  # in order (a repeated axis is cropped, then padded, as NumPy does)
         xs = arrays.resize_axis(xs, a, size)
     return xs, lengths
+
+
+def _ran_out(exc: MemoryError, kind: str, x: Any) -> MemoryError:
+    """A MemoryError from the front end's own copies as trnfft's error (itself if it is one already)."""
+    if isinstance(exc, OutOfMemoryError):
+        return exc
+    shape = getattr(x, "shape", None)
+    return memory.ran_out(exc, f"{kind} of an input of shape {tuple(shape) if shape is not None else '?'}")
 
 
 def run_problem(x: Any, key: ProblemKey, backend: Any, tensor: bool) -> Any:
@@ -351,47 +391,49 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
     (numpy_fft's one pass per axis) and an empty axis list take the complex
     path: the pair is interleaved exactly and the result split into views.
     """
-    pair = type(x) is SplitComplex
-    want_pair = pair if split is None else bool(split)
-    if pair and kind == "r2c":
-        raise InvalidDtypeError("this transform expects a real input, got a SplitComplex pair; use "
-                                "fft/fftn for complex data")
-    xr, xi = split_parts(x, flavor == TORCH) if pair else (x, None)
-    if pair and (xr.dtype.kind == "c" if isinstance(xr, np.ndarray) else xr.is_complex()):
-        raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
-    workers, norm = check_workers(workers), check_norm(norm)
-    calls = [Call(p, flavor) for p in (xr, xi) if p is not None]
-    if calls[0].tensor and out is not None:
-        check_torch_out_target(out, tuple(c.x for c in calls))
-    if calls[0].x.ndim == 0 and (_listed(axes) or _listed(s)):
-        raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
-    ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name,
-                             numpy_shape=calls[0].x.shape if flavor == NUMPY else None)
-    if not ax or len(set(ax)) != len(ax):
-        y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
-                      out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
-                      unique_axes=unique_axes, axis_name=axis_name)
-        return as_pair(y) if want_pair and out is None else y
-    precision = calls[0].precision("real")
-    for c in calls:
-        c.cast(REAL_DTYPE[precision])
-    if hermitian:  # as transform(): hfft = c2r(conj(x)), ihfft = conj(r2c(x)), norm swapped
-        norm = SWAP_NORM[norm]
-        if kind == "c2r":
-            calls[1].x = -calls[1].x
-    check_out_passes(out, flavor, kind, calls[0].x.shape, ax, req)
-    fitted = [fit_lengths(c.x, ax, req, kind) for c in calls]
-    parts, lengths = [f[0] for f in fitted], fitted[0][1]
-    key = ProblemKey(kind, tuple(parts[0].shape), ax, tuple(lengths), kind == "r2c" or (kind == "c2c" and forward),
-                     norm, precision, workers)
-    yr, yi = run_split_problem(parts[0], parts[1] if len(parts) == 2 else None, key, backend, calls[0].tensor)
-    if yi is None:
-        return _deliver(calls[0], yr, out)
-    if hermitian:
-        yi = -yi
-    if out is not None:
-        return _deliver_parts(calls[0], yr, yi, out)
-    return SplitComplex(yr, yi) if want_pair else interleave(yr, yi)
+    try:
+        pair = type(x) is SplitComplex
+        want_pair = pair if split is None else bool(split)
+        if pair and kind == "r2c":
+            raise InvalidDtypeError("this transform expects a real input, got a SplitComplex pair; use "
+                                    "fft/fftn for complex data")
+        xr, xi = split_parts(x, flavor == TORCH) if pair else (x, None)
+        if pair and (xr.dtype.kind == "c" if isinstance(xr, np.ndarray) else xr.is_complex()):
+            raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
+        workers, norm = check_workers(workers), check_norm(norm)
+        calls = [Call(p, flavor) for p in (xr, xi) if p is not None]
+        if calls[0].tensor and out is not None:
+            check_torch_out_target(out, tuple(c.x for c in calls))
+        if calls[0].x.ndim == 0 and (_listed(axes) or _listed(s)):
+            raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
+        ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name,
+                                 numpy_shape=calls[0].x.shape if flavor == NUMPY else None)
+        if not ax or len(set(ax)) != len(ax):
+            y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
+                          out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
+                          unique_axes=unique_axes, axis_name=axis_name)
+            return as_pair(y) if want_pair and out is None else y
+        precision = calls[0].precision("real")
+        cast_checked(calls, REAL_DTYPE[precision], kind, ax, req)
+        if hermitian:  # as transform(): hfft = c2r(conj(x)), ihfft = conj(r2c(x)), norm swapped
+            norm = SWAP_NORM[norm]
+            if kind == "c2r":
+                calls[1].x = -calls[1].x
+        check_out_passes(out, flavor, kind, calls[0].x.shape, ax, req)
+        fitted = [fit_lengths(c.x, ax, req, kind) for c in calls]
+        parts, lengths = [f[0] for f in fitted], fitted[0][1]
+        key = ProblemKey(kind, tuple(parts[0].shape), ax, tuple(lengths), kind == "r2c" or (kind == "c2c" and forward),
+                         norm, precision, workers)
+        yr, yi = run_split_problem(parts[0], parts[1] if len(parts) == 2 else None, key, backend, calls[0].tensor)
+        if yi is None:
+            return _deliver(calls[0], yr, out)
+        if hermitian:
+            yi = -yi
+        if out is not None:
+            return _deliver_parts(calls[0], yr, yi, out)
+        return SplitComplex(yr, yi) if want_pair else interleave(yr, yi)
+    except MemoryError as exc:  # as in transform
+        raise _ran_out(exc, kind, x) from None
 
 
 def run_split_problem(xr: Any, xi: Any, key: ProblemKey, backend: Any, tensor: bool) -> tuple[Any, Any]:

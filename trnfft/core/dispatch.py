@@ -67,9 +67,11 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = 
     """A new cache entry; under auto's planner, for a class it has not measured, a provisional plan
     made with no search unless ``eager`` (``provisional.py``)."""
     problem = FFTProblem(*key)
-    memory.check_call(problem, planning=True)
+    memory.check_call(problem)
     names = sel.names
     host = None if place == NUMPY else plan_cache.peek((sel.plan_key, key, NUMPY))
+    if eager and host is not None and type(host.plan) is ProvisionalPlan:
+        host = None  # a plan asked for by name is never another call's first-sight plan
     if sel.candidates and place in PLANNED_KINDS:
         first = None if eager else autoplan.first_sight(problem, place, sel.candidates)
         chosen = (autoplan.plan(problem, place, sel.candidates) if first is None
@@ -91,7 +93,7 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = 
             plan = make_plan(problem, names)
             nbytes = plan_nbytes(plan)
         else:  # the host plan, shared (its memory is counted once, by the host entry)
-            plan = cached_plan(key, sel, NUMPY).plan
+            plan = cached_plan(key, sel, NUMPY, eager).plan
             nbytes = 0
     accepted = array_kinds_of(getattr(plan, "backend", names[0]))
     if place.endswith(":meta") and not (takes(accepted, place) or takes(accepted, place.removeprefix(SPLIT_PREFIX))):

@@ -1,14 +1,15 @@
 """What a transform needs in memory, what is available, and a clear error when it cannot fit.
 
 An FFT of ``n=2**31+1`` points from a 4-point input asks for a 16 GiB padded
-copy, a 16 GiB result and, for a new problem, plan buffers as large (FFTW's)
-and trial inputs and outputs: on a 24 GiB machine the kernel's OOM killer ended
+copy and a 16 GiB result: on a 24 GiB machine the kernel's OOM killer ended
 the process. A serious library refuses first, naming the sizes. ``available()``
 is the least of: ``MemAvailable`` (``/proc/meminfo``), what ``RLIMIT_AS`` leaves
 of the address space, and what the cgroup (v2) allows; None where none is known.
-The estimates count only buffers that must exist (the result, a padded copy of
-the input, a new plan's input and output buffers, the planner's trial input and
-output), so a refusal means the call could not have fitted.
+The estimates count only buffers that must exist whatever the backend (the
+result, a padded copy of the input, the front end's copy cast to the compute
+dtype), so a refusal means the call could not have fitted. A new plan's own
+buffers are not counted: most backends keep none, and a backend may keep
+buffers it never writes (address space, not memory).
 """
 from __future__ import annotations
 
@@ -42,13 +43,24 @@ def _kib_field(path: Path, name: str) -> int | None:
 
 
 def _cgroup_room() -> int | None:
+    """What the cgroup (v2) leaves: ``memory.max`` less its working set, ``memory.current`` without the
+    reclaimable ``inactive_file`` page cache of ``memory.stat`` (as container runtimes count it)."""
     try:
-        limit = (CGROUP / "memory.max").read_text().strip()
-        if limit == "max":
+        text = (CGROUP / "memory.max").read_text().strip()
+        if text == "max":
             return None
-        return max(0, int(limit) - int((CGROUP / "memory.current").read_text().strip()))
+        limit, used = int(text), int((CGROUP / "memory.current").read_text().strip())
     except (OSError, ValueError):
         return None
+    try:
+        for line in (CGROUP / "memory.stat").read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == "inactive_file":
+                used = max(0, used - int(value))
+                break
+    except (OSError, ValueError):
+        pass
+    return max(0, limit - used)
 
 
 def available() -> Available | None:
@@ -64,7 +76,7 @@ def available() -> Available | None:
                                                       f"less the {_size(used)} mapped"))
     room = _cgroup_room()
     if room is not None:
-        figures.append(Available(room, "the cgroup's memory.max less memory.current"))
+        figures.append(Available(room, "the cgroup's memory.max less its working set"))
     return min(figures, key=lambda a: a.nbytes) if figures else None
 
 
@@ -96,17 +108,17 @@ def ran_out(exc: MemoryError, what: str) -> OutOfMemoryError:
 CHECK_FROM = 64 * 2**20  # bytes of input and result below which a call is not checked (reading /proc costs ~20 us)
 
 
-def check_call(problem: FFTProblem, padded: bool = False, planning: bool = False) -> None:
-    """Refuse ``problem`` with OutOfMemoryError when the buffers it must have cannot fit: its result,
-    the input padded to ``n`` (``padded``), a new plan's input and output buffers (``planning``)."""
+def check_call(problem: FFTProblem) -> None:
+    """Refuse ``problem`` with OutOfMemoryError when its result cannot fit."""
     check_sizes(problem.kind, problem.shape, problem.axes, problem.lengths, problem.input_dtype.itemsize,
-                problem.describe(), padded, planning)
+                problem.describe())
 
 
 def check_sizes(kind: str, shape: Sequence[int], axes: Sequence[int], lengths: Sequence[int], itemsize: int,
-                what: str, padded: bool = False, planning: bool = False) -> None:
+                what: str, padded: bool = False, cast: int = 0) -> None:
     """``check_call`` from the sizes alone: a ``kind`` transform of an input of ``shape`` (after padding)
-    whose elements take ``itemsize`` bytes, transform ``lengths`` along ``axes``."""
+    whose elements take ``itemsize`` bytes, transform ``lengths`` along ``axes``; also counted, the input
+    padded to ``n`` (``padded``) and ``cast`` bytes of the input cast to the compute dtype."""
     inp = math.prod(shape) * itemsize
     out_shape = list(shape)
     out_item = itemsize
@@ -115,11 +127,11 @@ def check_sizes(kind: str, shape: Sequence[int], axes: Sequence[int], lengths: S
     elif kind == "c2r":
         out_shape[axes[-1]], out_item = lengths[-1], itemsize // 2
     out = math.prod(out_shape) * out_item
-    if out + inp < CHECK_FROM:
+    if out + inp + cast < CHECK_FROM:
         return
     needed = {"the result": out}
+    if cast:
+        needed["the input cast to the compute dtype"] = cast
     if padded:
         needed["the input padded to n"] = inp
-    if planning:
-        needed["a new plan's input and output buffers"] = inp + out
     require(needed, what)

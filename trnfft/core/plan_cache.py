@@ -107,7 +107,7 @@ class PlanCache:
         self._max_size = max_size
         self._max_bytes = max_bytes
         self._nbytes = 0
-        self._evicted = 0  # bytes evicted since free memory was last returned
+        self._evicted = 0  # bytes of plans dropped (evicted or discarded) since free memory was last returned
         self.hits = 0
         self.misses = 0
         self.generation = 0  # bumped whenever a plan leaves the cache (see ``touch``)
