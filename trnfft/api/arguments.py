@@ -20,7 +20,7 @@ from . import arrays, fast_path
 from ..core import dispatch, memory
 from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
-                     InvalidDtypeError, OutOfMemoryError)
+                     InvalidDtypeError)
 from .fast_path import WORKERS_ENV
 from .split import SplitComplex, as_pair, combine, parts as split_parts
 from ..core.array_kinds import empty_like_kind, interleave
@@ -349,7 +349,7 @@ def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind:
     """``xs`` padded or cropped to the requested lengths, and the transform length along each axis
     (an OutOfMemoryError before padding when the padded input and the result cannot fit)."""
     sizes, lengths, steps = target_sizes(xs.shape, ax, req, kind)
-    if sizes != list(xs.shape) and any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
+    if any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
         memory.check_sizes(kind, sizes, ax, lengths, arrays.itemsize(xs),
                            f"{kind} of an input padded to shape {tuple(sizes)} (n={lengths})", padded=True)
     for a, size in steps:  # in order (a repeated axis is cropped, then padded, as NumPy does)
@@ -359,8 +359,6 @@ def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind:
 
 def _ran_out(exc: MemoryError, kind: str, x: Any) -> MemoryError:
     """A MemoryError from the front end's own copies as trnfft's error (itself if it is one already)."""
-    if isinstance(exc, OutOfMemoryError):
-        return exc
     shape = getattr(x, "shape", None)
     return memory.ran_out(exc, f"{kind} of an input of shape {tuple(shape) if shape is not None else '?'}")
 

@@ -99,7 +99,10 @@ def require(needed: dict[str, int], what: str) -> None:
 
 
 def ran_out(exc: MemoryError, what: str) -> OutOfMemoryError:
-    """A backend's MemoryError as trnfft's error, saying what was asked and what is available now."""
+    """A backend's MemoryError as trnfft's error, saying what was asked and what is available now (an
+    OutOfMemoryError already, e.g. a refusal raised inside the call, is returned as it is)."""
+    if isinstance(exc, OutOfMemoryError):
+        return exc
     room = available()
     free = "" if room is None else f"; {_size(room.nbytes)} is available now ({room.source})"
     return OutOfMemoryError(f"out of memory computing {what}: {type(exc).__name__}: {exc}{free}")
