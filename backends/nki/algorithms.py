@@ -108,6 +108,7 @@ class Layout:
     turns: int = 0                  # tall-four-step, all n2 columns: windows turned from the first (TallTable.turned)
     turn_gpsimd: int = 0            # tall-four-step with turns: the windows' products on GpSimd per lo chunk
     whole: bool = False             # tall-four-step: the twiddles read whole, not as products (TallTable.split)
+    middle: int = 0                 # tall-four-step with turns: the middle rows unfolded, 2: stacked (TallTable.middle)
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
     planned_for: str = ""           # the chip whose cost-model figures chose it (``choose``); "" if built by hand
 
@@ -126,6 +127,8 @@ class Layout:
             text += f", {self.turns} windows turned from F2's first" if self.turns else ""
             text += f" ({self.turn_gpsimd} of its products per lo chunk on GpSimd)" if self.turn_gpsimd else ""
             text += ", the twiddles read whole" if self.whole else ""
+            text += ", the middle rows unfolded" + (", Re and Im F2 stacked" if self.middle == 2 else "") if (
+                self.middle) else ""
         if self.planes is not None and self.planes.group > 1:
             text += f", {self.planes.group} transforms per pass"
         if self.algorithm == "fft2" and self.per_tile > 1:
@@ -618,7 +621,7 @@ def estimated_seconds(chip: Chip, layout: Layout, batch: int) -> float:
         return _radix_seconds(chip, f[0], f[1], f[2], batch)
     if layout.algorithm == "tall-four-step":
         return _tall_seconds(chip, f[0], f[1], batch, layout.quarter, layout.taller, layout.halves, layout.formed,
-                             layout.paired, layout.turns, layout.turn_gpsimd, layout.whole)
+                             layout.paired, layout.turns, layout.turn_gpsimd, layout.whole, layout.middle)
     return _six_step_seconds(chip, f[0], f[1], f[2], batch)
 
 
@@ -662,7 +665,7 @@ def tall_group(n1: int, batch: int) -> int:
 @lru_cache(maxsize=16384)
 def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                   halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0,
-                  turn_gpsimd: int = 0, whole: bool = False) -> float:
+                  turn_gpsimd: int = 0, whole: bool = False, middle: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per lo chunk and out chunk, N = 2w for ``halves`` or
@@ -675,13 +678,15 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     ``paired`` (``TallTable.lifted``): the last lo chunk's P and Q products side by side, one SBUF -> SBUF DMA per
     launch and per tile. ``turns`` (``TallTable.turned``): one PSUM tile of all the windows per tile, two
     matmuls of N = 2 turns w per lo chunk, the windows' operands by two products (Scalar, or ``turn_gpsimd`` of them
-    on GpSimd) and two GpSimd sums each. ``whole``: the twiddles read whole (``TallTable.split``)."""
+    on GpSimd) and two GpSimd sums each. ``whole``: the twiddles read whole (``TallTable.split``). ``middle``
+    (``TallTable.middle_rows``): the middle rows' one step-1 matmul, no J matmul, copy, conj(T~) product or fold,
+    two GpSimd copies for iB; stacked (``middle_offset``): one F2 matmul for them and half-width products and sums."""
     tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves, paired,
-                                                                   turns, turn_gpsimd, whole)
-    for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller, turns, whole)[0], formed):
+                                                                   turns, turn_gpsimd, whole, middle)
+    for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)[0], formed):
         scalar += 2 * max(2 * cols, 64) * lo   # F2's formed columns, once per launch
         gpsimd += 2 * cols * lo
-    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed, turns, whole)
+    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed, turns, whole, middle)
     return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
                dma_seconds(chip, hbm, transfers))
 
@@ -689,37 +694,42 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
 @lru_cache(maxsize=4096)
 def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
                  halves: bool, paired: bool = False, turns: int = 0,
-                 turn_gpsimd: int = 0, whole: bool = False) -> tuple[int, int, int, int, int, int]:
+                 turn_gpsimd: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, int, int, int, int]:
     """The parts of ``_tall_seconds`` that neither the chip nor the formed count changes (the planner weighs
     ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the bytes DMA moves for the input, the output
     and the ``paired`` SBUF -> SBUF copies (at the same DMA rate), DMA transfers, lo chunks)."""
     group = tall_group(n1, batch)
-    table = TallTable(n1, n2, group * n1, quarter, taller, halves, paired=paired, turns=turns, whole=whole)
+    table = TallTable(n1, n2, group * n1, quarter, taller, halves, paired=paired, turns=turns, whole=whole,
+                      middle=middle)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
+    mid, stacked = bool(table.middle_rows), bool(table.middle_offset)   # the middle: unfolded, stacked
     outs = len(table.out_chunks)   # F2's column chunks
     tiles = -(-batch // group)
     tensor = gpsimd = scalar = 0
     for w in [table.width] * (batch // group) + [n1 * (batch % group)] * (batch % group > 0):
         step_one = 1 if table.stacked and w == table.width else 2   # matmuls per row chunk
         second = 2 * lo * outs * max((2 if halves and quarter else 4 if quarter else 2) * w, 64)   # F2's matmuls
-        if table.turned:   # every window in one PSUM tile
-            second = 2 * lo * max(2 * w * outs, 64)
+        if table.turned:   # every window in one PSUM tile (the stacked middle's Re and Im F2 in one matmul)
+            second = (2 * lo - stacked) * max(2 * w * outs, 64)
         exchanges = table.pairs + (len(table.return_pairs) or table.merged)   # J in; J^T out for the quarter
         identity = ONEZERO_FP32_FACTOR if table.identity else FP32_FACTOR   # n1 = 1: step 1 against I, hinted
         beside = FP32_FACTOR * max(2 * w, 64) * outs if table.lifted else 0   # Q's beside P's: no time of its own
         tensor += (max(2 * w, 64) * (identity * step_one * (lo + hi) + ONEZERO_FP32_FACTOR * exchanges)
                    + FP32_FACTOR * second - beside)
-        gpsimd += (0 if table.identity else 6 * w * 2 * lo) + 4 * w * lo   # n1 = 1: no twiddle product
+        folds = lo - mid   # the middle: one twiddle product, no fold; iB by two copies unless stacked
+        gpsimd += (0 if table.identity else 6 * w * (2 * folds + mid)) + 4 * w * folds + 2 * w * (mid - stacked)
         scalar += sum(max(2 * w * len(g), 64) for g in table.copy_groups(w))   # step 1: one copy per group
-        copies = lo   # Scalar copies of 2w columns: the folds' per lo chunk
+        copies = folds   # Scalar copies of 2w columns: the folds' per lo chunk
         if quarter:   # per lo chunk the moving operands' second halves (not ``halves``); Y' back by J^T
             copies += (0 if halves else 2 * lo) + table.merged
             scalar += sum(max(2 * w * count, 64) for *_, count in table.mirror_stores if not table.merged)
             scalar += max(4 * w, 64) * outs   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
             gpsimd += 4 * w * outs if halves else 0   # Y = P + Q and P - Q
         elif table.turned:   # the windows' products and sums per lo chunk; one copy of them all out of PSUM
-            scalar += max(4 * w, 64) * lo * (2 * (outs - 1) - turn_gpsimd) + max(2 * w * outs, 64)
-            gpsimd += 4 * w * lo * (outs - 1 + turn_gpsimd)
+            for chunks, z in ((lo - stacked, 4 * w), (stacked, 2 * w)):   # the stacked middle's: 2w columns
+                scalar += max(z, 64) * chunks * (2 * (outs - 1) - turn_gpsimd)
+                gpsimd += z * chunks * (outs - 1 + turn_gpsimd)
+            scalar += max(2 * w * outs, 64)
         else:
             copies += outs   # the output per chunk of F2's columns
         scalar += max(2 * w, 64) * copies
@@ -738,25 +748,25 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
 
 @lru_cache(maxsize=4096)
 def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                       turns: int = 0, whole: bool = False) -> tuple[int, int, int, int]:
+                       turns: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, int, int]:
     """(F2's columns in the table, its floats in HBM without formed columns, with one, and its blocks' rows):
     each formed column more leaves a Re and an Im column of every block out of HBM."""
-    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole)
-    one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole)
+    table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole, middle=middle)
+    one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole, middle=middle)
     return table.f2_columns, table.hbm_elements, one.hbm_elements, sum(map(one.block_rows, range(len(one.lo_chunks))))
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
-                         formed: int = 0, turns: int = 0, whole: bool = False) -> int:
-    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole)
+                         formed: int = 0, turns: int = 0, whole: bool = False, middle: int = 0) -> int:
+    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)
     return 4 * (plain if formed == 0 else one - 2 * (formed - 1) * rows)
 
 
 @lru_cache(maxsize=4096)
 def tall_factors(chip: Chip, n: int,
-                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool]] | None:
+                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool, int]] | None:
     """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed, paired, turns,
-    turn_gpsimd, whole)) for ``tall-four-step``
+    turn_gpsimd, whole, middle)) for ``tall-four-step``
     (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: fewer
     constant bytes), or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
@@ -764,33 +774,40 @@ def tall_factors(chip: Chip, n: int,
     351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
     made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(chip, n, batch) is not None
-    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool]] | None = None
+    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool, int]] | None = None
     for d in divisors_upto(n, PMAX):
         lo = fold_rows(n // d)[0]
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
             continue
         wide = 2 * tall_group(d, batch) * d
-        forms = [(True, False, False, 0, 0), (True, True, False, 0, 0), (False, False, False, 0, 0)]
-        forms += [(True, True, True, 0, 0)] if pairable(n // d) else []
-        forms += [(False, False, False, turns, g) for turns in tall_turns(d, n // d, batch)
-                  for g in range(2 * turns - 1)]
+        forms = [(True, False, False, 0, 0, 0), (True, True, False, 0, 0, 0), (False, False, False, 0, 0, 0)]
+        forms += [(True, True, True, 0, 0, 0)] if pairable(n // d) else []
+        forms += [(False, False, False, turns, g, middle) for turns in tall_turns(d, n // d, batch)
+                  for middle in tall_middles(d, n // d, turns) for g in range(2 * turns - 1)]
         wholes = (False, True) if TallTable(d, n // d, 1).split[1] > 1 else (False,)   # twiddle products or not
-        for (quarter, halves, paired, turns, g), taller, whole in product(forms, (False, True), wholes):
+        for (quarter, halves, paired, turns, g, middle), taller, whole in product(forms, (False, True), wholes):
             if taller and not lo < wide <= PMAX:   # only where it changes the table
                 continue
             flags = (quarter, taller, halves)
-            for formed in _formed_columns(chip, d, n // d, batch, *flags, paired, turns, g, whole):
-                constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed, turns, whole)
+            for formed in _formed_columns(chip, d, n // d, batch, *flags, paired, turns, g, whole, middle):
+                constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed, turns, whole, middle)
                 if _over_hbm_target(n, batch, constants):
                     continue
-                seconds = _tall_seconds(chip, d, n // d, batch, *flags, formed, paired, turns, g, whole)
+                seconds = _tall_seconds(chip, d, n // d, batch, *flags, formed, paired, turns, g, whole, middle)
                 if best is None or (round(seconds, 12), constants) < best[0]:   # ties: fewer constant bytes
                     best = ((round(seconds, 12), constants), seconds,
-                            (d, n // d, quarter, taller, halves, formed, paired, turns, g, whole))
+                            (d, n // d, quarter, taller, halves, formed, paired, turns, g, whole, middle))
     return best[1:] if best is not None else None
 
 
 TURNS_MORE = 2   # tall_turns: windows weighed beyond the fewest
+
+
+def tall_middles(n1: int, n2: int, turns: int) -> list[int]:
+    """The ``middle`` values the planner weighs for a ``turned`` table (``TallTable.middle_rows``): 0, and 1
+    (unfolded) and 2 (stacked) where each applies."""
+    table = TallTable(n1, n2, n1, False, turns=turns, middle=2)
+    return [0] + ([1] if table.middle_rows else []) + ([2] if table.middle_offset else [])
 
 
 def tall_turns(n1: int, n2: int, batch: int) -> list[int]:
@@ -804,7 +821,8 @@ def tall_turns(n1: int, n2: int, batch: int) -> list[int]:
 
 
 def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool,
-                    paired: bool = False, turns: int = 0, turn_gpsimd: int = 0, whole: bool = False) -> list[int]:
+                    paired: bool = False, turns: int = 0, turn_gpsimd: int = 0, whole: bool = False,
+                    middle: int = 0) -> list[int]:
     """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15); the fastest count
     with R rounds for R <= ``FORMED_ROUNDS`` (``_fastest_with_rounds``); around the fastest of those by the
     estimate, and around the fastest with q <= 11, every f2 / 64th column within f2 / 16 (4097: 96 of 122
@@ -812,11 +830,12 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64 grid). 4122 = 18 x 229: 92
     of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11 (80) was the only centre
     (MODELLED trn1)."""
-    f2 = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole)[0]
+    f2 = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)[0]
     coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
 
     def seconds(c: int) -> float:
-        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired, turns, turn_gpsimd, whole)
+        return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired, turns, turn_gpsimd, whole,
+                             middle)
 
     def fastest(counts: set[int]) -> int:
         return min(sorted(counts), key=seconds)
@@ -931,10 +950,10 @@ def _factored(chip: Chip, n: int, batch: int, tall: bool = True) -> "Layout | No
         options.append((_six_step_seconds(chip, *triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(chip, n, batch) if tall else None
     if tall_option is not None:
-        seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, g, whole) = tall_option
+        seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, g, whole, middle) = tall_option
         options.append((seconds, Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
                                         taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
-                                        turn_gpsimd=g, whole=whole)))
+                                        turn_gpsimd=g, whole=whole, middle=middle)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 

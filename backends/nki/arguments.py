@@ -237,8 +237,9 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.taller)
         table = TallTable(n1, n2, layout.group * n1, *flags, layout.halves, layout.formed, layout.paired, layout.turns,
-                          layout.turn_gpsimd, layout.whole)
-        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns, layout.whole),),
+                          layout.turn_gpsimd, layout.whole, layout.middle)
+        return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns, layout.whole,
+                             layout.middle),),
                 (tall_view(table),))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
@@ -285,7 +286,8 @@ def _exact_roots(exponents: np.ndarray, n: int, forward: bool) -> tuple[np.ndarr
 
 
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
-                taller: bool = False, formed: int = 0, turns: int = 0, whole: bool = False) -> np.ndarray:
+                taller: bool = False, formed: int = 0, turns: int = 0, whole: bool = False,
+                middle: int = 0) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F2 | T~] in two parts (Re, Im), then F1'' for the first, without padding rows (``formed``: without F2's
     first columns, W = w_n2^(-j shift) after T~ and F1'''s halves ending the parts). F1''[j1, k1] =
@@ -294,8 +296,10 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     conj(T~[j]), so the hi rows need no table. F2's rows j <= n2/2 with the normalisation (columns k <= n2/2
     where ``quarter``, and k = lo where ``merged``; its first window's M where ``turned``, with rho_r =
     w_n2^(j r L) after W; Im F2 zero where j = 0 or 2j = n2: there the kernel's D rows are not differences).
+    The ``middle``'s block holds n2's rows c0.. n2 - c0 as they are (``TallTable.middle_rows``), stacked: then
+    zero rows and the same rows as G = -i F2, i T~, W, rho from row q (``TallTable.middle_offset``).
     For n1 = 1 F2 alone."""
-    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole)
+    layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole, middle=middle)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)
@@ -307,22 +311,22 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
             table[w:2 * w, re:re + w], table[w:2 * w, im:im + w] = -f1[1], f1[0]
         m, pieces = layout.split
         k1 = np.arange(n1) if pieces == 1 else np.concatenate([np.arange(m), m * np.arange(pieces)])
-        tw = C.roots(np.outer(2 * np.arange(lo) - n2, k1), 2 * n1 * n2, forward)   # T~[:, k1], or [:, a] and V
+        tw = C.roots(np.outer(2 * np.arange(n2) - n2, k1), 2 * n1 * n2, forward)   # T~[:, k1], or [:, a] and V
         for i, (c0, rows) in enumerate(layout.lo_chunks):
             for k, part in enumerate(tw):   # Re, then Im part_columns further: [T~] or [T~[:, :m] | V]
                 col = layout.twiddle(i) + k * layout.part_columns
                 table[:rows, col:col + layout.twiddle_columns] = part[c0:c0 + rows]
-    f2_re, f2_im = C.roots(C.outer_exponents(lo, layout.f2_columns), n2, forward, scale)
+    f2_re, f2_im = C.roots(C.outer_exponents(n2, layout.f2_columns), n2, forward, scale)   # rows past lo: middle
     f2_im = f2_im.copy()
     f2_im[0] = 0.0
     if n2 % 2 == 0:   # row and column n2/2 (sin(pi j) = 0): exact zeros, not rounding residue
         f2_im[lo - 1] = 0.0
-        f2_im[:, n2 // 2] = 0.0
+        f2_im[:, n2 // 2:n2 // 2 + 1] = 0.0   # where the table has that column (not a ``turned`` window's M < n2/2)
     if layout.merged:   # column lo = conj(column n2 - lo), exactly: Y'[lo] repeats Y[n2 - lo] bit for bit
         f2_re[:, lo], f2_im[:, lo] = f2_re[:, n2 - lo], -f2_im[:, n2 - lo]
     if formed:   # W[j] = w_n2^(-j shift)
-        w_re, w_im = _exact_roots(-np.arange(lo, dtype=np.int64) * layout.shift, n2, forward)
-    turned = [_exact_roots(np.arange(lo, dtype=np.int64) * r * layout.turned_windows[2], n2, forward)
+        w_re, w_im = _exact_roots(-np.arange(n2, dtype=np.int64) * layout.shift, n2, forward)
+    turned = [_exact_roots(np.arange(n2, dtype=np.int64) * r * layout.turned_windows[2], n2, forward)
               for r in range(1, layout.turns)] if layout.turned else []   # rho_r[j] = w_n2^(j r L)
     for i, (c0, rows) in enumerate(layout.lo_chunks):
         for k, part in enumerate((f2_re, f2_im)):
@@ -332,6 +336,18 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
                 table[:rows, layout.factor(i) + k * layout.part_columns] = (w_re, w_im)[k][c0:c0 + rows]
             for r, rho in enumerate(turned):
                 table[:rows, layout.turn(i) + r + k * layout.part_columns] = rho[k][c0:c0 + rows]
+    q = layout.middle_offset
+    if q:   # rows q..: G = -i F2 (Re G = Im F2 against i rho B), i T~ (makes iB), the same W and rho
+        i, rows, step = len(layout.lo_chunks) - 1, layout.middle_rows, layout.part_columns
+        m = 0 if layout.identity else layout.split[0]   # T~[:, :m] turned by i; V (split) as it is
+        for first, width, sign in ((layout.f2(i), layout.f2_columns, 1), (layout.twiddle(i), m, -1)):
+            re = table[:rows, first:first + width].copy()   # -i F2: (Im, -Re); i T~: (-Im, Re)
+            table[q:q + rows, first:first + width] = sign * table[:rows, first + step:first + step + width]
+            table[q:q + rows, first + step:first + step + width] = -sign * re
+        same = layout.twiddle(i) + m   # V, W and rho: the same rows
+        for first in (same, same + step):
+            table[q:q + rows, first:layout.turn(i) + layout.turn_columns + first - same] = (
+                table[:rows, first:layout.turn(i) + layout.turn_columns + first - same])
     blocks = []
     for i in range(len(layout.lo_chunks)):
         rows, skip, step = layout.block_rows(i), formed, layout.part_columns

@@ -25,11 +25,11 @@ BOUND = 1e-6
 
 def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, taller: bool = False,
          halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0, turn_gpsimd: int = 0,
-         whole: bool = False) -> float:
+         whole: bool = False, middle: int = 0) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
                                taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
-                               turn_gpsimd=turn_gpsimd, whole=whole)
+                               turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, x.real.copy(), x.imag.copy(), *args)[0]
@@ -132,14 +132,15 @@ def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     figures = CHIPS[chip]
     found = algorithms.tall_factors(figures, n, batch)
     assert found is not None
-    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole) = found
-    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, turns=turns)
+    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole, middle) = found
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, turns=turns,
+                      middle=middle)
     counts = [0, *(c for c in range(table.f2_columns) if algorithms.formed_allowed(table.f2_columns, c))]
     flags = (quarter, taller, halves)
-    best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns, turn_gpsimd, whole)
+    best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns, turn_gpsimd, whole, middle)
                for c in counts)
     assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, *flags, formed, paired, turns, turn_gpsimd,
-                                               whole)
+                                               whole, middle)
     assert seconds <= best * (1 + 1e-9)
 
 
@@ -164,7 +165,7 @@ def _assert_estimate_is_the_model(layout: algorithms.Layout, batch: int) -> None
     with collect() as rec:
         executors.simulate(arguments.INTERLEAVED_INPUT[kernel], x.view(np.float32), *args)
     flags = (layout.quarter, layout.taller, layout.halves, layout.formed, layout.paired, layout.turns,
-             layout.turn_gpsimd, layout.whole)
+             layout.turn_gpsimd, layout.whole, layout.middle)
     for chip in ("trn1", "trn2"):
         modelled = model(rec, chip).engines
         estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, *flags))
@@ -261,12 +262,16 @@ def test_paired_last_chunk_runs_beside_both_directions(n1, n2, batch, formed):
 
 
 def test_17554_plans_the_pair_by_its_estimate():
-    """17554 = 67 x 262 at batch 1 (MODELLED trn1): the planner takes ``paired``, faster by its estimate than
-    the same layout without (3.446 us, Tensor-bound; the engine terms match the model, tested above)."""
-    layout = algorithms.choose(17554, 1, chip=CHIPS["trn1"])
-    assert (layout.algorithm, layout.factors, layout.halves, layout.paired) == ("tall-four-step", (67, 262), True, True)
-    assert algorithms.estimated_seconds(CHIPS["trn1"], layout, 1) < algorithms.estimated_seconds(
-        CHIPS["trn1"], replace(layout, paired=False), 1)
+    """17554 = 67 x 262 at batch 1 (MODELLED trn1): ``paired`` is faster by the estimate than the same quarter
+    without (3.446 us, Tensor-bound; the engine terms match the model, tested above), and the planner's turned
+    windows with the stacked middle (``TallTable.middle_offset``) faster again (2.97 against 3.06 us)."""
+    figures = CHIPS["trn1"]
+    layout = algorithms.choose(17554, 1, chip=figures)
+    assert (layout.algorithm, layout.factors, layout.turns, layout.middle) == ("tall-four-step", (67, 262), 3, 2)
+    paired = algorithms.Layout("tall-four-step", 17554, (67, 262), quarter=True, halves=True, formed=116, paired=True)
+    assert algorithms.estimated_seconds(figures, layout, 1) < algorithms.estimated_seconds(figures, paired, 1)
+    assert algorithms.estimated_seconds(figures, paired, 1) < algorithms.estimated_seconds(
+        figures, replace(paired, paired=False), 1)
 
 
 TURNED = [(11, 373, 1, False, 4, 40, 2), (9, 457, 1, False, 4, 73, 3), (11, 397, 1, False, 5, 0, 8),
@@ -341,4 +346,42 @@ def test_whole_twiddles_both_directions_and_the_estimate(n1, n2, batch, quarter,
     assert algorithms._tall_constant_bytes(n1, n2, batch, quarter, False, formed, turns, True) == 4 * table.hbm_elements
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
                                halves=halves, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=True)
+    _assert_estimate_is_the_model(layout, batch)
+
+
+MIDDLE = [(15, 277, 1, 46, 0, False, 1, 22, 0), (14, 293, 1, 66, 1, True, 2, 38, 64), (16, 257, 1, 56, 2, True, 2, 2, 32),
+          (40, 262, 2, 40, 1, False, 2, 7, 32), (12, 347, 1, 70, 2, True, 1, 92, 0), (13, 317, 3, 0, 4, True, 2, 62, 64)]
+
+
+@pytest.mark.parametrize("target", ["trn1", "trn2"])
+@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,rows,offset", MIDDLE)
+def test_middle_rows_both_directions(n1, n2, batch, formed, turn_gpsimd, whole, middle, rows, offset, target,
+                                     monkeypatch):
+    """``middle`` (``TallTable.middle_rows``): the rows from the last lo chunk's first to their partners taken
+    unfolded, 22 and 92 of them (4155's and 4164's n2); stacked (``middle_offset``), Re F2 over Im F2 on the
+    contraction from partition 64 (38 and 62 rows, three transforms per tile) or 32 (2 rows: 4112's n2 = 257;
+    7 rows at 40 x 262, two transforms per tile, the twiddles as products); with and without formed columns, the
+    windows' products on either engine; every norm both ways against float64 on either chip's rules. No ragged
+    last tile: a middle needs n2 >= 257, so 3 windows or more, whose PSUM tile (2 turns width <= 512 columns)
+    holds at most 85 columns: one transform per tile where 128 // n1 of them would take more (``tall_turns``)."""
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
+    n = n1 * n2
+    flags = dict(formed=formed, turns=3, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
+    assert _run(n1, n2, batch, False, True, 1.0, **flags) <= BOUND
+    assert _run(n1, n2, batch, False, False, 1.0 / n, **flags) <= BOUND
+    assert _run(n1, n2, batch, False, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, formed=formed, turns=3, whole=whole,
+                      middle=middle)
+    assert (table.middle_rows, table.middle_offset) == (rows, offset)
+    assert table.lo_chunks[-1] == (128, rows) and table.pairs == 1   # one J pair: the first lo chunk's
+    assert algorithms._tall_constant_bytes(n1, n2, batch, False, False, formed, 3, whole, middle) == (
+        4 * table.hbm_elements)
+
+
+@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,rows,offset", MIDDLE)
+def test_middle_estimate_matches_the_model_engine_by_engine(n1, n2, batch, formed, turn_gpsimd, whole, middle, rows,
+                                                            offset):
+    """As ``test_turned_estimate_matches_the_model_engine_by_engine`` for the ``middle`` layouts above."""
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), formed=formed,
+                               turns=3, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
     _assert_estimate_is_the_model(layout, batch)

@@ -201,6 +201,8 @@ class TallTable:
     turns: int = 0   # all n2 columns as ``turns`` windows at a stride L from F2's first window's (``turned``)
     turn_gpsimd: int = 0   # ``turned``: of the 2 (turns - 1) products per lo chunk, the first this many on GpSimd
     whole: bool = False   # T~ read whole (n1 columns), not ``split``
+    middle: int = 0   # ``turned``: the rows from the last lo chunk's first on taken unfolded (``middle_rows``); 2: with
+    #                   Re F2 and Im F2 stacked on the contraction (``middle_offset``)
 
     @property
     def lifted(self) -> int:
@@ -215,7 +217,51 @@ class TallTable:
 
     @cached_property
     def lo_chunks(self) -> list[tuple[int, int]]:
-        return row_chunks(fold_rows(self.n2)[0])
+        """(first row, rows) of the lo rows in chunks of <= 128; with a ``middle`` the last is the middle's rows."""
+        chunks = row_chunks(fold_rows(self.n2)[0])
+        if self.middle:
+            chunks[-1] = (chunks[-1][0], self.n2 - 2 * chunks[-1][0] + 1)
+        return chunks
+
+    @property
+    def middle_rows(self) -> int:
+        """Rows of the ``middle`` (``turned`` only): the last lo chunk's rows c0.. n2/2 and their partners up to
+        n2 - c0, adjacent rows of n2 taken as they are, Y[k] += sum over j of F2[j, k] B[j]: one step-1 matmul for
+        both (they were two chunks of rows), no J matmul, PSUM copy, conj(T~) product or fold for them, and the
+        moving operands [B | iB] (two GpSimd copies of w columns for iB); the table holds their F2, T~, rho rows
+        (T~[j] for j > n2/2 as for any row), twice the last lo chunk's. 0 where there is none: n2 - 2 c0 + 1 <= 128
+        rows and two lo chunks or more."""
+        if not (self.middle and self.turned) or self.identity:
+            return 0
+        lo = fold_rows(self.n2)[0]
+        c0 = (lo - 1) // ROWS * ROWS
+        rows = self.n2 - 2 * c0 + 1
+        return rows if c0 > 0 and rows <= ROWS else 0
+
+    @property
+    def middle_offset(self) -> int:
+        """``middle`` = 2: the partition q (32 or 64, trn1's start partitions) where the middle's second copy
+        begins, else 0. Its block is [q + P rows]: rows r < P as n2's rows c0 + r, rows P.. q - 1 zero (in HBM too:
+        the stationary's zero rows must meet finite moving values), rows q + r as G = -i F2 (Re G = Im F2, Im G =
+        -Re F2), i T~, and the same W and rho; step 1 writes the rows twice (the stationary reads x's columns
+        c0.. c0 + q - 1 twice, M = 2q), so the twiddle product makes B on rows r and iB on rows q + r, and per
+        window rho_r B and rho_r iB are one complex product per partition: Y[k + rL] += sum over the 2q rows of
+        (Re F2 | Im F2)[j, k] (rho_r B | i rho_r B)[j], one matmul of K = q + P where Re F2 and Im F2 took two."""
+        rows = self.middle_rows
+        if self.middle != 2 or not rows or rows > ROW_TILE:
+            return 0
+        q = 32 if rows <= 32 else ROW_TILE
+        return q if self.lo_chunks[-1][0] + q <= self.n2 else 0
+
+    def span(self, i: int) -> int:
+        """Partitions of lo chunk i's data tiles: its rows, or q + P for the stacked ``middle``."""
+        rows = self.lo_chunks[i][1]
+        return self.middle_offset + rows if i == len(self.lo_chunks) - 1 and self.middle_offset else rows
+
+    def step_rows(self, j: int) -> int:
+        """Rows step 1 makes for chunk j of lo chunks + hi chunks (M of its matmul): 2q for the stacked middle."""
+        chunks = self.lo_chunks + self.hi_chunks
+        return 2 * self.middle_offset if j == len(self.lo_chunks) - 1 and self.middle_offset else chunks[j][1]
 
     @cached_property
     def hi_chunks(self) -> list[tuple[int, int]]:
@@ -224,12 +270,14 @@ class TallTable:
         where that makes no more chunks than 128 rows at a time (lo = 199: 71 + 127 rows, 2 pairs, not
         128 + 70, 3 pairs; lo = 129: 128 rows, not 1 + 127)."""
         lo, hi = fold_rows(self.n2)
+        folded = self.lo_chunks[:-1] if self.middle_rows else self.lo_chunks
+        start = self.n2 - lo - folded[-1][0] - folded[-1][1] + 1 if self.middle_rows else 0   # hi rows after it
         mirrored = []
-        for c0, rows in reversed(self.lo_chunks):
+        for c0, rows in reversed(folded):
             first, last = max(c0, 1), min(c0 + rows, self.n2 - lo + 1) - 1   # partner rows j, 1 <= j <= n2 - lo
             if first <= last:
                 mirrored.append((self.n2 - lo - last, last - first + 1))
-        plain = row_chunks(hi)
+        plain = [(start + h0, rows) for h0, rows in row_chunks(hi - start)]
         return mirrored if len(mirrored) <= len(plain) else plain
 
     @property
@@ -332,11 +380,11 @@ class TallTable:
         Scalar copy: chunks of equal rows, at most ``PSUM_COLUMNS`` columns of 2 width each. A copy costs
         max(columns, 64) cycles, so at 2 width < 64 two chunks copied together cost one (6915 at batch 1: lo
         chunk 1 and hi chunk 0, 103 rows each)."""
-        chunks = self.lo_chunks + self.hi_chunks
+        rows_of = [self.step_rows(j) for j in range(len(self.lo_chunks) + len(self.hi_chunks))]
         most = max(1, PSUM_COLUMNS // (2 * width))
         groups: list[tuple[int, ...]] = []
-        for rows in dict.fromkeys(r for _, r in chunks):
-            same = [j for j, (_, r) in enumerate(chunks) if r == rows]
+        for rows in dict.fromkeys(rows_of):
+            same = [j for j, r in enumerate(rows_of) if r == rows]
             groups += [tuple(same[k:k + most]) for k in range(0, len(same), most)]
         return groups
 
@@ -426,8 +474,8 @@ class TallTable:
         return 0 if self.identity else self.width * (2 if self.stacked else 1)
 
     def block_rows(self, i: int) -> int:
-        """Rows of lo chunk i's block (the first also holds F1'')."""
-        return max(self.lo_chunks[i][1], self.f1_rows if i == 0 else 0)
+        """Rows of lo chunk i's block (the first also holds F1''; the stacked ``middle`` q + P)."""
+        return max(self.span(i), self.f1_rows if i == 0 else 0)
 
     @property
     def rows(self) -> int:
@@ -574,6 +622,8 @@ class TallView(nl.NKIObject):
     turned: bool
     turns: int
     turn_gpsimd: int
+    middle: int         # rows of the unfolded ``middle`` (the last lo chunk's), else 0
+    middle_offset: int  # the stacked middle's q, else 0
     turned_windows: tuple
     part_columns: int
     f2_columns: int
@@ -592,7 +642,7 @@ class TallView(nl.NKIObject):
     exchange_compares: tuple
     exchange: tuple     # (key, ((rows, columns, compare, first column), ...)): the J blocks (``_exchange``)
     in_pairs: tuple     # (lo chunk, hi chunk) of the fold's J blocks in, in ``exchange``'s order
-    per_chunk: tuple    # per lo chunk i: (f2, twiddle, factor, segment, read_columns, block, block_rows, turn)
+    per_chunk: tuple    # per lo chunk i: (f2, twiddle, factor, segment, read_columns, block, block_rows, turn, span)
     copy_groups_by_width: tuple
 
     def f2(self, i: int) -> int:
@@ -619,6 +669,9 @@ class TallView(nl.NKIObject):
     def turn(self, i: int) -> int:
         return self.per_chunk[i][7]
 
+    def span(self, i: int) -> int:
+        return self.per_chunk[i][8]
+
     def copy_groups(self, width: int) -> tuple:
         return self.copy_groups_by_width[width]
 
@@ -636,10 +689,10 @@ def tall_view(t: TallTable) -> TallView:
     exchange = tuple((jay_key(key), tuple((*spec[:2], *t.exchange_view(spec)) for spec in block))
                      for key, block in t.exchange_blocks.items())
     per_chunk = tuple((t.f2(i), t.twiddle(i), t.factor(i), t.segment(i), t.read_columns(i), t.block(i),
-                       t.block_rows(i), t.turn(i)) for i in range(len(t.lo_chunks)))
+                       t.block_rows(i), t.turn(i), t.span(i)) for i in range(len(t.lo_chunks)))
     return TallView(
         t.n1, t.n2, t.width, t.quarter, t.halves, t.formed, t.lifted, t.identity, t.stacked, t.merged, t.turned,
-        t.turns, t.turn_gpsimd, deep(t.turned_windows) if t.turned else (), t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
+        t.turns, t.turn_gpsimd, t.middle_rows, t.middle_offset, deep(t.turned_windows) if t.turned else (), t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
         deep(t.hi_chunks), deep(t.out_chunks), deep(t.out_stores), deep(t.mirror_stores), deep(t.return_pairs),
         deep(t.rounds), deep(t.exchange_compares), exchange,
         tuple(key for key in t.exchange_blocks if key[0] != "out"), per_chunk,
@@ -722,8 +775,8 @@ def _twiddles(c: Any, table: TallView) -> list:
         return [(c, table.twiddle(i), step) for i in range(len(table.lo_chunks))]
     out = []
     per = c.shape[1]
-    for i, (_, rows) in enumerate(table.lo_chunks):
-        col = table.twiddle(i)
+    for i in range(len(table.lo_chunks)):
+        rows, col = table.span(i), table.twiddle(i)
         a = [c.ap(pattern=[[per, rows], [0, blocks], [1, m]], offset=col + k * step) for k in (0, 1)]
         v = [c.ap(pattern=[[per, rows], [1, blocks], [0, m]], offset=col + m + k * step) for k in (0, 1)]
         full = sbuf((rows, 2 * m * blocks))
@@ -749,21 +802,22 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
     n2, w2 = table.n2, 2 * width
     lo = fold_rows(n2)[0]
     chunks = list(table.lo_chunks) + [(lo + h0, rows) for h0, rows in table.hi_chunks]
+    twice = len(table.lo_chunks) - 1 if table.middle_offset else -1   # the stacked middle: its rows twice
     out: list = [None] * len(chunks)
     for group in table.copy_groups(width):
-        rows = chunks[group[0]][1]
+        rows = 2 * table.middle_offset if group[0] == twice else chunks[group[0]][1]
         a = psum((rows, len(group) * w2))
         for k, j in enumerate(group):
             c0, dst = chunks[j][0], a[:, k * w2:(k + 1) * w2]
             if g1 == None:  # noqa: E711
                 tile, re, im = f1
                 moving = tile.ap(pattern=[[tile.shape[1], w2], [im - re, 2], [1, width]], offset=re)
-                nisa.nc_matmul(dst=dst, stationary=x[:, c0:c0 + rows], moving=moving,
+                nisa.nc_matmul(dst=dst, stationary=_columns(x, c0, rows, j == twice), moving=moving,
                                is_moving_onezero=table.identity, accumulate=False)
             else:
-                nisa.nc_matmul(dst=dst, stationary=x[:, c0:c0 + rows], moving=g1[:, width:3 * width],
+                nisa.nc_matmul(dst=dst, stationary=_columns(x, c0, rows, j == twice), moving=g1[:, width:3 * width],
                                is_moving_onezero=table.identity, accumulate=False)
-                nisa.nc_matmul(dst=dst, stationary=x[:, n2 + c0:n2 + c0 + rows], moving=g1[:, 0:w2],
+                nisa.nc_matmul(dst=dst, stationary=_columns(x, n2 + c0, rows, j == twice), moving=g1[:, 0:w2],
                                is_moving_onezero=table.identity, accumulate=True)
         s = sbuf((rows, len(group) * w2))
         nisa.activation(dst=s, op=nl.copy, data=a)
@@ -772,12 +826,20 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
     return out
 
 
-def _twiddled(s: Any, table: TallView, tw: tuple | None, rows: int, width: int) -> Any:
-    """B of a lo chunk: its step 1 output ``s`` times the twiddles (``_twiddles``) on GpSimd, or ``s`` itself
-    for n1 = 1 (``tw`` None)."""
+def _columns(x: Any, c0: int, rows: int, twice: bool) -> Any:
+    """Step 1's stationary: x's columns c0.. c0 + rows - 1, or where ``twice`` its columns c0.. c0 + rows / 2 - 1
+    read twice (a zero step: the stacked ``middle``'s rows on partitions 0.. and q..)."""
+    if twice:
+        return x.ap(pattern=[[x.shape[1], x.shape[0]], [0, 2], [1, rows // 2]], offset=c0)
+    return x[:, c0:c0 + rows]
+
+
+def _twiddled(s: Any, table: TallView, tw: tuple | None, rows: int, width: int, into: Any = None) -> Any:
+    """B of a lo chunk: its step 1 output ``s`` times the twiddles (``_twiddles``) on GpSimd (into ``into`` where
+    given), or ``s`` itself for n1 = 1 (``tw`` None)."""
     if tw == None:  # noqa: E711 (NKI 0.3 has no 'is')
         return s
-    b = sbuf((rows, 2 * width))
+    b = sbuf((rows, 2 * width)) if into == None else into  # noqa: E711
     multiply(b[:, 0:width], b[:, width:2 * width], s[:, 0:width], s[:, width:2 * width],
              *_twiddle_views(tw, rows, width, table.n1), engine=in_sbuf())
     return b
@@ -843,15 +905,21 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
         g1 = g1s[key]
         x = _load_x(parts, t0 * n1, width, n2, stacked)
         b = _step_one(x, g1, f1, table, width)
-        b_lo = [_twiddled(b[i], table, tws[i], rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
         b_hi = b[len(table.lo_chunks):]
         if table.turned:   # every window from F2's first (``TallTable.turned``)
-            zs = [sbuf((rows, table.turns * 4 * width)) for _, rows in table.lo_chunks]
+            zs = []
             for i, (_, rows) in enumerate(table.lo_chunks):
-                _folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width, into=zs[i])
-                _turn(zs[i], c, table, i, rows, width)
+                if table.middle and i == len(table.lo_chunks) - 1:
+                    zs.append(_middle(b[i], c, table, tws[i], i, width))
+                    continue
+                z = sbuf((rows, table.turns * 4 * width))
+                _folded(_twiddled(b[i], table, tws[i], rows, width), b_hi, jays, tws[i], table, i, rows, width,
+                        into=z)
+                _turn(z, c, table, i, rows, width)
+                zs.append(z)
             _turned_stage(y, c, table, zs, t0, width)
             continue
+        b_lo = [_twiddled(b[i], table, tws[i], rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
         folded = [_folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width)
                   for i, (_, rows) in enumerate(table.lo_chunks)]
         if table.lifted:   # D of the last lo chunk onto partitions ROW_TILE.. (``TallTable.lifted``)
@@ -893,6 +961,40 @@ def _turn(z: Any, c: Any, table: TallView, i: int, rows: int, width: int) -> Non
                            op=nl.subtract, engine=in_sbuf())
 
 
+def _middle(s: Any, c: Any, table: TallView, tw: tuple, i: int, width: int) -> Any:
+    """The ``middle``'s moving operands (``TallTable.middle_rows``) from its step 1 output ``s``: B = s T~ (the
+    twiddle product on GpSimd), then [B | iB | M1_1 | M2_1 | ..] as ``_turn`` makes them from [S | E]; or, stacked
+    (``middle_offset``), [B | rho_1 B | ..] [q + P, turns x 2 width], where rows q.. hold iB (their twiddles are
+    i T~) and each window is one complex product by rho_r per partition: the Scalar engine's (or the first
+    ``turn_gpsimd`` on GpSimd) Z c and Z s of 2 width columns, and two GpSimd sums of width."""
+    w, w2, step = width, 2 * width, table.part_columns
+    rows = table.span(i)
+    eng = in_sbuf()
+    if not table.middle_offset:
+        z = sbuf((rows, table.turns * 4 * w))
+        _twiddled(s[0:rows, :], table, tw, rows, w, into=z[:, 0:w2])
+        nisa.tensor_scalar(dst=z[:, w2:w2 + w], data=z[:, w:w2], op0=nl.multiply, operand0=-1.0, engine=eng)
+        nisa.tensor_copy(dst=z[:, w2 + w:2 * w2], src=z[:, 0:w], engine=eng)
+        _turn(z, c, table, i, rows, w)
+        return z
+    z = sbuf((rows, table.turns * w2))
+    _twiddled(s[0:rows, :], table, tw, rows, w, into=z[:, 0:w2])
+    first = z[:, 0:w2]
+    for r in range(1, table.turns):
+        col = table.turn(i) + r - 1
+        zc, zs = sbuf((rows, w2)), sbuf((rows, w2))
+        for k, (dst, at) in enumerate(((zc, col), (zs, col + step))):   # [c Br | c Bi], [s Br | s Bi]
+            if 2 * (r - 1) + k < table.turn_gpsimd:
+                nisa.tensor_scalar(dst=dst, data=first, op0=nl.multiply, operand0=c[0:rows, at:at + 1], engine=eng)
+            else:
+                nisa.activation(dst=dst, op=nl.copy, data=first, scale=c[0:rows, at:at + 1])
+        nisa.tensor_tensor(dst=z[:, r * w2:r * w2 + w], data1=zc[:, 0:w], data2=zs[:, w:w2], op=nl.subtract,
+                           engine=eng)
+        nisa.tensor_tensor(dst=z[:, r * w2 + w:(r + 1) * w2], data1=zc[:, w:w2], data2=zs[:, 0:w], op=nl.add,
+                           engine=eng)
+    return z
+
+
 def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: int) -> None:
     """The ``turned`` second stage: PSUM [M, turns x 2 width] = sum over the lo chunks of Re F2^T [S | M1_1 | ..]
     + Im F2^T [E | M2_1 | ..] (F2's first M columns stationary, the moving operands strided views of z), window r
@@ -903,6 +1005,10 @@ def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: i
     acc = psum((rows_out, count * w2))
     for i, (_, rows) in enumerate(table.lo_chunks):
         f, z = table.f2(i), zs[i]
+        if table.middle_offset and i == len(table.lo_chunks) - 1:   # Re F2 over Im F2 against [B ; iB] turned
+            span = table.span(i)
+            nisa.nc_matmul(dst=acc, stationary=c[0:span, f:f + rows_out], moving=z, accumulate=i > 0)
+            continue
         for part in (0, 1):   # Re F2 against [S | M1_r], Im F2 against [E | M2_r]
             moving = z.ap(pattern=[[z.shape[1], rows], [2 * w2, count], [1, w2]], offset=part * w2)
             col = f + part * table.part_columns
@@ -1075,8 +1181,8 @@ def _form(c: Any, table: TallView) -> None:
     correctly rounded values (of a product and one for a second round): a stated departure from one rounding
     of the float64 value."""
     step, per, shift = table.part_columns, c.shape[1], table.shift
-    for i, (_, rows) in enumerate(table.lo_chunks):
-        f, w = table.f2(i), table.factor(i)
+    for i in range(len(table.lo_chunks)):
+        rows, f, w = table.span(i), table.f2(i), table.factor(i)
         for k0, cols in table.rounds:
             d = c.ap(pattern=[[per, rows], [step, 2], [1, cols]], offset=f + k0 + shift)   # [Re D | Im D]
             x, y = sbuf((rows, 2 * cols)), sbuf((rows, 2 * cols))
