@@ -385,3 +385,17 @@ def test_middle_estimate_matches_the_model_engine_by_engine(n1, n2, batch, forme
     layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), formed=formed,
                                turns=3, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
     _assert_estimate_is_the_model(layout, batch)
+
+
+def test_exchange_selects_and_one_step_one_copy():
+    """Where the table has a column of ones for every J block's rows (``TallTable.ones``: Re T~[:, 0] of the
+    first lo chunk, exactly 1), each J block is one affine_select of it (no iota): the GpSimd cycles made on chip
+    are the blocks' columns alone; not for n1 = 1 or a merged table's J^T (lo + 1 rows). Step 1's chunks share one
+    PSUM tile and copy whatever their rows (4155 = 15 x 277 at batch 1: 128, 22 and 127 rows)."""
+    table = TallTable(15, 277, 15, False, formed=58, turns=3, whole=True, middle=1)
+    assert table.ones == table.twiddle(0) and table.made_on_chip == sum(c for _, _, c in table.exchange_compares)
+    assert table.copy_groups(15) == [(0, 1, 2)] and [r for _, r in table.lo_chunks + table.hi_chunks] == [128, 22, 127]
+    table_bytes = arguments._tall_table(15, 277, 1, True, 1.0, False, formed=58, turns=3, whole=True, middle=1)
+    first = table_bytes[0, :table.block_rows(0) * table.read_columns(0)].reshape(table.block_rows(0), -1)
+    assert (first[:, table.twiddle(0) - table.formed] == 1.0).all()   # the ones, as read (formed columns not in HBM)
+    assert TallTable(30, 137, 30, True).ones == -1 and TallTable(1, 509, 3, False, turns=4).ones == -1

@@ -258,11 +258,6 @@ class TallTable:
         rows = self.lo_chunks[i][1]
         return self.middle_offset + rows if i == len(self.lo_chunks) - 1 and self.middle_offset else rows
 
-    def step_rows(self, j: int) -> int:
-        """Rows step 1 makes for chunk j of lo chunks + hi chunks (M of its matmul): 2q for the stacked middle."""
-        chunks = self.lo_chunks + self.hi_chunks
-        return 2 * self.middle_offset if j == len(self.lo_chunks) - 1 and self.middle_offset else chunks[j][1]
-
     @cached_property
     def hi_chunks(self) -> list[tuple[int, int]]:
         """(first, rows) of the hi rows (hi row h is n2's row lo + h) in chunks: the partners of each lo chunk's
@@ -282,13 +277,23 @@ class TallTable:
 
     @property
     def made_on_chip(self) -> int:
-        """GpSimd cycles (elements per partition) of the iota and compares that make the J blocks, and of the
-        identities, once per launch (``_exchange``, ``_identity_f1``)."""
+        """GpSimd cycles (elements per partition) of the iota and compares, or the selects, that make the J
+        blocks, and of the identities, once per launch (``_exchange``, ``_identity_f1``)."""
         compares = self.exchange_compares
-        cycles = max(c for _, _, c in compares) + sum(c for _, _, c in compares)
+        cycles = (0 if self.ones >= 0 else max(c for _, _, c in compares)) + sum(c for _, _, c in compares)
         if self.identity:
             cycles += 4 * self.width
         return cycles
+
+    @cached_property
+    def ones(self) -> int:
+        """Column of the table holding 1 on every row the J blocks need, or -1: Re T~[:, 0] of the first lo chunk
+        (T~[j, 0] = w^0, exactly 1). There each J block is one GpSimd affine_select of that column read with a
+        zero step (1 where p + q = d, else 0), not an iota and a compare: 4155 = 15 x 277 at batch 1, 128 GpSimd
+        cycles where it took 256. Not for n1 = 1 (no twiddles) or J blocks taller than the first lo chunk
+        (``merged``'s J^T: lo + 1 rows)."""
+        rows = max(r for block in self.exchange_blocks.values() for r, _, _ in block)
+        return -1 if self.identity or rows > self.lo_chunks[0][1] else self.twiddle(0)
 
     @cached_property
     def exchange_blocks(self) -> dict[tuple, tuple[tuple[int, int, int], ...]]:
@@ -377,16 +382,14 @@ class TallTable:
 
     def copy_groups(self, width: int) -> list[tuple[int, ...]]:
         """Step 1's row chunks (indices into lo chunks + hi chunks) whose PSUM outputs share one tile and one
-        Scalar copy: chunks of equal rows, at most ``PSUM_COLUMNS`` columns of 2 width each. A copy costs
-        max(columns, 64) cycles, so at 2 width < 64 two chunks copied together cost one (6915 at batch 1: lo
-        chunk 1 and hi chunk 0, 103 rows each)."""
-        rows_of = [self.step_rows(j) for j in range(len(self.lo_chunks) + len(self.hi_chunks))]
+        Scalar copy, in order, at most ``PSUM_COLUMNS`` columns of 2 width each. A copy costs max(columns, 64)
+        cycles whatever its partitions, so at 2 width < 64 chunks copied together cost one: 4155 = 15 x 277 at
+        batch 1, 3 chunks of 128, 22 and 127 rows, one copy of 90 columns (90 cycles) where each took 64. The
+        tile has the group's most rows (2q for the stacked ``middle``); a chunk with fewer leaves the rest of its slot unwritten,
+        copied with it and never read (each chunk's output is the view of its own rows)."""
+        chunks = len(self.lo_chunks) + len(self.hi_chunks)
         most = max(1, PSUM_COLUMNS // (2 * width))
-        groups: list[tuple[int, ...]] = []
-        for rows in dict.fromkeys(rows_of):
-            same = [j for j, r in enumerate(rows_of) if r == rows]
-            groups += [tuple(same[k:k + most]) for k in range(0, len(same), most)]
-        return groups
+        return [tuple(range(k, min(k + most, chunks))) for k in range(0, chunks, most)]
 
     @property
     def out_stores(self) -> list[tuple[int, int, int, int]]:
@@ -434,7 +437,8 @@ class TallTable:
 
         apart = [compare([s for s in specs if s[2] == d]) for d in sorted({s[2] for s in specs})]
         together = [compare(specs)]
-        return min((together, apart), key=lambda cs: max(c for _, _, c in cs) + sum(c for _, _, c in cs))
+        iota = 0 if self.ones >= 0 else 1   # the selects need no iota
+        return min((together, apart), key=lambda cs: iota * max(c for _, _, c in cs) + sum(c for _, _, c in cs))
 
     def exchange_view(self, spec: tuple[int, int, int]) -> tuple[int, int]:
         """(index into ``exchange_compares``, first column) of J block ``spec`` = (rows, columns, d)."""
@@ -623,6 +627,7 @@ class TallView(nl.NKIObject):
     turns: int
     turn_gpsimd: int
     middle: int         # rows of the unfolded ``middle`` (the last lo chunk's), else 0
+    ones: int           # the table's column of ones for the J blocks' selects (``TallTable.ones``), else -1
     middle_offset: int  # the stacked middle's q, else 0
     turned_windows: tuple
     part_columns: int
@@ -692,27 +697,37 @@ def tall_view(t: TallTable) -> TallView:
                        t.block_rows(i), t.turn(i), t.span(i)) for i in range(len(t.lo_chunks)))
     return TallView(
         t.n1, t.n2, t.width, t.quarter, t.halves, t.formed, t.lifted, t.identity, t.stacked, t.merged, t.turned,
-        t.turns, t.turn_gpsimd, t.middle_rows, t.middle_offset, deep(t.turned_windows) if t.turned else (), t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
+        t.turns, t.turn_gpsimd, t.middle_rows, t.ones, t.middle_offset, deep(t.turned_windows) if t.turned else (), t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
         deep(t.hi_chunks), deep(t.out_chunks), deep(t.out_stores), deep(t.mirror_stores), deep(t.return_pairs),
         deep(t.rounds), deep(t.exchange_compares), exchange,
         tuple(key for key in t.exchange_blocks if key[0] != "out"), per_chunk,
         tuple(deep(t.copy_groups(w)) if w else () for w in range(t.width + 1)))
 
 
-def _exchange(table: TallView) -> dict:
+def _exchange(table: TallView, c: Any) -> dict:
     """The J blocks (``TallTable.exchange_blocks``), by ``jay_key``: per (lo chunk, hi chunk) pair that pairs rows,
     (J,), J [hi rows, lo rows] with J[p, q] = 1 where hi row h0 + p (n2's row lo + h0 + p) is the partner n2 - j
     of lo row j = l0 + q; per ("out", out chunk, mirror window) that pair, (J^T,) (``return_pairs``); merged (J,
     J^T). Made on chip, once per launch: an iota of p + q and its compares with constants (GpSimd,
-    ``exchange_compares``), each J a view of one of them."""
+    ``exchange_compares``), or where the table has a column of ones (``TallTable.ones``) one affine_select each
+    of it, each J a view of one of them."""
     compares = table.exchange_compares
-    index = sbuf((max([r for _, r, _ in compares]), max([c for _, _, c in compares])))
-    nisa.iota(dst=index, pattern=[[1, index.shape[1]]], offset=0, channel_multiplier=1)
     made = []
-    for top, rows, cols in compares:
-        out = sbuf((rows, cols))
-        nisa.tensor_scalar(dst=out, data=index[0:rows, 0:cols], op0=nl.equal, operand0=float(top), engine=in_sbuf())
-        made.append(out)
+    if table.ones >= 0:
+        for top, rows, cols in compares:
+            out = sbuf((rows, cols))
+            ones = c.ap(pattern=[[c.shape[1], rows], [0, cols]], offset=table.ones)
+            nisa.affine_select(dst=out, pattern=[[1, cols]], channel_multiplier=1, on_true_tile=ones,
+                               on_false_value=0.0, cmp_op=nl.equal, offset=-top)   # 1 where p + q = top
+            made.append(out)
+    else:
+        index = sbuf((max([r for _, r, _ in compares]), max([n for _, _, n in compares])))
+        nisa.iota(dst=index, pattern=[[1, index.shape[1]]], offset=0, channel_multiplier=1)
+        for top, rows, cols in compares:
+            out = sbuf((rows, cols))
+            nisa.tensor_scalar(dst=out, data=index[0:rows, 0:cols], op0=nl.equal, operand0=float(top),
+                               engine=in_sbuf())
+            made.append(out)
     jays = {}
     for key, views in table.exchange:
         jays[key] = tuple([made[k][0:rows, col:col + cols] for rows, cols, k, col in views])
@@ -805,10 +820,11 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
     twice = len(table.lo_chunks) - 1 if table.middle_offset else -1   # the stacked middle: its rows twice
     out: list = [None] * len(chunks)
     for group in table.copy_groups(width):
-        rows = 2 * table.middle_offset if group[0] == twice else chunks[group[0]][1]
-        a = psum((rows, len(group) * w2))
+        made = [2 * table.middle_offset if j == twice else chunks[j][1] for j in group]   # M of each matmul
+        a = psum((max(made), len(group) * w2))
         for k, j in enumerate(group):
-            c0, dst = chunks[j][0], a[:, k * w2:(k + 1) * w2]
+            rows = made[k]
+            c0, dst = chunks[j][0], a[0:rows, k * w2:(k + 1) * w2]
             if g1 == None:  # noqa: E711
                 tile, re, im = f1
                 moving = tile.ap(pattern=[[tile.shape[1], w2], [im - re, 2], [1, width]], offset=re)
@@ -819,10 +835,10 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
                                is_moving_onezero=table.identity, accumulate=False)
                 nisa.nc_matmul(dst=dst, stationary=_columns(x, n2 + c0, rows, j == twice), moving=g1[:, 0:w2],
                                is_moving_onezero=table.identity, accumulate=True)
-        s = sbuf((rows, len(group) * w2))
-        nisa.activation(dst=s, op=nl.copy, data=a)
+        s = sbuf((max(made), len(group) * w2))
+        nisa.activation(dst=s, op=nl.copy, data=a)   # slots' rows past their chunk's: copied, never read
         for k, j in enumerate(group):
-            out[j] = s[:, k * w2:(k + 1) * w2]
+            out[j] = s[0:made[k], k * w2:(k + 1) * w2]
     return out
 
 
@@ -890,7 +906,7 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
     batch = parts[0].shape[0]
     n1, n2 = table.n1, table.n2
     group = table.width // n1
-    jays = _exchange(table)
+    jays = _exchange(table, c)
     _lift_im_f2(c, table)
     tws = _twiddles(c, table)
     f1 = (_identity_f1(table), 0, table.width) if table.identity else (c, *table.f1_at)
