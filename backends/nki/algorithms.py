@@ -680,7 +680,8 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     matmuls of N = 2 turns w per lo chunk, the windows' operands by two products (Scalar, or ``turn_gpsimd`` of them
     on GpSimd) and two GpSimd sums each. ``whole``: the twiddles read whole (``TallTable.split``). ``middle``
     (``TallTable.middle_rows``): the middle rows' one step-1 matmul, no J matmul, copy, conj(T~) product or fold,
-    two GpSimd copies for iB; stacked (``middle_offset``): one F2 matmul for them and half-width products and sums."""
+    half-width turned products and sums, one product by -1 for iX; stacked (``middle_offset``): one F2 matmul
+    for them, no iX."""
     tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves, paired,
                                                                    turns, turn_gpsimd, whole, middle)
     for _, cols in formed_rounds(_tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)[0], formed):
@@ -716,8 +717,8 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
         beside = FP32_FACTOR * max(2 * w, 64) * outs if table.lifted else 0   # Q's beside P's: no time of its own
         tensor += (max(2 * w, 64) * (identity * step_one * (lo + hi) + ONEZERO_FP32_FACTOR * exchanges)
                    + FP32_FACTOR * second - beside)
-        folds = lo - mid   # the middle: one twiddle product, no fold; iB by two copies unless stacked
-        gpsimd += (0 if table.identity else 6 * w * (2 * folds + mid)) + 4 * w * folds + 2 * w * (mid - stacked)
+        folds = lo - mid   # the middle: one twiddle product, no fold; unfolded, -Xi of each window (``_middle``)
+        gpsimd += (0 if table.identity else 6 * w * (2 * folds + mid)) + 4 * w * folds + w * outs * (mid - stacked)
         scalar += sum(max(2 * w * len(g), 64) for g in table.copy_groups(w))   # step 1: one copy per group
         copies = folds   # Scalar copies of 2w columns: the folds' per lo chunk
         if quarter:   # per lo chunk the moving operands' second halves (not ``halves``); Y' back by J^T
@@ -726,7 +727,7 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
             scalar += max(4 * w, 64) * outs   # [Y | Y'], or [P | Q] for ``halves``: one copy of 4w columns
             gpsimd += 4 * w * outs if halves else 0   # Y = P + Q and P - Q
         elif table.turned:   # the windows' products and sums per lo chunk; one copy of them all out of PSUM
-            for chunks, z in ((lo - stacked, 4 * w), (stacked, 2 * w)):   # the stacked middle's: 2w columns
+            for chunks, z in ((folds, 4 * w), (mid, 2 * w)):   # the middle's: rho_r B, 2w columns
                 scalar += max(z, 64) * chunks * (2 * (outs - 1) - turn_gpsimd)
                 gpsimd += z * chunks * (outs - 1 + turn_gpsimd)
             scalar += max(2 * w * outs, 64)

@@ -227,9 +227,9 @@ class TallTable:
     def middle_rows(self) -> int:
         """Rows of the ``middle`` (``turned`` only): the last lo chunk's rows c0.. n2/2 and their partners up to
         n2 - c0, adjacent rows of n2 taken as they are, Y[k] += sum over j of F2[j, k] B[j]: one step-1 matmul for
-        both (they were two chunks of rows), no J matmul, PSUM copy, conj(T~) product or fold for them, and the
-        moving operands [B | iB] (two GpSimd copies of w columns for iB); the table holds their F2, T~, rho rows
-        (T~[j] for j > n2/2 as for any row), twice the last lo chunk's. 0 where there is none: n2 - 2 c0 + 1 <= 128
+        both (they were two chunks of rows), no J matmul, PSUM copy, conj(T~) product or fold for them; the
+        moving operands rho_r B against Re F2 and i rho_r B against Im F2 (``_middle``); the table holds their F2,
+        T~, rho rows (T~[j] for j > n2/2 as for any row), twice the last lo chunk's. 0 where there is none: n2 - 2 c0 + 1 <= 128
         rows and two lo chunks or more."""
         if not (self.middle and self.turned) or self.identity:
             return 0
@@ -979,35 +979,36 @@ def _turn(z: Any, c: Any, table: TallView, i: int, rows: int, width: int) -> Non
 
 def _middle(s: Any, c: Any, table: TallView, tw: tuple, i: int, width: int) -> Any:
     """The ``middle``'s moving operands (``TallTable.middle_rows``) from its step 1 output ``s``: B = s T~ (the
-    twiddle product on GpSimd), then [B | iB | M1_1 | M2_1 | ..] as ``_turn`` makes them from [S | E]; or, stacked
-    (``middle_offset``), [B | rho_1 B | ..] [q + P, turns x 2 width], where rows q.. hold iB (their twiddles are
-    i T~) and each window is one complex product by rho_r per partition: the Scalar engine's (or the first
-    ``turn_gpsimd`` on GpSimd) Z c and Z s of 2 width columns, and two GpSimd sums of width."""
+    twiddle product on GpSimd) and per window X_r = rho_r B (X_0 = B), one complex product per partition: the
+    Scalar engine's (or the first ``turn_gpsimd`` on GpSimd) B c and B s of 2 width columns, and two GpSimd sums of
+    width. Unfolded, the Im F2 part takes iX_r = [-Xi | Xr]: each window's slot is [-Xi | Xr | Xi] (3 width
+    columns; X from its second column, iX from its first), the -Xi of all windows one GpSimd product by -1.
+    Stacked (``middle_offset``), the slots are X_r alone, [q + P, 2 width]: rows q.. hold iB (their twiddles are
+    i T~), so their X_r is i rho_r B."""
     w, w2, step = width, 2 * width, table.part_columns
-    rows = table.span(i)
+    rows, turns = table.span(i), table.turns
     eng = in_sbuf()
-    if not table.middle_offset:
-        z = sbuf((rows, table.turns * 4 * w))
-        _twiddled(s[0:rows, :], table, tw, rows, w, into=z[:, 0:w2])
-        nisa.tensor_scalar(dst=z[:, w2:w2 + w], data=z[:, w:w2], op0=nl.multiply, operand0=-1.0, engine=eng)
-        nisa.tensor_copy(dst=z[:, w2 + w:2 * w2], src=z[:, 0:w], engine=eng)
-        _turn(z, c, table, i, rows, w)
-        return z
-    z = sbuf((rows, table.turns * w2))
-    _twiddled(s[0:rows, :], table, tw, rows, w, into=z[:, 0:w2])
-    first = z[:, 0:w2]
-    for r in range(1, table.turns):
+    slot, at = (w2, 0) if table.middle_offset else (3 * w, w)   # a window's columns, X_r's first
+    z = sbuf((rows, turns * slot))
+    _twiddled(s[0:rows, :], table, tw, rows, w, into=z[:, at:at + w2])
+    first = z[:, at:at + w2]
+    for r in range(1, turns):
         col = table.turn(i) + r - 1
         zc, zs = sbuf((rows, w2)), sbuf((rows, w2))
-        for k, (dst, at) in enumerate(((zc, col), (zs, col + step))):   # [c Br | c Bi], [s Br | s Bi]
+        for k, (dst, scale) in enumerate(((zc, col), (zs, col + step))):   # [c Br | c Bi], [s Br | s Bi]
             if 2 * (r - 1) + k < table.turn_gpsimd:
-                nisa.tensor_scalar(dst=dst, data=first, op0=nl.multiply, operand0=c[0:rows, at:at + 1], engine=eng)
+                nisa.tensor_scalar(dst=dst, data=first, op0=nl.multiply, operand0=c[0:rows, scale:scale + 1],
+                                   engine=eng)
             else:
-                nisa.activation(dst=dst, op=nl.copy, data=first, scale=c[0:rows, at:at + 1])
-        nisa.tensor_tensor(dst=z[:, r * w2:r * w2 + w], data1=zc[:, 0:w], data2=zs[:, w:w2], op=nl.subtract,
-                           engine=eng)
-        nisa.tensor_tensor(dst=z[:, r * w2 + w:(r + 1) * w2], data1=zc[:, w:w2], data2=zs[:, 0:w], op=nl.add,
-                           engine=eng)
+                nisa.activation(dst=dst, op=nl.copy, data=first, scale=c[0:rows, scale:scale + 1])
+        x = r * slot + at
+        nisa.tensor_tensor(dst=z[:, x:x + w], data1=zc[:, 0:w], data2=zs[:, w:w2], op=nl.subtract, engine=eng)
+        nisa.tensor_tensor(dst=z[:, x + w:x + w2], data1=zc[:, w:w2], data2=zs[:, 0:w], op=nl.add, engine=eng)
+    if not table.middle_offset:   # -Xi of every window in one instruction
+        per = z.shape[1]
+        nisa.tensor_scalar(dst=z.ap(pattern=[[per, rows], [slot, turns], [1, w]], offset=0),
+                           data=z.ap(pattern=[[per, rows], [slot, turns], [1, w]], offset=w2), op0=nl.multiply,
+                           operand0=-1.0, engine=eng)
     return z
 
 
@@ -1025,8 +1026,10 @@ def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: i
             span = table.span(i)
             nisa.nc_matmul(dst=acc, stationary=c[0:span, f:f + rows_out], moving=z, accumulate=i > 0)
             continue
+        middle = table.middle and i == len(table.lo_chunks) - 1   # slots [-Xi | Xr | Xi] (``_middle``)
         for part in (0, 1):   # Re F2 against [S | M1_r], Im F2 against [E | M2_r]
-            moving = z.ap(pattern=[[z.shape[1], rows], [2 * w2, count], [1, w2]], offset=part * w2)
+            pattern = [[z.shape[1], rows], [3 * width if middle else 2 * w2, count], [1, w2]]
+            moving = z.ap(pattern=pattern, offset=(1 - part) * width if middle else part * w2)
             col = f + part * table.part_columns
             nisa.nc_matmul(dst=acc, stationary=c[0:rows, col:col + rows_out], moving=moving,
                            accumulate=i > 0 or part > 0)
