@@ -198,9 +198,9 @@ def _sysfs_tree(root, arch, instance):
 @pytest.mark.parametrize("arch,instance,planned,why", [
     ("v2", "Trn1", "trn1", "TRNFFT_NKI_TARGET unset: this machine's Neuron device is a NeuronCore-v2 (Trn1)"),
     ("NCv3", "Trn2", "trn2", "TRNFFT_NKI_TARGET unset: this machine's Neuron device is a NeuronCore-v3 (Trn2)"),
-    ("v4", "Trn3", "trn2", "NeuronCore-v4 (Trn3), a chip the cost model has no figures for: trn2, the default"),
-    (None, "", "trn2", "does not say its generation in sysfs: trn2, the default"),
-    ("absent", "", "trn2", "TRNFFT_NKI_TARGET unset and no Neuron device in sysfs: trn2, the default")])
+    ("v4", "Trn3", "trn2", "NeuronCore-v4 (Trn3), a chip the cost model has no figures for: the default"),
+    (None, "", "trn2", "does not say its generation in sysfs: the default"),
+    ("absent", "", "trn2", "TRNFFT_NKI_TARGET unset and no Neuron device in sysfs: the default")])
 def test_plans_target_the_machines_chip_where_the_cost_model_knows_it(machine, capsys, arch, instance, planned, why):
     import json
 

@@ -89,13 +89,13 @@ def _for_chip(found: Chip) -> Target:
         return Target(rules, key, generation,
                       f"{unset}: this machine's Neuron device is a NeuronCore-v{found.generation}{named}")
     if not found.present:
-        why = f"{unset} and no Neuron device in sysfs: {DEFAULT}, the default"
+        why = f"{unset} and no Neuron device in sysfs: the default"
     elif found.generation is None:
-        why = f"{unset}: this machine's Neuron device does not say its generation in sysfs: {DEFAULT}, the default"
+        why = f"{unset}: this machine's Neuron device does not say its generation in sysfs: the default"
     else:
         named = f" ({found.instance})" if found.instance else ""
         why = (f"{unset}: this machine's Neuron device is a NeuronCore-v{found.generation}{named}, a chip the cost "
-               f"model has no figures for: {DEFAULT}, the default" + (
+               f"model has no figures for: the default" + (
                    f" (set {TARGET_ENV}=trn3 to compile and simulate for trn3 with trn2's figures)"
                    if found.generation == 4 else ""))
     rules, generation = TARGETS[DEFAULT]
