@@ -159,7 +159,8 @@ def first_sight(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -
 
     Under measure with ``first_call`` "estimate" (the default), a problem class met
     for the first time in this process, with no measured choice for it, gets the
-    candidate its rules estimate fastest, planned with no search (``plan_deadline``:
+    candidate its rules estimate fastest (with a measurement the budget cut short that is
+    due again, ``_due``, that measurement's choice), planned with no search (``plan_deadline``:
     no time left, so FFTW takes FFTW_ESTIMATE), for that call (``provisional.py``); it is
     remembered as seen, so that its next call, if one comes, measures. Inputs whose
     length varies from call to call then cost what an unplanned library costs."""
@@ -167,9 +168,11 @@ def first_sight(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -
     if effort != "measure" or first_call_setting() != "estimate":
         return None
     key = choice_key(problem, source)
+    if key in _seen:
+        return None
     versions = _versions(candidates)
     known = _known(key, effort, versions)
-    if key in _seen or (known is not None and not _due(known, budget)):
+    if known is not None and not _due(known, budget):
         return None
     choice = known or _estimate(problem, source, candidates, versions)  # (a starved measurement beats the rules)
     first = () if choice is None else (choice.backend,)
