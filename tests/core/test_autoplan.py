@@ -745,3 +745,16 @@ def test_only_a_starved_measurement_is_due_again_and_only_with_budget_to_spare()
     assert not autoplan._due(made({"c": "not run"}, attempts=2), 1.0) and autoplan._due(
         made({"c": "not run"}, attempts=2), 1.5)
     assert not any(autoplan._due(full, b) for b in (0.5, 1.0, 100.0))
+
+
+def test_a_starved_measurement_that_cannot_be_repeated_is_not_tried_on_every_call(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    searcher, quick, regs = _starving()
+    planner(*regs)
+    trnfft.fft(X)  # starved
+    measured = []
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or (None, {}))  # nothing times now
+    for _ in range(4):
+        assert np.allclose(trnfft.fft(X), np.fft.fft(X), atol=1e-4)
+    (kept,) = _stored().values()
+    assert len(measured) == 1 and kept.backend == "searcher" and kept.attempts == 2 and kept.limited
