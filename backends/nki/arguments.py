@@ -289,7 +289,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
                 taller: bool = False, formed: int = 0, turns: int = 0, whole: bool = False,
                 middle: int = 0) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
-    [F2 | T~] in two parts (Re, Im), then F1'' for the first, without padding rows (``formed``: without F2's
+    [F2 | T~] in two parts (Re, Im), then F1'' for ``f1_block``'s, without padding rows (``formed``: without F2's
     first columns, W = w_n2^(-j shift) after T~ and F1'''s halves ending the parts). F1''[j1, k1] =
     w_2n1^((2 j1 + 1) k1) (I_g (x) it) and T~[j2, k1] = w_n^((j2 - n2/2) k1) = w_2n^((2 j2 - n2) k1) over n1
     columns (``split``: its columns k1 < m and V[j2, b] = T~[j2, m b]): T~ F1'' = T F1 with T~[n2 - j] =

@@ -374,6 +374,7 @@ def test_middle_rows_both_directions(n1, n2, batch, formed, turn_gpsimd, whole, 
                       middle=middle)
     assert (table.middle_rows, table.middle_offset) == (rows, offset)
     assert table.lo_chunks[-1] == (128, rows) and table.pairs == 1   # one J pair: the first lo chunk's
+    assert table.f1_block == (1 if table.f1_rows <= table.span(1) else 0)   # F1'' in the middle's block where it fits
     assert algorithms._tall_constant_bytes(n1, n2, batch, False, False, formed, 3, whole, middle) == (
         4 * table.hbm_elements)
 

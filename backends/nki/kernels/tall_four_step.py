@@ -176,7 +176,7 @@ def fold_rows(n2: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class TallTable:
     """Column offsets of the tall four-step's constants in SBUF, [rows, columns] float32: per lo chunk of n2's
-    rows (j <= n2/2) one block, [Re F2 | Re T~ | Im F2 | Im T~ | F1''] for the first chunk and without F1''
+    rows (j <= n2/2) one block, [Re F2 | Re T~ | Im F2 | Im T~ | F1''] for one chunk (``f1_block``) and without F1''
     for the others (with W after each T~ where ``formed``), where
     F1'' = [Re | Im] of I_g (x) w_2n1^((2 j1 + 1) k1) (``width`` rows; with [-Im | Re] below where
     ``stacked``), T~ = w_n^((j2 - n2/2) k1) for the chunk's rows (``twiddle_columns``: whole or ``split``) and
@@ -478,12 +478,20 @@ class TallTable:
         return 0 if self.identity else self.width * (2 if self.stacked else 1)
 
     def block_rows(self, i: int) -> int:
-        """Rows of lo chunk i's block (the first also holds F1''; the stacked ``middle`` q + P)."""
-        return max(self.span(i), self.f1_rows if i == 0 else 0)
+        """Rows of lo chunk i's block (``f1_block``'s also holds F1''; the stacked ``middle`` q + P)."""
+        return max(self.span(i), self.f1_rows if i == self.f1_block else 0)
+
+    @property
+    def f1_block(self) -> int:
+        """The lo chunk whose block holds F1'': the last where its rows hold F1'''s and are fewer than the first's
+        (F1'''s columns are zero below its rows, in HBM too: 4102 = 14 x 293 at batch 1, F1'''s 28 rows in the
+        middle's block of 38 rows, not the first chunk's of 128, 10 KB fewer), else the first."""
+        last = len(self.lo_chunks) - 1
+        return last if last > 0 and self.f1_rows <= self.span(last) < self.span(0) else 0
 
     @property
     def rows(self) -> int:
-        return self.block_rows(0)
+        return max(self.block_rows(i) for i in range(len(self.lo_chunks)))
 
     @property
     def merged(self) -> bool:
@@ -529,7 +537,7 @@ class TallTable:
         """Columns from a block's Re F2 to its Im F2 (and from Re T~ to Im T~): [Re F2 | Re T~ | Re W | Re rho |
         F1''a | Im F2 | Im T~ | Im W | Im rho | F1''b], W (one column, ``formed`` tables only) = w_n2^(-j shift),
         the factor of the formed columns, rho (``turn_columns``, ``turned`` tables only) the windows' factors,
-        F1''a and F1''b (``inner_f1``, width columns each, in the first block; the other blocks leave them
+        F1''a and F1''b (``inner_f1``, width columns each, in ``f1_block``'s block; the other blocks leave them
         unused) the halves of F1'' (``f1_at``)."""
         return (self.f2_columns + self.twiddle_columns + self.turn_columns
                 + (1 + self.width * self.inner_f1 if self.formed else 0))
@@ -542,10 +550,11 @@ class TallTable:
     @property
     def f1_at(self) -> tuple[int, int]:
         """Columns of F1'''s two halves, [Re F1'' (over -Im F1'' where ``stacked``)] and [Im F1'' (over Re F1'')]:
-        the end of the first block's two parts (``inner_f1``), else after them, side by side."""
+        the end of ``f1_block``'s two parts (``inner_f1``), else after them, side by side."""
+        first = self.block(self.f1_block)
         if self.inner_f1:
-            return self.part_columns - self.width, 2 * self.part_columns - self.width
-        return 2 * self.part_columns, 2 * self.part_columns + self.width
+            return first + self.part_columns - self.width, first + 2 * self.part_columns - self.width
+        return first + 2 * self.part_columns, first + 2 * self.part_columns + self.width
 
     @property
     def shift(self) -> int:
@@ -568,8 +577,8 @@ class TallTable:
         return self.factor(i) + (1 if self.formed else 0)
 
     def f1_columns(self, i: int) -> int:
-        """Columns of F1'' after lo chunk i's two parts (the first block's, unless ``inner_f1``)."""
-        return 2 * self.width if i == 0 and not self.identity and not self.inner_f1 else 0
+        """Columns of F1'' after lo chunk i's two parts (``f1_block``'s, unless ``inner_f1``)."""
+        return 2 * self.width if i == self.f1_block and not self.identity and not self.inner_f1 else 0
 
     def block_columns(self, i: int) -> int:
         return self.f1_columns(i) + 2 * self.part_columns
@@ -592,8 +601,8 @@ class TallTable:
 
     def segment(self, i: int) -> int:
         """``formed``: the columns of each part of lo chunk i's block in HBM, from the first read F2 column to the
-        part's end (less the unused F1'' columns of blocks after the first)."""
-        return self.part_columns - self.formed - (self.width if self.inner_f1 and i > 0 else 0)
+        part's end (less the unused F1'' columns of blocks other than ``f1_block``'s)."""
+        return self.part_columns - self.formed - (self.width if self.inner_f1 and i != self.f1_block else 0)
 
     def read_columns(self, i: int) -> int:
         """Columns of lo chunk i's block in HBM: all, or where ``formed`` its two parts' ``segment``s."""
@@ -1173,7 +1182,7 @@ def _store(y: tuple, o: Any, t0: int, store: tuple[int, int, int, int], n1: int,
 def load_tall(table: Any, layout: TallView) -> Any:
     """The constants into SBUF: one DMA per lo chunk's block (``TallTable``, no padding rows in HBM; a block
     with ``formed`` columns as its two parts [Re F2[:, skip:] | Re T~ | Re W | F1''a] and [Im F2[:, skip:] |
-    Im T~ | Im W | F1''b], skip = formed, F1'''s halves in the first block only), then the formed columns made
+    Im T~ | Im W | F1''b], skip = formed, F1'''s halves in ``f1_block``'s only), then the formed columns made
     on chip."""
     c = sbuf((layout.rows, layout.columns))
     offset, step = 0, layout.part_columns
