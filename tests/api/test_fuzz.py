@@ -88,6 +88,8 @@ FOUND = {
                                               lambda: np.fft.fft(X2, n=1.5, axis=-4)),
     "numpy rfft of an empty complex: the length first": (lambda: numpy_fft.rfft(np.zeros(0, complex)),
                                                          lambda: np.fft.rfft(np.zeros(0, complex))),
+    "numpy irfft of a big-endian float16 gives float16": (lambda: numpy_fft.irfft(X1.astype(">f2")),
+                                                           lambda: np.fft.irfft(X1.astype(">f2"))),
     "numpy repeated axes with None in s": (
         lambda: numpy_fft.irfftn(np.zeros(0, np.float16), axes=[0, 0], s=[2, None]),
         lambda: np.fft.irfftn(np.zeros(0, np.float16), axes=[0, 0], s=[2, None])),
@@ -101,6 +103,8 @@ FOUND = {
                                              lambda: scipy.fft.fftn(X1 > 3, s=())),
     "scipy rfft of a complex input: the dtype before n": (lambda: _scipy_trnfft("rfft")(X1 + 1j, n=0),
                                                           lambda: scipy.fft.rfft(X1 + 1j, n=0)),
+    "scipy rfft: workers before the dtype": (lambda: _scipy_trnfft("rfft")(X1 + 1j, workers=0),
+                                             lambda: scipy.fft.rfft(X1 + 1j, workers=0)),
     "scipy rfft: the norm before the dtype": (lambda: _scipy_trnfft("rfft")(X1 + 1j, norm="x"),
                                               lambda: scipy.fft.rfft(X1 + 1j, norm="x")),
     "scipy rfftn of a complex input: the dtype before the axes": (
@@ -114,6 +118,13 @@ def test_what_the_fuzzer_found_now_agrees_with_the_reference(name):
     trn, ref = FOUND[name]
     problem = compare(outcome(ref), outcome(trn), exact="freq" in name)
     assert problem is None, problem
+
+
+def test_scipy_computes_a_big_endian_float16_as_its_native_twin():
+    x = np.linspace(-1, 1, 10).astype(np.float16)
+    got = _scipy_trnfft("rfft")(x.astype(">f2"))
+    want = scipy.fft.rfft(x)  # (scipy itself refuses the big-endian one)
+    assert got.dtype == want.dtype == np.complex64 and np.allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
 def test_none_in_s_warns_only_after_numpys_length_check():

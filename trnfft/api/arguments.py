@@ -315,7 +315,8 @@ def _numpy_half_result(call: Call, kind: str, ax: tuple[int, ...], out: Any) -> 
     """Whether NumPy returns float16 here: a 1-D irfft/hfft of a float16 array (its output
     dtype is the input's real dtype; an n-D one's complex passes make it float32 first).
     trnfft computes in float32 and casts the result back; into an out= it writes float32."""
-    return not call.tensor and kind == "c2r" and len(ax) == 1 and out is None and call.x.dtype == np.float16
+    return (not call.tensor and kind == "c2r" and len(ax) == 1 and out is None
+            and call.x.dtype.kind == "f" and call.x.dtype.itemsize == 2)  # float16 of either byte order
 
 
 def _listed(v: Any) -> bool:

@@ -53,11 +53,12 @@ def _one_axis(spec: Function, _default: Any, x: Any, n: Any = None,
     if a is None:
         return NotImplemented
     kind, forward, hermitian, _ = spec
-    check_norm(norm)  # scipy's 1-D order: the norm, then the dtype, then n and axis
+    check_norm(norm)  # scipy's 1-D order: the norm, workers, then the dtype, then n and axis
+    workers = _workers(workers)
     _real_first(kind, a)
     s = None if n is None else (check_n_at(a, n, axis, "axis", NUMPY),)
     return transform(a, kind=kind, forward=forward, s=s, axes=(axis,), norm=norm, out=None,
-                     backend=None, workers=_workers(workers), flavor=NUMPY, hermitian=hermitian,
+                     backend=None, workers=workers, flavor=NUMPY, hermitian=hermitian,
                      axis_name="axis")
 
 
@@ -119,7 +120,7 @@ def _ints(value: Any) -> Any:
 def _array(x: Any) -> np.ndarray | None:
     """``x`` as an array with scipy's promotions, or None for what trnfft does not take."""
     a = x if isinstance(x, np.ndarray) else np.asarray(x)
-    if a.dtype == np.float16:
+    if a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 of either byte order
         return a.astype(np.float32)
     if a.dtype.kind in "biu":
         return a.astype(np.float64)
