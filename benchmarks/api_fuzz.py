@@ -7,7 +7,8 @@ and on the library it imitates, under a backend drawn from auto, numpy,
 fftw and (single-precision c2c of a few points) nki-simulator. A case
 passes when both raise (trnfft a ``TrnfftError`` that is also every
 builtin exception type the reference's error is), or both return results of
-one type, dtype, shape, device and ``requires_grad`` whose values agree
+one type, dtype, shape, device and ``requires_grad`` whose values (and, for
+an input requiring grad, whose gradients of one random weighting) agree
 norm-wise within ``C * eps * log2(N)``; in both cases the input must be
 unchanged, and under the numpy/scipy APIs the warning categories must agree.
 A difference the README lists as deliberate ("Where trnfft differs ... on
@@ -129,8 +130,8 @@ def draw(seed: int, index: int, apis: tuple[str, ...] = ("torch", "numpy", "scip
     case.shape = _shape(r)
     ndim = len(case.shape)
     layouts = ["contiguous", "transposed", "strided", "broadcast"]
-    layouts += ["negative", "list", "byteswapped", "tensor"] if api != "torch" else []
-    case.layout = r.choices(layouts, [50, 15, 15, 8] + ([8, 4, 4, 4] if api != "torch" else []))[0]
+    layouts += ["negative", "list", "byteswapped", "tensor"] if api != "torch" else ["meta"]
+    case.layout = r.choices(layouts, [50, 15, 15, 8] + ([8, 4, 4, 4] if api != "torch" else [4]))[0]
     if case.layout == "tensor" and case.dtype in ("longdouble", "clongdouble", "uint16"):
         case.layout = "contiguous"  # (no such torch dtype)
     case.axis = r.randrange(ndim) if ndim else 0
@@ -173,6 +174,8 @@ def draw(seed: int, index: int, apis: tuple[str, ...] = ("torch", "numpy", "scip
     single = case.dtype in SINGLE or (case.dtype in ("int8", "uint8", "bool") and api == "torch")
     small = math.prod(case.shape) <= 256
     case.backend = r.choice(BACKENDS + (["nki-simulator"] if case.name in C2C and single and small else []))
+    if case.layout == "meta":  # only torch-native takes meta tensors, and auto sends them there
+        case.backend = "auto"
     return case
 
 
@@ -303,6 +306,7 @@ def make_input(case: Case) -> Any:
         if t.is_complex() and not dtype.is_complex:
             t = t.real
         t = _view(t.to(dtype), case, tensor=True)
+        t = t.to("meta") if case.layout == "meta" else t
         return t.detach().requires_grad_() if case.grad else t
     dtype = np.dtype(case.dtype)
     return _view(v.astype(dtype) if dtype.kind == "c" or np.iscomplexobj(v) is False else v.real.astype(dtype),
@@ -459,6 +463,8 @@ def compare(ref: Outcome, got: Outcome, exact: bool = False, computed: Any = Non
                     f"{tuple(r.shape)} {r.device}")
         if y.requires_grad != r.requires_grad:
             return f"result requires_grad={y.requires_grad} != reference {r.requires_grad}"
+        if r.device.type == "meta":  # no values to compare
+            return None
     elif isinstance(r, np.ndarray):
         if y.dtype != r.dtype or y.shape != r.shape:
             return f"result {y.dtype} {y.shape} != reference {r.dtype} {r.shape}"
@@ -515,6 +521,8 @@ def deliberate(case: Case, ref: Outcome, got: Outcome) -> str | None:
         return "scipy refuses a big-endian float16 input; trnfft computes it"
     if case.api == "scipy" and case.kwargs.get("overwrite_x") and "not writeable" in str(ref.error):
         return "scipy's overwrite_x=True refuses a read-only input; trnfft, which never writes to it, computes"
+    if case.layout == "meta" and case.dtype == "float16" and isinstance(got.error, TypeError):
+        return "trnfft refuses float16 tensors on every device (torch's meta kernels take them)"
     if case.api == "torch" and case.name == "rfftfreq" and isinstance(case.args[0], int) and case.args[0] < 0:
         return "torch's rfftfreq gives a grid for n = -1 and -2; trnfft raises"
     if case.api == "numpy" and case.out and got.error is not None and \
@@ -539,6 +547,24 @@ def deliberate(case: Case, ref: Outcome, got: Outcome) -> str | None:
             and "automatic differentiation" in str(got.error):
         return "torch's real-input ifft/ihfft paths let autograd through out=; trnfft refuses it"
     return None
+
+
+def _compare_gradients(case: Case, y_ref: Any, y_got: Any, x_ref: Any, x_got: Any) -> str | None:
+    """Backpropagate one random weighting of both results; the inputs' gradients must agree."""
+    if not (isinstance(y_ref, torch.Tensor) and y_ref.requires_grad and y_ref.numel()):
+        return None
+    g = torch.Generator().manual_seed(case.index)
+    weights = torch.randn(y_ref.shape, dtype=y_ref.dtype, generator=g).to(y_ref.device)
+    grads = []
+    for y, x in ((y_ref, x_ref), (y_got, x_got)):
+        loss = (y * weights.conj()).real.sum() if y.is_complex() else (y * weights).sum()
+        grads.append(torch.autograd.grad(loss, x, allow_unused=True)[0])
+    if (grads[0] is None) != (grads[1] is None):
+        return "only one side's input receives a gradient"
+    if grads[0] is None:
+        return None
+    problem = compare(Outcome(value=grads[0]), Outcome(value=grads[1]))
+    return None if problem is None else f"gradients differ: {problem}"
 
 
 def run_case(case: Case, local: bool = False) -> str | None:
@@ -580,7 +606,7 @@ def run_case(case: Case, local: bool = False) -> str | None:
     if case.name == "istft" and case.dtype == "float64" and isinstance(case.kwargs.get("window"), str):
         computed = torch.empty(0)  # torch's istft keeps a float32 window's envelope in float32
     floor = 0.0
-    if args is None:  # the input's norm over its size: what no non-degenerate result falls below
+    if args is None and case.layout != "meta":  # the input's norm over its size: what no result falls below
         x = np.asarray(_as_numpy(call.inputs[-1]) if isinstance(call.inputs[-1], torch.Tensor)  # type: ignore
                        else call.inputs[-1], dtype=np.complex128)  # type: ignore
         floor = float(np.linalg.norm(x)) / max(x.size, 1)
@@ -588,8 +614,11 @@ def run_case(case: Case, local: bool = False) -> str | None:
     if problem is None and case.out and ref.error is None:
         if (ref.value is out_ref) != (got.value is out_trn):
             problem = "out= is returned by one side only"
-    if problem is None and args is None and not _same(call.inputs[-1], make_input(case)):  # type: ignore
+    if problem is None and args is None and case.layout != "meta" \
+            and not _same(call.inputs[-1], make_input(case)):  # type: ignore
         problem = "trnfft modified its input"
+    if problem is None and case.grad and ref.error is None and not case.out:
+        problem = _compare_gradients(case, ref.value, got.value, *call.inputs[-2:])  # type: ignore
     if problem is None and case.api != "torch" and ref.warned != got.warned:
         problem = (f"warnings differ: reference {sorted(w.__name__ for w in ref.warned)}, "
                    f"trnfft {sorted(w.__name__ for w in got.warned)}")
