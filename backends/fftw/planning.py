@@ -12,10 +12,17 @@ FFTW_ESTIMATE (0.27 s per run). So, in order:
 3. with less than ``MIN_SEARCH`` seconds left no search starts: the ESTIMATE plan it is;
 4. a transform whose ESTIMATE plan takes more than 1/``RUNS_PER_BUDGET`` of the time
    limit to run once keeps that ESTIMATE plan (one timed run is the whole cost);
-5. anything else is planned with the configured effort and time limit.
+5. anything else is planned with the configured effort, its search given what is left
+   of the time limit: less what this build has already spent (the probe, waiting for
+   FFTW's lock) and less ``MARGIN_RUNS`` runs of the probed transform, since FFTW checks
+   its limit only between the candidates it times and finishes the one it is on (pyFFTW
+   MEASURE alone, fresh wisdom, under load 2-4: 1024x1024 c2c given 0.5 s took 0.56-0.59 s
+   with 49-56 ms runs; 2^20 points given 0.5 s, 0.52-0.60 s, 0.8-2.8 runs of 27-35 ms over;
+   2^21 given 1 s, 0.2-0.4 runs over). Below ``PROBE_MIN`` points nothing is probed, runs
+   are short and the overrun small (16 x 20011 rfft given 0.5 s: 0-5 ms over).
 
-The first call of a new problem therefore costs about the time limit plus a few
-runs of the transform at most (the documented planning budget, settings.py).
+The first call of a new problem therefore costs about the time limit at most, plus
+any lateness of FFTW's own (the documented planning budget, settings.py).
 """
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ from .settings import FFTWSettings
 RUNS_PER_BUDGET = 20   # runs a search needs at least to be worth starting (2^20 c2c: 10 ms per run)
 PROBE_MIN = 2**20      # elements below which a run is too short to be worth probing
 MIN_SEARCH = 0.01      # seconds: a search given less than this is not started (FFTW_ESTIMATE instead)
+MARGIN_RUNS = 3        # runs of the probed transform kept free at the end of the time limit for FFTW's overrun
 
 
 def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction: str,
@@ -43,6 +51,7 @@ def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction
             return pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(flag, *extra, *more),
                                threads=threads, planning_timelimit=limit)
 
+    started = time.perf_counter()
     left = planning_time_left()  # auto's planner: what is left of its budget (None: not planning for it)
     limit = settings.timelimit if left is None else min(left, settings.timelimit or left)
     if settings.planner == "estimate" or limit is None:
@@ -58,6 +67,10 @@ def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction
         a[...] = 0
         start = time.perf_counter()
         estimate.execute()
-        if (time.perf_counter() - start) * RUNS_PER_BUDGET > limit:
+        run = time.perf_counter() - start
+        if run * RUNS_PER_BUDGET > limit:
+            return estimate
+        limit -= time.perf_counter() - started + MARGIN_RUNS * run
+        if limit < MIN_SEARCH:
             return estimate
     return plan(settings.flag, limit=limit)

@@ -49,7 +49,7 @@ from typing import Callable
 
 from .emulator.costmodel import CHIPS, FP32_FACTOR, ONEZERO_FP32_FACTOR, Chip   # *_FACTOR: matmul cycles / max(N, 64)
 from .emulator.hardware import PMAX, PSUM_BANK_FP32 as PSUM_BANK, SBUF_PARTITION_BYTES
-from .emulator.target import TARGET_ENV, target
+from .emulator.target import target
 from .kernels.cplx import diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
 from .kernels.tall_four_step import PSUM_COLUMNS, TallTable, fold_rows, formed_rounds, pairable, turn_windows
@@ -60,21 +60,25 @@ MAX_SIDE_2D = PMAX      # 2-D c2c as two matmul stages: both sides on partitions
 
 
 def target_chip() -> Chip:
-    """The chip plans are made for: the cost model's figures for TRNFFT_NKI_TARGET, trn1's for trn1 and trn2's
+    """The chip plans are made for: the cost model's figures for the target (TRNFFT_NKI_TARGET, else this
+    machine's chip where the cost model knows it, else trn2: ``target.resolve``), trn1's for trn1 and trn2's
     for trn2 and trn3 (the cost model has no trn3 figures). Read when a plan is made; the plugin declares
-    TRNFFT_NKI_TARGET a plan setting, so the core's plan cache re-plans when it changes."""
+    TRNFFT_NKI_TARGET a plan setting, so the core's plan cache re-plans when it changes (the machine's chip
+    is read once per process)."""
     return CHIPS[target().name]
 
 
 def planning_note(chip: Chip | None = None) -> str:
-    """Which figures plans are made with, for reports: ``chip``'s, by default the target's, and why where the
-    target is not a chip of the cost model (trn3: trn2's figures)."""
+    """Which figures plans are made with, for reports: ``chip``'s (a chip asked for by name), by default the
+    target's, and why: the variable or this machine's chip, and whose figures serve a target the cost model
+    has none for (trn3: trn2's)."""
     t = target()
     chip = chip or CHIPS[t.name]
-    if chip.name != t.name or t.requested == t.name:
+    if chip.name != t.name:
         return chip.name
-    return f"{chip.name} ({TARGET_ENV}={t.requested}: the cost model's figures for {chip.name}" + (
-        ", having none for NeuronCore-v4)" if t.generation >= 4 else ")")
+    figures = "" if t.requested == t.name else f": the cost model's figures for {chip.name}" + (
+        ", having none for NeuronCore-v4" if t.generation >= 4 else "")
+    return f"{chip.name} ({t.why}{figures})"
 
 
 def dma_seconds(chip: Chip, hbm_bytes: float, transfers: float = 0) -> float:

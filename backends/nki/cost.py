@@ -168,7 +168,7 @@ def report(rec: KernelRecord, costs: dict[str, ModelledCost], flops: float | Non
     out: dict[str, Any] = {"record": rec.as_dict(), "modelled": {c: m.as_dict() for c, m in costs.items()},
            "note": "every time here is MODELLED from documented engine figures, not measured"}
     t = target()
-    out["target"] = {"requested": t.requested, "rules": t.name,
+    out["target"] = {"requested": t.requested, "rules": t.name, "why": t.why,
                      "note": t.note or f"the emulator checks {t.name}'s rules"}
     if flops:
         for chip, cost in costs.items():
@@ -237,7 +237,8 @@ def print_report(data: dict[str, Any], title: str) -> None:
                   *(f"{data['modelled'][c]['documented_peak_tflops']['bf16']:.0f} / "
                     f"{data['modelled'][c]['documented_peak_tflops']['fp32']:.0f}" for c in chips))
     con.print(m)
-    con.print(f"Target {data['target']['requested']}: {data['target']['note']}; the columns are the cost "
+    con.print(f"Target {data['target']['requested']} ({data['target']['why']}): {data['target']['note']}; "
+              f"the columns are the cost "
               f"model's chips (it has no trn3 figures).")
     con.print("Launch overhead is not modelled (no documented figure; ~0.85 ms per launch was "
               "measured through torch-xla on trn1 by trnsci/trnfft).")

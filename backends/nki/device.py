@@ -20,10 +20,12 @@ The chip: NKI reads NEURON_PLATFORM_TARGET_OVERRIDE (trn1/gen2, trn2/gen3,
 trn3/gen4; the ``nki.jit`` stub; ``platform_target=`` is an error). Unset, the
 simulator takes the detected chip, or trn3 on a machine without one
 (D/nki/guides/nki_simulator.rst, "Target Platform"). trnfft sets it to the
-chip its plans are made for (TRNFFT_NKI_TARGET, default trn2): for the
-compiler when TRNFFT_NKI_TARGET is set (else the compiler sees the machine's
-own chip), for the simulator always (else it would check the detected chip's,
-or trn3's, rules against plans made for trn2). A value the user set
+chip its plans are made for (TRNFFT_NKI_TARGET; unset, the machine's chip
+where the cost model has its figures, trn1 or trn2, else trn2:
+``target.resolve``): for the compiler when TRNFFT_NKI_TARGET is set (else
+the compiler sees the machine's own chip), for the simulator always (else it
+would check trn3's rules against plans made for trn2, off a Neuron machine or
+on a trn3). A value the user set
 is never overwritten: naming another chip generation than the plans are made
 for, it is a configuration error (``target_conflict``), never a silent
 mismatch. The SDK is touched only in ``_xla_runtime`` (its outermost calls),
@@ -41,7 +43,8 @@ from typing import Any, Callable, MutableMapping
 
 from trnfft.plugin import BackendUnavailableError
 
-from .emulator.target import DEFAULT, TARGET_ENV, TARGETS, parse as parse_target
+from .emulator.target import TARGET_ENV, TARGETS, parse as parse_target, resolve as planned_target
+from .neuron_sysfs import Chip, chip
 
 CC_FLAGS = "NEURON_CC_FLAGS"
 AUTO_CAST_NONE = "--auto-cast=none"   # keep fp32 matmuls fp32 (the compiler may otherwise cast to bf16)
@@ -51,7 +54,6 @@ SDK_FIX = ("run on a trn2 (or trn3) instance inside the Neuron SDK's PyTorch ven
 NATIVE_UNSUPPORTED = ("nki-hardware does not use the native TorchNeuron 'neuron' device yet: SDK 2.29 documents NKI "
                       "kernels there only as torch_neuronx.nki.jit kernels writing into outputs the caller allocates, "
                       "while trnfft's kernels return theirs (the torch-xla way)")
-SYSFS = "/sys/devices/virtual/neuron_device"   # D/tools/neuron-sys-tools/neuron-sysfs-user-guide.rst
 
 
 @dataclass(frozen=True)
@@ -76,15 +78,14 @@ def target_conflict(environ: MutableMapping[str, str] = os.environ) -> str | Non
     value = environ.get(TARGET_OVERRIDE, "").strip()
     if not value or value == _written:
         return None
-    planned = parse_target(environ.get(TARGET_ENV, DEFAULT))
+    planned = planned_target(environ)
     if value.lower() not in TARGETS:
         return f"{TARGET_OVERRIDE}={value!r}: expected one of {', '.join(TARGETS)}"
     theirs = parse_target(value)
     if theirs.generation == planned.generation:
         return None
-    told = environ.get(TARGET_ENV, "").strip()
     return (f"{TARGET_OVERRIDE}={value} (NeuronCore-v{theirs.generation}) but trnfft plans for {planned.requested} "
-            f"(NeuronCore-v{planned.generation}; {f'{TARGET_ENV}={told}' if told else f'{TARGET_ENV} unset'}): "
+            f"(NeuronCore-v{planned.generation}; {planned.why}): "
             f"the kernels would be checked or compiled for another chip than they were planned for; set "
             f"{TARGET_ENV}={theirs.requested} so plans follow it, or unset {TARGET_OVERRIDE}")
 
@@ -110,12 +111,12 @@ def _tell_target(environ: MutableMapping[str, str], target: str) -> list[str]:
 
 
 def configure_simulator(environ: MutableMapping[str, str] = os.environ) -> list[str]:
-    """Before a real ``nki.simulate``: the simulator checks the rules of the chip plans are made for,
-    TRNFFT_NKI_TARGET (default trn2), on a Neuron machine too (plans do not follow the machine's chip, so the
-    simulator's own detection would check another chip's rules on a trn1 or trn3). Returns what changed."""
+    """Before a real ``nki.simulate``: the simulator checks the rules of the chip plans are made for
+    (``target.resolve``), on a Neuron machine too (on a trn3, plans are made for trn2, and the simulator's own
+    detection would check trn3's rules). Returns what changed."""
     with _lock:
         check_target(environ)
-        return _tell_target(environ, parse_target(environ.get(TARGET_ENV, "") or DEFAULT).requested)
+        return _tell_target(environ, planned_target(environ).requested)
 
 
 def configure_compiler(environ: MutableMapping[str, str] = os.environ) -> list[str]:
@@ -139,39 +140,12 @@ def neuron_devices() -> list[str]:
     return sorted(glob.glob("/dev/neuron*"))
 
 
-@dataclass(frozen=True)
-class Chip:
-    """What sysfs says of this machine's first Neuron device."""
-
-    generation: int | None   # NeuronCore-v<generation> (arch_type "v2"/"NCv2" -> 2); None when unreadable
-    instance: str            # instance_type ("Trn1", "Inf2", ...), "" when unreadable
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
-
-def chip(root: str = SYSFS) -> Chip:
-    """The first Neuron device's architecture from sysfs: ``neuronN/info/architecture/{arch_type,instance_type}``
-    ("v1, v2, and v3"; "Inf1, Inf2, and Trn1"; D/tools/neuron-sys-tools/neuron-sysfs-user-guide.rst)."""
-    found = sorted(glob.glob(os.path.join(root, "neuron[0-9]*")))
-    if not found:
-        return Chip(None, "")
-    arch = os.path.join(found[0], "info", "architecture")
-    digits = _read(os.path.join(arch, "arch_type")).lower().rpartition("v")[2]
-    return Chip(int(digits) if digits.isdigit() else None, _read(os.path.join(arch, "instance_type")))
-
-
 def chip_caveat(found: Chip, environ: MutableMapping[str, str] = os.environ) -> str | None:
     """A note for a NeuronCore-v2 (trn1/inf2) machine: usable, but not a chip NKI 0.3.0 promises; else None."""
     if found.generation != 2:
         return None
     named = f" ({found.instance})" if found.instance else ""
-    planned = TARGETS.get(environ.get(TARGET_ENV, "").strip().lower() or DEFAULT)
+    planned = TARGETS.get(environ.get(TARGET_ENV, "").strip().lower() or planned_target({}).requested)
     hint = "" if planned is not None and planned[1] == 2 else f"; set {TARGET_ENV}=trn1 so plans follow its rules"
     return (f"this machine's Neuron device is a NeuronCore-v2{named}: NKI 0.3.0's FAQ names Trn2 and Trn3 as its "
             f"supported chips (D/nki/nki_faq.rst), trn1 is reported to work but not promised{hint}")

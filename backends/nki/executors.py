@@ -30,7 +30,7 @@ import numpy as np
 
 from trnfft.plugin import BackendUnavailableError, InvalidArgumentError
 
-from . import device, engine
+from . import device, engine, neuron_sysfs
 
 
 def simulate(kernel: Any, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -67,7 +67,7 @@ def hardware_caveat() -> str | None:
     not name: it may be one), or None."""
     found = device.chip()
     if found.generation is None and device.neuron_devices():
-        return (f"the Neuron device's generation could not be read from {device.SYSFS}/neuron*/info/architecture/"
+        return (f"the Neuron device's generation could not be read from {neuron_sysfs.SYSFS}/neuron*/info/architecture/"
                 f"arch_type: on a NeuronCore-v2 (trn1), NKI 0.3.0 does not promise support")
     return device.chip_caveat(found)
 

@@ -588,3 +588,173 @@ def test_a_plan_asked_for_by_name_never_shares_another_calls_first_sight_plan(pl
     assert type(dispatch._build(key, sel, TORCH_CPU).plan) is ProvisionalPlan  # a call may share it
     named = dispatch._build(key, sel, TORCH_CPU, eager=True)  # trnfft.plan / which: never
     assert named.plan.backend == "quick" and type(named.plan) is not ProvisionalPlan
+
+
+# ---- measurements the budget cut short -------------------------------------------------------
+
+BUDGET = 0.3  # the starving tests' budget: the first search of "searcher" overruns it
+
+
+def _starving():
+    """searcher, ruled fastest, whose first plan searches past the budget (as FFTW's first search of a
+    large problem may; its later plans are instant, as from FFTW's wisdom) and then runs 2 ms slower per
+    call; quick, ruled second, for which the budget then leaves no time. A full measurement picks quick."""
+    searches: list[float | None] = []
+
+    def search(problem):
+        if not searches:
+            searches.append(planning_time_left())
+            time.sleep(BUDGET * 1.2)
+
+    searcher = Candidate("searcher", 0.002, estimate=lambda p, s: 1e-6, plan_hook=search)
+    quick = Candidate("quick", estimate=lambda p, s: 2e-6)
+    return searcher, quick, [(searcher, dict(auto_priority=300, candidate=True)),
+                             (quick, dict(auto_priority=100, candidate=True))]
+
+
+def _stored() -> dict[str, choices.Choice]:
+    """The choices file's records for this machine, after saving what is pending."""
+    choices.save_all()
+    return choices.read(choices.store().path, choices.machine_id()) or {}
+
+
+def _new_process() -> None:
+    """Forget what this process holds, as a new process would start (the choices file stays)."""
+    choices.save_all()
+    autoplan._memo.clear()
+    autoplan._seen.clear()
+    choices._stores.clear()
+    trnfft.plan_cache.clear()
+
+
+def test_a_measurement_the_budget_starved_is_stored_as_limited_and_measured_again_next_call(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    searcher, quick, regs = _starving()
+    planner(*regs)
+    assert np.allclose(trnfft.fft(X), np.fft.fft(X), atol=1e-4)
+    (starved,) = _stored().values()
+    assert starved.backend == "searcher" and quick.plans == 0  # the budget was gone before quick's turn
+    assert "more than the budget left" in starved.limited["quick"]
+    assert starved.budget == BUDGET and starved.attempts == 1
+    assert autoplan._due(starved, BUDGET)
+    from trnfft.cli import describe_choice
+    told = "\n".join(describe_choice(starved))
+    assert f"the {BUDGET:g} s budget cut this measurement short (measured again" in told
+    assert "searcher: timed in 0 of 5 rounds" in told
+    trnfft.fft(X)  # the starved plan served the call before, and went: this one measures again
+    (full,) = _stored().values()
+    assert full.backend == "quick" and full.limited == {} and full.attempts == 1 and quick.plans == 1
+    assert full.runs["quick"] > 2 and "searcher" in full.seconds  # (searcher, 3x slower, sampled no further)
+    runs = len(quick.inputs)
+    for _ in range(3):
+        trnfft.fft(X)
+    assert len(quick.inputs) == runs + 3 and quick.plans == 1  # cached: no third measurement
+    assert "budget cut" not in "\n".join(describe_choice(full))
+
+
+def test_a_later_process_serves_a_starved_choice_first_and_measures_it_on_the_next_call(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    searcher, quick, regs = _starving()
+    planner(*regs)
+    trnfft.which("fft", (64,), "complex64")  # measured at once: starved
+    _new_process()
+    monkeypatch.delenv("TRNFFT_PLANNER_FIRST_CALL")  # the default: the rules, or a starved choice, first
+    measured = []
+    measure = autoplan._measure
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or measure(*a))
+    searcher_runs = len(searcher.inputs)
+    trnfft.fft(X)
+    assert not measured and len(searcher.inputs) == searcher_runs + 1  # its choice, no trial
+    trnfft.fft(X)
+    assert len(measured) == 1 and measured[0][-1].limited  # measured again, told of the starved one
+    assert _stored()[autoplan.choice_key(*_problem_and_source())].limited == {}
+    trnfft.fft(X)
+    assert len(measured) == 1
+
+
+def _problem_and_source():
+    from trnfft.core.problem import FFTProblem, ProblemKey
+    return FFTProblem(*ProblemKey("c2c", (64,), (0,), (64,), True, "backward", "single")), "numpy"
+
+
+def test_a_fully_measured_choice_is_never_measured_again_whatever_the_budget(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    slow, quick, regs = _slow_and_quick()
+    planner(*regs)
+    trnfft.fft(X)
+    (full,) = _stored().values()
+    assert full.limited == {} and full.budget == BUDGET
+    for budget in (BUDGET, 10.0):
+        _new_process()
+        monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(budget))
+        for _ in range(3):
+            trnfft.fft(X)
+        trnfft.which("fft", (64,), "complex64")
+    assert slow.plans == 1 and not autoplan._due(full, 10.0)
+
+
+def test_a_measurement_starved_twice_is_final_at_its_budget_and_measured_under_a_larger_one(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.1")
+
+    def search(problem):
+        time.sleep(0.12)  # every search overruns this budget
+
+    searcher = Candidate("searcher", estimate=lambda p, s: 1e-6, plan_hook=search)
+    quick = Candidate("quick", estimate=lambda p, s: 2e-6)
+    planner((searcher, dict(auto_priority=300, candidate=True)), (quick, dict(auto_priority=100, candidate=True)))
+    trnfft.fft(X)
+    trnfft.fft(X)  # measured again: starved again
+    (twice,) = _stored().values()
+    assert twice.limited and twice.attempts == 2 and not autoplan._due(twice, 0.1)
+    searches = searcher.plans
+    _new_process()
+    for _ in range(3):
+        trnfft.fft(X)
+    assert searcher.plans == searches + 1  # planned for its choice, never measured again
+    _new_process()
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.5")  # a larger budget: measured again, in full
+    trnfft.fft(X)
+    (again,) = _stored().values()
+    assert again.budget == 0.5 and again.limited == {} and quick.plans == 1
+
+
+def test_threads_meeting_a_starved_problem_measure_it_twice_in_all_and_store_one_record(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    searcher, quick, regs = _starving()
+    planner(*regs)
+    measured = []
+    measure = autoplan._measure
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or measure(*a))
+    _fft_from_threads(4, calls=3)
+    _fft_from_threads(4, calls=2)
+    assert len(measured) == 2  # the starved one, and once again
+    key = autoplan.choice_key(*_problem_and_source())
+    (record,) = _stored().values()
+    assert record.limited == {} and record.backend == "quick"
+    assert record.to_json() == autoplan._memo[key].to_json()  # the file holds what the process holds
+
+
+def test_only_a_starved_measurement_is_due_again_and_only_with_budget_to_spare():
+    def made(limited, budget=1.0, attempts=1):
+        return choices.Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1"}, budget=budget,
+                              limited=limited, attempts=attempts)
+
+    starved, full = made({"c": "not run"}), made({})
+    assert autoplan._due(starved, 1.0) and autoplan._due(starved, 2.0)
+    assert not autoplan._due(starved, 0.5) and not autoplan._due(starved, 0.0)  # a smaller budget: no better
+    assert not autoplan._due(made({"c": "not run"}, attempts=2), 1.0) and autoplan._due(
+        made({"c": "not run"}, attempts=2), 1.5)
+    assert not any(autoplan._due(full, b) for b in (0.5, 1.0, 100.0))
+
+
+def test_a_starved_measurement_that_cannot_be_repeated_is_not_tried_on_every_call(planner, monkeypatch):
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    searcher, quick, regs = _starving()
+    planner(*regs)
+    trnfft.fft(X)  # starved
+    measured = []
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or (None, {}))  # nothing times now
+    for _ in range(4):
+        assert np.allclose(trnfft.fft(X), np.fft.fft(X), atol=1e-4)
+    (kept,) = _stored().values()
+    assert len(measured) == 1 and kept.backend == "searcher" and kept.attempts == 2 and kept.limited

@@ -142,3 +142,33 @@ def test_forgetting_while_another_process_holds_the_lock_is_a_clear_error(tmp_pa
         assert held
         with pytest.raises(choices.ChoicesBusy, match="another process"):
             ChoiceStore(store.path, machine="a").forget(lock_timeout=0.1)
+
+
+def test_an_older_format_without_the_budget_is_discarded_cleanly(tmp_path, recwarn):
+    """Format 2 records did not say whether the budget cut them short: they are measured again."""
+    path = tmp_path / choices.FILE_NAME
+    old = {"backend": "b", "effort": "measure", "seconds": {"b": 1e-6}, "when": 0.0,
+           "candidates": {"b": "1"}, "excluded": {}, "runs": {"b": 7}, "provisional": []}
+    path.write_text(json.dumps({"format": 2, "machines": {"m": {"k": old}, "other": {"k": old}}}))
+    store = ChoiceStore(path, machine="m")
+    assert store.get("k") is None
+    store.put("k2", _choice())
+    store.save()
+    data = json.loads(path.read_text())
+    assert data["format"] == choices.FORMAT == 3 and list(data["machines"]) == ["m"]
+    assert list(data["machines"]["m"]) == ["k2"] and not recwarn.list
+
+
+def test_a_record_keeps_its_budget_and_what_the_budget_cut_short(tmp_path):
+    path = tmp_path / choices.FILE_NAME
+    store = ChoiceStore(path, machine="m")
+    store.put("k", Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1", "c": "2"}, budget=0.25,
+                          limited={"c": "not run: more than the budget left"}, attempts=2))
+    store.save()
+    kept = choices.read(path, "m")["k"]
+    assert (kept.budget, kept.limited, kept.attempts) == (0.25, {"c": "not run: more than the budget left"}, 2)
+    bad = json.loads(path.read_text())
+    bad["machines"]["m"]["k"]["limited"] = ["c"]
+    path.write_text(json.dumps(bad))
+    with pytest.raises(choices.UnusableChoices, match="wrong field types"):
+        choices.read(path, "m")

@@ -77,3 +77,43 @@ def test_planning_budget_uses_wisdom_then_estimate_for_what_cannot_be_measured_i
     first = flags(30.0)                               # room to measure: a real search
     assert "FFTW_MEASURE" in first and "FFTW_WISDOM_ONLY" not in first
     assert "FFTW_WISDOM_ONLY" in flags(1e-9)        # measured once: wisdom wins over the probe
+
+
+class _TimedFFTW:
+    """A stand-in for pyfftw: a WISDOM_ONLY plan costs ``wisdom`` seconds and fails (no wisdom), an ESTIMATE
+    plan's run takes ``run`` seconds, and a searching plan records the time limit it was given."""
+
+    def __init__(self, run: float, wisdom: float = 0.0) -> None:
+        self.run, self.wisdom, self.limits = run, wisdom, []
+
+    def FFTW(self, a, b, axes, direction, flags, threads, planning_timelimit):  # noqa: N802 (pyfftw's name)
+        import time
+        import types
+        if "FFTW_WISDOM_ONLY" in flags:
+            time.sleep(self.wisdom)
+            raise RuntimeError("no wisdom")
+        if "FFTW_ESTIMATE" not in flags:
+            self.limits.append(planning_timelimit)
+        return types.SimpleNamespace(flags=flags, execute=lambda: time.sleep(self.run))
+
+
+def test_fftws_search_gets_what_is_left_after_the_probe_less_a_margin_for_its_overrun(monkeypatch):
+    import time
+    from trnfft.core.plan_deadline import planning_within
+    from trnfft_backends.fftw import planning
+    from trnfft_backends.fftw.settings import FFTWSettings
+    monkeypatch.setattr(planning, "PROBE_MIN", 1)
+    settings = FFTWSettings(planner="measure", timelimit=30.0, wisdom=False)
+    a = np.zeros(64, np.complex64)
+    fake = _TimedFFTW(run=0.02, wisdom=0.1)
+    started = time.perf_counter()
+    with planning_within(1.0):
+        planning.build(fake, a, a, (0,), "FFTW_FORWARD", settings, 1)
+    (limit,) = fake.limits
+    spent = time.perf_counter() - started
+    assert limit <= 1.0 - 0.1 - 0.02 * (1 + planning.MARGIN_RUNS)   # the lock/wisdom wait, the probe, the margin
+    assert limit + spent <= 1.0 + 0.02 and limit >= 1.0 - spent - 0.02 * planning.MARGIN_RUNS - 0.05
+    fake = _TimedFFTW(run=0.02, wisdom=0.5)
+    with planning_within(0.5):   # nothing left to search in after the wait: the probed ESTIMATE plan
+        assert "FFTW_ESTIMATE" in planning.build(fake, a, a, (0,), "FFTW_FORWARD", settings, 1).flags
+    assert fake.limits == []

@@ -163,7 +163,110 @@ def test_the_chip_is_read_from_sysfs_and_trn1_gets_a_caveat(tmp_path, monkeypatc
     assert "TRNFFT_NKI_TARGET=trn1" not in device.chip_caveat(trn1)
     assert device.chip(_sysfs(tmp_path / "b", "NCv3", "Trn2")) == device.Chip(3, "Trn2")
     assert device.chip_caveat(device.Chip(3, "Trn2")) is None
-    assert device.chip(str(tmp_path / "none")) == device.Chip(None, "")
+    assert device.chip(str(tmp_path / "none")) == device.Chip(None, "", present=False)
+
+
+# --- the chip plans are made for, TRNFFT_NKI_TARGET unset: this machine's (a fake sysfs tree) ----------------
+
+@pytest.fixture
+def machine(tmp_path, monkeypatch):
+    """``machine(arch, instance)`` makes this a Neuron machine of that sysfs architecture (``machine(None)``: a
+    device that does not say it; never called: no Neuron device); sysfs is read again and no plan is kept."""
+    from trnfft import plan_cache
+    from trnfft_backends.nki import neuron_sysfs
+    monkeypatch.delenv("TRNFFT_NKI_TARGET", raising=False)
+    monkeypatch.setattr(neuron_sysfs, "SYSFS", str(tmp_path / "sysfs"))
+    neuron_sysfs.forget()
+    plan_cache.clear()
+
+    def make(arch, instance=""):
+        (tmp_path / "sysfs" / "neuron0" / "info" / "architecture").mkdir(parents=True)
+        if arch is not None:
+            _sysfs_tree(tmp_path / "sysfs", arch, instance)
+        neuron_sysfs.forget()
+    yield make
+    neuron_sysfs.forget()
+    plan_cache.clear()
+
+
+def _sysfs_tree(root, arch, instance):
+    where = root / "neuron0" / "info" / "architecture"
+    (where / "arch_type").write_text(arch + "\n")
+    (where / "instance_type").write_text(instance + "\n")
+
+
+@pytest.mark.parametrize("arch,instance,planned,why", [
+    ("v2", "Trn1", "trn1", "TRNFFT_NKI_TARGET unset: this machine's Neuron device is a NeuronCore-v2 (Trn1)"),
+    ("NCv3", "Trn2", "trn2", "TRNFFT_NKI_TARGET unset: this machine's Neuron device is a NeuronCore-v3 (Trn2)"),
+    ("v4", "Trn3", "trn2", "NeuronCore-v4 (Trn3), a chip the cost model has no figures for: the default"),
+    (None, "", "trn2", "does not say its generation in sysfs: the default"),
+    ("absent", "", "trn2", "TRNFFT_NKI_TARGET unset and no Neuron device in sysfs: the default")])
+def test_plans_target_the_machines_chip_where_the_cost_model_knows_it(machine, capsys, arch, instance, planned, why):
+    import json
+
+    from trnfft.cli import main
+    from trnfft_backends.nki import algorithms
+    from trnfft_backends.nki.emulator.costmodel import CHIPS
+    from trnfft_backends.nki.emulator.target import target
+    if arch != "absent":
+        machine(arch, instance)
+    assert target().name == planned and why in target().why
+    assert algorithms.target_chip() is CHIPS[planned] and algorithms.choose(4179).planned_for == planned
+    assert algorithms.planning_note() == f"{planned} ({target().why})"
+    x = random_array(360, np.complex64)   # the emulator checks the planned chip's rules as it runs
+    assert _relerr(numpy_fft.fft(x, backend="nki-simulator"), np.fft.fft(x.astype(np.complex128))) < 1e-6
+    assert main(["info", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["backends"]}
+    assert rows["nki-simulator"]["details"]["plans for"] == f"{planned} ({target().why})"
+    assert main(["cost", "fft", "--n", "1024"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"planned for {planned} (" in out and f"Target {planned} (" in out and out.count(why) == 2
+
+
+def test_the_variable_wins_over_the_machines_chip(machine, monkeypatch):
+    from trnfft_backends.nki import algorithms
+    machine("v2", "Trn1")
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn2")
+    assert algorithms.target_chip().name == "trn2" and algorithms.planning_note() == "trn2 (TRNFFT_NKI_TARGET=trn2)"
+    monkeypatch.delenv("TRNFFT_NKI_TARGET")
+    assert algorithms.target_chip().name == "trn1"
+
+
+def test_the_machines_chip_is_read_once_per_process_not_per_plan_or_launch(machine, monkeypatch):
+    from trnfft_backends.nki import algorithms, neuron_sysfs
+    from trnfft_backends.nki.emulator.target import target
+    machine("v2", "Trn1")
+    globs = []
+    real_glob = neuron_sysfs.glob.glob
+    monkeypatch.setattr(neuron_sysfs.glob, "glob", lambda pattern: globs.append(pattern) or real_glob(pattern))
+    for n in (64, 100, 64):
+        numpy_fft.fft(random_array(n, np.complex64), backend="nki-simulator")
+    for _ in range(100):
+        target(), algorithms.target_chip(), algorithms.planning_note()
+    assert len(globs) == 1 and target().name == "trn1"
+
+
+def test_the_real_simulator_is_told_the_machines_chip_and_a_users_override_is_judged_against_it(machine, monkeypatch):
+    sim = RealSimulator(monkeypatch)
+    machine("v2", "Trn1")
+    _fft_on_simulator()
+    assert sim.told == ["trn1"]
+    monkeypatch.setenv("NEURON_PLATFORM_TARGET_OVERRIDE", "gen2")   # the same chip, the user's spelling: kept
+    device.reset()
+    _fft_on_simulator()
+    monkeypatch.setenv("NEURON_PLATFORM_TARGET_OVERRIDE", "trn2")
+    with pytest.raises(BackendUnavailableError, match="plans for trn1 .*NeuronCore-v2 \\(Trn1\\)"):
+        _fft_on_simulator()
+    assert sim.told == ["trn1", "gen2"]
+    assert device.chip_caveat(device.Chip(2, "Trn1")).endswith("(D/nki/nki_faq.rst), trn1 is reported to work "
+                                                                "but not promised")   # plans follow it already
+
+
+def test_on_a_trn3_the_real_simulator_is_told_trn2_as_plans_are_made_for_it(machine, monkeypatch):
+    sim = RealSimulator(monkeypatch)
+    machine("v4", "Trn3")
+    _fft_on_simulator()
+    assert sim.told == ["trn2"]
 
 
 # --- which engine: the setting named as the reason -----------------------------------------------------------

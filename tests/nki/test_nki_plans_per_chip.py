@@ -110,7 +110,7 @@ def test_trnfft_info_says_which_chip_the_nki_backends_plan_for(capsys, monkeypat
     monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
     assert main(["info", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["backends"]}
-    assert rows["nki-simulator"]["details"]["plans for"] == "trn1"
+    assert rows["nki-simulator"]["details"]["plans for"] == "trn1 (TRNFFT_NKI_TARGET=trn1)"
 
 
 def test_cost_and_modelled_cost_say_which_chip_planned():

@@ -131,7 +131,8 @@ def cmd_which(args: argparse.Namespace) -> int:
 
 
 def describe_choice(choice: "Choice") -> list[str]:
-    """The planner's decision as lines: effort, when, each candidate's figure, exclusions."""
+    """The planner's decision as lines: effort, when, each candidate's figure, exclusions, and
+    what the budget cut short."""
     when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(choice.when))
     verb = "measured" if choice.effort == "measure" else "estimated (nothing run)"
     lines = [f"planner: {verb} on {when}, among {', '.join(choice.candidates)}"]
@@ -142,6 +143,11 @@ def describe_choice(choice: "Choice") -> list[str]:
                                        else f" (best of {runs} runs)")
         lines.append(f"  {name}: {seconds * 1e6:,.1f} us per call{how}{mark}")
     lines += [f"  {name}: {why}" for name, why in choice.excluded.items()]
+    if choice.limited:
+        again = ("measured again when the problem is next planned" if choice.attempts < 2 else
+                 f"cut short {choice.attempts} times: measured again only with a larger TRNFFT_PLANNER_BUDGET")
+        lines.append(f"  the {choice.budget:g} s budget cut this measurement short ({again})")
+        lines += [f"  {name}: {why}" for name, why in choice.limited.items() if name not in choice.excluded]
     return lines
 
 

@@ -14,7 +14,13 @@ Effort, like FFTW's (``set_planner(effort=...)`` or ``TRNFFT_PLANNER``):
   trnfft's own data (``trials.py``) within ``TRNFFT_PLANNER_BUDGET`` seconds
   in all, their planning included (default 1.0; every candidate tried runs
   twice). The choice is remembered per machine (``choices.py``), so the cost is
-  paid once per problem class per machine, not per process. Measure is the
+  paid once per problem class per machine, not per process. A measurement
+  the budget cut short (a candidate not run, or sampled in too few rounds,
+  because the budget ran out: ``trials.Trials.limited``) is remembered as
+  such and measured once more when the class is next planned (``_due``), by
+  which time the one-time costs that starved it (FFTW's search, now in its
+  wisdom; a first import) are paid; again whenever the budget in force is
+  larger than the one it had, never when it was complete. Measure is the
   default because only a measurement knows this machine: the estimate rules
   are calibrated on one development machine and the winner flips with caches
   and core counts. It measures a class when it recurs: its first call (with
@@ -38,6 +44,7 @@ e.g. after a busy moment or a library upgrade skewed a measurement.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import threading
@@ -152,18 +159,22 @@ def first_sight(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -
 
     Under measure with ``first_call`` "estimate" (the default), a problem class met
     for the first time in this process, with no measured choice for it, gets the
-    candidate its rules estimate fastest, planned with no search (``plan_deadline``:
+    candidate its rules estimate fastest (with a measurement the budget cut short that is
+    due again, ``_due``, that measurement's choice), planned with no search (``plan_deadline``:
     no time left, so FFTW takes FFTW_ESTIMATE), for that call (``provisional.py``); it is
     remembered as seen, so that its next call, if one comes, measures. Inputs whose
     length varies from call to call then cost what an unplanned library costs."""
-    effort, _ = planner_settings()
+    effort, budget = planner_settings()
     if effort != "measure" or first_call_setting() != "estimate":
         return None
     key = choice_key(problem, source)
-    versions = _versions(candidates)
-    if key in _seen or _known(key, effort, versions) is not None:
+    if key in _seen:
         return None
-    choice = _estimate(problem, source, candidates, versions)
+    versions = _versions(candidates)
+    known = _known(key, effort, versions)
+    if known is not None and not _due(known, budget):
+        return None
+    choice = known or _estimate(problem, source, candidates, versions)  # (a starved measurement beats the rules)
     first = () if choice is None else (choice.backend,)
     with planning_within(0.0):
         made = make_plan(problem, first + tuple(n for n in candidates if n not in first))
@@ -187,12 +198,23 @@ def plan(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Plan:
     effort, budget = planner_settings()
     versions = _versions(candidates)
     choice = _known(key, effort, versions)
-    if choice is None:
+    if choice is None or (effort == "measure" and _due(choice, budget)):
         choice, trial_plans = _decide(key, problem, source, candidates, versions, effort, budget)
         if choice is not None and choice.backend in trial_plans:
             return trial_plans[choice.backend]  # the winner's plan, already built and run
     first = () if choice is None else (choice.backend,)
     return make_plan(problem, first + tuple(n for n in candidates if n not in first))
+
+
+def measure_again(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> bool:
+    """Whether the choice ``plan`` just served ``problem`` by is a measurement the budget cut short
+    that is due to be repeated (``_due``): its plan then serves one call (``provisional.py``), and
+    the class's next call measures again (a plan cache miss only: no cost on the hot path)."""
+    effort, budget = planner_settings()
+    if effort != "measure":
+        return False
+    choice = _known(choice_key(problem, source), effort, _versions(candidates))
+    return choice is not None and _due(choice, budget)
 
 
 def recorded(problem: FFTProblem, source: str, candidates: tuple[str, ...]) -> Choice | None:
@@ -247,6 +269,13 @@ def _known(key: str, effort: str, versions: dict[str, str], reconsider: bool = T
     return None
 
 
+def _due(choice: Choice, budget: float) -> bool:
+    """Whether ``choice``, a measurement the budget cut short, is to be measured again with
+    ``budget``: once more with at least the budget it had, and whenever ``budget`` is larger."""
+    return (bool(choice.limited) and choice.budget is not None and budget > 0
+            and (budget > choice.budget or (budget == choice.budget and choice.attempts < 2)))
+
+
 def _pending_setup(name: str) -> tuple[float, str] | None:
     """What candidate ``name`` still has to pay once in this process (its ``pending_setup``)."""
     rec = REGISTRY.records().get(name)
@@ -284,16 +313,20 @@ def _decide(key: str, problem: FFTProblem, source: str, candidates: tuple[str, .
         return _known(key, effort, versions), {}
     try:
         found = _known(key, effort, versions)  # decided by another thread just before us
-        if found is not None:
+        if found is not None and not (effort == "measure" and _due(found, budget)):
             return found, {}
         if effort == "estimate":
             choice, plans = _estimate(problem, source, candidates, versions), dict[str, Plan]()
         else:
-            choice, plans = _measure(problem, source, candidates, versions, budget)
-        if choice is not None:
-            _remember(key, choice)
-            if choice.effort == "measure":
-                store().put(key, choice)
+            choice, plans = _measure(problem, source, candidates, versions, budget, found)
+        if choice is None:
+            if found is None:
+                return None, {}
+            # nothing could be timed again: the starved choice stands, not to be tried again at this budget
+            choice = dataclasses.replace(found, budget=budget, attempts=found.attempts + 1)
+        _remember(key, choice)
+        if choice.effort == "measure":
+            store().put(key, choice)
         return choice, plans
     finally:
         with _lock:
@@ -301,8 +334,9 @@ def _decide(key: str, problem: FFTProblem, source: str, candidates: tuple[str, .
         trial.done.set()
 
 
-def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...],
-             versions: dict[str, str], budget: float) -> tuple[Choice | None, dict[str, Plan]]:
+def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...], versions: dict[str, str],
+             budget: float, previous: Choice | None = None) -> tuple[Choice | None, dict[str, Plan]]:
+    """Time the candidates (``previous``: the starved measurement this one repeats, if any)."""
     builders = {name: functools.partial(make_plan, problem, (name,)) for name in candidates}
     estimates, _ = _estimates(problem, source, candidates)
     setups = {name: setup for name in candidates if (setup := _pending_setup(name)) is not None}
@@ -311,8 +345,9 @@ def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...],
         return None, {}
     seconds = trials.seconds
     best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
+    attempts = previous.attempts + 1 if previous is not None and previous.limited and trials.limited else 1
     choice = Choice(best, "measure", seconds, time.time(), versions, trials.excluded, trials.runs,
-                    sorted(trials.provisional))
+                    sorted(trials.provisional), budget, trials.limited, attempts)
     return choice, trials.plans
 
 

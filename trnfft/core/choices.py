@@ -3,7 +3,10 @@
 ``backend-choices.json`` in trnfft's cache directory (``user_cache.py``) holds,
 per machine, one record per problem class: which candidate "auto" chose, the
 seconds per call each candidate took (or was estimated to take), which
-candidates (and versions) were compared, the effort, and when.
+candidates (and versions) were compared, the effort, and when; for a
+measurement, the budget it had and whether that budget cut it short (like
+FFTW's wisdom levels: a choice measured in full is final, one the budget
+starved is measured again once, ``autoplan._due``).
 
 Like the wisdom file it is shared by every process of the user, so it is never
 edited in place: a save takes an advisory lock on ``<file>.lock`` (given up on
@@ -13,7 +16,8 @@ atomically. Saves come in batches, at most every ``SAVE_INTERVAL`` seconds and
 at exit; the newest ``MAX_RECORDS`` per machine are kept. An unusable file
 (not JSON, wrong layout) is moved aside to ``<file>.unusable`` with one
 warning and replaced; a file of another format
-version is replaced quietly; a directory that cannot be written costs one
+version (an older trnfft's, which did not record the budget) is replaced quietly, its
+choices measured again; a directory that cannot be written costs one
 warning and the saving, never a transform. ``ChoiceStore.forget`` drops records
 (``trnfft.forget_choices`` / ``trnfft which --forget``) under the same lock; a
 process already running keeps what it has read, and may save it back.
@@ -37,7 +41,7 @@ from .user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warnin
                          write_atomically)
 
 FILE_NAME = "backend-choices.json"
-FORMAT = 2            # 2: records say which exclusions were provisional (a one-time setup)
+FORMAT = 3            # 3: measurements record their budget and what it cut short (2: provisional exclusions)
 SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
 FORGET_LOCK_TIMEOUT = 10.0  # seconds forgetting waits for it (forgetting is asked for, so not skipped)
@@ -57,6 +61,11 @@ class Choice:
     runs: dict[str, int] = field(default_factory=dict)      # measured candidate -> timed runs
     # excluded only for a one-time cost (``pending_setup``): the choice holds until that is paid
     provisional: list[str] = field(default_factory=list)
+    budget: float | None = None    # the planning budget a measurement had (seconds)
+    # candidate -> how the budget cut its measurement short (not run, too few samples): empty
+    # when the measurement was complete, which makes the choice final
+    limited: dict[str, str] = field(default_factory=dict)
+    attempts: int = 1              # measurements in a row that the budget cut short, this one included
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,7 +81,9 @@ class Choice:
                 and isinstance(choice.when, (int, float)) and _str_map(choice.candidates, str)
                 and _str_map(choice.seconds, (int, float)) and _str_map(choice.excluded, str)
                 and _str_map(choice.runs, int) and isinstance(choice.provisional, list)
-                and all(isinstance(name, str) for name in choice.provisional)):
+                and all(isinstance(name, str) for name in choice.provisional)
+                and (choice.budget is None or isinstance(choice.budget, (int, float)))
+                and _str_map(choice.limited, str) and type(choice.attempts) is int):
             raise ValueError("malformed choice record (wrong field types)")
         return choice
 

@@ -65,7 +65,8 @@ class CachedPlan(NamedTuple):
 
 def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = False) -> CachedPlan:
     """A new cache entry; under auto's planner, for a class it has not measured, a provisional plan
-    made with no search unless ``eager`` (``provisional.py``)."""
+    made with no search unless ``eager`` (``provisional.py``), and for one whose measurement the
+    budget cut short, the plan of that measurement, provisional too (measured again next call)."""
     problem = FFTProblem(*key)
     memory.check_call(problem)
     names = sel.names
@@ -74,8 +75,12 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = 
         host = None  # a plan asked for by name is never another call's first-sight plan
     if sel.candidates and place in PLANNED_KINDS:
         first = None if eager else autoplan.first_sight(problem, place, sel.candidates)
-        chosen = (autoplan.plan(problem, place, sel.candidates) if first is None
-                  else ProvisionalPlan(first, problem, place, (sel.plan_key, key, place)))
+        if first is None:
+            chosen = autoplan.plan(problem, place, sel.candidates)
+            if not eager and autoplan.measure_again(problem, place, sel.candidates):
+                first = chosen  # a measurement the budget cut short: it serves a call, the next measures
+        if first is not None:
+            chosen = ProvisionalPlan(first, problem, place, (sel.plan_key, key, place))
         backend = getattr(chosen, "backend", names[0])
         if host is not None and getattr(host.plan, "backend", None) == backend:
             if type(host.plan) is ProvisionalPlan:

@@ -31,6 +31,13 @@ less what other processes took from it (under load on a 2-core machine the
 wall clock alone let noise decide near ties, and the choice is remembered),
 while a run that spreads over threads costs more CPU than wall time, so its
 wall time stands.
+
+The trials say which candidates the budget cut short (``Trials.limited``): one
+not run because its estimate did not fit in what was left, one sampled in fewer
+than ``SAMPLES`` rounds because the budget ran out or one run took over half its
+share; that only when at least two candidates were in contention (a single one
+is chosen however long it is timed). The planner measures such a choice again
+(``autoplan._due``).
 """
 from __future__ import annotations
 
@@ -93,6 +100,7 @@ class Trials(NamedTuple):
     plans: dict[str, Plan]
     runs: dict[str, int]   # timed runs behind each figure (2 at least)
     provisional: set[str]  # excluded only because of a one-time setup still to pay (``setups``)
+    limited: dict[str, str]  # candidate -> how the budget cut its measurement short
 
 
 def _hopeless(name: str, estimates: dict[str, float], best: dict[str, float],
@@ -129,6 +137,7 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
     the one-time costs the estimates include (seconds, what), per candidate."""
     setups = setups or {}
     provisional: set[str] = set()
+    limited: dict[str, str] = {}
     x = trial_input(problem, source)
     started = time.perf_counter()
     share = budget / max(len(builders), 1)
@@ -145,6 +154,8 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             if name in setups and not _hopeless(name, {**estimates, name: estimates[name] - setups[name][0]},
                                                 best, remaining):
                 provisional.add(name)  # only the one-time setup made it hopeless
+            elif not _hopeless(name, estimates, best, math.inf, setups.get(name)):
+                limited[name] = why  # only the budget left made it hopeless
             continue
         try:
             # a searching planner (FFTW's) gets half of what is left, so that the runs fit in the rest
@@ -183,8 +194,12 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
     if best:
         fastest = min(best.values())
         for name in list(runs):
-            if best[name] > DROP_RATIO * fastest or best[name] > share / 2:
-                del runs[name]  # clearly slower, or too slow to run again within the budget
+            if best[name] > DROP_RATIO * fastest:
+                del runs[name]  # clearly slower
+            elif best[name] > share / 2:
+                del runs[name]  # too slow to run again within the budget
+                limited[name] = f"timed in 2 runs only: one takes over half its share of the {budget:g} s budget"
+    contenders = len(runs) + len(limited)  # (disjoint here: limited so far were not run or not sampled)
     numbers = {name: max(1, int(SAMPLE_SECONDS / max(best[name], 1e-9))) for name in runs}
     deadline = started + budget
     rounds, sampling_started = 0, time.perf_counter()
@@ -195,6 +210,9 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             number = numbers[name]
             if time.perf_counter() + (number + 1) * best[name] > deadline:
                 del runs[name]
+                if rounds <= SAMPLES:
+                    limited[name] = (f"timed in {rounds - 1} of {SAMPLES} rounds of samples: "
+                                     f"the {budget:g} s budget ran out")
                 continue
             run(x)  # untimed: it pays what the other candidates' turns left (freed memory, caches)
             began = _now()
@@ -202,4 +220,4 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
                 run(x)
             best[name] = min(best[name], _since(began) / number)
             count[name] += number + 1
-    return Trials(best, excluded, plans, count, provisional)
+    return Trials(best, excluded, plans, count, provisional, limited if contenders > 1 else {})

@@ -2,8 +2,11 @@
 
 ``device.configure_compiler`` copies the value to NEURON_PLATFORM_TARGET_OVERRIDE
 for the real compiler; the emulator checks its rules for the chip in the
-``rules`` column. Defaults to trn2: NKI 0.3.0's FAQ lists Trn2/Trn3 as
-supported (nki-reference.md section 6). The emulator knows the NeuronCore-v2
+``rules`` column. Unset, it is this machine's chip where the cost model has
+its figures (a trn1 or trn2, read once from sysfs: ``neuron_sysfs.detected``),
+else trn2: NKI 0.3.0's FAQ lists Trn2/Trn3 as supported (nki-reference.md
+section 6), and the cost model has no trn3 figures. ``Target.why`` says which
+and why, for reports. The emulator knows the NeuronCore-v2
 (trn1) and -v3 (trn2) rules only; the documents it follows give no
 NeuronCore-v4 (trn3) rules, so trn3 is checked with trn2's and says so. The
 cost model (``costmodel.CHIPS``) always reports trn1 and trn2 columns; it
@@ -11,10 +14,14 @@ has no trn3 figures either.
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
+from typing import Mapping
 
 from trnfft.plugin import BackendUnavailableError
+
+from ..neuron_sysfs import Chip, detected
 
 TARGET_ENV = "TRNFFT_NKI_TARGET"
 DEFAULT = "trn2"
@@ -25,6 +32,7 @@ class Target:
     name: str        # the chip whose rules the emulator checks: trn1 or trn2
     requested: str   # the value asked for (what the compiler is told)
     generation: int  # NeuronCore-v<generation>: trn1 is v2, trn2 v3, trn3 v4
+    why: str = ""    # how it was chosen: the variable, or this machine's chip (for reports)
 
     @property
     def note(self) -> str:
@@ -47,9 +55,48 @@ def parse(value: str) -> Target:
     if key not in TARGETS:
         raise BackendUnavailableError(f"{TARGET_ENV}={value!r}: expected one of {', '.join(TARGETS)}")
     rules, generation = TARGETS[key]
-    return Target(rules, key, generation)
+    return Target(rules, key, generation, f"{TARGET_ENV}={key}")
+
+
+def resolve(environ: Mapping[str, str]) -> Target:
+    """The target ``environ`` asks for: its TRNFFT_NKI_TARGET, else this machine's (``machine_target``)."""
+    value = environ.get(TARGET_ENV, "")
+    return parse(value) if value.strip() else machine_target()
 
 
 def target() -> Target:
-    """The target TRNFFT_NKI_TARGET asks for now (trn2 when unset)."""
-    return parse(os.environ.get(TARGET_ENV, DEFAULT))
+    """The target in force now: TRNFFT_NKI_TARGET, else this machine's chip (``machine_target``)."""
+    return resolve(os.environ)
+
+
+def machine_target() -> Target:
+    """With TRNFFT_NKI_TARGET unset: this machine's chip where the cost model has its figures (trn1, trn2),
+    else trn2 (off a Neuron machine, on a trn3 or a chip sysfs does not name). Sysfs is read once per process."""
+    return _for_chip(detected())
+
+
+# NeuronCore generation -> the target whose figures and rules trnfft has for it
+KNOWN_GENERATIONS = {2: "trn1", 3: "trn2"}
+
+
+@functools.lru_cache(maxsize=8)
+def _for_chip(found: Chip) -> Target:
+    unset = f"{TARGET_ENV} unset"
+    if found.generation in KNOWN_GENERATIONS:
+        key = KNOWN_GENERATIONS[found.generation]
+        rules, generation = TARGETS[key]
+        named = f" ({found.instance})" if found.instance else ""
+        return Target(rules, key, generation,
+                      f"{unset}: this machine's Neuron device is a NeuronCore-v{found.generation}{named}")
+    if not found.present:
+        why = f"{unset} and no Neuron device in sysfs: the default"
+    elif found.generation is None:
+        why = f"{unset}: this machine's Neuron device does not say its generation in sysfs: the default"
+    else:
+        named = f" ({found.instance})" if found.instance else ""
+        why = (f"{unset}: this machine's Neuron device is a NeuronCore-v{found.generation}{named}, a chip the cost "
+               f"model has no figures for: the default" + (
+                   f" (set {TARGET_ENV}=trn3 to compile and simulate for trn3 with trn2's figures)"
+                   if found.generation == 4 else ""))
+    rules, generation = TARGETS[DEFAULT]
+    return Target(rules, DEFAULT, generation, why)
