@@ -13,8 +13,9 @@ FFTW_ESTIMATE (0.27 s per run). So, in order:
 4. a transform whose ESTIMATE plan takes more than 1/``RUNS_PER_BUDGET`` of the time
    limit to run once keeps that ESTIMATE plan (one timed run is the whole cost);
 5. anything else is planned with the configured effort, its search given what is left
-   of the time limit: less what this build has already spent (the probe, waiting for
-   FFTW's lock) and less ``MARGIN_RUNS`` runs of the probed transform, since FFTW checks
+   of the time limit, reckoned with FFTW's lock held: less everything this build has
+   already spent (the wisdom look-up, the probe, every wait for FFTW's lock, the last
+   included) and, for a probed transform, less ``MARGIN_RUNS`` runs of it, since FFTW checks
    its limit only between the candidates it times and finishes the one it is on (pyFFTW
    MEASURE alone, fresh wisdom, under load 2-4: 1024x1024 c2c given 0.5 s took 0.56-0.59 s
    with 49-56 ms runs; 2^20 points given 0.5 s, 0.52-0.60 s, 0.8-2.8 runs of 27-35 ms over;
@@ -46,10 +47,13 @@ def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction
           settings: FFTWSettings, threads: int, extra: tuple[str, ...] = ()):
     """A ``pyfftw.FFTW`` from ``a`` to ``b`` over ``axes`` (both private buffers: planning
     and the probe overwrite them)."""
+    def new(flag: str, *more: str, limit: float | None = None):  # FFTW_LOCK held
+        return pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(flag, *extra, *more),
+                           threads=threads, planning_timelimit=limit)
+
     def plan(flag: str, *more: str, limit: float | None = None):
         with FFTW_LOCK:
-            return pyfftw.FFTW(a, b, axes=axes, direction=direction, flags=(flag, *extra, *more),
-                               threads=threads, planning_timelimit=limit)
+            return new(flag, *more, limit=limit)
 
     started = time.perf_counter()
     left = planning_time_left()  # auto's planner: what is left of its budget (None: not planning for it)
@@ -60,9 +64,8 @@ def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction
         return plan(settings.flag, "FFTW_WISDOM_ONLY")
     except RuntimeError:  # no wisdom for this problem yet
         pass
-    if limit < MIN_SEARCH:
-        return plan("FFTW_ESTIMATE")
-    if math.prod(a.shape) >= PROBE_MIN:
+    estimate, margin = None, 0.0
+    if math.prod(a.shape) >= PROBE_MIN and limit - (time.perf_counter() - started) >= MIN_SEARCH:
         estimate = plan("FFTW_ESTIMATE")
         a[...] = 0
         start = time.perf_counter()
@@ -70,7 +73,9 @@ def build(pyfftw, a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], direction
         run = time.perf_counter() - start
         if run * RUNS_PER_BUDGET > limit:
             return estimate
-        limit -= time.perf_counter() - started + MARGIN_RUNS * run
-        if limit < MIN_SEARCH:
-            return estimate
-    return plan(settings.flag, limit=limit)
+        margin = MARGIN_RUNS * run
+    with FFTW_LOCK:  # what is left is reckoned once the lock is held: waiting for it is spent too
+        search = limit - (time.perf_counter() - started) - margin
+        if search < MIN_SEARCH:
+            return estimate or new("FFTW_ESTIMATE")
+        return new(settings.flag, limit=search)

@@ -7,7 +7,7 @@ TRNFFT_FFTW_TIMELIMIT  seconds FFTW may spend planning one transform, a number >
                        r2c transform took 9-15 s on a 2-core machine; 2^20 c2c,
                        which finishes in ~2.6 s, is not cut short by the default.
                        With fftw-reference selected explicitly, the first call of a new problem
-                       costs about this plus a few runs of the transform at most
+                       costs about this at most, plus any lateness of FFTW's own
                        (planning.py says how; passes.py keeps large n-D plans small); under
                        auto's planner the limit is what is left of its budget when that is less.
 TRNFFT_FFTW_WISDOM     0 (or false, no, off, empty) to neither load nor save wisdom; unset or 1/true/yes/on: both

@@ -117,3 +117,34 @@ def test_fftws_search_gets_what_is_left_after_the_probe_less_a_margin_for_its_ov
     with planning_within(0.5):   # nothing left to search in after the wait: the probed ESTIMATE plan
         assert "FFTW_ESTIMATE" in planning.build(fake, a, a, (0,), "FFTW_FORWARD", settings, 1).flags
     assert fake.limits == []
+
+
+class _SlowLock:
+    """A lock whose every acquisition first waits ``wait`` seconds (another thread planning)."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait, self.acquired = wait, 0
+
+    def __enter__(self) -> None:
+        import time
+        time.sleep(self.wait)
+        self.acquired += 1
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def test_fftws_search_is_charged_for_every_wait_below_the_probe_size_and_for_the_last_lock(monkeypatch):
+    from trnfft.core.plan_deadline import planning_within
+    from trnfft_backends.fftw import planning
+    from trnfft_backends.fftw.settings import FFTWSettings
+    lock = _SlowLock(0.15)
+    monkeypatch.setattr(planning, "FFTW_LOCK", lock)
+    settings = FFTWSettings(planner="measure", timelimit=30.0, wisdom=False)
+    a = np.zeros(64, np.complex64)   # below PROBE_MIN: nothing probed
+    fake = _TimedFFTW(run=0.0, wisdom=0.1)
+    with planning_within(1.0):
+        planning.build(fake, a, a, (0,), "FFTW_FORWARD", settings, 1)
+    (limit,) = fake.limits
+    assert lock.acquired == 2           # the wisdom look-up's, then the search's
+    assert limit <= 1.0 - 0.15 - 0.1 - 0.15   # both waits for the lock and the failed look-up
