@@ -83,6 +83,19 @@ def test_a_malformed_record_makes_the_file_unusable(tmp_path):
         raise AssertionError("a malformed record was accepted")
 
 
+@pytest.mark.parametrize("budget", [None, True, False, -1.0, "1"])
+def test_a_starved_record_without_a_usable_budget_is_set_aside_with_a_warning(tmp_path, budget):
+    """(``trnfft which`` formats the budget of a record whose measurement was cut short.)"""
+    path = tmp_path / choices.FILE_NAME
+    record = dict(_choice().to_json(), budget=budget, limited={"c": "not run: the budget was gone"})
+    path.write_text(json.dumps({"format": choices.FORMAT, "machines": {"m": {"k": record}}}))
+    with pytest.raises(choices.UnusableChoices, match="malformed"):
+        choices.read(path, "m")
+    with pytest.warns(RuntimeWarning, match="unusable"):
+        assert ChoiceStore(path, machine="m").get("k") is None
+    assert (tmp_path / (choices.FILE_NAME + ".unusable")).exists()
+
+
 def test_an_unwritable_directory_costs_one_warning(tmp_path, recwarn):
     blocker = tmp_path / "file"
     blocker.write_text("")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import math
 import os
 import platform
 import threading
@@ -82,10 +83,19 @@ class Choice:
                 and _str_map(choice.seconds, (int, float)) and _str_map(choice.excluded, str)
                 and _str_map(choice.runs, int) and isinstance(choice.provisional, list)
                 and all(isinstance(name, str) for name in choice.provisional)
-                and (choice.budget is None or isinstance(choice.budget, (int, float)))
+                and _usable_budget(choice.budget, choice.limited)
                 and _str_map(choice.limited, str) and type(choice.attempts) is int):
             raise ValueError("malformed choice record (wrong field types)")
         return choice
+
+
+def _usable_budget(budget: Any, limited: dict[str, str]) -> bool:
+    """A finite number of seconds >= 0, not a bool (JSON's true); None only for a complete measurement
+    (``trnfft which`` formats the budget of one that was cut short)."""
+    if budget is None:
+        return not limited
+    return (isinstance(budget, (int, float)) and not isinstance(budget, bool) and math.isfinite(budget)
+            and budget >= 0)
 
 
 def _str_map(value: Any, kind: type | tuple[type, ...]) -> bool:
