@@ -758,3 +758,23 @@ def test_a_starved_measurement_that_cannot_be_repeated_is_not_tried_on_every_cal
         assert np.allclose(trnfft.fft(X), np.fft.fft(X), atol=1e-4)
     (kept,) = _stored().values()
     assert len(measured) == 1 and kept.backend == "searcher" and kept.attempts == 2 and kept.limited
+
+
+@pytest.mark.parametrize("effort, budget, attempts, due", [
+    ("measure", 0.3, 1, True), ("measure", 0.5, 2, True),        # once more at its budget; a larger one
+    ("measure", 0.3, 2, False), ("measure", 0.1, 1, False),      # cut short twice; a smaller budget
+    ("measure", 0.0, 1, False), ("estimate", 0.3, 1, False)])    # no budget; nothing measured
+def test_trnfft_which_says_when_a_starved_choice_is_measured_again_as_the_planner_decides(
+        monkeypatch, effort, budget, attempts, due):
+    from trnfft.cli import describe_choice
+    monkeypatch.setenv("TRNFFT_PLANNER", effort)
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(budget))
+    starved = choices.Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1", "c": "1"}, budget=0.3,
+                             limited={"c": "not run"}, attempts=attempts)
+    assert (effort == "measure" and autoplan._due(starved, budget)) == due   # what the planner does
+    told = "\n".join(describe_choice(starved))
+    assert ("measured again when the problem is next planned" in told) == due, told
+    if not due:   # the budget it names would make it due
+        least = 0.3 if attempts < 2 else 0.3 + 1e-9
+        assert ("at least 0.3 s" if attempts < 2 else "more than 0.3 s") in told, told
+        assert autoplan._due(starved, least)

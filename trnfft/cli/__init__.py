@@ -144,8 +144,9 @@ def describe_choice(choice: "Choice") -> list[str]:
         lines.append(f"  {name}: {seconds * 1e6:,.1f} us per call{how}{mark}")
     lines += [f"  {name}: {why}" for name, why in choice.excluded.items()]
     if choice.limited:
-        again = ("measured again when the problem is next planned" if choice.attempts < 2 else
-                 f"cut short {choice.attempts} times: measured again only with a larger TRNFFT_PLANNER_BUDGET")
+        from ..core.autoplan import when_measured_again
+        times = f"cut short {choice.attempts} times: " if choice.attempts > 1 else ""
+        again = times + when_measured_again(choice)
         lines.append(f"  the {choice.budget:g} s budget cut this measurement short ({again})")
         lines += [f"  {name}: {why}" for name, why in choice.limited.items() if name not in choice.excluded]
     return lines

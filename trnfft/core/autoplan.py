@@ -276,6 +276,19 @@ def _due(choice: Choice, budget: float) -> bool:
             and (budget > choice.budget or (budget == choice.budget and choice.attempts < 2)))
 
 
+def when_measured_again(choice: Choice) -> str:
+    """When ``choice``, a measurement the budget cut short, is measured again, said from ``_due``
+    and the planner settings in force (what ``trnfft which`` tells)."""
+    effort, budget = planner_settings()
+    if effort == "measure" and _due(choice, budget):
+        return "measured again when the problem is next planned"
+    assert choice.budget is not None  # (a record with ``limited`` has its budget: choices.py)
+    least = (f"at least {choice.budget:g}" if choice.attempts < 2 and choice.budget > 0
+             else f"more than {choice.budget:g}")
+    return (f"measured again only by the measure planner with a budget of {least} s; in force: "
+            f"{effort}, {budget:g} s (TRNFFT_PLANNER / TRNFFT_PLANNER_BUDGET)")
+
+
 def _pending_setup(name: str) -> tuple[float, str] | None:
     """What candidate ``name`` still has to pay once in this process (its ``pending_setup``)."""
     rec = REGISTRY.records().get(name)
