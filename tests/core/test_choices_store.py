@@ -157,19 +157,24 @@ def test_forgetting_while_another_process_holds_the_lock_is_a_clear_error(tmp_pa
             ChoiceStore(store.path, machine="a").forget(lock_timeout=0.1)
 
 
-def test_an_older_format_without_the_budget_is_discarded_cleanly(tmp_path, recwarn):
-    """Format 2 records did not say whether the budget cut them short: they are measured again."""
+def test_an_older_format_without_the_budget_is_read_as_complete_measurements(tmp_path, recwarn):
+    """Format 2 records did not say whether the budget cut them short: they are kept as final,
+    every machine's, and written back as format 3."""
     path = tmp_path / choices.FILE_NAME
     old = {"backend": "b", "effort": "measure", "seconds": {"b": 1e-6}, "when": 0.0,
            "candidates": {"b": "1"}, "excluded": {}, "runs": {"b": 7}, "provisional": []}
     path.write_text(json.dumps({"format": 2, "machines": {"m": {"k": old}, "other": {"k": old}}}))
     store = ChoiceStore(path, machine="m")
-    assert store.get("k") is None
+    kept = store.get("k")
+    assert kept.backend == "b" and kept.runs == {"b": 7} and kept.budget is None and kept.limited == {}
+    from trnfft.core import autoplan
+    assert not autoplan._due(kept, 10.0)   # complete: never measured again
     store.put("k2", _choice())
     store.save()
     data = json.loads(path.read_text())
-    assert data["format"] == choices.FORMAT == 3 and list(data["machines"]) == ["m"]
-    assert list(data["machines"]["m"]) == ["k2"] and not recwarn.list
+    assert data["format"] == choices.FORMAT == 3 and sorted(data["machines"]) == ["m", "other"]
+    assert sorted(data["machines"]["m"]) == ["k", "k2"] and list(data["machines"]["other"]) == ["k"]
+    assert choices.read(path, "other")["k"].runs == {"b": 7} and not recwarn.list
 
 
 def test_a_record_keeps_its_budget_and_what_the_budget_cut_short(tmp_path):

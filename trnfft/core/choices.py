@@ -15,9 +15,9 @@ long), merges in what other processes saved since, and replaces the file
 atomically. Saves come in batches, at most every ``SAVE_INTERVAL`` seconds and
 at exit; the newest ``MAX_RECORDS`` per machine are kept. An unusable file
 (not JSON, wrong layout) is moved aside to ``<file>.unusable`` with one
-warning and replaced; a file of another format
-version (an older trnfft's, which did not record the budget) is replaced quietly, its
-choices measured again; a directory that cannot be written costs one
+warning and replaced; a file of format 2 (trnfft's before the budget was recorded) is read as complete
+measurements and written back as format 3; one of another format version is replaced
+quietly, its choices measured again; a directory that cannot be written costs one
 warning and the saving, never a transform. ``ChoiceStore.forget`` drops records
 (``trnfft.forget_choices`` / ``trnfft which --forget``) under the same lock; a
 process already running keeps what it has read, and may save it back.
@@ -43,6 +43,7 @@ from .user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warnin
 
 FILE_NAME = "backend-choices.json"
 FORMAT = 3            # 3: measurements record their budget and what it cut short (2: provisional exclusions)
+READABLE = (2, 3)     # a format-2 record, with no budget and nothing cut short, reads as a complete measurement
 SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
 FORGET_LOCK_TIMEOUT = 10.0  # seconds forgetting waits for it (forgetting is asked for, so not skipped)
@@ -126,13 +127,13 @@ def machine_id() -> str:
 
 
 def read(path: Path, machine: str) -> dict[str, Choice] | None:
-    """This machine's records in ``path``; None when absent or of another format version."""
+    """This machine's records in ``path``; None when absent or of a format version not ``READABLE``."""
     data = load_json(path, UnusableChoices)
     if data is None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("format"), int):
         raise UnusableChoices("is not a trnfft choices file")
-    if data["format"] != FORMAT:
+    if data["format"] not in READABLE:
         return None
     machines = data.get("machines")
     if not isinstance(machines, dict) or not all(isinstance(v, dict) for v in machines.values()):
@@ -258,7 +259,7 @@ def _write(path: Path, machine: str, choices: dict[str, Choice]) -> None:
     """Write the file with this machine's records replaced, other machines' kept."""
     try:
         data = json.loads(path.read_text(encoding="ascii"))
-        machines = data["machines"] if data.get("format") == FORMAT else {}
+        machines = data["machines"] if data.get("format") in READABLE else {}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         machines = {}
     kept = sorted(choices.items(), key=lambda kc: kc[1].when)[-MAX_RECORDS:]
