@@ -258,6 +258,22 @@ def test_stft_reflect_padding_longer_than_input():
                        lambda: torch.stft(X[:5], 16, return_complex=True), "reflect")
 
 
+@pytest.mark.parametrize("failure", [
+    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 8.00 GiB"),
+    RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                 "you tried to allocate 8589934592 bytes. Error code 12 (Cannot allocate memory)"),
+    MemoryError()])
+def test_stft_padding_running_out_of_memory_is_trnffts_out_of_memory_error(monkeypatch, failure):
+    def pad(*args, **kwargs):
+        raise failure
+    monkeypatch.setattr(torch.nn.functional, "pad", pad)
+    with pytest.raises(trnfft.OutOfMemoryError, match="out of memory computing stft's padding"):
+        trnfft.stft(X, 16, window=torch.hann_window(16), return_complex=True)
+    monkeypatch.setattr(torch.nn.functional, "pad", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("odd")))
+    with pytest.raises(trnfft.SpectrogramArgumentError, match="cannot pad .* odd"):   # torch's refusals stay
+        trnfft.stft(X, 16, window=torch.hann_window(16), return_complex=True)
+
+
 @pytest.mark.parametrize("spec, kw, match", [
     (torch.view_as_real(SPEC), {}, "expected a complex input"),
     (SPEC, dict(hop_length=16, window=HANN), "NOLA"),

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import torch_fft as api, arrays
 from .split import SplitComplex, as_pair, combine, parts as split_parts
+from ..core import memory
 from ..core.errors import InvalidArgumentTypeError, SpectrogramArgumentError
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -150,6 +151,12 @@ def stft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int 
     return as_pair(spec) if type(input) is SplitComplex and return_complex else spec
 
 
+def _out_of_memory(exc: BaseException, torch: Any) -> bool:
+    """Whether ``exc`` is an allocation failing (torch's CPU allocator raises a plain RuntimeError)."""
+    return (isinstance(exc, (MemoryError, torch.OutOfMemoryError))
+            or "can't allocate memory" in str(exc))
+
+
 def _pad(x: Any, pad: int, mode: str) -> Any:
     torch = _torch()
     if mode not in PAD_MODES:
@@ -163,7 +170,11 @@ def _pad(x: Any, pad: int, mode: str) -> Any:
     shape = x.shape
     try:
         padded = torch.nn.functional.pad(x.reshape((1,) * (3 - x.ndim) + tuple(shape)), (pad, pad), mode)
-    except RuntimeError as exc:  # circular padding beyond the input, an empty input, ...: torch's words
+    except (MemoryError, RuntimeError) as exc:
+        if _out_of_memory(exc, torch):
+            raise memory.ran_out(exc, f"stft's padding of an input of shape {tuple(shape)} by {pad} "  # type: ignore[arg-type]
+                                      f"on each side") from None
+        # circular padding beyond the input, an empty input, ...: torch's words
         raise SpectrogramArgumentError(f"stft: cannot pad an input of length {shape[-1]} by n_fft // 2 "
                                        f"= {pad} with pad_mode={mode!r}: {exc}") from None
     return padded.reshape(tuple(shape[:-1]) + (shape[-1] + 2 * pad,))
