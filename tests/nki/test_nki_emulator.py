@@ -622,3 +622,24 @@ def test_access_pattern_rules():
     x = RNG.uniform(-1, 1, (4, 4)).astype(np.float32)
     rejects("ap-on-view", k_ap_on_a_view, x)
     assert "element 16 of a tensor of 16" in rejects("ap-bounds", k_ap_out_of_bounds, x)
+
+
+def test_every_parse_of_the_emulator_waits_for_the_one_parse_lock(tmp_path):
+    """CPython 3.11's ast.parse is not safe from two threads at once: the kernel check's parses and
+    the coverage report's take one lock (``parsing.py``)."""
+    import threading
+    from trnfft_backends.nki.emulator import coverage, parsing, static_check
+    for file in coverage.STUB_FILES.values():
+        (tmp_path / file).write_text("def shown(): ...\n")
+    source = tmp_path / "kernel_source.py"
+    source.write_text("def kernel():\n    pass\n")
+    calls = [lambda: coverage.stub_names(tmp_path), lambda: static_check._index(str(source))]
+    for call in calls:
+        with parsing._PARSE_LOCK:
+            other = threading.Thread(target=call)
+            other.start()
+            other.join(0.3)
+            assert other.is_alive()   # waiting for the lock held here
+        other.join(10)
+        assert not other.is_alive()
+    assert coverage.stub_names(tmp_path)["nki"] == ["shown"] and "kernel" in static_check._index(str(source))

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .api_names import PUBLIC_NAMES
+from .parsing import parse
 from .rules import NkiRuleError, NotEmulatedError
 
 EMULATED, REJECTED, MISSING = "emulated", "rejected (as on hardware)", "not emulated"
@@ -62,7 +63,7 @@ def stub_names(stub_dir: Path) -> dict[str, list[str]]:
     out = {}
     for mod, file in STUB_FILES.items():
         names = []
-        for node in ast.parse((stub_dir / file).read_text()).body:
+        for node in parse((stub_dir / file).read_text()).body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 names.append(node.name)
             elif isinstance(node, ast.Assign):
