@@ -60,6 +60,12 @@ FOUND = {
                                                  lambda: np.fft.rfftfreq(5, d=0.0)),
     "numpy fftfreq n<0, d=0 is a ZeroDivisionError": (lambda: numpy_fft.fftfreq(-1, d=0.0),
                                                       lambda: np.fft.fftfreq(-1, d=0.0)),
+    "numpy fftfreq of a NumPy-integer n, d=0 divides as NumPy": (
+        lambda: numpy_fft.fftfreq(np.int64(3), d=0.0), lambda: np.fft.fftfreq(np.int64(3), d=0.0)),
+    "numpy rfftfreq of a NumPy-integer n, d=0 divides as NumPy": (
+        lambda: numpy_fft.rfftfreq(np.int32(4), d=0.0), lambda: np.fft.rfftfreq(np.int32(4), d=0.0)),
+    "numpy rfftfreq, d a NumPy zero, divides as NumPy": (
+        lambda: numpy_fft.rfftfreq(4, d=np.float64(0)), lambda: np.fft.rfftfreq(4, d=np.float64(0))),
     "torch fftfreq of a complex dtype is NotImplementedError": (
         lambda: trnfft.fftfreq(5, dtype=torch.complex64), lambda: torch.fft.fftfreq(5, dtype=torch.complex64)),
     "torch fftfreq dtype and out= differ": (

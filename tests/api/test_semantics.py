@@ -1,6 +1,8 @@
 """Behaviour users rely on: dtypes, untouched inputs, out=, layouts, empty batches."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -229,6 +231,20 @@ def test_split_out_on_another_device_is_refused():
     out = trnfft.SplitComplex(torch.empty(8, device="meta"), torch.empty(8, device="meta"))
     with pytest.raises(trnfft.InvalidArgumentError, match="out= is on device meta"):
         trnfft.fft(x, out=out)
+
+
+def test_numpy_fftfreq_of_numpy_scalars_divides_as_numpy_and_refuses_n_0_without_a_warning():
+    for n, d in ((np.int64(3), 0.0), (5, np.float64(0)), (np.int32(4), np.float32(0))):
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            got = numpy_fft.fftfreq(n, d)
+        with pytest.warns(RuntimeWarning, match="divide by zero"):
+            np.testing.assert_array_equal(got, np.fft.fftfreq(n, d))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(trnfft.ZeroSpacingError, match="n must be >= 1"):
+            numpy_fft.rfftfreq(np.int64(0), np.float64(1))
+        with pytest.raises(ZeroDivisionError, match="spacing"):
+            numpy_fft.rfftfreq(4, 0.0)   # Python numbers: NumPy's ZeroDivisionError
 
 
 def test_fftfreq_out_follows_torchs_device_and_autograd_rules():

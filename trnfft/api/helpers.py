@@ -32,12 +32,13 @@ def _grid(n: int, d: float, real: bool, device: Any) -> np.ndarray:
     if device not in (None, "cpu"):
         raise InvalidArgumentError(f'Device not understood: only "cpu" is allowed (as in NumPy), '
                                    f'got {device!r}')
-    n = _count(n, None)  # an integer; its range after NumPy's division
-    try:
-        val = 1.0 / (n * d)
+    given, n = n, _count(n, None)  # an integer; its range after NumPy's division
+    if n == 0:
+        raise ZeroSpacingError("n must be >= 1, got 0")
+    try:  # NumPy's division: of Python numbers, d == 0 raises; of a NumPy scalar, inf with a RuntimeWarning
+        val = 1.0 / ((given if isinstance(given, np.integer) else n) * d)
     except ZeroDivisionError:  # NumPy's error too
-        raise ZeroSpacingError("n must be >= 1, got 0" if n == 0 else
-                               f"sample spacing d must be non-zero, got d={d!r}") from None
+        raise ZeroSpacingError(f"sample spacing d must be non-zero, got d={d!r}") from None
     _count(n, 1)
     k = np.arange(n // 2 + 1) if real else np.concatenate(
         [np.arange((n - 1) // 2 + 1), np.arange(-(n // 2), 0)])

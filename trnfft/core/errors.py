@@ -30,7 +30,8 @@ class SpectrogramArgumentError(InvalidArgumentError):
 
 
 class ZeroSpacingError(InvalidArgumentError, ZeroDivisionError):
-    """numpy_fft.fftfreq/rfftfreq with n * d == 0: also a ZeroDivisionError, as NumPy's is."""
+    """numpy_fft.fftfreq/rfftfreq with n == 0, or d == 0 of Python numbers: also a ZeroDivisionError, as
+    NumPy's is."""
 
 
 class InvalidDtypeError(TrnfftError, TypeError, RuntimeError):
