@@ -14,11 +14,12 @@ after ``LOCK_TIMEOUT`` seconds: a save may be skipped, nothing waits for
 long), merges in what other processes saved since, and replaces the file
 atomically. Saves come in batches, at most every ``SAVE_INTERVAL`` seconds and
 at exit; the newest ``MAX_RECORDS`` per machine are kept. An unusable file
-(not JSON, wrong layout) is moved aside to ``<file>.unusable`` with one
-warning and replaced; a file of format 2 (trnfft's before the budget was recorded) is read as complete
-measurements and written back as format 3; one of another format version is replaced
-quietly, its choices measured again; a directory that cannot be written costs one
-warning and the saving, never a transform. ``ChoiceStore.forget`` drops records
+(not JSON, wrong layout, a record of the wrong types) is moved aside to
+``<file>.unusable`` with one warning and replaced; a file of format 2 (before
+the budget was recorded) is read as complete measurements and written back as
+format 3; one of another format version is replaced quietly, its choices
+measured again; a directory that cannot be written costs one warning and the
+saving, never a transform. ``ChoiceStore.forget`` drops records
 (``trnfft.forget_choices`` / ``trnfft which --forget``) under the same lock; a
 process already running keeps what it has read, and may save it back.
 """
