@@ -105,6 +105,8 @@ FOUND = {
                                                   lambda: scipy.fft.hfft2(X2[:, :1] + 1j)),
     "scipy fft2 over no axes ignores s": (lambda: _scipy_trnfft("fft2")(X1, axes=[], s=[9, -1]),
                                           lambda: scipy.fft.fft2(X1, axes=[], s=[9, -1])),
+    "scipy fftn over no axes checks workers": (lambda: _scipy_trnfft("fftn")(X1, s=(), workers=0),
+                                               lambda: scipy.fft.fftn(X1, s=(), workers=0)),
     "scipy fftn with s=() is the identity": (lambda: _scipy_trnfft("fftn")(X1 > 3, s=()),
                                              lambda: scipy.fft.fftn(X1 > 3, s=())),
     "scipy rfft of a complex input: the dtype before n": (lambda: _scipy_trnfft("rfft")(X1 + 1j, n=0),
@@ -124,6 +126,12 @@ def test_what_the_fuzzer_found_now_agrees_with_the_reference(name):
     trn, ref = FOUND[name]
     problem = compare(outcome(ref), outcome(trn), exact="freq" in name)
     assert problem is None, problem
+
+
+def test_scipy_over_no_axes_checks_workers_before_the_norm_as_scipy():
+    for call in (scipy.fft.ifftn, _scipy_trnfft("ifftn")):
+        with pytest.raises(ValueError, match="workers value out of range"):
+            call(X1, axes=(), workers=-1000, norm="x")
 
 
 def test_scipy_computes_a_big_endian_float16_as_its_native_twin():

@@ -74,6 +74,7 @@ def _many_axes(spec: Function, default_axes: Any, x: Any, s: Any = None,
     if kind == "r2c" and np.iscomplexobj(x):
         _real_first(kind, np.asarray(x))
     if kind == "c2c" and _no_axes(x, s, axes):  # scipy: x itself, before any dtype promotion
+        _workers(workers)  # checked all the same, before the norm, as scipy does
         check_norm(norm)
         return np.array(x, copy=True)
     a = _array(x)
