@@ -52,7 +52,8 @@ from .emulator.hardware import PMAX, PSUM_BANK_FP32 as PSUM_BANK, SBUF_PARTITION
 from .emulator.target import target
 from .kernels.cplx import diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
-from .kernels.tall_four_step import PSUM_COLUMNS, TallTable, fold_rows, formed_rounds, pairable, turn_windows
+from .kernels.tall_four_step import (PSUM_COLUMNS, TallTable, f1_placed, fold_rows, formed_rounds, pairable,
+                                     turn_windows)
 from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
@@ -753,18 +754,22 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
 
 @lru_cache(maxsize=4096)
 def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                       turns: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, int, int]:
-    """(F2's columns in the table, its floats in HBM without formed columns, with one, and its blocks' rows):
-    each formed column more leaves a Re and an Im column of every block out of HBM."""
+                       turns: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, TallTable]:
+    """(F2's columns in the table, its floats in HBM without formed columns, the table with one formed column):
+    each formed column more leaves a Re and an Im column of every block out of HBM (``f1_placed`` weighs where
+    F1'' goes again)."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole, middle=middle)
     one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole, middle=middle)
-    return table.f2_columns, table.hbm_elements, one.hbm_elements, sum(map(one.block_rows, range(len(one.lo_chunks))))
+    return table.f2_columns, table.hbm_elements, one
 
 
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                          formed: int = 0, turns: int = 0, whole: bool = False, middle: int = 0) -> int:
-    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)
-    return 4 * (plain if formed == 0 else one - 2 * (formed - 1) * rows)
+    _, plain, one = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)
+    if formed == 0:
+        return 4 * plain
+    extra = 0 if one.identity else 2 * one.width
+    return 4 * f1_placed(one.spans, one.f1_rows, one.base_columns - 2 * (formed - 1), extra)[0]
 
 
 @lru_cache(maxsize=4096)

@@ -7,7 +7,7 @@ traffic is exactly input + output + the one table, which holds no more than F2's
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -349,8 +349,14 @@ def test_whole_twiddles_both_directions_and_the_estimate(n1, n2, batch, quarter,
     _assert_estimate_is_the_model(layout, batch)
 
 
-MIDDLE = [(15, 277, 1, 46, 0, False, 1, 22, 0), (14, 293, 1, 66, 1, True, 2, 38, 64), (16, 257, 1, 56, 2, True, 2, 2, 32),
-          (40, 262, 2, 40, 1, False, 2, 7, 32), (12, 347, 1, 70, 2, True, 1, 92, 0), (13, 317, 3, 0, 4, True, 2, 62, 64)]
+MIDDLE = [(15, 277, 1, 46, 0, False, 1, 22, 0), (14, 293, 1, 66, 1, True, 2, 38, 38), (16, 257, 1, 56, 2, True, 2, 2, 2),
+          (40, 262, 2, 40, 1, False, 2, 7, 7), (12, 347, 1, 70, 2, True, 1, 92, 0), (13, 317, 3, 0, 4, True, 2, 62, 62)]
+
+
+def _with_f1_in(table: TallTable, block: int) -> TallTable:
+    """``table`` with F1'' in lo chunk ``block``'s block (``TallTable.f1_block`` chooses the fewest floats)."""
+    fixed = type("Fixed", (TallTable,), {"f1_block": block})
+    return fixed(**{f.name: getattr(table, f.name) for f in fields(table)})
 
 
 @pytest.mark.parametrize("target", ["trn1", "trn2"])
@@ -374,7 +380,7 @@ def test_middle_rows_both_directions(n1, n2, batch, formed, turn_gpsimd, whole, 
                       middle=middle)
     assert (table.middle_rows, table.middle_offset) == (rows, offset)
     assert table.lo_chunks[-1] == (128, rows) and table.pairs == 1   # one J pair: the first lo chunk's
-    assert table.f1_block == (1 if table.f1_rows <= table.span(1) else 0)   # F1'' in the middle's block where it fits
+    assert table.hbm_elements == min(_with_f1_in(table, i).hbm_elements for i in range(len(table.lo_chunks)))
     assert algorithms._tall_constant_bytes(n1, n2, batch, False, False, formed, 3, whole, middle) == (
         4 * table.hbm_elements)
 

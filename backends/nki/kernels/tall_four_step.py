@@ -173,6 +173,16 @@ def fold_rows(n2: int) -> tuple[int, int]:
     return lo, n2 - lo
 
 
+def f1_placed(spans: tuple[int, ...], f1_rows: int, base: int, extra: int) -> tuple[int, int]:
+    """(floats of the table in HBM, the lo chunk whose block holds F1'') for blocks of ``spans`` data rows and
+    ``base`` columns each, F1'' (``f1_rows`` rows, ``extra`` columns) in the block where it adds the fewest
+    floats, max(rows, f1_rows) x (base + extra) - rows x base, the first on a tie (rows below a block's data
+    rows, or below F1'' rows, are zero in HBM)."""
+    added = [max(rows, f1_rows) * (base + extra) - rows * base for rows in spans]
+    block = added.index(min(added))
+    return sum(spans) * base + added[block], block
+
+
 @dataclass(frozen=True)
 class TallTable:
     """Column offsets of the tall four-step's constants in SBUF, [rows, columns] float32: per lo chunk of n2's
@@ -240,21 +250,21 @@ class TallTable:
 
     @property
     def middle_offset(self) -> int:
-        """``middle`` = 2: the partition q (32 or 64, trn1's start partitions) where the middle's second copy
-        begins, else 0. Its block is [q + P rows]: rows r < P as n2's rows c0 + r, rows P.. q - 1 zero (in HBM too:
-        the stationary's zero rows must meet finite moving values), rows q + r as G = -i F2 (Re G = Im F2, Im G =
+        """``middle`` = 2: the partition q = P (the middle's rows, <= 64) where its second copy begins, else 0.
+        Its block is [2P rows]: rows r < P as n2's rows c0 + r, rows P + r as G = -i F2 (Re G = Im F2, Im G =
         -Re F2), i T~, and the same W and rho; step 1 writes the rows twice (the stationary reads x's columns
-        c0.. c0 + q - 1 twice, M = 2q), so the twiddle product makes B on rows r and iB on rows q + r, and per
-        window rho_r B and rho_r iB are one complex product per partition: Y[k + rL] += sum over the 2q rows of
-        (Re F2 | Im F2)[j, k] (rho_r B | i rho_r B)[j], one matmul of K = q + P where Re F2 and Im F2 took two."""
+        c0.. c0 + P - 1 twice, M = 2P), so the twiddle product makes B on rows r and iB on rows P + r, and per
+        window rho_r B and rho_r iB are one complex product per partition: Y[k + rL] += sum over the 2P rows of
+        (Re F2 | Im F2)[j, k] (rho_r B | i rho_r B)[j], one matmul of K = 2P where Re F2 and Im F2 took two.
+        No padding rows: every instruction on the block (step 1's matmul and copy, the twiddle and turn
+        products, ``_form``, the F2 matmul) reads or writes its 2P partitions from partition 0, which trn1's
+        start-partition rule allows for any count up to 128 (tiling overview, ``emulator/isa.py::_tile``);
+        none starts at partition P."""
         rows = self.middle_rows
-        if self.middle != 2 or not rows or rows > ROW_TILE:
-            return 0
-        q = 32 if rows <= 32 else ROW_TILE
-        return q if self.lo_chunks[-1][0] + q <= self.n2 else 0
+        return rows if self.middle == 2 and 0 < rows <= ROW_TILE else 0
 
     def span(self, i: int) -> int:
-        """Partitions of lo chunk i's data tiles: its rows, or q + P for the stacked ``middle``."""
+        """Partitions of lo chunk i's data tiles: its rows, or 2P for the stacked ``middle``."""
         rows = self.lo_chunks[i][1]
         return self.middle_offset + rows if i == len(self.lo_chunks) - 1 and self.middle_offset else rows
 
@@ -385,7 +395,7 @@ class TallTable:
         Scalar copy, in order, at most ``PSUM_COLUMNS`` columns of 2 width each. A copy costs max(columns, 64)
         cycles whatever its partitions, so at 2 width < 64 chunks copied together cost one: 4155 = 15 x 277 at
         batch 1, 3 chunks of 128, 22 and 127 rows, one copy of 90 columns (90 cycles) where each took 64. The
-        tile has the group's most rows (2q for the stacked ``middle``); a chunk with fewer leaves the rest of its slot unwritten,
+        tile has the group's most rows (2P for the stacked ``middle``); a chunk with fewer leaves the rest of its slot unwritten,
         copied with it and never read (each chunk's output is the view of its own rows)."""
         chunks = len(self.lo_chunks) + len(self.hi_chunks)
         most = max(1, PSUM_COLUMNS // (2 * width))
@@ -478,16 +488,26 @@ class TallTable:
         return 0 if self.identity else self.width * (2 if self.stacked else 1)
 
     def block_rows(self, i: int) -> int:
-        """Rows of lo chunk i's block (``f1_block``'s also holds F1''; the stacked ``middle`` q + P)."""
+        """Rows of lo chunk i's block (``f1_block``'s also holds F1''; the stacked ``middle`` 2P)."""
         return max(self.span(i), self.f1_rows if i == self.f1_block else 0)
 
-    @property
+    @cached_property
     def f1_block(self) -> int:
-        """The lo chunk whose block holds F1'': the last where its rows hold F1'''s and are fewer than the first's
-        (F1'''s columns are zero below its rows, in HBM too: 4102 = 14 x 293 at batch 1, F1'''s 28 rows in the
-        middle's block of 38 rows, not the first chunk's of 128, 10 KB fewer), else the first."""
-        last = len(self.lo_chunks) - 1
-        return last if last > 0 and self.f1_rows <= self.span(last) < self.span(0) else 0
+        """The lo chunk whose block holds F1'' (``f1_placed``): 4102 = 14 x 293 at batch 1, F1'''s 28 rows in the
+        middle's block of 38 rows, not the first chunk's of 128, 10 KB fewer; 4112 = 16 x 257, the stacked
+        middle's 4 rows made 32 for F1'' (1.5 KB fewer than F1'' in the first block)."""
+        return f1_placed(self.spans, self.f1_rows, self.base_columns, 0 if self.identity else 2 * self.width)[1]
+
+    @property
+    def spans(self) -> tuple[int, ...]:
+        return tuple(self.span(i) for i in range(len(self.lo_chunks)))
+
+    @property
+    def base_columns(self) -> int:
+        """Columns of each lo chunk's block in HBM, F1'' not counted (``read_columns``)."""
+        if self.formed:
+            return 2 * (self.part_columns - self.formed - self.width * self.inner_f1)
+        return 2 * self.part_columns
 
     @property
     def rows(self) -> int:
@@ -637,7 +657,7 @@ class TallView(nl.NKIObject):
     turn_gpsimd: int
     middle: int         # rows of the unfolded ``middle`` (the last lo chunk's), else 0
     ones: int           # the table's column of ones for the J blocks' selects (``TallTable.ones``), else -1
-    middle_offset: int  # the stacked middle's q, else 0
+    middle_offset: int  # the stacked middle's q = P, else 0
     turned_windows: tuple
     part_columns: int
     f2_columns: int
@@ -853,7 +873,7 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
 
 def _columns(x: Any, c0: int, rows: int, twice: bool) -> Any:
     """Step 1's stationary: x's columns c0.. c0 + rows - 1, or where ``twice`` its columns c0.. c0 + rows / 2 - 1
-    read twice (a zero step: the stacked ``middle``'s rows on partitions 0.. and q..)."""
+    read twice (a zero step: the stacked ``middle``'s P rows on partitions 0.. and P..)."""
     if twice:
         return x.ap(pattern=[[x.shape[1], x.shape[0]], [0, 2], [1, rows // 2]], offset=c0)
     return x[:, c0:c0 + rows]
@@ -992,7 +1012,7 @@ def _middle(s: Any, c: Any, table: TallView, tw: tuple, i: int, width: int) -> A
     Scalar engine's (or the first ``turn_gpsimd`` on GpSimd) B c and B s of 2 width columns, and two GpSimd sums of
     width. Unfolded, the Im F2 part takes iX_r = [-Xi | Xr]: each window's slot is [-Xi | Xr | Xi] (3 width
     columns; X from its second column, iX from its first), the -Xi of all windows one GpSimd product by -1.
-    Stacked (``middle_offset``), the slots are X_r alone, [q + P, 2 width]: rows q.. hold iB (their twiddles are
+    Stacked (``middle_offset``), the slots are X_r alone, [2P, 2 width]: rows P.. hold iB (their twiddles are
     i T~), so their X_r is i rho_r B."""
     w, w2, step = width, 2 * width, table.part_columns
     rows, turns = table.span(i), table.turns
