@@ -816,8 +816,14 @@ TURNS_MORE = 2   # tall_turns: windows weighed beyond the fewest
 def tall_middles(n1: int, n2: int, turns: int) -> list[int]:
     """The ``middle`` values the planner weighs for a ``turned`` table (``TallTable.middle_rows``): 0, and 1
     (unfolded) and 2 (stacked) where each applies."""
-    table = TallTable(n1, n2, n1, False, turns=turns, middle=2)
-    return [0] + ([1] if table.middle_rows else []) + ([2] if table.middle_offset else [])
+    def fits(middle: int) -> bool:
+        try:
+            TallTable(n1, n2, n1, False, turns=turns, middle=middle)
+        except ValueError:   # no middle rows for this n2 (``TallTable.__post_init__``)
+            return False
+        return True
+
+    return [middle for middle in (0, 1, 2) if fits(middle)]
 
 
 def tall_turns(n1: int, n2: int, batch: int) -> list[int]:

@@ -406,3 +406,18 @@ def test_exchange_selects_and_one_step_one_copy():
     first = table_bytes[0, :table.block_rows(0) * table.read_columns(0)].reshape(table.block_rows(0), -1)
     assert (first[:, table.twiddle(0) - table.formed] == 1.0).all()   # the ones, as read (formed columns not in HBM)
     assert TallTable(30, 137, 30, True).ones == -1 and TallTable(1, 509, 3, False, turns=4).ones == -1
+
+
+@pytest.mark.parametrize("n1,n2,quarter,turns,middle", [
+    (15, 277, True, 0, 1), (15, 277, False, 0, 1), (15, 200, False, 3, 1), (9, 457, False, 4, 1),
+    (12, 347, False, 3, 2), (1, 277, False, 3, 1), (15, 277, False, 3, 3)])
+def test_a_middle_that_cannot_work_is_refused(n1, n2, quarter, turns, middle):
+    """A hand-built ``middle`` without its rows (no turned windows; n2 = 200: the lo rows in one chunk; 457: 202
+    middle rows, more than one chunk; n1 = 1), stacked with more than 64 rows (347: 92), or not 0/1/2: a clear
+    ValueError from the table, before any kernel runs (it gave 21% error or a broadcast error)."""
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), quarter=quarter, turns=turns, middle=middle)
+    with pytest.raises(ValueError, match="middle"):
+        arguments.kernel_arguments(layout, True, 1.0)
+    with pytest.raises(ValueError, match="middle"):
+        TallTable(n1, n2, n1, quarter, turns=turns, middle=middle)
+    assert middle not in algorithms.tall_middles(n1, n2, turns)

@@ -214,6 +214,20 @@ class TallTable:
     middle: int = 0   # ``turned``: the rows from the last lo chunk's first on taken unfolded (``middle_rows``); 2: with
     #                   Re F2 and Im F2 stacked on the contraction (``middle_offset``)
 
+    def __post_init__(self) -> None:
+        """A ``middle`` that cannot work is refused here, not run into a wrong result or a broadcast error."""
+        if self.middle not in (0, 1, 2):
+            raise ValueError(f"middle must be 0, 1 (unfolded) or 2 (stacked), not {self.middle!r}")
+        if self.middle and not self.middle_rows:
+            raise ValueError(
+                f"middle = {self.middle} needs turned windows (turns >= 2, neither quarter nor halves), n1 > 1 and "
+                f"the rows from the last lo chunk's first to their partners in one chunk of <= {ROWS} after "
+                f"another: n1 = {self.n1}, n2 = {self.n2}, turns = {self.turns}, quarter = {self.quarter}, "
+                f"halves = {self.halves}")
+        if self.middle == 2 and not self.middle_offset:
+            raise ValueError(f"middle = 2 (stacked) needs <= {ROW_TILE} middle rows (twice on <= {ROWS} "
+                             f"partitions), n2 = {self.n2} has {self.middle_rows}")
+
     @property
     def lifted(self) -> int:
         """Rows of the last lo chunk whose Im F2 block and D sit also on partitions ``ROW_TILE``.. (``paired``,
@@ -229,7 +243,7 @@ class TallTable:
     def lo_chunks(self) -> list[tuple[int, int]]:
         """(first row, rows) of the lo rows in chunks of <= 128; with a ``middle`` the last is the middle's rows."""
         chunks = row_chunks(fold_rows(self.n2)[0])
-        if self.middle:
+        if self.middle_rows:
             chunks[-1] = (chunks[-1][0], self.n2 - 2 * chunks[-1][0] + 1)
         return chunks
 
