@@ -669,7 +669,7 @@ class TallView(nl.NKIObject):
     turned: bool
     turns: int
     turn_gpsimd: int
-    middle: int         # rows of the unfolded ``middle`` (the last lo chunk's), else 0
+    middle_rows: int    # rows of the unfolded ``middle`` (the last lo chunk's), else 0
     ones: int           # the table's column of ones for the J blocks' selects (``TallTable.ones``), else -1
     middle_offset: int  # the stacked middle's q = P, else 0
     turned_windows: tuple
@@ -968,7 +968,7 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
         if table.turned:   # every window from F2's first (``TallTable.turned``)
             zs = []
             for i, (_, rows) in enumerate(table.lo_chunks):
-                if table.middle and i == len(table.lo_chunks) - 1:
+                if table.middle_rows and i == len(table.lo_chunks) - 1:
                     zs.append(_middle(b[i], c, table, tws[i], i, width))
                     continue
                 z = sbuf((rows, table.turns * 4 * width))
@@ -998,55 +998,49 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
 def _turn(z: Any, c: Any, table: TallView, i: int, rows: int, width: int) -> None:
     """Lo chunk i's moving operands for the ``turned`` windows r = 1 .. turns - 1, from Z = [S | E] (E = iD =
     [-Di | Dr]) in z's first 4 width columns: [M1_r | M2_r] = [c S + s E | c E - s S] at 4 width r, with
-    rho_r = c + i s per row (``TallTable.turn``). Per window two products Z c and Z s (per-partition scales, 4
-    width columns each: the Scalar engine's activation, max(4 width, 64) cycles, or the first ``turn_gpsimd``
-    of them GpSimd's tensor_scalar, 4 width) and two sums on GpSimd: float32 products of correctly rounded
-    values (a stated departure from one rounding, as the formed columns')."""
-    w4, step = 4 * width, table.part_columns
-    zero = z[:, 0:w4]
+    rho_r = c + i s per row (``_rotations``)."""
+    _rotations(z, z[:, 0:4 * width], c, table, i, rows, 2 * width, 0, 4 * width, nl.add, nl.subtract)
+
+
+def _rotations(z: Any, data: Any, c: Any, table: TallView, i: int, rows: int, half: int, at: int, slot: int,
+               first_op: Any, second_op: Any) -> None:
+    """For the ``turned`` windows r = 1 .. turns - 1 of lo chunk i: the products D c and D s of ``data`` D
+    [rows, 2 half] with rho_r = c + i s per row (``TallTable.turn``: per-partition scales, the Scalar engine's
+    activation, max(2 half, 64) cycles, or for the first ``turn_gpsimd`` of the 2 (turns - 1) GpSimd's
+    tensor_scalar, 2 half), then on GpSimd z[:, r slot + at ..] = [Dc_0 first_op Ds_1 | Dc_1 second_op Ds_0]
+    (halves _0 and _1 of half columns each): float32 products of correctly rounded values (a stated departure
+    from one rounding, as the formed columns')."""
+    full, step = 2 * half, table.part_columns
     for r in range(1, table.turns):
         col = table.turn(i) + r - 1
-        zc, zs = sbuf((rows, w4)), sbuf((rows, w4))
-        for k, (dst, at) in enumerate(((zc, col), (zs, col + step))):   # [cS | cE], [sS | sE]
+        zc, zs = sbuf((rows, full)), sbuf((rows, full))
+        for k, (dst, at_col) in enumerate(((zc, col), (zs, col + step))):
             if 2 * (r - 1) + k < table.turn_gpsimd:
-                nisa.tensor_scalar(dst=dst, data=zero, op0=nl.multiply, operand0=c[0:rows, at:at + 1],
+                nisa.tensor_scalar(dst=dst, data=data, op0=nl.multiply, operand0=c[0:rows, at_col:at_col + 1],
                                    engine=in_sbuf())
             else:
-                nisa.activation(dst=dst, op=nl.copy, data=zero, scale=c[0:rows, at:at + 1])
-        h = w4 // 2
-        nisa.tensor_tensor(dst=z[:, r * w4:r * w4 + h], data1=zc[:, 0:h], data2=zs[:, h:w4], op=nl.add,
+                nisa.activation(dst=dst, op=nl.copy, data=data, scale=c[0:rows, at_col:at_col + 1])
+        x = r * slot + at
+        nisa.tensor_tensor(dst=z[:, x:x + half], data1=zc[:, 0:half], data2=zs[:, half:full], op=first_op,
                            engine=in_sbuf())
-        nisa.tensor_tensor(dst=z[:, r * w4 + h:(r + 1) * w4], data1=zc[:, h:w4], data2=zs[:, 0:h],
-                           op=nl.subtract, engine=in_sbuf())
+        nisa.tensor_tensor(dst=z[:, x + half:x + full], data1=zc[:, half:full], data2=zs[:, 0:half], op=second_op,
+                           engine=in_sbuf())
 
 
 def _middle(s: Any, c: Any, table: TallView, tw: tuple, i: int, width: int) -> Any:
     """The ``middle``'s moving operands (``TallTable.middle_rows``) from its step 1 output ``s``: B = s T~ (the
     twiddle product on GpSimd) and per window X_r = rho_r B (X_0 = B), one complex product per partition: the
-    Scalar engine's (or the first ``turn_gpsimd`` on GpSimd) B c and B s of 2 width columns, and two GpSimd sums of
-    width. Unfolded, the Im F2 part takes iX_r = [-Xi | Xr]: each window's slot is [-Xi | Xr | Xi] (3 width
+    products B c and B s of 2 width columns and two GpSimd sums of width (``_rotations``). Unfolded, the Im F2 part takes iX_r = [-Xi | Xr]: each window's slot is [-Xi | Xr | Xi] (3 width
     columns; X from its second column, iX from its first), the -Xi of all windows one GpSimd product by -1.
     Stacked (``middle_offset``), the slots are X_r alone, [2P, 2 width]: rows P.. hold iB (their twiddles are
     i T~), so their X_r is i rho_r B."""
-    w, w2, step = width, 2 * width, table.part_columns
+    w, w2 = width, 2 * width
     rows, turns = table.span(i), table.turns
     eng = in_sbuf()
     slot, at = (w2, 0) if table.middle_offset else (3 * w, w)   # a window's columns, X_r's first
     z = sbuf((rows, turns * slot))
     _twiddled(s[0:rows, :], table, tw, rows, w, into=z[:, at:at + w2])
-    first = z[:, at:at + w2]
-    for r in range(1, turns):
-        col = table.turn(i) + r - 1
-        zc, zs = sbuf((rows, w2)), sbuf((rows, w2))
-        for k, (dst, scale) in enumerate(((zc, col), (zs, col + step))):   # [c Br | c Bi], [s Br | s Bi]
-            if 2 * (r - 1) + k < table.turn_gpsimd:
-                nisa.tensor_scalar(dst=dst, data=first, op0=nl.multiply, operand0=c[0:rows, scale:scale + 1],
-                                   engine=eng)
-            else:
-                nisa.activation(dst=dst, op=nl.copy, data=first, scale=c[0:rows, scale:scale + 1])
-        x = r * slot + at
-        nisa.tensor_tensor(dst=z[:, x:x + w], data1=zc[:, 0:w], data2=zs[:, w:w2], op=nl.subtract, engine=eng)
-        nisa.tensor_tensor(dst=z[:, x + w:x + w2], data1=zc[:, w:w2], data2=zs[:, 0:w], op=nl.add, engine=eng)
+    _rotations(z, z[:, at:at + w2], c, table, i, rows, w, at, slot, nl.subtract, nl.add)
     if not table.middle_offset:   # -Xi of every window in one instruction
         per = z.shape[1]
         nisa.tensor_scalar(dst=z.ap(pattern=[[per, rows], [slot, turns], [1, w]], offset=0),
@@ -1069,7 +1063,7 @@ def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: i
             span = table.span(i)
             nisa.nc_matmul(dst=acc, stationary=c[0:span, f:f + rows_out], moving=z, accumulate=i > 0)
             continue
-        middle = table.middle and i == len(table.lo_chunks) - 1   # slots [-Xi | Xr | Xi] (``_middle``)
+        middle = table.middle_rows and i == len(table.lo_chunks) - 1   # slots [-Xi | Xr | Xi] (``_middle``)
         for part in (0, 1):   # Re F2 against [S | M1_r], Im F2 against [E | M2_r]
             pattern = [[z.shape[1], rows], [3 * width if middle else 2 * w2, count], [1, w2]]
             moving = z.ap(pattern=pattern, offset=(1 - part) * width if middle else part * w2)
