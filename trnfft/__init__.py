@@ -21,7 +21,7 @@ from .core.call_check import cross_checking, set_crosscheck
 from .core.errors import (BackendError, BackendSettingError, BackendUnavailableError, CrossCheckError, InvalidArgumentError,
                      InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError, OutOfMemoryError,
                      SpectrogramArgumentError, TorchRequiredError, TrnfftError, UnknownBackendError,
-                     UnsupportedProblemError)
+                     UnsupportedDtypeError, UnsupportedProblemError, ZeroSpacingError)
 from .api.helpers import torch_fftfreq as fftfreq
 from .api.helpers import torch_fftshift as fftshift
 from .api.helpers import torch_ifftshift as ifftshift
@@ -54,7 +54,8 @@ __all__ = [
     "register_plugin", "unregister_plugin", "reload_backends", "plan_cache", "FFTProblem",
     "crosscheck", "cross_checking", "set_crosscheck",
     "TrnfftError", "InvalidArgumentError", "InvalidArgumentTypeError", "InvalidAxisError",
-    "InvalidDtypeError", "SpectrogramArgumentError", "TorchRequiredError",
+    "InvalidDtypeError", "UnsupportedDtypeError", "ZeroSpacingError", "SpectrogramArgumentError",
+    "TorchRequiredError",
     "BackendError", "BackendSettingError",
     "UnknownBackendError", "BackendUnavailableError", "UnsupportedProblemError", "CrossCheckError",
     "OutOfMemoryError",

@@ -115,6 +115,19 @@ def check_n(n: Any) -> int:
     return value
 
 
+def check_n_at(x: Any, n: Any, axis: Any, name: str, flavor: str) -> int:
+    """A 1-D transform's ``n`` and its axis, in the reference's order: torch checks n's type, then
+    the axis, then n's value; NumPy and scipy a length below 1, then the axis, then n's type."""
+    if flavor == TORCH:
+        _integer(n, "n")
+    elif isinstance(n, (int, float, np.number)) and n < 1:
+        check_n(n)
+    ndim = getattr(x, "ndim", None)  # arrays and tensors; anything else is converted later
+    if isinstance(ndim, int):
+        axis_index(axis, ndim, name)
+    return check_n(n)
+
+
 def normalize_axes(ndim: int, s: Any, axes: Sequence[Any] | None, *, unique: bool,
                    name: str = "dim", numpy_shape: Sequence[int] | None = None,
                    ) -> tuple[tuple[int, ...], tuple[int | None, ...]]:
@@ -131,8 +144,8 @@ def normalize_axes(ndim: int, s: Any, axes: Sequence[Any] | None, *, unique: boo
         axes = (axes,)
     if axes is None:
         axes = range(ndim) if s is None else range(ndim - len(s), ndim)
-        if s is not None and len(s) > ndim:
-            raise InvalidArgumentError(f"s has {len(s)} entries but the input has {ndim} dimension(s)")
+        if s is not None and len(s) > ndim:  # an AxisError in NumPy
+            raise InvalidAxisError(f"s has {len(s)} entries but the input has {ndim} dimension(s)")
     out_axes = tuple(axis_index(a, ndim, name) for a in axes)
     if s is not None and len(s) != len(out_axes):
         raise InvalidArgumentError(
@@ -151,7 +164,12 @@ def normalize_axes(ndim: int, s: Any, axes: Sequence[Any] | None, *, unique: boo
 
 def _lengths_arg(s: Any, numpy_rules: bool) -> Sequence[Any] | None:
     """``s`` as a sequence: torch.fft takes one integer as a 1-entry s, numpy.fft takes none."""
-    if s is None or isinstance(s, (list, tuple)):
+    if s is None:
+        return s
+    if isinstance(s, (list, tuple)):
+        if not numpy_rules:  # torch parses the entries as integers before it looks at anything else
+            for v in s:
+                _integer(v, "s")
         return s
     if numpy_rules:
         if isinstance(s, np.ndarray) and s.ndim == 1:  # numpy iterates whatever it is given
@@ -244,7 +262,6 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
                                    backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
                                    unique_axes=unique_axes, axis_name=axis_name, split=split)
         workers = check_workers(workers)
-        norm = check_norm(norm)
         call = Call(x, flavor)
         if call.tensor and out is not None:
             check_torch_out_target(out, (call.x,))
@@ -255,17 +272,21 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
             raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
         ax, req = normalize_axes(xin.ndim, s, axes, unique=unique_axes, name=axis_name,
                                  numpy_shape=xin.shape if flavor == NUMPY else None)
+        if not ax and kind != "c2c":  # an IndexError in NumPy, a RuntimeError in torch
+            raise InvalidAxisError("real-input and real-output transforms need at least one axis")
+        norm = check_norm(norm)  # after the axes, as torch and NumPy check them
         if not unique_axes and len(set(ax)) != len(ax):
-            y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian)
+            y = _repeated_axes(call, kind, forward, ax, req, norm, out, backend, workers, flavor, hermitian,
+                               s is not None)
             return as_pair(y) if split and out is None else y
         if not ax:  # fftn/ifftn over no axes (a 0-d input, or axes=()): the identity
-            if kind != "c2c":
-                raise InvalidArgumentError("real-input and real-output transforms need at least one axis")
             if call.tensor:  # torch.fft: a complex copy; numpy.fft: the input's values and dtype
                 call.cast(COMPLEX_DTYPE[call.precision("complex")])
             y = _deliver(call, call.x.clone() if call.tensor else call.x.copy(), out)
             return as_pair(y) if split and out is None else y
 
+        if kind == "r2c" and flavor == NUMPY:  # NumPy's real pass checks its length before the dtype
+            target_sizes(xin.shape, ax[-1:], req[-1:], kind)
         precision = call.precision("real" if kind == "r2c" else "complex")
         half = _numpy_half_result(call, kind, ax, out)
         cast_checked([call], (REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision], kind, ax, req)
@@ -294,7 +315,8 @@ def _numpy_half_result(call: Call, kind: str, ax: tuple[int, ...], out: Any) -> 
     """Whether NumPy returns float16 here: a 1-D irfft/hfft of a float16 array (its output
     dtype is the input's real dtype; an n-D one's complex passes make it float32 first).
     trnfft computes in float32 and casts the result back; into an out= it writes float32."""
-    return not call.tensor and kind == "c2r" and len(ax) == 1 and out is None and call.x.dtype == np.float16
+    return (not call.tensor and kind == "c2r" and len(ax) == 1 and out is None
+            and call.x.dtype.kind == "f" and call.x.dtype.itemsize == 2)  # float16 of either byte order
 
 
 def _listed(v: Any) -> bool:
@@ -398,7 +420,7 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
         xr, xi = split_parts(x, flavor == TORCH) if pair else (x, None)
         if pair and (xr.dtype.kind == "c" if isinstance(xr, np.ndarray) else xr.is_complex()):
             raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
-        workers, norm = check_workers(workers), check_norm(norm)
+        workers = check_workers(workers)
         calls = [Call(p, flavor) for p in (xr, xi) if p is not None]
         if calls[0].tensor and out is not None:
             check_torch_out_target(out, tuple(c.x for c in calls))
@@ -406,6 +428,7 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
             raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
         ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name,
                                  numpy_shape=calls[0].x.shape if flavor == NUMPY else None)
+        norm = check_norm(norm)
         if not ax or len(set(ax)) != len(ax):
             y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
                           out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
@@ -605,7 +628,7 @@ def pass_shapes(shape: Sequence[int], steps: Sequence[tuple[str, int, int]]) -> 
 
 def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], req: tuple,
                    norm: str, out: Any, backend: Any, workers: int, flavor: str,
-                   hermitian: bool) -> Any:
+                   hermitian: bool, given_s: bool) -> Any:
     """numpy.fft semantics for repeated axes: one 1-D pass per listed axis.
 
     c2c runs the axes last to first; r2c runs its real pass first and then the
@@ -622,10 +645,14 @@ def _repeated_axes(call: Call, kind: str, forward: bool, ax: tuple[int, ...], re
     else:
         steps = steps[:-1] + [("c2r", len(ax) - 1)]
     x = call.x
-    # numpy takes every default length from the original input shape
-    lengths = [x.shape[a] if n is None else n for a, n in zip(ax, req)]
-    if kind == "c2r" and req[-1] is None:
-        lengths[-1] = 2 * (x.shape[ax[-1]] - 1)
+    # numpy takes a default length from the original input shape when there is no s, and a None
+    # in s (deprecated) from the shape that pass meets, as the 1-D function it calls does
+    lengths, shape = list(req), list(x.shape)
+    for step_kind, i in steps:
+        if lengths[i] is None:
+            m = shape[ax[i]] if given_s else x.shape[ax[i]]
+            lengths[i] = 2 * (m - 1) if step_kind == "c2r" else m
+        shape[ax[i]] = lengths[i] // 2 + 1 if step_kind == "r2c" else lengths[i]
     if out is not None and flavor == NUMPY and kind != "c2r":
         check_numpy_out(out, pass_shapes(x.shape, [(k, ax[i], lengths[i]) for k, i in steps]))
     for step_kind, i in steps:

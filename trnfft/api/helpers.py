@@ -7,7 +7,8 @@ from typing import Any, Union
 import numpy as np
 
 from . import arrays
-from ..core.errors import InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError
+from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError, InvalidDtypeError,
+                           UnsupportedDtypeError, ZeroSpacingError)
 from .arguments import axis_index, check_torch_out, refuse_out_autograd
 from .split import SplitComplex, parts as split_parts
 
@@ -15,34 +16,42 @@ from .split import SplitComplex, parts as split_parts
 Axes = Union[int, tuple[int, ...], list[int], None]
 
 
-def _count(n: Any, least: int, prefix: str = "") -> int:
-    """A grid's point count: an integer >= ``least`` (numpy's grids need 1, torch's take 0)."""
+def _count(n: Any, least: int | None, prefix: str = "") -> int:
+    """A grid's point count: an integer >= ``least`` (numpy's grids need 1, torch's take 0; None: any)."""
     try:
         n = operator.index(n)
     except TypeError:
         raise InvalidArgumentTypeError(f"{prefix}n must be an integer, got {n!r}") from None
-    if n < least:
+    if least is not None and n < least:
         raise InvalidArgumentError(f"{prefix}n must be >= {least}, got {n}")
     return n
 
 
-def _grid(n: int, d: float, real: bool) -> np.ndarray:
-    n = _count(n, 1)
-    if d == 0:
-        raise InvalidArgumentError("sample spacing d must be non-zero")
+def _grid(n: int, d: float, real: bool, device: Any) -> np.ndarray:
+    """NumPy's grid, computed in NumPy's steps (integers times 1/(n*d)) so that it rounds as NumPy's."""
+    if device not in (None, "cpu"):
+        raise InvalidArgumentError(f'Device not understood: only "cpu" is allowed (as in NumPy), '
+                                   f'got {device!r}')
+    n = _count(n, None)  # an integer; its range after NumPy's division
+    try:
+        val = 1.0 / (n * d)
+    except ZeroDivisionError:  # NumPy's error too
+        raise ZeroSpacingError("n must be >= 1, got 0" if n == 0 else
+                               f"sample spacing d must be non-zero, got d={d!r}") from None
+    _count(n, 1)
     k = np.arange(n // 2 + 1) if real else np.concatenate(
         [np.arange((n - 1) // 2 + 1), np.arange(-(n // 2), 0)])
-    return k / (n * d)
+    return k * val
 
 
 def fftfreq(n: int, d: float = 1.0, device: Any = None) -> np.ndarray:
     """Sample frequencies of an n-point FFT with spacing d (as numpy.fft.fftfreq)."""
-    return _grid(n, d, real=False)
+    return _grid(n, d, False, device)
 
 
 def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> np.ndarray:
     """Non-negative sample frequencies of an n-point rfft (as numpy.fft.rfftfreq)."""
-    return _grid(n, d, real=True)
+    return _grid(n, d, True, device)
 
 
 def _torch_grid(n: int, d: float, real: bool, out: Any, dtype: Any, layout: Any, device: Any,
@@ -54,6 +63,9 @@ def _torch_grid(n: int, d: float, real: bool, out: Any, dtype: Any, layout: Any,
     n = _count(n, 0, f"{name}: ")
     if layout is not None and layout != torch.strided:
         raise InvalidArgumentError(f"{name}: only layout=torch.strided is supported, got {layout}")
+    if dtype is not None and arrays.is_tensor(out) and out.dtype != dtype:
+        raise InvalidArgumentError(f"{name}: dtype {dtype} does not match the dtype of out= "
+                                   f"({out.dtype}), as torch requires; give one of them, or the same")
     dtype = dtype if dtype is not None else (out.dtype if out is not None else torch.get_default_dtype())
     if out is not None and arrays.is_tensor(out):  # torch: the grid is made on out='s device
         if device is not None and torch.device(device).type != out.device.type:
@@ -63,17 +75,20 @@ def _torch_grid(n: int, d: float, real: bool, out: Any, dtype: Any, layout: Any,
         refuse_out_autograd([out])
     if not (dtype.is_floating_point or dtype.is_complex):
         raise InvalidDtypeError(f"{name} requires a floating point or complex dtype, got {dtype}")
+    if dtype.is_complex:  # torch passes that check, then has no complex arange
+        raise UnsupportedDtypeError(f"{name}: torch.fft.{name} has no {dtype} grid (its arange is "
+                                    f"not implemented for complex dtypes); ask for {dtype.to_real()} "
+                                    f"and convert")
     # torch's own steps (an arange in the dtype, times the rounded 1/(n*d)), so that low
     # precisions round as torch's do; n = 0 or d = 0 give inf/nan, as in torch
-    real_dtype = dtype.to_real() if dtype.is_complex else dtype
-    t = torch.arange(n // 2 + 1 if real else n, dtype=real_dtype, device=device)
+    t = torch.arange(n // 2 + 1 if real else n, dtype=dtype, device=device)
     if not real:
-        t[(n + 1) // 2:] = torch.arange(-(n // 2), 0, dtype=real_dtype, device=device)
+        t[(n + 1) // 2:] = torch.arange(-(n // 2), 0, dtype=dtype, device=device)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = torch.tensor(float(np.divide(1.0, np.float64(n) * d)), dtype=real_dtype, device=device)
-    t = t.mul_(scale).to(dtype)
+        scale = torch.tensor(float(np.divide(1.0, np.float64(n) * d)), dtype=dtype, device=device)
+    t = t.mul_(scale)
     if out is not None:
-        check_torch_out(out, tuple(t.shape), dtype, complex_result=dtype.is_complex)
+        check_torch_out(out, tuple(t.shape), dtype, complex_result=False)
         return out.copy_(t)
     return t.requires_grad_(requires_grad)
 
@@ -108,6 +123,9 @@ def _shift(x: Any, axes: Axes, inverse: bool, name: str) -> Any:
     elif not isinstance(axes, (tuple, list)):
         axes = (axes,)
     axes = tuple(axis_index(a, x.ndim, name) for a in axes)
+    if tensor and not axes:
+        raise InvalidArgumentError(f"no {name} to shift: torch.roll needs at least one (torch.fft's "
+                                   f"shifts raise too); pass {name}=None for all of them")
     shifts = [(-(x.shape[a] // 2) if inverse else x.shape[a] // 2) for a in axes]
     if tensor:
         return arrays.loaded_torch().roll(x, shifts, tuple(axes))

@@ -10,9 +10,12 @@ from __future__ import annotations
 import warnings
 from typing import Any, Sequence
 
+import numpy as np
+
 from .helpers import fftfreq, fftshift, ifftshift, rfftfreq
-from .arguments import NUMPY, check_n, transform
+from .arguments import NUMPY, axis_index, check_n_at, transform
 from .fast_path import first
+from ..core.errors import InvalidArgumentTypeError
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
@@ -26,13 +29,15 @@ def _one(a: Any, n: int | None, axis: int, norm: str | None, out: Any, backend: 
     sig, y = first(a, False, kind, forward, n, (axis,), norm, out, workers, backend, hermitian, split)
     if y is not None:  # a repeated call
         return y
-    return transform(a, kind=kind, forward=forward, s=None if n is None else (check_n(n),),
-                     axes=(axis,), norm=norm, out=out, backend=backend, workers=workers,
-                     flavor=NUMPY, hermitian=hermitian, axis_name="axis", split=split, sig=sig)
+    s = None if n is None else (check_n_at(a, n, axis, "axis", NUMPY),)
+    return transform(a, kind=kind, forward=forward, s=s, axes=(axis,), norm=norm, out=out,
+                     backend=backend, workers=workers, flavor=NUMPY, hermitian=hermitian, axis_name="axis",
+                     split=split, sig=sig)
 
 
 def _many(a: Any, s: Axes, axes: Axes, norm: str | None, out: Any, backend: Any,
           workers: int | None, kind: str, forward: bool = True, split: bool | None = None) -> Any:
+    axes = _axes_sequence(a, s, axes)
     if s is not None:
         _deprecated_s_forms(s, axes)
     sig, y = first(a, False, kind, forward, s, axes, norm, out, workers, backend, False, split)
@@ -43,6 +48,19 @@ def _many(a: Any, s: Axes, axes: Axes, norm: str | None, out: Any, backend: Any,
                      axis_name="axes", split=split, sig=sig)
 
 
+def _axes_sequence(a: Any, s: Any, axes: Any) -> Any:
+    """numpy.fft's n-D ``axes``: a sequence or a 1-D array; a single integer is a TypeError there
+    (an IndexError when, with no s, it is out of range: NumPy first takes that axis's length)."""
+    if axes is None or isinstance(axes, (list, tuple)):
+        return axes
+    if isinstance(axes, np.ndarray) and axes.ndim == 1:
+        return tuple(axes.tolist())
+    if s is None and isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
+        axis_index(axes, np.ndim(a), "axes")
+    raise InvalidArgumentTypeError(f"axes must be a sequence of integers (numpy.fft's n-D functions "
+                                   f"take no single integer), got {axes!r}")
+
+
 def _deprecated_s_forms(s: Any, axes: Any) -> None:
     """The DeprecationWarnings NumPy 2.x gives for ``s`` without ``axes`` and None in ``s``."""
     if axes is None:
@@ -50,7 +68,8 @@ def _deprecated_s_forms(s: Any, axes: Any) -> None:
             "`axes` should not be `None` if `s` is not `None` (deprecated since NumPy 2.0, "
             "which will make s[i] the length along axes[i]): pass axes explicitly, e.g. "
             "axes=tuple(range(-len(s), 0)) for today's meaning", DeprecationWarning, stacklevel=4)
-    if isinstance(s, (list, tuple)) and any(v is None for v in s):
+    if isinstance(s, (list, tuple)) and any(v is None for v in s) and (
+            axes is None or len(axes) == len(s)):  # (NumPy warns of None after that check)
         warnings.warn(
             "Passing an array containing `None` values to `s` is deprecated since NumPy 2.0: "
             "give the length to keep (the 1-D default for that axis) or leave out s",

@@ -27,7 +27,7 @@ import numpy as np
 
 from .arrays import numpy_precision
 from ..core.errors import InvalidArgumentError, TrnfftError
-from .arguments import NUMPY, check_n, check_norm, transform
+from .arguments import NUMPY, check_n_at, check_norm, require_real, transform
 from .functions import FUNCTIONS, Function
 
 __ua_domain__ = "numpy.scipy.fft"
@@ -53,9 +53,13 @@ def _one_axis(spec: Function, _default: Any, x: Any, n: Any = None,
     if a is None:
         return NotImplemented
     kind, forward, hermitian, _ = spec
-    return transform(a, kind=kind, forward=forward, s=None if n is None else (check_n(n),),
-                     axes=(axis,), norm=norm, out=None, backend=None, workers=_workers(workers),
-                     flavor=NUMPY, hermitian=hermitian, axis_name="axis")
+    check_norm(norm)  # scipy's 1-D order: the norm, workers, then the dtype, then n and axis
+    workers = _workers(workers)
+    _real_first(kind, a)
+    s = None if n is None else (check_n_at(a, n, axis, "axis", NUMPY),)
+    return transform(a, kind=kind, forward=forward, s=s, axes=(axis,), norm=norm, out=None,
+                     backend=None, workers=workers, flavor=NUMPY, hermitian=hermitian,
+                     axis_name="axis")
 
 
 def _many_axes(spec: Function, default_axes: Any, x: Any, s: Any = None,
@@ -67,22 +71,43 @@ def _many_axes(spec: Function, default_axes: Any, x: Any, s: Any = None,
     s, axes = _ints(s), _ints(axes)
     if s is not None and any(v is None for v in s):  # numpy deprecates None in s; scipy refuses it
         raise InvalidArgumentError(f"shape must be a scalar or iterable of integers, got s={s!r}")
+    if kind == "r2c" and np.iscomplexobj(x):
+        _real_first(kind, np.asarray(x))
     if kind == "c2c" and _no_axes(x, s, axes):  # scipy: x itself, before any dtype promotion
         check_norm(norm)
         return np.array(x, copy=True)
     a = _array(x)
     if a is None:
         return NotImplemented
+    if kind == "c2r" and s is None:
+        s, axes = _one_point_last_axis(a, axes)
     return transform(a, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
                      out=None, backend=None, workers=_workers(workers), flavor=NUMPY,
                      hermitian=hermitian, axis_name="axes")
 
 
+def _real_first(kind: str, a: np.ndarray) -> None:
+    """scipy refuses a complex input to rfft/ihfft & co. before it looks at any other argument."""
+    if kind == "r2c":
+        require_real(a.dtype.kind == "c", a.dtype)
+
+
 def _no_axes(x: Any, s: Any, axes: Any) -> bool:
-    """Whether an n-D call transforms no axis: axes=() (s too, if given), or a 0-d input by default."""
+    """Whether an n-D call transforms no axis: axes=() (whatever s is: scipy ignores it then),
+    s=() without axes, or a 0-d input by default."""
     if axes is None:
-        return (s is None or len(s) == 0) and np.ndim(x) == 0
-    return len(axes) == 0 and (s is None or len(s) == 0)
+        return np.ndim(x) == 0 if s is None else len(s) == 0
+    return len(axes) == 0
+
+
+def _one_point_last_axis(a: np.ndarray, axes: Any) -> tuple[Any, Any]:
+    """(s, axes) for an n-D c2r with no s: scipy's default last length 2(m-1) is 0 for m = 1,
+    which pocketfft takes as 2m-1 = 1, so scipy returns one point there (its 1-D irfft raises)."""
+    ax = list(range(a.ndim)) if axes is None else list(axes)
+    if ax and all(isinstance(v, (int, np.integer)) and -a.ndim <= v < a.ndim for v in ax) \
+            and a.shape[ax[-1]] == 1:
+        return [-1] * (len(ax) - 1) + [1], ax
+    return None, axes
 
 
 def _ints(value: Any) -> Any:
@@ -95,7 +120,7 @@ def _ints(value: Any) -> Any:
 def _array(x: Any) -> np.ndarray | None:
     """``x`` as an array with scipy's promotions, or None for what trnfft does not take."""
     a = x if isinstance(x, np.ndarray) else np.asarray(x)
-    if a.dtype == np.float16:
+    if a.dtype.kind == "f" and a.dtype.itemsize == 2:  # float16 of either byte order
         return a.astype(np.float32)
     if a.dtype.kind in "biu":
         return a.astype(np.float64)

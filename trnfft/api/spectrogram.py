@@ -161,7 +161,11 @@ def _pad(x: Any, pad: int, mode: str) -> Any:
     if pad == 0:
         return x
     shape = x.shape
-    padded = torch.nn.functional.pad(x.reshape((1,) * (3 - x.ndim) + tuple(shape)), (pad, pad), mode)
+    try:
+        padded = torch.nn.functional.pad(x.reshape((1,) * (3 - x.ndim) + tuple(shape)), (pad, pad), mode)
+    except RuntimeError as exc:  # circular padding beyond the input, an empty input, ...: torch's words
+        raise SpectrogramArgumentError(f"stft: cannot pad an input of length {shape[-1]} by n_fft // 2 "
+                                       f"= {pad} with pad_mode={mode!r}: {exc}") from None
     return padded.reshape(tuple(shape[:-1]) + (shape[-1] + 2 * pad,))
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .arguments import TORCH, check_n, transform
+from .arguments import TORCH, check_n_at, transform
 from .fast_path import attempt, first
+from ..core.errors import InvalidArgumentTypeError
 
 Dims = Sequence[int] | None
 Shape = Sequence[int] | None
@@ -27,7 +28,7 @@ def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: A
             return y
     else:
         sig = None
-    s = None if n is None else (check_n(n),)
+    s = None if n is None else (check_n_at(x, n, dim, "dim", TORCH),)
     return transform(x, kind=kind, forward=forward, s=s, axes=(dim,), norm=norm, out=out,
                      backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split,
                      sig=sig)
@@ -42,6 +43,14 @@ def _many(x: Any, s: Shape, dim: Dims, norm: str | None, out: Any, backend: Any,
     return transform(x, kind=kind, forward=forward, s=s, axes=dim, norm=norm, out=out,
                      backend=backend, workers=workers, flavor=TORCH, hermitian=hermitian, split=split,
                      sig=sig)
+
+
+def _two(dim: Dims) -> Dims:
+    """The 2-D functions' dims: torch.fft's fft2 family takes no None (fftn does)."""
+    if dim is None:
+        raise InvalidArgumentTypeError("dim must be a tuple of ints: torch.fft's 2-D transforms take "
+                                       "no dim=None (use fftn & co. for all dims)")
+    return dim
 
 
 def fft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = None, *,
@@ -83,37 +92,37 @@ def ihfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = No
 def fft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT (as torch.fft.fft2)."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2c", True, split=split)
+    return _many(input, s, _two(dim), norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D inverse FFT."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2c", False, split=split)
+    return _many(input, s, _two(dim), norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT of real input; the last dim is halved."""
-    return _many(input, s, dim, norm, out, backend, workers, "r2c", split=split)
+    return _many(input, s, _two(dim), norm, out, backend, workers, "r2c", split=split)
 
 
 def irfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
            out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfft2."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2r", split=split)
+    return _many(input, s, _two(dim), norm, out, backend, workers, "c2r", split=split)
 
 
 def hfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT of a Hermitian-symmetric input given by its half; real output."""
-    return _many(input, s, dim, norm, out, backend, workers, "c2r", hermitian=True, split=split)
+    return _many(input, s, _two(dim), norm, out, backend, workers, "c2r", hermitian=True, split=split)
 
 
 def ihfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
            out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of hfft2."""
-    return _many(input, s, dim, norm, out, backend, workers, "r2c", hermitian=True, split=split)
+    return _many(input, s, _two(dim), norm, out, backend, workers, "r2c", hermitian=True, split=split)
 
 
 def fftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,

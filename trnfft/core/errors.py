@@ -29,8 +29,16 @@ class SpectrogramArgumentError(InvalidArgumentError):
     """A bad stft/istft argument (a RuntimeError, as every InvalidArgumentError is, and as torch.stft's are)."""
 
 
+class ZeroSpacingError(InvalidArgumentError, ZeroDivisionError):
+    """numpy_fft.fftfreq/rfftfreq with n * d == 0: also a ZeroDivisionError, as NumPy's is."""
+
+
 class InvalidDtypeError(TrnfftError, TypeError, RuntimeError):
     """An input dtype no trnfft transform accepts; RuntimeError as torch.fft's dtype errors are."""
+
+
+class UnsupportedDtypeError(InvalidDtypeError, NotImplementedError):
+    """A dtype torch has no kernel for (fftfreq's complex dtypes): NotImplementedError, as torch's is."""
 
 
 class TorchRequiredError(TrnfftError, ModuleNotFoundError):

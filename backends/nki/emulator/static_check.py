@@ -37,6 +37,7 @@ import functools
 import inspect
 import linecache
 import sys
+import threading
 import types
 from typing import Any, Callable, Iterator
 
@@ -44,6 +45,9 @@ from .rules import NkiRuleError
 
 REMOVED_ATTRIBUTES = {"arange", "mgrid", "par_dim"}
 KERNEL_PACKAGE = __name__.rsplit(".", 2)[0] + ".kernels"   # trnfft_backends.nki.kernels
+# CPython 3.11's ast.parse from two threads at once can raise SystemError ("AST constructor recursion
+# depth mismatch": the depth it checks is per interpreter), as first launches from several threads did
+_PARSE_LOCK = threading.Lock()
 _checked: set[tuple[str, str]] = set()   # (module, qualname) of functions and classes that passed
 Problem = tuple[str, str, str]           # (rule, message, page)
 
@@ -116,7 +120,8 @@ def _definition(obj: Any) -> ast.AST | None:
 def _index(path: str) -> dict[str, list[ast.AST]]:
     """Every def and class of a source file by qualified name (``f.<locals>.g``, ``C.m``)."""
     try:
-        tree = ast.parse("".join(linecache.getlines(path)))
+        with _PARSE_LOCK:
+            tree = ast.parse("".join(linecache.getlines(path)))
     except SyntaxError:
         return {}
     found: dict[str, list[ast.AST]] = {}
