@@ -754,22 +754,21 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
 
 @lru_cache(maxsize=4096)
 def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                       turns: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, TallTable]:
-    """(F2's columns in the table, its floats in HBM without formed columns, the table with one formed column):
-    each formed column more leaves a Re and an Im column of every block out of HBM (``f1_placed`` weighs where
-    F1'' goes again)."""
+                       turns: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, tuple]:
+    """(F2's columns in the table, its floats in HBM without formed columns, ``f1_placed``'s arguments for one
+    formed column: blocks' rows, F1's rows, columns, F1's columns): each formed column more leaves a Re and an
+    Im column of every block out of HBM, and ``f1_placed`` weighs where F1'' goes again."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole, middle=middle)
     one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole, middle=middle)
-    return table.f2_columns, table.hbm_elements, one
+    placed = (one.spans, one.f1_rows, one.base_columns, 0 if one.identity else 2 * one.width)
+    return table.f2_columns, table.hbm_elements, placed
 
 
+@lru_cache(maxsize=65536)   # the planner asks again per product split (``turn_gpsimd``)
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                          formed: int = 0, turns: int = 0, whole: bool = False, middle: int = 0) -> int:
-    _, plain, one = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)
-    if formed == 0:
-        return 4 * plain
-    extra = 0 if one.identity else 2 * one.width
-    return 4 * f1_placed(one.spans, one.f1_rows, one.base_columns - 2 * (formed - 1), extra)[0]
+    _, plain, (spans, f1_rows, base, extra) = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)
+    return 4 * (plain if formed == 0 else f1_placed(spans, f1_rows, base - 2 * (formed - 1), extra)[0])
 
 
 @lru_cache(maxsize=4096)

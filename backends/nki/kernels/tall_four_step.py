@@ -512,11 +512,11 @@ class TallTable:
         middle's 4 rows made 32 for F1'' (1.5 KB fewer than F1'' in the first block)."""
         return f1_placed(self.spans, self.f1_rows, self.base_columns, 0 if self.identity else 2 * self.width)[1]
 
-    @property
+    @cached_property
     def spans(self) -> tuple[int, ...]:
         return tuple(self.span(i) for i in range(len(self.lo_chunks)))
 
-    @property
+    @cached_property
     def base_columns(self) -> int:
         """Columns of each lo chunk's block in HBM, F1'' not counted (``read_columns``)."""
         if self.formed:
