@@ -52,7 +52,8 @@ from .emulator.hardware import PMAX, PSUM_BANK_FP32 as PSUM_BANK, SBUF_PARTITION
 from .emulator.target import target
 from .kernels.cplx import diagonal_halves
 from .kernels.four_step_planes import dft_columns, geometric_columns, k1_columns, nested, table_layout
-from .kernels.tall_four_step import PSUM_COLUMNS, TallTable, fold_rows, formed_rounds, pairable, turn_windows
+from .kernels.tall_four_step import (PSUM_COLUMNS, TallTable, f1_placed, fold_rows, formed_rounds, pairable,
+                                     turn_windows)
 from .kernels.six_step import t2_resident
 
 MAX_POINTS = 1 << 20
@@ -753,18 +754,21 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
 
 @lru_cache(maxsize=4096)
 def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                       turns: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, int, int]:
-    """(F2's columns in the table, its floats in HBM without formed columns, with one, and its blocks' rows):
-    each formed column more leaves a Re and an Im column of every block out of HBM."""
+                       turns: int = 0, whole: bool = False, middle: int = 0) -> tuple[int, int, tuple]:
+    """(F2's columns in the table, its floats in HBM without formed columns, ``f1_placed``'s arguments for one
+    formed column: blocks' rows, F1's rows, columns, F1's columns): each formed column more leaves a Re and an
+    Im column of every block out of HBM, and ``f1_placed`` weighs where F1'' goes again."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole, middle=middle)
     one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole, middle=middle)
-    return table.f2_columns, table.hbm_elements, one.hbm_elements, sum(map(one.block_rows, range(len(one.lo_chunks))))
+    placed = (one.spans, one.f1_rows, one.base_columns, 0 if one.identity else 2 * one.width)
+    return table.f2_columns, table.hbm_elements, placed
 
 
+@lru_cache(maxsize=65536)   # the planner asks again per product split (``turn_gpsimd``)
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                          formed: int = 0, turns: int = 0, whole: bool = False, middle: int = 0) -> int:
-    _, plain, one, rows = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)
-    return 4 * (plain if formed == 0 else one - 2 * (formed - 1) * rows)
+    _, plain, (spans, f1_rows, base, extra) = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle)
+    return 4 * (plain if formed == 0 else f1_placed(spans, f1_rows, base - 2 * (formed - 1), extra)[0])
 
 
 @lru_cache(maxsize=4096)
@@ -811,8 +815,14 @@ TURNS_MORE = 2   # tall_turns: windows weighed beyond the fewest
 def tall_middles(n1: int, n2: int, turns: int) -> list[int]:
     """The ``middle`` values the planner weighs for a ``turned`` table (``TallTable.middle_rows``): 0, and 1
     (unfolded) and 2 (stacked) where each applies."""
-    table = TallTable(n1, n2, n1, False, turns=turns, middle=2)
-    return [0] + ([1] if table.middle_rows else []) + ([2] if table.middle_offset else [])
+    def fits(middle: int) -> bool:
+        try:
+            TallTable(n1, n2, n1, False, turns=turns, middle=middle)
+        except ValueError:   # no middle rows for this n2 (``TallTable.__post_init__``)
+            return False
+        return True
+
+    return [middle for middle in (0, 1, 2) if fits(middle)]
 
 
 def tall_turns(n1: int, n2: int, batch: int) -> list[int]:

@@ -297,7 +297,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     where ``quarter``, and k = lo where ``merged``; its first window's M where ``turned``, with rho_r =
     w_n2^(j r L) after W; Im F2 zero where j = 0 or 2j = n2: there the kernel's D rows are not differences).
     The ``middle``'s block holds n2's rows c0.. n2 - c0 as they are (``TallTable.middle_rows``), stacked: then
-    zero rows and the same rows as G = -i F2, i T~, W, rho from row q (``TallTable.middle_offset``).
+    the same rows as G = -i F2, i T~, W, rho from row q = P (``TallTable.middle_offset``).
     For n1 = 1 F2 alone."""
     layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole, middle=middle)
     w = layout.width
@@ -337,7 +337,7 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
             for r, rho in enumerate(turned):
                 table[:rows, layout.turn(i) + r + k * layout.part_columns] = rho[k][c0:c0 + rows]
     q = layout.middle_offset
-    if q:   # rows q..: G = -i F2 (Re G = Im F2 against i rho B), i T~ (makes iB), the same W and rho
+    if q:   # rows q = P..: G = -i F2 (Re G = Im F2 against i rho B), i T~ (makes iB), the same W and rho
         i, rows, step = len(layout.lo_chunks) - 1, layout.middle_rows, layout.part_columns
         m = 0 if layout.identity else layout.split[0]   # T~[:, :m] turned by i; V (split) as it is
         for first, width, sign in ((layout.f2(i), layout.f2_columns, 1), (layout.twiddle(i), m, -1)):

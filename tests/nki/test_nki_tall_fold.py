@@ -7,7 +7,7 @@ traffic is exactly input + output + the one table, which holds no more than F2's
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -261,17 +261,22 @@ def test_paired_last_chunk_runs_beside_both_directions(n1, n2, batch, formed):
     assert rec.row_tiled_matmuls == 2 * len(table.out_chunks) * tiles and rec.row_tiled_uncredited == 0
 
 
-def test_17554_plans_the_pair_by_its_estimate():
+def test_17554_weighs_the_pair_by_its_estimate():
     """17554 = 67 x 262 at batch 1 (MODELLED trn1): ``paired`` is faster by the estimate than the same quarter
-    without (3.446 us, Tensor-bound; the engine terms match the model, tested above), and the planner's turned
-    windows with the stacked middle (``TallTable.middle_offset``) faster again (2.97 against 3.06 us)."""
+    without it (Tensor-bound; the engine terms match the model, tested above), each at its fastest formed count,
+    and the planner's tall layout is the fastest of all it weighed, the pair included: its estimate is
+    ``tall_factors``' least and no slower than the pair's."""
     figures = CHIPS["trn1"]
     layout = algorithms.choose(17554, 1, chip=figures)
-    assert (layout.algorithm, layout.factors, layout.turns, layout.middle) == ("tall-four-step", (67, 262), 3, 2)
-    paired = algorithms.Layout("tall-four-step", 17554, (67, 262), quarter=True, halves=True, formed=116, paired=True)
-    assert algorithms.estimated_seconds(figures, layout, 1) < algorithms.estimated_seconds(figures, paired, 1)
-    assert algorithms.estimated_seconds(figures, paired, 1) < algorithms.estimated_seconds(
-        figures, replace(paired, paired=False), 1)
+    seconds, options = algorithms.tall_factors(figures, 17554, 1)
+    assert layout.algorithm == "tall-four-step" and layout.factors == options[:2]
+    assert algorithms.estimated_seconds(figures, layout, 1) == pytest.approx(seconds, rel=1e-12)
+
+    def fastest(paired: bool) -> float:
+        return min(algorithms._tall_seconds(figures, 67, 262, 1, True, False, True, formed, paired)
+                   for formed in algorithms._formed_columns(figures, 67, 262, 1, True, False, True, paired))
+
+    assert seconds <= fastest(True) < fastest(False)
 
 
 TURNED = [(11, 373, 1, False, 4, 40, 2), (9, 457, 1, False, 4, 73, 3), (11, 397, 1, False, 5, 0, 8),
@@ -349,42 +354,51 @@ def test_whole_twiddles_both_directions_and_the_estimate(n1, n2, batch, quarter,
     _assert_estimate_is_the_model(layout, batch)
 
 
-MIDDLE = [(15, 277, 1, 46, 0, False, 1, 22, 0), (14, 293, 1, 66, 1, True, 2, 38, 64), (16, 257, 1, 56, 2, True, 2, 2, 32),
-          (40, 262, 2, 40, 1, False, 2, 7, 32), (12, 347, 1, 70, 2, True, 1, 92, 0), (13, 317, 3, 0, 4, True, 2, 62, 64)]
+MIDDLE = [(15, 277, 1, 46, 0, False, 1, 3, 22), (14, 293, 1, 66, 1, True, 2, 3, 38), (16, 257, 1, 56, 2, True, 2, 3, 2),
+          (40, 262, 2, 40, 1, False, 2, 3, 7), (12, 347, 1, 70, 2, True, 1, 3, 92), (13, 317, 3, 0, 4, True, 2, 3, 62),
+          (15, 277, 1, 20, 1, False, 1, 5, 22), (14, 293, 1, 30, 2, True, 2, 4, 38), (16, 257, 2, 0, 3, False, 2, 5, 2),
+          (13, 317, 1, 26, 0, True, 1, 4, 62)]
+
+
+def _with_f1_in(table: TallTable, block: int) -> TallTable:
+    """``table`` with F1'' in lo chunk ``block``'s block (``TallTable.f1_block`` chooses the fewest floats)."""
+    fixed = type("Fixed", (TallTable,), {"f1_block": block})
+    return fixed(**{f.name: getattr(table, f.name) for f in fields(table)})
 
 
 @pytest.mark.parametrize("target", ["trn1", "trn2"])
-@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,rows,offset", MIDDLE)
-def test_middle_rows_both_directions(n1, n2, batch, formed, turn_gpsimd, whole, middle, rows, offset, target,
+@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,turns,rows", MIDDLE)
+def test_middle_rows_both_directions(n1, n2, batch, formed, turn_gpsimd, whole, middle, turns, rows, target,
                                      monkeypatch):
     """``middle`` (``TallTable.middle_rows``): the rows from the last lo chunk's first to their partners taken
     unfolded, 22 and 92 of them (4155's and 4164's n2); stacked (``middle_offset``), Re F2 over Im F2 on the
-    contraction from partition 64 (38 and 62 rows, three transforms per tile) or 32 (2 rows: 4112's n2 = 257;
-    7 rows at 40 x 262, two transforms per tile, the twiddles as products); with and without formed columns, the
-    windows' products on either engine; every norm both ways against float64 on either chip's rules. No ragged
+    contraction, the second copy from partition P (38 and 62 rows, three transforms per tile; 2 rows: 4112's
+    n2 = 257, two transforms per tile at 5 windows; 7 rows at 40 x 262, the twiddles as products); 3, 4 and 5
+    windows, with and without formed columns, the windows' products on either engine; every norm both ways
+    against float64 on either chip's rules; F1'' in the block where it adds the fewest floats. No ragged
     last tile: a middle needs n2 >= 257, so 3 windows or more, whose PSUM tile (2 turns width <= 512 columns)
     holds at most 85 columns: one transform per tile where 128 // n1 of them would take more (``tall_turns``)."""
     monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
     n = n1 * n2
-    flags = dict(formed=formed, turns=3, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
+    flags = dict(formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
     assert _run(n1, n2, batch, False, True, 1.0, **flags) <= BOUND
     assert _run(n1, n2, batch, False, False, 1.0 / n, **flags) <= BOUND
     assert _run(n1, n2, batch, False, True, 1.0 / np.sqrt(n), **flags) <= BOUND
-    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, formed=formed, turns=3, whole=whole,
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, formed=formed, turns=turns, whole=whole,
                       middle=middle)
-    assert (table.middle_rows, table.middle_offset) == (rows, offset)
+    assert (table.middle_rows, table.middle_offset) == (rows, rows if middle == 2 else 0)
     assert table.lo_chunks[-1] == (128, rows) and table.pairs == 1   # one J pair: the first lo chunk's
-    assert table.f1_block == (1 if table.f1_rows <= table.span(1) else 0)   # F1'' in the middle's block where it fits
-    assert algorithms._tall_constant_bytes(n1, n2, batch, False, False, formed, 3, whole, middle) == (
+    assert table.hbm_elements == min(_with_f1_in(table, i).hbm_elements for i in range(len(table.lo_chunks)))
+    assert algorithms._tall_constant_bytes(n1, n2, batch, False, False, formed, turns, whole, middle) == (
         4 * table.hbm_elements)
 
 
-@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,rows,offset", MIDDLE)
-def test_middle_estimate_matches_the_model_engine_by_engine(n1, n2, batch, formed, turn_gpsimd, whole, middle, rows,
-                                                            offset):
+@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,turns,rows", MIDDLE)
+def test_middle_estimate_matches_the_model_engine_by_engine(n1, n2, batch, formed, turn_gpsimd, whole, middle, turns,
+                                                            rows):
     """As ``test_turned_estimate_matches_the_model_engine_by_engine`` for the ``middle`` layouts above."""
     layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), formed=formed,
-                               turns=3, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
+                               turns=turns, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
     _assert_estimate_is_the_model(layout, batch)
 
 
@@ -400,3 +414,18 @@ def test_exchange_selects_and_one_step_one_copy():
     first = table_bytes[0, :table.block_rows(0) * table.read_columns(0)].reshape(table.block_rows(0), -1)
     assert (first[:, table.twiddle(0) - table.formed] == 1.0).all()   # the ones, as read (formed columns not in HBM)
     assert TallTable(30, 137, 30, True).ones == -1 and TallTable(1, 509, 3, False, turns=4).ones == -1
+
+
+@pytest.mark.parametrize("n1,n2,quarter,turns,middle", [
+    (15, 277, True, 0, 1), (15, 277, False, 0, 1), (15, 200, False, 3, 1), (9, 457, False, 4, 1),
+    (12, 347, False, 3, 2), (1, 277, False, 3, 1), (15, 277, False, 3, 3)])
+def test_a_middle_that_cannot_work_is_refused(n1, n2, quarter, turns, middle):
+    """A hand-built ``middle`` without its rows (no turned windows; n2 = 200: the lo rows in one chunk; 457: 202
+    middle rows, more than one chunk; n1 = 1), stacked with more than 64 rows (347: 92), or not 0/1/2: a clear
+    ValueError from the table, before any kernel runs (it gave 21% error or a broadcast error)."""
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), quarter=quarter, turns=turns, middle=middle)
+    with pytest.raises(ValueError, match="middle"):
+        arguments.kernel_arguments(layout, True, 1.0)
+    with pytest.raises(ValueError, match="middle"):
+        TallTable(n1, n2, n1, quarter, turns=turns, middle=middle)
+    assert middle not in algorithms.tall_middles(n1, n2, turns)

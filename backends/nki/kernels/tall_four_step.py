@@ -173,6 +173,16 @@ def fold_rows(n2: int) -> tuple[int, int]:
     return lo, n2 - lo
 
 
+def f1_placed(spans: tuple[int, ...], f1_rows: int, base: int, extra: int) -> tuple[int, int]:
+    """(floats of the table in HBM, the lo chunk whose block holds F1'') for blocks of ``spans`` data rows and
+    ``base`` columns each, F1'' (``f1_rows`` rows, ``extra`` columns) in the block where it adds the fewest
+    floats, max(rows, f1_rows) x (base + extra) - rows x base, the first on a tie (rows below a block's data
+    rows, or below F1'' rows, are zero in HBM)."""
+    added = [max(rows, f1_rows) * (base + extra) - rows * base for rows in spans]
+    block = added.index(min(added))
+    return sum(spans) * base + added[block], block
+
+
 @dataclass(frozen=True)
 class TallTable:
     """Column offsets of the tall four-step's constants in SBUF, [rows, columns] float32: per lo chunk of n2's
@@ -204,6 +214,20 @@ class TallTable:
     middle: int = 0   # ``turned``: the rows from the last lo chunk's first on taken unfolded (``middle_rows``); 2: with
     #                   Re F2 and Im F2 stacked on the contraction (``middle_offset``)
 
+    def __post_init__(self) -> None:
+        """A ``middle`` that cannot work is refused here, not run into a wrong result or a broadcast error."""
+        if self.middle not in (0, 1, 2):
+            raise ValueError(f"middle must be 0, 1 (unfolded) or 2 (stacked), not {self.middle!r}")
+        if self.middle and not self.middle_rows:
+            raise ValueError(
+                f"middle = {self.middle} needs turned windows (turns >= 2, neither quarter nor halves), n1 > 1 and "
+                f"the rows from the last lo chunk's first to their partners in one chunk of <= {ROWS} after "
+                f"another: n1 = {self.n1}, n2 = {self.n2}, turns = {self.turns}, quarter = {self.quarter}, "
+                f"halves = {self.halves}")
+        if self.middle == 2 and not self.middle_offset:
+            raise ValueError(f"middle = 2 (stacked) needs <= {ROW_TILE} middle rows (twice on <= {ROWS} "
+                             f"partitions), n2 = {self.n2} has {self.middle_rows}")
+
     @property
     def lifted(self) -> int:
         """Rows of the last lo chunk whose Im F2 block and D sit also on partitions ``ROW_TILE``.. (``paired``,
@@ -219,7 +243,7 @@ class TallTable:
     def lo_chunks(self) -> list[tuple[int, int]]:
         """(first row, rows) of the lo rows in chunks of <= 128; with a ``middle`` the last is the middle's rows."""
         chunks = row_chunks(fold_rows(self.n2)[0])
-        if self.middle:
+        if self.middle_rows:
             chunks[-1] = (chunks[-1][0], self.n2 - 2 * chunks[-1][0] + 1)
         return chunks
 
@@ -240,21 +264,21 @@ class TallTable:
 
     @property
     def middle_offset(self) -> int:
-        """``middle`` = 2: the partition q (32 or 64, trn1's start partitions) where the middle's second copy
-        begins, else 0. Its block is [q + P rows]: rows r < P as n2's rows c0 + r, rows P.. q - 1 zero (in HBM too:
-        the stationary's zero rows must meet finite moving values), rows q + r as G = -i F2 (Re G = Im F2, Im G =
+        """``middle`` = 2: the partition q = P (the middle's rows, <= 64) where its second copy begins, else 0.
+        Its block is [2P rows]: rows r < P as n2's rows c0 + r, rows P + r as G = -i F2 (Re G = Im F2, Im G =
         -Re F2), i T~, and the same W and rho; step 1 writes the rows twice (the stationary reads x's columns
-        c0.. c0 + q - 1 twice, M = 2q), so the twiddle product makes B on rows r and iB on rows q + r, and per
-        window rho_r B and rho_r iB are one complex product per partition: Y[k + rL] += sum over the 2q rows of
-        (Re F2 | Im F2)[j, k] (rho_r B | i rho_r B)[j], one matmul of K = q + P where Re F2 and Im F2 took two."""
+        c0.. c0 + P - 1 twice, M = 2P), so the twiddle product makes B on rows r and iB on rows P + r, and per
+        window rho_r B and rho_r iB are one complex product per partition: Y[k + rL] += sum over the 2P rows of
+        (Re F2 | Im F2)[j, k] (rho_r B | i rho_r B)[j], one matmul of K = 2P where Re F2 and Im F2 took two.
+        No padding rows: every instruction on the block (step 1's matmul and copy, the twiddle and turn
+        products, ``_form``, the F2 matmul) reads or writes its 2P partitions from partition 0, which trn1's
+        start-partition rule allows for any count up to 128 (tiling overview, ``emulator/isa.py::_tile``);
+        none starts at partition P."""
         rows = self.middle_rows
-        if self.middle != 2 or not rows or rows > ROW_TILE:
-            return 0
-        q = 32 if rows <= 32 else ROW_TILE
-        return q if self.lo_chunks[-1][0] + q <= self.n2 else 0
+        return rows if self.middle == 2 and 0 < rows <= ROW_TILE else 0
 
     def span(self, i: int) -> int:
-        """Partitions of lo chunk i's data tiles: its rows, or q + P for the stacked ``middle``."""
+        """Partitions of lo chunk i's data tiles: its rows, or 2P for the stacked ``middle``."""
         rows = self.lo_chunks[i][1]
         return self.middle_offset + rows if i == len(self.lo_chunks) - 1 and self.middle_offset else rows
 
@@ -385,7 +409,7 @@ class TallTable:
         Scalar copy, in order, at most ``PSUM_COLUMNS`` columns of 2 width each. A copy costs max(columns, 64)
         cycles whatever its partitions, so at 2 width < 64 chunks copied together cost one: 4155 = 15 x 277 at
         batch 1, 3 chunks of 128, 22 and 127 rows, one copy of 90 columns (90 cycles) where each took 64. The
-        tile has the group's most rows (2q for the stacked ``middle``); a chunk with fewer leaves the rest of its slot unwritten,
+        tile has the group's most rows (2P for the stacked ``middle``); a chunk with fewer leaves the rest of its slot unwritten,
         copied with it and never read (each chunk's output is the view of its own rows)."""
         chunks = len(self.lo_chunks) + len(self.hi_chunks)
         most = max(1, PSUM_COLUMNS // (2 * width))
@@ -478,16 +502,26 @@ class TallTable:
         return 0 if self.identity else self.width * (2 if self.stacked else 1)
 
     def block_rows(self, i: int) -> int:
-        """Rows of lo chunk i's block (``f1_block``'s also holds F1''; the stacked ``middle`` q + P)."""
+        """Rows of lo chunk i's block (``f1_block``'s also holds F1''; the stacked ``middle`` 2P)."""
         return max(self.span(i), self.f1_rows if i == self.f1_block else 0)
 
-    @property
+    @cached_property
     def f1_block(self) -> int:
-        """The lo chunk whose block holds F1'': the last where its rows hold F1'''s and are fewer than the first's
-        (F1'''s columns are zero below its rows, in HBM too: 4102 = 14 x 293 at batch 1, F1'''s 28 rows in the
-        middle's block of 38 rows, not the first chunk's of 128, 10 KB fewer), else the first."""
-        last = len(self.lo_chunks) - 1
-        return last if last > 0 and self.f1_rows <= self.span(last) < self.span(0) else 0
+        """The lo chunk whose block holds F1'' (``f1_placed``): 4102 = 14 x 293 at batch 1, F1'''s 28 rows in the
+        middle's block of 38 rows, not the first chunk's of 128, 10 KB fewer; 4112 = 16 x 257, the stacked
+        middle's 4 rows made 32 for F1'' (1.5 KB fewer than F1'' in the first block)."""
+        return f1_placed(self.spans, self.f1_rows, self.base_columns, 0 if self.identity else 2 * self.width)[1]
+
+    @cached_property
+    def spans(self) -> tuple[int, ...]:
+        return tuple(self.span(i) for i in range(len(self.lo_chunks)))
+
+    @cached_property
+    def base_columns(self) -> int:
+        """Columns of each lo chunk's block in HBM, F1'' not counted (``read_columns``)."""
+        if self.formed:
+            return 2 * (self.part_columns - self.formed - self.width * self.inner_f1)
+        return 2 * self.part_columns
 
     @property
     def rows(self) -> int:
@@ -635,9 +669,9 @@ class TallView(nl.NKIObject):
     turned: bool
     turns: int
     turn_gpsimd: int
-    middle: int         # rows of the unfolded ``middle`` (the last lo chunk's), else 0
+    middle_rows: int    # rows of the unfolded ``middle`` (the last lo chunk's), else 0
     ones: int           # the table's column of ones for the J blocks' selects (``TallTable.ones``), else -1
-    middle_offset: int  # the stacked middle's q, else 0
+    middle_offset: int  # the stacked middle's q = P, else 0
     turned_windows: tuple
     part_columns: int
     f2_columns: int
@@ -853,7 +887,7 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
 
 def _columns(x: Any, c0: int, rows: int, twice: bool) -> Any:
     """Step 1's stationary: x's columns c0.. c0 + rows - 1, or where ``twice`` its columns c0.. c0 + rows / 2 - 1
-    read twice (a zero step: the stacked ``middle``'s rows on partitions 0.. and q..)."""
+    read twice (a zero step: the stacked ``middle``'s P rows on partitions 0.. and P..)."""
     if twice:
         return x.ap(pattern=[[x.shape[1], x.shape[0]], [0, 2], [1, rows // 2]], offset=c0)
     return x[:, c0:c0 + rows]
@@ -934,7 +968,7 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
         if table.turned:   # every window from F2's first (``TallTable.turned``)
             zs = []
             for i, (_, rows) in enumerate(table.lo_chunks):
-                if table.middle and i == len(table.lo_chunks) - 1:
+                if table.middle_rows and i == len(table.lo_chunks) - 1:
                     zs.append(_middle(b[i], c, table, tws[i], i, width))
                     continue
                 z = sbuf((rows, table.turns * 4 * width))
@@ -964,55 +998,49 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
 def _turn(z: Any, c: Any, table: TallView, i: int, rows: int, width: int) -> None:
     """Lo chunk i's moving operands for the ``turned`` windows r = 1 .. turns - 1, from Z = [S | E] (E = iD =
     [-Di | Dr]) in z's first 4 width columns: [M1_r | M2_r] = [c S + s E | c E - s S] at 4 width r, with
-    rho_r = c + i s per row (``TallTable.turn``). Per window two products Z c and Z s (per-partition scales, 4
-    width columns each: the Scalar engine's activation, max(4 width, 64) cycles, or the first ``turn_gpsimd``
-    of them GpSimd's tensor_scalar, 4 width) and two sums on GpSimd: float32 products of correctly rounded
-    values (a stated departure from one rounding, as the formed columns')."""
-    w4, step = 4 * width, table.part_columns
-    zero = z[:, 0:w4]
+    rho_r = c + i s per row (``_rotations``)."""
+    _rotations(z, z[:, 0:4 * width], c, table, i, rows, 2 * width, 0, 4 * width, nl.add, nl.subtract)
+
+
+def _rotations(z: Any, data: Any, c: Any, table: TallView, i: int, rows: int, half: int, at: int, slot: int,
+               first_op: Any, second_op: Any) -> None:
+    """For the ``turned`` windows r = 1 .. turns - 1 of lo chunk i: the products D c and D s of ``data`` D
+    [rows, 2 half] with rho_r = c + i s per row (``TallTable.turn``: per-partition scales, the Scalar engine's
+    activation, max(2 half, 64) cycles, or for the first ``turn_gpsimd`` of the 2 (turns - 1) GpSimd's
+    tensor_scalar, 2 half), then on GpSimd z[:, r slot + at ..] = [Dc_0 first_op Ds_1 | Dc_1 second_op Ds_0]
+    (halves _0 and _1 of half columns each): float32 products of correctly rounded values (a stated departure
+    from one rounding, as the formed columns')."""
+    full, step = 2 * half, table.part_columns
     for r in range(1, table.turns):
         col = table.turn(i) + r - 1
-        zc, zs = sbuf((rows, w4)), sbuf((rows, w4))
-        for k, (dst, at) in enumerate(((zc, col), (zs, col + step))):   # [cS | cE], [sS | sE]
+        zc, zs = sbuf((rows, full)), sbuf((rows, full))
+        for k, (dst, at_col) in enumerate(((zc, col), (zs, col + step))):
             if 2 * (r - 1) + k < table.turn_gpsimd:
-                nisa.tensor_scalar(dst=dst, data=zero, op0=nl.multiply, operand0=c[0:rows, at:at + 1],
+                nisa.tensor_scalar(dst=dst, data=data, op0=nl.multiply, operand0=c[0:rows, at_col:at_col + 1],
                                    engine=in_sbuf())
             else:
-                nisa.activation(dst=dst, op=nl.copy, data=zero, scale=c[0:rows, at:at + 1])
-        h = w4 // 2
-        nisa.tensor_tensor(dst=z[:, r * w4:r * w4 + h], data1=zc[:, 0:h], data2=zs[:, h:w4], op=nl.add,
+                nisa.activation(dst=dst, op=nl.copy, data=data, scale=c[0:rows, at_col:at_col + 1])
+        x = r * slot + at
+        nisa.tensor_tensor(dst=z[:, x:x + half], data1=zc[:, 0:half], data2=zs[:, half:full], op=first_op,
                            engine=in_sbuf())
-        nisa.tensor_tensor(dst=z[:, r * w4 + h:(r + 1) * w4], data1=zc[:, h:w4], data2=zs[:, 0:h],
-                           op=nl.subtract, engine=in_sbuf())
+        nisa.tensor_tensor(dst=z[:, x + half:x + full], data1=zc[:, half:full], data2=zs[:, 0:half], op=second_op,
+                           engine=in_sbuf())
 
 
 def _middle(s: Any, c: Any, table: TallView, tw: tuple, i: int, width: int) -> Any:
     """The ``middle``'s moving operands (``TallTable.middle_rows``) from its step 1 output ``s``: B = s T~ (the
     twiddle product on GpSimd) and per window X_r = rho_r B (X_0 = B), one complex product per partition: the
-    Scalar engine's (or the first ``turn_gpsimd`` on GpSimd) B c and B s of 2 width columns, and two GpSimd sums of
-    width. Unfolded, the Im F2 part takes iX_r = [-Xi | Xr]: each window's slot is [-Xi | Xr | Xi] (3 width
+    products B c and B s of 2 width columns and two GpSimd sums of width (``_rotations``). Unfolded, the Im F2 part takes iX_r = [-Xi | Xr]: each window's slot is [-Xi | Xr | Xi] (3 width
     columns; X from its second column, iX from its first), the -Xi of all windows one GpSimd product by -1.
-    Stacked (``middle_offset``), the slots are X_r alone, [q + P, 2 width]: rows q.. hold iB (their twiddles are
+    Stacked (``middle_offset``), the slots are X_r alone, [2P, 2 width]: rows P.. hold iB (their twiddles are
     i T~), so their X_r is i rho_r B."""
-    w, w2, step = width, 2 * width, table.part_columns
+    w, w2 = width, 2 * width
     rows, turns = table.span(i), table.turns
     eng = in_sbuf()
     slot, at = (w2, 0) if table.middle_offset else (3 * w, w)   # a window's columns, X_r's first
     z = sbuf((rows, turns * slot))
     _twiddled(s[0:rows, :], table, tw, rows, w, into=z[:, at:at + w2])
-    first = z[:, at:at + w2]
-    for r in range(1, turns):
-        col = table.turn(i) + r - 1
-        zc, zs = sbuf((rows, w2)), sbuf((rows, w2))
-        for k, (dst, scale) in enumerate(((zc, col), (zs, col + step))):   # [c Br | c Bi], [s Br | s Bi]
-            if 2 * (r - 1) + k < table.turn_gpsimd:
-                nisa.tensor_scalar(dst=dst, data=first, op0=nl.multiply, operand0=c[0:rows, scale:scale + 1],
-                                   engine=eng)
-            else:
-                nisa.activation(dst=dst, op=nl.copy, data=first, scale=c[0:rows, scale:scale + 1])
-        x = r * slot + at
-        nisa.tensor_tensor(dst=z[:, x:x + w], data1=zc[:, 0:w], data2=zs[:, w:w2], op=nl.subtract, engine=eng)
-        nisa.tensor_tensor(dst=z[:, x + w:x + w2], data1=zc[:, w:w2], data2=zs[:, 0:w], op=nl.add, engine=eng)
+    _rotations(z, z[:, at:at + w2], c, table, i, rows, w, at, slot, nl.subtract, nl.add)
     if not table.middle_offset:   # -Xi of every window in one instruction
         per = z.shape[1]
         nisa.tensor_scalar(dst=z.ap(pattern=[[per, rows], [slot, turns], [1, w]], offset=0),
@@ -1035,7 +1063,7 @@ def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: i
             span = table.span(i)
             nisa.nc_matmul(dst=acc, stationary=c[0:span, f:f + rows_out], moving=z, accumulate=i > 0)
             continue
-        middle = table.middle and i == len(table.lo_chunks) - 1   # slots [-Xi | Xr | Xi] (``_middle``)
+        middle = table.middle_rows and i == len(table.lo_chunks) - 1   # slots [-Xi | Xr | Xi] (``_middle``)
         for part in (0, 1):   # Re F2 against [S | M1_r], Im F2 against [E | M2_r]
             pattern = [[z.shape[1], rows], [3 * width if middle else 2 * w2, count], [1, w2]]
             moving = z.ap(pattern=pattern, offset=(1 - part) * width if middle else part * w2)
