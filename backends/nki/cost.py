@@ -189,8 +189,8 @@ def print_report(data: dict[str, Any], title: str) -> None:
     t.add_column("counter")
     t.add_column("value", justify="right")
     t.add_row("kernel launches", str(rec["launches"]))
-    for engine, count in rec["instructions"].items():
-        t.add_row(f"{engine} instructions", f"{count:,}")
+    for unit, count in rec["instructions"].items():
+        t.add_row(f"{unit} instructions", f"{count:,}")
     for mm in rec["matmuls"]:
         hint = f", {mm['onezero']:,} with a 0/1 hint" if mm["onezero"] else ""
         t.add_row(f"matmul K={mm['K']} M={mm['M']} N={mm['N']} {mm['dtype']}", f"x{mm['count']:,}{hint}")
@@ -216,9 +216,9 @@ def print_report(data: dict[str, Any], title: str) -> None:
     for chip in chips:
         m.add_column(chip, justify="right")
     engines = data["modelled"][chips[0]]["engine_seconds"]
-    for engine in engines:
-        m.add_row(f"{engine} busy (modelled)",
-                  *(f"{data['modelled'][c]['engine_seconds'][engine] * 1e6:,.2f} us" for c in chips))
+    for unit in engines:
+        m.add_row(f"{unit} busy (modelled)",
+                  *(f"{data['modelled'][c]['engine_seconds'][unit] * 1e6:,.2f} us" for c in chips))
     m.add_row("tensor busy without the row-tiling credit (modelled)",
               *(f"{data['modelled'][c]['tensor_seconds_without_row_tiling'] * 1e6:,.2f} us" for c in chips))
     ports = {p for c in chips for p in data["modelled"][c].get("shared_port_seconds", {})}
