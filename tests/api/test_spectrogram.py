@@ -315,3 +315,21 @@ def test_non_integer_lengths_are_type_errors_as_in_torch(kw):
         torch.stft(X, 16, window=HANN, return_complex=True, **kw)
     with pytest.raises(trnfft.InvalidArgumentTypeError, match="must be an integer"):
         trnfft.stft(X, 16, window=HANN, return_complex=True, **kw)
+
+
+@pytest.mark.parametrize("fn", ["stft", "istft"])
+def test_a_window_that_cannot_be_allocated_is_trnffts_out_of_memory_error(monkeypatch, fn):
+    """The default window of a huge win_length (e.g. n_fft=2**51) ran out of memory as torch's bare
+    RuntimeError; it is trnfft's OutOfMemoryError, and other errors from making it pass unchanged."""
+    def ones(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 2**53 bytes")
+    monkeypatch.setattr(torch, "ones", ones)
+    call = ((lambda: trnfft.stft(X, 16, return_complex=True)) if fn == "stft"
+            else (lambda: trnfft.istft(SPEC, 16)))
+    with pytest.warns(UserWarning, match="no window"), \
+            pytest.raises(trnfft.OutOfMemoryError, match=f"{fn}'s rectangular window of win_length=16"):
+        call()
+    monkeypatch.setattr(torch, "ones", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("odd")))
+    with pytest.warns(UserWarning, match="no window"), pytest.raises(RuntimeError, match="odd") as caught:
+        call()
+    assert not isinstance(caught.value, trnfft.TrnfftError)

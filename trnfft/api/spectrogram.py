@@ -10,8 +10,10 @@ Argument errors are :class:`~trnfft.errors.SpectrogramArgumentError`, a
 """
 from __future__ import annotations
 
+import contextlib
 import operator
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from . import torch_fft as api, arrays
@@ -72,8 +74,9 @@ def _window(fn: str, window: Any, win: int, n_fft: int, like: Any) -> tuple[Any,
     """
     torch = _torch()
     if window is None:
-        w = torch.ones(win, dtype=like.real.dtype if like.is_complex() else like.dtype,
-                       device=like.device)
+        with _allocating(f"{fn}'s rectangular window of win_length={win}"):
+            w = torch.ones(win, dtype=like.real.dtype if like.is_complex() else like.dtype,
+                           device=like.device)
     else:
         w, _ = _as_tensor(window)
         if w.ndim != 1 or w.shape[0] != win:
@@ -86,7 +89,8 @@ def _window(fn: str, window: Any, win: int, n_fft: int, like: Any) -> tuple[Any,
         like = like.to(common if like.is_complex() else real)
         w = w.to(common if w.is_complex() else real)
     left = (n_fft - win) // 2
-    padded = torch.nn.functional.pad(w, (left, n_fft - win - left)) if win < n_fft else w
+    with _allocating(f"{fn}'s window padded to n_fft={n_fft}"):
+        padded = torch.nn.functional.pad(w, (left, n_fft - win - left)) if win < n_fft else w
     return like, padded
 
 
@@ -157,6 +161,17 @@ def _out_of_memory(exc: BaseException, torch: Any) -> bool:
             or "can't allocate memory" in str(exc))
 
 
+@contextlib.contextmanager
+def _allocating(what: str) -> Iterator[None]:
+    """torch running out of memory while making ``what`` as trnfft's OutOfMemoryError; other errors pass."""
+    try:
+        yield
+    except (MemoryError, RuntimeError) as exc:
+        if _out_of_memory(exc, _torch()):
+            raise memory.ran_out(exc, what) from None  # type: ignore[arg-type]
+        raise
+
+
 def _pad(x: Any, pad: int, mode: str) -> Any:
     torch = _torch()
     if mode not in PAD_MODES:
@@ -169,12 +184,9 @@ def _pad(x: Any, pad: int, mode: str) -> Any:
         return x
     shape = x.shape
     try:
-        padded = torch.nn.functional.pad(x.reshape((1,) * (3 - x.ndim) + tuple(shape)), (pad, pad), mode)
-    except (MemoryError, RuntimeError) as exc:
-        if _out_of_memory(exc, torch):
-            raise memory.ran_out(exc, f"stft's padding of an input of shape {tuple(shape)} by {pad} "  # type: ignore[arg-type]
-                                      f"on each side") from None
-        # circular padding beyond the input, an empty input, ...: torch's words
+        with _allocating(f"stft's padding of an input of shape {tuple(shape)} by {pad} on each side"):
+            padded = torch.nn.functional.pad(x.reshape((1,) * (3 - x.ndim) + tuple(shape)), (pad, pad), mode)
+    except RuntimeError as exc:  # circular padding beyond the input, an empty input, ...: torch's words
         raise SpectrogramArgumentError(f"stft: cannot pad an input of length {shape[-1]} by n_fft // 2 "
                                        f"= {pad} with pad_mode={mode!r}: {exc}") from None
     return padded.reshape(tuple(shape[:-1]) + (shape[-1] + 2 * pad,))
