@@ -283,3 +283,14 @@ def test_a_float16_irfft_into_out_is_not_rounded_to_float16():
     numpy_fft.irfft(x, out=out)
     ref = np.fft.irfft(x.astype(np.float64))
     assert np.linalg.norm(out - ref) <= 1e-6 * np.linalg.norm(ref)  # float16 would be ~1e-3
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("fftn", dict(axes=range(2))), ("fft2", dict(axes=range(1, 3))), ("rfftn", dict(axes=range(3))),
+    ("fftn", dict(s=range(2, 4), axes=(0, 1))), ("irfftn", dict(s=range(3, 5), axes=range(1, 3)))])
+def test_a_range_for_axes_or_s_is_taken_as_numpy_takes_it(name, kwargs):
+    x = _x((3, 4, 5), complex_=name != "rfftn")
+    want = getattr(np.fft, name)(x, **kwargs)
+    got = getattr(numpy_fft, name)(x, **kwargs)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert np.linalg.norm(got - want) <= 1e-14 * np.linalg.norm(want)

@@ -174,6 +174,8 @@ def _lengths_arg(s: Any, numpy_rules: bool) -> Sequence[Any] | None:
     if numpy_rules:
         if isinstance(s, np.ndarray) and s.ndim == 1:  # numpy iterates whatever it is given
             return tuple(s.tolist())
+        if isinstance(s, range):
+            return tuple(s)
         raise InvalidArgumentTypeError(f"s must be a sequence of integers (numpy.fft takes no "
                                        f"single integer), got {s!r}")
     try:

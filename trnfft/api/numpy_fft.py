@@ -53,6 +53,8 @@ def _axes_sequence(a: Any, s: Any, axes: Any) -> Any:
     (an IndexError when, with no s, it is out of range: NumPy first takes that axis's length)."""
     if axes is None or isinstance(axes, (list, tuple)):
         return axes
+    if isinstance(axes, range):  # NumPy and scipy take any sized sequence, e.g. axes=range(2)
+        return tuple(axes)
     if isinstance(axes, np.ndarray) and axes.ndim == 1:
         return tuple(axes.tolist())
     if s is None and isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
