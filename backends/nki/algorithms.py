@@ -760,8 +760,7 @@ def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool
     Im column of every block out of HBM, and ``f1_placed`` weighs where F1'' goes again."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole, middle=middle)
     one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole, middle=middle)
-    placed = (one.spans, one.f1_rows, one.base_columns, 0 if one.identity else 2 * one.width)
-    return table.f2_columns, table.hbm_elements, placed
+    return table.f2_columns, table.hbm_elements, one.f1_arguments
 
 
 @lru_cache(maxsize=65536)   # the planner asks again per product split (``turn_gpsimd``)

@@ -303,8 +303,7 @@ class TallTable:
     def made_on_chip(self) -> int:
         """GpSimd cycles (elements per partition) of the iota and compares, or the selects, that make the J
         blocks, and of the identities, once per launch (``_exchange``, ``_identity_f1``)."""
-        compares = self.exchange_compares
-        cycles = (0 if self.ones >= 0 else max(c for _, _, c in compares)) + sum(c for _, _, c in compares)
+        cycles = self._compare_cycles(self.exchange_compares)
         if self.identity:
             cycles += 4 * self.width
         return cycles
@@ -461,8 +460,13 @@ class TallTable:
 
         apart = [compare([s for s in specs if s[2] == d]) for d in sorted({s[2] for s in specs})]
         together = [compare(specs)]
-        iota = 0 if self.ones >= 0 else 1   # the selects need no iota
-        return min((together, apart), key=lambda cs: iota * max(c for _, _, c in cs) + sum(c for _, _, c in cs))
+        return min((together, apart), key=self._compare_cycles)
+
+    def _compare_cycles(self, compares: list[tuple[int, int, int]]) -> int:
+        """GpSimd cycles of ``compares``: each its columns, plus the iota of the widest (none where the J blocks
+        are selects of a column of ones, ``ones``)."""
+        iota = 0 if self.ones >= 0 else max(c for _, _, c in compares)
+        return iota + sum(c for _, _, c in compares)
 
     def exchange_view(self, spec: tuple[int, int, int]) -> tuple[int, int]:
         """(index into ``exchange_compares``, first column) of J block ``spec`` = (rows, columns, d)."""
@@ -510,11 +514,13 @@ class TallTable:
         """The lo chunk whose block holds F1'' (``f1_placed``): 4102 = 14 x 293 at batch 1, F1'''s 28 rows in the
         middle's block of 38 rows, not the first chunk's of 128, 10 KB fewer; 4112 = 16 x 257, the stacked
         middle's 4 rows made 32 for F1'' (1.5 KB fewer than F1'' in the first block)."""
-        return f1_placed(self.spans, self.f1_rows, self.base_columns, 0 if self.identity else 2 * self.width)[1]
+        return f1_placed(*self.f1_arguments)[1]
 
     @cached_property
-    def spans(self) -> tuple[int, ...]:
-        return tuple(self.span(i) for i in range(len(self.lo_chunks)))
+    def f1_arguments(self) -> tuple[tuple[int, ...], int, int, int]:
+        """``f1_placed``'s arguments: the blocks' data rows, F1'''s rows, each block's columns, F1'''s columns."""
+        spans = tuple(self.span(i) for i in range(len(self.lo_chunks)))
+        return spans, self.f1_rows, self.base_columns, 0 if self.identity else 2 * self.width
 
     @cached_property
     def base_columns(self) -> int:
@@ -740,7 +746,8 @@ def tall_view(t: TallTable) -> TallView:
                        t.block_rows(i), t.turn(i), t.span(i)) for i in range(len(t.lo_chunks)))
     return TallView(
         t.n1, t.n2, t.width, t.quarter, t.halves, t.formed, t.lifted, t.identity, t.stacked, t.merged, t.turned,
-        t.turns, t.turn_gpsimd, t.middle_rows, t.ones, t.middle_offset, deep(t.turned_windows) if t.turned else (), t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
+        t.turns, t.turn_gpsimd, t.middle_rows, t.ones, t.middle_offset, deep(t.turned_windows) if t.turned else (),
+        t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
         deep(t.hi_chunks), deep(t.out_chunks), deep(t.out_stores), deep(t.mirror_stores), deep(t.return_pairs),
         deep(t.rounds), deep(t.exchange_compares), exchange,
         tuple(key for key in t.exchange_blocks if key[0] != "out"), per_chunk,
