@@ -44,7 +44,8 @@ from typing import Any, Callable, MutableMapping
 from trnfft.plugin import BackendUnavailableError
 
 from .emulator.target import TARGET_ENV, TARGETS, parse as parse_target, resolve as planned_target
-from .neuron_sysfs import Chip, chip
+from . import neuron_sysfs
+from .neuron_sysfs import Chip
 
 CC_FLAGS = "NEURON_CC_FLAGS"
 AUTO_CAST_NONE = "--auto-cast=none"   # keep fp32 matmuls fp32 (the compiler may otherwise cast to bf16)
@@ -200,7 +201,7 @@ def runtime() -> Runtime:
             except Exception as exc:
                 raise BackendUnavailableError(f"torch-xla has no device ({type(exc).__name__}: {exc}); "
                                               f"{SDK_FIX}") from None
-            caveat = chip_caveat(chip())
+            caveat = chip_caveat(neuron_sysfs.detected())   # read once per process
             if caveat is not None:
                 warnings.warn(f"nki-hardware: {caveat}", RuntimeWarning, stacklevel=2)
             _runtime.append(found)

@@ -65,7 +65,7 @@ def hardware_problem() -> str | None:
 def hardware_caveat() -> str | None:
     """What a user should know about running on this machine's chip (trn1: not promised; a chip sysfs does
     not name: it may be one), or None."""
-    found = device.chip()
+    found = neuron_sysfs.detected()   # read once per process, as the targeting reads it
     if found.generation is None and device.neuron_devices():
         return (f"the Neuron device's generation could not be read from {neuron_sysfs.SYSFS}/neuron*/info/architecture/"
                 f"arch_type: on a NeuronCore-v2 (trn1), NKI 0.3.0 does not promise support")

@@ -21,7 +21,7 @@ import torch
 from trnfft import numpy_fft
 from trnfft.core.problem import make_problem
 from trnfft.core.errors import BackendSettingError, BackendUnavailableError, InvalidArgumentError, TrnfftError
-from trnfft_backends.nki import device, emulator, engine, executors
+from trnfft_backends.nki import device, emulator, engine, executors, neuron_sysfs
 from trnfft_backends.nki.plugin import FFTPlan, NKIBackend
 
 from conftest import random_array
@@ -154,16 +154,16 @@ def _sysfs(tmp_path, arch, instance):
 
 def test_the_chip_is_read_from_sysfs_and_trn1_gets_a_caveat(tmp_path, monkeypatch):
     monkeypatch.delenv("TRNFFT_NKI_TARGET", raising=False)
-    trn1 = device.chip(_sysfs(tmp_path / "a", "v2", "Trn1"))
+    trn1 = neuron_sysfs.chip(_sysfs(tmp_path / "a", "v2", "Trn1"))
     assert trn1 == device.Chip(2, "Trn1")
     caveat = device.chip_caveat(trn1)
     assert "NeuronCore-v2 (Trn1)" in caveat and "Trn2 and Trn3" in caveat and "not promised" in caveat
     assert caveat.endswith("set TRNFFT_NKI_TARGET=trn1 so plans follow its rules")
     monkeypatch.setenv("TRNFFT_NKI_TARGET", "trn1")
     assert "TRNFFT_NKI_TARGET=trn1" not in device.chip_caveat(trn1)
-    assert device.chip(_sysfs(tmp_path / "b", "NCv3", "Trn2")) == device.Chip(3, "Trn2")
+    assert neuron_sysfs.chip(_sysfs(tmp_path / "b", "NCv3", "Trn2")) == device.Chip(3, "Trn2")
     assert device.chip_caveat(device.Chip(3, "Trn2")) is None
-    assert device.chip(str(tmp_path / "none")) == device.Chip(None, "", present=False)
+    assert neuron_sysfs.chip(str(tmp_path / "none")) == device.Chip(None, "", present=False)
 
 
 # --- the chip plans are made for, TRNFFT_NKI_TARGET unset: this machine's (a fake sysfs tree) ----------------
@@ -173,7 +173,6 @@ def machine(tmp_path, monkeypatch):
     """``machine(arch, instance)`` makes this a Neuron machine of that sysfs architecture (``machine(None)``: a
     device that does not say it; never called: no Neuron device); sysfs is read again and no plan is kept."""
     from trnfft import plan_cache
-    from trnfft_backends.nki import neuron_sysfs
     monkeypatch.delenv("TRNFFT_NKI_TARGET", raising=False)
     monkeypatch.setattr(neuron_sysfs, "SYSFS", str(tmp_path / "sysfs"))
     neuron_sysfs.forget()
@@ -233,7 +232,7 @@ def test_the_variable_wins_over_the_machines_chip(machine, monkeypatch):
 
 
 def test_the_machines_chip_is_read_once_per_process_not_per_plan_or_launch(machine, monkeypatch):
-    from trnfft_backends.nki import algorithms, neuron_sysfs
+    from trnfft_backends.nki import algorithms
     from trnfft_backends.nki.emulator.target import target
     machine("v2", "Trn1")
     globs = []
@@ -363,7 +362,7 @@ class FakeSDK:
         monkeypatch.setattr(executors, "launch", self.launch)
         monkeypatch.setattr(torch._C, "_get_privateuse1_backend_name", lambda: "privateuseone")  # no native device
         monkeypatch.delenv("NEURON_CC_FLAGS", raising=False)
-        monkeypatch.setattr(device, "chip", lambda: device.Chip(3, "Trn2"))
+        monkeypatch.setattr(neuron_sysfs, "detected", lambda: device.Chip(3, "Trn2"))
         device.reset()
 
     def launch(self, kernel, *tensors):
@@ -479,7 +478,7 @@ def test_the_native_neuron_device_is_not_used_and_its_tensors_get_a_clear_error(
 
 def test_a_trn1_machine_is_usable_with_a_warning_and_a_note(sdk, monkeypatch):
     monkeypatch.delenv("TRNFFT_NKI_TARGET", raising=False)
-    monkeypatch.setattr(device, "chip", lambda: device.Chip(2, "Trn1"))
+    monkeypatch.setattr(neuron_sysfs, "detected", lambda: device.Chip(2, "Trn1"))
     with pytest.warns(RuntimeWarning, match="NeuronCore-v2 \\(Trn1\\).*not promised"):
         device.runtime()
     import warnings
@@ -488,10 +487,10 @@ def test_a_trn1_machine_is_usable_with_a_warning_and_a_note(sdk, monkeypatch):
         device.runtime()                             # warned once, on first use
     assert "not promised" in NKIBackend("nki-hardware", "", None, None).details()["chip"]
     assert "chip" not in NKIBackend("nki-simulator", "", None, None).details()
-    monkeypatch.setattr(device, "chip", lambda: device.Chip(None, ""))      # sysfs unreadable, a device present
+    monkeypatch.setattr(neuron_sysfs, "detected", lambda: device.Chip(None, ""))      # sysfs unreadable, a device present
     monkeypatch.setattr(device, "neuron_devices", lambda: ["/dev/neuron0"])
     assert "could not be read" in NKIBackend("nki-hardware", "", None, None).details()["chip"]
-    monkeypatch.setattr(device, "chip", lambda: device.Chip(3, "Trn2"))
+    monkeypatch.setattr(neuron_sysfs, "detected", lambda: device.Chip(3, "Trn2"))
     assert "chip" not in NKIBackend("nki-hardware", "", None, None).details()
 
 

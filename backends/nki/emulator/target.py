@@ -82,10 +82,10 @@ KNOWN_GENERATIONS = {2: "trn1", 3: "trn2"}
 @functools.lru_cache(maxsize=8)
 def _for_chip(found: Chip) -> Target:
     unset = f"{TARGET_ENV} unset"
+    named = f" ({found.instance})" if found.instance else ""
     if found.generation in KNOWN_GENERATIONS:
         key = KNOWN_GENERATIONS[found.generation]
         rules, generation = TARGETS[key]
-        named = f" ({found.instance})" if found.instance else ""
         return Target(rules, key, generation,
                       f"{unset}: this machine's Neuron device is a NeuronCore-v{found.generation}{named}")
     if not found.present:
@@ -93,7 +93,6 @@ def _for_chip(found: Chip) -> Target:
     elif found.generation is None:
         why = f"{unset}: this machine's Neuron device does not say its generation in sysfs: the default"
     else:
-        named = f" ({found.instance})" if found.instance else ""
         why = (f"{unset}: this machine's Neuron device is a NeuronCore-v{found.generation}{named}, a chip the cost "
                f"model has no figures for: the default" + (
                    f" (set {TARGET_ENV}=trn3 to compile and simulate for trn3 with trn2's figures)"
