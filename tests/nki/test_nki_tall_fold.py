@@ -40,6 +40,14 @@ def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: floa
     return float(np.linalg.norm(y2[0] + 1j * y2[1] - ref) / np.linalg.norm(ref))
 
 
+def _assert_every_norm(n1: int, n2: int, batch: int, quarter: bool, **flags: object) -> None:
+    """``_run`` within ``BOUND`` forward unnormalised, inverse by 1/n and forward by 1/sqrt(n)."""
+    n = n1 * n2
+    assert _run(n1, n2, batch, quarter, True, 1.0, **flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, False, 1.0 / n, **flags) <= BOUND
+    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+
+
 @pytest.mark.parametrize("n1,n2,batch,quarter,taller,halves", [
     (30, 137, 1, True, False, False), (30, 137, 1, False, False, False),
     (4, 256, 5, True, False, False), (3, 258, 2, False, False, False),
@@ -294,11 +302,8 @@ def test_turned_windows_both_directions(n1, n2, batch, taller, turns, formed, tu
     columns, the windows' products on the Scalar engine, on GpSimd (all 8 of 11 x 397's) or shared; every
     norm both ways against float64."""
     monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
-    n = n1 * n2
     flags = dict(taller=taller, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd)
-    assert _run(n1, n2, batch, False, True, 1.0, **flags) <= BOUND
-    assert _run(n1, n2, batch, False, False, 1.0 / n, **flags) <= BOUND
-    assert _run(n1, n2, batch, False, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    _assert_every_norm(n1, n2, batch, False, **flags)
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, taller, formed=formed, turns=turns)
     count, rows, stride = table.windows[0]
     assert table.turned and count == turns and table.f2_columns == rows <= 128
@@ -341,9 +346,7 @@ def test_whole_twiddles_both_directions_and_the_estimate(n1, n2, batch, quarter,
     the cost model engine by engine on both chips."""
     n = n1 * n2
     flags = dict(halves=halves, formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=True)
-    assert _run(n1, n2, batch, quarter, True, 1.0, **flags) <= BOUND
-    assert _run(n1, n2, batch, quarter, False, 1.0 / n, **flags) <= BOUND
-    assert _run(n1, n2, batch, quarter, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    _assert_every_norm(n1, n2, batch, quarter, **flags)
     width = algorithms.tall_group(n1, batch) * n1
     table = TallTable(n1, n2, width, quarter, formed=formed, turns=turns, whole=True)
     split = TallTable(n1, n2, width, quarter, formed=formed, turns=turns)
@@ -379,11 +382,8 @@ def test_middle_rows_both_directions(n1, n2, batch, formed, turn_gpsimd, whole, 
     last tile: a middle needs n2 >= 257, so 3 windows or more, whose PSUM tile (2 turns width <= 512 columns)
     holds at most 85 columns: one transform per tile where 128 // n1 of them would take more (``tall_turns``)."""
     monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
-    n = n1 * n2
     flags = dict(formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle)
-    assert _run(n1, n2, batch, False, True, 1.0, **flags) <= BOUND
-    assert _run(n1, n2, batch, False, False, 1.0 / n, **flags) <= BOUND
-    assert _run(n1, n2, batch, False, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    _assert_every_norm(n1, n2, batch, False, **flags)
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, formed=formed, turns=turns, whole=whole,
                       middle=middle)
     assert (table.middle_rows, table.middle_offset) == (rows, rows if middle == 2 else 0)
@@ -445,11 +445,8 @@ def test_row_zero_alone_both_directions(n1, n2, batch, formed, turn_gpsimd, whol
     chip's rules (the normalisation on row 0's copy, elsewhere in F2); no row 0 in the table, and the table's
     bytes as the estimate counts them."""
     monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
-    n = n1 * n2
     flags = dict(formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=whole, lone=True)
-    assert _run(n1, n2, batch, False, True, 1.0, **flags) <= BOUND
-    assert _run(n1, n2, batch, False, False, 1.0 / n, **flags) <= BOUND
-    assert _run(n1, n2, batch, False, True, 1.0 / np.sqrt(n), **flags) <= BOUND
+    _assert_every_norm(n1, n2, batch, False, **flags)
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, formed=formed, turns=turns, whole=whole,
                       lone=True)
     assert table.lo_chunks[0][0] == 1 and sum(r for _, r in table.lo_chunks) == algorithms.fold_rows(n2)[0] - 1
