@@ -906,3 +906,17 @@ def test_threads_on_a_starved_problem_with_arrays_and_tensors_neither_hang_nor_e
     assert not any(t.is_alive() for t in threads) and not errors and len(results) == 12
     assert all(np.allclose(y, np.fft.fft(X), atol=1e-4) for y in results)
     assert {k.rsplit("input=", 1)[1] for k in _stored()} == {"numpy", "torch:cpu"}
+
+
+def test_a_starved_measurement_is_due_again_at_its_budget_only_if_its_runs_fit_with_room_to_plan():
+    def made(needs):
+        return choices.Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1"}, budget=1.0,
+                              limited={"c": "timed in 2 of 5 rounds"}, needs=needs)
+
+    assert autoplan._due(made(None), 1.0)   # not known (a format-3 record): once more, as before
+    assert autoplan._due(made(0.5), 1.0) and autoplan._due(made(0.8), 1.0)  # one-time costs starved it
+    for needs in (0.81, 4.7):   # its runs, with a quarter more to plan, overrun 1 s: no better a second time
+        assert not autoplan._due(made(needs), 1.0) and autoplan._due(made(needs), 1.5)
+    told = autoplan.raise_budget(made(4.7))
+    assert "need about 4.7 s: TRNFFT_PLANNER_BUDGET=5.9 (or trnfft.set_planner(budget=5.9))" in told
+    assert autoplan.raise_budget(made(0.5)) == "" == autoplan.raise_budget(made(None))

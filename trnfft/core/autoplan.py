@@ -76,7 +76,7 @@ EFFORT_ENV, BUDGET_ENV, FIRST_CALL_ENV = "TRNFFT_PLANNER", "TRNFFT_PLANNER_BUDGE
 EFFORTS = ("estimate", "measure")
 DEFAULT_EFFORT = "measure"
 DEFAULT_BUDGET = 1.0   # seconds per new problem class: the candidates' planning and trial runs
-BUDGET_MARGIN = 0.25   # a budget suggested for a complete measurement: its runs' time and this much more, for planning
+BUDGET_MARGIN = 0.25   # a complete measurement's runs need this much more budget again, for planning
 FIRST_CALLS = ("estimate", "measure")  # what measure does on the first call of a problem class it has not measured
 DEFAULT_FIRST_CALL = "estimate"
 WAIT_LIMIT = 600.0     # a thread waiting on another's measurement gives up after this
@@ -289,13 +289,15 @@ def _due(choice: Choice, budget: float) -> bool:
 
 
 def _runs_overrun(choice: Choice) -> bool:
-    """Whether a complete measurement's runs alone take more than the budget ``choice`` had."""
-    return choice.needs is not None and choice.budget is not None and choice.needs > choice.budget
+    """Whether a complete measurement's runs, with ``BUDGET_MARGIN`` for planning, take more than the
+    budget ``choice`` had."""
+    return (choice.needs is not None and choice.budget is not None
+            and choice.needs * (1 + BUDGET_MARGIN) > choice.budget)
 
 
 def raise_budget(choice: Choice) -> str:
-    """For ``choice``, a measurement cut short whose runs alone overran its budget: the budget that
-    would measure it in full, said as a setting ("" when its runs fit, or that is not known)."""
+    """For ``choice``, a measurement cut short whose runs overran its budget (``_runs_overrun``): the
+    budget that would measure it in full, said as a setting ("" when its runs fit, or that is not known)."""
     if not _runs_overrun(choice):
         return ""
     assert choice.needs is not None

@@ -36,7 +36,10 @@ The trials say which candidates the budget cut short (``Trials.limited``): one
 not run because its estimate did not fit in what was left, one sampled in fewer
 than ``SAMPLES`` rounds because the budget ran out or one run took over half its
 share; that only when at least two candidates were in contention (a single one
-is chosen however long it is timed). The planner measures such a choice again
+is chosen however long it is timed). They then say the least budget a complete
+measurement takes (``Trials.needs``, ``complete_seconds``: the contenders' runs as
+timed, a candidate not run at its rule's estimate; planning not counted), by which
+the planner decides whether measuring again with the same budget can help
 (``autoplan._due``).
 """
 from __future__ import annotations
