@@ -45,7 +45,7 @@ from .user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warnin
 
 FILE_NAME = "backend-choices.json"
 FORMAT = 4            # 4: the budget a complete measurement needs; 3: the budget and what it cut short
-READABLE = (2, 3, 4)  # a format-2 record reads as a complete measurement, a format-3 one as needing no more budget
+READABLE = (2, 3, 4)  # format 2 reads as complete measurements, format 3 as not knowing what one needs
 SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
 FORGET_LOCK_TIMEOUT = 10.0  # seconds forgetting waits for it (forgetting is asked for, so not skipped)
