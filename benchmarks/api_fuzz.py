@@ -606,7 +606,7 @@ def _out_like(y: Any, how: str) -> Any:
     names = {"wider": {"complex64": "complex128", "float32": "float64"},
              "narrower": {"complex128": "complex64", "float64": "float32"},
              "real": {"complex64": "float32", "complex128": "float64"}}
-    dtype = np.dtype(names.get(how, {}).get(y.dtype.name, y.dtype.name))
+    dtype = y.real.dtype if how == "real" else np.dtype(names.get(how, {}).get(y.dtype.name, y.dtype.name))
     if how == "strided":
         return np.full(y.shape[::-1], 7, dtype).T
     return np.full(y.shape + ((2,) if how == "shape" else ()), 7, dtype)
@@ -727,7 +727,7 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
     if case.api == "numpy" and case.out and "output array has wrong shape" in str(got.error) \
             and "Cannot cast" in str(ref.error):
         return "several faults: NumPy reports out='s dtype before its shape, trnfft its shape"
-    if case.api == "numpy" and case.dtype in ("complex64", "complex128", "clongdouble") \
+    if case.api == "numpy" and (case.dtype in ("complex64", "complex128", "clongdouble") or case.pair) \
             and case.name.startswith("rfft") \
             and "not supported for the input types" in str(ref.error) and got.error is not None:
         return "several faults: NumPy's real pass reports a complex input before the other axes' faults"
@@ -762,16 +762,16 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
         return "NumPy and scipy return the input itself for no axes (out= and norm ignored)"
     if case.api == "numpy" and case.name == "rfftfreq" and isinstance(case.args[0], int) and case.args[0] < 0:
         return "NumPy's rfftfreq gives an empty grid for n < 0"
-    if case.api == "numpy" and case.name in ("irfft", "irfft2", "irfftn") and 0 in case.shape \
+    if case.api == "numpy" and case.name in ("irfft", "irfft2", "irfftn", "hfft") and 0 in case.shape \
             and got.error is None and ref.error is None and problem.startswith("norm-wise error") \
             and not np.any(_as_numpy(got.value)):
         return "NumPy's c2r reads uninitialised memory where n/s pad a zero-length axis; trnfft: zeros"
     if case.api == "scipy" and case.name in ("irfft", "hfft") and case.kwargs.get("n") == 0:
         return "scipy's irfft/hfft take n=0 as pocketfft's default and return one point; trnfft raises"
     workers = case.kwargs.get("workers")
-    if case.api != "scipy" and workers is not None and type(workers) is not int and ref.error is not None \
-            and _refused(got, "workers"):
-        return "several faults: trnfft checks its own workers= before the arguments torch and NumPy check"
+    if workers is not None and type(workers) is not int and ref.error is not None and _refused(got, "workers"):
+        return ("several faults: trnfft checks workers= before the other arguments (scipy's pocketfft checks "
+                "its type last; torch and NumPy have none)")
     if case.api == "scipy" and type(workers) is int and workers > 4096 and ref.error is None \
             and _refused(got, "workers must be between"):
         return "trnfft refuses more than 4096 workers (scipy takes any count)"
@@ -849,7 +849,7 @@ def run_case(case: Case, local: bool = False) -> str | None:
         ref = Outcome(error=TypeError(f"workers={workers!r} is no integer"))  # (an argument torch and NumPy lack)
     with _selected(case.backend, local):
         for _ in range(2 if case.warm else 0):  # the integer spelling's call, memoised
-            outcome(call(trn_fn, None, case.warm), False)
+            outcome(call(trn_fn, None, case.warm), not local)  # (its warnings recorded, not printed)
             call.inputs.pop()  # type: ignore[attr-defined]
         got = outcome(call(trn_fn, out_trn, kwargs), not local)
     if got.error is not None and type(got.error).__name__ == "UnsupportedProblemError" and \
@@ -1096,24 +1096,33 @@ def _plan_threads(case: Case, p: Any, floor: float, threads: int = 4, calls: int
     inputs = [_plan_input(case, part) for part in range(threads)]
     wants = [Outcome(value=p(x)) for x in inputs]
     bad: list[str] = []
-    barrier = threading.Barrier(threads)
 
     def work(k: int) -> None:
-        barrier.wait()
         out = wants[k].value.clone() if _tensor_plan(case) else np.empty_like(wants[k].value)
         for i in range(calls):
             y = p(inputs[k], out=out) if i % 2 else p(inputs[k])
             if (problem := compare(wants[k], Outcome(value=y), floor=floor)) is not None:
                 bad.append(f"thread {k} call {i}: {problem}")
-    pool = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(threads)]
+    if not _together(work, threads, timeout):
+        return f"a thread calling the plan hung ({timeout} s)"
+    return f"from {threads} threads: {bad[0]}" if bad else None
+
+
+def _together(work: Callable[[int], None], threads: int, timeout: float) -> bool:
+    """Run ``work(0)`` ... ``work(threads - 1)`` on threads released together; whether every one
+    finished within ``timeout`` (daemon threads: a hung one does not hold the process)."""
+    barrier = threading.Barrier(threads)
+
+    def released(k: int) -> None:
+        barrier.wait()
+        work(k)
+    pool = [threading.Thread(target=released, args=(k,), daemon=True) for k in range(threads)]
     for t in pool:
         t.start()
     deadline = time.monotonic() + timeout
     for t in pool:
         t.join(max(0.0, deadline - time.monotonic()))
-    if any(t.is_alive() for t in pool):
-        return f"a thread calling the plan hung ({timeout} s)"
-    return f"from {threads} threads: {bad[0]}" if bad else None
+    return not any(t.is_alive() for t in pool)
 
 
 def run_plan_case(case: Case, local: bool = False) -> str | None:
@@ -1175,20 +1184,12 @@ def fuzz_threads(seed: int, cases: Sequence[int], threads: int = 8, timeout: flo
                  apis: tuple[str, ...] = ALL_APIS) -> tuple[int, Found, Found]:
     """``fuzz`` with the cases dealt to ``threads`` threads started together (backends selected
     per thread, warnings not compared); a thread still running after ``timeout`` is a hang."""
-    barrier = threading.Barrier(threads)
     results: list[tuple[int, Found, Found] | None] = [None] * threads
 
     def work(k: int) -> None:
-        barrier.wait()
         results[k] = fuzz(seed, cases[k::threads], apis, local=True)
 
-    pool = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(threads)]
-    for t in pool:
-        t.start()
-    deadline = time.monotonic() + timeout
-    for t in pool:
-        t.join(max(0.0, deadline - time.monotonic()))
-    if any(t.is_alive() for t in pool) or None in results:
+    if not _together(work, threads, timeout) or None in results:
         raise RuntimeError(f"fuzz_threads: a thread hung or died (seed {seed}, {len(cases)} cases, "
                            f"{threads} threads, {timeout} s)")
     done = [r for r in results if r is not None]

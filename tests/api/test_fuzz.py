@@ -145,6 +145,15 @@ FOUND = {
         lambda: torch.istft(_TWO_SIDED, 16, window=_COMPLEX_WINDOW, return_complex=True)),
     "torch ihfft2 of a pair: the dims before the dtype": (
         lambda: trnfft.ihfft2(trnfft.SplitComplex(T1, T1)), lambda: torch.fft.ihfft2(torch.complex(T1, T1))),
+    "torch hfft of a pair: the dim before n's value": (
+        lambda: trnfft.hfft(trnfft.SplitComplex(T1, T1), n=-1, dim=-3),
+        lambda: torch.fft.hfft(torch.complex(T1, T1), n=-1, dim=-3)),
+    "numpy fft of a pair: the axis before n's type": (
+        lambda: numpy_fft.fft(trnfft.SplitComplex(X1, X1), n=1.5, axis=3),
+        lambda: np.fft.fft(X1 + 1j * X1, n=1.5, axis=3)),
+    "numpy irfftn of a pair over no axes: the axes before the norm": (
+        lambda: numpy_fft.irfftn(trnfft.SplitComplex(X1, X1), axes=(), norm="x"),
+        lambda: np.fft.irfftn(X1 + 1j * X1, axes=(), norm="x")),
     "numpy rfft2 of a pair: an empty axis before the dtype": (
         lambda: numpy_fft.rfft2(trnfft.SplitComplex(np.zeros((3, 0)), np.zeros((3, 0)))),
         lambda: np.fft.rfft2(np.zeros((3, 0)) + 0j)),

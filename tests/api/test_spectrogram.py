@@ -345,3 +345,15 @@ def test_a_complex_window_round_trips_a_complex_signal(n_fft, hop):
     y = trnfft.istft(spec, n_fft, hop, window=w, return_complex=True, length=x.shape[-1])
     _close(y, x)
     _close(y, torch.istft(spec, n_fft, hop, window=w, return_complex=True, length=x.shape[-1]))
+
+
+def test_istft_with_a_window_requiring_grad_warns_nothing():
+    """The NOLA test reads the envelope's least value without autograd (torch warns when a tensor
+    requiring grad becomes a Python float); gradients still reach the window."""
+    w = torch.hann_window(16, dtype=D).requires_grad_()
+    spec = torch.stft(_signal(64), 16, window=torch.hann_window(16, dtype=D), return_complex=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = trnfft.istft(spec, 16, window=w)
+    (g,) = torch.autograd.grad(y.sum(), w)
+    assert g.shape == w.shape and torch.isfinite(g).all()

@@ -120,7 +120,7 @@ def check_n_at(x: Any, n: Any, axis: Any, name: str, flavor: str) -> int:
         _integer(n, "n")
     elif isinstance(n, (int, float, np.number)) and n < 1:
         check_n(n)
-    ndim = getattr(x, "ndim", None)  # arrays and tensors; anything else is converted later
+    ndim = getattr(x.real if type(x) is SplitComplex else x, "ndim", None)  # (anything else: converted later)
     if isinstance(ndim, int):
         axis_index(axis, ndim, name)
     return check_n(n)
@@ -438,12 +438,12 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
             raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
         ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name,
                                  numpy_shape=calls[0].x.shape if flavor == NUMPY else None)
-        norm = check_norm(norm)
-        if not ax or len(set(ax)) != len(ax):
+        if not ax or len(set(ax)) != len(ax):  # (transform checks the norm where the reference does)
             y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
                           out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
                           unique_axes=unique_axes, axis_name=axis_name)
             return as_pair(y) if want_pair and out is None else y
+        norm = check_norm(norm)
         if pair and kind == "r2c":  # where the complex path refuses a complex input: after the axes
             if flavor == NUMPY:  # (and NumPy's real pass checks its length first)
                 target_sizes(calls[0].x.shape, ax[-1:], req[-1:], kind)

@@ -261,7 +261,7 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
             raise SpectrogramArgumentError(f"istft: expected length > 0, but got length={length}")
         end = start + length
     y, envelope = y[:, start:end], envelope[:, start:end]
-    if envelope.numel() and float(envelope.abs().min()) < NOLA_FLOOR:
+    if envelope.numel() and float(envelope.detach().abs().min()) < NOLA_FLOOR:  # (no autograd: a test)
         raise SpectrogramArgumentError(
             f"istft: the window's squared overlap-add falls below {NOLA_FLOOR:g} inside the "
             f"output (window={'ones' if window is None else 'given'}, hop_length={hop}, "
