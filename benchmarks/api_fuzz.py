@@ -693,7 +693,7 @@ def _no_axes(case: Case) -> bool:
     axes = case.kwargs.get("axes", "default")
     if axes == "default" or axes is None:
         s = case.kwargs.get("s")
-        return (len(case.shape) == 0 and s is None) or (s is not None and len(s) == 0)
+        return (len(case.shape) == 0 and s is None) or (isinstance(s, (list, tuple)) and len(s) == 0)
     return isinstance(axes, (list, tuple)) and len(axes) == 0
 
 
@@ -781,7 +781,7 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
             and _refused(got, "must be an integer, got"):
         return "trnfft refuses a bool axis (NumPy and scipy take True as 1; torch refuses it too)"
     s = case.kwargs.get("s")
-    if (case.api != "torch" and isinstance(case.kwargs.get("n"), bool)) or (
+    if (case.api != "torch" and isinstance(case.kwargs.get("n"), bool)) or isinstance(s, bool) or (
             isinstance(s, (list, tuple)) and any(isinstance(v, bool) for v in s)):
         return "trnfft refuses a bool length"
     if case.api == "torch" and case.grad and case.out and ref.error is None \

@@ -154,6 +154,8 @@ FOUND = {
     "numpy irfftn of a pair over no axes: the axes before the norm": (
         lambda: numpy_fft.irfftn(trnfft.SplitComplex(X1, X1), axes=(), norm="x"),
         lambda: np.fft.irfftn(X1 + 1j * X1, axes=(), norm="x")),
+    "numpy fftn of a pair: an integer axes out of the parts' range is an IndexError": (
+        lambda: numpy_fft.fftn(trnfft.SplitComplex(X2, X2), axes=-3), lambda: np.fft.fftn(X2 + 1j * X2, axes=-3)),
     "numpy rfft2 of a pair: an empty axis before the dtype": (
         lambda: numpy_fft.rfft2(trnfft.SplitComplex(np.zeros((3, 0)), np.zeros((3, 0)))),
         lambda: np.fft.rfft2(np.zeros((3, 0)) + 0j)),
