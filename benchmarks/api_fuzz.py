@@ -769,7 +769,8 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
     if case.api == "scipy" and case.name in ("irfft", "hfft") and case.kwargs.get("n") == 0:
         return "scipy's irfft/hfft take n=0 as pocketfft's default and return one point; trnfft raises"
     workers = case.kwargs.get("workers")
-    if workers is not None and type(workers) is not int and ref.error is not None and _refused(got, "workers"):
+    if workers is not None and (type(workers) is not int or workers > 4096) and ref.error is not None \
+            and _refused(got, "workers"):
         return ("several faults: trnfft checks workers= before the other arguments (scipy's pocketfft checks "
                 "its type last; torch and NumPy have none)")
     if case.api == "scipy" and type(workers) is int and workers > 4096 and ref.error is None \
