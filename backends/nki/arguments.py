@@ -240,7 +240,7 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
                           layout.turn_gpsimd, layout.whole, layout.middle, layout.lone, layout.more)
         return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns, layout.whole,
                              layout.middle, layout.lone, layout.more),),
-                (tall_view(table, scale),))
+                (tall_view(table),))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
         j = np.arange(n1 * n2, dtype=np.int64).reshape(1, n1, n2)

@@ -699,7 +699,6 @@ class TallView(nl.NKIObject):
     ones: int           # the table's column of ones for the J blocks' selects (``TallTable.ones``), else -1
     middle_offset: int  # the stacked middle's q = P, else 0
     lone: bool          # n2's row 0 alone (``TallTable.lone``)
-    scale: float        # the normalisation (``_lone_row``'s copy; elsewhere it rides on F2's values)
     turned_windows: tuple
     part_columns: int
     f2_columns: int
@@ -757,8 +756,9 @@ def jay_key(key: tuple) -> str:
     return " ".join([str(k) for k in key])
 
 
-def tall_view(t: TallTable, scale: float = 1.0) -> TallView:
-    """The snapshot of ``t`` the kernel takes (host side: ordinary Python), ``scale`` the normalisation."""
+def tall_view(t: TallTable) -> TallView:
+    """The snapshot of ``t`` the kernel takes (host side: ordinary Python). No normalisation: the kernel is
+    specialised on the view, so one compiled kernel serves every norm of a layout (the scale is in the table)."""
     def deep(value: Any) -> Any:
         return tuple(deep(v) for v in value) if isinstance(value, (list, tuple)) else value
 
@@ -768,8 +768,9 @@ def tall_view(t: TallTable, scale: float = 1.0) -> TallView:
                        t.block_rows(i), t.turn(i), t.span(i)) for i in range(len(t.lo_chunks)))
     return TallView(
         t.n1, t.n2, t.width, t.quarter, t.halves, t.formed, t.lifted, t.identity, t.stacked, t.merged, t.turned,
-        t.turns, t.turn_gpsimd, t.middle_rows, t.ones, t.middle_offset, t.lone, float(scale), deep(t.turned_windows) if t.turned else (),
-        t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
+        t.turns, t.turn_gpsimd, t.middle_rows, t.ones, t.middle_offset, t.lone,
+        deep(t.turned_windows) if t.turned else (), t.part_columns, t.f2_columns, t.shift, t.columns, t.rows,
+        deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
         deep(t.hi_chunks), deep(t.out_chunks), deep(t.out_stores), deep(t.mirror_stores), deep(t.return_pairs),
         deep(t.rounds), deep(t.exchange_compares), exchange,
         tuple(key for key in t.exchange_blocks if key[0] != "out"), per_chunk,
@@ -921,18 +922,21 @@ def _step_matmuls(dst: Any, x: Any, g1: Any, f1: Any, table: TallView, width: in
                    is_moving_onezero=table.identity, accumulate=True)
 
 
-def _lone_row(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> Any:
+def _lone_row(x: Any, g1: Any, f1: Any, c: Any, table: TallView, width: int) -> Any:
     """B[0] [1, 2 width] of n2's row 0 taken alone (``TallTable.lone``): its partner is itself, Re F2[0, k] is the
     normalisation on every column k and rho_r[0] = 1, so it adds B[0] times the normalisation to every column of
     every window (``_turned_stage``: one K = 1 matmul of a row of ones). Its own step-1 matmul(s), a Scalar copy
-    out of PSUM scaled by the normalisation (``TallView.scale``), and the twiddle product on GpSimd with
+    out of PSUM scaled by the normalisation read from the table (a [1, 1] tile, Re F2[1, 0] = w^0 times it: the
+    first lo chunk's partition 0, fp32 of it, or where ``formed`` made on chip, within about an ulp; not a float
+    in the view, which would make each norm compile its own kernel), and the twiddle product on GpSimd with
     T~[0, k1] = w_2n1^(-k1) = conj(F1''[0, k1]), the first row of F1'' (partition 0 of its block) read with a zero
     step over the tile's transforms: the table holds no row 0."""
     w2, n1 = 2 * width, table.n1
     a = psum((1, w2))
     _step_matmuls(a, x, g1, f1, table, width, 0, 1, False)
     s = sbuf((1, w2))
-    nisa.activation(dst=s, op=nl.copy, data=a, scale=table.scale)
+    f = table.f2(0)
+    nisa.activation(dst=s, op=nl.copy, data=a, scale=c[0:1, f:f + 1])
     tile, re, im = f1
     first = [tile.ap(pattern=[[tile.shape[1], 1], [0, width // n1], [1, n1]], offset=col) for col in (re, im)]
     b = sbuf((1, w2))
@@ -949,10 +953,10 @@ def _columns(x: Any, c0: int, rows: int, twice: bool) -> Any:
     return x[:, c0:c0 + rows]
 
 
-def _twiddled(s: Any, table: TallView, tw: tuple | None, rows: int, width: int, into: Any = None) -> Any:
+def _twiddled(s: Any, table: TallView, tw: Any, rows: int, width: int, into: Any = None) -> Any:
     """B of a lo chunk: its step 1 output ``s`` times the twiddles (``_twiddles``) on GpSimd (into ``into`` where
     given), or ``s`` itself for n1 = 1 (``tw`` None)."""
-    if tw == None:  # noqa: E711 (NKI 0.3 has no 'is')
+    if table.identity:   # n1 = 1: no twiddles (``_twiddles``)
         return s
     b = sbuf((rows, 2 * width)) if into == None else into  # noqa: E711
     multiply(b[:, 0:width], b[:, width:2 * width], s[:, 0:width], s[:, width:2 * width],
@@ -960,7 +964,7 @@ def _twiddled(s: Any, table: TallView, tw: tuple | None, rows: int, width: int, 
     return b
 
 
-def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallView, i: int, rows: int,
+def _folded(b_lo: Any, b_hi: list, jays: dict, tw: Any, table: TallView, i: int, rows: int,
             width: int, into: Any = None) -> tuple[Any, Any]:
     """The second stage's moving operands of lo chunk i: [Sr | Si] and [-Di | Dr] [rows, 2 width] (in the first
     4 width columns of ``into`` where given: ``_turn``), and for a ``quarter`` table without ``halves``
@@ -979,7 +983,7 @@ def _folded(b_lo: Any, b_hi: list, jays: dict, tw: tuple | None, table: TallView
             nisa.nc_matmul(dst=r, stationary=jay, moving=b_hi[h], is_stationary_onezero=True, accumulate=k > 0)
         rs = sbuf((rows, 2 * w))
         nisa.activation(dst=rs, op=nl.copy, data=r)
-        if tw != None:  # noqa: E711
+        if not table.identity:
             r_in = rs
             rs = sbuf((rows, 2 * w))
             t_re, t_im = _twiddle_views(tw, rows, w, table.n1)
@@ -1032,7 +1036,7 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
                         into=z)
                 _turn(z, c, table, i, rows, width)
                 zs.append(z)
-            lone = _lone_row(x, g1, f1, table, width) if table.lone else None
+            lone = _lone_row(x, g1, f1, c, table, width) if table.lone else None
             _turned_stage(y, c, table, zs, t0, width, lone)
             continue
         b_lo = [_twiddled(b[i], table, tws[i], rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
@@ -1128,7 +1132,7 @@ def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: i
             col = f + part * table.part_columns
             nisa.nc_matmul(dst=acc, stationary=c[0:rows, col:col + rows_out], moving=moving,
                            accumulate=i > 0 or part > 0)
-    if lone != None:  # noqa: E711
+    if table.lone:
         ones = c.ap(pattern=[[c.shape[1], 1], [0, rows_out]], offset=table.twiddle(0))   # Re T~[1, 0] = 1
         nisa.nc_matmul(dst=acc, stationary=ones, moving=lone.ap(pattern=[[w2, 1], [0, count], [1, w2]], offset=0),
                        is_stationary_onezero=True, accumulate=True)
