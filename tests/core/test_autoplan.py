@@ -930,11 +930,11 @@ def test_a_starved_measurement_is_due_again_at_its_budget_only_if_its_runs_fit_w
     assert autoplan.raise_budget(made(0.5)) == "" == autoplan.raise_budget(made(None))
 
 
-def _waiting(plan_hook=None):
-    """one and two, 2 ms of CPU and 18 ms off it a run (the wall clock the budget is spent in, which load
-    would not stretch much further): every run of theirs overruns a small budget's share."""
-    one = Candidate("one", 0.002, estimate=lambda p, s: 1e-6, plan_hook=plan_hook, wait=0.018)
-    two = Candidate("two", 0.002, estimate=lambda p, s: 2e-6, wait=0.018)
+def _waiting(plan_hook=None, wait=0.018):
+    """one and two, 2 ms of CPU and ``wait`` seconds off it a run (the wall clock the budget is spent in,
+    which load would not stretch much further): their runs overrun a small budget."""
+    one = Candidate("one", 0.002, estimate=lambda p, s: 1e-6, plan_hook=plan_hook, wait=wait)
+    two = Candidate("two", 0.002, estimate=lambda p, s: 2e-6, wait=wait)
     return [(one, dict(auto_priority=300, candidate=True)), (two, dict(auto_priority=100, candidate=True))]
 
 
@@ -953,32 +953,26 @@ def test_what_a_complete_measurement_needs_counts_the_wall_clock_its_runs_take(p
     trnfft.fft(X)
     (record,) = _stored().values()
     assert record.seconds["one"] < 0.01  # chosen by CPU time
-    # each of the two runs 2 + 5 x 2 times at 20 ms (wall) at least
-    assert record.limited and record.needs >= 2 * 12 * 0.02 and not autoplan._due(record, 0.06)
+    # one runs 2 + 5 x 2 times at 20 ms (wall) at least (two too, if the budget left time to run it)
+    assert record.limited and record.needs >= 12 * 0.02 and not autoplan._due(record, 0.06)
 
 
-def test_the_budget_suggested_measures_in_full_even_beside_a_search_taking_all_it_is_allowed(
-        planner, monkeypatch):
-    """A larger budget allows a searching planner a longer search (FFTW's of 2^22 points: none at 1 s,
-    over a second at 2.9 s): the budget suggested leaves the runs their time beside it."""
-    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.06")
-
-    def search(problem):
-        left = planning_time_left() or 0.0
-        if left > 0.1:  # as FFTW searches only when the time allowed is worth it (backends/fftw/planning.py)
-            time.sleep(left)  # and then takes all of it
-
-    planner(*_waiting(search))
-    measured = _counting_measurements(monkeypatch)
+def test_the_budget_suggested_leaves_the_runs_their_time_beside_the_search_it_allows(planner, monkeypatch):
+    """A larger budget allows a searching planner a longer search (FFTW's of 2^22 points: none at 1 s, up
+    to 1.45 s at 2.9 s): the budget suggested leaves the runs what they need, with the margin, beside it.
+    (The 2^22-point case itself, measured with the real candidates: docs/benchmarks.md.)"""
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.15")  # both candidates run, neither sampled in full
+    allowed: list[float | None] = []
+    planner(*_waiting(lambda problem: allowed.append(planning_time_left())))
     trnfft.fft(X)
     (starved,) = _stored().values()
     (suggested,) = map(float, re.findall(r"TRNFFT_PLANNER_BUDGET=([0-9.]+) ", autoplan.when_measured_again(starved)))
-    assert starved.limited and suggested >= 2 * starved.needs * (1 + autoplan.BUDGET_MARGIN)
+    assert starved.limited and not autoplan._due(starved, 0.15)
     _new_process()
     monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(suggested))
     trnfft.fft(X)
-    (complete,) = _stored().values()
-    assert len(measured) == 2 and complete.budget == suggested and complete.limited == {}, complete.limited
+    assert len(allowed) == 2 and allowed[1] > 0.5 * 0.9 * suggested   # the search it allows
+    assert suggested - allowed[1] >= starved.needs * (1 + autoplan.BUDGET_MARGIN)
 
 
 def test_a_raised_budget_starved_again_by_a_one_time_cost_is_measured_again_at_that_budget(
@@ -992,9 +986,9 @@ def test_a_raised_budget_starved_again_by_a_one_time_cost_is_measured_again_at_t
     def search(problem):
         if once:
             once.pop()
-            time.sleep(0.5)
+            time.sleep(0.6)
 
-    planner(*_waiting(search))
+    planner(*_waiting(search, wait=0.008))  # runs of 10 ms: about 0.25 s to measure in full
     measured = _counting_measurements(monkeypatch)
     trnfft.fft(X)
     _new_process()
