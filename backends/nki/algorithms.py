@@ -14,16 +14,16 @@
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
   ``bluestein``: a chirp-z convolution through a padded length m >= 2n-2
-  (``bluestein_minimum``), in the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
-  or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
-  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
-  over m = s^3 transformed in place in SBUF (``cube_side``,
-  kernels/bluestein_cube.py) past n = 216001; otherwise over a 7-smooth m the kernels above
-  serve: in SBUF when m is a four-step length, through HBM scratch beyond;
-  up to n = 216001, over m = a*a*r in SBUF with every matmul on up to 128 rows
-  (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
-  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9), and
-  in place of the cube wherever it fits.
+  (``bluestein_minimum``), in the same launch, in the form the estimate finds fastest among those that keep
+  the HBM target where it applies (n >= 2^16 or batch >= 64): on stacked planes one transform after another
+  over m = n1*n2 in SBUF (``stacked_bluestein_inner``, n1 <= 128, n2 <= 768; any batch: most lengths up to
+  49153); over m = a*b*a in SBUF (``symmetric_inner``, kernels/bluestein_six.py, up to n ~ 99k: batches of
+  short lengths); up to n = 216001 over m = a*a*r in SBUF with every matmul on up to 128 rows
+  (``wide_inner``, kernels/bluestein_wide.py: 65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over
+  126 x 126 x 9); where the target does not apply, over a 7-smooth m the kernels above serve (in SBUF
+  several transforms per tile when m is a four-step length, through HBM scratch beyond: n-D programs);
+  past the a*b*a form's reach the a*a*r form, else m = s^3 transformed in place in SBUF (``cube_side``,
+  kernels/bluestein_cube.py) past n = 216001.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
