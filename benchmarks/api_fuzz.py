@@ -2,7 +2,8 @@
 
 Draws random calls (function, input dtype, shape with 0- and 1-size axes,
 layout: contiguous, transposed, strided, negative-stride, broadcast, list;
-``n``/``s``/``dim``/``axes``/``norm``, ``out=``) and runs each on trnfft
+``n``/``s``/``dim``/``axes``/``norm``, ``out=``, scipy's ``workers=`` in every
+spelling, stft/istft with real and complex windows) and runs each on trnfft
 and on the library it imitates, under a backend drawn from auto, numpy,
 fftw and (single-precision c2c of a few points) nki-simulator. A case
 passes when both raise (trnfft a ``TrnfftError`` that is also every
@@ -14,13 +15,35 @@ unchanged, and under the numpy/scipy APIs the warning categories must agree.
 A difference the README lists as deliberate ("Where trnfft differs ... on
 purpose") is recognised by ``deliberate`` and counted, not reported.
 
+Three families check what has no outside reference against one built from it:
+
+* ``split``: torch- and numpy-style calls on ``SplitComplex`` pairs (float,
+  integer, bool, float16, long double parts; any layout; ``out=`` a complex
+  array or a pair; autograd through the parts) or with ``split=``, against the
+  library's call on the complex input the pair holds: a pair must come back
+  exactly where the README says one is due, of the reference's kind, real
+  dtype, shape and device.
+* ``badpair``: pairs (or ``out=`` pairs) that break the contract (shapes,
+  dtypes, types, devices, complex/None/nested/string/object/bfloat16 parts):
+  a ``TrnfftError``, the pair unchanged.
+* ``plan``: ``trnfft.plan`` from a tensor, an array or shape/dtype, against the
+  function it plans: refused where the function refuses; ``p(x)``, ``p(x,
+  out=)`` and ``p()`` equal to it; wrong inputs and outs refused clearly; one
+  plan called from 4 threads at once (every 8th case) gives every thread its
+  serial result, with no hang.
+
+An argument equal to an integer but of another type (``axis=1.0``,
+``workers=True``) is also drawn after the integer's call ran twice, so that
+trnfft's call-signature memo, which compares by equality, would serve it.
+
     python -m benchmarks.api_fuzz --cases 4000 --seed 0          # a run (prints mismatches)
     python -m benchmarks.api_fuzz --seed 0 --case 1234 -v         # one case again
     python -m benchmarks.api_fuzz --cases 800 --threads 8         # from 8 threads at once
+    python -m benchmarks.api_fuzz --api split,plan --cases 2000   # some families only
 
 Case ``k`` of seed ``s`` is drawn from its own generator, so it reproduces
-alone. Exit status 1 when any case mismatched. ``tests/api/test_fuzz.py``
-runs a short seeded slice.
+alone (with ``--api`` as it was). Exit status 1 when any case mismatched.
+``tests/api/test_fuzz.py`` runs short seeded slices.
 """
 from __future__ import annotations
 
@@ -28,6 +51,7 @@ import argparse
 import contextlib
 import functools
 import math
+import os
 import random
 import sys
 import threading
@@ -41,7 +65,8 @@ import scipy.fft
 import torch
 
 import trnfft
-from trnfft import numpy_fft
+from trnfft import SplitComplex, numpy_fft
+from trnfft.api.functions import FUNCTIONS
 from trnfft.core.errors import BackendError, TrnfftError
 
 C = 20.0  # tolerance constant: both sides carry rounding errors
@@ -52,12 +77,18 @@ TORCH_ND = ["fft2", "ifft2", "rfft2", "irfft2", "hfft2", "ihfft2",
 NUMPY_ND = ["fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn", "irfftn"]
 HELPERS = ["fftfreq", "rfftfreq", "fftshift", "ifftshift"]
 C2C = {"fft", "ifft", "fft2", "ifft2", "fftn", "ifftn"}
+FUNCTION_KINDS = {name: f.kind for name, f in FUNCTIONS.items()}
 TORCH_DTYPES = ["float16", "bfloat16", "float32", "float64", "complex64", "complex128",
                 "int32", "int64", "uint8", "bool"]
 NUMPY_DTYPES = ["float16", "float32", "float64", "complex64", "complex128",
                 "int8", "int64", "uint16", "bool", "longdouble", "clongdouble"]
 SINGLE = {"float32", "complex64", "float16", "bfloat16"}
 BACKENDS = ["auto", "numpy", "fftw"]
+ALL_APIS = ("torch", "numpy", "scipy", "split", "badpair", "plan")
+CORES = os.cpu_count() or 1
+# scipy's workers= spellings: counts, -1 and below, zero, and what is no count (scipy's TypeErrors)
+WORKERS = [1, 2, -1, 0, -CORES, -CORES - 1, True, False, np.int64(2), np.uint8(1), np.array(2), np.True_,
+           "2", "-1", 2.0, 1.5, np.float64(2.0), [2], 2 + 0j, None, 10**6]
 
 
 @dataclass
@@ -75,18 +106,28 @@ class Case:
     backend: str = "auto"
     grad: bool = False
     args: tuple[Any, ...] = ()    # positional arguments other than an input (fftfreq)
+    pair: bool = False            # x given as SplitComplex(real, imag) of parts of ``dtype``
+    warm: dict[str, Any] = field(default_factory=dict)  # keywords of an equal call run twice first
+    plan: str | None = None       # api "plan": how the plan is made (tensor, array or shape example)
+    defect: str | None = None     # api "badpair": what is wrong with the SplitComplex given
 
     def call(self) -> str:
+        if self.plan:
+            return (f"p = trnfft.plan({self.name!r}, <{self.plan} example: {self.dtype} {self.shape} "
+                    f"{self.layout}>, {', '.join(f'{k}={v!r}' for k, v in self.kwargs.items())}); "
+                    f"backend {self.backend}  [--case {self.index}]")
         module = {"torch": "trnfft", "numpy": "trnfft.numpy_fft", "scipy": "scipy.fft"}[self.api]
         kw = dict(self.kwargs)
         if self.out:
             kw["out"] = f"<{self.out}>"
         inner = ", ".join([*(["x"] if not self.args else []), *map(repr, self.args),
                            *(f"{k}={v!r}" for k, v in kw.items())])
-        where = (f"x: {self.dtype} {self.shape} {self.layout}"
+        where = (f"x: {'SplitComplex of ' if self.pair else ''}{self.dtype} {self.shape} {self.layout}"
+                 + (f" ({self.defect})" if self.defect else "")
                  + (f" (axis {self.axis})" if self.layout in ("strided", "negative", "broadcast") else "")
                  + (" requires_grad" if self.grad else "")) if not self.args else ""
         return (f"{module}.{self.name}({inner})  # {where}; backend {self.backend}"
+                f"{f' (after {self.warm} twice)' if self.warm else ''}"
                 f"{' (scipy.fft.set_backend(trnfft.scipy_backend, only=True))' if self.api == 'scipy' else ''}"
                 f"  [--case {self.index}]")
 
@@ -115,14 +156,35 @@ def _axes_value(r: random.Random, ndim: int, k: int) -> Any:
     return r.choice([tuple(axes), list(axes)]) if k != 1 or r.random() < 0.6 else axes[0]
 
 
-def draw(seed: int, index: int, apis: tuple[str, ...] = ("torch", "numpy", "scipy")) -> Case:
-    """Case ``index`` of ``seed``, from its own generator."""
+def draw(seed: int, index: int, apis: tuple[str, ...] = ALL_APIS) -> Case:
+    """Case ``index`` of ``seed``, from its own generator.
+
+    ``apis``: torch, numpy and scipy (each library's functions), split (torch- and numpy-style
+    calls on SplitComplex pairs or with ``split=``), badpair (malformed pairs, which must be
+    refused clearly), plan (``trnfft.plan`` objects against the functions) and spectrogram
+    (stft/istft only; torch draws them too)."""
     r = random.Random(f"{seed}:{index}")
     api = r.choice(apis)
+    if api == "split":
+        return _split_case(r, index)
+    if api == "badpair":
+        return _bad_pair_case(r, index)
+    if api == "plan":
+        return _plan_case(r, index)
+    if api == "spectrogram":
+        return _spectrogram_case(r, index)
     if r.random() < 0.1:
         return _helper_case(r, index, api if api != "scipy" else "numpy")
     if api == "torch" and r.random() < 0.08:
         return _spectrogram_case(r, index)
+    case = _transform_case(r, index, api)
+    if r.random() < 0.04:
+        _confuse(r, case)
+    return case
+
+
+def _transform_case(r: random.Random, index: int, api: str) -> Case:
+    """A call of one of ``api``'s transforms (fft ... ihfftn)."""
     case = Case(index, api, r.choice(ONE_D + (NUMPY_ND if api == "numpy" else TORCH_ND)))
     case.dtype = r.choice(TORCH_DTYPES if api == "torch" else NUMPY_DTYPES)
     if case.dtype in ("longdouble", "clongdouble") and r.random() < 0.7:
@@ -163,7 +225,7 @@ def draw(seed: int, index: int, apis: tuple[str, ...] = ("torch", "numpy", "scip
     if r.random() < 0.5:
         kw["norm"] = r.choices(["backward", "ortho", "forward", None, "bogus"], [30, 30, 30, 8, 2])[0]
     if api == "scipy" and r.random() < 0.15:
-        kw["workers"] = r.choice([1, 2, -1, 0])
+        kw["workers"] = r.choice(WORKERS)
     if api == "scipy" and r.random() < 0.1:
         kw["overwrite_x"] = True
     if api != "scipy" and r.random() < 0.2:
@@ -208,7 +270,7 @@ def _spectrogram_case(r: random.Random, index: int) -> Case:
     """stft of a signal, or istft of torch.stft's spectrogram of one (``make_input``)."""
     case = Case(index, "torch", r.choice(["stft", "stft", "istft"]))
     stft = case.name == "stft"
-    case.dtype = r.choice(["float32", "float64"] + (["complex64"] if stft else []))
+    case.dtype = r.choice(["float32", "float64", "complex64"])  # istft: of a two-sided spectrogram
     length = r.choice([0, 3, 17, 64, 100, 200])
     case.shape = (length,) if r.random() < 0.6 else (r.randint(1, 3), length)
     n_fft = r.choice([1, 4, 8, 15, 16, 32, 300])
@@ -218,7 +280,8 @@ def _spectrogram_case(r: random.Random, index: int) -> Case:
         kw["hop_length"] = r.choice([1, 3, max(1, n_fft // 2), n_fft, 0])
     if r.random() < 0.3:
         kw["win_length"] = r.choice([n_fft, max(1, n_fft - 1), n_fft + 1])
-    kw["window"] = r.choice([None, "hann", "hann", "ones", "one too long"])
+    kw["window"] = r.choice([None, "hann", "hann", "ones", "one too long", "hann double", "complex",
+                             "complex double"])
     if r.random() < 0.4:
         kw["center"] = r.random() < 0.5
     if stft and r.random() < 0.3:
@@ -232,9 +295,11 @@ def _spectrogram_case(r: random.Random, index: int) -> Case:
     else:
         if r.random() < 0.3:
             kw["length"] = r.choice([length, length + 5, max(1, length - 3)])
-        if r.random() < 0.2:
+        if r.random() < (0.6 if case.dtype == "complex64" else 0.2):
             kw["return_complex"] = True
     case.backend = r.choice(BACKENDS)
+    if r.random() < 0.15:  # the signal (spectrogram) as a SplitComplex pair of its parts
+        case.pair = case.dtype == "complex64" or not stft
     return case
 
 
@@ -244,16 +309,115 @@ def _spectrogram_kwargs(case: Case) -> dict[str, Any]:
     window = kw.get("window")
     if isinstance(window, str):
         size = kw.get("win_length") or kw["n_fft"]
-        kw["window"] = (torch.hann_window(size) if window == "hann" else
-                        torch.ones(size + (window == "one too long")))
+        hann = torch.hann_window(size, dtype=torch.float64 if "double" in window else torch.float32)
+        turn = torch.exp(1j * torch.linspace(0.0, 2.5, size, dtype=torch.float64))
+        kw["window"] = {"hann": hann, "hann double": hann, "complex": (hann * turn).to(torch.complex64),
+                        "complex double": hann * turn}.get(window, torch.ones(size + (window == "one too long")))
     return kw
+
+
+def _confuse(r: random.Random, case: Case) -> None:
+    """An axis or workers= spelt as a value equal to a valid integer but of another type (a float, a
+    bool, a complex), after the integer spelling's call ran twice (so the call-signature memo, which
+    compares by equality, has the integer's entry)."""
+    kw = case.kwargs
+    names = [k for k in ("dim", "axis") if isinstance(kw.get(k), int)]
+    if names and r.random() < 0.6:
+        k = names[0]
+    else:
+        k = "workers"
+        kw.setdefault(k, r.choice([1, 2]))
+        if not isinstance(kw[k], int) or isinstance(kw[k], bool):
+            return
+    case.warm = dict(kw)
+    value = kw[k]
+    spellings = [float(value), np.float64(value), complex(value)] + ([bool(value)] if value in (0, 1) else [])
+    kw[k] = r.choice(spellings)
+
+
+def _split_case(r: random.Random, index: int) -> Case:
+    """A torch- or numpy-style transform given a SplitComplex pair (or a real input with split=True
+    to a real-input transform), with split= True, False or unset; its reference is the library's
+    call on the complex input the pair holds."""
+    case = _transform_case(r, index, r.choice(["torch", "numpy"]))
+    real_in = FUNCTION_KINDS[case.name] == "r2c"
+    if real_in and r.random() < 0.8:
+        case.dtype = r.choice(["float32", "float64"])
+        case.kwargs["split"] = r.choice([True, True, False, None])
+    else:
+        case.pair = True
+        case.dtype = r.choices(["float32", "float64", "int64", "bool"]
+                               + (["float16", "longdouble"] if case.api == "numpy" else ["float16"]),
+                               [40, 40, 5, 3, 4] + ([3] if case.api == "numpy" else []))[0]
+        if r.random() < 0.6:
+            case.kwargs["split"] = r.choice([True, False, None])
+    if case.layout == "tensor" and case.dtype == "longdouble":
+        case.layout = "contiguous"
+    if case.out:
+        case.out = r.choice(["exact", "pair"] if FUNCTION_KINDS[case.name] != "c2r" else ["exact"])
+    case.grad = case.api == "torch" and case.dtype in ("float32", "float64") and case.layout != "meta" \
+        and r.random() < 0.15 and not case.out
+    single = case.dtype in ("float32", "float16")
+    if case.name in C2C and single and math.prod(case.shape) <= 256 and r.random() < 0.25:
+        case.backend = "nki-simulator"
+    if case.layout == "meta":
+        case.backend = "auto"
+    return case
+
+
+DEFECTS = ["shape", "dtype", "int and float", "array and tensor", "devices", "complex parts", "no imag",
+           "strings", "objects", "bfloat16", "3 parts", "byte orders", "out shape", "out dtype",
+           "out types", "out of a real result"]
+SHIFT_DEFECTS = ["shape", "dtype", "int and float", "array and tensor", "devices", "no imag", "3 parts",
+                 "byte orders"]  # (a shift takes any dtype: only the pair's own contract binds it)
+
+
+def _bad_pair_case(r: random.Random, index: int) -> Case:
+    """A SplitComplex that breaks the pair's contract (one type, shape, dtype and device; real
+    float parts), as an input or as out=: trnfft must refuse it with a TrnfftError."""
+    case = Case(index, r.choice(["torch", "numpy"]), r.choice(ONE_D + TORCH_ND + ["fftshift", "stft"]))
+    if case.api == "numpy" and case.name not in ONE_D + NUMPY_ND + ["fftshift"]:
+        case.name = "fftn"
+    case.defect = r.choice(DEFECTS if case.name != "fftshift" else SHIFT_DEFECTS)
+    if case.defect.startswith("out") and case.name in ("fftshift", "stft"):
+        case.name = "fft"
+    if case.defect == "out of a real result":
+        case.name = r.choice(["irfft", "hfft"])
+    elif case.defect.startswith("out") and FUNCTION_KINDS.get(case.name) == "c2r":
+        case.name = "ifft"
+    if case.defect == "devices" and case.api == "numpy":
+        case.defect = "shape"
+    case.dtype = r.choice(["float32", "float64"])
+    case.shape = (r.randint(3, 8),) if case.name == "stft" else (r.randint(1, 5), r.randint(2, 9))
+    if case.name == "stft":
+        case.kwargs = {"n_fft": 2, "window": torch.ones(2), "return_complex": True}
+    case.backend = r.choice(BACKENDS)
+    return case
+
+
+def _plan_case(r: random.Random, index: int) -> Case:
+    """``trnfft.plan(name, example, n/s, dim, norm, backend=)`` for a torch.fft-style transform: made
+    from a tensor, an array or shape/dtype, called as p(x), p(x, out=), p(), with wrong inputs and
+    outs, and sometimes from several threads at once."""
+    base = _transform_case(r, index, "torch")
+    case = Case(index, "plan", base.name, base.dtype, base.shape, base.layout, base.axis, base.kwargs,
+                backend=base.backend)
+    case.plan = r.choices(["tensor", "array", "shape", "torch shape"], [40, 40, 10, 10])[0]
+    if case.layout == "meta" or (case.plan != "array" and case.layout == "negative"):
+        case.layout = "contiguous"
+    if case.plan in ("array", "shape") and case.dtype == "bfloat16":
+        case.dtype = "float16"
+    if case.plan.endswith("shape"):
+        case.layout = "contiguous"
+    return case
 
 
 # --- building inputs ---------------------------------------------------------------------
 
-def _values(case: Case) -> np.ndarray:
-    """The case's input values as a contiguous float64/complex128/integer/bool array of the base shape."""
-    rng = np.random.default_rng([case.index, len(case.shape)])  # (arrays, also for 0-d: np.asarray)
+def _values(case: Case, part: int = 0) -> np.ndarray:
+    """The case's input values as a contiguous float64/complex128/integer/bool array of the base shape
+    (``part`` 1: other values, for a pair's imaginary part)."""
+    rng = np.random.default_rng([case.index, len(case.shape)] + ([part] if part else []))
     base = list(case.shape)
     if case.layout == "transposed":
         base = base[::-1]
@@ -291,8 +455,32 @@ def _view(x: Any, case: Case, tensor: bool) -> Any:
 
 
 def make_input(case: Case) -> Any:
-    """A fresh input (each call a new, equal one); for istft, torch.stft's spectrogram of one."""
-    v = _values(case)
+    """A fresh input (each call a new, equal one); for istft, torch.stft's spectrogram of one; for a
+    pair case, a SplitComplex of two such parts (stft/istft: of the complex signal/spectrogram)."""
+    if not case.pair:
+        return _one_input(case)
+    if case.name in ("stft", "istft"):
+        z = _one_input(case)
+        return SplitComplex(z.real.contiguous(), z.imag.contiguous())
+    return SplitComplex(_one_input(case), _one_input(case, 1))
+
+
+def joined(case: Case, x: Any) -> Any:
+    """The complex input a SplitComplex holds, as the case's library builds it (its promotions: NumPy
+    to complex64/128/256 by NEP 50, torch integers and bools to the default dtype first)."""
+    if type(x) is not SplitComplex:
+        return x
+    if case.api == "torch":
+        re, im = x
+        if not re.is_floating_point():
+            re, im = re.to(torch.get_default_dtype()), im.to(torch.get_default_dtype())
+        return torch.complex(re, im)
+    re, im = (np.asarray(p.numpy() if isinstance(p, torch.Tensor) else p) for p in x)
+    return np.asarray(re + 1j * im)  # (an array for 0-d parts too)
+
+
+def _one_input(case: Case, part: int = 0) -> Any:
+    v = _values(case, part)
     if case.name == "istft":
         n_fft = case.kwargs["n_fft"]
         signal = torch.from_numpy(v).to(getattr(torch, case.dtype))
@@ -315,6 +503,12 @@ def make_input(case: Case) -> Any:
 
 def _same(a: Any, b: Any) -> bool:
     """Bitwise-equal values (NaNs equal), for the input-unchanged check."""
+    if a is None or b is None:
+        return a is b
+    if type(a) is SplitComplex:
+        return type(b) is SplitComplex and all(_same(p, q) for p, q in zip(a, b))
+    if isinstance(a, torch.Tensor) and a.device.type == "meta":  # (no values)
+        return isinstance(b, torch.Tensor) and (a.dtype, a.shape, a.device) == (b.dtype, b.shape, b.device)
     if isinstance(a, torch.Tensor):
         return a.dtype == b.dtype and a.shape == b.shape and bool(
             torch.equal(a.detach().view(torch.uint8) if a.dtype == torch.bool else a.detach(), b.detach()))
@@ -375,6 +569,13 @@ def _selected(backend: str, local: bool) -> Iterator[None]:
 
 
 def _functions(case: Case) -> tuple[Callable, Callable]:
+    ref, trn = _library_functions(case)
+    if not case.pair:
+        return ref, trn
+    return (lambda x, *a, **k: ref(joined(case, x), *a, **k)), trn
+
+
+def _library_functions(case: Case) -> tuple[Callable, Callable]:
     if case.name in ("stft", "istft"):
         return getattr(torch, case.name), getattr(trnfft, case.name)
     if case.api == "torch":
@@ -390,7 +591,10 @@ def _functions(case: Case) -> tuple[Callable, Callable]:
 
 
 def _out_like(y: Any, how: str) -> Any:
-    """An out= built from the reference's result ``y`` (a fresh one per call)."""
+    """An out= built from the reference's result ``y`` (a fresh one per call); "pair": a SplitComplex
+    of two real ones."""
+    if how == "pair":
+        return SplitComplex(_out_like(y, "real"), _out_like(y, "real"))
     if isinstance(y, torch.Tensor):
         swap: dict[str, dict[Any, Any]] = {
             "wider": {torch.complex64: torch.complex128, torch.float32: torch.float64},
@@ -402,7 +606,7 @@ def _out_like(y: Any, how: str) -> Any:
     names = {"wider": {"complex64": "complex128", "float32": "float64"},
              "narrower": {"complex128": "complex64", "float64": "float32"},
              "real": {"complex64": "float32", "complex128": "float64"}}
-    dtype = np.dtype(names.get(how, {}).get(y.dtype.name, y.dtype.name))
+    dtype = y.real.dtype if how == "real" else np.dtype(names.get(how, {}).get(y.dtype.name, y.dtype.name))
     if how == "strided":
         return np.full(y.shape[::-1], 7, dtype).T
     return np.full(y.shape + ((2,) if how == "shape" else ()), 7, dtype)
@@ -423,7 +627,7 @@ def _eps(y: Any) -> float:
 
 def _as_numpy(y: Any) -> np.ndarray:
     if isinstance(y, torch.Tensor):
-        y = y.detach().resolve_conj()
+        y = y.detach().resolve_conj().resolve_neg()
         if y.dtype in (torch.float16, torch.bfloat16):
             y = y.float()
         if y.dtype == torch.complex32:
@@ -489,7 +693,7 @@ def _no_axes(case: Case) -> bool:
     axes = case.kwargs.get("axes", "default")
     if axes == "default" or axes is None:
         s = case.kwargs.get("s")
-        return (len(case.shape) == 0 and s is None) or (s is not None and len(s) == 0)
+        return (len(case.shape) == 0 and s is None) or (isinstance(s, (list, tuple)) and len(s) == 0)
     return isinstance(axes, (list, tuple)) and len(axes) == 0
 
 
@@ -513,7 +717,7 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
     the case's tolerance (trnfft's cast to the reference's dtype)."""
     agree = agree or (lambda r, g: False)
     if case.api == "torch" and ref.error is not None and "MKL FFT error" in str(ref.error) \
-            and got.error is None and got.value.numel() == 0:
+            and got.error is None and _size(got.value[0] if type(got.value) is SplitComplex else got.value) == 0:
         return "torch's MKL fails on an empty batch; trnfft returns the empty result"
     if case.api == "torch" and case.out in ("wider", "narrower") and "Found dtype" in str(ref.error):
         return "torch's ifft of a real input and ihfft refuse an out= of the other precision"
@@ -523,7 +727,7 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
     if case.api == "numpy" and case.out and "output array has wrong shape" in str(got.error) \
             and "Cannot cast" in str(ref.error):
         return "several faults: NumPy reports out='s dtype before its shape, trnfft its shape"
-    if case.api == "numpy" and case.dtype in ("complex64", "complex128", "clongdouble") \
+    if case.api == "numpy" and (case.dtype in ("complex64", "complex128", "clongdouble") or case.pair) \
             and case.name.startswith("rfft") \
             and "not supported for the input types" in str(ref.error) and got.error is not None:
         return "several faults: NumPy's real pass reports a complex input before the other axes' faults"
@@ -538,8 +742,10 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
         return "scipy refuses a big-endian float16 input; trnfft computes it"
     if case.api == "scipy" and case.kwargs.get("overwrite_x") and "not writeable" in str(ref.error):
         return "scipy's overwrite_x=True refuses a read-only input; trnfft, which never writes to it, computes"
-    if case.layout == "meta" and case.dtype == "float16" and isinstance(got.error, TypeError):
-        return "trnfft refuses float16 tensors on every device (torch's meta kernels take them)"
+    if case.api == "torch" and case.dtype == "float16" and isinstance(got.error, TypeError) \
+            and (case.layout == "meta" or case.pair):
+        return ("trnfft refuses float16 tensors on every device (torch's meta kernels take them, and "
+                "its CPU ones copy a complex32 input over no dims)")
     if case.api == "torch" and case.name == "rfftfreq" and isinstance(case.args[0], int) and case.args[0] < 0:
         return "torch's rfftfreq gives a grid for n = -1 and -2; trnfft raises"
     if case.api == "numpy" and case.out and got.error is not None and \
@@ -556,14 +762,27 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
         return "NumPy and scipy return the input itself for no axes (out= and norm ignored)"
     if case.api == "numpy" and case.name == "rfftfreq" and isinstance(case.args[0], int) and case.args[0] < 0:
         return "NumPy's rfftfreq gives an empty grid for n < 0"
-    if case.api == "numpy" and case.name in ("irfft", "irfft2", "irfftn") and 0 in case.shape \
+    if case.api == "numpy" and case.name in ("irfft", "irfft2", "irfftn", "hfft") and 0 in case.shape \
             and got.error is None and ref.error is None and problem.startswith("norm-wise error") \
             and not np.any(_as_numpy(got.value)):
         return "NumPy's c2r reads uninitialised memory where n/s pad a zero-length axis; trnfft: zeros"
     if case.api == "scipy" and case.name in ("irfft", "hfft") and case.kwargs.get("n") == 0:
         return "scipy's irfft/hfft take n=0 as pocketfft's default and return one point; trnfft raises"
+    workers = case.kwargs.get("workers")
+    if workers is not None and (type(workers) is not int or workers > 4096) and ref.error is not None \
+            and _refused(got, "workers"):
+        return ("several faults: trnfft checks workers= before the other arguments (scipy's pocketfft checks "
+                "its type last; torch and NumPy have none)")
+    if case.api == "scipy" and type(workers) is int and workers > 4096 and ref.error is None \
+            and _refused(got, "workers must be between"):
+        return "trnfft refuses more than 4096 workers (scipy takes any count)"
+    axes = case.kwargs.get("axis", case.kwargs.get("axes"))
+    if case.api != "torch" and any(isinstance(a, (bool, np.bool_)) for a in
+                                   (axes if isinstance(axes, (list, tuple)) else [axes])) \
+            and _refused(got, "must be an integer, got"):
+        return "trnfft refuses a bool axis (NumPy and scipy take True as 1; torch refuses it too)"
     s = case.kwargs.get("s")
-    if (case.api != "torch" and isinstance(case.kwargs.get("n"), bool)) or (
+    if (case.api != "torch" and isinstance(case.kwargs.get("n"), bool)) or isinstance(s, bool) or (
             isinstance(s, (list, tuple)) and any(isinstance(v, bool) for v in s)):
         return "trnfft refuses a bool length"
     if case.api == "torch" and case.grad and case.out and ref.error is None \
@@ -573,7 +792,8 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
 
 
 def _compare_gradients(case: Case, y_ref: Any, y_got: Any, x_ref: Any, x_got: Any) -> str | None:
-    """Backpropagate one random weighting of both results; the inputs' gradients must agree."""
+    """Backpropagate one random weighting of both results; the inputs' gradients (each part's, for a
+    pair) must agree."""
     if not (isinstance(y_ref, torch.Tensor) and y_ref.requires_grad and y_ref.numel()):
         return None
     g = torch.Generator().manual_seed(case.index)
@@ -581,13 +801,13 @@ def _compare_gradients(case: Case, y_ref: Any, y_got: Any, x_ref: Any, x_got: An
     grads = []
     for y, x in ((y_ref, x_ref), (y_got, x_got)):
         loss = (y * weights.conj()).real.sum() if y.is_complex() else (y * weights).sum()
-        grads.append(torch.autograd.grad(loss, x, allow_unused=True)[0])
-    if (grads[0] is None) != (grads[1] is None):
-        return "only one side's input receives a gradient"
-    if grads[0] is None:
-        return None
-    problem = compare(Outcome(value=grads[0]), Outcome(value=grads[1]))
-    return None if problem is None else f"gradients differ: {problem}"
+        grads.append(torch.autograd.grad(loss, _leaves(x), allow_unused=True))
+    for ref_grad, got_grad in zip(*grads):
+        if (ref_grad is None) != (got_grad is None):
+            return "only one side's input receives a gradient"
+        if ref_grad is not None and (problem := compare(Outcome(value=ref_grad), Outcome(value=got_grad))):
+            return f"gradients differ: {problem}"
+    return None
 
 
 def run_case(case: Case, local: bool = False) -> str | None:
@@ -595,45 +815,63 @@ def run_case(case: Case, local: bool = False) -> str | None:
 
     ``local``: select the backend for this thread only and record no warnings (threaded runs).
     """
+    if case.plan:
+        return run_plan_case(case, local)
+    if case.defect:
+        return run_bad_pair_case(case, local)
     ref_fn, trn_fn = _functions(case)
     helper = case.name in HELPERS
     args = case.args if case.args else None
     kwargs = _spectrogram_kwargs(case) if case.name in ("stft", "istft") else dict(case.kwargs)
+    own = ("split",) if case.api == "scipy" else ("split", "workers")  # trnfft's own keywords
+    ref_kwargs = {k: v for k, v in kwargs.items() if k not in own}
 
-    def call(fn: Callable, out: Any) -> Callable[[], Any]:
+    def call(fn: Callable, out: Any, kw: dict[str, Any]) -> Callable[[], Any]:
         extra = {} if out is None else {"out": out}
         if args is not None:
-            return lambda: fn(*args, **kwargs, **extra)
+            return lambda: fn(*args, **kw, **extra)
         x = make_input(case)
         call.inputs.append(x)  # type: ignore[attr-defined]
-        return lambda: fn(x, **kwargs, **extra)
+        return lambda: fn(x, **kw, **extra)
     call.inputs = []  # type: ignore[attr-defined]
 
     out_ref = out_trn = probe = None
     if case.out:
-        probe = outcome(call(ref_fn, None), not local)
+        probe = outcome(call(ref_fn, None, ref_kwargs), not local)
         call.inputs.clear()  # type: ignore[attr-defined]
         if probe.error is not None or not isinstance(probe.value, (np.ndarray, torch.Tensor)):
             case.out = None
         else:
-            out_ref, out_trn = _out_like(probe.value, case.out), _out_like(probe.value, case.out)
-    ref = outcome(call(ref_fn, out_ref), not local)
+            out_ref = _out_like(probe.value, "exact" if case.out == "pair" else case.out)
+            out_trn = _out_like(probe.value, case.out)
+    ref = outcome(call(ref_fn, out_ref, ref_kwargs), not local)
+    workers = kwargs.get("workers")
+    if case.api != "scipy" and ref.error is None and workers is not None and type(workers) is not int:
+        ref = Outcome(error=TypeError(f"workers={workers!r} is no integer"))  # (an argument torch and NumPy lack)
     with _selected(case.backend, local):
-        got = outcome(call(trn_fn, out_trn), not local)
+        for _ in range(2 if case.warm else 0):  # the integer spelling's call, memoised
+            outcome(call(trn_fn, None, case.warm), not local)  # (its warnings recorded, not printed)
+            call.inputs.pop()  # type: ignore[attr-defined]
+        got = outcome(call(trn_fn, out_trn, kwargs), not local)
     if got.error is not None and type(got.error).__name__ == "UnsupportedProblemError" and \
             case.backend == "nki-simulator":
         return None  # a single-named backend declining a problem is trnfft's documented rule
+    returned_out = got.value is out_trn
+    problem = _unpaired(case, ref, got, out_trn)
     # NumPy scales a float16 input's transform by 1/n or 1/sqrt(n) rounded to float16 (trnfft: float32)
     slack = 2.0 ** -10 if case.api == "numpy" and case.dtype == "float16" else 0.0
     computed = None if probe is None else probe.value
-    if case.name == "istft" and case.dtype == "float64" and isinstance(case.kwargs.get("window"), str):
-        computed = torch.empty(0)  # torch's istft keeps a float32 window's envelope in float32
+    window = case.kwargs.get("window")
+    if case.name == "istft" and isinstance(window, str) and window != "one too long" \
+            and (case.dtype == "float64") != ("double" in window):
+        computed = torch.empty(0)  # torch's istft mixes a float32 and a float64 operand's precisions
     floor = 0.0
     if args is None and case.layout != "meta":  # the input's norm over its size: what no result falls below
-        x = np.asarray(_as_numpy(call.inputs[-1]) if isinstance(call.inputs[-1], torch.Tensor)  # type: ignore
-                       else call.inputs[-1], dtype=np.complex128)  # type: ignore
+        x = joined(case, call.inputs[-1])  # type: ignore[attr-defined]
+        x = np.asarray(_as_numpy(x) if isinstance(x, torch.Tensor) else x, dtype=np.complex128)
         floor = float(np.linalg.norm(x)) / max(x.size, 1)
-    problem = compare(ref, got, exact=helper, computed=computed, slack=slack, floor=floor)
+    if problem is None:
+        problem = compare(ref, got, exact=helper, computed=computed, slack=slack, floor=floor)
 
     def agree(r: Any, g: Any) -> bool:  # the same values within this case's tolerance, g cast to r's dtype
         if not (isinstance(r, (np.ndarray, torch.Tensor)) and isinstance(g, type(r)) and r.shape == g.shape):
@@ -643,7 +881,7 @@ def run_case(case: Case, local: bool = False) -> str | None:
         return compare(Outcome(value=r), Outcome(value=cast), exact=helper, computed=wider,
                        slack=slack, floor=floor) is None
     if problem is None and case.out and ref.error is None:
-        if (ref.value is out_ref) != (got.value is out_trn):
+        if (ref.value is out_ref) != returned_out:
             problem = "out= is returned by one side only"
     if problem is None and args is None and case.layout != "meta" \
             and not _same(call.inputs[-1], make_input(case)):  # type: ignore
@@ -658,10 +896,272 @@ def run_case(case: Case, local: bool = False) -> str | None:
     return problem
 
 
+def _is_complex(y: Any) -> bool:
+    return bool(y.is_complex()) if isinstance(y, torch.Tensor) else np.iscomplexobj(y)
+
+
+def _unpaired(case: Case, ref: Outcome, got: Outcome, out_trn: Any) -> str | None:
+    """Check the form of a pair case's result (a SplitComplex where the README says one is due, of
+    parts of the reference's kind, real dtype, shape and device) and join it for the comparison."""
+    split = case.kwargs.get("split")
+    if ref.error is not None or got.error is not None \
+            or not (case.pair or "split" in case.kwargs or type(out_trn) is SplitComplex):
+        return None
+    r, y = ref.value, got.value
+    due = _is_complex(r) and ((case.pair and split is not False) or bool(split)) and out_trn is None
+    if type(y) is not SplitComplex:
+        return f"trnfft returned a {type(y).__name__} where a SplitComplex is due" if due else None
+    if not (due or (y is out_trn and type(out_trn) is SplitComplex)):
+        return "trnfft returned a SplitComplex where one array is due"
+    for part in y:
+        real = r.real
+        if type(part) is not type(real) or part.dtype != real.dtype or tuple(part.shape) != tuple(real.shape) \
+                or getattr(part, "device", None) != getattr(real, "device", None):
+            return (f"SplitComplex part {type(part).__name__} {part.dtype} {tuple(part.shape)} is not as the "
+                    f"reference's real part {type(real).__name__} {real.dtype} {tuple(real.shape)}")
+    got.value = torch.complex(*y) if isinstance(r, torch.Tensor) else np.asarray(y.real + 1j * y.imag)
+    return None
+
+
+def _leaves(x: Any) -> list[Any]:
+    return list(x) if type(x) is SplitComplex else [x]
+
+
+# --- malformed pairs ------------------------------------------------------------------------
+
+def _bad_pair(case: Case) -> tuple[Any, Any]:
+    """(x, out) for the case's defect: a pair input or a pair out= that breaks the contract."""
+    tensors = case.api == "torch"
+    shape = case.shape
+
+    def part(k: int, dtype: str = case.dtype, shape: tuple[int, ...] = shape, tensor: bool = tensors) -> Any:
+        v = np.random.default_rng([case.index, k]).standard_normal(shape).astype(dtype)
+        return torch.from_numpy(v) if tensor else v
+    a, b = part(0), part(1)
+    d = case.defect
+    if d == "shape":
+        b = part(1, shape=shape[:-1] + (shape[-1] + 1,))
+    elif d == "dtype":
+        b = part(1, "float64" if case.dtype == "float32" else "float32")
+    elif d == "int and float":
+        b = b.int() if tensors else b.astype(np.int32)
+    elif d == "array and tensor":
+        b = b.numpy() if tensors else torch.from_numpy(b)
+    elif d == "devices":
+        b = b.to("meta")
+    elif d == "complex parts":
+        a, b = part(0, "complex64"), part(1, "complex64")
+    elif d == "no imag":
+        b = None
+    elif d == "strings":
+        a, b = a.astype(str) if not tensors else np.asarray(a.numpy(), str), np.full(shape, "x")
+    elif d == "objects":
+        a, b = (np.asarray(p.numpy() if tensors else p, object) for p in (a, b))
+    elif d == "bfloat16":
+        a, b = (torch.from_numpy(np.asarray(p)).to(torch.bfloat16) if not tensors else p.to(torch.bfloat16)
+                for p in (a, b))
+    elif d == "3 parts":
+        a, b = SplitComplex(a, b), SplitComplex(a, b)
+    elif d == "byte orders":
+        a, b = (np.asarray(p) for p in (a, b))
+        b = b.astype(b.dtype.newbyteorder())
+    x = SplitComplex(a, b)
+    if not d.startswith("out"):
+        return x, None
+    if FUNCTION_KINDS[case.name] == "r2c":
+        x = part(0)
+    elif case.name not in ("irfft", "hfft"):
+        x = SplitComplex(part(0), part(1))
+    fn = getattr(trnfft if case.api == "torch" else numpy_fft, case.name)
+    y = fn(joined(case, x))
+    real = y.real if _is_complex(y) else y
+    o = (lambda dtype=None: torch.zeros_like(real, dtype=dtype)) if tensors else \
+        (lambda dtype=None: np.zeros_like(real, dtype=dtype))
+    if d == "out shape":
+        other = torch.zeros(tuple(real.shape) + (1,)) if tensors else np.zeros(real.shape + (1,), real.dtype)
+        return x, SplitComplex(o(), other)
+    if d == "out dtype":
+        return x, SplitComplex(o(torch.float32 if tensors else np.float32),
+                               o(torch.float64 if tensors else np.float64))
+    if d == "out types":
+        return x, SplitComplex(o(), o().numpy() if tensors else torch.from_numpy(o()))
+    return x, SplitComplex(o(), o())  # out of a real result: one array is due
+
+
+def run_bad_pair_case(case: Case, local: bool = False) -> str | None:
+    """The call must raise a TrnfftError (not crash, not compute) and leave the pair unchanged."""
+    fn = getattr(trnfft if case.api == "torch" else numpy_fft, case.name)
+    x, out = _bad_pair(case)
+    kw = dict(case.kwargs, **({"out": out} if out is not None else {}))
+    with _selected(case.backend, local):
+        got = outcome(lambda: fn(x, **kw), not local)
+    if got.error is None:
+        return f"trnfft accepted a SplitComplex with a defect ({case.defect})"
+    if not isinstance(got.error, TrnfftError):
+        return f"trnfft raised {type(got.error).__name__} (no TrnfftError): {got.error}"
+    if not _same(x, _bad_pair(case)[0]):
+        return "trnfft modified its input"
+    return None
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+def _tensor_plan(case: Case) -> bool:
+    return case.plan in ("tensor", "torch shape")
+
+
+def _plan_input(case: Case, part: int = 0, tensor: bool | None = None) -> Any:
+    """An input for the plan: a tensor for a tensor plan, else an array (``part``: other values)."""
+    tensor = _tensor_plan(case) if tensor is None else tensor
+    twin = Case(case.index, "torch" if tensor else "numpy", case.name, case.dtype, case.shape, case.layout,
+                case.axis)
+    return _one_input(twin, part)
+
+
+def _plan_calls(case: Case, p: Any, want: Outcome, floor: float) -> str | None:
+    """p(x), p(x, out=) and p() against the function's result; wrong inputs and outs refused."""
+    tensor = _tensor_plan(case)
+    x = _plan_input(case)
+    for form in ("p(x)", "p(x, out=)", "p()"):
+        out = None
+        if form == "p(x, out=)":
+            out = want.value.clone().fill_(7) if tensor else np.full_like(want.value, 7)
+        if form == "p()":
+            (p.input_array.copy_(x) if tensor else np.copyto(p.input_array, x))
+            got = outcome(p, False)
+        else:
+            got = outcome(lambda: p(x, out=out) if out is not None else p(x), False)
+        if out is not None and got.error is None and got.value is not out:
+            return f"{form} did not return its out="
+        if (problem := compare(want, got, floor=floor)) is not None:
+            return f"{form}: {problem}"
+    if not _same(x, _plan_input(case)):
+        return "the plan modified its input"
+    y = want.value
+    wrong: dict[str, Callable[[], Any]] = {
+        "an input of another shape": lambda: p(_reshaped(x)),
+        "an input of another dtype": lambda: p(x.to(torch.complex128) if tensor else x.astype(np.complex128)),
+        "an input of the other kind": lambda: p(x.numpy() if tensor else torch.from_numpy(np.array(x))),
+        "a list": lambda: p(x.tolist()),
+        "out= of another shape": lambda: p(x, out=_reshaped(y)),
+        "out= of another dtype": lambda: p(x, out=_other_precision(y)),
+        "out= of the other kind": lambda: p(x, out=y.numpy() if tensor else torch.from_numpy(np.array(y))),
+        "out= without an input": lambda: p(out=y),
+    }
+    if tensor:
+        wrong["an input requiring grad"] = lambda: p(x.detach().to(x.dtype).requires_grad_()) \
+            if x.is_floating_point() or x.is_complex() else p(x.tolist())
+    for what, bad in wrong.items():
+        kept = _plan_input(case)
+        got = outcome(bad, False)
+        if got.error is None and not (what == "an input of another dtype" and x.dtype in (torch.complex128,
+                                                                                          np.complex128)):
+            return f"the plan accepted {what}"
+        if got.error is not None and not isinstance(got.error, TrnfftError):
+            return f"the plan raised {type(got.error).__name__} (no TrnfftError) for {what}: {got.error}"
+        if not _same(x, kept):
+            return f"the plan modified its input when given {what}"
+    if tensor and x.is_complex():  # a conjugate view is an input of the planned shape and dtype
+        got = outcome(lambda: p(x.conj().conj().conj()), False)
+        reference = outcome(lambda: getattr(trnfft, case.name)(x.conj(), **case.kwargs), False)
+        if (problem := compare(reference, got, floor=floor)) is not None:
+            return f"p(x.conj()): {problem}"
+    return None
+
+
+def _size(y: Any) -> int:
+    return int(y.numel()) if isinstance(y, torch.Tensor) else int(np.size(y))
+
+
+def _other_precision(y: Any) -> Any:
+    """``y`` cast to the other precision of its kind (complex64 <-> complex128, float32 <-> float64)."""
+    if isinstance(y, torch.Tensor):
+        return y.to({torch.complex64: torch.complex128, torch.float32: torch.float64,
+                     torch.float64: torch.float32}.get(y.dtype, torch.complex64))
+    return y.astype({"complex64": np.complex128, "float32": np.float64, "float64": np.float32,
+                     "float16": np.float32}.get(y.dtype.name, np.complex64))
+
+
+def _reshaped(a: Any) -> Any:
+    """``a`` with one more element along its last axis (or one axis more for a 0-d or empty one)."""
+    if a.ndim == 0:
+        return a.reshape(1)
+    pad = [(0, 0)] * (a.ndim - 1) + [(0, 1)]
+    return torch.nn.functional.pad(a, (0, 1)) if isinstance(a, torch.Tensor) else np.pad(a, pad)
+
+
+def _plan_threads(case: Case, p: Any, floor: float, threads: int = 4, calls: int = 12,
+                  timeout: float = 60.0) -> str | None:
+    """One plan called from ``threads`` threads at once (p(x) and p(x, out=)): every result as its serial
+    one, no thread hung or died."""
+    inputs = [_plan_input(case, part) for part in range(threads)]
+    wants = [Outcome(value=p(x)) for x in inputs]
+    bad: list[str] = []
+
+    def work(k: int) -> None:
+        out = wants[k].value.clone() if _tensor_plan(case) else np.empty_like(wants[k].value)
+        for i in range(calls):
+            y = p(inputs[k], out=out) if i % 2 else p(inputs[k])
+            if (problem := compare(wants[k], Outcome(value=y), floor=floor)) is not None:
+                bad.append(f"thread {k} call {i}: {problem}")
+    if not _together(work, threads, timeout):
+        return f"a thread calling the plan hung ({timeout} s)"
+    return f"from {threads} threads: {bad[0]}" if bad else None
+
+
+def _together(work: Callable[[int], None], threads: int, timeout: float) -> bool:
+    """Run ``work(0)`` ... ``work(threads - 1)`` on threads released together; whether every one
+    finished within ``timeout`` (daemon threads: a hung one does not hold the process)."""
+    barrier = threading.Barrier(threads)
+
+    def released(k: int) -> None:
+        barrier.wait()
+        work(k)
+    pool = [threading.Thread(target=released, args=(k,), daemon=True) for k in range(threads)]
+    for t in pool:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in pool:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() for t in pool)
+
+
+def run_plan_case(case: Case, local: bool = False) -> str | None:
+    """trnfft.plan against the function it plans: refused where the function refuses, else every form
+    of call equal to the function's result; wrong calls refused clearly; safe from threads."""
+    fn = getattr(trnfft, case.name)
+    backend = None if case.backend == "auto" or not _available(case.backend) else case.backend
+    x = _plan_input(case)
+    want = outcome(lambda: fn(x, **case.kwargs, backend=backend), False)
+    example: dict[str, Any] = {"x": x}
+    if case.plan.endswith("shape"):
+        example = {"shape": case.shape, "dtype": getattr(torch, case.dtype) if _tensor_plan(case)
+                   else np.dtype(case.dtype)}
+    made = outcome(lambda: trnfft.plan(case.name, **example, **case.kwargs, backend=backend), False)
+    if want.error is not None:
+        if made.error is None:
+            return f"plan() accepted what trnfft.{case.name} refuses: {want.error}"
+        if not isinstance(made.error, TrnfftError):
+            return f"plan() raised {type(made.error).__name__} (no TrnfftError): {made.error}"
+        return None
+    if made.error is not None:
+        if isinstance(made.error, TrnfftError) and ("at least one dimension" in str(made.error)
+                                                    or "at least one transformed dim" in str(made.error)):
+            return f"{DELIBERATE} (plan() needs an input with a dim to transform): {made.error}"
+        return f"plan() refused what trnfft.{case.name} computes: {type(made.error).__name__}: {made.error}"
+    v = np.asarray(_as_numpy(x) if isinstance(x, torch.Tensor) else x, dtype=np.complex128)
+    floor = float(np.linalg.norm(v)) / max(v.size, 1)
+    if (problem := _plan_calls(case, made.value, want, floor)) is not None:
+        return problem
+    if case.index % 8 == 0 and _size(want.value):
+        return _plan_threads(case, made.value, floor)
+    return None
+
+
 Found = list[tuple[Case, str]]
 
 
-def fuzz(seed: int, cases: Sequence[int], apis: tuple[str, ...] = ("torch", "numpy", "scipy"),
+def fuzz(seed: int, cases: Sequence[int], apis: tuple[str, ...] = ALL_APIS,
          budget: float | None = None, local: bool = False) -> tuple[int, Found, Found]:
     """Run ``cases`` of ``seed``: (how many ran, the mismatches, the documented differences met)."""
     found: Found = []
@@ -682,23 +1182,15 @@ def fuzz(seed: int, cases: Sequence[int], apis: tuple[str, ...] = ("torch", "num
 
 
 def fuzz_threads(seed: int, cases: Sequence[int], threads: int = 8, timeout: float = 300.0,
-                 apis: tuple[str, ...] = ("torch", "numpy", "scipy")) -> tuple[int, Found, Found]:
+                 apis: tuple[str, ...] = ALL_APIS) -> tuple[int, Found, Found]:
     """``fuzz`` with the cases dealt to ``threads`` threads started together (backends selected
     per thread, warnings not compared); a thread still running after ``timeout`` is a hang."""
-    barrier = threading.Barrier(threads)
     results: list[tuple[int, Found, Found] | None] = [None] * threads
 
     def work(k: int) -> None:
-        barrier.wait()
         results[k] = fuzz(seed, cases[k::threads], apis, local=True)
 
-    pool = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(threads)]
-    for t in pool:
-        t.start()
-    deadline = time.monotonic() + timeout
-    for t in pool:
-        t.join(max(0.0, deadline - time.monotonic()))
-    if any(t.is_alive() for t in pool) or None in results:
+    if not _together(work, threads, timeout) or None in results:
         raise RuntimeError(f"fuzz_threads: a thread hung or died (seed {seed}, {len(cases)} cases, "
                            f"{threads} threads, {timeout} s)")
     done = [r for r in results if r is not None]
@@ -716,7 +1208,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", type=int, default=2000)
     p.add_argument("--start", type=int, default=0)
     p.add_argument("--case", type=int, help="run this one case")
-    p.add_argument("--api", default="torch,numpy,scipy")
+    p.add_argument("--api", default=",".join(ALL_APIS),
+                   help=f"families to draw from, comma-separated (default: all of {', '.join(ALL_APIS)}; "
+                        f"spectrogram: stft/istft alone, which torch also draws)")
     p.add_argument("--budget", type=float, help="stop after this many seconds")
     p.add_argument("--threads", type=int, default=1, help="run the cases from this many threads at once")
     p.add_argument("-v", "--verbose", action="store_true", help="list the documented differences met too")

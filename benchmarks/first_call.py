@@ -1,6 +1,6 @@
 """What the first call of a new problem costs: planning included, on a machine that has seen nothing.
 
-    python benchmarks/first_call.py [--quick]
+    python benchmarks/first_call.py [--quick] [--tensor] [--calls K] [--only LABEL]
     python benchmarks/first_call.py --varying 5   # inputs whose length changes: 5 new lengths, 4 passes
 
 Each case runs in a fresh process with a fresh TRNFFT_CACHE_DIR (no FFTW wisdom,
@@ -14,6 +14,9 @@ call plans with no search; TRNFFT_PLANNER_FIRST_CALL=measure times the candidate
 once, within TRNFFT_PLANNER_BUDGET, planning included) and once with the top candidate
 selected explicitly (what the first call cost before the planner): the
 difference is the planner's own cost. Seconds, wall clock; imports excluded.
+``--tensor``: auto's input is a CPU tensor (planned for tensors, where torch-native
+is a contender); ``--calls K``: time K calls (a measurement the budget cut short
+may be measured again on the third); ``--only``: the cases whose label contains it.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import ARRAY_IMPL, TENSOR_IMPL  # noqa: E402
 from benchmarks.quick_speed import CASES, LARGE  # noqa: E402
 
 CHILD = """
@@ -34,16 +38,15 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 import trnfft
 from benchmarks.common import make_input, transform_fn
-kind, shape, axes, impl = json.loads(sys.argv[1])
+kind, shape, axes, impl, calls = json.loads(sys.argv[1])
 x = make_input(kind, tuple(shape), "complex64")
 fn = transform_fn(impl, kind, x, x.shape, None if axes is None else tuple(axes))
-start = time.perf_counter()
-fn()
-first = time.perf_counter() - start
-start = time.perf_counter()
-fn()
-second = time.perf_counter() - start
-print(json.dumps([first, second]))
+seconds = []
+for _ in range(calls):
+    start = time.perf_counter()
+    fn()
+    seconds.append(time.perf_counter() - start)
+print(json.dumps(seconds))
 """
 
 
@@ -75,13 +78,12 @@ def varying(count: int, impl: str) -> list[float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def first_call(kind: str, shape: tuple[int, ...], axes, impl: str) -> tuple[float, float]:
-    """(first, second) call in seconds of ``impl`` in a new process with an empty cache."""
+def first_call(kind: str, shape: tuple[int, ...], axes, impl: str, calls: int = 2) -> list[float]:
+    """Seconds of each of the first ``calls`` calls of ``impl`` in a new process with an empty cache."""
     out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)),
-                          json.dumps([kind, shape, axes, impl])],
+                          json.dumps([kind, shape, axes, impl, calls])],
                          env=_fresh_env(), capture_output=True, text=True, check=True, timeout=900)
-    first, second = json.loads(out.stdout.strip().splitlines()[-1])
-    return first, second
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="the explicit selection to compare with (default trnfft:fftw-reference)")
     ap.add_argument("--varying", type=int, metavar="N", default=None,
                     help="instead: N new lengths of a 16 x n rfft, four passes, trnfft against torch.fft")
+    ap.add_argument("--tensor", action="store_true", help="auto's input a CPU tensor (default: a NumPy array)")
+    ap.add_argument("--calls", type=int, default=2, metavar="K",
+                    help="calls timed per process, K >= 2 (default 2): the later ones shown after the second")
+    ap.add_argument("--only", default="", metavar="LABEL", help="only the cases whose label contains LABEL")
     args = ap.parse_args(argv)
+    if args.calls < 2:
+        ap.error("--calls must be at least 2")
     if args.varying is not None:
         print("| impl | pass 1 (first calls) | pass 2 | pass 3 | pass 4 |\n|---|---|---|---|---|")
         for impl in ("trnfft", "torch"):
@@ -99,12 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"planner {os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, budget "
           f"{os.environ.get('TRNFFT_PLANNER_BUDGET', '1.0 (default)')} s; seconds")
-    print(f"| case | auto: first call | auto: second | {args.explicit}: first call | planner's cost |")
-    print("|---|---|---|---|---|")
+    later = " | auto: later calls" if args.calls > 2 else ""
+    print(f"| case | auto{' (CPU tensor)' if args.tensor else ''}: first call | auto: second{later} | "
+          f"{args.explicit}: first call | planner's cost |")
+    print("|---|---|---|---|---|" + ("---|" if later else ""))
     for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
-        auto, second = first_call(kind, shape, axes, "trnfft")
-        explicit, _ = first_call(kind, shape, axes, args.explicit)
-        print(f"| {label} | {auto:.2f} | {second:.4f} | {explicit:.2f} | {auto - explicit:+.2f} |",
+        if args.only not in label:
+            continue
+        auto, second, *rest = first_call(kind, shape, axes, TENSOR_IMPL if args.tensor else ARRAY_IMPL, args.calls)
+        explicit = first_call(kind, shape, axes, args.explicit)[0]
+        more = f" | {', '.join(f'{t:.2f}' for t in rest)}" if later else ""
+        print(f"| {label} | {auto:.2f} | {second:.4f}{more} | {explicit:.2f} | {auto - explicit:+.2f} |",
               flush=True)
     return 0
 

@@ -1,31 +1,57 @@
 #!/usr/bin/env bash
-# trnfft on a Trainium instance (trn2 is the target; see docs/benchmarks-on-trainium.md):
-# install trnfft into the Neuron SDK's PyTorch venv, run the test suite with nki-hardware
-# selected, cross-check nki-hardware with `trnfft check`, then run the asv suite.
+# trnfft on a Trainium instance (trn2 is the target; docs/benchmarks-on-trainium.md):
+# tests, a cross-check and the asv benchmarks on nki-hardware, in the Neuron SDK's venv.
 #
-# Run from a trnfft checkout ON the instance, with the Neuron venv active:
+# Usage, on the instance, with the Neuron SDK's PyTorch venv active:
 #   source /opt/aws_neuronx_venv_pytorch_*/bin/activate
-#   benchmarks/run_on_trainium.sh [--dry-run] [--machine NAME] [--target trn1|trn2|trn3] [--quick]
+#   benchmarks/run_on_trainium.sh [--dry-run] [--machine NAME] [--target CHIP] [--quick]
 #
-#   --dry-run   print the steps, run nothing (works anywhere)
-#   --machine   asv machine name for the results (default: trn2)
-#   --target    compile for this chip (sets TRNFFT_NKI_TARGET; default: the chip nki detects)
-#   --quick     asv --quick: every benchmark once (a smoke run, not figures to keep)
+# Steps, in order, each printed before it runs; the script stops at the first that fails:
+#   1. the SDK imports (nki, torch, torch_neuronx) and /dev/neuron0 exists;
+#   2. pip install -e ".[test,bench]" into the active venv, without constraints.txt (the
+#      venv's Neuron torch stays); `trnfft info`; stop unless nki-hardware is available;
+#   3. the test suite with --trnfft-backends=nki-hardware (declined problems skip with the
+#      reason; the tests that assert a machine without Trainium are deselected);
+#   4. trnfft check --backends nki-hardware --dtypes complex64 -> reports/check-NAME.json;
+#   5. asv machine NAME, asv run --python=same (the venv itself) on this commit, then
+#      benchmarks/report.py -> docs/NAME/.
+# Results: .asv/results/NAME/, docs/NAME/, reports/check-NAME.json, in the checkout this
+# script belongs to (it runs there, from wherever it is called).
+#
+# Options:
+#   --dry-run       print the steps, run none (no venv, SDK or device needed)
+#   --machine NAME  asv machine name, also naming the check report and the report directory
+#                   (default: trn2)
+#   --target CHIP   trn1, trn2 or trn3: sets TRNFFT_NKI_TARGET, the chip the kernels are planned,
+#                   checked and compiled for (trnfft sets NEURON_PLATFORM_TARGET_OVERRIDE from
+#                   it; one of yours naming another chip is an error).
+#                   Default: TRNFFT_NKI_TARGET as already set; unset, plans follow this machine's
+#                   chip when sysfs names a trn1 or trn2 (else trn2) and nki compiles for the chip
+#                   it finds
+#   --quick         asv --quick: every benchmark once (a smoke run, not figures to keep); the
+#                   tests and the check run in full
+#   -h, --help      this text
+#
+# Environment: TRNFFT_CACHE_DIR (FFTW wisdom, auto's remembered choices) defaults to
+# .trnfft-cache in the checkout. Exit status: 0 done; a failed step's own (non-zero);
+# 1 no venv active; 2 a usage error.
 set -euo pipefail
+
+usage_error() { echo "run_on_trainium.sh: $1 (see --help)" >&2; exit 2; }
 
 dry_run=0 machine=trn2 target= quick=()
 while [ $# -gt 0 ]; do
     case $1 in
         --dry-run) dry_run=1 ;;
-        --machine) machine=${2:?--machine needs a name}; shift ;;
-        --target) target=${2:?--target needs trn1, trn2 or trn3}; shift ;;
+        --machine) [ -n "${2:-}" ] || usage_error "--machine needs a name"; machine=$2; shift ;;
+        --target) [ -n "${2:-}" ] || usage_error "--target needs trn1, trn2 or trn3"; target=$2; shift ;;
         --quick) quick=(--quick) ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-        *) echo "run_on_trainium.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+        *) usage_error "unknown argument '$1'" ;;
     esac
     shift
 done
-case $target in ''|trn1|trn2|trn3) ;; *) echo "run_on_trainium.sh: --target must be trn1, trn2 or trn3" >&2; exit 2 ;; esac
+case $target in ''|trn1|trn2|trn3) ;; *) usage_error "--target must be trn1, trn2 or trn3, got '$target'" ;; esac
 
 # Tests that assert this machine has NO Trainium: on an instance their premise is false.
 no_trainium_tests=(

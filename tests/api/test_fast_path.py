@@ -157,3 +157,20 @@ def test_memoised_calls_let_go_of_cleared_plans(tensor):
     trnfft.plan_cache.clear()
     gc.collect()
     assert all(p() is None for p in plans)
+
+
+@pytest.mark.parametrize("api, key, good, bad", [
+    ("numpy", "axis", 1, 1.0), ("numpy", "axis", 1, True), ("numpy", "workers", 2, 2.0),
+    ("numpy", "workers", 1, 1 + 0j), ("numpy", "workers", 1, True), ("torch", "dim", 0, 0.0),
+    ("torch", "workers", 2, np.float64(2.0)),
+])
+def test_an_equal_value_of_another_type_is_not_served_from_the_memo(api, key, good, bad):
+    """The memo compares signatures by equality (1.0 == True == 1): a float, bool or complex axis or
+    workers after the integer's memoised call is still refused, as it is on a first call."""
+    x = random_array((4, 6), np.complex64)
+    fn = trnfft.numpy_fft.fft if api == "numpy" else trnfft.fft
+    arg = x if api == "numpy" else torch.from_numpy(x)
+    for _ in range(3):
+        fn(arg, **{key: good})
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match=f"{key} must be an integer"):
+        fn(arg, **{key: bad})

@@ -200,3 +200,38 @@ def test_backends_without_bind_buffers_take_the_generic_form(function, shape, dt
     np.testing.assert_array_equal(p(x), want)
     p.input_array[...] = x
     np.testing.assert_array_equal(p(), want)
+
+
+def test_plan_refuses_what_its_function_refuses():
+    """The 2-D functions take no dim=None (torch's rule): neither does a plan of one."""
+    x = random_array((4, 6), np.complex64)
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="no dim=None") as by_function:
+        trnfft.fft2(x, dim=None)
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="no dim=None") as by_plan:
+        trnfft.plan("fft2", x, dim=None)
+    assert str(by_plan.value) == str(by_function.value)
+
+
+@pytest.mark.parametrize("function, kw", [("irfft", {}), ("hfft", {"n": 9}), ("irfft2", {"dim": [0]})])
+def test_a_float16_plan_gives_the_functions_float16_result(function, kw):
+    """NumPy's rule, which trnfft's functions follow for arrays: a 1-D c2r of float16 is float16."""
+    x = random_array((5, 8), np.float32).astype(np.float16)
+    want = getattr(trnfft, function)(x, **kw, backend=FFTW)
+    p = trnfft.plan(function, x, **kw, backend=FFTW)
+    assert want.dtype == np.float16 and p.output_array.dtype == np.float16 and "float16" in repr(p).split("->")[1]
+    np.testing.assert_array_equal(p(x), want)
+    out = np.zeros_like(want)
+    assert p(x, out=out) is out
+    np.testing.assert_array_equal(out, want)
+    p.input_array[...] = x
+    np.testing.assert_array_equal(p(), want)
+
+
+def test_a_conjugate_view_is_an_input_of_the_planned_kind():
+    """x.conj() and -x views of a complex tensor are its values (torch's lazy bits), computed as such."""
+    t = torch.from_numpy(random_array((4, 16), np.complex64, 7))
+    p = trnfft.plan("fft", t, backend=FFTW)
+    for view in (t.conj(), torch._neg_view(t)):
+        assert torch.equal(p(view), trnfft.fft(view.resolve_conj().resolve_neg(), backend=FFTW))
+    with pytest.raises(trnfft.InvalidArgumentError, match="not requiring grad"):
+        p(t.clone().requires_grad_())

@@ -333,3 +333,27 @@ def test_a_window_that_cannot_be_allocated_is_trnffts_out_of_memory_error(monkey
     with pytest.warns(UserWarning, match="no window"), pytest.raises(RuntimeError, match="odd") as caught:
         call()
     assert not isinstance(caught.value, trnfft.TrnfftError)
+
+
+@pytest.mark.parametrize("n_fft, hop", [(16, 4), (15, 5), (64, 16)])
+def test_a_complex_window_round_trips_a_complex_signal(n_fft, hop):
+    """istft divides by the window's squared overlap-add, w**2 (not |w|**2), as torch does: what
+    inverts stft's frames x * w, so istft(stft(x, w), w) is x for a complex w too."""
+    x = _signal((2, 300), torch.complex128, seed=3)
+    w = torch.hann_window(n_fft, dtype=D) * torch.exp(1j * torch.linspace(0, 2.5, n_fft, dtype=D))
+    spec = trnfft.stft(x, n_fft, hop, window=w, return_complex=True)
+    y = trnfft.istft(spec, n_fft, hop, window=w, return_complex=True, length=x.shape[-1])
+    _close(y, x)
+    _close(y, torch.istft(spec, n_fft, hop, window=w, return_complex=True, length=x.shape[-1]))
+
+
+def test_istft_with_a_window_requiring_grad_warns_nothing():
+    """The NOLA test reads the envelope's least value without autograd (torch warns when a tensor
+    requiring grad becomes a Python float); gradients still reach the window."""
+    w = torch.hann_window(16, dtype=D).requires_grad_()
+    spec = torch.stft(_signal(64), 16, window=torch.hann_window(16, dtype=D), return_complex=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = trnfft.istft(spec, 16, window=w)
+    (g,) = torch.autograd.grad(y.sum(), w)
+    assert g.shape == w.shape and torch.isfinite(g).all()

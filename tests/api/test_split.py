@@ -127,3 +127,49 @@ def test_which_says_how_a_pair_travels():
     assert trnfft.which("fft", (64,), array="split:torch:cpu", backend="nki-simulator").conversion.startswith("view")
     assert trnfft.which("fft", (64,), array="split:numpy", backend="fftw-reference").conversion.startswith(
         "interleave")
+
+
+@pytest.mark.parametrize("pair, error, match", [
+    (lambda a: SplitComplex(a, None), trnfft.InvalidArgumentTypeError, "imag part must be an array"),
+    (lambda a: SplitComplex(SplitComplex(a, a), SplitComplex(a, a)), trnfft.InvalidArgumentTypeError,
+     "real part must be an array or tensor, got a SplitComplex"),
+    (lambda a: SplitComplex(a.astype(object), a.astype(object)), trnfft.InvalidDtypeError, "object"),
+    (lambda a: SplitComplex(torch.from_numpy(a).bfloat16(), torch.from_numpy(a).bfloat16()),
+     trnfft.InvalidDtypeError, "bfloat16"),
+])
+@pytest.mark.parametrize("call", ["fft", "numpy_fft.fft", "stft"])
+def test_malformed_pairs_are_trnfft_errors_everywhere(pair, error, match, call):
+    a = random_array((8,), np.float32, 4)
+    fn = {"fft": trnfft.fft, "numpy_fft.fft": trnfft.numpy_fft.fft,
+          "stft": lambda x: trnfft.stft(x, 4, window=torch.ones(4), return_complex=True)}[call]
+    with pytest.raises(error, match=match):
+        fn(pair(a))
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize("defect", ["dtype", "shape", "type"])
+def test_an_out_pair_must_keep_the_pairs_contract(library, defect):
+    """out= pairs obey what input pairs obey (one type, shape, dtype): refused, both parts untouched."""
+    a = random_array((4, 8), np.float32, 5)
+    x = SplitComplex(a, a) if library == "numpy" else SplitComplex(torch.from_numpy(a), torch.from_numpy(a))
+    full = (lambda shape, dtype: np.full(shape, 7, dtype)) if library == "numpy" else \
+        (lambda shape, dtype: torch.full(shape, 7, dtype=getattr(torch, np.dtype(dtype).name)))
+    re = full((4, 8), np.float32)
+    im = {"dtype": full((4, 8), np.float64), "shape": full((4, 9), np.float32),
+          "type": np.full((4, 8), 7, np.float32) if library == "torch" else torch.full((4, 8), 7.0)}[defect]
+    with pytest.raises(trnfft.TrnfftError, match="out= SplitComplex parts must"):
+        trnfft.fft(x, out=SplitComplex(re, im))
+    assert all((np.asarray(p) == 7).all() for p in (re, im))
+
+
+@pytest.mark.parametrize("split", ["no", 0, 1, [True]])
+def test_split_takes_true_false_or_none(split):
+    x = random_array((8,), np.complex64)
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="split must be True, False or None"):
+        trnfft.fft(x, split=split)
+    assert isinstance(trnfft.fft(x, split=np.True_), SplitComplex)
+
+
+def test_the_numpy_style_api_names_a_tensor_dtype_numpy_lacks():
+    with pytest.raises(trnfft.InvalidDtypeError, match="bfloat16 has no NumPy equivalent"):
+        trnfft.numpy_fft.fft(torch.ones(8, dtype=torch.bfloat16))

@@ -5,6 +5,7 @@ the outcome certain: "slow" sleeps in every run, "quick" does not.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 import types
@@ -778,3 +779,145 @@ def test_trnfft_which_says_when_a_starved_choice_is_measured_again_as_the_planne
         least = 0.3 if attempts < 2 else 0.3 + 1e-9
         assert ("at least 0.3 s" if attempts < 2 else "more than 0.3 s") in told, told
         assert autoplan._due(starved, least)
+
+
+def _overrunning(delay: float = 0.02):
+    """Two candidates whose runs alone overrun a small budget: every measurement is cut short."""
+    one, two = Candidate("one", delay, estimate=lambda p, s: 1e-6), Candidate("two", delay, estimate=lambda p, s: 2e-6)
+    return one, two, [(one, dict(auto_priority=300, candidate=True)), (two, dict(auto_priority=100, candidate=True))]
+
+
+def test_a_measurement_whose_runs_overrun_the_budget_is_final_at_once_and_says_what_budget_completes_it(
+        planner, monkeypatch, caplog):
+    from trnfft.cli import describe_choice
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.06")  # each run takes a third of it
+    one, two, regs = _overrunning()
+    planner(*regs)
+    measured = []
+    measure = autoplan._measure
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or measure(*a))
+    with caplog.at_level("INFO", logger="trnfft.core.autoplan"):
+        for _ in range(4):
+            assert np.allclose(trnfft.fft(X), np.fft.fft(X), atol=1e-4)
+    (record,) = _stored().values()
+    assert len(measured) == 1 and record.limited and record.attempts == 1  # its budget spent once, not twice
+    # "one" runs twice (>= 0.02 s each), then would take 5 rounds of an untimed run and a sample: 12 runs
+    # at least ("two", if the budget left no time to run it, counts at its rule's 2 us a run)
+    assert record.needs >= 12 * 0.02 and not autoplan._due(record, 0.06)
+    told = "\n".join(describe_choice(record))
+    (suggested,) = re.findall(r"TRNFFT_PLANNER_BUDGET=([0-9.]+) ", told)
+    setting = f"TRNFFT_PLANNER_BUDGET={suggested}"
+    assert "a budget of more than 0.06 s" in told and record.needs < float(suggested) <= 1.5 * record.needs + 0.1
+    assert [r for r in caplog.records if setting in r.getMessage() and "cut its measurement short" in r.getMessage()]
+    _new_process()
+    trnfft.fft(X)
+    trnfft.fft(X)
+    assert len(measured) == 1  # nor in a later process at that budget
+    _new_process()
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.1")  # a larger budget: measured again
+    trnfft.fft(X)
+    assert len(measured) == 2
+
+
+def test_the_budget_a_complete_measurement_needs_follows_the_trials_rules():
+    # 0.1 s and 0.2 s a run: 2 runs, then 5 rounds of 2 (an untimed run, a 1-run sample) each: 12 runs
+    assert trials.complete_seconds({"a": 0.1, "b": 0.2}, 3) == pytest.approx(12 * 0.3)
+    # a fast one samples SAMPLE_SECONDS at a time; one run over half its share of the budget is cut
+    fast = 1e-4
+    assert trials.complete_seconds({"a": fast}, 1) == pytest.approx(
+        fast * (2 + trials.SAMPLES * (int(trials.SAMPLE_SECONDS / fast) + 1)))
+    assert trials.complete_seconds({"a": 0.1}, 10) == pytest.approx(2 * 10 * 0.1)
+    assert trials.complete_seconds({}, 2) == 0.0
+
+
+def _torch_starving():
+    """searcher, the faster, whose plan overruns the budget when ``search`` holds a True (once)."""
+    search: list[bool] = []
+
+    def overrun(problem):
+        if search:
+            search.pop()
+            time.sleep(BUDGET * 1.2)
+
+    searcher = Candidate("searcher", estimate=lambda p, s: 1e-6, plan_hook=overrun)
+    quick = Candidate("quick", 0.002, estimate=lambda p, s: 2e-6)
+    return search, [(searcher, dict(auto_priority=300, candidate=True)), (quick, dict(auto_priority=100, candidate=True))]
+
+
+def test_a_starved_tensor_measurement_sharing_the_arrays_plan_is_measured_again_next_call(planner, monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    search, regs = _torch_starving()
+    planner(*regs)
+    measured = []
+    measure = autoplan._measure
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a[1]) or measure(*a))
+    trnfft.fft(X)  # arrays: measured in full, searcher; its plan cached
+    search.append(True)
+    t = torch.from_numpy(X.copy())
+    trnfft.fft(t)  # tensors: searcher's plan overruns the budget; the arrays' plan serves the call
+    kinds = {k.rsplit("input=", 1)[1]: c for k, c in _stored().items()}
+    assert kinds["torch:cpu"].limited and kinds["torch:cpu"].backend == "searcher" and not kinds["numpy"].limited
+    for _ in range(3):
+        assert np.allclose(trnfft.fft(t).numpy(), np.fft.fft(X), atol=1e-4)
+    assert measured == ["numpy", "torch:cpu", "torch:cpu"]  # measured again on its next call, and then done
+    assert not _stored()[autoplan.choice_key(_problem_and_source()[0], TENSOR_INPUT)].limited
+
+
+def test_a_tensor_first_sight_sharing_the_arrays_measured_plan_is_measured_when_it_recurs(planner, monkeypatch):
+    torch = pytest.importorskip("torch")
+    search, regs = _torch_starving()
+    planner(*regs)
+    trnfft.fft(X)  # arrays: measured at once (the fixture's first call setting)
+    monkeypatch.delenv("TRNFFT_PLANNER_FIRST_CALL")  # tensors' first call: the rules, no trial
+    measured = []
+    measure = autoplan._measure
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a[1]) or measure(*a))
+    t = torch.from_numpy(X.copy())
+    trnfft.fft(t)
+    assert not measured
+    trnfft.fft(t)
+    trnfft.fft(t)
+    assert measured == ["torch:cpu"]
+
+
+def test_threads_on_a_starved_problem_with_arrays_and_tensors_neither_hang_nor_err(planner, monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(BUDGET))
+    search, regs = _torch_starving()
+    planner(*regs)
+    search.append(True)
+    start = threading.Barrier(4)
+    results, errors = [], []
+
+    def work(tensor):
+        try:
+            start.wait()
+            for _ in range(3):
+                y = trnfft.fft(torch.from_numpy(X.copy()) if tensor else X)
+                results.append(y.numpy() if tensor else y)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i % 2 == 0,), daemon=True) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads) and not errors and len(results) == 12
+    assert all(np.allclose(y, np.fft.fft(X), atol=1e-4) for y in results)
+    assert {k.rsplit("input=", 1)[1] for k in _stored()} == {"numpy", "torch:cpu"}
+
+
+def test_a_starved_measurement_is_due_again_at_its_budget_only_if_its_runs_fit_with_room_to_plan():
+    def made(needs):
+        return choices.Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1"}, budget=1.0,
+                              limited={"c": "timed in 2 of 5 rounds"}, needs=needs)
+
+    assert autoplan._due(made(None), 1.0)   # not known (a format-3 record): once more, as before
+    assert autoplan._due(made(0.5), 1.0) and autoplan._due(made(0.8), 1.0)  # one-time costs starved it
+    for needs in (0.81, 4.7):   # its runs, with a quarter more to plan, overrun 1 s: no better a second time
+        assert not autoplan._due(made(needs), 1.0) and autoplan._due(made(needs), 1.5)
+    told = autoplan.raise_budget(made(4.7))
+    assert "need about 4.7 s: TRNFFT_PLANNER_BUDGET=5.9 (or trnfft.set_planner(budget=5.9))" in told
+    assert autoplan.raise_budget(made(0.5)) == "" == autoplan.raise_budget(made(None))

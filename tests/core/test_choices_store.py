@@ -159,7 +159,7 @@ def test_forgetting_while_another_process_holds_the_lock_is_a_clear_error(tmp_pa
 
 def test_an_older_format_without_the_budget_is_read_as_complete_measurements(tmp_path, recwarn):
     """Format 2 records did not say whether the budget cut them short: they are kept as final,
-    every machine's, and written back as format 3."""
+    every machine's, and written back in the current format."""
     path = tmp_path / choices.FILE_NAME
     old = {"backend": "b", "effort": "measure", "seconds": {"b": 1e-6}, "when": 0.0,
            "candidates": {"b": "1"}, "excluded": {}, "runs": {"b": 7}, "provisional": []}
@@ -172,19 +172,41 @@ def test_an_older_format_without_the_budget_is_read_as_complete_measurements(tmp
     store.put("k2", _choice())
     store.save()
     data = json.loads(path.read_text())
-    assert data["format"] == choices.FORMAT == 3 and sorted(data["machines"]) == ["m", "other"]
+    assert data["format"] == choices.FORMAT == 4 and sorted(data["machines"]) == ["m", "other"]
     assert sorted(data["machines"]["m"]) == ["k", "k2"] and list(data["machines"]["other"]) == ["k"]
     assert choices.read(path, "other")["k"].runs == {"b": 7} and not recwarn.list
+
+
+def test_a_format_3_record_is_read_as_not_knowing_what_a_complete_measurement_needs(tmp_path, recwarn):
+    """Format 3 recorded the budget and what it cut short, not what a complete measurement needs:
+    such a starved record is measured once more at its budget, as format 3 had it."""
+    path = tmp_path / choices.FILE_NAME
+    record = dict(_choice().to_json(), budget=0.5, limited={"c": "not run"}, attempts=1)
+    del record["needs"]
+    path.write_text(json.dumps({"format": 3, "machines": {"m": {"k": record}}}))
+    kept = ChoiceStore(path, machine="m").get("k")
+    from trnfft.core import autoplan
+    assert kept.needs is None and kept.limited and autoplan._due(kept, 0.5) and not recwarn.list
+
+
+@pytest.mark.parametrize("needs", [True, -1.0, "2", float("nan")])
+def test_a_record_with_an_unusable_needs_is_set_aside(tmp_path, needs):
+    path = tmp_path / choices.FILE_NAME
+    record = dict(_choice().to_json(), budget=0.5, limited={"c": "not run"}, needs=needs)
+    path.write_text(json.dumps({"format": choices.FORMAT, "machines": {"m": {"k": record}}}))
+    with pytest.raises(choices.UnusableChoices, match="malformed"):
+        choices.read(path, "m")
 
 
 def test_a_record_keeps_its_budget_and_what_the_budget_cut_short(tmp_path):
     path = tmp_path / choices.FILE_NAME
     store = ChoiceStore(path, machine="m")
     store.put("k", Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1", "c": "2"}, budget=0.25,
-                          limited={"c": "not run: more than the budget left"}, attempts=2))
+                          limited={"c": "not run: more than the budget left"}, attempts=2, needs=0.75))
     store.save()
     kept = choices.read(path, "m")["k"]
-    assert (kept.budget, kept.limited, kept.attempts) == (0.25, {"c": "not run: more than the budget left"}, 2)
+    assert (kept.budget, kept.limited, kept.attempts, kept.needs) == (
+        0.25, {"c": "not run: more than the budget left"}, 2, 0.75)
     bad = json.loads(path.read_text())
     bad["machines"]["m"]["k"]["limited"] = ["c"]
     path.write_text(json.dumps(bad))

@@ -231,6 +231,24 @@ def test_the_variable_wins_over_the_machines_chip(machine, monkeypatch):
     assert algorithms.target_chip().name == "trn1"
 
 
+@pytest.mark.parametrize("value", ["", "  ", "\t"])
+def test_an_empty_variable_is_unset_and_says_so(machine, monkeypatch, value):
+    from trnfft_backends.nki import algorithms
+    from trnfft_backends.nki.emulator import target
+    machine("v2", "Trn1")   # unset means this machine's chip, trn1 here (not the off-machine default, trn2)
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", value)
+    for found in (target.parse(value), target.resolve({"TRNFFT_NKI_TARGET": value}), target.target()):
+        assert (found.name, found.requested, found.generation) == ("trn1", "trn1", 2)
+        assert found.why.startswith(f"TRNFFT_NKI_TARGET empty ({value!r}), as unset: this machine's Neuron device "
+                                    "is a NeuronCore-v2 (Trn1)"), found.why
+    assert algorithms.target_chip().name == "trn1"
+    environ = {"TRNFFT_NKI_TARGET": value}
+    device.configure_compiler(environ)
+    assert "NEURON_PLATFORM_TARGET_OVERRIDE" not in environ   # the compiler targets the machine's chip itself
+    with pytest.raises(BackendUnavailableError, match="'trn 2': expected one of trn1, .* \\(or unset or empty"):
+        target.parse("trn 2")
+
+
 def test_the_machines_chip_is_read_once_per_process_not_per_plan_or_launch(machine, monkeypatch):
     from trnfft_backends.nki import algorithms
     from trnfft_backends.nki.emulator.target import target

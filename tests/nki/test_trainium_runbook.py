@@ -47,3 +47,23 @@ def test_the_tests_it_deselects_exist():
     for node in ids:
         path, name = node.split("::")
         assert f"def {name}(" in (ROOT / path).read_text(), node
+
+
+def test_help_is_the_whole_header_and_names_every_option_step_and_output():
+    out = _run("--help")
+    assert out.returncode == 0 and not out.stderr
+    text = out.stdout
+    assert "set -euo" not in text and not any(line.startswith("#") for line in text.splitlines())  # prose, no code
+    options = set(re.findall(r"^\s+(--[a-z-]+)\)", SCRIPT.read_text(), re.M)) | {"-h"}
+    for option in options | {"--help"}:
+        assert option in text, option
+    for step in ("pip install", "--trnfft-backends=nki-hardware", "trnfft check", "asv run", "benchmarks/report.py",
+                 "stops at the first", "TRNFFT_CACHE_DIR", "reports/check-NAME.json", "docs/NAME/",
+                 ".asv/results/NAME/", "Exit status"):
+        assert step in text, step
+
+
+def test_an_option_missing_its_value_is_a_usage_error_that_says_so():
+    for option in ("--machine", "--target"):
+        out = _run("--dry-run", option)
+        assert out.returncode == 2 and f"{option} needs" in out.stderr and "--help" in out.stderr

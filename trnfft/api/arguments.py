@@ -12,7 +12,7 @@ import operator
 import os
 import sys
 import warnings
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -22,7 +22,8 @@ from ..core.env import getenv
 from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, InvalidAxisError,
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
-from .split import SplitComplex, as_pair, combine, parts as split_parts
+from .split import SplitComplex, as_pair, check_split, combine, parts as split_parts
+from .split import check_out as check_split_out
 from ..core.array_kinds import empty_like_kind, interleave
 from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem, ProblemKey
 
@@ -64,10 +65,7 @@ def check_workers(workers: int | None) -> int:
             except InvalidArgumentError as exc:
                 raise InvalidArgumentError(f"{WORKERS_ENV}={env!r}: {exc}") from None
         return cached
-    try:
-        workers = operator.index(workers)
-    except TypeError:
-        raise InvalidArgumentError(f"workers must be an integer, got {workers!r}") from None
+    workers = _integer(workers, "workers")  # (a bool is refused, as a bool length is)
     if workers == -1:
         workers = os.cpu_count() or 1
     if not 1 <= workers <= MAX_WORKERS:
@@ -122,7 +120,7 @@ def check_n_at(x: Any, n: Any, axis: Any, name: str, flavor: str) -> int:
         _integer(n, "n")
     elif isinstance(n, (int, float, np.number)) and n < 1:
         check_n(n)
-    ndim = getattr(x, "ndim", None)  # arrays and tensors; anything else is converted later
+    ndim = getattr(x.real if type(x) is SplitComplex else x, "ndim", None)  # (anything else: converted later)
     if isinstance(ndim, int):
         axis_index(axis, ndim, name)
     return check_n(n)
@@ -259,6 +257,9 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
                                      hermitian, split)
             if y is not None:
                 return y
+        check_split(split)
+        if type(out) is SplitComplex:
+            check_split_out(out)
         if type(x) is SplitComplex or (split and kind == "r2c"):
             return split_transform(x, kind=kind, forward=forward, s=s, axes=axes, norm=norm, out=out,
                                    backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
@@ -291,14 +292,15 @@ def transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None,
             target_sizes(xin.shape, ax[-1:], req[-1:], kind)
         precision = call.precision("real" if kind == "r2c" else "complex")
         half = _numpy_half_result(call, kind, ax, out)
-        cast_checked([call], (REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision], kind, ax, req)
+        fit = target_sizes(xin.shape, ax, req, kind)
+        cast_checked([call], (REAL_DTYPE if kind == "r2c" else COMPLEX_DTYPE)[precision], fit)
         if hermitian:  # hfft = c2r(conj(x)), ihfft = conj(r2c(x)), each with the norm swapped
             norm = SWAP_NORM[norm]
             if kind == "c2r":
                 call.x = call.x.conj()
         check_out_passes(out, flavor, kind, call.x.shape, ax, req)
-        xs, lengths = fit_lengths(call.x, ax, req, kind)
-        key = ProblemKey(kind, tuple(xs.shape), ax, tuple(lengths),
+        xs = fit_lengths(call.x, fit)
+        key = ProblemKey(kind, fit.sizes, ax, fit.lengths,
                          kind == "r2c" or (kind == "c2c" and forward), norm, precision, workers)
         if sig is not None and xs is x and 0 not in key.shape:
             fast_path.remember(sig, key)
@@ -326,26 +328,20 @@ def _listed(v: Any) -> bool:
     return v is not None and (not isinstance(v, (list, tuple)) or len(v) > 0)
 
 
-def cast_checked(calls: list[Call], dtype: np.dtype, kind: str, ax: tuple[int, ...],
-                 req: Sequence[int | None]) -> None:
-    """Cast each call's input to the compute ``dtype``, first refusing (OutOfMemoryError) copies that
-    cannot fit with the result and the padded input."""
-    copies = [c for c in calls if c.needs_cast(dtype)]
-    if copies:
-        shape = tuple(calls[0].x.shape)
-        sizes, lengths, _ = target_sizes(shape, ax, req, kind)
-        itemsize = np.dtype(dtype).itemsize
-        cast = sum(math.prod(c.x.shape) for c in copies) * itemsize
-        memory.check_sizes(kind, sizes, ax, lengths, itemsize, f"{kind} of a shape {shape} input cast to {dtype}",
-                           padded=any(sizes[a] > shape[a] for a in ax), cast=cast)
-    for c in calls:
-        c.cast(dtype)
+class Fit(NamedTuple):
+    """How ``n``/``s`` reshape an input: computed once per call, then used to size the memory check,
+    to cast (``cast_checked``) and to pad or crop (``fit_lengths``)."""
+
+    kind: str
+    axes: tuple[int, ...]
+    sizes: tuple[int, ...]           # the input's shape once padded or cropped
+    lengths: tuple[int, ...]         # the transform length along each axis
+    steps: tuple[tuple[int, int], ...]  # the (axis, size) resizes that get there, in order
+    padded: bool                     # whether any axis grows (a new, larger input)
 
 
-def target_sizes(shape: Sequence[int], ax: tuple[int, ...], req: Sequence[int | None],
-                 kind: str) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """The input's shape once padded or cropped to the requested lengths, the transform length along
-    each axis, and the (axis, size) steps that get there, in order."""
+def target_sizes(shape: Sequence[int], ax: tuple[int, ...], req: Sequence[int | None], kind: str) -> Fit:
+    """The :class:`Fit` of an input of ``shape`` to the requested lengths ``req`` (None: the default)."""
     lengths, sizes, steps = [], list(shape), []
     for i, (a, n) in enumerate(zip(ax, req)):
         last = i == len(ax) - 1
@@ -366,19 +362,34 @@ def target_sizes(shape: Sequence[int], ax: tuple[int, ...], req: Sequence[int | 
             sizes[a] = n
             steps.append((a, n))
         lengths.append(n)
-    return sizes, lengths, steps
+    return Fit(kind, tuple(ax), tuple(sizes), tuple(lengths), tuple(steps),
+               any(sizes[a] > shape[a] for a in ax))
 
 
-def fit_lengths(xs: Any, ax: tuple[int, ...], req: tuple[int | None, ...], kind: str) -> tuple[Any, list[int]]:
-    """``xs`` padded or cropped to the requested lengths, and the transform length along each axis
-    (an OutOfMemoryError before padding when the padded input and the result cannot fit)."""
-    sizes, lengths, steps = target_sizes(xs.shape, ax, req, kind)
-    if any(sizes[a] > xs.shape[a] for a in ax):  # padding: a new input, then the result
-        memory.check_sizes(kind, sizes, ax, lengths, arrays.itemsize(xs),
-                           f"{kind} of an input padded to shape {tuple(sizes)} (n={lengths})", padded=True)
-    for a, size in steps:  # in order (a repeated axis is cropped, then padded, as NumPy does)
+def cast_checked(calls: list[Call], dtype: np.dtype, fit: Fit) -> None:
+    """Cast each call's input to the compute ``dtype``, first refusing (OutOfMemoryError) copies that
+    cannot fit with the result and the padded input."""
+    copies = [c for c in calls if c.needs_cast(dtype)]
+    if copies:
+        itemsize = np.dtype(dtype).itemsize
+        cast = sum(math.prod(c.x.shape) for c in copies) * itemsize
+        memory.check_sizes(fit.kind, list(fit.sizes), fit.axes, list(fit.lengths), itemsize,
+                           f"{fit.kind} of a shape {tuple(calls[0].x.shape)} input cast to {dtype}",
+                           padded=fit.padded, cast=cast)
+    for c in calls:
+        c.cast(dtype)
+
+
+def fit_lengths(xs: Any, fit: Fit) -> Any:
+    """``xs`` padded or cropped as ``fit`` says (an OutOfMemoryError before padding when the padded
+    input and the result cannot fit)."""
+    if fit.padded:  # padding: a new input, then the result
+        memory.check_sizes(fit.kind, list(fit.sizes), fit.axes, list(fit.lengths), arrays.itemsize(xs),
+                           f"{fit.kind} of an input padded to shape {fit.sizes} (n={list(fit.lengths)})",
+                           padded=True)
+    for a, size in fit.steps:  # in order (a repeated axis is cropped, then padded, as NumPy does)
         xs = arrays.resize_axis(xs, a, size)
-    return xs, lengths
+    return xs
 
 
 def _ran_out(exc: MemoryError, kind: str, x: Any) -> MemoryError:
@@ -416,9 +427,6 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
     try:
         pair = type(x) is SplitComplex
         want_pair = pair if split is None else bool(split)
-        if pair and kind == "r2c":
-            raise InvalidDtypeError("this transform expects a real input, got a SplitComplex pair; use "
-                                    "fft/fftn for complex data")
         xr, xi = split_parts(x, flavor == TORCH) if pair else (x, None)
         if pair and (xr.dtype.kind == "c" if isinstance(xr, np.ndarray) else xr.is_complex()):
             raise InvalidDtypeError(f"SplitComplex parts must be real, got {xr.dtype}")
@@ -430,22 +438,27 @@ def split_transform(x: Any, *, kind: str, forward: bool, s: Sequence[Any] | None
             raise InvalidAxisError("FFT input must have at least one dimension, got a 0-d scalar")
         ax, req = normalize_axes(calls[0].x.ndim, s, axes, unique=unique_axes, name=axis_name,
                                  numpy_shape=calls[0].x.shape if flavor == NUMPY else None)
-        norm = check_norm(norm)
-        if not ax or len(set(ax)) != len(ax):
+        if not ax or len(set(ax)) != len(ax):  # (transform checks the norm where the reference does)
             y = transform(combine(xr, xi) if pair else x, kind=kind, forward=forward, s=s, axes=axes, norm=norm,
                           out=out, backend=backend, workers=workers, flavor=flavor, hermitian=hermitian,
                           unique_axes=unique_axes, axis_name=axis_name)
             return as_pair(y) if want_pair and out is None else y
+        norm = check_norm(norm)
+        if pair and kind == "r2c":  # where the complex path refuses a complex input: after the axes
+            if flavor == NUMPY:  # (and NumPy's real pass checks its length first)
+                target_sizes(calls[0].x.shape, ax[-1:], req[-1:], kind)
+            raise InvalidDtypeError("this transform expects a real input, got a SplitComplex pair; use "
+                                    "fft/fftn for complex data")
         precision = calls[0].precision("real")
-        cast_checked(calls, REAL_DTYPE[precision], kind, ax, req)
+        fit = target_sizes(calls[0].x.shape, ax, req, kind)
+        cast_checked(calls, REAL_DTYPE[precision], fit)
         if hermitian:  # as transform(): hfft = c2r(conj(x)), ihfft = conj(r2c(x)), norm swapped
             norm = SWAP_NORM[norm]
             if kind == "c2r":
                 calls[1].x = -calls[1].x
         check_out_passes(out, flavor, kind, calls[0].x.shape, ax, req)
-        fitted = [fit_lengths(c.x, ax, req, kind) for c in calls]
-        parts, lengths = [f[0] for f in fitted], fitted[0][1]
-        key = ProblemKey(kind, tuple(parts[0].shape), ax, tuple(lengths), kind == "r2c" or (kind == "c2c" and forward),
+        parts = [fit_lengths(c.x, fit) for c in calls]
+        key = ProblemKey(kind, fit.sizes, ax, fit.lengths, kind == "r2c" or (kind == "c2c" and forward),
                          norm, precision, workers)
         yr, yi = run_split_problem(parts[0], parts[1] if len(parts) == 2 else None, key, backend, calls[0].tensor)
         if yi is None:

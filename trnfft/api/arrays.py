@@ -102,7 +102,12 @@ def tensor_to_numpy(t: Any) -> np.ndarray:
         raise InvalidArgumentError(
             f"tensor is on device {t.device}; the numpy-style API computes on NumPy arrays "
             f"(move it with .cpu(), or use trnfft.fft & co., which keep tensors on their device)")
-    return tensor_to_host(t)
+    try:
+        return tensor_to_host(t)
+    except TypeError:  # a dtype NumPy lacks (bfloat16, complex32, ...)
+        raise InvalidDtypeError(f"a tensor of dtype {t.dtype} has no NumPy equivalent for the numpy-style API; "
+                                f"convert it with .float() or .double() (.cfloat() or .cdouble() if complex) "
+                                f"first") from None
 
 
 def itemsize(x: Any) -> int:

@@ -34,7 +34,8 @@ def attempt(x: Any, tensors: bool, kind: str, forward: bool, axes: Any, norm: An
     """(signature, result): the result is None unless this signature was seen before.
 
     The signature is None when the call cannot be memoised (not a plain array
-    or tensor, or unhashable arguments such as axes given as a list). A tensor
+    or tensor, axes or workers not plain ints, or unhashable arguments such as
+    axes given as a list). A tensor
     is seen through its NumPy view, which the signature is read from (cheaper
     than the tensor's own shape and dtype) and the plan is handed; a tensor
     with no view (one requiring grad, with a conjugate or negative bit, on
@@ -49,6 +50,15 @@ def attempt(x: Any, tensors: bool, kind: str, forward: bool, axes: Any, norm: An
         except (RuntimeError, TypeError):
             return None, None
     else:
+        return None, None
+    # only int axes and workers: the memo compares by equality, and 1.0, True and 1+0j equal 1
+    if workers is not None and type(workers) is not int:
+        return None, None
+    if type(axes) is tuple:
+        for a in axes:
+            if type(a) is not int:
+                return None, None
+    elif axes is not None and type(axes) is not int:
         return None, None
     sig = (t, tensors, xp.dtype, xp.shape, kind, forward, axes, norm, workers, _workers_env(), backend)
     try:
@@ -68,7 +78,7 @@ def _tensor_type() -> type | None:
 def first(x: Any, tensors: bool, kind: str, forward: bool, s: Any, axes: Any, norm: Any, out: Any,
           workers: Any, backend: Any, hermitian: bool, split: Any) -> tuple[tuple | None, Any]:
     """``attempt`` for a call that may take the fast path (no ``s``, ``out=``, Hermitian or split parts)."""
-    if split or s is not None or out is not None or hermitian:  # (the memo holds no SplitComplex)
+    if split is not None or s is not None or out is not None or hermitian:  # (no SplitComplex, no split=)
         return None, None
     return attempt(x, tensors, kind, forward, axes, norm, workers, backend)
 

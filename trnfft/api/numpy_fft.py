@@ -15,6 +15,7 @@ import numpy as np
 from .helpers import fftfreq, fftshift, ifftshift, rfftfreq
 from .arguments import NUMPY, axis_index, check_n_at, transform
 from .fast_path import first
+from .split import SplitComplex
 from ..core.errors import InvalidArgumentTypeError
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
@@ -58,7 +59,7 @@ def _axes_sequence(a: Any, s: Any, axes: Any) -> Any:
     if isinstance(axes, np.ndarray) and axes.ndim == 1:
         return tuple(axes.tolist())
     if s is None and isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
-        axis_index(axes, np.ndim(a), "axes")
+        axis_index(axes, np.ndim(a.real if type(a) is SplitComplex else a), "axes")  # (a pair: its parts')
     raise InvalidArgumentTypeError(f"axes must be a sequence of integers (numpy.fft's n-D functions "
                                    f"take no single integer), got {axes!r}")
 

@@ -24,8 +24,10 @@ from ..core import dispatch, selection
 from ..core.errors import InvalidArgumentError, InvalidArgumentTypeError, InvalidDtypeError
 from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem, ProblemKey
 from ..core.result_check import require_result
-from .arguments import SWAP_NORM, check_n, check_norm, check_workers, fit_lengths, normalize_axes, require_real
+from .arguments import (SWAP_NORM, check_n, check_norm, check_workers, fit_lengths, normalize_axes,
+                        require_real, target_sizes)
 from .functions import FUNCTIONS
+from .torch_fft import two_dims
 
 _DEFAULT_DIMS = {"2": (-2, -1), "n": None}
 EMPTY_BACKEND = "none (an empty input: nothing to compute)"
@@ -58,7 +60,11 @@ class Planned:
         self.function = function
         self.problem = problem
         self.shape, self.dtype = shape, dtype
-        self._out_shape, self._out_dtype = problem.output_shape, problem.output_dtype
+        # NumPy's rule, as trnfft's functions on arrays: a 1-D c2r of float16 gives float16
+        self._half = (not tensor and problem.kind == "c2r" and len(problem.axes) == 1
+                      and dtype.kind == "f" and dtype.itemsize == 2)
+        self._out_shape = problem.output_shape
+        self._out_dtype = np.dtype(np.float16) if self._half else problem.output_dtype
         self._execute: Callable[[np.ndarray], np.ndarray]
         if 0 in key.shape:  # an empty batch: nothing to compute, as trnfft.fft computes nothing
             selection.resolve(backend)  # (a bad backend= is still an error)
@@ -73,6 +79,7 @@ class Planned:
         self._conj_out = FUNCTIONS[function].hermitian and problem.kind == "r2c"
         self._cast = dtype != problem.input_dtype
         self._resize = shape != problem.shape
+        self._fit = target_sizes(shape, problem.axes, tuple(problem.lengths), problem.kind)
         self._prepare = self._cast or self._resize or self._conj_in or self._conj_out
         self._tensor = tensor
         bind = getattr(self._plan, "bind_buffers", None)
@@ -81,7 +88,7 @@ class Planned:
             self._in, self._out, self._run = bound.input_array, bound.output_array, bound.execute
         else:
             self._in = np.zeros(shape, dtype)
-            self._out = np.zeros(problem.output_shape, problem.output_dtype)
+            self._out = np.zeros(self._out_shape, self._out_dtype)
             self._run = self._run_generic
         if tensor:
             torch = arrays.loaded_torch()
@@ -92,7 +99,7 @@ class Planned:
     def __repr__(self) -> str:
         kind = "tensor" if self._tensor else "array"
         return (f"<trnfft plan {self.function} of {kind} {self.shape} {self.dtype} -> "
-                f"{self.problem.output_shape} {self.problem.output_dtype} ({self.problem.describe()}) "
+                f"{self._out_shape} {self._out_dtype} ({self.problem.describe()}) "
                 f"on backend {self.backend!r}>")
 
     def __call__(self, x: Any = None, out: Any = None) -> Any:
@@ -136,6 +143,8 @@ class Planned:
         try:
             return a.numpy()
         except (RuntimeError, TypeError) as exc:
+            if a.device.type == "cpu" and not a.requires_grad and what == "input":  # a conj/neg view: its values
+                return a.resolve_conj().resolve_neg().numpy()
             raise InvalidArgumentError(f"{what} must be a CPU tensor not requiring grad, with no conjugate "
                                        f"or negative bit, for {self!r} ({exc})") from None
 
@@ -145,7 +154,7 @@ class Planned:
         if self._cast:
             xp = xp.astype(p.input_dtype)
         if self._resize:
-            xp, _ = fit_lengths(xp, p.axes, tuple(p.lengths), p.kind)
+            xp = fit_lengths(xp, self._fit)
         return np.conjugate(xp) if self._conj_in else xp
 
     def _new_result(self, xp: np.ndarray) -> np.ndarray:
@@ -153,6 +162,8 @@ class Planned:
         if type(y) is not np.ndarray or y.shape != self._out_shape or (y.dtype is not self._out_dtype
                                                                        and y.dtype != self._out_dtype):
             require_result(y, self.backend, self.problem)
+        if self._half:
+            return y.astype(np.float16)
         return np.conjugate(y, out=y) if self._conj_out else y
 
     def _empty_result(self, xp: np.ndarray) -> np.ndarray:
@@ -191,7 +202,7 @@ def plan(function: str, x: Any = None, *, n: int | None = None, s: Sequence[int]
     else:
         if n is not None:
             raise InvalidArgumentError(f"{function} takes s, not n")
-        dims = _DEFAULT_DIMS[function[-1]] if dim == "default" else dim
+        dims = _DEFAULT_DIMS[function[-1]] if dim == "default" else (two_dims(dim) if function[-1] == "2" else dim)
         lengths = s
     norm, workers = check_norm(norm), check_workers(workers)
     if len(in_shape) == 0:
@@ -205,8 +216,9 @@ def plan(function: str, x: Any = None, *, n: int | None = None, s: Sequence[int]
         require_real(is_complex, in_dtype)
     planned = np.broadcast_to(np.zeros((), (REAL_DTYPE if fn.kind == "r2c" else COMPLEX_DTYPE)[precision]),
                               in_shape)
-    fitted, sizes = fit_lengths(planned, axes, requested, fn.kind)
-    key = ProblemKey(fn.kind, tuple(fitted.shape), axes, tuple(sizes),
+    fit = target_sizes(in_shape, axes, requested, fn.kind)
+    fit_lengths(planned, fit)  # (refused before anything is allocated when it cannot fit)
+    key = ProblemKey(fn.kind, fit.sizes, axes, fit.lengths,
                      fn.kind == "r2c" or (fn.kind == "c2c" and fn.forward),
                      SWAP_NORM[norm] if fn.hermitian else norm, precision, workers)
     return Planned(function, key, in_shape, in_dtype, backend, tensor)

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .arrays import numpy_precision
-from ..core.errors import InvalidArgumentError, TrnfftError
+from ..core.errors import InvalidArgumentError, InvalidArgumentTypeError, TrnfftError
 from .arguments import NUMPY, check_n_at, check_norm, require_real, transform
 from .functions import FUNCTIONS, Function
 
@@ -132,18 +132,31 @@ def _array(x: Any) -> np.ndarray | None:
     return a
 
 
-def _workers(workers: Any) -> int:
-    """scipy's meaning of ``workers``: None is set_workers' value; -1 all cores, -2 all but one."""
+def _workers(workers: Any) -> Any:
+    """scipy's meaning of ``workers``: None is set_workers' value; -1 all cores, -2 all but one.
+
+    As scipy, a value is only compared with 0 here (a bool is its integer, a
+    value with no order against 0, such as a string or a list, is a TypeError);
+    what is no integer is refused when a transform runs (a call over no axes
+    runs none, so scipy and trnfft take e.g. 2.0 there).
+    """
     if workers is None:
         fft = sys.modules.get("scipy.fft")
         return int(fft.get_workers()) if fft is not None else 1
+    if isinstance(workers, (bool, np.bool_)):
+        workers = int(workers)
     cores = os.cpu_count() or 1
-    if isinstance(workers, (int, np.integer)) and not isinstance(workers, bool):
-        if workers == 0:
-            raise InvalidArgumentError("workers must not be zero")
-        if workers < 0:
-            if workers < -cores:
-                raise InvalidArgumentError(
-                    f"workers value out of range; got {workers}, must not be less than {-cores}")
-            return int(workers) + 1 + cores
-    return workers  # transform() validates the rest
+    try:
+        negative, zero = bool(workers < 0), bool(workers == 0)
+    except TypeError:
+        raise InvalidArgumentTypeError(f"workers must be an integer, got {workers!r}") from None
+    except ValueError as exc:  # an array of several values
+        raise InvalidArgumentError(f"workers must be an integer, got {workers!r} ({exc})") from None
+    if zero:
+        raise InvalidArgumentError("workers must not be zero")
+    if negative:
+        if workers < -cores:
+            raise InvalidArgumentError(
+                f"workers value out of range; got {workers}, must not be less than {-cores}")
+        return workers + 1 + cores
+    return workers  # transform() refuses what is no integer

@@ -251,7 +251,7 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
     frames = (frames if batched else frames.unsqueeze(0)) * w
     full = n_fft + hop * (n_frames - 1)
     y = _overlap_add(frames, hop, full)
-    envelope = _overlap_add((w.abs() ** 2).expand(1, n_frames, n_fft), hop, full)
+    envelope = _overlap_add((w * w).expand(1, n_frames, n_fft), hop, full)  # w^2, complex too, as torch
     start = n_fft // 2 if center else 0
     if length is None:
         end = full - n_fft // 2 if center else full
@@ -261,7 +261,7 @@ def istft(input: Any, n_fft: int, hop_length: int | None = None, win_length: int
             raise SpectrogramArgumentError(f"istft: expected length > 0, but got length={length}")
         end = start + length
     y, envelope = y[:, start:end], envelope[:, start:end]
-    if envelope.numel() and float(envelope.abs().min()) < NOLA_FLOOR:
+    if envelope.numel() and float(envelope.detach().abs().min()) < NOLA_FLOOR:  # (no autograd: a test)
         raise SpectrogramArgumentError(
             f"istft: the window's squared overlap-add falls below {NOLA_FLOOR:g} inside the "
             f"output (window={'ones' if window is None else 'given'}, hop_length={hop}, "

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import arrays
 from ..core.array_kinds import deinterleave, interleave
-from ..core.errors import InvalidArgumentError, InvalidDtypeError
+from ..core.errors import InvalidArgumentError, InvalidArgumentTypeError, InvalidDtypeError
 
 
 class SplitComplex(NamedTuple):
@@ -28,6 +28,10 @@ class SplitComplex(NamedTuple):
 def parts(x: SplitComplex, tensors: bool) -> tuple[Any, Any]:
     """The two parts, checked to match (type, shape, dtype, device), as the flavour computes on."""
     re, im = x
+    for name, part in (("real", re), ("imag", im)):
+        if part is None or type(part) is SplitComplex:
+            raise InvalidArgumentTypeError(f"SplitComplex's {name} part must be an array or tensor, got "
+                                           f"{'None' if part is None else 'a SplitComplex'}")
     if arrays.is_tensor(re) != arrays.is_tensor(im):
         raise InvalidArgumentError(f"SplitComplex parts must be of one type, got {type(re).__name__} and "
                                    f"{type(im).__name__}")
@@ -47,6 +51,31 @@ def parts(x: SplitComplex, tensors: bool) -> tuple[Any, Any]:
     return re, im
 
 
+def check_out(out: SplitComplex) -> None:
+    """An out= pair keeps the pair's contract (one type, shape, dtype and device): checked before
+    either part is written, so that a bad pair is refused with both parts untouched."""
+    re, im = out
+    if type(re) is not type(im):
+        raise InvalidArgumentTypeError(f"out= SplitComplex parts must be of one type, got {type(re).__name__} "
+                                       f"and {type(im).__name__}")
+    shape, dtype, device = (getattr(re, a, None) for a in ("shape", "dtype", "device"))
+    if shape is None or dtype is None:  # not an array: the out= checks say what it must be
+        return
+    if tuple(shape) != tuple(im.shape):
+        raise InvalidArgumentError(f"out= SplitComplex parts must have one shape, got {tuple(shape)} and "
+                                   f"{tuple(im.shape)}")
+    if dtype != im.dtype:
+        raise InvalidDtypeError(f"out= SplitComplex parts must have one dtype, got {dtype} and {im.dtype}")
+    if device != getattr(im, "device", None):
+        raise InvalidArgumentError(f"out= SplitComplex parts are on different devices: {device} and {im.device}")
+
+
+def check_split(split: Any) -> None:
+    """``split=`` is True, False or None (a string such as "no" would otherwise count as True)."""
+    if split is not None and not isinstance(split, (bool, np.bool_)):
+        raise InvalidArgumentTypeError(f"split must be True, False or None, got {split!r}")
+
+
 def combine(re: Any, im: Any | None) -> Any:
     """The complex array or tensor ``re + 1j * im``, exactly (differentiable for tensors).
 
@@ -54,11 +83,18 @@ def combine(re: Any, im: Any | None) -> Any:
     float64 for NumPy, to torch's default dtype for tensors).
     """
     if arrays.is_tensor(re):
+        torch = arrays.loaded_torch()
+        if re.is_complex() or (re.is_floating_point() and re.dtype not in (torch.float16, torch.float32,
+                                                                            torch.float64)):
+            raise InvalidDtypeError(f"SplitComplex parts of dtype {re.dtype} hold no complex tensor torch "
+                                    f"can make: the parts must be real float16/32/64 (or integer) tensors")
         if not re.is_floating_point():
-            dtype = arrays.loaded_torch().get_default_dtype()
+            dtype = torch.get_default_dtype()
             re, im = re.to(dtype), (None if im is None else im.to(dtype))
     elif re.dtype.kind in "biu":
         re, im = re.astype(np.float64), (None if im is None else im.astype(np.float64))
+    elif re.dtype.kind != "f":
+        raise InvalidDtypeError(f"SplitComplex parts must be real numbers, got dtype {re.dtype}")
     return interleave(re, im)
 
 

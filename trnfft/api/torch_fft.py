@@ -22,7 +22,7 @@ Shape = Sequence[int] | None
 def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: Any,
          workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
          split: bool | None = None) -> Any:
-    if n is None and out is None and not (hermitian or split):
+    if n is None and out is None and split is None and not hermitian:
         sig, y = attempt(x, True, kind, forward, (dim,), norm, workers, backend)  # repeated calls end here
         if y is not None:
             return y
@@ -45,7 +45,7 @@ def _many(x: Any, s: Shape, dim: Dims, norm: str | None, out: Any, backend: Any,
                      sig=sig)
 
 
-def _two(dim: Dims) -> Dims:
+def two_dims(dim: Dims) -> Dims:
     """The 2-D functions' dims: torch.fft's fft2 family takes no None (fftn does)."""
     if dim is None:
         raise InvalidArgumentTypeError("dim must be a tuple of ints: torch.fft's 2-D transforms take "
@@ -92,37 +92,37 @@ def ihfft(input: Any, n: int | None = None, dim: int = -1, norm: str | None = No
 def fft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
          out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT (as torch.fft.fft2)."""
-    return _many(input, s, _two(dim), norm, out, backend, workers, "c2c", True, split=split)
+    return _many(input, s, two_dims(dim), norm, out, backend, workers, "c2c", True, split=split)
 
 
 def ifft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D inverse FFT."""
-    return _many(input, s, _two(dim), norm, out, backend, workers, "c2c", False, split=split)
+    return _many(input, s, two_dims(dim), norm, out, backend, workers, "c2c", False, split=split)
 
 
 def rfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT of real input; the last dim is halved."""
-    return _many(input, s, _two(dim), norm, out, backend, workers, "r2c", split=split)
+    return _many(input, s, two_dims(dim), norm, out, backend, workers, "r2c", split=split)
 
 
 def irfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
            out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of rfft2."""
-    return _many(input, s, _two(dim), norm, out, backend, workers, "c2r", split=split)
+    return _many(input, s, two_dims(dim), norm, out, backend, workers, "c2r", split=split)
 
 
 def hfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
           out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """2-D FFT of a Hermitian-symmetric input given by its half; real output."""
-    return _many(input, s, _two(dim), norm, out, backend, workers, "c2r", hermitian=True, split=split)
+    return _many(input, s, two_dims(dim), norm, out, backend, workers, "c2r", hermitian=True, split=split)
 
 
 def ihfft2(input: Any, s: Shape = None, dim: Dims = (-2, -1), norm: str | None = None, *,
            out: Any = None, backend: Any = None, workers: int | None = None, split: bool | None = None) -> Any:
     """Inverse of hfft2."""
-    return _many(input, s, _two(dim), norm, out, backend, workers, "r2c", hermitian=True, split=split)
+    return _many(input, s, two_dims(dim), norm, out, backend, workers, "r2c", hermitian=True, split=split)
 
 
 def fftn(input: Any, s: Shape = None, dim: Dims = None, norm: str | None = None, *,

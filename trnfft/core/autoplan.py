@@ -17,10 +17,15 @@ Effort, like FFTW's (``set_planner(effort=...)`` or ``TRNFFT_PLANNER``):
   paid once per problem class per machine, not per process. A measurement
   the budget cut short (a candidate not run, or sampled in too few rounds,
   because the budget ran out: ``trials.Trials.limited``) is remembered as
-  such and measured once more when the class is next planned (``_due``), by
-  which time the one-time costs that starved it (FFTW's search, now in its
-  wisdom; a first import) are paid; again whenever the budget in force is
-  larger than the one it had, never when it was complete. Measure is the
+  such, with the least budget a complete one needs (its runs alone,
+  ``trials.complete_seconds``). If its runs fit in the budget, one-time costs
+  starved it (FFTW's search, now in its wisdom; a first import), and it is
+  measured once more when the class is next planned (``_due``); if they do
+  not, the same budget would starve it again, so, as FFTW does not retry a
+  search its time limit cut short under the same limit, it stands (the budget
+  is spent once, not twice), and a log message (``logging``, INFO) and ``trnfft
+  which`` say what budget would complete it. Either is measured again whenever
+  the budget in force is larger than the one it had; a complete one never. Measure is the
   default because only a measurement knows this machine: the estimate rules
   are calibrated on one development machine and the winner flips with caches
   and core counts. It measures a class when it recurs: its first call (with
@@ -46,6 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import math
 import threading
 import time
@@ -70,6 +76,7 @@ EFFORT_ENV, BUDGET_ENV, FIRST_CALL_ENV = "TRNFFT_PLANNER", "TRNFFT_PLANNER_BUDGE
 EFFORTS = ("estimate", "measure")
 DEFAULT_EFFORT = "measure"
 DEFAULT_BUDGET = 1.0   # seconds per new problem class: the candidates' planning and trial runs
+BUDGET_MARGIN = 0.25   # a complete measurement's runs need this much more budget again, for planning
 FIRST_CALLS = ("estimate", "measure")  # what measure does on the first call of a problem class it has not measured
 DEFAULT_FIRST_CALL = "estimate"
 WAIT_LIMIT = 600.0     # a thread waiting on another's measurement gives up after this
@@ -92,6 +99,7 @@ class _Trial:
 
 
 _inflight: dict[str, _Trial] = {}
+_log = logging.getLogger(__name__)
 
 
 def set_planner(effort: str | None = None, budget: float | None = None, first_call: str | None = None) -> None:
@@ -271,22 +279,45 @@ def _known(key: str, effort: str, versions: dict[str, str], reconsider: bool = T
 
 def _due(choice: Choice, budget: float) -> bool:
     """Whether ``choice``, a measurement the budget cut short, is to be measured again with
-    ``budget``: once more with at least the budget it had, and whenever ``budget`` is larger."""
-    return (bool(choice.limited) and choice.budget is not None and budget > 0
-            and (budget > choice.budget or (budget == choice.budget and choice.attempts < 2)))
+    ``budget``: whenever ``budget`` is larger than the one it had, and once more with that one
+    when its runs fit in it (then one-time costs starved it: FFTW's search, now in its wisdom;
+    a first import), not when they do not (the same budget would cut it short again)."""
+    if not choice.limited or choice.budget is None or budget <= 0:
+        return False
+    return budget > choice.budget or (budget == choice.budget and choice.attempts < 2
+                                      and not _runs_overrun(choice))
+
+
+def _runs_overrun(choice: Choice) -> bool:
+    """Whether a complete measurement's runs, with ``BUDGET_MARGIN`` for planning, take more than the
+    budget ``choice`` had."""
+    return (choice.needs is not None and choice.budget is not None
+            and choice.needs * (1 + BUDGET_MARGIN) > choice.budget)
+
+
+def raise_budget(choice: Choice) -> str:
+    """For ``choice``, a measurement cut short whose runs overran its budget (``_runs_overrun``): the
+    budget that would measure it in full, said as a setting ("" when its runs fit, or that is not known)."""
+    if not _runs_overrun(choice):
+        return ""
+    assert choice.needs is not None
+    more = math.ceil(choice.needs * (1 + BUDGET_MARGIN) * 10) / 10
+    return (f"its runs alone need about {choice.needs:.2g} s: TRNFFT_PLANNER_BUDGET={more:g} "
+            f"(or trnfft.set_planner(budget={more:g})) measures it in full, once per machine")
 
 
 def when_measured_again(choice: Choice) -> str:
     """When ``choice``, a measurement the budget cut short, is measured again, said from ``_due``
-    and the planner settings in force (what ``trnfft which`` tells)."""
+    and the planner settings in force (what ``trnfft which`` tells), and what budget would complete it."""
     effort, budget = planner_settings()
     if effort == "measure" and _due(choice, budget):
         return "measured again when the problem is next planned"
     assert choice.budget is not None  # (a record with ``limited`` has its budget: choices.py)
-    least = (f"at least {choice.budget:g}" if choice.attempts < 2 and choice.budget > 0
+    overrun = raise_budget(choice)
+    least = (f"at least {choice.budget:g}" if choice.attempts < 2 and choice.budget > 0 and not overrun
              else f"more than {choice.budget:g}")
     return (f"measured again only by the measure planner with a budget of {least} s; in force: "
-            f"{effort}, {budget:g} s (TRNFFT_PLANNER / TRNFFT_PLANNER_BUDGET)")
+            f"{effort}, {budget:g} s (TRNFFT_PLANNER / TRNFFT_PLANNER_BUDGET)" + (f"; {overrun}" if overrun else ""))
 
 
 def _pending_setup(name: str) -> tuple[float, str] | None:
@@ -360,7 +391,13 @@ def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...], vers
     best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
     attempts = previous.attempts + 1 if previous is not None and previous.limited and trials.limited else 1
     choice = Choice(best, "measure", seconds, time.time(), versions, trials.excluded, trials.runs,
-                    sorted(trials.provisional), budget, trials.limited, attempts)
+                    sorted(trials.provisional), budget, trials.limited, attempts,
+                    trials.needs if trials.limited else None)
+    if choice.limited:
+        _log.info("auto's planner chose %s for %s (input %s), but the %g s budget cut its measurement "
+                  "short (%s): %s", best, problem.describe(), source, budget, "; ".join(
+                      f"{name}: {why}" for name, why in choice.limited.items()),
+                  when_measured_again(choice))
     return choice, trials.plans
 
 

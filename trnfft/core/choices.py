@@ -16,9 +16,10 @@ atomically. Saves come in batches, at most every ``SAVE_INTERVAL`` seconds and
 at exit; the newest ``MAX_RECORDS`` per machine are kept. An unusable file
 (not JSON, wrong layout, a record of the wrong types) is moved aside to
 ``<file>.unusable`` with one warning and replaced; a file of format 2 (before
-the budget was recorded) is read as complete measurements and written back as
-format 3; one of another format version is replaced quietly, its choices
-measured again; a directory that cannot be written costs one warning and the
+the budget was recorded) is read as complete measurements, one of format 3
+(before the budget a complete measurement needs was) as not knowing it, and
+both are written back as format 4; one of another format version is replaced
+quietly, its choices measured again; a directory that cannot be written costs one warning and the
 saving, never a transform. ``ChoiceStore.forget`` drops records
 (``trnfft.forget_choices`` / ``trnfft which --forget``) under the same lock; a
 process already running keeps what it has read, and may save it back.
@@ -43,8 +44,8 @@ from .user_cache import (cache_dir, file_stamp, load_json, set_aside_with_warnin
                          write_atomically)
 
 FILE_NAME = "backend-choices.json"
-FORMAT = 3            # 3: measurements record their budget and what it cut short (2: provisional exclusions)
-READABLE = (2, 3)     # a format-2 record, with no budget and nothing cut short, reads as a complete measurement
+FORMAT = 4            # 4: the budget a complete measurement needs; 3: the budget and what it cut short
+READABLE = (2, 3, 4)  # format 2 reads as complete measurements, format 3 as not knowing what one needs
 SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
 FORGET_LOCK_TIMEOUT = 10.0  # seconds forgetting waits for it (forgetting is asked for, so not skipped)
@@ -69,6 +70,8 @@ class Choice:
     # when the measurement was complete, which makes the choice final
     limited: dict[str, str] = field(default_factory=dict)
     attempts: int = 1              # measurements in a row that the budget cut short, this one included
+    # for a measurement cut short: the least budget a complete one needs, from the runs it timed (None: unknown)
+    needs: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,7 +89,8 @@ class Choice:
                 and _str_map(choice.runs, int) and isinstance(choice.provisional, list)
                 and all(isinstance(name, str) for name in choice.provisional)
                 and _usable_budget(choice.budget, choice.limited)
-                and _str_map(choice.limited, str) and type(choice.attempts) is int):
+                and _str_map(choice.limited, str) and type(choice.attempts) is int
+                and (choice.needs is None or _seconds(choice.needs))):
             raise ValueError("malformed choice record (wrong field types)")
         return choice
 
@@ -96,8 +100,12 @@ def _usable_budget(budget: Any, limited: dict[str, str]) -> bool:
     (``trnfft which`` formats the budget of one that was cut short)."""
     if budget is None:
         return not limited
-    return (isinstance(budget, (int, float)) and not isinstance(budget, bool) and math.isfinite(budget)
-            and budget >= 0)
+    return _seconds(budget)
+
+
+def _seconds(value: Any) -> bool:
+    """A finite number >= 0, not a bool (JSON's true)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def _str_map(value: Any, kind: type | tuple[type, ...]) -> bool:

@@ -66,7 +66,9 @@ class CachedPlan(NamedTuple):
 def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = False) -> CachedPlan:
     """A new cache entry; under auto's planner, for a class it has not measured, a provisional plan
     made with no search unless ``eager`` (``provisional.py``), and for one whose measurement the
-    budget cut short, the plan of that measurement, provisional too (measured again next call)."""
+    budget cut short and is due again, the plan of that measurement, provisional too (measured again
+    next call). A CPU tensor's entry on the backend of the NumPy entry shares its plan, provisional
+    for the tensors' class when theirs is (else that class would keep it, not measured again)."""
     problem = FFTProblem(*key)
     memory.check_call(problem)
     names = sel.names
@@ -79,13 +81,17 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = 
             chosen = autoplan.plan(problem, place, sel.candidates)
             if not eager and autoplan.measure_again(problem, place, sel.candidates):
                 first = chosen  # a measurement the budget cut short: it serves a call, the next measures
+        entry_key = (sel.plan_key, key, place)
         if first is not None:
-            chosen = ProvisionalPlan(first, problem, place, (sel.plan_key, key, place))
+            chosen = ProvisionalPlan(first, problem, place, entry_key)
         backend = getattr(chosen, "backend", names[0])
-        if host is not None and getattr(host.plan, "backend", None) == backend:
-            if type(host.plan) is ProvisionalPlan:
-                host.plan.keys.append((sel.plan_key, key, place))  # dropped with it when it recurs
-            return host._replace(nbytes=0, routes={})  # the same backend for arrays: one plan
+        if host is not None and getattr(host.plan, "backend", None) == backend:  # one plan for both kinds
+            shared = host.plan
+            if type(shared) is ProvisionalPlan:
+                shared.keys.append(entry_key)  # dropped with it when it recurs
+            elif first is not None:  # ours serves one call, then this class is measured (again)
+                shared = ProvisionalPlan(shared, problem, place, entry_key)
+            return host._replace(plan=shared, nbytes=0, routes={})
         accepted = array_kinds_of(backend)
         return CachedPlan(chosen, problem.output_shape, problem.output_dtype, plan_nbytes(chosen),
                           accepted, {}, not takes(accepted, TORCH_CPU))

@@ -36,7 +36,10 @@ The trials say which candidates the budget cut short (``Trials.limited``): one
 not run because its estimate did not fit in what was left, one sampled in fewer
 than ``SAMPLES`` rounds because the budget ran out or one run took over half its
 share; that only when at least two candidates were in contention (a single one
-is chosen however long it is timed). The planner measures such a choice again
+is chosen however long it is timed). They then say the least budget a complete
+measurement takes (``Trials.needs``, ``complete_seconds``: the contenders' runs as
+timed, a candidate not run at its rule's estimate; planning not counted), by which
+the planner decides whether measuring again with the same budget can help
 (``autoplan._due``).
 """
 from __future__ import annotations
@@ -101,6 +104,17 @@ class Trials(NamedTuple):
     runs: dict[str, int]   # timed runs behind each figure (2 at least)
     provisional: set[str]  # excluded only because of a one-time setup still to pay (``setups``)
     limited: dict[str, str]  # candidate -> how the budget cut its measurement short
+    needs: float | None = None  # when ``limited``: the budget a complete measurement needs at least
+
+
+def complete_seconds(per_run: Mapping[str, float], candidates: int) -> float:
+    """The least budget in which ``time_plans`` times contenders that take ``per_run`` seconds a
+    run in full, out of ``candidates`` tried: their runs alone (each runs twice, then ``SAMPLES``
+    rounds of an untimed run and a sample), and none over half its share (planning not counted)."""
+    if not per_run:
+        return 0.0
+    runs = sum(t * (2 + SAMPLES * (max(1, int(SAMPLE_SECONDS / max(t, 1e-9))) + 1)) for t in per_run.values())
+    return max(runs, 2 * max(candidates, 1) * max(per_run.values()))
 
 
 def _hopeless(name: str, estimates: dict[str, float], best: dict[str, float],
@@ -220,4 +234,10 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
                 run(x)
             best[name] = min(best[name], _since(began) / number)
             count[name] += number + 1
-    return Trials(best, excluded, plans, count, provisional, limited if contenders > 1 else {})
+    if contenders < 2:
+        return Trials(best, excluded, plans, count, provisional, {})
+    # what a complete measurement would take: the contenders' runs as measured, a candidate not run by its rule
+    per_run = {name: t for name, t in best.items() if t <= DROP_RATIO * min(best.values())}
+    per_run.update({name: estimates[name] - setups.get(name, (0.0, ""))[0]
+                    for name in limited if name not in best and name in estimates})
+    return Trials(best, excluded, plans, count, provisional, limited, complete_seconds(per_run, len(builders)))

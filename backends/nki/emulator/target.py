@@ -14,6 +14,7 @@ has no trn3 figures either.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from dataclasses import dataclass
@@ -50,18 +51,28 @@ TARGETS = {"trn1": ("trn1", 2), "trn2": ("trn2", 3), "trn3": ("trn2", 4),
 
 
 def parse(value: str) -> Target:
-    """``value`` (as TRNFFT_NKI_TARGET holds it) as a Target; BackendUnavailableError names the choices."""
-    key = value.strip().lower() or DEFAULT
+    """``value`` (as TRNFFT_NKI_TARGET holds it) as a Target; BackendUnavailableError names the choices.
+
+    Empty or blank is unset (this machine's chip, ``machine_target``), as trnfft's other variables
+    with a default take it (TRNFFT_BACKEND, TRNFFT_PLANNER, TRNFFT_NKI_MATMUL): a variable
+    exported empty by a script asks for nothing."""
+    key = value.strip().lower()
+    if not key:
+        unset = machine_target()
+        return dataclasses.replace(unset, why=unset.why.replace(f"{TARGET_ENV} unset", f"{TARGET_ENV} empty "
+                                                                 f"({value!r}), as unset", 1))
     if key not in TARGETS:
-        raise BackendUnavailableError(f"{TARGET_ENV}={value!r}: expected one of {', '.join(TARGETS)}")
+        raise BackendUnavailableError(f"{TARGET_ENV}={value!r}: expected one of {', '.join(TARGETS)} "
+                                      f"(or unset or empty: this machine's chip, else {DEFAULT})")
     rules, generation = TARGETS[key]
     return Target(rules, key, generation, f"{TARGET_ENV}={key}")
 
 
 def resolve(environ: Mapping[str, str]) -> Target:
-    """The target ``environ`` asks for: its TRNFFT_NKI_TARGET, else this machine's (``machine_target``)."""
-    value = environ.get(TARGET_ENV, "")
-    return parse(value) if value.strip() else machine_target()
+    """The target ``environ`` asks for: its TRNFFT_NKI_TARGET, else (unset or empty) this machine's
+    (``machine_target``)."""
+    value = environ.get(TARGET_ENV)
+    return machine_target() if value is None else parse(value)
 
 
 def target() -> Target:

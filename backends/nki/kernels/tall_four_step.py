@@ -213,9 +213,11 @@ class TallTable:
     whole: bool = False   # T~ read whole (n1 columns), not ``split``
     middle: int = 0   # ``turned``: the rows from the last lo chunk's first on taken unfolded (``middle_rows``); 2: with
     #                   Re F2 and Im F2 stacked on the contraction (``middle_offset``)
+    lone: bool = False   # ``turned``: n2's row 0 alone, outside the fold, the lo chunks from row 1 (``_lone_row``)
 
     def __post_init__(self) -> None:
-        """A ``middle`` that cannot work is refused here, not run into a wrong result or a broadcast error."""
+        """A ``middle`` or ``lone`` that cannot work is refused here, not run into a wrong result or a broadcast
+        error."""
         if self.middle not in (0, 1, 2):
             raise ValueError(f"middle must be 0, 1 (unfolded) or 2 (stacked), not {self.middle!r}")
         if self.middle and not self.middle_rows:
@@ -227,6 +229,11 @@ class TallTable:
         if self.middle == 2 and not self.middle_offset:
             raise ValueError(f"middle = 2 (stacked) needs <= {ROW_TILE} middle rows (twice on <= {ROWS} "
                              f"partitions), n2 = {self.n2} has {self.middle_rows}")
+        if self.lone and not (self.turned and not self.identity and not self.middle):
+            raise ValueError(
+                f"lone (row 0 alone) needs turned windows (turns >= 2, neither quarter nor halves), n1 > 1 and no "
+                f"middle: n1 = {self.n1}, turns = {self.turns}, quarter = {self.quarter}, halves = {self.halves}, "
+                f"middle = {self.middle}")
 
     @property
     def lifted(self) -> int:
@@ -242,7 +249,10 @@ class TallTable:
     @cached_property
     def lo_chunks(self) -> list[tuple[int, int]]:
         """(first row, rows) of the lo rows in chunks of <= 128; with a ``middle`` the last is the middle's rows."""
-        chunks = row_chunks(fold_rows(self.n2)[0])
+        lo = fold_rows(self.n2)[0]
+        if self.lone:
+            return [(c0 + 1, rows) for c0, rows in row_chunks(lo - 1)]
+        chunks = row_chunks(lo)
         if self.middle_rows:
             chunks[-1] = (chunks[-1][0], self.n2 - 2 * chunks[-1][0] + 1)
         return chunks
@@ -678,6 +688,8 @@ class TallView(nl.NKIObject):
     middle_rows: int    # rows of the unfolded ``middle`` (the last lo chunk's), else 0
     ones: int           # the table's column of ones for the J blocks' selects (``TallTable.ones``), else -1
     middle_offset: int  # the stacked middle's q = P, else 0
+    lone: bool          # n2's row 0 alone (``TallTable.lone``)
+    scale: float        # the normalisation (``_lone_row``'s copy; elsewhere it rides on F2's values)
     turned_windows: tuple
     part_columns: int
     f2_columns: int
@@ -735,8 +747,8 @@ def jay_key(key: tuple) -> str:
     return " ".join([str(k) for k in key])
 
 
-def tall_view(t: TallTable) -> TallView:
-    """The snapshot of ``t`` the kernel takes (host side: ordinary Python)."""
+def tall_view(t: TallTable, scale: float = 1.0) -> TallView:
+    """The snapshot of ``t`` the kernel takes (host side: ordinary Python), ``scale`` the normalisation."""
     def deep(value: Any) -> Any:
         return tuple(deep(v) for v in value) if isinstance(value, (list, tuple)) else value
 
@@ -746,7 +758,7 @@ def tall_view(t: TallTable) -> TallView:
                        t.block_rows(i), t.turn(i), t.span(i)) for i in range(len(t.lo_chunks)))
     return TallView(
         t.n1, t.n2, t.width, t.quarter, t.halves, t.formed, t.lifted, t.identity, t.stacked, t.merged, t.turned,
-        t.turns, t.turn_gpsimd, t.middle_rows, t.ones, t.middle_offset, deep(t.turned_windows) if t.turned else (),
+        t.turns, t.turn_gpsimd, t.middle_rows, t.ones, t.middle_offset, t.lone, float(scale), deep(t.turned_windows) if t.turned else (),
         t.part_columns, t.f2_columns, t.shift, t.columns, t.rows, deep(t.split), deep(t.f1_at), deep(t.lo_chunks),
         deep(t.hi_chunks), deep(t.out_chunks), deep(t.out_stores), deep(t.mirror_stores), deep(t.return_pairs),
         deep(t.rounds), deep(t.exchange_compares), exchange,
@@ -873,23 +885,50 @@ def _step_one(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> list:
         made = [2 * table.middle_offset if j == twice else chunks[j][1] for j in group]   # M of each matmul
         a = psum((max(made), len(group) * w2))
         for k, j in enumerate(group):
-            rows = made[k]
-            c0, dst = chunks[j][0], a[0:rows, k * w2:(k + 1) * w2]
-            if g1 == None:  # noqa: E711
-                tile, re, im = f1
-                moving = tile.ap(pattern=[[tile.shape[1], w2], [im - re, 2], [1, width]], offset=re)
-                nisa.nc_matmul(dst=dst, stationary=_columns(x, c0, rows, j == twice), moving=moving,
-                               is_moving_onezero=table.identity, accumulate=False)
-            else:
-                nisa.nc_matmul(dst=dst, stationary=_columns(x, c0, rows, j == twice), moving=g1[:, width:3 * width],
-                               is_moving_onezero=table.identity, accumulate=False)
-                nisa.nc_matmul(dst=dst, stationary=_columns(x, n2 + c0, rows, j == twice), moving=g1[:, 0:w2],
-                               is_moving_onezero=table.identity, accumulate=True)
+            _step_matmuls(a[0:made[k], k * w2:(k + 1) * w2], x, g1, f1, table, width, chunks[j][0], made[k],
+                          j == twice)
         s = sbuf((max(made), len(group) * w2))
         nisa.activation(dst=s, op=nl.copy, data=a)   # slots' rows past their chunk's: copied, never read
         for k, j in enumerate(group):
             out[j] = s[0:made[k], k * w2:(k + 1) * w2]
     return out
+
+
+def _step_matmuls(dst: Any, x: Any, g1: Any, f1: Any, table: TallView, width: int, c0: int, rows: int,
+                  twice: bool) -> None:
+    """Step 1 of n2's rows c0.. (``rows`` PSUM partitions; ``twice``: the stacked middle's) into ``dst``: one
+    matmul on a stacked x (``g1`` None: the F1 block moving), else two against G1."""
+    w2, n2 = 2 * width, table.n2
+    if g1 == None:  # noqa: E711
+        tile, re, im = f1
+        moving = tile.ap(pattern=[[tile.shape[1], w2], [im - re, 2], [1, width]], offset=re)
+        nisa.nc_matmul(dst=dst, stationary=_columns(x, c0, rows, twice), moving=moving,
+                       is_moving_onezero=table.identity, accumulate=False)
+        return
+    nisa.nc_matmul(dst=dst, stationary=_columns(x, c0, rows, twice), moving=g1[:, width:3 * width],
+                   is_moving_onezero=table.identity, accumulate=False)
+    nisa.nc_matmul(dst=dst, stationary=_columns(x, n2 + c0, rows, twice), moving=g1[:, 0:w2],
+                   is_moving_onezero=table.identity, accumulate=True)
+
+
+def _lone_row(x: Any, g1: Any, f1: Any, table: TallView, width: int) -> Any:
+    """B[0] [1, 2 width] of n2's row 0 taken alone (``TallTable.lone``): its partner is itself, Re F2[0, k] is the
+    normalisation on every column k and rho_r[0] = 1, so it adds B[0] times the normalisation to every column of
+    every window (``_turned_stage``: one K = 1 matmul of a row of ones). Its own step-1 matmul(s), a Scalar copy
+    out of PSUM scaled by the normalisation (``TallView.scale``), and the twiddle product on GpSimd with
+    T~[0, k1] = w_2n1^(-k1) = conj(F1''[0, k1]), the first row of F1'' (partition 0 of its block) read with a zero
+    step over the tile's transforms: the table holds no row 0."""
+    w2, n1 = 2 * width, table.n1
+    a = psum((1, w2))
+    _step_matmuls(a, x, g1, f1, table, width, 0, 1, False)
+    s = sbuf((1, w2))
+    nisa.activation(dst=s, op=nl.copy, data=a, scale=table.scale)
+    tile, re, im = f1
+    first = [tile.ap(pattern=[[tile.shape[1], 1], [0, width // n1], [1, n1]], offset=col) for col in (re, im)]
+    b = sbuf((1, w2))
+    multiply(b[:, 0:width], b[:, width:w2], first[0], first[1], s[:, 0:width], s[:, width:w2], conjugate=True,
+             engine=in_sbuf())
+    return b
 
 
 def _columns(x: Any, c0: int, rows: int, twice: bool) -> Any:
@@ -983,7 +1022,8 @@ def tall_four_step(parts: tuple, y: tuple, c: Any, table: TallView) -> None:
                         into=z)
                 _turn(z, c, table, i, rows, width)
                 zs.append(z)
-            _turned_stage(y, c, table, zs, t0, width)
+            lone = _lone_row(x, g1, f1, table, width) if table.lone else None
+            _turned_stage(y, c, table, zs, t0, width, lone)
             continue
         b_lo = [_twiddled(b[i], table, tws[i], rows, width) for i, (_, rows) in enumerate(table.lo_chunks)]
         folded = [_folded(b_lo[i], b_hi, jays, tws[i], table, i, rows, width)
@@ -1056,11 +1096,12 @@ def _middle(s: Any, c: Any, table: TallView, tw: tuple, i: int, width: int) -> A
     return z
 
 
-def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: int) -> None:
+def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: int, lone: Any = None) -> None:
     """The ``turned`` second stage: PSUM [M, turns x 2 width] = sum over the lo chunks of Re F2^T [S | M1_1 | ..]
     + Im F2^T [E | M2_1 | ..] (F2's first M columns stationary, the moving operands strided views of z), window r
-    in columns 2 width r.., copied out by the Scalar engine in one instruction and stored in one DMA (the
-    windows at stride L: ``out_stores``)."""
+    in columns 2 width r.., plus where ``lone`` (B[0], ``_lone_row``) ones^T [B[0] | B[0] | ..] (the table's
+    column of ones at partition 0 read M times, a 0/1 operand), copied out by the Scalar engine in one
+    instruction and stored in one DMA (the windows at stride L: ``out_stores``)."""
     count, rows_out, _ = table.turned_windows
     w2 = 2 * width
     acc = psum((rows_out, count * w2))
@@ -1077,6 +1118,10 @@ def _turned_stage(y: tuple, c: Any, table: TallView, zs: list, t0: int, width: i
             col = f + part * table.part_columns
             nisa.nc_matmul(dst=acc, stationary=c[0:rows, col:col + rows_out], moving=moving,
                            accumulate=i > 0 or part > 0)
+    if lone != None:  # noqa: E711
+        ones = c.ap(pattern=[[c.shape[1], 1], [0, rows_out]], offset=table.twiddle(0))   # Re T~[1, 0] = 1
+        nisa.nc_matmul(dst=acc, stationary=ones, moving=lone.ap(pattern=[[w2, 1], [0, count], [1, w2]], offset=0),
+                       is_stationary_onezero=True, accumulate=True)
     o = sbuf((rows_out, count * w2))
     nisa.activation(dst=o, op=nl.copy, data=acc)
     _store(y, o, t0, table.out_stores[0], table.n1, table.n2, width, w2)
