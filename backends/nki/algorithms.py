@@ -14,16 +14,16 @@
   SBUF; X1 staged through HBM above about 1.3M points);
 * anything else (a prime factor above 128, or no split into factors <= 128):
   ``bluestein``: a chirp-z convolution through a padded length m >= 2n-2
-  (``bluestein_minimum``), in the same launch. Where the HBM target applies (n >= 2^16 or batch >= 64),
-  or where the estimate prefers it (mid-size batches), over m = a*b*a in SBUF
-  (``symmetric_inner``, kernels/bluestein_six.py), up to n ~ 99k; above that
-  over m = s^3 transformed in place in SBUF (``cube_side``,
-  kernels/bluestein_cube.py) past n = 216001; otherwise over a 7-smooth m the kernels above
-  serve: in SBUF when m is a four-step length, through HBM scratch beyond;
-  up to n = 216001, over m = a*a*r in SBUF with every matmul on up to 128 rows
-  (``wide_inner``, kernels/bluestein_wide.py) where the estimate prefers it
-  (65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over 126 x 126 x 9), and
-  in place of the cube wherever it fits.
+  (``bluestein_minimum``), in the same launch, in the form the estimate finds fastest among those that keep
+  the HBM target where it applies (n >= 2^16 or batch >= 64): on stacked planes one transform after another
+  over m = n1*n2 in SBUF (``stacked_bluestein_inner``, n1 <= 128, n2 <= 768; any batch: most lengths up to
+  49153); over m = a*b*a in SBUF (``symmetric_inner``, kernels/bluestein_six.py, up to n ~ 99k: batches of
+  short lengths); up to n = 216001 over m = a*a*r in SBUF with every matmul on up to 128 rows
+  (``wide_inner``, kernels/bluestein_wide.py: 65521 and 65537 over 128 x 128 x 8 = 2^17, 70001 over
+  126 x 126 x 9); where the target does not apply, over a 7-smooth m the kernels above serve (in SBUF
+  several transforms per tile when m is a four-step length, through HBM scratch beyond: n-D programs);
+  past the a*b*a form's reach the a*a*r form, else m = s^3 transformed in place in SBUF (``cube_side``,
+  kernels/bluestein_cube.py) past n = 216001.
 
 Factors are chosen by a rough engine-time estimate (the same documented
 figures as the cost model; for the four-step, the ~1.3 us fixed cost per DMA
@@ -521,18 +521,22 @@ def symmetric_sbuf_bytes(a: int, b: int, g: int) -> int:
 
 
 def _symmetric_seconds(chip: Chip, a: int, b: int, g: int, batch: int) -> float:
-    """Rough engine time of the in-SBUF Bluestein: 2 FFTs and 3 pointwise products per tile of g transforms,
-    one FFT (the spectrum) and the twiddle formations per launch."""
+    """Rough engine time of the in-SBUF Bluestein: per tile of g transforms 2 FFTs (their PSUM products on the
+    Vector engine), the input's zeroing (two Vector memsets) and 3 pointwise products on GpSimd (SBUF operands);
+    per launch one FFT (the spectrum), the twiddle formations and the kernel sequence's elementwise work
+    (~8 ab Vector cycles). Vector and GpSimd share trn1's SBUF port (``sbuf_port``: within 0.1% of the model at
+    4099 over 11 x 68 x 11, batch 11 to 64, and 5003 over 15 x 45 x 15, where the old estimate charged the
+    products to the Vector engine, 32% above the model at 4099 batch 64)."""
     rows = g * a
     bank2 = max(1, PSUM_BANK // b)
     fft_vector = 6 * (2 * a * b + 60 * -(-a // bank2))
     fft_tensor = 16 * (a * max(rows, 64) + a * max(b, 64) + a * b)
-    pointwise = 3 * 6 * (2 * a * b + 60 * -(-a * b // 1024))
-    once = 2 * 4 * min(a, b) * (2 * max(a, b) + 60)
+    once = 2 * 4 * min(a, b) * (2 * max(a, b) + 60) + 8 * a * b + 120
     tiles = -(-batch // g)
-    vector = (tiles * (2 * fft_vector + pointwise) + fft_vector + once) / chip.vector_hz
+    vector = (tiles * (2 * fft_vector + 2 * (a * b + 60)) + fft_vector + once) / chip.vector_hz
+    gpsimd = tiles * 3 * 6 * a * b / chip.gpsimd_hz
     tensor = (2 * tiles + 1) * fft_tensor / chip.tensor_hz
-    return max(vector, tensor)
+    return max(sbuf_port(chip, vector, gpsimd), tensor)
 
 
 CUBE = "cube"   # Bluestein's in-place inner length m = s^3 (bluestein_cube.py)
@@ -564,8 +568,10 @@ def wide_seconds(chip: Chip, a: int, r: int, batch: int) -> float:
     width = wide_width(a, r)
     hh, f = a // width, a * r
     full = PSUM_BANK // a
-    down = 8 * (r + hh) * max(2 * a, 64) + 16 * -(-hh * a // PSUM_BANK) * max(min(PSUM_BANK, hh * a), 64)
-    up = 8 * hh * max(2 * r * width, 64) + 8 * r * max(2 * a, 64) + 16 * -(-r // full) * max(full * a, 64)
+    down = 8 * (r + hh) * max(2 * a, 64) + 16 * sum(
+        max(min(PSUM_BANK, hh * a - c0), 64) for c0 in range(0, hh * a, PSUM_BANK))
+    up = 8 * hh * max(2 * r * width, 64) + 8 * r * max(2 * a, 64) + 16 * sum(
+        max(min(full, r - l0) * a, 64) for l0 in range(0, r, full))   # the last group: the rest of r
     tensor = (batch * (down + up) + down) / chip.tensor_hz
     ffts = 2 * batch + 1
     port = (batch * (42 * f + 2 * (f + 60)) + 14 * f) / chip.gpsimd_hz
@@ -1120,6 +1126,11 @@ def _choose(chip: Chip, n: int, batch: int, planes: bool, kind: str) -> Layout:
 
 
 def _bluestein(chip: Chip, n: int, batch: int, planes: bool = True) -> "Layout | None":
+    """The fastest Bluestein layout by the estimates (``_bluestein_seconds``) among those that keep the HBM target
+    where it applies: the in-SBUF forms over a*b*a (``symmetric_inner``), a*a*r (``wide_inner``) and, on stacked
+    planes (``planes``), n1 x n2 one transform at a time (``stacked_bluestein_inner``, any batch); elsewhere the
+    convolution over the 7-smooth length ``bluestein_inner`` picks (in SBUF over a four-step, several transforms
+    per tile, else through HBM scratch); past the a*b*a form's reach over a*a*r or in place over s^3."""
     symmetric = symmetric_inner(chip, n, batch)
     side = cube_side(n)
     wide = wide_inner(chip, n, batch)
@@ -1128,41 +1139,40 @@ def _bluestein(chip: Chip, n: int, batch: int, planes: bool = True) -> "Layout |
         # the cube at every length and batch sampled: 137303 batch 1 168.8 -> 118.2 us MODELLED, 200003 218.6 ->
         # 179.3), else in place over s^3, HBM ~1.5x the minimum (the HBM-scratch six-step reads and writes ~17x)
         return Layout("bluestein", n, (n,), 1, wide if wide is not None else Layout(CUBE, side ** 3, (side,) * 3))
-    stacked = planes and batch == 1
     target = symmetric is not None and (n >= HBM_TARGET_POINTS or batch >= HBM_TARGET_BATCH)
+    options = []
+    if symmetric is not None:
+        # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum (4099 batch 32: 200 -> 161 us
+        # MODELLED over the batched four-step); at small batches its per-launch work (one more FFT, the twiddle
+        # formation) makes it slower than the other forms (8193 batch 1: 15 vs 104 us)
+        options.append(Layout("bluestein", n, (n,), symmetric.group, symmetric))
+    if wide is not None:
+        # every matmul on up to 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
+        options.append(Layout("bluestein", n, (n,), 1, wide))
+    stacked = stacked_bluestein_inner(chip, n, batch) if planes else None
+    if stacked is not None and not (target and _over_hbm_target(n, batch, _stacked_bluestein_bytes(*stacked.factors))):
+        # one transform at a time in SBUF on stacked planes, no product on the Vector engine: at batch 1 (8193
+        # through HBM scratch 11.1 us MODELLED, over 128 x 128 4.0) and past it (4099 batch 2: 10.5 us MODELLED
+        # two per tile with the products on the Vector engine, about twice that of batch 1's 2.6)
+        options.append(Layout("bluestein", n, (n,), 1, stacked, per_tile=1))
     # the search over padded lengths only where its answer is weighed (hundreds of six-step estimates per length)
     inner = None if target else bluestein_inner(chip, n, batch)
-    if symmetric is not None and (target or inner is None
-                                  or _symmetric_seconds(chip, symmetric.factors[0], symmetric.factors[1],
-                                                        symmetric.group, batch)
-                                  < _inner_seconds(chip, inner, batch, stacked)):
-        # in SBUF with the spectrum and twiddles made on chip: HBM ~1x the minimum, always where the HBM
-        # target applies, elsewhere when estimated faster (4099 batch 32: 200 -> 161 us MODELLED); at small
-        # batches its per-launch work (one more FFT, the twiddle formation) makes it slower than the
-        # four-step / HBM-scratch forms (8193 batch 1: 15 vs 104 us)
-        inner = symmetric
-    elif stacked and (inner is None or inner.algorithm != "four-step"):
-        # one transform in SBUF over a tall four-step (bluestein_sbuf_stacked_kernel), past the four-step's
-        # 16384 points: 8193 batch 1 through HBM scratch 11.1 us MODELLED, over 128 x 130 in SBUF less
-        tall = tall_bluestein_inner(chip, n)
-        if tall is not None and (inner is None or _stacked_bluestein_seconds(chip, *tall.factors) <
-                                 _inner_seconds(chip, inner, batch, stacked)):
-            inner = tall
-    if inner is None:
-        return Layout("bluestein", n, (n,), 1, wide) if wide is not None else None
-    f = inner.factors
-    group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
-    if inner.algorithm == SYMMETRIC:
-        group = inner.group
-    layout = Layout("bluestein", n, (n,), group, inner, per_tile=per_tile)
-    if wide is not None and wide_seconds(chip, wide.factors[0], wide.factors[2], batch) < _bluestein_seconds(
-            chip, layout, batch, planes):
-        # every matmul on up to 128 rows: 65537 batch 1 over 128 x 128 x 8, 175.5 -> 53.8 us MODELLED
-        return Layout("bluestein", n, (n,), 1, wide)
-    return layout
+    if inner is not None:
+        f = inner.factors
+        group, per_tile = bluestein_sbuf_tiles(f[0], f[1], batch) if inner.algorithm == "four-step" else (1, 1)
+        options.append(Layout("bluestein", n, (n,), group, inner, per_tile=per_tile))
+    return min(options, key=lambda layout: _bluestein_seconds(chip, layout, batch, planes), default=None)
 
 
 STACKED_TALL_MAX = 6 * PMAX   # the one-transform in-SBUF Bluestein: n2 in up to six chunks of 128 rows
+
+
+def stacked_bluestein(layout: Layout, planes: bool = True) -> bool:
+    """Whether a Bluestein layout runs ``bluestein_sbuf_stacked_kernel`` (one transform at a time on stacked
+    planes): over a tall inner length, or a four-step one with one transform per tile and per super tile."""
+    inner = layout.inner
+    return planes and inner is not None and (inner.algorithm == "tall-four-step" or (
+        inner.algorithm == "four-step" and layout.group == 1 and layout.per_tile == 1))
 
 
 def stacked_bluestein_bytes(n1: int, n2: int) -> int:
@@ -1173,30 +1183,42 @@ def stacked_bluestein_bytes(n1: int, n2: int) -> int:
 
 
 @lru_cache(maxsize=1024)
-def tall_bluestein_inner(chip: Chip, n: int) -> "Layout | None":
-    """A padded length m = n1 * n2 >= 2n - 2 (7-smooth, up to 15% above) with n1 <= 128 < n2 <= 768 that fits
-    SBUF, the fastest by the estimate: the inner FFT of the one-transform in-SBUF Bluestein past 16384 points."""
+def stacked_bluestein_inner(chip: Chip, n: int, batch: int) -> "Layout | None":
+    """A padded length m = n1 * n2 >= 2n - 2 (7-smooth, up to 15% above) with n1 <= 128 and n2 <= 768 that fits
+    SBUF, the fastest by the estimate for ``batch`` transforms: the inner FFT of ``bluestein_sbuf_stacked_kernel``
+    (a four-step for n2 <= 128, a tall four-step in chunks of 128 rows beyond)."""
     low = bluestein_minimum(n)
     best: tuple[float, Layout] | None = None
     for m in seven_smooth_between(low, min(int(1.15 * low), PMAX * STACKED_TALL_MAX)):
         for n1 in divisors_upto(m, PMAX):
-            if PMAX < m // n1 <= STACKED_TALL_MAX and stacked_bluestein_bytes(n1, m // n1) <= SBUF_BUDGET:
-                seconds = _stacked_bluestein_seconds(chip, n1, m // n1)
+            n2 = m // n1
+            if 1 < n1 and 1 < n2 <= STACKED_TALL_MAX and stacked_bluestein_bytes(n1, n2) <= SBUF_BUDGET:
+                seconds = _stacked_bluestein_seconds(chip, n, n1, n2, batch)
                 if best is None or seconds < best[0]:
-                    best = (seconds, Layout("tall-four-step", m, (n1, m // n1)))
+                    best = (seconds, Layout("four-step" if n2 <= PMAX else "tall-four-step", m, (n1, n2)))
     return best[1] if best is not None else None
 
 
-def _stacked_bluestein_seconds(chip: Chip, n1: int, n2: int) -> float:
-    """Rough time of ``bluestein_sbuf_stacked_kernel`` over n1 x n2 (n2 in chunks of 128): complex matmul sets
-    (4 fp32 matmuls, ~16 max(N, 64) cycles), the five complex products on GpSimd, the DMA (re and im in apart:
-    two DMAs each for the rows and a partial row, two out, the tables)."""
+def _stacked_bluestein_bytes(n1: int, n2: int) -> int:
+    """HBM bytes of ``bluestein_sbuf_stacked_kernel``'s two tables (``arguments._bluestein_sbuf_tables``): rows n1
+    [pre | F1 | T2 | post], rows n2 [T1 | conj(S) | F2 unless n1 = n2], re and im."""
+    return 8 * (n1 * (3 * n2 + n1) + n2 * (2 * n1 + (n2 if n2 != n1 else 0)))
+
+
+def _stacked_bluestein_seconds(chip: Chip, n: int, n1: int, n2: int, batch: int = 1) -> float:
+    """Rough time of ``bluestein_sbuf_stacked_kernel`` over n1 x n2 (n2 in chunks of 128) for ``batch`` transforms
+    of n points, one after another: per transform complex matmul sets (4 fp32 matmuls, ~16 max(N, 64) cycles:
+    N = n1 in the first FFT, n2 in the second, in PSUM banks of 512 columns), the five complex products and the
+    padding's memset on GpSimd, the DMA (input and output once, re and im in apart, each as rows of n2 and a
+    partial row); the tables once."""
     chunks = -(-n2 // PMAX)
-    m = n1 * n2
-    tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * n2 + n2)
+    columns = sum(max(min(PSUM_BANK, n2 - c0), 64) for c0 in range(0, n2, PSUM_BANK))   # n2 moving, per bank
+    tensor = 16 * (chunks * max(n1, 64) + chunks * chunks * max(n1, 64) + chunks * columns + columns)
     gpsimd = 6 * (3 * n2 + 2 * chunks * n1) + 2 * n2
-    hbm = 8 * m + 8 * (5 * m + n1 * n1 + (n2 * n2 if n2 != n1 else 0))   # n1 = n2: F2 is F1, not read again
-    return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, dma_seconds(chip, hbm, 7 + chunks))
+    hbm = batch * 16 * n + _stacked_bluestein_bytes(n1, n2)
+    transfers = 3 * (1 + (n % n2 > 0))   # per transform: the rows of n2 (and the partial row) in, re and im apart
+    return max(batch * tensor / chip.tensor_hz, batch * gpsimd / chip.gpsimd_hz,
+               dma_seconds(chip, hbm, 1 + chunks + transfers * batch))
 
 
 def _convolution_seconds(chip: Chip, inner: Layout, batch: int) -> float:
@@ -1209,23 +1231,18 @@ def _convolution_seconds(chip: Chip, inner: Layout, batch: int) -> float:
     return 2 * estimated_seconds(chip, inner, batch) + pointwise
 
 
-def _inner_seconds(chip: Chip, inner: Layout, batch: int, stacked: bool) -> float:
-    """Rough time of a Bluestein convolution over a four-step, tall, radix or six-step inner FFT: the
-    one-transform in-SBUF kernel's estimate (``stacked``, four-step or tall inner), else ``_convolution_seconds``."""
-    if inner.algorithm == "tall-four-step" or (stacked and inner.algorithm == "four-step"):
-        return _stacked_bluestein_seconds(chip, *inner.factors)
-    return _convolution_seconds(chip, inner, batch)
-
-
 def _bluestein_seconds(chip: Chip, layout: Layout, batch: int, planes: bool = True) -> float:
-    """Rough: the in-SBUF forms' own estimates, or the convolution over the other inner lengths."""
+    """Rough: the in-SBUF forms' own estimates (the stacked-plane kernel's where ``stacked_bluestein``), or the
+    convolution over the other inner lengths."""
     inner = layout.inner
     assert inner is not None
     if inner.algorithm == SYMMETRIC:
         return _symmetric_seconds(chip, inner.factors[0], inner.factors[1], inner.group, batch)
     if inner.algorithm == WIDE:
         return wide_seconds(chip, inner.factors[0], inner.factors[2], batch)
-    return _inner_seconds(chip, inner, batch, planes and batch == 1)
+    if stacked_bluestein(layout, planes):
+        return _stacked_bluestein_seconds(chip, layout.n, inner.factors[0], inner.factors[1], batch)
+    return _convolution_seconds(chip, inner, batch)
 
 
 def bluestein_sbuf_tiles(n1: int, n2: int, batch: int) -> tuple[int, int]:

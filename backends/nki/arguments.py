@@ -12,7 +12,7 @@ import numpy as np
 
 from . import constants as C
 from .algorithms import (CUBE, PSUM_BANK, SYMMETRIC, WIDE, Layout, PlanesOptions, planes_options, six_step_stacks,
-                         stacked_square, target_chip, wide_width)
+                         stacked_bluestein, stacked_square, target_chip, wide_width)
 from .kernels.bluestein import bluestein_kernel
 from .kernels.bluestein_sbuf import bluestein_sbuf_kernel, bluestein_sbuf_square_kernel, bluestein_sbuf_stacked_kernel
 from .kernels.bluestein_cube import FOLD, RUN, bluestein_cube_kernel
@@ -97,8 +97,7 @@ def kernel_arguments(layout: Layout, forward: bool, scale: float) -> tuple[Any, 
         kernel = {"four-step": bluestein_sbuf_kernel, "tall-four-step": bluestein_sbuf_stacked_kernel,
                   SYMMETRIC: bluestein_six_kernel, CUBE: bluestein_cube_kernel,
                   WIDE: bluestein_wide_kernel}.get(_inner_name(layout), kernel)
-        if kernel is bluestein_sbuf_stacked_kernel or (kernel is bluestein_sbuf_kernel and layout.group == 1
-                                                       and layout.per_tile == 1):
+        if stacked_bluestein(layout):
             return bluestein_sbuf_stacked_kernel, _bluestein_sbuf_tables(arrays, *ints[:2])
         if kernel is bluestein_sbuf_kernel and layout.inner is not None and _square(layout.inner) and layout.group == 1:
             return bluestein_sbuf_square_kernel, (*arrays[:6], *arrays[8:], *ints)   # F2 = F1: read once

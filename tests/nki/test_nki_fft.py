@@ -53,33 +53,61 @@ def test_batches_run_in_one_launch(batch, n):
 
 
 @pytest.mark.parametrize("n,batch,kernel", [(4099, 1, "bluestein_sbuf_stacked_kernel"),
-                                            (4099, 2, "bluestein_sbuf_kernel"), (65537, 1, "bluestein_wide_kernel"),
-                                            (4099, 64, "bluestein_six_kernel"), (65521, 1, "bluestein_wide_kernel"),
-                                            (8191, 1, "bluestein_sbuf_stacked_kernel"),
-                                            (8191, 2, "bluestein_sbuf_square_kernel"),
-                                            (8193, 64, "bluestein_six_kernel"),
-                                            (8193, 1, "bluestein_sbuf_stacked_kernel"),
-                                            (8193, 2, "bluestein_sbuf_square_kernel"),
-                                            (12289, 2, "bluestein_wide_kernel")])
+                                            (4099, 2, "bluestein_sbuf_stacked_kernel"),
+                                            (65537, 1, "bluestein_wide_kernel"),
+                                            (4099, 64, "bluestein_sbuf_stacked_kernel"),
+                                            (65521, 1, "bluestein_wide_kernel"),
+                                            (8191, 2, "bluestein_sbuf_stacked_kernel"),
+                                            (8193, 64, "bluestein_sbuf_stacked_kernel"),
+                                            (1031, 64, "bluestein_six_kernel"),
+                                            (12289, 2, "bluestein_sbuf_stacked_kernel"),
+                                            (16481, 2, "bluestein_wide_kernel")])
 def test_bluestein_kernel_by_padded_length(n, batch, kernel):
-    """Where the HBM target applies (n >= 2^16 or batch >= 64) in SBUF over a symmetric six-step a*b*a that
-    fits; otherwise in SBUF when the padded length is a four-step (m <= 16384: one transform per tile on stacked
-    re/im planes, several per tile apart, 128 x 128 reading one DFT matrix for both FFTs) or, at batch 1, a
-    tall four-step (m <= 128 x 768 where it fits SBUF); up to 65537 over m = a*a*r with every matmul on up to 128
-    rows where estimated faster (bluestein_wide). The HBM-scratch kernel is tested at a forced layout
-    (test_bluestein_over_exactly_2n_minus_2). 8191 is in the listed lengths (accuracy)."""
+    """The fastest Bluestein form by the estimates, among those that keep the HBM target where it applies
+    (n >= 2^16 or batch >= 64): one transform at a time on stacked re/im planes over n1 x n2 (n2 <= 128, or in
+    chunks of 128 up to 768) at any batch where it is faster (4099 at batch 2: 10.5 -> 4.2 us MODELLED trn1
+    against two per tile with the products on the Vector engine; at batch 64 133 us against the symmetric
+    six-step's 210), the symmetric six-step a*b*a with many short transforms per tile (1031 at batch 64), over
+    m = a*a*r with every matmul on up to 128 rows where estimated faster (bluestein_wide: 65537, 16481). The
+    batched in-SBUF and HBM-scratch kernels are tested at forced layouts (test_bluestein_over_exactly_2n_minus_2,
+    test_nki_language). 8191 is in the listed lengths (accuracy)."""
     layout = algorithms.choose(n, batch)
     assert layout.algorithm == "bluestein" and layout.inner.n >= 2 * n - 2
     assert arguments.kernel_arguments(layout, True, 1.0)[0].__name__ == kernel
 
 
-@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (8191, 2), (8193, 1), (12289, 2), (32771, 1)])
+@pytest.mark.parametrize("n,batch", [(4099, 1), (4099, 2), (5003, 3), (8191, 2), (8193, 1), (12289, 2), (32771, 1)])
 def test_bluestein_in_sbuf_and_through_hbm(n, batch):
-    """4099 at batch 1 (stacked planes, no product on the Vector engine) and 2 (two per tile, 84 x 98), 8191 at
-    batch 2 (128 x 128, one DFT matrix), 8193 at batch 1 (stacked planes over 128 x 128 = 2n - 2), 12289 at
-    batch 2 (bluestein_wide over 112 x 112 x 2), 32771 at batch 1 (bluestein_wide over 115 x 115 x 5): all within
-    BOUND."""
+    """4099 at batch 1 (stacked planes over 96 x 96, no product on the Vector engine) and 2 (stacked planes over
+    98 x 84, one transform after the other), 5003 at batch 3 (105 x 96), 8191 at batch 2 (128 x 128, one DFT
+    matrix), 8193 at batch 1 (stacked planes over 128 x 128 = 2n - 2), 12289 at batch 2 (stacked planes over the
+    tall 96 x 256), 32771 at batch 1 (bluestein_wide over 115 x 115 x 5): forward and inverse within BOUND."""
     check_both_directions(random_array((batch, n), np.complex64, seed=n + batch), NORMS[(n + batch) % 3])
+
+
+@pytest.mark.parametrize("batch", [2, 3])
+def test_bluestein_at_small_batches_runs_one_transform_at_a_time(batch):
+    """4099 at batches 2 and 3 (issue 9's stop 26): the planner picks the stacked-plane kernel, one transform after
+    another, whose estimate is the MODELLED trn1 time; that time is under half the batched in-SBUF form's (two or
+    three per tile, its products on the Vector engine: 5x the roofline) and within 3x of the MODELLED roofline."""
+    from trnfft_backends.nki.cost import fft_cost
+    from trnfft_backends.nki.emulator import collect
+    from trnfft_backends.nki.emulator.costmodel import model
+
+    layout = algorithms.choose(4099, batch)
+    assert algorithms.stacked_bluestein(layout)
+    modelled = fft_cost(4099, batch, plan_for="trn1")["modelled"]["trn1"]
+    assert abs(algorithms._bluestein_seconds(TRN1, layout, batch) / modelled["kernel_seconds_overlapped"] - 1) < 1e-3
+    assert modelled["over_roofline"] <= 3
+    inner = algorithms.Layout("four-step", 8232, (84, 98))
+    group, per_tile = algorithms.bluestein_sbuf_tiles(84, 98, batch)
+    batched = algorithms.Layout("bluestein", 4099, (4099,), group, inner, per_tile=per_tile)
+    kernel, args = arguments.kernel_arguments(batched, True, 1.0)
+    assert kernel.__name__ == "bluestein_sbuf_kernel"
+    x = random_array((batch, 4099), np.complex64, seed=batch)
+    with collect() as rec:
+        emulated.simulate(kernel, np.ascontiguousarray(x.real), np.ascontiguousarray(x.imag), *args)
+    assert modelled["kernel_seconds_overlapped"] < 0.5 * model(rec, "trn1").overlapped_s
 
 
 @pytest.mark.parametrize("n,inner,batch", [
@@ -193,7 +221,7 @@ def test_bluestein_wide_past_the_symmetric_and_cube_forms():
     """99013 (the symmetric 71 x 40 x 71 before, 6.5x its MODELLED roofline) and 137303 (the cube 65^3, 3.4x) now
     pad to m = a*a*r with r past 12 (the kernel keeps twelve m-point tiles live, not 27); 99013 forward and
     inverse, one launch, within the bound."""
-    assert algorithms.choose(99013, 1).inner.factors == (112, 112, 16)
+    assert algorithms.choose(99013, 1).inner.factors == (126, 126, 13)   # 112 x 112 x 16 before stop 26: 90.0 us
     assert algorithms.choose(137303, 1).inner.factors == (126, 126, 18)
     assert algorithms.choose(250007, 1).inner.algorithm == algorithms.CUBE      # past m = 120 x 120 x 30
     check_both_directions(random_array(99013, np.complex64, seed=5), "forward")

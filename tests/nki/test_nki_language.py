@@ -216,6 +216,8 @@ W = algorithms.Layout
 FORCED = [W("radix-four-step", 512, (2, 16, 16)),
           W("bluestein", 129, (129,), 1, W("six-step", 256, (4, 8, 8), 8, k_block=4)),
           W("bluestein", 129, (129,), 2, W(algorithms.SYMMETRIC, 256, (4, 16, 4), 2)),
+          W("bluestein", 129, (129,), 2, W("four-step", 256, (8, 32)), per_tile=2),   # batched in SBUF
+          W("bluestein", 129, (129,), 1, W("four-step", 256, (16, 16)), per_tile=2),   # batched, F2 = F1
           W("bluestein", 1000, (1000,), 1, W(algorithms.CUBE, 14 ** 3, (14, 14, 14))),
           W("bluestein", 513, (513,), 1, W(algorithms.WIDE, 16 * 16 * 4, (16, 16, 4))),
           W("six-step", 4096, (16, 16, 16), 1, k_block=16), algorithms.choose(16384, 2, planes=False)]

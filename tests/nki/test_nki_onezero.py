@@ -68,11 +68,11 @@ def test_the_hint_on_a_non_fp32_operand_is_allowed_and_changes_nothing():
     assert emulator.last_record().cycles["tensor"] == 512
 
 
-@pytest.mark.parametrize("kind, n, batch", [("c2c", 4367, 1), ("c2c", 263, 3), ("c2c", 12289, 2),
+@pytest.mark.parametrize("kind, n, batch", [("c2c", 4367, 1), ("c2c", 263, 3), ("c2c", 16481, 2),
                                             ("r2c", 257, 1)])
 def test_kernels_flag_their_exchange_identity_and_selection_matmuls(kind, n, batch):
     """4367 = 11 x 397 (tall four-step: J blocks in and out), 263 = 1 x 263 (n1 = 1: step 1 against an identity),
-    12289 at batch 2 (Bluestein over 112 x 112 x 2: the selection matrix's expansions), r2c 257 (the mirror pass's
+    16481 at batch 2 (Bluestein over 105 x 105 x 3: the selection matrix's expansions), r2c 257 (the mirror pass's
     anti-identities, around an n1 = 1 tall four-step). In the c2c runs every nc_matmul that only moves data
     (``record.is_selection``) carries the hint and no other does: its MACs equal the data-movement MACs. The r2c
     run's data movement also counts nc_transpose, which has no hint."""

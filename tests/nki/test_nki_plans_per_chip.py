@@ -63,7 +63,7 @@ FAMILIES = [(16, 1, "small", 1e-3), (100, 64, "small", 1e-3), (4096, 1, "four-st
             (4191, 1, "four-step", 1e-3), (16384, 64, "four-step", 1e-3), (4096, 64, "four-step", 0.02),
             (4179, 1, "tall-four-step", 2e-3), (4097, 1, "tall-four-step", 2e-3), (6915, 1, "tall-four-step", 2e-3),
             (65536, 1, "six-step", 1e-3), (32768, 1, "radix-four-step", 0.02), (8193, 1, "bluestein", 1e-3),
-            (4099, 1, "bluestein", 1e-3)]
+            (4099, 1, "bluestein", 1e-3), (4099, 3, "bluestein", 1e-3), (16481, 2, "bluestein", 0.02)]
 
 
 @pytest.mark.parametrize("n,batch,family,tolerance", FAMILIES)
