@@ -14,8 +14,8 @@ call plans with no search; TRNFFT_PLANNER_FIRST_CALL=measure times the candidate
 once, within TRNFFT_PLANNER_BUDGET, planning included) and once with the top candidate
 selected explicitly (what the first call cost before the planner): the
 difference is the planner's own cost. Seconds, wall clock; imports excluded.
-``--tensor``: auto's input is a CPU tensor (planned for tensors, where torch-native
-is a contender); ``--calls K``: time K calls (a measurement the budget cut short
+``--tensor``: the input is a CPU tensor, auto's (planned for tensors, where torch-native
+is a contender) and the explicit selection's alike; ``--calls K``: time K calls (a measurement the budget cut short
 may be measured again on the third); ``--only``: the cases whose label contains it.
 """
 from __future__ import annotations
@@ -38,9 +38,15 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 import trnfft
 from benchmarks.common import make_input, transform_fn
-kind, shape, axes, impl, calls = json.loads(sys.argv[1])
+kind, shape, axes, impl, calls, tensor = json.loads(sys.argv[1])
 x = make_input(kind, tuple(shape), "complex64")
-fn = transform_fn(impl, kind, x, x.shape, None if axes is None else tuple(axes))
+if tensor and impl.startswith("trnfft:"):  # an explicit selection, on a CPU tensor as auto's input is
+    import torch
+    t, dim = torch.from_numpy(x), None if axes is None else tuple(axes)
+    call = {{"c2c": trnfft.fftn, "r2c": trnfft.rfftn}}[kind]
+    fn = lambda: call(t, dim=dim, backend=impl.split(":", 1)[1])
+else:
+    fn = transform_fn(impl, kind, x, x.shape, None if axes is None else tuple(axes))
 seconds = []
 for _ in range(calls):
     start = time.perf_counter()
@@ -78,10 +84,12 @@ def varying(count: int, impl: str) -> list[float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def first_call(kind: str, shape: tuple[int, ...], axes, impl: str, calls: int = 2) -> list[float]:
-    """Seconds of each of the first ``calls`` calls of ``impl`` in a new process with an empty cache."""
+def first_call(kind: str, shape: tuple[int, ...], axes, impl: str, calls: int = 2,
+               tensor: bool = False) -> list[float]:
+    """Seconds of each of the first ``calls`` calls of ``impl`` in a new process with an empty cache
+    (``tensor``: an explicit selection ``trnfft:NAME`` is called on a CPU tensor)."""
     out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)),
-                          json.dumps([kind, shape, axes, impl, calls])],
+                          json.dumps([kind, shape, axes, impl, calls, tensor])],
                          env=_fresh_env(), capture_output=True, text=True, check=True, timeout=900)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -93,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="the explicit selection to compare with (default trnfft:fftw-reference)")
     ap.add_argument("--varying", type=int, metavar="N", default=None,
                     help="instead: N new lengths of a 16 x n rfft, four passes, trnfft against torch.fft")
-    ap.add_argument("--tensor", action="store_true", help="auto's input a CPU tensor (default: a NumPy array)")
+    ap.add_argument("--tensor", action="store_true", help="the input a CPU tensor (default: a NumPy array)")
     ap.add_argument("--calls", type=int, default=2, metavar="K",
                     help="calls timed per process, K >= 2 (default 2): the later ones shown after the second")
     ap.add_argument("--only", default="", metavar="LABEL", help="only the cases whose label contains LABEL")
@@ -108,14 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"planner {os.environ.get('TRNFFT_PLANNER', 'measure (default)')}, budget "
           f"{os.environ.get('TRNFFT_PLANNER_BUDGET', '1.0 (default)')} s; seconds")
     later = " | auto: later calls" if args.calls > 2 else ""
-    print(f"| case | auto{' (CPU tensor)' if args.tensor else ''}: first call | auto: second{later} | "
-          f"{args.explicit}: first call | planner's cost |")
+    print(f"input: {'CPU tensor' if args.tensor else 'NumPy array'}")
+    print(f"| case | auto: first call | auto: second{later} | {args.explicit}: first call | planner's cost |")
     print("|---|---|---|---|---|" + ("---|" if later else ""))
     for kind, shape, axes, label in CASES + ([] if args.quick else LARGE):
         if args.only not in label:
             continue
         auto, second, *rest = first_call(kind, shape, axes, TENSOR_IMPL if args.tensor else ARRAY_IMPL, args.calls)
-        explicit = first_call(kind, shape, axes, args.explicit)[0]
+        explicit = first_call(kind, shape, axes, args.explicit, tensor=args.tensor)[0]
         more = f" | {', '.join(f'{t:.2f}' for t in rest)}" if later else ""
         print(f"| {label} | {auto:.2f} | {second:.4f}{more} | {explicit:.2f} | {auto - explicit:+.2f} |",
               flush=True)

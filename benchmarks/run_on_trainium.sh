@@ -43,8 +43,10 @@ dry_run=0 machine=trn2 target= quick=()
 while [ $# -gt 0 ]; do
     case $1 in
         --dry-run) dry_run=1 ;;
-        --machine) [ -n "${2:-}" ] || usage_error "--machine needs a name"; machine=$2; shift ;;
-        --target) [ -n "${2:-}" ] || usage_error "--target needs trn1, trn2 or trn3"; target=$2; shift ;;
+        --machine) case ${2:-} in ''|-*) usage_error "--machine needs a name, got '${2:-}'" ;; esac
+                   machine=$2; shift ;;
+        --target) case ${2:-} in ''|-*) usage_error "--target needs trn1, trn2 or trn3, got '${2:-}'" ;; esac
+                  target=$2; shift ;;
         --quick) quick=(--quick) ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) usage_error "unknown argument '$1'" ;;

@@ -115,6 +115,7 @@ class Layout:
     whole: bool = False             # tall-four-step: the twiddles read whole, not as products (TallTable.split)
     middle: int = 0                 # tall-four-step with turns: the middle rows unfolded, 2: stacked (TallTable.middle)
     lone: bool = False              # tall-four-step with turns: n2's row 0 alone, outside the fold (TallTable.lone)
+    more: int = 0                   # tall-four-step with a middle: lo rows moved into it (TallTable.more)
     planes: "PlanesOptions | None" = None   # four-step, per_tile = 1: ``planes_options`` at the plan's batch
     planned_for: str = ""           # the chip whose cost-model figures chose it (``choose``); "" if built by hand
 
@@ -136,6 +137,7 @@ class Layout:
             text += ", the middle rows unfolded" + (", Re and Im F2 stacked" if self.middle == 2 else "") if (
                 self.middle) else ""
             text += ", row 0 alone" if self.lone else ""
+            text += f", {self.more} lo row{'s' if self.more > 1 else ''} more in the middle" if self.more else ""
         if self.planes is not None and self.planes.group > 1:
             text += f", {self.planes.group} transforms per pass"
         if self.algorithm == "fft2" and self.per_tile > 1:
@@ -628,7 +630,8 @@ def estimated_seconds(chip: Chip, layout: Layout, batch: int) -> float:
         return _radix_seconds(chip, f[0], f[1], f[2], batch)
     if layout.algorithm == "tall-four-step":
         return _tall_seconds(chip, f[0], f[1], batch, layout.quarter, layout.taller, layout.halves, layout.formed,
-                             layout.paired, layout.turns, layout.turn_gpsimd, layout.whole, layout.middle, layout.lone)
+                             layout.paired, layout.turns, layout.turn_gpsimd, layout.whole, layout.middle, layout.lone,
+                             layout.more)
     return _six_step_seconds(chip, f[0], f[1], f[2], batch)
 
 
@@ -672,7 +675,8 @@ def tall_group(n1: int, batch: int) -> int:
 @lru_cache(maxsize=16384)
 def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                   halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0,
-                  turn_gpsimd: int = 0, whole: bool = False, middle: int = 0, lone: bool = False) -> float:
+                  turn_gpsimd: int = 0, whole: bool = False, middle: int = 0, lone: bool = False,
+                  more: int = 0) -> float:
     """Rough time of ``tall_four_step`` (F2 by its rows <= n2/2, and its columns <= n2/2 for ``quarter``): per
     tile, step 1 per row chunk (one or two matmuls of N = 2w), the exchange matmuls (in, and out for the
     quarter), the second stage (two matmuls of N = 4w per lo chunk and out chunk, N = 2w for ``halves`` or
@@ -689,14 +693,14 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
     (``TallTable.middle_rows``): the middle rows' one step-1 matmul, no J matmul, copy, conj(T~) product or fold,
     half-width turned products and sums, one product by -1 for iX; stacked (``middle_offset``): one F2 matmul
     for them, no iX. ``lone`` (``TallTable.lone``): row 0's step 1, scaled copy, twiddle product and one K = 1
-    matmul of a ones row per tile."""
+    matmul of a ones row per tile. ``more`` (``TallTable.more``): the same instructions, other table rows."""
     tensor, gpsimd, scalar, io_bytes, transfers, lo = _tall_cycles(n1, n2, batch, quarter, taller, halves, paired,
-                                                                   turns, turn_gpsimd, whole, middle, lone)
-    floats = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle, lone)
+                                                                   turns, turn_gpsimd, whole, middle, lone, more)
+    floats = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle, lone, more)
     for _, cols in formed_rounds(floats[0], formed):
         scalar += 2 * max(2 * cols, 64) * lo   # F2's formed columns, once per launch
         gpsimd += 2 * cols * lo
-    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed, turns, whole, middle, lone)
+    hbm = io_bytes + _tall_constant_bytes(n1, n2, batch, quarter, taller, formed, turns, whole, middle, lone, more)
     return max(tensor / chip.tensor_hz, gpsimd / chip.gpsimd_hz, scalar / chip.scalar_hz,
                dma_seconds(chip, hbm, transfers))
 
@@ -705,13 +709,13 @@ def _tall_seconds(chip: Chip, n1: int, n2: int, batch: int, quarter: bool = True
 def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
                  halves: bool, paired: bool = False, turns: int = 0,
                  turn_gpsimd: int = 0, whole: bool = False, middle: int = 0,
-                 lone: bool = False) -> tuple[int, int, int, int, int, int]:
+                 lone: bool = False, more: int = 0) -> tuple[int, int, int, int, int, int]:
     """The parts of ``_tall_seconds`` that neither the chip nor the formed count changes (the planner weighs
     ~60 formed counts per form): (Tensor, GpSimd, Scalar cycles, the bytes DMA moves for the input, the output
     and the ``paired`` SBUF -> SBUF copies (at the same DMA rate), DMA transfers, lo chunks)."""
     group = tall_group(n1, batch)
     table = TallTable(n1, n2, group * n1, quarter, taller, halves, paired=paired, turns=turns, whole=whole,
-                      middle=middle, lone=lone)
+                      middle=middle, lone=lone, more=more)
     lo, hi = len(table.lo_chunks), len(table.hi_chunks)
     mid, stacked = bool(table.middle_rows), bool(table.middle_offset)   # the middle: unfolded, stacked
     outs = len(table.out_chunks)   # F2's column chunks
@@ -763,61 +767,70 @@ def _tall_cycles(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
 
 @lru_cache(maxsize=4096)
 def _tall_table_floats(n1: int, n2: int, batch: int, quarter: bool, taller: bool,
-                       turns: int = 0, whole: bool = False, middle: int = 0, lone: bool = False) -> tuple[int, int, tuple]:
+                       turns: int = 0, whole: bool = False, middle: int = 0, lone: bool = False,
+                       more: int = 0) -> tuple[int, int, tuple]:
     """(F2's columns in the table, its floats in HBM without formed columns, ``f1_placed``'s arguments for one
     formed column: blocks' rows, F1's rows, columns, F1's columns): each formed column more leaves a Re and an
     Im column of every block out of HBM, and ``f1_placed`` weighs where F1'' goes again."""
     table = TallTable(n1, n2, tall_group(n1, batch) * n1, quarter, taller, turns=turns, whole=whole, middle=middle,
-                      lone=lone)
-    one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole, middle=middle, lone=lone)
+                      lone=lone, more=more)
+    one = TallTable(n1, n2, table.width, quarter, taller, formed=1, turns=turns, whole=whole, middle=middle, lone=lone,
+                    more=more)
     return table.f2_columns, table.hbm_elements, one.f1_arguments
 
 
 @lru_cache(maxsize=65536)   # the planner asks again per product split (``turn_gpsimd``)
 def _tall_constant_bytes(n1: int, n2: int, batch: int, quarter: bool = True, taller: bool = False,
                          formed: int = 0, turns: int = 0, whole: bool = False, middle: int = 0,
-                         lone: bool = False) -> int:
+                         lone: bool = False, more: int = 0) -> int:
     _, plain, (spans, f1_rows, base, extra) = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle,
-                                                                 lone)
+                                                                 lone, more)
     return 4 * (plain if formed == 0 else f1_placed(spans, f1_rows, base - 2 * (formed - 1), extra)[0])
 
 
 @lru_cache(maxsize=4096)
 def tall_factors(chip: Chip, n: int,
-                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool, int, bool]] | None:
+                 batch: int) -> tuple[float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool, int, bool,
+                                                   int]] | None:
     """(estimated seconds, (n1 <= 128, 128 < n2 <= 512, quarter, taller, halves, formed, paired, turns,
-    turn_gpsimd, whole, middle, lone)) for ``tall-four-step``
-    (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: fewer
+    turn_gpsimd, whole, middle, lone, more)) for ``tall-four-step``
+    (``TallTable``), the fastest by the estimate among those whose table keeps the HBM target (ties: no ``more``,
+    whose moved rows the middle contracts with their partners, so more MACs for the same time; then fewer
     constant bytes), or None; n1 = 1 (n itself 129..512: F2 alone in the table) included.
     Not n2 = 256 or 512 where a radix form serves: their middle row j = n2/2 is alone in a third chunk of rows
     and the radix form is faster (MODELLED trn1: 32768 batch 1 5.40 against 6.19 us, batch 64 324 against
     351 us; 65536 batch 64 828 against 843 us; the radix estimate was ~40% above its model when this rule was
     made and is now within 1% of it, so the rule could become a comparison of estimates)."""
     lone_middle = radix_factors(chip, n, batch) is not None
-    best: tuple[tuple[float, int], float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool, int, bool]] | None = None
+    best: tuple[tuple[float, bool, int], float, tuple[int, int, bool, bool, bool, int, bool, int, int, bool, int, bool,
+                                                      int]] | None = None
     for d in divisors_upto(n, PMAX):
         lo = fold_rows(n // d)[0]
         if not PMAX < n // d <= TALL_MAX or (lone_middle and lo % PMAX == 1):
             continue
         wide = 2 * tall_group(d, batch) * d
-        forms = [(True, False, False, 0, 0, 0, False), (True, True, False, 0, 0, 0, False),
-                 (False, False, False, 0, 0, 0, False)]
-        forms += [(True, True, True, 0, 0, 0, False)] if pairable(n // d) else []
-        forms += [(False, False, False, turns, g, middle, lone) for turns in tall_turns(d, n // d, batch)
-                  for middle, lone in tall_rows(d, n // d, turns) for g in range(2 * turns - 1)]
+        forms = [(True, False, False, 0, 0, 0, False, 0), (True, True, False, 0, 0, 0, False, 0),
+                 (False, False, False, 0, 0, 0, False, 0)]
+        forms += [(True, True, True, 0, 0, 0, False, 0)] if pairable(n // d) else []
+        forms += [(False, False, False, turns, g, middle, lone, more) for turns in tall_turns(d, n // d, batch)
+                  for middle, lone in tall_rows(d, n // d, turns)
+                  for more in tall_mores(d, n // d, turns, middle, wide // 2) for g in range(2 * turns - 1)]
         wholes = (False, True) if TallTable(d, n // d, 1).split[1] > 1 else (False,)   # twiddle products or not
-        for (quarter, halves, paired, turns, g, middle, lone), taller, whole in product(forms, (False, True), wholes):
+        for (quarter, halves, paired, turns, g, middle, lone, more), taller, whole in product(forms, (False, True),
+                                                                                             wholes):
             if taller and not lo < wide <= PMAX:   # only where it changes the table
                 continue
             flags = (quarter, taller, halves)
-            for formed in _formed_columns(chip, d, n // d, batch, *flags, paired, turns, g, whole, middle, lone):
-                constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed, turns, whole, middle, lone)
+            rows = (middle, lone, more)
+            for formed in _formed_columns(chip, d, n // d, batch, *flags, paired, turns, g, whole, *rows):
+                constants = _tall_constant_bytes(d, n // d, batch, quarter, taller, formed, turns, whole, *rows)
                 if _over_hbm_target(n, batch, constants):
                     continue
-                seconds = _tall_seconds(chip, d, n // d, batch, *flags, formed, paired, turns, g, whole, middle, lone)
-                if best is None or (round(seconds, 12), constants) < best[0]:   # ties: fewer constant bytes
-                    best = ((round(seconds, 12), constants), seconds,
-                            (d, n // d, quarter, taller, halves, formed, paired, turns, g, whole, middle, lone))
+                seconds = _tall_seconds(chip, d, n // d, batch, *flags, formed, paired, turns, g, whole, *rows)
+                key = (round(seconds, 12), more > 0, constants)   # ties: no rows moved (fewer MACs), fewer bytes
+                if best is None or key < best[0]:
+                    best = (key, seconds,
+                            (d, n // d, quarter, taller, halves, formed, paired, turns, g, whole, *rows))
     return best[1:] if best is not None else None
 
 
@@ -845,6 +858,28 @@ def tall_rows(n1: int, n2: int, turns: int) -> list[tuple[int, bool]]:
     return rows + [(0, True)] if n1 > 1 and (fold_rows(n2)[0] - 1) % PMAX == 0 else rows
 
 
+@lru_cache(maxsize=4096)
+def tall_mores(n1: int, n2: int, turns: int, middle: int, width: int) -> tuple[int, ...]:
+    """The ``more`` values the planner weighs for a ``middle`` (``TallTable.more``): 0, and the most lo rows moved
+    into the middle whose block stays within F1'''s rows (2 width stacked, as every middle table with 2 width <= 128
+    is, else width), where that is more than none: the engines' instructions are the same, only the table's rows
+    move (a middle's block padded below F1'' gains them free, the folded chunk's block loses them). 4208 = 16 x 263
+    stacked: 4 (P = 8 -> 16)."""
+    if not middle:
+        return (0,)
+    f1_rows = 2 * width if 2 * width <= PMAX else width
+    more = 0
+    while True:
+        try:
+            table = TallTable(n1, n2, width, False, turns=turns, middle=middle, more=more + 1)
+        except ValueError:   # no middle with that many rows (``TallTable.__post_init__``)
+            break
+        if table.span(len(table.lo_chunks) - 1) > f1_rows:
+            break
+        more += 1
+    return (0, more) if more else (0,)
+
+
 def tall_turns(n1: int, n2: int, batch: int) -> list[int]:
     """The window counts the planner weighs for ``TallTable.turned``: from the fewest of <= 128 rows, up to
     ``TURNS_MORE`` more (a smaller table, more products per tile), each where windows of equal rows exist
@@ -857,7 +892,7 @@ def tall_turns(n1: int, n2: int, batch: int) -> list[int]:
 
 def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, taller: bool, halves: bool,
                     paired: bool = False, turns: int = 0, turn_gpsimd: int = 0, whole: bool = False,
-                    middle: int = 0, lone: bool = False) -> list[int]:
+                    middle: int = 0, lone: bool = False, more: int = 0) -> list[int]:
     """The ``formed`` column counts the planner weighs: none, L = f2 q / 16 (q = 1..15); the fastest count
     with R rounds for R <= ``FORMED_ROUNDS`` (``_fastest_with_rounds``); around the fastest of those by the
     estimate, and around the fastest with q <= 11, every f2 / 64th column within f2 / 16 (4097: 96 of 122
@@ -865,12 +900,12 @@ def _formed_columns(chip: Chip, n1: int, n2: int, batch: int, quarter: bool, tal
     with the rounds: 6915 = 15 x 461, 166 of 231 columns, not 165 on the f2 / 64 grid). 4122 = 18 x 229: 92
     of 116 columns, 0.724 us, against 88, 0.737 us, when the fastest with q <= 11 (80) was the only centre
     (MODELLED trn1)."""
-    f2 = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle, lone)[0]
+    f2 = _tall_table_floats(n1, n2, batch, quarter, taller, turns, whole, middle, lone, more)[0]
     coarse = {-(-f2 * q // 16): q for q in range(1, 16)}
 
     def seconds(c: int) -> float:
         return _tall_seconds(chip, n1, n2, batch, quarter, taller, halves, c, paired, turns, turn_gpsimd, whole,
-                             middle, lone)
+                             middle, lone, more)
 
     def fastest(counts: set[int]) -> int:
         return min(sorted(counts), key=seconds)
@@ -985,10 +1020,10 @@ def _factored(chip: Chip, n: int, batch: int, tall: bool = True) -> "Layout | No
         options.append((_six_step_seconds(chip, *triple, batch), Layout("six-step", n, triple, block, k_block=k_block)))
     tall_option = tall_factors(chip, n, batch) if tall else None
     if tall_option is not None:
-        seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, g, whole, middle, lone) = tall_option
+        seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, g, whole, middle, lone, more) = tall_option
         options.append((seconds, Layout("tall-four-step", n, (n1, n2), tall_group(n1, batch), quarter=quarter,
                                         taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
-                                        turn_gpsimd=g, whole=whole, middle=middle, lone=lone)))
+                                        turn_gpsimd=g, whole=whole, middle=middle, lone=lone, more=more)))
     return min(options, key=lambda o: o[0])[1] if options else None
 
 

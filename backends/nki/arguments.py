@@ -237,9 +237,9 @@ def _constants(layout: Layout, forward: bool, scale: float) -> tuple[tuple, tupl
         n1, n2 = layout.factors
         flags = (layout.quarter, layout.taller)
         table = TallTable(n1, n2, layout.group * n1, *flags, layout.halves, layout.formed, layout.paired, layout.turns,
-                          layout.turn_gpsimd, layout.whole, layout.middle, layout.lone)
+                          layout.turn_gpsimd, layout.whole, layout.middle, layout.lone, layout.more)
         return ((_tall_table(n1, n2, layout.group, forward, scale, *flags, layout.formed, layout.turns, layout.whole,
-                             layout.middle, layout.lone),),
+                             layout.middle, layout.lone, layout.more),),
                 (tall_view(table, scale),))
     if layout.algorithm == "radix-four-step":
         radix, n1, n2 = layout.factors
@@ -287,7 +287,7 @@ def _exact_roots(exponents: np.ndarray, n: int, forward: bool) -> tuple[np.ndarr
 
 def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quarter: bool,
                 taller: bool = False, formed: int = 0, turns: int = 0, whole: bool = False,
-                middle: int = 0, lone: bool = False) -> np.ndarray:
+                middle: int = 0, lone: bool = False, more: int = 0) -> np.ndarray:
     """The tall four-step's constants (``TallTable``) as one flat row: per lo chunk of n2's rows its block,
     [F2 | T~] in two parts (Re, Im), then F1'' for ``f1_block``'s, without padding rows (``formed``: without F2's
     first columns, W = w_n2^(-j shift) after T~ and F1'''s halves ending the parts). F1''[j1, k1] =
@@ -298,9 +298,9 @@ def _tall_table(n1: int, n2: int, group: int, forward: bool, scale: float, quart
     w_n2^(j r L) after W; Im F2 zero where j = 0 or 2j = n2: there the kernel's D rows are not differences).
     The ``middle``'s block holds n2's rows c0.. n2 - c0 as they are (``TallTable.middle_rows``), stacked: then
     the same rows as G = -i F2, i T~, W, rho from row q = P (``TallTable.middle_offset``). ``lone``: no row 0, the
-    lo chunks from row 1. For n1 = 1 F2 alone."""
+    lo chunks from row 1; ``more``: the middle from that many rows earlier. For n1 = 1 F2 alone."""
     layout = TallTable(n1, n2, group * n1, quarter, taller, formed=formed, turns=turns, whole=whole, middle=middle,
-                       lone=lone)
+                       lone=lone, more=more)
     w = layout.width
     table = np.zeros((layout.rows, layout.columns), np.float32)
     lo, _ = fold_rows(n2)

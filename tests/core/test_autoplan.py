@@ -22,12 +22,14 @@ from trnfft.plugin import Availability, Capabilities, TENSOR_INPUT, hookimpl, pl
 
 
 class Candidate:
-    """numpy.fft for c2c, ``delay`` seconds of CPU slower per run; counts plans and runs."""
+    """numpy.fft for c2c, ``delay`` seconds of CPU slower per run, and ``wait`` seconds more of wall-clock
+    time off the CPU (as another process's load takes it); counts plans and runs."""
 
     version, description = "1", "throw-away planner candidate"
 
-    def __init__(self, name: str, delay: float = 0.0, estimate=None, plan_hook=None) -> None:
+    def __init__(self, name: str, delay: float = 0.0, estimate=None, plan_hook=None, wait: float = 0.0) -> None:
         self.name, self.delay, self._estimate, self.plan_hook = name, delay, estimate, plan_hook
+        self.wait = wait
         self.plans = 0
         self.inputs: list[np.ndarray] = []
 
@@ -48,6 +50,8 @@ class Candidate:
             while time.process_time() < end:
                 pass  # delay seconds of this process's CPU time: the trials count min(wall, CPU), and a
                 # wall-clock spin on a loaded machine gets less CPU than its delay (a sleep gets none)
+            if self.wait:
+                time.sleep(self.wait)
             y = np.fft.fftn(x, axes=problem.axes) * problem.scale
             return y.astype(problem.output_dtype)
         return types.SimpleNamespace(problem=problem, execute=execute)
@@ -492,16 +496,18 @@ def test_a_choice_provisional_on_a_setup_serves_its_cached_plan_until_cleared_an
 
 def test_trials_count_a_runs_cpu_not_time_taken_from_it_by_others():
     """A run's figure is the smaller of wall-clock and process CPU time: time the process
-    spends off the CPU (another process running, here a sleep) does not count, CPU work does."""
+    spends off the CPU (another process running, here a sleep) does not count, CPU work does;
+    its wall-clock time, which the budget is spent in, is kept beside it."""
     from trnfft.core import trials
     start = trials._now()
     time.sleep(0.05)
-    assert trials._since(start) < 0.02
+    figure, wall = trials._since(start)
+    assert figure < 0.02 and wall >= 0.05
     start = trials._now()
     spent = time.process_time()
     while time.process_time() - spent < 0.03:
         pass
-    assert trials._since(start) >= 0.03
+    assert min(trials._since(start)) >= 0.03
 
 
 def _ruled_wrong():
@@ -807,7 +813,8 @@ def test_a_measurement_whose_runs_overrun_the_budget_is_final_at_once_and_says_w
     told = "\n".join(describe_choice(record))
     (suggested,) = re.findall(r"TRNFFT_PLANNER_BUDGET=([0-9.]+) ", told)
     setting = f"TRNFFT_PLANNER_BUDGET={suggested}"
-    assert "a budget of more than 0.06 s" in told and record.needs < float(suggested) <= 1.5 * record.needs + 0.1
+    room = record.needs * (1 + autoplan.BUDGET_MARGIN) / (1 - trials.PLANNING_SHARE)  # beside a plan search
+    assert "a budget of more than 0.06 s" in told and room <= float(suggested) <= room + 0.1
     assert [r for r in caplog.records if setting in r.getMessage() and "cut its measurement short" in r.getMessage()]
     _new_process()
     trnfft.fft(X)
@@ -918,6 +925,129 @@ def test_a_starved_measurement_is_due_again_at_its_budget_only_if_its_runs_fit_w
     assert autoplan._due(made(0.5), 1.0) and autoplan._due(made(0.8), 1.0)  # one-time costs starved it
     for needs in (0.81, 4.7):   # its runs, with a quarter more to plan, overrun 1 s: no better a second time
         assert not autoplan._due(made(needs), 1.0) and autoplan._due(made(needs), 1.5)
-    told = autoplan.raise_budget(made(4.7))
-    assert "need about 4.7 s: TRNFFT_PLANNER_BUDGET=5.9 (or trnfft.set_planner(budget=5.9))" in told
+    told = autoplan.raise_budget(made(4.7))  # 4.7 s x 1.25 beside a plan search of half the budget
+    assert "need about 4.7 s: TRNFFT_PLANNER_BUDGET=11.8 (or trnfft.set_planner(budget=11.8))" in told
     assert autoplan.raise_budget(made(0.5)) == "" == autoplan.raise_budget(made(None))
+
+
+def _waiting(plan_hook=None, wait=0.018):
+    """one and two, 2 ms of CPU and ``wait`` seconds off it a run (the wall clock the budget is spent in,
+    which load would not stretch much further): their runs overrun a small budget."""
+    one = Candidate("one", 0.002, estimate=lambda p, s: 1e-6, plan_hook=plan_hook, wait=wait)
+    two = Candidate("two", 0.002, estimate=lambda p, s: 2e-6, wait=wait)
+    return [(one, dict(auto_priority=300, candidate=True)), (two, dict(auto_priority=100, candidate=True))]
+
+
+def _counting_measurements(monkeypatch) -> list:
+    measured: list = []
+    measure = autoplan._measure
+    monkeypatch.setattr(autoplan, "_measure", lambda *a: measured.append(a) or measure(*a))
+    return measured
+
+
+def test_what_a_complete_measurement_needs_counts_the_wall_clock_its_runs_take(planner, monkeypatch):
+    """The budget is wall-clock time: runs that load slows (here: 18 ms of a 20 ms run off the CPU) need
+    their wall-clock time, not the CPU time the winner is chosen by."""
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.06")
+    planner(*_waiting())
+    trnfft.fft(X)
+    (record,) = _stored().values()
+    assert record.seconds["one"] < 0.01  # chosen by CPU time
+    # one runs 2 + 5 x 2 times at 20 ms (wall) at least (two too, if the budget left time to run it)
+    assert record.limited and record.needs >= 12 * 0.02 and not autoplan._due(record, 0.06)
+
+
+def test_the_budget_suggested_leaves_the_runs_their_time_beside_the_search_it_allows(planner, monkeypatch):
+    """A larger budget allows a searching planner a longer search (FFTW's of 2^22 points: none at 1 s, up
+    to 1.45 s at 2.9 s): the budget suggested leaves the runs what they need, with the margin, beside it.
+    (The 2^22-point case itself, measured with the real candidates: docs/benchmarks.md.)"""
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.15")  # both candidates run, neither sampled in full
+    allowed: list[float | None] = []
+    planner(*_waiting(lambda problem: allowed.append(planning_time_left())))
+    trnfft.fft(X)
+    (starved,) = _stored().values()
+    (suggested,) = map(float, re.findall(r"TRNFFT_PLANNER_BUDGET=([0-9.]+) ", autoplan.when_measured_again(starved)))
+    assert starved.limited and not autoplan._due(starved, 0.15)
+    _new_process()
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", str(suggested))
+    trnfft.fft(X)
+    assert len(allowed) == 2 and allowed[1] > 0.5 * 0.9 * suggested   # the search it allows
+    assert suggested - allowed[1] >= starved.needs * (1 + autoplan.BUDGET_MARGIN)
+
+
+def test_a_raised_budget_starved_again_by_a_one_time_cost_is_measured_again_at_that_budget(
+        planner, monkeypatch):
+    """Cut short at one budget, then at a larger one by a one-time cost (a search it now allows, which
+    goes into FFTW's wisdom): counted as the first attempt at the larger budget, whose runs fit in it,
+    so measured again, in full. (Counted across budgets, it was the second, final at once.)"""
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.06")
+    once: list[bool] = []
+
+    def search(problem):
+        if once:
+            once.pop()
+            time.sleep(0.6)
+
+    planner(*_waiting(search, wait=0.008))  # runs of 10 ms: about 0.25 s to measure in full
+    measured = _counting_measurements(monkeypatch)
+    trnfft.fft(X)
+    _new_process()
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.8")
+    once.append(True)
+    trnfft.fft(X)
+    (again,) = _stored().values()
+    assert again.budget == 0.8 and again.limited and again.attempts == 1 and autoplan._due(again, 0.8)
+    assert "measured again when the problem is next planned" in autoplan.when_measured_again(again)
+    _new_process()
+    trnfft.fft(X)
+    (complete,) = _stored().values()
+    assert len(measured) == 3 and complete.limited == {}, complete.limited
+
+
+def test_a_starved_record_that_stands_though_its_runs_fit_says_what_budget_to_set():
+    def made(needs, attempts):
+        return choices.Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1"}, budget=1.0,
+                              limited={"c": "timed in 2 of 5 rounds"}, attempts=attempts, needs=needs)
+
+    stands = made(0.5, 2)  # its runs fit in 1 s, yet it was cut short twice there
+    told = autoplan.when_measured_again(stands)
+    assert "more than 1 s" in told and "TRNFFT_PLANNER_BUDGET=2 " in told and autoplan._due(stands, 2.0)
+    assert "cut it short 2 times" in told
+    assert autoplan.raise_budget(made(0.5, 1)) == ""  # due again at its own budget: nothing to raise
+    assert "TRNFFT_PLANNER_BUDGET=" not in autoplan.when_measured_again(made(None, 2))  # needs not known
+
+
+@pytest.mark.parametrize("needs, budget", [(1e308, 1.0), (1e300, 1.0), (1.0, 1e308)])
+def test_trnfft_which_describes_a_record_of_any_size_without_failing(needs, budget):
+    """(What ``choices`` reads is bounded; a record made in memory is not, and must not crash ``which``.)"""
+    from trnfft.cli import describe_choice
+    record = choices.Choice("b", "measure", {"b": 1e-6}, 0.0, {"b": "1"}, budget=budget,
+                            limited={"c": "timed in 2 of 5 rounds"}, attempts=2, needs=needs)
+    told = "\n".join(describe_choice(record))
+    assert f"more than {budget:g} s" in told
+    suggested = autoplan.suggested_budget(record)
+    assert suggested is None or suggested > budget
+
+
+def test_set_planner_with_a_larger_budget_measures_a_starved_choice_again_in_this_process(planner, monkeypatch):
+    """The message says ``trnfft.set_planner(budget=...)``: the choice's cached plan goes then, nothing else's."""
+    monkeypatch.setenv("TRNFFT_PLANNER_BUDGET", "0.06")
+    planner(*_waiting())
+    measured = _counting_measurements(monkeypatch)
+    for _ in range(2):
+        trnfft.fft(X)
+    trnfft.fft(X, backend="two")  # an explicit selection's plan: kept
+    explicit = [k for k in trnfft.plan_cache._plans if k[0] == ("two",)]
+    (starved,) = _stored().values()
+    assert len(measured) == 1 and starved.limited and not autoplan._due(starved, 0.06)
+    try:
+        trnfft.set_planner(budget=0.03)  # smaller: nothing changes
+        trnfft.fft(X)
+        assert len(measured) == 1
+        trnfft.set_planner(budget=1.5)  # (its runs need about 0.5 s)
+        trnfft.fft(X)
+        assert len(measured) == 2 and _stored()[next(iter(_stored()))].limited == {}
+        trnfft.fft(X)
+        assert len(measured) == 2 and all(trnfft.plan_cache.peek(k) is not None for k in explicit) and explicit
+    finally:
+        trnfft.set_planner()

@@ -189,8 +189,9 @@ def test_a_format_3_record_is_read_as_not_knowing_what_a_complete_measurement_ne
     assert kept.needs is None and kept.limited and autoplan._due(kept, 0.5) and not recwarn.list
 
 
-@pytest.mark.parametrize("needs", [True, -1.0, "2", float("nan")])
+@pytest.mark.parametrize("needs", [True, -1.0, "2", float("nan"), 1e308, choices.MAX_NEEDS * 1.01])
 def test_a_record_with_an_unusable_needs_is_set_aside(tmp_path, needs):
+    """(A needs of 1e308 crashed ``trnfft which`` before: the budget it suggested overflowed.)"""
     path = tmp_path / choices.FILE_NAME
     record = dict(_choice().to_json(), budget=0.5, limited={"c": "not run"}, needs=needs)
     path.write_text(json.dumps({"format": choices.FORMAT, "machines": {"m": {"k": record}}}))

@@ -25,11 +25,11 @@ BOUND = 1e-6
 
 def _run(n1: int, n2: int, batch: int, quarter: bool, forward: bool, scale: float, taller: bool = False,
          halves: bool = False, formed: int = 0, paired: bool = False, turns: int = 0, turn_gpsimd: int = 0,
-         whole: bool = False, middle: int = 0, lone: bool = False) -> float:
+         whole: bool = False, middle: int = 0, lone: bool = False, more: int = 0) -> float:
     n = n1 * n2
     layout = algorithms.Layout("tall-four-step", n, (n1, n2), algorithms.tall_group(n1, batch), quarter=quarter,
                                taller=taller, halves=halves, formed=formed, paired=paired, turns=turns,
-                               turn_gpsimd=turn_gpsimd, whole=whole, middle=middle, lone=lone)
+                               turn_gpsimd=turn_gpsimd, whole=whole, middle=middle, lone=lone, more=more)
     kernel, args = arguments.kernel_arguments(layout, forward, scale)
     x = random_array((batch, n), np.complex64, seed=n + batch)
     y2 = executors.simulate(kernel, x.real.copy(), x.imag.copy(), *args)[0]
@@ -140,15 +140,15 @@ def test_planner_finds_the_fastest_formed_count(n, batch, chip):
     figures = CHIPS[chip]
     found = algorithms.tall_factors(figures, n, batch)
     assert found is not None
-    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole, middle, lone) = found
+    seconds, (n1, n2, quarter, taller, halves, formed, paired, turns, turn_gpsimd, whole, middle, lone, more) = found
     table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, quarter, taller=taller, turns=turns,
-                      middle=middle, lone=lone)
+                      middle=middle, lone=lone, more=more)
     counts = [0, *(c for c in range(table.f2_columns) if algorithms.formed_allowed(table.f2_columns, c))]
     flags = (quarter, taller, halves)
     best = min(algorithms._tall_seconds(figures, n1, n2, batch, *flags, c, paired, turns, turn_gpsimd, whole, middle,
-                                        lone) for c in counts)
+                                        lone, more) for c in counts)
     assert seconds == algorithms._tall_seconds(figures, n1, n2, batch, *flags, formed, paired, turns, turn_gpsimd,
-                                               whole, middle, lone)
+                                               whole, middle, lone, more)
     assert seconds <= best * (1 + 1e-9)
 
 
@@ -173,7 +173,7 @@ def _assert_estimate_is_the_model(layout: algorithms.Layout, batch: int) -> None
     with collect() as rec:
         executors.simulate(arguments.INTERLEAVED_INPUT[kernel], x.view(np.float32), *args)
     flags = (layout.quarter, layout.taller, layout.halves, layout.formed, layout.paired, layout.turns,
-             layout.turn_gpsimd, layout.whole, layout.middle, layout.lone)
+             layout.turn_gpsimd, layout.whole, layout.middle, layout.lone, layout.more)
     for chip in ("trn1", "trn2"):
         modelled = model(rec, chip).engines
         estimate = _engine_seconds(CHIPS[chip], (n1, n2, batch, *flags))
@@ -468,7 +468,7 @@ def test_planner_takes_row_zero_alone_at_4112():
     The planner takes it, its estimate more than 10% under the best without it (MODELLED trn1: 0.81 us)."""
     figures = CHIPS["trn1"]
     seconds, options = algorithms.tall_factors(figures, 4112, 1)
-    assert options[:2] == (16, 257) and options[-1] is True and options[-2] == 0
+    assert options[:2] == (16, 257) and options[11] is True and options[10] == options[12] == 0
     table = TallTable(16, 257, 16, False, formed=options[5], turns=options[7], whole=options[9], lone=True)
     assert table.lo_chunks == [(1, 128)] and table.hi_chunks == [(0, 128)]
     without = min(algorithms._tall_seconds(figures, 16, 257, 1, False, False, False, c, False, turns, g, whole, middle)
@@ -489,3 +489,66 @@ def test_row_zero_alone_that_cannot_work_is_refused(n1, n2, quarter, turns, midd
                                lone=True)
     with pytest.raises(ValueError, match="lone"):
         arguments.kernel_arguments(layout, True, 1.0)
+
+
+MORE = [(16, 263, 1, 59, 2, True, 2, 3, 4, 8), (16, 263, 1, 0, 0, False, 1, 3, 12, 8),
+        (40, 262, 2, 40, 1, False, 2, 3, 2, 7), (14, 293, 1, 30, 3, True, 1, 4, 5, 38)]
+
+
+@pytest.mark.parametrize("target", ["trn1", "trn2"])
+@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,turns,more,rows", MORE)
+def test_middle_with_more_rows_both_directions(n1, n2, batch, formed, turn_gpsimd, whole, middle, turns, more, rows,
+                                               target, monkeypatch):
+    """``more`` (``TallTable.more``): the middle from ``more`` rows before the last lo chunk's first, the folded
+    chunk before it that many rows shorter, its hi partners with it. 4208 = 16 x 263 as planned for trn1 (stacked,
+    P = 8 -> 16 rows on F1'''s 32), unfolded up to F1'''s 32 rows (more = 12), an even n2 at two transforms per
+    tile (262: P = 7 -> 11, F1 as G1) and a middle past F1'''s rows at 4 windows (293: 38 -> 48 rows); every norm
+    both ways against float64 on either chip's rules, and the table's bytes as the estimate counts them."""
+    monkeypatch.setenv("TRNFFT_NKI_TARGET", target)
+    flags = dict(formed=formed, turns=turns, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle, more=more)
+    _assert_every_norm(n1, n2, batch, False, **flags)
+    table = TallTable(n1, n2, algorithms.tall_group(n1, batch) * n1, False, formed=formed, turns=turns, whole=whole,
+                      middle=middle, more=more)
+    assert table.lo_chunks == [(0, 128 - more), (128 - more, rows + 2 * more)] and table.pairs == 1
+    assert table.hi_chunks == [(n2 - algorithms.fold_rows(n2)[0] - 127 + more, 127 - more)]
+    assert algorithms._tall_constant_bytes(n1, n2, batch, False, False, formed, turns, whole, middle, False,
+                                           more) == 4 * table.hbm_elements
+
+
+@pytest.mark.parametrize("n1,n2,batch,formed,turn_gpsimd,whole,middle,turns,more,rows", MORE)
+def test_middle_with_more_rows_estimate_matches_the_model(n1, n2, batch, formed, turn_gpsimd, whole, middle, turns,
+                                                          more, rows):
+    """As ``test_turned_estimate_matches_the_model_engine_by_engine`` for the ``more`` layouts above: the same
+    instructions as without ``more``, the table's bytes moved."""
+    layout = algorithms.Layout("tall-four-step", n1 * n2, (n1, n2), algorithms.tall_group(n1, batch), formed=formed,
+                               turns=turns, turn_gpsimd=turn_gpsimd, whole=whole, middle=middle, more=more)
+    _assert_estimate_is_the_model(layout, batch)
+
+
+def test_planner_moves_rows_into_the_middle_at_4208():
+    """4208 = 16 x 263 at batch 1 for trn1: the stacked middle's 8 rows (16 partitions) sat in a block padded to
+    F1'''s 32 rows; with 4 lo rows more the block is full and the first block 4 rows shorter. The planner takes it,
+    its estimate below the best of the same form without ``more`` (DMA binds: MODELLED trn1 0.820 us before);
+    ``tall_mores`` offers the count that fills F1'''s rows (2 width stacked; width where 2 width > 128)."""
+    figures = CHIPS["trn1"]
+    seconds, options = algorithms.tall_factors(figures, 4208, 1)
+    assert options[:2] == (16, 263) and options[10] == 2 and options[12] == 4
+    turns, g, whole = options[7:10]
+    without = min(algorithms._tall_seconds(figures, 16, 263, 1, False, False, False, c, False, turns, g, whole, 2)
+                  for c in algorithms._formed_columns(figures, 16, 263, 1, False, False, False, False, turns, g, whole,
+                                                      2))
+    assert seconds < without
+    assert algorithms.tall_mores(16, 263, 3, 2, 16) == (0, 4) and algorithms.tall_mores(16, 263, 3, 1, 16) == (0, 12)
+    assert algorithms.tall_mores(16, 263, 3, 1, 80) == (0, 36) and algorithms.tall_mores(16, 263, 3, 0, 16) == (0,)
+
+
+@pytest.mark.parametrize("middle,more", [(0, 1), (2, -1), (2, 128), (2, 29), (1, 61)])
+def test_more_rows_that_cannot_work_are_refused(middle, more):
+    """``more`` without a middle, negative, emptying the folded chunk before the middle (128), or making the middle
+    too tall (16 x 263, P = 8 + 2 more: stacked 66 > 64 rows, unfolded 130 > 128): a clear ValueError from the
+    table, before any kernel runs."""
+    layout = algorithms.Layout("tall-four-step", 16 * 263, (16, 263), turns=3, middle=middle, more=more)
+    with pytest.raises(ValueError, match="more"):
+        arguments.kernel_arguments(layout, True, 1.0)
+    with pytest.raises(ValueError, match="more"):
+        TallTable(16, 263, 16, False, turns=3, middle=middle, more=more)

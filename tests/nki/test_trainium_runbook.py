@@ -67,3 +67,10 @@ def test_an_option_missing_its_value_is_a_usage_error_that_says_so():
     for option in ("--machine", "--target"):
         out = _run("--dry-run", option)
         assert out.returncode == 2 and f"{option} needs" in out.stderr and "--help" in out.stderr
+
+
+def test_an_option_followed_by_another_option_is_not_taken_as_its_value():
+    """``--machine --quick`` once named the machine "--quick" and ran no --quick."""
+    for option in ("--machine", "--target"):
+        out = _run("--dry-run", option, "--quick")
+        assert out.returncode == 2 and f"{option} needs" in out.stderr and "'--quick'" in out.stderr, out.stderr

@@ -17,15 +17,18 @@ Effort, like FFTW's (``set_planner(effort=...)`` or ``TRNFFT_PLANNER``):
   paid once per problem class per machine, not per process. A measurement
   the budget cut short (a candidate not run, or sampled in too few rounds,
   because the budget ran out: ``trials.Trials.limited``) is remembered as
-  such, with the least budget a complete one needs (its runs alone,
-  ``trials.complete_seconds``). If its runs fit in the budget, one-time costs
-  starved it (FFTW's search, now in its wisdom; a first import), and it is
-  measured once more when the class is next planned (``_due``); if they do
+  such, with the least budget a complete one needs (its runs alone, at the
+  wall-clock pace they ran at, ``trials.complete_seconds``). If its runs fit in
+  the budget, one-time costs starved it (FFTW's search, now in its wisdom; a
+  first import), and it is measured once more with that budget (``_due``;
+  ``attempts`` counts the measurements cut short at one budget); if they do
   not, the same budget would starve it again, so, as FFTW does not retry a
   search its time limit cut short under the same limit, it stands (the budget
   is spent once, not twice), and a log message (``logging``, INFO) and ``trnfft
-  which`` say what budget would complete it. Either is measured again whenever
-  the budget in force is larger than the one it had; a complete one never. Measure is the
+  which`` say what budget to set (``suggested_budget``: room for its runs beside
+  the longer plan search a larger budget allows). Either is measured again whenever
+  the budget in force is larger than the one it had (``set_planner`` raising it
+  drops the plans cached from it); a complete one never. Measure is the
   default because only a measurement knows this machine: the estimate rules
   are calibrated on one development machine and the winner flips with caches
   and core counts. It measures a class when it recurs: its first call (with
@@ -56,7 +59,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Collection
+from typing import Callable, Collection
 
 from .choices import Choice, store
 from .env import getenv
@@ -67,7 +70,7 @@ from .plan_deadline import planning_within
 from .planning import array_kinds_of, make_plan
 from .problem import FFTProblem
 from .registry import REGISTRY, contain
-from .trials import ARRAY_INPUT, TENSOR_INPUT, time_plans
+from .trials import ARRAY_INPUT, PLANNING_SHARE, TENSOR_INPUT, time_plans
 
 __all__ = ["ARRAY_INPUT", "TENSOR_INPUT", "EFFORTS", "plan", "recorded", "forget", "set_planner",
            "planner_settings", "choice_key"]
@@ -109,11 +112,41 @@ def set_planner(effort: str | None = None, budget: float | None = None, first_ca
     process (None: back to ``TRNFFT_PLANNER`` / ``TRNFFT_PLANNER_BUDGET`` /
     ``TRNFFT_PLANNER_FIRST_CALL`` or the default).
 
-    Plans already made keep their backend until ``trnfft.plan_cache.clear()``."""
+    Plans already made keep their backend until ``trnfft.plan_cache.clear()``, except those of
+    measurements a budget cut short that the new settings measure again (``_due``): a larger budget
+    than they had drops them from the plan cache, so that their next call measures."""
     global _effort, _budget, _first_call
-    _effort = None if effort is None else _check_effort(effort, "effort")
-    _budget = None if budget is None else _check_budget(budget, "budget")
-    _first_call = None if first_call is None else _check_first_call(first_call, "first_call")
+    before = _settings_or_none()
+    new = (None if effort is None else _check_effort(effort, "effort"),
+           None if budget is None else _check_budget(budget, "budget"),
+           None if first_call is None else _check_first_call(first_call, "first_call"))
+    _effort, _budget, _first_call = new
+    after = _settings_or_none()
+    if after is not None and after[0] == "measure" and after != before:
+        def due_now(problem: FFTProblem, source: str) -> bool:
+            choice = _memo.get(key := choice_key(problem, source)) or store().get(key)
+            return (choice is not None and _due(choice, after[1])
+                    and not (before is not None and before[0] == "measure" and _due(choice, before[1])))
+        for drop in _on_settings:
+            drop(due_now)
+
+
+_on_settings: list[Callable[[Callable[[FFTProblem, str], bool]], None]] = []
+
+
+def on_settings_changed(drop: Callable[[Callable[[FFTProblem, str], bool]], None]) -> None:
+    """Have ``drop(due)`` called when ``set_planner`` changes the settings in force: it is to drop the
+    cached plans of the problems (and input kinds) for which ``due`` says the new settings, not the old,
+    measure the choice again (``dispatch`` holds the plan cache's keys)."""
+    _on_settings.append(drop)
+
+
+def _settings_or_none() -> tuple[str, float] | None:
+    """``planner_settings()``, None when the environment's are not valid (``set_planner`` may be fixing that)."""
+    try:
+        return planner_settings()
+    except InvalidArgumentError:
+        return None
 
 
 def first_call_setting() -> str:
@@ -288,6 +321,14 @@ def _due(choice: Choice, budget: float) -> bool:
                                       and not _runs_overrun(choice))
 
 
+def _attempts(previous: Choice | None, budget: float) -> int:
+    """The ``attempts`` of a measurement with ``budget`` that the budget cut short, after ``previous``:
+    counted at one budget only (one cut short at another budget says nothing of this one)."""
+    if previous is not None and previous.limited and previous.budget == budget:
+        return previous.attempts + 1
+    return 1
+
+
 def _runs_overrun(choice: Choice) -> bool:
     """Whether a complete measurement's runs, with ``BUDGET_MARGIN`` for planning, take more than the
     budget ``choice`` had."""
@@ -295,29 +336,50 @@ def _runs_overrun(choice: Choice) -> bool:
             and choice.needs * (1 + BUDGET_MARGIN) > choice.budget)
 
 
+def suggested_budget(choice: Choice) -> float | None:
+    """For ``choice``, a measurement cut short that stands at its budget (not ``_due`` with it): a budget
+    (in tenths of a second) that holds its runs with ``BUDGET_MARGIN`` to spare, and at least the budget it
+    had, beside a candidate's plan search of up to ``PLANNING_SHARE`` of it (a larger budget allows a longer
+    search: FFTW plans 2^22 points with no search at 1 s, and may search for over a second at
+    2.9 s); None when what its runs need is not known."""
+    if choice.needs is None or choice.budget is None or _due(choice, choice.budget):
+        return None
+    tenths = max(choice.needs * (1 + BUDGET_MARGIN), choice.budget) / (1 - PLANNING_SHARE) * 10
+    if not math.isfinite(tenths) or math.ceil(tenths) / 10 <= choice.budget:
+        return None
+    return math.ceil(tenths) / 10
+
+
 def raise_budget(choice: Choice) -> str:
-    """For ``choice``, a measurement cut short whose runs overran its budget (``_runs_overrun``): the
-    budget that would measure it in full, said as a setting ("" when its runs fit, or that is not known)."""
-    if not _runs_overrun(choice):
+    """For ``choice``, a measurement cut short that stands at its budget: the budget that would measure
+    it again with room for its runs (``suggested_budget``), said as a setting ("" when none is known)."""
+    more = suggested_budget(choice)
+    if more is None:
         return ""
-    assert choice.needs is not None
-    more = math.ceil(choice.needs * (1 + BUDGET_MARGIN) * 10) / 10
-    return (f"its runs alone need about {choice.needs:.2g} s: TRNFFT_PLANNER_BUDGET={more:g} "
-            f"(or trnfft.set_planner(budget={more:g})) measures it in full, once per machine")
+    assert choice.needs is not None and choice.budget is not None
+    runs = f"its runs alone need about {choice.needs:.2g} s"
+    if _runs_overrun(choice):
+        room = "holds them with a quarter to spare"
+    else:
+        runs += (f", which fit in its {choice.budget:g} s budget, yet something else (a plan search, "
+                 f"a first import, load) cut it short {choice.attempts} times")
+        room = f"leaves {choice.budget:g} s for them"
+    return (f"{runs}: TRNFFT_PLANNER_BUDGET={more:g} (or trnfft.set_planner(budget={more:g})) {room} "
+            f"beside a plan search of up to {PLANNING_SHARE:.0%} of the budget")
 
 
 def when_measured_again(choice: Choice) -> str:
     """When ``choice``, a measurement the budget cut short, is measured again, said from ``_due``
-    and the planner settings in force (what ``trnfft which`` tells), and what budget would complete it."""
+    and the planner settings in force (what ``trnfft which`` tells), and what budget would measure
+    it again with room for its runs (``raise_budget``)."""
     effort, budget = planner_settings()
     if effort == "measure" and _due(choice, budget):
         return "measured again when the problem is next planned"
     assert choice.budget is not None  # (a record with ``limited`` has its budget: choices.py)
-    overrun = raise_budget(choice)
-    least = (f"at least {choice.budget:g}" if choice.attempts < 2 and choice.budget > 0 and not overrun
-             else f"more than {choice.budget:g}")
+    least = f"at least {choice.budget:g}" if _due(choice, choice.budget) else f"more than {choice.budget:g}"
+    more = raise_budget(choice)
     return (f"measured again only by the measure planner with a budget of {least} s; in force: "
-            f"{effort}, {budget:g} s (TRNFFT_PLANNER / TRNFFT_PLANNER_BUDGET)" + (f"; {overrun}" if overrun else ""))
+            f"{effort}, {budget:g} s (TRNFFT_PLANNER / TRNFFT_PLANNER_BUDGET)" + (f"; {more}" if more else ""))
 
 
 def _pending_setup(name: str) -> tuple[float, str] | None:
@@ -367,7 +429,7 @@ def _decide(key: str, problem: FFTProblem, source: str, candidates: tuple[str, .
             if found is None:
                 return None, {}
             # nothing could be timed again: the starved choice stands, not to be tried again at this budget
-            choice = dataclasses.replace(found, budget=budget, attempts=found.attempts + 1)
+            choice = dataclasses.replace(found, budget=budget, attempts=_attempts(found, budget))
         _remember(key, choice)
         if choice.effort == "measure":
             store().put(key, choice)
@@ -389,7 +451,7 @@ def _measure(problem: FFTProblem, source: str, candidates: tuple[str, ...], vers
         return None, {}
     seconds = trials.seconds
     best = min(seconds, key=lambda n: (seconds[n], candidates.index(n)))
-    attempts = previous.attempts + 1 if previous is not None and previous.limited and trials.limited else 1
+    attempts = _attempts(previous, budget) if trials.limited else 1
     choice = Choice(best, "measure", seconds, time.time(), versions, trials.excluded, trials.runs,
                     sorted(trials.provisional), budget, trials.limited, attempts,
                     trials.needs if trials.limited else None)

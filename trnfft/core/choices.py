@@ -50,6 +50,7 @@ SAVE_INTERVAL = 10.0   # seconds between saves while new choices keep coming
 LOCK_TIMEOUT = 2.0     # seconds a save waits for another process's save before skipping
 FORGET_LOCK_TIMEOUT = 10.0  # seconds forgetting waits for it (forgetting is asked for, so not skipped)
 MAX_RECORDS = 10_000   # per machine; the oldest decisions go first beyond this
+MAX_NEEDS = 1e6        # seconds (11.6 days): a record saying a measurement needs more is damaged
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class Choice:
                 and all(isinstance(name, str) for name in choice.provisional)
                 and _usable_budget(choice.budget, choice.limited)
                 and _str_map(choice.limited, str) and type(choice.attempts) is int
-                and (choice.needs is None or _seconds(choice.needs))):
+                and (choice.needs is None or (_seconds(choice.needs) and choice.needs <= MAX_NEEDS))):
             raise ValueError("malformed choice record (wrong field types)")
         return choice
 

@@ -116,6 +116,18 @@ def _build(key: ProblemKey, sel: selection.Selection, place: str, eager: bool = 
 PLANNED_KINDS = (NUMPY, TORCH_CPU)  # the input kinds auto's planner times candidates for
 
 
+def _drop_plans_due_again(due: Callable[[FFTProblem, str], bool]) -> None:
+    """Drop the cached plans auto's planner made for problems whose choice ``due`` says is to be
+    measured again (``set_planner`` raised the budget past the one that cut it short)."""
+    def planned(key: Any, entry: CachedPlan) -> bool:
+        plan_key, problem, place = key  # (cached_plan's keys: the selection's plan_key, the problem, where)
+        return plan_key[:1] == ("<auto>",) and place in PLANNED_KINDS and due(FFTProblem(*problem), place)
+    plan_cache.discard_where(planned)
+
+
+autoplan.on_settings_changed(_drop_plans_due_again)
+
+
 def plan_nbytes(plan: Plan | None) -> int:
     """The plan's own report of the memory it holds (``nbytes``), 0 when it gives none."""
     try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import operator
 import os
 import threading
@@ -231,6 +232,14 @@ class PlanCache:
             if self._last == key:
                 self._last = None
             self._dropped()
+
+    def discard_where(self, holds: Callable[[Hashable, Any], bool]) -> None:
+        """Drop every entry for which ``holds(key, entry)`` (called outside the lock)."""
+        with self._lock:
+            entries = list(self._plans.items())
+        for key, entry in entries:
+            if holds(key, entry):
+                self.discard(key, functools.partial(operator.is_, entry))
 
     def touch(self, key: Hashable) -> None:
         """Count a hit on ``key``, taken by a caller holding the plan since ``generation`` last changed.

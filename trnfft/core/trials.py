@@ -30,17 +30,20 @@ and its process CPU time: a single-threaded run's CPU time is its wall time
 less what other processes took from it (under load on a 2-core machine the
 wall clock alone let noise decide near ties, and the choice is remembered),
 while a run that spreads over threads costs more CPU than wall time, so its
-wall time stands.
+wall time stands. What fits in the budget, which is wall-clock time, is reckoned
+from the runs' wall-clock pace (``_Pace``), load included: a sample's runs, a run
+over half its share, a turn that would overrun the budget.
 
 The trials say which candidates the budget cut short (``Trials.limited``): one
 not run because its estimate did not fit in what was left, one sampled in fewer
 than ``SAMPLES`` rounds because the budget ran out or one run took over half its
 share; that only when at least two candidates were in contention (a single one
 is chosen however long it is timed). They then say the least budget a complete
-measurement takes (``Trials.needs``, ``complete_seconds``: the contenders' runs as
-timed, a candidate not run at its rule's estimate; planning not counted), by which
+measurement takes (``Trials.needs``, ``complete_seconds``: the contenders' runs at
+the wall-clock pace they ran at, load included (at load 5 on 2 cores, 2^22 points: about twice their
+CPU time), a candidate not run at its rule's estimate; planning not counted), by which
 the planner decides whether measuring again with the same budget can help
-(``autoplan._due``).
+(``autoplan._due``) and what budget it suggests (``autoplan.raise_budget``).
 """
 from __future__ import annotations
 
@@ -71,9 +74,28 @@ def _now() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def _since(start: tuple[float, float]) -> float:
-    """Seconds since ``start`` (``_now()``): the smaller of wall-clock and process CPU time."""
-    return min(time.perf_counter() - start[0], time.process_time() - start[1])
+def _since(start: tuple[float, float]) -> tuple[float, float]:
+    """Seconds since ``start`` (``_now()``): (the smaller of wall-clock and process CPU time, wall-clock)."""
+    wall = time.perf_counter() - start[0]
+    return min(wall, time.process_time() - start[1]), wall
+
+
+class _Pace:
+    """A candidate's wall-clock seconds per run: its first run, and the mean of the runs after it.
+
+    The budget is wall-clock time, so what a measurement will take is reckoned from these, not
+    from the figures the winner is chosen by (CPU time when load took wall time from a run)."""
+
+    def __init__(self, first: float) -> None:
+        self.first, self._total, self._runs = first, 0.0, 0
+
+    def add(self, wall: float, runs: int) -> None:
+        self._total += wall
+        self._runs += runs
+
+    @property
+    def steady(self) -> float:
+        return self._total / self._runs if self._runs else self.first
 
 
 def trial_input(problem: FFTProblem, source: str) -> Any:
@@ -107,13 +129,16 @@ class Trials(NamedTuple):
     needs: float | None = None  # when ``limited``: the budget a complete measurement needs at least
 
 
-def complete_seconds(per_run: Mapping[str, float], candidates: int) -> float:
+def complete_seconds(per_run: Mapping[str, float], candidates: int,
+                     first: Mapping[str, float] | None = None) -> float:
     """The least budget in which ``time_plans`` times contenders that take ``per_run`` seconds a
-    run in full, out of ``candidates`` tried: their runs alone (each runs twice, then ``SAMPLES``
-    rounds of an untimed run and a sample), and none over half its share (planning not counted)."""
+    run (wall clock) in full, out of ``candidates`` tried: their runs alone (each runs twice, then
+    ``SAMPLES`` rounds of an untimed run and a sample; a first run taking ``first`` seconds where
+    known, first touches of memory included), and none over half its share (planning not counted)."""
     if not per_run:
         return 0.0
     runs = sum(t * (2 + SAMPLES * (max(1, int(SAMPLE_SECONDS / max(t, 1e-9))) + 1)) for t in per_run.values())
+    runs += sum(max(seconds - per_run[name], 0.0) for name, seconds in (first or {}).items() if name in per_run)
     return max(runs, 2 * max(candidates, 1) * max(per_run.values()))
 
 
@@ -160,6 +185,7 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
     excluded: dict[str, str] = {}
     plans: dict[str, Plan] = {}
     count: dict[str, int] = {}
+    pace: dict[str, _Pace] = {}  # wall-clock per run, what the budget is spent in
     for name in sorted(builders, key=lambda n: estimates.get(n, math.inf)):
         remaining = budget - (time.perf_counter() - started)
         why = _hopeless(name, estimates, best, remaining, setups.get(name))
@@ -188,19 +214,23 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
         try:
             began = _now()
             y = run(x)
-            best[name] = _since(began)
+            best[name], wall = _since(began)
+            pace[name] = _Pace(wall)
             count[name] = 1
             require_result(y, name, problem, source)
             del y  # (a large problem's result need not live through the next run)
             began = _now()  # the first run paid for first touches: time a second
             run(x)
-            best[name] = min(best[name], _since(began))
+            seconds, wall = _since(began)
+            best[name] = min(best[name], seconds)
+            pace[name].add(wall, 1)
             count[name] = 2
         except MemoryError:  # as in planning
             raise
         except Exception as exc:  # a candidate that fails its trial is not chosen
             best.pop(name, None)
             count.pop(name, None)
+            pace.pop(name, None)
             del plans[name]
             excluded[name] = f"failed its trial run: {type(exc).__name__}: {exc}"
             continue
@@ -210,11 +240,11 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
         for name in list(runs):
             if best[name] > DROP_RATIO * fastest:
                 del runs[name]  # clearly slower
-            elif best[name] > share / 2:
+            elif pace[name].steady > share / 2:
                 del runs[name]  # too slow to run again within the budget
                 limited[name] = f"timed in 2 runs only: one takes over half its share of the {budget:g} s budget"
     contenders = len(runs) + len(limited)  # (disjoint here: limited so far were not run or not sampled)
-    numbers = {name: max(1, int(SAMPLE_SECONDS / max(best[name], 1e-9))) for name in runs}
+    numbers = {name: max(1, int(SAMPLE_SECONDS / max(pace[name].steady, 1e-9))) for name in runs}
     deadline = started + budget
     rounds, sampling_started = 0, time.perf_counter()
     while runs and (rounds < SAMPLES or (len(runs) > 1 and
@@ -222,7 +252,7 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
         rounds += 1
         for name, run in list(runs.items()):
             number = numbers[name]
-            if time.perf_counter() + (number + 1) * best[name] > deadline:
+            if time.perf_counter() + (number + 1) * pace[name].steady > deadline:
                 del runs[name]
                 if rounds <= SAMPLES:
                     limited[name] = (f"timed in {rounds - 1} of {SAMPLES} rounds of samples: "
@@ -232,12 +262,18 @@ def time_plans(builders: Mapping[str, Callable[[], Plan]], estimates: dict[str, 
             began = _now()
             for _ in range(number):
                 run(x)
-            best[name] = min(best[name], _since(began) / number)
+            seconds, wall = _since(began)
+            best[name] = min(best[name], seconds / number)
+            pace[name].add(wall, number)
             count[name] += number + 1
     if contenders < 2:
         return Trials(best, excluded, plans, count, provisional, {})
-    # what a complete measurement would take: the contenders' runs as measured, a candidate not run by its rule
-    per_run = {name: t for name, t in best.items() if t <= DROP_RATIO * min(best.values())}
+    # what a complete measurement would take: the contenders' runs at their wall-clock pace, a candidate
+    # not run by its rule
+    timed = [name for name, t in best.items() if t <= DROP_RATIO * min(best.values())]
+    per_run = {name: pace[name].steady for name in timed}
     per_run.update({name: estimates[name] - setups.get(name, (0.0, ""))[0]
                     for name in limited if name not in best and name in estimates})
-    return Trials(best, excluded, plans, count, provisional, limited, complete_seconds(per_run, len(builders)))
+    first = {name: pace[name].first for name in timed}
+    return Trials(best, excluded, plans, count, provisional, limited,
+                  complete_seconds(per_run, len(builders), first))

@@ -214,21 +214,25 @@ class TallTable:
     middle: int = 0   # ``turned``: the rows from the last lo chunk's first on taken unfolded (``middle_rows``); 2: with
     #                   Re F2 and Im F2 stacked on the contraction (``middle_offset``)
     lone: bool = False   # ``turned``: n2's row 0 alone, outside the fold, the lo chunks from row 1 (``_lone_row``)
+    more: int = 0   # ``middle``: lo rows taken from the last folded chunk into the middle, 2 more middle rows each
 
     def __post_init__(self) -> None:
         """A ``middle`` or ``lone`` that cannot work is refused here, not run into a wrong result or a broadcast
         error."""
         if self.middle not in (0, 1, 2):
             raise ValueError(f"middle must be 0, 1 (unfolded) or 2 (stacked), not {self.middle!r}")
+        if self.more < 0 or (self.more and not self.middle):
+            raise ValueError(f"more (rows moved into the middle) must be 0, or > 0 with a middle: more = "
+                             f"{self.more!r}, middle = {self.middle}")
         if self.middle and not self.middle_rows:
             raise ValueError(
                 f"middle = {self.middle} needs turned windows (turns >= 2, neither quarter nor halves), n1 > 1 and "
-                f"the rows from the last lo chunk's first to their partners in one chunk of <= {ROWS} after "
-                f"another: n1 = {self.n1}, n2 = {self.n2}, turns = {self.turns}, quarter = {self.quarter}, "
-                f"halves = {self.halves}")
+                f"the rows from the last lo chunk's first (less ``more``, leaving the chunk before it a row) to "
+                f"their partners in one chunk of <= {ROWS} after another: n1 = {self.n1}, n2 = {self.n2}, turns = "
+                f"{self.turns}, quarter = {self.quarter}, halves = {self.halves}, more = {self.more}")
         if self.middle == 2 and not self.middle_offset:
             raise ValueError(f"middle = 2 (stacked) needs <= {ROW_TILE} middle rows (twice on <= {ROWS} "
-                             f"partitions), n2 = {self.n2} has {self.middle_rows}")
+                             f"partitions), n2 = {self.n2} has {self.middle_rows} (more = {self.more})")
         if self.lone and not (self.turned and not self.identity and not self.middle):
             raise ValueError(
                 f"lone (row 0 alone) needs turned windows (turns >= 2, neither quarter nor halves), n1 > 1 and no "
@@ -254,7 +258,9 @@ class TallTable:
             return [(c0 + 1, rows) for c0, rows in row_chunks(lo - 1)]
         chunks = row_chunks(lo)
         if self.middle_rows:
-            chunks[-1] = (chunks[-1][0], self.n2 - 2 * chunks[-1][0] + 1)
+            c0 = chunks[-1][0] - self.more
+            chunks[-2] = (chunks[-2][0], chunks[-2][1] - self.more)
+            chunks[-1] = (c0, self.n2 - 2 * c0 + 1)
         return chunks
 
     @property
@@ -264,13 +270,17 @@ class TallTable:
         both (they were two chunks of rows), no J matmul, PSUM copy, conj(T~) product or fold for them; the
         moving operands rho_r B against Re F2 and i rho_r B against Im F2 (``_middle``); the table holds their F2,
         T~, rho rows (T~[j] for j > n2/2 as for any row), twice the last lo chunk's. 0 where there is none: n2 - 2 c0 + 1 <= 128
-        rows and two lo chunks or more."""
+        rows and two lo chunks or more. ``more`` moves c0 that many rows earlier, out of the chunk before (which keeps
+        a row at least): the table's rows cost DMA bytes, the engines' instructions do not depend on partitions, so
+        where the middle's block is padded below F1'''s rows (``f1_block``) the rows it gains are free and the
+        folded chunk's block loses them (4208 = 16 x 263: P = 8 stacked on 16 rows, F1'' on 32; with more = 4,
+        P = 16 on 32 rows and the first block 124 rows, not 128)."""
         if not (self.middle and self.turned) or self.identity:
             return 0
         lo = fold_rows(self.n2)[0]
-        c0 = (lo - 1) // ROWS * ROWS
+        c0 = (lo - 1) // ROWS * ROWS - self.more
         rows = self.n2 - 2 * c0 + 1
-        return rows if c0 > 0 and rows <= ROWS else 0
+        return rows if c0 > (lo - 1) // ROWS * ROWS - ROWS and c0 > 0 and rows <= ROWS else 0
 
     @property
     def middle_offset(self) -> int:
