@@ -24,11 +24,12 @@ Three families check what has no outside reference against one built from it:
   exactly where the README says one is due, of the reference's kind, real
   dtype, shape and device.
 * ``badpair``: pairs (or ``out=`` pairs) that break the contract (shapes,
-  dtypes, types, devices, complex/None/nested/string/object/bfloat16 parts):
-  a ``TrnfftError``, the pair unchanged.
+  dtypes, types, devices, complex/None/nested/string/object/bfloat16 parts;
+  read-only, aliased, broadcast or non-resizable ``out=`` parts): a
+  ``TrnfftError``, the pair and the ``out=`` pair unchanged.
 * ``plan``: ``trnfft.plan`` from a tensor, an array or shape/dtype, against the
   function it plans: refused where the function refuses; ``p(x)``, ``p(x,
-  out=)`` and ``p()`` equal to it; wrong inputs and outs refused clearly; one
+  out=)`` and ``p()`` equal to it, and ``p(x)`` to torch.fft's function itself; wrong inputs and outs refused clearly; one
   plan called from 4 threads at once (every 8th case) gives every thread its
   serial result, with no hang.
 
@@ -57,7 +58,7 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -367,7 +368,8 @@ def _split_case(r: random.Random, index: int) -> Case:
 
 DEFECTS = ["shape", "dtype", "int and float", "array and tensor", "devices", "complex parts", "no imag",
            "strings", "objects", "bfloat16", "3 parts", "byte orders", "out shape", "out dtype",
-           "out types", "out of a real result"]
+           "out types", "out of a real result", "out read-only", "out aliased", "out broadcast",
+           "out complex", "out not resizable"]
 SHIFT_DEFECTS = ["shape", "dtype", "int and float", "array and tensor", "devices", "no imag", "3 parts",
                  "byte orders"]  # (a shift takes any dtype: only the pair's own contract binds it)
 
@@ -709,12 +711,14 @@ def _only_out_differs(problem: str) -> bool:
 
 
 def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
-               agree: Callable[[Any, Any], bool] | None = None) -> str | None:
+               agree: Callable[[Any, Any], bool] | None = None,
+               fails_without_workers: Callable[[], bool] = lambda: False) -> str | None:
     """The documented deliberate difference (README, "Where trnfft differs") a mismatch is, if any.
 
     Each rule checks the symptom its difference has, not only the kind of call: ``problem`` is the
     mismatch found, ``agree(ref_value, got_value)`` whether two results hold the same values within
-    the case's tolerance (trnfft's cast to the reference's dtype)."""
+    the case's tolerance (trnfft's cast to the reference's dtype); ``fails_without_workers()``
+    whether the reference still fails with no ``workers=`` (another fault than workers' own)."""
     agree = agree or (lambda r, g: False)
     if case.api == "torch" and ref.error is not None and "MKL FFT error" in str(ref.error) \
             and got.error is None and _size(got.value[0] if type(got.value) is SplitComplex else got.value) == 0:
@@ -769,8 +773,11 @@ def deliberate(case: Case, ref: Outcome, got: Outcome, problem: str = "",
     if case.api == "scipy" and case.name in ("irfft", "hfft") and case.kwargs.get("n") == 0:
         return "scipy's irfft/hfft take n=0 as pocketfft's default and return one point; trnfft raises"
     workers = case.kwargs.get("workers")
-    if workers is not None and (type(workers) is not int or workers > 4096) and ref.error is not None \
-            and _refused(got, "workers"):
+    ceiling = type(workers) is int and workers > 4096
+    if workers is not None and (type(workers) is not int or ceiling) and ref.error is not None \
+            and _refused(got, "workers must be between" if ceiling else "workers") \
+            and (case.api == "scipy" or ceiling or isinstance(got.error, TypeError)) \
+            and fails_without_workers():
         return ("several faults: trnfft checks workers= before the other arguments (scipy's pocketfft checks "
                 "its type last; torch and NumPy have none)")
     if case.api == "scipy" and type(workers) is int and workers > 4096 and ref.error is None \
@@ -891,7 +898,11 @@ def run_case(case: Case, local: bool = False) -> str | None:
     if problem is None and case.api != "torch" and ref.warned != got.warned:
         problem = (f"warnings differ: reference {sorted(w.__name__ for w in ref.warned)}, "
                    f"trnfft {sorted(w.__name__ for w in got.warned)}")
-    if problem is not None and (why := deliberate(case, ref, got, problem, agree)):
+    def fails_without_workers() -> bool:
+        kw = {k: v for k, v in ref_kwargs.items() if k != "workers"}
+        out = None if out_ref is None else _out_like(probe.value, "exact" if case.out == "pair" else case.out)
+        return outcome(call(ref_fn, out, kw), False).error is not None
+    if problem is not None and (why := deliberate(case, ref, got, problem, agree, fails_without_workers)):
         return f"{DELIBERATE} ({why}): {problem}"
     return problem
 
@@ -985,6 +996,27 @@ def _bad_pair(case: Case) -> tuple[Any, Any]:
                                o(torch.float64 if tensors else np.float64))
     if d == "out types":
         return x, SplitComplex(o(), o().numpy() if tensors else torch.from_numpy(o()))
+    if d == "out read-only":  # NumPy: a read-only array; torch: an inference tensor
+        if tensors:
+            with torch.inference_mode():
+                return x, SplitComplex(o(), o())
+        im = o()
+        im.flags.writeable = False
+        return x, SplitComplex(o(), im)
+    if d == "out aliased":
+        re = o()
+        return x, SplitComplex(re, re)
+    if d == "out broadcast":  # one element seen everywhere
+        one = o()[(0,) * real.ndim]
+        return x, SplitComplex(o(), one.expand(real.shape) if tensors else np.broadcast_to(one, real.shape))
+    if d == "out complex":
+        return x, SplitComplex(*(o(torch.complex128 if tensors else np.complex128) for _ in range(2)))
+    if d == "out not resizable":  # both too small, the imaginary part's storage fixed (NumPy's)
+        if not tensors:
+            return x, SplitComplex(np.zeros(real.size - 1, real.dtype), np.zeros(real.size - 1, real.dtype))
+        n = real.numel() - 1
+        fixed = torch.from_numpy(np.zeros(n, str(real.dtype).removeprefix("torch.")))
+        return x, SplitComplex(torch.zeros(n, dtype=real.dtype), fixed)
     return x, SplitComplex(o(), o())  # out of a real result: one array is due
 
 
@@ -993,7 +1025,9 @@ def run_bad_pair_case(case: Case, local: bool = False) -> str | None:
     fn = getattr(trnfft if case.api == "torch" else numpy_fft, case.name)
     x, out = _bad_pair(case)
     kw = dict(case.kwargs, **({"out": out} if out is not None else {}))
-    with _selected(case.backend, local):
+    before = None if out is None else [(tuple(p.shape), _copy(p)) for p in out]
+    with _selected(case.backend, local), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # (a resize's warning, were one made)
         got = outcome(lambda: fn(x, **kw), not local)
     if got.error is None:
         return f"trnfft accepted a SplitComplex with a defect ({case.defect})"
@@ -1001,7 +1035,14 @@ def run_bad_pair_case(case: Case, local: bool = False) -> str | None:
         return f"trnfft raised {type(got.error).__name__} (no TrnfftError): {got.error}"
     if not _same(x, _bad_pair(case)[0]):
         return "trnfft modified its input"
+    if before is not None and any(tuple(p.shape) != shape or not bool((p == v).all())
+                                  for p, (shape, v) in zip(out, before)):
+        return "trnfft wrote into (or resized) an out= pair it refused"
     return None
+
+
+def _copy(a: Any) -> Any:
+    return a.clone() if isinstance(a, torch.Tensor) else np.array(a)
 
 
 # --- plans ---------------------------------------------------------------------------------
@@ -1067,6 +1108,28 @@ def _plan_calls(case: Case, p: Any, want: Outcome, floor: float) -> str | None:
         if (problem := compare(reference, got, floor=floor)) is not None:
             return f"p(x.conj()): {problem}"
     return None
+
+
+def _against_torch(case: Case, p: Any, x: Any, floor: float) -> str | None:
+    """p(x) against torch.fft's own function (the plan takes its arguments): a tensor plan's result
+    as torch's, an array plan's values as torch's on the same values."""
+    kw = {k: v for k, v in case.kwargs.items() if k not in ("split", "workers")}
+    tensor = _tensor_plan(case)
+    half = not tensor and x.dtype == np.float16  # torch has no float16 FFT on the CPU: its float32 values
+    xt = x if tensor else torch.from_numpy(np.array(x, np.float32 if half else None))
+    ref = outcome(lambda: getattr(torch.fft, case.name)(xt, **kw), False)
+    got = outcome(lambda: p(x), False)
+    computed = None
+    if not tensor and ref.error is None and got.error is None:  # values only: NumPy's dtypes differ
+        r, computed = _as_numpy(ref.value), got.value
+        ref, got = Outcome(value=r), Outcome(value=np.asarray(got.value).astype(r.dtype))
+    problem = compare(ref, got, computed=computed, floor=floor)
+    if problem is None:
+        return None
+    as_torch = replace(case, api="torch", plan=None)
+    if why := deliberate(as_torch, ref, got, problem):
+        return f"{DELIBERATE} ({why}): p(x) against torch.fft.{case.name}: {problem}"
+    return f"p(x) against torch.fft.{case.name}: {problem}"
 
 
 def _size(y: Any) -> int:
@@ -1152,6 +1215,8 @@ def run_plan_case(case: Case, local: bool = False) -> str | None:
     v = np.asarray(_as_numpy(x) if isinstance(x, torch.Tensor) else x, dtype=np.complex128)
     floor = float(np.linalg.norm(v)) / max(v.size, 1)
     if (problem := _plan_calls(case, made.value, want, floor)) is not None:
+        return problem
+    if (problem := _against_torch(case, made.value, x, floor)) is not None:
         return problem
     if case.index % 8 == 0 and _size(want.value):
         return _plan_threads(case, made.value, floor)

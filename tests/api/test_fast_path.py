@@ -162,7 +162,9 @@ def test_memoised_calls_let_go_of_cleared_plans(tensor):
 @pytest.mark.parametrize("api, key, good, bad", [
     ("numpy", "axis", 1, 1.0), ("numpy", "axis", 1, True), ("numpy", "workers", 2, 2.0),
     ("numpy", "workers", 1, 1 + 0j), ("numpy", "workers", 1, True), ("torch", "dim", 0, 0.0),
-    ("torch", "workers", 2, np.float64(2.0)),
+    ("torch", "workers", 2, np.float64(2.0)), ("numpy", "axis", np.int64(1), np.bool_(True)),
+    ("torch", "dim", np.int64(0), np.bool_(False)), ("numpy", "workers", np.int32(1), np.bool_(True)),
+    ("numpy", "axis", np.int64(-1), np.float64(-1.0)),
 ])
 def test_an_equal_value_of_another_type_is_not_served_from_the_memo(api, key, good, bad):
     """The memo compares signatures by equality (1.0 == True == 1): a float, bool or complex axis or
@@ -174,3 +176,32 @@ def test_an_equal_value_of_another_type_is_not_served_from_the_memo(api, key, go
         fn(arg, **{key: good})
     with pytest.raises(trnfft.InvalidArgumentTypeError, match=f"{key} must be an integer"):
         fn(arg, **{key: bad})
+
+
+@pytest.mark.parametrize("api, kwargs, axis", [
+    ("numpy", {"axis": np.int64(-1)}, -1), ("numpy", {"axis": np.uint8(0), "workers": np.int16(2)}, 0),
+    ("torch", {"dim": np.int64(0)}, 0), ("numpy", {"split": False}, -1), ("torch", {"split": False}, -1),
+])
+def test_numpy_integers_and_split_false_are_memoised(api, kwargs, axis):
+    """NumPy integer axes/workers and split=False are memoised (they mean what int and None mean):
+    the first call records a runner, the second is served by it, both with the right result."""
+    from trnfft.api import fast_path
+    x = random_array((4, 6), np.complex64)
+    fn = trnfft.numpy_fft.fft if api == "numpy" else trnfft.fft
+    arg = x if api == "numpy" else torch.from_numpy(x)
+    fast_path._runners.clear()
+    first = np.asarray(fn(arg, **kwargs))
+    assert len(fast_path._runners) == 1
+    served = np.asarray(fn(arg, **kwargs))
+    np.testing.assert_array_equal(served, first)
+    assert_close(served, np.fft.fft(x.astype(np.complex128), axis=axis), np.complex64, 6)
+
+
+@pytest.mark.parametrize("bad", [0, "no", np.int64(0)])
+def test_a_falsy_split_that_is_not_false_is_refused_after_memoisation(bad):
+    """split=0 equals False but is refused (check_split): the memo does not serve it."""
+    x = random_array(16, np.complex64)
+    for _ in range(3):
+        trnfft.numpy_fft.fft(x, split=False)
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="split must be"):
+        trnfft.numpy_fft.fft(x, split=bad)

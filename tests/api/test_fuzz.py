@@ -230,6 +230,7 @@ def test_a_documented_difference_needs_the_case_it_names():
     (("split",), 3, "trnfft.api.arguments.run_split_problem", "swapped"),  # a pair's values
     (("plan",), 1, "trnfft.api.planned.Planned._new_result", "scaled"),  # a plan's values
     (("badpair",), 0, "trnfft.api.arguments.split_parts", "lenient"),   # a defect let through
+    (("badpair",), 0, "trnfft.api.arguments.check_split_out", "unchecked"),  # an aliased out= pair
 ])
 def test_the_new_families_report_a_broken_trnfft(monkeypatch, apis, index, target, how):
     """Each family sees the fault it exists for: the run passes, then fails once trnfft is broken."""
@@ -248,7 +249,8 @@ def test_the_new_families_report_a_broken_trnfft(monkeypatch, apis, index, targe
     broken = {"joined": lambda *a, **k: _joined(real(*a, **k)),
               "swapped": lambda *a, **k: real(*a, **k)[::-1],
               "scaled": lambda *a, **k: 1.5 * real(*a, **k),
-              "lenient": lambda x, tensors: tuple(x)}[how]
+              "lenient": lambda x, tensors: tuple(x),
+              "unchecked": lambda out: None}[how]
     monkeypatch.setattr(owner, attr, broken)
     told = run_case(draw(SEED, found, apis))
     assert told and not told.startswith(DELIBERATE), f"{draw(SEED, found, apis).call()}: {told}"
@@ -260,7 +262,8 @@ def _relevant(case, how):
         return case.plan == "array" and 0 not in case.shape and case.dtype in ("complex64", "complex128") \
             and "n" not in case.kwargs and "s" not in case.kwargs and case.kwargs.get("norm") in (None, "backward")
     if case.defect:
-        return case.defect == "dtype" and case.name in ("fft", "ifft", "fftn", "ifftn")
+        return case.defect == ("out aliased" if how == "unchecked" else "dtype") \
+            and case.name in ("fft", "ifft", "fftn", "ifftn")
     return case.pair and 0 not in case.shape and case.name in ("fft", "ifft", "fftn") and case.out is None \
         and case.kwargs.get("split") is not False and case.layout == "contiguous" and len(case.shape) > 0 \
         and case.backend != "nki-simulator" and case.dtype in ("float32", "float64")
@@ -268,3 +271,29 @@ def _relevant(case, how):
 
 def _joined(y):
     return y.real + 1j * y.imag if isinstance(y, trnfft.SplitComplex) else y
+
+
+def test_the_plan_family_compares_with_torch_itself():
+    """A plan whose function is wrong the same way is still caught: p(x) is compared with torch.fft."""
+    from benchmarks.api_fuzz import Case, _against_torch
+    for plan in ("tensor", "array"):
+        case = Case(1, "plan", "fft", "complex64", (6,), kwargs={"norm": "ortho"}, plan=plan)
+        x = torch.arange(6.0).to(torch.complex64) if plan == "tensor" else np.arange(6.0).astype(np.complex64)
+        right = trnfft.plan("fft", x, norm="ortho")
+        assert _against_torch(case, right, x, 1.0) is None
+        told = _against_torch(case, lambda x: 1.5 * right(x), x, 1.0)
+        assert told and "against torch.fft.fft" in told and "documented" not in told, told
+
+
+@pytest.mark.parametrize("api, workers", [("scipy", 2.0), ("torch", 2.0), ("numpy", "2")])
+def test_the_several_faults_excuse_needs_another_fault(api, workers):
+    """trnfft refusing workers= first is excused only when the reference fails without workers too."""
+    from benchmarks.api_fuzz import DELIBERATE, Case, Outcome, deliberate
+    case = Case(1, api, "fft", "float64", (6,), kwargs={"workers": workers, "norm": "bad"})
+    ref = Outcome(error=ValueError("Invalid norm value 'bad'"))
+    got = Outcome(error=trnfft.InvalidArgumentTypeError(f"workers must be an integer, got {workers!r}"))
+    assert "several faults" in deliberate(case, ref, got, "differs", fails_without_workers=lambda: True)
+    assert deliberate(case, ref, got, "differs", fails_without_workers=lambda: False) is None
+    if api != "scipy":  # torch and NumPy have no workers=: trnfft's refusal is a TypeError
+        value_error = Outcome(error=trnfft.InvalidArgumentError("workers must not be zero"))
+        assert deliberate(case, ref, value_error, "differs", fails_without_workers=lambda: True) is None

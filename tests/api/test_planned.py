@@ -235,3 +235,12 @@ def test_a_conjugate_view_is_an_input_of_the_planned_kind():
         assert torch.equal(p(view), trnfft.fft(view.resolve_conj().resolve_neg(), backend=FFTW))
     with pytest.raises(trnfft.InvalidArgumentError, match="not requiring grad"):
         p(t.clone().requires_grad_())
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.complex32])
+def test_an_input_numpy_cannot_view_is_refused_as_such(dtype):
+    """A dtype NumPy has not (bfloat16, complex32) is a TrnfftError, not a TypeError from resolving
+    a conjugate bit the input does not have."""
+    p = trnfft.plan("fft", torch.zeros(8, dtype=torch.complex64), backend=FFTW)
+    with pytest.raises(trnfft.InvalidArgumentError, match="ScalarType"):
+        p(torch.zeros(8, dtype=dtype))

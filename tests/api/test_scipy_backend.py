@@ -1,6 +1,8 @@
 """trnfft.scipy_backend: scipy.fft's results through trnfft, and NotImplemented hands the rest back."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -171,3 +173,12 @@ def test_bad_lengths_in_s_are_refused_as_scipy_refuses_them(s):
         sfft.irfftn(x, s=s, axes=(0, 2))
     with sfft.set_backend(scipy_backend, only=True), pytest.raises(trnfft.InvalidArgumentError):
         sfft.irfftn(x, s=s, axes=(0, 2))
+
+
+@pytest.mark.parametrize("workers", [-1.0, np.float64(-2.0)])
+def test_a_negative_float_workers_is_reported_as_given(workers):
+    """scipy's negative count (-1 all cores) is not applied to what is no integer: the error names
+    the value the caller gave, not the count it would have meant."""
+    with sfft.set_backend(scipy_backend, only=True):
+        with pytest.raises(trnfft.InvalidArgumentTypeError, match=re.escape(f"got {workers!r}") + "$"):
+            sfft.fft(np.arange(8.0), workers=workers)

@@ -173,3 +173,89 @@ def test_split_takes_true_false_or_none(split):
 def test_the_numpy_style_api_names_a_tensor_dtype_numpy_lacks():
     with pytest.raises(trnfft.InvalidDtypeError, match="bfloat16 has no NumPy equivalent"):
         trnfft.numpy_fft.fft(torch.ones(8, dtype=torch.bfloat16))
+
+
+def _read_only(a):
+    a.flags.writeable = False
+    return a
+
+
+def _inference(shape, dtype):
+    with torch.inference_mode():
+        return torch.zeros(shape, dtype=dtype)
+
+
+# (case, real part, imag part): each refused before either part is written
+BAD_NUMPY_PAIRS = [
+    ("read-only imag", lambda: np.zeros(8), lambda: _read_only(np.zeros(8))),
+    ("broadcast imag", lambda: np.zeros(8), lambda: np.broadcast_to(np.zeros(1), (8,))),
+    ("complex parts", lambda: np.zeros(8, complex), lambda: np.zeros(8, complex)),
+]
+BAD_TORCH_PAIRS = [
+    ("inference imag", lambda: torch.zeros(8, dtype=torch.float64), lambda: _inference(8, torch.float64)),
+    ("expanded imag", lambda: torch.zeros(8, dtype=torch.float64),
+     lambda: torch.zeros(1, dtype=torch.float64).expand(8)),
+    ("fixed-storage imag", lambda: torch.zeros(5, dtype=torch.float64),
+     lambda: torch.from_numpy(np.zeros(5))),
+    ("complex parts", lambda: torch.zeros(8, dtype=torch.complex128),
+     lambda: torch.zeros(8, dtype=torch.complex128)),
+]
+
+
+@pytest.mark.parametrize("case, make_re, make_im", BAD_NUMPY_PAIRS + BAD_TORCH_PAIRS,
+                         ids=[c[0] + ("-np" if i < len(BAD_NUMPY_PAIRS) else "-torch")
+                              for i, c in enumerate(BAD_NUMPY_PAIRS + BAD_TORCH_PAIRS)])
+def test_a_bad_out_pair_is_refused_with_both_parts_untouched(case, make_re, make_im):
+    """An out= pair one of whose parts cannot take the result is a TrnfftError, and neither part
+    is written or resized (the real part is checked no earlier than the imaginary one)."""
+    re, im = make_re(), make_im()
+    tensors = torch.is_tensor(re)
+    x = torch.from_numpy(random_array(8, np.float64)) if tensors else random_array(8, np.float64)
+    before = [(tuple(p.shape), p.clone() if tensors else p.copy()) for p in (re, im)]
+    fn = trnfft.fft if tensors else trnfft.numpy_fft.fft
+    with pytest.raises(trnfft.TrnfftError):
+        fn(x, out=SplitComplex(re, im))
+    for p, (shape, values) in zip((re, im), before):
+        assert tuple(p.shape) == shape
+        assert (p == values).all()
+
+
+@pytest.mark.parametrize("tensors", [False, True])
+def test_an_aliased_out_pair_is_refused_and_interleaved_views_are_not(tensors):
+    """out=SplitComplex(o, o) would leave the imaginary part in both: refused. Two views into one
+    interleaved buffer share a storage but no element: they take the result."""
+    xn = random_array(8, np.float64)
+    x = torch.from_numpy(xn) if tensors else xn
+    fn = trnfft.fft if tensors else trnfft.numpy_fft.fft
+    o = torch.zeros(8, dtype=torch.float64) if tensors else np.zeros(8)
+    with pytest.raises(trnfft.InvalidArgumentError, match="share memory"):
+        fn(x, out=SplitComplex(o, o))
+    assert not o.any()
+    buf = torch.zeros(8, 2, dtype=torch.float64) if tensors else np.zeros((8, 2))
+    fn(x, out=SplitComplex(buf[:, 0], buf[:, 1]))
+    got = np.asarray(buf[:, 0]) + 1j * np.asarray(buf[:, 1])
+    np.testing.assert_allclose(got, np.fft.fft(xn), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("part", [None, "pair"])
+def test_an_out_pair_with_a_missing_or_nested_part_says_so(part):
+    o = np.zeros(8)
+    bad = None if part is None else SplitComplex(np.zeros(8), np.zeros(8))
+    with pytest.raises(trnfft.InvalidArgumentTypeError, match="imag part must be an array"):
+        trnfft.numpy_fft.fft(random_array(8, np.float64), out=SplitComplex(o, bad))
+
+
+@pytest.mark.parametrize("tensors", [False, True])
+def test_a_plain_out_that_cannot_be_written_is_a_trnfft_error(tensors):
+    """A read-only array, an inference tensor or an expanded tensor as out= is a TrnfftError."""
+    xn = random_array(8, np.complex128)
+    if tensors:
+        outs = [_inference(8, torch.complex128), torch.zeros(1, dtype=torch.complex128).expand(8)]
+        x, fn = torch.from_numpy(xn), trnfft.fft
+    else:
+        outs = [_read_only(np.zeros(8, complex)), np.broadcast_to(np.zeros(1, complex), (8,))]
+        x, fn = xn, trnfft.numpy_fft.fft
+    for out in outs:
+        with pytest.raises(trnfft.InvalidArgumentError, match="read-only|inference|sharing one memory"):
+            fn(x, out=out)
+        assert not out.any()

@@ -23,7 +23,7 @@ from ..core.errors import (InvalidArgumentError, InvalidArgumentTypeError, Inval
                      InvalidDtypeError)
 from .fast_path import WORKERS_ENV
 from .split import SplitComplex, as_pair, check_split, combine, parts as split_parts
-from .split import check_out as check_split_out
+from .split import check_out as check_split_out, check_writable
 from ..core.array_kinds import empty_like_kind, interleave
 from ..core.problem import COMPLEX_DTYPE, REAL_DTYPE, FFTProblem, ProblemKey
 
@@ -502,25 +502,42 @@ def _deliver_parts(call: Call, yr: Any, yi: Any, out: Any) -> Any:
 
     ``out`` is a complex array or tensor, or a SplitComplex pair of real ones,
     and is what the call returns, as torch and NumPy return their ``out=``.
+    A pair's parts are both checked (and resized) before either is written.
     """
-    if type(out) is SplitComplex:
-        for y, part in zip((yr, yi), out):
-            _deliver(call, y, part)
-        return out
+    pair = type(out) is SplitComplex
     if call.tensor:
-        check_torch_out(out, tuple(yr.shape), yr.dtype, complex_result=True)
-        out.real.copy_(yr)
-        out.imag.copy_(yi)
+        shape = tuple(yr.shape)
+        for part in out if pair else (out,):
+            check_torch_out_fits(part, shape, yr.dtype, complex_result=not pair)
+        for part in out if pair else (out,):
+            resize_torch_out(part, shape)
+        for y, part in zip((yr, yi), out if pair else (out.real, out.imag)):
+            _write(part.copy_, y)
         return out
     check_numpy_out(out, [tuple(yr.shape)])
-    dtype = np.result_type(yr.dtype, np.complex64)
-    if not np.can_cast(dtype, out.dtype, "same_kind"):  # NumPy's rule for a ufunc's out=
+    dtype = yr.dtype if pair else np.result_type(yr.dtype, np.complex64)
+    for part in out if pair else (out,):
+        _check_numpy_cast(dtype, part)
+    for y, part in zip((yr, yi), out if pair else (out.real, out.imag)):
+        _write(lambda y: np.copyto(part, y, casting="same_kind"), y)
+    return out
+
+
+def _check_numpy_cast(dtype: np.dtype, out: np.ndarray) -> None:
+    """NumPy's rule for a ufunc's out=: the result casts to it within its kind."""
+    if not np.can_cast(dtype, out.dtype, "same_kind"):
         raise InvalidArgumentTypeError(
             f"Cannot cast the {dtype} result to out= of dtype {out.dtype} with casting rule "
             f"'same_kind'")
-    np.copyto(out.real, yr, casting="same_kind")
-    np.copyto(out.imag, yi, casting="same_kind")
-    return out
+
+
+def _write(copy: Any, y: Any) -> None:
+    """Copy ``y`` into an out= (``copy`` is its copy method) after the checks: a failure that
+    remains (one the checks cannot foresee) is still a trnfft error."""
+    try:
+        copy(y)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"the result cannot be written into out=: {exc}") from None
 
 
 def _deliver(call: Call, y: Any, out: Any) -> Any:
@@ -539,14 +556,11 @@ def _deliver(call: Call, y: Any, out: Any) -> Any:
         return _deliver_parts(call, y.real, y.imag, out)
     if call.tensor:
         check_torch_out(out, tuple(y.shape), y.dtype, complex_result=y.is_complex())
-        out.copy_(y)
+        _write(out.copy_, y)
         return out
     check_numpy_out(out, [y.shape])
-    if not np.can_cast(y.dtype, out.dtype, "same_kind"):  # NumPy's rule for a ufunc's out=
-        raise InvalidArgumentTypeError(
-            f"Cannot cast the {y.dtype} result to out= of dtype {out.dtype} with casting rule "
-            f"'same_kind'")
-    np.copyto(out, y, casting="same_kind")
+    _check_numpy_cast(y.dtype, out)
+    _write(lambda y: np.copyto(out, y, casting="same_kind"), y)
     return out
 
 
@@ -554,6 +568,13 @@ def check_torch_out(out: Any, shape: tuple[int, ...], dtype: Any, complex_result
     """torch's out= rules: a tensor of the result's kind (complex or real floating; the
     precision may differ, the result is cast), resized to the result's shape when it has
     another (with torch's UserWarning when it held elements)."""
+    check_torch_out_fits(out, shape, dtype, complex_result)
+    resize_torch_out(out, shape)
+
+
+def check_torch_out_fits(out: Any, shape: tuple[int, ...], dtype: Any, complex_result: bool) -> None:
+    """check_torch_out's checks, none changing ``out``: its type and kind, that torch lets one
+    write into it, and that it can take ``shape`` (resizable if it has another)."""
     if not arrays.is_tensor(out):
         raise InvalidArgumentTypeError(f"out= must be a torch.Tensor, got {type(out).__name__}")
     if complex_result and not out.is_complex():
@@ -562,6 +583,23 @@ def check_torch_out(out: Any, shape: tuple[int, ...], dtype: Any, complex_result
     if not complex_result and not out.is_floating_point():
         raise InvalidArgumentError(f"this transform's result is real ({dtype}): out= must be a real "
                                    f"floating-point tensor, got {out.dtype}")
+    check_writable(out)
+    if tuple(out.shape) == shape:
+        if any(n > 1 and st == 0 for n, st in zip(out.shape, out.stride())):
+            raise InvalidArgumentError(f"out= has elements sharing one memory location (an expanded "
+                                       f"tensor, strides {out.stride()}): pass a tensor that owns its "
+                                       f"elements, e.g. out.clone()")
+        return
+    storage = out.untyped_storage()
+    needed = (out.storage_offset() + math.prod(shape)) * out.element_size()
+    if needed > storage.nbytes() and not storage.resizable():
+        raise InvalidArgumentError(f"out= of shape {tuple(out.shape)} cannot be resized to the result's "
+                                   f"shape {shape}: its storage is not resizable (e.g. a tensor made "
+                                   f"by torch.from_numpy); pass one of shape {shape}")
+
+
+def resize_torch_out(out: Any, shape: tuple[int, ...]) -> None:
+    """Resize a checked out= to the result's shape, warning as torch does when it held elements."""
     if tuple(out.shape) == shape:
         return
     if out.numel():
@@ -569,11 +607,12 @@ def check_torch_out(out: Any, shape: tuple[int, ...], dtype: Any, complex_result
                       f"as torch does; torch deprecates resizing an out= that has elements (pass "
                       f"one with none, e.g. after out.resize_(0))", UserWarning,
                       stacklevel=user_stacklevel())
+    old = tuple(out.shape)
     try:
         out.resize_(shape)
     except RuntimeError as exc:
-        raise InvalidArgumentError(f"out= of shape {tuple(out.shape)} cannot be resized to the "
-                                   f"result's shape {shape}: {exc}") from None
+        raise InvalidArgumentError(f"out= of shape {old} cannot be resized to the result's shape "
+                                   f"{shape}: {exc}") from None
 
 
 def check_torch_out_target(out: Any, inputs: Sequence[Any]) -> None:
@@ -622,6 +661,7 @@ def check_numpy_out(out: Any, shapes: Sequence[tuple[int, ...]]) -> None:
         raise InvalidArgumentTypeError(
             f"return arrays must be of ArrayType: out= must be a numpy.ndarray, got "
             f"{type(out).__name__}")
+    check_writable(out)
     for shape in shapes:
         if tuple(out.shape) != tuple(shape):
             final = tuple(shapes[-1])

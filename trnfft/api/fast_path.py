@@ -27,6 +27,8 @@ UNTRIED = object()  # ``transform``'s default: its caller did not try the fast p
 _tensor: type | None = None
 _runners: dict[tuple, Callable[[Any, np.ndarray], Any]] = {}
 _workers_env = raw_reader(WORKERS_ENV)
+# int and NumPy's integer scalars (not np.bool_): every API takes them alike, as integers
+_INTEGERS = frozenset({int} | {np.dtype(c).type for c in np.typecodes["AllInteger"]})
 
 
 def attempt(x: Any, tensors: bool, kind: str, forward: bool, axes: Any, norm: Any,
@@ -34,7 +36,7 @@ def attempt(x: Any, tensors: bool, kind: str, forward: bool, axes: Any, norm: An
     """(signature, result): the result is None unless this signature was seen before.
 
     The signature is None when the call cannot be memoised (not a plain array
-    or tensor, axes or workers not plain ints, or unhashable arguments such as
+    or tensor, axes or workers not integers (int or NumPy's), or unhashable arguments such as
     axes given as a list). A tensor
     is seen through its NumPy view, which the signature is read from (cheaper
     than the tensor's own shape and dtype) and the plan is handed; a tensor
@@ -51,14 +53,14 @@ def attempt(x: Any, tensors: bool, kind: str, forward: bool, axes: Any, norm: An
             return None, None
     else:
         return None, None
-    # only int axes and workers: the memo compares by equality, and 1.0, True and 1+0j equal 1
-    if workers is not None and type(workers) is not int:
+    # only integer axes and workers: the memo compares by equality, and 1.0, True and 1+0j equal 1
+    if workers is not None and type(workers) not in _INTEGERS:
         return None, None
     if type(axes) is tuple:
         for a in axes:
-            if type(a) is not int:
+            if type(a) not in _INTEGERS:
                 return None, None
-    elif axes is not None and type(axes) is not int:
+    elif axes is not None and type(axes) not in _INTEGERS:
         return None, None
     sig = (t, tensors, xp.dtype, xp.shape, kind, forward, axes, norm, workers, _workers_env(), backend)
     try:
@@ -77,8 +79,9 @@ def _tensor_type() -> type | None:
 
 def first(x: Any, tensors: bool, kind: str, forward: bool, s: Any, axes: Any, norm: Any, out: Any,
           workers: Any, backend: Any, hermitian: bool, split: Any) -> tuple[tuple | None, Any]:
-    """``attempt`` for a call that may take the fast path (no ``s``, ``out=``, Hermitian or split parts)."""
-    if split is not None or s is not None or out is not None or hermitian:  # (no SplitComplex, no split=)
+    """``attempt`` for a call that may take the fast path (no ``s``, ``out=``, Hermitian or split parts;
+    ``split=False`` is the default's meaning, a falsy 0 is not: check_split refuses it)."""
+    if (split is not None and split is not False) or s is not None or out is not None or hermitian:
         return None, None
     return attempt(x, tensors, kind, forward, axes, norm, workers, backend)
 

@@ -143,7 +143,8 @@ class Planned:
         try:
             return a.numpy()
         except (RuntimeError, TypeError) as exc:
-            if a.device.type == "cpu" and not a.requires_grad and what == "input":  # a conj/neg view: its values
+            if (a.device.type == "cpu" and not a.requires_grad and what == "input"
+                    and (a.is_conj() or a.is_neg())):  # a conj/neg view: its values
                 return a.resolve_conj().resolve_neg().numpy()
             raise InvalidArgumentError(f"{what} must be a CPU tensor not requiring grad, with no conjugate "
                                        f"or negative bit, for {self!r} ({exc})") from None

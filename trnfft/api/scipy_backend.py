@@ -19,6 +19,7 @@ or other non-numeric arrays; long double is computed, as scipy does). Pass
 """
 from __future__ import annotations
 
+import operator
 import os
 import sys
 from typing import Any, Callable
@@ -158,5 +159,9 @@ def _workers(workers: Any) -> Any:
         if workers < -cores:
             raise InvalidArgumentError(
                 f"workers value out of range; got {workers}, must not be less than {-cores}")
+        try:
+            operator.index(workers)
+        except TypeError:  # no integer: refused, with the value given, when a transform runs
+            return workers
         return workers + 1 + cores
     return workers  # transform() refuses what is no integer

@@ -52,9 +52,14 @@ def parts(x: SplitComplex, tensors: bool) -> tuple[Any, Any]:
 
 
 def check_out(out: SplitComplex) -> None:
-    """An out= pair keeps the pair's contract (one type, shape, dtype and device): checked before
-    either part is written, so that a bad pair is refused with both parts untouched."""
+    """An out= pair keeps the pair's contract (one type, shape, dtype and device, real parts that
+    can be written and share no memory): checked before either part is written, so that a bad
+    pair is refused with both parts untouched."""
     re, im = out
+    for name, part in (("real", re), ("imag", im)):
+        if part is None or type(part) is SplitComplex:
+            raise InvalidArgumentTypeError(f"out= SplitComplex's {name} part must be an array or tensor, "
+                                           f"got {'None' if part is None else 'a SplitComplex'}")
     if type(re) is not type(im):
         raise InvalidArgumentTypeError(f"out= SplitComplex parts must be of one type, got {type(re).__name__} "
                                        f"and {type(im).__name__}")
@@ -68,6 +73,38 @@ def check_out(out: SplitComplex) -> None:
         raise InvalidDtypeError(f"out= SplitComplex parts must have one dtype, got {dtype} and {im.dtype}")
     if device != getattr(im, "device", None):
         raise InvalidArgumentError(f"out= SplitComplex parts are on different devices: {device} and {im.device}")
+    if re.is_complex() if arrays.is_tensor(re) else np.dtype(dtype).kind == "c":
+        raise InvalidDtypeError(f"out= SplitComplex parts must be real arrays (each takes one part of the "
+                                f"complex result), got dtype {dtype}")
+    for name, part in (("real", re), ("imag", im)):
+        check_writable(part, f"out= SplitComplex's {name} part")
+    if arrays.is_tensor(re) and (re.device.type == "meta"  # (no memory: the device checks come next)
+                                 or re.untyped_storage().data_ptr() != im.untyped_storage().data_ptr()):
+        return
+    if _overlap(re, im):
+        raise InvalidArgumentError("out= SplitComplex parts share memory (each must be a separate array "
+                                   "for one part of the result)")
+
+
+def check_writable(out: Any, name: str = "out=") -> None:
+    """An out= array NumPy can write into, or a tensor torch lets one write into here."""
+    if isinstance(out, np.ndarray) and not out.flags.writeable:
+        raise InvalidArgumentError(f"{name} is read-only (a broadcast view, or one made read-only): pass "
+                                   f"a writable array")
+    if arrays.is_tensor(out) and out.is_inference() and not arrays.loaded_torch().is_inference_mode_enabled():
+        raise InvalidArgumentError(f"{name} is an inference tensor (made under torch.inference_mode): "
+                                   f"torch allows no in-place update to it outside inference mode")
+
+
+def _overlap(re: Any, im: Any) -> bool:
+    """Whether two arrays (or two tensors sharing a storage) share memory; tensors NumPy cannot
+    view (off the CPU, or of a dtype NumPy has not) count as overlapping."""
+    if arrays.is_tensor(re):
+        try:
+            re, im = re.detach().numpy(), im.detach().numpy()
+        except (TypeError, RuntimeError):
+            return True
+    return bool(np.shares_memory(re, im))
 
 
 def check_split(split: Any) -> None:

@@ -22,7 +22,7 @@ Shape = Sequence[int] | None
 def _one(x: Any, n: int | None, dim: int, norm: str | None, out: Any, backend: Any,
          workers: int | None, kind: str, forward: bool = True, hermitian: bool = False,
          split: bool | None = None) -> Any:
-    if n is None and out is None and split is None and not hermitian:
+    if n is None and out is None and (split is None or split is False) and not hermitian:
         sig, y = attempt(x, True, kind, forward, (dim,), norm, workers, backend)  # repeated calls end here
         if y is not None:
             return y
