@@ -288,7 +288,7 @@ def test_the_plan_family_compares_with_torch_itself():
 @pytest.mark.parametrize("api, workers", [("scipy", 2.0), ("torch", 2.0), ("numpy", "2")])
 def test_the_several_faults_excuse_needs_another_fault(api, workers):
     """trnfft refusing workers= first is excused only when the reference fails without workers too."""
-    from benchmarks.api_fuzz import DELIBERATE, Case, Outcome, deliberate
+    from benchmarks.api_fuzz import Case, Outcome, deliberate
     case = Case(1, api, "fft", "float64", (6,), kwargs={"workers": workers, "norm": "bad"})
     ref = Outcome(error=ValueError("Invalid norm value 'bad'"))
     got = Outcome(error=trnfft.InvalidArgumentTypeError(f"workers must be an integer, got {workers!r}"))
